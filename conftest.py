@@ -1,0 +1,226 @@
+"""Shared fixtures: reference data and named personas (agent, handler, supervisor, …, outsider).
+
+Personas work in the billing department unless their name says otherwise; `outsider` is a
+handler of the network department, who must not see billing's complaints.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.test import Client
+
+pytest_plugins = ["tests.browser"]
+
+PASSWORD = "Tousu-test-2026"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_files(settings: Any, tmp_path: Any) -> None:
+    """Uploads go to a temporary folder: tests never write into the real data directory."""
+    settings.MEDIA_ROOT = tmp_path / "uploads"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> Any:
+    """Rate-limit counters live in the cache; one test's hits must not throttle the next."""
+    from django.core.cache import cache
+
+    yield
+    # Tests without database access cannot reach the database cache; nothing to clear there.
+    with contextlib.suppress(Exception):
+        cache.clear()
+
+
+@pytest.fixture
+def reference(db: None) -> None:
+    from tousu.setup.services import reference_data_load
+
+    reference_data_load()
+
+
+@pytest.fixture
+def make_user(reference: None) -> Callable[..., Any]:
+    from tousu.accounts.services import user_create
+
+    def make(username: str, role: str, department: str = "billing", **kw: Any) -> Any:
+        return user_create(
+            username=username, role=role, password=PASSWORD, department=department, **kw
+        )
+
+    return make
+
+
+@pytest.fixture
+def agent(make_user: Callable[..., Any]) -> Any:
+    return make_user("agent", "agent", department="customer_service")
+
+
+@pytest.fixture
+def handler(make_user: Callable[..., Any]) -> Any:
+    return make_user("handler", "handler")
+
+
+@pytest.fixture
+def handler2(make_user: Callable[..., Any]) -> Any:
+    return make_user("handler2", "handler")
+
+
+@pytest.fixture
+def supervisor(make_user: Callable[..., Any]) -> Any:
+    return make_user("supervisor", "supervisor")
+
+
+@pytest.fixture
+def dept_head(make_user: Callable[..., Any]) -> Any:
+    return make_user("dept_head", "dept_head")
+
+
+@pytest.fixture
+def quality(make_user: Callable[..., Any]) -> Any:
+    return make_user("quality", "quality", department="complaint_office")
+
+
+@pytest.fixture
+def analyst(make_user: Callable[..., Any]) -> Any:
+    return make_user("analyst", "analyst", department="complaint_office")
+
+
+@pytest.fixture
+def admin_user(make_user: Callable[..., Any]) -> Any:
+    return make_user("admin", "admin", department="complaint_office")
+
+
+@pytest.fixture
+def outsider(make_user: Callable[..., Any]) -> Any:
+    return make_user("outsider", "handler", department="network")
+
+
+class ApiClient:
+    """A test client speaking JSON with a bearer token."""
+
+    def __init__(self, token: str | None):
+        self.client = Client()
+        self.headers: dict[str, Any] = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token else {}
+
+    def get(self, path: str, **params: Any) -> Any:
+        return self.client.get(path, params, **self.headers)
+
+    def post(self, path: str, body: Any = None, raw: str | None = None, **headers: Any) -> Any:
+        data = raw if raw is not None else json.dumps(body if body is not None else {})
+        return self.client.post(
+            path, data, content_type="application/json", **self.headers, **headers
+        )
+
+
+@pytest.fixture
+def api_as() -> Callable[[Any], ApiClient]:
+    from tousu.accounts.services import token_create
+
+    def make(user: Any | None) -> ApiClient:
+        return ApiClient(token_create(user=user) if user is not None else None)
+
+    return make
+
+
+@pytest.fixture
+def register(reference: None) -> Callable[..., Any]:
+    """Register a billing complaint through the real service (actor may be None = public)."""
+    from tousu.intake.services import Registration, complaint_register
+
+    def make(actor: Any = None, **fields: Any) -> Any:
+        data: dict[str, Any] = {
+            "channel": "hotline",
+            "content": "上个月话费无故多扣了58元，客服说查不到原因",
+            "customer_phone": "13800138000",
+            "customer_name": "张三",
+            "category": "billing.unexplained_charge",
+        }
+        data.update(fields)
+        return complaint_register(registration=Registration(**data), actor=actor)
+
+    return make
+
+
+LIFECYCLE_STATUSES = ("dispatched", "in_progress", "awaiting_approval", "resolved", "closed")
+
+
+@pytest.fixture
+def lifecycle(register: Callable[..., Any], handler: Any) -> Callable[..., Any]:
+    """Drive a fresh billing complaint to `status` through the real services and return it
+    re-read: `handler` accepts and resolves (a 58 yuan refund, within a handler's authority;
+    for `awaiting_approval` 58 + 200, over it) and closes; fields go to `register`."""
+    from decimal import Decimal
+
+    from tousu.accounts.models import Department
+    from tousu.complaints.models import Complaint
+    from tousu.complaints.services import complaint_accept
+    from tousu.resolution.services import RemedyInput, complaint_close, complaint_resolve
+
+    def drive(status: str, **fields: Any) -> Any:
+        if status not in LIFECYCLE_STATUSES:
+            raise ValueError(f"lifecycle cannot reach {status!r}; one of {LIFECYCLE_STATUSES}")
+        complaint = register(**fields)
+        if status != "dispatched":
+            complaint = complaint_accept(complaint=complaint, actor=handler)
+        if status in ("awaiting_approval", "resolved", "closed"):
+            remedies = [RemedyInput("refund", Decimal("58"))]
+            if status == "awaiting_approval":
+                remedies.append(RemedyInput("bill_credit", Decimal("200")))
+            complaint = complaint_resolve(
+                complaint=complaint,
+                actor=handler,
+                finding="true",
+                cause="process_error",
+                responsible_department=Department.objects.get(code="billing"),
+                remedies=remedies,
+                reply="经核查系计费系统错误，已退还多扣的58元，给您带来不便深表歉意。",
+            )
+        if status == "closed":
+            complaint = complaint_close(complaint=complaint, actor=handler, customer_accepted=True)
+        complaint = Complaint.objects.get(pk=complaint.pk)
+        assert complaint.status == status
+        return complaint
+
+    return drive
+
+
+@pytest.fixture
+def tousu_cli(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> Callable[..., tuple[int, str, str]]:
+    """Run `tousu ARGS…` in this process, against the test database, as a person would type it
+    (aliases included) → (exit status, stdout, stderr)."""
+    from django.db import connections
+
+    from tousu.cli import main
+
+    # A command run from the command line closes every connection when it ends; on PostgreSQL
+    # that would end the test's transaction with it.
+    monkeypatch.setattr(connections, "close_all", lambda: None)
+
+    def run(*args: str) -> tuple[int, str, str]:
+        capsys.readouterr()
+        code: int = 0
+        try:
+            main(["tousu", *args])
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else int(exc.code is not None)
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: Any) -> None:
+    """Argon2 takes ~0.4 s per password by design; personas need no such protection in tests.
+    Argon2 stays listed, so hashes made with it still verify."""
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+        *settings.PASSWORD_HASHERS,
+    ]

@@ -1,0 +1,121 @@
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from tousu.accounts.choices import DEFAULT_SCOPE, AssignmentMode, DataScope, Role
+
+
+class Region(models.Model):
+    """A service area (city). Customer counts are the denominator of 万投比."""
+
+    code = models.SlugField(max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=64)
+    name_en = models.CharField(max_length=64, blank=True)
+    customers = models.PositiveIntegerField(_("customers"), default=0)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("region")
+        verbose_name_plural = _("regions")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Department(models.Model):
+    """A department that handles complaints or is held responsible for them."""
+
+    code = models.SlugField(max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=64)
+    name_en = models.CharField(max_length=64, blank=True)
+    active = models.BooleanField(default=True)
+    # Whether new complaints are assigned to a handler at once (by skill and load) or wait in
+    # the department queue for someone to pick them up (R3.2).
+    assignment_mode = models.CharField(
+        _("assignment"), max_length=8, choices=AssignmentMode.choices, default=AssignmentMode.AUTO
+    )
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class User(AbstractUser):
+    """A member of staff: one role, a home department and region, and a data scope."""
+
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.AGENT)
+    department = models.ForeignKey(
+        Department, null=True, blank=True, on_delete=models.PROTECT, related_name="members"
+    )
+    region = models.ForeignKey(
+        Region, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    data_scope = models.CharField(
+        _("data scope"), max_length=16, choices=DataScope.choices, blank=True
+    )
+    display_name = models.CharField(_("display name"), max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self) -> str:
+        return self.display_name or self.username
+
+    @property
+    def effective_scope(self) -> str:
+        return self.data_scope or DEFAULT_SCOPE[self.role]
+
+
+class ApiToken(models.Model):
+    """A bearer token for the API. Only its SHA-256 is stored; the token is shown once."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    prefix = models.CharField(max_length=8)
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.user})"
+
+    @staticmethod
+    def digest_of(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    @staticmethod
+    def generate() -> str:
+        return "ts_" + secrets.token_urlsafe(32)
+
+
+class PiiAccess(models.Model):
+    """Who saw which personal data, when and through what (D10, R14.1)."""
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    subject = models.CharField(max_length=64)  # e.g. "customer:12" or "complaints:list"
+    fields = models.CharField(max_length=128)
+    via = models.CharField(max_length=16)  # page, api, export
+    count = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["-at"]
+        verbose_name = _("personal data access")
+        verbose_name_plural = _("personal data accesses")
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.subject} {self.at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,205 @@
+"""Every permission predicate in one place. Pure functions of the user and the object, so that
+pages, API and exports ask the same question and get the same answer.
+
+Scope (which complaints a user may see) is applied in selectors with `scope_q`; the predicates
+here decide what the user may *do* with a complaint they can see.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from django.apps import apps
+from django.db.models import Exists, OuterRef, Q
+
+from tousu.accounts.choices import DataScope, Role
+
+if TYPE_CHECKING:
+    from tousu.accounts.models import User
+    from tousu.complaints.models import Complaint
+
+REGISTER_ROLES = {Role.AGENT, Role.HANDLER, Role.SUPERVISOR, Role.DEPT_HEAD, Role.ADMIN}
+MANAGER_ROLES = {Role.SUPERVISOR, Role.DEPT_HEAD, Role.ADMIN}
+BACK_OFFICE_ROLES = {Role.HANDLER, Role.SUPERVISOR, Role.DEPT_HEAD, Role.ADMIN}
+CALLBACK_ROLES = {Role.AGENT, Role.SUPERVISOR, Role.DEPT_HEAD, Role.QUALITY, Role.ADMIN}
+NOTE_ROLES = {Role.AGENT, Role.HANDLER, Role.SUPERVISOR, Role.DEPT_HEAD, Role.QUALITY, Role.ADMIN}
+REOPEN_ROLES = {Role.AGENT, Role.HANDLER, Role.SUPERVISOR, Role.DEPT_HEAD, Role.ADMIN}
+# Roles whose work needs the customer's real number (calling back, investigating a bill).
+PII_ROLES = {Role.HANDLER, Role.SUPERVISOR, Role.DEPT_HEAD, Role.ADMIN}
+# Who watches the high-risk complaints (R2.4) and who keeps special-customer profiles (R13.3).
+WATCH_ROLES = {Role.SUPERVISOR, Role.DEPT_HEAD, Role.ADMIN, Role.QUALITY}
+CUSTOMER_PROFILE_ROLES = MANAGER_ROLES
+
+
+def team_q(user: User, prefix: str = "") -> Q:
+    """The complaints on whose expert team `user` sits (R3.4), as an EXISTS subquery: a join
+    would repeat a complaint once per matching row."""
+    member = apps.get_model("routing", "ExpertTeamMember")
+    return Q(Exists(member.objects.filter(user=user.pk, team__complaint=OuterRef(f"{prefix}pk"))))
+
+
+def on_team(user: User, complaint: Complaint) -> bool:
+    """Whether `user` sits on the complaint's expert team; the member ids are read once per
+    complaint object (a page asks many predicates about the same complaint)."""
+    cache = complaint.__dict__.get("_team_user_ids")
+    if cache is None:
+        member = apps.get_model("routing", "ExpertTeamMember")
+        cache = set(
+            member.objects.filter(team__complaint=complaint.pk).values_list("user_id", flat=True)
+        )
+        complaint.__dict__["_team_user_ids"] = cache
+    return user.pk in cache
+
+
+def scope_q(user: User, prefix: str = "") -> Q:
+    """The complaints `user` may see, as a filter on the Complaint model (or a relation to it)."""
+    if not user.is_active:
+        return Q(pk__in=[])
+    scope = user.effective_scope
+    if scope == DataScope.ALL:
+        return Q()
+    mine = (
+        Q(**{f"{prefix}handler": user})
+        | Q(**{f"{prefix}registered_by": user})
+        | team_q(user, prefix)
+    )
+    if scope == DataScope.REGION:
+        return mine | Q(**{f"{prefix}region": user.region_id}) if user.region_id else mine
+    if user.department_id:
+        return (
+            mine
+            | Q(**{f"{prefix}department": user.department_id})
+            | Q(**{f"{prefix}responsible_department": user.department_id})
+        )
+    return mine
+
+
+def can_view(user: User, complaint: Complaint) -> bool:
+    scope = user.effective_scope
+    if not user.is_active:
+        return False
+    if scope == DataScope.ALL:
+        return True
+    if user.pk in (complaint.handler_id, complaint.registered_by_id):
+        return True
+    if scope == DataScope.REGION:
+        if complaint.region_id is not None and complaint.region_id == user.region_id:
+            return True
+    elif user.department_id is not None and user.department_id in (
+        complaint.department_id,
+        complaint.responsible_department_id,
+    ):
+        return True
+    return on_team(user, complaint)
+
+
+def _in_department(user: User, complaint: Complaint) -> bool:
+    if not user.is_active:
+        return False
+    return user.role == Role.ADMIN or (
+        user.department_id is not None and user.department_id == complaint.department_id
+    )
+
+
+def can_register(user: User) -> bool:
+    return user.role in REGISTER_ROLES
+
+
+def can_watch(user: User) -> bool:
+    """May open the watch list of high-risk complaints (still scoped to what they may see)."""
+    return user.is_active and user.role in WATCH_ROLES
+
+
+def can_edit_customer_profile(user: User) -> bool:
+    """May set a customer's special type and note (R13.3)."""
+    return user.is_active and user.role in CUSTOMER_PROFILE_ROLES
+
+
+def can_dispatch(user: User, complaint: Complaint) -> bool:
+    """Managers dispatch anywhere in their scope; agents may correct the routing of what they
+    registered until someone accepts it; handlers transfer or return (退单) what sits in their
+    department."""
+    if not can_view(user, complaint):
+        return False
+    if user.role in MANAGER_ROLES:
+        return True
+    if user.role == Role.AGENT:
+        return complaint.status == "registered" or (
+            complaint.status == "dispatched" and complaint.registered_by_id == user.pk
+        )
+    if user.role == Role.HANDLER:
+        return _in_department(user, complaint) and complaint.handler_id in (None, user.pk)
+    return False
+
+
+def can_accept(user: User, complaint: Complaint) -> bool:
+    if user.role not in BACK_OFFICE_ROLES or not _in_department(user, complaint):
+        return False
+    return user.role != Role.HANDLER or complaint.handler_id in (None, user.pk)
+
+
+def can_handle(user: User, complaint: Complaint) -> bool:
+    """Resolve, close, record investigation steps and evidence: the handler in charge or a
+    manager of the department."""
+    if user.role in MANAGER_ROLES:
+        return _in_department(user, complaint) or user.role == Role.ADMIN
+    if user.role == Role.HANDLER:
+        return _in_department(user, complaint) and complaint.handler_id in (None, user.pk)
+    return False
+
+
+def can_escalate(user: User, complaint: Complaint) -> bool:
+    return can_handle(user, complaint) or (user.role in MANAGER_ROLES and can_view(user, complaint))
+
+
+def can_note(user: User, complaint: Complaint) -> bool:
+    """Everyone who sees it except read-only roles; every expert team member writes on the
+    timeline of the team's complaint."""
+    if user.role in NOTE_ROLES and can_view(user, complaint):
+        return True
+    return user.is_active and on_team(user, complaint)
+
+
+def can_return(user: User, complaint: Complaint) -> bool:
+    """Return (退单): the handling department sends back what is not theirs — its managers,
+    or a handler holding it or seeing it unassigned in the queue."""
+    if user.role in MANAGER_ROLES:
+        return _in_department(user, complaint)
+    if user.role == Role.HANDLER:
+        return _in_department(user, complaint) and complaint.handler_id in (None, user.pk)
+    return False
+
+
+def can_form_team(user: User, complaint: Complaint) -> bool:
+    """Managers who see a complaint may gather an expert team for it (R3.4)."""
+    return user.role in MANAGER_ROLES and can_view(user, complaint)
+
+
+def can_reopen(user: User, complaint: Complaint) -> bool:
+    """The front line reopens for a customer who calls back; a handler only reopens what their
+    own department handled (seeing it as the responsible department is not enough)."""
+    if user.role == Role.HANDLER:
+        return _in_department(user, complaint)
+    return user.role in REOPEN_ROLES and can_view(user, complaint)
+
+
+def can_callback(user: User, complaint: Complaint) -> bool:
+    return user.role in CALLBACK_ROLES and can_view(user, complaint)
+
+
+def can_approve(user: User, complaint: Complaint, amount: Decimal, limit: Decimal | None) -> bool:
+    """An approver must be a manager of the handling department (or an admin) whose own
+    authority limit covers the amount (None = unlimited). A manager of the department only
+    held responsible sees the complaint but does not approve its compensation."""
+    if user.role not in MANAGER_ROLES or not _in_department(user, complaint):
+        return False
+    return limit is None or amount <= limit
+
+
+def can_view_pii(user: User) -> bool:
+    return user.is_active and user.role in PII_ROLES
+
+
+def can_import(user: User) -> bool:
+    return user.role in MANAGER_ROLES

@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from tousu.accounts.choices import Role
+from tousu.accounts.models import ApiToken, Department, PiiAccess, Region, User
+from tousu.core.errors import Conflict, ValidationFailed
+
+
+def user_create(
+    *,
+    username: str,
+    role: str,
+    password: str,
+    department: str = "",
+    region: str = "",
+    display_name: str = "",
+    check_password: bool = True,
+) -> User:
+    errors: dict[str, list[str]] = {}
+    if role not in Role.values:
+        errors["role"] = [f"unknown role {role!r}; one of {', '.join(Role.values)}"]
+    dept = None
+    if department:
+        dept = Department.objects.filter(code=department).first()
+        if dept is None:
+            errors["department"] = [f"unknown department {department!r}"]
+    reg = None
+    if region:
+        reg = Region.objects.filter(code=region).first()
+        if reg is None:
+            errors["region"] = [f"unknown region {region!r}"]
+    if check_password:
+        try:
+            validate_password(password)
+        except DjangoValidationError as exc:
+            errors["password"] = list(exc.messages)
+    if errors:
+        raise ValidationFailed("invalid user", fields=errors)
+    with transaction.atomic():
+        if User.objects.filter(username=username).exists():
+            raise Conflict(f"user {username!r} exists")
+        user = User(
+            username=username,
+            role=role,
+            department=dept,
+            region=reg,
+            display_name=display_name,
+            is_staff=role == Role.ADMIN,
+            is_superuser=role == Role.ADMIN,
+        )
+        user.set_password(password)
+        user.save()
+    return user
+
+
+def token_create(*, user: User) -> str:
+    """A new API token for `user`; returned once, only its digest is kept."""
+    token = ApiToken.generate()
+    ApiToken.objects.create(user=user, prefix=token[:8], digest=ApiToken.digest_of(token))
+    return token
+
+
+def token_authenticate(token: str) -> User | None:
+    row = (
+        ApiToken.objects.select_related("user", "user__department")
+        .filter(digest=ApiToken.digest_of(token), revoked=False, user__is_active=True)
+        .first()
+    )
+    if row is None:
+        return None
+    now = timezone.now()
+    # Write the last-use time at most once a minute: not a write per API call.
+    if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 60:
+        ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
+    return row.user
+
+
+def pii_access_log(*, user: User, subject: str, fields: str, via: str, count: int = 1) -> None:
+    PiiAccess.objects.create(user=user, subject=subject, fields=fields, via=via, count=count)

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class CallbacksConfig(AppConfig):
+    name = "tousu.callbacks"
+    label = "callbacks"
+    verbose_name = "回访"

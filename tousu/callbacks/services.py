@@ -1,0 +1,118 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import transaction
+
+from tousu.accounts import permissions
+from tousu.accounts.models import User
+from tousu.callbacks.choices import (
+    SCORE_FACTORS,
+    CallbackResult,
+    CallbackStatus,
+    DissatisfiedAction,
+)
+from tousu.callbacks.models import CallbackTask
+from tousu.complaints import rules
+from tousu.complaints.choices import EventType, Status
+from tousu.complaints.models import Complaint
+from tousu.complaints.services import _require, complaint_lock, event_record
+from tousu.core import clock
+from tousu.core.errors import ValidationFailed
+from tousu.core.text import clean_text
+
+
+def callback_schedule(*, complaint: Complaint) -> CallbackTask:
+    """Precondition: inside the transaction that closed the complaint (row locked)."""
+    now = clock.now()
+    # A reopened-and-closed-again complaint has one pending callback, about the latest outcome.
+    complaint.callbacks.filter(status=CallbackStatus.PENDING).update(
+        status=CallbackStatus.CANCELLED
+    )
+    task = CallbackTask.objects.create(
+        complaint=complaint,
+        due_at=now + dt.timedelta(hours=settings.TOUSU_CALLBACK_DUE_HOURS),
+        created_at=now,
+    )
+    event_record(
+        complaint=complaint,
+        type=EventType.CALLBACK_SCHEDULED,
+        actor=None,
+        data={"due_at": task.due_at.isoformat()},
+    )
+    return task
+
+
+def complaint_callback_record(
+    *,
+    complaint: Complaint,
+    actor: User,
+    result: str,
+    scores: dict[str, int] | None,
+    comment: str = "",
+    dissatisfied_action: str = DissatisfiedAction.REOPEN,
+) -> CallbackTask:
+    """Record the callback (R8.1). Dissatisfied → reopened for the handler, or handed to the
+    repair programme (R8.2). An unreachable customer leaves no scores."""
+    with transaction.atomic():
+        complaint = complaint_lock(complaint)
+        _require(permissions.can_callback(actor, complaint))
+        rules.next_status("callback", complaint.status)
+        task = complaint.callbacks.filter(status=CallbackStatus.PENDING).first()
+        if task is None:
+            raise ValidationFailed("没有待回访的任务")
+        errors: dict[str, list[str]] = {}
+        if result not in CallbackResult.values:
+            errors["result"] = [f"可选：{', '.join(CallbackResult.values)}"]
+        if dissatisfied_action not in DissatisfiedAction.values:
+            errors["action"] = [f"可选：{', '.join(DissatisfiedAction.values)}"]
+        clean_scores: dict[str, int] = {}
+        for key, value in (scores or {}).items():
+            if key not in SCORE_FACTORS:
+                errors.setdefault("scores", []).append(f"未知评分项「{key}」")
+            elif isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5:
+                errors.setdefault("scores", []).append(f"{key} 应为 1 到 5 的整数")
+            else:
+                clean_scores[key] = value
+        if result == CallbackResult.UNREACHABLE and clean_scores:
+            errors.setdefault("scores", []).append("未接通的回访不能有评分")
+        text = clean_text(comment or "")
+        if len(text) > 2000:
+            errors["comment"] = ["最多 2000 个字符"]
+        if errors:
+            raise ValidationFailed("回访记录有误", fields=errors)
+        task.status = CallbackStatus.DONE
+        task.result = result
+        for key in SCORE_FACTORS:
+            setattr(task, key, clean_scores.get(key))
+        task.comment = text
+        task.done_by = actor
+        task.done_at = clock.now()
+        task.save()
+        event_record(
+            complaint=complaint,
+            type=EventType.CALLBACK,
+            actor=actor,
+            data={"result": result, "scores": clean_scores, "comment": text},
+        )
+        if result == CallbackResult.DISSATISFIED:
+            if dissatisfied_action == DissatisfiedAction.REOPEN:
+                complaint.status = rules.next_status("callback", complaint.status, alternative=True)
+                complaint.closed_at = None
+                complaint.resolved_at = None
+                complaint.save(update_fields=["status", "closed_at", "resolved_at", "updated_at"])
+                event_record(
+                    complaint=complaint,
+                    type=EventType.REOPENED,
+                    actor=actor,
+                    data={"reason": "回访不满意：" + (text or result)},
+                )
+            else:
+                complaint.needs_repair = True
+                complaint.save(update_fields=["needs_repair", "updated_at"])
+                event_record(
+                    complaint=complaint, type=EventType.REPAIR_FLAGGED, actor=actor, data={}
+                )
+    assert complaint.status in (Status.CLOSED, Status.IN_PROGRESS)
+    return task

@@ -1,0 +1,102 @@
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+
+class Category(models.Model):
+    """A node of the configurable multi-level complaint category tree (R2.1).
+
+    Codes are dotted paths (`billing.unexplained_charge`) so that "this category and its
+    sub-categories" is a prefix match, with no recursive query.
+    """
+
+    code = models.CharField(max_length=64, unique=True)
+    name = models.CharField(_("name"), max_length=64)
+    name_en = models.CharField(max_length=64, blank=True)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    active = models.BooleanField(default=True)
+    sort = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["sort", "code"]
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+
+    def __str__(self) -> str:
+        return self.path_name
+
+    @property
+    def local_name(self) -> str:
+        lang = get_language() or ""
+        return self.name_en if lang.startswith("en") and self.name_en else self.name
+
+    @property
+    def path_name(self) -> str:
+        """`资费计费 > 不明扣费`: the name users read, with its parent for context."""
+        if self.parent_id and self.parent is not None:
+            return f"{self.parent.local_name} > {self.local_name}"
+        return self.local_name
+
+
+class TextModel(models.Model):
+    """A trained text classifier (D7): its version, the labels and taxonomy it was trained on,
+    its evaluation, and the pickled scikit-learn pipeline. At most one is active
+    (`services.text_model_activate` enforces it in a transaction).
+
+    Security: `blob` is unpickled when the model is loaded, and unpickling runs code. Blobs are
+    only ever written by our own `tousu classifier train` command; never store one from
+    elsewhere (the admin is read-only and excludes it).
+    """
+
+    version = models.CharField(_("version"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    algorithm = models.CharField(_("algorithm"), max_length=128)
+    labels = models.JSONField(_("labels"), default=list)
+    taxonomy = models.BooleanField(
+        _("category tree"), default=False, help_text=_("All labels are category codes.")
+    )
+    metrics = models.JSONField(_("metrics"), default=dict)
+    training_n = models.PositiveIntegerField(_("training size"), default=0)
+    source = models.CharField(_("trained on"), max_length=255, blank=True)
+    active = models.BooleanField(_("active"), default=False)
+    blob = models.BinaryField(editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("text model")
+        verbose_name_plural = _("text models")
+
+    def __str__(self) -> str:
+        return self.version
+
+    @property
+    def macro_f1(self) -> float | None:
+        value = (self.metrics or {}).get("macro_f1")
+        return float(value) if value is not None else None
+
+
+class CategoryCorrection(models.Model):
+    """A category set by staff over the model's (or over none, from triage): the feedback the
+    next `tousu classifier train --from-db` learns from."""
+
+    complaint = models.ForeignKey(
+        "complaints.Complaint", on_delete=models.CASCADE, related_name="category_corrections"
+    )
+    from_category = models.ForeignKey(
+        Category, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    to_category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="+")
+    by = models.ForeignKey("accounts.User", null=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = _("category correction")
+        verbose_name_plural = _("category corrections")
+
+    def __str__(self) -> str:
+        return f"{self.complaint_id}: {self.from_category_id} → {self.to_category_id}"

@@ -1,0 +1,11 @@
+from django import template
+
+from tousu.accounts.models import User
+from tousu.classification.services import can_triage
+
+register = template.Library()
+
+
+@register.filter
+def may_triage(user: User) -> bool:
+    return isinstance(user, User) and can_triage(user)

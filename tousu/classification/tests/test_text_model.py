@@ -1,0 +1,358 @@
+"""The trained classifier (D7): deterministic training, storage, the `classifier` command,
+activation, triage below the confidence threshold and the correction feedback loop."""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.pages import as_user, page
+from tousu.classification.model import TfidfClassifier, evaluate
+from tousu.classification.models import Category, CategoryCorrection, TextModel
+from tousu.classification.rules import KeywordClassifier
+from tousu.classification.selectors import active_classifier, active_classifier_reset, triage_queue
+from tousu.classification.services import complaint_categorise
+from tousu.complaints.models import ComplaintEvent
+
+# Our own short telecom complaints, four categories of the tree, 15 each.
+FIXTURE: dict[str, list[str]] = {
+    "network.coverage": [
+        "家里手机一点信号都没有",
+        "小区里信号很差经常无服务",
+        "地下车库完全没有信号",
+        "办公室手机信号只有一格",
+        "新搬的家手机搜不到网络",
+        "村里基站信号覆盖不到",
+        "电梯里一进去就没信号",
+        "晚上信号经常消失",
+        "卧室里信号差打不了电话",
+        "山区信号太弱根本用不了",
+        "住的楼层高信号不好",
+        "信号时有时无非常不稳定",
+        "出了市区就没有信号了",
+        "家附近的基站好像坏了没信号",
+        "手机经常显示无服务",
+    ],
+    "billing.unexplained_charge": [
+        "话费无故多扣了三十元",
+        "这个月账单莫名其妙多了费用",
+        "余额突然少了五十块",
+        "不明扣费查不到原因",
+        "账户被乱扣费了要求退还",
+        "话费扣得特别多不知道为什么",
+        "账单里有看不懂的费用",
+        "没用流量却被扣了钱",
+        "每个月多扣几块钱的费用",
+        "话费异常扣除请核查",
+        "充值后余额马上被扣掉",
+        "账单上出现不明费用",
+        "莫名被扣了二十元话费",
+        "上个月扣费明显不对",
+        "扣费明细里有一笔不认识",
+    ],
+    "service.attitude": [
+        "营业员态度恶劣对我大吼",
+        "客服说话很不耐烦",
+        "工作人员爱答不理",
+        "客服人员态度很差直接挂了电话",
+        "店员对老人翻白眼",
+        "服务态度太差了要投诉",
+        "客服阴阳怪气嘲讽我",
+        "工作人员和我吵起来了",
+        "接待人员一点都不尊重人",
+        "客服说话语气很冲",
+        "营业厅员工态度冷漠",
+        "客服不耐烦地打断我",
+        "服务人员态度傲慢",
+        "工作人员呵斥顾客",
+        "客服对我的问题敷衍了事态度差",
+    ],
+    "business.broadband_install": [
+        "预约装宽带一直没人上门",
+        "宽带安装拖了两周还没装好",
+        "装维师傅说没有端口资源",
+        "新房申请光纤入户迟迟不装",
+        "宽带移机一个月还没完成",
+        "请了一天假等安装结果没来",
+        "安装宽带还要收调测费",
+        "装宽带排期太久了",
+        "宽带办理后一直装不了",
+        "上门安装时间一改再改",
+        "申请宽带安装没人联系",
+        "师傅安装宽带时把墙弄坏了",
+        "宽带新装工单被取消了",
+        "安装人员迟到三个小时",
+        "宽带预约安装总是爽约",
+    ],
+}
+
+TEXTS = [text for texts in FIXTURE.values() for text in texts]
+LABELS = [label for label, texts in FIXTURE.items() for _ in texts]
+
+
+@pytest.fixture(autouse=True)
+def _no_cached_model() -> Iterator[None]:
+    """The active classifier is cached in-process; no test may leave its model behind."""
+    active_classifier_reset()
+    yield
+    active_classifier_reset()
+
+
+def write_csv(path: Path, texts: list[str], labels: list[str]) -> str:
+    with path.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["text", "label"])
+        writer.writerows(zip(texts, labels, strict=True))
+    return str(path)
+
+
+@pytest.fixture
+def fixture_csv(tmp_path: Path) -> str:
+    return write_csv(tmp_path / "fixture.csv", TEXTS, LABELS)
+
+
+@pytest.fixture
+def trained(reference: None, tousu_cli: Callable[..., Any], fixture_csv: str) -> TextModel:
+    code, out, err = tousu_cli("classifier", "train", "--file", fixture_csv)
+    assert code == 0, err
+    return TextModel.objects.get(version=out.strip().splitlines()[-1])
+
+
+# ---- the model ---------------------------------------------------------------------------------
+
+
+def test_training_and_prediction_are_deterministic() -> None:
+    a = TfidfClassifier("a").fit(TEXTS, LABELS)
+    b = TfidfClassifier("b").fit(TEXTS, LABELS)
+    probes = ["手机在家里没有信号", "话费被多扣了", "客服态度恶劣", "宽带一直没人来安装"]
+    pa = [a.predict(t) for t in probes]
+    pb = [b.predict(t) for t in probes]
+    assert [(p.label, p.confidence) for p in pa] == [(p.label, p.confidence) for p in pb]
+    assert [p.label for p in pa] == [
+        "network.coverage",
+        "billing.unexplained_charge",
+        "service.attitude",
+        "business.broadband_install",
+    ]
+    assert all(0 < p.confidence <= 1 for p in pa)
+    assert pa[0].model_version == "a"
+    again = TfidfClassifier.loads(a.dumps(), "a")
+    assert [again.predict(t) for t in probes] == pa
+
+
+def test_metrics_and_last_line() -> None:
+    m = evaluate(["x", "x", "y", "y"], ["x", "y", "y", "y"])
+    assert m.accuracy == 0.75
+    assert m.last_line() == "macro_f1=0.7333 accuracy=0.7500 n=4"
+    assert m.confusion == [[1, 1], [0, 2]]
+
+
+# ---- the command -------------------------------------------------------------------------------
+
+
+def test_train_prints_version_last_and_stores_metrics(trained: TextModel) -> None:
+    assert re.fullmatch(r"tfidf-\d{8}-\d{6}-[0-9a-f]{4}", trained.version)
+    assert set(trained.labels) == set(FIXTURE)
+    assert trained.taxonomy is True
+    assert trained.training_n == len(TEXTS)
+    assert trained.metrics["n"] == len(TEXTS) // 5
+    assert 0 <= trained.metrics["macro_f1"] <= 1
+    assert set(trained.metrics["per_class"]) == set(FIXTURE)
+    assert trained.active is False
+    assert bytes(trained.blob)
+
+
+def test_evaluate_prints_the_last_line(
+    trained: TextModel, tousu_cli: Callable[..., Any], fixture_csv: str
+) -> None:
+    code, out, err = tousu_cli("classifier", "evaluate", "--file", fixture_csv)
+    assert code == 0, err
+    lines = out.strip().splitlines()
+    assert re.fullmatch(r"macro_f1=\d\.\d{4} accuracy=\d\.\d{4} n=60", lines[-1])
+    assert "confusion" in out
+    assert "network.coverage" in out
+
+
+def test_activate_refuses_an_off_tree_model(
+    reference: None, tousu_cli: Callable[..., Any], tmp_path: Path
+) -> None:
+    labels = [
+        {"network.coverage": "信号", "billing.unexplained_charge": "扣费"}.get(x, x) for x in LABELS
+    ]
+    path = write_csv(tmp_path / "outside.csv", TEXTS, labels)
+    code, out, err = tousu_cli("classifier", "train", "--file", path)
+    assert code == 0, err
+    version = out.strip().splitlines()[-1]
+    assert TextModel.objects.get(version=version).taxonomy is False
+    code, out, err = tousu_cli("classifier", "activate", version)
+    assert code != 0
+    assert "类别树" in err
+    assert not TextModel.objects.filter(active=True).exists()
+
+
+def test_activated_model_classifies_registrations(
+    trained: TextModel, tousu_cli: Callable[..., Any], register: Callable[..., Any]
+) -> None:
+    code, out, err = tousu_cli("classifier", "activate", trained.version)
+    assert code == 0, err
+    code, out, _ = tousu_cli("classifier", "list")
+    assert f"* {trained.version}" in out
+    assert isinstance(active_classifier(), TfidfClassifier)
+    text = "我家里手机一直没有信号，请尽快处理"
+    expected = TfidfClassifier.loads(bytes(trained.blob), trained.version).predict(text + "\n")
+    complaint = register(category="", content=text, demand="")
+    assert complaint.category.code == "network.coverage"
+    assert complaint.category_source == "model"
+    assert complaint.category_confidence == expected.confidence
+    event = ComplaintEvent.objects.get(complaint=complaint, type="classified")
+    assert event.data["model_version"] == trained.version
+
+
+def test_only_one_model_is_active(
+    trained: TextModel, tousu_cli: Callable[..., Any], fixture_csv: str
+) -> None:
+    _, out, _ = tousu_cli("classifier", "train", "--file", fixture_csv)
+    second = out.strip().splitlines()[-1]
+    assert tousu_cli("classifier", "activate", trained.version)[0] == 0
+    assert tousu_cli("classifier", "activate", second)[0] == 0
+    assert list(TextModel.objects.filter(active=True).values_list("version", flat=True)) == [second]
+
+
+def test_no_active_model_means_keyword_rules(reference: None) -> None:
+    assert isinstance(active_classifier(), KeywordClassifier)
+
+
+# ---- triage and corrections --------------------------------------------------------------------
+
+
+def test_low_confidence_goes_to_triage(
+    trained: TextModel,
+    tousu_cli: Callable[..., Any],
+    register: Callable[..., Any],
+    settings: Any,
+    make_user: Callable[..., Any],
+) -> None:
+    supervisor = make_user("office_sup", "supervisor", department="complaint_office")
+    settings.TOUSU_TRIAGE_CONFIDENCE = 1.01
+    tousu_cli("classifier", "activate", trained.version)
+    complaint = register(category="", content="我家里手机一直没有信号", demand="")
+    assert complaint.category is None
+    assert complaint.category_source == ""
+    assert complaint.department.code == "complaint_office"
+    event = ComplaintEvent.objects.get(complaint=complaint, type="classified")
+    assert event.data["suggestion"] == "network.coverage"
+    assert event.data["category"] is None
+    assert list(triage_queue(supervisor)) == [complaint]
+
+
+def test_categorise_from_triage_records_and_redispatches(
+    trained: TextModel,
+    tousu_cli: Callable[..., Any],
+    register: Callable[..., Any],
+    settings: Any,
+    agent: Any,
+) -> None:
+    settings.TOUSU_TRIAGE_CONFIDENCE = 1.01
+    tousu_cli("classifier", "activate", trained.version)
+    complaint = register(category="", content="我家里手机一直没有信号", demand="", actor=agent)
+    coverage = Category.objects.get(code="network.coverage")
+    done = complaint_categorise(complaint=complaint, actor=agent, category=coverage)
+    assert done.category == coverage
+    assert done.category_source == "manual"
+    assert done.department is not None
+    assert done.department.code == "network"
+    correction = CategoryCorrection.objects.get(complaint=complaint)
+    assert correction.from_category is None
+    assert correction.to_category == coverage
+    assert correction.by == agent
+    assert complaint not in triage_queue(agent)
+    event = ComplaintEvent.objects.filter(complaint=complaint, type="classified").last()
+    assert event is not None
+    assert event.data["source"] == "manual"
+
+
+def test_handler_correction_of_the_model_is_recorded(
+    trained: TextModel,
+    tousu_cli: Callable[..., Any],
+    register: Callable[..., Any],
+    make_user: Callable[..., Any],
+) -> None:
+    tousu_cli("classifier", "activate", trained.version)
+    complaint = register(category="", content="我家里手机一直没有信号", demand="")
+    assert complaint.category_source == "model"
+    assert complaint.department is not None
+    handler = make_user("nethandler", "handler", department=complaint.department.code)
+    billing = Category.objects.get(code="billing.unexplained_charge")
+    done = complaint_categorise(complaint=complaint, actor=handler, category=billing)
+    assert done.category_source == "manual"
+    correction = CategoryCorrection.objects.get(complaint=complaint)
+    assert correction.from_category is not None
+    assert correction.from_category.code == "network.coverage"
+    assert correction.to_category == billing
+
+
+def test_train_from_db_uses_confirmed_categories(
+    lifecycle: Callable[..., Any], tousu_cli: Callable[..., Any]
+) -> None:
+    for _ in range(2):
+        lifecycle("closed")
+        lifecycle("closed", category="billing.roaming", content="出国漫游费太贵了")
+    lifecycle("resolved", category="billing.roaming")  # not closed: left out
+    code, out, err = tousu_cli("classifier", "train", "--from-db", "--min-per-class", "1")
+    assert code == 0, err
+    model = TextModel.objects.get(version=out.strip().splitlines()[-1])
+    assert sorted(model.labels) == ["billing.roaming", "billing.unexplained_charge"]
+    assert model.training_n == 4
+
+
+# ---- the triage page ---------------------------------------------------------------------------
+
+
+def test_triage_page_permission_and_scope(
+    register: Callable[..., Any],
+    handler: Any,
+    supervisor: Any,
+    quality: Any,
+    make_user: Callable[..., Any],
+) -> None:
+    from tousu.complaints.models import Complaint
+
+    office = make_user("office_sup", "supervisor", department="complaint_office")
+
+    # No category given and nothing the keyword rules know: unclassified.
+    complaint = register(category="", content="今天天气很好", demand="")
+    assert complaint.category is None
+    classified = register()
+    assert as_user(handler).get("/triage/").status_code == 403
+    assert as_user(quality).get("/triage/").status_code == 403
+    assert complaint.number not in page(as_user(supervisor).get("/triage/"))  # not in scope
+    html = page(as_user(office).get("/triage/"))
+    assert complaint.number in html
+    assert classified.number not in html
+    response = as_user(office).post(
+        "/triage/", {"number": complaint.number, "category": "billing.unexplained_charge"}
+    )
+    assert response.status_code == 302
+    assert Complaint.objects.get(pk=complaint.pk).category_source == "manual"
+    assert complaint.number not in page(as_user(office).get("/triage/"))
+
+
+def test_category_change_on_the_complaint_page(register: Callable[..., Any], handler: Any) -> None:
+    from tousu.complaints.models import Complaint
+
+    complaint = register()
+    html = page(as_user(handler).get(f"/complaints/{complaint.number}/"))
+    assert "/categorise/" in html
+    response = as_user(handler).post(
+        f"/complaints/{complaint.number}/categorise/", {"category": "billing.roaming"}
+    )
+    assert response.status_code in (200, 302)
+    fresh = Complaint.objects.get(pk=complaint.pk)
+    assert fresh.category is not None
+    assert fresh.category.code == "billing.roaming"
+    assert CategoryCorrection.objects.filter(complaint=complaint).count() == 1

@@ -1,0 +1,87 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Status(models.TextChoices):
+    REGISTERED = "registered", _("Registered")
+    DISPATCHED = "dispatched", _("Dispatched")
+    IN_PROGRESS = "in_progress", _("In progress")
+    AWAITING_APPROVAL = "awaiting_approval", _("Awaiting approval")
+    RESOLVED = "resolved", _("Resolved")
+    CLOSED = "closed", _("Closed")
+
+
+class Channel(models.TextChoices):
+    HOTLINE = "hotline", _("Hotline")
+    STORE = "store", _("Store")
+    WEB = "web", _("Web")
+    APP = "app", _("App")
+    EMAIL = "email", _("E-mail")
+    WECHAT = "wechat", _("WeChat")
+    SMS = "sms", _("SMS")
+    LETTER = "letter", _("Letter")
+    REGULATOR = "regulator", _("Regulator referral")
+    CONSUMER_ASSOCIATION = "consumer_association", _("Consumer association / 12315")
+    MEDIA = "media", _("Media")
+
+
+class Level(models.TextChoices):
+    ORDINARY = "ordinary", _("Ordinary")
+    IMPORTANT = "important", _("Important")
+    MAJOR = "major", _("Major")
+    OVER_LEVEL = "over_level", _("Over-level")
+
+
+LEVEL_RANK = {Level.ORDINARY: 0, Level.IMPORTANT: 1, Level.MAJOR: 2, Level.OVER_LEVEL: 3}
+
+
+class Finding(models.TextChoices):
+    TRUE = "true", _("True")
+    PARTLY_TRUE = "partly_true", _("Partly true")
+    NOT_TRUE = "not_true", _("Not true")
+
+
+class Cause(models.TextChoices):
+    """R2.3 / S1: why the customer complained."""
+
+    EXPLANATION_LACKING = "explanation_lacking", _("Our fault: explanation lacking")
+    PROMISE_NOT_KEPT = "promise_not_kept", _("Our fault: promise not kept")
+    ATTITUDE = "attitude", _("Our fault: staff attitude")
+    PROCESS_ERROR = "process_error", _("Our fault: process or system error")
+    CUSTOMER_MISUNDERSTANDING = "customer_misunderstanding", _("Customer misunderstanding")
+    PRODUCT_DEFECT = "product_defect", _("Product or equipment defect")
+    THIRD_PARTY = "third_party", _("Third party")
+
+
+class CategorySource(models.TextChoices):
+    GIVEN = "given", _("Given at registration")
+    MODEL = "model", _("Automatic")
+    MANUAL = "manual", _("Set by staff")
+
+
+class EventType(models.TextChoices):
+    REGISTERED = "registered", _("Registered")
+    CLASSIFIED = "classified", _("Classified")
+    DISPATCHED = "dispatched", _("Dispatched")
+    TRANSFERRED = "transferred", _("Transferred")
+    RETURNED = "returned", _("Returned")
+    TEAM_FORMED = "team_formed", _("Expert team formed")
+    ACCEPTED = "accepted", _("Accepted")
+    NOTE = "note", _("Note")
+    ESCALATED = "escalated", _("Escalated")
+    PAUSED = "paused", _("Paused")
+    RESUMED = "resumed", _("Resumed")
+    REMINDER = "reminder", _("Reminder before the time limit")
+    FIRST_RESPONSE_OVERDUE = "first_response_overdue", _("First response overdue")
+    HANDLING_STEP = "handling_step", _("Handling step recorded")
+    EVIDENCE_ADDED = "evidence_added", _("Evidence added")
+    RESOLVED = "resolved", _("Resolved")
+    APPROVAL_REQUESTED = "approval_requested", _("Approval requested")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Approval rejected")
+    CLOSED = "closed", _("Closed")
+    REOPENED = "reopened", _("Reopened")
+    CALLBACK_SCHEDULED = "callback_scheduled", _("Callback scheduled")
+    CALLBACK = "callback", _("Callback recorded")
+    REPAIR_FLAGGED = "repair_flagged", _("Handed to repair programme")
+    PII_REVEALED = "pii_revealed", _("Personal data revealed")

@@ -1,0 +1,233 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from tousu.complaints.choices import (
+    CategorySource,
+    Cause,
+    Channel,
+    EventType,
+    Finding,
+    Level,
+    Status,
+)
+from tousu.complaints.rules import OPEN_STATUSES
+
+
+class Complaint(models.Model):
+    """A complaint (投诉/工单): one expression of dissatisfaction, from registration to callback.
+
+    The status changes only through services, each of which writes a ComplaintEvent in the
+    same transaction; `event_seq`/`event_hash` are the head of that hash chain.
+    """
+
+    number = models.CharField(_("number"), max_length=24, unique=True)
+    status = models.CharField(
+        _("status"), max_length=24, choices=Status.choices, default=Status.REGISTERED
+    )
+    channel = models.CharField(_("channel"), max_length=24, choices=Channel.choices)
+    content = models.TextField(_("content"))
+    demand = models.TextField(_("demand"), blank=True)
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.PROTECT, related_name="complaints"
+    )
+    region = models.ForeignKey(
+        "accounts.Region", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    external_ref = models.CharField(_("external reference"), max_length=64, blank=True)
+
+    category = models.ForeignKey(
+        "classification.Category",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="complaints",
+    )
+    category_confidence = models.FloatField(null=True, blank=True)
+    category_source = models.CharField(max_length=8, choices=CategorySource.choices, blank=True)
+    level = models.CharField(
+        _("level"), max_length=16, choices=Level.choices, default=Level.ORDINARY
+    )
+    repeat_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="repeats"
+    )
+
+    department = models.ForeignKey(
+        "accounts.Department",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="complaints",
+    )
+    handler = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="handled_complaints",
+    )
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="registered_complaints",
+    )
+
+    received_at = models.DateTimeField(_("received at"))
+    registered_at = models.DateTimeField(_("registered at"))
+    first_response_due = models.DateTimeField(_("first response due"))
+    resolution_due = models.DateTimeField(_("resolution due"))
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    finding = models.CharField(_("finding"), max_length=16, choices=Finding.choices, blank=True)
+    cause = models.CharField(_("cause"), max_length=32, choices=Cause.choices, blank=True)
+    responsible_department = models.ForeignKey(
+        "accounts.Department",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="responsible_for",
+    )
+    reply = models.TextField(_("reply"), blank=True)
+    customer_accepted = models.BooleanField(_("customer accepted"), null=True, blank=True)
+    needs_repair = models.BooleanField(_("needs repair"), default=False)
+
+    # Routing: why this department (the rule that matched), shown on the complaint (R3.1).
+    routing_reason = models.CharField(_("routing reason"), max_length=200, blank=True)
+    # Time limits: the policy that set the due times; a pause (挂起, waiting for the customer)
+    # stops the clock, and the due times move by the paused time on resume (R4.1).
+    time_limit_policy = models.CharField(max_length=64, blank=True)
+    paused_at = models.DateTimeField(_("paused at"), null=True, blank=True)
+    pause_reason = models.CharField(_("pause reason"), max_length=200, blank=True)
+    # Escalation bookkeeping for the breach scan (R4.2, D6): the ladder step reached, and when
+    # the reminder before breach went out. Jobs claim rows by conditional UPDATE on these.
+    escalation_step = models.PositiveSmallIntegerField(default=0)
+    reminder_sent_at = models.DateTimeField(null=True, blank=True)
+    first_response_alerted_at = models.DateTimeField(null=True, blank=True)
+    # Automatic assessment at registration (R2.4, R2.6): escalation risk 0..1 with the reasons
+    # shown to staff, and the customer's anger and urgency 0..1; null when never assessed.
+    risk_score = models.FloatField(_("risk score"), null=True, blank=True)
+    risk_reasons = models.JSONField(_("risk reasons"), default=list, blank=True)
+    anger = models.FloatField(_("anger"), null=True, blank=True)
+    urgency = models.FloatField(_("urgency"), null=True, blank=True)
+
+    event_seq = models.PositiveIntegerField(default=0)
+    event_hash = models.CharField(max_length=64, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("complaint")
+        verbose_name_plural = _("complaints")
+        indexes = [
+            models.Index(fields=["status", "resolution_due"]),
+            # The scans of sla.jobs (R4.2): partial indexes over the few rows they look for,
+            # so that a scan touches only due complaints however many are stored.
+            models.Index(
+                fields=["escalation_step", "resolution_due"],
+                condition=Q(status__in=OPEN_STATUSES),
+                name="complaint_open_step_due",
+            ),
+            models.Index(
+                fields=["first_response_due"],
+                condition=Q(accepted_at__isnull=True, first_response_alerted_at__isnull=True),
+                name="complaint_unaccepted_due",
+            ),
+            models.Index(fields=["department", "status"]),
+            models.Index(fields=["handler", "status"]),
+            models.Index(fields=["received_at"]),
+            models.Index(fields=["customer", "received_at"]),
+            models.Index(fields=["external_ref"]),
+            # The supervisors' watch list: open complaints at high risk, highest first.
+            models.Index(
+                fields=["-risk_score"],
+                condition=Q(status__in=OPEN_STATUSES, risk_score__isnull=False),
+                name="complaint_open_risk",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def high_risk(self) -> bool:
+        """At or above the watch-list threshold (settings.TOUSU_RISK_HIGH)."""
+        return self.risk_score is not None and self.risk_score >= settings.TOUSU_RISK_HIGH
+
+    def time_left(self, now: dt.datetime) -> dt.timedelta | None:
+        """Time until the resolution limit for an open complaint; None once resolved."""
+        if not self.is_open:
+            return None
+        return self.resolution_due - now
+
+
+class ComplaintEvent(models.Model):
+    """One line of the complaint timeline — the audit trail (D8, R12.2).
+
+    Each event's hash covers its own content and the previous event's hash, so editing or
+    deleting any row breaks the chain from there on (`tousu timeline_verify` finds it).
+    """
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="events")
+    seq = models.PositiveIntegerField()
+    at = models.DateTimeField()
+    type = models.CharField(max_length=24, choices=EventType.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor_name = models.CharField(max_length=64)
+    data = models.JSONField(default=dict)
+    prev_hash = models.CharField(max_length=64, blank=True)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["complaint", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["complaint", "seq"], name="event_seq_unique"),
+        ]
+        verbose_name = _("timeline event")
+        verbose_name_plural = _("timeline events")
+
+    def __str__(self) -> str:
+        return f"{self.complaint_id}#{self.seq} {self.type}"
+
+
+class DailySequence(models.Model):
+    """The last complaint number issued on a day (Asia/Shanghai)."""
+
+    day = models.DateField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("daily sequence")
+
+    def __str__(self) -> str:
+        return f"{self.day}: {self.last}"
+
+
+class ComplaintSearch(models.Model):
+    """The complaint's row of the full-text search index (complaints.search): the jieba words of
+    its content and demand, space-separated. Written by `search_index` in the transaction that
+    registers the complaint; indexed by FTS5 (SQLite) or GIN (PostgreSQL), see migration 0006."""
+
+    complaint = models.OneToOneField(
+        Complaint, on_delete=models.CASCADE, primary_key=True, related_name="search"
+    )
+    terms = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("search index row")
+
+    def __str__(self) -> str:
+        return f"{self.complaint_id}: {self.terms[:40]}"

@@ -1,0 +1,68 @@
+"""The complaint status machine as an explicit transition table, and other pure rules."""
+
+from __future__ import annotations
+
+from tousu.complaints.choices import LEVEL_RANK, Level, Status
+from tousu.core.errors import InvalidTransition
+
+S = Status
+
+# action → {from status: to status}. An action absent for a status is not allowed in it.
+# `resolve` ends in RESOLVED, or AWAITING_APPROVAL when the remedies exceed the authority limit;
+# `approve` ends in RESOLVED when approved and IN_PROGRESS when rejected: both listed as the
+# primary outcome here, the alternative is chosen by the service through `ALTERNATIVE`.
+TRANSITIONS: dict[str, dict[str, str]] = {
+    "dispatch": {
+        S.REGISTERED: S.DISPATCHED,
+        S.DISPATCHED: S.DISPATCHED,
+        S.IN_PROGRESS: S.DISPATCHED,
+    },
+    "accept": {S.DISPATCHED: S.IN_PROGRESS},
+    "resolve": {S.IN_PROGRESS: S.RESOLVED},
+    "approve": {S.AWAITING_APPROVAL: S.RESOLVED},
+    "close": {S.RESOLVED: S.CLOSED},
+    "reopen": {S.RESOLVED: S.IN_PROGRESS, S.CLOSED: S.IN_PROGRESS},
+    "escalate": {
+        s: s for s in (S.REGISTERED, S.DISPATCHED, S.IN_PROGRESS, S.AWAITING_APPROVAL, S.RESOLVED)
+    },
+    # 挂起: the clock stops while waiting for the customer, and restarts on resume (R4.1); a
+    # complaint transferred or escalated while paused may still be resumed.
+    "pause": {S.IN_PROGRESS: S.IN_PROGRESS},
+    "resume": {s: s for s in (S.REGISTERED, S.DISPATCHED, S.IN_PROGRESS, S.AWAITING_APPROVAL)},
+    # Investigation steps and evidence; after resolving, the handler still records the S1 thanks.
+    "handle": {S.IN_PROGRESS: S.IN_PROGRESS, S.RESOLVED: S.RESOLVED},
+    "callback": {S.CLOSED: S.CLOSED},
+}
+
+ALTERNATIVE: dict[str, str] = {
+    "resolve": S.AWAITING_APPROVAL,  # over the authority limit
+    "approve": S.IN_PROGRESS,  # rejected: back to the handler
+    "callback": S.IN_PROGRESS,  # dissatisfied: reopened
+}
+
+OPEN_STATUSES = (S.REGISTERED, S.DISPATCHED, S.IN_PROGRESS, S.AWAITING_APPROVAL)
+
+
+def allowed(action: str, status: str) -> bool:
+    return status in TRANSITIONS.get(action, {})
+
+
+def next_status(action: str, status: str, *, alternative: bool = False) -> str:
+    """The status after `action`; raises InvalidTransition when not allowed in `status`."""
+    if not allowed(action, status):
+        raise InvalidTransition(f"当前状态（{Status(status).label}）下不能执行此操作：{action}")
+    if alternative:
+        return ALTERNATIVE[action]
+    return TRANSITIONS[action][status]
+
+
+def raise_level(current: str, proposed: str) -> str:
+    """Levels only go up: the higher of the two."""
+    return max(current, proposed, key=lambda level: LEVEL_RANK[Level(level)])
+
+
+def format_number(day_yyyymmdd: str, sequence: int) -> str:
+    """TS + date + daily sequence of at least four digits, growing past 9,999 (never wrapping)."""
+    if sequence < 1:
+        raise ValueError("sequence starts at 1")
+    return f"TS{day_yyyymmdd}{sequence:04d}"

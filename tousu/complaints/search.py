@@ -1,0 +1,136 @@
+"""Chinese full-text search (R2.2, the `q` filter of API.md): the search index of complaints.
+
+Each complaint has one `ComplaintSearch` row whose `terms` are the jieba search-mode words of its
+content and demand, lower-cased, de-duplicated and space-separated (ASCII words and digits kept
+whole). The database indexes those terms: an FTS5 table with triggers on SQLite, a GIN index over
+`to_tsvector('simple', terms)` on PostgreSQL (migration 0006). The same tokeniser turns a query
+into terms, so a query word matches exactly the words the index holds.
+
+Terms are runs of letters and digits only: nothing in a term can be read as query syntax by FTS5
+or tsquery, so any user input is safe to search for.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable
+
+import jieba
+
+from tousu.complaints.models import Complaint, ComplaintSearch
+
+jieba.setLogLevel(logging.WARNING)
+
+# Letters and digits of any script; the underscore is a separator for FTS5's tokenizer too.
+_WORD = re.compile(r"[^\W_]+")
+_ASCII_WORD = re.compile(r"[a-z0-9]+")
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+# Frequent words that say nothing about what a complaint is about; kept out of the index and
+# out of queries (a query of only these falls back to a substring match).
+_STOP_WORDS_TEXT = """
+的 了 在 是 我 你 他 她 它 我们 你们 他们 这 那 这个 那个 就 都 也 还 又 和 与 及 或 但
+被 把 给 对 向 从 到 说 要 会 能 没有 没 不 很 有 已经 已 一个 一次 什么 怎么 为什么
+因为 所以 如果 可以 现在 时候 然后 还是 而且 并且 请 吗 呢 吧 啊
+"""
+STOP_WORDS = frozenset(_STOP_WORDS_TEXT.split())
+TERMS_MAX_QUERY = 16
+BATCH_SIZE = 500
+
+
+def _keep(term: str) -> bool:
+    if term in STOP_WORDS:
+        return False
+    # A single Chinese character is too ambiguous to index; such a query is a substring match.
+    return not (len(term) == 1 and _CJK.match(term))
+
+
+def _clean(tokens: Iterable[str]) -> list[str]:
+    """Lower-cased letter/digit runs of the tokens, in order, without stop words."""
+    out: list[str] = []
+    for token in tokens:
+        for part in _WORD.findall(token.lower()):
+            if _keep(part):
+                out.append(part)
+    return out
+
+
+def text_terms(text: str) -> list[str]:
+    """The index terms of a text: jieba search-mode words plus whole ASCII words, de-duplicated
+    in order of first appearance."""
+    lowered = text.lower()
+    terms = _clean(jieba.lcut_for_search(lowered)) + _ASCII_WORD.findall(lowered)
+    return list(dict.fromkeys(terms))
+
+
+def query_groups(q: str) -> list[list[str]]:
+    """The query as AND-ed groups of alternatives. Each word of the query (jieba precise mode)
+    matches either itself or all of its search-mode sub-words together, the way the index cut a
+    longer text around it (`漫游费` matches `漫游费`, or `漫游` where the text said `漫游费用`)."""
+    groups: list[list[str]] = []
+    seen: set[str] = set()
+    for word in _clean(jieba.lcut(q.lower())):
+        if word in seen:
+            continue
+        seen.add(word)
+        subwords = [s for s in _clean(jieba.lcut_for_search(word)) if s != word]
+        groups.append([word, " ".join(dict.fromkeys(subwords))] if subwords else [word])
+        if len(groups) >= TERMS_MAX_QUERY:
+            break
+    return groups
+
+
+def fts5_query(groups: list[list[str]], *, any_of: bool = False) -> str:
+    """An FTS5 MATCH expression; every term is quoted (terms hold letters and digits only)."""
+
+    def alternative(alt: str) -> str:
+        return "(" + " AND ".join(f'"{t}"' for t in alt.split()) + ")"
+
+    parts = ["(" + " OR ".join(alternative(a) for a in group) + ")" for group in groups]
+    return (" OR " if any_of else " AND ").join(parts)
+
+
+def tsquery(groups: list[list[str]], *, any_of: bool = False) -> str:
+    """A raw tsquery for to_tsquery('simple', …); every lexeme is quoted."""
+
+    def alternative(alt: str) -> str:
+        return "(" + " & ".join(f"'{t}'" for t in alt.split()) + ")"
+
+    parts = ["(" + " | ".join(alternative(a) for a in group) + ")" for group in groups]
+    return (" | " if any_of else " & ").join(parts)
+
+
+def search_index(complaint: Complaint) -> ComplaintSearch:
+    """Write (or rewrite) the complaint's row of the search index; call it inside the
+    transaction that changes the complaint's text."""
+    terms = " ".join(text_terms(f"{complaint.content}\n{complaint.demand}"))
+    row, _ = ComplaintSearch.objects.update_or_create(
+        complaint=complaint, defaults={"terms": terms}
+    )
+    return row
+
+
+def search_reindex(*, batch_size: int = BATCH_SIZE, only_missing: bool = False) -> int:
+    """Rebuild the index for every complaint (or those without a row), in batches of
+    `batch_size`; returns how many rows were written."""
+    from django.db import transaction
+
+    written, last_pk = 0, 0
+    while True:
+        batch = Complaint.objects.filter(pk__gt=last_pk).order_by("pk")
+        if only_missing:
+            batch = batch.filter(search__isnull=True)
+        rows = list(batch.only("pk", "content", "demand")[:batch_size])
+        if not rows:
+            return written
+        with transaction.atomic():
+            ids = [c.pk for c in rows]
+            ComplaintSearch.objects.filter(complaint_id__in=ids).delete()
+            ComplaintSearch.objects.bulk_create(
+                ComplaintSearch(
+                    complaint_id=c.pk, terms=" ".join(text_terms(f"{c.content}\n{c.demand}"))
+                )
+                for c in rows
+            )
+        written += len(rows)
+        last_pk = rows[-1].pk

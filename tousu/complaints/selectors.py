@@ -1,0 +1,281 @@
+"""Reads of complaints, always scoped to what the user may see (R14.1)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import Count, FloatField, Prefetch, Q, QuerySet
+from django.db.models.expressions import RawSQL
+
+from tousu.accounts.models import User
+from tousu.accounts.permissions import can_view, scope_q, team_q
+from tousu.complaints import search
+from tousu.complaints.models import Complaint, ComplaintEvent, ComplaintSearch
+from tousu.complaints.rules import OPEN_STATUSES
+from tousu.core import clock
+from tousu.core.errors import NotFound
+
+
+@dataclass
+class ComplaintFilters:
+    """The filters of the complaint list page and `GET /api/v1/complaints` alike."""
+
+    status: str = ""
+    category: str = ""  # a code: includes sub-categories
+    channel: str = ""
+    level: str = ""
+    department: str = ""
+    handler: str = ""  # username
+    region: str = ""
+    overdue: bool = False
+    repeat: bool = False
+    received_from: dt.datetime | None = None
+    received_to: dt.datetime | None = None
+    customer_phone: str = ""
+    q: str = ""
+
+
+def _base() -> QuerySet[Complaint]:
+    return Complaint.objects.select_related(
+        "customer", "category", "category__parent", "department", "handler", "region", "repeat_of"
+    )
+
+
+def complaint_list(user: User, filters: ComplaintFilters | None = None) -> QuerySet[Complaint]:
+    f = filters or ComplaintFilters()
+    qs = _base().filter(scope_q(user))
+    if f.status:
+        qs = qs.filter(status=f.status)
+    if f.category:
+        qs = qs.filter(
+            Q(category__code=f.category) | Q(category__code__startswith=f.category + ".")
+        )
+    if f.channel:
+        qs = qs.filter(channel=f.channel)
+    if f.level:
+        qs = qs.filter(level=f.level)
+    if f.department:
+        qs = qs.filter(department__code=f.department)
+    if f.handler:
+        qs = qs.filter(handler__username=f.handler)
+    if f.region:
+        qs = qs.filter(region__code=f.region)
+    if f.overdue:
+        qs = qs.filter(status__in=OPEN_STATUSES, resolution_due__lt=clock.now())
+    if f.repeat:
+        qs = qs.filter(repeat_of__isnull=False)
+    if f.received_from:
+        qs = qs.filter(received_at__gte=f.received_from)
+    if f.received_to:
+        qs = qs.filter(received_at__lt=f.received_to)
+    if f.customer_phone:
+        qs = qs.filter(customer__phone=f.customer_phone)
+    if f.q:
+        groups = search.query_groups(f.q)
+        if groups:
+            return _ranked(qs, groups)
+        # No index terms (a single Chinese character, stop words only): every term must appear
+        # in the content or the demand, as a substring.
+        for term in f.q.split()[:8]:
+            qs = qs.filter(Q(content__icontains=term) | Q(demand__icontains=term))
+    return qs.order_by("-received_at", "-pk")
+
+
+def _ranked(
+    qs: QuerySet[Complaint], groups: list[list[str]], *, any_of: bool = False
+) -> QuerySet[Complaint]:
+    """`qs` narrowed to the complaints whose index terms match the query groups (all of them,
+    or any with `any_of`), annotated with `search_score` (higher is better) and ordered by it.
+    The match goes through the database's full-text index: FTS5 on SQLite, GIN on PostgreSQL."""
+    if connection.vendor == "postgresql":
+        query = search.tsquery(groups, any_of=any_of)
+        match = RawSQL(
+            "SELECT s.complaint_id FROM complaints_complaintsearch s WHERE "
+            "to_tsvector('simple'::regconfig, s.terms) @@ to_tsquery('simple'::regconfig, %s)",
+            [query],
+        )
+        # Normalisation 1: divided by 1 + log(length), so that a short complaint about the
+        # words outranks a long one that mentions them in passing (as bm25 does).
+        score = RawSQL(
+            "SELECT ts_rank(to_tsvector('simple'::regconfig, s.terms), "
+            "to_tsquery('simple'::regconfig, %s), 1) FROM complaints_complaintsearch s "
+            'WHERE s.complaint_id = "complaints_complaint"."id"',
+            [query],
+            output_field=FloatField(),
+        )
+    else:
+        query = search.fts5_query(groups, any_of=any_of)
+        match = RawSQL(
+            "SELECT rowid FROM complaint_search_fts WHERE complaint_search_fts MATCH %s", [query]
+        )
+        # bm25 is lower for better matches; negated so that both databases sort descending.
+        score = RawSQL(
+            "SELECT -bm25(complaint_search_fts) FROM complaint_search_fts "
+            'WHERE complaint_search_fts MATCH %s AND rowid = "complaints_complaint"."id"',
+            [query],
+            output_field=FloatField(),
+        )
+    return (
+        qs.filter(pk__in=match)
+        .annotate(search_score=score)
+        .order_by("-search_score", "-received_at", "-pk")
+    )
+
+
+SIMILAR_TERMS_MAX = 12
+
+
+@dataclass
+class SimilarRemedy:
+    type: str
+    amount: Decimal
+    label: str
+
+
+@dataclass
+class SimilarComplaint:
+    """A complaint like another one, with its outcome: remedies, and satisfaction (the result
+    of its latest done callback, with its label; None without one)."""
+
+    complaint: Complaint
+    score: float
+    remedies: list[SimilarRemedy]
+    satisfaction: str | None
+    satisfaction_label: str
+
+
+def similar_complaints(complaint: Complaint, user: User, limit: int = 5) -> list[SimilarComplaint]:
+    """The complaints in the user's scope most like `complaint` (itself excluded), best first:
+    any of its most specific index terms (the longest, up to SIMILAR_TERMS_MAX), ranked by the
+    full-text index. Four queries whatever `limit` is: terms, matches, remedies, callbacks."""
+    from tousu.callbacks.choices import CallbackStatus
+    from tousu.callbacks.models import CallbackTask
+
+    row = ComplaintSearch.objects.filter(complaint=complaint).first()
+    words = (row.terms if row else " ".join(search.text_terms(complaint.content))).split()
+    # Longer words are the more specific ones (宽带 掉线 报修 before 经常); ties by position.
+    top = sorted(words, key=lambda w: (-len(w), words.index(w)))[:SIMILAR_TERMS_MAX]
+    if not top:
+        return []
+    found = list(
+        _ranked(
+            _base().filter(scope_q(user)).exclude(pk=complaint.pk),
+            [[w] for w in top],
+            any_of=True,
+        ).prefetch_related(
+            "remedies",
+            Prefetch(
+                "callbacks",
+                queryset=CallbackTask.objects.filter(status=CallbackStatus.DONE)
+                .exclude(result="")
+                .order_by("-done_at", "-pk"),
+                to_attr="done_callbacks",
+            ),
+        )[:limit]
+    )
+    similar = []
+    for c in found:
+        done = c.done_callbacks
+        latest = done[0] if done else None
+        similar.append(
+            SimilarComplaint(
+                complaint=c,
+                score=round(float(c.search_score or 0.0), 4),  # type: ignore[attr-defined]
+                remedies=[
+                    SimilarRemedy(r.type, r.amount, str(r.get_type_display()))
+                    for r in c.remedies.all()
+                ],
+                satisfaction=latest.result if latest else None,
+                satisfaction_label=str(latest.get_result_display()) if latest else "",
+            )
+        )
+    return similar
+
+
+def my_queue(user: User) -> QuerySet[Complaint]:
+    """Open complaints waiting for this user: theirs, their department's unassigned ones and
+    those of the expert teams they sit on; most urgent first."""
+    mine = Q(handler=user) | team_q(user)
+    if user.department_id:
+        mine |= Q(department=user.department_id, handler__isnull=True)
+    return (
+        _base()
+        .filter(scope_q(user))
+        .filter(mine, status__in=OPEN_STATUSES)
+        .order_by("resolution_due", "pk")
+    )
+
+
+def watch_list(user: User) -> QuerySet[Complaint]:
+    """The supervisors' watch list (R2.4): open complaints in the user's scope whose escalation
+    risk is at least settings.TOUSU_RISK_HIGH, highest risk first."""
+    return (
+        _base()
+        .filter(scope_q(user))
+        .filter(status__in=OPEN_STATUSES, risk_score__gte=settings.TOUSU_RISK_HIGH)
+        .order_by("-risk_score", "resolution_due", "pk")
+    )
+
+
+def get_complaint_for_user(user: User, number: str) -> Complaint:
+    """The complaint, or NotFound when it does not exist *or* the user may not see it: a
+    404 does not reveal that a number exists outside the user's scope."""
+    complaint = _base().filter(number=number).first()
+    if complaint is None or not can_view(user, complaint):
+        raise NotFound("投诉单不存在或无权查看")
+    return complaint
+
+
+def complaint_timeline(complaint: Complaint) -> QuerySet[ComplaintEvent]:
+    return complaint.events.select_related("actor").order_by("seq")
+
+
+def timeline_verify(numbers: list[str] | None = None) -> tuple[int, list[tuple[str, int, str]]]:
+    """Recompute every hash chain. Returns (complaints checked, [(number, seq, problem)])."""
+    from tousu.complaints.timeline import event_hash
+
+    complaints = Complaint.objects.order_by("pk").only("pk", "number", "event_seq", "event_hash")
+    if numbers:
+        complaints = complaints.filter(number__in=numbers)
+    broken: list[tuple[str, int, str]] = []
+    checked = 0
+    for complaint in complaints.iterator(chunk_size=500):
+        checked += 1
+        prev, expected_seq = "", 1
+        for event in complaint.events.order_by("seq").iterator():
+            problem = ""
+            if event.seq != expected_seq:
+                problem = f"sequence gap: expected {expected_seq}"
+            elif event.prev_hash != prev:
+                problem = "previous hash does not match"
+            elif event.hash != event_hash(
+                number=complaint.number,
+                seq=event.seq,
+                at=event.at,
+                type=event.type,
+                actor_name=event.actor_name,
+                data=event.data,
+                prev_hash=event.prev_hash,
+            ):
+                problem = "content changed after it was written"
+            if problem:
+                broken.append((complaint.number, event.seq, problem))
+                break
+            prev, expected_seq = event.hash, expected_seq + 1
+        else:
+            if complaint.event_seq != expected_seq - 1 or complaint.event_hash != prev:
+                broken.append((complaint.number, expected_seq, "events missing at the end"))
+    return checked, broken
+
+
+def my_queue_counts(user: User) -> dict[str, int]:
+    """The badges above the queue: how many complaints wait for the user and how many of them
+    are past their resolution limit, in one query."""
+    counts = my_queue(user).aggregate(
+        open=Count("pk"), overdue=Count("pk", filter=Q(resolution_due__lt=clock.now()))
+    )
+    return {"open": counts["open"] or 0, "overdue": counts["overdue"] or 0}

@@ -1,0 +1,289 @@
+"""How a complaint reads on a page: status and level badges, the countdown pill, the category
+with its source, and timeline events in words. Load with `{% load complaint_tags %}`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django import template
+from django.db.models import TextChoices
+from django.utils import timezone
+from django.utils.dateformat import format as date_format
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from tousu.accounts import permissions
+from tousu.accounts.choices import Role
+from tousu.accounts.models import User
+from tousu.callbacks.choices import SCORE_FACTORS, CallbackResult, CallbackStatus
+from tousu.callbacks.models import CallbackTask
+from tousu.complaints.choices import CategorySource, Cause, Channel, Finding, Level
+from tousu.complaints.models import Complaint, ComplaintEvent
+from tousu.core import clock
+from tousu.core.templatetags.tousu_ui import duration
+from tousu.resolution.choices import HandlingStep, RemedyType
+from tousu.sla.selectors import countdown
+
+register = template.Library()
+
+TIME_FORMAT = "Y-m-d H:i"
+
+# The names the services write for events without a member of staff.
+ACTOR_NAMES = {"system": gettext_lazy("System"), "customer": gettext_lazy("Customer")}
+
+
+def local_time(moment: dt.datetime) -> str:
+    return date_format(timezone.localtime(moment), TIME_FORMAT)
+
+
+@register.simple_tag
+def status_badge(complaint: Complaint) -> SafeString:
+    return format_html(
+        '<span class="badge status-{}">{}</span>', complaint.status, complaint.get_status_display()
+    )
+
+
+@register.simple_tag
+def level_badge(complaint: Complaint) -> SafeString:
+    return format_html(
+        '<span class="badge level-{}">{}</span>', complaint.level, complaint.get_level_display()
+    )
+
+
+@register.simple_tag
+def due(complaint: Complaint) -> SafeString:
+    """The countdown to the resolution limit, coloured by `sla.selectors.countdown` at the
+    warn share of the complaint's policy; a paused complaint shows the time it had left."""
+    if not complaint.is_open:
+        return format_html('<span class="muted">{}</span>', "—")
+    now = clock.now()
+    seconds, state = countdown(complaint, now)
+    span = duration(dt.timedelta(seconds=seconds or 0))
+    if state == "paused":
+        text = _("Paused, %(time)s left")
+    else:
+        text = _("Overdue %(time)s") if state == "over" else _("%(time)s left")
+    title = _("Reply due %(time)s") % {"time": local_time(complaint.resolution_due)}
+    if state == "paused" and complaint.pause_reason:
+        title = f"{title} · {complaint.pause_reason}"
+    return format_html(
+        '<span class="due-{}" title="{}">{}</span>', state, title, text % {"time": span}
+    )
+
+
+@register.simple_tag
+def category_label(complaint: Complaint) -> SafeString:
+    """`资费计费 > 不明扣费` and, in small print, who set it and how sure the model was."""
+    if complaint.category is None:
+        return format_html('<span class="muted">{}</span>', _("Not classified"))
+    source = complaint.get_category_source_display()
+    if complaint.category_confidence is not None:
+        source = _("%(source)s, %(confidence)d%% sure") % {
+            "source": source,
+            "confidence": round(complaint.category_confidence * 100),
+        }
+    if not source:
+        return format_html("{}", complaint.category.path_name)
+    return format_html('{} <span class="muted">({})</span>', complaint.category.path_name, source)
+
+
+@register.filter
+def actor_label(event: ComplaintEvent) -> str:
+    return str(ACTOR_NAMES.get(event.actor_name, event.actor_name))
+
+
+# ---- timeline events in words ---------------------------------------------------------------
+
+Names = Mapping[str, Mapping[str, str]]  # {"department": {code: name}, "category": {…}}
+Formatter = Callable[[Any, Names], str]
+
+
+def _choice(choices: type[TextChoices]) -> Formatter:
+    def fmt(value: Any, names: Names) -> str:
+        return str(choices(value).label) if value in choices.values else str(value)
+
+    return fmt
+
+
+def _named(kind: str) -> Formatter:
+    def fmt(value: Any, names: Names) -> str:
+        return names.get(kind, {}).get(value, str(value))
+
+    return fmt
+
+
+def _plain(value: Any, names: Names) -> str:
+    return str(value)
+
+
+def _yes_no(value: Any, names: Names) -> str:
+    return _("Yes") if value else _("No")
+
+
+def _money(value: Any, names: Names) -> str:
+    try:
+        return f"¥{Decimal(str(value)):,.2f}"
+    except InvalidOperation:
+        return str(value)
+
+
+def _percent(value: Any, names: Names) -> str:
+    return f"{float(value) * 100:.0f}%"
+
+
+def _time(value: Any, names: Names) -> str:
+    try:
+        return local_time(dt.datetime.fromisoformat(str(value)))
+    except ValueError:
+        return str(value)
+
+
+def _size(value: Any, names: Names) -> str:
+    return f"{int(value) / 1024:,.0f} KB" if int(value) >= 1024 else f"{int(value)} B"
+
+
+def _remedies(value: Any, names: Names) -> str:
+    parts = []
+    for item in value:
+        text = _choice(RemedyType)(item.get("type"), names)
+        if Decimal(str(item.get("amount") or 0)):
+            text += " " + _money(item["amount"], names)
+        if item.get("note"):
+            text += f" ({item['note']})"
+        parts.append(text)
+    return "; ".join(parts)
+
+
+INVESTIGATION_LABELS = {
+    "is_true": gettext_lazy("Is it true?"),
+    "purpose": gettext_lazy("What does the customer want?"),
+    "reasonable": gettext_lazy("Is it reasonable?"),
+    "demand_legitimate": gettext_lazy("Is the demand legitimate and reasonable?"),
+}
+SCORE_LABELS = {
+    "timeliness": gettext_lazy("Timeliness"),
+    "attitude": gettext_lazy("Attitude"),
+    "solution": gettext_lazy("Solution"),
+    "simplicity": gettext_lazy("Simplicity"),
+}
+
+
+def _labelled(labels: Mapping[str, Any]) -> Formatter:
+    def fmt(value: Any, names: Names) -> str:
+        return "; ".join(f"{labels.get(k, k)} {v}" for k, v in value.items() if v not in ("", None))
+
+    return fmt
+
+
+# Event data keys in the order they read best, with their label and how to show the value;
+# keys not listed (hashes, model versions, names duplicated elsewhere) are not shown.
+EVENT_FIELDS: dict[str, tuple[Any, Formatter]] = {
+    "channel": (gettext_lazy("Channel"), _choice(Channel)),
+    "from": (gettext_lazy("From level"), _choice(Level)),
+    "to": (gettext_lazy("To level"), _choice(Level)),
+    "level": (gettext_lazy("Level"), _choice(Level)),
+    "category": (gettext_lazy("Category"), _named("category")),
+    "source": (gettext_lazy("Set by"), _choice(CategorySource)),
+    "confidence": (gettext_lazy("Confidence"), _percent),
+    "from_department": (gettext_lazy("From"), _named("department")),
+    "department": (gettext_lazy("Department"), _named("department")),
+    "handler": (gettext_lazy("Handler"), _plain),
+    "rule": (gettext_lazy("Rule"), _plain),
+    "repeat_of": (gettext_lazy("Repeat of"), _plain),
+    "lead": (gettext_lazy("Lead"), _plain),
+    "members": (gettext_lazy("Members"), lambda value, names: "、".join(map(str, value))),
+    "on_time": (gettext_lazy("On time"), _yes_no),
+    "step": (gettext_lazy("Step"), _choice(HandlingStep)),
+    "answers": (gettext_lazy("Answers"), _labelled(INVESTIGATION_LABELS)),
+    "finding": (gettext_lazy("Finding"), _choice(Finding)),
+    "cause": (gettext_lazy("Cause"), _choice(Cause)),
+    "responsible_department": (gettext_lazy("Responsible department"), _named("department")),
+    "remedies": (gettext_lazy("Remedies"), _remedies),
+    "total": (gettext_lazy("Total"), _money),
+    "amount": (gettext_lazy("Amount"), _money),
+    "limit": (gettext_lazy("Authority limit"), _money),
+    "name": (gettext_lazy("File"), _plain),
+    "size": (gettext_lazy("Size"), _size),
+    "customer_accepted": (gettext_lazy("Customer accepted"), _yes_no),
+    "result": (gettext_lazy("Result"), _choice(CallbackResult)),
+    "scores": (gettext_lazy("Scores"), _labelled(SCORE_LABELS)),
+    "due_at": (gettext_lazy("Due"), _time),
+    "resolution_due": (gettext_lazy("Reply due"), _time),
+    "ladder_step": (gettext_lazy("Escalation step"), _plain),
+    "notified": (gettext_lazy("Notified"), lambda value, names: "、".join(map(str, value))),
+    "external_ref": (gettext_lazy("External reference"), _plain),
+    "reason": (gettext_lazy("Reason"), _plain),
+    "note": (gettext_lazy("Note"), _plain),
+    "reply": (gettext_lazy("Reply"), _plain),
+    "comment": (gettext_lazy("Comment"), _plain),
+    "text": (gettext_lazy("Text"), _plain),
+}
+
+
+@register.simple_tag
+def event_details(event: ComplaintEvent, names: Names | None = None) -> list[tuple[str, str]]:
+    """The event's data as (label, value) pairs for people; empty values are left out."""
+    data = event.data or {}
+    out = []
+    for key, (label, fmt) in EVENT_FIELDS.items():
+        value = data.get(key)
+        if value in (None, "", [], {}):
+            continue
+        out.append((str(label), fmt(value, names or {})))
+    return out
+
+
+# ---- navigation and the customer's history ----------------------------------------------------
+
+
+@register.filter
+def may_register(user: User) -> bool:
+    return permissions.can_register(user)
+
+
+@register.filter
+def may_watch(user: User) -> bool:
+    return permissions.can_watch(user)
+
+
+@register.filter
+def may_administer(user: User) -> bool:
+    return user.role == Role.ADMIN
+
+
+@register.filter
+def remedy_total(complaint: Complaint) -> Decimal:
+    """Money granted on the complaint (from the prefetched remedies)."""
+    return sum((r.amount for r in complaint.remedies.all()), Decimal(0))
+
+
+@register.filter
+def last_callback(complaint: Complaint) -> CallbackTask | None:
+    """The latest callback done (from the prefetched callbacks)."""
+    done = [t for t in complaint.callbacks.all() if t.status == CallbackStatus.DONE]
+    return max(done, key=lambda t: t.done_at or t.created_at) if done else None
+
+
+@register.filter
+def mean_score(task: CallbackTask) -> str:
+    scores = [getattr(task, factor) for factor in SCORE_FACTORS if getattr(task, factor)]
+    return f"{sum(scores) / len(scores):.1f}" if scores else ""
+
+
+@register.simple_tag
+def history_summary(complaints: list[Complaint]) -> dict[str, Any]:
+    """The figures above a customer's history: how many complaints, how many open, money
+    granted, and the latest callback result."""
+    callbacks = [t for c in complaints if (t := last_callback(c)) is not None]
+    latest = max(callbacks, key=lambda t: t.done_at or t.created_at) if callbacks else None
+    return {
+        "count": len(complaints),
+        "open": sum(1 for c in complaints if c.is_open),
+        "compensation": sum((remedy_total(c) for c in complaints), Decimal(0)),
+        "latest_callback": latest,
+    }

@@ -1,0 +1,191 @@
+"""Chinese full-text search (the `q` filter) and similar complaints, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tests.pages import as_user, page
+from tousu.accounts.models import User
+from tousu.callbacks.services import complaint_callback_record
+from tousu.complaints.models import Complaint, ComplaintSearch
+from tousu.complaints.search import query_groups, text_terms
+from tousu.complaints.selectors import ComplaintFilters, complaint_list, similar_complaints
+
+pytestmark = pytest.mark.django_db
+
+Register = Callable[..., Complaint]
+URL = "/api/v1/complaints"
+
+
+def search(user: User, q: str) -> list[str]:
+    return [c.content for c in complaint_list(user, ComplaintFilters(q=q))]
+
+
+def test_terms_are_jieba_words_lower_cased_with_ascii_words_whole() -> None:
+    terms = text_terms("办了5G套餐，WiFi 断网！WiFi又断网")
+    assert {"5g", "套餐", "wifi", "断网"} <= set(terms)
+    assert len(terms) == len(set(terms))
+    assert "，" not in terms
+    assert "！" not in terms
+    assert query_groups("了") == []  # a single character: no index term
+
+
+def test_registration_writes_the_index_row(register: Register) -> None:
+    complaint = register(content="宽带断网三天", demand="尽快修复")
+    terms = ComplaintSearch.objects.get(complaint=complaint).terms.split()
+    assert {"宽带", "断网", "修复"} <= set(terms)
+
+
+@pytest.fixture
+def texts(register: Register) -> dict[str, Complaint]:
+    return {
+        "charge": register(content="话费无故扣费58元，要求退还"),
+        "broadband": register(content="家里宽带经常断网，报修没人管"),
+        "wifi": register(content="新装的WiFi 断网严重"),
+        "5g": register(content="办理的5G套餐网速很慢", demand="更换套餐"),
+        "roaming": register(content="出国漫游流量费太贵"),
+    }
+
+
+@pytest.mark.parametrize(
+    ("q", "expected"),
+    [
+        ("扣费", {"charge"}),
+        ("宽带 断网", {"broadband"}),
+        ("断网", {"broadband", "wifi"}),
+        ("WiFi 断网", {"wifi"}),
+        ("wifi", {"wifi"}),
+        ("5G套餐", {"5g"}),
+        ("5g", {"5g"}),
+        ("更换套餐", {"5g"}),  # the demand is indexed too
+        ("漫游 宽带", set()),  # every word must match
+        ("费", {"charge", "roaming"}),  # one character: a substring match
+    ],
+)
+def test_search_finds_complaints_by_their_words(
+    texts: dict[str, Complaint], handler: User, q: str, expected: set[str]
+) -> None:
+    found = set(search(handler, q))
+    assert found == {texts[k].content for k in expected}
+
+
+def test_results_are_ranked(register: Register, handler: User) -> None:
+    long = register(
+        content="我想咨询一下营业厅的营业时间和办理业务需要带什么证件，顺便说一下宽带的事情"
+    )
+    short = register(content="宽带坏了")
+    found = list(complaint_list(handler, ComplaintFilters(q="宽带")))
+    assert [c.pk for c in found] == [short.pk, long.pk]
+    assert found[0].search_score >= found[1].search_score  # type: ignore[attr-defined]
+
+
+def test_search_stays_within_the_users_scope(
+    texts: dict[str, Complaint], handler: User, outsider: User, api_as: Any
+) -> None:
+    assert search(handler, "断网")
+    assert search(outsider, "断网") == []
+    assert api_as(outsider).get(URL, q="断网").json()["count"] == 0
+
+
+@pytest.mark.parametrize(
+    "q",
+    ['"', "'", '宽带"', "宽带' OR 1=1 --", "NEAR(宽带 断网)", "宽带*", "^断网", "a:b", "(((", "-"],
+)
+def test_query_syntax_characters_are_never_an_error(
+    texts: dict[str, Complaint], api_as: Any, handler: User, q: str
+) -> None:
+    response = api_as(handler).get(URL, q=q)
+    assert response.status_code == 200
+
+
+def test_reindex_rebuilds_the_index(
+    texts: dict[str, Complaint], handler: User, tousu_cli: Any
+) -> None:
+    ComplaintSearch.objects.all().delete()
+    assert search(handler, "宽带") == []
+    code, out, _ = tousu_cli("search_reindex", "--batch-size", "2")
+    assert code == 0
+    assert "Indexed 5" in out
+    assert search(handler, "宽带") == [texts["broadband"].content]
+    # Rebuilding again replaces rows, it does not duplicate them.
+    code, _, _ = tousu_cli("search_reindex")
+    assert ComplaintSearch.objects.count() == 5
+    assert search(handler, "宽带 断网") == [texts["broadband"].content]
+
+
+@pytest.fixture
+def outages(register: Register, lifecycle: Callable[..., Complaint], agent: User) -> dict[str, Any]:
+    subject = register(content="家里宽带断网两天了，光猫红灯闪烁，报修后一直没人上门")
+    closed = lifecycle("closed", content="宽带断网，光猫红灯，维修师傅一直不上门")
+    complaint_callback_record(
+        complaint=closed, actor=agent, result="satisfied", scores={}, comment=""
+    )
+    return {
+        "subject": subject,
+        "closed": closed,
+        "outage": register(content="小区宽带断网，报修没人上门处理"),
+        "billing": [
+            register(content="话费无故多扣了58元，客服说查不到原因"),
+            register(content="套餐资费被私自变更，多扣了费用"),
+        ],
+    }
+
+
+def test_similar_complaints_find_the_broadband_outages_first(
+    outages: dict[str, Any], handler: User
+) -> None:
+    with CaptureQueriesContext(connection) as queries:
+        similar = similar_complaints(outages["subject"], handler)
+    assert len(queries) <= 4
+    numbers = [s.complaint.number for s in similar]
+    assert outages["subject"].number not in numbers
+    assert set(numbers[:2]) == {outages["closed"].number, outages["outage"].number}
+    for billing in outages["billing"]:
+        assert billing.number not in numbers[:2]
+    closed = next(s for s in similar if s.complaint.pk == outages["closed"].pk)
+    assert [(r.type, r.amount) for r in closed.remedies] == [("refund", 58)]
+    assert closed.satisfaction == "satisfied"
+
+
+def test_similar_complaints_respect_the_scope(outages: dict[str, Any], outsider: User) -> None:
+    assert similar_complaints(outages["subject"], outsider) == []
+
+
+def test_api_similar(outages: dict[str, Any], api_as: Any, handler: User, outsider: User) -> None:
+    url = f"{URL}/{outages['subject'].number}/similar"
+    response = api_as(handler).get(url)
+    assert response.status_code == 200
+    items = response.json()["items"]
+    assert {items[0]["number"], items[1]["number"]} == {
+        outages["closed"].number,
+        outages["outage"].number,
+    }
+    closed = next(i for i in items if i["number"] == outages["closed"].number)
+    assert closed["status"] == "closed"
+    assert closed["category"] == "billing.unexplained_charge"
+    assert closed["remedies"] == [{"type": "refund", "amount": "58.00"}]
+    assert closed["satisfaction"] == "satisfied"
+    assert closed["score"] > 0
+    assert set(closed) == {
+        "number",
+        "status",
+        "category",
+        "received_at",
+        "score",
+        "remedies",
+        "satisfaction",
+    }
+    assert api_as(outsider).get(url).status_code == 404
+
+
+def test_the_complaint_page_shows_similar_complaints(
+    outages: dict[str, Any], handler: User
+) -> None:
+    text = page(as_user(handler).get(f"/complaints/{outages['subject'].number}/"))
+    assert "相似投诉" in text or "Similar complaints" in text
+    assert outages["outage"].number in text

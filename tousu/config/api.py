@@ -1,0 +1,137 @@
+"""The REST API (D2): one NinjaAPI, token auth, and one error shape for every failure:
+`{"error": {"code": …, "message": …, "fields": {…}}}` (API.md)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import RequestDataTooBig
+from django.db import DataError
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.security import HttpBearer
+
+from tousu.accounts.services import token_authenticate
+from tousu.core.errors import DomainError
+
+
+class TokenAuth(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        user = token_authenticate(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+api = NinjaAPI(
+    title="Tousu API",
+    version="1",
+    description="投诉管理系统 API. See API.md for the contract.",
+    auth=TokenAuth(),
+    urls_namespace="api",
+    openapi_url="/openapi.json",
+    docs_url="/docs",
+)
+
+
+def error_response(
+    request: HttpRequest,
+    status: int,
+    code: str,
+    message: str,
+    fields: dict[str, list[str]] | None = None,
+) -> HttpResponse:
+    body: dict[str, Any] = {"code": code, "message": message}
+    if fields:
+        body["fields"] = fields
+    return api.create_response(request, {"error": body}, status=status)
+
+
+def _field_name(loc: tuple[Any, ...] | list[Any]) -> str:
+    # ninja prefixes locations with the parameter source ("body", "query") and the argument
+    # name; clients want the name of the field they sent.
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in {"body", "query", "path", "header", "form", "file"}:
+        parts = parts[1:]
+        if len(parts) > 1 and parts[0] in {"payload", "data", "body", "filters", "params"}:
+            parts = parts[1:]
+    return ".".join(parts) or "body"
+
+
+_MESSAGES = {
+    "missing": "此项为必填项",
+    "extra_forbidden": "不允许的字段",
+    "string_type": "应为字符串",
+    "bool_type": "应为 true 或 false",
+    "bool_parsing": "应为 true 或 false",
+    "int_type": "应为整数",
+    "int_parsing": "应为整数",
+    "float_parsing": "应为数字",
+    "datetime_from_date_parsing": "时间格式无效，应为 ISO 8601",
+    "datetime_parsing": "时间格式无效，应为 ISO 8601",
+    "literal_error": "取值无效",
+    "enum": "取值无效",
+}
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    fields: dict[str, list[str]] = {}
+    for err in exc.errors:
+        name = _field_name(err.get("loc", ()))
+        message = _MESSAGES.get(str(err.get("type")), str(err.get("msg", "无效")))
+        if err.get("type") in {"literal_error", "enum"} and err.get("ctx", {}).get("expected"):
+            message += f"，可选：{err['ctx']['expected']}"
+        fields.setdefault(name, []).append(message)
+    return error_response(request, 422, "validation_error", "提交的内容有误", fields)
+
+
+@api.exception_handler(DomainError)
+def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    return error_response(request, exc.status, exc.code, exc.message, exc.fields)
+
+
+@api.exception_handler(AuthenticationError)
+def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return error_response(
+        request, 401, "unauthorized", "需要有效的 API 令牌 (Authorization: Bearer …)"
+    )
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if exc.status_code == 400:
+        return error_response(request, 400, "malformed_json", "请求体不是有效的 JSON")
+    code = {401: "unauthorized", 403: "forbidden", 404: "not_found"}.get(exc.status_code, "error")
+    return error_response(request, exc.status_code, code, str(exc))
+
+
+@api.exception_handler(Http404)
+def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return error_response(request, 404, "not_found", "不存在")
+
+
+@api.exception_handler(RequestDataTooBig)
+def on_too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    return error_response(request, 413, "payload_too_large", "请求体过大")
+
+
+@api.exception_handler(DataError)
+def on_data_error(request: HttpRequest, exc: DataError) -> HttpResponse:
+    # Input the database cannot hold or compare, e.g. a NUL character in a query parameter
+    # (PostgreSQL refuses it): the client's input, not a server failure.
+    return error_response(request, 400, "bad_request", "请求中含有无法处理的字符或数值")
+
+
+def _register_routers() -> None:
+    from tousu.analytics.api import router as stats_router
+    from tousu.complaints.api import router as complaints_router
+    from tousu.intake.api import public_router  # also adds POST /complaints
+
+    api.add_router("/complaints", complaints_router)
+    api.add_router("/public", public_router)
+    api.add_router("/stats", stats_router)
+
+
+_register_routers()

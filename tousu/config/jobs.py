@@ -1,0 +1,88 @@
+"""The one registry of background jobs and their schedules (D5).
+
+A job is a plain function, named `<app>.<job>` and found by dotted path, that takes no
+arguments and returns a short summary (counts). Jobs are idempotent (D6): running one twice, or
+on two workers at once, does nothing twice.
+
+How they run is decided here and nowhere else:
+- `run(name)` runs a job once in this process (`tousu jobs run NAME`, tests);
+- `enqueue(name)` asks for a run soon — a Celery task when TOUSU_BROKER_URL is set, otherwise
+  the in-process runner started by `tousu serve`; callers use it from `transaction.on_commit`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib import import_module
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    path: str  # "tousu.sla.jobs.breach_scan"
+    every: dt.timedelta | None  # None: runs only when enqueued
+    help: str
+
+    def function(self) -> Callable[[], Any]:
+        module, _, attr = self.path.rpartition(".")
+        func: Callable[[], Any] = getattr(import_module(module), attr)
+        return func
+
+
+JOBS: dict[str, Job] = {}
+
+
+def register(name: str, path: str, every: dt.timedelta | None, help: str) -> None:
+    JOBS[name] = Job(name, path, every, help)
+
+
+def get(name: str) -> Job:
+    try:
+        return JOBS[name]
+    except KeyError:
+        raise KeyError(f"unknown job {name!r}; known: {', '.join(sorted(JOBS))}") from None
+
+
+def run(name: str) -> Any:
+    """Run a job once, here and now."""
+    return get(name).function()()
+
+
+def enqueue(name: str) -> None:
+    """Ask for a run of `name` soon, outside the current request or transaction."""
+    from tousu.config import runner
+
+    runner.enqueue(get(name))
+
+
+MINUTE = dt.timedelta(minutes=1)
+
+# The schedule. Each app's jobs live in its jobs.py; their names and periods are here so that
+# one look shows everything that runs in the background.
+register(
+    "notifications.deliver",
+    "tousu.notifications.jobs.deliver",
+    every=MINUTE,
+    help="send pending e-mails and webhooks (retries with back-off)",
+)
+register(
+    "sla.remind",
+    "tousu.sla.jobs.remind",
+    every=MINUTE,
+    help="remind handlers of complaints due within two hours (once per complaint)",
+)
+register(
+    "sla.first_response_scan",
+    "tousu.sla.jobs.first_response_scan",
+    every=MINUTE,
+    help="alert supervisors of complaints not accepted within the first-response limit",
+)
+register(
+    "sla.breach_scan",
+    "tousu.sla.jobs.breach_scan",
+    every=MINUTE,
+    help="escalate overdue complaints up the ladder, each step exactly once",
+)

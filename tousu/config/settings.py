@@ -1,0 +1,233 @@
+"""Tousu settings, driven by environment variables so that one code base runs on a laptop
+(SQLite, nothing else) and on many machines (PostgreSQL, background workers).
+
+TOUSU_DATA_DIR       where the database, uploads and the generated secret key live (./var)
+TOUSU_DATABASE_URL   e.g. postgresql://user@host:5432/db; SQLite under TOUSU_DATA_DIR when unset
+TOUSU_DEBUG          1 for development error pages
+TOUSU_ALLOWED_HOSTS  comma-separated host names (default: localhost, 127.0.0.1)
+TOUSU_BROKER_URL     e.g. redis://127.0.0.1:6379/0: background jobs on Celery workers
+TOUSU_EMAIL_FROM     the sender of notification e-mails (TOUSU_EMAIL_BACKEND, _HOST, _PORT…)
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+import dj_database_url
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent.parent  # the `tousu` package
+DATA_DIR = Path(os.environ.get("TOUSU_DATA_DIR", Path.cwd() / "var")).resolve()
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_list(name: str, default: str) -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def load_secret_key(data_dir: Path) -> str:
+    """The key is generated once per installation and kept beside the data it protects."""
+    if key := os.environ.get("TOUSU_SECRET_KEY"):
+        return key
+    path = data_dir / "secret_key"
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(50))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+DEBUG = env_bool("TOUSU_DEBUG")
+SECRET_KEY = load_secret_key(DATA_DIR)
+ALLOWED_HOSTS = env_list("TOUSU_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
+CSRF_TRUSTED_ORIGINS = env_list("TOUSU_CSRF_TRUSTED_ORIGINS", "")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "tousu.core",
+    "tousu.accounts",
+    "tousu.customers",
+    "tousu.classification",
+    "tousu.complaints",
+    "tousu.intake",
+    "tousu.routing",
+    "tousu.sla",
+    "tousu.resolution",
+    "tousu.callbacks",
+    "tousu.analytics",
+    "tousu.notifications",
+    "tousu.setup",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "tousu.core.middleware.LoginRequiredMiddleware",
+]
+
+ROOT_URLCONF = "tousu.config.urls"
+WSGI_APPLICATION = "tousu.config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+                "tousu.notifications.context_processors.unread",
+            ],
+        },
+    },
+]
+
+_database_url = os.environ.get("TOUSU_DATABASE_URL")
+if _database_url:
+    DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=60)}
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": str(DATA_DIR / "tousu.sqlite3"),
+            # WAL lets the web server read while a job writes; IMMEDIATE takes the write lock
+            # at BEGIN so that two writers queue instead of failing with "database is locked".
+            "OPTIONS": {
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+            },
+        }
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "complaints:queue"
+LOGOUT_REDIRECT_URL = "login"
+
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+
+# Idle sessions end after 30 minutes: staff leave screens with personal data unattended.
+SESSION_COOKIE_AGE = int(os.environ.get("TOUSU_SESSION_SECONDS", 30 * 60))
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+USE_I18N = True
+TIME_ZONE = "Asia/Shanghai"
+USE_TZ = True
+
+STATIC_URL = "static/"
+# Set only by deployments that run `collectstatic` behind a web server; by default WhiteNoise
+# serves straight from the package and there is no folder to keep in step.
+STATIC_ROOT = os.environ.get("TOUSU_STATIC_ROOT") or None
+STATICFILES_DIRS = [BASE_DIR / "static"]
+# Serve straight from the package: no collectstatic step in the two-command set-up.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+MEDIA_ROOT = DATA_DIR / "uploads"
+MEDIA_URL = "media/"  # never served publicly: evidence is downloaded through a permission check
+
+# A request body over this answers 413 (API) — large enough for a 10,000-character complaint.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "tousu_cache",
+    }
+}
+
+EMAIL_BACKEND = os.environ.get(
+    "TOUSU_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
+)
+DEFAULT_FROM_EMAIL = os.environ.get("TOUSU_EMAIL_FROM", "tousu@localhost")
+EMAIL_HOST = os.environ.get("TOUSU_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("TOUSU_EMAIL_PORT", 25))
+EMAIL_HOST_USER = os.environ.get("TOUSU_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("TOUSU_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("TOUSU_EMAIL_TLS")
+EMAIL_TIMEOUT = int(os.environ.get("TOUSU_EMAIL_TIMEOUT", 30))  # seconds; a hung server is a retry
+
+# Background jobs (D5): on Celery workers when a broker is set (redis://127.0.0.1:6379/0),
+# otherwise in-process (see tousu/config/runner.py).
+TOUSU_BROKER_URL = os.environ.get("TOUSU_BROKER_URL", "")
+# Seconds before Redis hands an unacknowledged task (its worker killed) to another worker.
+TOUSU_CELERY_VISIBILITY_TIMEOUT = int(os.environ.get("TOUSU_CELERY_VISIBILITY_TIMEOUT", 3600))
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("TOUSU_LOG_LEVEL", "WARNING")},
+}
+
+# Product settings (named numbers, overridable per deployment).
+TOUSU_PUBLIC_RATE_LIMIT = int(os.environ.get("TOUSU_PUBLIC_RATE_LIMIT", 20))  # per IP per hour
+TOUSU_LOGIN_FAILURE_LIMIT = int(os.environ.get("TOUSU_LOGIN_FAILURE_LIMIT", 5))  # per 15 min
+TOUSU_CALLBACK_DUE_HOURS = int(os.environ.get("TOUSU_CALLBACK_DUE_HOURS", 48))
+# A complaint from the same customer about the same issue within this many days is a repeat.
+TOUSU_REPEAT_WINDOW_DAYS = int(os.environ.get("TOUSU_REPEAT_WINDOW_DAYS", 30))
+# Escalation risk (R2.4, R2.6): a complaint scoring at least this much is high risk — its level
+# goes up one step and it appears on the supervisors' watch list.
+TOUSU_RISK_HIGH = float(os.environ.get("TOUSU_RISK_HIGH", 0.7))
+# Below this model confidence a complaint is not classified automatically: it waits in triage.
+TOUSU_TRIAGE_CONFIDENCE = float(os.environ.get("TOUSU_TRIAGE_CONFIDENCE", 0.5))
+# Words in a complaint that signal it may go above us: (word, weight 0..1, reason shown to staff).
+# Weights combine as independent signals (see tousu/intake/risk.py); override per deployment.
+TOUSU_RISK_MARKERS: list[tuple[str, float, str]] = [
+    ("工信部", 0.5, "提到向工信部申诉"),
+    ("通管局", 0.5, "提到向通管局申诉"),
+    ("12300", 0.5, "提到12300申诉热线"),
+    ("315", 0.35, "提到315投诉"),
+    ("媒体", 0.4, "提到媒体曝光"),
+    ("曝光", 0.4, "提到媒体曝光"),
+    ("记者", 0.4, "提到找记者"),
+    ("微博", 0.3, "提到在微博发布"),
+    ("抖音", 0.3, "提到在抖音发布"),
+    ("律师", 0.4, "提到律师"),
+    ("起诉", 0.4, "提到起诉"),
+    ("法院", 0.4, "提到法院"),
+    ("报警", 0.35, "提到报警"),
+    ("投诉到底", 0.3, "表示要投诉到底"),
+    ("消协", 0.35, "提到消协"),
+    ("12315", 0.35, "提到12315"),
+]

@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from tousu.config.api import api
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("tousu.accounts.urls")),
+    path("", include("tousu.complaints.urls")),
+    path("", include("tousu.intake.urls")),
+    path("customers/", include("tousu.customers.urls")),
+    path("notifications/", include("tousu.notifications.urls")),
+]

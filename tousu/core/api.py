@@ -1,0 +1,55 @@
+"""API helpers without domain knowledge: pagination and time parsing for query strings."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, TypeVar
+
+from django.db.models import Model, QuerySet
+
+from tousu.core.clock import SHANGHAI
+from tousu.core.errors import ValidationFailed
+
+PAGE_SIZE_DEFAULT = 50
+PAGE_SIZE_MAX = 200
+
+M = TypeVar("M", bound=Model)
+
+
+def paginate(qs: QuerySet[M], page: int, page_size: int) -> tuple[list[M], int]:
+    """One page and the total count. Out-of-range sizes are an error, never silently changed."""
+    errors: dict[str, list[str]] = {}
+    if page < 1:
+        errors["page"] = ["页码从 1 开始"]
+    if not 1 <= page_size <= PAGE_SIZE_MAX:
+        errors["page_size"] = [f"每页 1 到 {PAGE_SIZE_MAX} 条"]
+    if errors:
+        raise ValidationFailed("分页参数无效", fields=errors)
+    count = qs.count()
+    start = (page - 1) * page_size
+    # A page past the end is empty without asking the database: an offset beyond 64 bits
+    # (`?page=99999999999999999999`) is an error there, not an empty page.
+    return (list(qs[start : start + page_size]) if start < count else []), count
+
+
+def page_body(items: list[Any], count: int, page: int, page_size: int) -> dict[str, Any]:
+    return {"items": items, "count": count, "page": page, "page_size": page_size}
+
+
+def parse_time_bound(value: str, field: str, *, end: bool = False) -> dt.datetime:
+    """A query-string time: a date (local midnight; as an end bound, the midnight after it, so
+    `received_to=2026-11-20` includes that whole day) or an ISO 8601 time with offset."""
+    try:
+        if len(value) == 10:
+            day = dt.date.fromisoformat(value)
+            if end:
+                day += dt.timedelta(days=1)
+            return dt.datetime.combine(day, dt.time(), tzinfo=SHANGHAI)
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise ValidationFailed(
+            "时间格式无效", fields={field: ["应为 YYYY-MM-DD 或 ISO 8601 时间"]}
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=SHANGHAI)
+    return moment

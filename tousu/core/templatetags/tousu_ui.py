@@ -1,0 +1,56 @@
+"""Template tags without domain knowledge: personal-data masking, bilingual reference names and
+durations. Load with `{% load tousu_ui %}`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import template
+from django.core.paginator import Page
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from tousu.core import pii
+
+register = template.Library()
+
+# Masking filters: every template shows personal data through one of these unless the user
+# revealed it, which is logged (D10).
+register.filter("phone_masked", pii.mask_phone)
+register.filter("name_masked", pii.mask_name)
+register.filter("id_masked", pii.mask_id_number)
+register.filter("address_masked", pii.mask_address)
+
+
+@register.filter
+def local_name(obj: Any) -> str:
+    """A reference row's name in the reader's language: rows keep a Chinese `name` and an
+    optional `name_en`."""
+    if obj is None:
+        return ""
+    english = getattr(obj, "name_en", "")
+    if english and (get_language() or "").startswith("en"):
+        return str(english)
+    return str(getattr(obj, "name", obj))
+
+
+def duration(delta: dt.timedelta) -> str:
+    """A span as people read a countdown: days and hours, or hours and minutes, or minutes."""
+    minutes = int(abs(delta.total_seconds()) // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    if days:
+        return _("%(days)dd %(hours)dh") % {"days": days, "hours": hours}
+    if hours:
+        return _("%(hours)dh %(minutes)dm") % {"hours": hours, "minutes": minutes}
+    return _("%(minutes)dm") % {"minutes": minutes}
+
+
+register.filter("duration", duration)
+
+
+@register.simple_tag
+def page_range(page: Page[Any]) -> list[int | str]:
+    """Page numbers around the current page, with … for the rest (1 … 4 5 6 7 8 … 20)."""
+    return list(page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1))

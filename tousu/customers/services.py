@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+
+from tousu.accounts import permissions
+from tousu.accounts.models import Region, User
+from tousu.core.errors import NotAllowed, ValidationFailed
+from tousu.core.text import clean_text
+from tousu.customers.choices import SpecialType
+from tousu.customers.models import Customer
+
+SPECIAL_NOTE_MAX_CHARS = 1_000
+
+
+def customer_get_or_create(
+    *, phone: str, name: str = "", account: str = "", region: Region | None = None
+) -> Customer:
+    """The customer with this (normalised) phone; created on first contact. Known details are
+    filled in when missing, never overwritten: the CRM, not a complaint form, is the master."""
+    try:
+        with transaction.atomic():
+            customer, created = Customer.objects.get_or_create(
+                phone=phone, defaults={"name": name, "account": account, "region": region}
+            )
+    except IntegrityError:  # a concurrent registration created the same customer
+        customer, created = Customer.objects.get(phone=phone), False
+    if not created:
+        changed = []
+        for field, value in (("name", name), ("account", account), ("region", region)):
+            if value and not getattr(customer, field):
+                setattr(customer, field, value)
+                changed.append(field)
+        if changed:
+            customer.save(update_fields=[*changed, "updated_at"])
+    return customer
+
+
+def customer_special_set(
+    *, customer: Customer, actor: User, special_type: str, note: str
+) -> Customer:
+    """Set (or clear, with a blank type) the customer's special-customer type and note
+    (R2.6, R13.3). Only supervisors, department heads and administrators keep these."""
+    if not permissions.can_edit_customer_profile(actor):
+        raise NotAllowed("你的角色不能修改客户的特殊客户标注")
+    note = clean_text(note or "")
+    errors: dict[str, list[str]] = {}
+    if special_type and special_type not in SpecialType.values:
+        errors["special_type"] = [f"未知类型「{special_type}」"]
+    if len(note) > SPECIAL_NOTE_MAX_CHARS:
+        errors["special_note"] = [f"备注最多 {SPECIAL_NOTE_MAX_CHARS} 个字符"]
+    if errors:
+        raise ValidationFailed("提交的内容有误，请检查标出的字段", fields=errors)
+    with transaction.atomic():
+        customer.special_type = special_type
+        customer.special_note = note
+        customer.save(update_fields=["special_type", "special_note", "updated_at"])
+    return customer

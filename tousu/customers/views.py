@@ -1,0 +1,88 @@
+"""The customer 360° page (R13.2) and the logged reveal of personal data (D10, R14.1)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from tousu.accounts import permissions
+from tousu.accounts.models import User
+from tousu.accounts.services import pii_access_log
+from tousu.complaints.views import is_htmx, staff
+from tousu.core.errors import DomainError, NotFound
+from tousu.customers.forms import SpecialForm
+from tousu.customers.models import Customer
+from tousu.customers.selectors import customer_get_for_user, customer_history
+from tousu.customers.services import customer_special_set
+
+REVEALED_FIELDS = "phone,name,account,id_number,address"
+
+
+def customer_or_404(pk: int, user: User) -> Customer:
+    try:
+        return customer_get_for_user(pk, user)
+    except NotFound:
+        raise Http404(str(pk)) from None
+
+
+def detail(request: HttpRequest, pk: int, revealed: bool = False) -> HttpResponse:
+    user = staff(request)
+    customer = customer_or_404(pk, user)
+    context = {
+        "customer": customer,
+        "complaints": customer_history(customer, user),
+        "revealed": revealed,
+        "can_reveal": permissions.can_view_pii(user),
+        "special_form": SpecialForm(
+            initial={"special_type": customer.special_type, "special_note": customer.special_note}
+        )
+        if permissions.can_edit_customer_profile(user)
+        else None,
+        "next_url": reverse("customers:detail", args=[customer.pk]),
+    }
+    return render(request, "customers/detail.html", context)
+
+
+@require_POST
+def special(request: HttpRequest, pk: int) -> HttpResponse:
+    """Set the customer's special type and note (R13.3)."""
+    user = staff(request)
+    customer = customer_or_404(pk, user)
+    if not permissions.can_edit_customer_profile(user):
+        raise PermissionDenied
+    form = SpecialForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("The special-customer profile was not saved: check the input."))
+        return redirect("customers:detail", pk=customer.pk)
+    try:
+        customer_special_set(
+            customer=customer,
+            actor=user,
+            special_type=form.cleaned_data["special_type"],
+            note=form.cleaned_data["special_note"],
+        )
+    except DomainError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Special-customer profile saved."))
+    return redirect("customers:detail", pk=customer.pk)
+
+
+@require_POST
+def reveal(request: HttpRequest, pk: int) -> HttpResponse:
+    """Show the customer's personal data unmasked to a role that may see it. The access is
+    logged (who, whom, which fields); nothing else is written."""
+    user = staff(request)
+    customer = customer_or_404(pk, user)
+    if not permissions.can_view_pii(user):
+        raise PermissionDenied
+    pii_access_log(user=user, subject=f"customer:{customer.pk}", fields=REVEALED_FIELDS, via="page")
+    if not is_htmx(request):
+        return detail(request, pk, revealed=True)
+    context = {"customer": customer, "revealed": True, "can_reveal": True}
+    return render(request, "customers/_identity.html", context)

@@ -1,0 +1,175 @@
+"""`POST /api/v1/complaints` (with idempotency keys) and the public, token-less endpoints."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any, Literal
+
+from django.http import HttpRequest
+from ninja import Field, Router, Schema
+from ninja import Status as HttpStatus
+from pydantic import ConfigDict
+
+from tousu.accounts.models import User
+from tousu.complaints.api import _render, router
+from tousu.complaints.models import Complaint
+from tousu.complaints.schemas import ComplaintOut
+from tousu.core import ratelimit
+from tousu.core.clock import local
+from tousu.core.errors import ValidationFailed
+from tousu.intake.selectors import public_status
+from tousu.intake.services import (
+    Registration,
+    complaint_register,
+    complaint_register_idempotent,
+)
+
+public_router = Router(tags=["public"], auth=None)
+
+ChannelLiteral = Literal[
+    "hotline",
+    "store",
+    "web",
+    "app",
+    "email",
+    "wechat",
+    "sms",
+    "letter",
+    "regulator",
+    "consumer_association",
+    "media",
+]
+
+
+class Strict(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+
+class CustomerIn(Strict):
+    phone: str
+    name: str = ""
+    account: str = ""
+    region: str = ""
+
+
+class RegisterIn(Strict):
+    channel: ChannelLiteral
+    content: str
+    customer: CustomerIn
+    received_at: dt.datetime | None = None
+    demand: str = ""
+    external_ref: str = ""
+    category: str = ""
+    level: Literal["ordinary", "important", "major", "over_level"] | None = None
+
+
+def _registration(payload: RegisterIn) -> Registration:
+    return Registration(
+        channel=payload.channel,
+        content=payload.content,
+        customer_phone=payload.customer.phone,
+        customer_name=payload.customer.name,
+        customer_account=payload.customer.account,
+        region=payload.customer.region,
+        received_at=payload.received_at,
+        demand=payload.demand,
+        external_ref=payload.external_ref,
+        category=payload.category,
+        level=payload.level or "",
+    )
+
+
+@router.post(
+    "",
+    response={200: ComplaintOut, 201: ComplaintOut},
+    summary="Register a complaint",
+    description="Optional header Idempotency-Key: the same key and body return the first "
+    "result (200); the same key with another body answers 409.",
+)
+def register(request: HttpRequest, payload: RegisterIn) -> HttpStatus:
+    user = request.auth  # type: ignore[attr-defined]
+    assert isinstance(user, User)
+    key = request.headers.get("Idempotency-Key")
+    registration = _registration(payload)
+    if key is None:
+        complaint = complaint_register(registration=registration, actor=user)
+        return HttpStatus(201, _render(request, complaint))
+    body = json.loads(request.body or b"{}")
+    complaint, created = complaint_register_idempotent(
+        registration=registration, actor=user, key=key, body=body
+    )
+    return HttpStatus(201 if created else 200, _render(request, complaint))
+
+
+# ---- public: the customer's own page (R1.3) --------------------------------------------------
+
+
+class PublicIn(Strict):
+    content: str = Field(description="What happened")
+    phone: str
+    name: str = ""
+    demand: str = ""
+    channel: Literal["web", "app", "wechat"] = "web"
+
+
+class ReceiptOut(Schema):
+    number: str
+    status: str
+    received_at: dt.datetime
+    reply_due: dt.datetime
+    message: str
+
+
+class PublicStatusOut(Schema):
+    number: str
+    status: str
+    status_name: str
+    received_at: dt.datetime
+    reply_due: dt.datetime
+    category: str | None
+    reply: str | None
+    closed_at: dt.datetime | None
+
+
+def receipt(complaint: Complaint) -> dict[str, Any]:
+    return {
+        "number": complaint.number,
+        "status": complaint.status,
+        "received_at": local(complaint.received_at),
+        "reply_due": local(complaint.resolution_due),
+        "message": f"您的投诉已受理，编号 {complaint.number}。我们将在 "
+        f"{local(complaint.resolution_due):%Y-%m-%d %H:%M} 前答复您。",
+    }
+
+
+# Service field names → the names this form's fields have.
+PUBLIC_FIELDS = {"customer.phone": "phone", "customer.name": "name"}
+
+
+@public_router.post("/complaints", response={201: ReceiptOut}, summary="Submit a complaint")
+def public_submit(request: HttpRequest, payload: PublicIn) -> HttpStatus:
+    ratelimit.public_limit(request, "public-submit")
+    try:
+        complaint = complaint_register(
+            registration=Registration(
+                channel=payload.channel,
+                content=payload.content,
+                customer_phone=payload.phone,
+                customer_name=payload.name,
+                demand=payload.demand,
+            ),
+            actor=None,
+            actor_name="customer",
+        )
+    except ValidationFailed as exc:
+        # Name the fields as this form sends them (`phone`, not `customer.phone`).
+        exc.fields = {PUBLIC_FIELDS.get(k, k): v for k, v in exc.fields.items()}
+        raise
+    return HttpStatus(201, receipt(complaint))
+
+
+@public_router.get("/complaints/{number}", response=PublicStatusOut, summary="Status lookup")
+def public_lookup(request: HttpRequest, number: str, phone: str = "") -> dict[str, Any]:
+    ratelimit.public_limit(request, "public-lookup")
+    return public_status(number, phone)

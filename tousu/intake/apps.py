@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class IntakeConfig(AppConfig):
+    name = "tousu.intake"
+    label = "intake"
+    verbose_name = "受理"

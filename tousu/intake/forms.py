@@ -1,0 +1,140 @@
+"""Registration forms: the agent's (every field of R1.2) and the customer's own (R1.3)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import forms
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from tousu.accounts.models import Region
+from tousu.complaints.choices import Channel, Level
+from tousu.complaints.forms import LocalNameChoiceField, blank, category_choices, textarea
+from tousu.intake.services import CONTENT_MAX_CHARS, DEMAND_MAX_CHARS, Registration
+
+# The service's field names → the form's, so that its errors land next to the right field.
+REGISTRATION_FIELDS = {
+    "customer.phone": "customer_phone",
+    "customer.name": "customer_name",
+    "customer.account": "customer_account",
+    "customer.region": "region",
+}
+
+PHONE_ATTRS = {"type": "tel", "autocomplete": "off", "inputmode": "tel"}
+
+
+def content_field() -> forms.CharField:
+    return forms.CharField(
+        label=_("What happened"),
+        widget=textarea(CONTENT_MAX_CHARS, rows=6, **{"data-count": str(CONTENT_MAX_CHARS)}),
+    )
+
+
+def demand_field() -> forms.CharField:
+    return forms.CharField(
+        label=_("Demand"),
+        required=False,
+        help_text=_("What the customer wants us to do."),
+        widget=textarea(DEMAND_MAX_CHARS, rows=2),
+    )
+
+
+class RegisterForm(forms.Form):
+    channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices)
+    customer_phone = forms.CharField(
+        label=_("Customer phone"), widget=forms.TextInput(attrs=PHONE_ATTRS)
+    )
+    customer_name = forms.CharField(label=_("Customer name"), required=False)
+    region = LocalNameChoiceField(
+        label=_("Region"),
+        queryset=Region.objects.all(),
+        required=False,
+        to_field_name="code",
+        empty_label="—",
+    )
+    customer_account = forms.CharField(label=_("Account"), required=False)
+    content = content_field()
+    demand = demand_field()
+    received_at = forms.DateTimeField(
+        label=_("Received at"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    category = forms.ChoiceField(
+        label=_("Category"),
+        required=False,
+        help_text=_("Leave empty to classify automatically."),
+    )
+    level = forms.ChoiceField(
+        label=_("Level"),
+        required=False,
+        help_text=_("Leave empty for the channel's default."),
+        choices=blank(_("Automatic")) + list(Level.choices),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = category_choices(_("Automatic"))  # type: ignore[attr-defined]
+        # As the agent types the number, the customer and their earlier complaints appear.
+        self.fields["customer_phone"].widget.attrs.update(
+            {
+                "hx-get": reverse("intake:customer_lookup"),
+                "hx-trigger": "keyup changed delay:300ms, change",
+                "hx-target": "#customer-lookup",
+            }
+        )
+        # Default "now" in the local time the agent reads (datetime-local has no zone).
+        self.fields["received_at"].initial = timezone.localtime().replace(second=0, microsecond=0)
+
+    def registration(self) -> Registration:
+        data = self.cleaned_data
+        received: dt.datetime = data["received_at"]
+        return Registration(
+            channel=data["channel"],
+            content=data["content"],
+            customer_phone=data["customer_phone"],
+            customer_name=data["customer_name"],
+            customer_account=data["customer_account"],
+            region=data["region"].code if data["region"] else "",
+            received_at=received,
+            demand=data["demand"],
+            category=data["category"],
+            level=data["level"],
+        )
+
+
+class PublicSubmitForm(forms.Form):
+    """The customer's own page: as little as we need to call them back."""
+
+    phone = forms.CharField(label=_("Your phone number"), widget=forms.TextInput(attrs=PHONE_ATTRS))
+    name = forms.CharField(label=_("Your name"), required=False)
+    content = content_field()
+    demand = demand_field()
+
+    def registration(self) -> Registration:
+        data = self.cleaned_data
+        return Registration(
+            channel=Channel.WEB,
+            content=data["content"],
+            customer_phone=data["phone"],
+            customer_name=data["name"],
+            demand=data["demand"],
+        )
+
+
+PUBLIC_FIELDS = {"customer.phone": "phone", "customer.name": "name"}
+
+
+class PublicStatusForm(forms.Form):
+    number = forms.CharField(
+        label=_("Complaint number"),
+        max_length=24,
+        widget=forms.TextInput(attrs={"placeholder": "TS202611200001", "autocomplete": "off"}),
+    )
+    phone = forms.CharField(
+        label=_("The phone number you gave"),
+        max_length=32,
+        widget=forms.TextInput(attrs=PHONE_ATTRS),
+    )

@@ -1,0 +1,152 @@
+"""Pure rules of the automatic assessment at intake: the customer's emotion and the risk that a
+complaint escalates beyond us (R2.4, R2.6).
+
+Both are lexicon rules, not a model: deterministic, fast, and explainable — every point of the
+score comes with the reason shown to staff ("提到媒体曝光; 30天内第3次投诉").
+
+The risk score combines independent signals as a "noisy OR": each signal i with weight w_i
+(0..1) leaves a chance (1 - w_i) that the complaint does *not* escalate, so
+
+    score = 1 - Π (1 - w_i)
+
+which stays in [0, 1], never falls when a signal is added, and is dominated by the strongest one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from django.conf import settings
+
+from tousu.complaints.choices import Channel
+
+# ---- emotion -----------------------------------------------------------------------------------
+
+ANGER_CUES: tuple[str, ...] = (
+    "气死",
+    "太过分",
+    "忍无可忍",
+    "骗子",
+    "垃圾",
+    "欺诈",
+    "坑人",
+    "无耻",
+    "最后一次",
+    "受够了",
+    "恶心",
+    "流氓",
+    "!!",
+    "！！",
+)
+URGENCY_CUES: tuple[str, ...] = (
+    "马上",
+    "立刻",
+    "立即",
+    "尽快",
+    "急",
+    "今天必须",
+    "等不了",
+    "耽误工作",
+    "赶紧",
+)
+# Each distinct cue adds this much; three cues are full anger (urgency).
+ANGER_PER_CUE = 0.35
+URGENCY_PER_CUE = 0.35
+
+# ---- risk weights ------------------------------------------------------------------------------
+
+# Complaints that arrive through an outside authority are already on their way up.
+CHANNEL_WEIGHTS: dict[str, tuple[float, str]] = {
+    Channel.REGULATOR: (0.5, "由监管部门转来"),
+    Channel.MEDIA: (0.5, "由媒体转来"),
+    Channel.CONSUMER_ASSOCIATION: (0.35, "由消协/12315转来"),
+}
+# Full anger (1.0) counts this much; less anger proportionally.
+ANGER_WEIGHT = 0.4
+# Anger below this is not named among the reasons (one mild word is not "agitated").
+ANGER_REASON_MIN = 0.35
+# Earlier complaints of the same customer within PRIOR_WINDOW_DAYS: each one adds this much, up
+# to PRIOR_WEIGHT_MAX (the 3rd complaint in the window counts 0.3).
+PRIOR_WINDOW_DAYS = 30
+PRIOR_WEIGHT_PER_COMPLAINT = 0.15
+PRIOR_WEIGHT_MAX = 0.45
+# A repeat of an unsolved issue (R2.5).
+REPEAT_WEIGHT = 0.2
+# A professional complainant (职业投诉人, R2.6) escalates as a matter of method.
+PROFESSIONAL_WEIGHT = 0.3
+SCORE_DIGITS = 2
+
+
+@dataclass(frozen=True)
+class Emotion:
+    anger: float
+    urgency: float
+    cues: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Risk:
+    score: float
+    reasons: list[str] = field(default_factory=list)
+
+
+def _found(text: str, cues: Iterable[str]) -> list[str]:
+    """The cues present in `text`, longest first; a cue inside a longer one found at the same
+    place is not counted twice ("315" within "12315")."""
+    rest, found = text, []
+    for cue in sorted(cues, key=lambda c: (-len(c), c)):
+        if cue and cue in rest:
+            found.append(cue)
+            rest = rest.replace(cue, "\0")
+    return found
+
+
+def emotion(text: str) -> Emotion:
+    """Anger and urgency (0..1) from the Chinese cue words present in the text."""
+    anger_cues = _found(text, ANGER_CUES)
+    urgency_cues = _found(text, URGENCY_CUES)
+    return Emotion(
+        anger=round(min(1.0, ANGER_PER_CUE * len(anger_cues)), SCORE_DIGITS),
+        urgency=round(min(1.0, URGENCY_PER_CUE * len(urgency_cues)), SCORE_DIGITS),
+        cues=anger_cues + urgency_cues,
+    )
+
+
+def risk(
+    text: str,
+    channel: str,
+    prior_count_30d: int,
+    repeat: bool,
+    *,
+    professional: bool = False,
+    markers: Sequence[tuple[str, float, str]] | None = None,
+) -> Risk:
+    """The escalation risk of a complaint, 0..1, with its reasons in the order of their weight.
+
+    `prior_count_30d` counts the customer's *earlier* complaints in the last PRIOR_WINDOW_DAYS
+    (this one not included); `markers` defaults to settings.TOUSU_RISK_MARKERS.
+    """
+    table = settings.TOUSU_RISK_MARKERS if markers is None else markers
+    weights = {word: (weight, reason) for word, weight, reason in table}
+    signals: list[tuple[float, str]] = [weights[word] for word in _found(text, weights)]
+    if channel in CHANNEL_WEIGHTS:
+        signals.append(CHANNEL_WEIGHTS[channel])
+    anger = emotion(text).anger
+    if anger > 0:
+        signals.append((ANGER_WEIGHT * anger, "客户情绪激动" if anger >= ANGER_REASON_MIN else ""))
+    if prior_count_30d > 0:
+        weight = min(PRIOR_WEIGHT_MAX, PRIOR_WEIGHT_PER_COMPLAINT * prior_count_30d)
+        signals.append((weight, f"{PRIOR_WINDOW_DAYS}天内第{prior_count_30d + 1}次投诉"))
+    if repeat:
+        signals.append((REPEAT_WEIGHT, "重复投诉"))
+    if professional:
+        signals.append((PROFESSIONAL_WEIGHT, "职业投诉人"))
+    remaining = 1.0
+    for weight, _reason in signals:
+        remaining *= 1.0 - max(0.0, min(1.0, weight))
+    reasons: list[str] = []
+    for _weight, reason in sorted(signals, key=lambda s: -s[0]):
+        if reason and reason not in reasons:
+            reasons.append(reason)
+    return Risk(score=round(1.0 - remaining, SCORE_DIGITS), reasons=reasons)

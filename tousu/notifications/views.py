@@ -1,0 +1,30 @@
+"""The in-app notification list (R3.5)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from tousu.complaints.views import staff
+from tousu.notifications.selectors import notifications_for_user
+from tousu.notifications.services import notifications_mark_read
+
+PAGE_SIZE = 50
+
+
+def notification_list(request: HttpRequest) -> HttpResponse:
+    user = staff(request)
+    page = Paginator(notifications_for_user(user), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "notifications/list.html", {"page": page})
+
+
+@require_POST
+def mark_all_read(request: HttpRequest) -> HttpResponse:
+    user = staff(request)
+    if notifications_mark_read(user=user):
+        messages.success(request, _("All notifications marked read."))
+    return redirect("notifications:list")

@@ -1,0 +1,91 @@
+"""Evidence file checks and the authority rule: pure functions, no database."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from tousu.resolution.rules import EVIDENCE_MAX_BYTES, evidence_problem, needs_approval
+
+PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n"
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF"
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"
+EXE = b"MZ\x90\x00\x03\x00\x00\x00"
+
+
+@pytest.mark.parametrize(
+    ("name", "head"),
+    [
+        ("账单.pdf", PDF),
+        ("screenshot.jpg", JPEG),
+        ("截图.JPEG", JPEG),
+        ("photo.PNG", PNG),
+        ("anim.gif", b"GIF89a\x01\x00"),
+        ("录音.mp3", b"ID3\x03\x00"),
+        ("录音.amr", b"#!AMR\n"),
+        ("通话.m4a", b"\x00\x00\x00\x20ftypM4A "),
+        ("说明.txt", "客户说明".encode()),
+        ("详单.csv", b"date,amount\n2026-11-01,58\n"),
+        ("详单.xlsx", b"PK\x03\x04\x14\x00"),
+        ("many.dots.in.name.pdf", PDF),
+    ],
+)
+def test_allowed_evidence_has_no_problem(name: str, head: bytes) -> None:
+    assert evidence_problem(name, 1024, head) is None
+
+
+def test_evidence_at_the_size_limit_is_accepted_and_one_byte_more_is_not() -> None:
+    assert evidence_problem("bill.pdf", EVIDENCE_MAX_BYTES, PDF) is None
+    problem = evidence_problem("bill.pdf", EVIDENCE_MAX_BYTES + 1, PDF)
+    assert problem is not None
+    assert "过大" in problem
+
+
+def test_empty_evidence_is_refused() -> None:
+    problem = evidence_problem("bill.pdf", 0, b"")
+    assert problem is not None
+    assert "空" in problem
+
+
+@pytest.mark.parametrize("name", ["virus.exe", "script.sh", "page.html", "archive.zip", "noext"])
+def test_evidence_of_a_type_not_on_the_list_is_refused(name: str) -> None:
+    problem = evidence_problem(name, 1024, EXE)
+    assert problem is not None
+    assert "不支持" in problem
+
+
+@pytest.mark.parametrize(
+    ("name", "head"),
+    [
+        ("bill.pdf", EXE),  # an executable renamed .pdf
+        ("photo.jpg", PNG),  # a PNG named .jpg is still not what it says
+        ("photo.png", b"<html><script>"),
+        ("sheet.xlsx", PDF),
+    ],
+)
+def test_evidence_whose_bytes_do_not_match_the_extension_is_refused(name: str, head: bytes) -> None:
+    problem = evidence_problem(name, 1024, head)
+    assert problem is not None
+    assert "不符" in problem
+
+
+def test_a_text_file_with_binary_content_is_refused() -> None:
+    problem = evidence_problem("notes.txt", 1024, b"text\x00\x01\x02")
+    assert problem is not None
+
+
+@pytest.mark.parametrize(
+    ("total", "limit", "needed"),
+    [
+        (Decimal("58"), Decimal("200"), False),
+        (Decimal("200"), Decimal("200"), False),  # up to the limit the role decides alone
+        (Decimal("200.01"), Decimal("200"), True),
+        (Decimal("258"), Decimal("200"), True),
+        (Decimal("0"), Decimal("0"), False),  # apologies and explanations need nobody
+        (Decimal("0.01"), Decimal("0"), True),
+        (Decimal("1000000"), None, False),  # None = unlimited
+    ],
+)
+def test_needs_approval(total: Decimal, limit: Decimal | None, needed: bool) -> None:
+    assert needs_approval(total, limit) is needed

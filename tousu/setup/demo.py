@@ -1,0 +1,868 @@
+"""Demo data: staff for every role, customers and a half-year of complaints.
+
+Every complaint goes through the real services with the clock frozen at the simulated time of
+each step, so timelines, hash chains, due times, remedies and callbacks are exactly what the
+system itself would have written. A complaint is first *planned* (its story and the time of
+each step, drawn from one `random.Random`) and then *played*. The same seed gives the same
+complaints; their times are relative to the minute the demo runs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import random
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import NamedTuple
+
+from django.db import transaction
+from django.utils import timezone
+from tqdm import tqdm
+
+from tousu.accounts.choices import AssignmentMode, Role
+from tousu.accounts.models import Department, Region, User
+from tousu.accounts.permissions import MANAGER_ROLES
+from tousu.accounts.services import user_create
+from tousu.callbacks.choices import SCORE_FACTORS, CallbackResult, DissatisfiedAction
+from tousu.callbacks.services import complaint_callback_record
+from tousu.classification.models import Category
+from tousu.complaints.choices import LEVEL_RANK, Cause, Channel, Finding, Level, Status
+from tousu.complaints.models import Complaint
+from tousu.complaints.services import complaint_accept, complaint_note_add
+from tousu.core import clock
+from tousu.core.clock import SHANGHAI
+from tousu.customers.models import Customer
+from tousu.intake.services import Registration, complaint_register
+from tousu.resolution.choices import HandlingStep, RemedyType
+from tousu.resolution.selectors import authority_limit
+from tousu.resolution.services import (
+    RemedyInput,
+    complaint_approve,
+    complaint_close,
+    complaint_resolve,
+    handling_step_record,
+)
+from tousu.routing.models import ExpertTeam, HandlerProfile
+from tousu.routing.services import complaint_dispatch, expert_team_form
+from tousu.setup.demo_texts import (
+    DEMO_NOTES,
+    DEMO_REPLIES,
+    DemoComplaint,
+    demo_complaint,
+    demo_person,
+)
+from tousu.setup.reference import CATEGORIES, REGIONS
+from tousu.sla import rules as sla_rules
+from tousu.sla.services import complaint_escalate
+
+DEMO_PASSWORD = "Tousu-demo-2026"  # noqa: S105 - printed for people to log in with
+DEFAULT_COMPLAINTS = 300
+DEFAULT_SEED = 2026
+HISTORY_DAYS = 180
+
+
+class DemoUser(NamedTuple):
+    username: str
+    role: str
+    department: str
+    name: str
+
+
+# The brief's personas plus one handler for each department that categories route to, so that
+# every department's queue has someone to work it.
+DEMO_USERS: tuple[DemoUser, ...] = (
+    DemoUser("agent1", Role.AGENT, "customer_service", "王晓燕"),
+    DemoUser("agent2", Role.AGENT, "store_ops", "李娜"),
+    DemoUser("handler_billing", Role.HANDLER, "billing", "陈建国"),
+    DemoUser("handler_billing2", Role.HANDLER, "billing", "刘婷婷"),
+    DemoUser("handler_network", Role.HANDLER, "network", "张伟"),
+    DemoUser("handler_broadband", Role.HANDLER, "broadband", "赵磊"),
+    DemoUser("handler_cs", Role.HANDLER, "customer_service", "孙丽"),
+    DemoUser("handler_marketing", Role.HANDLER, "marketing", "周杰"),
+    DemoUser("handler_store", Role.HANDLER, "store_ops", "吴敏"),
+    DemoUser("handler_terminal", Role.HANDLER, "terminal", "郑浩"),
+    DemoUser("handler_security", Role.HANDLER, "security", "冯涛"),
+    DemoUser("handler_office", Role.HANDLER, "complaint_office", "何静"),
+    DemoUser("supervisor_billing", Role.SUPERVISOR, "billing", "黄志强"),
+    DemoUser("supervisor_cs", Role.SUPERVISOR, "customer_service", "林秀英"),
+    DemoUser("head_billing", Role.DEPT_HEAD, "billing", "马国强"),
+    DemoUser("quality1", Role.QUALITY, "complaint_office", "高雪"),
+    DemoUser("analyst1", Role.ANALYST, "complaint_office", "罗宇轩"),
+    DemoUser("admin", Role.ADMIN, "complaint_office", "徐立新"),
+)
+
+# Handlers' skills (R3.2): a skill on a parent category covers its sub-categories.
+DEMO_SKILLS: dict[str, tuple[str, ...]] = {
+    "handler_billing": ("billing",),
+    "handler_billing2": ("billing.value_added", "billing.roaming"),
+}
+# Departments that keep new complaints in their queue instead of assigning them (R3.2).
+DEMO_QUEUE_DEPARTMENTS = ("marketing",)
+# The expert team gathered on one open over-level (else major) complaint (R3.4).
+DEMO_TEAM = ("handler_cs", "handler_marketing", "handler_network", "handler_store")
+
+# Final status mix; whatever rounding leaves over is closed.
+STATUS_SHARES: dict[str, float] = {
+    Status.DISPATCHED: 0.10,
+    Status.IN_PROGRESS: 0.15,
+    Status.AWAITING_APPROVAL: 0.03,
+    Status.RESOLVED: 0.07,
+}
+REPEAT_SHARE = 0.10  # complaints from a customer who complained in the last 60 days
+GIVEN_CATEGORY_SHARE = 0.35  # agents pick the category; the rest are classified automatically
+MISFILED_SHARE = 0.06  # agents pick a look-alike category: the complaint is transferred later
+ESCALATE_SHARE = 0.08
+
+# Agents confuse these; the first department to look at the complaint transfers it (转派).
+LOOK_ALIKES: dict[str, str] = {
+    "network.broadband_outage": "network.data_speed",
+    "network.data_speed": "network.broadband_outage",
+    "billing.value_added": "marketing.mis_sold",
+    "marketing.mis_sold": "billing.tariff_dispute",
+    "service.store": "service.attitude",
+    "business.broadband_install": "service.promise_broken",
+    "device.handset": "network.call_quality",
+    "marketing.promotion_not_honoured": "service.promise_broken",
+}
+
+CATEGORY_DEPARTMENT = {row.code: row.department for row in CATEGORIES}
+CATEGORY_NAME = {row.code: row.name for row in CATEGORIES}
+
+# Complaints arrive in office hours, peaking mid-morning and mid-afternoon (Asia/Shanghai).
+# fmt: off
+HOUR_WEIGHTS = (
+    0.2, 0.1, 0.1, 0.1, 0.1, 0.2, 0.4, 1.0, 3.0, 6.0, 7.0, 6.0,
+    4.0, 4.0, 6.0, 6.0, 5.0, 4.0, 3.0, 3.0, 2.5, 2.0, 1.0, 0.5,
+)
+# fmt: on
+WEEKEND_FACTOR = 0.6
+WORKDAY_START, WORKDAY_END = 8, 22  # staff act between these local hours
+
+PLANS = (
+    "5G畅享套餐129元",
+    "5G智享套餐199元",
+    "畅享套餐59元",
+    "融合套餐169元（含千兆宽带）",
+    "大流量卡39元",
+    "校园卡29元",
+    "4G飞享套餐38元",
+    "5G全家享套餐239元",
+    "老年关怀卡18元",
+)
+VALUE_TIERS = (("五星", 3), ("四星", 10), ("三星", 25), ("二星", 32), ("一星", 30))
+AREA_CODES = {
+    "nanjing": "025",
+    "suzhou": "0512",
+    "wuxi": "0510",
+    "changzhou": "0519",
+    "nantong": "0513",
+    "xuzhou": "0516",
+    "yangzhou": "0514",
+    "yancheng": "0515",
+}
+
+ESCALATION_REASONS = (
+    "客户情绪激烈，表示将向工信部申诉",
+    "同一问题近期多次投诉，按重复投诉升级",
+    "涉及金额较大，客户要求书面答复",
+    "客户表示将向媒体反映",
+    "客户为高星级用户，按重要客户处理",
+)
+CALLBACK_COMMENTS: dict[str, tuple[str, ...]] = {
+    CallbackResult.SATISFIED: ("处理得很及时，谢谢", "问题已经解决了", "客服态度很好", ""),
+    CallbackResult.BASICALLY_SATISFIED: ("解决了，就是等得有点久", "补偿少了点，算了", ""),
+    CallbackResult.DISSATISFIED: (
+        "问题根本没解决，还是老样子",
+        "补偿太少，不接受",
+        "说好给我回电话的，一直没人联系",
+        "解释不清楚，要求重新核查",
+    ),
+    CallbackResult.UNREACHABLE: ("三次外呼均未接通", "客户关机", ""),
+}
+INVESTIGATION_TEXT = (
+    "调取详单、业务办理记录及通话录音核查",
+    "联系客户了解详细情况，核对系统记录",
+    "现场测试并调取网管告警记录",
+    "与相关营业厅及渠道经理核实办理过程",
+)
+_AMOUNT = re.compile(r"(\d+(?:\.\d+)?)多?[元块]")
+
+
+# ---------------------------------------------------------------------------------------------
+# Users and customers
+# ---------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def demo_users_ensure() -> list[tuple[DemoUser, bool]]:
+    """The demo staff, created when missing; existing accounts are left exactly as they are.
+    Returns (user row, created) pairs."""
+    out = []
+    for row in DEMO_USERS:
+        created = not User.objects.filter(username=row.username).exists()
+        if created:
+            user_create(
+                username=row.username,
+                role=row.role,
+                password=DEMO_PASSWORD,
+                department=row.department,
+                display_name=row.name,
+                check_password=False,
+            )
+        out.append((row, created))
+    return out
+
+
+def demo_routing_ensure() -> None:
+    """Skills for the demo handlers (set once; an admin's later edits stay) and the
+    departments that work from a queue."""
+    for username, codes in DEMO_SKILLS.items():
+        user = User.objects.get(username=username)
+        profile, new = HandlerProfile.objects.get_or_create(user=user)
+        if new:
+            profile.categories.set(Category.objects.filter(code__in=codes))
+    Department.objects.filter(code__in=DEMO_QUEUE_DEPARTMENTS).update(
+        assignment_mode=AssignmentMode.QUEUE
+    )
+
+
+def customer_new(
+    rng: random.Random, taken: set[str], today: dt.date, regions: dict[str, Region]
+) -> Customer:
+    """A subscriber as the CRM knows them (unsaved): region, plan, value tier, account number
+    (area code first), and since when."""
+    while True:
+        name, phone = demo_person(rng)
+        if phone not in taken:
+            break
+    taken.add(phone)
+    region = rng.choices(REGIONS, weights=[r.customers for r in REGIONS])[0]
+    area = AREA_CODES.get(region.code, "025").lstrip("0")
+    account = area + "".join(rng.choice("0123456789") for _ in range(12 - len(area)))
+    tier = rng.choices([t for t, _ in VALUE_TIERS], weights=[w for _, w in VALUE_TIERS])[0]
+    return Customer(
+        phone=phone,
+        name=name,
+        account=account,
+        region=regions.get(region.code),
+        plan=rng.choice(PLANS),
+        value_tier=tier,
+        customer_since=today - dt.timedelta(days=rng.randint(60, 20 * 365)),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Planning: what happens to each complaint, and when (no service calls)
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Resolution:
+    finding: str
+    cause: str
+    remedies: list[RemedyInput]
+    reply: str
+
+    @property
+    def total(self) -> Decimal:
+        return sum((Decimal(str(r.amount)) for r in self.remedies), Decimal(0))
+
+
+@dataclass
+class Step:
+    kind: str
+    at: dt.datetime
+    optional: bool = False  # dropped, not squeezed in, when it would fall after "now"
+    data: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass
+class ComplaintPlan:
+    text: DemoComplaint
+    final: str
+    received_at: dt.datetime
+    customer: Customer
+    given_category: str
+    level: str
+    steps: list[Step]
+    seed: int  # for the choices made while playing (which handler, which comment)
+
+
+def status_counts(n: int) -> list[str]:
+    """Exactly `n` final statuses in the STATUS_SHARES mix, every open status at least once
+    when there is room for it."""
+    out: list[str] = []
+    for status, share in STATUS_SHARES.items():
+        out += [status] * max(1 if n >= 10 else 0, round(n * share))
+    out = out[:n]
+    return out + [Status.CLOSED] * (n - len(out))
+
+
+def _hours(rng: random.Random, low: float, high: float) -> dt.timedelta:
+    return dt.timedelta(hours=rng.uniform(low, high))
+
+
+def _working(rng: random.Random, moment: dt.datetime) -> dt.datetime:
+    """Staff act in working hours: an action due at night happens the next morning."""
+    settle = dt.timedelta(minutes=rng.uniform(0, 90))  # drawn always: keeps the stream aligned
+    local = moment.astimezone(SHANGHAI)
+    if WORKDAY_START <= local.hour < WORKDAY_END:
+        return moment
+    day = local.date() if local.hour < WORKDAY_START else local.date() + dt.timedelta(days=1)
+    start = dt.datetime.combine(day, dt.time(WORKDAY_START), tzinfo=SHANGHAI)
+    return (start + settle).astimezone(dt.UTC)
+
+
+def received_time(
+    rng: random.Random, now: dt.datetime, low: dt.timedelta, high: dt.timedelta, recency: float
+) -> dt.datetime:
+    """A received time between `low` and `high` ago, shaped by hour of day and weekday and,
+    with `recency` > 0, more of them in recent weeks (rejection sampling)."""
+    top = max(HOUR_WEIGHTS) * (1 + recency)
+    while True:
+        moment = now - low - (high - low) * rng.random()
+        local = moment.astimezone(SHANGHAI)
+        age_days = (now - moment).total_seconds() / 86400
+        weight = HOUR_WEIGHTS[local.hour] * (1 + recency * math.exp(-age_days / 21))
+        if local.weekday() >= 5:
+            weight *= WEEKEND_FACTOR
+        if rng.random() * top <= weight:
+            return moment
+
+
+def _open_window(final: str, reopened: bool) -> tuple[float, float]:
+    """How long ago (hours) an open complaint of this status was received, for the ordinary
+    level: within its time limit, a few of them a little over."""
+    if reopened:
+        return 5 * 24, 12 * 24  # went all the way to a callback before coming back
+    windows: dict[str, tuple[float, float]] = {
+        Status.DISPATCHED: (0.2, 40),
+        Status.IN_PROGRESS: (2, 75),
+        Status.AWAITING_APPROVAL: (8, 60),
+        Status.RESOLVED: (12, 80),
+    }
+    return windows[final]
+
+
+def _register_delay(rng: random.Random, channel: str) -> dt.timedelta:
+    """From receipt to registration: letters wait in the post room, e-mail in an inbox;
+    referrals on the fast track are registered at once."""
+    if channel == Channel.LETTER:
+        return _hours(rng, 2, 30)
+    if channel == Channel.EMAIL:
+        return _hours(rng, 0.2, 2)
+    return dt.timedelta(minutes=rng.uniform(1, 15))
+
+
+def _resolution_plan(
+    rng: random.Random, text: DemoComplaint, force_over: Decimal | None
+) -> Resolution:
+    """Finding, cause, remedies and reply, as a handler of this category would give them.
+    `force_over` makes the money remedies exceed that amount (an approval is needed)."""
+    parent = text.category.split(".")[0]
+    finding = rng.choices(
+        [Finding.TRUE, Finding.PARTLY_TRUE, Finding.NOT_TRUE], weights=[55, 25, 20]
+    )[0]
+    if force_over is not None:
+        finding = Finding.TRUE  # large compensation follows a complaint found true
+    ours = {
+        "network": (Cause.PRODUCT_DEFECT, Cause.PROCESS_ERROR),
+        "billing": (Cause.PROCESS_ERROR, Cause.EXPLANATION_LACKING),
+        "marketing": (Cause.PROMISE_NOT_KEPT, Cause.EXPLANATION_LACKING),
+        "service": (Cause.ATTITUDE, Cause.PROMISE_NOT_KEPT),
+        "business": (Cause.PROCESS_ERROR, Cause.PROMISE_NOT_KEPT),
+        "device": (Cause.PRODUCT_DEFECT,),
+        "security": (Cause.THIRD_PARTY, Cause.PROCESS_ERROR),
+    }[parent]
+    if finding == Finding.NOT_TRUE and force_over is None:
+        cause = rng.choice((Cause.CUSTOMER_MISUNDERSTANDING, Cause.THIRD_PARTY))
+        remedies = [RemedyInput(RemedyType.EXPLANATION, 0, "说明计费及业务规则")]
+        if rng.random() < 0.3:
+            remedies.append(RemedyInput(RemedyType.BILL_CREDIT, rng.randint(1, 2) * 10, "安抚"))
+    else:
+        cause = rng.choice(ours)
+        disputed = _AMOUNT.search(text.content)
+        if parent == "billing":
+            amount = Decimal(disputed.group(1)) if disputed else Decimal(rng.randint(10, 100))
+            remedies = [RemedyInput(RemedyType.REFUND, amount, "退还争议费用")]
+        elif parent in ("network", "marketing", "business"):
+            note = "减免月租" if parent == "network" else "话费补偿"
+            remedies = [RemedyInput(RemedyType.BILL_CREDIT, rng.randint(1, 10) * 10, note)]
+        elif parent == "device":
+            remedies = [RemedyInput(rng.choice((RemedyType.REPAIR, RemedyType.EXCHANGE)), 0)]
+        else:
+            remedies = [RemedyInput(RemedyType.EXPLANATION, 0)]
+        if rng.random() < 0.6:
+            remedies.append(RemedyInput(RemedyType.APOLOGY, 0))
+    resolution = Resolution(finding, cause, remedies, rng.choice(DEMO_REPLIES[parent]))
+    if force_over is not None and resolution.total <= force_over:
+        extra = Decimal(rng.choice((260, 380, 500, 860, 1200, 1580)))
+        resolution.remedies.append(
+            RemedyInput(RemedyType.BILL_CREDIT, extra + force_over, "客户损失较大，申请特殊补偿")
+        )
+    return resolution
+
+
+def _callback_result(rng: random.Random) -> str:
+    return rng.choices(
+        [
+            CallbackResult.SATISFIED,
+            CallbackResult.BASICALLY_SATISFIED,
+            CallbackResult.DISSATISFIED,
+            CallbackResult.UNREACHABLE,
+        ],
+        weights=[55, 20, 12, 13],
+    )[0]
+
+
+SCORE_RANGES: dict[str, tuple[int, int]] = {
+    CallbackResult.SATISFIED: (4, 5),
+    CallbackResult.BASICALLY_SATISFIED: (3, 4),
+    CallbackResult.DISSATISFIED: (1, 3),
+}
+
+
+def _scores(rng: random.Random, result: str) -> dict[str, int]:
+    """Scores that agree with the result; an unreachable customer gives none."""
+    if result not in SCORE_RANGES:
+        return {}
+    low, high = SCORE_RANGES[result]
+    return {key: rng.randint(low, high) for key in SCORE_FACTORS}
+
+
+def plan_steps(
+    rng: random.Random,
+    *,
+    text: DemoComplaint,
+    final: str,
+    level: str,
+    reopened: bool,
+    handler_limit: Decimal | None,
+) -> list[tuple[str, dt.timedelta, bool, dict[str, object]]]:
+    """The steps of one complaint as (kind, delay after the previous step, optional, data)."""
+    out: list[tuple[str, dt.timedelta, bool, dict[str, object]]] = [
+        ("register", _register_delay(rng, text.channel), False, {}),
+        # Only acted on when the complaint sits in the wrong department.
+        ("triage", _hours(rng, 0.05, 0.5), final == Status.DISPATCHED, {}),
+    ]
+    if final == Status.DISPATCHED:
+        return out
+    # The first response is mostly within the level's limit; an evening complaint waits for
+    # the morning shift.
+    limit = sla_rules.DEFAULT_LIMITS[Level(level)].first_response / dt.timedelta(hours=1)
+    share = rng.uniform(1.2, 5) if rng.random() < 0.10 else rng.uniform(0.05, 0.6)
+    out.append(("accept", dt.timedelta(hours=limit * share), False, {}))
+    if rng.random() < ESCALATE_SHARE and level not in (Level.MAJOR, Level.OVER_LEVEL):
+        reason = rng.choice(ESCALATION_REASONS)
+        out.append(("escalate", _hours(rng, 0.5, 8), False, {"reason": reason}))
+    if rng.random() < 0.4:
+        out.append(("investigate", _hours(rng, 0.5, 6), False, {}))
+    for _ in range(rng.choice((0, 1, 1, 2))):
+        out.append(("note", _hours(rng, 0.5, 8), False, {"text": rng.choice(DEMO_NOTES)}))
+    if final == Status.IN_PROGRESS and not reopened:
+        return out
+    force = handler_limit if final == Status.AWAITING_APPROVAL else None
+    resolution = _resolution_plan(rng, text, force)
+    late = rng.random() < 0.08
+    delay = _hours(rng, 50, 80) if late else _hours(rng, 2, 26)
+    out.append(("resolve", delay, False, {"resolution": resolution}))
+    if final == Status.AWAITING_APPROVAL:
+        return out
+    if handler_limit is not None and resolution.total > handler_limit:
+        out.append(("approve", _hours(rng, 1, 20), False, {}))
+    if final == Status.RESOLVED:
+        return out
+    out.append(("close", _hours(rng, 0.5, 20), False, {"accepted": rng.random() < 0.92}))
+    result = CallbackResult.DISSATISFIED if reopened else _callback_result(rng)
+    # Reopen or hand to the repair programme; a reopened one that must end closed is redone.
+    action = (
+        DissatisfiedAction.REOPEN if reopened or rng.random() < 0.6 else DissatisfiedAction.REPAIR
+    )
+    out.append(
+        (
+            "callback",
+            _hours(rng, 4, 48),
+            not reopened,
+            {"result": result, "scores": _scores(rng, result), "action": action},
+        )
+    )
+    if reopened or result != CallbackResult.DISSATISFIED or action != DissatisfiedAction.REOPEN:
+        return out
+    redo = _resolution_plan(rng, text, None)
+    redo.remedies.append(
+        RemedyInput(RemedyType.BILL_CREDIT, rng.randint(2, 5) * 10, "二次处理补偿")
+    )
+    out.append(("note", _hours(rng, 1, 8), True, {"text": "回访不满意重开，已再次联系客户核实。"}))
+    out.append(("resolve", _hours(rng, 4, 30), True, {"resolution": redo}))
+    if handler_limit is not None and redo.total > handler_limit:
+        out.append(("approve", _hours(rng, 1, 20), True, {}))
+    out.append(("close", _hours(rng, 0.5, 10), True, {"accepted": True}))
+    second = rng.choice((CallbackResult.SATISFIED, CallbackResult.BASICALLY_SATISFIED))
+    out.append(("callback", _hours(rng, 4, 48), True, {"result": second, "scores": {}}))
+    return out
+
+
+def schedule(
+    rng: random.Random,
+    received_at: dt.datetime,
+    steps: list[tuple[str, dt.timedelta, bool, dict[str, object]]],
+    horizon: dt.datetime,
+) -> tuple[dt.datetime, list[Step]]:
+    """Absolute times for the steps, staff steps in working hours. When the required steps run
+    past `horizon` the whole story moves earlier; optional steps that do not fit (and all that
+    follow them) are left out: that work has simply not happened yet."""
+    at, timed = received_at, []
+    for kind, delay, optional, data in steps:
+        at = at + delay
+        if kind != "register":
+            at = _working(rng, at)
+        timed.append(Step(kind, at, optional, data))
+    required = [s for s in timed if not s.optional]
+    overrun = required[-1].at - horizon if required else dt.timedelta(0)
+    slack = _hours(rng, 0.1, 3)
+    if overrun > dt.timedelta(0):
+        shift = overrun + slack
+        received_at -= shift
+        for s in timed:
+            s.at -= shift
+    kept: list[Step] = []
+    for s in timed:
+        if s.at > horizon:
+            break
+        kept.append(s)
+    return received_at, kept
+
+
+# ---------------------------------------------------------------------------------------------
+# Playing a plan through the services
+# ---------------------------------------------------------------------------------------------
+
+
+class Staff:
+    """The demo users by name and by department, the departments, and authority limits;
+    loaded once for the whole run."""
+
+    def __init__(self) -> None:
+        names = [row.username for row in DEMO_USERS]
+        users = User.objects.select_related("department").filter(username__in=names)
+        self.by_name = {u.username: u for u in users}
+        self.departments = {d.code: d for d in Department.objects.all()}
+        self.limits = {role: authority_limit(role) for role in Role.values}
+
+    def __getitem__(self, username: str) -> User:
+        return self.by_name[username]
+
+    def handler(self, rng: random.Random, department_id: int | None) -> User:
+        """One of the department's handlers; the administrator when it has none (a department
+        an admin created after the demo users)."""
+        handlers = [
+            u
+            for u in self.by_name.values()
+            if u.role == Role.HANDLER and u.department_id == department_id and u.is_active
+        ]
+        return rng.choice(handlers) if handlers else self["admin"]
+
+    def approver(self, complaint: Complaint, amount: Decimal) -> User:
+        """The department's manager with the smallest authority that covers the amount; the
+        administrator when no one in the department may approve it."""
+
+        def covers(limit: Decimal | None) -> bool:
+            return limit is None or amount <= limit
+
+        managers = sorted(
+            (
+                u
+                for u in self.by_name.values()
+                if u.role in MANAGER_ROLES
+                and u.department_id == complaint.department_id
+                and covers(self.limits[u.role])
+            ),
+            key=lambda u: self.limits[u.role] or Decimal("1e12"),
+        )
+        return managers[0] if managers else self["admin"]
+
+
+@dataclass
+class Player:
+    """Plays one plan: each step is a service call made with the clock frozen at its time."""
+
+    plan: ComplaintPlan
+    rng: random.Random
+    staff: Staff
+
+    def run(self) -> Complaint:
+        complaint = None
+        for step in self.plan.steps:
+            with clock.frozen(step.at):
+                if complaint is None:
+                    complaint = self.register()
+                else:
+                    complaint = getattr(self, step.kind)(complaint, step)
+        assert complaint is not None
+        return complaint
+
+    def register(self) -> Complaint:
+        text, channel = self.plan.text, self.plan.text.channel
+        registrar = None  # app, web and WeChat: the customer's own submission
+        if channel == Channel.STORE:
+            registrar = self.staff["agent2"]
+        elif channel not in (Channel.APP, Channel.WEB, Channel.WECHAT):
+            registrar = self.staff["agent1"]
+        day = self.plan.received_at.astimezone(SHANGHAI).strftime("%Y%m%d")
+        external_ref = {
+            Channel.REGULATOR: f"GXB{day}{self.rng.randint(10000, 99999)}",
+            Channel.CONSUMER_ASSOCIATION: f"12315-{day}-{self.rng.randint(1000, 9999)}",
+        }.get(Channel(channel), "")
+        return complaint_register(
+            registration=Registration(
+                channel=channel,
+                content=text.content,
+                demand=text.demand,
+                customer_phone=self.plan.customer.phone,
+                customer_name=self.plan.customer.name,
+                received_at=self.plan.received_at,
+                external_ref=external_ref,
+                category=self.plan.given_category,
+                level=self.plan.level,
+            ),
+            actor=registrar,
+            actor_name=None if registrar else "customer",
+        )
+
+    def triage(self, c: Complaint, step: Step) -> Complaint:
+        """The department that received the complaint hands it on when it is not theirs."""
+        category = self.plan.text.category
+        right = self.staff.departments[CATEGORY_DEPARTMENT[category]]
+        if c.department_id == right.pk:
+            return c
+        reason = f"经核实属于「{CATEGORY_NAME[category]}」问题，非本部门职责，转{right.name}处理"
+        actor = c.handler or self.staff.handler(self.rng, c.department_id)
+        return complaint_dispatch(complaint=c, actor=actor, department=right, reason=reason)
+
+    def accept(self, c: Complaint, step: Step) -> Complaint:
+        # The handler it was assigned to, or someone of the department taking it from the queue.
+        actor = c.handler or self.staff.handler(self.rng, c.department_id)
+        return complaint_accept(complaint=c, actor=actor)
+
+    def escalate(self, c: Complaint, step: Step) -> Complaint:
+        rank = LEVEL_RANK[Level(c.level)]
+        higher = [lv for lv in (Level.IMPORTANT, Level.MAJOR) if LEVEL_RANK[lv] > rank]
+        if not higher:
+            return c
+        reason = str(step.data["reason"])
+        return complaint_escalate(complaint=c, actor=_handler(c), level=higher[0], reason=reason)
+
+    def investigate(self, c: Complaint, step: Step) -> Complaint:
+        actor = _handler(c)
+        handling_step_record(
+            complaint=c, actor=actor, step=HandlingStep.CALM, text="已致电客户致歉并安抚情绪"
+        )
+        handling_step_record(
+            complaint=c,
+            actor=actor,
+            step=HandlingStep.INVESTIGATE,
+            text=self.rng.choice(INVESTIGATION_TEXT),
+            answers={
+                "is_true": self.rng.choice(("属实", "部分属实", "待核实")),
+                "purpose": self.plan.text.demand,
+                "reasonable": self.rng.choice(("合理", "部分合理")),
+                "demand_legitimate": "合法合规",
+            },
+        )
+        return c
+
+    def note(self, c: Complaint, step: Step) -> Complaint:
+        return complaint_note_add(complaint=c, actor=_handler(c), text=str(step.data["text"]))
+
+    def resolve(self, c: Complaint, step: Step) -> Complaint:
+        resolution = step.data["resolution"]
+        assert isinstance(resolution, Resolution)
+        return complaint_resolve(
+            complaint=c,
+            actor=_handler(c),
+            finding=resolution.finding,
+            cause=resolution.cause,
+            responsible_department=c.department,
+            remedies=resolution.remedies,
+            reply=resolution.reply,
+        )
+
+    def approve(self, c: Complaint, step: Step) -> Complaint:
+        pending = c.approvals.filter(decided_at__isnull=True).first()
+        if pending is None:  # the limits were raised since planning: nothing to approve
+            return c
+        approver = self.staff.approver(c, pending.amount)
+        return complaint_approve(complaint=c, actor=approver, approved=True, note="同意")
+
+    def close(self, c: Complaint, step: Step) -> Complaint:
+        accepted = bool(step.data["accepted"])
+        return complaint_close(complaint=c, actor=_handler(c), customer_accepted=accepted)
+
+    def callback(self, c: Complaint, step: Step) -> Complaint:
+        result = str(step.data["result"])
+        scores = step.data.get("scores") or _scores(self.rng, result)
+        assert isinstance(scores, dict)
+        complaint_callback_record(
+            complaint=c,
+            actor=self.staff["agent1"],
+            result=result,
+            scores=scores,
+            comment=self.rng.choice(CALLBACK_COMMENTS[result]),
+            dissatisfied_action=str(step.data.get("action") or DissatisfiedAction.REOPEN),
+        )
+        c.refresh_from_db()
+        return c
+
+
+def _handler(c: Complaint) -> User:
+    """The handler in charge; set when the complaint was accepted."""
+    assert c.handler is not None
+    return c.handler
+
+
+# ---------------------------------------------------------------------------------------------
+# The whole demo
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class DemoResult:
+    users: list[tuple[DemoUser, bool]]
+    customers: int
+    complaints: int
+    statuses: dict[str, int]
+
+
+def team_gather(staff: Staff) -> ExpertTeam | None:
+    """An expert team on the first open over-level complaint (else major), formed by the
+    administrator right after the complaint's latest event; None when there is none."""
+    for level in (Level.OVER_LEVEL, Level.MAJOR):
+        complaint = (
+            Complaint.objects.filter(
+                level=level, status__in=(Status.DISPATCHED, Status.IN_PROGRESS)
+            )
+            .select_related("department", "handler")
+            .order_by("number")
+            .first()
+        )
+        if complaint is not None:
+            break
+    else:
+        return None
+    lead = complaint.handler or staff.handler(random.Random(0), complaint.department_id)
+    members = [staff[name] for name in DEMO_TEAM if staff[name] != lead]
+    last = complaint.events.order_by("-seq").values_list("at", flat=True).first()
+    with clock.frozen(last or clock.now()):
+        return expert_team_form(
+            complaint=complaint, actor=staff["admin"], lead=lead, members=members
+        )
+
+
+def _threatens(content: str) -> bool:
+    return any(word in content for word in ("工信部", "媒体", "315", "律师"))
+
+
+def plan_all(
+    rng: random.Random,
+    count: int,
+    now: dt.datetime,
+    handler_limit: Decimal | None,
+    regions: dict[str, Region],
+) -> tuple[list[ComplaintPlan], list[Customer]]:
+    """Plans for `count` complaints and the customers they come from (unsaved)."""
+    horizon = now - dt.timedelta(minutes=2)
+    finals = status_counts(count)
+    rng.shuffle(finals)
+    slots = []
+    for final in finals:
+        reopened = final == Status.IN_PROGRESS and rng.random() < 0.1
+        if final == Status.CLOSED:
+            low, high, recency = dt.timedelta(days=2), dt.timedelta(days=HISTORY_DAYS - 5), 3.0
+        else:
+            lo_h, hi_h = _open_window(final, reopened)
+            low, high, recency = dt.timedelta(hours=lo_h), dt.timedelta(hours=hi_h), 0.0
+        slots.append((received_time(rng, now, low, high, recency), final, reopened))
+    slots.sort(key=lambda slot: slot[0])
+
+    taken = set(Customer.objects.values_list("phone", flat=True))
+    customers: list[Customer] = []
+    last: dict[str, tuple[dt.datetime, str]] = {}  # phone → (last received, category)
+    recent: list[Customer] = []
+    plans = []
+    for received, final, reopened in slots:
+        recent = [c for c in recent if received - last[c.phone][0] < dt.timedelta(days=60)]
+        if recent and rng.random() < REPEAT_SHARE:
+            customer = rng.choice(recent)
+            same = rng.random() < 0.6  # most come back about the same problem
+            text = demo_complaint(rng, last[customer.phone][1] if same else None)
+        else:
+            customer = customer_new(rng, taken, now.date(), regions)
+            customers.append(customer)
+            text = demo_complaint(rng)
+        last[customer.phone] = (received, text.category)
+        recent.append(customer)
+
+        roll = rng.random()
+        given = ""
+        if roll < MISFILED_SHARE and text.category in LOOK_ALIKES:
+            given = LOOK_ALIKES[text.category]
+        elif roll < GIVEN_CATEGORY_SHARE and text.channel not in (Channel.APP, Channel.WEB):
+            given = text.category
+        given_level = Level.IMPORTANT if _threatens(text.content) else ""
+        level = sla_rules.initial_level(text.channel, given_level or None)
+        if final != Status.CLOSED and not reopened:
+            # Shorter time limits (fast track) → received more recently.
+            scale = sla_rules.DEFAULT_LIMITS[Level(level)].resolution / dt.timedelta(hours=72)
+            received = now - (now - received) * scale
+        steps = plan_steps(
+            rng,
+            text=text,
+            final=final,
+            level=level,
+            reopened=reopened,
+            handler_limit=handler_limit,
+        )
+        received, timed = schedule(rng, received, steps, horizon)
+        plans.append(
+            ComplaintPlan(
+                text=text,
+                final=final,
+                received_at=received,
+                customer=customer,
+                given_category=given,
+                level=given_level,
+                steps=timed,
+                seed=rng.getrandbits(32),
+            )
+        )
+    return plans, customers
+
+
+def demo_load(
+    *, complaints: int = DEFAULT_COMPLAINTS, seed: int = DEFAULT_SEED, progress: bool = False
+) -> DemoResult:
+    """Create the demo users, customers and `complaints` complaints in one transaction.
+    Precondition: reference data loaded (`tousu init`)."""
+    rng = random.Random(seed)
+    # Whole minutes: two runs with one seed in the same minute give identical data.
+    now = timezone.now().replace(second=0, microsecond=0)
+    with transaction.atomic():
+        users = demo_users_ensure()
+        demo_routing_ensure()
+        staff = Staff()
+        regions = {r.code: r for r in Region.objects.all()}
+        plans, customers = plan_all(rng, complaints, now, staff.limits[Role.HANDLER], regions)
+        Customer.objects.bulk_create(customers, ignore_conflicts=True)
+        # Registration order is number order: TS<day>0001 is the first complaint of the day.
+        plans.sort(key=lambda p: p.steps[0].at)
+        statuses: dict[str, int] = {}
+        bar = tqdm(plans, desc="demo", unit=" complaints", disable=not progress, leave=False)
+        for plan in bar:
+            complaint = Player(plan, random.Random(plan.seed), staff).run()
+            statuses[complaint.status] = statuses.get(complaint.status, 0) + 1
+        team_gather(staff)
+    return DemoResult(
+        users=users, customers=len(customers), complaints=len(plans), statuses=statuses
+    )

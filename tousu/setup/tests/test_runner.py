@@ -1,0 +1,125 @@
+"""Where enqueued jobs run: Celery with a broker, the in-process runner thread when it runs,
+otherwise at once in the caller."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tousu.config import jobs, runner
+
+calls: list[str] = []
+gate = threading.Event()
+
+
+def record() -> dict[str, int]:
+    calls.append("record")
+    return {"done": 1}
+
+
+def slow() -> None:
+    calls.append("slow")
+    gate.wait(5)
+
+
+def tick() -> None:
+    calls.append("tick")
+
+
+def broken() -> None:
+    calls.append("broken")
+    raise RuntimeError("boom")
+
+
+def wait_for(condition: Any, seconds: float = 5) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)
+
+
+@pytest.fixture
+def test_jobs(monkeypatch: pytest.MonkeyPatch, settings: Any) -> Iterator[None]:
+    settings.TOUSU_BROKER_URL = ""
+    registry: dict[str, jobs.Job] = {}
+    monkeypatch.setattr(jobs, "JOBS", registry)
+    here = __name__
+    for name, every in [("t.record", None), ("t.slow", None), ("t.broken", None)]:
+        jobs.register(name, f"{here}.{name[2:]}", every=every, help="")
+    calls.clear()
+    gate.clear()
+    yield
+    gate.set()
+    runner.stop(timeout=5)
+
+
+def test_without_a_runner_a_job_runs_at_once_in_the_caller(test_jobs: None) -> None:
+    jobs.enqueue("t.record")
+    assert calls == ["record"]
+
+
+def test_a_failing_job_is_logged_not_raised(
+    test_jobs: None, caplog: pytest.LogCaptureFixture
+) -> None:
+    jobs.enqueue("t.broken")
+    assert calls == ["broken"]
+    assert "job t.broken failed" in caplog.text
+
+
+def test_the_runner_thread_runs_jobs_one_at_a_time_and_coalesces_waiting_ones(
+    test_jobs: None,
+) -> None:
+    thread = runner.start(schedule=False)
+    jobs.enqueue("t.slow")
+    wait_for(lambda: calls == ["slow"])  # running, holding the thread
+    for _ in range(5):
+        jobs.enqueue("t.record")  # waiting: queued once
+    jobs.enqueue("t.broken")
+    assert calls == ["slow"]
+    gate.set()
+    wait_for(lambda: thread.runs == 3)
+    assert calls == ["slow", "record", "broken"]
+    jobs.enqueue("t.record")  # survives the failure
+    wait_for(lambda: thread.runs == 4)
+    assert calls[-1] == "record"
+
+
+def test_the_runner_runs_scheduled_jobs_at_their_period(test_jobs: None) -> None:
+    jobs.register("t.tick", f"{__name__}.tick", every=dt.timedelta(seconds=0.05), help="")
+    runner.start()
+    wait_for(lambda: calls.count("tick") >= 3)
+    runner.stop()
+    assert set(calls) == {"tick"}  # only jobs with a period run on their own
+
+
+def test_with_a_broker_enqueue_sends_a_celery_task(
+    test_jobs: None, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tousu.config import celery
+
+    sent: list[str] = []
+    monkeypatch.setattr(celery, "send", sent.append)
+    settings.TOUSU_BROKER_URL = "redis://127.0.0.1:6379/15"
+    jobs.enqueue("t.record")
+    assert sent == ["t.record"]
+    assert calls == []
+
+
+def test_the_celery_app_follows_the_registry(settings: Any) -> None:
+    from tousu.config.celery import TASK, build
+
+    app = build("redis://127.0.0.1:6379/15")
+    assert app.conf.task_acks_late is True
+    assert app.conf.worker_prefetch_multiplier == 1
+    assert app.conf.timezone == "Asia/Shanghai"
+    scheduled = {name for name, job in jobs.JOBS.items() if job.every}
+    assert set(app.conf.beat_schedule) == scheduled
+    entry = app.conf.beat_schedule["notifications.deliver"]
+    assert entry["task"] == TASK
+    assert entry["args"] == ("notifications.deliver",)
+    assert TASK in app.tasks

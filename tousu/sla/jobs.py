@@ -1,0 +1,143 @@
+"""The time-limit scans (R4.2), registered in `tousu.config.jobs`.
+
+Each scan asks only for the rows that are due, through an index on the due time, in batches
+of `SCAN_BATCH`, and hands each row to a service that claims it with a conditional UPDATE
+(D6): a row another worker took meanwhile is skipped, so every reminder, alert and ladder step
+happens once however many workers run. A batch commits as one transaction, each row inside
+its own savepoint: a worker killed mid-batch leaves neither claims nor effects of that batch,
+and one row that fails is rolled back alone and retried on the next run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+
+from django.db import transaction
+from django.db.models import QuerySet
+
+from tousu.complaints.models import Complaint
+from tousu.complaints.rules import OPEN_STATUSES
+from tousu.core import clock
+from tousu.sla import constants, selectors, services
+from tousu.sla.models import EscalationStep
+
+logger = logging.getLogger(__name__)
+
+
+def _drain(qs: QuerySet[Complaint], apply: Callable[[int], bool], name: str) -> tuple[int, int]:
+    """Run `apply(pk)` on every row of `qs`, batch by batch, until no row is left (or only rows
+    this run already tried). Returns (applied, failed)."""
+    tried: set[int] = set()
+    applied = failed = 0
+    while True:
+        batch = [
+            pk for pk in qs.values_list("pk", flat=True)[: constants.SCAN_BATCH] if pk not in tried
+        ]
+        if not batch:
+            return applied, failed
+        with transaction.atomic():
+            for pk in batch:
+                tried.add(pk)
+                try:
+                    with transaction.atomic():
+                        applied += apply(pk)
+                except Exception:
+                    failed += 1
+                    logger.exception("%s failed on complaint %s", name, pk)
+
+
+def due_for_reminder(now: dt.datetime) -> QuerySet[Complaint]:
+    """Open, running complaints not yet reminded whose limit is less than REMINDER_LEAD away
+    (index: status, resolution_due)."""
+    return Complaint.objects.filter(
+        status__in=OPEN_STATUSES,
+        resolution_due__gt=now,
+        resolution_due__lte=now + constants.REMINDER_LEAD,
+        reminder_sent_at__isnull=True,
+        paused_at__isnull=True,
+    )
+
+
+def due_for_first_response_alert(now: dt.datetime) -> QuerySet[Complaint]:
+    """Complaints nobody accepted past their first-response limit, not yet alerted (partial
+    index on first_response_due of the unaccepted, unalerted ones)."""
+    return Complaint.objects.filter(
+        accepted_at__isnull=True,
+        first_response_alerted_at__isnull=True,
+        first_response_due__lte=now,
+        status__in=OPEN_STATUSES,
+    )
+
+
+def due_for_step(
+    now: dt.datetime, order: int, previous: int, after_minutes: int
+) -> QuerySet[Complaint]:
+    """Open, running complaints below rung `order` (and at or above the rung before it) whose
+    resolution limit passed `after_minutes` ago (partial index on escalation_step,
+    resolution_due of open complaints)."""
+    return Complaint.objects.filter(
+        status__in=OPEN_STATUSES,
+        escalation_step__gte=previous,
+        escalation_step__lt=order,
+        resolution_due__lte=now - dt.timedelta(minutes=after_minutes),
+        paused_at__isnull=True,
+    )
+
+
+def remind() -> dict[str, int]:
+    """`sla.remind`: the reminder to the handler REMINDER_LEAD before the resolution limit."""
+    now = clock.now()
+    cache: services.Recipients = {}
+    sent, failed = _drain(
+        due_for_reminder(now),
+        lambda pk: services.complaint_remind(pk=pk, now=now, cache=cache),
+        "sla.remind",
+    )
+    return {"reminded": sent, "failed": failed}
+
+
+def first_response_scan() -> dict[str, int]:
+    """`sla.first_response_scan`: alert the department's supervisors about complaints nobody
+    accepted within the first-response limit."""
+    now = clock.now()
+    cache: services.Recipients = {}
+    alerted, failed = _drain(
+        due_for_first_response_alert(now),
+        lambda pk: services.complaint_first_response_alert(pk=pk, now=now, cache=cache),
+        "sla.first_response_scan",
+    )
+    return {"alerted": alerted, "failed": failed}
+
+
+def _climber(
+    step: EscalationStep, previous: int, now: dt.datetime, cache: services.Recipients
+) -> Callable[[int], bool]:
+    def climb(pk: int) -> bool:
+        return services.complaint_ladder_climb(
+            pk=pk, step=step, previous=previous, now=now, cache=cache
+        )
+
+    return climb
+
+
+def breach_scan() -> dict[str, int]:
+    """`sla.breach_scan`: take every overdue complaint up the escalation ladder, lowest rung
+    first, each rung exactly once. A complaint far past its limit climbs several rungs in one
+    run, in order."""
+    now = clock.now()
+    cache: services.Recipients = {}
+    counts: dict[str, int] = {"escalated": 0, "failed": 0}
+    previous = 0
+    for step in selectors.ladder():
+        done, failed = _drain(
+            due_for_step(now, step.order, previous, step.after_minutes),
+            _climber(step, previous, now, cache),
+            "sla.breach_scan",
+        )
+        counts[f"step_{step.order}"] = done
+        counts["escalated"] += done
+        counts["failed"] += failed
+        previous = step.order
+    return counts

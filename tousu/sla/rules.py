@@ -1,0 +1,291 @@
+"""Time-limit arithmetic (R4). Pure functions, no database (D9).
+
+Business calendars arrive as plain data (`Calendar`); policies as anything with the fields of
+`Limit`. Times may come in any time zone and must be aware; results are aware, in the
+calendar's zone (Asia/Shanghai). Arithmetic is done in UTC, so it would stay right even for a
+zone with daylight saving time.
+
+Working time runs from `work_start` to `work_end` on working days: days that are not weekend
+days and not holidays, plus the adjusted working days (调休). A start outside working hours
+counts from the next working moment. A limit that ends exactly at the end of a working day
+ends there (18:00), not at the next morning's 09:00.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import NamedTuple, Protocol
+from zoneinfo import ZoneInfo
+
+from tousu.complaints.choices import Channel, Level
+from tousu.sla import constants
+from tousu.sla.choices import Counting, DueState
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+UTC = dt.UTC
+ZERO = dt.timedelta(0)
+DAY = dt.timedelta(days=1)
+
+
+class Limits(NamedTuple):
+    first_response: dt.timedelta
+    resolution: dt.timedelta
+
+
+H = dt.timedelta(hours=1)
+
+# The fallback when no time-limit policy matches (an empty database, a deleted policy): clock
+# hours per level. Over-level and regulator complaints run on a fast track (R4.3).
+DEFAULT_LIMITS: dict[str, Limits] = {
+    Level.ORDINARY: Limits(4 * H, 72 * H),
+    Level.IMPORTANT: Limits(2 * H, 48 * H),
+    Level.MAJOR: Limits(1 * H, 24 * H),
+    Level.OVER_LEVEL: Limits(1 * H, 24 * H),
+}
+
+# The share of the resolution limit used after which the countdown turns amber, when the
+# complaint's policy does not say.
+WARN_SHARE = constants.DEFAULT_WARN_SHARE
+
+FAST_TRACK_CHANNELS = {Channel.REGULATOR, Channel.MEDIA}
+
+
+def initial_level(channel: str, given: str | None) -> str:
+    """Regulator referrals and media reports are over-level by nature (R2.4); otherwise the
+    level given at registration, or ordinary."""
+    if channel in FAST_TRACK_CHANNELS:
+        return Level.OVER_LEVEL
+    if channel == Channel.CONSUMER_ASSOCIATION and not given:
+        return Level.IMPORTANT
+    return given or Level.ORDINARY
+
+
+def deadlines(level: str, received_at: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+    """(first response due, resolution due) by `DEFAULT_LIMITS`, in clock time: the fallback
+    when no policy matches."""
+    limits = DEFAULT_LIMITS[Level(level)]
+    return received_at + limits.first_response, received_at + limits.resolution
+
+
+# ---- business calendars ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """A business calendar as plain data. `weekend` holds Python weekday numbers (Monday = 0);
+    `holidays` and `workdays` (调休) are local dates that override the week."""
+
+    work_start: dt.time = constants.DEFAULT_WORK_START
+    work_end: dt.time = constants.DEFAULT_WORK_END
+    weekend: frozenset[int] = frozenset({5, 6})
+    holidays: frozenset[dt.date] = field(default_factory=frozenset)
+    workdays: frozenset[dt.date] = field(default_factory=frozenset)
+    tz: ZoneInfo = SHANGHAI
+
+    def __post_init__(self) -> None:
+        if self.work_start >= self.work_end:
+            raise ValueError("the working day must end after it starts")
+        if len(self.weekend) >= 7 and not self.workdays:
+            raise ValueError("a calendar needs working days")
+
+    def is_working_day(self, day: dt.date) -> bool:
+        if day in self.holidays:
+            return False
+        return day in self.workdays or day.weekday() not in self.weekend
+
+    def hours(self, day: dt.date) -> tuple[dt.datetime, dt.datetime] | None:
+        """The working hours of `day` in UTC, or None on a day off."""
+        if not self.is_working_day(day):
+            return None
+        opens = dt.datetime.combine(day, self.work_start, tzinfo=self.tz).astimezone(UTC)
+        closes = dt.datetime.combine(day, self.work_end, tzinfo=self.tz).astimezone(UTC)
+        return opens, closes
+
+    def is_working_moment(self, moment: dt.datetime) -> bool:
+        """Inside working hours, both ends included (a limit may end at 18:00 sharp)."""
+        _aware(moment)
+        hours = self.hours(moment.astimezone(self.tz).date())
+        return hours is not None and hours[0] <= moment <= hours[1]
+
+
+def _aware(moment: dt.datetime) -> None:
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError(f"an aware datetime is needed, got {moment!r}")
+
+
+def add_working_time(start: dt.datetime, duration: dt.timedelta, cal: Calendar) -> dt.datetime:
+    """The moment `duration` of working time after `start`.
+
+    Precondition: `start` aware, `duration` not negative. Adding zero moves a start outside
+    working hours to the next working moment; so `add(add(s, a), b) == add(s, a + b)`.
+    """
+    _aware(start)
+    if duration < ZERO:
+        raise ValueError("a duration of working time cannot be negative")
+    cursor = start.astimezone(UTC)
+    day = start.astimezone(cal.tz).date()
+    remaining = duration
+    for _ in range(constants.MAX_CALENDAR_DAYS):
+        hours = cal.hours(day)
+        if hours is not None:
+            opens, closes = hours
+            begin = max(cursor, opens)
+            if begin <= closes:
+                available = closes - begin
+                if remaining <= available:
+                    return (begin + remaining).astimezone(cal.tz)
+                remaining -= available
+        day += DAY
+    raise ValueError("no working time found in the calendar within ten years")
+
+
+def working_time_between(a: dt.datetime, b: dt.datetime, cal: Calendar) -> dt.timedelta:
+    """Working time from `a` to `b`; negative when `b` is before `a`."""
+    _aware(a)
+    _aware(b)
+    if b < a:
+        return -working_time_between(b, a, cal)
+    a_utc, b_utc = a.astimezone(UTC), b.astimezone(UTC)
+    day, last = a.astimezone(cal.tz).date(), b.astimezone(cal.tz).date()
+    total = ZERO
+    while day <= last:
+        hours = cal.hours(day)
+        if hours is not None:
+            begin, end = max(a_utc, hours[0]), min(b_utc, hours[1])
+            if end > begin:
+                total += end - begin
+        day += DAY
+    return total
+
+
+# ---- policies and due times -----------------------------------------------------------------
+
+
+class LimitLike(Protocol):
+    """What due-time arithmetic needs of a policy (a TimeLimitPolicy row, or a `Limit`)."""
+
+    @property
+    def first_response_minutes(self) -> int: ...
+    @property
+    def resolution_minutes(self) -> int: ...
+    @property
+    def counting(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class Limit:
+    """A policy as plain data."""
+
+    code: str
+    first_response_minutes: int
+    resolution_minutes: int
+    counting: str = Counting.WORKING
+    warn_share: float = WARN_SHARE
+    category: str = ""  # category code; applies to its sub-categories too
+    level: str = ""
+    channel: str = ""
+    calendar_id: int | None = None
+
+
+def add_time(
+    start: dt.datetime, duration: dt.timedelta, counting: str, cal: Calendar
+) -> dt.datetime:
+    """`duration` after `start`, counted in working or calendar time."""
+    if counting == Counting.CALENDAR:
+        _aware(start)
+        return (start + duration).astimezone(cal.tz)
+    return add_working_time(start, duration, cal)
+
+
+def due_times(
+    policy: LimitLike, received_at: dt.datetime, cal: Calendar
+) -> tuple[dt.datetime, dt.datetime]:
+    """(first response due, resolution due) of a complaint received at `received_at`."""
+    minute = dt.timedelta(minutes=1)
+    return (
+        add_time(received_at, policy.first_response_minutes * minute, policy.counting, cal),
+        add_time(received_at, policy.resolution_minutes * minute, policy.counting, cal),
+    )
+
+
+def pause_extension(
+    due: dt.datetime,
+    paused_at: dt.datetime,
+    resumed_at: dt.datetime,
+    counting: str,
+    cal: Calendar,
+) -> dt.datetime:
+    """The due time after a pause (挂起) from `paused_at` to `resumed_at`: later by the time
+    paused, counted as the policy counts (a pause over a weekend moves a working-time limit by
+    nothing). A resume before the pause (clock skew) moves nothing."""
+    if resumed_at <= paused_at:
+        return due
+    if counting == Counting.CALENDAR:
+        return due + (resumed_at - paused_at)
+    paused = working_time_between(paused_at, resumed_at, cal)
+    return due if paused == ZERO else add_working_time(due, paused, cal)
+
+
+def policy_rank(policy: Limit) -> tuple[bool, int, bool, bool]:
+    """How specific a matching policy is; the highest wins. A fast-track channel policy
+    (regulator referral, R4.3) beats everything for complaints of that channel; then the
+    deepest category, then a channel, then a level."""
+    depth = policy.category.count(".") + 1 if policy.category else 0
+    fast = bool(policy.channel) and policy.channel in FAST_TRACK_CHANNELS
+    return fast, depth, bool(policy.channel), bool(policy.level)
+
+
+def policy_choose(
+    policies: list[Limit], *, category: str, level: str, channel: str
+) -> Limit | None:
+    """The most specific of `policies` matching a complaint (category code, level, channel);
+    ties go to the shorter resolution limit, then the code (deterministic)."""
+
+    def matches(p: Limit) -> bool:
+        if p.level and p.level != level:
+            return False
+        if p.channel and p.channel != channel:
+            return False
+        return not p.category or category == p.category or category.startswith(p.category + ".")
+
+    candidates = [p for p in policies if matches(p)]
+    if not candidates:
+        return None
+
+    def order(p: Limit) -> tuple[int, int, int, int, int, str]:
+        fast, depth, has_channel, has_level = policy_rank(p)
+        return (-fast, -depth, -has_channel, -has_level, p.resolution_minutes, p.code)
+
+    return min(candidates, key=order)
+
+
+# ---- the countdown --------------------------------------------------------------------------
+
+
+def due_state(
+    received_at: dt.datetime,
+    due: dt.datetime,
+    now: dt.datetime,
+    warn_share: float = WARN_SHARE,
+    *,
+    paused: bool = False,
+) -> str:
+    """`ok`, `warn` (past `warn_share` of the time from reception to the limit), `over`, or
+    `paused` — the colour of the countdown. The share is of clock time."""
+    if paused:
+        return DueState.PAUSED
+    if now >= due:
+        return DueState.OVER
+    total = (due - received_at).total_seconds()
+    used = (now - received_at).total_seconds()
+    if total > 0 and used / total >= warn_share:
+        return DueState.WARN
+    return DueState.OK
+
+
+def time_left(
+    due: dt.datetime, now: dt.datetime, paused_at: dt.datetime | None = None
+) -> dt.timedelta:
+    """Time until `due`; while paused the clock stands still at the moment of the pause."""
+    return due - (paused_at if paused_at is not None else now)

@@ -1,0 +1,172 @@
+"""Reads of the time-limit configuration, as the plain data `rules.py` works on.
+
+Writes (registration, escalation, pause) read policies and calendars fresh from the database.
+The countdown on lists and in the API needs only each policy's warn share, for every row: it
+reads a per-process copy of the (small) policy table, reloaded when a policy is saved in this
+process and at the latest `POLICY_CACHE_SECONDS` after a change made in another one — so a
+page of 50 complaints costs no query for its countdowns.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+from typing import NamedTuple
+
+from tousu.accounts.choices import Role
+from tousu.accounts.models import User
+from tousu.classification.models import Category
+from tousu.complaints.models import Complaint
+from tousu.complaints.rules import OPEN_STATUSES
+from tousu.setup.reference import DEFAULT_DEPARTMENT as COMPLAINT_OFFICE
+from tousu.sla import constants, rules
+from tousu.sla.choices import DayKind, EscalationTarget
+from tousu.sla.models import BusinessCalendar, EscalationStep, TimeLimitPolicy
+
+POLICY_CACHE_SECONDS = 60.0
+
+_lock = threading.Lock()
+_table: tuple[float, dict[str, rules.Limit]] | None = None
+
+
+def policy_cache_clear() -> None:
+    global _table
+    with _lock:
+        _table = None
+
+
+def _limit(policy: TimeLimitPolicy) -> rules.Limit:
+    return rules.Limit(
+        code=policy.code,
+        first_response_minutes=policy.first_response_minutes,
+        resolution_minutes=policy.resolution_minutes,
+        counting=policy.counting,
+        warn_share=policy.warn_share,
+        category=policy.category.code if policy.category_id and policy.category else "",
+        level=policy.level,
+        channel=policy.channel,
+        calendar_id=policy.calendar_id,
+    )
+
+
+def active_policies() -> list[rules.Limit]:
+    return [
+        _limit(p) for p in TimeLimitPolicy.objects.filter(active=True).select_related("category")
+    ]
+
+
+def policy_table() -> dict[str, rules.Limit]:
+    """Every policy (active or not: complaints keep the code they were registered with) by
+    code, from the per-process copy."""
+    global _table
+    with _lock:
+        if _table is not None and time.monotonic() - _table[0] < POLICY_CACHE_SECONDS:
+            return _table[1]
+    policies = TimeLimitPolicy.objects.select_related("category")
+    table = {p.code: _limit(p) for p in policies}
+    with _lock:
+        _table = (time.monotonic(), table)
+    return table
+
+
+def calendar_for(calendar_id: int | None) -> rules.Calendar:
+    """The calendar as plain data: the given one, else the default, else weekdays 09:00–18:00
+    with no holidays."""
+    qs = BusinessCalendar.objects.all()
+    calendar = (
+        qs.filter(pk=calendar_id).first()
+        if calendar_id
+        else qs.filter(code=constants.DEFAULT_CALENDAR_CODE).first()
+    )
+    if calendar is None:
+        return rules.Calendar()
+    days = list(calendar.days.values_list("date", "kind"))
+    return rules.Calendar(
+        work_start=calendar.work_start,
+        work_end=calendar.work_end,
+        weekend=calendar.weekend,
+        holidays=frozenset(d for d, kind in days if kind == DayKind.HOLIDAY),
+        workdays=frozenset(d for d, kind in days if kind == DayKind.WORKDAY),
+    )
+
+
+def policy_for(category: Category | None, level: str, channel: str) -> rules.Limit | None:
+    """The most specific active policy for a complaint (`rules.policy_choose`), or None."""
+    return rules.policy_choose(
+        active_policies(),
+        category=category.code if category else "",
+        level=level,
+        channel=channel,
+    )
+
+
+def due_times_for(
+    *, category: Category | None, level: str, channel: str, received_at: dt.datetime
+) -> tuple[dt.datetime, dt.datetime, str]:
+    """(first response due, resolution due, policy code) of a complaint; the clock-hour
+    `rules.DEFAULT_LIMITS` (and an empty code) when no policy matches."""
+    policy = policy_for(category, level, channel)
+    if policy is None:
+        first, resolution = rules.deadlines(level, received_at)
+        return first, resolution, ""
+    first, resolution = rules.due_times(policy, received_at, calendar_for(policy.calendar_id))
+    return first, resolution, policy.code
+
+
+def limit_of(complaint: Complaint) -> rules.Limit | None:
+    """The policy the complaint's due times were set by (possibly inactive now), fresh."""
+    if not complaint.time_limit_policy:
+        return None
+    policy = (
+        TimeLimitPolicy.objects.select_related("category")
+        .filter(code=complaint.time_limit_policy)
+        .first()
+    )
+    return _limit(policy) if policy else None
+
+
+class Countdown(NamedTuple):
+    seconds: int | None  # negative when overdue; None when not open
+    state: str | None  # ok | warn | over | paused; None when not open
+
+
+def countdown(complaint: Complaint, now: dt.datetime) -> Countdown:
+    """Time left to the resolution limit and its colour, at the warn share of the complaint's
+    policy (R4.2). No query beyond the cached policy table."""
+    if complaint.status not in OPEN_STATUSES:
+        return Countdown(None, None)
+    policy = (
+        policy_table().get(complaint.time_limit_policy) if complaint.time_limit_policy else None
+    )
+    share = policy.warn_share if policy else rules.WARN_SHARE
+    left = rules.time_left(complaint.resolution_due, now, complaint.paused_at)
+    state = rules.due_state(
+        complaint.received_at,
+        complaint.resolution_due,
+        now,
+        share,
+        paused=complaint.paused_at is not None,
+    )
+    return Countdown(int(left.total_seconds() // 1), str(state))
+
+
+def ladder() -> list[EscalationStep]:
+    """The active escalation steps, lowest first."""
+    return list(EscalationStep.objects.filter(active=True).order_by("order"))
+
+
+def escalation_recipients(target: str, department_id: int | None) -> list[User]:
+    """The active people a ladder step notifies for a complaint of `department_id`."""
+    users = User.objects.filter(is_active=True)
+    if target == EscalationTarget.COMPLAINT_OFFICE:
+        users = users.filter(
+            role__in=[Role.SUPERVISOR, Role.DEPT_HEAD],
+            department__code=COMPLAINT_OFFICE,
+        )
+    else:
+        if department_id is None:
+            return []
+        role = Role.DEPT_HEAD if target == EscalationTarget.DEPT_HEAD else Role.SUPERVISOR
+        users = users.filter(role=role, department_id=department_id)
+    return list(users.order_by("username"))

@@ -1,0 +1,348 @@
+"""Writes of the time-limit domain (R4): escalation, pause and resume (挂起), and the steps the
+background scans take on one complaint (reminder, first-response alert, a rung of the ladder).
+
+The scan steps claim the complaint with a conditional UPDATE (D6) and write their timeline
+event and notifications in the same transaction as the claim: a worker killed in the middle
+leaves neither, and two workers never both succeed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+
+from tousu.accounts import permissions
+from tousu.accounts.models import User
+from tousu.complaints import rules as complaint_rules
+from tousu.complaints.choices import LEVEL_RANK, EventType, Level
+from tousu.complaints.models import Complaint
+from tousu.complaints.rules import OPEN_STATUSES
+from tousu.complaints.services import _reason, _require, complaint_lock, event_record
+from tousu.core import clock
+from tousu.core.errors import InvalidTransition, ValidationFailed
+from tousu.notifications.choices import NotificationKind
+from tousu.notifications.services import notify, webhook_emit
+from tousu.sla import constants, rules, selectors
+from tousu.sla.choices import Counting, DayKind, EscalationTarget
+from tousu.sla.models import BusinessCalendar, CalendarDay, EscalationStep, TimeLimitPolicy
+
+PAUSE_REASON_MAX_CHARS = 200
+
+
+def _shorten(complaint: Complaint, level: str) -> None:
+    """Apply the limits of `level` from reception; a due time never moves later (R4.3)."""
+    first_due, resolution_due, code = selectors.due_times_for(
+        category=complaint.category,
+        level=level,
+        channel=complaint.channel,
+        received_at=complaint.received_at,
+    )
+    complaint.first_response_due = min(complaint.first_response_due, first_due)
+    complaint.resolution_due = min(complaint.resolution_due, resolution_due)
+    if code:
+        complaint.time_limit_policy = code
+
+
+def complaint_escalate(
+    *, complaint: Complaint, actor: User | None, level: str, reason: str
+) -> Complaint:
+    """Raise the level (never lower it); the policy of the new level applies from the time the
+    complaint was received, but a due time never moves later."""
+    with transaction.atomic():
+        complaint = complaint_lock(complaint)
+        if actor is not None:
+            _require(permissions.can_escalate(actor, complaint))
+        if level not in Level.values:
+            raise ValidationFailed(
+                "级别无效", fields={"level": [f"可选：{', '.join(Level.values)}"]}
+            )
+        text = _reason(reason)
+        complaint_rules.next_status("escalate", complaint.status)
+        if LEVEL_RANK[Level(level)] <= LEVEL_RANK[Level(complaint.level)]:
+            raise ValidationFailed(
+                "升级后的级别必须高于当前级别", fields={"level": [f"当前级别：{complaint.level}"]}
+            )
+        previous = complaint.level
+        complaint.level = level
+        _shorten(complaint, level)
+        complaint.save(
+            update_fields=[
+                "level",
+                "first_response_due",
+                "resolution_due",
+                "time_limit_policy",
+                "updated_at",
+            ]
+        )
+        event_record(
+            complaint=complaint,
+            type=EventType.ESCALATED,
+            actor=actor,
+            data={
+                "from": previous,
+                "to": level,
+                "reason": text,
+                "resolution_due": complaint.resolution_due.isoformat(),
+            },
+        )
+    return complaint
+
+
+# ---- pause (挂起) -----------------------------------------------------------------------------
+
+
+def complaint_pause(*, complaint: Complaint, actor: User | None, reason: str) -> Complaint:
+    """Stop the clock while waiting for the customer (R4.1): only in progress, with a reason.
+    The time until `complaint_resume` is not counted."""
+    with transaction.atomic():
+        complaint = complaint_lock(complaint)
+        if actor is not None:
+            _require(permissions.can_handle(actor, complaint))
+        complaint_rules.next_status("pause", complaint.status)
+        if complaint.paused_at is not None:
+            raise InvalidTransition("投诉单已挂起")
+        text = _reason(reason)
+        if len(text) > PAUSE_REASON_MAX_CHARS:
+            raise ValidationFailed(
+                "原因过长", fields={"reason": [f"最多 {PAUSE_REASON_MAX_CHARS} 个字符"]}
+            )
+        complaint.paused_at = clock.now()
+        complaint.pause_reason = text
+        complaint.save(update_fields=["paused_at", "pause_reason", "updated_at"])
+        event_record(complaint=complaint, type=EventType.PAUSED, actor=actor, data={"reason": text})
+    return complaint
+
+
+def complaint_resume(*, complaint: Complaint, actor: User | None) -> Complaint:
+    """Restart the clock: the due times move later by the time paused, counted as the
+    complaint's policy counts (working or calendar time)."""
+    with transaction.atomic():
+        complaint = complaint_lock(complaint)
+        if actor is not None:
+            _require(permissions.can_handle(actor, complaint))
+        complaint_rules.next_status("resume", complaint.status)
+        paused_at = complaint.paused_at
+        if paused_at is None:
+            raise InvalidTransition("投诉单未挂起")
+        now = clock.now()
+        policy = selectors.limit_of(complaint)
+        counting = policy.counting if policy else Counting.CALENDAR
+        cal = selectors.calendar_for(policy.calendar_id if policy else None)
+        complaint.resolution_due = rules.pause_extension(
+            complaint.resolution_due, paused_at, now, counting, cal
+        )
+        if complaint.accepted_at is None:
+            complaint.first_response_due = rules.pause_extension(
+                complaint.first_response_due, paused_at, now, counting, cal
+            )
+        complaint.paused_at = None
+        complaint.pause_reason = ""
+        fields = ["paused_at", "pause_reason", "resolution_due", "first_response_due"]
+        if complaint.resolution_due > now + constants.REMINDER_LEAD:
+            # Far from the limit again: the reminder before breach goes out again when due.
+            complaint.reminder_sent_at = None
+            fields.append("reminder_sent_at")
+        complaint.save(update_fields=[*fields, "updated_at"])
+        event_record(
+            complaint=complaint,
+            type=EventType.RESUMED,
+            actor=actor,
+            data={
+                "paused_at": paused_at.isoformat(),
+                "resolution_due": complaint.resolution_due.isoformat(),
+            },
+        )
+    return complaint
+
+
+# ---- steps of the background scans (called by sla.jobs) ---------------------------------------
+
+Recipients = dict[tuple[str, int | None], list[User]]
+
+
+def _recipients(target: str, complaint: Complaint, cache: Recipients) -> list[User]:
+    """Who a ladder step notifies: the handler, or the department's supervisors / heads, or
+    the complaint office's; the complaint office when nobody else is there."""
+    if target == EscalationTarget.HANDLER and complaint.handler_id is not None:
+        handler = complaint.handler
+        if handler is not None and handler.is_active:
+            return [handler]
+        target = EscalationTarget.SUPERVISOR
+    if target == EscalationTarget.HANDLER:
+        target = EscalationTarget.SUPERVISOR
+    key = (target, complaint.department_id)
+    if key not in cache:
+        cache[key] = selectors.escalation_recipients(target, complaint.department_id)
+    if not cache[key] and target != EscalationTarget.COMPLAINT_OFFICE:
+        return _recipients(EscalationTarget.COMPLAINT_OFFICE, complaint, cache)
+    return cache[key]
+
+
+def complaint_remind(*, pk: int, now: dt.datetime, cache: Recipients | None = None) -> bool:
+    """The reminder before breach, once: claim `reminder_sent_at`, then notify the handler (or
+    the department's supervisors) and write `reminder`. Precondition: inside a transaction."""
+    claimed = Complaint.objects.filter(
+        pk=pk,
+        reminder_sent_at__isnull=True,
+        status__in=OPEN_STATUSES,
+        paused_at__isnull=True,
+        resolution_due__gt=now,
+        resolution_due__lte=now + constants.REMINDER_LEAD,
+    ).update(reminder_sent_at=now)
+    if claimed != 1:
+        return False
+    complaint = Complaint.objects.select_for_update().get(pk=pk)
+    users = _recipients(EscalationTarget.HANDLER, complaint, {} if cache is None else cache)
+    due = clock.local(complaint.resolution_due)
+    notify(
+        users=users,
+        kind=NotificationKind.REMINDER,
+        text=f"投诉单 {complaint.number} 将于 {due:%m-%d %H:%M} 到期，请及时处理",
+        complaint=complaint,
+    )
+    event_record(
+        complaint=complaint,
+        type=EventType.REMINDER,
+        actor=None,
+        at=now,
+        data={
+            "resolution_due": complaint.resolution_due.isoformat(),
+            "notified": sorted(u.username for u in users),
+        },
+    )
+    return True
+
+
+def complaint_first_response_alert(
+    *, pk: int, now: dt.datetime, cache: Recipients | None = None
+) -> bool:
+    """A complaint nobody accepted within its first-response limit, once: claim
+    `first_response_alerted_at`, notify the department's supervisors, write
+    `first_response_overdue`. Precondition: inside a transaction."""
+    claimed = Complaint.objects.filter(
+        pk=pk,
+        first_response_alerted_at__isnull=True,
+        accepted_at__isnull=True,
+        status__in=OPEN_STATUSES,
+        first_response_due__lte=now,
+    ).update(first_response_alerted_at=now)
+    if claimed != 1:
+        return False
+    complaint = Complaint.objects.select_for_update().get(pk=pk)
+    users = _recipients(EscalationTarget.SUPERVISOR, complaint, {} if cache is None else cache)
+    notify(
+        users=users,
+        kind=NotificationKind.FIRST_RESPONSE_OVERDUE,
+        text=f"投诉单 {complaint.number} 超过首次响应时限仍未受理",
+        complaint=complaint,
+    )
+    event_record(
+        complaint=complaint,
+        type=EventType.FIRST_RESPONSE_OVERDUE,
+        actor=None,
+        at=now,
+        data={
+            "due_at": complaint.first_response_due.isoformat(),
+            "notified": sorted(u.username for u in users),
+        },
+    )
+    return True
+
+
+def complaint_ladder_climb(
+    *,
+    pk: int,
+    step: EscalationStep,
+    previous: int,
+    now: dt.datetime,
+    cache: Recipients | None = None,
+) -> bool:
+    """Take one complaint to rung `step` of the escalation ladder, exactly once: claim it with
+    `escalation_step` in [previous, step.order) → step.order, then write `escalated`, notify
+    the step's target, raise the level if the step says so, and emit the `escalated` webhook.
+    Precondition: inside a transaction (the claim and its effects commit together)."""
+    cutoff = now - dt.timedelta(minutes=step.after_minutes)
+    claimed = Complaint.objects.filter(
+        pk=pk,
+        escalation_step__gte=previous,
+        escalation_step__lt=step.order,
+        status__in=OPEN_STATUSES,
+        paused_at__isnull=True,
+        resolution_due__lte=cutoff,
+    ).update(escalation_step=step.order)
+    if claimed != 1:
+        return False
+    complaint = Complaint.objects.select_for_update().get(pk=pk)
+    data: dict[str, object] = {
+        "ladder_step": step.order,
+        "target": step.target,
+        "reason": constants.ESCALATION_REASON,
+    }
+    if step.raise_to and LEVEL_RANK[Level(step.raise_to)] > LEVEL_RANK[Level(complaint.level)]:
+        data["from"], data["to"] = complaint.level, step.raise_to
+        complaint.level = step.raise_to
+        _shorten(complaint, step.raise_to)
+        complaint.save(
+            update_fields=["level", "first_response_due", "resolution_due", "time_limit_policy"]
+        )
+    data["resolution_due"] = complaint.resolution_due.isoformat()
+    users = _recipients(step.target, complaint, {} if cache is None else cache)
+    data["notified"] = sorted(u.username for u in users)
+    overdue = now - complaint.resolution_due
+    hours = int(overdue.total_seconds() // 3600)
+    notify(
+        users=users,
+        kind=NotificationKind.OVERDUE if step.order == 1 else NotificationKind.ESCALATED,
+        text=f"投诉单 {complaint.number} 已超过答复时限 {hours} 小时，升级第 {step.order} 级",
+        complaint=complaint,
+    )
+    event_record(complaint=complaint, type=EventType.ESCALATED, actor=None, at=now, data=data)
+    webhook_emit(event=EventType.ESCALATED, complaint=complaint, data=data)
+    return True
+
+
+# ---- default configuration ----------------------------------------------------------------------
+
+
+def sla_defaults_load() -> dict[str, int]:
+    """The default calendar with its holidays, the default policies and the ladder (constants).
+    Idempotent: adds what is missing and never overwrites an admin's edit."""
+    created = {"calendars": 0, "calendar_days": 0, "policies": 0, "escalation_steps": 0}
+    calendar, new = BusinessCalendar.objects.get_or_create(
+        code=constants.DEFAULT_CALENDAR_CODE, defaults={"name": "中国大陆工作日历"}
+    )
+    created["calendars"] += new
+    days: list[tuple[dt.date, str, str]] = []
+    for first, last, name in constants.HOLIDAYS:
+        day = first
+        while day <= last:
+            days.append((day, DayKind.HOLIDAY, name))
+            day += dt.timedelta(days=1)
+    days += [(day, DayKind.WORKDAY, name) for day, name in constants.ADJUSTED_WORKDAYS]
+    for day, kind, name in days:
+        _, new = CalendarDay.objects.get_or_create(
+            calendar=calendar, date=day, defaults={"kind": kind, "name": name}
+        )
+        created["calendar_days"] += new
+    for p in constants.POLICIES:
+        _, new = TimeLimitPolicy.objects.get_or_create(
+            code=p.code,
+            defaults={
+                "name": p.name,
+                "level": p.level,
+                "channel": p.channel,
+                "first_response_minutes": p.first_response_minutes,
+                "resolution_minutes": p.resolution_minutes,
+                "counting": p.counting,
+                "calendar": calendar,
+            },
+        )
+        created["policies"] += new
+    for s in constants.LADDER:
+        _, new = EscalationStep.objects.get_or_create(
+            order=s.order,
+            defaults={"after_minutes": s.after_minutes, "target": s.target, "raise_to": s.raise_to},
+        )
+        created["escalation_steps"] += new
+    return created

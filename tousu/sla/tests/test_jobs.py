@@ -1,0 +1,250 @@
+"""The time-limit scans (R4.2, D6): reminders, first-response alerts and the escalation
+ladder — each exactly once, for the right people, only for the complaints that are due."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.db import connection, connections
+
+from tousu.accounts.models import User
+from tousu.complaints.models import Complaint
+from tousu.config import jobs
+from tousu.core import clock
+from tousu.core.clock import SHANGHAI
+from tousu.notifications.models import Delivery, Notification, WebhookEndpoint
+from tousu.sla import jobs as sla_jobs
+from tousu.sla.services import complaint_pause
+
+Lifecycle = Callable[..., Complaint]
+Register = Callable[..., Complaint]
+H = dt.timedelta(hours=1)
+M = dt.timedelta(minutes=1)
+DUE = dt.datetime(2026, 11, 20, 15, 0, tzinfo=SHANGHAI)
+
+
+def fresh(complaint: Complaint) -> Complaint:
+    return Complaint.objects.get(pk=complaint.pk)
+
+
+def due_at(complaint: Complaint, due: dt.datetime = DUE) -> Complaint:
+    Complaint.objects.filter(pk=complaint.pk).update(resolution_due=due)
+    return fresh(complaint)
+
+
+def scan(at: dt.datetime, name: str = "sla.breach_scan") -> Any:
+    with clock.frozen(at):
+        return jobs.run(name)
+
+
+def ladder_events(complaint: Complaint) -> list[int]:
+    return [
+        e.data["ladder_step"]
+        for e in complaint.events.filter(type="escalated").order_by("seq")
+        if "ladder_step" in e.data
+    ]
+
+
+def notified(complaint: Complaint, kind: str) -> list[str]:
+    return sorted(
+        Notification.objects.filter(complaint=complaint, kind=kind).values_list(
+            "user__username", flat=True
+        )
+    )
+
+
+@pytest.fixture
+def office(make_user: Callable[..., User]) -> list[User]:
+    return [
+        make_user("office_sup", "supervisor", department="complaint_office"),
+        make_user("office_head", "dept_head", department="complaint_office"),
+    ]
+
+
+def test_the_jobs_are_registered() -> None:
+    for name in ("sla.remind", "sla.first_response_scan", "sla.breach_scan"):
+        assert jobs.get(name).every == dt.timedelta(minutes=1)
+
+
+def test_nothing_before_the_limit(lifecycle: Lifecycle) -> None:
+    complaint = due_at(lifecycle("in_progress"))
+    assert scan(DUE - M) == {"escalated": 0, "failed": 0, **{f"step_{n}": 0 for n in range(1, 5)}}
+    assert fresh(complaint).escalation_step == 0
+
+
+def test_the_ladder_step_by_step_each_exactly_once(
+    lifecycle: Lifecycle,
+    handler: User,
+    supervisor: User,
+    dept_head: User,
+    office: list[User],
+) -> None:
+    complaint = due_at(lifecycle("in_progress"))
+    WebhookEndpoint.objects.create(name="crm", url="https://crm.example/hook", secret="s")
+
+    assert scan(DUE)["step_1"] == 1
+    assert scan(DUE + M)["escalated"] == 0
+    assert ladder_events(fresh(complaint)) == [1]
+    assert notified(complaint, "overdue") == ["handler"]
+    event = fresh(complaint).events.latest("seq")
+    assert event.actor_name == "system"
+    assert event.actor is None
+    assert event.data["target"] == "handler"
+    assert event.data["reason"] == "超时升级"
+
+    assert scan(DUE + 4 * H)["step_2"] == 1
+    assert scan(DUE + 4 * H)["escalated"] == 0
+    assert notified(complaint, "escalated") == ["supervisor"]
+
+    assert scan(DUE + 24 * H)["step_3"] == 1
+    assert notified(complaint, "escalated") == ["dept_head", "supervisor"]
+
+    assert scan(DUE + 48 * H)["step_4"] == 1
+    assert scan(DUE + 100 * H)["escalated"] == 0
+    after = fresh(complaint)
+    assert ladder_events(after) == [1, 2, 3, 4]
+    assert after.escalation_step == 4
+    assert after.level == "major"  # the complaint office takes it as a major complaint
+    last = after.events.latest("seq")
+    assert (last.data["from"], last.data["to"]) == ("ordinary", "major")
+    assert notified(complaint, "escalated") == sorted(
+        ["dept_head", "supervisor", "office_head", "office_sup"]
+    )
+    hooks = Delivery.objects.filter(channel="webhook", event="escalated")
+    assert [d.payload["data"]["ladder_step"] for d in hooks.order_by("pk")] == [1, 2, 3, 4]
+
+
+def test_a_complaint_far_overdue_climbs_every_step_in_order(
+    lifecycle: Lifecycle, supervisor: User, dept_head: User
+) -> None:
+    complaint = due_at(lifecycle("in_progress"))
+    counts = scan(DUE + 50 * H)
+    assert counts["escalated"] == 4
+    assert ladder_events(fresh(complaint)) == [1, 2, 3, 4]
+    assert scan(DUE + 50 * H)["escalated"] == 0
+
+
+def test_an_unassigned_complaint_goes_to_the_department_supervisors(
+    register: Register, supervisor: User
+) -> None:
+    complaint = due_at(register())
+    assert complaint.handler_id is None
+    scan(DUE)
+    assert notified(complaint, "overdue") == ["supervisor"]
+
+
+def test_a_department_without_supervisors_reaches_the_complaint_office(
+    lifecycle: Lifecycle, office: list[User]
+) -> None:
+    complaint = due_at(lifecycle("in_progress"))
+    scan(DUE + 5 * H)
+    assert notified(complaint, "escalated") == ["office_head", "office_sup"]
+
+
+def test_a_complaint_resolved_in_time_or_paused_is_not_escalated(
+    lifecycle: Lifecycle, handler: User
+) -> None:
+    resolved = due_at(lifecycle("resolved"))
+    paused = lifecycle("in_progress")
+    complaint_pause(complaint=paused, actor=handler, reason="等客户补充材料")
+    paused = due_at(paused)
+    assert scan(DUE + 50 * H)["escalated"] == 0
+    assert ladder_events(fresh(resolved)) == []
+    assert ladder_events(fresh(paused)) == []
+    assert fresh(paused).escalation_step == 0
+
+
+def test_a_deactivated_step_is_skipped(lifecycle: Lifecycle) -> None:
+    from tousu.sla.models import EscalationStep
+
+    EscalationStep.objects.filter(order=2).update(active=False)
+    complaint = due_at(lifecycle("in_progress"))
+    scan(DUE)
+    counts = scan(DUE + 25 * H)
+    assert counts["step_3"] == 1
+    assert "step_2" not in counts
+    assert ladder_events(fresh(complaint)) == [1, 3]
+
+
+def test_the_scan_queries_only_due_rows(
+    lifecycle: Lifecycle, django_assert_max_num_queries: Any
+) -> None:
+    """A no-op scan costs one query per ladder step plus the ladder, whatever is stored."""
+    complaint = lifecycle("in_progress")
+    for _ in range(3):
+        Complaint.objects.filter(pk=complaint.pk).first()
+    with django_assert_max_num_queries(5):
+        assert scan(DUE - M)["escalated"] == 0
+
+
+# ---- reminder before breach and first response ------------------------------------------------
+
+
+def test_the_reminder_goes_out_once_two_hours_before(lifecycle: Lifecycle, handler: User) -> None:
+    complaint = due_at(lifecycle("in_progress"))
+    later = due_at(lifecycle("in_progress", content="宽带经常掉线，已经报修三次了"), DUE + 3 * H)
+    over = due_at(lifecycle("in_progress", content="套餐变更没有生效还在扣费"), DUE - 3 * H)
+    assert scan(DUE - 2 * H - M, "sla.remind") == {"reminded": 0, "failed": 0}
+    assert scan(DUE - 2 * H, "sla.remind") == {"reminded": 1, "failed": 0}
+    assert scan(DUE - H, "sla.remind") == {"reminded": 0, "failed": 0}
+    assert notified(complaint, "reminder") == ["handler"]
+    assert fresh(complaint).events.filter(type="reminder").count() == 1
+    assert fresh(complaint).reminder_sent_at == DUE - 2 * H
+    assert fresh(later).reminder_sent_at is None
+    assert fresh(over).reminder_sent_at is None  # already overdue: the ladder takes over
+
+
+def test_the_first_response_alert_once_for_unaccepted_complaints(
+    register: Register, lifecycle: Lifecycle, supervisor: User
+) -> None:
+    waiting = register()
+    accepted = lifecycle("in_progress")
+    after = max(waiting.first_response_due, accepted.first_response_due) + M
+    assert scan(after, "sla.first_response_scan") == {"alerted": 1, "failed": 0}
+    assert scan(after + H, "sla.first_response_scan") == {"alerted": 0, "failed": 0}
+    assert notified(waiting, "first_response_overdue") == ["supervisor"]
+    assert fresh(waiting).events.filter(type="first_response_overdue").count() == 1
+    assert not fresh(accepted).events.filter(type="first_response_overdue").exists()
+
+
+# ---- two workers at once ----------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_at_once_escalate_each_step_once(
+    lifecycle: Lifecycle, supervisor: User, dept_head: User
+) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite serialises writers: concurrent scans need PostgreSQL")
+    complaints = [
+        due_at(lifecycle("in_progress", content=f"第{n}次反映：话费多扣了{n}元，请尽快核实处理"))
+        for n in range(30)
+    ]
+    barrier = threading.Barrier(2)
+    results: list[Any] = []
+    errors: list[BaseException] = []
+
+    def worker() -> None:
+        try:
+            barrier.wait()
+            with clock.frozen(DUE + 50 * H):
+                results.append(sla_jobs.breach_scan())
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert sum(r["escalated"] for r in results) == 4 * len(complaints)
+    for complaint in complaints:
+        assert ladder_events(fresh(complaint)) == [1, 2, 3, 4]
+        assert fresh(complaint).escalation_step == 4

@@ -17,7 +17,7 @@ from tousu.callbacks.models import CallbackTask
 from tousu.complaints import rules
 from tousu.complaints.choices import EventType, Status
 from tousu.complaints.models import Complaint
-from tousu.complaints.services import _require, complaint_lock, event_record
+from tousu.complaints.services import _require, complaint_lock, event_record, complaint_reopen_apply
 from tousu.core import clock
 from tousu.core.errors import ValidationFailed
 from tousu.core.text import clean_text
@@ -98,15 +98,11 @@ def complaint_callback_record(
         )
         if result == CallbackResult.DISSATISFIED:
             if dissatisfied_action == DissatisfiedAction.REOPEN:
-                complaint.status = rules.next_status("callback", complaint.status, alternative=True)
-                complaint.closed_at = None
-                complaint.resolved_at = None
-                complaint.save(update_fields=["status", "closed_at", "resolved_at", "updated_at"])
-                event_record(
-                    complaint=complaint,
-                    type=EventType.REOPENED,
+                complaint_reopen_apply(
+                    complaint,
+                    status=rules.next_status("callback", complaint.status, alternative=True),
                     actor=actor,
-                    data={"reason": "回访不满意：" + (text or result)},
+                    reason="回访不满意：" + (text or result),
                 )
             else:
                 complaint.needs_repair = True

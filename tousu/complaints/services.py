@@ -4,9 +4,11 @@ same transaction (D8); callers hold no locks of their own."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 
 from tousu.accounts import permissions
@@ -18,6 +20,7 @@ from tousu.complaints.timeline import event_hash, json_safe
 from tousu.core import clock
 from tousu.core.errors import NotAllowed, ValidationFailed
 from tousu.core.text import clean_text
+from tousu.sla import selectors as sla_selectors
 
 NOTE_MAX_CHARS = 5_000
 REASON_MAX_CHARS = 1_000
@@ -25,6 +28,94 @@ REASON_MAX_CHARS = 1_000
 
 def actor_label(actor: User | None, fallback: str = "system") -> str:
     return str(actor) if actor is not None else fallback
+
+
+@dataclass
+class EventDraft:
+    """One timeline event to append with `events_record`."""
+
+    complaint: Complaint
+    type: str
+    actor: User | None = None
+    data: dict[str, Any] | None = None
+    actor_name: str | None = None
+    at: dt.datetime | None = None
+
+
+def events_record(drafts: Sequence[EventDraft]) -> list[ComplaintEvent]:
+    """Append events to their complaints' hash chains, in order, with one INSERT and one
+    UPDATE of the chain heads however many complaints (the background scans write hundreds).
+
+    Precondition: inside `transaction.atomic` with every complaint locked, so that no two
+    events take the same place in a chain. Drafts of one complaint chain after each other;
+    the complaints' `event_seq` and `event_hash` are updated in memory and in the database.
+    """
+    now = clock.now()
+    heads: dict[int, Complaint] = {}
+    events: list[ComplaintEvent] = []
+    for draft in drafts:
+        complaint = heads.setdefault(draft.complaint.pk, draft.complaint)
+        if complaint is not draft.complaint:  # another copy of the row: keep both in step
+            draft.complaint.event_seq, draft.complaint.event_hash = (
+                complaint.event_seq,
+                complaint.event_hash,
+            )
+        at = draft.at or now
+        seq = complaint.event_seq + 1
+        name = draft.actor_name or actor_label(draft.actor)
+        payload = json_safe(draft.data or {})
+        digest = event_hash(
+            number=complaint.number,
+            seq=seq,
+            at=at,
+            type=draft.type,
+            actor_name=name,
+            data=payload,
+            prev_hash=complaint.event_hash,
+        )
+        events.append(
+            ComplaintEvent(
+                complaint=complaint,
+                seq=seq,
+                at=at,
+                type=draft.type,
+                actor=draft.actor,
+                actor_name=name,
+                data=payload,
+                prev_hash=complaint.event_hash,
+                hash=digest,
+            )
+        )
+        complaint.event_seq, complaint.event_hash = seq, digest
+        draft.complaint.event_seq, draft.complaint.event_hash = seq, digest
+    if not events:
+        return []
+    created = ComplaintEvent.objects.bulk_create(events)
+    if len(heads) == 1:
+        (head,) = heads.values()
+        Complaint.objects.filter(pk=head.pk).update(
+            event_seq=head.event_seq, event_hash=head.event_hash
+        )
+    else:
+        _chain_heads_save(heads.values())
+    return created
+
+
+def _chain_heads_save(complaints: Iterable[Complaint]) -> None:
+    """Save the chain heads of many complaints in one executemany. Django's bulk_update
+    builds a CASE WHEN expression per row and field, which costs more than the scan it
+    serves once a few hundred complaints breach together (bench/breach_scan.py)."""
+    meta = Complaint._meta
+    table = connection.ops.quote_name(meta.db_table)
+    seq, digest, pk = (
+        connection.ops.quote_name(meta.get_field(name).column)
+        for name in ("event_seq", "event_hash", "id")
+    )
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {table} SET {seq} = %s, {digest} = %s WHERE {pk} = %s",  # noqa: S608 (quoted model names; values bound)
+            [(c.event_seq, c.event_hash, c.pk) for c in complaints],
+        )
 
 
 def event_record(
@@ -36,38 +127,13 @@ def event_record(
     actor_name: str | None = None,
     at: dt.datetime | None = None,
 ) -> ComplaintEvent:
-    """Append an event to the complaint's hash chain.
+    """Append one event to the complaint's hash chain (see `events_record`).
 
-    Precondition: inside `transaction.atomic` with the complaint row locked (`complaint_lock`),
-    so that no two events take the same place in the chain. Saves the complaint's chain head.
+    Precondition: inside `transaction.atomic` with the complaint row locked (`complaint_lock`).
     """
-    at = at or clock.now()
-    seq = complaint.event_seq + 1
-    name = actor_name or actor_label(actor)
-    payload = json_safe(data or {})
-    digest = event_hash(
-        number=complaint.number,
-        seq=seq,
-        at=at,
-        type=type,
-        actor_name=name,
-        data=payload,
-        prev_hash=complaint.event_hash,
+    (event,) = events_record(
+        [EventDraft(complaint, type, actor=actor, data=data, actor_name=actor_name, at=at)]
     )
-    event = ComplaintEvent.objects.create(
-        complaint=complaint,
-        seq=seq,
-        at=at,
-        type=type,
-        actor=actor,
-        actor_name=name,
-        data=payload,
-        prev_hash=complaint.event_hash,
-        hash=digest,
-    )
-    complaint.event_seq = seq
-    complaint.event_hash = digest
-    Complaint.objects.filter(pk=complaint.pk).update(event_seq=seq, event_hash=digest)
     return event
 
 
@@ -150,21 +216,48 @@ def complaint_reopen(*, complaint: Complaint, actor: User | None, reason: str) -
         if actor is not None:
             _require(permissions.can_reopen(actor, complaint))
         text = _reason(reason)
-        complaint.status = rules.next_status("reopen", complaint.status)
-        complaint.resolved_at = None
-        complaint.closed_at = None
-        complaint.paused_at, complaint.pause_reason = None, ""  # a reopened complaint runs
-        complaint.save(
-            update_fields=[
-                "status",
-                "resolved_at",
-                "closed_at",
-                "paused_at",
-                "pause_reason",
-                "updated_at",
-            ]
-        )
-        event_record(
-            complaint=complaint, type=EventType.REOPENED, actor=actor, data={"reason": text}
-        )
+        status = rules.next_status("reopen", complaint.status)
+        complaint_reopen_apply(complaint, status=status, actor=actor, reason=text)
     return complaint
+
+
+def complaint_reopen_apply(
+    complaint: Complaint, *, status: str, actor: User | None, reason: str
+) -> None:
+    """Put a resolved or closed complaint back in handling, with its `reopened` event: it runs
+    again (no pause), under a fresh resolution limit counted from now by its policy, and the
+    reminder and the escalation ladder start over, since the earlier limit was met or spent.
+    Precondition: inside `transaction.atomic` with the complaint locked."""
+    _, complaint.resolution_due, policy = sla_selectors.due_times_for(
+        category=complaint.category,
+        level=complaint.level,
+        channel=complaint.channel,
+        received_at=clock.now(),
+    )
+    complaint.time_limit_policy = policy or complaint.time_limit_policy
+    complaint.status = status
+    complaint.resolved_at = None
+    complaint.closed_at = None
+    complaint.paused_at, complaint.pause_reason = None, ""
+    complaint.escalation_step = 0
+    complaint.reminder_sent_at = None
+    complaint.save(
+        update_fields=[
+            "status",
+            "resolved_at",
+            "closed_at",
+            "paused_at",
+            "pause_reason",
+            "resolution_due",
+            "time_limit_policy",
+            "escalation_step",
+            "reminder_sent_at",
+            "updated_at",
+        ]
+    )
+    event_record(
+        complaint=complaint,
+        type=EventType.REOPENED,
+        actor=actor,
+        data={"reason": reason, "resolution_due": complaint.resolution_due.isoformat()},
+    )

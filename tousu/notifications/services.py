@@ -4,7 +4,8 @@ commit, in a job (D5), never inside the request."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
@@ -22,6 +23,52 @@ def _deliver_after_commit() -> None:
     transaction.on_commit(lambda: jobs.enqueue("notifications.deliver"))
 
 
+@dataclass
+class NotificationDraft:
+    """A notification of `kind` to each of `users`, about `complaint`."""
+
+    users: Iterable[User]
+    kind: str
+    text: str
+    complaint: Complaint | None = None
+
+
+def notify_many(drafts: Iterable[NotificationDraft], *, email: bool = True) -> list[Notification]:
+    """For each draft, an in-app notification to each of its users (once per user) and an
+    e-mail to those who have an address; one INSERT of each kind for all the drafts.
+    Precondition: inside the transaction of the change."""
+    now = clock.now()
+    rows: list[Notification] = []
+    mails: list[Delivery] = []
+    for draft in drafts:
+        unique = {u.pk: u for u in draft.users if u is not None and u.is_active}
+        complaint, text = draft.complaint, draft.text
+        rows += [
+            Notification(
+                user=u, complaint=complaint, kind=draft.kind, text=text[:300], created_at=now
+            )
+            for u in unique.values()
+        ]
+        mails += [
+            Delivery(
+                channel=DeliveryChannel.EMAIL,
+                recipient=u.email,
+                event=draft.kind,
+                subject=f"[Tousu] {complaint.number + ' ' if complaint else ''}{text}"[:200],
+                payload={"text": text, "complaint": complaint.number if complaint else None},
+                next_attempt_at=now,
+                created_at=now,
+            )
+            for u in unique.values()
+            if email and u.email
+        ]
+    created = Notification.objects.bulk_create(rows) if rows else []
+    if mails:
+        Delivery.objects.bulk_create(mails)
+        _deliver_after_commit()
+    return created
+
+
 def notify(
     *,
     users: Iterable[User],
@@ -32,51 +79,42 @@ def notify(
 ) -> list[Notification]:
     """An in-app notification for each user (once per user), and an e-mail to those who have
     an address. Precondition: inside the transaction of the change."""
-    now = clock.now()
-    unique = {u.pk: u for u in users if u is not None and u.is_active}
-    rows = Notification.objects.bulk_create(
-        Notification(user=u, complaint=complaint, kind=kind, text=text[:300], created_at=now)
-        for u in unique.values()
-    )
-    mails = [
-        Delivery(
-            channel=DeliveryChannel.EMAIL,
-            recipient=u.email,
-            event=kind,
-            subject=f"[Tousu] {complaint.number + ' ' if complaint else ''}{text}"[:200],
-            payload={"text": text, "complaint": complaint.number if complaint else None},
-            next_attempt_at=now,
-            created_at=now,
-        )
-        for u in unique.values()
-        if email and u.email
-    ]
-    if mails:
-        Delivery.objects.bulk_create(mails)
-        _deliver_after_commit()
-    return rows
+    return notify_many([NotificationDraft(users, kind, text, complaint)], email=email)
 
 
-def webhook_emit(*, event: str, complaint: Complaint, data: dict[str, Any]) -> int:
-    """Queue `event` for every active endpoint that wants it; returns how many."""
+def webhook_emit_many(*, event: str, items: Sequence[tuple[Complaint, dict[str, Any]]]) -> int:
+    """Queue `event` about each (complaint, data) for every active endpoint that wants it, with
+    one query for the endpoints and one INSERT; returns how many deliveries were queued."""
+    if not items:
+        return 0
+    endpoints = [e for e in WebhookEndpoint.objects.filter(active=True) if e.wants(event)]
     now = clock.now()
-    payload = {"event": event, "complaint": complaint.number, "at": now.isoformat(), "data": data}
     rows = [
         Delivery(
             channel=DeliveryChannel.WEBHOOK,
             endpoint=endpoint,
             event=event,
-            payload=payload,
+            payload={
+                "event": event,
+                "complaint": complaint.number,
+                "at": now.isoformat(),
+                "data": data,
+            },
             next_attempt_at=now,
             created_at=now,
         )
-        for endpoint in WebhookEndpoint.objects.filter(active=True)
-        if endpoint.wants(event)
+        for complaint, data in items
+        for endpoint in endpoints
     ]
     if rows:
         Delivery.objects.bulk_create(rows)
         _deliver_after_commit()
     return len(rows)
+
+
+def webhook_emit(*, event: str, complaint: Complaint, data: dict[str, Any]) -> int:
+    """Queue `event` for every active endpoint that wants it; returns how many."""
+    return webhook_emit_many(event=event, items=[(complaint, data)])
 
 
 def notifications_mark_read(*, user: User) -> int:

@@ -1,11 +1,12 @@
 """The time-limit scans (R4.2), registered in `tousu.config.jobs`.
 
 Each scan asks only for the rows that are due, through an index on the due time, in batches
-of `SCAN_BATCH`, and hands each row to a service that claims it with a conditional UPDATE
-(D6): a row another worker took meanwhile is skipped, so every reminder, alert and ladder step
-happens once however many workers run. A batch commits as one transaction, each row inside
-its own savepoint: a worker killed mid-batch leaves neither claims nor effects of that batch,
-and one row that fails is rolled back alone and retried on the next run.
+of `SCAN_BATCH`, and hands each batch to a service that claims its rows (D6): a row another
+worker took meanwhile is skipped, so every reminder, alert and ladder step happens once
+however many workers run. A batch commits as one transaction: a worker killed mid-batch
+leaves neither claims nor effects of that batch. When a batch fails, its rows are retried one
+by one, each in its own transaction, so that one bad row is rolled back alone (and tried
+again on the next run) while the others go through.
 """
 
 from __future__ import annotations
@@ -26,8 +27,10 @@ from tousu.sla.models import EscalationStep
 logger = logging.getLogger(__name__)
 
 
-def _drain(qs: QuerySet[Complaint], apply: Callable[[int], bool], name: str) -> tuple[int, int]:
-    """Run `apply(pk)` on every row of `qs`, batch by batch, until no row is left (or only rows
+def _drain(
+    qs: QuerySet[Complaint], apply: Callable[[list[int]], int], name: str
+) -> tuple[int, int]:
+    """Run `apply(pks)` on the rows of `qs`, batch by batch, until no row is left (or only rows
     this run already tried). Returns (applied, failed)."""
     tried: set[int] = set()
     applied = failed = 0
@@ -37,15 +40,20 @@ def _drain(qs: QuerySet[Complaint], apply: Callable[[int], bool], name: str) -> 
         ]
         if not batch:
             return applied, failed
-        with transaction.atomic():
-            for pk in batch:
-                tried.add(pk)
-                try:
-                    with transaction.atomic():
-                        applied += apply(pk)
-                except Exception:
-                    failed += 1
-                    logger.exception("%s failed on complaint %s", name, pk)
+        tried.update(batch)
+        try:
+            with transaction.atomic():
+                applied += apply(batch)
+            continue
+        except Exception:
+            logger.warning("%s: a batch of %d failed; retrying row by row", name, len(batch))
+        for pk in batch:
+            try:
+                with transaction.atomic():
+                    applied += apply([pk])
+            except Exception:
+                failed += 1
+                logger.exception("%s failed on complaint %s", name, pk)
 
 
 def due_for_reminder(now: dt.datetime) -> QuerySet[Complaint]:
@@ -92,7 +100,7 @@ def remind() -> dict[str, int]:
     cache: services.Recipients = {}
     sent, failed = _drain(
         due_for_reminder(now),
-        lambda pk: services.complaint_remind(pk=pk, now=now, cache=cache),
+        lambda pks: services.complaints_remind(pks=pks, now=now, cache=cache),
         "sla.remind",
     )
     return {"reminded": sent, "failed": failed}
@@ -105,7 +113,7 @@ def first_response_scan() -> dict[str, int]:
     cache: services.Recipients = {}
     alerted, failed = _drain(
         due_for_first_response_alert(now),
-        lambda pk: services.complaint_first_response_alert(pk=pk, now=now, cache=cache),
+        lambda pks: services.complaints_first_response_alert(pks=pks, now=now, cache=cache),
         "sla.first_response_scan",
     )
     return {"alerted": alerted, "failed": failed}
@@ -113,10 +121,10 @@ def first_response_scan() -> dict[str, int]:
 
 def _climber(
     step: EscalationStep, previous: int, now: dt.datetime, cache: services.Recipients
-) -> Callable[[int], bool]:
-    def climb(pk: int) -> bool:
-        return services.complaint_ladder_climb(
-            pk=pk, step=step, previous=previous, now=now, cache=cache
+) -> Callable[[list[int]], int]:
+    def climb(pks: list[int]) -> int:
+        return services.complaints_ladder_climb(
+            pks=pks, step=step, previous=previous, now=now, cache=cache
         )
 
     return climb

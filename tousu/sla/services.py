@@ -1,16 +1,21 @@
 """Writes of the time-limit domain (R4): escalation, pause and resume (挂起), and the steps the
-background scans take on one complaint (reminder, first-response alert, a rung of the ladder).
+background scans take on a batch of complaints (reminder, first-response alert, a rung of the
+ladder).
 
-The scan steps claim the complaint with a conditional UPDATE (D6) and write their timeline
-event and notifications in the same transaction as the claim: a worker killed in the middle
-leaves neither, and two workers never both succeed.
+The scan steps claim their complaints (row locks that skip rows another worker holds, then an
+UPDATE that takes them out of the scan's condition, D6) and write the timeline events and
+notifications in the same transaction as the claims, a few statements per batch: a worker
+killed in the middle leaves none of them, and two workers never both succeed.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
+from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 
 from tousu.accounts import permissions
 from tousu.accounts.models import User
@@ -18,11 +23,18 @@ from tousu.complaints import rules as complaint_rules
 from tousu.complaints.choices import LEVEL_RANK, EventType, Level
 from tousu.complaints.models import Complaint
 from tousu.complaints.rules import OPEN_STATUSES
-from tousu.complaints.services import _reason, _require, complaint_lock, event_record
+from tousu.complaints.services import (
+    EventDraft,
+    _reason,
+    _require,
+    complaint_lock,
+    event_record,
+    events_record,
+)
 from tousu.core import clock
 from tousu.core.errors import InvalidTransition, ValidationFailed
 from tousu.notifications.choices import NotificationKind
-from tousu.notifications.services import notify, webhook_emit
+from tousu.notifications.services import NotificationDraft, notify_many, webhook_emit_many
 from tousu.sla import constants, rules, selectors
 from tousu.sla.choices import Counting, DayKind, EscalationTarget
 from tousu.sla.models import BusinessCalendar, CalendarDay, EscalationStep, TimeLimitPolicy
@@ -179,75 +191,181 @@ def _recipients(target: str, complaint: Complaint, cache: Recipients) -> list[Us
     return cache[key]
 
 
-def complaint_remind(*, pk: int, now: dt.datetime, cache: Recipients | None = None) -> bool:
-    """The reminder before breach, once: claim `reminder_sent_at`, then notify the handler (or
-    the department's supervisors) and write `reminder`. Precondition: inside a transaction."""
-    claimed = Complaint.objects.filter(
-        pk=pk,
-        reminder_sent_at__isnull=True,
-        status__in=OPEN_STATUSES,
-        paused_at__isnull=True,
-        resolution_due__gt=now,
-        resolution_due__lte=now + constants.REMINDER_LEAD,
-    ).update(reminder_sent_at=now)
-    if claimed != 1:
-        return False
-    complaint = Complaint.objects.select_for_update().get(pk=pk)
-    users = _recipients(EscalationTarget.HANDLER, complaint, {} if cache is None else cache)
-    due = clock.local(complaint.resolution_due)
-    notify(
-        users=users,
-        kind=NotificationKind.REMINDER,
-        text=f"投诉单 {complaint.number} 将于 {due:%m-%d %H:%M} 到期，请及时处理",
-        complaint=complaint,
+def _claim(pks: Sequence[int], conditions: Q, **changes: object) -> list[Complaint]:
+    """Claim the complaints of `pks` that still meet `conditions`: lock them (skipping rows
+    another worker holds: it will do them) and write `changes`, which take them out of
+    `conditions`. Returns them, locked, with their handlers loaded. Precondition: inside a
+    transaction; on SQLite the IMMEDIATE transaction already serialises the writers."""
+    rows = list(
+        Complaint.objects.select_for_update(skip_locked=True)
+        .filter(conditions, pk__in=pks)
+        .order_by("pk")
     )
-    event_record(
-        complaint=complaint,
-        type=EventType.REMINDER,
-        actor=None,
-        at=now,
-        data={
+    if not rows:
+        return []
+    Complaint.objects.filter(pk__in=[c.pk for c in rows]).update(**changes)
+    handlers = User.objects.in_bulk({c.handler_id for c in rows if c.handler_id is not None})
+    for c in rows:
+        for field, value in changes.items():
+            setattr(c, field, value)
+        if c.handler_id is not None:
+            c.handler = handlers[c.handler_id]
+    return rows
+
+
+def complaints_remind(*, pks: Sequence[int], now: dt.datetime, cache: Recipients) -> int:
+    """The reminder before breach, once per complaint: claim `reminder_sent_at`, then notify
+    the handler (or the department's supervisors) and write `reminder`. Returns how many were
+    reminded. Precondition: inside a transaction."""
+    rows = _claim(
+        pks,
+        Q(
+            reminder_sent_at__isnull=True,
+            status__in=OPEN_STATUSES,
+            paused_at__isnull=True,
+            resolution_due__gt=now,
+            resolution_due__lte=now + constants.REMINDER_LEAD,
+        ),
+        reminder_sent_at=now,
+    )
+    notes, events = [], []
+    for complaint in rows:
+        users = _recipients(EscalationTarget.HANDLER, complaint, cache)
+        due = clock.local(complaint.resolution_due)
+        notes.append(
+            NotificationDraft(
+                users,
+                NotificationKind.REMINDER,
+                f"投诉单 {complaint.number} 将于 {due:%m-%d %H:%M} 到期，请及时处理",
+                complaint,
+            )
+        )
+        data = {
             "resolution_due": complaint.resolution_due.isoformat(),
             "notified": sorted(u.username for u in users),
-        },
+        }
+        events.append(EventDraft(complaint, EventType.REMINDER, data=data, at=now))
+    notify_many(notes)
+    events_record(events)
+    return len(rows)
+
+
+def complaint_remind(*, pk: int, now: dt.datetime, cache: Recipients | None = None) -> bool:
+    """`complaints_remind` for one complaint."""
+    return complaints_remind(pks=[pk], now=now, cache={} if cache is None else cache) == 1
+
+
+def complaints_first_response_alert(
+    *, pks: Sequence[int], now: dt.datetime, cache: Recipients
+) -> int:
+    """Complaints nobody accepted within their first-response limit, once each: claim
+    `first_response_alerted_at`, notify the department's supervisors, write
+    `first_response_overdue`. Returns how many were alerted. Precondition: inside a
+    transaction."""
+    rows = _claim(
+        pks,
+        Q(
+            first_response_alerted_at__isnull=True,
+            accepted_at__isnull=True,
+            status__in=OPEN_STATUSES,
+            first_response_due__lte=now,
+        ),
+        first_response_alerted_at=now,
     )
-    return True
+    notes, events = [], []
+    for complaint in rows:
+        users = _recipients(EscalationTarget.SUPERVISOR, complaint, cache)
+        notes.append(
+            NotificationDraft(
+                users,
+                NotificationKind.FIRST_RESPONSE_OVERDUE,
+                f"投诉单 {complaint.number} 超过首次响应时限仍未受理",
+                complaint,
+            )
+        )
+        data = {
+            "due_at": complaint.first_response_due.isoformat(),
+            "notified": sorted(u.username for u in users),
+        }
+        events.append(EventDraft(complaint, EventType.FIRST_RESPONSE_OVERDUE, data=data, at=now))
+    notify_many(notes)
+    events_record(events)
+    return len(rows)
 
 
 def complaint_first_response_alert(
     *, pk: int, now: dt.datetime, cache: Recipients | None = None
 ) -> bool:
-    """A complaint nobody accepted within its first-response limit, once: claim
-    `first_response_alerted_at`, notify the department's supervisors, write
-    `first_response_overdue`. Precondition: inside a transaction."""
-    claimed = Complaint.objects.filter(
-        pk=pk,
-        first_response_alerted_at__isnull=True,
-        accepted_at__isnull=True,
-        status__in=OPEN_STATUSES,
-        first_response_due__lte=now,
-    ).update(first_response_alerted_at=now)
-    if claimed != 1:
-        return False
-    complaint = Complaint.objects.select_for_update().get(pk=pk)
-    users = _recipients(EscalationTarget.SUPERVISOR, complaint, {} if cache is None else cache)
-    notify(
-        users=users,
-        kind=NotificationKind.FIRST_RESPONSE_OVERDUE,
-        text=f"投诉单 {complaint.number} 超过首次响应时限仍未受理",
-        complaint=complaint,
+    """`complaints_first_response_alert` for one complaint."""
+    alerted = complaints_first_response_alert(
+        pks=[pk], now=now, cache={} if cache is None else cache
     )
-    event_record(
-        complaint=complaint,
-        type=EventType.FIRST_RESPONSE_OVERDUE,
-        actor=None,
-        at=now,
-        data={
-            "due_at": complaint.first_response_due.isoformat(),
-            "notified": sorted(u.username for u in users),
-        },
+    return alerted == 1
+
+
+def complaints_ladder_climb(
+    *,
+    pks: Sequence[int],
+    step: EscalationStep,
+    previous: int,
+    now: dt.datetime,
+    cache: Recipients,
+) -> int:
+    """Take complaints to rung `step` of the escalation ladder, each exactly once: claim them
+    with `escalation_step` in [previous, step.order) → step.order, then write `escalated`,
+    notify the step's target, raise the level where the step says so, and emit the
+    `escalated` webhook. Returns how many climbed. Precondition: inside a transaction (the
+    claims and their effects commit together)."""
+    cutoff = now - dt.timedelta(minutes=step.after_minutes)
+    rows = _claim(
+        pks,
+        Q(
+            escalation_step__gte=previous,
+            escalation_step__lt=step.order,
+            status__in=OPEN_STATUSES,
+            paused_at__isnull=True,
+            resolution_due__lte=cutoff,
+        ),
+        escalation_step=step.order,
     )
-    return True
+    raised: list[Complaint] = []
+    notes: list[NotificationDraft] = []
+    events: list[EventDraft] = []
+    hooks: list[tuple[Complaint, dict[str, Any]]] = []
+    kind = NotificationKind.OVERDUE if step.order == 1 else NotificationKind.ESCALATED
+    for complaint in rows:
+        data: dict[str, Any] = {
+            "ladder_step": step.order,
+            "target": step.target,
+            "reason": constants.ESCALATION_REASON,
+        }
+        if step.raise_to and LEVEL_RANK[Level(step.raise_to)] > LEVEL_RANK[Level(complaint.level)]:
+            data["from"], data["to"] = complaint.level, step.raise_to
+            complaint.level = step.raise_to
+            _shorten(complaint, step.raise_to)
+            raised.append(complaint)
+        data["resolution_due"] = complaint.resolution_due.isoformat()
+        users = _recipients(step.target, complaint, cache)
+        data["notified"] = sorted(u.username for u in users)
+        hours = int((now - complaint.resolution_due).total_seconds() // 3600)
+        notes.append(
+            NotificationDraft(
+                users,
+                kind,
+                f"投诉单 {complaint.number} 已超过答复时限 {hours} 小时，升级第 {step.order} 级",
+                complaint,
+            )
+        )
+        events.append(EventDraft(complaint, EventType.ESCALATED, data=data, at=now))
+        hooks.append((complaint, data))
+    if raised:
+        Complaint.objects.bulk_update(
+            raised, ["level", "first_response_due", "resolution_due", "time_limit_policy"]
+        )
+    notify_many(notes)
+    events_record(events)
+    webhook_emit_many(event=EventType.ESCALATED, items=hooks)
+    return len(rows)
 
 
 def complaint_ladder_climb(
@@ -258,48 +376,11 @@ def complaint_ladder_climb(
     now: dt.datetime,
     cache: Recipients | None = None,
 ) -> bool:
-    """Take one complaint to rung `step` of the escalation ladder, exactly once: claim it with
-    `escalation_step` in [previous, step.order) → step.order, then write `escalated`, notify
-    the step's target, raise the level if the step says so, and emit the `escalated` webhook.
-    Precondition: inside a transaction (the claim and its effects commit together)."""
-    cutoff = now - dt.timedelta(minutes=step.after_minutes)
-    claimed = Complaint.objects.filter(
-        pk=pk,
-        escalation_step__gte=previous,
-        escalation_step__lt=step.order,
-        status__in=OPEN_STATUSES,
-        paused_at__isnull=True,
-        resolution_due__lte=cutoff,
-    ).update(escalation_step=step.order)
-    if claimed != 1:
-        return False
-    complaint = Complaint.objects.select_for_update().get(pk=pk)
-    data: dict[str, object] = {
-        "ladder_step": step.order,
-        "target": step.target,
-        "reason": constants.ESCALATION_REASON,
-    }
-    if step.raise_to and LEVEL_RANK[Level(step.raise_to)] > LEVEL_RANK[Level(complaint.level)]:
-        data["from"], data["to"] = complaint.level, step.raise_to
-        complaint.level = step.raise_to
-        _shorten(complaint, step.raise_to)
-        complaint.save(
-            update_fields=["level", "first_response_due", "resolution_due", "time_limit_policy"]
-        )
-    data["resolution_due"] = complaint.resolution_due.isoformat()
-    users = _recipients(step.target, complaint, {} if cache is None else cache)
-    data["notified"] = sorted(u.username for u in users)
-    overdue = now - complaint.resolution_due
-    hours = int(overdue.total_seconds() // 3600)
-    notify(
-        users=users,
-        kind=NotificationKind.OVERDUE if step.order == 1 else NotificationKind.ESCALATED,
-        text=f"投诉单 {complaint.number} 已超过答复时限 {hours} 小时，升级第 {step.order} 级",
-        complaint=complaint,
+    """`complaints_ladder_climb` for one complaint."""
+    climbed = complaints_ladder_climb(
+        pks=[pk], step=step, previous=previous, now=now, cache={} if cache is None else cache
     )
-    event_record(complaint=complaint, type=EventType.ESCALATED, actor=None, at=now, data=data)
-    webhook_emit(event=EventType.ESCALATED, complaint=complaint, data=data)
-    return True
+    return climbed == 1
 
 
 # ---- default configuration ----------------------------------------------------------------------

@@ -297,7 +297,9 @@ def test_reopen_goes_back_to_in_progress(lifecycle: Lifecycle, agent: User, stat
     assert complaint.status == "in_progress"
     assert complaint.resolved_at is None
     assert complaint.closed_at is None
-    assert complaint.events.latest("seq").data == {"reason": "客户说钱没退到账"}
+    data = complaint.events.latest("seq").data
+    assert data["reason"] == "客户说钱没退到账"
+    assert dt.datetime.fromisoformat(data["resolution_due"]) == complaint.resolution_due
 
 
 def test_reopen_needs_a_reason(lifecycle: Lifecycle, agent: User) -> None:

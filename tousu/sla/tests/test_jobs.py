@@ -181,6 +181,58 @@ def test_the_scan_queries_only_due_rows(
         assert scan(DUE - M)["escalated"] == 0
 
 
+def test_a_burst_of_breaches_costs_statements_per_batch_not_per_complaint(
+    lifecycle: Lifecycle, django_assert_max_num_queries: Any
+) -> None:
+    """Forty complaints breaching in the same minute are claimed, notified and written on
+    their timelines with a handful of statements (the 1,000-at-once case is in bench/)."""
+    WebhookEndpoint.objects.create(name="crm", url="https://crm.example/hook", secret="s")
+    complaints = [
+        due_at(lifecycle("in_progress", content=f"第{n}次反映：宽带断网{n}天了，一直没人上门"))
+        for n in range(40)
+    ]
+    with django_assert_max_num_queries(30):
+        assert scan(DUE)["step_1"] == 40
+    for complaint in complaints:
+        after = fresh(complaint)
+        assert ladder_events(after) == [1]
+        assert after.escalation_step == 1
+        assert notified(complaint, "overdue") == ["handler"]
+    assert Delivery.objects.filter(channel="webhook", event="escalated").count() == 40
+    assert scan(DUE + M)["escalated"] == 0
+
+
+def test_one_failing_complaint_does_not_hold_up_the_others(
+    lifecycle: Lifecycle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When a batch fails, its rows are retried one by one: the bad one is rolled back alone
+    (no claim, no event, no notification) and tried again on the next run."""
+    from tousu.sla import services
+
+    complaints = [
+        due_at(lifecycle("in_progress", content=f"第{n}次反映：话费多扣了{n}元，请尽快核实处理"))
+        for n in range(3)
+    ]
+    bad = complaints[1]
+    real = services._recipients
+
+    def broken(target: str, complaint: Complaint, cache: Any) -> list[User]:
+        if complaint.pk == bad.pk:
+            raise RuntimeError("directory unavailable")
+        return real(target, complaint, cache)
+
+    monkeypatch.setattr(services, "_recipients", broken)
+    counts = scan(DUE)
+    assert (counts["step_1"], counts["failed"]) == (2, 1)
+    assert [ladder_events(fresh(c)) for c in complaints] == [[1], [], [1]]
+    assert fresh(bad).escalation_step == 0
+    assert notified(bad, "overdue") == []
+
+    monkeypatch.setattr(services, "_recipients", real)
+    assert scan(DUE + M)["step_1"] == 1
+    assert ladder_events(fresh(bad)) == [1]
+
+
 # ---- reminder before breach and first response ------------------------------------------------
 
 
@@ -248,3 +300,48 @@ def test_two_workers_at_once_escalate_each_step_once(
     for complaint in complaints:
         assert ladder_events(fresh(complaint)) == [1, 2, 3, 4]
         assert fresh(complaint).escalation_step == 4
+
+
+# ---- a reopened complaint runs again --------------------------------------------------------
+
+
+@pytest.mark.parametrize("how", ["reopen", "dissatisfied_callback"])
+def test_a_reopened_complaint_gets_a_fresh_limit_and_climbs_the_ladder_again(
+    lifecycle: Lifecycle, agent: User, handler: User, how: str
+) -> None:
+    """Resolved late after the ladder ran, then reopened: the handler gets a new resolution
+    limit counted from the reopening under the complaint's policy, and the reminder and the
+    ladder start over instead of staying spent (or firing at once on the old limit)."""
+    from tousu.callbacks.services import complaint_callback_record
+    from tousu.complaints.services import complaint_reopen
+    from tousu.resolution.services import complaint_close
+    from tousu.sla.selectors import due_times_for
+
+    complaint = due_at(lifecycle("resolved"))
+    Complaint.objects.filter(pk=complaint.pk).update(
+        escalation_step=2, reminder_sent_at=DUE - 2 * H
+    )
+    reopened_at = DUE + 30 * H
+    with clock.frozen(reopened_at):
+        if how == "reopen":
+            complaint_reopen(complaint=fresh(complaint), actor=agent, reason="客户说钱还没到账")
+        else:
+            closed = complaint_close(
+                complaint=fresh(complaint), actor=handler, customer_accepted=True
+            )
+            complaint_callback_record(
+                complaint=closed, actor=agent, result="dissatisfied", scores=None
+            )
+    after = fresh(complaint)
+    _, expected, _ = due_times_for(
+        category=after.category, level=after.level, channel=after.channel, received_at=reopened_at
+    )
+    assert after.status == "in_progress"
+    assert after.resolution_due == expected > reopened_at
+    assert (after.escalation_step, after.reminder_sent_at) == (0, None)
+    assert after.events.latest("seq").data["resolution_due"] == expected.isoformat()
+
+    assert scan(reopened_at + M)["escalated"] == 0  # not escalated on the spent limit
+    assert scan(expected - 2 * H, "sla.remind")["reminded"] == 1
+    assert scan(expected)["step_1"] == 1
+    assert ladder_events(fresh(complaint)) == [1]

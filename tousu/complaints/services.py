@@ -107,9 +107,9 @@ def _chain_heads_save(complaints: Iterable[Complaint]) -> None:
     serves once a few hundred complaints breach together (bench/breach_scan.py)."""
     meta = Complaint._meta
     table = connection.ops.quote_name(meta.db_table)
+    columns = {f.name: f.column for f in meta.concrete_fields}
     seq, digest, pk = (
-        connection.ops.quote_name(meta.get_field(name).column)
-        for name in ("event_seq", "event_hash", "id")
+        connection.ops.quote_name(columns[name]) for name in ("event_seq", "event_hash", "id")
     )
     with connection.cursor() as cursor:
         cursor.executemany(

@@ -55,12 +55,14 @@ from tousu.complaints.models import Complaint
 from tousu.complaints.templatetags.complaint_tags import INVESTIGATION_LABELS
 from tousu.core.errors import DomainError, InvalidTransition, NotAllowed, NotFound
 from tousu.core.templatetags.tousu_ui import local_name
+from tousu.knowledge.selectors import suggestion_panel
 from tousu.resolution import services as resolution
 from tousu.resolution.choices import HandlingStep
 from tousu.resolution.rules import EVIDENCE_MAX_BYTES, EVIDENCE_TYPES
 from tousu.resolution.selectors import (
     authority_limit,
     complaint_handling,
+    consistency_flags,
     evidence_get,
     pending_approval,
 )
@@ -492,6 +494,8 @@ def render_detail(
         "team": expert_team(complaint),
         "repeats": list(complaint.repeats.order_by("received_at", "pk")),
         "similar": selectors.similar_complaints(complaint, user),
+        "suggestion": suggestion_panel(complaint, user),
+        "consistency_flags": consistency_flags(complaint),
         "names": reference_names(),
         "customer": complaint.customer,
         "can_reveal": permissions.can_view_pii(user),

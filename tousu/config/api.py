@@ -128,10 +128,14 @@ def _register_routers() -> None:
     from tousu.analytics.api import router as stats_router
     from tousu.complaints.api import router as complaints_router
     from tousu.intake.api import public_router  # also adds POST /complaints
+    from tousu.knowledge.api import router as knowledge_router
+    from tousu.resolution.api import reports_router
 
     api.add_router("/complaints", complaints_router)
     api.add_router("/public", public_router)
     api.add_router("/stats", stats_router)
+    api.add_router("/complaints", knowledge_router)  # /{number}/suggestion, /{number}/case
+    api.add_router("/reports", reports_router)
 
 
 _register_routers()

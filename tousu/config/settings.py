@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "tousu.routing",
     "tousu.sla",
     "tousu.resolution",
+    "tousu.knowledge",
     "tousu.callbacks",
     "tousu.analytics",
     "tousu.notifications",

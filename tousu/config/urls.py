@@ -12,4 +12,6 @@ urlpatterns = [
     path("", include("tousu.intake.urls")),
     path("customers/", include("tousu.customers.urls")),
     path("notifications/", include("tousu.notifications.urls")),
+    path("", include("tousu.resolution.urls")),
+    path("knowledge/", include("tousu.knowledge.urls")),
 ]

@@ -51,3 +51,8 @@ def evidence_get(complaint: Complaint, pk: int) -> Evidence:
     if evidence is None:
         raise NotFound("证据不存在")
     return evidence
+
+
+def consistency_flags(complaint: Complaint) -> list[Any]:
+    """The consistency flags raised on the complaint's outcome (R6.3). Not built yet."""
+    return []

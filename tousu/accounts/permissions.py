@@ -30,6 +30,8 @@ PII_ROLES = {Role.HANDLER, Role.SUPERVISOR, Role.DEPT_HEAD, Role.ADMIN}
 # Who watches the high-risk complaints (R2.4) and who keeps special-customer profiles (R13.3).
 WATCH_ROLES = {Role.SUPERVISOR, Role.DEPT_HEAD, Role.ADMIN, Role.QUALITY}
 CUSTOMER_PROFILE_ROLES = MANAGER_ROLES
+# Who may export complaint lists (issue 6): managers, quality and analysts, not the front line.
+EXPORT_ROLES = MANAGER_ROLES | {Role.QUALITY, Role.ANALYST}
 
 
 def team_q(user: User, prefix: str = "") -> Q:
@@ -203,3 +205,32 @@ def can_view_pii(user: User) -> bool:
 
 def can_import(user: User) -> bool:
     return user.role in MANAGER_ROLES
+
+
+def can_export(user: User) -> bool:
+    """Lists leave the system in bulk only for those who manage or study them; what they
+    export is still limited to their data scope, and personal data to `can_view_pii`."""
+    return user.is_active and user.role in EXPORT_ROLES
+
+
+# ---- knowledge: case library and approved wording (issue 5) ----------------------------------
+
+# Who curates the case library (R7.1): quality staff, and managers who know the handling.
+CASE_CURATOR_ROLES = {Role.QUALITY, Role.SUPERVISOR, Role.DEPT_HEAD, Role.ADMIN}
+# Who approves wording (R7.2): one voice for every channel, so few hands.
+WORDING_EDITOR_ROLES = {Role.QUALITY, Role.ADMIN}
+
+
+def can_curate_cases(user: User) -> bool:
+    """May turn closed complaints into cases, edit them, publish them and see drafts."""
+    return user.is_active and user.role in CASE_CURATOR_ROLES
+
+
+def can_make_case(user: User, complaint: Complaint) -> bool:
+    """May turn this complaint into a case: a curator who can see it (closed is checked by
+    the service, which says why)."""
+    return can_curate_cases(user) and can_view(user, complaint)
+
+
+def can_edit_wording(user: User) -> bool:
+    return user.is_active and user.role in WORDING_EDITOR_ROLES

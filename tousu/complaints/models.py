@@ -231,3 +231,23 @@ class ComplaintSearch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.complaint_id}: {self.terms[:40]}"
+
+
+class ExportLog(models.Model):
+    """One export of a complaint list (issue 6): who took which rows out, when, in what form,
+    and whether personal data left unmasked. Written before the first row is sent."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(db_index=True)
+    format = models.CharField(_("format"), max_length=8)
+    filters = models.JSONField(_("filters"), default=dict)
+    rows = models.PositiveIntegerField(_("rows"))
+    revealed = models.BooleanField(_("personal data unmasked"), default=False)
+
+    class Meta:
+        ordering = ["-at"]
+        verbose_name = _("list export")
+        verbose_name_plural = _("list exports")
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.format} {self.rows} {self.at:%Y-%m-%d %H:%M}"

@@ -13,9 +13,10 @@ from django.db.models import F
 
 from tousu.accounts import permissions
 from tousu.accounts.models import User
+from tousu.accounts.services import pii_access_log
 from tousu.complaints import rules
 from tousu.complaints.choices import EventType
-from tousu.complaints.models import Complaint, ComplaintEvent, DailySequence
+from tousu.complaints.models import Complaint, ComplaintEvent, DailySequence, ExportLog
 from tousu.complaints.timeline import event_hash, json_safe
 from tousu.core import clock
 from tousu.core.errors import NotAllowed, ValidationFailed
@@ -261,3 +262,32 @@ def complaint_reopen_apply(
         actor=actor,
         data={"reason": reason, "resolution_due": complaint.resolution_due.isoformat()},
     )
+
+
+def list_export_record(
+    *, user: User, format: str, filters: dict[str, Any], rows: int, revealed: bool
+) -> ExportLog:
+    """Log an export of a complaint list before it is sent (who, when, which filters, how
+    many rows), and the personal data it carries unmasked, if any (D10)."""
+    if not permissions.can_export(user):
+        raise NotAllowed("你的角色不允许导出投诉清单")
+    if revealed and not permissions.can_view_pii(user):
+        raise NotAllowed("你的角色不能查看个人信息")
+    with transaction.atomic():
+        log = ExportLog.objects.create(
+            user=user,
+            at=clock.now(),
+            format=format,
+            filters=json_safe(filters),
+            rows=rows,
+            revealed=revealed,
+        )
+        if revealed and rows:
+            pii_access_log(
+                user=user,
+                subject="complaints:export",
+                fields="name,phone,content,demand",
+                via="export",
+                count=rows,
+            )
+    return log

@@ -8,6 +8,7 @@ app_name = "complaints"
 urlpatterns = [
     path("", views.queue, name="queue"),
     path("complaints/", views.complaint_list, name="list"),
+    path("complaints/export/", views.complaint_export, name="export"),
     path("watch/", views.watch, name="watch"),
     path("triage/", classification_views.triage, name="triage"),
     path("complaints/<str:number>/", views.complaint_detail, name="detail"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 
 def mask_phone(phone: str) -> str:
     """138****8000: operators recognise a number by its head and tail."""
@@ -33,3 +35,27 @@ def mask_address(value: str) -> str:
     if not value:
         return ""
     return value[:6] + "****" if len(value) > 6 else value[:2] + "****"
+
+
+# Personal numbers customers write into free text: mainland mobiles, ID card numbers (18 digits,
+# the last may be X), landlines with an area code, and long digit runs (bank cards, accounts).
+_NUMBERS_IN_TEXT = re.compile(
+    r"(?<![0-9A-Za-z])(?:"
+    r"\d{17}[\dXx]"  # ID card
+    r"|1[3-9]\d{9}"  # mobile
+    r"|0\d{2,3}-?\d{7,8}"  # landline
+    r"|\d{12,19}"  # card or account number
+    r")(?![0-9A-Za-z])"
+)
+
+
+def mask_text(text: str) -> str:
+    """Free text with the personal numbers in it masked; the words stay readable."""
+    if not text:
+        return ""
+
+    def hide(match: re.Match[str]) -> str:
+        value = match.group(0)
+        return mask_phone(value) if len(value) == 11 else mask_id_number(value)
+
+    return _NUMBERS_IN_TEXT.sub(hide, text)

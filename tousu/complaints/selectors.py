@@ -279,3 +279,69 @@ def my_queue_counts(user: User) -> dict[str, int]:
         open=Count("pk"), overdue=Count("pk", filter=Q(resolution_due__lt=clock.now()))
     )
     return {"open": counts["open"] or 0, "overdue": counts["overdue"] or 0}
+
+
+# ---- keyset pagination of the complaint list (issue 6) ------------------------------------------
+
+LIST_COUNT_CAP = 10_000  # the list says "10,000+" rather than count a million rows per page
+
+
+@dataclass(frozen=True)
+class KeysetPage:
+    """One page of a list ordered newest first, reached by a cursor rather than an offset, so
+    that the thousandth page costs what the first does: an index range scan of one page."""
+
+    rows: list[Complaint]
+    next_cursor: str | None  # the page after (older complaints)
+    previous_cursor: str | None  # the page before (newer complaints)
+    count: int  # of the whole list, at most LIST_COUNT_CAP + 1
+    capped: bool  # the list holds more than LIST_COUNT_CAP
+
+
+def cursor_of(complaint: Complaint) -> str:
+    return f"{complaint.received_at.timestamp():.6f}_{complaint.pk}"
+
+
+def cursor_parse(value: str) -> tuple[dt.datetime, int] | None:
+    """The (received_at, pk) of a cursor, or None when it is not one of ours."""
+    stamp, _, pk = value.partition("_")
+    try:
+        at = dt.datetime.fromtimestamp(float(stamp), tz=dt.UTC)
+        return at, int(pk)
+    except (ValueError, OverflowError, OSError):
+        return None
+
+
+def complaint_keyset_page(
+    qs: QuerySet[Complaint], *, after: str = "", before: str = "", size: int = 50
+) -> KeysetPage:
+    """The page of `qs` (newest first) after the cursor `after` or before the cursor `before`;
+    the first page without either. Raises ValueError on a cursor that is not one of ours."""
+    newest_first = qs.order_by("-received_at", "-pk")
+    key = cursor_parse(after or before) if (after or before) else None
+    if (after or before) and key is None:
+        raise ValueError("bad cursor")
+    if key is not None and after:
+        at, pk = key
+        older = newest_first.filter(Q(received_at__lt=at) | Q(received_at=at, pk__lt=pk))
+        rows = list(older[: size + 1])
+        more_after, more_before = len(rows) > size, True
+        rows = rows[:size]
+    elif key is not None:
+        at, pk = key
+        newer = qs.filter(Q(received_at__gt=at) | Q(received_at=at, pk__gt=pk))
+        rows = list(newer.order_by("received_at", "pk")[: size + 1])
+        more_before, more_after = len(rows) > size, True
+        rows = rows[:size][::-1]
+    else:
+        rows = list(newest_first[: size + 1])
+        more_after, more_before = len(rows) > size, False
+        rows = rows[:size]
+    count = qs.order_by()[: LIST_COUNT_CAP + 1].count()
+    return KeysetPage(
+        rows=rows,
+        next_cursor=cursor_of(rows[-1]) if rows and more_after else None,
+        previous_cursor=cursor_of(rows[0]) if rows and more_before else None,
+        count=min(count, LIST_COUNT_CAP),
+        capped=count > LIST_COUNT_CAP,
+    )

@@ -103,20 +103,30 @@ def events_record(drafts: Sequence[EventDraft]) -> list[ComplaintEvent]:
 
 
 def _chain_heads_save(complaints: Iterable[Complaint]) -> None:
-    """Save the chain heads of many complaints in one executemany. Django's bulk_update
-    builds a CASE WHEN expression per row and field, which costs more than the scan it
-    serves once a few hundred complaints breach together (bench/breach_scan.py)."""
+    """Save the chain heads of many complaints in one statement (PostgreSQL: UPDATE … FROM
+    VALUES) or one executemany (SQLite, in process). Django's bulk_update builds a CASE WHEN
+    expression per row and field, which costs more than the scan it serves once a few hundred
+    complaints breach together (bench/breach_scan.py)."""
     meta = Complaint._meta
-    table = connection.ops.quote_name(meta.db_table)
     columns = {f.name: f.column for f in meta.concrete_fields}
+    table = connection.ops.quote_name(meta.db_table)
     seq, digest, pk = (
         connection.ops.quote_name(columns[name]) for name in ("event_seq", "event_hash", "id")
     )
+    heads = [(c.pk, c.event_seq, c.event_hash) for c in complaints]
     with connection.cursor() as cursor:
-        cursor.executemany(
-            f"UPDATE {table} SET {seq} = %s, {digest} = %s WHERE {pk} = %s",  # noqa: S608 (quoted model names; values bound)
-            [(c.event_seq, c.event_hash, c.pk) for c in complaints],
-        )
+        if connection.vendor == "postgresql":
+            values = ", ".join(["(%s::bigint, %s::integer, %s)"] * len(heads))
+            cursor.execute(
+                f"UPDATE {table} SET {seq} = v.seq, {digest} = v.hash "  # noqa: S608 (quoted model names; values bound)
+                f"FROM (VALUES {values}) AS v(id, seq, hash) WHERE {table}.{pk} = v.id",
+                [value for head in heads for value in head],
+            )
+        else:
+            cursor.executemany(
+                f"UPDATE {table} SET {seq} = %s, {digest} = %s WHERE {pk} = %s",  # noqa: S608 (quoted model names; values bound)
+                [(s, h, i) for i, s, h in heads],
+            )
 
 
 def event_record(

@@ -135,17 +135,26 @@ def complaint_list(request: HttpRequest) -> HttpResponse:
     form = ComplaintFilterForm(request.GET)
     form.is_valid()  # invalid fields show their error; the valid ones still filter
     user = staff(request)
-    page = page_of(request, selectors.complaint_list(user, form.filters()))
-    return render(
-        request,
-        "complaints/list.html",
-        {
-            "form": form,
-            "page": page,
-            "can_export": permissions.can_export(user),
-            "can_reveal": permissions.can_view_pii(user),
-        },
-    )
+    filters = form.filters()
+    qs = selectors.complaint_list(user, filters)
+    context: dict[str, Any] = {
+        "form": form,
+        "can_export": permissions.can_export(user),
+        "can_reveal": permissions.can_view_pii(user),
+    }
+    if filters.q:
+        # Search results come in order of relevance: few pages, numbered.
+        page = page_of(request, qs)
+        context.update(page=page, rows=page.object_list, count=page.paginator.count)
+        return render(request, "complaints/list.html", context)
+    after, before = request.GET.get("after", ""), request.GET.get("before", "")
+    try:
+        keyset = selectors.complaint_keyset_page(qs, after=after, before=before, size=PAGE_SIZE)
+    except ValueError:
+        messages.error(request, _("That page link is not valid; here is the first page."))
+        keyset = selectors.complaint_keyset_page(qs, size=PAGE_SIZE)
+    context.update(keyset=keyset, rows=keyset.rows, count=keyset.count)
+    return render(request, "complaints/list.html", context)
 
 
 def complaint_export(request: HttpRequest) -> HttpResponseBase:
@@ -264,6 +273,8 @@ def _resolve(c: Complaint, u: User, f: ResolveForm) -> str:
         responsible_department=data["responsible_department"],
         remedies=f.remedies(),
         reply=data["reply"],
+        disputed_amount=data.get("disputed_amount"),
+        outage_days=data.get("outage_days"),
     )
     if done.status == Status.AWAITING_APPROVAL:
         return _("Outcome recorded. The remedies exceed your authority and wait for approval.")

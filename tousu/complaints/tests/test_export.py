@@ -21,10 +21,14 @@ URL = reverse("complaints:export")
 TEXT = "我的手机13912345678，上个月话费无故多扣了58元"
 
 
+def body(response: Any) -> bytes:
+    return b"".join(response.streaming_content)
+
+
 def csv_rows(response: Any) -> list[list[str]]:
-    body = b"".join(response.streaming_content).decode("utf-8")
-    assert body.startswith("\ufeff")  # Excel reads the Chinese as UTF-8
-    return list(csv.reader(io.StringIO(body[1:])))
+    text = body(response).decode("utf-8")
+    assert text.startswith("\ufeff")  # Excel reads the Chinese as UTF-8
+    return list(csv.reader(io.StringIO(text[1:])))
 
 
 @pytest.fixture
@@ -66,7 +70,7 @@ def test_a_supervisor_may_export_personal_data_and_it_is_logged(
 ) -> None:
     response = as_user(supervisor).get(URL, {"format": "xlsx", "reveal": "1"})
     assert response.status_code == 200
-    book = load_workbook(io.BytesIO(b"".join(response.streaming_content)), read_only=True)
+    book = load_workbook(io.BytesIO(body(response)), read_only=True)
     _header, *rows = [list(r) for r in book.active.iter_rows(values_only=True)]
     assert len(rows) == 3
     row = next(r for r in rows if r[0] == listed[0].number)
@@ -84,6 +88,7 @@ def test_the_export_keeps_to_the_users_scope(
 ) -> None:
     network_supervisor = make_user("net_sup", "supervisor", department="network")
     network = register(category="network.coverage", content="家里手机信号很差，经常打不通电话")
+    assert network.department is not None
     assert network.department.code == "network"
     response = as_user(network_supervisor).get(URL, {"format": "csv"})
     assert [r[0] for r in csv_rows(response)[1:]] == [network.number]

@@ -113,17 +113,46 @@ def test_list_is_a_fixed_number_of_queries(
         register(customer_phone=f"139{i:08d}")
     with django_assert_max_num_queries(12) as thirty:
         response = client.get("/complaints/")
-    assert len(response.context["page"].object_list) == 30
+    assert len(response.context["rows"]) == 30
     assert len(thirty.captured_queries) == len(one.captured_queries)
 
 
-def test_list_paginates_by_fifty(register: Callable[..., Any], agent: Any) -> None:
+def test_list_pages_by_fifty_with_cursors(register: Callable[..., Any], agent: Any) -> None:
+    """Newest first, fifty a page; "older" and "newer" follow cursors (keyset pagination), so
+    a deep page costs what the first does; a forged cursor falls back to the first page."""
     for i in range(51):
         register(customer_phone=f"137{i:08d}")
     client = as_user(agent)
-    assert len(client.get("/complaints/").context["page"].object_list) == 50
-    second = client.get("/complaints/", {"page": 2})
-    assert len(second.context["page"].object_list) == 1
+    first = client.get("/complaints/")
+    keyset = first.context["keyset"]
+    assert len(keyset.rows) == 50
+    assert (keyset.count, keyset.previous_cursor) == (51, None)
+    assert "51" in page(first)
+    second = client.get("/complaints/", {"after": keyset.next_cursor})
+    older = second.context["keyset"]
+    assert len(older.rows) == 1
+    assert older.next_cursor is None
+    assert older.rows[0].pk not in {c.pk for c in keyset.rows}
+    assert older.rows[0].received_at <= keyset.rows[-1].received_at
+    back = client.get("/complaints/", {"before": older.previous_cursor}).context["keyset"]
+    assert [c.pk for c in back.rows] == [c.pk for c in keyset.rows]
+    assert back.previous_cursor is None
+
+    forged = client.get("/complaints/", {"after": "yesterday_1"}, follow=True)
+    assert forged.status_code == 200
+    assert [c.pk for c in forged.context["keyset"].rows] == [c.pk for c in keyset.rows]
+    assert "链接无效" in page(forged)
+
+
+def test_search_results_stay_numbered_by_relevance(
+    register: Callable[..., Any], agent: Any
+) -> None:
+    for i in range(51):
+        register(customer_phone=f"137{i:08d}", content=f"宽带第{i}次断网，维修人员一直不上门")
+    client = as_user(agent)
+    response = client.get("/complaints/", {"q": "宽带断网"})
+    assert len(response.context["page"].object_list) == 50
+    assert len(client.get("/complaints/", {"q": "宽带断网", "page": 2}).context["rows"]) == 1
 
 
 # ---- the complaint page ---------------------------------------------------------------------

@@ -1,10 +1,11 @@
 """Chinese full-text search (R2.2, the `q` filter of API.md): the search index of complaints.
 
 Each complaint has one `ComplaintSearch` row whose `terms` are the jieba search-mode words of its
-content and demand, lower-cased, de-duplicated and space-separated (ASCII words and digits kept
-whole). The database indexes those terms: an FTS5 table with triggers on SQLite, a GIN index over
-`to_tsvector('simple', terms)` on PostgreSQL (migration 0006). The same tokeniser turns a query
-into terms, so a query word matches exactly the words the index holds.
+content and demand and their Chinese character bigrams, lower-cased, de-duplicated and
+space-separated (ASCII words and digits kept whole). The database indexes those terms: an FTS5
+table with triggers on SQLite, a GIN index over `to_tsvector('simple', terms)` on PostgreSQL
+(migration 0006; migration 0008 rewrote the rows when the bigrams were added). The same
+tokeniser turns a query into terms, so a query word matches exactly the words the index holds.
 
 Terms are runs of letters and digits only: nothing in a term can be read as query syntax by FTS5
 or tsquery, so any user input is safe to search for.
@@ -26,6 +27,7 @@ jieba.setLogLevel(logging.WARNING)
 _WORD = re.compile(r"[^\W_]+")
 _ASCII_WORD = re.compile(r"[a-z0-9]+")
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
 # Frequent words that say nothing about what a complaint is about; kept out of the index and
 # out of queries (a query of only these falls back to a substring match).
 _STOP_WORDS_TEXT = """
@@ -55,18 +57,29 @@ def _clean(tokens: Iterable[str]) -> list[str]:
     return out
 
 
+def bigrams(text: str) -> list[str]:
+    """The overlapping character pairs of each run of Chinese characters (`次断网` → `次断`,
+    `断网`). Indexed beside jieba's words so that a query word is found even where jieba cut
+    the text around it differently (`第3次断网` is cut `次断` + `网`)."""
+    pairs: list[str] = []
+    for run in _CJK_RUN.findall(text):
+        pairs += [run[i : i + 2] for i in range(len(run) - 1)]
+    return pairs
+
+
 def text_terms(text: str) -> list[str]:
-    """The index terms of a text: jieba search-mode words plus whole ASCII words, de-duplicated
-    in order of first appearance."""
+    """The index terms of a text: jieba search-mode words, whole ASCII words and Chinese
+    character bigrams, de-duplicated in order of first appearance."""
     lowered = text.lower()
-    terms = _clean(jieba.lcut_for_search(lowered)) + _ASCII_WORD.findall(lowered)
+    terms = _clean(jieba.lcut_for_search(lowered)) + _ASCII_WORD.findall(lowered) + bigrams(lowered)
     return list(dict.fromkeys(terms))
 
 
 def query_groups(q: str) -> list[list[str]]:
     """The query as AND-ed groups of alternatives. Each word of the query (jieba precise mode)
-    matches either itself or all of its search-mode sub-words together, the way the index cut a
-    longer text around it (`漫游费` matches `漫游费`, or `漫游` where the text said `漫游费用`)."""
+    matches itself, or all of its search-mode sub-words together, the way the index cut a
+    longer text around it (`漫游费` matches `漫游费`, or `漫游` where the text said `漫游费用`),
+    or all of its character bigrams (`漫游` and `游费`) where jieba cut the text elsewhere."""
     groups: list[list[str]] = []
     seen: set[str] = set()
     for word in _clean(jieba.lcut(q.lower())):
@@ -74,7 +87,13 @@ def query_groups(q: str) -> list[list[str]]:
             continue
         seen.add(word)
         subwords = [s for s in _clean(jieba.lcut_for_search(word)) if s != word]
-        groups.append([word, " ".join(dict.fromkeys(subwords))] if subwords else [word])
+        alternatives = [word]
+        if subwords:
+            alternatives.append(" ".join(dict.fromkeys(subwords)))
+        pairs = bigrams(word)
+        if len(pairs) > 1 and _CJK_RUN.fullmatch(word):
+            alternatives.append(" ".join(dict.fromkeys(pairs)))
+        groups.append(list(dict.fromkeys(alternatives)))
         if len(groups) >= TERMS_MAX_QUERY:
             break
     return groups

@@ -152,7 +152,7 @@ def test_search_results_stay_numbered_by_relevance(
     client = as_user(agent)
     response = client.get("/complaints/", {"q": "宽带断网"})
     assert len(response.context["page"].object_list) == 50
-    assert len(client.get("/complaints/", {"q": "宽带断网", "page": 2}).context["rows"]) == 1
+    assert len(client.get("/complaints/", {"q": "宽带断网", "page": "2"}).context["rows"]) == 1
 
 
 # ---- the complaint page ---------------------------------------------------------------------

@@ -234,3 +234,12 @@ def can_make_case(user: User, complaint: Complaint) -> bool:
 
 def can_edit_wording(user: User) -> bool:
     return user.is_active and user.role in WORDING_EDITOR_ROLES
+
+
+# Who reads the consistency of outcomes across channels and departments (R6.3).
+CONSISTENCY_ROLES = MANAGER_ROLES | {Role.QUALITY, Role.ANALYST}
+
+
+def can_view_consistency(user: User) -> bool:
+    """May open the consistency report; what it covers is still limited to their data scope."""
+    return user.is_active and user.role in CONSISTENCY_ROLES

@@ -223,10 +223,29 @@ class ResolveForm(ActionForm):
     reply = forms.CharField(
         label=_("Reply to the customer"), widget=textarea(REPLY_MAX_CHARS, rows=4)
     )
+    # The facts a standard clause computes its remedy from (R6.1); empty = not relevant.
+    disputed_amount = forms.DecimalField(
+        label=_("Amount in dispute (yuan)"),
+        required=False,
+        min_value=0,
+        decimal_places=2,
+        widget=forms.NumberInput(attrs={"step": "0.01", "min": "0"}),
+    )
+    outage_days = forms.DecimalField(
+        label=_("Days of outage or delay"),
+        required=False,
+        min_value=0,
+        decimal_places=1,
+        widget=forms.NumberInput(attrs={"step": "0.5", "min": "0"}),
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         complaint = self.complaint
+        record = getattr(complaint, "handling", None)
+        if record is not None:
+            self.fields["disputed_amount"].initial = record.disputed_amount
+            self.fields["outage_days"].initial = record.outage_days
         self.fields["responsible_department"].initial = (
             complaint.responsible_department_id or complaint.department_id
         )

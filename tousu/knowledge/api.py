@@ -1,7 +1,235 @@
-"""The knowledge endpoints: a complaint's handling suggestion, cases, approved wording."""
+"""The knowledge endpoints: a complaint's handling suggestion, and its case (R6.3, R7.1)."""
 
 from __future__ import annotations
 
-from ninja import Router
+import datetime as dt
+from dataclasses import asdict
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Max
+from django.http import HttpRequest
+from ninja import Field, Router, Schema
+from ninja import Status as HttpStatus
+from pydantic import ConfigDict
+
+from tousu.accounts.models import User
+from tousu.complaints.selectors import get_complaint_for_user
+from tousu.core.errors import ValidationFailed
+from tousu.knowledge import selectors, services
+from tousu.knowledge.models import Case
+from tousu.knowledge.rules import TAGS_MAX
+from tousu.resolution.models import StandardClause
 
 router = Router(tags=["knowledge"])
+
+
+def _user(request: HttpRequest) -> User:
+    user = request.auth  # type: ignore[attr-defined]
+    assert isinstance(user, User)
+    return user
+
+
+class ClauseOut(Schema):
+    code: str
+    version: int
+    title: str
+    text: str
+
+
+class RemedyOut(Schema):
+    type: str
+    basis: str
+    min_amount: Decimal | None
+    max_amount: Decimal | None
+    amount: Decimal | None
+    explanation: str
+
+
+class WordingOut(Schema):
+    key: str
+    title: str
+    topic: str
+    version: int
+    effective_from: dt.date
+    valid_until: dt.date | None
+    text: str
+
+
+class CaseBrief(Schema):
+    id: int
+    title: str
+    summary: str
+    tags: list[str]
+    for_training: bool
+    url: str
+
+
+class TemplateOut(Schema):
+    name: str
+    text: str
+
+
+class SuggestionOut(Schema):
+    clause: ClauseOut | None
+    remedies: list[RemedyOut]
+    missing_evidence: list[str]
+    wording: list[WordingOut]
+    cases: list[CaseBrief]
+    templates: list[TemplateOut]
+
+
+def _case_url(case: Case) -> str:
+    from django.urls import reverse
+
+    return reverse("knowledge:case", args=[case.pk])
+
+
+def case_brief(case: Case) -> dict[str, Any]:
+    return {
+        "id": case.pk,
+        "title": case.title,
+        "summary": case.summary,
+        "tags": case.tag_list,
+        "for_training": case.for_training,
+        "url": _case_url(case),
+    }
+
+
+@router.get(
+    "/{number}/suggestion",
+    response=SuggestionOut,
+    summary="The applicable clause, remedies, missing evidence, approved wording and cases",
+)
+def suggestion(request: HttpRequest, number: str) -> dict[str, Any]:
+    user = _user(request)
+    complaint = get_complaint_for_user(user, number)
+    panel = selectors.suggestion_panel(complaint, user)
+    found = panel.suggestion if panel is not None else None
+    return {
+        "clause": {
+            "code": found.clause.code,
+            "version": found.clause.version,
+            "title": found.clause.title,
+            "text": found.clause.text,
+        }
+        if found is not None
+        else None,
+        "remedies": [asdict(r) for r in found.remedies] if found is not None else [],
+        "missing_evidence": found.missing_evidence if found is not None else [],
+        "wording": [
+            {
+                "key": row.version.article.key,
+                "title": row.version.article.title,
+                "topic": row.version.article.topic,
+                "version": row.version.number,
+                "effective_from": row.version.effective_from,
+                "valid_until": row.version.valid_until,
+                "text": row.text,
+            }
+            for row in (panel.wording if panel is not None else [])
+        ],
+        "cases": [case_brief(c) for c in (panel.cases if panel is not None else [])],
+        "templates": [
+            {"name": t.template.name, "text": t.text}
+            for t in (panel.templates if panel is not None else [])
+        ],
+    }
+
+
+class CaseIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    summary: str = ""
+    tags: list[str] = Field(default_factory=list, max_length=TAGS_MAX)
+    # Clause codes; the newest version of each is linked. Absent = the clause that applied.
+    clauses: list[str] | None = Field(default=None, max_length=10)
+    for_training: bool = False
+
+
+class ClauseRef(Schema):
+    code: str
+    version: int
+    title: str
+
+
+class CaseOut(Schema):
+    id: int
+    complaint: str | None
+    title: str
+    status: str
+    category: str | None
+    channel: str
+    content: str
+    outcome: str
+    summary: str
+    finding: str
+    cause: str
+    remedies: list[dict[str, str]]
+    clauses: list[ClauseRef]
+    tags: list[str]
+    for_training: bool
+    created_at: dt.datetime
+    url: str
+
+
+def case_out(case: Case) -> dict[str, Any]:
+    return {
+        "id": case.pk,
+        "complaint": case.complaint.number if case.complaint is not None else None,
+        "title": case.title,
+        "status": case.status,
+        "category": case.category.code if case.category is not None else None,
+        "channel": case.channel,
+        "content": case.content,
+        "outcome": case.outcome,
+        "summary": case.summary,
+        "finding": case.finding,
+        "cause": case.cause,
+        "remedies": case.remedies,
+        "clauses": [
+            {"code": c.code, "version": c.version, "title": c.title} for c in case.clauses.all()
+        ],
+        "tags": case.tag_list,
+        "for_training": case.for_training,
+        "created_at": case.created_at,
+        "url": _case_url(case),
+    }
+
+
+def clauses_by_code(codes: list[str], field: str = "clauses") -> list[StandardClause]:
+    """The newest version of each clause code; an unknown code is an error."""
+    wanted = list(dict.fromkeys(codes))
+    newest = dict(
+        StandardClause.objects.filter(code__in=wanted)
+        .values("code")
+        .annotate(v=Max("version"))
+        .values_list("code", "v")
+    )
+    unknown = [c for c in wanted if c not in newest]
+    if unknown:
+        raise ValidationFailed("未知条款", fields={field: [f"未知条款「{c}」" for c in unknown]})
+    found = []
+    for code in wanted:
+        found.append(StandardClause.objects.get(code=code, version=newest[code]))
+    return found
+
+
+@router.post(
+    "/{number}/case",
+    response={201: CaseOut},
+    summary="Turn a closed complaint into an anonymised draft case",
+)
+def case_create(request: HttpRequest, number: str, payload: CaseIn | None = None) -> HttpStatus:
+    user = _user(request)
+    complaint = get_complaint_for_user(user, number)
+    body = payload or CaseIn()
+    case = services.case_create(
+        complaint=complaint,
+        actor=user,
+        summary=body.summary,
+        tags=body.tags,
+        clauses=clauses_by_code(body.clauses) if body.clauses is not None else None,
+        for_training=body.for_training,
+    )
+    return HttpStatus(201, case_out(case))

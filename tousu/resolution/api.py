@@ -2,6 +2,138 @@
 
 from __future__ import annotations
 
-from ninja import Router
+import datetime as dt
+from decimal import Decimal
+
+from django.http import HttpRequest
+from ninja import Field, Query, Router, Schema
+from pydantic import ConfigDict
+
+from tousu.accounts import permissions
+from tousu.accounts.models import User
+from tousu.core.api import parse_time_bound
+from tousu.core.errors import NotAllowed, ValidationFailed
+from tousu.resolution.selectors import consistency_report
 
 reports_router = Router(tags=["reports"])
+
+# A report over more than a year is a job for the analytics exports, not a request.
+MAX_REPORT_DAYS = 366
+
+
+class RemedyCountOut(Schema):
+    type: str
+    label: str
+    count: int
+    amount: Decimal
+
+
+class GroupOut(Schema):
+    channel: str
+    channel_label: str
+    department: str
+    department_name: str
+    outcomes: int
+    total: Decimal
+    average: Decimal
+    min: Decimal | None
+    max: Decimal | None
+
+
+class ClauseOut(Schema):
+    code: str
+    title: str
+    versions: list[int]
+    outcomes: int
+    flagged: int
+    remedies: list[RemedyCountOut]
+    groups: list[GroupOut]
+
+
+class OutlierOut(Schema):
+    number: str
+    clause: str | None
+    kind: str
+    reason: str
+    remedy_type: str
+    amount: Decimal
+    reference: Decimal | None
+    channel: str
+    department: str | None
+    flagged_at: dt.datetime
+
+
+class TrendOut(Schema):
+    week: dt.date
+    outcomes: int
+    flagged: int
+
+
+class ConsistencyOut(Schema):
+    model_config = ConfigDict(populate_by_name=True)
+
+    from_: str = Field(alias="from")
+    to: str
+    clauses: list[ClauseOut]
+    outliers: list[OutlierOut]
+    trend: list[TrendOut]
+
+
+@reports_router.get(
+    "/consistency",
+    response=ConsistencyOut,
+    by_alias=True,
+    summary="Consistency of outcomes per clause, by channel and department",
+)
+def consistency(
+    request: HttpRequest,
+    from_: str = Query("", alias="from"),  # `from` is a Python keyword
+    to: str = "",
+) -> dict[str, object]:
+    user = request.auth  # type: ignore[attr-defined]
+    assert isinstance(user, User)
+    if not permissions.can_view_consistency(user):
+        raise NotAllowed("你的角色不能查看一致性报告")
+    if not from_ or not to:
+        raise ValidationFailed(
+            "需要 from 和 to", fields={"from": ["YYYY-MM-DD"], "to": ["YYYY-MM-DD"]}
+        )
+    start = parse_time_bound(from_, "from")
+    end = parse_time_bound(to, "to", end=True)
+    if end <= start:
+        raise ValidationFailed("结束日期早于开始日期", fields={"to": ["应不早于 from"]})
+    if end - start > dt.timedelta(days=MAX_REPORT_DAYS):
+        raise ValidationFailed(
+            f"时间范围最长 {MAX_REPORT_DAYS} 天", fields={"to": [f"最长 {MAX_REPORT_DAYS} 天"]}
+        )
+    report = consistency_report(user, start, end)
+    return {
+        "from_": from_,
+        "to": to,
+        "clauses": [
+            {
+                **{k: getattr(c, k) for k in ("code", "title", "versions", "outcomes", "flagged")},
+                "remedies": [vars(r) for r in c.remedies],
+                "groups": [{**vars(g), "average": g.average} for g in c.groups],
+            }
+            for c in report.clauses
+        ],
+        "outliers": [
+            {
+                "number": f.complaint.number,
+                "clause": f"{f.clause.code} v{f.clause.version}" if f.clause else None,
+                "kind": f.kind,
+                "reason": f.reason,
+                "remedy_type": f.remedy_type,
+                "amount": f.amount,
+                "reference": f.reference,
+                "channel": f.complaint.channel,
+                "department": f.complaint.responsible_department.code
+                if f.complaint.responsible_department
+                else None,
+                "flagged_at": f.created_at,
+            }
+            for f in report.outliers
+        ],
+        "trend": [{"week": w, "outcomes": n, "flagged": k} for w, n, k in report.trend],
+    }

@@ -1,8 +1,14 @@
-"""Pure rules of handling: authority, evidence files."""
+"""Pure rules of handling: authority, evidence files, standard clauses (matching and remedy
+computation) and the consistency of outcomes."""
 
 from __future__ import annotations
 
-from decimal import Decimal
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from tousu.resolution.choices import RemedyBasis
 
 EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
 
@@ -54,3 +60,301 @@ def evidence_problem(name: str, size: int, head: bytes) -> str | None:
 def needs_approval(total: Decimal, limit: Decimal | None) -> bool:
     """Over the role's authority (None = unlimited)?"""
     return limit is not None and total > limit
+
+
+# ---- authority (R6.2) ------------------------------------------------------------------------
+
+TOTAL = ""  # the key of the limit on the total of all remedies
+
+
+@dataclass(frozen=True)
+class Limit:
+    """One limit of a role; None = unlimited."""
+
+    per_complaint: Decimal | None
+    per_month: Decimal | None = None
+
+
+def authority_excess(
+    amounts: dict[str, Decimal],
+    month_before: dict[str, Decimal],
+    limits: dict[str, Limit],
+) -> list[str]:
+    """Why these remedies exceed the role's authority (empty = within it), in Chinese.
+
+    `amounts` and `month_before` map a remedy type to yuan (this complaint; what the customer
+    already received this calendar month); `limits` maps a remedy type, or TOTAL, to the
+    role's limit. A role with no TOTAL limit grants nothing with money alone: a missing
+    configuration must not hand out unlimited authority.
+    """
+    total = sum(amounts.values(), Decimal(0))
+    month_total = sum(month_before.values(), Decimal(0))
+    reasons: list[str] = []
+    checks: list[tuple[str, Decimal, Decimal, Limit]] = [
+        ("合计", total, month_total, limits.get(TOTAL, Limit(Decimal(0))))
+    ]
+    for type_, amount in sorted(amounts.items()):
+        if type_ in limits and amount > 0:
+            checks.append((type_, amount, month_before.get(type_, Decimal(0)), limits[type_]))
+    for label, amount, before, limit in checks:
+        if amount <= 0:
+            continue
+        if limit.per_complaint is not None and amount > limit.per_complaint:
+            reasons.append(f"{label} {amount} 元超出单笔授权 {limit.per_complaint} 元")
+        if limit.per_month is not None and before + amount > limit.per_month:
+            reasons.append(
+                f"{label}本月累计 {before + amount} 元超出每客户每月授权 {limit.per_month} 元"
+            )
+    return reasons
+
+
+def approval_chain(amount: Decimal, steps: Sequence[tuple[str, Decimal | None]]) -> list[str]:
+    """The approver roles asked in turn for `amount`: from the lowest whose limit covers it
+    upwards (a step that times out passes to the next). `steps` are (role, limit) of the
+    approver roles; None = unlimited. Empty when nobody's limit covers the amount."""
+    ordered = sorted(steps, key=lambda s: (s[1] is None, s[1] or Decimal(0)))
+    for i, (_, limit) in enumerate(ordered):
+        if limit is None or amount <= limit:
+            return [role for role, _ in ordered[i:]]
+    return []
+
+
+def month_start(moment: dt.datetime, tz: dt.tzinfo) -> dt.datetime:
+    """The start of the calendar month of `moment` in `tz` (aware)."""
+    local = moment.astimezone(tz)
+    return local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+# ---- standard clauses (R6.1) -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Situation:
+    """The facts of a complaint that a clause's conditions look at; None/"" = not known yet."""
+
+    category_code: str
+    day: dt.date
+    finding: str = ""
+    cause: str = ""
+    segment: str = ""
+    disputed_amount: Decimal | None = None
+    outage_days: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class ClauseTerms:
+    """A clause's conditions, detached from the database."""
+
+    key: int
+    category_code: str | None
+    effective_from: dt.date
+    effective_to: dt.date | None = None
+    active: bool = True
+    findings: tuple[str, ...] = ()
+    causes: tuple[str, ...] = ()
+    segments: tuple[str, ...] = ()
+    disputed_min: Decimal | None = None
+    disputed_max: Decimal | None = None
+    outage_days_min: Decimal | None = None
+    outage_days_max: Decimal | None = None
+    version: int = 1
+
+
+def _in_range(value: Decimal | None, low: Decimal | None, high: Decimal | None) -> bool:
+    if low is None and high is None:
+        return True
+    if value is None:  # a range needs the fact: an unknown amount proves nothing
+        return False
+    return (low is None or value >= low) and (high is None or value <= high)
+
+
+def category_covers(clause_code: str | None, category_code: str) -> bool:
+    """A clause for `billing` covers `billing.unexplained_charge`, not `billing_x`."""
+    if clause_code is None:
+        return True
+    return category_code == clause_code or category_code.startswith(clause_code + ".")
+
+
+def clause_matches(terms: ClauseTerms, situation: Situation) -> bool:
+    """Whether every condition of the clause holds for the situation on its day. A condition
+    on a fact not known yet does not hold."""
+    if not terms.active or situation.day < terms.effective_from:
+        return False
+    if terms.effective_to is not None and situation.day > terms.effective_to:
+        return False
+    if not category_covers(terms.category_code, situation.category_code):
+        return False
+    for allowed, value in (
+        (terms.findings, situation.finding),
+        (terms.causes, situation.cause),
+        (terms.segments, situation.segment),
+    ):
+        if allowed and value not in allowed:
+            return False
+    return _in_range(
+        situation.disputed_amount, terms.disputed_min, terms.disputed_max
+    ) and _in_range(situation.outage_days, terms.outage_days_min, terms.outage_days_max)
+
+
+def clause_specificity(terms: ClauseTerms) -> tuple[int, int]:
+    """How specific a clause is: the depth of its category first (a sub-category beats its
+    parent, any category comes last), then how many conditions it sets."""
+    depth = 0 if terms.category_code is None else terms.category_code.count(".") + 1
+    conditions = sum(
+        (
+            bool(terms.findings),
+            bool(terms.causes),
+            bool(terms.segments),
+            terms.disputed_min is not None or terms.disputed_max is not None,
+            terms.outage_days_min is not None or terms.outage_days_max is not None,
+        )
+    )
+    return depth, conditions
+
+
+def clause_pick(clauses: Iterable[ClauseTerms], situation: Situation) -> ClauseTerms | None:
+    """The most specific clause whose conditions hold; among equals the latest in force (then
+    the highest version) so that a revision replaces what it revises."""
+    matching = [t for t in clauses if clause_matches(t, situation)]
+    if not matching:
+        return None
+    return max(matching, key=lambda t: (clause_specificity(t), t.effective_from, t.version, -t.key))
+
+
+def _yuan(value: Decimal) -> Decimal:
+    return value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def yuan_text(value: Decimal) -> str:
+    """58.00 → "58", 12.50 → "12.5": how amounts read in a sentence."""
+    text = f"{_yuan(value):f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+@dataclass(frozen=True)
+class Computed:
+    """A prescribed remedy worked out for one complaint: the amount when the formula applies
+    (None = a range to choose from, or a fact is missing) and how, in Chinese."""
+
+    amount: Decimal | None
+    explanation: str
+
+
+def remedy_compute(
+    *,
+    basis: str,
+    min_amount: Decimal | None,
+    max_amount: Decimal | None,
+    rate: Decimal | None,
+    disputed_amount: Decimal | None,
+    outage_days: Decimal | None,
+) -> Computed:
+    """Work out a prescribed remedy (R6.1): a fixed range, a refund of the disputed amount
+    (times `rate`, default 1), or `rate` yuan per day of outage; capped by `max_amount` and
+    raised to `min_amount`."""
+
+    def bounded(value: Decimal) -> tuple[Decimal, str]:
+        note = ""
+        if max_amount is not None and value > max_amount:
+            value, note = max_amount, f"（以 {yuan_text(max_amount)} 元为上限）"
+        if min_amount is not None and value < min_amount:
+            value, note = min_amount, f"（不低于 {yuan_text(min_amount)} 元）"
+        return _yuan(value), note
+
+    if basis == RemedyBasis.DISPUTED_AMOUNT:
+        multiple = rate if rate is not None else Decimal(1)
+        how = "全额" if multiple == 1 else f"{yuan_text(multiple)} 倍"
+        if disputed_amount is None:
+            return Computed(None, f"按争议金额{how}退还（请先填写争议金额）")
+        amount, note = bounded(disputed_amount * multiple)
+        return Computed(amount, f"按争议金额{how}退还：{yuan_text(amount)} 元{note}")
+    if basis == RemedyBasis.PER_DAY:
+        per_day = rate if rate is not None else Decimal(0)
+        cap = f"，最高 {yuan_text(max_amount)} 元" if max_amount is not None else ""
+        if outage_days is None:
+            return Computed(None, f"每天 {yuan_text(per_day)} 元{cap}（请先填写故障或延误天数）")
+        amount, note = bounded(per_day * outage_days)
+        days, each = yuan_text(outage_days), yuan_text(per_day)
+        return Computed(amount, f"按 {days} 天 × {each} 元/天补偿：{yuan_text(amount)} 元{note}")
+    if basis == RemedyBasis.FIXED:
+        if min_amount is not None and min_amount == max_amount:
+            return Computed(_yuan(min_amount), f"固定补偿 {yuan_text(min_amount)} 元")
+        low = yuan_text(min_amount) if min_amount is not None else "0"
+        high = f"{yuan_text(max_amount)} 元" if max_amount is not None else "不限"
+        return Computed(None, f"补偿范围 {low}–{high}")
+    return Computed(None, "无金额")
+
+
+def amount_range(
+    min_amount: Decimal | None, max_amount: Decimal | None, computed: Decimal | None
+) -> tuple[Decimal | None, Decimal | None]:
+    """The amounts a clause allows for one remedy: the computed amount when its formula
+    applies, else the clause's range (None = open side)."""
+    if computed is not None:
+        return computed, computed
+    return min_amount, max_amount
+
+
+# ---- consistency (R6.3) ----------------------------------------------------------------------
+
+# At least this many outcomes elsewhere before a difference means anything.
+OUTLIER_MIN_PEERS = 5
+# Far = more than OUTLIER_FACTOR times the peers' mean, or less than the mean divided by it,
+# and by at least OUTLIER_MIN_YUAN (a 3 yuan gap on a 2 yuan average is not worth a
+# supervisor's time).
+OUTLIER_FACTOR = Decimal("2")
+OUTLIER_MIN_YUAN = Decimal("20")
+
+
+def range_problem(
+    amount: Decimal, low: Decimal | None, high: Decimal | None, label: str
+) -> str | None:
+    """Why an amount is outside the clause's range (None = within it)."""
+    if low is not None and high is not None and low != high:
+        limit = f"{yuan_text(low)}–{yuan_text(high)} 元"
+    else:
+        limit = f"{yuan_text(high if high is not None else low or Decimal(0))} 元"
+    if high is not None and amount > high:
+        return f"{label} {yuan_text(amount)} 元，高于标准条款的 {limit}"
+    if low is not None and amount < low:
+        return f"{label} {yuan_text(amount)} 元，低于标准条款的 {limit}"
+    return None
+
+
+@dataclass(frozen=True)
+class Peer:
+    """An outcome elsewhere under the same clause: who gave it and how much in total."""
+
+    channel: str
+    department: str
+    amount: Decimal
+
+
+def peer_outlier(
+    amount: Decimal, peers: Sequence[Peer], channel: str, department: str
+) -> tuple[Decimal, str] | None:
+    """Compare a total with the outcomes of other channels and departments for the same
+    clause: (their mean, who they are) when this one is far from it, else None. Outcomes of
+    the same channel *and* department are not "elsewhere" and are left out."""
+    others = [p for p in peers if p.channel != channel or p.department != department]
+    if len(others) < OUTLIER_MIN_PEERS:
+        return None
+    mean = _yuan(sum((p.amount for p in others), Decimal(0)) / len(others))
+    far = amount > mean * OUTLIER_FACTOR or amount * OUTLIER_FACTOR < mean
+    if not far or abs(amount - mean) < OUTLIER_MIN_YUAN:
+        return None
+    channels = {p.channel for p in others}
+    departments = {p.department for p in others}
+    if len(channels) == 1 and channel not in channels:
+        who = next(iter(channels))
+    elif len(departments) == 1 and department not in departments:
+        who = next(iter(departments))
+    else:
+        who = ""
+    return mean, who
+
+
+def outlier_reason(mean: Decimal, amount: Decimal, who: str) -> str:
+    """ "同类情形门店平均补偿 20 元，本单 200 元"."""
+    where = who or "其他渠道和部门"
+    return f"同类情形{where}平均补偿 {yuan_text(mean)} 元，本单 {yuan_text(amount)} 元"

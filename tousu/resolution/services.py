@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -9,25 +10,57 @@ from typing import Any
 
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Sum
+from django.db.models.functions import Coalesce
+from django.utils import translation
 
 from tousu.accounts import permissions
 from tousu.accounts.models import Department, User
 from tousu.callbacks.services import callback_schedule
 from tousu.complaints import rules
-from tousu.complaints.choices import Cause, EventType, Finding, Status
+from tousu.complaints.choices import Cause, Channel, EventType, Finding, Status
 from tousu.complaints.models import Complaint
 from tousu.complaints.services import _require, complaint_lock, event_record
 from tousu.core import clock
 from tousu.core.errors import NotAllowed, ValidationFailed
 from tousu.core.text import clean_text
+from tousu.knowledge.selectors import expired_wording_problems
 from tousu.notifications.services import webhook_emit
-from tousu.resolution.choices import INVESTIGATION_QUESTIONS, HandlingStep, RemedyType
-from tousu.resolution.models import Approval, Evidence, HandlingRecord, Remedy
-from tousu.resolution.rules import EVIDENCE_TYPES, evidence_problem, needs_approval
-from tousu.resolution.selectors import authority_limit
+from tousu.resolution import rules as resolution_rules
+from tousu.resolution.choices import (
+    INVESTIGATION_QUESTIONS,
+    EvidenceKind,
+    FlagKind,
+    HandlingStep,
+    RemedyBasis,
+    RemedyType,
+)
+from tousu.resolution.models import (
+    Approval,
+    ClauseRemedy,
+    ConsistencyFlag,
+    Evidence,
+    HandlingRecord,
+    Remedy,
+    StandardClause,
+)
+from tousu.resolution.rules import EVIDENCE_TYPES, evidence_problem
+from tousu.resolution.selectors import (
+    approval_steps,
+    authority_limit,
+    authority_limits,
+    clause_for,
+    customer_month_granted,
+    remedy_suggestions,
+)
 
 REPLY_MAX_CHARS = 5_000
 MAX_AMOUNT = Decimal("1000000")
+MAX_OUTAGE_DAYS = Decimal("3650")
+# The time limit of an approval step whose role has none configured.
+DEFAULT_APPROVAL_HOURS = 24
+# How far back outcomes elsewhere count as "the same situation" for the consistency check.
+PEER_WINDOW = dt.timedelta(days=180)
 
 
 @dataclass
@@ -70,9 +103,15 @@ def complaint_resolve(
     responsible_department: Department | None,
     remedies: list[RemedyInput],
     reply: str,
+    disputed_amount: Decimal | None = None,
+    outage_days: Decimal | None = None,
+    responsible_staff: User | None = None,
 ) -> Complaint:
-    """Record the outcome: finding, cause, responsibility, remedies and the reply. Remedies
-    worth more than the actor's authority limit wait for approval (R6.2)."""
+    """Record the outcome: finding, cause, responsibility, remedies and the reply, with the
+    facts a standard clause needs (amount in dispute, days of outage; None keeps what was
+    recorded). The applicable clause version is kept on the handling record (R6.1). Remedies
+    beyond the actor's authority wait for approval along the chain (R6.2); an outcome that
+    stands is checked for consistency (R6.3)."""
     with transaction.atomic():
         complaint = complaint_lock(complaint)
         _require(permissions.can_handle(actor, complaint))
@@ -89,12 +128,29 @@ def complaint_resolve(
             errors["reply"] = ["请填写给客户的答复"]
         elif len(text) > REPLY_MAX_CHARS:
             errors["reply"] = [f"最多 {REPLY_MAX_CHARS} 个字符，当前 {len(text)}"]
+        # knowledge (issue 5, R7.2): a reply still quoting an expired approved wording is refused.
+        elif stale := expired_wording_problems(text):
+            errors["reply"] = stale
+        for name, value, most in (
+            ("disputed_amount", disputed_amount, MAX_AMOUNT),
+            ("outage_days", outage_days, MAX_OUTAGE_DAYS),
+        ):
+            if value is not None and (not value.is_finite() or value < 0 or value > most):
+                errors[name] = [f"应在 0 到 {most} 之间"]
+        if responsible_staff is not None and not responsible_staff.is_active:
+            errors["responsible_staff"] = ["该员工已停用"]
         if errors:
             raise ValidationFailed("处理结果有误", fields=errors)
         items = _remedies(remedies)
         total = sum((amount for _, amount, _ in items), Decimal(0))
+        by_type: dict[str, Decimal] = {}
+        for t, a, _ in items:
+            by_type[t] = by_type.get(t, Decimal(0)) + a
         limit = authority_limit(actor.role)
-        over = needs_approval(total, limit)
+        reasons = resolution_rules.authority_excess(
+            by_type, customer_month_granted(complaint), authority_limits(actor.role)
+        )
+        over = bool(reasons)
         now = clock.now()
         complaint.remedies.all().delete()  # a re-resolution after a reopen replaces the remedies
         Remedy.objects.bulk_create(
@@ -117,6 +173,17 @@ def complaint_resolve(
         # The outcome ends any wait for the customer: a pause must not outlive it, or a later
         # reopen would leave the complaint invisible to the breach scan.
         complaint.paused_at, complaint.pause_reason = None, ""
+        record, _ = HandlingRecord.objects.get_or_create(complaint=complaint)
+        if disputed_amount is not None:
+            record.disputed_amount = disputed_amount.quantize(Decimal("0.01"))
+        if outage_days is not None:
+            record.outage_days = outage_days.quantize(Decimal("0.1"))
+        if responsible_staff is not None:
+            record.responsible_staff = responsible_staff
+        # The version in force now is the one this outcome was judged by, kept when the clause
+        # is revised later.
+        record.clause = clause_for(complaint, record)
+        record.save(update_fields=["disputed_amount", "outage_days", "responsible_staff", "clause"])
         complaint.save(
             update_fields=[
                 "finding",
@@ -140,18 +207,184 @@ def complaint_resolve(
             "total": str(total),
             "reply": text,
         }
+        if record.clause is not None:
+            data["clause"] = f"{record.clause.code} v{record.clause.version}"
+        for name in ("disputed_amount", "outage_days"):
+            if getattr(record, name) is not None:
+                data[name] = str(getattr(record, name))
+        if record.responsible_staff_id:
+            data["responsible_staff"] = str(record.responsible_staff)
         event_record(complaint=complaint, type=EventType.RESOLVED, actor=actor, data=data)
+        # A re-resolution replaces the outcome, and with it the flags on the old one.
+        complaint.consistency_flags.all().delete()
         if over:
+            level, due_at = _approval_step(total, now)
             Approval.objects.create(
-                complaint=complaint, amount=total, requested_by=actor, requested_at=now
+                complaint=complaint,
+                amount=total,
+                requested_by=actor,
+                requested_at=now,
+                level=level,
+                due_at=due_at,
+                reasons=reasons,
             )
             event_record(
                 complaint=complaint,
                 type=EventType.APPROVAL_REQUESTED,
                 actor=actor,
-                data={"amount": str(total), "limit": str(limit)},
+                data={
+                    "amount": str(total),
+                    "limit": str(limit),
+                    "level": level,
+                    "due_at": due_at.isoformat() if due_at else None,
+                    "reasons": reasons,
+                },
             )
+        else:
+            consistency_check(complaint=complaint, record=record)
     return complaint
+
+
+def _approval_step(
+    amount: Decimal, now: dt.datetime, after: str = ""
+) -> tuple[str, dt.datetime | None]:
+    """The approver role asked for `amount` (the one after `after` when a step timed out) and
+    by when; ("", None) when the chain has no such step (any covering manager may decide)."""
+    steps = approval_steps()
+    chain = resolution_rules.approval_chain(amount, [(role, limit) for role, limit, _ in steps])
+    if after:
+        chain = chain[chain.index(after) + 1 :] if after in chain else []
+    if not chain:
+        return "", None
+    hours = next((h for role, _, h in steps if role == chain[0]), None) or DEFAULT_APPROVAL_HOURS
+    return chain[0], now + dt.timedelta(hours=hours)
+
+
+def approvals_escalate_overdue() -> int:
+    """Pass each approval whose step's time limit has passed to the next role of the chain
+    (R6.2), on the timeline; returns how many moved. Idempotent: a row is claimed with a
+    conditional update on its current level and deadline, so two runs never move it twice."""
+    moved = 0
+    now = clock.now()
+    overdue = Approval.objects.filter(decided_at__isnull=True, due_at__lt=now).values_list(
+        "pk", "complaint_id", "amount", "level", "due_at"
+    )
+    for pk, complaint_id, amount, level, due_at in list(overdue):
+        with transaction.atomic():
+            complaint = complaint_lock(Complaint.objects.get(pk=complaint_id))
+            next_level, next_due = _approval_step(amount, now, after=level)
+            claimed = Approval.objects.filter(
+                pk=pk, level=level, due_at=due_at, decided_at__isnull=True
+            ).update(level=next_level, due_at=next_due)
+            if not claimed:
+                continue
+            event_record(
+                complaint=complaint,
+                type=EventType.APPROVAL_REQUESTED,
+                actor=None,
+                data={
+                    "amount": str(amount),
+                    "level": next_level,
+                    "due_at": next_due.isoformat() if next_due else None,
+                    "escalated_from": level,
+                },
+            )
+            moved += 1
+    return moved
+
+
+def _label(value: str, choices: type[Channel]) -> str:
+    with translation.override("zh-hans"):
+        return str(choices(value).label) if value in choices.values else value
+
+
+def consistency_check(*, complaint: Complaint, record: HandlingRecord) -> list[ConsistencyFlag]:
+    """Compare a standing outcome with its clause and with the same clause's outcomes in
+    other channels and departments (R6.3); store and return the flags. Precondition: inside
+    the transaction that made the outcome stand (resolve within authority, or approval)."""
+    complaint.consistency_flags.all().delete()
+    clause = record.clause
+    if clause is None:
+        return []
+    now = clock.now()
+    granted: dict[str, Decimal] = {}
+    for r in complaint.remedies.all():
+        granted[r.type] = granted.get(r.type, Decimal(0)) + r.amount
+    flags: list[ConsistencyFlag] = []
+
+    def flag(kind: str, reason: str, type_: str = "", amount: Decimal = Decimal(0), **kw: Any):
+        flags.append(
+            ConsistencyFlag(
+                complaint=complaint,
+                clause=clause,
+                kind=kind,
+                remedy_type=type_,
+                amount=amount,
+                reason=reason[:300],
+                created_at=now,
+                **kw,
+            )
+        )
+
+    prescribed = remedy_suggestions(clause, record)
+    types = {p.type for p in prescribed}
+    with translation.override("zh-hans"):
+        for p in prescribed:
+            amount = granted.get(p.type, Decimal(0))
+            if p.basis == RemedyBasis.NONE:
+                low, high = None, (Decimal(0) if amount > 0 else None)
+            else:
+                low, high = resolution_rules.amount_range(p.min_amount, p.max_amount, p.amount)
+            label = str(RemedyType(p.type).label)
+            problem = resolution_rules.range_problem(amount, low, high, label)
+            if problem:
+                ref = high if high is not None and amount > high else low
+                flag(FlagKind.OUT_OF_RANGE, problem, p.type, amount, reference=ref)
+        for type_, amount in granted.items():
+            if type_ not in types and amount > 0:
+                label = str(RemedyType(type_).label)
+                shown = resolution_rules.yuan_text(amount)
+                flag(
+                    FlagKind.TYPE_NOT_PRESCRIBED,
+                    f"{label} {shown} 元不在标准条款 {clause.code} 规定的补救措施中",
+                    type_,
+                    amount,
+                )
+    # Peers only where the standard sets the amount by the situation alone: with a formula
+    # the amounts differ with the facts, and the range check above already applies it.
+    if all(p.basis in (RemedyBasis.FIXED, RemedyBasis.NONE) for p in prescribed):
+        total = sum(granted.values(), Decimal(0))
+        dept_code = (
+            complaint.responsible_department.code if complaint.responsible_department else ""
+        )
+        peers = [
+            resolution_rules.Peer(channel, dept or "", amount)
+            for channel, dept, amount in Complaint.objects.filter(
+                handling__clause__code=clause.code,
+                resolved_at__gte=now - PEER_WINDOW,
+            )
+            .exclude(pk=complaint.pk)
+            .annotate(total=Coalesce(Sum("remedies__amount"), Decimal(0)))
+            .values_list("channel", "responsible_department__code", "total")
+        ]
+        outlier = resolution_rules.peer_outlier(total, peers, complaint.channel, dept_code)
+        if outlier is not None:
+            mean, who = outlier
+            if who in Channel.values:
+                who = _label(who, Channel)
+            elif who:
+                who = (
+                    Department.objects.filter(code=who).values_list("name", flat=True).first()
+                    or who
+                )
+            flag(
+                FlagKind.OUTLIER,
+                resolution_rules.outlier_reason(mean, total, who),
+                amount=total,
+                reference=mean,
+            )
+    ConsistencyFlag.objects.bulk_create(flags)
+    return flags
 
 
 def complaint_approve(
@@ -185,28 +418,50 @@ def complaint_approve(
             complaint=complaint,
             type=EventType.APPROVED if approved else EventType.REJECTED,
             actor=actor,
-            data={"amount": str(approval.amount), "note": text},
+            data={"amount": str(approval.amount), "note": text, "level": approval.level},
         )
+        if approved:
+            record, _ = HandlingRecord.objects.get_or_create(complaint=complaint)
+            consistency_check(complaint=complaint, record=record)
     return complaint
 
 
-def complaint_close(*, complaint: Complaint, actor: User, customer_accepted: bool) -> Complaint:
-    """Close after the reply (R5.4); responsibility must be confirmed (R3.3) and a callback is
-    scheduled (R8.1)."""
+def complaint_close(
+    *,
+    complaint: Complaint,
+    actor: User,
+    customer_accepted: bool,
+    responsible_staff: User | None = None,
+) -> Complaint:
+    """Close after the reply (R5.4); responsibility must be confirmed (R3.3, R6.4): the
+    responsible department always, the staff member where known (given here, or recorded at
+    resolving), both on the closing event that KPIs count. A callback is scheduled (R8.1)."""
     with transaction.atomic():
         complaint = complaint_lock(complaint)
         _require(permissions.can_handle(actor, complaint))
         complaint.status = rules.next_status("close", complaint.status)
         if complaint.responsible_department_id is None:
             raise ValidationFailed("结案前必须确认责任部门")
+        if responsible_staff is not None and not responsible_staff.is_active:
+            raise ValidationFailed("该员工已停用", fields={"responsible_staff": ["该员工已停用"]})
+        record, _ = HandlingRecord.objects.get_or_create(complaint=complaint)
+        if responsible_staff is not None:
+            record.responsible_staff = responsible_staff
+            record.save(update_fields=["responsible_staff"])
+        staff = record.responsible_staff
         complaint.closed_at = clock.now()
         complaint.customer_accepted = customer_accepted
         complaint.save(update_fields=["status", "closed_at", "customer_accepted", "updated_at"])
+        department = complaint.responsible_department
         event_record(
             complaint=complaint,
             type=EventType.CLOSED,
             actor=actor,
-            data={"customer_accepted": customer_accepted},
+            data={
+                "customer_accepted": customer_accepted,
+                "responsible_department": department.code if department else None,
+                "responsible_staff": staff.username if staff else None,
+            },
         )
         callback_schedule(complaint=complaint)
         webhook_emit(
@@ -262,13 +517,24 @@ def handling_step_record(
 
 
 def evidence_add(
-    *, complaint: Complaint, actor: User, name: str, content: bytes, description: str = ""
+    *,
+    complaint: Complaint,
+    actor: User,
+    name: str,
+    content: bytes,
+    description: str = "",
+    kind: str = "",
 ) -> Evidence:
-    """Attach evidence (R5.2), after checking its type, size and bytes."""
+    """Attach evidence (R5.2), after checking its type, size and bytes; `kind` says what it
+    shows, so that a clause's required evidence can be checked off (R6.1)."""
     name = clean_text(name)[:200] or "file"
     problem = evidence_problem(name, len(content), content[:2048])
     if problem:
         raise ValidationFailed(problem, fields={"file": [problem]})
+    if kind and kind not in EvidenceKind.values:
+        raise ValidationFailed(
+            "未知证据类型", fields={"kind": [f"可选：{', '.join(EvidenceKind.values)}"]}
+        )
     with transaction.atomic():
         complaint = complaint_lock(complaint)
         if not (permissions.can_handle(actor, complaint) or permissions.can_note(actor, complaint)):
@@ -285,6 +551,7 @@ def evidence_add(
             size=len(content),
             sha256=digest,
             description=clean_text(description or "")[:200],
+            kind=kind,
             uploaded_by=actor,
             uploaded_at=clock.now(),
         )
@@ -294,6 +561,37 @@ def evidence_add(
             complaint=complaint,
             type=EventType.EVIDENCE_ADDED,
             actor=actor,
-            data={"name": name, "size": len(content), "sha256": digest},
+            data={"name": name, "size": len(content), "sha256": digest, "kind": kind},
         )
     return evidence
+
+
+def standard_clauses_load() -> int:
+    """Load the demo set of standard clauses (R6.1); idempotent: a clause version that exists
+    is left as an admin may have edited it. Returns how many versions were created."""
+    from tousu.classification.models import Category
+    from tousu.resolution.demo_clauses import DEMO_CLAUSES
+
+    created = 0
+    with transaction.atomic():
+        categories = {c.code: c for c in Category.objects.all()}
+        for row in DEMO_CLAUSES:
+            fields = dict(row)
+            remedies = fields.pop("remedies")
+            code, version = fields.pop("code"), fields.pop("version", 1)
+            category_code = fields.pop("category")
+            category = categories.get(category_code) if category_code else None
+            if category_code and category is None:
+                continue  # the category tree was changed by an admin: nothing to attach to
+            clause, new = StandardClause.objects.get_or_create(
+                code=code, version=version, defaults={**fields, "category": category}
+            )
+            if not new:
+                continue
+            clause.full_clean()
+            for sort, remedy in enumerate(remedies):
+                item = ClauseRemedy(clause=clause, sort=sort, **remedy)
+                item.full_clean()
+                item.save()
+            created += 1
+    return created

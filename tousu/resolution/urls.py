@@ -1,5 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from tousu.resolution import views
 
 app_name = "resolution"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("reports/consistency/", views.consistency, name="consistency"),
+]

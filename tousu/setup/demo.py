@@ -35,6 +35,7 @@ from tousu.core import clock
 from tousu.core.clock import SHANGHAI
 from tousu.customers.models import Customer
 from tousu.intake.services import Registration, complaint_register
+from tousu.knowledge.demo import knowledge_demo_load
 from tousu.resolution.choices import HandlingStep, RemedyType
 from tousu.resolution.selectors import authority_limit
 from tousu.resolution.services import (
@@ -43,6 +44,7 @@ from tousu.resolution.services import (
     complaint_close,
     complaint_resolve,
     handling_step_record,
+    standard_clauses_load,
 )
 from tousu.routing.models import ExpertTeam, HandlerProfile
 from tousu.routing.services import complaint_dispatch, expert_team_form
@@ -851,6 +853,7 @@ def demo_load(
     with transaction.atomic():
         users = demo_users_ensure()
         demo_routing_ensure()
+        standard_clauses_load()  # before the complaints, so their outcomes meet a standard
         staff = Staff()
         regions = {r.code: r for r in Region.objects.all()}
         plans, customers = plan_all(rng, complaints, now, staff.limits[Role.HANDLER], regions)
@@ -863,6 +866,7 @@ def demo_load(
             complaint = Player(plan, random.Random(plan.seed), staff).run()
             statuses[complaint.status] = statuses.get(complaint.status, 0) + 1
         team_gather(staff)
+        knowledge_demo_load()  # issue 5: wording, reply templates, cases of closed complaints
     return DemoResult(
         users=users, customers=len(customers), complaints=len(plans), statuses=statuses
     )

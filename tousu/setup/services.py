@@ -26,6 +26,8 @@ DEFAULT_AUTHORITY: dict[str, Decimal | None] = {
     Role.QUALITY: Decimal("0"),
     Role.ANALYST: Decimal("0"),
 }
+# The time limit of each step of the approval chain (R6.2), in hours.
+DEFAULT_APPROVAL_HOURS: dict[str, int] = {Role.SUPERVISOR: 24, Role.DEPT_HEAD: 48, Role.ADMIN: 72}
 
 # Routing rules that do not depend on the category (R3.1). A referral from the regulator
 # (工信部/通管局) and a complaint raised through the media are handled by the complaint office
@@ -86,7 +88,11 @@ def reference_data_load() -> dict[str, int]:
             category=None, channel=channel, department=departments[department], note=note
         )
     for role, amount in DEFAULT_AUTHORITY.items():
-        _, new = AuthorityLimit.objects.get_or_create(role=role, defaults={"max_amount": amount})
+        _, new = AuthorityLimit.objects.get_or_create(
+            role=role,
+            remedy_type="",
+            defaults={"max_amount": amount, "approval_hours": DEFAULT_APPROVAL_HOURS.get(role)},
+        )
         created["limits"] += new
     # Time limits (R4): the default calendar with its holidays, policies and escalation ladder.
     created.update(sla_defaults_load())

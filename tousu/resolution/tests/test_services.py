@@ -98,7 +98,13 @@ def test_resolving_over_authority_waits_for_approval(lifecycle: Lifecycle, handl
     assert approval.approved is None
     assert complaint.remedies.count() == 2
     requested = complaint.events.get(type="approval_requested")
-    assert requested.data == {"amount": "258.00", "limit": "200.00"}
+    assert requested.data["amount"] == "258.00"
+    assert requested.data["limit"] == "200.00"
+    # The chain asks the lowest approver whose limit covers it, with its own time limit.
+    assert requested.data["level"] == "supervisor"
+    assert requested.data["reasons"] == ["合计 258.00 元超出单笔授权 200.00 元"]
+    assert approval.level == "supervisor"
+    assert approval.due_at == approval.requested_at + dt.timedelta(hours=24)
 
 
 def test_a_role_without_a_configured_limit_grants_nothing_alone(

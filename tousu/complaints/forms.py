@@ -22,7 +22,12 @@ from tousu.core.api import parse_time_bound
 from tousu.core.errors import DomainError
 from tousu.core.templatetags.tousu_ui import local_name
 from tousu.core.text import normalise_phone
-from tousu.resolution.choices import INVESTIGATION_QUESTIONS, HandlingStep, RemedyType
+from tousu.resolution.choices import (
+    INVESTIGATION_QUESTIONS,
+    EvidenceKind,
+    HandlingStep,
+    RemedyType,
+)
 from tousu.resolution.rules import EVIDENCE_MAX_BYTES, EVIDENCE_TYPES, evidence_problem
 from tousu.resolution.services import REPLY_MAX_CHARS, RemedyInput
 from tousu.routing.selectors import team_candidates
@@ -452,6 +457,12 @@ class EvidenceForm(ActionForm):
         required=False,
         widget=forms.TextInput(attrs={"maxlength": "200"}),
     )
+    # What the file shows, so that the evidence a standard clause requires is checked off.
+    kind = forms.ChoiceField(label=_("Evidence of"), required=False, choices=())
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = blank("—") + list(EvidenceKind.choices)  # type: ignore[attr-defined]
 
     def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]

@@ -342,6 +342,7 @@ def _evidence(c: Complaint, u: User, f: EvidenceForm) -> str:
         name=upload.name,
         content=upload.read(),
         description=f.cleaned_data["description"],
+        kind=f.cleaned_data["kind"],
     )
     return _("Evidence uploaded.")
 

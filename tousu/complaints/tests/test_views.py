@@ -408,6 +408,26 @@ def test_evidence_upload_and_download(lifecycle: Callable[..., Any], handler: An
     assert "attachment" in response["Content-Disposition"]
 
 
+def test_evidence_says_what_it_shows(lifecycle: Callable[..., Any], handler: Any) -> None:
+    """The kind checks a clause's required evidence off (R6.1); an unknown kind is refused."""
+    complaint = lifecycle("in_progress")
+    client = as_user(handler)
+    bad = client.post(
+        action_url(complaint, "evidence"),
+        {"file": SimpleUploadedFile("bill.png", PNG), "kind": "selfie"},
+    )
+    assert bad.status_code == 422
+    assert not Evidence.objects.filter(complaint=complaint).exists()
+    response = client.post(
+        action_url(complaint, "evidence"),
+        {"file": SimpleUploadedFile("bill.png", PNG), "kind": "bill"},
+    )
+    assert response.status_code == 302
+    assert Evidence.objects.get(complaint=complaint).kind == "bill"
+    detail = page(client.get(reverse("complaints:detail", args=[complaint.number])))
+    assert "账单或扣费记录" in detail
+
+
 def test_evidence_download_checks_permission(
     lifecycle: Callable[..., Any], handler: Any, outsider: Any
 ) -> None:

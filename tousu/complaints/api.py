@@ -303,6 +303,9 @@ class ResolveIn(Strict):
     responsible_department: str
     remedies: list[RemedyIn] = Field(default_factory=list, max_length=20)
     reply: str
+    # Facts a standard clause computes its remedy from (issue 5); optional, additive to API.md.
+    disputed_amount: Decimal | None = Field(default=None, ge=0, max_digits=10, decimal_places=2)
+    outage_days: Decimal | None = Field(default=None, ge=0, le=366, max_digits=5, decimal_places=1)
 
 
 @router.post("/{number}/resolve", response=ComplaintOut, summary="Record the outcome")
@@ -317,6 +320,8 @@ def resolve(request: HttpRequest, number: str, payload: ResolveIn) -> dict[str, 
         ),
         remedies=[RemedyInput(r.type, r.amount, r.note) for r in payload.remedies],
         reply=payload.reply,
+        disputed_amount=payload.disputed_amount,
+        outage_days=payload.outage_days,
     )
     return _render(request, complaint)
 

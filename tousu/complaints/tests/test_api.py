@@ -446,9 +446,13 @@ def test_the_whole_lifecycle_through_the_api(
                 {"type": "bill_credit", "amount": 200},
             ],
             "reply": "经核查系计费错误，已退还58元并赠送200元话费",
+            "disputed_amount": 58,
         },
     )
     assert data["status"] == "awaiting_approval"
+    from tousu.resolution.models import HandlingRecord
+
+    assert HandlingRecord.objects.get(complaint__number=number).disputed_amount == 58
     data = act(as_supervisor, "approve", {"approved": True, "note": "同意"})
     assert data["status"] == "resolved"
     assert data["resolved_at"] is not None

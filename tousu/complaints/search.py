@@ -67,12 +67,17 @@ def bigrams(text: str) -> list[str]:
     return pairs
 
 
-def text_terms(text: str) -> list[str]:
-    """The index terms of a text: jieba search-mode words, whole ASCII words and Chinese
-    character bigrams, de-duplicated in order of first appearance."""
+def text_words(text: str) -> list[str]:
+    """The words of a text: jieba search-mode words and whole ASCII words, de-duplicated in
+    order of first appearance (what similar complaints are looked up by)."""
     lowered = text.lower()
-    terms = _clean(jieba.lcut_for_search(lowered)) + _ASCII_WORD.findall(lowered) + bigrams(lowered)
-    return list(dict.fromkeys(terms))
+    words = _clean(jieba.lcut_for_search(lowered)) + _ASCII_WORD.findall(lowered)
+    return list(dict.fromkeys(words))
+
+
+def text_terms(text: str) -> list[str]:
+    """The index terms of a text: its words and its Chinese character bigrams."""
+    return list(dict.fromkeys(text_words(text) + bigrams(text.lower())))
 
 
 def query_groups(q: str) -> list[list[str]]:

@@ -14,7 +14,7 @@ from django.db.models.expressions import RawSQL
 from tousu.accounts.models import User
 from tousu.accounts.permissions import can_view, scope_q, team_q
 from tousu.complaints import search
-from tousu.complaints.models import Complaint, ComplaintEvent, ComplaintSearch
+from tousu.complaints.models import Complaint, ComplaintEvent
 from tousu.complaints.rules import OPEN_STATUSES
 from tousu.core import clock
 from tousu.core.errors import NotFound
@@ -151,12 +151,12 @@ class SimilarComplaint:
 def similar_complaints(complaint: Complaint, user: User, limit: int = 5) -> list[SimilarComplaint]:
     """The complaints in the user's scope most like `complaint` (itself excluded), best first:
     any of its most specific index terms (the longest, up to SIMILAR_TERMS_MAX), ranked by the
-    full-text index. Four queries whatever `limit` is: terms, matches, remedies, callbacks."""
+    full-text index. Three queries whatever `limit` is: matches, remedies, callbacks."""
     from tousu.callbacks.choices import CallbackStatus
     from tousu.callbacks.models import CallbackTask
 
-    row = ComplaintSearch.objects.filter(complaint=complaint).first()
-    words = (row.terms if row else " ".join(search.text_terms(complaint.content))).split()
+    # Its words, not the character pairs the index also holds (带第 says nothing).
+    words = search.text_words(f"{complaint.content}\n{complaint.demand}")
     # Longer words are the more specific ones (宽带 掉线 报修 before 经常); ties by position.
     top = sorted(words, key=lambda w: (-len(w), words.index(w)))[:SIMILAR_TERMS_MAX]
     if not top:

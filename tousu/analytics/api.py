@@ -5,7 +5,7 @@ from typing import Any, Literal
 from django.http import HttpRequest
 from ninja import Query, Router
 
-from tousu.analytics.selectors import kpis
+from tousu.analytics.selectors import KpiFilters, kpis_for_user
 from tousu.core.api import parse_time_bound
 from tousu.core.errors import ValidationFailed
 
@@ -18,7 +18,14 @@ def stats_kpis(
     from_: str = Query("", alias="from"),  # `from` is a Python keyword
     to: str = "",
     group_by: Literal["category", "channel", "region", "department"] | None = None,
+    department: str | None = None,
+    region: str | None = None,
+    channel: str | None = None,
+    category: str | None = None,
 ) -> dict[str, Any]:
+    """API.md's figures for [from, to] (whole days, Asia/Shanghai) and the period of the same
+    length before it, from the count tables; optional filters by department, region and
+    category code (sub-categories included) and channel. Definitions: analytics.selectors."""
     raw_from = from_
     if not raw_from or not to:
         raise ValidationFailed(
@@ -28,5 +35,6 @@ def stats_kpis(
     end = parse_time_bound(to, "to", end=True)
     if end <= start:
         raise ValidationFailed("结束日期早于开始日期", fields={"to": ["应不早于 from"]})
-    body = kpis(request.auth, start, end, group_by)  # type: ignore[attr-defined]
+    filters = KpiFilters(department=department, region=region, channel=channel, category=category)
+    body = kpis_for_user(request.auth, start, end, filters, group_by=group_by)  # type: ignore[attr-defined]
     return {"from": raw_from, "to": to, "group_by": group_by, **body}

@@ -86,3 +86,15 @@ register(
     every=MINUTE,
     help="escalate overdue complaints up the ladder, each step exactly once",
 )
+register(
+    "analytics.fill",
+    "tousu.analytics.jobs.fill",
+    every=MINUTE,
+    help="bring the analytics count tables up to date with changed complaints (resumable)",
+)
+register(
+    "resolution.approval_escalate",
+    "tousu.resolution.jobs.approval_escalate",
+    every=MINUTE,
+    help="pass approvals past their time limit to the next role of the chain (once per step)",
+)

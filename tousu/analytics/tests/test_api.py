@@ -10,6 +10,7 @@ import pytest
 
 from tousu.accounts.models import Department, User
 from tousu.complaints.models import Complaint
+from tousu.config import jobs
 from tousu.core import clock
 from tousu.core.clock import SHANGHAI
 from tousu.routing.services import complaint_dispatch
@@ -64,6 +65,8 @@ def history(register: Callable[..., Complaint]) -> None:
         register(channel="email", received_at=at(10, 23) + half_past)
         register(received_at=dt.datetime(2026, 10, 31, 12, tzinfo=SHANGHAI))
         register(received_at=at(21, 0) + half_past)
+        # The figures come from the count tables (D11), which the every-minute job fills.
+        jobs.run("analytics.fill")
 
 
 def kpis(client: Any, **params: str) -> dict[str, Any]:
@@ -162,3 +165,31 @@ def test_kpis_need_a_token(api_as: Api, db: None) -> None:
     response = api_as(None).get(URL, **{"from": "2026-11-01", "to": "2026-11-30"})
     assert response.status_code == 401
     assert response.json()["error"]["code"] == "unauthorized"
+
+
+def test_filters_and_the_additional_figures(api_as: Api, analyst: User, history: None) -> None:
+    body = kpis(api_as(analyst), **{"from": "2026-11-11", "to": "2026-11-20"}, channel="hotline")
+    assert body["current"]["volume"] == 3
+    assert body["previous"]["volume"] == 1
+    assert body["current"]["first_response_on_time_rate"] is None  # nobody accepted yet
+    assert body["current"]["closed"] == 0
+    assert body["current"]["per_10k_customers"] is not None
+    assert [e["key"] for e in body["mix"]["channel"]] == ["hotline"]
+    by_category = kpis(
+        api_as(analyst), **{"from": "2026-11-11", "to": "2026-11-20"}, category="network"
+    )
+    assert by_category["current"]["volume"] == 1  # network.coverage, under network
+    by_department = kpis(
+        api_as(analyst), **{"from": "2026-11-11", "to": "2026-11-20"}, department="network"
+    )
+    assert by_department["current"]["volume"] == 1
+
+
+def test_the_number_of_queries_does_not_grow_with_the_data(
+    api_as: Api, analyst: User, history: None, django_assert_max_num_queries: Any
+) -> None:
+    # Totals, 4 mixes and the groups, each for both periods, plus the token and the names:
+    # bounded by the shape of the period (at most 3 grains each), not by the data.
+    client = api_as(analyst)
+    with django_assert_max_num_queries(20):
+        kpis(client, **{"from": "2026-11-11", "to": "2026-11-20"}, group_by="region")

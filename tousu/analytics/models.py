@@ -1,0 +1,133 @@
+"""The count tables of D11 and the bookkeeping of the job that fills them.
+
+The same counts are kept at three grains — hour, Asia/Shanghai day and month — and the fill job
+(`analytics.fill`) applies each change to all three in one transaction. `ComplaintFact` keeps
+what each complaint currently contributes, which is what lets a changed complaint be taken out
+of the counts it was in before. See `tousu.analytics.rules` for what is counted where.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from tousu.analytics import rules
+from tousu.analytics.rules import MEASURES
+
+# Sums that can outgrow 32 bits in a busy row.
+BIG = {"handling_seconds", "compensation_fen"}
+
+
+class Counts(models.Model):
+    """The dimensions and measures shared by the hourly, daily and monthly count tables.
+    Dimension ids are plain integers (0 = none), not foreign keys: the counts must not stop a
+    category or region from being edited, and a unique key with NULLs in it would not be
+    unique. `key` is the period and dimensions in one string, so that the fill job finds the
+    rows of a batch with one indexed `IN` however periods and dimensions mix."""
+
+    key = models.CharField(max_length=96, unique=True)
+    rollup = models.PositiveSmallIntegerField(default=0)  # rules.ROLLUPS
+    category = models.PositiveIntegerField(default=0)
+    channel = models.CharField(max_length=24)
+    region = models.PositiveIntegerField(default=0)
+    department = models.PositiveIntegerField(default=0)
+    level = models.CharField(max_length=16)
+
+    # One column per measure (see rules.MEASURES), summed by the KPI queries.
+    for _measure in MEASURES:
+        locals()[_measure] = (
+            models.BigIntegerField(default=0) if _measure in BIG else models.IntegerField(default=0)
+        )
+    del _measure
+
+    class Meta:
+        abstract = True
+
+
+DIMENSIONS = rules.DIMENSIONS
+
+
+class HourlyCount(Counts):
+    """Counts per hour (UTC-aligned, which is also the Asia/Shanghai hour) and dimensions:
+    for trends within a day, early warning, and periods that do not start at midnight."""
+
+    hour = models.DateTimeField()
+    day = models.DateField()  # the Asia/Shanghai date of `hour`
+
+    class Meta:
+        verbose_name = _("hourly count")
+        verbose_name_plural = _("hourly counts")
+        indexes = [models.Index(fields=["rollup", "hour"])]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class DailyCount(Counts):
+    """Counts per Asia/Shanghai day and dimensions: the days at the edges of a period."""
+
+    day = models.DateField()
+
+    class Meta:
+        verbose_name = _("daily count")
+        verbose_name_plural = _("daily counts")
+        indexes = [models.Index(fields=["rollup", "day"])]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class MonthlyCount(Counts):
+    """Counts per Asia/Shanghai calendar month and dimensions: the whole months inside a
+    period. Combinations of dimensions repeat from day to day, so a month holds about as many
+    rows as a day does, and a quarter's KPIs read three months of rows instead of 92 days."""
+
+    month = models.DateField()  # the first day of the month
+
+    class Meta:
+        verbose_name = _("monthly count")
+        verbose_name_plural = _("monthly counts")
+        indexes = [models.Index(fields=["rollup", "month"])]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class ComplaintFact(models.Model):
+    """What one complaint currently adds to HourlyCount (rules.encode form). When the
+    complaint changes, the job subtracts this and adds the new contribution. The complaint id
+    is a plain integer: the analytics tables write only themselves."""
+
+    complaint_id = models.BigIntegerField(primary_key=True)
+    data = models.JSONField()
+
+    class Meta:
+        verbose_name = _("complaint contribution")
+        verbose_name_plural = _("complaint contributions")
+
+    def __str__(self) -> str:
+        return str(self.complaint_id)
+
+
+class FillCursor(models.Model):
+    """The fill job's checkpoint and claim (D6).
+
+    `position` is the last ComplaintEvent id whose complaint is counted; `trail` holds recent
+    [unix time, position] marks, from which each run re-checks the last RECHECK_WINDOW of
+    events. `owner`/`lease_until` is the claim: a run takes it with a conditional UPDATE and
+    renews it in every batch transaction, so a second worker (or an overtaken one) stops."""
+
+    name = models.CharField(max_length=32, primary_key=True)
+    position = models.BigIntegerField(default=0)
+    trail = models.JSONField(default=list)
+    owner = models.CharField(max_length=32, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    rebuilt_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("count fill checkpoint")
+        verbose_name_plural = _("count fill checkpoints")
+
+    def __str__(self) -> str:
+        return f"{self.name}@{self.position}"

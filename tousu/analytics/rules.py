@@ -1,0 +1,249 @@
+"""Pure rules of the count tables (D11) and the KPIs (R11.1): what one complaint adds to the
+counts, and how figures are read from summed counts. No database here.
+
+A complaint contributes to up to three kinds of hourly slot, each at the time its measures
+happened, all under the complaint's *current* dimensions (category, channel, region,
+department, level):
+
+- registration, at `received_at`: registered; repeats (`repeat_of` set); escalated (the
+  timeline holds an `escalated` event); first response settled (accepted, or alerted as
+  overdue while unaccepted) and of those accepted within `first_response_due`;
+- closing, at `closed_at` (closed complaints only): closed; closed on time (resolved — or
+  closed — no later than `resolution_due`); handling seconds (received → closed) and their
+  histogram; first-contact resolution (never transferred, returned or reopened); the
+  remedies granted, by type, and their money sum (compensation);
+- callback, at each done callback's `done_at`: its result and the 1–5 scores it recorded.
+
+A reopened complaint is no longer closed: its closing slot goes away until it closes again.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, cast
+
+from tousu.analytics.constants import HANDLING_EDGES_HOURS
+from tousu.callbacks.choices import SCORE_FACTORS, CallbackResult
+from tousu.core.clock import SHANGHAI
+from tousu.resolution.choices import RemedyType
+
+HISTOGRAM = tuple(f"h{i:02d}" for i in range(len(HANDLING_EDGES_HOURS) + 1))
+REMEDY_MEASURES = {t: f"remedy_{t}" for t in RemedyType.values}
+RESULT_MEASURES = {r: f"cb_{r}" for r in CallbackResult.values}
+SCORE_MEASURES = {f: (f"{f}_n", f"{f}_sum") for f in SCORE_FACTORS}
+
+REGISTRATION_MEASURES = ("registered", "repeats", "escalated", "fr_settled", "fr_on_time")
+CLOSING_MEASURES = (
+    "closed",
+    "closed_on_time",
+    "handling_seconds",
+    "fcr",
+    "compensation_fen",
+    *HISTOGRAM,
+    *REMEDY_MEASURES.values(),
+)
+CALLBACK_MEASURES = (
+    "callbacks",
+    *RESULT_MEASURES.values(),
+    *(name for pair in SCORE_MEASURES.values() for name in pair),
+)
+# Every column of the count tables that is summed, in a fixed order.
+MEASURES: tuple[str, ...] = REGISTRATION_MEASURES + CLOSING_MEASURES + CALLBACK_MEASURES
+
+# (category id, channel, region id, department id, level); 0 stands for "none" so that the
+# unique key of a count row has no NULL in it (NULLs are never equal in a unique index).
+Dims = tuple[int, str, int, int, str]
+# An hour as whole hours since the epoch (UTC); Asia/Shanghai is UTC+8 all year, so UTC hours
+# and local hours have the same boundaries.
+Hour = int
+Contributions = dict[Hour, dict[str, int]]
+
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+DIMENSIONS = ("category", "channel", "region", "department", "level")
+# Roll-ups kept beside the full cube (rollup 0), so that the common questions — totals, and
+# one dimension's mix or filter — read a few rows per period instead of every combination in
+# use: rollup → the dimensions it keeps; the others hold 0 / "*" ("all").
+ROLLUPS: dict[int, tuple[str, ...]] = {
+    0: DIMENSIONS,
+    1: (),
+    2: ("category",),
+    3: ("channel",),
+    4: ("region",),
+    5: ("department",),
+}
+ALL = {"category": 0, "channel": "*", "region": 0, "department": 0, "level": "*"}
+
+
+def rolled_up(dims: Dims, rollup: int) -> Dims:
+    kept = ROLLUPS[rollup]
+    return cast(
+        "Dims",
+        tuple(v if name in kept else ALL[name] for name, v in zip(DIMENSIONS, dims, strict=True)),
+    )
+
+
+def rollup_for(used: set[str]) -> int:
+    """The smallest roll-up that keeps every dimension in `used` (0, the cube, for two or
+    more)."""
+    for rollup, kept in sorted(ROLLUPS.items(), key=lambda rk: len(rk[1])):
+        if used <= set(kept):
+            return rollup
+    return 0  # pragma: no cover - rollup 0 keeps every dimension
+
+
+def hour_of(moment: dt.datetime) -> Hour:
+    return int((moment - EPOCH).total_seconds() // 3600)
+
+
+def hour_start(hour: Hour) -> dt.datetime:
+    return EPOCH + dt.timedelta(hours=hour)
+
+
+def local_day(hour: Hour) -> dt.date:
+    """The Asia/Shanghai date of an hour."""
+    return hour_start(hour).astimezone(SHANGHAI).date()
+
+
+@dataclass(frozen=True)
+class CallbackFacts:
+    done_at: dt.datetime
+    result: str
+    scores: Mapping[str, int | None] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ComplaintFacts:
+    """What the count tables need to know about one complaint, read from its row, timeline,
+    remedies and callbacks."""
+
+    dims: Dims
+    received_at: dt.datetime
+    first_response_due: dt.datetime
+    resolution_due: dt.datetime
+    accepted_at: dt.datetime | None = None
+    first_response_alerted: bool = False
+    resolved_at: dt.datetime | None = None
+    closed_at: dt.datetime | None = None
+    repeat: bool = False
+    escalated: bool = False
+    handed_on: bool = False  # transferred, returned or reopened at least once
+    remedies: tuple[tuple[str, Decimal], ...] = ()
+    callbacks: tuple[CallbackFacts, ...] = ()
+
+
+def handling_bucket(seconds: int) -> str:
+    return HISTOGRAM[bisect.bisect_right(HANDLING_EDGES_HOURS, seconds / 3600)]
+
+
+def contributions(facts: ComplaintFacts) -> Contributions:
+    """The counts one complaint adds, by hour; only non-zero measures are listed."""
+    out: Contributions = {}
+
+    def add(hour: Hour, name: str, value: int = 1) -> None:
+        if value:
+            slot = out.setdefault(hour, {})
+            slot[name] = slot.get(name, 0) + value
+
+    at = hour_of(facts.received_at)
+    add(at, "registered")
+    add(at, "repeats", int(facts.repeat))
+    add(at, "escalated", int(facts.escalated))
+    if facts.accepted_at is not None or facts.first_response_alerted:
+        add(at, "fr_settled")
+        on_time = facts.accepted_at is not None and facts.accepted_at <= facts.first_response_due
+        add(at, "fr_on_time", int(on_time))
+    if facts.closed_at is not None:
+        at = hour_of(facts.closed_at)
+        add(at, "closed")
+        settled = facts.resolved_at or facts.closed_at
+        add(at, "closed_on_time", int(settled <= facts.resolution_due))
+        seconds = max(0, int((facts.closed_at - facts.received_at).total_seconds()))
+        add(at, "handling_seconds", seconds)
+        add(at, handling_bucket(seconds))
+        add(at, "fcr", int(not facts.handed_on))
+        for kind, amount in facts.remedies:
+            add(at, REMEDY_MEASURES[kind])
+            add(at, "compensation_fen", int((amount * 100).to_integral_value()))
+    for callback in facts.callbacks:
+        at = hour_of(callback.done_at)
+        add(at, "callbacks")
+        add(at, RESULT_MEASURES[callback.result])
+        for factor, (n, total) in SCORE_MEASURES.items():
+            score = callback.scores.get(factor)
+            if score is not None:
+                add(at, n)
+                add(at, total, score)
+    return out
+
+
+def encode(dims: Dims, parts: Contributions) -> dict[str, object]:
+    """The JSON form kept per complaint (ComplaintFact.data)."""
+    return {"d": list(dims), "s": {str(h): m for h, m in sorted(parts.items())}}
+
+
+def decode(data: Mapping[str, object]) -> tuple[Dims, Contributions]:
+    d = cast("list[Any]", data["d"])
+    s = cast("dict[str, dict[str, int]]", data["s"])
+    dims: Dims = (int(d[0]), str(d[1]), int(d[2]), int(d[3]), str(d[4]))
+    return dims, {int(h): dict(m) for h, m in s.items()}
+
+
+Key = tuple[Hour, int, str, int, int, str]
+
+
+def deltas(
+    changes: Iterable[tuple[Mapping[str, object] | None, Mapping[str, object] | None]],
+) -> dict[Key, dict[str, int]]:
+    """Sum of (new − old) per hourly row key over (old, new) encoded contributions."""
+    out: dict[Key, dict[str, int]] = {}
+    for old, new in changes:
+        for data, sign in ((old, -1), (new, 1)):
+            if data is None:
+                continue
+            dims, parts = decode(data)
+            for hour, measures in parts.items():
+                row = out.setdefault((hour, *dims), {})
+                for name, value in measures.items():
+                    row[name] = row.get(name, 0) + sign * value
+    return out
+
+
+# Reading figures from summed counts ---------------------------------------------------------
+
+
+def ratio(part: int, whole: int, digits: int = 4) -> float | None:
+    """part / whole, or None when there is nothing to divide by (not 0: "no data" ≠ "0 %")."""
+    return round(part / whole, digits) if whole else None
+
+
+def change(current: float | int | None, previous: float | int | None) -> float | None:
+    """Relative change from previous to current; None when previous is 0 or unknown."""
+    if current is None or not previous:
+        return None
+    return round((current - previous) / previous, 4)
+
+
+def percentile_hours(histogram: Mapping[str, int], q: float = 0.9) -> float | None:
+    """The q-quantile of handling hours from the histogram, interpolated linearly inside its
+    bucket (exact to the bucket edges; the open-ended last bucket answers its lower edge).
+    None without closed complaints."""
+    counts = [int(histogram.get(name) or 0) for name in HISTOGRAM]
+    total = sum(counts)
+    if not total:
+        return None
+    target = q * total
+    seen = 0
+    for i, count in enumerate(counts):
+        if count and seen + count >= target:
+            low = HANDLING_EDGES_HOURS[i - 1] if i else 0
+            if i == len(HANDLING_EDGES_HOURS):
+                return float(low)
+            high = HANDLING_EDGES_HOURS[i]
+            return round(low + (high - low) * (target - seen) / count, 2)
+        seen += count
+    return float(HANDLING_EDGES_HOURS[-1])  # pragma: no cover - unreachable, total > 0

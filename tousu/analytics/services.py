@@ -1,0 +1,394 @@
+"""Writes of the count tables (D11): recount changed complaints, the fill job's claimed and
+checkpointed loop, and the rebuild from scratch.
+
+How a change reaches the counts: every change of a complaint writes a timeline event in the
+same transaction (D8). The fill job walks the events past its checkpoint, recomputes the
+contribution of each complaint they belong to (`rules.contributions`), compares it with the
+contribution kept in ComplaintFact, and applies the difference to the hourly, daily and
+monthly tables in the same transaction. Recomputing an unchanged complaint
+writes nothing, so a complaint seen twice — by a re-run, the re-check window or a rebuild
+racing the job — is counted once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import secrets
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from decimal import Decimal
+from typing import Any, cast
+
+from django.db import connection, transaction
+
+from tousu.analytics import constants, rules
+from tousu.analytics.models import (
+    DIMENSIONS,
+    ComplaintFact,
+    Counts,
+    DailyCount,
+    FillCursor,
+    HourlyCount,
+    MonthlyCount,
+)
+from tousu.callbacks.choices import SCORE_FACTORS, CallbackStatus
+from tousu.callbacks.models import CallbackTask
+from tousu.complaints.choices import EventType
+from tousu.complaints.models import Complaint, ComplaintEvent
+from tousu.core import clock
+from tousu.resolution.models import Remedy
+
+logger = logging.getLogger(__name__)
+
+HANDED_ON = (EventType.TRANSFERRED, EventType.RETURNED, EventType.REOPENED)
+KEY_LOOKUP_CHUNK = 500
+
+
+class LeaseLost(Exception):
+    """Another worker holds the fill; this one stops (its open batch rolls back)."""
+
+
+# Reading the facts ------------------------------------------------------------------------
+
+
+def facts_read(ids: Sequence[int]) -> dict[int, rules.ComplaintFacts]:
+    """The facts of the complaints `ids` that exist, in four queries whatever their number."""
+    fields = (
+        "pk",
+        "category_id",
+        "channel",
+        "region_id",
+        "department_id",
+        "level",
+        "received_at",
+        "first_response_due",
+        "resolution_due",
+        "accepted_at",
+        "first_response_alerted_at",
+        "resolved_at",
+        "closed_at",
+        "repeat_of_id",
+    )
+    rows = Complaint.objects.filter(pk__in=ids).values_list(*fields)
+    marks: dict[int, set[str]] = defaultdict(set)
+    for complaint_id, kind in (
+        ComplaintEvent.objects.filter(
+            complaint_id__in=ids, type__in=[*HANDED_ON, EventType.ESCALATED]
+        )
+        .values_list("complaint_id", "type")
+        .distinct()
+    ):
+        marks[complaint_id].add(kind)
+    remedies: dict[int, list[tuple[str, Decimal]]] = defaultdict(list)
+    for complaint_id, kind, amount in Remedy.objects.filter(complaint_id__in=ids).values_list(
+        "complaint_id", "type", "amount"
+    ):
+        remedies[complaint_id].append((kind, amount))
+    callbacks: dict[int, list[rules.CallbackFacts]] = defaultdict(list)
+    for complaint_id, done_at, result, *scores in CallbackTask.objects.filter(
+        complaint_id__in=ids, status=CallbackStatus.DONE, done_at__isnull=False
+    ).values_list("complaint_id", "done_at", "result", *SCORE_FACTORS):
+        callbacks[complaint_id].append(
+            rules.CallbackFacts(done_at, result, dict(zip(SCORE_FACTORS, scores, strict=True)))
+        )
+    out: dict[int, rules.ComplaintFacts] = {}
+    for pk, cat, channel, region, dept, level, received, fr_due, due, *rest in rows:
+        accepted, alerted, resolved, closed, repeat_of = rest
+        kinds = marks.get(pk, set())
+        out[pk] = rules.ComplaintFacts(
+            dims=(cat or 0, channel, region or 0, dept or 0, level),
+            received_at=received,
+            first_response_due=fr_due,
+            resolution_due=due,
+            accepted_at=accepted,
+            first_response_alerted=alerted is not None,
+            resolved_at=resolved,
+            closed_at=closed,
+            repeat=repeat_of is not None,
+            escalated=EventType.ESCALATED in kinds,
+            handed_on=bool(kinds.intersection(HANDED_ON)),
+            remedies=tuple(remedies.get(pk, ())),
+            callbacks=tuple(sorted(callbacks.get(pk, ()), key=lambda c: c.done_at)),
+        )
+    return out
+
+
+# Applying them ---------------------------------------------------------------------------
+
+PeriodOf = Callable[[rules.Hour], tuple[str, dict[str, Any]]]
+
+
+def _hourly(hour: rules.Hour) -> tuple[str, dict[str, Any]]:
+    return str(hour), {"hour": rules.hour_start(hour), "day": rules.local_day(hour)}
+
+
+def _daily(hour: rules.Hour) -> tuple[str, dict[str, Any]]:
+    day = rules.local_day(hour)
+    return day.isoformat(), {"day": day}
+
+
+def _monthly(hour: rules.Hour) -> tuple[str, dict[str, Any]]:
+    month = rules.local_day(hour).replace(day=1)
+    return month.isoformat()[:7], {"month": month}
+
+
+GRAINS: tuple[tuple[type[Counts], PeriodOf], ...] = (
+    (HourlyCount, _hourly),
+    (DailyCount, _daily),
+    (MonthlyCount, _monthly),
+)
+Merged = dict[str, tuple[dict[str, Any], tuple[Any, ...], dict[str, int]]]
+
+
+def counts_apply(changes: dict[rules.Key, dict[str, int]]) -> None:
+    """Add `changes` (per hour and dimensions) to the hourly, daily and monthly tables.
+    Precondition: inside the fill's claimed transaction."""
+    for model, period_of in GRAINS:
+        merged: Merged = {}
+        for (hour, *cube), delta in changes.items():
+            label, period = period_of(hour)
+            for rollup in rules.ROLLUPS:
+                dims = rules.rolled_up(cast("rules.Dims", tuple(cube)), rollup)
+                key = "|".join([label, str(rollup), *(str(d) for d in dims)])
+                entry = merged.setdefault(
+                    key, ({**period, "rollup": rollup}, dims, defaultdict(int))
+                )
+                for measure, value in delta.items():
+                    entry[2][measure] += value
+        _table_apply(model, merged)
+
+
+def _table_apply(model: type[Counts], merged: Merged) -> None:
+    """Read the rows of `merged`'s keys, add the deltas, and write them back: one DELETE and one
+    executemany INSERT per chunk (Django's bulk_create would split these wide rows into
+    statements of a dozen rows on SQLite). Rows that come to all zeros are dropped."""
+    keys = [k for k, (_, _, delta) in merged.items() if any(delta.values())]
+    if not keys:
+        return
+    ops, q = connection.ops, connection.ops.quote_name
+    period_columns = list(next(iter(merged.values()))[0])
+    columns = ["key", *period_columns, *DIMENSIONS, *rules.MEASURES]
+    table = q(model._meta.db_table)
+    insert = (
+        f"INSERT INTO {table} ({', '.join(q(c) for c in columns)}) "  # noqa: S608 (model names; values bound)
+        f"VALUES ({', '.join(['%s'] * len(columns))})"
+    )
+    for first in range(0, len(keys), KEY_LOOKUP_CHUNK):
+        chunk = keys[first : first + KEY_LOOKUP_CHUNK]
+        existing = {
+            row[1]: row
+            for row in model._default_manager.filter(key__in=chunk).values_list(
+                "pk", "key", *rules.MEASURES
+            )
+        }
+        rows = []
+        for key in chunk:
+            period, dims, delta = merged[key]
+            found = existing.get(key)
+            values = dict(zip(rules.MEASURES, found[2:], strict=True)) if found else {}
+            for measure, value in delta.items():
+                values[measure] = values.get(measure, 0) + value
+            if any(v < 0 for v in values.values()):
+                # Only a bug or a hand edit can cause this; the rebuild repairs it.
+                logger.error("analytics: negative counts in %s %s: %s", model.__name__, key, values)
+            if any(values.values()):
+                prepared = [
+                    ops.adapt_datetimefield_value(v)
+                    if isinstance(v, dt.datetime)
+                    else ops.adapt_datefield_value(v)
+                    if isinstance(v, dt.date)
+                    else v
+                    for v in period.values()
+                ]
+                rows.append((key, *prepared, *dims, *(values.get(m, 0) for m in rules.MEASURES)))
+        if existing:
+            model._default_manager.filter(pk__in=[row[0] for row in existing.values()]).delete()
+        if rows:
+            with connection.cursor() as cursor:
+                cursor.executemany(insert, rows)
+
+
+def complaints_recount(
+    ids: Sequence[int], *, into: dict[rules.Key, dict[str, int]] | None = None
+) -> int:
+    """Bring the counts of complaints `ids` up to date; returns how many contributions changed.
+    With `into`, the count changes are added there for the caller to apply later (the
+    rebuild gathers many batches). Precondition: inside the fill's claimed transaction."""
+    facts = facts_read(ids)
+    old = dict(ComplaintFact.objects.filter(pk__in=ids).values_list("pk", "data"))
+    changes: list[tuple[Any, Any]] = []
+    stale: list[int] = []
+    fresh: list[ComplaintFact] = []
+    for pk in ids:
+        item = facts.get(pk)
+        new = rules.encode(item.dims, rules.contributions(item)) if item else None
+        before = old.get(pk)
+        if new == before:
+            continue
+        changes.append((before, new))
+        if before is not None:
+            stale.append(pk)
+        if new is not None:
+            fresh.append(ComplaintFact(complaint_id=pk, data=new))
+    if not changes:
+        return 0
+    if stale:
+        ComplaintFact.objects.filter(pk__in=stale).delete()
+    ComplaintFact.objects.bulk_create(fresh, batch_size=1_000)
+    deltas = rules.deltas(changes)
+    if into is None:
+        counts_apply(deltas)
+    else:
+        for key, delta in deltas.items():
+            target = into.setdefault(key, {})
+            for measure, value in delta.items():
+                target[measure] = target.get(measure, 0) + value
+    return len(changes)
+
+
+# The claim and the checkpoint ------------------------------------------------------------
+
+
+def fill_claim(owner: str, *, wait: bool = False) -> bool:
+    """Take the fill for `owner` if nobody holds it (or their lease ran out): a conditional
+    UPDATE whose row count says who won (D6)."""
+    FillCursor.objects.get_or_create(name=constants.FILL_CURSOR)
+    now = clock.now()
+    free = FillCursor.objects.filter(name=constants.FILL_CURSOR).exclude(lease_until__gt=now)
+    return bool(free.update(owner=owner, lease_until=now + constants.LEASE))
+
+
+def fill_renew(owner: str, **changes: Any) -> None:
+    """Renew the claim — first statement of each batch transaction, so that on PostgreSQL the
+    cursor row stays locked until the batch commits — and save `changes` with it. Raises
+    LeaseLost (rolling the batch back) if another worker took over."""
+    now = clock.now()
+    renewed = FillCursor.objects.filter(name=constants.FILL_CURSOR, owner=owner).update(
+        lease_until=now + constants.LEASE, updated_at=now, **changes
+    )
+    if not renewed:
+        raise LeaseLost(owner)
+
+
+def fill_release(owner: str) -> None:
+    FillCursor.objects.filter(name=constants.FILL_CURSOR, owner=owner).update(
+        owner="", lease_until=None
+    )
+
+
+def _trail(trail: list[list[float]], now: dt.datetime, position: int) -> list[list[float]]:
+    """Add the mark (now, position) and drop marks older than the window, keeping the newest of
+    those: it is where the next re-check starts."""
+    edge = (now - constants.RECHECK_WINDOW).timestamp()
+    marks = sorted([*trail, [now.timestamp(), position]])
+    old = [m for m in marks if m[0] <= edge]
+    return old[-1:] + [m for m in marks if m[0] > edge]
+
+
+def _batches(ids: Sequence[int], size: int) -> Iterable[list[int]]:
+    for first in range(0, len(ids), size):
+        yield list(ids[first : first + size])
+
+
+def counts_fill(*, batch: int = constants.FILL_EVENT_BATCH) -> dict[str, int]:
+    """Bring the count tables up to date with every event since the checkpoint, then re-check
+    the complaints of the events of the last RECHECK_WINDOW (late commits). One transaction per
+    batch carries the counts and the advanced checkpoint together: stopped anywhere, the next
+    run resumes from the last committed batch. Another run holding the fill → skipped."""
+    owner = secrets.token_hex(8)
+    if not fill_claim(owner):
+        return {"skipped": 1}
+    summary = {"events": 0, "complaints": 0, "changed": 0, "rechecked": 0}
+    try:
+        cursor = FillCursor.objects.get(name=constants.FILL_CURSOR)
+        start = position = cursor.position
+        recheck_from = int(cursor.trail[0][1]) if cursor.trail else start
+        while True:
+            rows = list(
+                ComplaintEvent.objects.filter(pk__gt=position)
+                .order_by("pk")
+                .values_list("pk", "complaint_id")[:batch]
+            )
+            if not rows:
+                break
+            position = rows[-1][0]
+            ids = sorted({complaint for _, complaint in rows})
+            with transaction.atomic():
+                fill_renew(owner, position=position)
+                summary["changed"] += complaints_recount(ids)
+            summary["events"] += len(rows)
+            summary["complaints"] += len(ids)
+        if recheck_from < start:
+            late = sorted(
+                set(
+                    ComplaintEvent.objects.filter(pk__gt=recheck_from, pk__lte=start).values_list(
+                        "complaint_id", flat=True
+                    )
+                )
+            )
+            for ids in _batches(late, constants.FILL_COMPLAINT_BATCH):
+                with transaction.atomic():
+                    fill_renew(owner)
+                    summary["changed"] += complaints_recount(ids)
+            summary["rechecked"] = len(late)
+        with transaction.atomic():
+            fill_renew(owner, trail=_trail(cursor.trail, clock.now(), position))
+    except LeaseLost:
+        logger.warning("analytics.fill: another worker took over; stopping")
+        summary["lost"] = 1
+    finally:
+        fill_release(owner)
+    return summary
+
+
+def counts_rebuild(
+    *,
+    batch: int = constants.FILL_COMPLAINT_BATCH,
+    flush: int = constants.REBUILD_FLUSH,
+    progress: Callable[[int], None] | None = None,
+) -> dict[str, int]:
+    """Empty the count tables and count every complaint again: contributions are gathered over
+    `flush` complaints and applied together (most hours and days repeat between batches), one
+    transaction each. The checkpoint is set to the events seen before the recount began (later
+    ones are the fill job's). Figures are incomplete while it runs. Raises LeaseLost if a fill
+    run holds the tables (try again in a minute)."""
+    owner = secrets.token_hex(8)
+    if not fill_claim(owner):
+        raise LeaseLost("busy")
+    started = clock.now()
+    try:
+        position = ComplaintEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+        with transaction.atomic():
+            fill_renew(owner, position=position, trail=[])
+            for model in (HourlyCount, DailyCount, MonthlyCount, ComplaintFact):
+                model.objects.all().delete()  # no relations or signals: one DELETE each
+        last, done, changed = 0, 0, 0
+        while True:
+            ids = list(
+                Complaint.objects.filter(pk__gt=last)
+                .order_by("pk")
+                .values_list("pk", flat=True)[:flush]
+            )
+            if not ids:
+                break
+            gathered: dict[rules.Key, dict[str, int]] = {}
+            with transaction.atomic():
+                fill_renew(owner)
+                for chunk in _batches(ids, batch):
+                    changed += complaints_recount(chunk, into=gathered)
+                counts_apply(gathered)
+            last, done = ids[-1], done + len(ids)
+            if progress:
+                progress(done)
+        with transaction.atomic():
+            fill_renew(owner, rebuilt_at=clock.now(), trail=[[started.timestamp(), position]])
+    finally:
+        fill_release(owner)
+    return {
+        "complaints": done,
+        "counted": changed,
+        "hourly_rows": HourlyCount.objects.count(),
+        "daily_rows": DailyCount.objects.count(),
+        "monthly_rows": MonthlyCount.objects.count(),
+    }

@@ -1,0 +1,254 @@
+"""The quarterly complaint-handling report (R11.3, in the structure of the S4 summary).
+
+`quarterly_data(quarter)` gathers the figures: the KPIs of the quarter and the previous one from
+the count tables (`selectors.kpis`), month by month, by department, plus the few reads the
+counts do not hold (transfers per department, and the complaint texts of a bounded sample for
+the root causes, `report_terms`). `report_text.document` turns them into titled sections of
+Chinese sentences and tables, which `report_xlsx` and `report_pdf` render.
+
+Entry points: `quarterly_report(quarter, fmt) -> bytes` (for a download view) and
+`quarterly_report_write(quarter, directory) -> [xlsx path, pdf path]` (for the command).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from django.db.models import Count
+from django.utils import translation
+
+from tousu.analytics.selectors import KpiFilters, kpis
+from tousu.core.clock import SHANGHAI
+from tousu.routing.choices import TransferKind
+from tousu.routing.models import Transfer
+
+FORMATS = ("xlsx", "pdf")
+Format = Literal["xlsx", "pdf"]
+REPORT_LANGUAGE = "zh-hans"
+_QUARTER = re.compile(r"^(\d{4})[Qq]([1-4])$")
+
+
+class ReportError(Exception):
+    """The report cannot be made as asked (bad quarter, unwritable directory, missing font)."""
+
+
+@dataclass(frozen=True)
+class Quarter:
+    """A calendar quarter in Asia/Shanghai time."""
+
+    year: int
+    number: int
+
+    @property
+    def label(self) -> str:
+        return f"{self.year}Q{self.number}"
+
+    @property
+    def title(self) -> str:
+        return f"{self.year}年第{'一二三四'[self.number - 1]}季度"
+
+    def month_starts(self) -> list[dt.date]:
+        first = 3 * (self.number - 1) + 1
+        return [dt.date(self.year, m, 1) for m in range(first, first + 3)]
+
+    @property
+    def start(self) -> dt.datetime:
+        return _midnight(self.month_starts()[0])
+
+    @property
+    def end(self) -> dt.datetime:
+        return self.following().start
+
+    def following(self) -> Quarter:
+        return Quarter(self.year + self.number // 4, self.number % 4 + 1)
+
+    def previous(self) -> Quarter:
+        return Quarter(self.year - (self.number == 1), (self.number - 2) % 4 + 1)
+
+
+def _midnight(day: dt.date) -> dt.datetime:
+    return dt.datetime(day.year, day.month, day.day, tzinfo=SHANGHAI)
+
+
+def parse_quarter(text: str) -> Quarter:
+    """`2026Q3` → Quarter(2026, 3); anything else raises ReportError."""
+    match = _QUARTER.match(text.strip())
+    if not match or not 1900 < int(match[1]) < 3000:
+        raise ReportError(f"季度格式应为 YYYYQn（n 为 1–4），例如 2026Q3，收到 {text!r}")
+    return Quarter(int(match[1]), int(match[2]))
+
+
+def _month_end(day: dt.date) -> dt.datetime:
+    return _midnight((day + dt.timedelta(days=32)).replace(day=1))
+
+
+def monthly(quarter: Quarter) -> list[dict[str, Any]]:
+    """Volume and closings of each month of the previous quarter and this one."""
+    rows = []
+    for q in (quarter.previous(), quarter):
+        for month in q.month_starts():
+            current = kpis(_midnight(month), _month_end(month), mixes=False)["current"]
+            rows.append(
+                {
+                    "month": f"{month.year}年{month.month}月",
+                    "in_quarter": q == quarter,
+                    "volume": current["volume"],
+                    "closed": current["closed"],
+                    "on_time_rate": current["on_time_rate"],
+                }
+            )
+    return rows
+
+
+def transfers_by_department(start: dt.datetime, end: dt.datetime) -> dict[int | None, int]:
+    """Transfers (转派, not returns) out of each department in [start, end); the routing
+    table's (at, from_department) index answers it."""
+    rows = (
+        Transfer.objects.filter(at__gte=start, at__lt=end, kind=TransferKind.TRANSFER)
+        .values("from_department")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return {row["from_department"]: row["n"] for row in rows}
+
+
+def departments(quarter: Quarter) -> list[dict[str, Any]]:
+    """Per handling department: volume, closed, closed late (after the resolution limit),
+    on-time rate, and transfers out of it in the quarter."""
+    from tousu.accounts.models import Department
+
+    groups = kpis(quarter.start, quarter.end, group_by="department", mixes=False)["groups"]
+    transfers = transfers_by_department(quarter.start, quarter.end)
+    ids = dict(Department.objects.values_list("code", "pk"))
+    names = dict(Department.objects.values_list("pk", "name"))
+    rows: dict[int | None, dict[str, Any]] = {}
+    for group in groups:
+        cur = group["current"]
+        rate = cur["on_time_rate"]
+        late = round(cur["closed"] * (1 - rate)) if rate is not None else 0
+        rows[ids.get(group["key"])] = {
+            "name": group["name"] or "未分派",
+            "volume": cur["volume"],
+            "closed": cur["closed"],
+            "late": late,
+            "on_time_rate": cur["on_time_rate"],
+            "transfers": 0,
+        }
+    for pk, n in transfers.items():
+        row = rows.setdefault(
+            pk,
+            {
+                "name": names.get(pk, "未分派") if pk else "未分派",
+                "volume": 0,
+                "closed": 0,
+                "late": 0,
+                "on_time_rate": None,
+                "transfers": 0,
+            },
+        )
+        row["transfers"] = n
+    return sorted(rows.values(), key=lambda r: (-(r["transfers"] + r["late"]), -r["volume"]))
+
+
+def category_owner(code: str, quarter: Quarter) -> str | None:
+    """The department that handled most of the quarter's complaints of category `code`."""
+    groups = kpis(
+        quarter.start, quarter.end, KpiFilters(category=code), group_by="department", mixes=False
+    )["groups"]
+    named = [g for g in groups if g["name"] and g["current"]["volume"]]
+    return named[0]["name"] if named else None
+
+
+def quarterly_data(quarter: Quarter) -> dict[str, Any]:
+    """Every figure of the report of `quarter` (a plain dict, also handy for a page)."""
+    from tousu.analytics import report_terms
+
+    with translation.override(REPORT_LANGUAGE):
+        body = kpis(quarter.start, quarter.end, mixes=True)
+        data: dict[str, Any] = {
+            "quarter": quarter,
+            "kpis": body,
+            "monthly": monthly(quarter),
+            "departments": departments(quarter),
+            "terms": report_terms.root_causes(quarter, body["mix"]["category"]),
+        }
+        data["rising_categories"] = rising_categories(body["mix"]["category"])
+        data["owners"] = {
+            c["key"]: category_owner(c["key"], quarter) for c in data["rising_categories"][:3]
+        }
+    return data
+
+
+# A category counts as rising when its volume grew by at least this share and this many.
+RISING_MIN_CHANGE = 0.2
+RISING_MIN_VOLUME = 3
+
+
+def rising_categories(mix: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Categories whose volume grew on the previous quarter, fastest-growing in count first."""
+    out = []
+    for entry in mix:
+        now, before = entry["volume"], entry["previous_volume"]
+        if now < RISING_MIN_VOLUME or now - before < RISING_MIN_VOLUME:
+            continue
+        change = (now - before) / before if before else None
+        if change is None or change >= RISING_MIN_CHANGE:
+            out.append({**entry, "change": change, "increase": now - before})
+    return sorted(out, key=lambda e: (-e["increase"], str(e["key"])))
+
+
+def quarterly_report(quarter: str, fmt: Format) -> bytes:
+    """The report of `quarter` ("2026Q3") as xlsx or pdf bytes. Raises ReportError."""
+    if fmt not in FORMATS:
+        raise ReportError(f"未知格式 {fmt!r}，应为 xlsx 或 pdf")
+    doc = _document(parse_quarter(quarter))
+    return _render(doc, fmt)
+
+
+def _document(quarter: Quarter) -> Any:
+    from tousu.analytics import report_text
+
+    return report_text.document(quarterly_data(quarter))
+
+
+def _render(doc: Any, fmt: str) -> bytes:
+    from tousu.analytics import report_pdf, report_xlsx
+
+    return report_xlsx.render(doc) if fmt == "xlsx" else report_pdf.render(doc)
+
+
+def quarterly_report_write(quarter: str, directory: str | os.PathLike[str]) -> list[Path]:
+    """Write `DIR/<quarter>.xlsx` and `DIR/<quarter>.pdf` and return their paths. Both files
+    are rendered before anything is written, then each goes to a temporary file in DIR renamed
+    into place: a failure leaves no partial file behind. Raises ReportError."""
+    q = parse_quarter(quarter)
+    folder = Path(directory)
+    if not folder.is_dir():
+        raise ReportError(f"输出目录不存在：{folder}")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise ReportError(f"输出目录不可写：{folder}")
+    doc = _document(q)
+    contents = {fmt: _render(doc, fmt) for fmt in FORMATS}
+    temps: list[str] = []
+    try:
+        for fmt in FORMATS:
+            fd, temp = tempfile.mkstemp(prefix=f".{q.label}.", suffix=f".{fmt}.tmp", dir=folder)
+            temps.append(temp)
+            with os.fdopen(fd, "wb") as out:
+                out.write(contents[fmt])
+        paths = [folder / f"{q.label}.{fmt}" for fmt in FORMATS]
+        for temp, path in zip(temps, paths, strict=True):
+            os.replace(temp, path)
+    except OSError as exc:
+        raise ReportError(f"无法写入 {folder}：{exc.strerror or exc}") from exc
+    finally:
+        for temp in temps:
+            if os.path.exists(temp):
+                os.unlink(temp)
+    return paths

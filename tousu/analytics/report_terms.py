@@ -1,0 +1,153 @@
+"""Root causes (R11.4) for the quarterly report: the words complaints of a quarter use most,
+per top category, and the words whose share rose against the previous quarter, each with
+example complaint numbers.
+
+Texts are read from the complaints themselves, so the read is bounded: a deterministic sample
+of at most TERM_SAMPLE complaints received in each quarter (every k-th by id, k chosen from the
+quarter's volume), cut into jieba words by `complaints.search.text_words`. Shares are of the
+sampled complaints (document frequency), so two quarters of different volume compare.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import F
+
+from tousu.complaints.models import Complaint
+from tousu.complaints.search import text_words
+
+if TYPE_CHECKING:
+    from tousu.analytics.report import Quarter
+
+TERM_SAMPLE = 3_000
+TOP_TERMS = 10
+TERMS_PER_CATEGORY = 3
+CATEGORIES_EXPLAINED = 5
+EXAMPLES = 3
+# A word must appear in this many sampled complaints of the quarter to be reported as rising.
+MIN_TERM_DOCS = 3
+# Words every complaint uses: they say nothing about its cause.
+_GENERIC_TEXT = """
+投诉 客服 问题 用户 客户 反映 要求 处理 一直 今天 昨天 之前 之后 时间 情况 希望 尽快
+解决 联系 工作人员 工作 人员 告知 表示 多次 几次 还有 结果 回复 自己 这样 不能 不是
+不到 不了 一下 一些 以后 以前 以上 上个月 这个月 本月 月份 个月 目前 发现 需要 立即
+"""
+GENERIC = frozenset(_GENERIC_TEXT.split())
+
+
+@dataclass
+class Sample:
+    """The sampled complaints of one quarter: their words, numbers and categories."""
+
+    total: int  # complaints received in the quarter
+    docs: Sequence[tuple[str, int | None, set[str]]]  # (number, category id, words)
+
+    @property
+    def size(self) -> int:
+        return len(self.docs)
+
+    def frequency(self, category: int | None = None) -> Counter[str]:
+        counts: Counter[str] = Counter()
+        for _number, cat, words in self.docs:
+            if category is None or cat == category:
+                counts.update(words)
+        return counts
+
+    def examples(self, word: str, category: int | None = None) -> list[str]:
+        found = [
+            number
+            for number, cat, words in self.docs
+            if word in words and (category is None or cat == category)
+        ]
+        return found[:EXAMPLES]
+
+
+def _useful(word: str) -> bool:
+    return len(word) >= 2 and not word.isdigit() and not word.isascii() and word not in GENERIC
+
+
+def sample(quarter: Quarter) -> Sample:
+    """At most TERM_SAMPLE complaints received in `quarter`: every k-th id, in id order."""
+    received = Complaint.objects.filter(received_at__gte=quarter.start, received_at__lt=quarter.end)
+    total = received.count()
+    step = max(1, math.ceil(total / TERM_SAMPLE))
+    if step > 1:
+        received = received.alias(slot=F("pk") % step).filter(slot=0)
+    rows = received.order_by("pk").values_list("number", "category_id", "content", "demand")
+    docs = [
+        (number, category, {w for w in text_words(f"{content}\n{demand}") if _useful(w)})
+        for number, category, content, demand in rows[:TERM_SAMPLE]
+    ]
+    return Sample(total=total, docs=docs)
+
+
+def rising_terms(now: Sample, before: Sample) -> list[dict[str, Any]]:
+    """Words whose share of sampled complaints rose most against the previous quarter."""
+    if not now.size:
+        return []
+    current, previous = now.frequency(), before.frequency()
+    rows: list[dict[str, Any]] = []
+    for word, docs in current.items():
+        if docs < MIN_TERM_DOCS:
+            continue
+        share = docs / now.size
+        prev_share = previous[word] / before.size if before.size else 0.0
+        if share <= prev_share:
+            continue
+        rows.append(
+            {
+                "term": word,
+                "docs": docs,
+                "share": round(share, 4),
+                "previous_share": round(prev_share, 4),
+                "change": round((share - prev_share) / prev_share, 4) if prev_share else None,
+                "examples": now.examples(word),
+            }
+        )
+    rows.sort(key=lambda r: (-(r["share"] - r["previous_share"]), r["term"]))
+    return rows[:TOP_TERMS]
+
+
+def category_terms(now: Sample, mix: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """For each of the top categories of the quarter, its most used words with examples."""
+    from tousu.classification.models import Category
+
+    ids = dict(Category.objects.values_list("code", "pk"))
+    out = []
+    for entry in mix[:CATEGORIES_EXPLAINED]:
+        pk = ids.get(entry["key"])
+        if pk is None or not entry["volume"]:
+            continue
+        counts = now.frequency(pk)
+        top = sorted(counts.items(), key=lambda wc: (-wc[1], wc[0]))[:TERMS_PER_CATEGORY]
+        out.append(
+            {
+                "category": entry["name"],
+                "volume": entry["volume"],
+                "terms": [{"term": w, "docs": n, "examples": now.examples(w, pk)} for w, n in top],
+            }
+        )
+    return out
+
+
+def root_causes(quarter: Quarter, category_mix: list[dict[str, Any]]) -> dict[str, Any]:
+    """Top categories' words and rising words of `quarter`, with the sample sizes."""
+    now, before = sample(quarter), sample(quarter.previous())
+    return {
+        "sample": now.size,
+        "total": now.total,
+        "previous_sample": before.size,
+        "previous_total": before.total,
+        "limit": TERM_SAMPLE,
+        "top": [
+            {"term": w, "docs": n, "examples": now.examples(w)}
+            for w, n in sorted(now.frequency().items(), key=lambda wc: (-wc[1], wc[0]))[:TOP_TERMS]
+        ],
+        "by_category": category_terms(now, category_mix),
+        "rising": rising_terms(now, before),
+    }

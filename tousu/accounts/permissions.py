@@ -243,3 +243,14 @@ CONSISTENCY_ROLES = MANAGER_ROLES | {Role.QUALITY, Role.ANALYST}
 def can_view_consistency(user: User) -> bool:
     """May open the consistency report; what it covers is still limited to their data scope."""
     return user.is_active and user.role in CONSISTENCY_ROLES
+
+
+# ---- analytics: the dashboard (issue 6, R11.2) -------------------------------------------------
+
+# Who reads the dashboard: those who manage, inspect or study the handling, not the front line.
+DASHBOARD_ROLES = MANAGER_ROLES | {Role.QUALITY, Role.ANALYST}
+
+
+def can_view_dashboard(user: User) -> bool:
+    """May open the dashboard; its figures are still limited to their data scope."""
+    return user.is_active and user.role in DASHBOARD_ROLES

@@ -20,13 +20,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from django.db.models import Count
 from django.utils import translation
 
-from tousu.analytics.selectors import KpiFilters, kpis
+from tousu.analytics.selectors import KpiFilters, kpis, transfers_out
 from tousu.core.clock import SHANGHAI
-from tousu.routing.choices import TransferKind
-from tousu.routing.models import Transfer
 
 FORMATS = ("xlsx", "pdf")
 Format = Literal["xlsx", "pdf"]
@@ -106,25 +103,13 @@ def monthly(quarter: Quarter) -> list[dict[str, Any]]:
     return rows
 
 
-def transfers_by_department(start: dt.datetime, end: dt.datetime) -> dict[int | None, int]:
-    """Transfers (转派, not returns) out of each department in [start, end); the routing
-    table's (at, from_department) index answers it."""
-    rows = (
-        Transfer.objects.filter(at__gte=start, at__lt=end, kind=TransferKind.TRANSFER)
-        .values("from_department")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    return {row["from_department"]: row["n"] for row in rows}
-
-
 def departments(quarter: Quarter) -> list[dict[str, Any]]:
     """Per handling department: volume, closed, closed late (after the resolution limit),
     on-time rate, and transfers out of it in the quarter."""
     from tousu.accounts.models import Department
 
     groups = kpis(quarter.start, quarter.end, group_by="department", mixes=False)["groups"]
-    transfers = transfers_by_department(quarter.start, quarter.end)
+    transfers = transfers_out(quarter.start, quarter.end)
     ids = dict(Department.objects.values_list("code", "pk"))
     names = dict(Department.objects.values_list("pk", "name"))
     rows: dict[int | None, dict[str, Any]] = {}

@@ -14,4 +14,5 @@ urlpatterns = [
     path("notifications/", include("tousu.notifications.urls")),
     path("", include("tousu.resolution.urls")),
     path("knowledge/", include("tousu.knowledge.urls")),
+    path("", include("tousu.analytics.urls")),
 ]

@@ -1,0 +1,62 @@
+"""The dashboard in a real Chromium (Debian's): a billing supervisor opens it, ECharts draws the
+charts on canvases, and a row of the department league opens the complaint list with the
+dashboard's filters.
+
+Kept in its own module: see `tests.browser.chromium_browser` on Playwright's event loop.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PASSWORD = "Tousu-browser-2026"
+
+
+def test_supervisor_reads_the_dashboard_and_drills_down(
+    browser_page: Any, live_server: Any
+) -> None:
+    from tousu.accounts.services import user_create
+    from tousu.analytics.services import counts_rebuild
+    from tousu.intake.services import Registration, complaint_register
+    from tousu.setup.services import reference_data_load
+
+    reference_data_load()
+    user_create(username="boss", role="supervisor", password=PASSWORD, department="billing")
+    complaint = complaint_register(
+        registration=Registration(
+            channel="hotline",
+            content="上个月话费无故多扣了58元，客服说查不到原因",
+            customer_phone="13800138000",
+            customer_name="张三",
+            category="billing.unexplained_charge",
+        ),
+        actor=None,
+    )
+    counts_rebuild()
+    page, base = browser_page, live_server.url
+
+    page.goto(f"{base}/login/")
+    page.fill("#id_username", "boss")
+    page.fill("#id_password", PASSWORD)
+    page.press("#id_password", "Enter")
+    page.wait_for_url(f"{base}/")
+
+    page.click("nav.nav a[href='/dashboard/']")
+    page.wait_for_url(f"{base}/dashboard/")
+    # ECharts has drawn every chart on a canvas.
+    page.wait_for_selector("[data-chart='trend'][data-rendered='true'] canvas")
+    assert page.locator(".chart canvas").count() == 5
+    assert page.locator("[data-kpi='volume'] .kpi-value").inner_text() == "1"
+
+    page.click("table.league tr[data-department='billing'] a")
+    page.wait_for_url(re.compile(r"/complaints/\?"))
+    query = parse_qs(urlsplit(page.url).query)
+    assert query["department"] == ["billing"]
+    assert set(query) == {"department", "received_from", "received_to"}
+    assert complaint.number in page.content()

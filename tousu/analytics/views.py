@@ -1,0 +1,230 @@
+"""The dashboard (R11.2): KPI cards, charts and the department league for a period and a slice,
+every figure a link into the complaint list with the same filters.
+
+Thin: the form parses the filters, one selector reads the figures (count tables and one
+backlog query), and this module only turns them into chart data with drill-down URLs, so the
+page's script draws and navigates and knows nothing of the filters.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from urllib.parse import urlencode
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from tousu.accounts import permissions
+from tousu.accounts.choices import DataScope
+from tousu.accounts.models import Department, Region, User
+from tousu.analytics.forms import DashboardForm
+from tousu.analytics.selectors import dashboard_for_user
+from tousu.complaints.views import staff
+from tousu.core import clock
+
+SLICE = ("department", "region", "channel", "category")
+
+
+def _quarter_start(day: dt.date) -> dt.date:
+    return day.replace(month=(day.month - 1) // 3 * 3 + 1, day=1)
+
+
+def quick_periods(today: dt.date) -> list[tuple[str, dt.date, dt.date]]:
+    """The quick choices above the filters: the last 30 days, this month, last quarter."""
+    this_quarter = _quarter_start(today)
+    last_quarter = _quarter_start(this_quarter - dt.timedelta(days=1))
+    return [
+        (_("Last 30 days"), today - dt.timedelta(days=29), today),
+        (_("This month"), today.replace(day=1), today),
+        (_("Last quarter"), last_quarter, this_quarter - dt.timedelta(days=1)),
+    ]
+
+
+def _scope_codes(user: User) -> dict[str, str]:
+    """The data scope as list filters, so that a drill-down shows what the figures counted
+    (the list alone would add what the user handles or registered elsewhere)."""
+    scope = user.effective_scope
+    if scope == DataScope.DEPARTMENT and user.department_id:
+        department = Department.objects.filter(pk=user.department_id)
+        return {"department": department.values_list("code", flat=True).first() or ""}
+    if scope == DataScope.REGION and user.region_id:
+        region = Region.objects.filter(pk=user.region_id).values_list("code", flat=True)
+        return {"region": region.first() or ""}
+    return {}
+
+
+class Drill:
+    """URLs of the complaint list with the dashboard's filters plus the clicked value."""
+
+    def __init__(self, params: dict[str, str], view: str = "complaints:list") -> None:
+        self.base = reverse(view)
+        self.params = params
+
+    def __call__(self, *, dated: bool = True, **extra: Any) -> str:
+        return self.url(extra, dated=dated)
+
+    def url(self, extra: dict[str, Any], *, dated: bool = True) -> str:
+        params = {**self.params, **{k: str(v) for k, v in extra.items()}}
+        if not dated:
+            params.pop("received_from", None)
+            params.pop("received_to", None)
+        return f"{self.base}?{urlencode({k: v for k, v in params.items() if v})}"
+
+
+def _mix(entries: list[dict[str, Any]], dim: str, names: dict[str, str], drill: Drill) -> list[Any]:
+    return [
+        {
+            "key": e["key"],
+            "name": names.get(e["key"] or "", e["name"] or _("None")),
+            "value": e["volume"],
+            "previous": e["previous_volume"],
+            "share": e["share"],
+            "url": drill(**{dim: e["key"]}) if e["key"] else None,
+        }
+        for e in entries
+    ]
+
+
+def dashboard(request: HttpRequest) -> HttpResponse:
+    user = staff(request)
+    if not permissions.can_view_dashboard(user):
+        raise PermissionDenied
+    today = clock.local_today()
+    params = request.GET.copy()
+    if not params.get("from") and not params.get("to"):
+        # The default period shows in the date fields, ready to be changed.
+        first, last = quick_periods(today)[0][1:]
+        params.update({"from": first.isoformat(), "to": last.isoformat()})
+    form = DashboardForm(params, today=today)
+    form.is_valid()  # invalid fields show their error; the valid ones still filter
+    first, last = form.period()
+    filters = form.filters()
+    data = dashboard_for_user(user, first, last, filters, now=clock.now())
+
+    chosen = {name: getattr(filters, name) or "" for name in SLICE}
+    for name, code in _scope_codes(user).items():
+        chosen[name] = chosen[name] or code
+    drill = Drill({**chosen, "received_from": first.isoformat(), "received_to": last.isoformat()})
+    names = {name: form.names(name) for name in SLICE}
+    explicit = Drill({name: getattr(filters, name) or "" for name in SLICE}, "analytics:dashboard")
+
+    league = [
+        {
+            "key": g["key"],
+            "name": names["department"].get(g["key"] or "", g["name"] or _("None")),
+            "current": g["current"],
+            "previous": g["previous"],
+            "transfers": data["transfers"].get(g["key"], 0),
+            "url": drill(department=g["key"]) if g["key"] else None,
+        }
+        for g in data["groups"]
+    ]
+    backlog_names = {
+        "overdue": _("Overdue"),
+        "within_4h": _("Under 4 h"),
+        "within_24h": _("4–24 h"),
+        "later": _("Later"),
+    }
+    charts = {
+        "labels": {
+            "current": _("This period"),
+            "previous": _("Previous period"),
+            "complaints": _("Complaints"),
+        },
+        "trend": {
+            "days": [p["day"].strftime("%m-%d") for p in data["trend"]],
+            "current": [
+                {
+                    "value": p["volume"],
+                    "day": p["day"].isoformat(),
+                    "url": drill(received_from=p["day"], received_to=p["day"]),
+                }
+                for p in data["trend"]
+            ],
+            "previous": [
+                {
+                    "value": p["previous_volume"],
+                    "day": p["previous_day"].isoformat(),
+                    "url": drill(received_from=p["previous_day"], received_to=p["previous_day"]),
+                }
+                for p in data["trend"]
+            ],
+        },
+        **{dim: _mix(data["mix"][dim], dim, names[dim], drill) for dim in SLICE},
+        "backlog": [
+            {
+                "key": key,
+                "name": backlog_names[key],
+                "value": count,
+                # The list filters "overdue" exactly; for the other buckets it shows the
+                # slice's complaints (it has no filter by time left).
+                "url": drill(dated=False, overdue="on") if key == "overdue" else drill(dated=False),
+            }
+            for key, count in data["backlog"].items()
+        ],
+    }
+    quarter = _quarter_start(today) - dt.timedelta(days=1)
+    return render(
+        request,
+        "analytics/dashboard.html",
+        {
+            "form": form,
+            "first": first,
+            "last": last,
+            "quick": [
+                (label, explicit.url({"from": a.isoformat(), "to": b.isoformat()}))
+                for label, a, b in quick_periods(today)
+            ],
+            "kpis": data,
+            "period_url": drill(),
+            "league": league,
+            "backlog": charts["backlog"],
+            "charts": charts,
+            "last_quarter": f"{quarter.year}Q{(quarter.month - 1) // 3 + 1}",
+            "can_report": may_download_report(user),
+        },
+    )
+
+
+# ---- the quarterly report (R11.3) ---------------------------------------------------------------
+
+REPORT_TYPES = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pdf": "application/pdf",
+}
+
+
+def may_download_report(user: User) -> bool:
+    """The quarterly report covers the whole operation, not a data scope: only those who see
+    everything download it."""
+    return permissions.can_view_dashboard(user) and user.effective_scope == DataScope.ALL
+
+
+@require_GET
+def quarterly_report_download(request: HttpRequest) -> HttpResponse:
+    """`?quarter=2026Q3&format=xlsx|pdf`: the report file, made on request."""
+    from tousu.analytics.report import ReportError, quarterly_report
+
+    user = staff(request)
+    if not may_download_report(user):
+        raise PermissionDenied
+    quarter = request.GET.get("quarter", "").upper()
+    fmt = request.GET.get("format", "xlsx")
+    if fmt not in REPORT_TYPES:
+        return _bad_request(_("Unknown report format: choose xlsx or pdf."))
+    try:
+        body = quarterly_report(quarter, fmt)  # type: ignore[arg-type]
+    except ReportError as exc:
+        return _bad_request(str(exc))
+    response = HttpResponse(body, content_type=REPORT_TYPES[fmt])
+    response["Content-Disposition"] = f'attachment; filename="{quarter}.{fmt}"'
+    return response
+
+
+def _bad_request(message: str) -> HttpResponse:
+    return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")

@@ -3,10 +3,12 @@
 Not a test. Trains and evaluates through the product's own code (`TfidfClassifier` and the
 metric function `evaluate` that `tousu classifier` uses) with 5-fold stratified
 cross-validation, and prints macro-F1 and accuracy (mean ± sd over the folds), training time,
-and the prediction latency per complaint (single-text `predict` calls, one core, p50/p99).
+the stored model's size and load time, and the prediction latency per complaint (single-text
+`predict` calls on the model as stored and loaded again, one core, p50/p99).
 
     .venv/bin/python bench/classify.py                    # both data sets, default parameters
-    .venv/bin/python bench/classify.py --only tipdm --c 1.0 --char 1 3 --analyzer char
+    .venv/bin/python bench/classify.py --only tipdm --c 0.5 --char 1 3 --head 300 --tail 0
+    .venv/bin/python bench/classify.py --no-words         # character n-grams only, no jieba
 """
 
 from __future__ import annotations
@@ -47,6 +49,11 @@ def shopping() -> tuple[list[str], list[str]]:
 SETS = {"tipdm": tipdm, "shopping": shopping}
 
 
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * q))]
+
+
 def run(name: str, params: Params, folds: int, latency_n: int) -> None:
     texts, labels = SETS[name]()
     f1s, accs, train_s, lat_ms = [], [], [], []
@@ -61,36 +68,59 @@ def run(name: str, params: Params, folds: int, latency_n: int) -> None:
         f1s.append(m.macro_f1)
         accs.append(m.accuracy)
         if k == 0:
+            blob = classifier.dumps()
+            start = time.perf_counter()
+            stored = TfidfClassifier.loads(blob, "bench")
+            load_s = time.perf_counter() - start
             for text in test_texts[:50]:  # warm-up
-                classifier.predict(text)
+                stored.predict(text)
             for text in test_texts[:latency_n]:
                 t0 = time.perf_counter()
-                classifier.predict(text)
+                stored.predict(text)
                 lat_ms.append((time.perf_counter() - t0) * 1000)
+            print(
+                f"  stored model: {len(blob) / 1e6:.1f} MB, {len(stored.vocabulary)} features, "
+                f"loads in {load_s:.2f} s",
+                flush=True,
+            )
         print(f"  fold {k + 1}: macro_f1={m.macro_f1:.4f} accuracy={m.accuracy:.4f}", flush=True)
-    lat_ms.sort()
-    p50 = lat_ms[len(lat_ms) // 2]
-    p99 = lat_ms[min(len(lat_ms) - 1, int(len(lat_ms) * 0.99))]
+    load = os.getloadavg()[0]
     print(
         f"{name}: n={len(texts)} classes={len(set(labels))} "
         f"macro_f1={statistics.mean(f1s):.4f}±{statistics.stdev(f1s):.4f} "
         f"accuracy={statistics.mean(accs):.4f}±{statistics.stdev(accs):.4f} "
         f"train_s={statistics.mean(train_s):.1f} "
-        f"latency_ms p50={p50:.2f} p99={p99:.2f} ({params})",
+        f"latency_ms p50={percentile(lat_ms, 0.5):.2f} p99={percentile(lat_ms, 0.99):.2f} "
+        f"max={max(lat_ms):.2f} load={load:.1f} ({params})",
         flush=True,
     )
 
 
 def main() -> None:
+    default = Params()
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--only", choices=sorted(SETS))
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--latency-n", type=int, default=1000)
-    parser.add_argument("--c", type=float, default=Params.c)
-    parser.add_argument("--char", type=int, nargs=2, default=list(Params.char_ngrams))
-    parser.add_argument("--analyzer", default=Params.char_analyzer)
+    parser.add_argument("--c", type=float, default=default.c)
+    parser.add_argument("--char", type=int, nargs=2, default=list(default.char_ngrams))
+    parser.add_argument("--no-words", action="store_true", help="no jieba words")
+    parser.add_argument("--word-chars", type=int, default=default.word_chars)
+    parser.add_argument("--head", type=int, default=default.head_chars)
+    parser.add_argument("--tail", type=int, default=default.tail_chars)
+    parser.add_argument("--unbalanced", action="store_true", help="no class weights")
+    parser.add_argument("--min-df", type=int, default=default.min_df)
     args = parser.parse_args()
-    params = Params(tuple(args.char), args.analyzer, args.c)  # type: ignore[arg-type]
+    params = Params(
+        char_ngrams=(args.char[0], args.char[1]),
+        words=not args.no_words,
+        word_chars=args.word_chars,
+        head_chars=args.head,
+        tail_chars=args.tail,
+        c=args.c,
+        balanced=not args.unbalanced,
+        min_df=args.min_df,
+    )
     for name in [args.only] if args.only else list(SETS):
         run(name, params, args.folds, args.latency_n)
 

@@ -1,6 +1,13 @@
-"""The trained text classifier (D7): Chinese word tokens (jieba) plus character n-grams, TF-IDF,
-a linear model (scikit-learn). It implements the same protocol as the keyword rules:
-`predict(text) -> Prediction(label, confidence, model_version)`.
+"""The trained text classifier (D7): jieba words and character 1–3-grams of the complaint's
+first 400 and last 100 characters (words of the first 200 only), one TF-IDF space, a linear SVM
+whose scores become probabilities through per-class Platt sigmoids fitted on cross-validated
+scores. It implements the same protocol as the keyword rules: `predict(text) ->
+Prediction(label, confidence, model_version)`.
+
+Training uses scikit-learn; prediction does not. A stored model is only its vocabulary, the
+idf and the weights (numpy arrays, no pickle), and `predict` computes the single text's sparse
+dot product by hand: scikit-learn's per-call overhead (input validation, sparse matrix
+construction) costs more than the arithmetic for one row. See `bench/README.md`.
 
 Pure: no database here. Storage, activation and loading live in `services` and `selectors`; the
 metric functions below are shared by the `classifier` command and `bench/classify.py`.
@@ -9,119 +16,320 @@ metric functions below are shared by the `classifier` command and `bench/classif
 from __future__ import annotations
 
 import io
+import json
 import logging
+import math
+from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from functools import partial
 from typing import Any
 
 import jieba
-import joblib
-from sklearn.calibration import CalibratedClassifierCV
+import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics import accuracy_score, confusion_matrix, precision_recall_fscore_support
-from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.svm import LinearSVC
 
 from tousu.classification.rules import Prediction
 
 jieba.setLogLevel(logging.WARNING)
 
-ALGORITHM = "tfidf-jieba-word+char1-3-linearsvc-calibrated"
+ALGORITHM = "linear-v2: jieba words + char 1-3, tfidf, linearsvc, platt"
 RANDOM_STATE = 0
+# A stored model (TextModel.blob) starts with this line, then an .npz archive (no pickle).
+MAGIC = b"tousu-text-model-2\n"
+WORD_MARK = "\x01"  # word features carry it, so that the word 信号 and the bigram 信号 differ
 
 
-def jieba_tokens(text: str) -> list[str]:
-    """Words by jieba (precise mode), without the whitespace tokens; a module-level function
-    so that the pipeline pickles."""
-    return [token for token in jieba.lcut(text, cut_all=False) if token.strip()]
+class ModelFormatError(ValueError):
+    """A stored model blob that this version cannot read."""
 
 
 @dataclass(frozen=True)
 class Params:
     char_ngrams: tuple[int, int] = (1, 3)
-    char_analyzer: str = "char_wb"
-    c: float = 0.5
+    words: bool = True
+    word_chars: int = 200  # jieba (most of the prediction time) reads only the first ones
+    # Long texts: only the head and the tail are read (the demand often ends the text); this
+    # bounds the prediction time whatever the length.
+    head_chars: int = 400
+    tail_chars: int = 100
+    c: float = 1.0
+    balanced: bool = True  # class weights inverse to class frequency: rare categories count
+    min_df: int = 2
     calibration_folds: int = 3
 
 
-def build_pipeline(params: Params | None = None) -> Pipeline:
-    p = params or Params()
-    features = FeatureUnion(
-        [
-            (
-                "words",
-                TfidfVectorizer(
-                    tokenizer=jieba_tokens,
-                    token_pattern=None,
-                    lowercase=True,
-                    sublinear_tf=True,
-                    min_df=1,
-                ),
-            ),
-            (
-                "chars",
-                TfidfVectorizer(
-                    analyzer=p.char_analyzer,
-                    ngram_range=p.char_ngrams,
-                    lowercase=True,
-                    sublinear_tf=True,
-                    min_df=2,
-                ),
-            ),
-        ]
-    )
-    svm = LinearSVC(C=p.c, random_state=RANDOM_STATE)
-    # ensemble=False: one SVM on all the data, calibrated on cross-validated scores; one model
-    # to run per prediction instead of one per fold.
-    model = CalibratedClassifierCV(svm, cv=p.calibration_folds, method="sigmoid", ensemble=False)
-    return Pipeline([("features", features), ("model", model)])
+def clip(text: str, head: int, tail: int) -> str:
+    """The first `head` and the last `tail` characters of a text longer than both."""
+    if len(text) <= head + tail:
+        return text
+    return text[:head] + "\n" + (text[-tail:] if tail else "")
+
+
+def analyze(text: str, params: Params) -> list[str]:
+    """The features of one text, identical at training and prediction time: jieba words
+    (precise mode without the HMM guesses at unknown words: faster, and the benchmarks score
+    the same within fold noise), marked, then the character n-grams, over the lower-cased,
+    clipped text."""
+    text = clip(text.lower(), params.head_chars, params.tail_chars)
+    grams: list[str] = []
+    if params.words:
+        head = text[: params.word_chars]
+        grams = [WORD_MARK + w for w in jieba.lcut(head, HMM=False) if not w.isspace()]
+    low, high = params.char_ngrams
+    size = len(text)
+    for n in range(low, high + 1):
+        grams.extend(text[i : i + n] for i in range(size - n + 1))
+    return grams
+
+
+def jieba_tokens(text: str) -> list[str]:
+    """Kept for models stored before `MAGIC` (pickled pipelines refer to it by name)."""
+    return [token for token in jieba.lcut(text, cut_all=False) if token.strip()]
+
+
+# ---- probability calibration -------------------------------------------------------------------
+
+
+def platt_fit(scores: np.ndarray, positive: np.ndarray) -> tuple[float, float]:
+    """Platt's sigmoid P(positive | s) = 1 / (1 + exp(-(a·s + b))), fitted by Newton's method
+    with Platt's smoothed targets (which keep a perfectly separated class from getting
+    probability 1 everywhere)."""
+    s = scores.astype(np.float64)
+    n_pos = float(positive.sum())
+    n_neg = float(len(positive) - n_pos)
+    target = np.where(positive, (n_pos + 1.0) / (n_pos + 2.0), 1.0 / (n_neg + 2.0))
+    a, b = 1.0, math.log((n_pos + 1.0) / (n_neg + 1.0))
+
+    def loss(a: float, b: float) -> float:
+        z = a * s + b
+        return float(np.sum(np.logaddexp(0.0, z) - target * z))
+
+    current = loss(a, b)
+    for _ in range(100):
+        p = 1.0 / (1.0 + np.exp(-(a * s + b)))
+        g = p - target
+        w = p * (1.0 - p)
+        grad = np.array([g @ s, g.sum()])
+        hess = np.array([[w @ (s * s), w @ s], [w @ s, w.sum()]]) + 1e-9 * np.eye(2)
+        step = np.linalg.solve(hess, grad)
+        t = 1.0
+        while t > 1e-8:  # backtracking: never let the loss grow
+            na, nb = a - t * float(step[0]), b - t * float(step[1])
+            candidate = loss(na, nb)
+            if candidate <= current:
+                break
+            t /= 2.0
+        else:
+            break
+        done = current - candidate < 1e-10 * max(1.0, abs(current))
+        a, b, current = na, nb, candidate
+        if done:
+            break
+    return a, b
+
+
+def probabilities(scores: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Per-class sigmoids of the scores (rows: texts), normalised to sum to 1."""
+    p = 1.0 / (1.0 + np.exp(-(scores * a + b)))
+    total = p.sum(axis=-1, keepdims=True)
+    uniform = np.full_like(p, 1.0 / p.shape[-1])
+    return np.divide(p, total, out=uniform, where=total > 0)
+
+
+# ---- the classifier ----------------------------------------------------------------------------
 
 
 class TfidfClassifier:
-    """The D7 protocol over a scikit-learn pipeline; `confidence` is the top class probability."""
+    """The D7 protocol over a linear model; `confidence` is the top class probability."""
 
     algorithm = ALGORITHM
 
-    def __init__(self, version: str = "", params: Params | None = None, pipeline: Any = None):
+    def __init__(self, version: str = "", params: Params | None = None):
         self.version = version
         self.params = params or Params()
-        self.pipeline: Any = pipeline
+        self.classes: list[str] = []
+        self.vocabulary: dict[str, int] = {}
+        self.idf = np.zeros(0, dtype=np.float32)
+        self.weights = np.zeros((0, 0), dtype=np.float32)  # features × classes
+        self.bias = np.zeros(0, dtype=np.float32)
+        self.platt_a = np.zeros(0)
+        self.platt_b = np.zeros(0)
 
     @property
     def labels(self) -> list[str]:
-        return [str(label) for label in self.pipeline.classes_] if self.pipeline else []
+        return list(self.classes)
 
     def fit(self, texts: Sequence[str], labels: Sequence[str]) -> TfidfClassifier:
-        folds = self.params.calibration_folds
-        smallest = min(list(labels).count(label) for label in set(labels))
-        params = self.params
-        if smallest < folds:  # calibration needs each class in every fold
-            params = Params(params.char_ngrams, params.char_analyzer, params.c, max(2, smallest))
-        self.pipeline = build_pipeline(params)
-        self.pipeline.fit(list(texts), list(labels))
+        """Precondition: at least two labels, each at least twice."""
+        p = self.params
+        y = np.array([str(label) for label in labels])
+        classes, counts = np.unique(y, return_counts=True)
+        if len(classes) < 2 or counts.min() < 2:
+            raise ValueError("training needs at least two labels with two texts each")
+        vectorizer = TfidfVectorizer(
+            analyzer=partial(analyze, params=p),
+            sublinear_tf=True,
+            min_df=p.min_df if len(y) >= 50 * p.min_df else 1,  # tiny sets: keep every feature
+            dtype=np.float32,
+        )
+        x = vectorizer.fit_transform(list(texts))
+
+        def svm() -> LinearSVC:
+            return LinearSVC(
+                C=p.c, class_weight="balanced" if p.balanced else None, random_state=RANDOM_STATE
+            )
+
+        # Calibration data: each text's score from an SVM that did not see it.
+        folds = StratifiedKFold(
+            n_splits=max(2, min(p.calibration_folds, int(counts.min()))),
+            shuffle=True,
+            random_state=RANDOM_STATE,
+        )
+        held_out = self._columns(
+            cross_val_predict(svm(), x, y, cv=folds, method="decision_function")
+        )
+        model = svm().fit(x, y)
+        coef = np.asarray(model.coef_, dtype=np.float64)
+        intercept = np.asarray(model.intercept_, dtype=np.float64)
+        if len(classes) == 2:  # one score for the second class; the first gets its opposite
+            coef, intercept = np.vstack([-coef, coef]), np.concatenate([-intercept, intercept])
+        fitted = [platt_fit(held_out[:, k], y == label) for k, label in enumerate(classes)]
+
+        self.classes = [str(label) for label in model.classes_]
+        self.vocabulary = {str(term): int(j) for term, j in vectorizer.vocabulary_.items()}
+        self.idf = vectorizer.idf_.astype(np.float32)
+        self.weights = np.ascontiguousarray(coef.T, dtype=np.float32)
+        self.bias = intercept.astype(np.float32)
+        self.platt_a = np.array([a for a, _ in fitted])
+        self.platt_b = np.array([b for _, b in fitted])
         return self
 
+    @staticmethod
+    def _columns(scores: np.ndarray) -> np.ndarray:
+        scores = np.asarray(scores, dtype=np.float64)
+        return np.column_stack([-scores, scores]) if scores.ndim == 1 else scores
+
+    def scores(self, text: str) -> np.ndarray:
+        """The SVM's score per class for one text: its TF-IDF vector (sublinear tf, L2-norm)
+        dotted with the weights, over the features it has, by hand."""
+        counts = Counter(analyze(text, self.params))
+        lookup = self.vocabulary.get
+        rows, tfs = [], []
+        for gram, n in counts.items():
+            j = lookup(gram)
+            if j is not None:
+                rows.append(j)
+                tfs.append(n)
+        if not rows:
+            return self.bias.astype(np.float64)
+        index = np.array(rows, dtype=np.intp)
+        values = (1.0 + np.log(np.array(tfs, dtype=np.float32))) * self.idf[index]
+        values /= np.sqrt(values @ values)
+        return (values @ self.weights[index] + self.bias).astype(np.float64)
+
+    def predict_proba(self, text: str) -> np.ndarray:
+        return probabilities(self.scores(text), self.platt_a, self.platt_b)
+
     def predict(self, text: str) -> Prediction:
-        probabilities = self.pipeline.predict_proba([text])[0]
-        best = int(probabilities.argmax())
-        return Prediction(
-            str(self.pipeline.classes_[best]), round(float(probabilities[best]), 4), self.version
+        proba = self.predict_proba(text)
+        best = int(proba.argmax())
+        return Prediction(self.classes[best], round(float(proba[best]), 4), self.version)
+
+    def predict_many(self, texts: Sequence[str]) -> list[str]:
+        return [self.classes[int(self.predict_proba(text).argmax())] for text in texts]
+
+    # ---- storage: an npz archive behind MAGIC, read without pickle --------------------------
+
+    def dumps(self) -> bytes:
+        meta = {"params": asdict(self.params), "classes": self.classes, "algorithm": ALGORITHM}
+        terms = [""] * len(self.vocabulary)
+        for term, j in self.vocabulary.items():
+            terms[j] = term
+        buffer = io.BytesIO()
+        np.savez_compressed(
+            buffer,
+            meta=np.frombuffer(json.dumps(meta, ensure_ascii=False).encode(), dtype=np.uint8),
+            terms=np.frombuffer(json.dumps(terms, ensure_ascii=False).encode(), dtype=np.uint8),
+            idf=self.idf,
+            weights=self.weights,
+            bias=self.bias,
+            platt_a=self.platt_a,
+            platt_b=self.platt_b,
         )
+        return MAGIC + buffer.getvalue()
+
+    @classmethod
+    def loads(cls, blob: bytes, version: str) -> TfidfClassifier:
+        """A stored model. Models stored before this format (pickled scikit-learn pipelines)
+        still load, through `LegacyClassifier`; anything else raises `ModelFormatError`."""
+        if not blob.startswith(MAGIC):
+            return LegacyClassifier.from_pickle(blob, version)
+        try:
+            with np.load(io.BytesIO(blob[len(MAGIC) :]), allow_pickle=False) as data:
+                meta = json.loads(data["meta"].tobytes())
+                terms = json.loads(data["terms"].tobytes())
+                params = meta["params"]
+                params["char_ngrams"] = tuple(params["char_ngrams"])
+                classifier = cls(version=version, params=Params(**params))
+                classifier.classes = [str(label) for label in meta["classes"]]
+                classifier.vocabulary = {term: j for j, term in enumerate(terms)}
+                classifier.idf = data["idf"]
+                classifier.weights = np.ascontiguousarray(data["weights"])
+                classifier.bias = data["bias"]
+                classifier.platt_a = data["platt_a"]
+                classifier.platt_b = data["platt_b"]
+        except (OSError, ValueError, KeyError, TypeError) as e:
+            raise ModelFormatError(
+                f"stored model {version} is damaged or of an unknown format ({e}); "
+                "train a new one with `tousu classifier train`"
+            ) from e
+        if classifier.params.words:
+            jieba.initialize()  # load the dictionary now, not in the first prediction
+        return classifier
+
+
+class LegacyClassifier(TfidfClassifier):
+    """A model stored by the first version (a joblib-pickled scikit-learn pipeline): still
+    predicts, slowly (5–40 ms), until a new model is trained and activated."""
+
+    algorithm = "tfidf-jieba-word+char1-3-linearsvc-calibrated"
+
+    def __init__(self, version: str = "", pipeline: Any = None):
+        super().__init__(version)
+        self.pipeline = pipeline
+        self.classes = [str(label) for label in pipeline.classes_] if pipeline is not None else []
+
+    @classmethod
+    def from_pickle(cls, blob: bytes, version: str) -> LegacyClassifier:
+        import joblib
+
+        # Only blobs written by our own `tousu classifier train` are ever loaded (unpickling
+        # runs code: never load a model file from elsewhere).
+        try:
+            pipeline = joblib.load(io.BytesIO(blob))
+            pipeline.classes_  # noqa: B018 - a fitted pipeline, or fail here
+        except Exception as e:
+            raise ModelFormatError(
+                f"stored model {version} is of an old format that this version cannot read "
+                f"({type(e).__name__}: {e}); train a new one with `tousu classifier train`"
+            ) from e
+        return cls(version, pipeline)
+
+    def fit(self, texts: Sequence[str], labels: Sequence[str]) -> TfidfClassifier:
+        raise NotImplementedError("legacy models are not trained any more")
+
+    def predict_proba(self, text: str) -> np.ndarray:
+        return np.asarray(self.pipeline.predict_proba([text])[0], dtype=np.float64)
 
     def predict_many(self, texts: Sequence[str]) -> list[str]:
         return [str(label) for label in self.pipeline.predict(list(texts))]
 
     def dumps(self) -> bytes:
-        buffer = io.BytesIO()
-        joblib.dump(self.pipeline, buffer, compress=3)
-        return buffer.getvalue()
-
-    @classmethod
-    def loads(cls, blob: bytes, version: str) -> TfidfClassifier:
-        # Only blobs written by our own `tousu classifier train` are ever loaded (unpickling
-        # runs code: never load a model file from elsewhere).
-        pipeline = joblib.load(io.BytesIO(blob))
-        return cls(version=version, pipeline=pipeline)
+        raise NotImplementedError("legacy models are not stored any more")
 
 
 # ---- evaluation (shared by the command and the benchmark) -------------------------------------

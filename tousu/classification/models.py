@@ -44,12 +44,14 @@ class Category(models.Model):
 
 class TextModel(models.Model):
     """A trained text classifier (D7): its version, the labels and taxonomy it was trained on,
-    its evaluation, and the pickled scikit-learn pipeline. At most one is active
+    its evaluation, and the model itself (`blob`: `model.MAGIC`, then an .npz archive of the
+    vocabulary, idf, weights and sigmoids, read without pickle). At most one is active
     (`services.text_model_activate` enforces it in a transaction).
 
-    Security: `blob` is unpickled when the model is loaded, and unpickling runs code. Blobs are
-    only ever written by our own `tousu classifier train` command; never store one from
-    elsewhere (the admin is read-only and excludes it).
+    Security: blobs stored before that format are joblib-pickled scikit-learn pipelines, still
+    loaded (`model.LegacyClassifier`), and unpickling runs code. Blobs are only ever written by
+    our own `tousu classifier train` command; never store one from elsewhere (the admin is
+    read-only and excludes it).
     """
 
     version = models.CharField(_("version"), max_length=64, unique=True)

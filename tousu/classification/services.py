@@ -5,21 +5,35 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from collections import Counter
+from collections.abc import Callable, Sequence
 
 from django.db import transaction
+from sklearn.model_selection import train_test_split
 
 from tousu.accounts import permissions
 from tousu.accounts.choices import Role
 from tousu.accounts.models import User
-from tousu.classification.model import TfidfClassifier
+from tousu.classification.model import TfidfClassifier, evaluate
 from tousu.classification.models import Category, CategoryCorrection, TextModel
-from tousu.classification.selectors import active_classifier_reset
+from tousu.classification.selectors import (
+    active_classifier_reset,
+    keyword_examples,
+    training_data,
+)
 from tousu.complaints.choices import CategorySource, EventType, Status
 from tousu.complaints.models import Complaint
 from tousu.complaints.rules import OPEN_STATUSES
 from tousu.complaints.services import complaint_lock, event_record
 from tousu.core import clock
 from tousu.core.errors import NotAllowed, ValidationFailed
+
+# Training: a category needs this many examples to be learnt (fewer are left out); a model is
+# scored on a held-out fifth when there are eight examples per category.
+MIN_PER_CLASS = 5
+HELD_OUT_PER_CLASS = 8
+# `text_model_refresh` (the demo) trains only from this many usable complaints on.
+REFRESH_MIN_ROWS = 50
 
 TRIAGE_ROLES = {Role.AGENT, Role.SUPERVISOR, Role.DEPT_HEAD, Role.ADMIN}
 
@@ -60,6 +74,83 @@ def text_model_store(
         source=source[:255],
         blob=classifier.dumps(),
     )
+
+
+def text_model_train(
+    *,
+    texts: Sequence[str],
+    labels: Sequence[str],
+    source: str,
+    seeds: Sequence[tuple[str, str]] = (),
+    min_per_class: int = MIN_PER_CLASS,
+    step: Callable[[str], None] | None = None,
+) -> TextModel:
+    """Train a model on labelled texts and store it, not active.
+
+    `seeds` are (text, label) examples that are always trained on and never scored (the
+    keywords of the categories, `selectors.keyword_examples`). Labels with fewer than
+    `min_per_class` examples, seeds included (at least 2: calibration needs two), are left
+    out; raises ValidationFailed when fewer than two labels remain. The stored metrics come
+    from a stratified held-out fifth of `texts` when there are `HELD_OUT_PER_CLASS` texts per
+    label (the stored model itself then trains on all of them). `step` is called after each
+    of the three steps (a progress bar)."""
+    minimum = max(2, min_per_class)
+    counts = Counter(labels) + Counter(label for _, label in seeds)
+    keep = {label for label, n in counts.items() if n >= minimum}
+    if len(keep) < 2:
+        raise ValidationFailed(
+            f"need at least two classes with {minimum} examples each; "
+            f"found {len(keep)} ({sum(counts[label] for label in keep)} rows)"
+        )
+    rows = [(t, lab) for t, lab in zip(texts, labels, strict=True) if lab in keep]
+    seeded = [(t, lab) for t, lab in seeds if lab in keep]
+    metrics: dict[str, object]
+    per_label = Counter(lab for _, lab in rows)
+    if per_label and len(rows) >= HELD_OUT_PER_CLASS * len(per_label):
+        # Labels with one or two texts are only trained on: split, they could leave fewer than
+        # the two training texts that calibration needs.
+        split = [r for r in rows if per_label[r[1]] >= 3]
+        train, test = train_test_split(
+            split, test_size=0.2, stratify=[lab for _, lab in split], random_state=0
+        )
+        train += [r for r in rows if per_label[r[1]] < 3] + seeded
+        scorer = TfidfClassifier().fit([t for t, _ in train], [lab for _, lab in train])
+        truth = [lab for _, lab in test]
+        metrics = evaluate(truth, scorer.predict_many([t for t, _ in test])).as_json()
+        metrics["method"] = "held-out 20%"
+    else:
+        metrics = {"method": "none (too few rows)", "n": 0}
+    if seeded:
+        metrics["seed_examples"] = len(seeded)
+    if step:
+        step(str(metrics["method"]))
+    everything = rows + seeded
+    classifier = TfidfClassifier(version=new_version()).fit(
+        [t for t, _ in everything], [lab for _, lab in everything]
+    )
+    if step:
+        step("trained")
+    model = text_model_store(
+        classifier=classifier, metrics=metrics, training_n=len(rows), source=source
+    )
+    if step:
+        step("stored")
+    return model
+
+
+def text_model_refresh(*, min_rows: int | None = None) -> TextModel | None:
+    """Train on the closed complaints (`selectors.training_data`) and the categories'
+    keywords, and activate the new model, when there are at least `min_rows` (default
+    `REFRESH_MIN_ROWS`) usable complaints; None when there are too few, or when the labels
+    are not all categories of the tree."""
+    texts, labels = training_data()
+    if len(texts) < (REFRESH_MIN_ROWS if min_rows is None else min_rows):
+        return None
+    try:
+        model = text_model_train(texts=texts, labels=labels, source="db", seeds=keyword_examples())
+    except ValidationFailed:
+        return None
+    return text_model_activate(model) if model.taxonomy else None
 
 
 def text_model_activate(model: TextModel) -> TextModel:

@@ -28,6 +28,7 @@ from tousu.accounts.services import user_create
 from tousu.callbacks.choices import SCORE_FACTORS, CallbackResult, DissatisfiedAction
 from tousu.callbacks.services import complaint_callback_record
 from tousu.classification.models import Category
+from tousu.classification.services import text_model_refresh
 from tousu.complaints.choices import LEVEL_RANK, Cause, Channel, Finding, Level, Status
 from tousu.complaints.models import Complaint
 from tousu.complaints.services import complaint_accept, complaint_note_add
@@ -735,6 +736,7 @@ class DemoResult:
     customers: int
     complaints: int
     statuses: dict[str, int]
+    model: str | None = None  # the classifier trained on the closed complaints, now active
 
 
 def team_gather(staff: Staff) -> ExpertTeam | None:
@@ -867,6 +869,12 @@ def demo_load(
             statuses[complaint.status] = statuses.get(complaint.status, 0) + 1
         team_gather(staff)
         knowledge_demo_load()  # issue 5: wording, reply templates, cases of closed complaints
+    # Complaints registered from now on are classified by a model trained on the closed ones.
+    model = text_model_refresh()
     return DemoResult(
-        users=users, customers=len(customers), complaints=len(plans), statuses=statuses
+        users=users,
+        customers=len(customers),
+        complaints=len(plans),
+        statuses=statuses,
+        model=model.version if model else None,
     )

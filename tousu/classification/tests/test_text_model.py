@@ -4,19 +4,36 @@ activation, triage below the confidence threshold and the correction feedback lo
 from __future__ import annotations
 
 import csv
+import io
 import re
 from collections.abc import Callable, Iterator
+from io import StringIO
 from pathlib import Path
 from typing import Any
 
+import joblib
+import numpy as np
 import pytest
+from django.core.management import call_command
 
 from tests.pages import as_user, page
-from tousu.classification.model import TfidfClassifier, evaluate
+from tousu.classification import services
+from tousu.classification.keywords import KEYWORDS
+from tousu.classification.model import (
+    MAGIC,
+    LegacyClassifier,
+    ModelFormatError,
+    Params,
+    TfidfClassifier,
+    analyze,
+    clip,
+    evaluate,
+    platt_fit,
+)
 from tousu.classification.models import Category, CategoryCorrection, TextModel
 from tousu.classification.rules import KeywordClassifier
 from tousu.classification.selectors import active_classifier, active_classifier_reset, triage_queue
-from tousu.classification.services import complaint_categorise
+from tousu.classification.services import complaint_categorise, text_model_refresh
 from tousu.complaints.models import ComplaintEvent
 
 # Our own short telecom complaints, four categories of the tree, 15 each.
@@ -141,8 +158,94 @@ def test_training_and_prediction_are_deterministic() -> None:
     ]
     assert all(0 < p.confidence <= 1 for p in pa)
     assert pa[0].model_version == "a"
-    again = TfidfClassifier.loads(a.dumps(), "a")
+    blob = a.dumps()
+    assert blob.startswith(MAGIC)  # numpy arrays and JSON behind a header: no pickle
+    again = TfidfClassifier.loads(blob, "a")
     assert [again.predict(t) for t in probes] == pa
+    assert again.labels == a.labels == sorted(FIXTURE)
+
+
+def test_confidence_is_a_probability() -> None:
+    model = TfidfClassifier("p").fit(TEXTS, LABELS)
+    for text in ["手机没有信号", "今天天气很好", "", "x" * 5000]:
+        proba = model.predict_proba(text)
+        assert proba.shape == (len(FIXTURE),)
+        assert np.all((proba >= 0) & (proba <= 1))
+        assert proba.sum() == pytest.approx(1.0)
+        prediction = model.predict(text)
+        assert prediction.confidence == round(float(proba.max()), 4)
+    # A text the model has never seen anything of is not confidently anything.
+    assert model.predict("").confidence < 0.5
+
+
+def test_two_labels() -> None:
+    texts = FIXTURE["network.coverage"] + FIXTURE["service.attitude"]
+    labels = ["network.coverage"] * 15 + ["service.attitude"] * 15
+    model = TfidfClassifier("two").fit(texts, labels)
+    assert model.predict("家里没信号").label == "network.coverage"
+    assert model.predict("客服态度太差").label == "service.attitude"
+    assert model.predict_proba("家里没信号").sum() == pytest.approx(1.0)
+
+
+def test_long_texts_are_read_head_and_tail() -> None:
+    params = Params()
+    text = "信号" * 1000 + "话费" * 1000
+    clipped = clip(text, params.head_chars, params.tail_chars)
+    assert len(clipped) == params.head_chars + params.tail_chars + 1
+    assert clipped.startswith("信号")
+    assert clipped.endswith("话费")
+    assert analyze(text, params) == analyze(clipped, params)
+    assert clip("短文本", params.head_chars, params.tail_chars) == "短文本"
+
+
+def test_platt_fit_recovers_a_known_sigmoid() -> None:
+    rng = np.random.default_rng(0)
+    scores = rng.normal(size=20000)
+    positive = rng.random(20000) < 1 / (1 + np.exp(-(2.0 * scores - 1.0)))
+    a, b = platt_fit(scores, positive)
+    assert a == pytest.approx(2.0, abs=0.15)
+    assert b == pytest.approx(-1.0, abs=0.1)
+
+
+def legacy_blob() -> bytes:
+    """A model as the first version stored it: a joblib-pickled scikit-learn pipeline."""
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.pipeline import Pipeline
+    from sklearn.svm import LinearSVC
+
+    from tousu.classification.model import jieba_tokens
+
+    pipeline = Pipeline(
+        [
+            ("features", TfidfVectorizer(tokenizer=jieba_tokens, token_pattern=None)),
+            ("model", CalibratedClassifierCV(LinearSVC(random_state=0), cv=3, ensemble=False)),
+        ]
+    ).fit(TEXTS, LABELS)
+    buffer = io.BytesIO()
+    joblib.dump(pipeline, buffer, compress=3)
+    return buffer.getvalue()
+
+
+def test_models_stored_by_the_first_version_still_load() -> None:
+    old = TfidfClassifier.loads(legacy_blob(), "tfidf-old")
+    assert isinstance(old, LegacyClassifier)
+    prediction = old.predict("话费被多扣了")
+    assert prediction.label == "billing.unexplained_charge"
+    assert 0 < prediction.confidence <= 1
+    assert prediction.model_version == "tfidf-old"
+    assert old.labels == sorted(FIXTURE)
+
+
+@pytest.mark.parametrize("blob", [b"", b"not a model", MAGIC + b"not an npz archive"])
+def test_an_unreadable_model_fails_clearly(blob: bytes) -> None:
+    with pytest.raises(ModelFormatError, match="tousu classifier train"):
+        TfidfClassifier.loads(blob, "broken")
+
+
+def test_an_unreadable_active_model_falls_back_to_the_keyword_rules(trained: TextModel) -> None:
+    TextModel.objects.filter(pk=trained.pk).update(active=True, blob=MAGIC + b"damaged")
+    assert isinstance(active_classifier(), KeywordClassifier)
 
 
 def test_metrics_and_last_line() -> None:
@@ -303,11 +406,59 @@ def test_train_from_db_uses_confirmed_categories(
         lifecycle("closed")
         lifecycle("closed", category="billing.roaming", content="出国漫游费太贵了")
     lifecycle("resolved", category="billing.roaming")  # not closed: left out
-    code, out, err = tousu_cli("classifier", "train", "--from-db", "--min-per-class", "1")
+    code, out, err = tousu_cli(
+        "classifier", "train", "--from-db", "--no-keywords", "--min-per-class", "1"
+    )
     assert code == 0, err
     model = TextModel.objects.get(version=out.strip().splitlines()[-1])
     assert sorted(model.labels) == ["billing.roaming", "billing.unexplained_charge"]
     assert model.training_n == 4
+    assert "seed_examples" not in model.metrics
+
+    # By default the categories' keywords are examples too: every category they cover is
+    # learnt, and they are trained on, never scored.
+    code, out, err = tousu_cli("classifier", "train", "--from-db")
+    assert code == 0, err
+    model = TextModel.objects.get(version=out.strip().splitlines()[-1])
+    assert set(model.labels) == set(KEYWORDS)
+    assert model.taxonomy is True
+    assert model.training_n == 4
+    assert model.metrics["seed_examples"] == sum(len(words) for words in KEYWORDS.values())
+
+
+def test_refresh_trains_and_activates_only_with_enough_complaints(
+    lifecycle: Callable[..., Any],
+) -> None:
+    for _ in range(3):
+        lifecycle("closed")
+    assert text_model_refresh() is None  # fewer than REFRESH_MIN_ROWS
+    assert not TextModel.objects.exists()
+    model = text_model_refresh(min_rows=3)
+    assert model is not None
+    assert model.active is True
+    assert model.source == "db"
+    assert model.training_n == 3
+    classifier = active_classifier()
+    assert isinstance(classifier, TfidfClassifier)
+    assert classifier.version == model.version
+    assert classifier.predict("话费无故多扣了钱").label == "billing.unexplained_charge"
+
+
+def test_the_demo_activates_a_model_that_classifies_new_complaints(
+    monkeypatch: pytest.MonkeyPatch, register: Callable[..., Any]
+) -> None:
+    monkeypatch.setattr(services, "REFRESH_MIN_ROWS", 10)
+    out = StringIO()
+    call_command("demo", "--complaints", "40", stdout=out, stderr=StringIO())
+    model = TextModel.objects.get(active=True)
+    assert f"Classifier: model {model.version}" in out.getvalue()
+    assert model.taxonomy is True
+    assert model.training_n >= 10
+    complaint = register(category="", content="家里手机一直没有信号，打电话断断续续", demand="")
+    assert complaint.category_source == "model"
+    assert complaint.category.code == "network.coverage"
+    event = ComplaintEvent.objects.get(complaint=complaint, type="classified")
+    assert event.data["model_version"] == model.version
 
 
 # ---- the triage page ---------------------------------------------------------------------------
@@ -356,3 +507,21 @@ def test_category_change_on_the_complaint_page(register: Callable[..., Any], han
     assert fresh.category is not None
     assert fresh.category.code == "billing.roaming"
     assert CategoryCorrection.objects.filter(complaint=complaint).count() == 1
+
+
+def test_train_scores_on_a_held_out_fifth_even_with_tiny_labels(reference: None) -> None:
+    # Two labels with two and three texts beside four with fifteen: scored on a held-out
+    # fifth, the tiny ones only trained on, never left with a single training text.
+    texts = [
+        *TEXTS,
+        "出国漫游费太贵",
+        "漫游话费很高",
+        "国际漫游扣费多",
+        "销户办不了",
+        "注销号码太难",
+    ]
+    labels = [*LABELS, *["billing.roaming"] * 3, *["business.cancellation"] * 2]
+    model = services.text_model_train(texts=texts, labels=labels, source="test", min_per_class=2)
+    assert model.metrics["method"] == "held-out 20%"
+    assert set(model.labels) == set(labels)
+    assert model.training_n == len(texts)

@@ -7,15 +7,12 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from sklearn.model_selection import train_test_split
 from tqdm import tqdm
 
-from tousu.classification.model import TfidfClassifier, evaluate
-from tousu.classification.models import CategoryCorrection, TextModel
-from tousu.classification.selectors import text_model_get
-from tousu.classification.services import new_version, text_model_activate, text_model_store
-from tousu.complaints.choices import CategorySource, Status
-from tousu.complaints.models import Complaint
+from tousu.classification.model import ModelFormatError, TfidfClassifier, evaluate
+from tousu.classification.models import TextModel
+from tousu.classification.selectors import keyword_examples, text_model_get, training_data
+from tousu.classification.services import MIN_PER_CLASS, text_model_activate, text_model_train
 from tousu.core.errors import DomainError
 
 
@@ -49,25 +46,6 @@ def read_table(path: str, text_column: str, label_column: str) -> tuple[list[str
     return texts, labels
 
 
-def from_db() -> tuple[list[str], list[str]]:
-    """Closed complaints with a confirmed category: given or set by staff, or set by the model
-    and never corrected; a corrected complaint counts with its corrected category."""
-    corrected = set(CategoryCorrection.objects.values_list("complaint_id", flat=True))
-    qs = (
-        Complaint.objects.filter(status=Status.CLOSED, category__isnull=False)
-        .select_related("category")
-        .only("pk", "content", "demand", "category__code", "category_source")
-    )
-    texts, labels = [], []
-    for c in qs.iterator(chunk_size=2000):
-        confirmed = c.category_source in (CategorySource.GIVEN, CategorySource.MANUAL)
-        uncorrected_model = c.category_source == CategorySource.MODEL and c.pk not in corrected
-        if (confirmed or uncorrected_model or c.pk in corrected) and c.category is not None:
-            texts.append(c.content + "\n" + c.demand)
-            labels.append(c.category.code)
-    return texts, labels
-
-
 class Command(BaseCommand):
     help = "Text classifier models: train, evaluate, activate, list."
 
@@ -78,7 +56,12 @@ class Command(BaseCommand):
         train.add_argument("--file")
         train.add_argument("--text-column", default="text")
         train.add_argument("--label-column", default="label")
-        train.add_argument("--min-per-class", type=int, default=5)
+        train.add_argument(
+            "--no-keywords",
+            action="store_true",
+            help="--from-db without the categories' keywords as extra examples",
+        )
+        train.add_argument("--min-per-class", type=int, default=MIN_PER_CLASS)
         ev = sub.add_parser("evaluate", help="score a model on a labelled file")
         ev.add_argument("--version")
         ev.add_argument("--file", required=True)
@@ -94,41 +77,31 @@ class Command(BaseCommand):
     def do_train(self, **opts: Any) -> None:
         if opts["file"]:
             texts, labels = read_table(opts["file"], opts["text_column"], opts["label_column"])
-            source = f"file:{Path(opts['file']).name}"
-        elif opts["from_db"] or not opts["file"]:
-            texts, labels = from_db()
+            source, seeds = f"file:{Path(opts['file']).name}", []
+        else:  # --from-db, the default
+            texts, labels = training_data()
             source = "db"
-        counts = {label: labels.count(label) for label in set(labels)}
-        minimum = max(2, opts["min_per_class"])  # calibration needs two of each class
-        keep = {label for label, n in counts.items() if n >= minimum}
-        pairs = [(t, lab) for t, lab in zip(texts, labels, strict=True) if lab in keep]
-        if len(keep) < 2:
-            raise CommandError(
-                f"need at least two classes with {minimum} examples each; "
-                f"found {len(keep)} ({len(pairs)} rows)"
-            )
-        texts, labels = [p[0] for p in pairs], [p[1] for p in pairs]
+            seeds = [] if opts["no_keywords"] else keyword_examples()
         with tqdm(total=3, desc="train", file=self.stderr._out, unit="step") as bar:
-            held_out = len(texts) >= 10 * len(keep)
-            if held_out:
-                x_train, x_test, y_train, y_test = train_test_split(
-                    texts, labels, test_size=0.2, stratify=labels, random_state=0
+
+            def step(postfix: str) -> None:
+                bar.set_postfix_str(postfix)
+                bar.update(1)
+
+            try:
+                model = text_model_train(
+                    texts=texts,
+                    labels=labels,
+                    source=source,
+                    seeds=seeds,
+                    min_per_class=opts["min_per_class"],
+                    step=step,
                 )
-                bar.set_postfix_str("held-out 20%")
-                scorer = TfidfClassifier().fit(x_train, y_train)
-                metrics = evaluate(y_test, scorer.predict_many(x_test)).as_json()
-                metrics["method"] = "held-out 20%"
-            else:
-                metrics = {"method": "none (too few rows)", "n": 0}
-            bar.update(1)
-            classifier = TfidfClassifier(version=new_version()).fit(texts, labels)
-            bar.update(1)
-            model = text_model_store(
-                classifier=classifier, metrics=metrics, training_n=len(texts), source=source
-            )
-            bar.update(1)
+            except DomainError as e:
+                raise CommandError(str(e)) from None
+        metrics = model.metrics
         self.stderr.write(
-            f"trained on {len(texts)} rows, {len(keep)} classes; "
+            f"trained on {model.training_n} rows, {len(model.labels)} classes; "
             f"macro_f1={metrics.get('macro_f1', '-')} accuracy={metrics.get('accuracy', '-')}"
         )
         self.stdout.write(model.version)
@@ -140,7 +113,10 @@ class Command(BaseCommand):
         texts, labels = read_table(opts["file"], opts["text_column"], opts["label_column"])
         if not texts:
             raise CommandError("no labelled rows in the file")
-        classifier = TfidfClassifier.loads(bytes(model.blob), model.version)
+        try:
+            classifier = TfidfClassifier.loads(bytes(model.blob), model.version)
+        except ModelFormatError as e:
+            raise CommandError(str(e)) from None
         metrics = evaluate(labels, classifier.predict_many(texts))
         self.stdout.write(f"model {model.version}")
         self.stdout.write(metrics.report())

@@ -48,6 +48,10 @@ class Command(BaseCommand):
                 f"{result.customers} new customers in {seconds:.1f} s."
             )
         )
+        if result.model:
+            self.stdout.write(
+                f"Classifier: model {result.model}, trained on the closed complaints, is active."
+            )
         self.logins(created={row.username for row, new in result.users if new})
 
     def logins(self, created: set[str] | None) -> None:

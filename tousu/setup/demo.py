@@ -25,6 +25,7 @@ from tousu.accounts.choices import AssignmentMode, Role
 from tousu.accounts.models import Department, Region, User
 from tousu.accounts.permissions import MANAGER_ROLES
 from tousu.accounts.services import user_create
+from tousu.analytics.services import counts_rebuild
 from tousu.callbacks.choices import SCORE_FACTORS, CallbackResult, DissatisfiedAction
 from tousu.callbacks.services import complaint_callback_record
 from tousu.classification.models import Category
@@ -871,6 +872,9 @@ def demo_load(
         knowledge_demo_load()  # issue 5: wording, reply templates, cases of closed complaints
     # Complaints registered from now on are classified by a model trained on the closed ones.
     model = text_model_refresh()
+    # The dashboard and reports read the count tables: fill them now rather than leave the
+    # first minute of `make run` with empty charts (the fill job keeps them current after).
+    counts_rebuild()
     return DemoResult(
         users=users,
         customers=len(customers),

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
+from django.db.models import Sum
 from django.test import Client
 from django.utils import timezone
 
@@ -60,6 +61,13 @@ def test_demo_creates_staff_and_complaints_with_verifiable_histories() -> None:
 
     types = set(ComplaintEvent.objects.values_list("type", flat=True))
     assert {EventType.ACCEPTED, EventType.RESOLVED, EventType.CLOSED, EventType.CALLBACK} <= types
+
+    # The dashboard has its figures at once: the count tables hold every demo complaint.
+    from tousu.analytics.models import MonthlyCount
+    from tousu.analytics.rules import rollup_for
+
+    counted = MonthlyCount.objects.filter(rollup=rollup_for(set())).aggregate(n=Sum("registered"))
+    assert counted["n"] == 40
 
     # The logins table ends the output, and its password works.
     assert "Demo logins:" in out

@@ -18,13 +18,10 @@ department and by region, and filtered by a region and a category.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import datetime as dt
-import os
 import random
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -214,25 +211,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database-url", default="", help="a PostgreSQL server (default SQLite)")
     args = parser.parse_args(argv)
 
-    root = Path(__file__).resolve().parent.parent
-    sys.path.insert(0, str(root))
-    from bench.breach_scan import postgres_database  # one way to make the throw-away database
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from bench.throwaway import django_on_throwaway_database
 
-    with contextlib.ExitStack() as stack:
-        data_dir = stack.enter_context(tempfile.TemporaryDirectory(prefix="tousu-bench-"))
-        os.environ["TOUSU_DATA_DIR"] = data_dir
-        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tousu.config.settings")
-        if args.database_url:
-            os.environ["TOUSU_DATABASE_URL"] = stack.enter_context(
-                postgres_database(args.database_url)
-            )
-        else:
-            os.environ.pop("TOUSU_DATABASE_URL", None)
-
-        import django
-
-        django.setup()
-        from django.core.management import call_command
+    with django_on_throwaway_database(args.database_url):
         from django.db import connection
 
         from tousu.analytics import services
@@ -241,9 +223,7 @@ def main(argv: list[str] | None = None) -> int:
         from tousu.core import clock
         from tousu.core.clock import SHANGHAI
 
-        call_command("migrate", verbosity=0)
         now = clock.now().replace(microsecond=0)
-        print(f"database: {connection.vendor} {connection.settings_dict['NAME']}")
         print(f"loading {args.n:,} complaints over {DAYS} days …", flush=True)
         load(args.n, now)
 

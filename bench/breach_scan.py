@@ -15,42 +15,16 @@ query plans of the scans' queries to show that they use the partial indexes.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import cProfile
 import datetime as dt
-import os
 import pstats
 import random
 import secrets
 import sys
-import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-BENCH_DB = "tousu_bench"
 CHUNK = 20_000
-
-
-@contextlib.contextmanager
-def postgres_database(server_url: str) -> Iterator[str]:
-    """A fresh `tousu_bench` database on the server of `server_url`; dropped afterwards."""
-    import psycopg
-
-    parts = urlsplit(server_url)
-    admin_url = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB}")
-        conn.execute(f"CREATE DATABASE {BENCH_DB}")
-    try:
-        yield urlunsplit(parts._replace(path=f"/{BENCH_DB}"))
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        with psycopg.connect(admin_url, autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
 
 
 def load(n: int, due: int, now: dt.datetime) -> None:
@@ -152,29 +126,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    with contextlib.ExitStack() as stack:
-        data_dir = stack.enter_context(tempfile.TemporaryDirectory(prefix="tousu-bench-"))
-        os.environ["TOUSU_DATA_DIR"] = data_dir
-        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tousu.config.settings")
-        if args.database_url:
-            os.environ["TOUSU_DATABASE_URL"] = stack.enter_context(
-                postgres_database(args.database_url)
-            )
-        else:
-            os.environ.pop("TOUSU_DATABASE_URL", None)
+    from bench.throwaway import django_on_throwaway_database
 
-        import django
-
-        django.setup()
-        from django.core.management import call_command
+    with django_on_throwaway_database(args.database_url):
         from django.db import connection
 
         from tousu.config import jobs
         from tousu.core import clock
 
-        call_command("migrate", verbosity=0)
         now = clock.now().replace(microsecond=0)
-        print(f"database: {connection.vendor} {connection.settings_dict['NAME']}")
         print(f"loading {args.n:,} open complaints, {args.due:,} of them due …")
         load(args.n, args.due, now)
 

@@ -1,0 +1,60 @@
+"""A throw-away database for a benchmark: a SQLite file in a temporary folder, or a
+`tousu_bench` database on a PostgreSQL server (created here, dropped afterwards), with Django
+set up on it and migrated. Not a test; used by the scripts of this folder."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+BENCH_DB = "tousu_bench"
+
+
+@contextlib.contextmanager
+def postgres_database(server_url: str) -> Iterator[str]:
+    """A fresh `tousu_bench` database on the server of `server_url`; dropped afterwards."""
+    import psycopg
+
+    parts = urlsplit(server_url)
+    admin_url = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB}")
+        conn.execute(f"CREATE DATABASE {BENCH_DB}")
+    try:
+        yield urlunsplit(parts._replace(path=f"/{BENCH_DB}"))
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
+
+
+@contextlib.contextmanager
+def django_on_throwaway_database(database_url: str = "") -> Iterator[None]:
+    """Django set up and migrated on a throw-away database (PostgreSQL when `database_url`
+    names a server, else SQLite), which is gone afterwards."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    with contextlib.ExitStack() as stack:
+        data_dir = stack.enter_context(tempfile.TemporaryDirectory(prefix="tousu-bench-"))
+        os.environ["TOUSU_DATA_DIR"] = data_dir
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tousu.config.settings")
+        if database_url:
+            os.environ["TOUSU_DATABASE_URL"] = stack.enter_context(postgres_database(database_url))
+        else:
+            os.environ.pop("TOUSU_DATABASE_URL", None)
+
+        import django
+
+        django.setup()
+        from django.core.management import call_command
+        from django.db import connection
+
+        call_command("migrate", verbosity=0)
+        print(f"database: {connection.vendor} {connection.settings_dict['NAME']}")
+        yield

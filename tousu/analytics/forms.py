@@ -34,10 +34,10 @@ class DashboardForm(forms.Form):
         # `from` and `to` (as on the other report pages) are not Python names: added here.
         self.fields = {
             "from": forms.DateField(
-                label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+                label=_("From date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
             ),
             "to": forms.DateField(
-                label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+                label=_("To date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
             ),
             **self.fields,
         }

@@ -134,7 +134,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "labels": {
             "current": _("This period"),
             "previous": _("Previous period"),
-            "complaints": _("Complaints"),
+            "complaints": _("Volume"),
         },
         "trend": {
             "days": [p["day"].strftime("%m-%d") for p in data["trend"]],

@@ -1,4 +1,5 @@
-"""Forms of the knowledge pages: the case library's filters and curation, the wording list."""
+"""Forms of the knowledge pages: the case library's filters and curation, the wording list and
+the curation of approved wording (new article, new version)."""
 
 from __future__ import annotations
 
@@ -7,12 +8,20 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from tousu.classification.models import Category
 from tousu.complaints.choices import Channel
-from tousu.complaints.forms import blank, category_choices
+from tousu.complaints.forms import blank, category_choices, textarea
 from tousu.knowledge.choices import CaseStatus, WordingTopic
 from tousu.knowledge.models import Case
 from tousu.knowledge.selectors import CaseFilters
-from tousu.knowledge.services import SUMMARY_MAX_CHARS, TITLE_MAX_CHARS
+from tousu.knowledge.services import (
+    CHANGE_NOTE_MAX_CHARS,
+    KEY_MAX_CHARS,
+    SUMMARY_MAX_CHARS,
+    TITLE_MAX_CHARS,
+    WORDING_MAX_CHARS,
+    WordingVersionInput,
+)
 from tousu.resolution.models import StandardClause
 
 
@@ -110,3 +119,97 @@ class WordingFilterForm(forms.Form):
         any_value = _("All")
         self.fields["topic"].choices = blank(any_value) + list(WordingTopic.choices)  # type: ignore[attr-defined]
         self.fields["channel"].choices = blank(any_value) + list(Channel.choices)  # type: ignore[attr-defined]
+
+
+# Keys that would collide with the pages under /knowledge/wording/<key>/.
+RESERVED_KEYS = frozenset({"new"})
+VARIANT_PREFIX = "variant_"
+
+
+class WordingVersionForm(forms.Form):
+    """A new version of an approved wording: its text, dates and per-channel variants (one
+    optional text per channel; channels left empty use the version's text). The rules between
+    fields (expiry after the effective date) are the service's, shown on the form by the view."""
+
+    body = forms.CharField(
+        label=_("Text"), max_length=WORDING_MAX_CHARS, widget=textarea(WORDING_MAX_CHARS, rows=6)
+    )
+    effective_from = forms.DateField(
+        label=_("Effective from"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    valid_until = forms.DateField(
+        label=_("Valid until"),
+        required=False,
+        help_text=_("The last day it applies; empty = until a later version takes effect."),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    change_note = forms.CharField(
+        label=_("What changed"),
+        required=False,
+        max_length=CHANGE_NOTE_MAX_CHARS,
+        widget=forms.TextInput(attrs={"maxlength": str(CHANGE_NOTE_MAX_CHARS)}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for value, label in Channel.choices:
+            self.fields[VARIANT_PREFIX + value] = forms.CharField(
+                label=label,
+                required=False,
+                max_length=WORDING_MAX_CHARS,
+                widget=textarea(WORDING_MAX_CHARS, rows=2),
+            )
+
+    def version_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in ("body", "effective_from", "valid_until", "change_note")]
+
+    def variant_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.fields if name.startswith(VARIANT_PREFIX)]
+
+    def version_input(self) -> WordingVersionInput:
+        data = self.cleaned_data
+        return WordingVersionInput(
+            body=data["body"],
+            effective_from=data["effective_from"],
+            valid_until=data["valid_until"],
+            change_note=data["change_note"],
+            variants={
+                name.removeprefix(VARIANT_PREFIX): data[name]
+                for name in self.fields
+                if name.startswith(VARIANT_PREFIX) and data.get(name)
+            },
+        )
+
+
+class WordingArticleForm(WordingVersionForm):
+    """A new approved wording and its first version."""
+
+    topic = forms.ChoiceField(label=_("Topic"), choices=WordingTopic.choices)
+    title = forms.CharField(label=_("Title"), max_length=TITLE_MAX_CHARS)
+    key = forms.SlugField(
+        label=_("Key"),
+        max_length=KEY_MAX_CHARS,
+        help_text=_("Its address in links: letters, digits, hyphens, e.g. roaming-day-pass."),
+    )
+    category = forms.ModelChoiceField(
+        label=_("Category"),
+        required=False,
+        queryset=Category.objects.filter(active=True)
+        .select_related("parent")
+        .order_by("sort", "code"),
+        help_text=_("Suggested on complaints of this category and its sub-categories."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The article's fields first, then the first version's.
+        self.order_fields(["topic", "title", "key", "category"])
+
+    def article_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in ("topic", "title", "key", "category")]
+
+    def clean_key(self) -> str:
+        key: str = self.cleaned_data["key"]
+        if key.lower() in RESERVED_KEYS:
+            self.add_error("key", _("This key is reserved; choose another."))
+        return key

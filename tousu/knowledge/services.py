@@ -4,7 +4,9 @@ R7.3), approved wording and its versions (R7.2)."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
 from django.db.models import Max
@@ -29,6 +31,9 @@ TITLE_MAX_CHARS = 100
 SUMMARY_MAX_CHARS = 5_000
 WORDING_MAX_CHARS = 5_000
 CHANGE_NOTE_MAX_CHARS = 200
+KEY_MAX_CHARS = 64
+# The article's address in URLs (a Django slug).
+KEY_PATTERN = re.compile(r"[-a-zA-Z0-9_]+")
 # How much of the complaint's text a generated title quotes.
 TITLE_QUOTE_CHARS = 24
 
@@ -200,6 +205,74 @@ def wording_index(article: WordingArticle) -> None:
     article.save(update_fields=["search_terms"])
 
 
+@dataclass(frozen=True)
+class WordingVersionInput:
+    """What a version says and when it applies, as `wording_version_add` takes it."""
+
+    body: str
+    effective_from: dt.date
+    valid_until: dt.date | None = None
+    change_note: str = ""
+    variants: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _CleanVersion:
+    body: str
+    effective_from: dt.date
+    valid_until: dt.date | None
+    change_note: str
+    variants: dict[str, str]
+
+
+def _wording_version_clean(
+    data: WordingVersionInput, errors: dict[str, list[str]]
+) -> _CleanVersion:
+    """The version's texts cleaned; what is wrong is added to `errors`."""
+    text = clean_text(data.body or "")
+    if not text:
+        errors["body"] = ["此项为必填项"]
+    elif len(text) > WORDING_MAX_CHARS:
+        errors["body"] = [f"最多 {WORDING_MAX_CHARS} 个字符"]
+    if data.valid_until is not None and data.valid_until < data.effective_from:
+        errors["valid_until"] = ["失效日期不能早于生效日期"]
+    note = clean_text(data.change_note or "")
+    if len(note) > CHANGE_NOTE_MAX_CHARS:
+        errors["change_note"] = [f"最多 {CHANGE_NOTE_MAX_CHARS} 个字符"]
+    channel_texts: dict[str, str] = {}
+    for channel, variant in (data.variants or {}).items():
+        if channel not in Channel.values:
+            errors.setdefault("variants", []).append(f"未知渠道「{channel}」")
+            continue
+        cleaned = clean_text(variant or "")
+        if len(cleaned) > WORDING_MAX_CHARS:
+            errors.setdefault("variants", []).append(f"{channel}：最多 {WORDING_MAX_CHARS} 个字符")
+        elif cleaned:
+            channel_texts[channel] = cleaned
+    return _CleanVersion(text, data.effective_from, data.valid_until, note, channel_texts)
+
+
+def _wording_version_write(
+    article: WordingArticle, actor: User, data: _CleanVersion
+) -> WordingVersion:
+    """Write the version after the article's last one; the caller holds the article's row lock
+    (or has just created it) inside a transaction."""
+    last = article.versions.aggregate(n=Max("number"))["n"] or 0
+    version = WordingVersion.objects.create(
+        article=article,
+        number=last + 1,
+        body=data.body,
+        effective_from=data.effective_from,
+        valid_until=data.valid_until,
+        change_note=data.change_note,
+        created_by=actor,
+    )
+    WordingVariant.objects.bulk_create(
+        WordingVariant(version=version, channel=c, body=b) for c, b in data.variants.items()
+    )
+    return version
+
+
 def wording_article_create(
     *,
     actor: User,
@@ -207,23 +280,39 @@ def wording_article_create(
     title: str,
     topic: str,
     category: Category | None = None,
+    first_version: WordingVersionInput | None = None,
 ) -> WordingArticle:
+    """A new approved wording; with `first_version`, its first version is written in the same
+    transaction, so that a refused version leaves no article without text."""
     if not permissions.can_edit_wording(actor):
         raise NotAllowed("只有质检人员和管理员可以维护统一口径")
     errors: dict[str, list[str]] = {}
+    key = (key or "").strip()
     title = clean_text(title or "")
+    if not key:
+        errors["key"] = ["此项为必填项"]
+    elif len(key) > KEY_MAX_CHARS or not KEY_PATTERN.fullmatch(key):
+        errors["key"] = [f"只能包含字母、数字、连字符和下划线，最多 {KEY_MAX_CHARS} 个字符"]
+    elif WordingArticle.objects.filter(key=key).exists():
+        errors["key"] = [f"「{key}」已存在"]
     if not title:
         errors["title"] = ["此项为必填项"]
     if topic not in WordingTopic.values:
         errors["topic"] = [f"可选：{', '.join(WordingTopic.values)}"]
-    if WordingArticle.objects.filter(key=key).exists():
-        errors["key"] = [f"「{key}」已存在"]
+    version = _wording_version_clean(first_version, errors) if first_version else None
     if errors:
         raise ValidationFailed("口径信息有误", fields=errors)
     with transaction.atomic():
-        article = WordingArticle.objects.create(
-            key=key, title=title[:100], topic=topic, category=category
-        )
+        try:
+            # A savepoint: a concurrent create of the same key is a form error, not a 500.
+            with transaction.atomic():
+                article = WordingArticle.objects.create(
+                    key=key, title=title[:100], topic=topic, category=category
+                )
+        except IntegrityError:
+            raise ValidationFailed("口径信息有误", fields={"key": [f"「{key}」已存在"]}) from None
+        if version is not None:
+            _wording_version_write(article, actor, version)
         wording_index(article)
     return article
 
@@ -244,43 +333,15 @@ def wording_version_add(
     if not permissions.can_edit_wording(actor):
         raise NotAllowed("只有质检人员和管理员可以维护统一口径")
     errors: dict[str, list[str]] = {}
-    text = clean_text(body or "")
-    if not text:
-        errors["body"] = ["此项为必填项"]
-    elif len(text) > WORDING_MAX_CHARS:
-        errors["body"] = [f"最多 {WORDING_MAX_CHARS} 个字符"]
-    if valid_until is not None and valid_until < effective_from:
-        errors["valid_until"] = ["失效日期不能早于生效日期"]
-    note = clean_text(change_note or "")
-    if len(note) > CHANGE_NOTE_MAX_CHARS:
-        errors["change_note"] = [f"最多 {CHANGE_NOTE_MAX_CHARS} 个字符"]
-    channel_texts: dict[str, str] = {}
-    for channel, variant in (variants or {}).items():
-        if channel not in Channel.values:
-            errors.setdefault("variants", []).append(f"未知渠道「{channel}」")
-            continue
-        cleaned = clean_text(variant or "")
-        if len(cleaned) > WORDING_MAX_CHARS:
-            errors.setdefault("variants", []).append(f"{channel}：最多 {WORDING_MAX_CHARS} 个字符")
-        elif cleaned:
-            channel_texts[channel] = cleaned
+    data = _wording_version_clean(
+        WordingVersionInput(body, effective_from, valid_until, change_note, variants or {}),
+        errors,
+    )
     if errors:
         raise ValidationFailed("口径版本有误", fields=errors)
     with transaction.atomic():
         # The article row lock numbers concurrent versions one after the other.
         article = WordingArticle.objects.select_for_update().get(pk=article.pk)
-        last = article.versions.aggregate(n=Max("number"))["n"] or 0
-        version = WordingVersion.objects.create(
-            article=article,
-            number=last + 1,
-            body=text,
-            effective_from=effective_from,
-            valid_until=valid_until,
-            change_note=note,
-            created_by=actor,
-        )
-        WordingVariant.objects.bulk_create(
-            WordingVariant(version=version, channel=c, body=b) for c, b in channel_texts.items()
-        )
+        version = _wording_version_write(article, actor, data)
         wording_index(article)
     return version

@@ -1,5 +1,6 @@
 """The knowledge pages: the case library (list, case, curation, one-click case from a closed
-complaint) and approved wording (list, article, what changed). Thin: parse, call, render."""
+complaint) and approved wording (list, article, what changed, and its curation: new article,
+new version). Thin: parse, call, render."""
 
 from __future__ import annotations
 
@@ -11,11 +12,19 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from tousu.accounts import permissions
+from tousu.accounts.models import User
 from tousu.complaints.forms import apply_domain_error
 from tousu.complaints.views import complaint_or_404, page_of, staff
 from tousu.core.errors import DomainError, NotFound
 from tousu.knowledge import rules, selectors, services
-from tousu.knowledge.forms import CaseEditForm, CaseFilterForm, WordingFilterForm
+from tousu.knowledge.forms import (
+    VARIANT_PREFIX,
+    CaseEditForm,
+    CaseFilterForm,
+    WordingArticleForm,
+    WordingFilterForm,
+    WordingVersionForm,
+)
 from tousu.knowledge.models import Case
 
 # ---- cases ----------------------------------------------------------------------------------
@@ -97,7 +106,12 @@ def wording_list(request: HttpRequest) -> HttpResponse:
     rows = selectors.wording_list(
         q=data.get("q", "").strip(), topic=data.get("topic", ""), channel=data.get("channel", "")
     )
-    return render(request, "knowledge/wording_list.html", {"form": form, "rows": rows})
+    can_edit = permissions.can_edit_wording(staff(request))
+    return render(
+        request,
+        "knowledge/wording_list.html",
+        {"form": form, "rows": rows, "can_edit": can_edit},
+    )
 
 
 def _article_or_404(key: str, channel: str = "") -> selectors.ArticleRow:
@@ -109,7 +123,8 @@ def _article_or_404(key: str, channel: str = "") -> selectors.ArticleRow:
 
 def wording_detail(request: HttpRequest, key: str) -> HttpResponse:
     row = _article_or_404(key)
-    return render(request, "knowledge/wording_detail.html", {"row": row})
+    can_edit = permissions.can_edit_wording(staff(request))
+    return render(request, "knowledge/wording_detail.html", {"row": row, "can_edit": can_edit})
 
 
 def _number(value: str | None) -> int | None:
@@ -141,3 +156,75 @@ def wording_changes(request: HttpRequest, key: str) -> HttpResponse:
         "knowledge/wording_changes.html",
         {"row": row, "old": old, "new": new, "parts": parts},
     )
+
+
+def _wording_editor(request: HttpRequest) -> User:
+    user = staff(request)
+    if not permissions.can_edit_wording(user):
+        raise PermissionDenied
+    return user
+
+
+def wording_article_new(request: HttpRequest) -> HttpResponse:
+    """A new approved wording with its first version (quality staff and admins)."""
+    user = _wording_editor(request)
+    form = WordingArticleForm(request.POST or None)
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                article = services.wording_article_create(
+                    actor=user,
+                    key=data["key"],
+                    title=data["title"],
+                    topic=data["topic"],
+                    category=data["category"],
+                    first_version=form.version_input(),
+                )
+            except DomainError as exc:
+                apply_domain_error(form, exc)  # variant errors show above the form
+            else:
+                messages.success(request, _("Approved wording created."))
+                return redirect("knowledge:wording_article", key=article.key)
+        messages.error(request, _("Please correct the errors."))
+        return render(request, "knowledge/wording_article_form.html", {"form": form}, status=422)
+    return render(request, "knowledge/wording_article_form.html", {"form": form})
+
+
+def wording_version_new(request: HttpRequest, key: str) -> HttpResponse:
+    """A new version of an approved wording; back to the article, where what changed shows."""
+    user = _wording_editor(request)
+    row = _article_or_404(key)
+    form = WordingVersionForm(request.POST or None)
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.version_input()
+            try:
+                version = services.wording_version_add(
+                    article=row.article,
+                    actor=user,
+                    body=data.body,
+                    effective_from=data.effective_from,
+                    valid_until=data.valid_until,
+                    change_note=data.change_note,
+                    variants=data.variants,
+                )
+            except DomainError as exc:
+                apply_domain_error(form, exc)  # variant errors show above the form
+            else:
+                messages.success(
+                    request, _("Version %(number)s saved.") % {"number": version.number}
+                )
+                return redirect("knowledge:wording_article", key=row.article.key)
+        messages.error(request, _("Please correct the errors."))
+        return render(
+            request, "knowledge/wording_version_form.html", {"row": row, "form": form}, status=422
+        )
+    current = row.current or (row.versions[-1] if row.versions else None)
+    if current is not None:
+        # Start from what the article says today: a change is usually an edit of it.
+        form.initial = {
+            "body": current.version.body,
+            **{VARIANT_PREFIX + v.channel: v.body for v in current.variants},
+        }
+    return render(request, "knowledge/wording_version_form.html", {"row": row, "form": form})

@@ -21,8 +21,8 @@ DEFAULT_DAYS = 30
 
 
 class PeriodForm(forms.Form):
-    from_ = forms.DateField(label=_("From"), required=False)
-    to = forms.DateField(label=_("To"), required=False)
+    from_ = forms.DateField(label=_("From date"), required=False)
+    to = forms.DateField(label=_("To date"), required=False)
 
     def __init__(self, data: dict[str, str]) -> None:
         # `from` is a Python keyword: the query string keeps the API's name.

@@ -205,10 +205,53 @@ def timed(call: Callable[[], Any]) -> tuple[float, float]:
     return times[0], statistics.median(times[1:])
 
 
+def lists(now: dt.datetime) -> None:
+    """Time the complaint list the way its page reads it: the first page, the page 1,000 pages
+    deep (by its cursor, found untimed), and a filtered first page, each with its capped count,
+    for a user who sees everything and for a department supervisor."""
+    from tousu.accounts.models import Department, User
+    from tousu.accounts.services import user_create
+    from tousu.complaints import selectors
+    from tousu.complaints.selectors import ComplaintFilters, complaint_keyset_page, complaint_list
+    from tousu.core import clock
+
+    password = "bench-" + str(now.timestamp())  # nobody logs in to the throw-away database
+    viewers = {
+        "all": user_create(username="bench_admin", role="admin", password=password),
+        "billing": user_create(
+            username="bench_sup", role="supervisor", password=password, department="billing"
+        ),
+    }
+    assert Department.objects.filter(code="billing").exists()
+    size, deep = 50, 1_000
+    print(f"\n{'list page':<44} {'first ms':>9} {'median ms':>10}")
+    with clock.frozen(now):
+        for scope, user in viewers.items():
+            assert isinstance(user, User)
+            everything = complaint_list(user)
+            cursor_row = everything[deep * size - 1 : deep * size].first()
+            cursor = selectors.cursor_of(cursor_row) if cursor_row else ""
+            cases: dict[str, Callable[[], Any]] = {
+                "page 1": lambda qs=everything: complaint_keyset_page(qs, size=size),
+                f"page {deep + 1:,}": lambda qs=everything, c=cursor: complaint_keyset_page(
+                    qs, after=c, size=size
+                ),
+                "page 1, channel + status filter": lambda u=user: complaint_keyset_page(
+                    complaint_list(u, ComplaintFilters(channel="web", status="closed")), size=size
+                ),
+            }
+            for title, call in cases.items():
+                first, median = timed(call)
+                print(f"{scope + ': ' + title:<44} {first:>9.1f} {median:>10.1f}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--n", type=int, default=1_000_000, help="complaints")
     parser.add_argument("--database-url", default="", help="a PostgreSQL server (default SQLite)")
+    parser.add_argument(
+        "--lists-only", action="store_true", help="time the complaint list pages only (no rebuild)"
+    )
     args = parser.parse_args(argv)
 
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -226,6 +269,10 @@ def main(argv: list[str] | None = None) -> int:
         now = clock.now().replace(microsecond=0)
         print(f"loading {args.n:,} complaints over {DAYS} days …", flush=True)
         load(args.n, now)
+        lists(now)
+        if args.lists_only:
+            connection.close()
+            return 0
 
         started = time.perf_counter()
         summary = services.counts_rebuild(

@@ -153,7 +153,7 @@ def complaint_list(request: HttpRequest) -> HttpResponse:
     except ValueError:
         messages.error(request, _("That page link is not valid; here is the first page."))
         keyset = selectors.complaint_keyset_page(qs, size=PAGE_SIZE)
-    context.update(keyset=keyset, rows=keyset.rows, count=keyset.count)
+    context.update(keyset=keyset, rows=keyset.rows)
     return render(request, "complaints/list.html", context)
 
 

@@ -41,16 +41,21 @@ def _drain(
         if not batch:
             return applied, failed
         tried.update(batch)
+        # Count what a batch did only once it has committed: PostgreSQL may still refuse at
+        # COMMIT (a deadlock found by the deferred foreign-key checks), and then the rows are
+        # tried again one by one.
         try:
             with transaction.atomic():
-                applied += apply(batch)
+                done = apply(batch)
+            applied += done
             continue
         except Exception:
             logger.warning("%s: a batch of %d failed; retrying row by row", name, len(batch))
         for pk in batch:
             try:
                 with transaction.atomic():
-                    applied += apply([pk])
+                    done = apply([pk])
+                applied += done
             except Exception:
                 failed += 1
                 logger.exception("%s failed on complaint %s", name, pk)

@@ -197,7 +197,9 @@ def _claim(pks: Sequence[int], conditions: Q, **changes: object) -> list[Complai
     `conditions`. Returns them, locked, with their handlers loaded. Precondition: inside a
     transaction; on SQLite the IMMEDIATE transaction already serialises the writers."""
     rows = list(
-        Complaint.objects.select_for_update(skip_locked=True)
+        # NO KEY UPDATE, like the UPDATE itself: it does not block the foreign-key checks
+        # (KEY SHARE) of another worker's inserts, which FOR UPDATE would, into deadlocks.
+        Complaint.objects.select_for_update(skip_locked=True, no_key=True)
         .filter(conditions, pk__in=pks)
         .order_by("pk")
     )

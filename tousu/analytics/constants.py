@@ -12,10 +12,8 @@ HANDLING_EDGES_HOURS: tuple[int, ...] = (2, 4, 8, 12, 24, 48, 72, 96, 120, 168, 
 # Timeline events read per fill transaction. One transaction per batch keeps the checkpoint
 # and the counts it stands for in step; a crash loses at most one batch's work, redone next run.
 FILL_EVENT_BATCH = 2_000
-# Complaints recomputed per query batch by the rebuild and the re-check window.
+# Complaints recomputed per transaction by the re-check window and by the rebuild.
 FILL_COMPLAINT_BATCH = 2_000
-# Complaints whose count changes the rebuild gathers before writing them, in one transaction.
-REBUILD_FLUSH = 50_000
 
 # Event ids are taken when a row is inserted, not when its transaction commits: an event with a
 # lower id can become visible after the checkpoint passed it. Each run therefore re-checks the

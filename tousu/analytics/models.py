@@ -18,15 +18,11 @@ from tousu.analytics.rules import MEASURES
 BIG = {"handling_seconds", "compensation_fen"}
 
 
-class Counts(models.Model):
-    """The dimensions and measures shared by the hourly, daily and monthly count tables.
-    Dimension ids are plain integers (0 = none), not foreign keys: the counts must not stop a
-    category or region from being edited, and a unique key with NULLs in it would not be
-    unique. `key` is the period and dimensions in one string, so that the fill job finds the
-    rows of a batch with one indexed `IN` however periods and dimensions mix."""
+class CountColumns(models.Model):
+    """The dimensions and measures of a count row. Dimension ids are plain integers (0 = none),
+    not foreign keys: the counts must not stop a category or region from being edited, and a
+    unique key with NULLs in it would not be unique."""
 
-    key = models.CharField(max_length=96, unique=True)
-    rollup = models.PositiveSmallIntegerField(default=0)  # rules.ROLLUPS
     category = models.PositiveIntegerField(default=0)
     channel = models.CharField(max_length=24)
     region = models.PositiveIntegerField(default=0)
@@ -39,6 +35,18 @@ class Counts(models.Model):
             models.BigIntegerField(default=0) if _measure in BIG else models.IntegerField(default=0)
         )
     del _measure
+
+    class Meta:
+        abstract = True
+
+
+class Counts(CountColumns):
+    """What the hourly, daily and monthly count tables share. `key` is the period and
+    dimensions in one string, so that the fill job finds the rows of a batch with one indexed
+    `IN` however periods and dimensions mix."""
+
+    key = models.CharField(max_length=96, unique=True)
+    rollup = models.PositiveSmallIntegerField(default=0)  # rules.ROLLUPS
 
     class Meta:
         abstract = True
@@ -91,6 +99,42 @@ class MonthlyCount(Counts):
 
     def __str__(self) -> str:
         return self.key
+
+
+class RebuildRow(CountColumns):
+    """Scratch rows of `tousu analytics rebuild`: the counts of one batch of complaints per
+    hour and full set of dimensions, appended without lookups and summed by SQL into the count
+    tables at the end (the same hour and dimensions recur from batch to batch). Empty outside a
+    rebuild. The labels are the period parts of the count tables' keys."""
+
+    hour_no = models.BigIntegerField()  # rules.Hour
+    hour = models.DateTimeField()
+    day = models.DateField()
+    day_label = models.CharField(max_length=10)  # YYYY-MM-DD
+    month = models.DateField()
+    month_label = models.CharField(max_length=7)  # YYYY-MM
+
+    class Meta:
+        verbose_name = _("rebuild scratch row")
+        verbose_name_plural = _("rebuild scratch rows")
+
+    def __str__(self) -> str:
+        return f"{self.hour_no}"
+
+
+class RebuildFact(models.Model):
+    """Scratch contributions of `tousu analytics rebuild`, which replace ComplaintFact's in the
+    same transaction as the count tables. Empty outside a rebuild."""
+
+    complaint_id = models.BigIntegerField(primary_key=True)
+    data = models.JSONField()
+
+    class Meta:
+        verbose_name = _("rebuild scratch contribution")
+        verbose_name_plural = _("rebuild scratch contributions")
+
+    def __str__(self) -> str:
+        return str(self.complaint_id)
 
 
 class ComplaintFact(models.Model):

@@ -31,6 +31,8 @@ from tousu.analytics.models import (
     FillCursor,
     HourlyCount,
     MonthlyCount,
+    RebuildFact,
+    RebuildRow,
 )
 from tousu.callbacks.choices import SCORE_FACTORS, CallbackStatus
 from tousu.callbacks.models import CallbackTask
@@ -209,12 +211,9 @@ def _table_apply(model: type[Counts], merged: Merged) -> None:
                 cursor.executemany(insert, rows)
 
 
-def complaints_recount(
-    ids: Sequence[int], *, into: dict[rules.Key, dict[str, int]] | None = None
-) -> int:
+def complaints_recount(ids: Sequence[int]) -> int:
     """Bring the counts of complaints `ids` up to date; returns how many contributions changed.
-    With `into`, the count changes are added there for the caller to apply later (the
-    rebuild gathers many batches). Precondition: inside the fill's claimed transaction."""
+    Precondition: inside the fill's claimed transaction."""
     facts = facts_read(ids)
     old = dict(ComplaintFact.objects.filter(pk__in=ids).values_list("pk", "data"))
     changes: list[tuple[Any, Any]] = []
@@ -236,14 +235,7 @@ def complaints_recount(
     if stale:
         ComplaintFact.objects.filter(pk__in=stale).delete()
     ComplaintFact.objects.bulk_create(fresh, batch_size=1_000)
-    deltas = rules.deltas(changes)
-    if into is None:
-        counts_apply(deltas)
-    else:
-        for key, delta in deltas.items():
-            target = into.setdefault(key, {})
-            for measure, value in delta.items():
-                target[measure] = target.get(measure, 0) + value
+    counts_apply(rules.deltas(changes))
     return len(changes)
 
 
@@ -342,52 +334,151 @@ def counts_fill(*, batch: int = constants.FILL_EVENT_BATCH) -> dict[str, int]:
     return summary
 
 
+def _rebuild_stage(ids: Sequence[int]) -> int:
+    """Count complaints `ids` into the scratch tables: their contributions, and their counts
+    per hour and full set of dimensions, appended without lookups (`_rebuild_sum` adds up the
+    hours and dimensions that recur from batch to batch). Returns how many were counted."""
+    encoded = [
+        (pk, rules.encode(item.dims, rules.contributions(item)))
+        for pk, item in facts_read(ids).items()
+    ]
+    RebuildFact.objects.bulk_create(
+        (RebuildFact(complaint_id=pk, data=data) for pk, data in encoded), batch_size=1_000
+    )
+    ops = connection.ops
+    columns = [
+        "hour_no", "hour", "day", "day_label", "month", "month_label", *DIMENSIONS,
+        *rules.MEASURES,
+    ]  # fmt: skip
+    rows: list[tuple[Any, ...]] = []
+    for (hour, *dims), measures in rules.deltas((None, data) for _, data in encoded).items():
+        day = rules.local_day(hour)
+        month = day.replace(day=1)
+        period = (
+            hour,
+            ops.adapt_datetimefield_value(rules.hour_start(hour)),
+            ops.adapt_datefield_value(day),
+            day.isoformat(),
+            ops.adapt_datefield_value(month),
+            month.isoformat()[:7],
+        )
+        rows.append((*period, *dims, *(measures.get(m, 0) for m in rules.MEASURES)))
+    q = ops.quote_name
+    insert = (
+        f"INSERT INTO {q(RebuildRow._meta.db_table)} ({', '.join(q(c) for c in columns)}) "  # noqa: S608 (model names; values bound)
+        f"VALUES ({', '.join(['%s'] * len(columns))})"
+    )
+    with connection.cursor() as cursor:
+        cursor.executemany(insert, rows)
+    return len(encoded)
+
+
+# Per grain: the count table, its period columns (read from the same columns of the scratch
+# table), and the scratch column or expression that gives the period part of its keys (the
+# labels of `_hourly`, `_daily` and `_monthly`).
+REBUILD_GRAINS: tuple[tuple[type[Counts], tuple[str, ...], str], ...] = (
+    (HourlyCount, ("hour", "day"), "hour_no"),
+    (DailyCount, ("day",), "day_label"),
+    (MonthlyCount, ("month",), "month_label"),
+)
+
+
+def _sql_literal(value: int | str) -> str:
+    """A dimension's "all" value (rules.ALL, a constant of the code) as an SQL literal."""
+    return str(value) if isinstance(value, int) else "'" + value.replace("'", "''") + "'"
+
+
+def _rebuild_sum() -> None:
+    """Sum the scratch rows into every grain and roll-up of the count tables, with keys equal
+    to those `counts_apply` makes, so that the fill job carries on from the rebuilt rows:
+    one INSERT … SELECT … GROUP BY per grain and roll-up."""
+    q = connection.ops.quote_name
+    for model, period, label in REBUILD_GRAINS:
+        for rollup, kept in rules.ROLLUPS.items():
+            dims = [
+                q(n) if n in kept else _sql_literal(cast("int | str", rules.ALL[n]))
+                for n in DIMENSIONS
+            ]
+            key = " || '|' || ".join(
+                f"CAST({part} AS VARCHAR(24))" for part in [q(label), str(rollup), *dims]
+            )
+            columns = ["key", "rollup", *period, *DIMENSIONS, *rules.MEASURES]
+            values = [
+                key,
+                str(rollup),
+                *(q(c) for c in period),
+                *dims,
+                *(f"SUM({q(m)})" for m in rules.MEASURES),
+            ]
+            grouped = dict.fromkeys([*period, label, *kept])
+            sql = (
+                f"INSERT INTO {q(model._meta.db_table)} ({', '.join(q(c) for c in columns)}) "  # noqa: S608 (model and column names, code literals)
+                f"SELECT {', '.join(values)} FROM {q(RebuildRow._meta.db_table)} "
+                f"GROUP BY {', '.join(q(c) for c in grouped)}"
+            )
+            with connection.cursor() as cursor:
+                cursor.execute(sql)
+
+
 def counts_rebuild(
-    *,
-    batch: int = constants.FILL_COMPLAINT_BATCH,
-    flush: int = constants.REBUILD_FLUSH,
-    progress: Callable[[int], None] | None = None,
+    *, batch: int = constants.FILL_COMPLAINT_BATCH, progress: Callable[[int], None] | None = None
 ) -> dict[str, int]:
-    """Empty the count tables and count every complaint again: contributions are gathered over
-    `flush` complaints and applied together (most hours and days repeat between batches), one
-    transaction each. The checkpoint is set to the events seen before the recount began (later
-    ones are the fill job's). Figures are incomplete while it runs. Raises LeaseLost if a fill
-    run holds the tables (try again in a minute)."""
+    """Count every complaint again from scratch.
+
+    Each batch of `batch` complaints is counted as the fill job counts (`rules.contributions`)
+    into the scratch tables, one transaction each; one last transaction then replaces the
+    complaints' contributions and the count tables with the scratch rows' sums. Readers see
+    the old figures until that commit, and a rebuild stopped anywhere leaves the old counts and
+    contributions standing together. The checkpoint is set to the events seen before the
+    recount began (later ones are the fill job's, which waits meanwhile). Raises LeaseLost if a
+    fill run holds the tables (try again in a minute)."""
     owner = secrets.token_hex(8)
     if not fill_claim(owner):
         raise LeaseLost("busy")
     started = clock.now()
+    q = connection.ops.quote_name
     try:
         position = ComplaintEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
         with transaction.atomic():
-            fill_renew(owner, position=position, trail=[])
-            for model in (HourlyCount, DailyCount, MonthlyCount, ComplaintFact):
+            fill_renew(owner)
+            for model in (RebuildFact, RebuildRow):  # left by a rebuild that stopped
                 model.objects.all().delete()  # no relations or signals: one DELETE each
-        last, done, changed = 0, 0, 0
+        last, done = 0, 0
         while True:
             ids = list(
                 Complaint.objects.filter(pk__gt=last)
                 .order_by("pk")
-                .values_list("pk", flat=True)[:flush]
+                .values_list("pk", flat=True)[:batch]
             )
             if not ids:
                 break
-            gathered: dict[rules.Key, dict[str, int]] = {}
             with transaction.atomic():
                 fill_renew(owner)
-                for chunk in _batches(ids, batch):
-                    changed += complaints_recount(chunk, into=gathered)
-                counts_apply(gathered)
-            last, done = ids[-1], done + len(ids)
+                done += _rebuild_stage(ids)
+            last = ids[-1]
             if progress:
                 progress(done)
         with transaction.atomic():
-            fill_renew(owner, rebuilt_at=clock.now(), trail=[[started.timestamp(), position]])
+            fill_renew(
+                owner,
+                position=position,
+                trail=[[started.timestamp(), position]],
+                rebuilt_at=clock.now(),
+            )
+            for table in (HourlyCount, DailyCount, MonthlyCount, ComplaintFact):
+                table.objects.all().delete()
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"INSERT INTO {q(ComplaintFact._meta.db_table)} (complaint_id, data) "  # noqa: S608 (model names)
+                    f"SELECT complaint_id, data FROM {q(RebuildFact._meta.db_table)}"
+                )
+            _rebuild_sum()
+            for model in (RebuildFact, RebuildRow):
+                model.objects.all().delete()
     finally:
         fill_release(owner)
     return {
         "complaints": done,
-        "counted": changed,
         "hourly_rows": HourlyCount.objects.count(),
         "daily_rows": DailyCount.objects.count(),
         "monthly_rows": MonthlyCount.objects.count(),

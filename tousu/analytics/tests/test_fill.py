@@ -10,8 +10,17 @@ from typing import Any
 import pytest
 
 from tousu.accounts.models import Department
-from tousu.analytics import constants, services
-from tousu.analytics.models import ComplaintFact, FillCursor, HourlyCount
+from tousu.analytics import constants, rules, services
+from tousu.analytics.models import (
+    DIMENSIONS,
+    ComplaintFact,
+    DailyCount,
+    FillCursor,
+    HourlyCount,
+    MonthlyCount,
+    RebuildFact,
+    RebuildRow,
+)
 from tousu.analytics.tests.conftest import assert_counts_match, change, daily_table, hourly_table
 from tousu.complaints.models import Complaint, ComplaintEvent
 from tousu.complaints.services import complaint_reopen
@@ -150,3 +159,57 @@ def test_rebuild_refuses_while_a_fill_runs(
     code, _, err = tousu_cli("analytics", "rebuild")
     assert code != 0
     assert err
+
+
+def every_row() -> dict[str, dict[str, Any]]:
+    """Every row of the three count tables, every roll-up, by table and key."""
+    return {
+        f"{model.__name__}:{row.pop('key')}": row
+        for model in (HourlyCount, DailyCount, MonthlyCount)
+        for row in model.objects.values("key", "rollup", *DIMENSIONS, *rules.MEASURES)
+    }
+
+
+def test_rebuild_writes_the_rows_the_job_writes_and_the_job_carries_on_from_them(
+    lifecycle: Callable[..., Complaint], register: Callable[..., Complaint]
+) -> None:
+    closed = lifecycle("closed")
+    lifecycle("awaiting_approval")
+    register(channel="web", level="major")
+    jobs.run("analytics.fill")
+    by_the_job = every_row()
+    assert len(by_the_job) > 3 * len(rules.ROLLUPS)
+    services.counts_rebuild(batch=1)  # several scratch batches that share hours
+    assert every_row() == by_the_job  # same keys, periods, roll-ups and sums
+    assert not RebuildRow.objects.exists()
+    assert not RebuildFact.objects.exists()
+    # The job moves a rebuilt complaint's counts: it finds the rows by the rebuild's keys.
+    change(closed.pk, channel="app")
+    assert jobs.run("analytics.fill")["changed"] == 1
+    assert_counts_match()
+
+
+def test_a_failed_rebuild_leaves_the_old_counts_standing(
+    lifecycle: Callable[..., Complaint], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    complaint = lifecycle("closed")
+    jobs.run("analytics.fill")
+    before = every_row()
+    facts = dict(ComplaintFact.objects.values_list("pk", "data"))
+    # A change the job cannot see: the failed rebuild must not half-apply it (contributions
+    # that no longer match the counts would make the job's next deltas wrong).
+    Complaint.objects.filter(pk=complaint.pk).update(channel="letter")
+
+    def fail(*args: Any) -> None:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(services, "_rebuild_sum", fail)
+    with pytest.raises(RuntimeError):
+        services.counts_rebuild()
+    assert every_row() == before
+    assert dict(ComplaintFact.objects.values_list("pk", "data")) == facts
+    assert FillCursor.objects.get().owner == ""  # the claim is given back
+    monkeypatch.undo()
+    services.counts_rebuild()  # the next rebuild starts over from its leftovers
+    assert_counts_match()
+    assert not RebuildRow.objects.exists()

@@ -52,7 +52,7 @@ from tousu.analytics import rules
 from tousu.analytics.models import DailyCount, HourlyCount, MonthlyCount
 from tousu.callbacks.choices import CallbackResult
 from tousu.classification.models import Category
-from tousu.complaints.choices import Channel
+from tousu.complaints.choices import Channel, TimeLeft
 from tousu.core.clock import SHANGHAI
 
 GROUPS = ("category", "channel", "region", "department")
@@ -360,8 +360,9 @@ def kpis_for_user(
 
 # ---- the dashboard (R11.2): reads beside the KPIs ---------------------------------------------
 
-# The open backlog by time left to the resolution limit: past it, under 4 h, under 24 h, later.
-BACKLOG_BUCKETS = ("overdue", "within_4h", "within_24h", "later")
+# The open backlog by time left to the resolution limit: past it, under 4 h, under 24 h, later
+# (the complaint list filters by the same buckets).
+BACKLOG_BUCKETS: tuple[str, ...] = tuple(TimeLeft.values)
 
 
 def daily_volume(
@@ -392,6 +393,7 @@ def open_backlog(filters: KpiFilters | None = None, *, now: dt.datetime) -> dict
 
     from tousu.complaints.models import Complaint
     from tousu.complaints.rules import OPEN_STATUSES
+    from tousu.complaints.selectors import time_left_q
 
     f = filters or KpiFilters()
     q = Q(status__in=OPEN_STATUSES)
@@ -407,12 +409,8 @@ def open_backlog(filters: KpiFilters | None = None, *, now: dt.datetime) -> dict
         q &= Q(department__in=sorted(f.departments))
     if f.regions is not None:
         q &= Q(region__in=sorted(f.regions))
-    soon, day = now + dt.timedelta(hours=4), now + dt.timedelta(hours=24)
     counts = Complaint.objects.filter(q).aggregate(
-        overdue=Count("pk", filter=Q(resolution_due__lt=now)),
-        within_4h=Count("pk", filter=Q(resolution_due__gte=now, resolution_due__lt=soon)),
-        within_24h=Count("pk", filter=Q(resolution_due__gte=soon, resolution_due__lt=day)),
-        later=Count("pk", filter=Q(resolution_due__gte=day)),
+        **{name: Count("pk", filter=Q(**time_left_q(name, now))) for name in BACKLOG_BUCKETS}
     )
     return {name: int(counts[name] or 0) for name in BACKLOG_BUCKETS}
 

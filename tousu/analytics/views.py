@@ -24,6 +24,7 @@ from tousu.accounts.choices import DataScope
 from tousu.accounts.models import Department, Region, User
 from tousu.analytics.forms import DashboardForm
 from tousu.analytics.selectors import dashboard_for_user
+from tousu.complaints.choices import TimeLeft
 from tousu.complaints.views import staff
 from tousu.core import clock
 
@@ -124,12 +125,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         }
         for g in data["groups"]
     ]
-    backlog_names = {
-        "overdue": _("Overdue"),
-        "within_4h": _("Under 4 h"),
-        "within_24h": _("4–24 h"),
-        "later": _("Later"),
-    }
     charts = {
         "labels": {
             "current": _("This period"),
@@ -159,11 +154,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "backlog": [
             {
                 "key": key,
-                "name": backlog_names[key],
+                "name": TimeLeft(key).label,
                 "value": count,
-                # The list filters "overdue" exactly; for the other buckets it shows the
-                # slice's complaints (it has no filter by time left).
-                "url": drill(dated=False, overdue="on") if key == "overdue" else drill(dated=False),
+                "url": drill(dated=False, time_left=key),
             }
             for key, count in data["backlog"].items()
         ],

@@ -13,6 +13,7 @@ from tousu.accounts.models import Department, User
 from tousu.callbacks.choices import DissatisfiedAction
 from tousu.callbacks.services import complaint_callback_record
 from tousu.complaints import selectors, services
+from tousu.complaints.choices import TimeLeft
 from tousu.complaints.models import Complaint
 from tousu.complaints.schemas import (
     ComplaintDetailOut,
@@ -53,6 +54,7 @@ class ListQuery(Schema):
     handler: str = ""
     region: str = ""
     overdue: bool = False
+    time_left: str = ""
     repeat: bool = False
     received_from: str = ""
     received_to: str = ""
@@ -88,6 +90,9 @@ def complaint_list(request: HttpRequest, query: Query[ListQuery]) -> dict[str, o
         phone = normalise_phone(query.customer_phone) or ""
         if not phone:
             raise ValidationFailed("电话号码无效", fields={"customer_phone": ["电话号码无效"]})
+    if query.time_left and query.time_left not in TimeLeft.values:
+        message = "剩余时限应为 " + "、".join(TimeLeft.values)
+        raise ValidationFailed(message, fields={"time_left": [message]})
     filters = selectors.ComplaintFilters(
         status=query.status,
         category=query.category,
@@ -97,6 +102,7 @@ def complaint_list(request: HttpRequest, query: Query[ListQuery]) -> dict[str, o
         handler=query.handler,
         region=query.region,
         overdue=query.overdue,
+        time_left=query.time_left,
         repeat=query.repeat,
         received_from=parse_time_bound(query.received_from, "received_from")
         if query.received_from

@@ -25,6 +25,16 @@ class Channel(models.TextChoices):
     MEDIA = "media", _("Media")
 
 
+class TimeLeft(models.TextChoices):
+    """An open complaint's time left to its resolution limit, in the buckets the dashboard's
+    backlog and the list's filter share (bounds in rules.TIME_LEFT_HOURS)."""
+
+    OVERDUE = "overdue", _("Overdue")
+    WITHIN_4H = "within_4h", _("Under 4 h")
+    WITHIN_24H = "within_24h", _("4–24 h")
+    LATER = "later", _("Later")
+
+
 class Level(models.TextChoices):
     ORDINARY = "ordinary", _("Ordinary")
     IMPORTANT = "important", _("Important")

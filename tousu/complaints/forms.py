@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from tousu.accounts.models import Department, Region, User
 from tousu.callbacks.choices import SCORE_FACTORS, CallbackResult, DissatisfiedAction
 from tousu.classification.models import Category
-from tousu.complaints.choices import LEVEL_RANK, Cause, Channel, Finding, Level, Status
+from tousu.complaints.choices import LEVEL_RANK, Cause, Channel, Finding, Level, Status, TimeLeft
 from tousu.complaints.models import Complaint
 from tousu.complaints.selectors import ComplaintFilters
 from tousu.complaints.services import NOTE_MAX_CHARS, REASON_MAX_CHARS
@@ -109,6 +109,7 @@ class ComplaintFilterForm(forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
     )
+    time_left = forms.ChoiceField(label=_("Time left"), required=False)
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
     repeat = forms.BooleanField(label=_("Repeat complaints only"), required=False)
 
@@ -120,6 +121,7 @@ class ComplaintFilterForm(forms.Form):
         fields["category"].choices = category_choices(any_value)  # type: ignore[attr-defined]
         fields["channel"].choices = blank(any_value) + list(Channel.choices)  # type: ignore[attr-defined]
         fields["level"].choices = blank(any_value) + list(Level.choices)  # type: ignore[attr-defined]
+        fields["time_left"].choices = blank(any_value) + list(TimeLeft.choices)  # type: ignore[attr-defined]
         fields["department"].choices = blank(any_value) + [  # type: ignore[attr-defined]
             (d.code, local_name(d)) for d in Department.objects.filter(active=True)
         ]
@@ -144,6 +146,7 @@ class ComplaintFilterForm(forms.Form):
             department=data.get("department", ""),
             region=data.get("region", ""),
             overdue=data.get("overdue", False),
+            time_left=data.get("time_left", ""),
             repeat=data.get("repeat", False),
             received_from=local_date_bound(data.get("received_from"), "received_from"),
             received_to=local_date_bound(data.get("received_to"), "received_to", end=True),

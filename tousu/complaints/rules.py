@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from tousu.complaints.choices import LEVEL_RANK, Level, Status
+import datetime as dt
+
+from tousu.complaints.choices import LEVEL_RANK, Level, Status, TimeLeft
 from tousu.core.errors import InvalidTransition
 
 S = Status
@@ -41,6 +43,25 @@ ALTERNATIVE: dict[str, str] = {
 }
 
 OPEN_STATUSES = (S.REGISTERED, S.DISPATCHED, S.IN_PROGRESS, S.AWAITING_APPROVAL)
+
+# Hours left to the resolution limit per bucket: [from, to), None = open-ended.
+TIME_LEFT_HOURS: dict[str, tuple[int | None, int | None]] = {
+    TimeLeft.OVERDUE: (None, 0),
+    TimeLeft.WITHIN_4H: (0, 4),
+    TimeLeft.WITHIN_24H: (4, 24),
+    TimeLeft.LATER: (24, None),
+}
+
+
+def time_left_bounds(
+    bucket: str, now: dt.datetime
+) -> tuple[dt.datetime | None, dt.datetime | None]:
+    """The resolution limits [from, to) of the open complaints in `bucket` at `now`."""
+    low, high = TIME_LEFT_HOURS[bucket]
+    return (
+        None if low is None else now + dt.timedelta(hours=low),
+        None if high is None else now + dt.timedelta(hours=high),
+    )
 
 
 def allowed(action: str, status: str) -> bool:

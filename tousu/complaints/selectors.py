@@ -15,7 +15,7 @@ from tousu.accounts.models import User
 from tousu.accounts.permissions import can_view, scope_q, team_q
 from tousu.complaints import search
 from tousu.complaints.models import Complaint, ComplaintEvent
-from tousu.complaints.rules import OPEN_STATUSES
+from tousu.complaints.rules import OPEN_STATUSES, time_left_bounds
 from tousu.core import clock
 from tousu.core.errors import NotFound
 
@@ -32,11 +32,19 @@ class ComplaintFilters:
     handler: str = ""  # username
     region: str = ""
     overdue: bool = False
+    time_left: str = ""  # a TimeLeft bucket: open complaints only
     repeat: bool = False
     received_from: dt.datetime | None = None
     received_to: dt.datetime | None = None
     customer_phone: str = ""
     q: str = ""
+
+
+def time_left_q(bucket: str, now: dt.datetime) -> dict[str, dt.datetime]:
+    """The resolution-limit conditions of a TimeLeft bucket, as filter keywords."""
+    low, high = time_left_bounds(bucket, now)
+    bounds = {"resolution_due__gte": low, "resolution_due__lt": high}
+    return {name: value for name, value in bounds.items() if value is not None}
 
 
 def _base() -> QuerySet[Complaint]:
@@ -66,6 +74,8 @@ def complaint_list(user: User, filters: ComplaintFilters | None = None) -> Query
         qs = qs.filter(region__code=f.region)
     if f.overdue:
         qs = qs.filter(status__in=OPEN_STATUSES, resolution_due__lt=clock.now())
+    if f.time_left:
+        qs = qs.filter(status__in=OPEN_STATUSES, **time_left_q(f.time_left, clock.now()))
     if f.repeat:
         qs = qs.filter(repeat_of__isnull=False)
     if f.received_from:

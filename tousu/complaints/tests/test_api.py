@@ -176,6 +176,7 @@ def test_pages(api_as: Api, analyst: User, catalogue: Catalogue) -> None:
         ({"page": 0}, "page"),
         ({"page": "one"}, "page"),
         ({"overdue": "perhaps"}, "overdue"),
+        ({"time_left": "soon"}, "time_left"),
         ({"received_from": "2026-13-01"}, "received_from"),
         ({"received_to": "yesterday"}, "received_to"),
         ({"customer_phone": "12345"}, "customer_phone"),
@@ -208,6 +209,10 @@ FILTERS: list[tuple[dict[str, str], tuple[str, ...]]] = [
     ({"region": "suzhou"}, ("b",)),
     ({"overdue": "true"}, ("b", "c")),
     ({"overdue": "false"}, ("a", "b", "c", "d", "e", "f", "g")),
+    ({"time_left": "overdue"}, ("b", "c")),
+    ({"time_left": "within_4h"}, ()),
+    ({"time_left": "within_24h"}, ("g",)),  # over-level: a short limit
+    ({"time_left": "later"}, ("a", "d", "f")),
     ({"repeat": "true"}, ("f",)),
     ({"received_from": "2026-11-18", "received_to": "2026-11-19"}, ("b", "d")),
     ({"received_from": "2026-11-20"}, ("a", "f", "g")),

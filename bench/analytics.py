@@ -1,13 +1,14 @@
-"""Benchmark: the count tables and KPIs of issue 6 (D11) at N complaints.
+"""Benchmark: the count tables, KPIs, dashboard, complaint lists and quarterly report of
+issue 6 (D11) at N complaints.
 
 Not a test. Creates a throw-away database (a SQLite file in a temporary folder by default, or a
 `tousu_bench` database on the PostgreSQL server of --database-url, created and dropped here —
 the helper of bench/breach_scan.py), loads N complaints spread over the last year with
 realistic mixes (channels, categories and their departments, regions by customers, levels,
-hours of the day; 92 % closed, log-normal handling times, remedies, callbacks, transfers and
-escalations as timeline events), runs `tousu analytics rebuild`, one `analytics.fill` with
-nothing to do, and times KPIs for the last full quarter: totals with mixes, grouped by
-department and by region, and filtered by a region and a category.
+hours of the day, texts; 92 % closed, log-normal handling times, remedies, callbacks, transfers
+and escalations), and times: the complaint list pages, `tousu analytics rebuild`, one
+`analytics.fill` with nothing to do, KPIs for the last full quarter, the dashboard's queries
+and whole page for an administrator and a department supervisor, and the quarterly report.
 
     .venv/bin/python bench/analytics.py                       # SQLite, 1,000,000
     .venv/bin/python bench/analytics.py --n 200000
@@ -51,6 +52,33 @@ REMEDIES = {"refund": 40, "bill_credit": 25, "apology": 20, "explanation": 10, "
 RESULTS = {"satisfied": 70, "basically_satisfied": 15, "dissatisfied": 8, "unreachable": 7}
 
 
+# Pieces of complaint texts, as customers put them; a text is three to six of them.
+PHRASES = (
+    "本月话费无故多扣了58元",
+    "我从来没有订过这个增值业务",
+    "家里宽带晚上经常断网",
+    "4G信号很差，电话总是打不出去",
+    "营业厅工作人员态度很差",
+    "客服电话一直打不进去",
+    "套餐降档被拒绝",
+    "携号转网一直办不了",
+    "流量明明没用完却提示超出",
+    "要求退还多收的费用",
+    "维修人员约好的时间没有上门",
+    "已经第三次投诉了还没解决",
+    "光猫坏了一个星期没人来修",
+    "账单上有一笔不明扣费",
+    "合约到期后资费自动上涨",
+    "办理业务时没有告知收费标准",
+    "国际漫游费用太高，事先没有提醒",
+    "积分兑换的礼品一直没收到",
+    "号码被停机但我已经充值",
+    "要求给个说法，否则向工信部申诉",
+    "希望尽快处理并回电",
+    "手机上网速度特别慢",
+)
+
+
 def pick(rng: random.Random, weights: dict[str, float], k: int) -> list[str]:
     return rng.choices(list(weights), weights=list(weights.values()), k=k)
 
@@ -79,6 +107,7 @@ def load(n: int, now: dt.datetime) -> None:
     from tousu.complaints.models import Complaint, ComplaintEvent
     from tousu.customers.models import Customer
     from tousu.resolution.models import Remedy
+    from tousu.routing.models import Transfer
     from tousu.setup.reference import CATEGORIES
     from tousu.setup.services import reference_data_load
 
@@ -119,11 +148,13 @@ def load(n: int, now: dt.datetime) -> None:
     start = now - dt.timedelta(days=DAYS)
     rows: list[tuple[Any, ...]] = []
     closed_at: dict[int, dt.datetime] = {}
+    received_at: list[dt.datetime] = []
     for i in range(n):
         day = start + dt.timedelta(days=rng.randrange(DAYS))
         received = day.replace(hour=0, minute=0, second=0, microsecond=0) + dt.timedelta(
             hours=rng.choices(range(24), HOURS)[0], seconds=rng.randrange(3600)
         )
+        received_at.append(received)
         customer, region = customers[rng.randrange(len(customers))]
         category, department = leaves[cats[i]]
         accepted = received + dt.timedelta(minutes=rng.lognormvariate(3.0, 1.0))
@@ -133,7 +164,8 @@ def load(n: int, now: dt.datetime) -> None:
             closed_at[i] = closed
         rows.append(
             (
-                f"B{i:011d}", "closed" if closed else "in_progress", channels[i], "话费多扣", "",
+                f"B{i:011d}", "closed" if closed else "in_progress", channels[i],
+                "，".join(rng.sample(PHRASES, rng.randint(3, 6))), "",
                 customer, region, "", category, "model", levels[i], department, dt_(received),
                 dt_(received), dt_(received + dt.timedelta(hours=2)),
                 dt_(received + dt.timedelta(hours=48)), dt_(accepted), dt_(closed), dt_(closed),
@@ -155,14 +187,25 @@ def load(n: int, now: dt.datetime) -> None:
             [(pk_of[i - 1], pk_of[i]) for i in range(1, n) if rng.random() < 0.05],
         )
     event_cols = ["complaint_id", "seq", "at", "type", "actor_name", "data", "prev_hash", "hash"]
-    events = []
+    events, transfers = [], []
+    department_ids = list(departments.values())
     for i in range(n):
         seq = 1
         for kind, p in (("transferred", 0.08), ("escalated", 0.03)):
             if rng.random() < p:
-                events.append((pk_of[i], seq, dt_(now), kind, "bench", "{}", "", "x"))
+                at = dt_(received_at[i] + dt.timedelta(hours=1))
+                events.append((pk_of[i], seq, at, kind, "bench", "{}", "", "x"))
                 seq += 1
+                to = leaves[cats[i]][1]
+                if kind == "transferred" and to is not None:
+                    source = rng.choice([d for d in department_ids if d != to])
+                    transfers.append((pk_of[i], source, to, "transfer", "不属本部门", at))
     insert(ComplaintEvent, event_cols, events)
+    insert(
+        Transfer,
+        ["complaint_id", "from_department_id", "to_department_id", "kind", "reason", "at"],
+        transfers,
+    )
     remedy_rows, callback_rows = [], []
     for i, closed in closed_at.items():
         if rng.random() < 0.3:
@@ -187,46 +230,53 @@ def load(n: int, now: dt.datetime) -> None:
         callback_rows,
     )  # fmt: skip
     print(
-        f"  events {len(events):,}, remedies {len(remedy_rows):,}, callbacks "
-        f"{len(callback_rows):,} ({time.perf_counter() - started:.0f} s)",
+        f"  events {len(events):,}, transfers {len(transfers):,}, remedies "
+        f"{len(remedy_rows):,}, callbacks {len(callback_rows):,} "
+        f"({time.perf_counter() - started:.0f} s)",
         flush=True,
     )
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
 
 
-def timed(call: Callable[[], Any]) -> tuple[float, float]:
-    """(first, median of the next REPEATS) in milliseconds."""
+def timed(call: Callable[[], Any], repeats: int = REPEATS) -> tuple[float, float]:
+    """(first, median of the next `repeats`) in milliseconds."""
     times = []
-    for _ in range(REPEATS + 1):
+    for _ in range(repeats + 1):
         started = time.perf_counter()
         call()
         times.append((time.perf_counter() - started) * 1000)
     return times[0], statistics.median(times[1:])
 
 
-def lists(now: dt.datetime) -> None:
-    """Time the complaint list the way its page reads it: the first page, the page 1,000 pages
-    deep (by its cursor, found untimed), and a filtered first page, each with its capped count,
-    for a user who sees everything and for a department supervisor."""
-    from tousu.accounts.models import Department, User
+def viewers(now: dt.datetime) -> dict[str, Any]:
+    """An administrator (sees everything) and the billing department's supervisor."""
+    from tousu.accounts.models import Department
     from tousu.accounts.services import user_create
-    from tousu.complaints import selectors
-    from tousu.complaints.selectors import ComplaintFilters, complaint_keyset_page, complaint_list
-    from tousu.core import clock
 
     password = "bench-" + str(now.timestamp())  # nobody logs in to the throw-away database
-    viewers = {
+    assert Department.objects.filter(code="billing").exists()
+    return {
         "all": user_create(username="bench_admin", role="admin", password=password),
         "billing": user_create(
             username="bench_sup", role="supervisor", password=password, department="billing"
         ),
     }
-    assert Department.objects.filter(code="billing").exists()
+
+
+def lists(now: dt.datetime, users: dict[str, Any]) -> None:
+    """Time the complaint list the way its page reads it: the first page, the page 1,000 pages
+    deep (by its cursor, found untimed), and a filtered first page, for a user who sees
+    everything and for a department supervisor."""
+    from tousu.accounts.models import User
+    from tousu.complaints import selectors
+    from tousu.complaints.selectors import ComplaintFilters, complaint_keyset_page, complaint_list
+    from tousu.core import clock
+
     size, deep = 50, 1_000
     print(f"\n{'list page':<44} {'first ms':>9} {'median ms':>10}")
     with clock.frozen(now):
-        for scope, user in viewers.items():
+        for scope, user in users.items():
             assert isinstance(user, User)
             everything = complaint_list(user)
             cursor_row = everything[deep * size - 1 : deep * size].first()
@@ -245,6 +295,127 @@ def lists(now: dt.datetime) -> None:
                 print(f"{scope + ': ' + title:<44} {first:>9.1f} {median:>10.1f}")
 
 
+def last_quarter(now: dt.datetime) -> tuple[dt.datetime, dt.datetime, str]:
+    """The last full quarter before `now`, Asia/Shanghai: start, end and its label (2026Q3)."""
+    from tousu.core.clock import SHANGHAI
+
+    local = now.astimezone(SHANGHAI)
+    end = dt.datetime(local.year, (local.month - 1) // 3 * 3 + 1, 1, tzinfo=SHANGHAI)
+    start = dt.datetime(
+        end.year if end.month > 3 else end.year - 1, (end.month - 4) % 12 + 1, 1, tzinfo=SHANGHAI
+    )
+    return start, end, f"{start.year}Q{(start.month - 1) // 3 + 1}"
+
+
+def kpi_queries(now: dt.datetime) -> None:
+    from tousu.analytics.selectors import KpiFilters, kpis
+
+    start, end, _ = last_quarter(now)
+    cases: dict[str, Callable[[], Any]] = {
+        "quarter, totals + 4 mixes": lambda: kpis(start, end),
+        "quarter, totals only": lambda: kpis(start, end, mixes=False),
+        "quarter, grouped by department": lambda: kpis(
+            start, end, group_by="department", mixes=False
+        ),
+        "quarter, grouped by region": lambda: kpis(start, end, group_by="region", mixes=False),
+        "quarter, region + category filter": lambda: kpis(
+            start, end, KpiFilters(region="suzhou", category="billing"), mixes=False
+        ),
+    }
+    body = kpis(start, end)
+    print(f"\nquarter {start:%Y-%m-%d} … {end:%Y-%m-%d}: volume {body['current']['volume']:,}")
+    print(f"{'KPI query':<44} {'first ms':>9} {'median ms':>10}")
+    for title, call in cases.items():
+        first, median = timed(call)
+        print(f"{title:<44} {first:>9.1f} {median:>10.1f}")
+
+
+def dashboard(now: dt.datetime, users: dict[str, Any]) -> None:
+    """Time what the dashboard reads, query by query and all together (`dashboard_for_user`),
+    and the whole page as a browser gets it (Django's test client: middleware, form, template),
+    for the last 30 days and the last full quarter."""
+    from django.test import Client
+
+    from tousu.analytics import selectors
+    from tousu.analytics.selectors import KpiFilters
+    from tousu.core import clock
+    from tousu.core.clock import SHANGHAI
+
+    today = now.astimezone(SHANGHAI).date()
+    q_start, q_end, _ = last_quarter(now)
+    periods = {
+        "30 days": (today - dt.timedelta(days=29), today),
+        "quarter": (q_start.date(), q_end.date() - dt.timedelta(days=1)),
+    }
+    print(f"\n{'dashboard':<50} {'first ms':>9} {'median ms':>10}")
+    with clock.frozen(now):
+        # The process's first page loads templates and translations: not the figures' cost.
+        warm = Client()
+        warm.force_login(users["all"])
+        _get(warm, "/dashboard/")
+        for scope, user in users.items():
+            for label, (first, last) in periods.items():
+                scoped = selectors.filters_for_user(user, KpiFilters())
+                start = dt.datetime.combine(first, dt.time(), tzinfo=SHANGHAI)
+                end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), tzinfo=SHANGHAI)
+                days = (last - first).days + 1
+                client = Client()
+                client.force_login(user)
+                url = f"/dashboard/?from={first.isoformat()}&to={last.isoformat()}"
+                cases: dict[str, Callable[[], Any]] = {
+                    "KPIs by department": lambda s=scoped, a=start, b=end: selectors.kpis(
+                        a, b, s, group_by="department"
+                    ),
+                    "daily trend (2 periods)": lambda s=scoped, f=first, la=last, d=days: (
+                        selectors.daily_volume(f - dt.timedelta(days=d), la, s)
+                    ),
+                    "open backlog by time left": lambda s=scoped: selectors.open_backlog(
+                        s, now=now
+                    ),
+                    "transfers out": lambda s=scoped, a=start, b=end: selectors.transfers_out(
+                        a, b, s
+                    ),
+                    "all of it (dashboard_for_user)": lambda u=user, f=first, la=last: (
+                        selectors.dashboard_for_user(u, f, la, KpiFilters(), now=now)
+                    ),
+                    "whole page (GET /dashboard/)": lambda c=client, u=url: _get(c, u),
+                }
+                for title, call in cases.items():
+                    first_ms, median = timed(call)
+                    name = f"{scope}, {label}: {title}"
+                    print(f"{name:<50} {first_ms:>9.1f} {median:>10.1f}")
+
+
+def _get(client: Any, url: str) -> None:
+    response = client.get(url)
+    assert response.status_code == 200, response.status_code
+
+
+def report(now: dt.datetime) -> None:
+    """Time the quarterly report: its figures, then each file (median of 3 after the first)."""
+    from tousu.analytics import report as quarterly
+    from tousu.analytics import report_pdf, report_text, report_xlsx
+
+    label = last_quarter(now)[2]
+    quarter = quarterly.parse_quarter(label)
+    data = quarterly.quarterly_data(quarter)
+    doc = report_text.document(data)
+    cases: dict[str, Callable[[], Any]] = {
+        "figures (quarterly_data)": lambda: quarterly.quarterly_data(quarter),
+        "text and suggestions": lambda: report_text.document(data),
+        "xlsx": lambda: report_xlsx.render(doc),
+        "pdf": lambda: report_pdf.render(doc),
+        "both files, end to end": lambda: [
+            quarterly.quarterly_report(label, "xlsx"),
+            quarterly.quarterly_report(label, "pdf"),
+        ],
+    }
+    print(f"\n{'quarterly report ' + label:<44} {'first ms':>9} {'median ms':>10}")
+    for title, call in cases.items():
+        first, median = timed(call, repeats=3)
+        print(f"{title:<44} {first:>9.1f} {median:>10.1f}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--n", type=int, default=1_000_000, help="complaints")
@@ -261,57 +432,33 @@ def main(argv: list[str] | None = None) -> int:
         from django.db import connection
 
         from tousu.analytics import services
-        from tousu.analytics.selectors import KpiFilters, kpis
         from tousu.config import jobs
         from tousu.core import clock
-        from tousu.core.clock import SHANGHAI
 
         now = clock.now().replace(microsecond=0)
         print(f"loading {args.n:,} complaints over {DAYS} days …", flush=True)
         load(args.n, now)
-        lists(now)
+        users = viewers(now)
+        lists(now, users)
         if args.lists_only:
             connection.close()
             return 0
 
         started = time.perf_counter()
         summary = services.counts_rebuild(
+            batch=5_000,
             progress=lambda done: (
                 done % 100_000 == 0
                 and print(f"  counted {done:,} ({time.perf_counter() - started:.0f} s)", flush=True)
-            )
+            ),
         )
-        rebuild_s = time.perf_counter() - started
-        print(f"rebuild: {summary} in {rebuild_s:.1f} s")
+        print(f"rebuild: {summary} in {time.perf_counter() - started:.1f} s")
         started = time.perf_counter()
         print(f"fill with nothing to do: {jobs.run('analytics.fill')} in "
               f"{time.perf_counter() - started:.2f} s")  # fmt: skip
-
-        # The last full quarter before now, Asia/Shanghai.
-        local = now.astimezone(SHANGHAI)
-        q_start_month = (local.month - 1) // 3 * 3 + 1
-        end = dt.datetime(local.year, q_start_month, 1, tzinfo=SHANGHAI)
-        start = dt.datetime(
-            end.year if end.month > 3 else end.year - 1, (end.month - 4) % 12 + 1, 1,
-            tzinfo=SHANGHAI,
-        )  # fmt: skip
-        cases: dict[str, Callable[[], Any]] = {
-            "quarter, totals + 4 mixes": lambda: kpis(start, end),
-            "quarter, totals only": lambda: kpis(start, end, mixes=False),
-            "quarter, grouped by department": lambda: kpis(
-                start, end, group_by="department", mixes=False
-            ),
-            "quarter, grouped by region": lambda: kpis(start, end, group_by="region", mixes=False),
-            "quarter, region + category filter": lambda: kpis(
-                start, end, KpiFilters(region="suzhou", category="billing"), mixes=False
-            ),
-        }
-        body = kpis(start, end)
-        print(f"\nquarter {start:%Y-%m-%d} … {end:%Y-%m-%d}: volume {body['current']['volume']:,}")
-        print(f"{'query':<36} {'first ms':>9} {'median ms':>10}")
-        for title, call in cases.items():
-            first, median = timed(call)
-            print(f"{title:<36} {first:>9.1f} {median:>10.1f}")
+        kpi_queries(now)
+        dashboard(now, users)
+        report(now)
         connection.close()
     return 0
 

@@ -35,11 +35,14 @@ def test_supervisor_reads_the_dashboard_and_drills_down(
             customer_phone="13800138000",
             customer_name="张三",
             category="billing.unexplained_charge",
+            region="nanjing",
         ),
         actor=None,
     )
     counts_rebuild()
     page, base = browser_page, live_server.url
+    script_errors: list[str] = []
+    page.on("pageerror", lambda error: script_errors.append(str(error)))
 
     page.goto(f"{base}/login/")
     page.fill("#id_username", "boss")
@@ -52,6 +55,8 @@ def test_supervisor_reads_the_dashboard_and_drills_down(
     # ECharts has drawn every chart on a canvas.
     page.wait_for_selector("[data-chart='trend'][data-rendered='true'] canvas")
     assert page.locator(".chart canvas").count() == 5
+    assert script_errors == []
+    assert "万投比" in page.locator("[data-region='nanjing']").inner_text()
     assert page.locator("[data-kpi='volume'] .kpi-value").inner_text() == "1"
 
     page.click("table.league tr[data-department='billing'] a")

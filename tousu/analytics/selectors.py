@@ -317,15 +317,19 @@ def kpis(
                 c = now.get(value, {}).get("registered", 0)
                 p = before.get(value, {}).get("registered", 0)
                 if c or p:
-                    entries.append(
-                        {
-                            "key": code,
-                            "name": name,
-                            "volume": c,
-                            "previous_volume": p,
-                            "share": rules.ratio(c, current["registered"]),
-                        }
-                    )
+                    entry = {
+                        "key": code,
+                        "name": name,
+                        "volume": c,
+                        "previous_volume": p,
+                        "share": rules.ratio(c, current["registered"]),
+                    }
+                    if dim == "region":  # 万投比: regions differ in size
+                        served = names.customers.get(value)
+                        entry["per_10k_customers"] = (
+                            round(c * 10_000 / served, 4) if served else None
+                        )
+                    entries.append(entry)
             body["mix"][dim] = sorted(entries, key=lambda e: (-e["volume"], str(e["key"])))
     if group_by:
         now = _grouped(parts(start, end, group_by), group_by)

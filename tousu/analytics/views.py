@@ -85,6 +85,7 @@ def _mix(entries: list[dict[str, Any]], dim: str, names: dict[str, str], drill: 
             "value": e["volume"],
             "previous": e["previous_volume"],
             "share": e["share"],
+            "per_10k": e.get("per_10k_customers"),
             "url": drill(**{dim: e["key"]}) if e["key"] else None,
         }
         for e in entries
@@ -130,6 +131,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "current": _("This period"),
             "previous": _("Previous period"),
             "complaints": _("Volume"),
+            "per_10k": _("Per 10,000 customers"),
         },
         "trend": {
             "days": [p["day"].strftime("%m-%d") for p in data["trend"]],
@@ -177,6 +179,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "period_url": drill(),
             "league": league,
             "backlog": charts["backlog"],
+            "regions": charts["region"],
             "charts": charts,
             "last_quarter": f"{quarter.year}Q{(quarter.month - 1) // 3 + 1}",
             "can_report": may_download_report(user),

@@ -21,7 +21,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from conftest import PASSWORD
-from tousu.accounts.models import Department
+from tousu.accounts.models import Department, Region
 from tousu.analytics import services
 from tousu.complaints.models import Complaint
 from tousu.core import clock
@@ -111,6 +111,11 @@ def test_figures_of_the_fixture(book: Any, analyst: Any) -> None:
     assert sum(p["value"] for p in data["trend"]["previous"]) == 0
     assert {c["key"]: c["value"] for c in data["channel"]} == {"hotline": 2, "web": 1}
     assert {r["key"]: r["value"] for r in data["region"]} == {"nanjing": 2, "suzhou": 1}
+    # 万投比 per region, from the region's customers, on the chart and in the text beside it.
+    served = dict(Region.objects.values_list("code", "customers"))
+    nanjing = next(r for r in data["region"] if r["key"] == "nanjing")
+    assert nanjing["per_10k"] == round(2 * 10_000 / served["nanjing"], 4)
+    assert f"万投比 {nanjing['per_10k']:.2f}" in response.content.decode()
     assert {c["key"]: c["value"] for c in data["category"]} == {
         "billing.unexplained_charge": 2,
         "network.coverage": 1,
@@ -179,9 +184,7 @@ def test_drill_down_urls_carry_the_filters(book: Any, analyst: Any) -> None:
     assert book["late"].number in listed.content.decode()
 
 
-def test_each_backlog_bucket_drills_down_to_exactly_its_complaints(
-    book: Any, analyst: Any
-) -> None:
+def test_each_backlog_bucket_drills_down_to_exactly_its_complaints(book: Any, analyst: Any) -> None:
     client = login(analyst)
     backlog = charts(client.get(URL))["backlog"]
     assert sum(b["value"] for b in backlog) == 2

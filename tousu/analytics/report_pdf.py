@@ -10,6 +10,7 @@ import io
 from functools import cache
 
 from reportlab.graphics.charts.barcharts import VerticalBarChart
+from reportlab.graphics.charts.legends import Legend
 from reportlab.graphics.charts.piecharts import Pie
 from reportlab.graphics.shapes import Drawing
 from reportlab.lib import colors
@@ -154,7 +155,7 @@ def _chart(table: report_text.Table) -> Drawing:
         drawing.add(pie)
         return drawing
     bars = VerticalBarChart()
-    bars.x, bars.y, bars.width, bars.height = 15 * mm, 10 * mm, 150 * mm, 48 * mm
+    bars.x, bars.y, bars.width, bars.height = 15 * mm, 10 * mm, 150 * mm, 44 * mm
     bars.data = [_numbers(table, c) for c in range(1, len(table.header))]
     bars.categoryAxis.categoryNames = labels
     bars.categoryAxis.labels.fontName = FONT
@@ -164,4 +165,14 @@ def _chart(table: report_text.Table) -> Drawing:
     for i in range(len(bars.data)):
         bars.bars[i].fillColor = PALETTE[i % len(PALETTE)]
     drawing.add(bars)
+    if len(bars.data) > 1:  # which bar is which column (this quarter, the one before, …)
+        legend = Legend()
+        legend.x, legend.y = 130 * mm, 60 * mm
+        legend.fontName, legend.fontSize = FONT, 7
+        legend.columnMaximum, legend.deltax = 1, 28 * mm
+        legend.alignment = "right"
+        legend.colorNamePairs = [
+            (PALETTE[i % len(PALETTE)], str(name)) for i, name in enumerate(table.header[1:])
+        ]
+        drawing.add(legend)
     return drawing

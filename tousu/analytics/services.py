@@ -475,6 +475,11 @@ def counts_rebuild(
             _rebuild_sum()
             for model in (RebuildFact, RebuildRow):
                 model.objects.all().delete()
+        # Fresh planner statistics: the tables were replaced wholesale, and a plan made for the
+        # old (or empty) tables can read every row where an index would read a few.
+        with connection.cursor() as cursor:
+            for table in (HourlyCount, DailyCount, MonthlyCount, ComplaintFact):
+                cursor.execute(f"ANALYZE {q(table._meta.db_table)}")
     finally:
         fill_release(owner)
     return {

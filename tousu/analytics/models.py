@@ -167,6 +167,7 @@ class FillCursor(models.Model):
     owner = models.CharField(max_length=32, blank=True)
     lease_until = models.DateTimeField(null=True, blank=True)
     rebuilt_at = models.DateTimeField(null=True, blank=True)
+    layout = models.CharField(max_length=16, blank=True)  # rules.LAYOUT the counts are kept in
     updated_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

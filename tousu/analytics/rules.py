@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -65,9 +66,11 @@ Contributions = dict[Hour, dict[str, int]]
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 DIMENSIONS = ("category", "channel", "region", "department", "level")
-# Roll-ups kept beside the full cube (rollup 0), so that the common questions — totals, and
-# one dimension's mix or filter — read a few rows per period instead of every combination in
-# use: rollup → the dimensions it keeps; the others hold 0 / "*" ("all").
+# Roll-ups kept beside the full cube (rollup 0), so that the common questions read a few rows
+# per period instead of every combination in use: totals; one dimension's mix or filter; and
+# a mix within one department or region — what a department supervisor's or a region
+# manager's dashboard asks, their scope being a filter on top of every mix.
+# rollup → the dimensions it keeps; the others hold 0 / "*" ("all").
 ROLLUPS: dict[int, tuple[str, ...]] = {
     0: DIMENSIONS,
     1: (),
@@ -75,8 +78,23 @@ ROLLUPS: dict[int, tuple[str, ...]] = {
     3: ("channel",),
     4: ("region",),
     5: ("department",),
+    6: ("category", "department"),
+    7: ("channel", "department"),
+    8: ("region", "department"),
+    9: ("category", "region"),
+    10: ("channel", "region"),
 }
 ALL = {"category": 0, "channel": "*", "region": 0, "department": 0, "level": "*"}
+
+
+def _layout() -> str:
+    """A fingerprint of what the count tables hold: a release that changes the dimensions,
+    roll-ups or measures changes it, and the fill job then counts everything again."""
+    described = repr((DIMENSIONS, sorted(ROLLUPS.items()), MEASURES)).encode()
+    return hashlib.sha256(described).hexdigest()[:12]
+
+
+LAYOUT = _layout()
 
 
 def rolled_up(dims: Dims, rollup: int) -> Dims:

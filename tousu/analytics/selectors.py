@@ -4,8 +4,9 @@
 same length [start − (end − start), start). The period is read from whole months
 (MonthlyCount), the days around them (DailyCount) and the hours around those (HourlyCount);
 bounds inside an hour count the hours that start in the period. Each question reads the
-smallest roll-up that answers it (rules.ROLLUPS): totals and one-dimension mixes or filters
-read a handful of rows per period; two or more dimensions read the full cube.
+smallest roll-up that answers it (rules.ROLLUPS): totals, one dimension, and a dimension
+within one department or region read a handful of rows per period; other combinations read
+the full cube.
 
 Definitions (every rate is None when its denominator is 0 — "no data" is not "0 %"):
 

@@ -245,7 +245,8 @@ def complaints_recount(ids: Sequence[int]) -> int:
 def fill_claim(owner: str, *, wait: bool = False) -> bool:
     """Take the fill for `owner` if nobody holds it (or their lease ran out): a conditional
     UPDATE whose row count says who won (D6)."""
-    FillCursor.objects.get_or_create(name=constants.FILL_CURSOR)
+    # A new checkpoint starts from the first event, so its counts are in today's layout.
+    FillCursor.objects.get_or_create(name=constants.FILL_CURSOR, defaults={"layout": rules.LAYOUT})
     now = clock.now()
     free = FillCursor.objects.filter(name=constants.FILL_CURSOR).exclude(lease_until__gt=now)
     return bool(free.update(owner=owner, lease_until=now + constants.LEASE))
@@ -287,7 +288,16 @@ def counts_fill(*, batch: int = constants.FILL_EVENT_BATCH) -> dict[str, int]:
     """Bring the count tables up to date with every event since the checkpoint, then re-check
     the complaints of the events of the last RECHECK_WINDOW (late commits). One transaction per
     batch carries the counts and the advanced checkpoint together: stopped anywhere, the next
-    run resumes from the last committed batch. Another run holding the fill → skipped."""
+    run resumes from the last committed batch. Another run holding the fill → skipped.
+
+    Counts kept in another layout (a release added a roll-up or a measure) cannot be updated
+    by deltas: the run rebuilds them instead, once."""
+    kept_in = FillCursor.objects.filter(name=constants.FILL_CURSOR).values_list("layout", flat=True)
+    if kept_in and kept_in[0] != rules.LAYOUT:
+        try:
+            return {"rebuilt": 1, **counts_rebuild()}
+        except LeaseLost:
+            return {"skipped": 1}
     owner = secrets.token_hex(8)
     if not fill_claim(owner):
         return {"skipped": 1}
@@ -464,6 +474,7 @@ def counts_rebuild(
                 position=position,
                 trail=[[started.timestamp(), position]],
                 rebuilt_at=clock.now(),
+                layout=rules.LAYOUT,
             )
             for table in (HourlyCount, DailyCount, MonthlyCount, ComplaintFact):
                 table.objects.all().delete()

@@ -384,12 +384,13 @@ def _rebuild_stage(ids: Sequence[int]) -> int:
 
 
 # Per grain: the count table, its period columns (read from the same columns of the scratch
-# table), and the scratch column or expression that gives the period part of its keys (the
-# labels of `_hourly`, `_daily` and `_monthly`).
-REBUILD_GRAINS: tuple[tuple[type[Counts], tuple[str, ...], str], ...] = (
-    (HourlyCount, ("hour", "day"), "hour_no"),
-    (DailyCount, ("day",), "day_label"),
-    (MonthlyCount, ("month",), "month_label"),
+# table), the scratch column that gives the period part of its keys (the labels of `_hourly`,
+# `_daily` and `_monthly`), and that label's width when it is fixed (a date, a month), which
+# lets the grain's roll-ups be summed from its own cube rows, a quarter of the scratch rows.
+REBUILD_GRAINS: tuple[tuple[type[Counts], tuple[str, ...], str, int | None], ...] = (
+    (HourlyCount, ("hour", "day"), "hour_no", None),
+    (DailyCount, ("day",), "day_label", len("2026-11-22")),
+    (MonthlyCount, ("month",), "month_label", len("2026-11")),
 )
 
 
@@ -401,16 +402,23 @@ def _sql_literal(value: int | str) -> str:
 def _rebuild_sum() -> None:
     """Sum the scratch rows into every grain and roll-up of the count tables, with keys equal
     to those `counts_apply` makes, so that the fill job carries on from the rebuilt rows:
-    one INSERT … SELECT … GROUP BY per grain and roll-up."""
+    one INSERT … SELECT … GROUP BY per grain and roll-up. The cube (rollup 0) of each grain
+    comes from the scratch rows; the daily and monthly roll-ups from that cube, whose keys
+    start with the period's label."""
     q = connection.ops.quote_name
-    for model, period, label in REBUILD_GRAINS:
+    for model, period, label, width in REBUILD_GRAINS:
         for rollup, kept in rules.ROLLUPS.items():
+            if rollup == 0 or width is None:
+                source, where, period_label = RebuildRow._meta.db_table, "", q(label)
+            else:
+                source, where = model._meta.db_table, "WHERE rollup = 0"
+                period_label = f"SUBSTR({q('key')}, 1, {width})"
             dims = [
                 q(n) if n in kept else _sql_literal(cast("int | str", rules.ALL[n]))
                 for n in DIMENSIONS
             ]
             key = " || '|' || ".join(
-                f"CAST({part} AS VARCHAR(24))" for part in [q(label), str(rollup), *dims]
+                f"CAST({part} AS VARCHAR(24))" for part in [period_label, str(rollup), *dims]
             )
             columns = ["key", "rollup", *period, *DIMENSIONS, *rules.MEASURES]
             values = [
@@ -420,11 +428,11 @@ def _rebuild_sum() -> None:
                 *dims,
                 *(f"SUM({q(m)})" for m in rules.MEASURES),
             ]
-            grouped = dict.fromkeys([*period, label, *kept])
+            grouped = [*(q(c) for c in period), period_label, *(q(n) for n in kept)]
             sql = (
                 f"INSERT INTO {q(model._meta.db_table)} ({', '.join(q(c) for c in columns)}) "  # noqa: S608 (model and column names, code literals)
-                f"SELECT {', '.join(values)} FROM {q(RebuildRow._meta.db_table)} "
-                f"GROUP BY {', '.join(q(c) for c in grouped)}"
+                f"SELECT {', '.join(values)} FROM {q(source)} {where} "
+                f"GROUP BY {', '.join(grouped)}"
             )
             with connection.cursor() as cursor:
                 cursor.execute(sql)

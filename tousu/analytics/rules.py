@@ -84,13 +84,24 @@ ROLLUPS: dict[int, tuple[str, ...]] = {
     9: ("category", "region"),
     10: ("channel", "region"),
 }
+# The hourly table keeps the cube and the roll-ups of at most one dimension: hours are read
+# only at the edges of a period (a few dozen rows), and within an hour the pairs of dimensions
+# rarely repeat, so pair roll-ups there would double the largest table for little.
+HOURLY_ROLLUPS: tuple[int, ...] = tuple(r for r, kept in ROLLUPS.items() if len(kept) != 2)
+
+
+def rollups_kept(*, hourly: bool) -> tuple[int, ...]:
+    """The roll-ups the hourly table, or the daily and monthly tables, keep."""
+    return HOURLY_ROLLUPS if hourly else tuple(ROLLUPS)
+
+
 ALL = {"category": 0, "channel": "*", "region": 0, "department": 0, "level": "*"}
 
 
 def _layout() -> str:
     """A fingerprint of what the count tables hold: a release that changes the dimensions,
     roll-ups or measures changes it, and the fill job then counts everything again."""
-    described = repr((DIMENSIONS, sorted(ROLLUPS.items()), MEASURES)).encode()
+    described = repr((DIMENSIONS, sorted(ROLLUPS.items()), HOURLY_ROLLUPS, MEASURES)).encode()
     return hashlib.sha256(described).hexdigest()[:12]
 
 
@@ -105,10 +116,13 @@ def rolled_up(dims: Dims, rollup: int) -> Dims:
     )
 
 
-def rollup_for(used: set[str]) -> int:
-    """The smallest roll-up that keeps every dimension in `used` (0, the cube, for two or
-    more)."""
-    for rollup, kept in sorted(ROLLUPS.items(), key=lambda rk: len(rk[1])):
+def rollup_for(used: set[str], *, hourly: bool = False) -> int:
+    """The smallest roll-up (of the hourly table's, or the daily and monthly tables') that
+    keeps every dimension in `used`; 0, the cube, when none smaller does."""
+    kept_by = sorted(
+        ((r, ROLLUPS[r]) for r in rollups_kept(hourly=hourly)), key=lambda rk: len(rk[1])
+    )
+    for rollup, kept in kept_by:
         if used <= set(kept):
             return rollup
     return 0  # pragma: no cover - rollup 0 keeps every dimension

@@ -142,15 +142,18 @@ def _first_of_month(day: dt.date, *, up: bool) -> dt.date:
     return first
 
 
-def _parts(start: dt.datetime, end: dt.datetime, where: Q) -> list[QuerySet[Any]]:
-    """Count rows that together hold exactly [start, end): whole months from MonthlyCount, the
-    days around them from DailyCount, the hours around those from HourlyCount. Bounds inside an
-    hour: the hours that start in [start, end)."""
+def _parts(start: dt.datetime, end: dt.datetime, where: Q, used: set[str]) -> list[QuerySet[Any]]:
+    """Count rows that together hold exactly [start, end) for the filter `where` on the
+    dimensions `used`, each from the smallest roll-up its table keeps: whole months from
+    MonthlyCount, the days around them from DailyCount, the hours around those from
+    HourlyCount. Bounds inside an hour: the hours that start in [start, end)."""
     if start >= end:
         return []
+    hourly_where = where & Q(rollup=rules.rollup_for(used, hourly=True))
+    where = where & Q(rollup=rules.rollup_for(used))
 
     def hours(a: dt.datetime, b: dt.datetime) -> QuerySet[Any]:
-        return HourlyCount.objects.filter(where, hour__gte=a, hour__lt=b)
+        return HourlyCount.objects.filter(hourly_where, hour__gte=a, hour__lt=b)
 
     if any(m.minute or m.second or m.microsecond for m in (start, end)):
         return [hours(start, end)]
@@ -286,8 +289,7 @@ def kpis(
 
     def parts(a: dt.datetime, b: dt.datetime, dim: str | None = None) -> list[QuerySet[Any]]:
         """Rows of the smallest roll-up that answers for the filters (and `dim`)."""
-        rollup = rules.rollup_for(used | ({dim} if dim else set()))
-        return _parts(a, b, where & Q(rollup=rollup))
+        return _parts(a, b, where, used | ({dim} if dim else set()))
 
     cur, prev = parts(start, end), parts(previous_start, start)
     names = _Names()

@@ -135,10 +135,10 @@ def _monthly(hour: rules.Hour) -> tuple[str, dict[str, Any]]:
     return month.isoformat()[:7], {"month": month}
 
 
-GRAINS: tuple[tuple[type[Counts], PeriodOf], ...] = (
-    (HourlyCount, _hourly),
-    (DailyCount, _daily),
-    (MonthlyCount, _monthly),
+GRAINS: tuple[tuple[type[Counts], PeriodOf, tuple[int, ...]], ...] = (
+    (HourlyCount, _hourly, rules.rollups_kept(hourly=True)),
+    (DailyCount, _daily, rules.rollups_kept(hourly=False)),
+    (MonthlyCount, _monthly, rules.rollups_kept(hourly=False)),
 )
 Merged = dict[str, tuple[dict[str, Any], tuple[Any, ...], dict[str, int]]]
 
@@ -146,11 +146,11 @@ Merged = dict[str, tuple[dict[str, Any], tuple[Any, ...], dict[str, int]]]
 def counts_apply(changes: dict[rules.Key, dict[str, int]]) -> None:
     """Add `changes` (per hour and dimensions) to the hourly, daily and monthly tables.
     Precondition: inside the fill's claimed transaction."""
-    for model, period_of in GRAINS:
+    for model, period_of, rollups in GRAINS:
         merged: Merged = {}
         for (hour, *cube), delta in changes.items():
             label, period = period_of(hour)
-            for rollup in rules.ROLLUPS:
+            for rollup in rollups:
                 dims = rules.rolled_up(cast("rules.Dims", tuple(cube)), rollup)
                 key = "|".join([label, str(rollup), *(str(d) for d in dims)])
                 entry = merged.setdefault(
@@ -407,7 +407,8 @@ def _rebuild_sum() -> None:
     start with the period's label."""
     q = connection.ops.quote_name
     for model, period, label, width in REBUILD_GRAINS:
-        for rollup, kept in rules.ROLLUPS.items():
+        for rollup in rules.rollups_kept(hourly=model is HourlyCount):
+            kept = rules.ROLLUPS[rollup]
             if rollup == 0 or width is None:
                 source, where, period_label = RebuildRow._meta.db_table, "", q(label)
             else:

@@ -222,7 +222,7 @@ def test_counts_kept_in_an_older_layout_are_rebuilt_by_the_next_run(
     jobs.run("analytics.fill")
     assert FillCursor.objects.get().layout == rules.LAYOUT
     # As after a release that added a roll-up: the rows of the new roll-up do not exist yet.
-    HourlyCount.objects.filter(rollup=max(rules.ROLLUPS)).delete()
+    DailyCount.objects.filter(rollup=max(rules.ROLLUPS)).delete()
     FillCursor.objects.update(layout="older")
     summary = jobs.run("analytics.fill")
     assert summary["rebuilt"] == 1

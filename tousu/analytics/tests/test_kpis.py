@@ -302,3 +302,16 @@ def test_months_days_and_hours_add_up(
     # The same period from the hourly counts alone gives the same figures.
     hours = HourlyCount.objects.filter(rollup=0, hour__gte=start, hour__lt=end)
     assert body["current"]["volume"] == sum(hours.values_list("registered", flat=True))
+
+
+def test_a_mix_within_a_department_over_hour_edges_adds_up(book: dict[str, Complaint]) -> None:
+    # The days read a department × dimension roll-up; the edge hours, which keep no pair
+    # roll-ups, read the cube: together they must give what the hourly cube alone gives.
+    start, end = at(10, 23), at(21, 1)
+    body = kpis(start, end, KpiFilters(department="billing"))
+    billing = Department.objects.get(code="billing").pk
+    hours = HourlyCount.objects.filter(rollup=0, department=billing, hour__gte=start, hour__lt=end)
+    expected = sum(hours.values_list("registered", flat=True))
+    assert body["current"]["volume"] == expected > 0
+    for dim in ("category", "channel", "region"):
+        assert sum(e["volume"] for e in body["mix"][dim]) == expected, dim

@@ -20,9 +20,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from django.db.models import QuerySet
 from django.utils import translation
 
 from tousu.analytics.selectors import KpiFilters, kpis, transfers_out
+from tousu.complaints.models import Complaint
 from tousu.core.clock import SHANGHAI
 
 FORMATS = ("xlsx", "pdf")
@@ -150,6 +152,11 @@ def category_owner(code: str, quarter: Quarter) -> str | None:
     return named[0]["name"] if named else None
 
 
+def received(quarter: Quarter) -> QuerySet[Complaint]:
+    """Every complaint received in `quarter` (the report covers all data)."""
+    return Complaint.objects.filter(received_at__gte=quarter.start, received_at__lt=quarter.end)
+
+
 def quarterly_data(quarter: Quarter) -> dict[str, Any]:
     """Every figure of the report of `quarter` (a plain dict, also handy for a page)."""
     from tousu.analytics import report_terms
@@ -161,7 +168,9 @@ def quarterly_data(quarter: Quarter) -> dict[str, Any]:
             "kpis": body,
             "monthly": monthly(quarter),
             "departments": departments(quarter),
-            "terms": report_terms.root_causes(quarter, body["mix"]["category"]),
+            "terms": report_terms.root_causes(
+                received(quarter), received(quarter.previous()), body["mix"]["category"]
+            ),
         }
         data["rising_categories"] = rising_categories(body["mix"]["category"])
         data["owners"] = {

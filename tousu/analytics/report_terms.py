@@ -1,11 +1,11 @@
-"""Root causes (R11.4) for the quarterly report: the words complaints of a quarter use most,
-per top category, and the words whose share rose against the previous quarter, each with
-example complaint numbers.
+"""Root causes (R11.4), for the quarterly report and the root-cause page of the dashboard: the
+words the complaints of a period use most, per top category, and the words whose share rose
+against the previous period, each with example complaint numbers.
 
 Texts are read from the complaints themselves, so the read is bounded: a deterministic sample
-of at most TERM_SAMPLE complaints received in each quarter (every k-th by id, k chosen from the
-quarter's volume), cut into jieba words by `complaints.search.text_words`. Shares are of the
-sampled complaints (document frequency), so two quarters of different volume compare.
+of at most TERM_SAMPLE complaints received in each period (every k-th by id, k chosen from the
+period's volume), cut into jieba words by `complaints.search.text_words`. Shares are of the
+sampled complaints (document frequency), so two periods of different volume compare.
 """
 
 from __future__ import annotations
@@ -14,15 +14,12 @@ import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from django.db.models import F
+from django.db.models import F, QuerySet
 
 from tousu.complaints.models import Complaint
 from tousu.complaints.search import text_words
-
-if TYPE_CHECKING:
-    from tousu.analytics.report import Quarter
 
 TERM_SAMPLE = 3_000
 TOP_TERMS = 10
@@ -42,9 +39,9 @@ GENERIC = frozenset(_GENERIC_TEXT.split())
 
 @dataclass
 class Sample:
-    """The sampled complaints of one quarter: their words, numbers and categories."""
+    """The sampled complaints of one period: their words, numbers and categories."""
 
-    total: int  # complaints received in the quarter
+    total: int  # complaints received in the period
     docs: Sequence[tuple[str, int | None, set[str]]]  # (number, category id, words)
 
     @property
@@ -71,9 +68,9 @@ def _useful(word: str) -> bool:
     return len(word) >= 2 and not word.isdigit() and not word.isascii() and word not in GENERIC
 
 
-def sample(quarter: Quarter) -> Sample:
-    """At most TERM_SAMPLE complaints received in `quarter`: every k-th id, in id order."""
-    received = Complaint.objects.filter(received_at__gte=quarter.start, received_at__lt=quarter.end)
+def sample(received: QuerySet[Complaint]) -> Sample:
+    """At most TERM_SAMPLE of the complaints `received` (those of a period, in a slice): every
+    k-th id, in id order."""
     total = received.count()
     step = max(1, math.ceil(total / TERM_SAMPLE))
     if step > 1:
@@ -87,7 +84,7 @@ def sample(quarter: Quarter) -> Sample:
 
 
 def rising_terms(now: Sample, before: Sample) -> list[dict[str, Any]]:
-    """Words whose share of sampled complaints rose most against the previous quarter."""
+    """Words whose share of sampled complaints rose most against the previous period."""
     if not now.size:
         return []
     current, previous = now.frequency(), before.frequency()
@@ -114,7 +111,7 @@ def rising_terms(now: Sample, before: Sample) -> list[dict[str, Any]]:
 
 
 def category_terms(now: Sample, mix: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """For each of the top categories of the quarter, its most used words with examples."""
+    """For each of the top categories of the period, its most used words with examples."""
     from tousu.classification.models import Category
 
     ids = dict(Category.objects.values_list("code", "pk"))
@@ -135,9 +132,15 @@ def category_terms(now: Sample, mix: list[dict[str, Any]]) -> list[dict[str, Any
     return out
 
 
-def root_causes(quarter: Quarter, category_mix: list[dict[str, Any]]) -> dict[str, Any]:
-    """Top categories' words and rising words of `quarter`, with the sample sizes."""
-    now, before = sample(quarter), sample(quarter.previous())
+def root_causes(
+    received: QuerySet[Complaint],
+    received_before: QuerySet[Complaint],
+    category_mix: list[dict[str, Any]],
+) -> dict[str, Any]:
+    """The words of the complaints `received` in a period — most used, per top category of
+    `category_mix` (the period's KPI mix), and rising against the complaints `received_before`
+    in the previous period — with the sample sizes."""
+    now, before = sample(received), sample(received_before)
     return {
         "sample": now.size,
         "total": now.total,

@@ -485,3 +485,35 @@ def transfers_out(
         )
     rows = Transfer.objects.filter(q).values("from_department").annotate(n=Count("pk")).order_by()
     return {row["from_department"]: row["n"] for row in rows}
+
+
+def root_causes_for_user(
+    user: User, first: dt.date, last: dt.date, filters: KpiFilters
+) -> dict[str, Any]:
+    """Root causes (R11.4) of the Asia/Shanghai days `first`…`last` for the slice, within what
+    `user` may see: the words of a sample of the complaints received (report_terms), against
+    the previous period of as many days. Examples are only of complaints the user may open."""
+    from tousu.analytics import report_terms
+    from tousu.complaints.selectors import ComplaintFilters, complaint_list
+
+    start = dt.datetime.combine(first, dt.time(), tzinfo=SHANGHAI)
+    end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), tzinfo=SHANGHAI)
+    previous_start = start - (end - start)
+
+    def received(a: dt.datetime, b: dt.datetime) -> Any:
+        sliced = ComplaintFilters(
+            category=filters.category or "",
+            channel=filters.channel or "",
+            region=filters.region or "",
+            department=filters.department or "",
+            received_from=a,
+            received_to=b,
+        )
+        return complaint_list(user, sliced)
+
+    mix = kpis(start, end, filters_for_user(user, filters))["mix"]["category"]
+    return {
+        **report_terms.root_causes(received(start, end), received(previous_start, start), mix),
+        "previous_first": previous_start.date(),
+        "previous_last": first - dt.timedelta(days=1),
+    }

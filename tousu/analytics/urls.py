@@ -7,4 +7,5 @@ app_name = "analytics"
 urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
     path("dashboard/report/", views.quarterly_report_download, name="report"),
+    path("dashboard/causes/", views.root_causes, name="causes"),
 ]

@@ -23,7 +23,7 @@ from tousu.accounts import permissions
 from tousu.accounts.choices import DataScope
 from tousu.accounts.models import Department, Region, User
 from tousu.analytics.forms import DashboardForm
-from tousu.analytics.selectors import dashboard_for_user
+from tousu.analytics.selectors import dashboard_for_user, root_causes_for_user
 from tousu.complaints.choices import TimeLeft
 from tousu.complaints.views import staff
 from tousu.core import clock
@@ -92,10 +92,8 @@ def _mix(entries: list[dict[str, Any]], dim: str, names: dict[str, str], drill: 
     ]
 
 
-def dashboard(request: HttpRequest) -> HttpResponse:
-    user = staff(request)
-    if not permissions.can_view_dashboard(user):
-        raise PermissionDenied
+def _period_form(request: HttpRequest) -> DashboardForm:
+    """The period and slice of the dashboard and its root-cause page, from the query."""
     today = clock.local_today()
     params = request.GET.copy()
     if not params.get("from") and not params.get("to"):
@@ -104,6 +102,15 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         params.update({"from": first.isoformat(), "to": last.isoformat()})
     form = DashboardForm(params, today=today)
     form.is_valid()  # invalid fields show their error; the valid ones still filter
+    return form
+
+
+def dashboard(request: HttpRequest) -> HttpResponse:
+    user = staff(request)
+    if not permissions.can_view_dashboard(user):
+        raise PermissionDenied
+    today = clock.local_today()
+    form = _period_form(request)
     first, last = form.period()
     filters = form.filters()
     data = dashboard_for_user(user, first, last, filters, now=clock.now())
@@ -177,12 +184,56 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             ],
             "kpis": data,
             "period_url": drill(),
+            "causes_url": Drill(
+                {name: getattr(filters, name) or "" for name in SLICE}, "analytics:causes"
+            ).url({"from": first.isoformat(), "to": last.isoformat()}),
             "league": league,
             "backlog": charts["backlog"],
             "regions": charts["region"],
             "charts": charts,
             "last_quarter": f"{quarter.year}Q{(quarter.month - 1) // 3 + 1}",
             "can_report": may_download_report(user),
+        },
+    )
+
+
+def root_causes(request: HttpRequest) -> HttpResponse:
+    """The words of the period's complaints (R11.4): most used, per top category, rising;
+    each word opens the complaint list searched for it, each example its complaint."""
+    user = staff(request)
+    if not permissions.can_view_dashboard(user):
+        raise PermissionDenied
+    form = _period_form(request)
+    first, last = form.period()
+    filters = form.filters()
+    terms = root_causes_for_user(user, first, last, filters)
+    chosen = {name: getattr(filters, name) or "" for name in SLICE}
+    period = {"received_from": first.isoformat(), "received_to": last.isoformat()}
+    search = Drill({**chosen, **period})
+    before = Drill(
+        {
+            **chosen,
+            "received_from": terms["previous_first"].isoformat(),
+            "received_to": terms["previous_last"].isoformat(),
+        }
+    )
+    for entry in [*terms["top"], *terms["rising"]]:
+        entry["url"] = search(q=entry["term"])
+    for entry in terms["rising"]:
+        entry["previous_url"] = before(q=entry["term"])
+    for group in terms["by_category"]:
+        for entry in group["terms"]:
+            entry["url"] = search(q=entry["term"])
+    explicit = Drill({name: getattr(filters, name) or "" for name in SLICE}, "analytics:dashboard")
+    return render(
+        request,
+        "analytics/causes.html",
+        {
+            "form": form,
+            "first": first,
+            "last": last,
+            "terms": terms,
+            "dashboard_url": explicit.url({"from": first.isoformat(), "to": last.isoformat()}),
         },
     )
 

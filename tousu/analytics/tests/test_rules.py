@@ -125,3 +125,28 @@ def test_ratio_and_change() -> None:
     assert rules.change(4, 2) == 1.0
     assert rules.change(4, 0) is None
     assert rules.change(None, 2) is None
+
+
+@pytest.mark.parametrize(
+    ("used", "daily", "hourly"),
+    [
+        (set(), (), ()),
+        ({"region"}, ("region",), ("region",)),
+        # A department supervisor's category mix: a pair by day, the cube by hour.
+        ({"department", "category"}, ("category", "department"), rules.DIMENSIONS),
+        ({"region", "channel"}, ("channel", "region"), rules.DIMENSIONS),
+        ({"category", "channel"}, rules.DIMENSIONS, rules.DIMENSIONS),  # no such pair kept
+        ({"department", "region", "channel"}, rules.DIMENSIONS, rules.DIMENSIONS),
+    ],
+)
+def test_the_smallest_roll_up_each_table_keeps(
+    used: set[str], daily: tuple[str, ...], hourly: tuple[str, ...]
+) -> None:
+    assert rules.ROLLUPS[rules.rollup_for(used)] == daily
+    assert rules.ROLLUPS[rules.rollup_for(used, hourly=True)] == hourly
+
+
+def test_the_layout_fingerprint_follows_the_roll_ups(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert rules._layout() == rules.LAYOUT
+    monkeypatch.setitem(rules.ROLLUPS, 11, ("level",))
+    assert rules._layout() != rules.LAYOUT

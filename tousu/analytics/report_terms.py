@@ -4,8 +4,9 @@ against the previous period, each with example complaint numbers.
 
 Texts are read from the complaints themselves, so the read is bounded: a deterministic sample
 of at most TERM_SAMPLE complaints received in each period (every k-th by id, k chosen from the
-period's volume), cut into jieba words by `complaints.search.text_words`. Shares are of the
-sampled complaints (document frequency), so two periods of different volume compare.
+period's volume), as jieba words (`complaints.search.text_words`, kept with the search index
+since registration). Shares are of the sampled complaints (document frequency), so two
+periods of different volume compare.
 """
 
 from __future__ import annotations
@@ -75,12 +76,20 @@ def sample(received: QuerySet[Complaint]) -> Sample:
     step = max(1, math.ceil(total / TERM_SAMPLE))
     if step > 1:
         received = received.alias(slot=F("pk") % step).filter(slot=0)
-    rows = received.order_by("pk").values_list("number", "category_id", "content", "demand")
+    rows = received.order_by("pk").values_list("number", "category_id", "search__words")
     docs = [
-        (number, category, {w for w in text_words(f"{content}\n{demand}") if _useful(w)})
-        for number, category, content, demand in rows[:TERM_SAMPLE]
+        (number, category, {w for w in _words(number, words) if _useful(w)})
+        for number, category, words in rows[:TERM_SAMPLE]
     ]
     return Sample(total=total, docs=docs)
+
+
+def _words(number: str, kept: str | None) -> list[str]:
+    """The words kept with the search index, or — for a complaint not indexed — its text's."""
+    if kept is not None:
+        return kept.split()
+    text = Complaint.objects.filter(number=number).values_list("content", "demand").first()
+    return text_words("\n".join(text)) if text else []
 
 
 def rising_terms(now: Sample, before: Sample) -> list[dict[str, Any]]:

@@ -217,14 +217,19 @@ class DailySequence(models.Model):
 
 
 class ComplaintSearch(models.Model):
-    """The complaint's row of the full-text search index (complaints.search): the jieba words of
-    its content and demand, space-separated. Written by `search_index` in the transaction that
-    registers the complaint; indexed by FTS5 (SQLite) or GIN (PostgreSQL), see migration 0006."""
+    """The complaint's row of the full-text search index (complaints.search): the terms of its
+    content and demand (jieba words and Chinese character bigrams), space-separated, and the
+    words alone. Written by `search_index` in the transaction that registers the complaint;
+    `terms` is indexed by FTS5 (SQLite) or GIN (PostgreSQL), see migration 0006. `words` spares
+    the readers of many texts (root causes, similar complaints) cutting them again."""
 
     complaint = models.OneToOneField(
         Complaint, on_delete=models.CASCADE, primary_key=True, related_name="search"
     )
     terms = models.TextField(blank=True)
+    # search.text_words, space-separated. Nullable so that adding it was an ALTER TABLE: on
+    # SQLite a rebuilt table would have lost the full-text triggers of migration 0006.
+    words = models.TextField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("search index row")

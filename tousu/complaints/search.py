@@ -75,9 +75,11 @@ def text_words(text: str) -> list[str]:
     return list(dict.fromkeys(words))
 
 
-def text_terms(text: str) -> list[str]:
-    """The index terms of a text: its words and its Chinese character bigrams."""
-    return list(dict.fromkeys(text_words(text) + bigrams(text.lower())))
+def text_terms(text: str, words: list[str] | None = None) -> list[str]:
+    """The index terms of a text: its words (`text_words`, unless given) and its Chinese
+    character bigrams."""
+    words = text_words(text) if words is None else words
+    return list(dict.fromkeys(words + bigrams(text.lower())))
 
 
 def query_groups(q: str) -> list[list[str]]:
@@ -127,11 +129,17 @@ def tsquery(groups: list[list[str]], *, any_of: bool = False) -> str:
 def search_index(complaint: Complaint) -> ComplaintSearch:
     """Write (or rewrite) the complaint's row of the search index; call it inside the
     transaction that changes the complaint's text."""
-    terms = " ".join(text_terms(f"{complaint.content}\n{complaint.demand}"))
     row, _ = ComplaintSearch.objects.update_or_create(
-        complaint=complaint, defaults={"terms": terms}
+        complaint=complaint, defaults=search_row(f"{complaint.content}\n{complaint.demand}")
     )
     return row
+
+
+def search_row(text: str) -> dict[str, str]:
+    """The columns of a search index row for `text`: its terms (words, then the bigrams not
+    already among them) and its words."""
+    words = text_words(text)
+    return {"terms": " ".join(text_terms(text, words)), "words": " ".join(words)}
 
 
 def search_reindex(*, batch_size: int = BATCH_SIZE, only_missing: bool = False) -> int:
@@ -151,9 +159,7 @@ def search_reindex(*, batch_size: int = BATCH_SIZE, only_missing: bool = False) 
             ids = [c.pk for c in rows]
             ComplaintSearch.objects.filter(complaint_id__in=ids).delete()
             ComplaintSearch.objects.bulk_create(
-                ComplaintSearch(
-                    complaint_id=c.pk, terms=" ".join(text_terms(f"{c.content}\n{c.demand}"))
-                )
+                ComplaintSearch(complaint_id=c.pk, **search_row(f"{c.content}\n{c.demand}"))
                 for c in rows
             )
         written += len(rows)

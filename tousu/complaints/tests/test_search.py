@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from typing import Any
 
@@ -13,7 +14,7 @@ from tests.pages import as_user, page
 from tousu.accounts.models import User
 from tousu.callbacks.services import complaint_callback_record
 from tousu.complaints.models import Complaint, ComplaintSearch
-from tousu.complaints.search import query_groups, text_terms
+from tousu.complaints.search import query_groups, text_terms, text_words
 from tousu.complaints.selectors import ComplaintFilters, complaint_list, similar_complaints
 
 pytestmark = pytest.mark.django_db
@@ -43,8 +44,32 @@ def test_chinese_text_is_also_indexed_by_character_pairs() -> None:
 
 def test_registration_writes_the_index_row(register: Register) -> None:
     complaint = register(content="宽带断网三天", demand="尽快修复")
-    terms = ComplaintSearch.objects.get(complaint=complaint).terms.split()
-    assert {"宽带", "断网", "修复"} <= set(terms)
+    row = ComplaintSearch.objects.get(complaint=complaint)
+    assert {"宽带", "断网", "修复"} <= set(row.terms.split())
+    # The words alone (no character pairs), for the readers of many texts.
+    assert (row.words or "").split() == text_words("宽带断网三天\n尽快修复")
+    assert "带断" in row.terms.split()
+    assert "带断" not in (row.words or "").split()
+
+
+def test_the_migration_fills_the_words_of_rows_indexed_before_it(register: Register) -> None:
+    from django.apps import apps
+
+    fill = importlib.import_module("tousu.complaints.migrations.0009_search_words")._fill_words
+    complaint = register(content="宽带断网三天", demand="尽快修复")
+    ComplaintSearch.objects.update(words=None)
+    fill(apps, None)
+    assert (ComplaintSearch.objects.get(complaint=complaint).words or "").split() == text_words(
+        "宽带断网三天\n尽快修复"
+    )
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's FTS5 triggers")
+def test_the_full_text_triggers_survive_the_migrations(db: None) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        triggers = {name for (name,) in cursor.fetchall()}
+    assert {"complaint_search_ai", "complaint_search_ad", "complaint_search_au"} <= triggers
 
 
 @pytest.fixture

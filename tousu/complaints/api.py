@@ -114,7 +114,9 @@ def complaint_list(request: HttpRequest, query: Query[ListQuery]) -> dict[str, o
         q=query.q.strip(),
     )
     user = _user(request)
-    items, count = paginate(selectors.complaint_list(user, filters), query.page, query.page_size)
+    ranked = selectors.complaint_search(user, filters) if filters.q else None
+    listed = ranked if ranked is not None else selectors.complaint_list(user, filters)
+    items, count = paginate(listed, query.page, query.page_size)
     reveal = reveal_for(user, items, "api")
     now = clock.now()
     body = [complaint_out(c, reveal=reveal, now=now) for c in items]

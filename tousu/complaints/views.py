@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -94,9 +94,10 @@ def is_htmx(request: HttpRequest) -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
-def page_of(request: HttpRequest, qs: QuerySet[Any]) -> Page[Any]:
+def page_of(request: HttpRequest, qs: QuerySet[Any] | selectors.RankedMatches) -> Page[Any]:
     """One page of 50 rows: a count and a slice, whatever the size of the list."""
-    return Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    # Paginator needs `count()` and slices, which RankedMatches has (not the stubs' protocol).
+    return Paginator(cast("Any", qs), PAGE_SIZE).get_page(request.GET.get("page"))
 
 
 def complaint_or_404(user: User, number: str) -> Complaint:
@@ -144,7 +145,7 @@ def complaint_list(request: HttpRequest) -> HttpResponse:
     }
     if filters.q:
         # Search results come in order of relevance: few pages, numbered.
-        page = page_of(request, qs)
+        page = page_of(request, selectors.complaint_search(user, filters) or qs)
         context.update(page=page, rows=page.object_list, count=page.paginator.count)
         return render(request, "complaints/list.html", context)
     after, before = request.GET.get("after", ""), request.GET.get("before", "")

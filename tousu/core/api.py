@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, TypeVar
+from collections.abc import Iterable
+from typing import Any, Protocol, TypeVar
 
-from django.db.models import Model, QuerySet
+from django.db.models import Model
 
 from tousu.core.clock import SHANGHAI
 from tousu.core.errors import ValidationFailed
@@ -14,9 +15,18 @@ PAGE_SIZE_DEFAULT = 50
 PAGE_SIZE_MAX = 200
 
 M = TypeVar("M", bound=Model)
+M_co = TypeVar("M_co", bound=Model, covariant=True)
 
 
-def paginate(qs: QuerySet[M], page: int, page_size: int) -> tuple[list[M], int]:
+class Pageable(Protocol[M_co]):
+    """What a list must offer to be paginated: a QuerySet, or a ranked list of search results."""
+
+    def count(self) -> int: ...
+
+    def __getitem__(self, key: slice) -> Iterable[M_co]: ...
+
+
+def paginate(qs: Pageable[M], page: int, page_size: int) -> tuple[list[M], int]:
     """One page and the total count. Out-of-range sizes are an error, never silently changed."""
     errors: dict[str, list[str]] = {}
     if page < 1:

@@ -15,7 +15,13 @@ from tousu.accounts.models import User
 from tousu.callbacks.services import complaint_callback_record
 from tousu.complaints.models import Complaint, ComplaintSearch
 from tousu.complaints.search import query_groups, text_terms, text_words
-from tousu.complaints.selectors import ComplaintFilters, complaint_list, similar_complaints
+from tousu.complaints.selectors import (
+    ComplaintFilters,
+    RankedMatches,
+    complaint_list,
+    complaint_search,
+    similar_complaints,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +30,11 @@ URL = "/api/v1/complaints"
 
 
 def search(user: User, q: str) -> list[str]:
-    return [c.content for c in complaint_list(user, ComplaintFilters(q=q))]
+    """The contents the list shows for `q`, in its order (by relevance for index terms)."""
+    filters = ComplaintFilters(q=q)
+    ranked = complaint_search(user, filters)
+    found = ranked[0:100] if ranked is not None else complaint_list(user, filters)
+    return [c.content for c in found]
 
 
 def test_terms_are_jieba_words_lower_cased_with_ascii_words_whole() -> None:
@@ -113,9 +123,33 @@ def test_results_are_ranked(register: Register, handler: User) -> None:
         content="我想咨询一下营业厅的营业时间和办理业务需要带什么证件，顺便说一下宽带的事情"
     )
     short = register(content="宽带坏了")
-    found = list(complaint_list(handler, ComplaintFilters(q="宽带")))
+    ranked = complaint_search(handler, ComplaintFilters(q="宽带"))
+    assert ranked is not None
+    found = ranked[0:10]
     assert [c.pk for c in found] == [short.pk, long.pk]
     assert found[0].search_score >= found[1].search_score  # type: ignore[attr-defined]
+    # The list as a set (exports) holds the same complaints.
+    listed = complaint_list(handler, ComplaintFilters(q="宽带"))
+    assert {c.pk for c in listed} == {short.pk, long.pk}
+
+
+def test_ranked_pages_skip_what_the_user_may_not_see_across_batches(
+    register: Register, handler: User, outsider: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Billing complaints (the handler's) and network ones (not theirs), all about broadband.
+    mine = [register(content=f"宽带断网第{i}天") for i in range(5)]
+    for i in range(6):
+        register(category="network.coverage", content=f"宽带断网又{i}次")
+    monkeypatch.setattr(RankedMatches, "FIRST_BATCH", 2)  # many small batches
+    ranked = complaint_search(handler, ComplaintFilters(q="宽带 断网"))
+    assert ranked is not None
+    everything = ranked[0:50]
+    assert ranked.count() == len(everything) == 5
+    assert {c.pk for c in everything} == {c.pk for c in mine}
+    assert [c.pk for c in ranked[1:3]] == [c.pk for c in everything[1:3]]
+    assert ranked[5:10] == []
+    scores = [c.search_score for c in everything]  # type: ignore[attr-defined]
+    assert scores == sorted(scores, reverse=True)
 
 
 def test_search_stays_within_the_users_scope(

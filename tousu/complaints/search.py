@@ -144,31 +144,42 @@ def match_sql(groups: list[list[str]], *, any_of: bool = False) -> tuple[str, li
 
 
 def ranked_ids(
-    groups: list[list[str]], *, any_of: bool = False, offset: int = 0, limit: int = 100
+    groups: list[list[str]],
+    *,
+    any_of: bool = False,
+    offset: int = 0,
+    limit: int = 100,
+    newest: int | None = None,
 ) -> list[tuple[int, float]]:
     """(complaint id, score) of the matches at positions [offset, offset + limit), best first
     (higher score), ties newest (highest id) first: ranked by the full-text index alone, in one
-    query, so that ranking costs the same whatever else a list filters by. Scores: bm25 negated
-    on SQLite; ts_rank divided by 1 + log(length) on PostgreSQL, so that on both a short
-    complaint about the words outranks a long one that mentions them in passing."""
+    query, so that ranking costs the same whatever else a list filters by. With `newest`, only
+    among the `newest` most recently registered complaints (ids above the latest id − newest).
+    Scores: bm25 negated on SQLite; ts_rank divided by 1 + log(length) on PostgreSQL, so that on
+    both a short complaint about the words outranks a long one that mentions them in passing."""
     from django.db import connection
 
+    lowest = 0
+    if newest is not None:  # one read of the primary key's end
+        latest = ComplaintSearch.objects.order_by("-pk").values_list("pk", flat=True).first()
+        lowest = max(0, (latest or 0) - newest)
     if connection.vendor == "postgresql":
         sql = (
             "SELECT s.complaint_id, ts_rank(to_tsvector('simple'::regconfig, s.terms), "
             "to_tsquery('simple'::regconfig, %s), 1) AS score "
             "FROM complaints_complaintsearch s WHERE "
             "to_tsvector('simple'::regconfig, s.terms) @@ to_tsquery('simple'::regconfig, %s) "
-            "ORDER BY score DESC, s.complaint_id DESC LIMIT %s OFFSET %s"
+            "AND s.complaint_id > %s ORDER BY score DESC, s.complaint_id DESC LIMIT %s OFFSET %s"
         )
         query = tsquery(groups, any_of=any_of)
-        params: list[str | int] = [query, query, limit, offset]
+        params: list[str | int] = [query, query, lowest, limit, offset]
     else:
         sql = (
             "SELECT rowid, -bm25(complaint_search_fts) AS score FROM complaint_search_fts "
-            "WHERE complaint_search_fts MATCH %s ORDER BY score DESC, rowid DESC LIMIT %s OFFSET %s"
+            "WHERE complaint_search_fts MATCH %s AND rowid > %s "
+            "ORDER BY score DESC, rowid DESC LIMIT %s OFFSET %s"
         )
-        params = [fts5_query(groups, any_of=any_of), limit, offset]
+        params = [fts5_query(groups, any_of=any_of), lowest, limit, offset]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return [(int(pk), float(score)) for pk, score in cursor.fetchall()]

@@ -209,7 +209,7 @@ def test_similar_complaints_find_the_broadband_outages_first(
 ) -> None:
     with CaptureQueriesContext(connection) as queries:
         similar = similar_complaints(outages["subject"], handler)
-    assert len(queries) <= 4
+    assert len(queries) <= 5
     numbers = [s.complaint.number for s in similar]
     assert outages["subject"].number not in numbers
     assert set(numbers[:2]) == {outages["closed"].number, outages["outage"].number}
@@ -257,3 +257,16 @@ def test_the_complaint_page_shows_similar_complaints(
     text = page(as_user(handler).get(f"/complaints/{outages['subject'].number}/"))
     assert "相似投诉" in text or "Similar complaints" in text
     assert outages["outage"].number in text
+
+
+def test_similar_complaints_are_looked_for_among_the_latest(
+    outages: dict[str, Any], handler: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tousu.complaints import selectors
+
+    latest = Complaint.objects.order_by("-pk").values_list("pk", flat=True)[0]
+    # Only the complaints registered after the closed outage are within the window.
+    monkeypatch.setattr(selectors, "SIMILAR_AMONG", latest - outages["closed"].pk)
+    numbers = [s.complaint.number for s in similar_complaints(outages["subject"], handler)]
+    assert outages["outage"].number in numbers
+    assert outages["closed"].number not in numbers

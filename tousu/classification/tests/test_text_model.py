@@ -454,7 +454,7 @@ def test_the_demo_activates_a_model_that_classifies_new_complaints(
     assert f"Classifier: model {model.version}" in out.getvalue()
     assert model.taxonomy is True
     assert model.training_n >= 10
-    complaint = register(category="", content="家里手机一直没有信号，打电话断断续续", demand="")
+    complaint = register(category="", content="家里手机一直没有信号，信号特别差", demand="")
     event = ComplaintEvent.objects.get(complaint=complaint, type="classified")
     assert event.data["model_version"] == model.version  # the trained model answered
     # Sure enough, it classifies; unsure, it leaves the same suggestion for triage. Which one

@@ -161,21 +161,26 @@ def counts_apply(changes: dict[rules.Key, dict[str, int]]) -> None:
         _table_apply(model, merged)
 
 
+def _insert_sql(model: type[Any], columns: Sequence[str]) -> str:
+    """An INSERT of one row of `columns` into `model`'s table, for executemany of plain rows
+    (Django's bulk_create would split these wide rows into statements of a dozen on SQLite)."""
+    q = connection.ops.quote_name
+    return (
+        f"INSERT INTO {q(model._meta.db_table)} ({', '.join(q(c) for c in columns)}) "  # noqa: S608 (model names; values bound)
+        f"VALUES ({', '.join(['%s'] * len(columns))})"
+    )
+
+
 def _table_apply(model: type[Counts], merged: Merged) -> None:
     """Read the rows of `merged`'s keys, add the deltas, and write them back: one DELETE and one
-    executemany INSERT per chunk (Django's bulk_create would split these wide rows into
-    statements of a dozen rows on SQLite). Rows that come to all zeros are dropped."""
+    executemany INSERT per chunk (`_insert_sql`). Rows that come to all zeros are dropped."""
     keys = [k for k, (_, _, delta) in merged.items() if any(delta.values())]
     if not keys:
         return
-    ops, q = connection.ops, connection.ops.quote_name
+    ops = connection.ops
     period_columns = list(next(iter(merged.values()))[0])
     columns = ["key", *period_columns, *DIMENSIONS, *rules.MEASURES]
-    table = q(model._meta.db_table)
-    insert = (
-        f"INSERT INTO {table} ({', '.join(q(c) for c in columns)}) "  # noqa: S608 (model names; values bound)
-        f"VALUES ({', '.join(['%s'] * len(columns))})"
-    )
+    insert = _insert_sql(model, columns)
     for first in range(0, len(keys), KEY_LOOKUP_CHUNK):
         chunk = keys[first : first + KEY_LOOKUP_CHUNK]
         existing = {
@@ -373,13 +378,8 @@ def _rebuild_stage(ids: Sequence[int]) -> int:
             month.isoformat()[:7],
         )
         rows.append((*period, *dims, *(measures.get(m, 0) for m in rules.MEASURES)))
-    q = ops.quote_name
-    insert = (
-        f"INSERT INTO {q(RebuildRow._meta.db_table)} ({', '.join(q(c) for c in columns)}) "  # noqa: S608 (model names; values bound)
-        f"VALUES ({', '.join(['%s'] * len(columns))})"
-    )
     with connection.cursor() as cursor:
-        cursor.executemany(insert, rows)
+        cursor.executemany(_insert_sql(RebuildRow, columns), rows)
     return len(encoded)
 
 

@@ -23,7 +23,7 @@ from tousu.accounts import permissions
 from tousu.accounts.choices import DataScope
 from tousu.accounts.models import Department, Region, User
 from tousu.analytics.forms import DashboardForm
-from tousu.analytics.selectors import dashboard_for_user, root_causes_for_user
+from tousu.analytics.selectors import KpiFilters, dashboard_for_user, root_causes_for_user
 from tousu.complaints.choices import TimeLeft
 from tousu.complaints.views import staff
 from tousu.core import clock
@@ -92,6 +92,11 @@ def _mix(entries: list[dict[str, Any]], dim: str, names: dict[str, str], drill: 
     ]
 
 
+def _codes(filters: KpiFilters) -> dict[str, str]:
+    """The slice's chosen codes by field, "" where none is chosen (for drill-down URLs)."""
+    return {name: getattr(filters, name) or "" for name in SLICE}
+
+
 def _period_form(request: HttpRequest) -> DashboardForm:
     """The period and slice of the dashboard and its root-cause page, from the query."""
     today = clock.local_today()
@@ -115,12 +120,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     filters = form.filters()
     data = dashboard_for_user(user, first, last, filters, now=clock.now())
 
-    chosen = {name: getattr(filters, name) or "" for name in SLICE}
+    chosen = _codes(filters)
     for name, code in _scope_codes(user).items():
         chosen[name] = chosen[name] or code
     drill = Drill({**chosen, "received_from": first.isoformat(), "received_to": last.isoformat()})
     names = {name: form.names(name) for name in SLICE}
-    explicit = Drill({name: getattr(filters, name) or "" for name in SLICE}, "analytics:dashboard")
+    explicit = Drill(_codes(filters), "analytics:dashboard")
 
     league = [
         {
@@ -184,9 +189,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             ],
             "kpis": data,
             "period_url": drill(),
-            "causes_url": Drill(
-                {name: getattr(filters, name) or "" for name in SLICE}, "analytics:causes"
-            ).url({"from": first.isoformat(), "to": last.isoformat()}),
+            "causes_url": Drill(_codes(filters), "analytics:causes").url(
+                {"from": first.isoformat(), "to": last.isoformat()}
+            ),
             "league": league,
             "backlog": charts["backlog"],
             "regions": charts["region"],
@@ -207,7 +212,7 @@ def root_causes(request: HttpRequest) -> HttpResponse:
     first, last = form.period()
     filters = form.filters()
     terms = root_causes_for_user(user, first, last, filters)
-    chosen = {name: getattr(filters, name) or "" for name in SLICE}
+    chosen = _codes(filters)
     period = {"received_from": first.isoformat(), "received_to": last.isoformat()}
     search = Drill({**chosen, **period})
     before = Drill(
@@ -224,7 +229,7 @@ def root_causes(request: HttpRequest) -> HttpResponse:
     for group in terms["by_category"]:
         for entry in group["terms"]:
             entry["url"] = search(q=entry["term"])
-    explicit = Drill({name: getattr(filters, name) or "" for name in SLICE}, "analytics:dashboard")
+    explicit = Drill(_codes(filters), "analytics:dashboard")
     return render(
         request,
         "analytics/causes.html",

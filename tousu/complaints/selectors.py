@@ -94,9 +94,12 @@ def complaint_list(user: User, filters: ComplaintFilters | None = None) -> Query
     return qs.order_by("-received_at", "-pk")
 
 
-def _matching(qs: QuerySet[Complaint], groups: list[list[str]]) -> QuerySet[Complaint]:
-    """`qs` narrowed to the complaints whose index terms match every query group."""
-    sql, params = search.match_sql(groups)
+def _matching(
+    qs: QuerySet[Complaint], groups: list[list[str]], *, any_of: bool = False
+) -> QuerySet[Complaint]:
+    """`qs` narrowed to the complaints whose index terms match every query group (any one
+    with `any_of`)."""
+    sql, params = search.match_sql(groups, any_of=any_of)
     return qs.filter(pk__in=RawSQL(sql, params))  # noqa: S611 (fixed SQL; the query is bound)
 
 
@@ -124,9 +127,7 @@ class RankedMatches:
 
     def count(self) -> int:
         if self._count is None:
-            sql, params = search.match_sql(self.groups, any_of=self.any_of)
-            match = RawSQL(sql, params)  # noqa: S611 (fixed SQL; the query is bound)
-            self._count = self.base.filter(pk__in=match).count()
+            self._count = _matching(self.base, self.groups, any_of=self.any_of).count()
         return self._count
 
     def __len__(self) -> int:

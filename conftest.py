@@ -52,7 +52,7 @@ def reference(db: None) -> None:
     """The reference data, there for the test. A transactional test (`transaction=True`) empties
     the database when it ends; the next one that asks for reference data loads it again."""
     from tousu.accounts.models import Department
-    from tousu.setup.reference import DEFAULT_DEPARTMENT
+    from tousu.accounts.reference import DEFAULT_DEPARTMENT
     from tousu.setup.services import reference_data_load
 
     if not Department.objects.filter(code=DEFAULT_DEPARTMENT).exists():

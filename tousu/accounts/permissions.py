@@ -30,6 +30,8 @@ PII_ROLES = {Role.HANDLER, Role.SUPERVISOR, Role.DEPT_HEAD, Role.ADMIN}
 # Who watches the high-risk complaints (R2.4) and who keeps special-customer profiles (R13.3).
 WATCH_ROLES = {Role.SUPERVISOR, Role.DEPT_HEAD, Role.ADMIN, Role.QUALITY}
 CUSTOMER_PROFILE_ROLES = MANAGER_ROLES
+# Who may open the triage queue of complaints the model could not classify (D7).
+TRIAGE_ROLES = {Role.AGENT, Role.SUPERVISOR, Role.DEPT_HEAD, Role.ADMIN}
 # Who may export complaint lists (issue 6): managers, quality and analysts, not the front line.
 EXPORT_ROLES = MANAGER_ROLES | {Role.QUALITY, Role.ANALYST}
 
@@ -151,6 +153,21 @@ def can_handle(user: User, complaint: Complaint) -> bool:
     if user.role == Role.HANDLER:
         return _in_department(user, complaint) and complaint.handler_id in (None, user.pk)
     return False
+
+
+def can_triage(user: User) -> bool:
+    """May open the triage queue of unclassified complaints (still scoped)."""
+    return user.is_active and user.role in TRIAGE_ROLES
+
+
+def can_categorise(user: User, complaint: Complaint) -> bool:
+    """Set or change the category of an open complaint: triage roles while it has none, the
+    handler in charge and the department's managers at any time while it is open."""
+    if not complaint.is_open or not can_view(user, complaint):
+        return False
+    if complaint.category_id is None and can_triage(user):
+        return True
+    return can_handle(user, complaint)
 
 
 def can_escalate(user: User, complaint: Complaint) -> bool:

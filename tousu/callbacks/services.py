@@ -17,10 +17,11 @@ from tousu.callbacks.models import CallbackTask
 from tousu.complaints import rules
 from tousu.complaints.choices import EventType, Status
 from tousu.complaints.models import Complaint
-from tousu.complaints.services import _require, complaint_lock, complaint_reopen_apply, event_record
+from tousu.complaints.services import _require, complaint_lock, event_record
 from tousu.core import clock
 from tousu.core.errors import ValidationFailed
 from tousu.core.text import clean_text
+from tousu.sla.services import complaint_reopen_apply
 
 
 def callback_schedule(*, complaint: Complaint) -> CallbackTask:

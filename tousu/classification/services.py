@@ -12,7 +12,6 @@ from django.db import transaction
 from sklearn.model_selection import train_test_split
 
 from tousu.accounts import permissions
-from tousu.accounts.choices import Role
 from tousu.accounts.models import User
 from tousu.classification.model import TfidfClassifier, evaluate
 from tousu.classification.models import Category, CategoryCorrection, TextModel
@@ -21,10 +20,9 @@ from tousu.classification.selectors import (
     keyword_examples,
     training_data,
 )
-from tousu.complaints.choices import CategorySource, EventType, Status
+from tousu.complaints.choices import CategorySource, EventType
 from tousu.complaints.models import Complaint
-from tousu.complaints.rules import OPEN_STATUSES
-from tousu.complaints.services import complaint_lock, event_record
+from tousu.complaints.services import event_record
 from tousu.core import clock
 from tousu.core.errors import NotAllowed, ValidationFailed
 
@@ -34,23 +32,6 @@ MIN_PER_CLASS = 5
 HELD_OUT_PER_CLASS = 8
 # `text_model_refresh` (the demo) trains only from this many usable complaints on.
 REFRESH_MIN_ROWS = 50
-
-TRIAGE_ROLES = {Role.AGENT, Role.SUPERVISOR, Role.DEPT_HEAD, Role.ADMIN}
-
-
-def can_triage(user: User) -> bool:
-    """May open the triage queue of unclassified complaints (still scoped)."""
-    return user.is_active and user.role in TRIAGE_ROLES
-
-
-def can_categorise(user: User, complaint: Complaint) -> bool:
-    """Set or change the category of an open complaint: triage roles while it has none, the
-    handler in charge and the department's managers at any time while it is open."""
-    if complaint.status not in OPEN_STATUSES or not permissions.can_view(user, complaint):
-        return False
-    if complaint.category_id is None and can_triage(user):
-        return True
-    return permissions.can_handle(user, complaint)
 
 
 def new_version(prefix: str = "tfidf") -> str:
@@ -173,58 +154,36 @@ def text_model_activate(model: TextModel) -> TextModel:
     return model
 
 
-def complaint_categorise(*, complaint: Complaint, actor: User, category: Category) -> Complaint:
+def complaint_category_set(
+    *, complaint: Complaint, actor: User, category: Category
+) -> tuple[Complaint, bool]:
     """Staff set the category (from triage, or correcting the model's): source 'manual', a
-    CategoryCorrection row for the next training, a `classified` event; a complaint still
-    waiting unaccepted in the default department is routed again by its new category."""
-    from tousu.routing.selectors import department_for
-    from tousu.routing.services import complaint_dispatch
-    from tousu.setup.reference import DEFAULT_DEPARTMENT
-
-    with transaction.atomic():
-        complaint = complaint_lock(complaint)
-        if not can_categorise(actor, complaint):
-            raise NotAllowed("你不能修改这个投诉的类别")
-        if not category.active:
-            raise ValidationFailed("类别已停用", fields={"category": ["该类别已停用"]})
-        previous = complaint.category
-        if previous is not None and previous.pk == category.pk:
-            return complaint
-        now = clock.now()
-        CategoryCorrection.objects.create(
-            complaint=complaint, from_category=previous, to_category=category, by=actor, at=now
-        )
-        complaint.category = category
-        complaint.category_source = CategorySource.MANUAL
-        complaint.category_confidence = None
-        complaint.save(update_fields=["category", "category_source", "category_confidence"])
-        event_record(
-            complaint=complaint,
-            type=EventType.CLASSIFIED,
-            actor=actor,
-            data={
-                "category": category.code,
-                "source": CategorySource.MANUAL,
-                "from": previous.code if previous else None,
-            },
-        )
-        in_default = complaint.department is not None and (
-            complaint.department.code == DEFAULT_DEPARTMENT
-        )
-        waiting = complaint.accepted_at is None and complaint.status in (
-            Status.REGISTERED,
-            Status.DISPATCHED,
-        )
-        if in_default and waiting:
-            department, why = department_for(
-                category, complaint.region, complaint.channel, complaint.level
-            )
-            if department.pk != complaint.department_id:
-                complaint = complaint_dispatch(
-                    complaint=complaint,
-                    actor=None,
-                    department=department,
-                    rule=why,
-                    reason="类别确定后重新派单",
-                )
-    return complaint
+    CategoryCorrection row for the next training, a `classified` event. Returns the complaint
+    and whether the category changed. Call inside the caller's transaction, with the complaint
+    locked (`routing.services.complaint_categorise` does both, and routes it again)."""
+    if not permissions.can_categorise(actor, complaint):
+        raise NotAllowed("你不能修改这个投诉的类别")
+    if not category.active:
+        raise ValidationFailed("类别已停用", fields={"category": ["该类别已停用"]})
+    previous = complaint.category
+    if previous is not None and previous.pk == category.pk:
+        return complaint, False
+    now = clock.now()
+    CategoryCorrection.objects.create(
+        complaint=complaint, from_category=previous, to_category=category, by=actor, at=now
+    )
+    complaint.category = category
+    complaint.category_source = CategorySource.MANUAL
+    complaint.category_confidence = None
+    complaint.save(update_fields=["category", "category_source", "category_confidence"])
+    event_record(
+        complaint=complaint,
+        type=EventType.CLASSIFIED,
+        actor=actor,
+        data={
+            "category": category.code,
+            "source": CategorySource.MANUAL,
+            "from": previous.code if previous else None,
+        },
+    )
+    return complaint, True

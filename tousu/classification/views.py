@@ -10,11 +10,12 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from tousu.accounts.models import User
+from tousu.accounts.permissions import can_triage
 from tousu.classification.forms import TriageForm
 from tousu.classification.selectors import triage_queue
-from tousu.classification.services import can_triage, complaint_categorise
 from tousu.complaints.models import Complaint
 from tousu.core.errors import DomainError
+from tousu.routing.services import complaint_categorise
 
 
 def triage(request: HttpRequest) -> HttpResponse:

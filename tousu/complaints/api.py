@@ -29,6 +29,7 @@ from tousu.complaints.schemas import (
 from tousu.core import clock
 from tousu.core.api import PAGE_SIZE_DEFAULT, page_body, paginate, parse_time_bound
 from tousu.core.errors import NotFound, ValidationFailed
+from tousu.knowledge.selectors import reply_wording_check
 from tousu.resolution.services import (
     RemedyInput,
     complaint_approve,
@@ -36,7 +37,12 @@ from tousu.resolution.services import (
     complaint_resolve,
 )
 from tousu.routing.services import complaint_dispatch, complaint_return, expert_team_form
-from tousu.sla.services import complaint_escalate, complaint_pause, complaint_resume
+from tousu.sla.services import (
+    complaint_escalate,
+    complaint_pause,
+    complaint_reopen,
+    complaint_resume,
+)
 
 router = Router(tags=["complaints"])
 
@@ -318,8 +324,10 @@ class ResolveIn(Strict):
 
 @router.post("/{number}/resolve", response=ComplaintOut, summary="Record the outcome")
 def resolve(request: HttpRequest, number: str, payload: ResolveIn) -> dict[str, object]:
+    complaint = _get(request, number)
+    reply_wording_check(payload.reply)
     complaint = complaint_resolve(
-        complaint=_get(request, number),
+        complaint=complaint,
         actor=_user(request),
         finding=payload.finding,
         cause=payload.cause,
@@ -370,7 +378,7 @@ class ReopenIn(Strict):
 
 @router.post("/{number}/reopen", response=ComplaintOut, summary="Back to in_progress")
 def reopen(request: HttpRequest, number: str, payload: ReopenIn) -> dict[str, object]:
-    complaint = services.complaint_reopen(
+    complaint = complaint_reopen(
         complaint=_get(request, number), actor=_user(request), reason=payload.reason
     )
     return _render(request, complaint)

@@ -21,7 +21,6 @@ from tousu.complaints.timeline import event_hash, json_safe
 from tousu.core import clock
 from tousu.core.errors import NotAllowed, ValidationFailed
 from tousu.core.text import clean_text
-from tousu.sla import selectors as sla_selectors
 
 NOTE_MAX_CHARS = 5_000
 REASON_MAX_CHARS = 1_000
@@ -218,60 +217,6 @@ def complaint_note_add(
             data={"text": body, "internal": bool(internal)},
         )
     return complaint
-
-
-def complaint_reopen(*, complaint: Complaint, actor: User | None, reason: str) -> Complaint:
-    """Back to the handler (R5.4): the customer is not satisfied with the result."""
-    with transaction.atomic():
-        complaint = complaint_lock(complaint)
-        if actor is not None:
-            _require(permissions.can_reopen(actor, complaint))
-        text = _reason(reason)
-        status = rules.next_status("reopen", complaint.status)
-        complaint_reopen_apply(complaint, status=status, actor=actor, reason=text)
-    return complaint
-
-
-def complaint_reopen_apply(
-    complaint: Complaint, *, status: str, actor: User | None, reason: str
-) -> None:
-    """Put a resolved or closed complaint back in handling, with its `reopened` event: it runs
-    again (no pause), under a fresh resolution limit counted from now by its policy, and the
-    reminder and the escalation ladder start over, since the earlier limit was met or spent.
-    Precondition: inside `transaction.atomic` with the complaint locked."""
-    _, complaint.resolution_due, policy = sla_selectors.due_times_for(
-        category=complaint.category,
-        level=complaint.level,
-        channel=complaint.channel,
-        received_at=clock.now(),
-    )
-    complaint.time_limit_policy = policy or complaint.time_limit_policy
-    complaint.status = status
-    complaint.resolved_at = None
-    complaint.closed_at = None
-    complaint.paused_at, complaint.pause_reason = None, ""
-    complaint.escalation_step = 0
-    complaint.reminder_sent_at = None
-    complaint.save(
-        update_fields=[
-            "status",
-            "resolved_at",
-            "closed_at",
-            "paused_at",
-            "pause_reason",
-            "resolution_due",
-            "time_limit_policy",
-            "escalation_step",
-            "reminder_sent_at",
-            "updated_at",
-        ]
-    )
-    event_record(
-        complaint=complaint,
-        type=EventType.REOPENED,
-        actor=actor,
-        data={"reason": reason, "resolution_due": complaint.resolution_due.isoformat()},
-    )
 
 
 def list_export_record(

@@ -29,7 +29,6 @@ from tousu.callbacks.selectors import complaint_callbacks, pending_callback
 from tousu.callbacks.services import complaint_callback_record
 from tousu.classification.forms import CategoriseForm
 from tousu.classification.models import Category
-from tousu.classification.services import can_categorise, complaint_categorise
 from tousu.complaints import export, rules, selectors, services
 from tousu.complaints.choices import LEVEL_RANK, Level, Status
 from tousu.complaints.forms import (
@@ -57,7 +56,7 @@ from tousu.complaints.templatetags.complaint_tags import INVESTIGATION_LABELS
 from tousu.core import clock
 from tousu.core.errors import DomainError, InvalidTransition, NotAllowed, NotFound
 from tousu.core.templatetags.tousu_ui import local_name
-from tousu.knowledge.selectors import suggestion_panel
+from tousu.knowledge.selectors import reply_wording_check, suggestion_panel
 from tousu.resolution import services as resolution
 from tousu.resolution.choices import HandlingStep
 from tousu.resolution.rules import EVIDENCE_MAX_BYTES, EVIDENCE_TYPES
@@ -71,11 +70,17 @@ from tousu.resolution.selectors import (
 from tousu.routing.selectors import expert_team
 from tousu.routing.services import (
     TEAM_LEVELS,
+    complaint_categorise,
     complaint_dispatch,
     complaint_return,
     expert_team_form,
 )
-from tousu.sla.services import complaint_escalate, complaint_pause, complaint_resume
+from tousu.sla.services import (
+    complaint_escalate,
+    complaint_pause,
+    complaint_reopen,
+    complaint_resume,
+)
 
 PAGE_SIZE = 50
 
@@ -266,6 +271,7 @@ def _escalate(c: Complaint, u: User, f: EscalateForm) -> str:
 
 def _resolve(c: Complaint, u: User, f: ResolveForm) -> str:
     data = f.cleaned_data
+    reply_wording_check(data["reply"])
     done = resolution.complaint_resolve(
         complaint=c,
         actor=u,
@@ -298,7 +304,7 @@ def _close(c: Complaint, u: User, f: CloseForm) -> str:
 
 
 def _reopen(c: Complaint, u: User, f: ReopenForm) -> str:
-    services.complaint_reopen(complaint=c, actor=u, reason=f.cleaned_data["reason"])
+    complaint_reopen(complaint=c, actor=u, reason=f.cleaned_data["reason"])
     return _("Reopened.")
 
 
@@ -421,7 +427,7 @@ ACTIONS: dict[str, Action] = {
     "resume": Action(ResumeForm, permissions.can_handle, "resume", _resume, _paused),
     "note": Action(NoteForm, permissions.can_note, None, _note),
     "team": Action(TeamForm, permissions.can_form_team, None, _team, _team_possible),
-    "categorise": Action(CategoriseForm, can_categorise, None, _categorise),
+    "categorise": Action(CategoriseForm, permissions.can_categorise, None, _categorise),
 }
 
 

@@ -191,6 +191,8 @@ EMAIL_TIMEOUT = int(os.environ.get("TOUSU_EMAIL_TIMEOUT", 30))  # seconds; a hun
 # Background jobs (D5): on Celery workers when a broker is set (redis://127.0.0.1:6379/0),
 # otherwise in-process (see tousu/config/runner.py).
 TOUSU_BROKER_URL = os.environ.get("TOUSU_BROKER_URL", "")
+# How a domain app's `core.jobs.enqueue_on_commit` reaches the job wiring (not an environment knob).
+TOUSU_JOB_ENQUEUE = "tousu.config.jobs.enqueue"
 # Seconds before Redis hands an unacknowledged task (its worker killed) to another worker.
 TOUSU_CELERY_VISIBILITY_TIMEOUT = int(os.environ.get("TOUSU_CELERY_VISIBILITY_TIMEOUT", 3600))
 

@@ -17,8 +17,9 @@ from tousu.complaints.models import Complaint
 from tousu.complaints.search import query_groups
 from tousu.core import clock
 from tousu.core.clock import SHANGHAI
-from tousu.core.errors import NotFound
+from tousu.core.errors import NotFound, ValidationFailed
 from tousu.core.pii import mask_name
+from tousu.core.text import clean_text
 from tousu.knowledge import rules
 from tousu.knowledge.choices import CaseStatus, VersionState
 from tousu.knowledge.models import (
@@ -202,6 +203,13 @@ def expired_wording_problems(reply: str) -> list[str]:
     if not reply.strip() or not WordingVersion.objects.exists():
         return []
     return [rules.stale_message(s) for s in rules.expired_wording_in(reply, wording_texts())]
+
+
+def reply_wording_check(reply: str) -> None:
+    """Refuse a reply that still quotes an expired or superseded approved wording (R7.2), with
+    the reason on the `reply` field. The resolve action asks this before recording the outcome."""
+    if stale := expired_wording_problems(clean_text(reply or "")):
+        raise ValidationFailed("处理结果有误", fields={"reply": stale})
 
 
 # ---- the case library -----------------------------------------------------------------------

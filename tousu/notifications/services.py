@@ -8,19 +8,16 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
-
 from tousu.accounts.models import User
 from tousu.complaints.models import Complaint
 from tousu.core import clock
+from tousu.core.jobs import enqueue_on_commit
 from tousu.notifications.choices import DeliveryChannel
 from tousu.notifications.models import Delivery, Notification, WebhookEndpoint
 
 
 def _deliver_after_commit() -> None:
-    from tousu.config import jobs
-
-    transaction.on_commit(lambda: jobs.enqueue("notifications.deliver"))
+    enqueue_on_commit("notifications.deliver")
 
 
 @dataclass

@@ -24,7 +24,6 @@ from tousu.complaints.services import _require, complaint_lock, event_record
 from tousu.core import clock
 from tousu.core.errors import NotAllowed, ValidationFailed
 from tousu.core.text import clean_text
-from tousu.knowledge.selectors import expired_wording_problems
 from tousu.notifications.services import webhook_emit
 from tousu.resolution import rules as resolution_rules
 from tousu.resolution.choices import (
@@ -111,7 +110,8 @@ def complaint_resolve(
     facts a standard clause needs (amount in dispute, days of outage; None keeps what was
     recorded). The applicable clause version is kept on the handling record (R6.1). Remedies
     beyond the actor's authority wait for approval along the chain (R6.2); an outcome that
-    stands is checked for consistency (R6.3)."""
+    stands is checked for consistency (R6.3). The reply's approved wording (R7.2) is the
+    knowledge domain's to check (`knowledge.selectors.reply_wording_check`), before this."""
     with transaction.atomic():
         complaint = complaint_lock(complaint)
         _require(permissions.can_handle(actor, complaint))
@@ -128,9 +128,6 @@ def complaint_resolve(
             errors["reply"] = ["请填写给客户的答复"]
         elif len(text) > REPLY_MAX_CHARS:
             errors["reply"] = [f"最多 {REPLY_MAX_CHARS} 个字符，当前 {len(text)}"]
-        # knowledge (issue 5, R7.2): a reply still quoting an expired approved wording is refused.
-        elif stale := expired_wording_problems(text):
-            errors["reply"] = stale
         for name, value, most in (
             ("disputed_amount", disputed_amount, MAX_AMOUNT),
             ("outage_days", outage_days, MAX_OUTAGE_DAYS),

@@ -10,6 +10,7 @@ from django.utils import translation
 
 from tousu.accounts.choices import Role
 from tousu.accounts.models import Department, Region, User
+from tousu.accounts.reference import DEFAULT_DEPARTMENT
 from tousu.classification.models import Category
 from tousu.complaints.choices import Channel, Level
 from tousu.complaints.models import Complaint
@@ -17,7 +18,6 @@ from tousu.complaints.rules import OPEN_STATUSES
 from tousu.routing import rules
 from tousu.routing.choices import TransferKind
 from tousu.routing.models import ExpertTeam, HandlerProfile, RoutingRule, Transfer
-from tousu.setup.reference import DEFAULT_DEPARTMENT
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,9 @@ from django.db import transaction
 from tousu.accounts import permissions
 from tousu.accounts.choices import AssignmentMode, Role
 from tousu.accounts.models import Department, User
+from tousu.accounts.reference import DEFAULT_DEPARTMENT
+from tousu.classification.models import Category
+from tousu.classification.services import complaint_category_set
 from tousu.complaints import rules
 from tousu.complaints.choices import EventType, Level, Status
 from tousu.complaints.models import Complaint
@@ -26,6 +29,36 @@ TEAM_LEVELS = (Level.MAJOR, Level.OVER_LEVEL)
 # read, they do not investigate).
 TEAM_ROLES = {Role.AGENT, Role.HANDLER, Role.SUPERVISOR, Role.DEPT_HEAD, Role.ADMIN}
 TEAM_MAX_MEMBERS = 20
+
+
+def complaint_categorise(*, complaint: Complaint, actor: User, category: Category) -> Complaint:
+    """Staff set the category (classification's `complaint_category_set`); a complaint still
+    waiting unaccepted in the default department is then routed again by its new category."""
+    with transaction.atomic():
+        complaint = complaint_lock(complaint)
+        complaint, changed = complaint_category_set(
+            complaint=complaint, actor=actor, category=category
+        )
+        in_default = complaint.department is not None and (
+            complaint.department.code == DEFAULT_DEPARTMENT
+        )
+        waiting = complaint.accepted_at is None and complaint.status in (
+            Status.REGISTERED,
+            Status.DISPATCHED,
+        )
+        if changed and in_default and waiting:
+            department, why = selectors.department_for(
+                category, complaint.region, complaint.channel, complaint.level
+            )
+            if department.pk != complaint.department_id:
+                complaint = complaint_dispatch(
+                    complaint=complaint,
+                    actor=None,
+                    department=department,
+                    rule=why,
+                    reason="类别确定后重新派单",
+                )
+    return complaint
 
 
 def handler_assign_auto(*, complaint: Complaint, department: Department) -> User | None:

@@ -24,6 +24,7 @@ from tqdm import tqdm
 from tousu.accounts.choices import AssignmentMode, Role
 from tousu.accounts.models import Department, Region, User
 from tousu.accounts.permissions import MANAGER_ROLES
+from tousu.accounts.reference import REGIONS
 from tousu.accounts.services import user_create
 from tousu.analytics.services import counts_rebuild
 from tousu.callbacks.choices import SCORE_FACTORS, CallbackResult, DissatisfiedAction
@@ -57,7 +58,7 @@ from tousu.setup.demo_texts import (
     demo_complaint,
     demo_person,
 )
-from tousu.setup.reference import CATEGORIES, REGIONS
+from tousu.setup.reference import CATEGORIES
 from tousu.sla import rules as sla_rules
 from tousu.sla.services import complaint_escalate
 

@@ -13,7 +13,8 @@ import random
 import re
 from dataclasses import dataclass
 
-from tousu.setup.reference import CATEGORIES, REGIONS
+from tousu.accounts.reference import REGIONS
+from tousu.setup.reference import CATEGORIES
 
 
 @dataclass(frozen=True)

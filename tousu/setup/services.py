@@ -9,11 +9,12 @@ from django.db import transaction
 
 from tousu.accounts.choices import Role
 from tousu.accounts.models import Department, Region
+from tousu.accounts.reference import DEFAULT_DEPARTMENT, DEPARTMENTS, REGIONS
 from tousu.classification.models import Category
 from tousu.complaints.choices import Channel
 from tousu.resolution.models import AuthorityLimit
 from tousu.routing.models import RoutingRule
-from tousu.setup.reference import CATEGORIES, DEFAULT_DEPARTMENT, DEPARTMENTS, REGIONS
+from tousu.setup.reference import CATEGORIES
 from tousu.sla.services import sla_defaults_load
 
 # What each role may grant alone, in yuan (R6.2); admins change these in the admin pages.

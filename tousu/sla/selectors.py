@@ -16,10 +16,10 @@ from typing import NamedTuple
 
 from tousu.accounts.choices import Role
 from tousu.accounts.models import User
+from tousu.accounts.reference import DEFAULT_DEPARTMENT as COMPLAINT_OFFICE
 from tousu.classification.models import Category
 from tousu.complaints.models import Complaint
 from tousu.complaints.rules import OPEN_STATUSES
-from tousu.setup.reference import DEFAULT_DEPARTMENT as COMPLAINT_OFFICE
 from tousu.sla import constants, rules
 from tousu.sla.choices import DayKind, EscalationTarget
 from tousu.sla.models import BusinessCalendar, EscalationStep, TimeLimitPolicy

@@ -23,9 +23,9 @@ from tousu.analytics.models import (
 )
 from tousu.analytics.tests.conftest import assert_counts_match, change, daily_table, hourly_table
 from tousu.complaints.models import Complaint, ComplaintEvent
-from tousu.complaints.services import complaint_reopen
 from tousu.config import jobs
 from tousu.core import clock
+from tousu.sla.services import complaint_reopen
 
 
 def test_the_job_is_registered_every_minute() -> None:

@@ -11,9 +11,9 @@ from tousu.accounts.models import User
 from tousu.callbacks.models import CallbackTask
 from tousu.callbacks.services import complaint_callback_record
 from tousu.complaints.models import Complaint
-from tousu.complaints.services import complaint_reopen
 from tousu.core.errors import InvalidTransition, NotAllowed, ValidationFailed
 from tousu.resolution.services import complaint_close
+from tousu.sla.services import complaint_reopen
 
 Lifecycle = Callable[..., Complaint]
 SCORES = {"timeliness": 5, "attitude": 4, "solution": 5, "simplicity": 3}

@@ -1,7 +1,7 @@
 from django import template
 
 from tousu.accounts.models import User
-from tousu.classification.services import can_triage
+from tousu.accounts.permissions import can_triage
 
 register = template.Library()
 

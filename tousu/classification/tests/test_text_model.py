@@ -33,8 +33,9 @@ from tousu.classification.model import (
 from tousu.classification.models import Category, CategoryCorrection, TextModel
 from tousu.classification.rules import KeywordClassifier
 from tousu.classification.selectors import active_classifier, active_classifier_reset, triage_queue
-from tousu.classification.services import complaint_categorise, text_model_refresh
+from tousu.classification.services import text_model_refresh
 from tousu.complaints.models import ComplaintEvent
+from tousu.routing.services import complaint_categorise
 
 # Our own short telecom complaints, four categories of the tree, 15 each.
 FIXTURE: dict[str, list[str]] = {

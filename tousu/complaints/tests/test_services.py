@@ -19,7 +19,6 @@ from tousu.complaints.services import (
     NOTE_MAX_CHARS,
     complaint_accept,
     complaint_note_add,
-    complaint_reopen,
 )
 from tousu.core import clock
 from tousu.core.clock import SHANGHAI
@@ -31,7 +30,7 @@ from tousu.resolution.services import (
     complaint_resolve,
 )
 from tousu.routing.services import complaint_dispatch
-from tousu.sla.services import complaint_escalate
+from tousu.sla.services import complaint_escalate, complaint_reopen
 
 Register = Callable[..., Complaint]
 Lifecycle = Callable[..., Complaint]

@@ -80,10 +80,11 @@ def test_a_reply_with_expired_wording_is_refused_before_it_is_sent(
         "remedies": [RemedyInput("refund", Decimal("58"))],
     }
     with pytest.raises(ValidationFailed) as error:
-        complaint_resolve(complaint=complaint, reply=OLD_TEXT, **arguments)
+        selectors.reply_wording_check(OLD_TEXT)
     assert "第 1 版" in error.value.fields["reply"][0]
     complaint.refresh_from_db()
     assert complaint.status == "in_progress"
+    selectors.reply_wording_check(NEW_TEXT)
     done = complaint_resolve(complaint=complaint, reply=NEW_TEXT, **arguments)
     assert done.status == "resolved"
 

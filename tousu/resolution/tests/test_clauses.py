@@ -251,7 +251,7 @@ def test_an_outcome_far_from_other_channels_is_flagged(planted: Complaint) -> No
 
 
 def test_a_re_resolution_replaces_the_flags(planted: Complaint, admin_user: User) -> None:
-    from tousu.complaints.services import complaint_reopen
+    from tousu.sla.services import complaint_reopen
 
     complaint_close(complaint=planted, actor=admin_user, customer_accepted=True)
     complaint_reopen(complaint=fresh(planted), actor=admin_user, reason="客户不满意")

@@ -313,9 +313,9 @@ def test_a_reopened_complaint_gets_a_fresh_limit_and_climbs_the_ladder_again(
     limit counted from the reopening under the complaint's policy, and the reminder and the
     ladder start over instead of staying spent (or firing at once on the old limit)."""
     from tousu.callbacks.services import complaint_callback_record
-    from tousu.complaints.services import complaint_reopen
     from tousu.resolution.services import complaint_close
     from tousu.sla.selectors import due_times_for
+    from tousu.sla.services import complaint_reopen
 
     complaint = due_at(lifecycle("resolved"))
     Complaint.objects.filter(pk=complaint.pk).update(

@@ -133,9 +133,9 @@ def test_resolving_ends_the_pause_so_a_reopened_complaint_is_scanned_again(
     lifecycle: Lifecycle, handler: User
 ) -> None:
     from tousu.accounts.models import Department
-    from tousu.complaints.services import complaint_reopen
     from tousu.resolution.services import RemedyInput, complaint_resolve
     from tousu.sla.jobs import due_for_step
+    from tousu.sla.services import complaint_reopen
 
     complaint = complaint_pause(
         complaint=in_progress(lifecycle), actor=handler, reason="等待客户提供账单"

@@ -10,7 +10,16 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
+from tousu.accounts.models import User
 from tousu.core import ratelimit
+
+
+def staff(request: HttpRequest) -> User:
+    """The logged-in member of staff (the login middleware guarantees one)."""
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
 
 LOGIN_SCOPE = "login"
 LOGIN_WINDOW_SECONDS = 15 * 60

@@ -10,8 +10,9 @@ from django.utils.translation import gettext_lazy as _
 
 from tousu.accounts.models import Department, Region
 from tousu.analytics.selectors import KpiFilters
+from tousu.classification.forms import category_choices
 from tousu.complaints.choices import Channel
-from tousu.complaints.forms import blank, category_choices
+from tousu.core.forms import blank
 from tousu.core.templatetags.tousu_ui import local_name
 
 # The default period: the last 30 days, today included.

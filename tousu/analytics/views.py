@@ -22,10 +22,10 @@ from django.views.decorators.http import require_GET
 from tousu.accounts import permissions
 from tousu.accounts.choices import DataScope
 from tousu.accounts.models import Department, Region, User
+from tousu.accounts.views import staff
 from tousu.analytics.forms import DashboardForm
 from tousu.analytics.selectors import KpiFilters, dashboard_for_user, root_causes_for_user
 from tousu.complaints.choices import TimeLeft
-from tousu.complaints.views import staff
 from tousu.core import clock
 
 SLICE = ("department", "region", "channel", "category")
@@ -62,7 +62,7 @@ def _scope_codes(user: User) -> dict[str, str]:
 class Drill:
     """URLs of the complaint list with the dashboard's filters plus the clicked value."""
 
-    def __init__(self, params: dict[str, str], view: str = "complaints:list") -> None:
+    def __init__(self, params: dict[str, str], view: str = "desk:list") -> None:
         self.base = reverse(view)
         self.params = params
 

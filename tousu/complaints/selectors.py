@@ -17,6 +17,8 @@ from tousu.complaints.models import Complaint, ComplaintEvent
 from tousu.complaints.rules import OPEN_STATUSES, time_left_bounds
 from tousu.core import clock
 from tousu.core.errors import NotFound
+from tousu.customers import selectors as customers_selectors
+from tousu.customers.models import Customer
 
 
 @dataclass
@@ -398,3 +400,36 @@ def complaint_keyset_page(
         next_cursor=cursor_of(rows[-1]) if rows and more_after else None,
         previous_cursor=cursor_of(rows[0]) if rows and more_before else None,
     )
+
+
+# ---- a customer's complaints (the 360° view, R13.2) -----------------------------------------
+
+
+def customer_complaints(customer: Customer, user: User) -> QuerySet[Complaint]:
+    """The customer's complaints across all channels that `user` may see, newest first."""
+    return (
+        Complaint.objects.filter(customer=customer)
+        .filter(scope_q(user))
+        .select_related("category", "department", "handler")
+        .order_by("-received_at")
+    )
+
+
+def customer_get_for_user(pk: int, user: User) -> Customer:
+    """The customer, when the user may see at least one of their complaints; NotFound
+    otherwise, so that customer numbers cannot be walked to learn who complained."""
+    customer = customers_selectors.customer_get(pk)
+    if not customer_complaints(customer, user).exists():
+        raise NotFound("客户不存在")
+    return customer
+
+
+def customer_history(customer: Customer, user: User, limit: int | None = None) -> list[Complaint]:
+    """The 360° view's complaints (R13.2), newest first, with their callbacks and remedies, in
+    a fixed number of queries whatever the customer's history."""
+    qs = (
+        customer_complaints(customer, user)
+        .select_related("category__parent")
+        .prefetch_related("callbacks", "remedies")
+    )
+    return list(qs[:limit] if limit is not None else qs)

@@ -126,7 +126,7 @@ def on_data_error(request: HttpRequest, exc: DataError) -> HttpResponse:
 
 def _register_routers() -> None:
     from tousu.analytics.api import router as stats_router
-    from tousu.complaints.api import router as complaints_router
+    from tousu.desk.api import router as complaints_router
     from tousu.intake.api import public_router  # also adds POST /complaints
     from tousu.knowledge.api import router as knowledge_router
     from tousu.resolution.api import reports_router

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "tousu.callbacks",
     "tousu.analytics",
     "tousu.notifications",
+    "tousu.desk",
     "tousu.setup",
 ]
 
@@ -127,7 +128,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "complaints:queue"
+LOGIN_REDIRECT_URL = "desk:queue"
 LOGOUT_REDIRECT_URL = "login"
 
 PASSWORD_HASHERS = [

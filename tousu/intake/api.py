@@ -12,12 +12,12 @@ from ninja import Status as HttpStatus
 from pydantic import ConfigDict
 
 from tousu.accounts.models import User
-from tousu.complaints.api import _render, router
 from tousu.complaints.models import Complaint
-from tousu.complaints.schemas import ComplaintOut
 from tousu.core import ratelimit
 from tousu.core.clock import local
 from tousu.core.errors import ValidationFailed
+from tousu.desk.api import _render, router
+from tousu.desk.schemas import ComplaintOut
 from tousu.intake.selectors import public_status
 from tousu.intake.services import (
     Registration,

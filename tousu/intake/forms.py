@@ -11,8 +11,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tousu.accounts.models import Region
+from tousu.classification.forms import category_choices
 from tousu.complaints.choices import Channel, Level
-from tousu.complaints.forms import LocalNameChoiceField, blank, category_choices, textarea
+from tousu.core.forms import LocalNameChoiceField, blank, textarea
 from tousu.intake.services import CONTENT_MAX_CHARS, DEMAND_MAX_CHARS, Registration
 
 # The service's field names → the form's, so that its errors land next to the right field.

@@ -10,14 +10,15 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from tousu.accounts import permissions
-from tousu.complaints.forms import apply_domain_error
+from tousu.accounts.views import staff
 from tousu.complaints.models import Complaint
-from tousu.complaints.views import staff
+from tousu.complaints.selectors import customer_history
 from tousu.core.errors import DomainError, NotFound, RateLimited
+from tousu.core.forms import apply_domain_error
 from tousu.core.ratelimit import public_limit as rate_limit
 from tousu.core.templatetags.tousu_ui import local_name
 from tousu.core.text import normalise_phone
-from tousu.customers.selectors import customer_by_phone, customer_history
+from tousu.customers.selectors import customer_by_phone
 from tousu.intake.forms import (
     PUBLIC_FIELDS,
     REGISTRATION_FIELDS,
@@ -61,7 +62,7 @@ def register(request: HttpRequest) -> HttpResponse:
                     _("Complaint %(number)s registered and dispatched to %(department)s.")
                     % {"number": complaint.number, "department": local_name(complaint.department)},
                 )
-                return redirect("complaints:detail", number=complaint.number)
+                return redirect("desk:detail", number=complaint.number)
     return render(request, "intake/register.html", {"form": form}, status=status)
 
 

@@ -8,9 +8,10 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from tousu.classification.forms import category_choices
 from tousu.classification.models import Category
 from tousu.complaints.choices import Channel
-from tousu.complaints.forms import blank, category_choices, textarea
+from tousu.core.forms import blank, textarea
 from tousu.knowledge.choices import CaseStatus, WordingTopic
 from tousu.knowledge.models import Case
 from tousu.knowledge.selectors import CaseFilters

@@ -7,7 +7,6 @@ app_name = "knowledge"
 urlpatterns = [
     path("cases/", views.case_list, name="cases"),
     path("cases/<int:pk>/", views.case_detail, name="case"),
-    path("cases/from/<str:number>/", views.case_from_complaint, name="case_from_complaint"),
     path("wording/", views.wording_list, name="wording"),
     # Before the article's address, which would take "new" for a key.
     path("wording/new/", views.wording_article_new, name="wording_article_new"),

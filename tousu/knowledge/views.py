@@ -9,13 +9,13 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from tousu.accounts import permissions
 from tousu.accounts.models import User
-from tousu.complaints.forms import apply_domain_error
-from tousu.complaints.views import complaint_or_404, page_of, staff
+from tousu.accounts.views import staff
 from tousu.core.errors import DomainError, NotFound
+from tousu.core.forms import apply_domain_error
+from tousu.core.web import page_of
 from tousu.knowledge import rules, selectors, services
 from tousu.knowledge.forms import (
     VARIANT_PREFIX,
@@ -80,20 +80,6 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     elif request.method == "POST":
         raise PermissionDenied
     return render(request, "knowledge/case_detail.html", {"case": case, "form": form})
-
-
-@require_POST
-def case_from_complaint(request: HttpRequest, number: str) -> HttpResponse:
-    """The complaint page's one-click "make a case" button."""
-    user = staff(request)
-    complaint = complaint_or_404(user, number)
-    try:
-        case = services.case_create(complaint=complaint, actor=user)
-    except DomainError as exc:
-        messages.error(request, exc.message)
-        return redirect("complaints:detail", number=complaint.number)
-    messages.success(request, _("Case created as a draft; review and publish it."))
-    return redirect("knowledge:case", pk=case.pk)
 
 
 # ---- approved wording -----------------------------------------------------------------------

@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from tousu.complaints.views import staff
+from tousu.accounts.views import staff
 from tousu.notifications.selectors import notifications_for_user
 from tousu.notifications.services import notifications_mark_read
 

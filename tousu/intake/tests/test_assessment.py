@@ -110,11 +110,11 @@ def test_watch_page_is_scoped(
     register: Register, agent: User, supervisor: User, make_user: Callable[..., Any]
 ) -> None:
     complaint = register(actor=agent, content=RISKY)
-    text = page(as_user(supervisor).get(reverse("complaints:watch")))
+    text = page(as_user(supervisor).get(reverse("desk:watch")))
     assert complaint.number in text
-    assert reverse("complaints:watch") in text  # in the nav
+    assert reverse("desk:watch") in text  # in the nav
     network_supervisor = make_user("netsup", "supervisor", department="network")
-    response = as_user(network_supervisor).get(reverse("complaints:watch"))
+    response = as_user(network_supervisor).get(reverse("desk:watch"))
     assert response.status_code == 200
     assert complaint.number not in page(response)
     assert list(watch_list(network_supervisor)) == []
@@ -122,10 +122,10 @@ def test_watch_page_is_scoped(
 
 def test_watch_page_is_for_supervisors_and_above(agent: User, handler: User) -> None:
     for user in (agent, handler):
-        response = as_user(user).get(reverse("complaints:watch"))
+        response = as_user(user).get(reverse("desk:watch"))
         assert response.status_code == 403
-        home = page(as_user(user).get(reverse("complaints:queue")))
-        assert reverse("complaints:watch") not in home
+        home = page(as_user(user).get(reverse("desk:queue")))
+        assert reverse("desk:watch") not in home
 
 
 def test_complaint_page_shows_risk_and_special_tips(
@@ -135,7 +135,7 @@ def test_complaint_page_shows_risk_and_special_tips(
     customer_special_set(
         customer=complaint.customer, actor=supervisor, special_type="irritable", note="晚上来电"
     )
-    text = page(as_user(handler).get(reverse("complaints:detail", args=[complaint.number])))
+    text = page(as_user(handler).get(reverse("desk:detail", args=[complaint.number])))
     assert "提到向工信部申诉" in text
     assert "提到媒体曝光" in text
     assert "先让客户把话说完" in text  # the irritable customer's handling tips

@@ -39,7 +39,7 @@ def test_register_form_creates_and_redirects(agent: Any) -> None:
 
     response = client.post(reverse("intake:register"), REGISTER, follow=True)
     complaint = Complaint.objects.get()
-    assert response.redirect_chain[-1][0] == reverse("complaints:detail", args=[complaint.number])
+    assert response.redirect_chain[-1][0] == reverse("desk:detail", args=[complaint.number])
     assert f"投诉 {complaint.number} 已登记" in page(response)
     assert complaint.customer.phone == "13912345678"
     assert complaint.region is not None

@@ -225,8 +225,8 @@ def test_api_case_errors(
 
 
 def test_the_button_on_the_complaint_page(closed: Any, quality: Any, handler: Any) -> None:
-    url = reverse("complaints:detail", args=[closed.number])
-    button = reverse("knowledge:case_from_complaint", args=[closed.number])
+    url = reverse("desk:detail", args=[closed.number])
+    button = reverse("desk:case_from_complaint", args=[closed.number])
     assert button in page(as_user(quality).get(url))
     assert button not in page(as_user(handler).get(url))
 
@@ -246,10 +246,10 @@ def test_the_button_on_the_complaint_page(closed: Any, quality: Any, handler: An
 
 def test_no_button_before_closing(lifecycle: Callable[..., Any], quality: Any) -> None:
     resolved = lifecycle("resolved")
-    text = page(as_user(quality).get(reverse("complaints:detail", args=[resolved.number])))
-    assert reverse("knowledge:case_from_complaint", args=[resolved.number]) not in text
+    text = page(as_user(quality).get(reverse("desk:detail", args=[resolved.number])))
+    assert reverse("desk:case_from_complaint", args=[resolved.number]) not in text
     response = as_user(quality).post(
-        reverse("knowledge:case_from_complaint", args=[resolved.number]), follow=True
+        reverse("desk:case_from_complaint", args=[resolved.number]), follow=True
     )
     assert "只有已结案的投诉才能整理为案例" in page(response)
 

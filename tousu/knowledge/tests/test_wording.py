@@ -95,7 +95,7 @@ def test_the_resolve_form_shows_why_and_the_api_refuses(
     complaint = lifecycle("in_progress")
     billing = Department.objects.get(code="billing")
     response = as_user(handler).post(
-        reverse("complaints:action", args=[complaint.number, "resolve"]),
+        reverse("desk:action", args=[complaint.number, "resolve"]),
         {
             "finding": "true",
             "cause": "process_error",
@@ -175,7 +175,7 @@ def test_the_panel_and_the_reply_aids(
     case = services.case_create(complaint=source, actor=quality)
     Case.objects.filter(pk=case.pk).update(status=CaseStatus.PUBLISHED)
     complaint = lifecycle("in_progress")
-    text = page(as_user(handler).get(reverse("complaints:detail", args=[complaint.number])))
+    text = page(as_user(handler).get(reverse("desk:detail", args=[complaint.number])))
     assert 'id="suggestion"' in text
     assert "BILL-01" in text
     assert "不明扣费退费口径" in text

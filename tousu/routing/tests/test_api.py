@@ -126,13 +126,13 @@ def test_the_detail_lists_the_repeats(
 
 
 def action_url(complaint: Complaint, action: str) -> str:
-    return reverse("complaints:action", args=[complaint.number, action])
+    return reverse("desk:action", args=[complaint.number, action])
 
 
 def test_return_on_the_page(register: Register, handler: User) -> None:
     complaint = register()
     client = as_user(handler)
-    detail = page(client.get(reverse("complaints:detail", args=[complaint.number])))
+    detail = page(client.get(reverse("desk:detail", args=[complaint.number])))
     assert action_url(complaint, "return") in detail
     assert "规则#" in detail  # why this department
     response = client.post(action_url(complaint, "return"), {"reason": "非计费问题"})
@@ -146,7 +146,7 @@ def test_team_on_the_page(
     register: Register, supervisor: User, handler: User, lawyer: User
 ) -> None:
     complaint = register(level="major")
-    url = reverse("complaints:detail", args=[complaint.number])
+    url = reverse("desk:detail", args=[complaint.number])
     manager = as_user(supervisor)
     assert action_url(complaint, "team") in page(manager.get(url))
     assert action_url(complaint, "team") not in page(as_user(handler).get(url))
@@ -168,7 +168,7 @@ def test_repeat_chain_on_both_pages_and_in_the_customer_view(
     first = register()
     again = register(channel="app")
     client = as_user(handler)
-    assert first.number in page(client.get(reverse("complaints:detail", args=[again.number])))
-    assert again.number in page(client.get(reverse("complaints:detail", args=[first.number])))
+    assert first.number in page(client.get(reverse("desk:detail", args=[again.number])))
+    assert again.number in page(client.get(reverse("desk:detail", args=[first.number])))
     customer = page(client.get(reverse("customers:detail", args=[first.customer_id])))
     assert customer.count('<span class="badge level-important" title=') == 1  # `again` only

@@ -28,7 +28,7 @@ def complaint(lifecycle: Lifecycle) -> Complaint:
 
 def detail(user: User, complaint: Complaint, at: dt.datetime) -> str:
     with clock.frozen(at):
-        response = as_user(user).get(reverse("complaints:detail", args=[complaint.number]))
+        response = as_user(user).get(reverse("desk:detail", args=[complaint.number]))
     assert response.status_code == 200
     return page(response)
 
@@ -42,30 +42,30 @@ def test_the_pill_on_the_complaint_page_queue_and_list(
 ) -> None:
     assert f'class="{pill}"' in detail(handler, complaint, at)
     with clock.frozen(at):
-        for url in ("/", reverse("complaints:list")):
+        for url in ("/", reverse("desk:list")):
             assert f'class="{pill}"' in page(as_user(handler).get(url))
 
 
 def test_pause_and_resume_on_the_complaint_page(handler: User, complaint: Complaint) -> None:
     text = detail(handler, complaint, RECEIVED + 2 * H)
-    assert reverse("complaints:action", args=[complaint.number, "pause"]) in text
-    assert reverse("complaints:action", args=[complaint.number, "resume"]) not in text
+    assert reverse("desk:action", args=[complaint.number, "pause"]) in text
+    assert reverse("desk:action", args=[complaint.number, "resume"]) not in text
 
     with clock.frozen(RECEIVED + 2 * H):
         response = as_user(handler).post(
-            reverse("complaints:action", args=[complaint.number, "pause"]),
+            reverse("desk:action", args=[complaint.number, "pause"]),
             {"reason": "等客户提供账单截图"},
         )
     assert response.status_code == 302
     text = detail(handler, complaint, DUE + 10 * H)  # long past the old limit: still paused
     assert 'class="due-paused"' in text
     assert "等客户提供账单截图" in text
-    assert reverse("complaints:action", args=[complaint.number, "resume"]) in text
-    assert reverse("complaints:action", args=[complaint.number, "pause"]) not in text
+    assert reverse("desk:action", args=[complaint.number, "resume"]) in text
+    assert reverse("desk:action", args=[complaint.number, "pause"]) not in text
 
     with clock.frozen(RECEIVED + 3 * H):
         response = as_user(handler).post(
-            reverse("complaints:action", args=[complaint.number, "resume"]), {}
+            reverse("desk:action", args=[complaint.number, "resume"]), {}
         )
     assert response.status_code == 302
     after = Complaint.objects.get(pk=complaint.pk)
@@ -76,13 +76,13 @@ def test_pause_and_resume_on_the_complaint_page(handler: User, complaint: Compla
 def test_pause_refused_on_the_page(
     handler: User, agent: User, complaint: Complaint, lifecycle: Lifecycle
 ) -> None:
-    url = reverse("complaints:action", args=[complaint.number, "pause"])
+    url = reverse("desk:action", args=[complaint.number, "pause"])
     assert as_user(agent).post(url, {"reason": "等客户"}).status_code == 403
     assert as_user(handler).post(url, {"reason": ""}).status_code == 422
     dispatched = lifecycle("dispatched")
-    url = reverse("complaints:action", args=[dispatched.number, "pause"])
+    url = reverse("desk:action", args=[dispatched.number, "pause"])
     assert as_user(handler).post(url, {"reason": "等客户"}).status_code == 409
-    url = reverse("complaints:action", args=[complaint.number, "resume"])
+    url = reverse("desk:action", args=[complaint.number, "resume"])
     assert as_user(handler).post(url, {}).status_code == 409
 
 

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Page, Paginator
-from django.db.models import QuerySet
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -25,17 +24,26 @@ from django.views.decorators.http import require_POST
 
 from tousu.accounts import permissions
 from tousu.accounts.models import Department, User
+from tousu.accounts.views import staff
 from tousu.callbacks.selectors import complaint_callbacks, pending_callback
 from tousu.callbacks.services import complaint_callback_record
-from tousu.classification.forms import CategoriseForm
 from tousu.classification.models import Category
-from tousu.complaints import export, rules, selectors, services
+from tousu.classification.selectors import triage_queue
+from tousu.complaints import rules, selectors, services
 from tousu.complaints.choices import LEVEL_RANK, Level, Status
-from tousu.complaints.forms import (
+from tousu.complaints.models import Complaint
+from tousu.core import clock
+from tousu.core.errors import DomainError, InvalidTransition, NotAllowed, NotFound
+from tousu.core.forms import apply_domain_error
+from tousu.core.templatetags.tousu_ui import local_name
+from tousu.core.web import PAGE_SIZE, page_of
+from tousu.desk import export
+from tousu.desk.forms import (
     AcceptForm,
     ActionForm,
     ApproveForm,
     CallbackForm,
+    CategoriseForm,
     CloseForm,
     ComplaintFilterForm,
     DispatchForm,
@@ -49,14 +57,11 @@ from tousu.complaints.forms import (
     ReturnForm,
     StepForm,
     TeamForm,
-    apply_domain_error,
+    TriageForm,
 )
-from tousu.complaints.models import Complaint
-from tousu.complaints.templatetags.complaint_tags import INVESTIGATION_LABELS
-from tousu.core import clock
-from tousu.core.errors import DomainError, InvalidTransition, NotAllowed, NotFound
-from tousu.core.templatetags.tousu_ui import local_name
+from tousu.desk.templatetags.complaint_tags import INVESTIGATION_LABELS
 from tousu.knowledge.selectors import reply_wording_check, suggestion_panel
+from tousu.knowledge.services import case_create
 from tousu.resolution import services as resolution
 from tousu.resolution.choices import HandlingStep
 from tousu.resolution.rules import EVIDENCE_MAX_BYTES, EVIDENCE_TYPES
@@ -81,28 +86,6 @@ from tousu.sla.services import (
     complaint_reopen,
     complaint_resume,
 )
-
-PAGE_SIZE = 50
-
-
-# ---- helpers shared by the web pages ----------------------------------------------------------
-
-
-def staff(request: HttpRequest) -> User:
-    """The logged-in member of staff (the login middleware guarantees one)."""
-    user = request.user
-    assert isinstance(user, User)
-    return user
-
-
-def is_htmx(request: HttpRequest) -> bool:
-    return request.headers.get("HX-Request") == "true"
-
-
-def page_of(request: HttpRequest, qs: QuerySet[Any] | selectors.RankedMatches) -> Page[Any]:
-    """One page of 50 rows: a count and a slice, whatever the size of the list."""
-    # Paginator needs `count()` and slices, which RankedMatches has (not the stubs' protocol).
-    return Paginator(cast("Any", qs), PAGE_SIZE).get_page(request.GET.get("page"))
 
 
 def complaint_or_404(user: User, number: str) -> Complaint:
@@ -215,6 +198,40 @@ def complaint_export(request: HttpRequest) -> HttpResponseBase:
 
 def _bad_export(message: str) -> HttpResponse:
     return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
+
+
+# ---- triage ---------------------------------------------------------------------------------
+
+
+def triage(request: HttpRequest) -> HttpResponse:
+    """The triage queue: open complaints the model was not sure enough to classify (D7)."""
+    user = staff(request)
+    if not permissions.can_triage(user):
+        raise PermissionDenied
+    queue = triage_queue(user)
+    if request.method == "POST":
+        form = TriageForm(request.POST)
+        if form.is_valid():
+            complaint = queue.filter(number=form.cleaned_data["number"]).first()
+            if complaint is None:
+                raise Http404(form.cleaned_data["number"])
+            try:
+                done: Complaint = complaint_categorise(
+                    complaint=complaint, actor=user, category=form.cleaned_data["category"]
+                )
+            except DomainError as e:
+                messages.error(request, str(e))
+            else:
+                messages.success(
+                    request,
+                    _("%(number)s classified as %(category)s.")
+                    % {"number": done.number, "category": form.cleaned_data["category"]},
+                )
+            return redirect("desk:triage")
+        messages.error(request, _("Choose a category."))
+        return redirect("desk:triage")
+    page = Paginator(queue, 50).get_page(request.GET.get("page"))
+    return render(request, "classification/triage.html", {"page": page, "form": TriageForm()})
 
 
 # ---- actions ----------------------------------------------------------------------------------
@@ -587,7 +604,7 @@ def render_detail(
         "evidence_max_mb": EVIDENCE_MAX_BYTES // (1024 * 1024),
         "evidence_types": " ".join(sorted(EVIDENCE_TYPES)),
         # After a refused POST the address is the action's; switching language returns here.
-        "next_url": reverse("complaints:detail", args=[complaint.number]),
+        "next_url": reverse("desk:detail", args=[complaint.number]),
     }
     return render(request, "complaints/detail.html", context, status=status)
 
@@ -615,7 +632,7 @@ def complaint_action(request: HttpRequest, number: str, action: str) -> HttpResp
         apply_domain_error(form, exc)
         return _refuse(request, complaint, action, form, exc.status, exc.message)
     messages.success(request, message)
-    return redirect("complaints:detail", number=complaint.number)
+    return redirect("desk:detail", number=complaint.number)
 
 
 def _refuse(
@@ -644,3 +661,17 @@ def evidence_download(request: HttpRequest, number: str, pk: int) -> FileRespons
         filename=evidence.original_name,
         content_type=evidence.content_type,
     )
+
+
+@require_POST
+def case_from_complaint(request: HttpRequest, number: str) -> HttpResponse:
+    """The complaint page's one-click "make a case" button."""
+    user = staff(request)
+    complaint = complaint_or_404(user, number)
+    try:
+        case = case_create(complaint=complaint, actor=user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("desk:detail", number=complaint.number)
+    messages.success(request, _("Case created as a draft; review and publish it."))
+    return redirect("knowledge:case", pk=case.pk)

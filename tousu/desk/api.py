@@ -15,7 +15,10 @@ from tousu.callbacks.services import complaint_callback_record
 from tousu.complaints import selectors, services
 from tousu.complaints.choices import TimeLeft
 from tousu.complaints.models import Complaint
-from tousu.complaints.schemas import (
+from tousu.core import clock
+from tousu.core.api import PAGE_SIZE_DEFAULT, page_body, paginate, parse_time_bound
+from tousu.core.errors import NotFound, ValidationFailed
+from tousu.desk.schemas import (
     ComplaintDetailOut,
     ComplaintOut,
     ComplaintPage,
@@ -26,9 +29,6 @@ from tousu.complaints.schemas import (
     reveal_for,
     similar_out,
 )
-from tousu.core import clock
-from tousu.core.api import PAGE_SIZE_DEFAULT, page_body, paginate, parse_time_bound
-from tousu.core.errors import NotFound, ValidationFailed
 from tousu.knowledge.selectors import reply_wording_check
 from tousu.resolution.services import (
     RemedyInput,

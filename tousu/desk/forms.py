@@ -12,16 +12,17 @@ from django.utils.translation import gettext_lazy as _
 
 from tousu.accounts.models import Department, Region, User
 from tousu.callbacks.choices import SCORE_FACTORS, CallbackResult, DissatisfiedAction
+from tousu.classification.forms import category_choices, category_from_code
 from tousu.classification.models import Category
 from tousu.complaints.choices import LEVEL_RANK, Cause, Channel, Finding, Level, Status, TimeLeft
 from tousu.complaints.models import Complaint
 from tousu.complaints.selectors import ComplaintFilters
 from tousu.complaints.services import NOTE_MAX_CHARS, REASON_MAX_CHARS
-from tousu.complaints.templatetags.complaint_tags import INVESTIGATION_LABELS, SCORE_LABELS
 from tousu.core.api import parse_time_bound
-from tousu.core.errors import DomainError
+from tousu.core.forms import LocalNameChoiceField, blank, textarea
 from tousu.core.templatetags.tousu_ui import local_name
 from tousu.core.text import normalise_phone
+from tousu.desk.templatetags.complaint_tags import INVESTIGATION_LABELS, SCORE_LABELS
 from tousu.resolution.choices import (
     INVESTIGATION_QUESTIONS,
     EvidenceKind,
@@ -37,44 +38,6 @@ REMEDY_ROWS = 5
 STEP_TEXT_MAX_CHARS = 2_000
 ANSWER_MAX_CHARS = 500
 CALLBACK_COMMENT_MAX_CHARS = 2_000
-
-
-def apply_domain_error(
-    form: forms.Form, exc: DomainError, aliases: dict[str, str] | None = None
-) -> None:
-    """Show a service's refusal on the form: field messages next to their field (`aliases`
-    maps the service's field names to the form's), the rest above the form."""
-    if not exc.fields:
-        form.add_error(None, exc.message)
-        return
-    for name, messages in exc.fields.items():
-        field = (aliases or {}).get(name, name)
-        for message in messages:
-            form.add_error(field if field in form.fields else None, message)
-
-
-def textarea(max_chars: int, rows: int = 3, **attrs: str) -> forms.Textarea:
-    """The browser stops at the service's limit; the service still checks it."""
-    return forms.Textarea(attrs={"rows": str(rows), "maxlength": str(max_chars), **attrs})
-
-
-def blank(label: Any) -> list[tuple[str, Any]]:
-    return [("", label)]
-
-
-class LocalNameChoiceField(forms.ModelChoiceField):
-    """Departments and regions by their name in the reader's language."""
-
-    def label_from_instance(self, obj: Any) -> str:
-        return local_name(obj)
-
-
-def category_choices(empty_label: Any) -> list[tuple[str, Any]]:
-    """The category tree as one select: parents, then their children indented under them."""
-    rows = Category.objects.filter(active=True).select_related("parent").order_by("sort", "code")
-    return blank(empty_label) + [
-        (c.code, ("\u3000" + c.local_name) if c.parent_id else c.local_name) for c in rows
-    ]
 
 
 def local_date_bound(day: dt.date | None, field: str, *, end: bool = False) -> dt.datetime | None:
@@ -474,3 +437,32 @@ class EvidenceForm(ActionForm):
         if upload.size > EVIDENCE_MAX_BYTES:
             raise forms.ValidationError(evidence_problem(upload.name, upload.size, b"") or "")
         return upload
+
+
+class CategoriseForm(ActionForm):
+    """Set or correct the category of a complaint (complaint page)."""
+
+    category = forms.ChoiceField(label=_("Category"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = category_choices(_("Choose a category"))  # type: ignore[attr-defined]
+        if self.complaint.category is not None:
+            self.fields["category"].initial = self.complaint.category.code
+
+    def clean_category(self) -> Category:
+        return category_from_code(self.cleaned_data["category"])
+
+
+class TriageForm(forms.Form):
+    """One row of the triage queue: which complaint, which category."""
+
+    number = forms.CharField(max_length=32, widget=forms.HiddenInput)
+    category = forms.ChoiceField(label=_("Category"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = category_choices(_("Choose a category"))  # type: ignore[attr-defined]
+
+    def clean_category(self) -> Category:
+        return category_from_code(self.cleaned_data["category"])

@@ -13,11 +13,12 @@ from django.views.decorators.http import require_POST
 from tousu.accounts import permissions
 from tousu.accounts.models import User
 from tousu.accounts.services import pii_access_log
-from tousu.complaints.views import is_htmx, staff
+from tousu.accounts.views import staff
+from tousu.complaints.selectors import customer_get_for_user, customer_history
 from tousu.core.errors import DomainError, NotFound
+from tousu.core.web import is_htmx
 from tousu.customers.forms import SpecialForm
 from tousu.customers.models import Customer
-from tousu.customers.selectors import customer_get_for_user, customer_history
 from tousu.customers.services import customer_special_set
 
 REVEALED_FIELDS = "phone,name,account,id_number,address"

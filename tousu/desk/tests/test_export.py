@@ -17,7 +17,7 @@ from tousu.accounts.models import PiiAccess, User
 from tousu.complaints.models import Complaint, ExportLog
 
 Register = Callable[..., Complaint]
-URL = reverse("complaints:export")
+URL = reverse("desk:export")
 TEXT = "我的手机13912345678，上个月话费无故多扣了58元"
 
 
@@ -124,7 +124,7 @@ def test_refused_exports_send_nothing_and_log_nothing(
 def test_the_list_page_offers_the_export_to_those_who_may(
     analyst: User, agent: User, listed: list[Complaint]
 ) -> None:
-    list_url = reverse("complaints:list")
+    list_url = reverse("desk:list")
     html = page(as_user(analyst).get(list_url, {"channel": "web"}))
     assert URL in html
     assert 'name="channel" value="web"' in html  # the export keeps the list's filters

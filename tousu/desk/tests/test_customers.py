@@ -46,7 +46,7 @@ def test_reveal_logs_and_shows_unmasked(register: Callable[..., Any], handler: A
     updated = customer.updated_at
     client = as_user(handler)
 
-    detail = page(client.get(reverse("complaints:detail", args=[complaint.number])))
+    detail = page(client.get(reverse("desk:detail", args=[complaint.number])))
     assert reverse("customers:reveal", args=[customer.pk]) in detail
     assert "13800138000" not in detail
 
@@ -77,9 +77,7 @@ def test_reveal_refused_to_roles_without_pii(
 ) -> None:
     complaint = register()
     url = reverse("customers:reveal", args=[complaint.customer_id])
-    assert url not in page(
-        as_user(agent).get(reverse("complaints:detail", args=[complaint.number]))
-    )
+    assert url not in page(as_user(agent).get(reverse("desk:detail", args=[complaint.number])))
     assert as_user(agent).post(url).status_code == 403
     assert as_user(outsider).post(url).status_code == 404
     assert as_user(agent).get(url).status_code == 405

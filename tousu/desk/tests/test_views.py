@@ -22,7 +22,7 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
 def action_url(complaint: Complaint, action: str) -> str:
-    return reverse("complaints:action", args=[complaint.number, action])
+    return reverse("desk:action", args=[complaint.number, action])
 
 
 def fresh(complaint: Complaint) -> Complaint:
@@ -190,7 +190,7 @@ def test_complaint_page_shows_record_and_timeline(
     register: Callable[..., Any], handler: Any
 ) -> None:
     complaint = register(demand="退还多扣的58元")
-    text = page(as_user(handler).get(reverse("complaints:detail", args=[complaint.number])))
+    text = page(as_user(handler).get(reverse("desk:detail", args=[complaint.number])))
     assert "上个月话费无故多扣了58元" in text
     assert "退还多扣的58元" in text
     assert "资费计费 &gt; 不明扣费" in text
@@ -205,7 +205,7 @@ def test_complaint_page_shows_record_and_timeline(
 def test_complaint_outside_scope_is_404(register: Callable[..., Any], outsider: Any) -> None:
     complaint = register()
     client = as_user(outsider)
-    assert client.get(reverse("complaints:detail", args=[complaint.number])).status_code == 404
+    assert client.get(reverse("desk:detail", args=[complaint.number])).status_code == 404
     assert client.post(action_url(complaint, "accept")).status_code == 404
     assert fresh(complaint).status == "dispatched"
 
@@ -214,7 +214,7 @@ def test_only_allowed_actions_are_offered(
     register: Callable[..., Any], agent: Any, handler: Any
 ) -> None:
     complaint = register()
-    url = reverse("complaints:detail", args=[complaint.number])
+    url = reverse("desk:detail", args=[complaint.number])
 
     agent_page = page(as_user(agent).get(url))
     assert action_url(complaint, "resolve") not in agent_page
@@ -290,7 +290,7 @@ def test_whole_lifecycle_through_the_page(
 
     # The handler cannot approve their own request: the form is not offered to them.
     assert action_url(complaint, "approve") not in page(
-        worker.get(reverse("complaints:detail", args=[complaint.number]))
+        worker.get(reverse("desk:detail", args=[complaint.number]))
     )
     manager.post(action_url(complaint, "approve"), {"approved": "1", "note": ""})
     assert fresh(complaint).status == "resolved"
@@ -425,8 +425,8 @@ def test_evidence_upload_and_download(lifecycle: Callable[..., Any], handler: An
     evidence = Evidence.objects.get(complaint=complaint)
     assert evidence.original_name == "bill.png"
 
-    text = page(client.get(reverse("complaints:detail", args=[complaint.number])))
-    download = reverse("complaints:evidence", args=[complaint.number, evidence.pk])
+    text = page(client.get(reverse("desk:detail", args=[complaint.number])))
+    download = reverse("desk:evidence", args=[complaint.number, evidence.pk])
     assert download in text
     assert "10 MB" in text
 
@@ -452,7 +452,7 @@ def test_evidence_says_what_it_shows(lifecycle: Callable[..., Any], handler: Any
     )
     assert response.status_code == 302
     assert Evidence.objects.get(complaint=complaint).kind == "bill"
-    detail = page(client.get(reverse("complaints:detail", args=[complaint.number])))
+    detail = page(client.get(reverse("desk:detail", args=[complaint.number])))
     assert "账单或扣费记录" in detail
 
 
@@ -462,7 +462,7 @@ def test_evidence_download_checks_permission(
     complaint = lifecycle("in_progress")
     upload(as_user(handler), complaint, "bill.png", PNG)
     evidence = Evidence.objects.get(complaint=complaint)
-    url = reverse("complaints:evidence", args=[complaint.number, evidence.pk])
+    url = reverse("desk:evidence", args=[complaint.number, evidence.pk])
     assert as_user(outsider).get(url).status_code == 404
 
 
@@ -491,7 +491,7 @@ def test_evidence_refused(
 def test_chinese_by_default_english_on_request(register: Callable[..., Any], handler: Any) -> None:
     complaint = register()
     client = as_user(handler)
-    url = reverse("complaints:detail", args=[complaint.number])
+    url = reverse("desk:detail", args=[complaint.number])
     chinese = page(client.get(url))
     assert "我的待办" in chinese
     assert "已派单" in chinese

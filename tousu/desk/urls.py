@@ -1,0 +1,34 @@
+"""The desk's pages: complaints as staff work them (namespace `desk`) and the customer 360° page
+(namespace `customers`, mounted under /customers/ by the project's URLs)."""
+
+from django.urls import path
+
+from tousu.desk import customers, views
+
+app_name = "desk"
+
+urlpatterns = [
+    path("", views.queue, name="queue"),
+    path("complaints/", views.complaint_list, name="list"),
+    path("complaints/export/", views.complaint_export, name="export"),
+    path("watch/", views.watch, name="watch"),
+    path("triage/", views.triage, name="triage"),
+    path("complaints/<str:number>/", views.complaint_detail, name="detail"),
+    path(
+        "complaints/<str:number>/evidence/<int:pk>/",
+        views.evidence_download,
+        name="evidence",
+    ),
+    path("complaints/<str:number>/<slug:action>/", views.complaint_action, name="action"),
+    path(
+        "knowledge/cases/from/<str:number>/",
+        views.case_from_complaint,
+        name="case_from_complaint",
+    ),
+]
+
+customer_urlpatterns = [
+    path("<int:pk>/", customers.detail, name="detail"),
+    path("<int:pk>/reveal/", customers.reveal, name="reveal"),
+    path("<int:pk>/special/", customers.special, name="special"),
+]

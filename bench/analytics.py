@@ -328,9 +328,9 @@ def lists(now: dt.datetime, users: dict[str, Any]) -> None:
         ComplaintFilters,
         complaint_keyset_page,
         complaint_list,
-        similar_complaints,
     )
     from tousu.core import clock
+    from tousu.desk.selectors import similar_complaints
 
     latest = Complaint.objects.order_by("-pk").first()
     size, deep = 50, 1_000

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, replace
-from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Count, Prefetch, Q, QuerySet, prefetch_related_objects
+from django.db.models import Count, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 from tousu.accounts.models import User
@@ -48,7 +47,9 @@ def time_left_q(bucket: str, now: dt.datetime) -> dict[str, dt.datetime]:
     return {name: value for name, value in bounds.items() if value is not None}
 
 
-def _base() -> QuerySet[Complaint]:
+def complaint_rows() -> QuerySet[Complaint]:
+    """Complaints with what a row of any list shows (customer, category, department, handler,
+    region, the complaint it repeats), in one query."""
     return Complaint.objects.select_related(
         "customer", "category", "category__parent", "department", "handler", "region", "repeat_of"
     )
@@ -56,7 +57,7 @@ def _base() -> QuerySet[Complaint]:
 
 def complaint_list(user: User, filters: ComplaintFilters | None = None) -> QuerySet[Complaint]:
     f = filters or ComplaintFilters()
-    qs = _base().filter(scope_q(user))
+    qs = complaint_rows().filter(scope_q(user))
     if f.status:
         qs = qs.filter(status=f.status)
     if f.category:
@@ -179,81 +180,6 @@ def complaint_search(user: User, filters: ComplaintFilters) -> RankedMatches | N
     return RankedMatches(complaint_list(user, replace(filters, q="")), groups)
 
 
-SIMILAR_TERMS_MAX = 12
-# Similar complaints are looked for among this many of the latest complaints: any of a dozen
-# words matches most of a large history, and ranking all of it cost 0.7 s (SQLite) to 15 s
-# (PostgreSQL) per complaint page at 1,000,000. At a million a year this is the last 18 days,
-# where a shared cause (an outage, a billing run) shows; older precedent is the case library's.
-SIMILAR_AMONG = 50_000
-
-
-@dataclass
-class SimilarRemedy:
-    type: str
-    amount: Decimal
-    label: str
-
-
-@dataclass
-class SimilarComplaint:
-    """A complaint like another one, with its outcome: remedies, and satisfaction (the result
-    of its latest done callback, with its label; None without one)."""
-
-    complaint: Complaint
-    score: float
-    remedies: list[SimilarRemedy]
-    satisfaction: str | None
-    satisfaction_label: str
-
-
-def similar_complaints(complaint: Complaint, user: User, limit: int = 5) -> list[SimilarComplaint]:
-    """The complaints in the user's scope most like `complaint` (itself excluded), best first:
-    any of its most specific index terms (the longest, up to SIMILAR_TERMS_MAX), ranked by the
-    full-text index, among the SIMILAR_AMONG latest complaints. Five queries when the first
-    ranked batch holds `limit` the user may see: the latest id, ranking, rows, remedies,
-    callbacks."""
-    from tousu.callbacks.choices import CallbackStatus
-    from tousu.callbacks.models import CallbackTask
-
-    # Its words, not the character pairs the index also holds (带第 says nothing).
-    words = search.text_words(f"{complaint.content}\n{complaint.demand}")
-    # Longer words are the more specific ones (宽带 掉线 报修 before 经常); ties by position.
-    top = sorted(words, key=lambda w: (-len(w), words.index(w)))[:SIMILAR_TERMS_MAX]
-    if not top:
-        return []
-    candidates = _base().filter(scope_q(user)).exclude(pk=complaint.pk)
-    ranked = RankedMatches(candidates, [[w] for w in top], any_of=True, newest=SIMILAR_AMONG)
-    found = ranked[:limit]
-    prefetch_related_objects(
-        found,
-        "remedies",
-        Prefetch(
-            "callbacks",
-            queryset=CallbackTask.objects.filter(status=CallbackStatus.DONE)
-            .exclude(result="")
-            .order_by("-done_at", "-pk"),
-            to_attr="done_callbacks",
-        ),
-    )
-    similar = []
-    for c in found:
-        done = c.done_callbacks  # type: ignore[attr-defined]
-        latest = done[0] if done else None
-        similar.append(
-            SimilarComplaint(
-                complaint=c,
-                score=round(float(c.search_score or 0.0), 4),  # type: ignore[attr-defined]
-                remedies=[
-                    SimilarRemedy(r.type, r.amount, str(r.get_type_display()))
-                    for r in c.remedies.all()
-                ],
-                satisfaction=latest.result if latest else None,
-                satisfaction_label=str(latest.get_result_display()) if latest else "",
-            )
-        )
-    return similar
-
-
 def my_queue(user: User) -> QuerySet[Complaint]:
     """Open complaints waiting for this user: theirs, their department's unassigned ones and
     those of the expert teams they sit on; most urgent first."""
@@ -261,7 +187,7 @@ def my_queue(user: User) -> QuerySet[Complaint]:
     if user.department_id:
         mine |= Q(department=user.department_id, handler__isnull=True)
     return (
-        _base()
+        complaint_rows()
         .filter(scope_q(user))
         .filter(mine, status__in=OPEN_STATUSES)
         .order_by("resolution_due", "pk")
@@ -272,7 +198,7 @@ def watch_list(user: User) -> QuerySet[Complaint]:
     """The supervisors' watch list (R2.4): open complaints in the user's scope whose escalation
     risk is at least settings.TOUSU_RISK_HIGH, highest risk first."""
     return (
-        _base()
+        complaint_rows()
         .filter(scope_q(user))
         .filter(status__in=OPEN_STATUSES, risk_score__gte=settings.TOUSU_RISK_HIGH)
         .order_by("-risk_score", "resolution_due", "pk")
@@ -282,7 +208,7 @@ def watch_list(user: User) -> QuerySet[Complaint]:
 def get_complaint_for_user(user: User, number: str) -> Complaint:
     """The complaint, or NotFound when it does not exist *or* the user may not see it: a
     404 does not reveal that a number exists outside the user's scope."""
-    complaint = _base().filter(number=number).first()
+    complaint = complaint_rows().filter(number=number).first()
     if complaint is None or not can_view(user, complaint):
         raise NotFound("投诉单不存在或无权查看")
     return complaint

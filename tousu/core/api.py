@@ -7,12 +7,21 @@ from collections.abc import Iterable
 from typing import Any, Protocol, TypeVar
 
 from django.db.models import Model
+from ninja import Schema
+from pydantic import ConfigDict
 
 from tousu.core.clock import SHANGHAI
 from tousu.core.errors import ValidationFailed
 
 PAGE_SIZE_DEFAULT = 50
 PAGE_SIZE_MAX = 200
+
+
+class Strict(Schema):
+    """An input schema that refuses fields it does not know (a typo is an error, not ignored)."""
+
+    model_config = ConfigDict(extra="forbid")
+
 
 M = TypeVar("M", bound=Model)
 M_co = TypeVar("M_co", bound=Model, covariant=True)

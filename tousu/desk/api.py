@@ -7,7 +7,6 @@ from typing import Literal
 
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
-from pydantic import ConfigDict
 
 from tousu.accounts.models import Department, User
 from tousu.callbacks.choices import DissatisfiedAction
@@ -16,7 +15,7 @@ from tousu.complaints import selectors, services
 from tousu.complaints.choices import TimeLeft
 from tousu.complaints.models import Complaint
 from tousu.core import clock
-from tousu.core.api import PAGE_SIZE_DEFAULT, page_body, paginate, parse_time_bound
+from tousu.core.api import PAGE_SIZE_DEFAULT, Strict, page_body, paginate, parse_time_bound
 from tousu.core.errors import NotFound, ValidationFailed
 from tousu.desk.schemas import (
     ComplaintDetailOut,
@@ -29,6 +28,7 @@ from tousu.desk.schemas import (
     reveal_for,
     similar_out,
 )
+from tousu.desk.selectors import similar_complaints
 from tousu.knowledge.selectors import reply_wording_check
 from tousu.resolution.services import (
     RemedyInput,
@@ -45,10 +45,6 @@ from tousu.sla.services import (
 )
 
 router = Router(tags=["complaints"])
-
-
-class Strict(Schema):
-    model_config = ConfigDict(extra="forbid")
 
 
 class ListQuery(Schema):
@@ -152,7 +148,7 @@ def complaint_timeline(request: HttpRequest, number: str) -> dict[str, object]:
 def complaint_similar(request: HttpRequest, number: str) -> dict[str, object]:
     user = _user(request)
     complaint = selectors.get_complaint_for_user(user, number)
-    return {"items": [similar_out(s) for s in selectors.similar_complaints(complaint, user)]}
+    return {"items": [similar_out(s) for s in similar_complaints(complaint, user)]}
 
 
 def _get(request: HttpRequest, number: str) -> Complaint:

@@ -13,9 +13,9 @@ from tousu.accounts.models import User
 from tousu.accounts.permissions import can_view_pii
 from tousu.accounts.services import pii_access_log
 from tousu.complaints.models import Complaint, ComplaintEvent
-from tousu.complaints.selectors import SimilarComplaint
 from tousu.core.clock import local
 from tousu.core.pii import mask_name, mask_phone
+from tousu.desk.selectors import SimilarComplaint
 from tousu.sla.selectors import countdown as sla_countdown
 
 

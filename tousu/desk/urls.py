@@ -3,7 +3,7 @@
 
 from django.urls import path
 
-from tousu.desk import customers, views
+from tousu.desk import customers, register, views
 
 app_name = "desk"
 
@@ -12,6 +12,8 @@ urlpatterns = [
     path("complaints/", views.complaint_list, name="list"),
     path("complaints/export/", views.complaint_export, name="export"),
     path("watch/", views.watch, name="watch"),
+    path("register/", register.register_page, name="register"),
+    path("register/customer/", register.customer_lookup, name="customer_lookup"),
     path("triage/", views.triage, name="triage"),
     path("complaints/<str:number>/", views.complaint_detail, name="detail"),
     path(

@@ -59,6 +59,7 @@ from tousu.desk.forms import (
     TeamForm,
     TriageForm,
 )
+from tousu.desk.selectors import similar_complaints
 from tousu.desk.templatetags.complaint_tags import INVESTIGATION_LABELS
 from tousu.knowledge.selectors import reply_wording_check, suggestion_panel
 from tousu.knowledge.services import case_create
@@ -595,7 +596,7 @@ def render_detail(
         "callbacks": complaint_callbacks(complaint),
         "team": expert_team(complaint),
         "repeats": list(complaint.repeats.order_by("received_at", "pk")),
-        "similar": selectors.similar_complaints(complaint, user),
+        "similar": similar_complaints(complaint, user),
         "suggestion": suggestion_panel(complaint, user),
         "consistency_flags": consistency_flags(complaint),
         "names": reference_names(),

@@ -3,104 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from typing import Any, Literal
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
 from ninja import Status as HttpStatus
-from pydantic import ConfigDict
 
-from tousu.accounts.models import User
 from tousu.complaints.models import Complaint
 from tousu.core import ratelimit
+from tousu.core.api import Strict
 from tousu.core.clock import local
 from tousu.core.errors import ValidationFailed
-from tousu.desk.api import _render, router
-from tousu.desk.schemas import ComplaintOut
 from tousu.intake.selectors import public_status
 from tousu.intake.services import (
     Registration,
     complaint_register,
-    complaint_register_idempotent,
 )
 
 public_router = Router(tags=["public"], auth=None)
-
-ChannelLiteral = Literal[
-    "hotline",
-    "store",
-    "web",
-    "app",
-    "email",
-    "wechat",
-    "sms",
-    "letter",
-    "regulator",
-    "consumer_association",
-    "media",
-]
-
-
-class Strict(Schema):
-    model_config = ConfigDict(extra="forbid")
-
-
-class CustomerIn(Strict):
-    phone: str
-    name: str = ""
-    account: str = ""
-    region: str = ""
-
-
-class RegisterIn(Strict):
-    channel: ChannelLiteral
-    content: str
-    customer: CustomerIn
-    received_at: dt.datetime | None = None
-    demand: str = ""
-    external_ref: str = ""
-    category: str = ""
-    level: Literal["ordinary", "important", "major", "over_level"] | None = None
-
-
-def _registration(payload: RegisterIn) -> Registration:
-    return Registration(
-        channel=payload.channel,
-        content=payload.content,
-        customer_phone=payload.customer.phone,
-        customer_name=payload.customer.name,
-        customer_account=payload.customer.account,
-        region=payload.customer.region,
-        received_at=payload.received_at,
-        demand=payload.demand,
-        external_ref=payload.external_ref,
-        category=payload.category,
-        level=payload.level or "",
-    )
-
-
-@router.post(
-    "",
-    response={200: ComplaintOut, 201: ComplaintOut},
-    summary="Register a complaint",
-    description="Optional header Idempotency-Key: the same key and body return the first "
-    "result (200); the same key with another body answers 409.",
-)
-def register(request: HttpRequest, payload: RegisterIn) -> HttpStatus:
-    user = request.auth  # type: ignore[attr-defined]
-    assert isinstance(user, User)
-    key = request.headers.get("Idempotency-Key")
-    registration = _registration(payload)
-    if key is None:
-        complaint = complaint_register(registration=registration, actor=user)
-        return HttpStatus(201, _render(request, complaint))
-    body = json.loads(request.body or b"{}")
-    complaint, created = complaint_register_idempotent(
-        registration=registration, actor=user, key=key, body=body
-    )
-    return HttpStatus(201 if created else 200, _render(request, complaint))
-
 
 # ---- public: the customer's own page (R1.3) --------------------------------------------------
 

@@ -81,7 +81,7 @@ class RegisterForm(forms.Form):
         # As the agent types the number, the customer and their earlier complaints appear.
         self.fields["customer_phone"].widget.attrs.update(
             {
-                "hx-get": reverse("intake:customer_lookup"),
+                "hx-get": reverse("desk:customer_lookup"),
                 "hx-trigger": "keyup changed delay:300ms, change",
                 "hx-target": "#customer-lookup",
             }

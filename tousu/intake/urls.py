@@ -5,8 +5,6 @@ from tousu.intake import views
 app_name = "intake"
 
 urlpatterns = [
-    path("register/", views.register, name="register"),
-    path("register/customer/", views.customer_lookup, name="customer_lookup"),
     path("public/", views.public_submit, name="public_submit"),
     path("public/receipt/", views.public_receipt, name="public_receipt"),
     path("public/status/", views.public_status, name="public_status"),

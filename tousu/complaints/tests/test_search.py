@@ -20,8 +20,8 @@ from tousu.complaints.selectors import (
     RankedMatches,
     complaint_list,
     complaint_search,
-    similar_complaints,
 )
+from tousu.desk.selectors import similar_complaints
 
 pytestmark = pytest.mark.django_db
 
@@ -262,7 +262,7 @@ def test_the_complaint_page_shows_similar_complaints(
 def test_similar_complaints_are_looked_for_among_the_latest(
     outages: dict[str, Any], handler: User, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from tousu.complaints import selectors
+    from tousu.desk import selectors
 
     latest = Complaint.objects.order_by("-pk").values_list("pk", flat=True)[0]
     # Only the complaints registered after the closed outage are within the window.

@@ -32,12 +32,12 @@ REGISTER = {
 
 def test_register_form_creates_and_redirects(agent: Any) -> None:
     client = as_user(agent)
-    form = client.get(reverse("intake:register"))
+    form = client.get(reverse("desk:register"))
     assert form.status_code == 200
     assert 'hx-get="/register/customer/"' in page(form)
     assert "keyup changed delay:300ms" in page(form)
 
-    response = client.post(reverse("intake:register"), REGISTER, follow=True)
+    response = client.post(reverse("desk:register"), REGISTER, follow=True)
     complaint = Complaint.objects.get()
     assert response.redirect_chain[-1][0] == reverse("desk:detail", args=[complaint.number])
     assert f"投诉 {complaint.number} 已登记" in page(response)
@@ -51,7 +51,7 @@ def test_register_form_creates_and_redirects(agent: Any) -> None:
 
 def test_register_form_shows_service_errors_and_saves_nothing(agent: Any) -> None:
     response = as_user(agent).post(
-        reverse("intake:register"), {**REGISTER, "customer_phone": "12345"}
+        reverse("desk:register"), {**REGISTER, "customer_phone": "12345"}
     )
     assert response.status_code == 422
     assert "电话号码无效" in page(response)
@@ -59,12 +59,12 @@ def test_register_form_shows_service_errors_and_saves_nothing(agent: Any) -> Non
 
 
 def test_register_needs_a_registering_role(analyst: Any) -> None:
-    assert as_user(analyst).get(reverse("intake:register")).status_code == 403
+    assert as_user(analyst).get(reverse("desk:register")).status_code == 403
 
 
 def test_customer_lookup_shows_masked_history(register: Callable[..., Any], agent: Any) -> None:
     earlier = register()
-    url = reverse("intake:customer_lookup")
+    url = reverse("desk:customer_lookup")
     text = page(as_user(agent).get(url, {"customer_phone": "138 0013 8000"}))
     assert earlier.number in text
     assert "张*" in text
@@ -81,7 +81,7 @@ def test_customer_lookup_keeps_to_the_users_scope(
 ) -> None:
     earlier = register()
     text = page(
-        as_user(outsider).get(reverse("intake:customer_lookup"), {"customer_phone": "13800138000"})
+        as_user(outsider).get(reverse("desk:customer_lookup"), {"customer_phone": "13800138000"})
     )
     assert earlier.number not in text
 

@@ -1,0 +1,148 @@
+"""Registering a complaint as staff (R1.1, R2.5): the agent's form with a live customer look-up,
+and `POST /api/v1/complaints` (with idempotency keys). The channel rules are intake's
+(`complaint_register`); this module only parses, calls and renders."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Literal
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from ninja import Status as HttpStatus
+
+from tousu.accounts import permissions
+from tousu.accounts.models import User
+from tousu.accounts.views import staff
+from tousu.complaints.selectors import customer_history
+from tousu.core.api import Strict
+from tousu.core.errors import DomainError
+from tousu.core.forms import apply_domain_error
+from tousu.core.templatetags.tousu_ui import local_name
+from tousu.core.text import normalise_phone
+from tousu.customers.selectors import customer_by_phone
+from tousu.desk.api import _render, router
+from tousu.desk.schemas import ComplaintOut
+from tousu.intake.forms import REGISTRATION_FIELDS, RegisterForm
+from tousu.intake.services import Registration, complaint_register, complaint_register_idempotent
+
+LOOKUP_HISTORY = 10  # earlier complaints shown while registering
+
+
+# ---- the API -------------------------------------------------------------------------------
+
+
+ChannelLiteral = Literal[
+    "hotline",
+    "store",
+    "web",
+    "app",
+    "email",
+    "wechat",
+    "sms",
+    "letter",
+    "regulator",
+    "consumer_association",
+    "media",
+]
+
+
+class CustomerIn(Strict):
+    phone: str
+    name: str = ""
+    account: str = ""
+    region: str = ""
+
+
+class RegisterIn(Strict):
+    channel: ChannelLiteral
+    content: str
+    customer: CustomerIn
+    received_at: dt.datetime | None = None
+    demand: str = ""
+    external_ref: str = ""
+    category: str = ""
+    level: Literal["ordinary", "important", "major", "over_level"] | None = None
+
+
+def _registration(payload: RegisterIn) -> Registration:
+    return Registration(
+        channel=payload.channel,
+        content=payload.content,
+        customer_phone=payload.customer.phone,
+        customer_name=payload.customer.name,
+        customer_account=payload.customer.account,
+        region=payload.customer.region,
+        received_at=payload.received_at,
+        demand=payload.demand,
+        external_ref=payload.external_ref,
+        category=payload.category,
+        level=payload.level or "",
+    )
+
+
+@router.post(
+    "",
+    response={200: ComplaintOut, 201: ComplaintOut},
+    summary="Register a complaint",
+    description="Optional header Idempotency-Key: the same key and body return the first "
+    "result (200); the same key with another body answers 409.",
+)
+def register_api(request: HttpRequest, payload: RegisterIn) -> HttpStatus:
+    user = request.auth  # type: ignore[attr-defined]
+    assert isinstance(user, User)
+    key = request.headers.get("Idempotency-Key")
+    registration = _registration(payload)
+    if key is None:
+        complaint = complaint_register(registration=registration, actor=user)
+        return HttpStatus(201, _render(request, complaint))
+    body = json.loads(request.body or b"{}")
+    complaint, created = complaint_register_idempotent(
+        registration=registration, actor=user, key=key, body=body
+    )
+    return HttpStatus(201 if created else 200, _render(request, complaint))
+
+
+# ---- the pages -----------------------------------------------------------------------------
+
+
+def register_page(request: HttpRequest) -> HttpResponse:
+    user = staff(request)
+    if not permissions.can_register(user):
+        raise PermissionDenied
+    form = RegisterForm(request.POST or None)
+    status = 200
+    if form.is_bound:
+        status = 422
+        if form.is_valid():
+            try:
+                complaint = complaint_register(registration=form.registration(), actor=user)
+            except DomainError as exc:
+                apply_domain_error(form, exc, REGISTRATION_FIELDS)
+                messages.error(request, exc.message)
+                status = exc.status
+            else:
+                messages.success(
+                    request,
+                    _("Complaint %(number)s registered and dispatched to %(department)s.")
+                    % {"number": complaint.number, "department": local_name(complaint.department)},
+                )
+                return redirect("desk:detail", number=complaint.number)
+    return render(request, "intake/register.html", {"form": form}, status=status)
+
+
+def customer_lookup(request: HttpRequest) -> HttpResponse:
+    """The fragment under the phone field: who is calling and what they complained about
+    before, within the agent's scope (R2.5); personal data masked."""
+    user = staff(request)
+    if not permissions.can_register(user):
+        raise PermissionDenied
+    phone = normalise_phone(request.GET.get("customer_phone", ""))
+    customer = customer_by_phone(phone) if phone else None
+    history = customer_history(customer, user, LOOKUP_HISTORY) if customer else []
+    context = {"phone": phone, "customer": customer, "history": history}
+    return render(request, "intake/_customer_lookup.html", context)

@@ -30,6 +30,7 @@ test: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy tousu
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/tousu makemigrations --check --dry-run
 	$(BIN)/python -m pytest -n $(WORKERS) $(PYTEST_ARGS)
 

@@ -25,7 +25,8 @@ from tousu.core.forms import apply_domain_error
 from tousu.core.templatetags.tousu_ui import local_name
 from tousu.core.text import normalise_phone
 from tousu.customers.selectors import customer_by_phone
-from tousu.desk.api import _render, router
+from tousu.desk.actions.base import api_render
+from tousu.desk.api import router
 from tousu.desk.schemas import ComplaintOut
 from tousu.intake.forms import REGISTRATION_FIELDS, RegisterForm
 from tousu.intake.services import Registration, complaint_register, complaint_register_idempotent
@@ -99,12 +100,12 @@ def register_api(request: HttpRequest, payload: RegisterIn) -> HttpStatus:
     registration = _registration(payload)
     if key is None:
         complaint = complaint_register(registration=registration, actor=user)
-        return HttpStatus(201, _render(request, complaint))
+        return HttpStatus(201, api_render(request, complaint))
     body = json.loads(request.body or b"{}")
     complaint, created = complaint_register_idempotent(
         registration=registration, actor=user, key=key, body=body
     )
-    return HttpStatus(201 if created else 200, _render(request, complaint))
+    return HttpStatus(201 if created else 200, api_render(request, complaint))
 
 
 # ---- the pages -----------------------------------------------------------------------------

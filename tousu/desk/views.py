@@ -7,7 +7,6 @@ machine; the services check the same again when the action is posted.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,67 +24,36 @@ from django.views.decorators.http import require_POST
 from tousu.accounts import permissions
 from tousu.accounts.models import Department, User
 from tousu.accounts.views import staff
-from tousu.callbacks.selectors import complaint_callbacks, pending_callback
-from tousu.callbacks.services import complaint_callback_record
+from tousu.callbacks.selectors import complaint_callbacks
 from tousu.classification.models import Category
 from tousu.classification.selectors import triage_queue
-from tousu.complaints import rules, selectors, services
-from tousu.complaints.choices import LEVEL_RANK, Level, Status
+from tousu.complaints import selectors, services
+from tousu.complaints.choices import Status
 from tousu.complaints.models import Complaint
 from tousu.core import clock
-from tousu.core.errors import DomainError, InvalidTransition, NotAllowed, NotFound
+from tousu.core.errors import DomainError, NotFound
 from tousu.core.forms import apply_domain_error
 from tousu.core.templatetags.tousu_ui import local_name
 from tousu.core.web import PAGE_SIZE, page_of
 from tousu.desk import export
-from tousu.desk.forms import (
-    AcceptForm,
-    ActionForm,
-    ApproveForm,
-    CallbackForm,
-    CategoriseForm,
-    CloseForm,
-    ComplaintFilterForm,
-    DispatchForm,
-    EscalateForm,
-    EvidenceForm,
-    NoteForm,
-    PauseForm,
-    ReopenForm,
-    ResolveForm,
-    ResumeForm,
-    ReturnForm,
-    StepForm,
-    TeamForm,
-    TriageForm,
-)
+from tousu.desk.actions import ACTIONS, action_form, available_actions, refusal, step_key
+from tousu.desk.actions.base import ActionForm
+from tousu.desk.actions.resolution import StepForm
+from tousu.desk.forms import ComplaintFilterForm, TriageForm
 from tousu.desk.selectors import similar_complaints
 from tousu.desk.templatetags.complaint_tags import INVESTIGATION_LABELS
-from tousu.knowledge.selectors import reply_wording_check, suggestion_panel
+from tousu.knowledge.selectors import suggestion_panel
 from tousu.knowledge.services import case_create
-from tousu.resolution import services as resolution
 from tousu.resolution.choices import HandlingStep
 from tousu.resolution.rules import EVIDENCE_MAX_BYTES, EVIDENCE_TYPES
 from tousu.resolution.selectors import (
-    authority_limit,
     complaint_handling,
     consistency_flags,
     evidence_get,
-    pending_approval,
 )
 from tousu.routing.selectors import expert_team
 from tousu.routing.services import (
-    TEAM_LEVELS,
     complaint_categorise,
-    complaint_dispatch,
-    complaint_return,
-    expert_team_form,
-)
-from tousu.sla.services import (
-    complaint_escalate,
-    complaint_pause,
-    complaint_reopen,
-    complaint_resume,
 )
 
 
@@ -236,255 +204,6 @@ def triage(request: HttpRequest) -> HttpResponse:
 
 
 # ---- actions ----------------------------------------------------------------------------------
-
-Run = Callable[[Complaint, User, Any], str]  # calls the service; returns the success message
-
-
-def _dispatch(c: Complaint, u: User, f: DispatchForm) -> str:
-    data = f.cleaned_data
-    complaint_dispatch(
-        complaint=c,
-        actor=u,
-        department=data["department"],
-        handler=data["handler"],
-        reason=data["reason"],
-    )
-    return _("Dispatched to %(department)s.") % {"department": local_name(data["department"])}
-
-
-def _return(c: Complaint, u: User, f: ReturnForm) -> str:
-    done = complaint_return(complaint=c, actor=u, reason=f.cleaned_data["reason"])
-    return _("Returned to %(department)s.") % {"department": local_name(done.department)}
-
-
-def _categorise(c: Complaint, u: User, f: CategoriseForm) -> str:
-    category = f.cleaned_data["category"]
-    complaint_categorise(complaint=c, actor=u, category=category)
-    return _("Category set to %(category)s.") % {"category": category.path_name}
-
-
-def _team(c: Complaint, u: User, f: TeamForm) -> str:
-    expert_team_form(
-        complaint=c, actor=u, lead=f.cleaned_data["lead"], members=f.cleaned_data["members"]
-    )
-    return _("Expert team formed; its members are notified.")
-
-
-def _accept(c: Complaint, u: User, f: AcceptForm) -> str:
-    services.complaint_accept(complaint=c, actor=u)
-    return _("Accepted. The first response is recorded.")
-
-
-def _note(c: Complaint, u: User, f: NoteForm) -> str:
-    services.complaint_note_add(complaint=c, actor=u, text=f.cleaned_data["text"])
-    return _("Note added.")
-
-
-def _escalate(c: Complaint, u: User, f: EscalateForm) -> str:
-    complaint_escalate(
-        complaint=c, actor=u, level=f.cleaned_data["level"], reason=f.cleaned_data["reason"]
-    )
-    return _("Escalated.")
-
-
-def _resolve(c: Complaint, u: User, f: ResolveForm) -> str:
-    data = f.cleaned_data
-    reply_wording_check(data["reply"])
-    done = resolution.complaint_resolve(
-        complaint=c,
-        actor=u,
-        finding=data["finding"],
-        cause=data["cause"],
-        responsible_department=data["responsible_department"],
-        remedies=f.remedies(),
-        reply=data["reply"],
-        disputed_amount=data.get("disputed_amount"),
-        outage_days=data.get("outage_days"),
-    )
-    if done.status == Status.AWAITING_APPROVAL:
-        return _("Outcome recorded. The remedies exceed your authority and wait for approval.")
-    return _("Outcome recorded. The complaint is resolved.")
-
-
-def _approve(c: Complaint, u: User, f: ApproveForm) -> str:
-    approved = f.cleaned_data["approved"]
-    resolution.complaint_approve(
-        complaint=c, actor=u, approved=approved, note=f.cleaned_data["note"]
-    )
-    return _("Approved.") if approved else _("Rejected; the complaint is back with the handler.")
-
-
-def _close(c: Complaint, u: User, f: CloseForm) -> str:
-    resolution.complaint_close(
-        complaint=c, actor=u, customer_accepted=f.cleaned_data["customer_accepted"]
-    )
-    return _("Closed. A callback is scheduled.")
-
-
-def _reopen(c: Complaint, u: User, f: ReopenForm) -> str:
-    complaint_reopen(complaint=c, actor=u, reason=f.cleaned_data["reason"])
-    return _("Reopened.")
-
-
-def _pause(c: Complaint, u: User, f: PauseForm) -> str:
-    complaint_pause(complaint=c, actor=u, reason=f.cleaned_data["reason"])
-    return _("Paused. The time limit stands still until you resume.")
-
-
-def _resume(c: Complaint, u: User, f: ResumeForm) -> str:
-    complaint_resume(complaint=c, actor=u)
-    return _("Resumed. The due time moved by the time paused.")
-
-
-def _callback(c: Complaint, u: User, f: CallbackForm) -> str:
-    complaint_callback_record(
-        complaint=c,
-        actor=u,
-        result=f.cleaned_data["result"],
-        scores=f.scores(),
-        comment=f.cleaned_data["comment"],
-        dissatisfied_action=f.cleaned_data["action"],
-    )
-    return _("Callback recorded.")
-
-
-def _step(c: Complaint, u: User, f: StepForm) -> str:
-    resolution.handling_step_record(
-        complaint=c,
-        actor=u,
-        step=f.cleaned_data["step"],
-        text=f.cleaned_data["text"],
-        answers=f.answers(),
-    )
-    return _("Step recorded: %(step)s.") % {"step": HandlingStep(f.cleaned_data["step"]).label}
-
-
-def _evidence(c: Complaint, u: User, f: EvidenceForm) -> str:
-    upload = f.cleaned_data["file"]
-    resolution.evidence_add(
-        complaint=c,
-        actor=u,
-        name=upload.name,
-        content=upload.read(),
-        description=f.cleaned_data["description"],
-        kind=f.cleaned_data["kind"],
-    )
-    return _("Evidence uploaded.")
-
-
-def _may_approve(user: User, complaint: Complaint) -> bool:
-    waiting = pending_approval(complaint)
-    return (
-        waiting is not None
-        and waiting.requested_by_id != user.pk
-        and permissions.can_approve(user, complaint, waiting.amount, authority_limit(user.role))
-    )
-
-
-def _may_add_evidence(user: User, complaint: Complaint) -> bool:
-    return permissions.can_handle(user, complaint) or permissions.can_note(user, complaint)
-
-
-def _evidence_open(complaint: Complaint) -> bool:
-    return complaint.is_open or complaint.status == Status.RESOLVED
-
-
-def _callback_due(complaint: Complaint) -> bool:
-    return pending_callback(complaint) is not None
-
-
-def _returnable(complaint: Complaint) -> bool:
-    return complaint.status != Status.REGISTERED
-
-
-def _team_possible(complaint: Complaint) -> bool:
-    return complaint.is_open and complaint.level in TEAM_LEVELS
-
-
-def _below_top_level(complaint: Complaint) -> bool:
-    return LEVEL_RANK[Level(complaint.level)] < max(LEVEL_RANK.values())
-
-
-def _running(complaint: Complaint) -> bool:
-    return complaint.paused_at is None
-
-
-def _paused(complaint: Complaint) -> bool:
-    return complaint.paused_at is not None
-
-
-@dataclass(frozen=True)
-class Action:
-    """An action of the complaint page: its form, who may do it, in which statuses (the
-    transition table's action), what else must hold, and the service call."""
-
-    form: type[ActionForm]
-    may: Callable[[User, Complaint], bool]
-    rule: str | None
-    run: Run
-    ready: Callable[[Complaint], bool] | None = None
-
-
-ACTIONS: dict[str, Action] = {
-    "accept": Action(AcceptForm, permissions.can_accept, "accept", _accept),
-    "dispatch": Action(DispatchForm, permissions.can_dispatch, "dispatch", _dispatch),
-    "return": Action(ReturnForm, permissions.can_return, "dispatch", _return, _returnable),
-    "step": Action(StepForm, permissions.can_handle, "handle", _step),
-    "evidence": Action(EvidenceForm, _may_add_evidence, None, _evidence, _evidence_open),
-    "resolve": Action(ResolveForm, permissions.can_handle, "resolve", _resolve),
-    "approve": Action(ApproveForm, _may_approve, "approve", _approve),
-    "close": Action(CloseForm, permissions.can_handle, "close", _close),
-    "callback": Action(
-        CallbackForm, permissions.can_callback, "callback", _callback, _callback_due
-    ),
-    "reopen": Action(ReopenForm, permissions.can_reopen, "reopen", _reopen),
-    "escalate": Action(
-        EscalateForm, permissions.can_escalate, "escalate", _escalate, _below_top_level
-    ),
-    "pause": Action(PauseForm, permissions.can_handle, "pause", _pause, _running),
-    "resume": Action(ResumeForm, permissions.can_handle, "resume", _resume, _paused),
-    "note": Action(NoteForm, permissions.can_note, None, _note),
-    "team": Action(TeamForm, permissions.can_form_team, None, _team, _team_possible),
-    "categorise": Action(CategoriseForm, permissions.can_categorise, None, _categorise),
-}
-
-
-def refusal(user: User, complaint: Complaint, name: str) -> DomainError | None:
-    """Why `user` may not do action `name` now (403 for who, 409 for when), or None."""
-    action = ACTIONS[name]
-    if not action.may(user, complaint):
-        return NotAllowed(_("Your role or data scope does not allow this action."))
-    if (action.rule and not rules.allowed(action.rule, complaint.status)) or (
-        action.ready and not action.ready(complaint)
-    ):
-        return InvalidTransition(
-            _("This action is not possible while the complaint is «%(status)s».")
-            % {"status": complaint.get_status_display()}
-        )
-    return None
-
-
-def available_actions(user: User, complaint: Complaint) -> list[str]:
-    return [name for name in ACTIONS if refusal(user, complaint, name) is None]
-
-
-def action_form(
-    name: str,
-    complaint: Complaint,
-    data: Any = None,
-    files: Any = None,
-    *,
-    key: str = "",
-    initial: dict[str, Any] | None = None,
-) -> ActionForm:
-    # Every form of the page gets its own element ids (`key`); field names stay plain.
-    return ACTIONS[name].form(
-        data, files, complaint=complaint, auto_id=f"id_{key or name}_%s", initial=initial
-    )
-
-
-def step_key(step: str) -> str:
-    return f"step_{step}" if step in HandlingStep.values else "step"
 
 
 # ---- the complaint page ---------------------------------------------------------------------

@@ -1,0 +1,77 @@
+"""What every action module of the desk shares: the page form's base, the description of an
+action, and the API's way to find the complaint and answer with it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django import forms
+from django.http import HttpRequest
+
+from tousu.accounts.models import Department, User
+from tousu.complaints import selectors
+from tousu.complaints.models import Complaint
+from tousu.core import clock
+from tousu.core.api import Strict
+from tousu.core.errors import NotFound, ValidationFailed
+from tousu.desk.schemas import (
+    complaint_out,
+    reveal_for,
+)
+
+
+class ActionForm(forms.Form):
+    """A form of the complaint page; it knows the complaint it acts on."""
+
+    def __init__(self, *args: Any, complaint: Complaint, **kwargs: Any) -> None:
+        self.complaint = complaint
+        super().__init__(*args, **kwargs)
+
+
+def api_complaint(request: HttpRequest, number: str) -> Complaint:
+    return selectors.get_complaint_for_user(api_user(request), number)
+
+
+def api_department(code: str, field: str) -> Department:
+    department = Department.objects.filter(code=code).first()
+    if department is None:
+        raise ValidationFailed("未知部门", fields={field: [f"未知部门「{code}」"]})
+    return department
+
+
+class Empty(Strict):
+    pass
+
+
+Run = Callable[[Complaint, User, Any], str]  # calls the service; returns the success message
+
+
+@dataclass(frozen=True)
+class Action:
+    """An action of the complaint page: its form, who may do it, in which statuses (the
+    transition table's action), what else must hold, and the service call."""
+
+    form: type[ActionForm]
+    may: Callable[[User, Complaint], bool]
+    rule: str | None
+    run: Run
+    ready: Callable[[Complaint], bool] | None = None
+
+
+def api_user(request: HttpRequest) -> User:
+    user = request.auth  # type: ignore[attr-defined]
+    assert isinstance(user, User)
+    return user
+
+
+def api_render(request: HttpRequest, complaint: Complaint) -> dict[str, object]:
+    user = api_user(request)
+    try:
+        fresh = selectors.get_complaint_for_user(user, complaint.number)
+    except NotFound:
+        # The action succeeded and took the complaint out of the caller's scope (a transfer
+        # to another department): answer with its state, not a 404 for a change that was made.
+        fresh = complaint
+    return complaint_out(fresh, reveal=reveal_for(user, [fresh], "api"), now=clock.now())

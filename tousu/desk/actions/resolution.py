@@ -1,0 +1,390 @@
+"""Resolution's actions on a complaint: the guided handling steps, evidence, the outcome with
+its remedies and reply, approval, closing.
+
+Each action is its page form, its API input schema and endpoint, and the call of the
+owning domain's service; the rules stay in the domain."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any, Literal
+
+from django import forms
+from django.http import HttpRequest
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from ninja import Field, Router
+
+from tousu.accounts import permissions
+from tousu.accounts.models import Department, User
+from tousu.complaints.choices import Cause, Finding, Status
+from tousu.complaints.models import Complaint
+from tousu.complaints.services import REASON_MAX_CHARS
+from tousu.core.api import Strict
+from tousu.core.forms import LocalNameChoiceField, blank, textarea
+from tousu.desk.actions.base import (
+    Action,
+    ActionForm,
+    api_complaint,
+    api_department,
+    api_render,
+    api_user,
+)
+from tousu.desk.schemas import (
+    ComplaintOut,
+)
+from tousu.desk.templatetags.complaint_tags import INVESTIGATION_LABELS
+from tousu.knowledge.selectors import reply_wording_check
+from tousu.resolution import services as resolution
+from tousu.resolution.choices import (
+    INVESTIGATION_QUESTIONS,
+    EvidenceKind,
+    HandlingStep,
+    RemedyType,
+)
+from tousu.resolution.rules import EVIDENCE_MAX_BYTES, EVIDENCE_TYPES, evidence_problem
+from tousu.resolution.selectors import (
+    authority_limit,
+    pending_approval,
+)
+from tousu.resolution.services import (
+    REPLY_MAX_CHARS,
+    RemedyInput,
+    complaint_approve,
+    complaint_close,
+    complaint_resolve,
+)
+
+REMEDY_ROWS = 5
+STEP_TEXT_MAX_CHARS = 2_000
+ANSWER_MAX_CHARS = 500
+
+
+YES_NO = [("1", _("Yes")), ("0", _("No"))]
+RemedyTypeLiteral = Literal[
+    "refund",
+    "bill_credit",
+    "data_credit",
+    "apology",
+    "explanation",
+    "repair",
+    "exchange",
+    "gift",
+    "discount",
+]
+
+
+class ResolveForm(ActionForm):
+    finding = forms.ChoiceField(label=_("Finding"), choices=Finding.choices)
+    cause = forms.ChoiceField(label=_("Cause"), choices=blank("") + list(Cause.choices))
+    responsible_department = LocalNameChoiceField(
+        label=_("Responsible department"), queryset=Department.objects.filter(active=True)
+    )
+    reply = forms.CharField(
+        label=_("Reply to the customer"), widget=textarea(REPLY_MAX_CHARS, rows=4)
+    )
+    # The facts a standard clause computes its remedy from (R6.1); empty = not relevant.
+    disputed_amount = forms.DecimalField(
+        label=_("Amount in dispute (yuan)"),
+        required=False,
+        min_value=0,
+        decimal_places=2,
+        widget=forms.NumberInput(attrs={"step": "0.01", "min": "0"}),
+    )
+    outage_days = forms.DecimalField(
+        label=_("Days of outage or delay"),
+        required=False,
+        min_value=0,
+        decimal_places=1,
+        widget=forms.NumberInput(attrs={"step": "0.5", "min": "0"}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        complaint = self.complaint
+        record = getattr(complaint, "handling", None)
+        if record is not None:
+            self.fields["disputed_amount"].initial = record.disputed_amount
+            self.fields["outage_days"].initial = record.outage_days
+        self.fields["responsible_department"].initial = (
+            complaint.responsible_department_id or complaint.department_id
+        )
+        self.fields["finding"].initial = complaint.finding
+        self.fields["cause"].initial = complaint.cause
+        self.fields["reply"].initial = complaint.reply
+        # Each row is a line of three inputs under one heading: labelled for screen readers.
+        for i in range(1, REMEDY_ROWS + 1):
+            self.fields[f"remedy_{i}_type"] = forms.ChoiceField(
+                label=_("Remedy"),
+                required=False,
+                choices=blank("") + list(RemedyType.choices),
+                widget=forms.Select(attrs={"aria-label": _("Remedy")}),
+            )
+            self.fields[f"remedy_{i}_amount"] = forms.DecimalField(
+                label=_("Amount (yuan)"),
+                required=False,
+                min_value=0,
+                decimal_places=2,
+                widget=forms.NumberInput(
+                    attrs={"step": "0.01", "min": "0", "aria-label": _("Amount (yuan)")}
+                ),
+            )
+            self.fields[f"remedy_{i}_note"] = forms.CharField(
+                label=_("Remedy note"),
+                required=False,
+                widget=forms.TextInput(attrs={"maxlength": "200", "aria-label": _("Remedy note")}),
+            )
+
+    @property
+    def remedy_rows(self) -> list[tuple[forms.BoundField, ...]]:
+        return [
+            (self[f"remedy_{i}_type"], self[f"remedy_{i}_amount"], self[f"remedy_{i}_note"])
+            for i in range(1, REMEDY_ROWS + 1)
+        ]
+
+    def remedies(self) -> list[RemedyInput]:
+        data = self.cleaned_data
+        return [
+            RemedyInput(
+                data[f"remedy_{i}_type"],
+                data.get(f"remedy_{i}_amount") or 0,
+                data.get(f"remedy_{i}_note", ""),
+            )
+            for i in range(1, REMEDY_ROWS + 1)
+            if data.get(f"remedy_{i}_type")
+        ]
+
+
+def _as_bool(value: str) -> bool:
+    return value == "1"
+
+
+class ApproveForm(ActionForm):
+    # Set by the button pressed: «Approve» sends 1, «Reject» sends 0.
+    approved = forms.TypedChoiceField(choices=YES_NO, coerce=_as_bool, widget=forms.HiddenInput)
+    note = forms.CharField(
+        label=_("Note"),
+        required=False,
+        help_text=_("Required when rejecting."),
+        widget=textarea(REASON_MAX_CHARS, rows=2),
+    )
+
+
+class CloseForm(ActionForm):
+    customer_accepted = forms.TypedChoiceField(
+        label=_("Did the customer accept the outcome?"),
+        choices=YES_NO,
+        coerce=_as_bool,
+        widget=forms.RadioSelect,
+    )
+
+
+class StepForm(ActionForm):
+    """One of S1's handling steps; the investigation step also answers its four questions."""
+
+    step = forms.ChoiceField(choices=HandlingStep.choices, widget=forms.HiddenInput)
+    text = forms.CharField(label=_("Record"), widget=textarea(STEP_TEXT_MAX_CHARS, rows=3))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for key in INVESTIGATION_QUESTIONS:
+            self.fields[key] = forms.CharField(
+                label=INVESTIGATION_LABELS[key],
+                required=False,
+                widget=forms.TextInput(attrs={"maxlength": str(ANSWER_MAX_CHARS)}),
+            )
+
+    @property
+    def answer_fields(self) -> list[forms.BoundField]:
+        return [self[key] for key in INVESTIGATION_QUESTIONS]
+
+    def answers(self) -> dict[str, str]:
+        return {key: self.cleaned_data.get(key, "") for key in INVESTIGATION_QUESTIONS}
+
+
+class EvidenceForm(ActionForm):
+    file = forms.FileField(
+        label=_("File"),
+        widget=forms.ClearableFileInput(attrs={"accept": ",".join(sorted(EVIDENCE_TYPES))}),
+    )
+    description = forms.CharField(
+        label=_("Description"),
+        required=False,
+        widget=forms.TextInput(attrs={"maxlength": "200"}),
+    )
+    # What the file shows, so that the evidence a standard clause requires is checked off.
+    kind = forms.ChoiceField(label=_("Evidence of"), required=False, choices=())
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = blank("—") + list(EvidenceKind.choices)  # type: ignore[attr-defined]
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        # Refuse an oversized file before it is read into memory; the service checks the
+        # type and the bytes of everything else.
+        if upload.size > EVIDENCE_MAX_BYTES:
+            raise forms.ValidationError(evidence_problem(upload.name, upload.size, b"") or "")
+        return upload
+
+
+router = Router()  # mounted on the desk's complaints router (desk/api.py)
+
+
+class RemedyIn(Strict):
+    type: RemedyTypeLiteral
+    amount: Decimal = Field(default=Decimal(0), ge=0, le=1_000_000, decimal_places=2)
+    note: str = ""
+
+
+class ResolveIn(Strict):
+    finding: Literal["true", "partly_true", "not_true"]
+    cause: str
+    responsible_department: str
+    remedies: list[RemedyIn] = Field(default_factory=list, max_length=20)
+    reply: str
+    # Facts a standard clause computes its remedy from (issue 5); optional, additive to API.md.
+    disputed_amount: Decimal | None = Field(default=None, ge=0, max_digits=10, decimal_places=2)
+    outage_days: Decimal | None = Field(default=None, ge=0, le=366, max_digits=5, decimal_places=1)
+
+
+@router.post("/{number}/resolve", response=ComplaintOut, summary="Record the outcome")
+def resolve(request: HttpRequest, number: str, payload: ResolveIn) -> dict[str, object]:
+    complaint = api_complaint(request, number)
+    reply_wording_check(payload.reply)
+    complaint = complaint_resolve(
+        complaint=complaint,
+        actor=api_user(request),
+        finding=payload.finding,
+        cause=payload.cause,
+        responsible_department=api_department(
+            payload.responsible_department, "responsible_department"
+        ),
+        remedies=[RemedyInput(r.type, r.amount, r.note) for r in payload.remedies],
+        reply=payload.reply,
+        disputed_amount=payload.disputed_amount,
+        outage_days=payload.outage_days,
+    )
+    return api_render(request, complaint)
+
+
+class ApproveIn(Strict):
+    approved: bool
+    note: str = ""
+
+
+@router.post("/{number}/approve", response=ComplaintOut, summary="Approve remedies")
+def approve(request: HttpRequest, number: str, payload: ApproveIn) -> dict[str, object]:
+    complaint = complaint_approve(
+        complaint=api_complaint(request, number),
+        actor=api_user(request),
+        approved=payload.approved,
+        note=payload.note,
+    )
+    return api_render(request, complaint)
+
+
+class CloseIn(Strict):
+    customer_accepted: bool
+
+
+@router.post("/{number}/close", response=ComplaintOut, summary="Close; schedules a callback")
+def close(request: HttpRequest, number: str, payload: CloseIn) -> dict[str, object]:
+    complaint = complaint_close(
+        complaint=api_complaint(request, number),
+        actor=api_user(request),
+        customer_accepted=payload.customer_accepted,
+    )
+    return api_render(request, complaint)
+
+
+def _resolve(c: Complaint, u: User, f: ResolveForm) -> str:
+    data = f.cleaned_data
+    reply_wording_check(data["reply"])
+    done = resolution.complaint_resolve(
+        complaint=c,
+        actor=u,
+        finding=data["finding"],
+        cause=data["cause"],
+        responsible_department=data["responsible_department"],
+        remedies=f.remedies(),
+        reply=data["reply"],
+        disputed_amount=data.get("disputed_amount"),
+        outage_days=data.get("outage_days"),
+    )
+    if done.status == Status.AWAITING_APPROVAL:
+        return gettext(
+            "Outcome recorded. The remedies exceed your authority and wait for approval."
+        )
+    return gettext("Outcome recorded. The complaint is resolved.")
+
+
+def _approve(c: Complaint, u: User, f: ApproveForm) -> str:
+    approved = f.cleaned_data["approved"]
+    resolution.complaint_approve(
+        complaint=c, actor=u, approved=approved, note=f.cleaned_data["note"]
+    )
+    return (
+        gettext("Approved.")
+        if approved
+        else gettext("Rejected; the complaint is back with the handler.")
+    )
+
+
+def _close(c: Complaint, u: User, f: CloseForm) -> str:
+    resolution.complaint_close(
+        complaint=c, actor=u, customer_accepted=f.cleaned_data["customer_accepted"]
+    )
+    return gettext("Closed. A callback is scheduled.")
+
+
+def _step(c: Complaint, u: User, f: StepForm) -> str:
+    resolution.handling_step_record(
+        complaint=c,
+        actor=u,
+        step=f.cleaned_data["step"],
+        text=f.cleaned_data["text"],
+        answers=f.answers(),
+    )
+    return gettext("Step recorded: %(step)s.") % {
+        "step": HandlingStep(f.cleaned_data["step"]).label
+    }
+
+
+def _evidence(c: Complaint, u: User, f: EvidenceForm) -> str:
+    upload = f.cleaned_data["file"]
+    resolution.evidence_add(
+        complaint=c,
+        actor=u,
+        name=upload.name,
+        content=upload.read(),
+        description=f.cleaned_data["description"],
+        kind=f.cleaned_data["kind"],
+    )
+    return gettext("Evidence uploaded.")
+
+
+def _may_approve(user: User, complaint: Complaint) -> bool:
+    waiting = pending_approval(complaint)
+    return (
+        waiting is not None
+        and waiting.requested_by_id != user.pk
+        and permissions.can_approve(user, complaint, waiting.amount, authority_limit(user.role))
+    )
+
+
+def _may_add_evidence(user: User, complaint: Complaint) -> bool:
+    return permissions.can_handle(user, complaint) or permissions.can_note(user, complaint)
+
+
+def _evidence_open(complaint: Complaint) -> bool:
+    return complaint.is_open or complaint.status == Status.RESOLVED
+
+
+ACTIONS: dict[str, Action] = {
+    "step": Action(StepForm, permissions.can_handle, "handle", _step),
+    "evidence": Action(EvidenceForm, _may_add_evidence, None, _evidence, _evidence_open),
+    "resolve": Action(ResolveForm, permissions.can_handle, "resolve", _resolve),
+    "approve": Action(ApproveForm, _may_approve, "approve", _approve),
+    "close": Action(CloseForm, permissions.can_handle, "close", _close),
+}

@@ -127,9 +127,9 @@ def on_data_error(request: HttpRequest, exc: DataError) -> HttpResponse:
 def _register_routers() -> None:
     from tousu.analytics.api import router as stats_router
     from tousu.desk import register  # noqa: F401  (adds POST /complaints to the desk's router)
+    from tousu.desk.actions.knowledge import router as knowledge_router
     from tousu.desk.api import router as complaints_router
     from tousu.intake.api import public_router
-    from tousu.knowledge.api import router as knowledge_router
     from tousu.resolution.api import reports_router
 
     api.add_router("/complaints", complaints_router)

@@ -4,6 +4,7 @@
 from django.urls import path
 
 from tousu.desk import customers, register, views
+from tousu.desk.actions import knowledge
 
 app_name = "desk"
 
@@ -24,7 +25,7 @@ urlpatterns = [
     path("complaints/<str:number>/<slug:action>/", views.complaint_action, name="action"),
     path(
         "knowledge/cases/from/<str:number>/",
-        views.case_from_complaint,
+        knowledge.case_from_complaint,
         name="case_from_complaint",
     ),
 ]

@@ -43,7 +43,6 @@ from tousu.desk.forms import ComplaintFilterForm, TriageForm
 from tousu.desk.selectors import similar_complaints
 from tousu.desk.templatetags.complaint_tags import INVESTIGATION_LABELS
 from tousu.knowledge.selectors import suggestion_panel
-from tousu.knowledge.services import case_create
 from tousu.resolution.choices import HandlingStep
 from tousu.resolution.rules import EVIDENCE_MAX_BYTES, EVIDENCE_TYPES
 from tousu.resolution.selectors import (
@@ -381,17 +380,3 @@ def evidence_download(request: HttpRequest, number: str, pk: int) -> FileRespons
         filename=evidence.original_name,
         content_type=evidence.content_type,
     )
-
-
-@require_POST
-def case_from_complaint(request: HttpRequest, number: str) -> HttpResponse:
-    """The complaint page's one-click "make a case" button."""
-    user = staff(request)
-    complaint = complaint_or_404(user, number)
-    try:
-        case = case_create(complaint=complaint, actor=user)
-    except DomainError as exc:
-        messages.error(request, exc.message)
-        return redirect("desk:detail", number=complaint.number)
-    messages.success(request, _("Case created as a draft; review and publish it."))
-    return redirect("knowledge:case", pk=case.pk)

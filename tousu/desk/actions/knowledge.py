@@ -1,4 +1,5 @@
-"""The knowledge endpoints: a complaint's handling suggestion, and its case (R6.3, R7.1)."""
+"""Knowledge on a complaint: its handling suggestion (the API; the page shows it as a panel), and
+making a case of it for the library (the page's one-click button and the API) (R6.3, R7.1)."""
 
 from __future__ import annotations
 
@@ -7,27 +8,27 @@ from dataclasses import asdict
 from decimal import Decimal
 from typing import Any
 
+from django.contrib import messages
 from django.db.models import Max
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 from ninja import Field, Router, Schema
 from ninja import Status as HttpStatus
 from pydantic import ConfigDict
 
-from tousu.accounts.models import User
+from tousu.accounts.views import staff
 from tousu.complaints.selectors import get_complaint_for_user
-from tousu.core.errors import ValidationFailed
+from tousu.core.errors import DomainError, ValidationFailed
+from tousu.desk.actions.base import api_user
+from tousu.desk.views import complaint_or_404
 from tousu.knowledge import selectors, services
 from tousu.knowledge.models import Case
 from tousu.knowledge.rules import TAGS_MAX
 from tousu.resolution.models import StandardClause
 
 router = Router(tags=["knowledge"])
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.auth  # type: ignore[attr-defined]
-    assert isinstance(user, User)
-    return user
 
 
 class ClauseOut(Schema):
@@ -102,7 +103,7 @@ def case_brief(case: Case) -> dict[str, Any]:
     summary="The applicable clause, remedies, missing evidence, approved wording and cases",
 )
 def suggestion(request: HttpRequest, number: str) -> dict[str, Any]:
-    user = _user(request)
+    user = api_user(request)
     complaint = get_complaint_for_user(user, number)
     panel = selectors.suggestion_panel(complaint, user)
     found = panel.suggestion if panel is not None else None
@@ -221,7 +222,7 @@ def clauses_by_code(codes: list[str], field: str = "clauses") -> list[StandardCl
     summary="Turn a closed complaint into an anonymised draft case",
 )
 def case_create(request: HttpRequest, number: str, payload: CaseIn | None = None) -> HttpStatus:
-    user = _user(request)
+    user = api_user(request)
     complaint = get_complaint_for_user(user, number)
     body = payload or CaseIn()
     case = services.case_create(
@@ -233,3 +234,20 @@ def case_create(request: HttpRequest, number: str, payload: CaseIn | None = None
         for_training=body.for_training,
     )
     return HttpStatus(201, case_out(case))
+
+
+# ---- the page ------------------------------------------------------------------------------
+
+
+@require_POST
+def case_from_complaint(request: HttpRequest, number: str) -> HttpResponse:
+    """The complaint page's one-click "make a case" button."""
+    user = staff(request)
+    complaint = complaint_or_404(user, number)
+    try:
+        case = services.case_create(complaint=complaint, actor=user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("desk:detail", number=complaint.number)
+    messages.success(request, _("Case created as a draft; review and publish it."))
+    return redirect("knowledge:case", pk=case.pk)

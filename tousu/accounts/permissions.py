@@ -218,6 +218,22 @@ def can_approve(user: User, complaint: Complaint, amount: Decimal, limit: Decima
     return limit is None or amount <= limit
 
 
+def can_add_evidence(user: User, complaint: Complaint) -> bool:
+    """Whoever handles the complaint, or may write notes on it, may attach evidence."""
+    return can_handle(user, complaint) or can_note(user, complaint)
+
+
+def can_administer(user: User) -> bool:
+    """May open the administration pages (users, reference data, limits)."""
+    return user.role == Role.ADMIN
+
+
+def can_download_report(user: User) -> bool:
+    """The quarterly report covers the whole operation, not a data scope: only those who see
+    everything download it."""
+    return can_view_dashboard(user) and user.effective_scope == DataScope.ALL
+
+
 def can_view_pii(user: User) -> bool:
     return user.is_active and user.role in PII_ROLES
 

@@ -197,7 +197,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "regions": charts["region"],
             "charts": charts,
             "last_quarter": f"{quarter.year}Q{(quarter.month - 1) // 3 + 1}",
-            "can_report": may_download_report(user),
+            "can_report": permissions.can_download_report(user),
         },
     )
 
@@ -251,19 +251,13 @@ REPORT_TYPES = {
 }
 
 
-def may_download_report(user: User) -> bool:
-    """The quarterly report covers the whole operation, not a data scope: only those who see
-    everything download it."""
-    return permissions.can_view_dashboard(user) and user.effective_scope == DataScope.ALL
-
-
 @require_GET
 def quarterly_report_download(request: HttpRequest) -> HttpResponse:
     """`?quarter=2026Q3&format=xlsx|pdf`: the report file, made on request."""
     from tousu.analytics.report import ReportError, quarterly_report
 
     user = staff(request)
-    if not may_download_report(user):
+    if not permissions.can_download_report(user):
         raise PermissionDenied
     quarter = request.GET.get("quarter", "").upper()
     fmt = request.GET.get("format", "xlsx")

@@ -373,17 +373,13 @@ def _may_approve(user: User, complaint: Complaint) -> bool:
     )
 
 
-def _may_add_evidence(user: User, complaint: Complaint) -> bool:
-    return permissions.can_handle(user, complaint) or permissions.can_note(user, complaint)
-
-
 def _evidence_open(complaint: Complaint) -> bool:
     return complaint.is_open or complaint.status == Status.RESOLVED
 
 
 ACTIONS: dict[str, Action] = {
     "step": Action(StepForm, permissions.can_handle, "handle", _step),
-    "evidence": Action(EvidenceForm, _may_add_evidence, None, _evidence, _evidence_open),
+    "evidence": Action(EvidenceForm, permissions.can_add_evidence, None, _evidence, _evidence_open),
     "resolve": Action(ResolveForm, permissions.can_handle, "resolve", _resolve),
     "approve": Action(ApproveForm, _may_approve, "approve", _approve),
     "close": Action(CloseForm, permissions.can_handle, "close", _close),

@@ -18,7 +18,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from tousu.accounts import permissions
-from tousu.accounts.choices import Role
 from tousu.accounts.models import User
 from tousu.callbacks.choices import SCORE_FACTORS, CallbackResult, CallbackStatus
 from tousu.callbacks.models import CallbackTask
@@ -253,7 +252,7 @@ def may_watch(user: User) -> bool:
 
 @register.filter
 def may_administer(user: User) -> bool:
-    return user.role == Role.ADMIN
+    return permissions.can_administer(user)
 
 
 @register.filter

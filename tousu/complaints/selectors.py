@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db.models import Count, Prefetch, Q, QuerySet, prefetch_related_objects
 from django.db.models.expressions import RawSQL
+from django.utils.translation import gettext as _
 
 from tousu.accounts.models import User
 from tousu.accounts.permissions import can_view, scope_q, team_q
@@ -282,7 +283,7 @@ def get_complaint_for_user(user: User, number: str) -> Complaint:
     404 does not reveal that a number exists outside the user's scope."""
     complaint = _base().filter(number=number).first()
     if complaint is None or not can_view(user, complaint):
-        raise NotFound("投诉单不存在或无权查看")
+        raise NotFound(_("The complaint does not exist or you may not see it"))
     return complaint
 
 

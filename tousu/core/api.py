@@ -7,9 +7,10 @@ from collections.abc import Iterable
 from typing import Any, Protocol, TypeVar
 
 from django.db.models import Model
+from django.utils.translation import gettext as _
 
 from tousu.core.clock import SHANGHAI
-from tousu.core.errors import ValidationFailed
+from tousu.core.errors import FieldErrors, ValidationFailed
 
 PAGE_SIZE_DEFAULT = 50
 PAGE_SIZE_MAX = 200
@@ -28,13 +29,12 @@ class Pageable(Protocol[M_co]):
 
 def paginate(qs: Pageable[M], page: int, page_size: int) -> tuple[list[M], int]:
     """One page and the total count. Out-of-range sizes are an error, never silently changed."""
-    errors: dict[str, list[str]] = {}
+    errors = FieldErrors()
     if page < 1:
-        errors["page"] = ["页码从 1 开始"]
+        errors.add("page", _("Pages start at 1"))
     if not 1 <= page_size <= PAGE_SIZE_MAX:
-        errors["page_size"] = [f"每页 1 到 {PAGE_SIZE_MAX} 条"]
-    if errors:
-        raise ValidationFailed("分页参数无效", fields=errors)
+        errors.add("page_size", _("1 to %(max)s per page") % {"max": PAGE_SIZE_MAX})
+    errors.raise_if_any(_("Invalid page parameters"))
     count = qs.count()
     start = (page - 1) * page_size
     # A page past the end is empty without asking the database: an offset beyond 64 bits
@@ -57,8 +57,8 @@ def parse_time_bound(value: str, field: str, *, end: bool = False) -> dt.datetim
             return dt.datetime.combine(day, dt.time(), tzinfo=SHANGHAI)
         moment = dt.datetime.fromisoformat(value)
     except ValueError:
-        raise ValidationFailed(
-            "时间格式无效", fields={field: ["应为 YYYY-MM-DD 或 ISO 8601 时间"]}
+        raise ValidationFailed.for_field(
+            field, _("Use YYYY-MM-DD or an ISO 8601 time"), message=_("Invalid time")
         ) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=SHANGHAI)

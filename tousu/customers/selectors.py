@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from tousu.accounts.models import User
 from tousu.accounts.permissions import scope_q
@@ -17,7 +18,7 @@ def customer_get(pk: int) -> Customer:
     try:
         return Customer.objects.select_related("region").get(pk=pk)
     except Customer.DoesNotExist:
-        raise NotFound("客户不存在") from None
+        raise NotFound(_("No such customer")) from None
 
 
 def customer_complaints(customer: Customer, user: User) -> QuerySet[Complaint]:
@@ -35,7 +36,7 @@ def customer_get_for_user(pk: int, user: User) -> Customer:
     otherwise, so that customer numbers cannot be walked to learn who complained."""
     customer = customer_get(pk)
     if not customer_complaints(customer, user).exists():
-        raise NotFound("客户不存在")
+        raise NotFound(_("No such customer"))
     return customer
 
 

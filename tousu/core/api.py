@@ -46,6 +46,23 @@ def page_body(items: list[Any], count: int, page: int, page_size: int) -> dict[s
     return {"items": items, "count": count, "page": page, "page_size": page_size}
 
 
+def parse_period(start: str, end: str) -> tuple[dt.datetime, dt.datetime]:
+    """A required `?from=&to=` period of a report: [from, to] as times, `to` a whole day when
+    it is a date (see `parse_time_bound`); both needed and in that order."""
+    if not start or not end:
+        errors = FieldErrors()
+        errors.add("from", "YYYY-MM-DD")
+        errors.add("to", "YYYY-MM-DD")
+        errors.raise_if_any(_("Both from and to are needed"))
+    low = parse_time_bound(start, "from")
+    high = parse_time_bound(end, "to", end=True)
+    if high <= low:
+        raise ValidationFailed.for_field(
+            "to", _("Must not be before from"), message=_("The end date is before the start date")
+        )
+    return low, high
+
+
 def parse_time_bound(value: str, field: str, *, end: bool = False) -> dt.datetime:
     """A query-string time: a date (local midnight; as an end bound, the midnight after it, so
     `received_to=2026-11-20` includes that whole day) or an ISO 8601 time with offset."""

@@ -7,6 +7,7 @@ import json
 from typing import Any, Literal
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 from ninja import Status as HttpStatus
 from pydantic import ConfigDict
@@ -138,8 +139,8 @@ def receipt(complaint: Complaint) -> dict[str, Any]:
         "status": complaint.status,
         "received_at": local(complaint.received_at),
         "reply_due": local(complaint.resolution_due),
-        "message": f"您的投诉已受理，编号 {complaint.number}。我们将在 "
-        f"{local(complaint.resolution_due):%Y-%m-%d %H:%M} 前答复您。",
+        "message": _("Your complaint is registered as %(number)s. We will reply by %(due)s.")
+        % {"number": complaint.number, "due": f"{local(complaint.resolution_due):%Y-%m-%d %H:%M}"},
     }
 
 

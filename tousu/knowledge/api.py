@@ -9,13 +9,14 @@ from typing import Any
 
 from django.db.models import Max
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 from ninja import Status as HttpStatus
 from pydantic import ConfigDict
 
 from tousu.accounts.models import User
 from tousu.complaints.selectors import get_complaint_for_user
-from tousu.core.errors import ValidationFailed
+from tousu.core.errors import FieldErrors
 from tousu.knowledge import selectors, services
 from tousu.knowledge.models import Case
 from tousu.knowledge.rules import TAGS_MAX
@@ -206,9 +207,11 @@ def clauses_by_code(codes: list[str], field: str = "clauses") -> list[StandardCl
         .annotate(v=Max("version"))
         .values_list("code", "v")
     )
-    unknown = [c for c in wanted if c not in newest]
-    if unknown:
-        raise ValidationFailed("未知条款", fields={field: [f"未知条款「{c}」" for c in unknown]})
+    errors = FieldErrors()
+    for code in wanted:
+        if code not in newest:
+            errors.add(field, _("Unknown clause “%(code)s”") % {"code": code})
+    errors.raise_if_any(_("Unknown clause"))
     found = []
     for code in wanted:
         found.append(StandardClause.objects.get(code=code, version=newest[code]))

@@ -8,6 +8,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.utils.translation import gettext as _
+
 from tousu.resolution.choices import RemedyBasis
 
 EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
@@ -43,17 +45,22 @@ def evidence_problem(name: str, size: int, head: bytes) -> str | None:
     dot = name.rfind(".")
     ext = name[dot:].lower() if dot >= 0 else ""
     if ext not in EVIDENCE_TYPES:
-        allowed = " ".join(sorted(EVIDENCE_TYPES))
-        return f"不支持的文件类型「{ext or name}」，允许：{allowed}"
+        return _("File type “%(type)s” is not accepted; allowed: %(allowed)s") % {
+            "type": ext or name,
+            "allowed": " ".join(sorted(EVIDENCE_TYPES)),
+        }
     if size == 0:
-        return "文件为空"
+        return _("The file is empty")
     if size > EVIDENCE_MAX_BYTES:
-        return f"文件过大：{size / 1048576:.1f} MB，上限 {EVIDENCE_MAX_BYTES // 1048576} MB"
+        return _("The file is too large: %(size).1f MB, at most %(limit)s MB") % {
+            "size": size / 1048576,
+            "limit": EVIDENCE_MAX_BYTES // 1048576,
+        }
     magics = EVIDENCE_TYPES[ext][1]
     if magics and not any(head.startswith(m) for m in magics):
-        return f"文件内容与扩展名「{ext}」不符"
+        return _("The file's content does not match its extension “%(ext)s”") % {"ext": ext}
     if not magics and b"\x00" in head[:1024] and ext in {".txt", ".csv"}:
-        return "文本文件含有二进制内容"
+        return _("The text file holds binary content")
     return None
 
 
@@ -113,9 +120,9 @@ def approval_chain(amount: Decimal, steps: Sequence[tuple[str, Decimal | None]])
     upwards (a step that times out passes to the next). `steps` are (role, limit) of the
     approver roles; None = unlimited. Empty when nobody's limit covers the amount."""
     ordered = sorted(steps, key=lambda s: (s[1] is None, s[1] or Decimal(0)))
-    for i, (_, limit) in enumerate(ordered):
+    for i, (_role, limit) in enumerate(ordered):
         if limit is None or amount <= limit:
-            return [role for role, _ in ordered[i:]]
+            return [role for role, _limit in ordered[i:]]
     return []
 
 

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
 
 from tousu.accounts.permissions import MANAGER_ROLES, scope_q
 from tousu.core import clock
@@ -78,7 +79,7 @@ def evidence_get(complaint: Complaint, pk: int) -> Evidence:
     """One attachment of a complaint the caller may already see; NotFound otherwise."""
     evidence = complaint.evidence.filter(pk=pk).first()
     if evidence is None:
-        raise NotFound("证据不存在")
+        raise NotFound(_("No such evidence"))
     return evidence
 
 

@@ -83,3 +83,16 @@ def test_public_not_found_in_both_languages(db: None) -> None:
     assert error(client.get(url), 404)["message"] == "未找到该投诉，请核对编号和电话号码"
     english = error(client.get(url, **ENGLISH), 404)["message"]
     assert english == "No complaint with this number and phone number; please check both"
+
+
+def test_public_receipt_in_both_languages(db: None, reference: None) -> None:
+    client = Client()
+    body = {"content": "宽带三天没有网络，报修后无人上门", "phone": "13800138000"}
+    chinese = client.post("/api/v1/public/complaints", body, content_type="application/json")
+    assert chinese.status_code == 201, chinese.content
+    assert chinese.json()["message"].startswith("您的投诉已受理，编号 TS")
+    english = client.post(
+        "/api/v1/public/complaints", body, content_type="application/json", **ENGLISH
+    )
+    assert english.status_code == 201, english.content
+    assert english.json()["message"].startswith("Your complaint is registered as TS")

@@ -1,12 +1,12 @@
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any
 
 from django.http import HttpRequest
 from ninja import Query, Router
 
-from tousu.analytics.selectors import KpiFilters, kpis_for_user
-from tousu.core.api import parse_period
+from tousu.analytics.selectors import GROUPS, KpiFilters, kpis_for_user
+from tousu.core.api import OneOf, parse_period
 
 router = Router(tags=["stats"])
 
@@ -16,7 +16,7 @@ def stats_kpis(
     request: HttpRequest,
     from_: str = Query("", alias="from"),  # `from` is a Python keyword
     to: str = "",
-    group_by: Literal["category", "channel", "region", "department"] | None = None,
+    group_by: Annotated[str, OneOf(GROUPS)] | None = None,
     department: str | None = None,
     region: str | None = None,
     channel: str | None = None,

@@ -1,4 +1,5 @@
-"""API helpers without domain knowledge: pagination and time parsing for query strings."""
+"""API helpers without domain knowledge: pagination, time parsing for query strings, and
+schema fields limited to the values of a TextChoices."""
 
 from __future__ import annotations
 
@@ -6,8 +7,10 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any, Protocol, TypeVar
 
-from django.db.models import Model
+from django.db.models import Choices, Model
 from django.utils.translation import gettext as _
+from pydantic import GetCoreSchemaHandler
+from pydantic_core import CoreSchema, core_schema
 
 from tousu.core.clock import SHANGHAI
 from tousu.core.errors import FieldErrors, ValidationFailed
@@ -80,3 +83,30 @@ def parse_time_bound(value: str, field: str, *, end: bool = False) -> dt.datetim
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=SHANGHAI)
     return moment
+
+
+class OneOf:
+    """Schema metadata for a text field that takes one of the values of a TextChoices class
+    (or of a plain list of values), optionally only some of them:
+
+        LevelValue = Annotated[str, OneOf(Level)]
+        channel: Annotated[str, OneOf(Channel, only=[Channel.WEB, Channel.APP])] = "web"
+
+    Validation and the OpenAPI enum are exactly those of `Literal[...]` of the values (pydantic's
+    `literal_error`, which the API's error handler turns into "invalid value; one of: …"), but
+    the values come from the choices, so a new choice reaches the API without copying it by
+    hand. Annotated with `str` because type checkers cannot read a Literal built at run time."""
+
+    def __init__(
+        self, choices: type[Choices] | Iterable[str], *, only: Iterable[str] | None = None
+    ):
+        known = [str(v) for v in (choices.values if isinstance(choices, type) else choices)]
+        values = known if only is None else [str(v) for v in only]
+        if unknown := [v for v in values if v not in known]:
+            raise ValueError(f"not among the choices: {', '.join(unknown)}")
+        self.values = tuple(values)
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> CoreSchema:
+        return core_schema.literal_schema(list(self.values))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Any, Literal
+from typing import Annotated, Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
@@ -14,9 +14,11 @@ from pydantic import ConfigDict
 
 from tousu.accounts.models import User
 from tousu.complaints.api import _render, router
+from tousu.complaints.choices import Channel, Level
 from tousu.complaints.models import Complaint
 from tousu.complaints.schemas import ComplaintOut
 from tousu.core import ratelimit
+from tousu.core.api import OneOf
 from tousu.core.clock import local
 from tousu.core.errors import ValidationFailed
 from tousu.intake.selectors import public_status
@@ -28,19 +30,10 @@ from tousu.intake.services import (
 
 public_router = Router(tags=["public"], auth=None)
 
-ChannelLiteral = Literal[
-    "hotline",
-    "store",
-    "web",
-    "app",
-    "email",
-    "wechat",
-    "sms",
-    "letter",
-    "regulator",
-    "consumer_association",
-    "media",
-]
+ChannelValue = Annotated[str, OneOf(Channel)]
+LevelValue = Annotated[str, OneOf(Level)]
+# What a customer submits through: the public page, the app and WeChat.
+PublicChannelValue = Annotated[str, OneOf(Channel, only=[Channel.WEB, Channel.APP, Channel.WECHAT])]
 
 
 class Strict(Schema):
@@ -55,14 +48,14 @@ class CustomerIn(Strict):
 
 
 class RegisterIn(Strict):
-    channel: ChannelLiteral
+    channel: ChannelValue
     content: str
     customer: CustomerIn
     received_at: dt.datetime | None = None
     demand: str = ""
     external_ref: str = ""
     category: str = ""
-    level: Literal["ordinary", "important", "major", "over_level"] | None = None
+    level: LevelValue | None = None
 
 
 def _registration(payload: RegisterIn) -> Registration:
@@ -111,7 +104,7 @@ class PublicIn(Strict):
     phone: str
     name: str = ""
     demand: str = ""
-    channel: Literal["web", "app", "wechat"] = "web"
+    channel: PublicChannelValue = Channel.WEB.value
 
 
 class ReceiptOut(Schema):

@@ -359,7 +359,7 @@ def cursor_of(complaint: Complaint) -> str:
 
 def cursor_parse(value: str) -> tuple[dt.datetime, int] | None:
     """The (received_at, pk) of a cursor, or None when it is not one of ours."""
-    stamp, _, pk = value.partition("_")
+    stamp, _sep, pk = value.partition("_")
     try:
         at = dt.datetime.fromtimestamp(float(stamp), tz=dt.UTC)
         return at, int(pk)

@@ -414,12 +414,12 @@ def sla_defaults_load() -> dict[str, int]:
             day += dt.timedelta(days=1)
     days += [(day, DayKind.WORKDAY, name) for day, name in constants.ADJUSTED_WORKDAYS]
     for day, kind, name in days:
-        _, new = CalendarDay.objects.get_or_create(
+        _day, new = CalendarDay.objects.get_or_create(
             calendar=calendar, date=day, defaults={"kind": kind, "name": name}
         )
         created["calendar_days"] += new
     for p in constants.POLICIES:
-        _, new = TimeLimitPolicy.objects.get_or_create(
+        _policy, new = TimeLimitPolicy.objects.get_or_create(
             code=p.code,
             defaults={
                 "name": p.name,
@@ -433,7 +433,7 @@ def sla_defaults_load() -> dict[str, int]:
         )
         created["policies"] += new
     for s in constants.LADDER:
-        _, new = EscalationStep.objects.get_or_create(
+        _step, new = EscalationStep.objects.get_or_create(
             order=s.order,
             defaults={"after_minutes": s.after_minutes, "target": s.target, "raise_to": s.raise_to},
         )
@@ -460,7 +460,7 @@ def complaint_reopen_apply(
     again (no pause), under a fresh resolution limit counted from now by its policy, and the
     reminder and the escalation ladder start over, since the earlier limit was met or spent.
     Precondition: inside `transaction.atomic` with the complaint locked."""
-    _, complaint.resolution_due, policy = selectors.due_times_for(
+    _first_response_due, complaint.resolution_due, policy = selectors.due_times_for(
         category=complaint.category,
         level=complaint.level,
         channel=complaint.channel,

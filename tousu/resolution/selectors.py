@@ -125,7 +125,7 @@ class RemedySuggestion:
     min_amount: Decimal | None
     max_amount: Decimal | None
     amount: Decimal | None  # computed for this complaint when the formula applies
-    explanation: str  # Chinese, e.g. "按争议金额全额退还：58 元"
+    explanation: str  # in the reader's language, e.g. "按争议金额全额退还：58 元"
 
 
 @dataclass(frozen=True)
@@ -201,7 +201,11 @@ def remedy_suggestions(
         )
         explanation = computed.explanation
         if r.note:
-            explanation = f"{explanation}；{r.note}" if r.basis != RemedyBasis.NONE else r.note
+            explanation = (
+                _("%(explanation)s; %(note)s") % {"explanation": explanation, "note": r.note}
+                if r.basis != RemedyBasis.NONE
+                else r.note
+            )
         out.append(
             RemedySuggestion(
                 type=r.type,

@@ -8,13 +8,15 @@ from typing import Any
 from django.core.exceptions import RequestDataTooBig
 from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
 
 from tousu.accounts.services import token_authenticate
-from tousu.core.errors import DomainError, required_message
+from tousu.core.errors import DomainError
 
 
 class TokenAuth(HttpBearer):
@@ -60,26 +62,22 @@ def _field_name(loc: tuple[Any, ...] | list[Any]) -> str:
     return ".".join(parts) or "body"
 
 
-def _type_message(error_type: str) -> str | None:
-    """Our words for pydantic's error types; None for a type not listed here (pydantic's own
-    English message is used). A function, not a table: the words are translated per request."""
-    if error_type == "missing":
-        return required_message()
-    if error_type == "extra_forbidden":
-        return _("Field not allowed")
-    if error_type == "string_type":
-        return _("Must be a string")
-    if error_type in {"bool_type", "bool_parsing"}:
-        return _("Must be true or false")
-    if error_type in {"int_type", "int_parsing"}:
-        return _("Must be a whole number")
-    if error_type == "float_parsing":
-        return _("Must be a number")
-    if error_type in {"datetime_from_date_parsing", "datetime_parsing"}:
-        return _("Invalid time; use ISO 8601")
-    if error_type in {"literal_error", "enum"}:
-        return _("Invalid value")
-    return None
+# Our words for pydantic's error types, lazy: each request reads them in its own language. Any
+# other type keeps pydantic's own (English) message.
+_TYPE_MESSAGES: dict[str, Promise] = {
+    "missing": gettext_lazy("Required"),  # as core.errors.required_message
+    "extra_forbidden": gettext_lazy("Field not allowed"),
+    "string_type": gettext_lazy("Must be a string"),
+    "bool_type": gettext_lazy("Must be true or false"),
+    "bool_parsing": gettext_lazy("Must be true or false"),
+    "int_type": gettext_lazy("Must be a whole number"),
+    "int_parsing": gettext_lazy("Must be a whole number"),
+    "float_parsing": gettext_lazy("Must be a number"),
+    "datetime_from_date_parsing": gettext_lazy("Invalid time; use ISO 8601"),
+    "datetime_parsing": gettext_lazy("Invalid time; use ISO 8601"),
+    "literal_error": gettext_lazy("Invalid value"),
+    "enum": gettext_lazy("Invalid value"),
+}
 
 
 def _error_message(err: dict[str, Any]) -> str:
@@ -87,7 +85,9 @@ def _error_message(err: dict[str, Any]) -> str:
     expected = err.get("ctx", {}).get("expected")
     if error_type in {"literal_error", "enum"} and expected:
         return _("Invalid value; one of: %(expected)s") % {"expected": expected}
-    return _type_message(error_type) or str(err.get("msg") or _("Invalid"))
+    if error_type in _TYPE_MESSAGES:
+        return str(_TYPE_MESSAGES[error_type])
+    return str(err.get("msg") or _("Invalid"))
 
 
 @api.exception_handler(ValidationError)

@@ -3,8 +3,9 @@
 `code` is stable and machine-readable; `message` is for people; `fields` maps input field names
 to their messages (validation errors only).
 
-Messages are translated when the error is raised (`gettext`, in the language of the request
-being served; Chinese in jobs and commands), so build them with `_()` at the raise site:
+Messages are translated when the error is raised (`gettext`: in the language of the request
+being served, the default language, Chinese, outside a request), so build them with `_()` at
+the raise site:
 
     errors = FieldErrors()
     if not title:

@@ -36,6 +36,17 @@ def _fresh_cache() -> Any:
         cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _default_language() -> Any:
+    """A request in English (Accept-Language, the language cookie) leaves English active in the
+    test's thread; services translate their messages, so the next test would read English
+    where a fresh process reads the default, Chinese."""
+    from django.utils import translation
+
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> None:
     """Reference data (regions, departments, categories, routes, limits, time-limit policies) is

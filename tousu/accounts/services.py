@@ -4,10 +4,11 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from tousu.accounts.choices import Role
 from tousu.accounts.models import ApiToken, Department, PiiAccess, Region, User
-from tousu.core.errors import Conflict, ValidationFailed
+from tousu.core.errors import Conflict, FieldErrors
 
 
 def user_create(
@@ -20,29 +21,33 @@ def user_create(
     display_name: str = "",
     check_password: bool = True,
 ) -> User:
-    errors: dict[str, list[str]] = {}
+    errors = FieldErrors()
     if role not in Role.values:
-        errors["role"] = [f"unknown role {role!r}; one of {', '.join(Role.values)}"]
+        errors.add(
+            "role",
+            _("unknown role %(role)s; one of %(values)s")
+            % {"role": repr(role), "values": ", ".join(Role.values)},
+        )
     dept = None
     if department:
         dept = Department.objects.filter(code=department).first()
         if dept is None:
-            errors["department"] = [f"unknown department {department!r}"]
+            errors.add("department", _("unknown department %(code)s") % {"code": repr(department)})
     reg = None
     if region:
         reg = Region.objects.filter(code=region).first()
         if reg is None:
-            errors["region"] = [f"unknown region {region!r}"]
+            errors.add("region", _("unknown region %(code)s") % {"code": repr(region)})
     if check_password:
         try:
             validate_password(password)
         except DjangoValidationError as exc:
-            errors["password"] = list(exc.messages)
-    if errors:
-        raise ValidationFailed("invalid user", fields=errors)
+            for message in exc.messages:
+                errors.add("password", message)
+    errors.raise_if_any(_("invalid user"))
     with transaction.atomic():
         if User.objects.filter(username=username).exists():
-            raise Conflict(f"user {username!r} exists")
+            raise Conflict(_("user %(username)s exists") % {"username": repr(username)})
         user = User(
             username=username,
             role=role,

@@ -1,13 +1,12 @@
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any
 
 from django.http import HttpRequest
 from ninja import Query, Router
 
-from tousu.analytics.selectors import KpiFilters, kpis_for_user
-from tousu.core.api import parse_time_bound
-from tousu.core.errors import ValidationFailed
+from tousu.analytics.selectors import GROUPS, KpiFilters, kpis_for_user
+from tousu.core.api import OneOf, parse_period
 
 router = Router(tags=["stats"])
 
@@ -17,7 +16,7 @@ def stats_kpis(
     request: HttpRequest,
     from_: str = Query("", alias="from"),  # `from` is a Python keyword
     to: str = "",
-    group_by: Literal["category", "channel", "region", "department"] | None = None,
+    group_by: Annotated[str, OneOf(GROUPS)] | None = None,
     department: str | None = None,
     region: str | None = None,
     channel: str | None = None,
@@ -27,14 +26,7 @@ def stats_kpis(
     length before it, from the count tables; optional filters by department, region and
     category code (sub-categories included) and channel. Definitions: analytics.selectors."""
     raw_from = from_
-    if not raw_from or not to:
-        raise ValidationFailed(
-            "需要 from 和 to", fields={"from": ["YYYY-MM-DD"], "to": ["YYYY-MM-DD"]}
-        )
-    start = parse_time_bound(raw_from, "from")
-    end = parse_time_bound(to, "to", end=True)
-    if end <= start:
-        raise ValidationFailed("结束日期早于开始日期", fields={"to": ["应不早于 from"]})
+    start, end = parse_period(raw_from, to)
     filters = KpiFilters(department=department, region=region, channel=channel, category=category)
     body = kpis_for_user(request.auth, start, end, filters, group_by=group_by)  # type: ignore[attr-defined]
     return {"from": raw_from, "to": to, "group_by": group_by, **body}

@@ -22,6 +22,7 @@ from typing import Any, Literal
 
 from django.db.models import QuerySet
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 from tousu.analytics.selectors import KpiFilters, kpis, transfers_out
 from tousu.complaints.models import Complaint
@@ -79,7 +80,10 @@ def parse_quarter(text: str) -> Quarter:
     """`2026Q3` → Quarter(2026, 3); anything else raises ReportError."""
     match = _QUARTER.match(text.strip())
     if not match or not 1900 < int(match[1]) < 3000:
-        raise ReportError(f"季度格式应为 YYYYQn（n 为 1–4），例如 2026Q3，收到 {text!r}")
+        raise ReportError(
+            _("A quarter is written YYYYQn (n from 1 to 4), e.g. 2026Q3; got %(text)s")
+            % {"text": repr(text)}
+        )
     return Quarter(int(match[1]), int(match[2]))
 
 
@@ -200,7 +204,7 @@ def rising_categories(mix: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def quarterly_report(quarter: str, fmt: Format) -> bytes:
     """The report of `quarter` ("2026Q3") as xlsx or pdf bytes. Raises ReportError."""
     if fmt not in FORMATS:
-        raise ReportError(f"未知格式 {fmt!r}，应为 xlsx 或 pdf")
+        raise ReportError(_("Unknown format %(format)s; use xlsx or pdf") % {"format": repr(fmt)})
     doc = _document(parse_quarter(quarter))
     return _render(doc, fmt)
 
@@ -224,9 +228,9 @@ def quarterly_report_write(quarter: str, directory: str | os.PathLike[str]) -> l
     q = parse_quarter(quarter)
     folder = Path(directory)
     if not folder.is_dir():
-        raise ReportError(f"输出目录不存在：{folder}")
+        raise ReportError(_("The output folder does not exist: %(folder)s") % {"folder": folder})
     if not os.access(folder, os.W_OK | os.X_OK):
-        raise ReportError(f"输出目录不可写：{folder}")
+        raise ReportError(_("The output folder is not writable: %(folder)s") % {"folder": folder})
     doc = _document(q)
     contents = {fmt: _render(doc, fmt) for fmt in FORMATS}
     temps: list[str] = []
@@ -240,7 +244,10 @@ def quarterly_report_write(quarter: str, directory: str | os.PathLike[str]) -> l
         for temp, path in zip(temps, paths, strict=True):
             os.replace(temp, path)
     except OSError as exc:
-        raise ReportError(f"无法写入 {folder}：{exc.strerror or exc}") from exc
+        raise ReportError(
+            _("Cannot write to %(folder)s: %(error)s")
+            % {"folder": folder, "error": exc.strerror or exc}
+        ) from exc
     finally:
         for temp in temps:
             if os.path.exists(temp):

@@ -9,6 +9,7 @@ import importlib.resources
 import io
 from functools import cache
 
+from django.utils.translation import gettext as _
 from reportlab.graphics.charts.barcharts import VerticalBarChart
 from reportlab.graphics.charts.legends import Legend
 from reportlab.graphics.charts.piecharts import Pie
@@ -40,8 +41,11 @@ def font() -> str:
         pdfmetrics.registerFont(TTFont(FONT, str(path), subfontIndex=0))
     except (ImportError, OSError) as exc:
         raise ReportError(
-            f"PDF 报表需要中文字体：请安装 PyPI 包 {FONT_PACKAGE}"
-            f"（pip install {FONT_PACKAGE}）。{exc}"
+            _(
+                "PDF reports need a Chinese font: install the PyPI package %(package)s "
+                "(pip install %(package)s). %(error)s"
+            )
+            % {"package": FONT_PACKAGE, "error": exc}
         ) from exc
     return FONT
 

@@ -4,6 +4,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from tousu.accounts import permissions
 from tousu.accounts.models import User
@@ -19,9 +20,11 @@ from tousu.complaints.choices import EventType, Status
 from tousu.complaints.models import Complaint
 from tousu.complaints.services import _require, complaint_lock, event_record
 from tousu.core import clock
-from tousu.core.errors import ValidationFailed
+from tousu.core.errors import FieldErrors, ValidationFailed, one_of_message, too_long_message
 from tousu.core.text import clean_text
 from tousu.sla.services import complaint_reopen_apply
+
+COMMENT_MAX_CHARS = 2_000
 
 
 def callback_schedule(*, complaint: Complaint) -> CallbackTask:
@@ -45,6 +48,19 @@ def callback_schedule(*, complaint: Complaint) -> CallbackTask:
     return task
 
 
+def _scores_clean(scores: dict[str, int], errors: FieldErrors) -> dict[str, int]:
+    """The scores of known factors that are whole numbers 1 to 5; the others are errors."""
+    clean: dict[str, int] = {}
+    for key, value in scores.items():
+        if key not in SCORE_FACTORS:
+            errors.add("scores", _("Unknown score “%(key)s”") % {"key": key})
+        elif isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5:
+            errors.add("scores", _("%(key)s must be a whole number from 1 to 5") % {"key": key})
+        else:
+            clean[key] = value
+    return clean
+
+
 def complaint_callback_record(
     *,
     complaint: Complaint,
@@ -62,27 +78,19 @@ def complaint_callback_record(
         rules.next_status("callback", complaint.status)
         task = complaint.callbacks.filter(status=CallbackStatus.PENDING).first()
         if task is None:
-            raise ValidationFailed("没有待回访的任务")
-        errors: dict[str, list[str]] = {}
+            raise ValidationFailed(_("No callback is due"))
+        errors = FieldErrors()
         if result not in CallbackResult.values:
-            errors["result"] = [f"可选：{', '.join(CallbackResult.values)}"]
+            errors.add("result", one_of_message(CallbackResult.values))
         if dissatisfied_action not in DissatisfiedAction.values:
-            errors["action"] = [f"可选：{', '.join(DissatisfiedAction.values)}"]
-        clean_scores: dict[str, int] = {}
-        for key, value in (scores or {}).items():
-            if key not in SCORE_FACTORS:
-                errors.setdefault("scores", []).append(f"未知评分项「{key}」")
-            elif isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5:
-                errors.setdefault("scores", []).append(f"{key} 应为 1 到 5 的整数")
-            else:
-                clean_scores[key] = value
+            errors.add("action", one_of_message(DissatisfiedAction.values))
+        clean_scores = _scores_clean(scores or {}, errors)
         if result == CallbackResult.UNREACHABLE and clean_scores:
-            errors.setdefault("scores", []).append("未接通的回访不能有评分")
+            errors.add("scores", _("An unreachable customer gives no scores"))
         text = clean_text(comment or "")
-        if len(text) > 2000:
-            errors["comment"] = ["最多 2000 个字符"]
-        if errors:
-            raise ValidationFailed("回访记录有误", fields=errors)
+        if len(text) > COMMENT_MAX_CHARS:
+            errors.add("comment", too_long_message(COMMENT_MAX_CHARS))
+        errors.raise_if_any(_("The callback record has errors"))
         task.status = CallbackStatus.DONE
         task.result = result
         for key in SCORE_FACTORS:

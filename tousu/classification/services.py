@@ -9,6 +9,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 from sklearn.model_selection import train_test_split
 
 from tousu.accounts import permissions
@@ -80,8 +81,15 @@ def text_model_train(
     keep = {label for label, n in counts.items() if n >= minimum}
     if len(keep) < 2:
         raise ValidationFailed(
-            f"need at least two classes with {minimum} examples each; "
-            f"found {len(keep)} ({sum(counts[label] for label in keep)} rows)"
+            _(
+                "need at least two classes with %(minimum)s examples each; "
+                "found %(found)s (%(rows)s rows)"
+            )
+            % {
+                "minimum": minimum,
+                "found": len(keep),
+                "rows": sum(counts[label] for label in keep),
+            }
         )
     rows = [(t, lab) for t, lab in zip(texts, labels, strict=True) if lab in keep]
     seeded = [(t, lab) for t, lab in seeds if lab in keep]
@@ -141,8 +149,11 @@ def text_model_activate(model: TextModel) -> TextModel:
     missing = sorted(label for label in model.labels if label not in codes)
     if not model.labels or missing:
         raise ValidationFailed(
-            f"模型 {model.version} 的标签不全是类别树中的类别编码，不能启用："
-            + "、".join(missing[:10])
+            _(
+                "Model %(version)s cannot be activated: not all its labels are category codes "
+                "of the tree: %(labels)s"
+            )
+            % {"version": model.version, "labels": "、".join(missing[:10])}
         )
     with transaction.atomic():
         TextModel.objects.select_for_update().filter(active=True).exclude(pk=model.pk).update(
@@ -162,9 +173,13 @@ def complaint_category_set(
     and whether the category changed. Call inside the caller's transaction, with the complaint
     locked (`routing.services.complaint_categorise` does both, and routes it again)."""
     if not permissions.can_categorise(actor, complaint):
-        raise NotAllowed("你不能修改这个投诉的类别")
+        raise NotAllowed(_("You may not change this complaint's category"))
     if not category.active:
-        raise ValidationFailed("类别已停用", fields={"category": ["该类别已停用"]})
+        raise ValidationFailed.for_field(
+            "category",
+            _("This category is inactive"),
+            message=_("The category is inactive"),
+        )
     previous = complaint.category
     if previous is not None and previous.pk == category.pk:
         return complaint, False

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.utils.translation import gettext as _
+
 from tousu.complaints.choices import LEVEL_RANK, Level, Status, TimeLeft
 from tousu.core.errors import InvalidTransition
 
@@ -71,7 +73,10 @@ def allowed(action: str, status: str) -> bool:
 def next_status(action: str, status: str, *, alternative: bool = False) -> str:
     """The status after `action`; raises InvalidTransition when not allowed in `status`."""
     if not allowed(action, status):
-        raise InvalidTransition(f"当前状态（{Status(status).label}）下不能执行此操作：{action}")
+        raise InvalidTransition(
+            _("Not possible in the current status (%(status)s): %(action)s")
+            % {"status": Status(status).label, "action": action}
+        )
     if alternative:
         return ALTERNATIVE[action]
     return TRANSITIONS[action][status]

@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from django.conf import settings
 from django.db.models import Count, Q, QuerySet
 from django.db.models.expressions import RawSQL
+from django.utils.translation import gettext as _
 
 from tousu.accounts.models import User
 from tousu.accounts.permissions import can_view, scope_q, team_q
@@ -210,7 +211,7 @@ def get_complaint_for_user(user: User, number: str) -> Complaint:
     404 does not reveal that a number exists outside the user's scope."""
     complaint = complaint_rows().filter(number=number).first()
     if complaint is None or not can_view(user, complaint):
-        raise NotFound("投诉单不存在或无权查看")
+        raise NotFound(_("The complaint does not exist or you may not see it"))
     return complaint
 
 
@@ -286,7 +287,7 @@ def cursor_of(complaint: Complaint) -> str:
 
 def cursor_parse(value: str) -> tuple[dt.datetime, int] | None:
     """The (received_at, pk) of a cursor, or None when it is not one of ours."""
-    stamp, _, pk = value.partition("_")
+    stamp, _sep, pk = value.partition("_")
     try:
         at = dt.datetime.fromtimestamp(float(stamp), tz=dt.UTC)
         return at, int(pk)
@@ -346,7 +347,7 @@ def customer_get_for_user(pk: int, user: User) -> Customer:
     otherwise, so that customer numbers cannot be walked to learn who complained."""
     customer = customers_selectors.customer_get(pk)
     if not customer_complaints(customer, user).exists():
-        raise NotFound("客户不存在")
+        raise NotFound(_("No such customer"))
     return customer
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import F
+from django.utils.translation import gettext as _
 
 from tousu.accounts import permissions
 from tousu.accounts.models import User
@@ -19,7 +20,12 @@ from tousu.complaints.choices import EventType
 from tousu.complaints.models import Complaint, ComplaintEvent, DailySequence, ExportLog
 from tousu.complaints.timeline import event_hash, json_safe
 from tousu.core import clock
-from tousu.core.errors import NotAllowed, ValidationFailed
+from tousu.core.errors import (
+    NotAllowed,
+    ValidationFailed,
+    required_message,
+    too_long_message,
+)
 from tousu.core.text import clean_text
 
 NOTE_MAX_CHARS = 5_000
@@ -160,18 +166,23 @@ def number_allocate(day: dt.date) -> int:
     return DailySequence.objects.filter(day=day).values_list("last", flat=True).get()
 
 
-def _require(allowed: bool, message: str = "你的角色或数据范围不允许此操作") -> None:
+def _require(allowed: bool, message: str | None = None) -> None:
+    """NotAllowed unless `allowed`; `message` (translated by the caller) says why."""
     if not allowed:
-        raise NotAllowed(message)
+        raise NotAllowed(message or _("Not allowed for your role or data scope"))
 
 
 def _reason(value: str, *, field: str = "reason", required: bool = True) -> str:
     text = clean_text(value or "")
     if required and not text:
-        raise ValidationFailed("请填写原因", fields={field: ["此项为必填项"]})
+        raise ValidationFailed.for_field(
+            field, required_message(), message=_("Please give a reason")
+        )
     if len(text) > REASON_MAX_CHARS:
-        raise ValidationFailed(
-            "原因过长", fields={field: [f"最多 {REASON_MAX_CHARS} 个字符，当前 {len(text)}"]}
+        raise ValidationFailed.for_field(
+            field,
+            too_long_message(REASON_MAX_CHARS, len(text)),
+            message=_("The reason is too long"),
         )
     return text
 
@@ -205,10 +216,14 @@ def complaint_note_add(
         _require(permissions.can_note(actor, complaint))
         body = clean_text(text or "")
         if not body:
-            raise ValidationFailed("备注不能为空", fields={"text": ["此项为必填项"]})
+            raise ValidationFailed.for_field(
+                "text", required_message(), message=_("The note is empty")
+            )
         if len(body) > NOTE_MAX_CHARS:
-            raise ValidationFailed(
-                "备注过长", fields={"text": [f"最多 {NOTE_MAX_CHARS} 个字符，当前 {len(body)}"]}
+            raise ValidationFailed.for_field(
+                "text",
+                too_long_message(NOTE_MAX_CHARS, len(body)),
+                message=_("The note is too long"),
             )
         event_record(
             complaint=complaint,
@@ -225,9 +240,9 @@ def list_export_record(
     """Log an export of a complaint list before it is sent (who, when, which filters, how
     many rows), and the personal data it carries unmasked, if any (D10)."""
     if not permissions.can_export(user):
-        raise NotAllowed("你的角色不允许导出投诉清单")
+        raise NotAllowed(_("Your role may not export complaint lists"))
     if revealed and not permissions.can_view_pii(user):
-        raise NotAllowed("你的角色不能查看个人信息")
+        raise NotAllowed(_("Your role may not see personal data"))
     with transaction.atomic():
         log = ExportLog.objects.create(
             user=user,

@@ -8,6 +8,9 @@ from typing import Any
 from django.core.exceptions import RequestDataTooBig
 from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
@@ -59,32 +62,40 @@ def _field_name(loc: tuple[Any, ...] | list[Any]) -> str:
     return ".".join(parts) or "body"
 
 
-_MESSAGES = {
-    "missing": "此项为必填项",
-    "extra_forbidden": "不允许的字段",
-    "string_type": "应为字符串",
-    "bool_type": "应为 true 或 false",
-    "bool_parsing": "应为 true 或 false",
-    "int_type": "应为整数",
-    "int_parsing": "应为整数",
-    "float_parsing": "应为数字",
-    "datetime_from_date_parsing": "时间格式无效，应为 ISO 8601",
-    "datetime_parsing": "时间格式无效，应为 ISO 8601",
-    "literal_error": "取值无效",
-    "enum": "取值无效",
+# Our words for pydantic's error types, lazy: each request reads them in its own language. Any
+# other type keeps pydantic's own (English) message.
+_TYPE_MESSAGES: dict[str, Promise] = {
+    "missing": gettext_lazy("Required"),  # as core.errors.required_message
+    "extra_forbidden": gettext_lazy("Field not allowed"),
+    "string_type": gettext_lazy("Must be a string"),
+    "bool_type": gettext_lazy("Must be true or false"),
+    "bool_parsing": gettext_lazy("Must be true or false"),
+    "int_type": gettext_lazy("Must be a whole number"),
+    "int_parsing": gettext_lazy("Must be a whole number"),
+    "float_parsing": gettext_lazy("Must be a number"),
+    "datetime_from_date_parsing": gettext_lazy("Invalid time; use ISO 8601"),
+    "datetime_parsing": gettext_lazy("Invalid time; use ISO 8601"),
+    "literal_error": gettext_lazy("Invalid value"),
+    "enum": gettext_lazy("Invalid value"),
 }
+
+
+def _error_message(err: dict[str, Any]) -> str:
+    error_type = str(err.get("type"))
+    expected = err.get("ctx", {}).get("expected")
+    if error_type in {"literal_error", "enum"} and expected:
+        return _("Invalid value; one of: %(expected)s") % {"expected": expected}
+    if error_type in _TYPE_MESSAGES:
+        return str(_TYPE_MESSAGES[error_type])
+    return str(err.get("msg") or _("Invalid"))
 
 
 @api.exception_handler(ValidationError)
 def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     fields: dict[str, list[str]] = {}
     for err in exc.errors:
-        name = _field_name(err.get("loc", ()))
-        message = _MESSAGES.get(str(err.get("type")), str(err.get("msg", "无效")))
-        if err.get("type") in {"literal_error", "enum"} and err.get("ctx", {}).get("expected"):
-            message += f"，可选：{err['ctx']['expected']}"
-        fields.setdefault(name, []).append(message)
-    return error_response(request, 422, "validation_error", "提交的内容有误", fields)
+        fields.setdefault(_field_name(err.get("loc", ())), []).append(_error_message(err))
+    return error_response(request, 422, "validation_error", _("The input is invalid"), fields)
 
 
 @api.exception_handler(DomainError)
@@ -95,33 +106,37 @@ def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
 @api.exception_handler(AuthenticationError)
 def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
     return error_response(
-        request, 401, "unauthorized", "需要有效的 API 令牌 (Authorization: Bearer …)"
+        request, 401, "unauthorized", _("A valid API token is required (Authorization: Bearer …)")
     )
 
 
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     if exc.status_code == 400:
-        return error_response(request, 400, "malformed_json", "请求体不是有效的 JSON")
+        return error_response(
+            request, 400, "malformed_json", _("The request body is not valid JSON")
+        )
     code = {401: "unauthorized", 403: "forbidden", 404: "not_found"}.get(exc.status_code, "error")
     return error_response(request, exc.status_code, code, str(exc))
 
 
 @api.exception_handler(Http404)
 def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
-    return error_response(request, 404, "not_found", "不存在")
+    return error_response(request, 404, "not_found", _("Does not exist"))
 
 
 @api.exception_handler(RequestDataTooBig)
 def on_too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
-    return error_response(request, 413, "payload_too_large", "请求体过大")
+    return error_response(request, 413, "payload_too_large", _("The request body is too large"))
 
 
 @api.exception_handler(DataError)
 def on_data_error(request: HttpRequest, exc: DataError) -> HttpResponse:
     # Input the database cannot hold or compare, e.g. a NUL character in a query parameter
     # (PostgreSQL refuses it): the client's input, not a server failure.
-    return error_response(request, 400, "bad_request", "请求中含有无法处理的字符或数值")
+    return error_response(
+        request, 400, "bad_request", _("The request holds characters or numbers we cannot process")
+    )
 
 
 def _register_routers() -> None:

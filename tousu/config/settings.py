@@ -7,35 +7,138 @@ TOUSU_DEBUG          1 for development error pages
 TOUSU_ALLOWED_HOSTS  comma-separated host names (default: localhost, 127.0.0.1)
 TOUSU_BROKER_URL     e.g. redis://127.0.0.1:6379/0: background jobs on Celery workers
 TOUSU_EMAIL_FROM     the sender of notification e-mails (TOUSU_EMAIL_BACKEND, _HOST, _PORT…)
+
+Every TOUSU_* variable is read through the env_* helpers below: a value that a setting cannot
+take stops start-up with a message naming the variable and what it accepts.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import secrets
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent  # the `tousu` package
-DATA_DIR = Path(os.environ.get("TOUSU_DATA_DIR", Path.cwd() / "var")).resolve()
 
 
-def env_bool(name: str, default: bool = False) -> bool:
-    value = os.environ.get(name)
+class SettingError(ImproperlyConfigured):
+    """An environment variable holds a value its setting cannot take. Raised at start-up, so
+    that a typo (`TOUSU_DEBUG=ture`) stops the server instead of silently meaning the default."""
+
+    def __init__(self, name: str, value: str, accepts: str):
+        super().__init__(f"{name}={value!r} is not valid: expected {accepts}")
+
+
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("0", "false", "no", "off")
+
+
+def _env(name: str, environ: Mapping[str, str] | None) -> str | None:
+    """The raw value, None when unset. `environ` lets tests pass their own mapping."""
+    return (os.environ if environ is None else environ).get(name)
+
+
+def _check_range(
+    name: str, raw: str, value: float, minimum: float | None, maximum: float | None, kind: str
+) -> None:
+    if (minimum is None or value >= minimum) and (maximum is None or value <= maximum):
+        return
+    bounds = []
+    if minimum is not None:
+        bounds.append(f"at least {minimum}")
+    if maximum is not None:
+        bounds.append(f"at most {maximum}")
+    raise SettingError(name, raw, f"{kind} {' and '.join(bounds)}")
+
+
+def env_str(
+    name: str,
+    default: str = "",
+    *,
+    choices: Sequence[str] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> str:
+    """The variable as it is (a password may end in a space); with `choices`, one of them."""
+    value = _env(name, environ)
     if value is None:
         return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    if choices is not None and value not in choices:
+        raise SettingError(name, value, f"one of {', '.join(choices)}")
+    return value
 
 
-def env_list(name: str, default: str) -> list[str]:
-    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+def env_bool(name: str, default: bool = False, *, environ: Mapping[str, str] | None = None) -> bool:
+    """1/true/yes/on or 0/false/no/off, in any case; set but empty means false."""
+    raw = _env(name, environ)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value not in (*_TRUE, *_FALSE, ""):
+        raise SettingError(name, raw, f"{'/'.join(_TRUE)} or {'/'.join(_FALSE)}")
+    return value in _TRUE
+
+
+def env_int(
+    name: str,
+    default: int,
+    *,
+    minimum: int | None = None,
+    maximum: int | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> int:
+    """A whole number, within [minimum, maximum] when given."""
+    raw = _env(name, environ)
+    if raw is None:
+        return default
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        raise SettingError(name, raw, "a whole number") from None
+    _check_range(name, raw, value, minimum, maximum, "a whole number")
+    return value
+
+
+def env_float(
+    name: str,
+    default: float,
+    *,
+    minimum: float | None = None,
+    maximum: float | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> float:
+    """A number, within [minimum, maximum] when given."""
+    raw = _env(name, environ)
+    if raw is None:
+        return default
+    try:
+        value = float(raw.strip())
+    except ValueError:
+        raise SettingError(name, raw, "a number") from None
+    if not math.isfinite(value):  # "nan" parses, and then passes every range check
+        raise SettingError(name, raw, "a finite number")
+    _check_range(name, raw, value, minimum, maximum, "a number")
+    return value
+
+
+def env_list(
+    name: str, default: Sequence[str] = (), *, environ: Mapping[str, str] | None = None
+) -> list[str]:
+    """Comma-separated items, spaces around them removed, empty ones dropped."""
+    raw = _env(name, environ)
+    if raw is None:
+        return list(default)
+    return [item.strip() for item in raw.split(",") if item.strip()]
 
 
 def load_secret_key(data_dir: Path) -> str:
     """The key is generated once per installation and kept beside the data it protects."""
-    if key := os.environ.get("TOUSU_SECRET_KEY"):
+    if key := env_str("TOUSU_SECRET_KEY"):
         return key
     path = data_dir / "secret_key"
     if not path.exists():
@@ -45,10 +148,11 @@ def load_secret_key(data_dir: Path) -> str:
     return path.read_text().strip()
 
 
+DATA_DIR = Path(env_str("TOUSU_DATA_DIR", str(Path.cwd() / "var"))).resolve()
 DEBUG = env_bool("TOUSU_DEBUG")
 SECRET_KEY = load_secret_key(DATA_DIR)
-ALLOWED_HOSTS = env_list("TOUSU_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
-CSRF_TRUSTED_ORIGINS = env_list("TOUSU_CSRF_TRUSTED_ORIGINS", "")
+ALLOWED_HOSTS = env_list("TOUSU_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
+CSRF_TRUSTED_ORIGINS = env_list("TOUSU_CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -107,7 +211,7 @@ TEMPLATES = [
     },
 ]
 
-_database_url = os.environ.get("TOUSU_DATABASE_URL")
+_database_url = env_str("TOUSU_DATABASE_URL")
 if _database_url:
     DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=60)}
 else:
@@ -141,7 +245,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 # Idle sessions end after 30 minutes: staff leave screens with personal data unattended.
-SESSION_COOKIE_AGE = int(os.environ.get("TOUSU_SESSION_SECONDS", 30 * 60))
+SESSION_COOKIE_AGE = env_int("TOUSU_SESSION_SECONDS", 30 * 60, minimum=1)
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -159,7 +263,7 @@ USE_TZ = True
 STATIC_URL = "static/"
 # Set only by deployments that run `collectstatic` behind a web server; by default WhiteNoise
 # serves straight from the package and there is no folder to keep in step.
-STATIC_ROOT = os.environ.get("TOUSU_STATIC_ROOT") or None
+STATIC_ROOT = env_str("TOUSU_STATIC_ROOT") or None
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # Serve straight from the package: no collectstatic step in the two-command set-up.
 WHITENOISE_USE_FINDERS = True
@@ -178,43 +282,49 @@ CACHES = {
     }
 }
 
-EMAIL_BACKEND = os.environ.get(
-    "TOUSU_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
-)
-DEFAULT_FROM_EMAIL = os.environ.get("TOUSU_EMAIL_FROM", "tousu@localhost")
-EMAIL_HOST = os.environ.get("TOUSU_EMAIL_HOST", "localhost")
-EMAIL_PORT = int(os.environ.get("TOUSU_EMAIL_PORT", 25))
-EMAIL_HOST_USER = os.environ.get("TOUSU_EMAIL_USER", "")
-EMAIL_HOST_PASSWORD = os.environ.get("TOUSU_EMAIL_PASSWORD", "")
+EMAIL_BACKEND = env_str("TOUSU_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = env_str("TOUSU_EMAIL_FROM", "tousu@localhost")
+EMAIL_HOST = env_str("TOUSU_EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("TOUSU_EMAIL_PORT", 25, minimum=1, maximum=65535)
+EMAIL_HOST_USER = env_str("TOUSU_EMAIL_USER")
+EMAIL_HOST_PASSWORD = env_str("TOUSU_EMAIL_PASSWORD")
 EMAIL_USE_TLS = env_bool("TOUSU_EMAIL_TLS")
-EMAIL_TIMEOUT = int(os.environ.get("TOUSU_EMAIL_TIMEOUT", 30))  # seconds; a hung server is a retry
+# Seconds; a hung server is a retry.
+EMAIL_TIMEOUT = env_int("TOUSU_EMAIL_TIMEOUT", 30, minimum=1)
 
 # Background jobs (D5): on Celery workers when a broker is set (redis://127.0.0.1:6379/0),
 # otherwise in-process (see tousu/config/runner.py).
-TOUSU_BROKER_URL = os.environ.get("TOUSU_BROKER_URL", "")
+TOUSU_BROKER_URL = env_str("TOUSU_BROKER_URL")
 # How a domain app's `core.jobs.enqueue_on_commit` reaches the job wiring (not an environment knob).
 TOUSU_JOB_ENQUEUE = "tousu.config.jobs.enqueue"
 # Seconds before Redis hands an unacknowledged task (its worker killed) to another worker.
-TOUSU_CELERY_VISIBILITY_TIMEOUT = int(os.environ.get("TOUSU_CELERY_VISIBILITY_TIMEOUT", 3600))
+TOUSU_CELERY_VISIBILITY_TIMEOUT = env_int("TOUSU_CELERY_VISIBILITY_TIMEOUT", 3600, minimum=1)
 
+# The names logging accepts (it refuses "warn" or "warning" with a less helpful message).
+LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("TOUSU_LOG_LEVEL", "WARNING")},
+    "root": {
+        "handlers": ["console"],
+        "level": env_str("TOUSU_LOG_LEVEL", "WARNING", choices=LOG_LEVELS),
+    },
 }
 
 # Product settings (named numbers, overridable per deployment).
-TOUSU_PUBLIC_RATE_LIMIT = int(os.environ.get("TOUSU_PUBLIC_RATE_LIMIT", 20))  # per IP per hour
-TOUSU_LOGIN_FAILURE_LIMIT = int(os.environ.get("TOUSU_LOGIN_FAILURE_LIMIT", 5))  # per 15 min
-TOUSU_CALLBACK_DUE_HOURS = int(os.environ.get("TOUSU_CALLBACK_DUE_HOURS", 48))
+# 0 refuses every public request: a way to close the public pages. A login limit of 0 would
+# lock everyone out, so it takes at least 1.
+TOUSU_PUBLIC_RATE_LIMIT = env_int("TOUSU_PUBLIC_RATE_LIMIT", 20, minimum=0)  # per IP per hour
+TOUSU_LOGIN_FAILURE_LIMIT = env_int("TOUSU_LOGIN_FAILURE_LIMIT", 5, minimum=1)  # per 15 min
+TOUSU_CALLBACK_DUE_HOURS = env_int("TOUSU_CALLBACK_DUE_HOURS", 48, minimum=0)
 # A complaint from the same customer about the same issue within this many days is a repeat.
-TOUSU_REPEAT_WINDOW_DAYS = int(os.environ.get("TOUSU_REPEAT_WINDOW_DAYS", 30))
+TOUSU_REPEAT_WINDOW_DAYS = env_int("TOUSU_REPEAT_WINDOW_DAYS", 30, minimum=0)
 # Escalation risk (R2.4, R2.6): a complaint scoring at least this much is high risk — its level
 # goes up one step and it appears on the supervisors' watch list.
-TOUSU_RISK_HIGH = float(os.environ.get("TOUSU_RISK_HIGH", 0.7))
+TOUSU_RISK_HIGH = env_float("TOUSU_RISK_HIGH", 0.7, minimum=0, maximum=1)
 # Below this model confidence a complaint is not classified automatically: it waits in triage.
-TOUSU_TRIAGE_CONFIDENCE = float(os.environ.get("TOUSU_TRIAGE_CONFIDENCE", 0.5))
+TOUSU_TRIAGE_CONFIDENCE = env_float("TOUSU_TRIAGE_CONFIDENCE", 0.5, minimum=0, maximum=1)
 # Words in a complaint that signal it may go above us: (word, weight 0..1, reason shown to staff).
 # Weights combine as independent signals (see tousu/intake/risk.py); override per deployment.
 TOUSU_RISK_MARKERS: list[tuple[str, float, str]] = [

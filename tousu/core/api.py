@@ -1,4 +1,5 @@
-"""API helpers without domain knowledge: pagination and time parsing for query strings."""
+"""API helpers without domain knowledge: pagination, time parsing for query strings, and
+schema fields limited to the values of a TextChoices."""
 
 from __future__ import annotations
 
@@ -6,12 +7,14 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any, Protocol, TypeVar
 
-from django.db.models import Model
+from django.db.models import Choices, Model
+from django.utils.translation import gettext as _
 from ninja import Schema
-from pydantic import ConfigDict
+from pydantic import ConfigDict, GetCoreSchemaHandler
+from pydantic_core import CoreSchema, core_schema
 
 from tousu.core.clock import SHANGHAI
-from tousu.core.errors import ValidationFailed
+from tousu.core.errors import FieldErrors, ValidationFailed
 
 PAGE_SIZE_DEFAULT = 50
 PAGE_SIZE_MAX = 200
@@ -37,13 +40,12 @@ class Pageable(Protocol[M_co]):
 
 def paginate(qs: Pageable[M], page: int, page_size: int) -> tuple[list[M], int]:
     """One page and the total count. Out-of-range sizes are an error, never silently changed."""
-    errors: dict[str, list[str]] = {}
+    errors = FieldErrors()
     if page < 1:
-        errors["page"] = ["页码从 1 开始"]
+        errors.add("page", _("Pages start at 1"))
     if not 1 <= page_size <= PAGE_SIZE_MAX:
-        errors["page_size"] = [f"每页 1 到 {PAGE_SIZE_MAX} 条"]
-    if errors:
-        raise ValidationFailed("分页参数无效", fields=errors)
+        errors.add("page_size", _("1 to %(max)s per page") % {"max": PAGE_SIZE_MAX})
+    errors.raise_if_any(_("Invalid page parameters"))
     count = qs.count()
     start = (page - 1) * page_size
     # A page past the end is empty without asking the database: an offset beyond 64 bits
@@ -53,6 +55,23 @@ def paginate(qs: Pageable[M], page: int, page_size: int) -> tuple[list[M], int]:
 
 def page_body(items: list[Any], count: int, page: int, page_size: int) -> dict[str, Any]:
     return {"items": items, "count": count, "page": page, "page_size": page_size}
+
+
+def parse_period(start: str, end: str) -> tuple[dt.datetime, dt.datetime]:
+    """A required `?from=&to=` period of a report: [from, to] as times, `to` a whole day when
+    it is a date (see `parse_time_bound`); both needed and in that order."""
+    if not start or not end:
+        errors = FieldErrors()
+        errors.add("from", "YYYY-MM-DD")
+        errors.add("to", "YYYY-MM-DD")
+        errors.raise_if_any(_("Both from and to are needed"))
+    low = parse_time_bound(start, "from")
+    high = parse_time_bound(end, "to", end=True)
+    if high <= low:
+        raise ValidationFailed.for_field(
+            "to", _("Must not be before from"), message=_("The end date is before the start date")
+        )
+    return low, high
 
 
 def parse_time_bound(value: str, field: str, *, end: bool = False) -> dt.datetime:
@@ -66,9 +85,36 @@ def parse_time_bound(value: str, field: str, *, end: bool = False) -> dt.datetim
             return dt.datetime.combine(day, dt.time(), tzinfo=SHANGHAI)
         moment = dt.datetime.fromisoformat(value)
     except ValueError:
-        raise ValidationFailed(
-            "时间格式无效", fields={field: ["应为 YYYY-MM-DD 或 ISO 8601 时间"]}
+        raise ValidationFailed.for_field(
+            field, _("Use YYYY-MM-DD or an ISO 8601 time"), message=_("Invalid time")
         ) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=SHANGHAI)
     return moment
+
+
+class OneOf:
+    """Schema metadata for a text field that takes one of the values of a TextChoices class
+    (or of a plain list of values), optionally only some of them:
+
+        LevelValue = Annotated[str, OneOf(Level)]
+        channel: Annotated[str, OneOf(Channel, only=[Channel.WEB, Channel.APP])] = "web"
+
+    Validation and the OpenAPI enum are exactly those of `Literal[...]` of the values (pydantic's
+    `literal_error`, which the API's error handler turns into "invalid value; one of: …"), but
+    the values come from the choices, so a new choice reaches the API without copying it by
+    hand. Annotated with `str` because type checkers cannot read a Literal built at run time."""
+
+    def __init__(
+        self, choices: type[Choices] | Iterable[str], *, only: Iterable[str] | None = None
+    ):
+        known = [str(v) for v in (choices.values if isinstance(choices, type) else choices)]
+        values = known if only is None else [str(v) for v in only]
+        if unknown := [v for v in values if v not in known]:
+            raise ValueError(f"not among the choices: {', '.join(unknown)}")
+        self.values = tuple(values)
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> CoreSchema:
+        return core_schema.literal_schema(list(self.values))

@@ -8,6 +8,7 @@ import hashlib
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
 from tousu.core.errors import RateLimited
 
@@ -52,4 +53,4 @@ def public_limit(request: HttpRequest, scope: str) -> None:
     if not hit(
         scope, client_ip(request), limit=settings.TOUSU_PUBLIC_RATE_LIMIT, window_seconds=3600
     ):
-        raise RateLimited("请求过于频繁，请稍后再试")
+        raise RateLimited(_("Too many requests; please try again later"))

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+
 from tousu.core.errors import NotFound
 from tousu.customers.models import Customer
 
@@ -12,4 +14,4 @@ def customer_get(pk: int) -> Customer:
     try:
         return Customer.objects.select_related("region").get(pk=pk)
     except Customer.DoesNotExist:
-        raise NotFound("客户不存在") from None
+        raise NotFound(_("No such customer")) from None

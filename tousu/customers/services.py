@@ -1,10 +1,11 @@
 from __future__ import annotations
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from tousu.accounts import permissions
 from tousu.accounts.models import Region, User
-from tousu.core.errors import NotAllowed, ValidationFailed
+from tousu.core.errors import FieldErrors, NotAllowed
 from tousu.core.text import clean_text
 from tousu.customers.choices import SpecialType
 from tousu.customers.models import Customer
@@ -41,15 +42,17 @@ def customer_special_set(
     """Set (or clear, with a blank type) the customer's special-customer type and note
     (R2.6, R13.3). Only supervisors, department heads and administrators keep these."""
     if not permissions.can_edit_customer_profile(actor):
-        raise NotAllowed("你的角色不能修改客户的特殊客户标注")
+        raise NotAllowed(_("Your role may not change a customer's special-customer marking"))
     note = clean_text(note or "")
-    errors: dict[str, list[str]] = {}
+    errors = FieldErrors()
     if special_type and special_type not in SpecialType.values:
-        errors["special_type"] = [f"未知类型「{special_type}」"]
+        errors.add("special_type", _("Unknown type “%(type)s”") % {"type": special_type})
     if len(note) > SPECIAL_NOTE_MAX_CHARS:
-        errors["special_note"] = [f"备注最多 {SPECIAL_NOTE_MAX_CHARS} 个字符"]
-    if errors:
-        raise ValidationFailed("提交的内容有误，请检查标出的字段", fields=errors)
+        errors.add(
+            "special_note",
+            _("The note takes at most %(limit)s characters") % {"limit": SPECIAL_NOTE_MAX_CHARS},
+        )
+    errors.raise_if_any()
     with transaction.atomic():
         customer.special_type = special_type
         customer.special_note = note

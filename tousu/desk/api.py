@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 
 from tousu.complaints import selectors
@@ -54,10 +55,10 @@ def complaint_list(request: HttpRequest, query: Query[ListQuery]) -> dict[str, o
     if query.customer_phone:
         phone = normalise_phone(query.customer_phone) or ""
         if not phone:
-            raise ValidationFailed("电话号码无效", fields={"customer_phone": ["电话号码无效"]})
+            raise ValidationFailed.for_field("customer_phone", _("Not a valid phone number"))
     if query.time_left and query.time_left not in TimeLeft.values:
-        message = "剩余时限应为 " + "、".join(TimeLeft.values)
-        raise ValidationFailed(message, fields={"time_left": [message]})
+        message = _("Time left must be one of: %(values)s") % {"values": "、".join(TimeLeft.values)}
+        raise ValidationFailed.for_field("time_left", message)
     filters = selectors.ComplaintFilters(
         status=query.status,
         category=query.category,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Literal
+from typing import Annotated
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -18,8 +18,9 @@ from ninja import Status as HttpStatus
 from tousu.accounts import permissions
 from tousu.accounts.models import User
 from tousu.accounts.views import staff
+from tousu.complaints.choices import Channel, Level
 from tousu.complaints.selectors import customer_history
-from tousu.core.api import Strict
+from tousu.core.api import OneOf, Strict
 from tousu.core.errors import DomainError
 from tousu.core.forms import apply_domain_error
 from tousu.core.templatetags.tousu_ui import local_name
@@ -37,19 +38,8 @@ LOOKUP_HISTORY = 10  # earlier complaints shown while registering
 # ---- the API -------------------------------------------------------------------------------
 
 
-ChannelLiteral = Literal[
-    "hotline",
-    "store",
-    "web",
-    "app",
-    "email",
-    "wechat",
-    "sms",
-    "letter",
-    "regulator",
-    "consumer_association",
-    "media",
-]
+ChannelValue = Annotated[str, OneOf(Channel)]
+LevelValue = Annotated[str, OneOf(Level)]
 
 
 class CustomerIn(Strict):
@@ -60,14 +50,14 @@ class CustomerIn(Strict):
 
 
 class RegisterIn(Strict):
-    channel: ChannelLiteral
+    channel: ChannelValue
     content: str
     customer: CustomerIn
     received_at: dt.datetime | None = None
     demand: str = ""
     external_ref: str = ""
     category: str = ""
-    level: Literal["ordinary", "important", "major", "over_level"] | None = None
+    level: LevelValue | None = None
 
 
 def _registration(payload: RegisterIn) -> Registration:

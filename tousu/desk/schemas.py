@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any
 
 from ninja import Schema
 
@@ -13,9 +13,11 @@ from tousu.accounts.models import User
 from tousu.accounts.permissions import can_view_pii
 from tousu.accounts.services import pii_access_log
 from tousu.complaints.models import Complaint, ComplaintEvent
+from tousu.core.api import OneOf
 from tousu.core.clock import local
 from tousu.core.pii import mask_name, mask_phone
 from tousu.desk.selectors import SimilarComplaint
+from tousu.sla.choices import DueState
 from tousu.sla.selectors import countdown as sla_countdown
 
 
@@ -73,7 +75,7 @@ class ComplaintOut(Schema):
     # The countdown (R4.2): seconds to the resolution limit (negative when overdue; frozen
     # while paused) and its colour; both null once the complaint is no longer open.
     time_left_seconds: int | None
-    due_state: Literal["ok", "warn", "over", "paused"] | None
+    due_state: Annotated[str, OneOf(DueState)] | None
     time_limit_policy: str
     # The automatic assessment at registration (R2.4, R2.6); null when it was never made.
     risk: RiskOut | None

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 from ninja import Status as HttpStatus
 
+from tousu.complaints.choices import Channel
 from tousu.complaints.models import Complaint
 from tousu.core import ratelimit
-from tousu.core.api import Strict
+from tousu.core.api import OneOf, Strict
 from tousu.core.clock import local
 from tousu.core.errors import ValidationFailed
 from tousu.intake.selectors import public_status
@@ -22,6 +24,10 @@ from tousu.intake.services import (
 
 public_router = Router(tags=["public"], auth=None)
 
+# What a customer submits through: the public page, the app and WeChat.
+PublicChannelValue = Annotated[str, OneOf(Channel, only=[Channel.WEB, Channel.APP, Channel.WECHAT])]
+
+
 # ---- public: the customer's own page (R1.3) --------------------------------------------------
 
 
@@ -30,7 +36,7 @@ class PublicIn(Strict):
     phone: str
     name: str = ""
     demand: str = ""
-    channel: Literal["web", "app", "wechat"] = "web"
+    channel: PublicChannelValue = Channel.WEB.value
 
 
 class ReceiptOut(Schema):
@@ -58,8 +64,8 @@ def receipt(complaint: Complaint) -> dict[str, Any]:
         "status": complaint.status,
         "received_at": local(complaint.received_at),
         "reply_due": local(complaint.resolution_due),
-        "message": f"您的投诉已受理，编号 {complaint.number}。我们将在 "
-        f"{local(complaint.resolution_due):%Y-%m-%d %H:%M} 前答复您。",
+        "message": _("Your complaint is registered as %(number)s. We will reply by %(due)s.")
+        % {"number": complaint.number, "due": f"{local(complaint.resolution_due):%Y-%m-%d %H:%M}"},
     }
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 from tqdm import tqdm
 
 from tousu.complaints.choices import Channel, Level
@@ -335,7 +336,9 @@ def parse_received_at(value: Any) -> dt.datetime:
                 except ValueError:
                     continue
         if moment is None:
-            raise ValueError(f"无法识别的时间「{text}」，例如 2026-11-20 09:30")
+            raise ValueError(
+                _("Unrecognised time “%(text)s”; for example 2026-11-20 09:30") % {"text": text}
+            )
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=SHANGHAI)
     return moment
@@ -493,7 +496,11 @@ def import_rows(
                 with transaction.atomic():
                     if existing := _duplicate(registration):
                         label = _column_label(table, "external_ref")
-                        errors.append((label, f"外部编号已登记为 {existing}，未重复导入"))
+                        message = _(
+                            "The external reference is already registered as %(number)s; "
+                            "not imported again"
+                        ) % {"number": existing}
+                        errors.append((label, message))
                     else:
                         complaint = complaint_register(
                             registration=registration, actor=None, actor_name=actor_name
@@ -518,7 +525,7 @@ def error_report(table: Table, failures: list[RowFailure]) -> str:
     writer = csv.writer(out)
     writer.writerow(["row", "field", "message", *table.headers])
     for failure in failures:
-        fields = "; ".join(dict.fromkeys(name for name, _ in failure.errors))
+        fields = "; ".join(dict.fromkeys(name for name, _message in failure.errors))
         messages = "; ".join(f"{name}: {message}" for name, message in failure.errors)
         width = len(table.headers)
         values = (failure.values + [""] * width)[:width]

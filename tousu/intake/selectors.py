@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from tousu.complaints.choices import Status
 from tousu.complaints.models import Complaint
 from tousu.core.clock import local
@@ -21,7 +23,7 @@ def public_status(number: str, phone: str) -> dict[str, Any]:
         .first()
     )
     if complaint is None or normalised is None or complaint.customer.phone != normalised:
-        raise NotFound("未找到该投诉，请核对编号和电话号码")
+        raise NotFound(_("No complaint with this number and phone number; please check both"))
     replied = complaint.status in (Status.RESOLVED, Status.CLOSED)
     return {
         "number": complaint.number,

@@ -10,6 +10,8 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 
+from django.utils.translation import gettext as _
+
 from tousu.knowledge.choices import VersionState
 
 # ---- anonymisation (R7.1) -------------------------------------------------------------------
@@ -288,12 +290,20 @@ def expired_wording_in(reply: str, versions: Iterable[WordingText]) -> list[Stal
 
 
 def stale_message(stale: StaleWording) -> str:
-    """Why the reply is refused, in the words of the handler's screen."""
-    until = f"，有效期至 {stale.valid_until.isoformat()}" if stale.valid_until else ""
-    return (
-        f"答复引用了已失效的统一口径「{stale.article_title}」第 {stale.version} 版"
-        f"（「{stale.sentence[:30]}」{until}），请改用现行版本"
-    )
+    """Why the reply is refused, in the language of the handler's screen."""
+    facts = {"title": stale.article_title, "version": stale.version, "quote": stale.sentence[:30]}
+    if stale.valid_until is None:
+        return (
+            _(
+                "The reply quotes approved wording “%(title)s” version %(version)s, no longer in "
+                "force (“%(quote)s”); use the current version"
+            )
+            % facts
+        )
+    return _(
+        "The reply quotes approved wording “%(title)s” version %(version)s, no longer in force "
+        "(“%(quote)s”, valid until %(until)s); use the current version"
+    ) % {**facts, "until": stale.valid_until.isoformat()}
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 from tousu.accounts import permissions
 from tousu.accounts.models import User
@@ -17,7 +18,7 @@ from tousu.complaints.models import Complaint
 from tousu.complaints.search import query_groups
 from tousu.core import clock
 from tousu.core.clock import SHANGHAI
-from tousu.core.errors import NotFound, ValidationFailed
+from tousu.core.errors import FieldErrors, NotFound
 from tousu.core.pii import mask_name
 from tousu.core.text import clean_text
 from tousu.knowledge import rules
@@ -161,7 +162,7 @@ def wording_list(q: str = "", topic: str = "", channel: str = "") -> list[Articl
 def wording_article_get(key: str, channel: str = "") -> ArticleRow:
     rows = _articles(WordingArticle.objects.filter(key=key), channel, today())
     if not rows:
-        raise NotFound("统一口径不存在")
+        raise NotFound(_("No such approved wording"))
     return rows[0]
 
 
@@ -208,8 +209,10 @@ def expired_wording_problems(reply: str) -> list[str]:
 def reply_wording_check(reply: str) -> None:
     """Refuse a reply that still quotes an expired or superseded approved wording (R7.2), with
     the reason on the `reply` field. The resolve action asks this before recording the outcome."""
-    if stale := expired_wording_problems(clean_text(reply or "")):
-        raise ValidationFailed("处理结果有误", fields={"reply": stale})
+    errors = FieldErrors()
+    for problem in expired_wording_problems(clean_text(reply or "")):
+        errors.add("reply", problem)
+    errors.raise_if_any(_("The outcome has errors"))
 
 
 # ---- the case library -----------------------------------------------------------------------
@@ -260,7 +263,7 @@ def get_case_for_user(user: User, pk: int) -> Case:
     if case is None or (
         case.status != CaseStatus.PUBLISHED and not permissions.can_curate_cases(user)
     ):
-        raise NotFound("案例不存在或尚未发布")
+        raise NotFound(_("No such case, or it is not published yet"))
     return case
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
 from django.db.models import Max
+from django.utils.translation import gettext as _
 
 from tousu.accounts import permissions
 from tousu.accounts.models import User
@@ -19,7 +20,15 @@ from tousu.complaints.models import Complaint
 from tousu.complaints.search import text_terms
 from tousu.complaints.services import complaint_lock
 from tousu.core import clock
-from tousu.core.errors import Conflict, NotAllowed, ValidationFailed
+from tousu.core.errors import (
+    Conflict,
+    FieldErrors,
+    NotAllowed,
+    ValidationFailed,
+    one_of_message,
+    required_message,
+    too_long_message,
+)
 from tousu.core.text import clean_text
 from tousu.knowledge import rules
 from tousu.knowledge.choices import CaseStatus, WordingTopic
@@ -76,7 +85,9 @@ def _handler_summary(complaint: Complaint) -> str:
 def _clean_summary(value: str) -> str:
     text = clean_text(value or "")
     if len(text) > SUMMARY_MAX_CHARS:
-        raise ValidationFailed("总结过长", fields={"summary": [f"最多 {SUMMARY_MAX_CHARS} 个字符"]})
+        raise ValidationFailed.for_field(
+            "summary", too_long_message(SUMMARY_MAX_CHARS), message=_("The summary is too long")
+        )
     return text
 
 
@@ -101,12 +112,12 @@ def case_create(
     with transaction.atomic():
         complaint = complaint_lock(complaint)
         if not permissions.can_make_case(actor, complaint):
-            raise NotAllowed("只有质检人员和管理人员可以把投诉整理为案例")
+            raise NotAllowed(_("Only quality staff and managers may turn a complaint into a case"))
         if complaint.status != Status.CLOSED:
-            raise Conflict("只有已结案的投诉才能整理为案例")
+            raise Conflict(_("Only a closed complaint can become a case"))
         existing = Case.objects.filter(complaint=complaint).first()
         if existing is not None:
-            raise Conflict(f"该投诉已整理为案例 #{existing.pk}")
+            raise Conflict(_("This complaint is already case #%(case)s") % {"case": existing.pk})
         if clauses is None:
             suggestion = complaint_suggestion(complaint)
             clauses = [suggestion.clause] if suggestion is not None else []
@@ -139,7 +150,7 @@ def case_create(
             with transaction.atomic():
                 case.save()
         except IntegrityError:
-            raise Conflict("该投诉已整理为案例") from None
+            raise Conflict(_("This complaint is already a case")) from None
         case.clauses.set(clauses)
     return case
 
@@ -159,17 +170,16 @@ def case_update(
     publication. What the curator types is anonymised again: a name typed into a summary must
     not reach the front line."""
     if not permissions.can_curate_cases(actor):
-        raise NotAllowed("只有质检人员和管理人员可以编辑案例")
-    errors: dict[str, list[str]] = {}
+        raise NotAllowed(_("Only quality staff and managers may edit cases"))
+    errors = FieldErrors()
     title = clean_text(title or "")
     if not title:
-        errors["title"] = ["此项为必填项"]
+        errors.add("title", required_message())
     elif len(title) > TITLE_MAX_CHARS:
-        errors["title"] = [f"最多 {TITLE_MAX_CHARS} 个字符"]
+        errors.add("title", too_long_message(TITLE_MAX_CHARS))
     if status not in CaseStatus.values:
-        errors["status"] = [f"可选：{', '.join(CaseStatus.values)}"]
-    if errors:
-        raise ValidationFailed("案例信息有误", fields=errors)
+        errors.add("status", one_of_message(CaseStatus.values))
+    errors.raise_if_any(_("The case has errors"))
     summary = _clean_summary(summary)
     with transaction.atomic():
         case = Case.objects.select_for_update().get(pk=case.pk)
@@ -225,31 +235,40 @@ class _CleanVersion:
     variants: dict[str, str]
 
 
-def _wording_version_clean(
-    data: WordingVersionInput, errors: dict[str, list[str]]
-) -> _CleanVersion:
+def _wording_version_clean(data: WordingVersionInput, errors: FieldErrors) -> _CleanVersion:
     """The version's texts cleaned; what is wrong is added to `errors`."""
     text = clean_text(data.body or "")
     if not text:
-        errors["body"] = ["此项为必填项"]
+        errors.add("body", required_message())
     elif len(text) > WORDING_MAX_CHARS:
-        errors["body"] = [f"最多 {WORDING_MAX_CHARS} 个字符"]
+        errors.add("body", too_long_message(WORDING_MAX_CHARS))
     if data.valid_until is not None and data.valid_until < data.effective_from:
-        errors["valid_until"] = ["失效日期不能早于生效日期"]
+        errors.add("valid_until", _("The expiry date cannot be before the effective date"))
     note = clean_text(data.change_note or "")
     if len(note) > CHANGE_NOTE_MAX_CHARS:
-        errors["change_note"] = [f"最多 {CHANGE_NOTE_MAX_CHARS} 个字符"]
+        errors.add("change_note", too_long_message(CHANGE_NOTE_MAX_CHARS))
+    return _CleanVersion(
+        text, data.effective_from, data.valid_until, note, _variants_clean(data.variants, errors)
+    )
+
+
+def _variants_clean(variants: dict[str, str], errors: FieldErrors) -> dict[str, str]:
+    """The non-empty texts per channel; unknown channels and long texts are errors."""
     channel_texts: dict[str, str] = {}
-    for channel, variant in (data.variants or {}).items():
+    for channel, variant in (variants or {}).items():
         if channel not in Channel.values:
-            errors.setdefault("variants", []).append(f"未知渠道「{channel}」")
+            errors.add("variants", _("Unknown channel “%(channel)s”") % {"channel": channel})
             continue
         cleaned = clean_text(variant or "")
         if len(cleaned) > WORDING_MAX_CHARS:
-            errors.setdefault("variants", []).append(f"{channel}：最多 {WORDING_MAX_CHARS} 个字符")
+            errors.add(
+                "variants",
+                _("%(channel)s: %(error)s")
+                % {"channel": channel, "error": too_long_message(WORDING_MAX_CHARS)},
+            )
         elif cleaned:
             channel_texts[channel] = cleaned
-    return _CleanVersion(text, data.effective_from, data.valid_until, note, channel_texts)
+    return channel_texts
 
 
 def _wording_version_write(
@@ -273,6 +292,10 @@ def _wording_version_write(
     return version
 
 
+def _key_taken(key: str) -> str:
+    return _("“%(key)s” already exists") % {"key": key}
+
+
 def wording_article_create(
     *,
     actor: User,
@@ -285,23 +308,26 @@ def wording_article_create(
     """A new approved wording; with `first_version`, its first version is written in the same
     transaction, so that a refused version leaves no article without text."""
     if not permissions.can_edit_wording(actor):
-        raise NotAllowed("只有质检人员和管理员可以维护统一口径")
-    errors: dict[str, list[str]] = {}
+        raise NotAllowed(_("Only quality staff and administrators may maintain approved wording"))
+    errors = FieldErrors()
     key = (key or "").strip()
     title = clean_text(title or "")
     if not key:
-        errors["key"] = ["此项为必填项"]
+        errors.add("key", required_message())
     elif len(key) > KEY_MAX_CHARS or not KEY_PATTERN.fullmatch(key):
-        errors["key"] = [f"只能包含字母、数字、连字符和下划线，最多 {KEY_MAX_CHARS} 个字符"]
+        errors.add(
+            "key",
+            _("Letters, digits, hyphens and underscores only, at most %(limit)s characters")
+            % {"limit": KEY_MAX_CHARS},
+        )
     elif WordingArticle.objects.filter(key=key).exists():
-        errors["key"] = [f"「{key}」已存在"]
+        errors.add("key", _key_taken(key))
     if not title:
-        errors["title"] = ["此项为必填项"]
+        errors.add("title", required_message())
     if topic not in WordingTopic.values:
-        errors["topic"] = [f"可选：{', '.join(WordingTopic.values)}"]
+        errors.add("topic", one_of_message(WordingTopic.values))
     version = _wording_version_clean(first_version, errors) if first_version else None
-    if errors:
-        raise ValidationFailed("口径信息有误", fields=errors)
+    errors.raise_if_any(_("The approved wording has errors"))
     with transaction.atomic():
         try:
             # A savepoint: a concurrent create of the same key is a form error, not a 500.
@@ -310,7 +336,9 @@ def wording_article_create(
                     key=key, title=title[:100], topic=topic, category=category
                 )
         except IntegrityError:
-            raise ValidationFailed("口径信息有误", fields={"key": [f"「{key}」已存在"]}) from None
+            raise ValidationFailed.for_field(
+                "key", _key_taken(key), message=_("The approved wording has errors")
+            ) from None
         if version is not None:
             _wording_version_write(article, actor, version)
         wording_index(article)
@@ -331,14 +359,13 @@ def wording_version_add(
     texts per channel. Earlier versions stay, for the "what changed" view and the check of
     replies that still quote them."""
     if not permissions.can_edit_wording(actor):
-        raise NotAllowed("只有质检人员和管理员可以维护统一口径")
-    errors: dict[str, list[str]] = {}
+        raise NotAllowed(_("Only quality staff and administrators may maintain approved wording"))
+    errors = FieldErrors()
     data = _wording_version_clean(
         WordingVersionInput(body, effective_from, valid_until, change_note, variants or {}),
         errors,
     )
-    if errors:
-        raise ValidationFailed("口径版本有误", fields=errors)
+    errors.raise_if_any(_("The wording version has errors"))
     with transaction.atomic():
         # The article row lock numbers concurrent versions one after the other.
         article = WordingArticle.objects.select_for_update().get(pk=article.pk)

@@ -6,12 +6,13 @@ import datetime as dt
 from decimal import Decimal
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from pydantic import ConfigDict
 
 from tousu.accounts import permissions
 from tousu.accounts.models import User
-from tousu.core.api import parse_time_bound
+from tousu.core.api import parse_period
 from tousu.core.errors import NotAllowed, ValidationFailed
 from tousu.resolution.selectors import consistency_report
 
@@ -93,18 +94,13 @@ def consistency(
     user = request.auth  # type: ignore[attr-defined]
     assert isinstance(user, User)
     if not permissions.can_view_consistency(user):
-        raise NotAllowed("你的角色不能查看一致性报告")
-    if not from_ or not to:
-        raise ValidationFailed(
-            "需要 from 和 to", fields={"from": ["YYYY-MM-DD"], "to": ["YYYY-MM-DD"]}
-        )
-    start = parse_time_bound(from_, "from")
-    end = parse_time_bound(to, "to", end=True)
-    if end <= start:
-        raise ValidationFailed("结束日期早于开始日期", fields={"to": ["应不早于 from"]})
+        raise NotAllowed(_("Your role may not see the consistency report"))
+    start, end = parse_period(from_, to)
     if end - start > dt.timedelta(days=MAX_REPORT_DAYS):
-        raise ValidationFailed(
-            f"时间范围最长 {MAX_REPORT_DAYS} 天", fields={"to": [f"最长 {MAX_REPORT_DAYS} 天"]}
+        raise ValidationFailed.for_field(
+            "to",
+            _("At most %(days)s days") % {"days": MAX_REPORT_DAYS},
+            message=_("The period is at most %(days)s days") % {"days": MAX_REPORT_DAYS},
         )
     report = consistency_report(user, start, end)
     return {

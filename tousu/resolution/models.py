@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from tousu.accounts.choices import Role
@@ -65,7 +66,7 @@ class AuthorityLimit(models.Model):
         for name in ("max_amount", "monthly_max"):
             value = getattr(self, name)
             if value is not None and value < 0:
-                raise ValidationError({name: ["不能为负数"]})
+                raise ValidationError({name: [_negative()]})
 
 
 class Remedy(models.Model):
@@ -198,11 +199,30 @@ class Evidence(models.Model):
         return self.original_name
 
 
-def _choice_list_problems(values: object, allowed: list[str], label: str) -> list[str]:
+# Validation messages are translated when `clean()` runs (gettext), in the admin's language;
+# `_` in this module is the lazy gettext of field names.
+def _negative() -> str:
+    return gettext("Cannot be negative")
+
+
+def _max_below_min() -> str:
+    return gettext("The maximum cannot be below the minimum")
+
+
+def _not_strings(label: object) -> str:
+    return gettext("%(label)s must be a list of strings") % {"label": label}
+
+
+def _choice_list_problems(values: object, allowed: list[str], label: object) -> list[str]:
     if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
-        return [f"{label}应为字符串列表"]
+        return [_not_strings(label)]
     unknown = [v for v in values if v not in allowed]
-    return [f"{label}含未知取值：{', '.join(unknown)}"] if unknown else []
+    if not unknown:
+        return []
+    return [
+        gettext("%(label)s has unknown values: %(values)s")
+        % {"label": label, "values": ", ".join(unknown)}
+    ]
 
 
 class StandardClause(models.Model):
@@ -268,28 +288,31 @@ class StandardClause(models.Model):
 
     def clean(self) -> None:
         errors: dict[str, list[str]] = {}
+        # The labels are the fields' verbose names.
         for field, allowed, label in (
-            ("findings", Finding.values, "核实结果"),
-            ("causes", Cause.values, "投诉原因"),
-            ("required_evidence", EvidenceKind.values, "所需证据"),
+            ("findings", Finding.values, _("findings")),
+            ("causes", Cause.values, _("causes")),
+            ("required_evidence", EvidenceKind.values, _("required evidence")),
         ):
             problems = _choice_list_problems(getattr(self, field), allowed, label)
             if problems:
                 errors[field] = problems
         segments = self.customer_segments
         if not isinstance(segments, list) or not all(isinstance(v, str) for v in segments):
-            errors["customer_segments"] = ["客户分群应为字符串列表"]
+            errors["customer_segments"] = [_not_strings(_("customer segments"))]
         for low, high in (
             ("disputed_min", "disputed_max"),
             ("outage_days_min", "outage_days_max"),
         ):
             a, b = getattr(self, low), getattr(self, high)
             if a is not None and a < 0:
-                errors[low] = ["不能为负数"]
+                errors[low] = [_negative()]
             if a is not None and b is not None and a > b:
-                errors[high] = ["上限不能小于下限"]
+                errors[high] = [_max_below_min()]
         if self.effective_to and self.effective_from and self.effective_to < self.effective_from:
-            errors["effective_to"] = ["失效日期不能早于生效日期"]
+            errors["effective_to"] = [
+                gettext("The expiry date cannot be before the effective date")
+            ]
         if errors:
             raise ValidationError(errors)
 
@@ -329,15 +352,15 @@ class ClauseRemedy(models.Model):
         for name in ("min_amount", "max_amount", "rate"):
             value = getattr(self, name)
             if value is not None and value < 0:
-                errors[name] = ["不能为负数"]
+                errors[name] = [_negative()]
         if (
             self.min_amount is not None
             and self.max_amount is not None
             and self.min_amount > self.max_amount
         ):
-            errors["max_amount"] = ["上限不能小于下限"]
+            errors["max_amount"] = [_max_below_min()]
         if self.basis == RemedyBasis.PER_DAY and self.rate is None:
-            errors["rate"] = ["按天计算时必须填写每天金额"]
+            errors["rate"] = [gettext("A per-day remedy needs the amount per day")]
         if errors:
             raise ValidationError(errors)
 

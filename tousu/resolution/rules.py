@@ -8,6 +8,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.utils.translation import gettext as _
+
 from tousu.resolution.choices import RemedyBasis
 
 EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
@@ -43,17 +45,22 @@ def evidence_problem(name: str, size: int, head: bytes) -> str | None:
     dot = name.rfind(".")
     ext = name[dot:].lower() if dot >= 0 else ""
     if ext not in EVIDENCE_TYPES:
-        allowed = " ".join(sorted(EVIDENCE_TYPES))
-        return f"不支持的文件类型「{ext or name}」，允许：{allowed}"
+        return _("File type “%(type)s” is not accepted; allowed: %(allowed)s") % {
+            "type": ext or name,
+            "allowed": " ".join(sorted(EVIDENCE_TYPES)),
+        }
     if size == 0:
-        return "文件为空"
+        return _("The file is empty")
     if size > EVIDENCE_MAX_BYTES:
-        return f"文件过大：{size / 1048576:.1f} MB，上限 {EVIDENCE_MAX_BYTES // 1048576} MB"
+        return _("The file is too large: %(size).1f MB, at most %(limit)s MB") % {
+            "size": size / 1048576,
+            "limit": EVIDENCE_MAX_BYTES // 1048576,
+        }
     magics = EVIDENCE_TYPES[ext][1]
     if magics and not any(head.startswith(m) for m in magics):
-        return f"文件内容与扩展名「{ext}」不符"
+        return _("The file's content does not match its extension “%(ext)s”") % {"ext": ext}
     if not magics and b"\x00" in head[:1024] and ext in {".txt", ".csv"}:
-        return "文本文件含有二进制内容"
+        return _("The text file holds binary content")
     return None
 
 
@@ -113,9 +120,9 @@ def approval_chain(amount: Decimal, steps: Sequence[tuple[str, Decimal | None]])
     upwards (a step that times out passes to the next). `steps` are (role, limit) of the
     approver roles; None = unlimited. Empty when nobody's limit covers the amount."""
     ordered = sorted(steps, key=lambda s: (s[1] is None, s[1] or Decimal(0)))
-    for i, (_, limit) in enumerate(ordered):
+    for i, (_role, limit) in enumerate(ordered):
         if limit is None or amount <= limit:
-            return [role for role, _ in ordered[i:]]
+            return [role for role, _limit in ordered[i:]]
     return []
 
 
@@ -234,10 +241,85 @@ def yuan_text(value: Decimal) -> str:
 @dataclass(frozen=True)
 class Computed:
     """A prescribed remedy worked out for one complaint: the amount when the formula applies
-    (None = a range to choose from, or a fact is missing) and how, in Chinese."""
+    (None = a range to choose from, or a fact is missing) and how, in the reader's language."""
 
     amount: Decimal | None
     explanation: str
+
+
+@dataclass(frozen=True)
+class _Bounds:
+    low: Decimal | None
+    high: Decimal | None
+
+    def apply(self, value: Decimal) -> tuple[Decimal, str]:
+        """The value within the bounds, and a note when a bound changed it."""
+        note = ""
+        if self.high is not None and value > self.high:
+            value = self.high
+            note = _(" (capped at %(amount)s yuan)") % {"amount": yuan_text(self.high)}
+        if self.low is not None and value < self.low:
+            value = self.low
+            note = _(" (at least %(amount)s yuan)") % {"amount": yuan_text(self.low)}
+        return _yuan(value), note
+
+
+def _disputed(multiple: Decimal, disputed: Decimal | None, bounds: _Bounds) -> Computed:
+    if disputed is None:
+        if multiple == 1:
+            return Computed(
+                None, _("Refund of the full disputed amount (enter the disputed amount first)")
+            )
+        return Computed(
+            None,
+            _("Refund of %(multiple)s times the disputed amount (enter the disputed amount first)")
+            % {"multiple": yuan_text(multiple)},
+        )
+    amount, note = bounds.apply(disputed * multiple)
+    facts = {"multiple": yuan_text(multiple), "amount": yuan_text(amount), "note": note}
+    if multiple == 1:
+        return Computed(
+            amount, _("Refund of the full disputed amount: %(amount)s yuan%(note)s") % facts
+        )
+    return Computed(
+        amount,
+        _("Refund of %(multiple)s times the disputed amount: %(amount)s yuan%(note)s") % facts,
+    )
+
+
+def _per_day(per_day: Decimal, days: Decimal | None, bounds: _Bounds) -> Computed:
+    if days is None:
+        cap = ""
+        if bounds.high is not None:
+            cap = _(", at most %(amount)s yuan") % {"amount": yuan_text(bounds.high)}
+        return Computed(
+            None,
+            _("%(rate)s yuan a day%(cap)s (enter the days of outage or delay first)")
+            % {"rate": yuan_text(per_day), "cap": cap},
+        )
+    amount, note = bounds.apply(per_day * days)
+    facts = {
+        "days": yuan_text(days),
+        "rate": yuan_text(per_day),
+        "amount": yuan_text(amount),
+        "note": note,
+    }
+    return Computed(
+        amount, _("%(days)s days × %(rate)s yuan a day: %(amount)s yuan%(note)s") % facts
+    )
+
+
+def _fixed(bounds: _Bounds) -> Computed:
+    if bounds.low is not None and bounds.low == bounds.high:
+        return Computed(
+            _yuan(bounds.low),
+            _("Fixed compensation of %(amount)s yuan") % {"amount": yuan_text(bounds.low)},
+        )
+    low = yuan_text(bounds.low) if bounds.low is not None else "0"
+    high = _("no limit")
+    if bounds.high is not None:
+        high = _("%(amount)s yuan") % {"amount": yuan_text(bounds.high)}
+    return Computed(None, _("Compensation from %(low)s to %(high)s") % {"low": low, "high": high})
 
 
 def remedy_compute(
@@ -252,37 +334,14 @@ def remedy_compute(
     """Work out a prescribed remedy (R6.1): a fixed range, a refund of the disputed amount
     (times `rate`, default 1), or `rate` yuan per day of outage; capped by `max_amount` and
     raised to `min_amount`."""
-
-    def bounded(value: Decimal) -> tuple[Decimal, str]:
-        note = ""
-        if max_amount is not None and value > max_amount:
-            value, note = max_amount, f"（以 {yuan_text(max_amount)} 元为上限）"
-        if min_amount is not None and value < min_amount:
-            value, note = min_amount, f"（不低于 {yuan_text(min_amount)} 元）"
-        return _yuan(value), note
-
+    bounds = _Bounds(min_amount, max_amount)
     if basis == RemedyBasis.DISPUTED_AMOUNT:
-        multiple = rate if rate is not None else Decimal(1)
-        how = "全额" if multiple == 1 else f"{yuan_text(multiple)} 倍"
-        if disputed_amount is None:
-            return Computed(None, f"按争议金额{how}退还（请先填写争议金额）")
-        amount, note = bounded(disputed_amount * multiple)
-        return Computed(amount, f"按争议金额{how}退还：{yuan_text(amount)} 元{note}")
+        return _disputed(rate if rate is not None else Decimal(1), disputed_amount, bounds)
     if basis == RemedyBasis.PER_DAY:
-        per_day = rate if rate is not None else Decimal(0)
-        cap = f"，最高 {yuan_text(max_amount)} 元" if max_amount is not None else ""
-        if outage_days is None:
-            return Computed(None, f"每天 {yuan_text(per_day)} 元{cap}（请先填写故障或延误天数）")
-        amount, note = bounded(per_day * outage_days)
-        days, each = yuan_text(outage_days), yuan_text(per_day)
-        return Computed(amount, f"按 {days} 天 × {each} 元/天补偿：{yuan_text(amount)} 元{note}")
+        return _per_day(rate if rate is not None else Decimal(0), outage_days, bounds)
     if basis == RemedyBasis.FIXED:
-        if min_amount is not None and min_amount == max_amount:
-            return Computed(_yuan(min_amount), f"固定补偿 {yuan_text(min_amount)} 元")
-        low = yuan_text(min_amount) if min_amount is not None else "0"
-        high = f"{yuan_text(max_amount)} 元" if max_amount is not None else "不限"
-        return Computed(None, f"补偿范围 {low}–{high}")
-    return Computed(None, "无金额")
+        return _fixed(bounds)
+    return Computed(None, _("No amount"))
 
 
 def amount_range(

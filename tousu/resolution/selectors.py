@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
 
 from tousu.accounts.permissions import MANAGER_ROLES, scope_q
 from tousu.core import clock
@@ -78,7 +79,7 @@ def evidence_get(complaint: Complaint, pk: int) -> Evidence:
     """One attachment of a complaint the caller may already see; NotFound otherwise."""
     evidence = complaint.evidence.filter(pk=pk).first()
     if evidence is None:
-        raise NotFound("证据不存在")
+        raise NotFound(_("No such evidence"))
     return evidence
 
 
@@ -124,7 +125,7 @@ class RemedySuggestion:
     min_amount: Decimal | None
     max_amount: Decimal | None
     amount: Decimal | None  # computed for this complaint when the formula applies
-    explanation: str  # Chinese, e.g. "按争议金额全额退还：58 元"
+    explanation: str  # in the reader's language, e.g. "按争议金额全额退还：58 元"
 
 
 @dataclass(frozen=True)
@@ -200,7 +201,11 @@ def remedy_suggestions(
         )
         explanation = computed.explanation
         if r.note:
-            explanation = f"{explanation}；{r.note}" if r.basis != RemedyBasis.NONE else r.note
+            explanation = (
+                _("%(explanation)s; %(note)s") % {"explanation": explanation, "note": r.note}
+                if r.basis != RemedyBasis.NONE
+                else r.note
+            )
         out.append(
             RemedySuggestion(
                 type=r.type,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from tousu.accounts import permissions
 from tousu.accounts.choices import AssignmentMode, Role
@@ -15,7 +16,7 @@ from tousu.complaints.choices import EventType, Level, Status
 from tousu.complaints.models import Complaint
 from tousu.complaints.services import _reason, _require, complaint_lock, event_record
 from tousu.core import clock
-from tousu.core.errors import InvalidTransition, ValidationFailed
+from tousu.core.errors import FieldErrors, InvalidTransition, ValidationFailed
 from tousu.notifications.choices import NotificationKind
 from tousu.notifications.services import notify
 from tousu.routing import selectors
@@ -179,11 +180,17 @@ def complaint_dispatch(
         if actor is not None:
             _require(permissions.can_dispatch(actor, complaint))
         if not department.active:
-            raise ValidationFailed("部门已停用", fields={"department": ["该部门已停用"]})
+            raise ValidationFailed.for_field(
+                "department",
+                _("This department is inactive"),
+                message=_("The department is inactive"),
+            )
         if handler is not None and not _valid_handler(handler, department):
-            raise ValidationFailed(
-                "处理人不属于该部门",
-                fields={"handler": [f"{handler} 不是 {department.name} 的处理人"]},
+            raise ValidationFailed.for_field(
+                "handler",
+                _("%(handler)s is not a handler of %(department)s")
+                % {"handler": handler, "department": department.name},
+                message=_("The handler is not in this department"),
             )
         is_transfer = (
             complaint.status != Status.REGISTERED and complaint.department_id != department.pk
@@ -208,13 +215,21 @@ def complaint_return(*, complaint: Complaint, actor: User, reason: str) -> Compl
         complaint = complaint_lock(complaint)
         _require(permissions.can_return(actor, complaint))
         if complaint.status not in (Status.DISPATCHED, Status.IN_PROGRESS):
-            raise InvalidTransition(f"当前状态（{Status(complaint.status).label}）下不能退单")
+            raise InvalidTransition(
+                _("Not possible to return the complaint in its current status (%(status)s)")
+                % {"status": Status(complaint.status).label}
+            )
         text = _reason(reason)
         target = selectors.return_target(complaint)
         if target.pk == complaint.department_id:
-            raise InvalidTransition("投诉单已在受理部门，无处可退")
+            raise InvalidTransition(
+                _("The complaint is with the receiving department: there is nowhere to return it")
+            )
         if not target.active:
-            raise InvalidTransition(f"{target.name}已停用，不能退回")
+            raise InvalidTransition(
+                _("%(department)s is inactive: the complaint cannot go back there")
+                % {"department": target.name}
+            )
         complaint = _move(
             complaint=complaint,
             actor=actor,
@@ -225,6 +240,30 @@ def complaint_return(*, complaint: Complaint, actor: User, reason: str) -> Compl
             kind=TransferKind.RETURN,
         )
     return complaint
+
+
+def _team_members_check(people: dict[int, User]) -> None:
+    """Every member may sit on a team, there are not too many, and they come from several
+    departments: a team of one department is that department's ordinary work."""
+    errors = FieldErrors()
+    for user in people.values():
+        if not user.is_active or user.role not in TEAM_ROLES or user.department_id is None:
+            errors.add(
+                "members",
+                _("%(user)s cannot join an expert team (inactive, or not a role that handles)")
+                % {"user": user},
+            )
+    if len(people) > TEAM_MAX_MEMBERS:
+        errors.add(
+            "members", _("An expert team has at most %(n)s members") % {"n": TEAM_MAX_MEMBERS}
+        )
+    errors.raise_if_any(_("The expert team's members are not valid"))
+    if len({u.department_id for u in people.values()}) < 2:
+        raise ValidationFailed.for_field(
+            "members",
+            _("Choose members from at least two departments"),
+            message=_("An expert team is made of people from several departments"),
+        )
 
 
 def expert_team_form(
@@ -238,28 +277,17 @@ def expert_team_form(
         complaint = complaint_lock(complaint)
         _require(
             permissions.can_form_team(actor, complaint),
-            "只有能查看该投诉的主管、部门负责人或管理员能组建专家团队",
+            _(
+                "Only a supervisor, department head or administrator who may see the complaint "
+                "forms an expert team"
+            ),
         )
         if complaint.level not in TEAM_LEVELS:
-            raise InvalidTransition("只有重大或越级投诉才能组建专家团队")
+            raise InvalidTransition(_("Only major and over-level complaints get an expert team"))
         if not complaint.is_open:
-            raise InvalidTransition("投诉单已办结，不能再组建专家团队")
+            raise InvalidTransition(_("The complaint is finished: no expert team can be formed"))
         people = {u.pk: u for u in [lead, *members]}
-        errors: list[str] = [
-            f"{u} 不能加入专家团队（已停用或角色不符）"
-            for u in people.values()
-            if not u.is_active or u.role not in TEAM_ROLES or u.department_id is None
-        ]
-        if len(people) > TEAM_MAX_MEMBERS:
-            errors.append(f"专家团队最多 {TEAM_MAX_MEMBERS} 人")
-        if errors:
-            raise ValidationFailed("专家团队成员有误", fields={"members": errors})
-        departments = {u.department_id for u in people.values()}
-        if len(departments) < 2:
-            raise ValidationFailed(
-                "专家团队应由多个部门的人员组成",
-                fields={"members": ["请至少选择两个部门的成员"]},
-            )
+        _team_members_check(people)
         now = clock.now()
         team, created = ExpertTeam.objects.update_or_create(
             complaint=complaint, defaults={"lead": lead, "formed_by": actor, "formed_at": now}

@@ -16,6 +16,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from tousu.accounts import permissions
 from tousu.accounts.models import User
@@ -32,7 +33,12 @@ from tousu.complaints.services import (
     events_record,
 )
 from tousu.core import clock
-from tousu.core.errors import InvalidTransition, ValidationFailed
+from tousu.core.errors import (
+    InvalidTransition,
+    ValidationFailed,
+    one_of_message,
+    too_long_message,
+)
 from tousu.notifications.choices import NotificationKind
 from tousu.notifications.services import NotificationDraft, notify_many, webhook_emit_many
 from tousu.sla import constants, rules, selectors
@@ -66,14 +72,16 @@ def complaint_escalate(
         if actor is not None:
             _require(permissions.can_escalate(actor, complaint))
         if level not in Level.values:
-            raise ValidationFailed(
-                "级别无效", fields={"level": [f"可选：{', '.join(Level.values)}"]}
+            raise ValidationFailed.for_field(
+                "level", one_of_message(Level.values), message=_("Invalid level")
             )
         text = _reason(reason)
         complaint_rules.next_status("escalate", complaint.status)
         if LEVEL_RANK[Level(level)] <= LEVEL_RANK[Level(complaint.level)]:
-            raise ValidationFailed(
-                "升级后的级别必须高于当前级别", fields={"level": [f"当前级别：{complaint.level}"]}
+            raise ValidationFailed.for_field(
+                "level",
+                _("Current level: %(level)s") % {"level": complaint.level},
+                message=_("Escalation needs a level above the current one"),
             )
         previous = complaint.level
         complaint.level = level
@@ -113,11 +121,13 @@ def complaint_pause(*, complaint: Complaint, actor: User | None, reason: str) ->
             _require(permissions.can_handle(actor, complaint))
         complaint_rules.next_status("pause", complaint.status)
         if complaint.paused_at is not None:
-            raise InvalidTransition("投诉单已挂起")
+            raise InvalidTransition(_("The complaint is already paused"))
         text = _reason(reason)
         if len(text) > PAUSE_REASON_MAX_CHARS:
-            raise ValidationFailed(
-                "原因过长", fields={"reason": [f"最多 {PAUSE_REASON_MAX_CHARS} 个字符"]}
+            raise ValidationFailed.for_field(
+                "reason",
+                too_long_message(PAUSE_REASON_MAX_CHARS),
+                message=_("The reason is too long"),
             )
         complaint.paused_at = clock.now()
         complaint.pause_reason = text
@@ -136,7 +146,7 @@ def complaint_resume(*, complaint: Complaint, actor: User | None) -> Complaint:
         complaint_rules.next_status("resume", complaint.status)
         paused_at = complaint.paused_at
         if paused_at is None:
-            raise InvalidTransition("投诉单未挂起")
+            raise InvalidTransition(_("The complaint is not paused"))
         now = clock.now()
         policy = selectors.limit_of(complaint)
         counting = policy.counting if policy else Counting.CALENDAR
@@ -404,12 +414,12 @@ def sla_defaults_load() -> dict[str, int]:
             day += dt.timedelta(days=1)
     days += [(day, DayKind.WORKDAY, name) for day, name in constants.ADJUSTED_WORKDAYS]
     for day, kind, name in days:
-        _, new = CalendarDay.objects.get_or_create(
+        _day, new = CalendarDay.objects.get_or_create(
             calendar=calendar, date=day, defaults={"kind": kind, "name": name}
         )
         created["calendar_days"] += new
     for p in constants.POLICIES:
-        _, new = TimeLimitPolicy.objects.get_or_create(
+        _policy, new = TimeLimitPolicy.objects.get_or_create(
             code=p.code,
             defaults={
                 "name": p.name,
@@ -423,7 +433,7 @@ def sla_defaults_load() -> dict[str, int]:
         )
         created["policies"] += new
     for s in constants.LADDER:
-        _, new = EscalationStep.objects.get_or_create(
+        _step, new = EscalationStep.objects.get_or_create(
             order=s.order,
             defaults={"after_minutes": s.after_minutes, "target": s.target, "raise_to": s.raise_to},
         )
@@ -450,7 +460,7 @@ def complaint_reopen_apply(
     again (no pause), under a fresh resolution limit counted from now by its policy, and the
     reminder and the escalation ladder start over, since the earlier limit was met or spent.
     Precondition: inside `transaction.atomic` with the complaint locked."""
-    _, complaint.resolution_due, policy = selectors.due_times_for(
+    _first_response_due, complaint.resolution_due, policy = selectors.due_times_for(
         category=complaint.category,
         level=complaint.level,
         channel=complaint.channel,

@@ -9,6 +9,7 @@ from typing import Any
 
 from django import forms
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
 from tousu.accounts.models import Department, User
 from tousu.complaints import selectors
@@ -37,7 +38,11 @@ def api_complaint(request: HttpRequest, number: str) -> Complaint:
 def api_department(code: str, field: str) -> Department:
     department = Department.objects.filter(code=code).first()
     if department is None:
-        raise ValidationFailed("未知部门", fields={field: [f"未知部门「{code}」"]})
+        raise ValidationFailed.for_field(
+            field,
+            _("Unknown department “%(code)s”") % {"code": code},
+            message=_("Unknown department"),
+        )
     return department
 
 

@@ -6,7 +6,7 @@ owning domain's service; the rules stay in the domain."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any
 
 from django import forms
 from django.http import HttpRequest
@@ -20,7 +20,7 @@ from tousu.callbacks.choices import SCORE_FACTORS, CallbackResult, DissatisfiedA
 from tousu.callbacks.selectors import pending_callback
 from tousu.callbacks.services import complaint_callback_record
 from tousu.complaints.models import Complaint
-from tousu.core.api import Strict
+from tousu.core.api import OneOf, Strict
 from tousu.core.forms import blank, textarea
 from tousu.desk.actions.base import Action, ActionForm, api_complaint, api_render, api_user
 from tousu.desk.schemas import (
@@ -78,10 +78,10 @@ class Scores(Strict):
 
 
 class CallbackIn(Strict):
-    result: Literal["satisfied", "basically_satisfied", "dissatisfied", "unreachable"]
+    result: Annotated[str, OneOf(CallbackResult)]
     scores: Scores | None = None
     comment: str = ""
-    action: Literal["reopen", "repair"] = DissatisfiedAction.REOPEN.value  # type: ignore[assignment]
+    action: Annotated[str, OneOf(DissatisfiedAction)] = DissatisfiedAction.REOPEN.value
 
 
 @router.post("/{number}/callback", response=ComplaintOut, summary="Record the callback")

@@ -20,7 +20,7 @@ from pydantic import ConfigDict
 
 from tousu.accounts.views import staff
 from tousu.complaints.selectors import get_complaint_for_user
-from tousu.core.errors import DomainError, ValidationFailed
+from tousu.core.errors import DomainError, FieldErrors
 from tousu.desk.actions.base import api_user
 from tousu.desk.views import complaint_or_404
 from tousu.knowledge import selectors, services
@@ -207,9 +207,11 @@ def clauses_by_code(codes: list[str], field: str = "clauses") -> list[StandardCl
         .annotate(v=Max("version"))
         .values_list("code", "v")
     )
-    unknown = [c for c in wanted if c not in newest]
-    if unknown:
-        raise ValidationFailed("未知条款", fields={field: [f"未知条款「{c}」" for c in unknown]})
+    errors = FieldErrors()
+    for code in wanted:
+        if code not in newest:
+            errors.add(field, _("Unknown clause “%(code)s”") % {"code": code})
+    errors.raise_if_any(_("Unknown clause"))
     found = []
     for code in wanted:
         found.append(StandardClause.objects.get(code=code, version=newest[code]))

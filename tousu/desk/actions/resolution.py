@@ -7,7 +7,7 @@ owning domain's service; the rules stay in the domain."""
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any
 
 from django import forms
 from django.http import HttpRequest
@@ -20,7 +20,7 @@ from tousu.accounts.models import Department, User
 from tousu.complaints.choices import Cause, Finding, Status
 from tousu.complaints.models import Complaint
 from tousu.complaints.services import REASON_MAX_CHARS
-from tousu.core.api import Strict
+from tousu.core.api import OneOf, Strict
 from tousu.core.forms import LocalNameChoiceField, blank, textarea
 from tousu.desk.actions.base import (
     Action,
@@ -61,17 +61,7 @@ ANSWER_MAX_CHARS = 500
 
 
 YES_NO = [("1", _("Yes")), ("0", _("No"))]
-RemedyTypeLiteral = Literal[
-    "refund",
-    "bill_credit",
-    "data_credit",
-    "apology",
-    "explanation",
-    "repair",
-    "exchange",
-    "gift",
-    "discount",
-]
+RemedyTypeValue = Annotated[str, OneOf(RemedyType)]
 
 
 class ResolveForm(ActionForm):
@@ -232,13 +222,13 @@ router = Router()  # mounted on the desk's complaints router (desk/api.py)
 
 
 class RemedyIn(Strict):
-    type: RemedyTypeLiteral
+    type: RemedyTypeValue
     amount: Decimal = Field(default=Decimal(0), ge=0, le=1_000_000, decimal_places=2)
     note: str = ""
 
 
 class ResolveIn(Strict):
-    finding: Literal["true", "partly_true", "not_true"]
+    finding: Annotated[str, OneOf(Finding)]
     cause: str
     responsible_department: str
     remedies: list[RemedyIn] = Field(default_factory=list, max_length=20)

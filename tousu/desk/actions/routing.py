@@ -19,7 +19,7 @@ from tousu.complaints.choices import Status
 from tousu.complaints.models import Complaint
 from tousu.complaints.services import REASON_MAX_CHARS
 from tousu.core.api import Strict
-from tousu.core.errors import ValidationFailed
+from tousu.core.errors import FieldErrors, ValidationFailed
 from tousu.core.forms import LocalNameChoiceField, blank, textarea
 from tousu.core.templatetags.tousu_ui import local_name
 from tousu.desk.actions.base import (
@@ -140,8 +140,10 @@ def dispatch(request: HttpRequest, number: str, payload: DispatchIn) -> dict[str
     if payload.handler:
         handler = User.objects.filter(username=payload.handler).first()
         if handler is None:
-            raise ValidationFailed(
-                "未知处理人", fields={"handler": [f"未知用户「{payload.handler}」"]}
+            raise ValidationFailed.for_field(
+                "handler",
+                gettext("Unknown user “%(name)s”") % {"name": payload.handler},
+                message=gettext("Unknown handler"),
             )
     complaint = complaint_dispatch(
         complaint=complaint,
@@ -174,9 +176,10 @@ def _users(usernames: list[str], field: str) -> list[User]:
     found = {u.username: u for u in User.objects.filter(username__in=usernames)}
     unknown = [name for name in usernames if name not in found]
     if unknown:
-        raise ValidationFailed(
-            "未知用户", fields={field: [f"未知用户「{name}」" for name in unknown]}
-        )
+        errors = FieldErrors()
+        for name in unknown:
+            errors.add(field, gettext("Unknown user “%(name)s”") % {"name": name})
+        errors.raise_if_any(gettext("Unknown user"))
     return [found[name] for name in usernames]
 
 

@@ -5,7 +5,7 @@ owning domain's service; the rules stay in the domain."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any
 
 from django import forms
 from django.http import HttpRequest
@@ -18,7 +18,7 @@ from tousu.accounts.models import User
 from tousu.complaints.choices import LEVEL_RANK, Level
 from tousu.complaints.models import Complaint
 from tousu.complaints.services import REASON_MAX_CHARS
-from tousu.core.api import Strict
+from tousu.core.api import OneOf, Strict
 from tousu.core.forms import textarea
 from tousu.desk.actions.base import Action, ActionForm, Empty, api_complaint, api_render, api_user
 from tousu.desk.schemas import (
@@ -61,7 +61,7 @@ router = Router()  # mounted on the desk's complaints router (desk/api.py)
 
 
 class EscalateIn(Strict):
-    level: Literal["ordinary", "important", "major", "over_level"]
+    level: Annotated[str, OneOf(Level)]
     reason: str
 
 

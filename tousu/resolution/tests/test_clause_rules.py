@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.utils import translation
 
 from tousu.resolution import rules
 from tousu.resolution.rules import ClauseTerms, Limit, Peer, Situation
@@ -131,6 +132,20 @@ def test_fixed_range_and_no_money() -> None:
     )
     assert compute("fixed", min_amount=D(20), max_amount=D(20)).amount == D("20.00")
     assert compute("none").amount is None
+
+
+def test_explanations_in_the_reader_s_language() -> None:
+    with translation.override("en"):
+        capped = compute("disputed_amount", disputed_amount=D(3000), max_amount=D(2000))
+        per_day = compute("per_day", rate=D(10), max_amount=D(300))
+        fixed = compute("fixed", min_amount=D(10))
+    assert capped.explanation == (
+        "Refund of the full disputed amount: 2000 yuan (capped at 2000 yuan)"
+    )
+    assert per_day.explanation == (
+        "10 yuan a day, at most 300 yuan (enter the days of outage or delay first)"
+    )
+    assert fixed.explanation == "Compensation from 10 to no limit"
 
 
 def test_the_allowed_range() -> None:

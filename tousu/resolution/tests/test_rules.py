@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from tousu.resolution.rules import EVIDENCE_MAX_BYTES, evidence_problem, needs_approval
 
@@ -40,6 +41,14 @@ def test_evidence_at_the_size_limit_is_accepted_and_one_byte_more_is_not() -> No
     problem = evidence_problem("bill.pdf", EVIDENCE_MAX_BYTES + 1, PDF)
     assert problem is not None
     assert "过大" in problem
+
+
+def test_evidence_problems_in_the_reader_s_language() -> None:
+    with translation.override("en"):
+        assert evidence_problem("bill.pdf", 0, b"") == "The file is empty"
+        assert evidence_problem("bill.pdf", 1024, EXE) == (
+            "The file's content does not match its extension “.pdf”"
+        )
 
 
 def test_empty_evidence_is_refused() -> None:

@@ -2,7 +2,7 @@ import getpass
 import secrets
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser, no_translations
 
 from tousu.accounts.choices import Role
 from tousu.accounts.services import user_create
@@ -20,6 +20,9 @@ class Command(BaseCommand):
         parser.add_argument("--name", default="", help="display name")
         parser.add_argument("--password", default=None, help="prompted for when omitted")
 
+    # In English, like the rest of what the command prints (its help, argparse's errors): the
+    # service's messages would otherwise come out in the default language, Chinese.
+    @no_translations
     def handle(self, *args: Any, **opts: Any) -> None:
         password = opts["password"]
         generated = False

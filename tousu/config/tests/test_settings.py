@@ -1,0 +1,112 @@
+"""The typed environment readers of the settings: pure functions over a mapping, tested without
+reloading Django's settings."""
+
+from __future__ import annotations
+
+import pytest
+
+from tousu.config.settings import (
+    SettingError,
+    env_bool,
+    env_float,
+    env_int,
+    env_list,
+    env_str,
+)
+
+
+@pytest.mark.parametrize("raw", ["1", "true", "TRUE", " yes ", "On"])
+def test_bool_true(raw: str) -> None:
+    assert env_bool("TOUSU_X", environ={"TOUSU_X": raw}) is True
+
+
+@pytest.mark.parametrize("raw", ["0", "false", "No", "off", ""])
+def test_bool_false(raw: str) -> None:
+    assert env_bool("TOUSU_X", default=True, environ={"TOUSU_X": raw}) is False
+
+
+def test_bool_unset_is_the_default() -> None:
+    assert env_bool("TOUSU_X", environ={}) is False
+    assert env_bool("TOUSU_X", default=True, environ={}) is True
+
+
+def test_bool_typo_stops_start_up_naming_the_variable() -> None:
+    with pytest.raises(SettingError) as error:
+        env_bool("TOUSU_DEBUG", environ={"TOUSU_DEBUG": "ture"})
+    message = str(error.value)
+    assert "TOUSU_DEBUG='ture'" in message
+    assert "1/true/yes/on or 0/false/no/off" in message
+
+
+def test_int() -> None:
+    assert env_int("TOUSU_N", 5, environ={}) == 5
+    assert env_int("TOUSU_N", 5, environ={"TOUSU_N": " 42 "}) == 42
+    assert env_int("TOUSU_N", 5, minimum=0, environ={"TOUSU_N": "0"}) == 0
+
+
+@pytest.mark.parametrize(
+    ("raw", "accepts"),
+    [
+        ("", "expected a whole number"),
+        ("4.5", "expected a whole number"),
+        ("twenty", "expected a whole number"),
+        ("0", "expected a whole number at least 1 and at most 65535"),
+        ("70000", "expected a whole number at least 1 and at most 65535"),
+    ],
+)
+def test_int_refused(raw: str, accepts: str) -> None:
+    with pytest.raises(SettingError, match=accepts) as error:
+        env_int("TOUSU_EMAIL_PORT", 25, minimum=1, maximum=65535, environ={"TOUSU_EMAIL_PORT": raw})
+    assert str(error.value).startswith(f"TOUSU_EMAIL_PORT={raw!r} is not valid")
+
+
+def test_float() -> None:
+    assert env_float("TOUSU_F", 0.7, environ={}) == 0.7
+    assert env_float("TOUSU_F", 0.7, minimum=0, maximum=1, environ={"TOUSU_F": "0.25"}) == 0.25
+
+
+@pytest.mark.parametrize(
+    ("raw", "accepts"),
+    [
+        ("high", "expected a number"),
+        ("nan", "expected a finite number"),
+        ("1.5", "expected a number at least 0 and at most 1"),
+        ("-0.1", "expected a number at least 0 and at most 1"),
+    ],
+)
+def test_float_refused(raw: str, accepts: str) -> None:
+    with pytest.raises(SettingError, match=accepts):
+        env_float("TOUSU_RISK_HIGH", 0.7, minimum=0, maximum=1, environ={"TOUSU_RISK_HIGH": raw})
+
+
+def test_str_keeps_the_value_as_given() -> None:
+    assert env_str("TOUSU_S", environ={}) == ""
+    assert env_str("TOUSU_S", "fallback", environ={}) == "fallback"
+    assert env_str("TOUSU_S", environ={"TOUSU_S": " secret "}) == " secret "
+
+
+def test_str_choices() -> None:
+    levels = ("ERROR", "WARNING")
+    assert env_str("TOUSU_LOG_LEVEL", "WARNING", choices=levels, environ={}) == "WARNING"
+    assert env_str("TOUSU_LOG_LEVEL", choices=levels, environ={"TOUSU_LOG_LEVEL": "ERROR"}) == (
+        "ERROR"
+    )
+    with pytest.raises(SettingError, match="expected one of ERROR, WARNING"):
+        env_str("TOUSU_LOG_LEVEL", choices=levels, environ={"TOUSU_LOG_LEVEL": "warn"})
+
+
+def test_list() -> None:
+    assert env_list("TOUSU_L", ["a", "b"], environ={}) == ["a", "b"]
+    assert env_list("TOUSU_L", ["a"], environ={"TOUSU_L": ""}) == []
+    assert env_list("TOUSU_L", environ={"TOUSU_L": " x.example , ,y.example"}) == [
+        "x.example",
+        "y.example",
+    ]
+
+
+def test_reads_the_process_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TOUSU_TEST_FLAG", "yes")
+    assert env_bool("TOUSU_TEST_FLAG") is True
+    monkeypatch.setenv("TOUSU_TEST_FLAG", "maybe")
+    with pytest.raises(SettingError):
+        env_bool("TOUSU_TEST_FLAG")

@@ -230,7 +230,7 @@ def complaint_register(
         raise NotAllowed("你的角色不能登记投诉")
     data = _validate(registration)
     with transaction.atomic():
-        customer = customer_get_or_create(
+        customer, _ = customer_get_or_create(
             phone=data.phone, name=data.name, account=data.account, region=data.region
         )
         category, confidence, source, model_version = data.category, None, "", ""

@@ -41,7 +41,7 @@ channel, region, department (the handling department) and level.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -268,6 +268,76 @@ class _Names:
         return sum(self.customers[pk] for pk in ids)
 
 
+@dataclass(frozen=True)
+class _Periods:
+    """[start, end) and the previous period of the same length, [previous_start, start)."""
+
+    previous_start: dt.datetime
+    start: dt.datetime
+    end: dt.datetime
+
+
+# Count-table rows for a period (start, end), optionally with the rows of one more dimension.
+_Parts = Callable[[dt.datetime, dt.datetime, str | None], list[QuerySet[Any]]]
+
+
+def _mix_entry(
+    dim: str, value: Any, c: int, p: int, names: _Names, registered: int
+) -> dict[str, Any]:
+    code, name = names.of(dim, value)
+    entry = {
+        "key": code,
+        "name": name,
+        "volume": c,
+        "previous_volume": p,
+        "share": rules.ratio(c, registered),
+    }
+    if dim == "region":  # 万投比: regions differ in size
+        served = names.customers.get(value)
+        entry["per_10k_customers"] = round(c * 10_000 / served, 4) if served else None
+    return entry
+
+
+def _mix(
+    parts: _Parts, periods: _Periods, names: _Names, registered: int
+) -> dict[str, list[dict[str, Any]]]:
+    """Volume by each of the `GROUPS` dimensions, now and before, with shares of `registered`."""
+    mix = {}
+    volume = {"registered": Sum("registered")}
+    for dim in GROUPS:
+        now = _grouped(parts(periods.start, periods.end, dim), dim, volume)
+        before = _grouped(parts(periods.previous_start, periods.start, dim), dim, volume)
+        entries: list[dict[str, Any]] = []
+        for value in now.keys() | before.keys():
+            c = now.get(value, {}).get("registered", 0)
+            p = before.get(value, {}).get("registered", 0)
+            if c or p:
+                entries.append(_mix_entry(dim, value, c, p, names, registered))
+        mix[dim] = sorted(entries, key=lambda e: (-e["volume"], str(e["key"])))
+    return mix
+
+
+def _groups(
+    parts: _Parts, periods: _Periods, names: _Names, group_by: str, customers: int
+) -> list[dict[str, Any]]:
+    """The figures per value of `group_by`, largest current volume first."""
+    now = _grouped(parts(periods.start, periods.end, group_by), group_by)
+    before = _grouped(parts(periods.previous_start, periods.start, group_by), group_by)
+    groups = []
+    for value in now.keys() | before.keys():
+        code, name = names.of(group_by, value)
+        base = names.customers.get(value) if group_by == "region" else customers
+        groups.append(
+            {
+                "key": code,
+                "name": name,
+                "current": figures(now.get(value, {}), base),
+                "previous": figures(before.get(value, {}), base),
+            }
+        )
+    return sorted(groups, key=lambda g: (-g["current"]["volume"], str(g["key"])))
+
+
 def kpis(
     start: dt.datetime,
     end: dt.datetime,
@@ -284,14 +354,14 @@ def kpis(
     filters = filters or KpiFilters()
     if group_by is not None and group_by not in GROUPS:
         raise ValueError(f"group_by must be one of {GROUPS}")
-    previous_start = start - (end - start)
+    periods = _Periods(start - (end - start), start, end)
     where, used = _where(filters), _used(filters)
 
     def parts(a: dt.datetime, b: dt.datetime, dim: str | None = None) -> list[QuerySet[Any]]:
         """Rows of the smallest roll-up that answers for the filters (and `dim`)."""
         return _parts(a, b, where, used | ({dim} if dim else set()))
 
-    cur, prev = parts(start, end), parts(previous_start, start)
+    cur, prev = parts(start, end), parts(periods.previous_start, start)
     names = _Names()
     customers = names.base(filters)
     current, previous = _total(cur), _total(prev)
@@ -299,7 +369,7 @@ def kpis(
         "period": {
             "start": start.isoformat(),
             "end": end.isoformat(),
-            "previous_start": previous_start.isoformat(),
+            "previous_start": periods.previous_start.isoformat(),
         },
         "current": figures(current, customers),
         "previous": figures(previous, customers),
@@ -309,47 +379,9 @@ def kpis(
         for name in ("volume", "closed", "compensation_total", "callbacks")
     }
     if mixes:
-        body["mix"] = {}
-        volume = {"registered": Sum("registered")}
-        for dim in GROUPS:
-            now = _grouped(parts(start, end, dim), dim, volume)
-            before = _grouped(parts(previous_start, start, dim), dim, volume)
-            entries: list[dict[str, Any]] = []
-            for value in now.keys() | before.keys():
-                code, name = names.of(dim, value)
-                c = now.get(value, {}).get("registered", 0)
-                p = before.get(value, {}).get("registered", 0)
-                if c or p:
-                    entry = {
-                        "key": code,
-                        "name": name,
-                        "volume": c,
-                        "previous_volume": p,
-                        "share": rules.ratio(c, current["registered"]),
-                    }
-                    if dim == "region":  # 万投比: regions differ in size
-                        served = names.customers.get(value)
-                        entry["per_10k_customers"] = (
-                            round(c * 10_000 / served, 4) if served else None
-                        )
-                    entries.append(entry)
-            body["mix"][dim] = sorted(entries, key=lambda e: (-e["volume"], str(e["key"])))
+        body["mix"] = _mix(parts, periods, names, current["registered"])
     if group_by:
-        now = _grouped(parts(start, end, group_by), group_by)
-        before = _grouped(parts(previous_start, start, group_by), group_by)
-        groups = []
-        for value in now.keys() | before.keys():
-            code, name = names.of(group_by, value)
-            base = names.customers.get(value) if group_by == "region" else customers
-            groups.append(
-                {
-                    "key": code,
-                    "name": name,
-                    "current": figures(now.get(value, {}), base),
-                    "previous": figures(before.get(value, {}), base),
-                }
-            )
-        body["groups"] = sorted(groups, key=lambda g: (-g["current"]["volume"], str(g["key"])))
+        body["groups"] = _groups(parts, periods, names, group_by, customers)
     return body
 
 

@@ -119,62 +119,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     first, last = form.period()
     filters = form.filters()
     data = dashboard_for_user(user, first, last, filters, now=clock.now())
-
-    chosen = _codes(filters)
-    for name, code in _scope_codes(user).items():
-        chosen[name] = chosen[name] or code
-    drill = Drill({**chosen, "received_from": first.isoformat(), "received_to": last.isoformat()})
+    drill = _list_drill(user, filters, first, last)
     names = {name: form.names(name) for name in SLICE}
     explicit = Drill(_codes(filters), "analytics:dashboard")
-
-    league = [
-        {
-            "key": g["key"],
-            "name": names["department"].get(g["key"] or "", g["name"] or _("None")),
-            "current": g["current"],
-            "previous": g["previous"],
-            "transfers": data["transfers"].get(g["key"], 0),
-            "url": drill(department=g["key"]) if g["key"] else None,
-        }
-        for g in data["groups"]
-    ]
-    charts = {
-        "labels": {
-            "current": _("This period"),
-            "previous": _("Previous period"),
-            "complaints": _("Volume"),
-            "per_10k": _("Per 10,000 customers"),
-        },
-        "trend": {
-            "days": [p["day"].strftime("%m-%d") for p in data["trend"]],
-            "current": [
-                {
-                    "value": p["volume"],
-                    "day": p["day"].isoformat(),
-                    "url": drill(received_from=p["day"], received_to=p["day"]),
-                }
-                for p in data["trend"]
-            ],
-            "previous": [
-                {
-                    "value": p["previous_volume"],
-                    "day": p["previous_day"].isoformat(),
-                    "url": drill(received_from=p["previous_day"], received_to=p["previous_day"]),
-                }
-                for p in data["trend"]
-            ],
-        },
-        **{dim: _mix(data["mix"][dim], dim, names[dim], drill) for dim in SLICE},
-        "backlog": [
-            {
-                "key": key,
-                "name": TimeLeft(key).label,
-                "value": count,
-                "url": drill(dated=False, time_left=key),
-            }
-            for key, count in data["backlog"].items()
-        ],
-    }
+    charts = _charts(data, names, drill)
     quarter = _quarter_start(today) - dt.timedelta(days=1)
     return render(
         request,
@@ -192,7 +140,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "causes_url": Drill(_codes(filters), "analytics:causes").url(
                 {"from": first.isoformat(), "to": last.isoformat()}
             ),
-            "league": league,
+            "league": _league(data, names["department"], drill),
             "backlog": charts["backlog"],
             "regions": charts["region"],
             "charts": charts,
@@ -200,6 +148,75 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "can_report": permissions.can_download_report(user),
         },
     )
+
+
+def _list_drill(user: User, filters: KpiFilters, first: dt.date, last: dt.date) -> Drill:
+    """The complaint list of the period and slice, within the user's data scope."""
+    chosen = _codes(filters)
+    for name, code in _scope_codes(user).items():
+        chosen[name] = chosen[name] or code
+    return Drill({**chosen, "received_from": first.isoformat(), "received_to": last.isoformat()})
+
+
+def _league(data: dict[str, Any], names: dict[str, str], drill: Drill) -> list[dict[str, Any]]:
+    """The departments' figures side by side, with their transfers out."""
+    return [
+        {
+            "key": g["key"],
+            "name": names.get(g["key"] or "", g["name"] or _("None")),
+            "current": g["current"],
+            "previous": g["previous"],
+            "transfers": data["transfers"].get(g["key"], 0),
+            "url": drill(department=g["key"]) if g["key"] else None,
+        }
+        for g in data["groups"]
+    ]
+
+
+def _trend(trend: list[dict[str, Any]], drill: Drill) -> dict[str, Any]:
+    """Volume per day, this period and the previous one, each day opening its complaints."""
+    return {
+        "days": [p["day"].strftime("%m-%d") for p in trend],
+        "current": [
+            {
+                "value": p["volume"],
+                "day": p["day"].isoformat(),
+                "url": drill(received_from=p["day"], received_to=p["day"]),
+            }
+            for p in trend
+        ],
+        "previous": [
+            {
+                "value": p["previous_volume"],
+                "day": p["previous_day"].isoformat(),
+                "url": drill(received_from=p["previous_day"], received_to=p["previous_day"]),
+            }
+            for p in trend
+        ],
+    }
+
+
+def _charts(data: dict[str, Any], names: dict[str, dict[str, str]], drill: Drill) -> dict[str, Any]:
+    """What the dashboard's ECharts draw: the trend, the mixes and the open backlog."""
+    return {
+        "labels": {
+            "current": _("This period"),
+            "previous": _("Previous period"),
+            "complaints": _("Volume"),
+            "per_10k": _("Per 10,000 customers"),
+        },
+        "trend": _trend(data["trend"], drill),
+        **{dim: _mix(data["mix"][dim], dim, names[dim], drill) for dim in SLICE},
+        "backlog": [
+            {
+                "key": key,
+                "name": TimeLeft(key).label,
+                "value": count,
+                "url": drill(dated=False, time_left=key),
+            }
+            for key, count in data["backlog"].items()
+        ],
+    }
 
 
 def root_causes(request: HttpRequest) -> HttpResponse:

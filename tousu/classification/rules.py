@@ -25,6 +25,13 @@ class Classifier(Protocol):
     def predict(self, text: str) -> Prediction: ...
 
 
+def needs_triage(prediction: Prediction, threshold: float) -> bool:
+    """A trained model's prediction below the triage threshold is only a suggestion: the
+    complaint waits in the triage queue for staff to set its category. The keyword rules give
+    no probability, so their prediction is never held back."""
+    return prediction.model_version != KEYWORD_MODEL_VERSION and prediction.confidence < threshold
+
+
 class KeywordClassifier:
     """Scores each category by the keywords found in the text (longer keywords weigh more,
     because "不明扣费" is stronger evidence than "扣费"). Confidence is the winner's share of all

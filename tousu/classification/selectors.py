@@ -6,7 +6,10 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from dataclasses import dataclass
+from typing import Any
 
+from django.conf import settings
 from django.db.models import QuerySet
 
 from tousu.accounts.models import User
@@ -14,7 +17,12 @@ from tousu.accounts.permissions import scope_q
 from tousu.classification.keywords import KEYWORDS
 from tousu.classification.model import ModelFormatError, TfidfClassifier
 from tousu.classification.models import Category, CategoryCorrection, TextModel
-from tousu.classification.rules import Classifier, KeywordClassifier
+from tousu.classification.rules import (
+    Classifier,
+    KeywordClassifier,
+    Prediction,
+    needs_triage,
+)
 from tousu.complaints.choices import CategorySource, Status
 from tousu.complaints.models import Complaint
 from tousu.complaints.rules import OPEN_STATUSES
@@ -58,6 +66,65 @@ def active_classifier_reset() -> None:
     """Forget the cached model (after activating one in this process, and in tests)."""
     with _lock:
         _cache.update(checked=0.0, version=None, classifier=None)
+
+
+@dataclass(frozen=True)
+class CategoryDecision:
+    """The category a complaint is registered with and how it was decided (R2.1): given by the
+    channel, predicted by the active model, or none — with the model's suggestion when it was
+    too unsure, for the triage queue to show."""
+
+    category: Category | None
+    source: str = ""  # CategorySource, or "" when there is no category
+    confidence: float | None = None
+    model_version: str = ""
+    suggestion: Prediction | None = None
+
+    @property
+    def given(self) -> bool:
+        return self.source == CategorySource.GIVEN
+
+    def event_data(self) -> dict[str, Any] | None:
+        """The data of the registration's `classified` event; None when there is nothing to
+        record (no category, and no suggestion)."""
+        if self.category is not None:
+            return {
+                "category": self.category.code,
+                "source": self.source,
+                "confidence": self.confidence,
+                "model_version": self.model_version,
+            }
+        if self.suggestion is not None:
+            return {
+                "category": None,
+                "source": "",
+                "suggestion": self.suggestion.label,
+                "confidence": self.suggestion.confidence,
+                "model_version": self.suggestion.model_version,
+            }
+        return None
+
+
+def category_decide(*, given: Category | None, text: str) -> CategoryDecision:
+    """The category of a complaint being registered: the one the channel gave, else the active
+    classifier's prediction for `text` when it names an active category — unless the model is
+    below the triage threshold (settings.TOUSU_TRIAGE_CONFIDENCE), which leaves the complaint
+    uncategorised with the prediction as a suggestion."""
+    if given is not None:
+        return CategoryDecision(given, CategorySource.GIVEN)
+    prediction = active_classifier().predict(text)
+    if not prediction.label:
+        return CategoryDecision(None)
+    category = (
+        Category.objects.select_related("parent").filter(code=prediction.label, active=True).first()
+    )
+    if category is None:
+        return CategoryDecision(None)
+    if needs_triage(prediction, settings.TOUSU_TRIAGE_CONFIDENCE):
+        return CategoryDecision(None, suggestion=prediction)
+    return CategoryDecision(
+        category, CategorySource.MODEL, prediction.confidence, prediction.model_version
+    )
 
 
 def triage_queue(user: User) -> QuerySet[Complaint]:

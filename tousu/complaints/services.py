@@ -17,7 +17,14 @@ from tousu.accounts.models import User
 from tousu.accounts.services import pii_access_log
 from tousu.complaints import rules
 from tousu.complaints.choices import EventType
-from tousu.complaints.models import Complaint, ComplaintEvent, DailySequence, ExportLog
+from tousu.complaints.models import (
+    Complaint,
+    ComplaintEvent,
+    ComplaintSearch,
+    DailySequence,
+    ExportLog,
+)
+from tousu.complaints.search import search_row
 from tousu.complaints.timeline import event_hash, json_safe
 from tousu.core import clock
 from tousu.core.errors import (
@@ -48,14 +55,10 @@ class EventDraft:
     at: dt.datetime | None = None
 
 
-def events_record(drafts: Sequence[EventDraft]) -> list[ComplaintEvent]:
-    """Append events to their complaints' hash chains, in order, with one INSERT and one
-    UPDATE of the chain heads however many complaints (the background scans write hundreds).
-
-    Precondition: inside `transaction.atomic` with every complaint locked, so that no two
-    events take the same place in a chain. Drafts of one complaint chain after each other;
-    the complaints' `event_seq` and `event_hash` are updated in memory and in the database.
-    """
+def _chained(drafts: Sequence[EventDraft]) -> tuple[list[ComplaintEvent], list[Complaint]]:
+    """The drafts as events appended, in order, to their complaints' hash chains, and the
+    complaints whose heads moved on — in memory only: `event_seq` and `event_hash` of every
+    draft's complaint are updated, nothing is written."""
     now = clock.now()
     heads: dict[int, Complaint] = {}
     events: list[ComplaintEvent] = []
@@ -94,16 +97,28 @@ def events_record(drafts: Sequence[EventDraft]) -> list[ComplaintEvent]:
         )
         complaint.event_seq, complaint.event_hash = seq, digest
         draft.complaint.event_seq, draft.complaint.event_hash = seq, digest
+    return events, list(heads.values())
+
+
+def events_record(drafts: Sequence[EventDraft]) -> list[ComplaintEvent]:
+    """Append events to their complaints' hash chains, in order, with one INSERT and one
+    UPDATE of the chain heads however many complaints (the background scans write hundreds).
+
+    Precondition: inside `transaction.atomic` with every complaint locked, so that no two
+    events take the same place in a chain. Drafts of one complaint chain after each other;
+    the complaints' `event_seq` and `event_hash` are updated in memory and in the database.
+    """
+    events, heads = _chained(drafts)
     if not events:
         return []
     created = ComplaintEvent.objects.bulk_create(events)
     if len(heads) == 1:
-        (head,) = heads.values()
+        (head,) = heads
         Complaint.objects.filter(pk=head.pk).update(
             event_seq=head.event_seq, event_hash=head.event_hash
         )
     else:
-        _chain_heads_save(heads.values())
+        _chain_heads_save(heads)
     return created
 
 
@@ -159,11 +174,45 @@ def complaint_lock(complaint: Complaint) -> Complaint:
 
 
 def number_allocate(day: dt.date) -> int:
-    """The next daily sequence number, unique under concurrency: the UPDATE takes the row lock
-    and the re-read sees our own increment. Precondition: inside `transaction.atomic`."""
-    DailySequence.objects.get_or_create(day=day)
-    DailySequence.objects.filter(day=day).update(last=F("last") + 1)
-    return DailySequence.objects.filter(day=day).values_list("last", flat=True).get()
+    """The next daily sequence number, unique under concurrency: one upsert creates the day's
+    row or increments it, holding its lock to the end of the transaction, and returns our own
+    increment. Precondition: inside `transaction.atomic`."""
+    if not connection.features.can_return_columns_from_insert:  # SQLite before 3.35
+        DailySequence.objects.get_or_create(day=day)
+        DailySequence.objects.filter(day=day).update(last=F("last") + 1)
+        return DailySequence.objects.filter(day=day).values_list("last", flat=True).get()
+    meta = DailySequence._meta
+    columns = {f.name: f.column for f in meta.concrete_fields}
+    table = connection.ops.quote_name(meta.db_table)
+    day_, last = (connection.ops.quote_name(columns[name]) for name in ("day", "last"))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({day_}, {last}) VALUES (%s, 1) ON CONFLICT ({day_}) "  # noqa: S608 (quoted model names; values bound)
+            f"DO UPDATE SET {last} = {table}.{last} + 1 RETURNING {last}",
+            [connection.ops.adapt_datefield_value(day)],
+        )
+        (sequence,) = cursor.fetchone()
+    return int(sequence)
+
+
+def complaint_create(*, complaint: Complaint, events: Sequence[EventDraft]) -> Complaint:
+    """Write a new complaint, decided in full beforehand (number, category, level, route, due
+    times), with its first timeline events. The events are chained first (as by
+    `events_record`), so that the row goes in with the head of its chain: one INSERT for the
+    complaint, one for its row of the search index (a new complaint has none for
+    `search_index` to look up and rewrite), one for the events, and no UPDATE.
+
+    Precondition: inside the registering transaction; every draft is of `complaint`.
+    """
+    if any(draft.complaint is not complaint for draft in events):
+        raise ValueError("complaint_create: every event must be of the complaint created")
+    chained, _ = _chained(events)
+    complaint.save(force_insert=True)
+    ComplaintSearch.objects.create(
+        complaint=complaint, **search_row(f"{complaint.content}\n{complaint.demand}")
+    )
+    ComplaintEvent.objects.bulk_create(chained)
+    return complaint
 
 
 def _require(allowed: bool, message: str | None = None) -> None:

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from tousu.accounts import permissions
@@ -15,16 +15,14 @@ SPECIAL_NOTE_MAX_CHARS = 1_000
 
 def customer_get_or_create(
     *, phone: str, name: str = "", account: str = "", region: Region | None = None
-) -> Customer:
-    """The customer with this (normalised) phone; created on first contact. Known details are
-    filled in when missing, never overwritten: the CRM, not a complaint form, is the master."""
-    try:
-        with transaction.atomic():
-            customer, created = Customer.objects.get_or_create(
-                phone=phone, defaults={"name": name, "account": account, "region": region}
-            )
-    except IntegrityError:  # a concurrent registration created the same customer
-        customer, created = Customer.objects.get(phone=phone), False
+) -> tuple[Customer, bool]:
+    """The customer with this (normalised) phone, created on first contact, and whether it was
+    created now. Known details are filled in when missing, never overwritten: the CRM, not a
+    complaint form, is the master. A concurrent registration creating the same customer is
+    `get_or_create`'s to catch (its INSERT is in a savepoint; it then reads theirs)."""
+    customer, created = Customer.objects.get_or_create(
+        phone=phone, defaults={"name": name, "account": account, "region": region}
+    )
     if not created:
         changed = []
         for field, value in (("name", name), ("account", account), ("region", region)):
@@ -33,7 +31,7 @@ def customer_get_or_create(
                 changed.append(field)
         if changed:
             customer.save(update_fields=[*changed, "updated_at"])
-    return customer
+    return customer, created
 
 
 def customer_special_set(

@@ -65,3 +65,16 @@ def repeat_level(level: str, earlier_level: str = "") -> str:
     stays over-level). A third complaint about one issue is thus major."""
     base = raise_level(level, earlier_level) if earlier_level else level
     return raise_level(level, RAISE[Level(base)])
+
+
+def registered_level(
+    initial: str, *, earlier_level: str | None, risk_score: float, risk_high: float
+) -> str:
+    """The level a complaint is registered at: its initial level (the channel's or the one
+    given, `sla.rules.initial_level`), raised for a repeat of a complaint of `earlier_level`,
+    and one step more at a high escalation risk — never past major, never down (an
+    over-level complaint stays so)."""
+    level = initial if earlier_level is None else repeat_level(initial, earlier_level)
+    if risk_score >= risk_high:
+        level = repeat_level(level)
+    return level

@@ -8,18 +8,16 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Count, Q, Window
 
 from tousu.accounts import permissions
-from tousu.accounts.models import Department, Region, User
+from tousu.accounts.models import Region, User
 from tousu.classification.models import Category
-from tousu.classification.rules import KEYWORD_MODEL_VERSION
-from tousu.classification.selectors import active_classifier
-from tousu.complaints.choices import CategorySource, Channel, EventType, Level
+from tousu.classification.selectors import CategoryDecision, category_decide
+from tousu.complaints.choices import Channel, EventType, Level
 from tousu.complaints.models import Complaint
 from tousu.complaints.rules import format_number
-from tousu.complaints.search import search_index
-from tousu.complaints.services import event_record, number_allocate
+from tousu.complaints.services import EventDraft, complaint_create, number_allocate
 from tousu.complaints.timeline import canonical
 from tousu.core import clock
 from tousu.core.errors import Conflict, NotAllowed, ValidationFailed
@@ -31,9 +29,8 @@ from tousu.intake import risk as intake_risk
 from tousu.intake import rules as intake_rules
 from tousu.intake.models import IdempotencyKey
 from tousu.notifications.choices import NotificationKind
-from tousu.notifications.services import notify, webhook_emit
-from tousu.routing.selectors import department_for
-from tousu.routing.services import HANDLER_ROLES, complaint_dispatch
+from tousu.notifications.services import NotificationDraft, notify_many, webhook_emit
+from tousu.routing.services import dispatch_drafts, route_apply, route_decide
 from tousu.sla import rules as sla_rules
 from tousu.sla import selectors as sla_selectors
 
@@ -147,32 +144,51 @@ def _validate(reg: Registration) -> _Clean:
     )
 
 
-def repeat_find(
-    *,
-    customer: Customer,
-    account: str,
-    category: Category | None,
-    content: str,
-    received_at: dt.datetime,
-) -> Complaint | None:
-    """The earlier complaint this one repeats (R2.5): the most recent one of the same customer
-    (same phone, or same account) received within the repeat window before it, through any
-    channel, about the same category or telling a similar story; None when there is none."""
-    window = dt.timedelta(days=settings.TOUSU_REPEAT_WINDOW_DAYS)
+@dataclass(frozen=True)
+class History:
+    """What a complaint being registered is compared with (R2.5, R2.6)."""
+
+    candidates: list[Complaint]  # the customer's in the repeat window, newest first
+    prior: int  # the same phone's in the risk window
+
+
+def history_of(*, customer: Customer, account: str, received_at: dt.datetime) -> History:
+    """The customer's earlier complaints, in one query: the newest `REPEAT_CANDIDATES_MAX` of
+    the same customer (same phone, or same account) received within the repeat window before
+    `received_at`, through any channel, and how many of the same phone fall within the risk
+    window (counted over all of them, before the limit)."""
+    repeat_from = received_at - dt.timedelta(days=settings.TOUSU_REPEAT_WINDOW_DAYS)
+    prior_from = received_at - dt.timedelta(days=intake_risk.PRIOR_WINDOW_DAYS)
     same_customer = Q(customer=customer)
     if account or customer.account:
         same_customer |= Q(customer__account=account or customer.account)
-    earlier = (
+    # Newest first, the rows of the shorter window come before the others: the first
+    # REPEAT_CANDIDATES_MAX rows hold the newest of the repeat window, however long the other.
+    rows = list(
         Complaint.objects.filter(
             same_customer,
-            received_at__gte=received_at - window,
+            received_at__gte=min(repeat_from, prior_from),
             received_at__lte=received_at,
+        )
+        .annotate(
+            prior=Window(Count("pk", filter=Q(customer=customer, received_at__gte=prior_from)))
         )
         .select_related("category", "department", "handler")
         .order_by("-received_at", "-pk")[:REPEAT_CANDIDATES_MAX]
     )
+    return History(
+        candidates=[c for c in rows if c.received_at >= repeat_from],
+        prior=rows[0].prior if rows else 0,
+    )
+
+
+def repeat_among(
+    candidates: list[Complaint], *, category: Category | None, content: str
+) -> Complaint | None:
+    """The earlier complaint this one repeats: the first candidate about the same category or
+    telling a similar story; None when there is none."""
     code = category.code if category else ""
-    for candidate in earlier:
+    for candidate in candidates:
         other = candidate.category.code if candidate.category else ""
         if intake_rules.same_category(code, other) or intake_rules.similar_text(
             content, candidate.content
@@ -181,189 +197,187 @@ def repeat_find(
     return None
 
 
-def _repeat_route(earlier: Complaint) -> tuple[Department, User | None, str] | None:
-    """Back to the earlier complaint's department and handler while it is still open."""
-    department = earlier.department
-    if not earlier.is_open or department is None or not department.active:
-        return None
-    handler = earlier.handler
-    if handler is not None and not (
-        handler.is_active
-        and handler.department_id == department.pk
-        and handler.role in HANDLER_ROLES
-    ):
-        handler = None
-    days = settings.TOUSU_REPEAT_WINDOW_DAYS
-    back = "派回原处理人" if handler is not None else "派回原处理部门"
-    return department, handler, f"重复投诉：同一客户{days}天内就同一问题再次投诉，{back}"
+@dataclass(frozen=True)
+class Assessment:
+    """Intake's decisions about a complaint being registered: the earlier complaint it repeats,
+    its emotion and escalation risk (R2.4, R2.5, R2.6), and the level they make."""
+
+    repeat_of: Complaint | None
+    emotion: intake_risk.Emotion
+    risk: intake_risk.Risk
+    level: str
 
 
-def assess(
-    *, customer: Customer, content: str, channel: str, received_at: dt.datetime, repeat: bool
-) -> tuple[intake_risk.Emotion, intake_risk.Risk]:
-    """The emotion and escalation risk of a complaint being registered (R2.4, R2.6); counts
-    the customer's earlier complaints in the risk window in one query."""
-    window = dt.timedelta(days=intake_risk.PRIOR_WINDOW_DAYS)
-    prior = Complaint.objects.filter(
-        customer=customer, received_at__gte=received_at - window, received_at__lte=received_at
-    ).count()
+def assess(*, data: _Clean, customer: Customer, new: bool, category: Category | None) -> Assessment:
+    """Intake's decisions (`Assessment`) about a complaint of `customer`, `new` when created
+    by this registration."""
+    if new and not customer.account:
+        history = History(candidates=[], prior=0)  # no complaint can be theirs yet
+    else:
+        history = history_of(customer=customer, account=data.account, received_at=data.received_at)
+    earlier = repeat_among(history.candidates, category=category, content=data.content)
+    text = data.content + "\n" + data.demand
     risk = intake_risk.risk(
-        content,
-        channel,
-        prior,
-        repeat,
+        text,
+        data.channel,
+        history.prior,
+        earlier is not None,
         professional=customer.special_type == SpecialType.PROFESSIONAL,
     )
-    return intake_risk.emotion(content), risk
+    level = intake_rules.registered_level(
+        sla_rules.initial_level(data.channel, data.level or None),
+        earlier_level=earlier.level if earlier is not None else None,
+        risk_score=risk.score,
+        risk_high=settings.TOUSU_RISK_HIGH,
+    )
+    return Assessment(earlier, intake_risk.emotion(text), risk, level)
+
+
+def _complaint_row(
+    data: _Clean,
+    *,
+    customer: Customer,
+    decision: CategoryDecision,
+    assessment: Assessment,
+    due: tuple[dt.datetime, dt.datetime, str],
+    actor: User | None,
+) -> Complaint:
+    """The new complaint as decided, numbered, not yet written."""
+    first_response_due, resolution_due, policy_code = due
+    day = clock.local_today()
+    risk, emotion = assessment.risk, assessment.emotion
+    return Complaint(
+        number=format_number(day.strftime("%Y%m%d"), number_allocate(day)),
+        channel=data.channel,
+        content=data.content,
+        demand=data.demand,
+        customer=customer,
+        region=data.region or customer.region,
+        external_ref=data.external_ref,
+        category=decision.category,
+        category_confidence=decision.confidence,
+        category_source=decision.source,
+        level=assessment.level,
+        repeat_of=assessment.repeat_of,
+        registered_by=actor,
+        received_at=data.received_at,
+        registered_at=clock.now(),
+        first_response_due=first_response_due,
+        resolution_due=resolution_due,
+        time_limit_policy=policy_code,
+        risk_score=risk.score,
+        risk_reasons=risk.reasons,
+        anger=emotion.anger,
+        urgency=emotion.urgency,
+    )
+
+
+def _registration_events(
+    complaint: Complaint,
+    *,
+    data: _Clean,
+    decision: CategoryDecision,
+    assessment: Assessment,
+    actor: User | None,
+    actor_name: str | None,
+) -> list[EventDraft]:
+    """The registration's own events: registered, then classified when there is a category
+    or a suggestion (routing's `dispatched` follows them)."""
+    earlier, risk, emotion = assessment.repeat_of, assessment.risk, assessment.emotion
+    registered = EventDraft(
+        complaint,
+        EventType.REGISTERED,
+        actor=actor,
+        actor_name=actor_name,
+        data={
+            "channel": data.channel,
+            "level": complaint.level,
+            "external_ref": data.external_ref,
+            "repeat_of": earlier.number if earlier else None,
+            "risk": {"score": risk.score, "reasons": risk.reasons},
+            "emotion": {"anger": emotion.anger, "urgency": emotion.urgency},
+        },
+    )
+    classified = decision.event_data()
+    if classified is None:
+        return [registered]
+    # A category given by the channel is the registering person's; the model's, the system's.
+    by, name = (actor, actor_name) if decision.given else (None, "system")
+    return [
+        registered,
+        EventDraft(complaint, EventType.CLASSIFIED, actor=by, actor_name=name, data=classified),
+    ]
+
+
+def _repeat_notice(complaint: Complaint, earlier: Complaint | None) -> list[NotificationDraft]:
+    """The handler of the earlier complaint hears that the customer complained again."""
+    if earlier is None or earlier.handler is None:
+        return []
+    text = f"客户就投诉单 {earlier.number} 的问题再次投诉：{complaint.number}"
+    return [NotificationDraft([earlier.handler], NotificationKind.REPEAT, text, complaint)]
+
+
+def _checked(registration: Registration, actor: User | None) -> _Clean:
+    if actor is not None and not permissions.can_register(actor):
+        raise NotAllowed("你的角色不能登记投诉")
+    return _validate(registration)
+
+
+def _register(data: _Clean, *, actor: User | None, actor_name: str | None) -> Complaint:
+    """Register validated data, each decision taken by its domain before the row is written
+    once. Precondition: inside `transaction.atomic`."""
+    customer, new = customer_get_or_create(
+        phone=data.phone, name=data.name, account=data.account, region=data.region
+    )
+    text = data.content + "\n" + data.demand
+    decision = category_decide(given=data.category, text=text)  # classification
+    # Intake's own: the repeat, the risk, the level.
+    assessment = assess(data=data, customer=customer, new=new, category=decision.category)
+    route = route_decide(  # routing
+        category=decision.category,
+        region=data.region or customer.region,
+        channel=data.channel,
+        level=assessment.level,
+        repeat_of=assessment.repeat_of,
+    )
+    due = sla_selectors.due_times_for(  # sla
+        category=decision.category,
+        level=assessment.level,
+        channel=data.channel,
+        received_at=data.received_at,
+    )
+    row = _complaint_row(
+        data, customer=customer, decision=decision, assessment=assessment, due=due, actor=actor
+    )
+    complaint = route_apply(row, route)
+    dispatched, notices = dispatch_drafts(complaint, route)
+    events = _registration_events(
+        complaint,
+        data=data,
+        decision=decision,
+        assessment=assessment,
+        actor=actor,
+        actor_name=actor_name,
+    )
+    complaint = complaint_create(complaint=complaint, events=[*events, dispatched])
+    notify_many([*notices, *_repeat_notice(complaint, assessment.repeat_of)])
+    webhook_emit(event=EventType.REGISTERED, complaint=complaint, data={"channel": data.channel})
+    return complaint
 
 
 def complaint_register(
     *, registration: Registration, actor: User | None, actor_name: str | None = None
 ) -> Complaint:
-    """Register a complaint: validate, find or create the customer, classify, number it, set
-    its time limits, and dispatch it to the responsible department — all or nothing.
+    """Register a complaint: validate, find or create the customer, classify, assess, route,
+    number it, set its time limits and dispatch it to the responsible department — all or
+    nothing.
 
     `actor` is the member of staff (or API user) registering; None for the customer's own
     public submission, with `actor_name` saying who it was.
     """
-    if actor is not None and not permissions.can_register(actor):
-        raise NotAllowed("你的角色不能登记投诉")
-    data = _validate(registration)
+    data = _checked(registration, actor)
     with transaction.atomic():
-        customer = customer_get_or_create(
-            phone=data.phone, name=data.name, account=data.account, region=data.region
-        )
-        category, confidence, source, model_version = data.category, None, "", ""
-        suggestion: dict[str, object] | None = None
-        if category is not None:
-            source = CategorySource.GIVEN
-        else:
-            prediction = active_classifier().predict(data.content + "\n" + data.demand)
-            if prediction.label:
-                category = (
-                    Category.objects.select_related("parent")
-                    .filter(code=prediction.label, active=True)
-                    .first()
-                )
-            if (
-                category is not None
-                and prediction.model_version != KEYWORD_MODEL_VERSION  # rules: no probability
-                and prediction.confidence < settings.TOUSU_TRIAGE_CONFIDENCE
-            ):
-                suggestion = {"suggestion": category.code, "confidence": prediction.confidence}
-                suggestion["model_version"] = prediction.model_version
-                category = None  # too unsure: it waits in the triage queue
-            if category is not None:
-                confidence, source = prediction.confidence, CategorySource.MODEL
-                model_version = prediction.model_version
-        level = sla_rules.initial_level(data.channel, data.level or None)
-        earlier = repeat_find(
-            customer=customer,
-            account=data.account,
-            category=category,
-            content=data.content,
-            received_at=data.received_at,
-        )
-        if earlier is not None:
-            level = intake_rules.repeat_level(level, earlier.level)
-        emotion, risk = assess(
-            customer=customer,
-            content=data.content + "\n" + data.demand,
-            channel=data.channel,
-            received_at=data.received_at,
-            repeat=earlier is not None,
-        )
-        if risk.score >= settings.TOUSU_RISK_HIGH:
-            # One step up, never past major, never down (an over-level complaint stays so).
-            level = intake_rules.repeat_level(level)
-        first_due, resolution_due, policy_code = sla_selectors.due_times_for(
-            category=category, level=level, channel=data.channel, received_at=data.received_at
-        )
-        now = clock.now()
-        day = clock.local_today()
-        number = format_number(day.strftime("%Y%m%d"), number_allocate(day))
-        complaint = Complaint.objects.create(
-            number=number,
-            channel=data.channel,
-            content=data.content,
-            demand=data.demand,
-            customer=customer,
-            region=data.region or customer.region,
-            external_ref=data.external_ref,
-            category=category,
-            category_confidence=confidence,
-            category_source=source,
-            level=level,
-            repeat_of=earlier,
-            registered_by=actor,
-            received_at=data.received_at,
-            registered_at=now,
-            first_response_due=first_due,
-            resolution_due=resolution_due,
-            time_limit_policy=policy_code,
-            risk_score=risk.score,
-            risk_reasons=risk.reasons,
-            anger=emotion.anger,
-            urgency=emotion.urgency,
-        )
-        search_index(complaint)
-        event_record(
-            complaint=complaint,
-            type=EventType.REGISTERED,
-            actor=actor,
-            actor_name=actor_name,
-            data={
-                "channel": data.channel,
-                "level": level,
-                "external_ref": data.external_ref,
-                "repeat_of": earlier.number if earlier else None,
-                "risk": {"score": risk.score, "reasons": risk.reasons},
-                "emotion": {"anger": emotion.anger, "urgency": emotion.urgency},
-            },
-        )
-        if category is not None:
-            event_record(
-                complaint=complaint,
-                type=EventType.CLASSIFIED,
-                actor=actor if source == CategorySource.GIVEN else None,
-                actor_name=actor_name if source == CategorySource.GIVEN else "system",
-                data={
-                    "category": category.code,
-                    "source": source,
-                    "confidence": confidence,
-                    "model_version": model_version,
-                },
-            )
-        elif suggestion is not None:
-            event_record(
-                complaint=complaint,
-                type=EventType.CLASSIFIED,
-                actor=None,
-                actor_name="system",
-                data={"category": None, "source": "", **suggestion},
-            )
-        route = _repeat_route(earlier) if earlier is not None else None
-        handler = None
-        if route is not None:
-            department, handler, why = route
-        else:
-            department, why = department_for(
-                category, complaint.region, data.channel, complaint.level
-            )
-        complaint = complaint_dispatch(
-            complaint=complaint, actor=None, department=department, handler=handler, rule=why
-        )
-        if earlier is not None and earlier.handler is not None:
-            notify(
-                users=[earlier.handler],
-                kind=NotificationKind.REPEAT,
-                text=f"客户就投诉单 {earlier.number} 的问题再次投诉：{complaint.number}",
-                complaint=complaint,
-            )
-        webhook_emit(
-            event=EventType.REGISTERED, complaint=complaint, data={"channel": data.channel}
-        )
-    return complaint
+        return _register(data, actor=actor, actor_name=actor_name)
 
 
 def body_fingerprint(body: object) -> str:
@@ -391,9 +405,10 @@ def complaint_register_idempotent(
 
     if (found := existing()) is not None:
         return found
+    data = _checked(registration, actor)
     try:
-        with transaction.atomic():
-            complaint = complaint_register(registration=registration, actor=actor)
+        with transaction.atomic():  # one transaction for the complaint and its key
+            complaint = _register(data, actor=actor, actor_name=None)
             IdempotencyKey.objects.create(
                 user=actor, key=key, body_hash=fingerprint, complaint=complaint
             )

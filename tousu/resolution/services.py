@@ -45,6 +45,7 @@ from tousu.resolution.models import (
 )
 from tousu.resolution.rules import EVIDENCE_TYPES, evidence_problem
 from tousu.resolution.selectors import (
+    RemedySuggestion,
     approval_steps,
     authority_limit,
     authority_limits,
@@ -93,6 +94,205 @@ def _remedies(items: list[RemedyInput]) -> list[tuple[str, Decimal, str]]:
     return out
 
 
+@dataclass(frozen=True)
+class _Outcome:
+    """An outcome as validated: what `complaint_resolve` writes."""
+
+    finding: str
+    cause: str
+    responsible_department: Department | None
+    reply: str
+    remedies: list[tuple[str, Decimal, str]]  # (type, amount, note)
+    disputed_amount: Decimal | None
+    outage_days: Decimal | None
+    responsible_staff: User | None
+
+    @property
+    def total(self) -> Decimal:
+        return sum((amount for _, amount, _ in self.remedies), Decimal(0))
+
+
+@dataclass(frozen=True)
+class _Authority:
+    """Whether the actor may grant the remedies alone (R6.2)."""
+
+    limit: Decimal | None  # the actor's total limit; None = unlimited
+    reasons: list[str]  # why the remedies exceed the actor's authority; empty when within it
+
+    @property
+    def over(self) -> bool:
+        return bool(self.reasons)
+
+
+def _outcome_validate(
+    *,
+    finding: str,
+    cause: str,
+    responsible_department: Department | None,
+    remedies: list[RemedyInput],
+    reply: str,
+    disputed_amount: Decimal | None,
+    outage_days: Decimal | None,
+    responsible_staff: User | None,
+) -> _Outcome:
+    errors: dict[str, list[str]] = {}
+    if finding not in Finding.values:
+        errors["finding"] = [f"可选：{', '.join(Finding.values)}"]
+    if cause not in Cause.values:
+        errors["cause"] = [f"可选：{', '.join(Cause.values)}"]
+    if responsible_department is None:
+        errors["responsible_department"] = ["结案前必须确认责任部门"]
+    text = clean_text(reply or "")
+    if not text:
+        errors["reply"] = ["请填写给客户的答复"]
+    elif len(text) > REPLY_MAX_CHARS:
+        errors["reply"] = [f"最多 {REPLY_MAX_CHARS} 个字符，当前 {len(text)}"]
+    for name, value, most in (
+        ("disputed_amount", disputed_amount, MAX_AMOUNT),
+        ("outage_days", outage_days, MAX_OUTAGE_DAYS),
+    ):
+        if value is not None and (not value.is_finite() or value < 0 or value > most):
+            errors[name] = [f"应在 0 到 {most} 之间"]
+    if responsible_staff is not None and not responsible_staff.is_active:
+        errors["responsible_staff"] = ["该员工已停用"]
+    if errors:
+        raise ValidationFailed("处理结果有误", fields=errors)
+    return _Outcome(
+        finding=finding,
+        cause=cause,
+        responsible_department=responsible_department,
+        reply=text,
+        remedies=_remedies(remedies),
+        disputed_amount=disputed_amount,
+        outage_days=outage_days,
+        responsible_staff=responsible_staff,
+    )
+
+
+def _authority_decide(*, complaint: Complaint, actor: User, outcome: _Outcome) -> _Authority:
+    """The remedies against the actor's limits, per remedy type and in total, counting what
+    the customer already received this month (R6.2)."""
+    by_type: dict[str, Decimal] = {}
+    for t, a, _ in outcome.remedies:
+        by_type[t] = by_type.get(t, Decimal(0)) + a
+    limit = authority_limit(actor.role)
+    reasons = resolution_rules.authority_excess(
+        by_type, customer_month_granted(complaint), authority_limits(actor.role)
+    )
+    return _Authority(limit=limit, reasons=reasons)
+
+
+def _handling_record_update(complaint: Complaint, outcome: _Outcome) -> HandlingRecord:
+    """The facts of the outcome on the handling record (None keeps what was recorded), and the
+    version of the standard clause in force now: the one this outcome was judged by, kept
+    when the clause is revised later."""
+    record, _ = HandlingRecord.objects.get_or_create(complaint=complaint)
+    if outcome.disputed_amount is not None:
+        record.disputed_amount = outcome.disputed_amount.quantize(Decimal("0.01"))
+    if outcome.outage_days is not None:
+        record.outage_days = outcome.outage_days.quantize(Decimal("0.1"))
+    if outcome.responsible_staff is not None:
+        record.responsible_staff = outcome.responsible_staff
+    record.clause = clause_for(complaint, record)
+    record.save(update_fields=["disputed_amount", "outage_days", "responsible_staff", "clause"])
+    return record
+
+
+def _resolved_data(outcome: _Outcome, record: HandlingRecord) -> dict[str, Any]:
+    department = outcome.responsible_department
+    data: dict[str, Any] = {
+        "finding": outcome.finding,
+        "cause": outcome.cause,
+        "responsible_department": department.code if department else None,
+        "remedies": [{"type": t, "amount": str(a), "note": n} for t, a, n in outcome.remedies],
+        "total": str(outcome.total),
+        "reply": outcome.reply,
+    }
+    if record.clause is not None:
+        data["clause"] = f"{record.clause.code} v{record.clause.version}"
+    for name in ("disputed_amount", "outage_days"):
+        if getattr(record, name) is not None:
+            data[name] = str(getattr(record, name))
+    if record.responsible_staff_id:
+        data["responsible_staff"] = str(record.responsible_staff)
+    return data
+
+
+def _outcome_write(
+    *, complaint: Complaint, actor: User, outcome: _Outcome, over: bool, now: dt.datetime
+) -> HandlingRecord:
+    """Write the outcome: the remedies (replacing those of an earlier outcome, after a reopen),
+    the complaint's finding, cause, responsibility, reply and status — resolved, or awaiting
+    approval when `over` the actor's authority — the handling record and the `resolved`
+    event."""
+    complaint.remedies.all().delete()
+    Remedy.objects.bulk_create(
+        Remedy(complaint=complaint, type=t, amount=a, note=n, granted_by=actor, created_at=now)
+        for t, a, n in outcome.remedies
+    )
+    complaint.finding = outcome.finding
+    complaint.cause = outcome.cause
+    complaint.responsible_department = outcome.responsible_department
+    complaint.reply = outcome.reply
+    complaint.status = rules.next_status("resolve", complaint.status, alternative=over)
+    complaint.resolved_at = None if over else now
+    # The outcome ends any wait for the customer: a pause must not outlive it, or a later
+    # reopen would leave the complaint invisible to the breach scan.
+    complaint.paused_at, complaint.pause_reason = None, ""
+    record = _handling_record_update(complaint, outcome)
+    complaint.save(
+        update_fields=[
+            "finding",
+            "cause",
+            "responsible_department",
+            "reply",
+            "status",
+            "resolved_at",
+            "paused_at",
+            "pause_reason",
+            "updated_at",
+        ]
+    )
+    data = _resolved_data(outcome, record)
+    event_record(complaint=complaint, type=EventType.RESOLVED, actor=actor, data=data)
+    return record
+
+
+def _approval_request(
+    *,
+    complaint: Complaint,
+    actor: User,
+    outcome: _Outcome,
+    authority: _Authority,
+    now: dt.datetime,
+) -> Approval:
+    """Ask the first approver of the chain for the remedies beyond the actor's authority."""
+    total = outcome.total
+    level, due_at = _approval_step(total, now)
+    approval = Approval.objects.create(
+        complaint=complaint,
+        amount=total,
+        requested_by=actor,
+        requested_at=now,
+        level=level,
+        due_at=due_at,
+        reasons=authority.reasons,
+    )
+    event_record(
+        complaint=complaint,
+        type=EventType.APPROVAL_REQUESTED,
+        actor=actor,
+        data={
+            "amount": str(total),
+            "limit": str(authority.limit),
+            "level": level,
+            "due_at": due_at.isoformat() if due_at else None,
+            "reasons": authority.reasons,
+        },
+    )
+    return approval
+
+
 def complaint_resolve(
     *,
     complaint: Complaint,
@@ -116,126 +316,26 @@ def complaint_resolve(
         complaint = complaint_lock(complaint)
         _require(permissions.can_handle(actor, complaint))
         rules.next_status("resolve", complaint.status)
-        errors: dict[str, list[str]] = {}
-        if finding not in Finding.values:
-            errors["finding"] = [f"可选：{', '.join(Finding.values)}"]
-        if cause not in Cause.values:
-            errors["cause"] = [f"可选：{', '.join(Cause.values)}"]
-        if responsible_department is None:
-            errors["responsible_department"] = ["结案前必须确认责任部门"]
-        text = clean_text(reply or "")
-        if not text:
-            errors["reply"] = ["请填写给客户的答复"]
-        elif len(text) > REPLY_MAX_CHARS:
-            errors["reply"] = [f"最多 {REPLY_MAX_CHARS} 个字符，当前 {len(text)}"]
-        for name, value, most in (
-            ("disputed_amount", disputed_amount, MAX_AMOUNT),
-            ("outage_days", outage_days, MAX_OUTAGE_DAYS),
-        ):
-            if value is not None and (not value.is_finite() or value < 0 or value > most):
-                errors[name] = [f"应在 0 到 {most} 之间"]
-        if responsible_staff is not None and not responsible_staff.is_active:
-            errors["responsible_staff"] = ["该员工已停用"]
-        if errors:
-            raise ValidationFailed("处理结果有误", fields=errors)
-        items = _remedies(remedies)
-        total = sum((amount for _, amount, _ in items), Decimal(0))
-        by_type: dict[str, Decimal] = {}
-        for t, a, _ in items:
-            by_type[t] = by_type.get(t, Decimal(0)) + a
-        limit = authority_limit(actor.role)
-        reasons = resolution_rules.authority_excess(
-            by_type, customer_month_granted(complaint), authority_limits(actor.role)
+        outcome = _outcome_validate(
+            finding=finding,
+            cause=cause,
+            responsible_department=responsible_department,
+            remedies=remedies,
+            reply=reply,
+            disputed_amount=disputed_amount,
+            outage_days=outage_days,
+            responsible_staff=responsible_staff,
         )
-        over = bool(reasons)
+        authority = _authority_decide(complaint=complaint, actor=actor, outcome=outcome)
         now = clock.now()
-        complaint.remedies.all().delete()  # a re-resolution after a reopen replaces the remedies
-        Remedy.objects.bulk_create(
-            Remedy(
-                complaint=complaint,
-                type=t,
-                amount=a,
-                note=n,
-                granted_by=actor,
-                created_at=now,
-            )
-            for t, a, n in items
+        record = _outcome_write(
+            complaint=complaint, actor=actor, outcome=outcome, over=authority.over, now=now
         )
-        complaint.finding = finding
-        complaint.cause = cause
-        complaint.responsible_department = responsible_department
-        complaint.reply = text
-        complaint.status = rules.next_status("resolve", complaint.status, alternative=over)
-        complaint.resolved_at = None if over else now
-        # The outcome ends any wait for the customer: a pause must not outlive it, or a later
-        # reopen would leave the complaint invisible to the breach scan.
-        complaint.paused_at, complaint.pause_reason = None, ""
-        record, _ = HandlingRecord.objects.get_or_create(complaint=complaint)
-        if disputed_amount is not None:
-            record.disputed_amount = disputed_amount.quantize(Decimal("0.01"))
-        if outage_days is not None:
-            record.outage_days = outage_days.quantize(Decimal("0.1"))
-        if responsible_staff is not None:
-            record.responsible_staff = responsible_staff
-        # The version in force now is the one this outcome was judged by, kept when the clause
-        # is revised later.
-        record.clause = clause_for(complaint, record)
-        record.save(update_fields=["disputed_amount", "outage_days", "responsible_staff", "clause"])
-        complaint.save(
-            update_fields=[
-                "finding",
-                "cause",
-                "responsible_department",
-                "reply",
-                "status",
-                "resolved_at",
-                "paused_at",
-                "pause_reason",
-                "updated_at",
-            ]
-        )
-        data: dict[str, Any] = {
-            "finding": finding,
-            "cause": cause,
-            "responsible_department": responsible_department.code
-            if responsible_department
-            else None,
-            "remedies": [{"type": t, "amount": str(a), "note": n} for t, a, n in items],
-            "total": str(total),
-            "reply": text,
-        }
-        if record.clause is not None:
-            data["clause"] = f"{record.clause.code} v{record.clause.version}"
-        for name in ("disputed_amount", "outage_days"):
-            if getattr(record, name) is not None:
-                data[name] = str(getattr(record, name))
-        if record.responsible_staff_id:
-            data["responsible_staff"] = str(record.responsible_staff)
-        event_record(complaint=complaint, type=EventType.RESOLVED, actor=actor, data=data)
         # A re-resolution replaces the outcome, and with it the flags on the old one.
         complaint.consistency_flags.all().delete()
-        if over:
-            level, due_at = _approval_step(total, now)
-            Approval.objects.create(
-                complaint=complaint,
-                amount=total,
-                requested_by=actor,
-                requested_at=now,
-                level=level,
-                due_at=due_at,
-                reasons=reasons,
-            )
-            event_record(
-                complaint=complaint,
-                type=EventType.APPROVAL_REQUESTED,
-                actor=actor,
-                data={
-                    "amount": str(total),
-                    "limit": str(limit),
-                    "level": level,
-                    "due_at": due_at.isoformat() if due_at else None,
-                    "reasons": reasons,
-                },
+        if authority.over:
+            _approval_request(
+                complaint=complaint, actor=actor, outcome=outcome, authority=authority, now=now
             )
         else:
             consistency_check(complaint=complaint, record=record)
@@ -295,36 +395,28 @@ def _label(value: str, choices: type[Channel]) -> str:
         return str(choices(value).label) if value in choices.values else value
 
 
-def consistency_check(*, complaint: Complaint, record: HandlingRecord) -> list[ConsistencyFlag]:
-    """Compare a standing outcome with its clause and with the same clause's outcomes in
-    other channels and departments (R6.3); store and return the flags. Precondition: inside
-    the transaction that made the outcome stand (resolve within authority, or approval)."""
-    complaint.consistency_flags.all().delete()
-    clause = record.clause
-    if clause is None:
-        return []
-    now = clock.now()
+@dataclass(frozen=True)
+class _Flag:
+    """A departure found by `consistency_check`, before it is stored."""
+
+    kind: str
+    reason: str
+    remedy_type: str = ""
+    amount: Decimal = Decimal(0)
+    reference: Decimal | None = None
+
+
+def _granted(complaint: Complaint) -> dict[str, Decimal]:
     granted: dict[str, Decimal] = {}
     for r in complaint.remedies.all():
         granted[r.type] = granted.get(r.type, Decimal(0)) + r.amount
-    flags: list[ConsistencyFlag] = []
+    return granted
 
-    def flag(kind: str, reason: str, type_: str = "", amount: Decimal = Decimal(0), **kw: Any):
-        flags.append(
-            ConsistencyFlag(
-                complaint=complaint,
-                clause=clause,
-                kind=kind,
-                remedy_type=type_,
-                amount=amount,
-                reason=reason[:300],
-                created_at=now,
-                **kw,
-            )
-        )
 
-    prescribed = remedy_suggestions(clause, record)
-    types = {p.type for p in prescribed}
+def _range_flags(prescribed: list[RemedySuggestion], granted: dict[str, Decimal]) -> list[_Flag]:
+    """Each prescribed remedy granted outside the clause's range (none at all for a remedy the
+    clause rules out)."""
+    flags = []
     with translation.override("zh-hans"):
         for p in prescribed:
             amount = granted.get(p.type, Decimal(0))
@@ -336,50 +428,90 @@ def consistency_check(*, complaint: Complaint, record: HandlingRecord) -> list[C
             problem = resolution_rules.range_problem(amount, low, high, label)
             if problem:
                 ref = high if high is not None and amount > high else low
-                flag(FlagKind.OUT_OF_RANGE, problem, p.type, amount, reference=ref)
+                flags.append(_Flag(FlagKind.OUT_OF_RANGE, problem, p.type, amount, ref))
+    return flags
+
+
+def _unprescribed_flags(
+    clause: StandardClause, prescribed: list[RemedySuggestion], granted: dict[str, Decimal]
+) -> list[_Flag]:
+    """Each remedy granted that the clause does not prescribe."""
+    types = {p.type for p in prescribed}
+    flags = []
+    with translation.override("zh-hans"):
         for type_, amount in granted.items():
             if type_ not in types and amount > 0:
                 label = str(RemedyType(type_).label)
                 shown = resolution_rules.yuan_text(amount)
-                flag(
-                    FlagKind.TYPE_NOT_PRESCRIBED,
-                    f"{label} {shown} 元不在标准条款 {clause.code} 规定的补救措施中",
-                    type_,
-                    amount,
-                )
+                reason = f"{label} {shown} 元不在标准条款 {clause.code} 规定的补救措施中"
+                flags.append(_Flag(FlagKind.TYPE_NOT_PRESCRIBED, reason, type_, amount))
+    return flags
+
+
+def _peer_name(who: str) -> str:
+    """The channel or department that gives other amounts, by its name."""
+    if who in Channel.values:
+        return _label(who, Channel)
+    if who:
+        return Department.objects.filter(code=who).values_list("name", flat=True).first() or who
+    return who
+
+
+def _peer_flag(
+    complaint: Complaint, clause: StandardClause, total: Decimal, now: dt.datetime
+) -> _Flag | None:
+    """The complaint's total when it stands out from the same clause's outcomes in other
+    channels and departments over the last `PEER_WINDOW`."""
+    dept_code = complaint.responsible_department.code if complaint.responsible_department else ""
+    peers = [
+        resolution_rules.Peer(channel, dept or "", amount)
+        for channel, dept, amount in Complaint.objects.filter(
+            handling__clause__code=clause.code,
+            resolved_at__gte=now - PEER_WINDOW,
+        )
+        .exclude(pk=complaint.pk)
+        .annotate(total=Coalesce(Sum("remedies__amount"), Decimal(0)))
+        .values_list("channel", "responsible_department__code", "total")
+    ]
+    outlier = resolution_rules.peer_outlier(total, peers, complaint.channel, dept_code)
+    if outlier is None:
+        return None
+    mean, who = outlier
+    reason = resolution_rules.outlier_reason(mean, total, _peer_name(who))
+    return _Flag(FlagKind.OUTLIER, reason, amount=total, reference=mean)
+
+
+def consistency_check(*, complaint: Complaint, record: HandlingRecord) -> list[ConsistencyFlag]:
+    """Compare a standing outcome with its clause and with the same clause's outcomes in
+    other channels and departments (R6.3); store and return the flags. Precondition: inside
+    the transaction that made the outcome stand (resolve within authority, or approval)."""
+    complaint.consistency_flags.all().delete()
+    clause = record.clause
+    if clause is None:
+        return []
+    now = clock.now()
+    granted = _granted(complaint)
+    prescribed = remedy_suggestions(clause, record)
+    found = _range_flags(prescribed, granted) + _unprescribed_flags(clause, prescribed, granted)
     # Peers only where the standard sets the amount by the situation alone: with a formula
     # the amounts differ with the facts, and the range check above already applies it.
     if all(p.basis in (RemedyBasis.FIXED, RemedyBasis.NONE) for p in prescribed):
         total = sum(granted.values(), Decimal(0))
-        dept_code = (
-            complaint.responsible_department.code if complaint.responsible_department else ""
+        if (outlier := _peer_flag(complaint, clause, total, now)) is not None:
+            found.append(outlier)
+    flags = [
+        ConsistencyFlag(
+            complaint=complaint,
+            clause=clause,
+            kind=f.kind,
+            remedy_type=f.remedy_type,
+            amount=f.amount,
+            reference=f.reference,
+            reason=f.reason[:300],
+            created_at=now,
         )
-        peers = [
-            resolution_rules.Peer(channel, dept or "", amount)
-            for channel, dept, amount in Complaint.objects.filter(
-                handling__clause__code=clause.code,
-                resolved_at__gte=now - PEER_WINDOW,
-            )
-            .exclude(pk=complaint.pk)
-            .annotate(total=Coalesce(Sum("remedies__amount"), Decimal(0)))
-            .values_list("channel", "responsible_department__code", "total")
-        ]
-        outlier = resolution_rules.peer_outlier(total, peers, complaint.channel, dept_code)
-        if outlier is not None:
-            mean, who = outlier
-            if who in Channel.values:
-                who = _label(who, Channel)
-            elif who:
-                who = (
-                    Department.objects.filter(code=who).values_list("name", flat=True).first()
-                    or who
-                )
-            flag(
-                FlagKind.OUTLIER,
-                resolution_rules.outlier_reason(mean, total, who),
-                amount=total,
-                reference=mean,
-            )
+        for f in found
+    ]
     ConsistencyFlag.objects.bulk_create(flags)
     return flags
 

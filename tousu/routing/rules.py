@@ -7,6 +7,30 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
+from tousu.accounts.choices import Role
+
+# The roles that handle complaints: a complaint's handler has one of them.
+HANDLER_ROLES = {Role.HANDLER, Role.SUPERVISOR, Role.DEPT_HEAD}
+
+
+class HandlerLike(Protocol):
+    @property
+    def role(self) -> str: ...
+    @property
+    def is_active(self) -> bool: ...
+    @property
+    def department_id(self) -> int | None: ...
+
+
+def handler_fits(handler: HandlerLike, department_id: int) -> bool:
+    """Whether a user may be the handler of a complaint in the department: an active member of
+    it with a handling role."""
+    return (
+        handler.department_id == department_id
+        and handler.role in HANDLER_ROLES
+        and handler.is_active
+    )
+
 
 class RuleLike(Protocol):
     """A routing rule as the matcher sees it: codes, "" for "any"."""

@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Q
+from django.conf import settings
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import translation
 
 from tousu.accounts.choices import Role
@@ -86,47 +88,36 @@ def department_for(
     return default, f"未匹配派单规则 → {default.name}"
 
 
-def assignment_candidates(department: Department, category: Category | None) -> list[User]:
-    """The active handlers of the department who take new complaints; of them, those whose
-    skills cover the category — or all of them when nobody has the skill."""
-    handlers = list(
-        User.objects.filter(department=department, role=Role.HANDLER, is_active=True)
-        .exclude(handler_profile__accepting=False)
-        .order_by("username")
-    )
-    if category is None or not handlers:
-        return handlers
-    codes = [category.code]
-    if category.parent_id and category.parent is not None:
-        codes.append(category.parent.code)
-    skilled = set(
-        HandlerProfile.objects.filter(user__in=handlers, categories__code__in=codes).values_list(
-            "user_id", flat=True
-        )
-    )
-    return [u for u in handlers if u.pk in skilled] or handlers
+def repeat_route(earlier: Complaint) -> tuple[Department, User | None, str] | None:
+    """Where a repeat complaint goes (R2.5): back to the department of the earlier complaint it
+    repeats, and to its handler while they can still take it, while that one is open; None
+    when it is closed (the routing rules decide then). `earlier` comes with its department and
+    handler."""
+    department = earlier.department
+    if not earlier.is_open or department is None or not department.active:
+        return None
+    handler = earlier.handler
+    if handler is not None and not rules.handler_fits(handler, department.pk):
+        handler = None
+    days = settings.TOUSU_REPEAT_WINDOW_DAYS
+    back = "派回原处理人" if handler is not None else "派回原处理部门"
+    return department, handler, f"重复投诉：同一客户{days}天内就同一问题再次投诉，{back}"
 
 
-def handler_load(users: list[User]) -> list[rules.Candidate]:
-    """Each user's open complaints and last assignment, in one query each."""
-    counts = dict(
-        Complaint.objects.filter(handler__in=users, status__in=OPEN_STATUSES)
-        .values("handler")
-        .annotate(n=Count("pk"))
-        .values_list("handler", "n")
-    )
-    last = dict(
-        HandlerProfile.objects.filter(user__in=users).values_list("user_id", "last_assigned_at")
-    )
-    return [
-        rules.Candidate(
-            user_id=u.pk,
-            username=u.username,
-            open_count=counts.get(u.pk, 0),
-            last_assigned_at=last.get(u.pk),
-        )
-        for u in users
-    ]
+def route_for(
+    *,
+    category: Category | None,
+    region: Region | None,
+    channel: str,
+    level: str,
+    repeat_of: Complaint | None,
+) -> tuple[Department, User | None, str]:
+    """Where a complaint being registered goes and why: a repeat back to the earlier
+    complaint's department (and handler), anything else by the routing rules."""
+    if repeat_of is not None and (route := repeat_route(repeat_of)) is not None:
+        return route
+    department, why = department_for(category, region, channel, level)
+    return department, None, why
 
 
 def department_handlers(department: Department) -> list[User]:
@@ -135,6 +126,65 @@ def department_handlers(department: Department) -> list[User]:
             "username"
         )
     )
+
+
+def assignment_pool(department: Department, category: Category | None) -> list[User]:
+    """The active handlers of the department by username, read in one query with what
+    automatic assignment weighs: their profiles, their open complaints (`open_count`) and
+    whether their skills cover the category (`skilled`; a parent category covers its
+    sub-categories)."""
+    codes = []
+    if category is not None:
+        codes.append(category.code)
+        if category.parent_id and category.parent is not None:
+            codes.append(category.parent.code)
+    skills = HandlerProfile.categories.through.objects.filter(
+        handlerprofile__user=OuterRef("pk"), category__code__in=codes
+    )
+    open_complaints = (
+        Complaint.objects.filter(handler=OuterRef("pk"), status__in=OPEN_STATUSES)
+        .order_by()
+        .values("handler")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return list(
+        User.objects.filter(department=department, role=Role.HANDLER, is_active=True)
+        .select_related("handler_profile")
+        .annotate(
+            open_count=Coalesce(Subquery(open_complaints, output_field=IntegerField()), 0),
+            skilled=Exists(skills),
+        )
+        .order_by("username")
+    )
+
+
+def handler_profile(user: User) -> HandlerProfile | None:
+    """The user's assignment profile, if they have one (read with them by `assignment_pool`)."""
+    try:
+        return user.handler_profile
+    except HandlerProfile.DoesNotExist:
+        return None
+
+
+def assignment_candidates(pool: list[User]) -> list[User]:
+    """Of a department's `assignment_pool`, the handlers who take new complaints; of them,
+    those whose skills cover the category — or all of them when nobody has the skill."""
+    accepting = [u for u in pool if (p := handler_profile(u)) is None or p.accepting]
+    return [u for u in accepting if u.skilled] or accepting  # type: ignore[attr-defined]
+
+
+def handler_load(users: list[User]) -> list[rules.Candidate]:
+    """Each handler of an `assignment_pool` with their open complaints and last assignment."""
+    return [
+        rules.Candidate(
+            user_id=u.pk,
+            username=u.username,
+            open_count=u.open_count,  # type: ignore[attr-defined]
+            last_assigned_at=p.last_assigned_at if (p := handler_profile(u)) is not None else None,
+        )
+        for u in users
+    ]
 
 
 def return_target(complaint: Complaint) -> Department:

@@ -2,29 +2,37 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from tousu.accounts import permissions
 from tousu.accounts.choices import AssignmentMode, Role
-from tousu.accounts.models import Department, User
+from tousu.accounts.models import Department, Region, User
 from tousu.accounts.reference import DEFAULT_DEPARTMENT
 from tousu.classification.models import Category
 from tousu.classification.services import complaint_category_set
 from tousu.complaints import rules
 from tousu.complaints.choices import EventType, Level, Status
 from tousu.complaints.models import Complaint
-from tousu.complaints.services import _reason, _require, complaint_lock, event_record
+from tousu.complaints.services import (
+    EventDraft,
+    _reason,
+    _require,
+    complaint_lock,
+    event_record,
+)
 from tousu.core import clock
 from tousu.core.errors import FieldErrors, InvalidTransition, ValidationFailed
 from tousu.notifications.choices import NotificationKind
-from tousu.notifications.services import notify
+from tousu.notifications.services import NotificationDraft, notify, notify_many
 from tousu.routing import selectors
 from tousu.routing.choices import TransferKind
 from tousu.routing.models import ExpertTeam, ExpertTeamMember, HandlerProfile, Transfer
-from tousu.routing.rules import pick_handler
+from tousu.routing.rules import HANDLER_ROLES as HANDLER_ROLES  # the dispatch form's import
+from tousu.routing.rules import handler_fits, pick_handler
 
-HANDLER_ROLES = {Role.HANDLER, Role.SUPERVISOR, Role.DEPT_HEAD}
 TEAM_LEVELS = (Level.MAJOR, Level.OVER_LEVEL)
 # Who may sit on an expert team: staff who work complaints (analysts and quality inspectors
 # read, they do not investigate).
@@ -62,26 +70,159 @@ def complaint_categorise(*, complaint: Complaint, actor: User, category: Categor
     return complaint
 
 
-def handler_assign_auto(*, complaint: Complaint, department: Department) -> User | None:
-    """The handler the department's automatic assignment picks for the complaint (by skill,
-    then load, then idle time), with their last assignment time updated; None when nobody
-    can take it. Precondition: inside the dispatching transaction."""
-    candidates = selectors.assignment_candidates(department, complaint.category)
+@dataclass
+class Route:
+    """Where a complaint goes and why (R3.1): the department, the handler (given, or picked
+    by automatic assignment, R3.2), and the rule that sent it there."""
+
+    department: Department
+    handler: User | None = None
+    rule: str = ""
+    auto: bool = False  # the handler was picked by automatic assignment
+    # The department's handlers, once read (for automatic assignment): those told of a
+    # complaint waiting in its queue.
+    handlers: list[User] | None = None
+
+    @property
+    def to_assign(self) -> bool:
+        """No handler yet, in a department that assigns automatically."""
+        return self.handler is None and self.department.assignment_mode == AssignmentMode.AUTO
+
+
+def handler_assign_auto(
+    *, category: Category | None, department: Department, pool: list[User] | None = None
+) -> User | None:
+    """The handler the department's automatic assignment picks for a complaint of `category`
+    (by skill, then load, then idle time), with their last assignment time updated; None
+    when nobody can take it. `pool` is the department's `assignment_pool` for the category,
+    when already read. Precondition: inside the dispatching transaction."""
+    if pool is None:
+        pool = selectors.assignment_pool(department, category)
+    candidates = selectors.assignment_candidates(pool)
     chosen = pick_handler(selectors.handler_load(candidates))
     if chosen is None:
         return None
-    HandlerProfile.objects.update_or_create(
-        user_id=chosen.user_id, defaults={"last_assigned_at": clock.now()}
+    user = next(u for u in candidates if u.pk == chosen.user_id)
+    now = clock.now()
+    # One upsert, whether or not the handler has a profile yet (the first assignment makes it).
+    HandlerProfile.objects.bulk_create(
+        [HandlerProfile(user=user, last_assigned_at=now)],
+        update_conflicts=True,
+        unique_fields=["user"],
+        update_fields=["last_assigned_at"],
     )
-    return next(u for u in candidates if u.pk == chosen.user_id)
+    if (profile := selectors.handler_profile(user)) is not None:
+        profile.last_assigned_at = now
+    return user
 
 
-def _valid_handler(handler: User, department: Department) -> bool:
-    return (
-        handler.department_id == department.pk
-        and handler.role in HANDLER_ROLES
-        and handler.is_active
+def _destination_check(department: Department, handler: User | None) -> None:
+    if not department.active:
+        raise ValidationFailed.for_field(
+            "department",
+            _("This department is inactive"),
+            message=_("The department is inactive"),
+        )
+    if handler is not None and not handler_fits(handler, department.pk):
+        raise ValidationFailed.for_field(
+            "handler",
+            _("%(handler)s is not a handler of %(department)s")
+            % {"handler": handler, "department": department.name},
+            message=_("The handler is not in this department"),
+        )
+
+
+def _arrive(route: Route, category: Category | None) -> Route:
+    """A complaint arriving without a handler in a department that assigns automatically goes
+    to a handler by skill and load."""
+    if route.to_assign:
+        route.handlers = selectors.assignment_pool(route.department, category)
+        route.handler = handler_assign_auto(
+            category=category, department=route.department, pool=route.handlers
+        )
+        route.auto = route.handler is not None
+    return route
+
+
+def _route_data(route: Route) -> dict[str, object]:
+    department, handler = route.department, route.handler
+    data: dict[str, object] = {
+        "department": department.code,
+        "department_name": department.name,
+        "handler": handler.username if handler else None,
+    }
+    if route.auto:
+        data["assigned"] = "auto"
+    if route.rule:
+        data["rule"] = route.rule
+    return data
+
+
+def _route_notices(
+    complaint: Complaint, route: Route, *, actor: User | None, arrives: bool
+) -> list[NotificationDraft]:
+    """The handler is told of a complaint given to them by someone else; a department, of one
+    arriving in its queue."""
+    department, handler = route.department, route.handler
+    if handler is not None and handler != actor:
+        text = f"投诉单 {complaint.number} 已分派给你"
+        return [NotificationDraft([handler], NotificationKind.ASSIGNED, text, complaint)]
+    if handler is None and arrives:
+        handlers = route.handlers
+        if handlers is None:
+            handlers = selectors.department_handlers(department)
+        text = f"投诉单 {complaint.number} 已派至{department.name}，待领取"
+        users = [u for u in handlers if u != actor]
+        return [NotificationDraft(users, NotificationKind.DISPATCHED, text, complaint)]
+    return []
+
+
+def route_decide(
+    *,
+    category: Category | None,
+    region: Region | None,
+    channel: str,
+    level: str,
+    repeat_of: Complaint | None,
+) -> Route:
+    """Where a complaint being registered goes, decided before its row is written: back to
+    the earlier complaint's department (and handler) for a repeat (R2.5), else by the routing
+    rules (R3.1); assigned automatically in a department that works that way (R3.2).
+    Precondition: inside the registering transaction (an automatic assignment is recorded on
+    the handler's profile)."""
+    department, handler, why = selectors.route_for(
+        category=category, region=region, channel=channel, level=level, repeat_of=repeat_of
     )
+    _destination_check(department, handler)
+    return _arrive(Route(department, handler, why), category)
+
+
+def _place(complaint: Complaint, route: Route) -> list[str]:
+    """Dispatch the complaint along `route`, in memory; returns the fields changed."""
+    complaint.status = rules.next_status("dispatch", complaint.status)
+    complaint.department = route.department
+    complaint.handler = route.handler
+    fields = ["status", "department", "handler", "updated_at"]
+    if route.rule:
+        complaint.routing_reason = route.rule[:200]
+        fields.append("routing_reason")
+    return fields
+
+
+def route_apply(complaint: Complaint, route: Route) -> Complaint:
+    """Dispatch a complaint being registered, not yet written, along `route`."""
+    _place(complaint, route)
+    return complaint
+
+
+def dispatch_drafts(
+    complaint: Complaint, route: Route
+) -> tuple[EventDraft, list[NotificationDraft]]:
+    """The `dispatched` event of a complaint registered along `route` (`route_apply`), and who
+    is told of it: what `complaint_dispatch` writes, without locking and updating the row the
+    registration has just inserted."""
+    event = EventDraft(complaint, EventType.DISPATCHED, data=_route_data(route))
+    return event, _route_notices(complaint, route, actor=None, arrives=True)
 
 
 def _move(
@@ -99,27 +240,11 @@ def _move(
     transfers and returns), the timeline event and the notifications."""
     previous = complaint.department
     arrives = complaint.status == Status.REGISTERED or complaint.department_id != department.pk
-    auto = False
-    if handler is None and arrives and department.assignment_mode == AssignmentMode.AUTO:
-        handler = handler_assign_auto(complaint=complaint, department=department)
-        auto = handler is not None
-    complaint.status = rules.next_status("dispatch", complaint.status)
-    complaint.department = department
-    complaint.handler = handler
-    fields = ["status", "department", "handler", "updated_at"]
-    if rule:
-        complaint.routing_reason = rule[:200]
-        fields.append("routing_reason")
-    complaint.save(update_fields=fields)
-    data: dict[str, object] = {
-        "department": department.code,
-        "department_name": department.name,
-        "handler": handler.username if handler else None,
-    }
-    if auto:
-        data["assigned"] = "auto"
-    if rule:
-        data["rule"] = rule
+    route = Route(department, handler, rule)
+    if arrives and route.to_assign:  # the category is read only then
+        route = _arrive(route, complaint.category)
+    complaint.save(update_fields=_place(complaint, route))
+    data = _route_data(route)
     if text:
         data["reason"] = text
     if kind is not None:
@@ -141,20 +266,7 @@ def _move(
         else EventType.TRANSFERRED
     )
     event_record(complaint=complaint, type=event_type, actor=actor, data=data)
-    if handler is not None and handler != actor:
-        notify(
-            users=[handler],
-            kind=NotificationKind.ASSIGNED,
-            text=f"投诉单 {complaint.number} 已分派给你",
-            complaint=complaint,
-        )
-    elif handler is None and arrives:
-        notify(
-            users=[u for u in selectors.department_handlers(department) if u != actor],
-            kind=NotificationKind.DISPATCHED,
-            text=f"投诉单 {complaint.number} 已派至{department.name}，待领取",
-            complaint=complaint,
-        )
+    notify_many(_route_notices(complaint, route, actor=actor, arrives=arrives))
     return complaint
 
 
@@ -179,19 +291,7 @@ def complaint_dispatch(
         complaint = complaint_lock(complaint)
         if actor is not None:
             _require(permissions.can_dispatch(actor, complaint))
-        if not department.active:
-            raise ValidationFailed.for_field(
-                "department",
-                _("This department is inactive"),
-                message=_("The department is inactive"),
-            )
-        if handler is not None and not _valid_handler(handler, department):
-            raise ValidationFailed.for_field(
-                "handler",
-                _("%(handler)s is not a handler of %(department)s")
-                % {"handler": handler, "department": department.name},
-                message=_("The handler is not in this department"),
-            )
+        _destination_check(department, handler)
         is_transfer = (
             complaint.status != Status.REGISTERED and complaint.department_id != department.pk
         )

@@ -71,21 +71,26 @@ def policy_table() -> dict[str, rules.Limit]:
 
 
 def calendar_for(calendar_id: int | None) -> rules.Calendar:
-    """The calendar as plain data: the given one, else the default, else weekdays 09:00–18:00
-    with no holidays."""
+    """The calendar as plain data, read with its days in one query: the given one, else the
+    default, else weekdays 09:00–18:00 with no holidays."""
     qs = BusinessCalendar.objects.all()
-    calendar = (
-        qs.filter(pk=calendar_id).first()
+    qs = (
+        qs.filter(pk=calendar_id)
         if calendar_id
-        else qs.filter(code=constants.DEFAULT_CALENDAR_CODE).first()
+        else qs.filter(code=constants.DEFAULT_CALENDAR_CODE)
     )
-    if calendar is None:
+    # One row per day of the calendar (one with no day when it has none).
+    rows = list(
+        qs.values_list("work_start", "work_end", "weekend_days", "days__date", "days__kind")
+    )
+    if not rows:
         return rules.Calendar()
-    days = list(calendar.days.values_list("date", "kind"))
+    work_start, work_end, weekend_days = rows[0][:3]
+    days = [(day, kind) for *_, day, kind in rows if day is not None]
     return rules.Calendar(
-        work_start=calendar.work_start,
-        work_end=calendar.work_end,
-        weekend=calendar.weekend,
+        work_start=work_start,
+        work_end=work_end,
+        weekend=BusinessCalendar(weekend_days=weekend_days).weekend,
         holidays=frozenset(d for d, kind in days if kind == DayKind.HOLIDAY),
         workdays=frozenset(d for d, kind in days if kind == DayKind.WORKDAY),
     )

@@ -281,6 +281,10 @@ def world(django_db_setup: None, django_db_blocker: Any, media_root: Path) -> It
     writes is gone before the next. The clock stays at NOW throughout."""
     from django.test import override_settings
 
+    from tousu.accounts.models import Department
+    from tousu.accounts.reference import DEFAULT_DEPARTMENT
+    from tousu.setup.services import reference_data_load
+
     # The root conftest's fast hasher is function-scoped: without it here, nine personas
     # would cost Argon2's deliberate 0.4 s each.
     fast = override_settings(
@@ -288,6 +292,10 @@ def world(django_db_setup: None, django_db_blocker: Any, media_root: Path) -> It
         MEDIA_ROOT=media_root,
     )
     with django_db_blocker.unblock(), transaction.atomic():
+        # A transactional test run before on this worker empties the database; the reference
+        # data is then loaded again, as the `reference` fixture would (and undone at the end).
+        if not Department.objects.filter(code=DEFAULT_DEPARTMENT).exists():
+            reference_data_load()
         with fast, clock.frozen(BUILT_AT):
             built = world_build()
         with clock.frozen(NOW):

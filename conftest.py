@@ -70,16 +70,17 @@ def reference(db: None) -> None:
         reference_data_load()
 
 
-@pytest.fixture
-def make_user(reference: None) -> Callable[..., Any]:
+def persona_create(username: str, role: str, department: str = "billing", **kw: Any) -> Any:
+    """A member of staff with the personas' password; what `make_user` makes. A plain function
+    so that module-scoped data sets (tests/test_query_counts.py) make the same people."""
     from tousu.accounts.services import user_create
 
-    def make(username: str, role: str, department: str = "billing", **kw: Any) -> Any:
-        return user_create(
-            username=username, role=role, password=PASSWORD, department=department, **kw
-        )
+    return user_create(username=username, role=role, password=PASSWORD, department=department, **kw)
 
-    return make
+
+@pytest.fixture
+def make_user(reference: None) -> Callable[..., Any]:
+    return persona_create
 
 
 @pytest.fixture
@@ -154,33 +155,39 @@ def api_as() -> Callable[[Any], ApiClient]:
     return make
 
 
+def complaint_register_billing(actor: Any = None, **fields: Any) -> Any:
+    """Register a billing complaint through the real service (actor may be None = public);
+    what the `register` fixture does."""
+    from tousu.intake.services import Registration, complaint_register
+
+    data: dict[str, Any] = {
+        "channel": "hotline",
+        "content": "上个月话费无故多扣了58元，客服说查不到原因",
+        "customer_phone": "13800138000",
+        "customer_name": "张三",
+        "category": "billing.unexplained_charge",
+    }
+    data.update(fields)
+    return complaint_register(registration=Registration(**data), actor=actor)
+
+
 @pytest.fixture
 def register(reference: None) -> Callable[..., Any]:
     """Register a billing complaint through the real service (actor may be None = public)."""
-    from tousu.intake.services import Registration, complaint_register
-
-    def make(actor: Any = None, **fields: Any) -> Any:
-        data: dict[str, Any] = {
-            "channel": "hotline",
-            "content": "上个月话费无故多扣了58元，客服说查不到原因",
-            "customer_phone": "13800138000",
-            "customer_name": "张三",
-            "category": "billing.unexplained_charge",
-        }
-        data.update(fields)
-        return complaint_register(registration=Registration(**data), actor=actor)
-
-    return make
+    return complaint_register_billing
 
 
 LIFECYCLE_STATUSES = ("dispatched", "in_progress", "awaiting_approval", "resolved", "closed")
 
 
-@pytest.fixture
-def lifecycle(register: Callable[..., Any], handler: Any) -> Callable[..., Any]:
+def complaint_drive(
+    status: str,
+    handler: Any,
+    register: Callable[..., Any] = complaint_register_billing,
+    **fields: Any,
+) -> Any:
     """Drive a fresh billing complaint to `status` through the real services and return it
-    re-read: `handler` accepts and resolves (a 58 yuan refund, within a handler's authority;
-    for `awaiting_approval` 58 + 200, over it) and closes; fields go to `register`."""
+    re-read; what the `lifecycle` fixture does, with the handler given."""
     from decimal import Decimal
 
     from tousu.accounts.models import Department
@@ -188,32 +195,53 @@ def lifecycle(register: Callable[..., Any], handler: Any) -> Callable[..., Any]:
     from tousu.complaints.services import complaint_accept
     from tousu.resolution.services import RemedyInput, complaint_close, complaint_resolve
 
+    if status not in LIFECYCLE_STATUSES:
+        raise ValueError(f"lifecycle cannot reach {status!r}; one of {LIFECYCLE_STATUSES}")
+    complaint = register(**fields)
+    if status != "dispatched":
+        complaint = complaint_accept(complaint=complaint, actor=handler)
+    if status in ("awaiting_approval", "resolved", "closed"):
+        remedies = [RemedyInput("refund", Decimal("58"))]
+        if status == "awaiting_approval":
+            remedies.append(RemedyInput("bill_credit", Decimal("200")))
+        complaint = complaint_resolve(
+            complaint=complaint,
+            actor=handler,
+            finding="true",
+            cause="process_error",
+            responsible_department=Department.objects.get(code="billing"),
+            remedies=remedies,
+            reply="经核查系计费系统错误，已退还多扣的58元，给您带来不便深表歉意。",
+        )
+    if status == "closed":
+        complaint = complaint_close(complaint=complaint, actor=handler, customer_accepted=True)
+    complaint = Complaint.objects.get(pk=complaint.pk)
+    assert complaint.status == status
+    return complaint
+
+
+@pytest.fixture
+def lifecycle(register: Callable[..., Any], handler: Any) -> Callable[..., Any]:
+    """Drive a fresh billing complaint to `status` through the real services and return it
+    re-read: `handler` accepts and resolves (a 58 yuan refund, within a handler's authority;
+    for `awaiting_approval` 58 + 200, over it) and closes; fields go to `register`."""
+
     def drive(status: str, **fields: Any) -> Any:
-        if status not in LIFECYCLE_STATUSES:
-            raise ValueError(f"lifecycle cannot reach {status!r}; one of {LIFECYCLE_STATUSES}")
-        complaint = register(**fields)
-        if status != "dispatched":
-            complaint = complaint_accept(complaint=complaint, actor=handler)
-        if status in ("awaiting_approval", "resolved", "closed"):
-            remedies = [RemedyInput("refund", Decimal("58"))]
-            if status == "awaiting_approval":
-                remedies.append(RemedyInput("bill_credit", Decimal("200")))
-            complaint = complaint_resolve(
-                complaint=complaint,
-                actor=handler,
-                finding="true",
-                cause="process_error",
-                responsible_department=Department.objects.get(code="billing"),
-                remedies=remedies,
-                reply="经核查系计费系统错误，已退还多扣的58元，给您带来不便深表歉意。",
-            )
-        if status == "closed":
-            complaint = complaint_close(complaint=complaint, actor=handler, customer_accepted=True)
-        complaint = Complaint.objects.get(pk=complaint.pk)
-        assert complaint.status == status
-        return complaint
+        return complaint_drive(status, handler, register, **fields)
 
     return drive
+
+
+@pytest.fixture
+def complaint_in(reference: None, request: pytest.FixtureRequest) -> Callable[..., Any]:
+    """`complaint_in(status, **fields)`: a billing complaint in any status (registered …
+    closed), built directly in about a dozen statements instead of driven through the
+    services, with consistent fields and a timeline that verifies (tests/factories.py). For
+    tests that need a complaint in some status and are not about how it got there; the
+    handler of an accepted one is the `handler` persona unless `handler=` is given."""
+    from tests.factories import ComplaintBuilder
+
+    return ComplaintBuilder(lambda: request.getfixturevalue("handler"))
 
 
 @pytest.fixture

@@ -1,7 +1,9 @@
 """The permission matrix: role × action × own/other department.
 
-The complaint belongs to the billing department, is unassigned (or assigned to the billing
-handler persona) and was registered by nobody on the staff. The persona works in billing
+The complaint belongs to the billing department, is assigned to the billing handler persona
+(or to a colleague, or to nobody, where a test says so) and was registered by nobody on the
+staff; it is built in its status (`complaint_in`), as these tests are about who may act on a
+complaint in a status, not about how it got there. The persona works in billing
 ("own") or in network ("other").
 
 The intended rules, from accounts/permissions.py:
@@ -113,11 +115,12 @@ def allowed_actions(user: User, complaint: Complaint) -> dict[str, bool]:
 @pytest.mark.parametrize("role", ROLES)
 def test_the_predicates_follow_the_matrix(
     persona: Callable[[str, str], User],
-    register: Callable[..., Complaint],
+    complaint_in: Callable[..., Complaint],
+    handler: User,
     role: str,
     department: str,
 ) -> None:
-    complaint = register()  # billing, dispatched, unassigned
+    complaint = complaint_in("dispatched", handler=handler)
     user = persona(role, department)
     expected = {action: action in EXPECTED[role, department] for action in ACTIONS}
     assert allowed_actions(user, complaint) == expected
@@ -125,9 +128,12 @@ def test_the_predicates_follow_the_matrix(
 
 @pytest.mark.parametrize("role", ROLES)
 def test_nobody_acts_once_deactivated(
-    persona: Callable[[str, str], User], register: Callable[..., Complaint], role: str
+    persona: Callable[[str, str], User],
+    complaint_in: Callable[..., Complaint],
+    handler: User,
+    role: str,
 ) -> None:
-    complaint = register()
+    complaint = complaint_in("dispatched", handler=handler)
     user = persona(role, OWN)
     user.is_active = False
     assert not p.can_view(user, complaint)
@@ -137,10 +143,9 @@ def test_nobody_acts_once_deactivated(
 
 
 def test_a_handler_may_not_act_on_a_colleagues_complaint(
-    register: Callable[..., Complaint], handler: User, handler2: User
+    complaint_in: Callable[..., Complaint], handler: User, handler2: User
 ) -> None:
-    complaint = register()
-    complaint.handler = handler2
+    complaint = complaint_in("dispatched", handler=handler2)
     assert not p.can_accept(handler, complaint)
     assert not p.can_handle(handler, complaint)
     assert not p.can_dispatch(handler, complaint)
@@ -150,18 +155,18 @@ def test_a_handler_may_not_act_on_a_colleagues_complaint(
 
 
 def test_an_agent_dispatches_only_a_complaint_still_registered(
-    register: Callable[..., Complaint], agent: User
+    complaint_in: Callable[..., Complaint], agent: User
 ) -> None:
-    complaint = register()
+    complaint = complaint_in("dispatched")
     assert not p.can_dispatch(agent, complaint)
     complaint.status = "registered"
     assert p.can_dispatch(agent, complaint)
 
 
 def test_approval_needs_an_authority_covering_the_amount(
-    register: Callable[..., Complaint], supervisor: User, dept_head: User, admin_user: User
+    complaint_in: Callable[..., Complaint], supervisor: User, dept_head: User, admin_user: User
 ) -> None:
-    complaint = register()
+    complaint = complaint_in("awaiting_approval")
     limit = authority_limit("supervisor")
     assert p.can_approve(supervisor, complaint, Decimal("1000"), limit)
     assert not p.can_approve(supervisor, complaint, Decimal("1000.01"), limit)
@@ -219,13 +224,14 @@ API_CASES = [
 def test_the_api_follows_the_matrix(
     api_as: Callable[[Any], Any],
     persona: Callable[[str, str], User],
-    lifecycle: Callable[..., Complaint],
+    complaint_in: Callable[..., Complaint],
+    handler: User,
     action: str,
     role: str,
     department: str,
 ) -> None:
     status, path, body = REQUESTS[action]
-    complaint = lifecycle(status)
+    complaint = complaint_in(status, handler=handler)
     client = api_as(persona(role, department))
     url = f"{URL}/{complaint.number}" + (f"/{path}" if path else "")
     response = client.get(url) if body is None else client.post(url, body)
@@ -246,25 +252,11 @@ def test_the_api_follows_the_matrix(
 
 
 def test_the_responsible_department_sees_but_does_not_approve_or_reopen(
-    register: Callable[..., Complaint], handler: User, make_user: Callable[..., User]
+    complaint_in: Callable[..., Complaint], handler: User, make_user: Callable[..., User]
 ) -> None:
     """Naming network responsible lets network see the complaint (for its KPIs), but
     billing's compensation is approved by billing's managers only."""
-    from tousu.accounts.models import Department
-    from tousu.complaints.services import complaint_accept
-    from tousu.resolution.services import RemedyInput, complaint_resolve
-
-    complaint = complaint_accept(complaint=register(), actor=handler)
-    complaint = complaint_resolve(
-        complaint=complaint,
-        actor=handler,
-        finding="true",
-        cause="process_error",
-        responsible_department=Department.objects.get(code="network"),
-        remedies=[RemedyInput("refund", "58"), RemedyInput("bill_credit", "200")],
-        reply="已退还多扣费用",
-    )
-    assert complaint.status == "awaiting_approval"
+    complaint = complaint_in("awaiting_approval", handler=handler, responsible_department="network")
     network_supervisor = make_user("sup-network", "supervisor", department="network")
     network_handler = make_user("h-network", "handler", department="network")
     assert p.can_view(network_supervisor, complaint)
@@ -275,12 +267,12 @@ def test_the_responsible_department_sees_but_does_not_approve_or_reopen(
 
 
 def test_an_agent_corrects_the_routing_of_their_own_registration_until_accepted(
-    register: Callable[..., Complaint], agent: User, handler: User
+    complaint_in: Callable[..., Complaint], agent: User, handler: User
 ) -> None:
     from tousu.complaints.services import complaint_accept
 
-    mine = register(actor=agent)
-    someone_elses = register()
+    mine = complaint_in("dispatched", registered_by=agent)
+    someone_elses = complaint_in("dispatched")
     assert p.can_dispatch(agent, mine)
     assert not p.can_dispatch(agent, someone_elses)
     accepted = complaint_accept(complaint=mine, actor=handler)
@@ -292,7 +284,7 @@ def test_an_agent_corrects_the_routing_of_their_own_registration_until_accepted(
 
 @pytest.fixture
 def team_complaint(
-    register: Callable[..., Complaint], supervisor: User, handler: User, make_user: Any
+    complaint_in: Callable[..., Complaint], supervisor: User, handler: User, make_user: Any
 ) -> tuple[Complaint, User, User]:
     """A major billing complaint with an expert team: the billing handler leads, a legal
     handler is a member; a second legal handler is not."""
@@ -300,7 +292,7 @@ def team_complaint(
 
     member = make_user("legal_member", "handler", department="legal")
     bystander = make_user("legal_bystander", "handler", department="legal")
-    complaint = register(level="major")
+    complaint = complaint_in("dispatched", level="major", handler=handler)
     expert_team_form(complaint=complaint, actor=supervisor, lead=handler, members=[member])
     return Complaint.objects.get(pk=complaint.pk), member, bystander
 
@@ -353,12 +345,13 @@ def test_a_deactivated_member_sees_nothing(team_complaint: tuple[Complaint, User
 )
 def test_who_forms_a_team_and_who_returns(
     persona: Callable[[str, str], User],
-    register: Callable[..., Complaint],
+    complaint_in: Callable[..., Complaint],
+    handler: User,
     role: str,
     department: str,
     may: bool,
 ) -> None:
-    complaint = register(level="major")
+    complaint = complaint_in("dispatched", level="major", handler=handler)
     user = persona(role, department)
     assert p.can_form_team(user, complaint) is may
     returns = role in ("supervisor", "dept_head", "handler", "admin") and (

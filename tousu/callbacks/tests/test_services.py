@@ -15,7 +15,8 @@ from tousu.core.errors import InvalidTransition, NotAllowed, ValidationFailed
 from tousu.resolution.services import complaint_close
 from tousu.sla.services import complaint_reopen
 
-Lifecycle = Callable[..., Complaint]
+# Complaints are built in their status (`complaint_in`): these tests are about the callback.
+Build = Callable[..., Complaint]
 SCORES = {"timeliness": 5, "attitude": 4, "solution": 5, "simplicity": 3}
 
 
@@ -30,9 +31,9 @@ def record(complaint: Complaint, actor: User, result: str, **kw: Any) -> Callbac
 
 @pytest.mark.parametrize("result", ["satisfied", "basically_satisfied"])
 def test_a_satisfied_customer_keeps_the_complaint_closed(
-    lifecycle: Lifecycle, agent: User, result: str
+    complaint_in: Build, agent: User, result: str
 ) -> None:
-    complaint = lifecycle("closed")
+    complaint = complaint_in("closed")
     task = record(complaint, agent, result, scores=SCORES, comment="处理得很快，谢谢")
     task.refresh_from_db()
     assert task.status == "done"
@@ -50,8 +51,8 @@ def test_a_satisfied_customer_keeps_the_complaint_closed(
     assert event.data == {"result": result, "scores": SCORES, "comment": "处理得很快，谢谢"}
 
 
-def test_a_dissatisfied_customer_reopens_the_complaint(lifecycle: Lifecycle, agent: User) -> None:
-    complaint = lifecycle("closed")
+def test_a_dissatisfied_customer_reopens_the_complaint(complaint_in: Build, agent: User) -> None:
+    complaint = complaint_in("closed")
     record(complaint, agent, "dissatisfied", scores={"solution": 1}, comment="钱还没到账")
     after = fresh(complaint)
     assert after.status == "in_progress"
@@ -64,9 +65,9 @@ def test_a_dissatisfied_customer_reopens_the_complaint(lifecycle: Lifecycle, age
 
 
 def test_a_dissatisfied_customer_can_go_to_the_repair_programme(
-    lifecycle: Lifecycle, agent: User
+    complaint_in: Build, agent: User
 ) -> None:
-    complaint = lifecycle("closed")
+    complaint = complaint_in("closed")
     record(complaint, agent, "dissatisfied", dissatisfied_action="repair")
     after = fresh(complaint)
     assert after.status == "closed"
@@ -74,16 +75,14 @@ def test_a_dissatisfied_customer_can_go_to_the_repair_programme(
     assert after.events.latest("seq").type == "repair_flagged"
 
 
-def test_the_repair_choice_matters_only_when_dissatisfied(
-    lifecycle: Lifecycle, agent: User
-) -> None:
-    complaint = lifecycle("closed")
+def test_the_repair_choice_matters_only_when_dissatisfied(complaint_in: Build, agent: User) -> None:
+    complaint = complaint_in("closed")
     record(complaint, agent, "satisfied", dissatisfied_action="repair")
     assert fresh(complaint).needs_repair is False
 
 
-def test_an_unreachable_customer_has_no_scores(lifecycle: Lifecycle, agent: User) -> None:
-    complaint = lifecycle("closed")
+def test_an_unreachable_customer_has_no_scores(complaint_in: Build, agent: User) -> None:
+    complaint = complaint_in("closed")
     with pytest.raises(ValidationFailed) as info:
         record(complaint, agent, "unreachable", scores={"attitude": 3})
     assert "scores" in info.value.fields
@@ -109,9 +108,9 @@ def test_an_unreachable_customer_has_no_scores(lifecycle: Lifecycle, agent: User
     ],
 )
 def test_an_invalid_callback_is_refused_and_nothing_changes(
-    lifecycle: Lifecycle, agent: User, kw: dict[str, Any], field: str
+    complaint_in: Build, agent: User, kw: dict[str, Any], field: str
 ) -> None:
-    complaint = lifecycle("closed")
+    complaint = complaint_in("closed")
     args: dict[str, Any] = {"result": "satisfied"}
     args.update(kw)
     with pytest.raises(ValidationFailed) as info:
@@ -121,8 +120,8 @@ def test_an_invalid_callback_is_refused_and_nothing_changes(
     assert fresh(complaint).event_seq == complaint.event_seq
 
 
-def test_a_callback_is_recorded_once(lifecycle: Lifecycle, agent: User) -> None:
-    complaint = lifecycle("closed")
+def test_a_callback_is_recorded_once(complaint_in: Build, agent: User) -> None:
+    complaint = complaint_in("closed")
     record(complaint, agent, "satisfied")
     with pytest.raises(ValidationFailed):
         record(complaint, agent, "dissatisfied")
@@ -130,31 +129,31 @@ def test_a_callback_is_recorded_once(lifecycle: Lifecycle, agent: User) -> None:
 
 
 @pytest.mark.parametrize("status", ["dispatched", "in_progress", "awaiting_approval", "resolved"])
-def test_no_callback_before_closing(lifecycle: Lifecycle, agent: User, status: str) -> None:
-    complaint = lifecycle(status)
+def test_no_callback_before_closing(complaint_in: Build, agent: User, status: str) -> None:
+    complaint = complaint_in(status)
     with pytest.raises(InvalidTransition):
         record(complaint, agent, "satisfied")
 
 
 @pytest.mark.parametrize("persona", ["handler", "analyst", "outsider"])
 def test_roles_that_do_not_call_back_are_refused(
-    lifecycle: Lifecycle, request: pytest.FixtureRequest, persona: str
+    complaint_in: Build, request: pytest.FixtureRequest, persona: str
 ) -> None:
-    complaint = lifecycle("closed")
+    complaint = complaint_in("closed")
     with pytest.raises(NotAllowed):
         record(complaint, request.getfixturevalue(persona), "satisfied")
     assert CallbackTask.objects.get(complaint=complaint).status == "pending"
 
 
 def test_closing_again_after_a_reopen_leaves_one_pending_callback(
-    lifecycle: Lifecycle, agent: User, handler: User
+    complaint_in: Build, agent: User, handler: User
 ) -> None:
     from decimal import Decimal
 
     from tousu.accounts.models import Department
     from tousu.resolution.services import RemedyInput, complaint_resolve
 
-    complaint = lifecycle("closed")
+    complaint = complaint_in("closed")
     complaint_reopen(complaint=complaint, actor=agent, reason="客户来电说没退款")
     complaint_resolve(
         complaint=complaint,

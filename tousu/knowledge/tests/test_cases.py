@@ -23,9 +23,11 @@ SECRET_CONTENT = (
 )
 
 
+# Complaints are built in their status (`complaint_in`): these tests are about the cases made
+# from them, not about how they were handled.
 @pytest.fixture
-def closed(lifecycle: Callable[..., Any]) -> Any:
-    return lifecycle("closed", content=SECRET_CONTENT, demand="退还58元并道歉")
+def closed(complaint_in: Callable[..., Any]) -> Any:
+    return complaint_in("closed", content=SECRET_CONTENT, demand="退还58元并道歉")
 
 
 def test_case_from_a_closed_complaint_is_anonymised(closed: Any, quality: Any, clause: Any) -> None:
@@ -52,9 +54,9 @@ def test_case_from_a_closed_complaint_is_anonymised(closed: Any, quality: Any, c
 
 
 def test_only_closed_complaints_become_cases(
-    lifecycle: Callable[..., Any], quality: Any, reference: None
+    complaint_in: Callable[..., Any], quality: Any, reference: None
 ) -> None:
-    resolved = lifecycle("resolved")
+    resolved = complaint_in("resolved")
     with pytest.raises(Conflict, match="已结案"):
         services.case_create(complaint=resolved, actor=quality)
     assert not Case.objects.exists()
@@ -77,11 +79,11 @@ def test_a_supervisor_of_the_department_makes_cases(closed: Any, supervisor: Any
 
 
 def test_the_summary_given_or_the_handlers_steps(
-    lifecycle: Callable[..., Any], handler: Any, quality: Any
+    complaint_in: Callable[..., Any], handler: Any, quality: Any
 ) -> None:
     from tousu.resolution.services import handling_step_record
 
-    complaint = lifecycle("in_progress", customer_name="李四")
+    complaint = complaint_in("in_progress", customer_name="李四")
     handling_step_record(
         complaint=complaint,
         actor=handler,
@@ -138,9 +140,9 @@ def test_curation_publishes_and_anonymises_what_is_typed(
 
 
 def test_search_and_filters(
-    closed: Any, lifecycle: Callable[..., Any], quality: Any, handler: Any, clause: Any
+    closed: Any, complaint_in: Callable[..., Any], quality: Any, handler: Any, clause: Any
 ) -> None:
-    roaming = lifecycle(
+    roaming = complaint_in(
         "closed",
         category="billing.roaming",
         content="出国漫游被收了天价流量费",
@@ -196,18 +198,18 @@ def test_api_case_201_with_the_anonymised_text(
 
 
 def test_api_case_errors(
-    lifecycle: Callable[..., Any],
+    complaint_in: Callable[..., Any],
     quality: Any,
     handler: Any,
     outsider: Any,
     supervisor: Any,
     api_as: Callable[..., Any],
 ) -> None:
-    resolved = lifecycle("resolved")
+    resolved = complaint_in("resolved")
     response = api_as(quality).post(f"/api/v1/complaints/{resolved.number}/case")
     assert response.status_code == 409
     assert "已结案" in response.json()["error"]["message"]
-    closed = lifecycle("closed", customer_phone="13900000002")
+    closed = complaint_in("closed", customer_phone="13900000002")
     assert api_as(handler).post(f"/api/v1/complaints/{closed.number}/case").status_code == 403
     assert api_as(outsider).post(f"/api/v1/complaints/{closed.number}/case").status_code == 404
     assert api_as(quality).post("/api/v1/complaints/TS000/case").status_code == 404
@@ -244,8 +246,8 @@ def test_the_button_on_the_complaint_page(closed: Any, quality: Any, handler: An
     assert Case.objects.count() == 1
 
 
-def test_no_button_before_closing(lifecycle: Callable[..., Any], quality: Any) -> None:
-    resolved = lifecycle("resolved")
+def test_no_button_before_closing(complaint_in: Callable[..., Any], quality: Any) -> None:
+    resolved = complaint_in("resolved")
     text = page(as_user(quality).get(reverse("desk:detail", args=[resolved.number])))
     assert reverse("desk:case_from_complaint", args=[resolved.number]) not in text
     response = as_user(quality).post(
@@ -294,19 +296,19 @@ def test_case_pages_and_curation(closed: Any, quality: Any, handler: Any, clause
 
 
 def test_case_list_is_a_fixed_number_of_queries(
-    lifecycle: Callable[..., Any],
+    complaint_in: Callable[..., Any],
     quality: Any,
     clause: Any,
     django_assert_max_num_queries: Callable[..., Any],
 ) -> None:
     client = as_user(quality)
-    services.case_create(complaint=lifecycle("closed"), actor=quality)
+    services.case_create(complaint=complaint_in("closed"), actor=quality)
     client.get(reverse("knowledge:cases"))
     with django_assert_max_num_queries(20) as one:
         client.get(reverse("knowledge:cases"))
     for i in range(5):
         services.case_create(
-            complaint=lifecycle("closed", customer_phone=f"1390000010{i}"), actor=quality
+            complaint=complaint_in("closed", customer_phone=f"1390000010{i}"), actor=quality
         )
     with django_assert_max_num_queries(20) as six:
         response = client.get(reverse("knowledge:cases"))

@@ -1,5 +1,8 @@
 """Approved wording: versions, the pages (list, search, what changed), the expired-wording check
-on the resolve path (service, API and page), the suggestion panel and API, and the demo."""
+on the resolve path (service, API and page), the suggestion panel and API, and the demo.
+
+The complaints are built in their status (`complaint_in`): what is tested is the wording shown
+and checked on them, not how they got there."""
 
 from __future__ import annotations
 
@@ -69,9 +72,9 @@ def test_the_check_names_expired_wording(wording: Any) -> None:
 
 
 def test_a_reply_with_expired_wording_is_refused_before_it_is_sent(
-    lifecycle: Callable[..., Any], handler: Any, wording: Any
+    complaint_in: Callable[..., Any], handler: Any, wording: Any
 ) -> None:
-    complaint = lifecycle("in_progress")
+    complaint = complaint_in("in_progress")
     arguments: dict[str, Any] = {
         "actor": handler,
         "finding": "true",
@@ -90,9 +93,9 @@ def test_a_reply_with_expired_wording_is_refused_before_it_is_sent(
 
 
 def test_the_resolve_form_shows_why_and_the_api_refuses(
-    lifecycle: Callable[..., Any], handler: Any, wording: Any, api_as: Callable[..., Any]
+    complaint_in: Callable[..., Any], handler: Any, wording: Any, api_as: Callable[..., Any]
 ) -> None:
-    complaint = lifecycle("in_progress")
+    complaint = complaint_in("in_progress")
     billing = Department.objects.get(code="billing")
     response = as_user(handler).post(
         reverse("desk:action", args=[complaint.number, "resolve"]),
@@ -164,17 +167,17 @@ def template(reference: None) -> Any:
 
 
 def test_the_panel_and_the_reply_aids(
-    lifecycle: Callable[..., Any],
+    complaint_in: Callable[..., Any],
     handler: Any,
     quality: Any,
     clause: Any,
     wording: Any,
     template: Any,
 ) -> None:
-    source = lifecycle("closed", customer_phone="13900000009")
+    source = complaint_in("closed", customer_phone="13900000009")
     case = services.case_create(complaint=source, actor=quality)
     Case.objects.filter(pk=case.pk).update(status=CaseStatus.PUBLISHED)
-    complaint = lifecycle("in_progress")
+    complaint = complaint_in("in_progress")
     text = page(as_user(handler).get(reverse("desk:detail", args=[complaint.number])))
     assert 'id="suggestion"' in text
     assert "BILL-01" in text
@@ -188,7 +191,7 @@ def test_the_panel_and_the_reply_aids(
 
 
 def test_the_suggestion_api(
-    lifecycle: Callable[..., Any],
+    complaint_in: Callable[..., Any],
     handler: Any,
     outsider: Any,
     quality: Any,
@@ -197,9 +200,9 @@ def test_the_suggestion_api(
     template: Any,
     api_as: Callable[..., Any],
 ) -> None:
-    source = lifecycle("closed", customer_phone="13900000009")
+    source = complaint_in("closed", customer_phone="13900000009")
     case = services.case_create(complaint=source, actor=quality, tags="退费")
-    complaint = lifecycle("in_progress")
+    complaint = complaint_in("in_progress")
     url = f"/api/v1/complaints/{complaint.number}/suggestion"
     body = api_as(handler).get(url).json()
     assert body["clause"] == {
@@ -226,9 +229,11 @@ def test_the_suggestion_api(
 
 
 def test_the_suggestion_api_without_a_clause(
-    register: Callable[..., Any], agent: Any, api_as: Callable[..., Any]
+    complaint_in: Callable[..., Any], agent: Any, api_as: Callable[..., Any]
 ) -> None:
-    complaint = register(category="security.harassment", content="每天接到骚扰电话")
+    complaint = complaint_in(
+        "dispatched", category="security.harassment", content="每天接到骚扰电话"
+    )
     body = api_as(agent).get(f"/api/v1/complaints/{complaint.number}/suggestion").json()
     assert body["clause"] is None
     assert body["remedies"] == []
@@ -237,9 +242,9 @@ def test_the_suggestion_api_without_a_clause(
 
 
 def test_the_sms_channel_gets_its_variant(
-    register: Callable[..., Any], agent: Any, wording: Any
+    complaint_in: Callable[..., Any], agent: Any, wording: Any
 ) -> None:
-    complaint = register(channel="sms")
+    complaint = complaint_in("dispatched", channel="sms")
     rows = selectors.wording_for_complaint(complaint)
     assert [r.text for r in rows] == ["多扣费用全额退还，三个工作日内到账。"]
 
@@ -248,11 +253,11 @@ def test_the_sms_channel_gets_its_variant(
 
 
 def test_demo_knowledge_is_idempotent(
-    lifecycle: Callable[..., Any], quality: Any, reference: None
+    complaint_in: Callable[..., Any], quality: Any, reference: None
 ) -> None:
     from tousu.knowledge.demo import ARTICLES, TEMPLATES, knowledge_demo_load
 
-    lifecycle("closed")
+    complaint_in("closed")
     first = knowledge_demo_load()
     assert first["wording"] == sum(len(a.versions) for a in ARTICLES)
     assert first["templates"] == len(TEMPLATES)

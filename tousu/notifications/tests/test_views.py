@@ -19,10 +19,10 @@ pytestmark = pytest.mark.django_db
 
 
 def test_list_shows_own_notifications_newest_first_unread_highlighted(
-    handler: Any, outsider: Any, register: Callable[..., Any]
+    handler: Any, outsider: Any, complaint_in: Callable[..., Any]
 ) -> None:
-    complaint = register()
-    Notification.objects.all().delete()  # registration's own (the handler it was assigned to)
+    # Built, not registered: the list shows only the notifications made below.
+    complaint = complaint_in("dispatched", handler=handler)
     now = clock.now()
     with clock.frozen(now - dt.timedelta(hours=1)):
         notify(users=[handler], kind="assigned", text="较早的通知", email=False)

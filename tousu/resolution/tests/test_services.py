@@ -25,7 +25,9 @@ from tousu.resolution.services import (
     handling_step_record,
 )
 
-Lifecycle = Callable[..., Complaint]
+# Complaints are built in the status a test starts from (`complaint_in`); the service under
+# test is the real one.
+Build = Callable[..., Complaint]
 
 
 def fresh(complaint: Complaint) -> Complaint:
@@ -48,8 +50,8 @@ def resolve(complaint: Complaint, actor: User, *amounts: str, **kw: Any) -> Comp
     return complaint_resolve(complaint=complaint, actor=actor, **args)
 
 
-def awaiting(lifecycle: Lifecycle, handler: User, amount: str) -> Complaint:
-    complaint = lifecycle("in_progress")
+def awaiting(complaint_in: Build, handler: User, amount: str) -> Complaint:
+    complaint = complaint_in("in_progress")
     resolve(complaint, handler, amount)
     complaint = fresh(complaint)
     assert complaint.status == "awaiting_approval"
@@ -59,8 +61,8 @@ def awaiting(lifecycle: Lifecycle, handler: User, amount: str) -> Complaint:
 # ---- resolve ---------------------------------------------------------------------------------
 
 
-def test_resolving_within_authority_resolves(lifecycle: Lifecycle, handler: User) -> None:
-    complaint = lifecycle("in_progress")
+def test_resolving_within_authority_resolves(complaint_in: Build, handler: User) -> None:
+    complaint = complaint_in("in_progress")
     moment = clock.now()
     with clock.frozen(moment):
         resolve(complaint, handler, "58")
@@ -79,14 +81,14 @@ def test_resolving_within_authority_resolves(lifecycle: Lifecycle, handler: User
     assert event.data["total"] == "58.00"
 
 
-def test_exactly_the_limit_needs_no_approval(lifecycle: Lifecycle, handler: User) -> None:
-    complaint = lifecycle("in_progress")
+def test_exactly_the_limit_needs_no_approval(complaint_in: Build, handler: User) -> None:
+    complaint = complaint_in("in_progress")
     resolve(complaint, handler, "200")
     assert fresh(complaint).status == "resolved"
 
 
-def test_resolving_over_authority_waits_for_approval(lifecycle: Lifecycle, handler: User) -> None:
-    complaint = lifecycle("in_progress")
+def test_resolving_over_authority_waits_for_approval(complaint_in: Build, handler: User) -> None:
+    complaint = complaint_in("in_progress")
     resolve(complaint, handler, "58", "200")
     complaint = fresh(complaint)
     assert complaint.status == "awaiting_approval"
@@ -108,19 +110,19 @@ def test_resolving_over_authority_waits_for_approval(lifecycle: Lifecycle, handl
 
 
 def test_a_role_without_a_configured_limit_grants_nothing_alone(
-    lifecycle: Lifecycle, handler: User
+    complaint_in: Build, handler: User
 ) -> None:
     AuthorityLimit.objects.filter(role="handler").delete()
-    complaint = lifecycle("in_progress")
+    complaint = complaint_in("in_progress")
     resolve(complaint, handler, "1")
     assert fresh(complaint).status == "awaiting_approval"
 
 
 def test_an_apology_alone_needs_no_approval_even_with_no_limit(
-    lifecycle: Lifecycle, handler: User
+    complaint_in: Build, handler: User
 ) -> None:
     AuthorityLimit.objects.filter(role="handler").update(max_amount=0)
-    complaint = lifecycle("in_progress")
+    complaint = complaint_in("in_progress")
     complaint_resolve(
         complaint=complaint,
         actor=handler,
@@ -150,9 +152,9 @@ def test_an_apology_alone_needs_no_approval_even_with_no_limit(
     ],
 )
 def test_an_invalid_outcome_is_refused_and_nothing_changes(
-    lifecycle: Lifecycle, handler: User, changes: dict[str, Any], field: str
+    complaint_in: Build, handler: User, changes: dict[str, Any], field: str
 ) -> None:
-    complaint = lifecycle("in_progress")
+    complaint = complaint_in("in_progress")
     with pytest.raises(ValidationFailed) as info:
         resolve(complaint, handler, "58", **changes)
     assert field in info.value.fields
@@ -164,16 +166,16 @@ def test_an_invalid_outcome_is_refused_and_nothing_changes(
 
 @pytest.mark.parametrize("status", ["dispatched", "awaiting_approval", "resolved", "closed"])
 def test_resolve_outside_in_progress_is_an_invalid_transition(
-    lifecycle: Lifecycle, handler: User, status: str
+    complaint_in: Build, handler: User, status: str
 ) -> None:
-    complaint = lifecycle(status)
+    complaint = complaint_in(status)
     with pytest.raises(InvalidTransition):
         resolve(complaint, handler, "10")
     assert fresh(complaint).status == status
 
 
-def test_an_analyst_cannot_resolve(lifecycle: Lifecycle, analyst: User) -> None:
-    complaint = lifecycle("in_progress")
+def test_an_analyst_cannot_resolve(complaint_in: Build, analyst: User) -> None:
+    complaint = complaint_in("in_progress")
     with pytest.raises(NotAllowed):
         resolve(complaint, analyst, "1")
 
@@ -182,9 +184,9 @@ def test_an_analyst_cannot_resolve(lifecycle: Lifecycle, analyst: User) -> None:
 
 
 def test_a_supervisor_approves_within_their_limit(
-    lifecycle: Lifecycle, handler: User, supervisor: User
+    complaint_in: Build, handler: User, supervisor: User
 ) -> None:
-    complaint = awaiting(lifecycle, handler, "258")
+    complaint = awaiting(complaint_in, handler, "258")
     complaint_approve(complaint=complaint, actor=supervisor, approved=True, note="同意")
     complaint = fresh(complaint)
     assert complaint.status == "resolved"
@@ -196,17 +198,17 @@ def test_a_supervisor_approves_within_their_limit(
     assert complaint.events.latest("seq").type == "approved"
 
 
-def test_a_handler_cannot_approve(lifecycle: Lifecycle, handler: User, handler2: User) -> None:
-    complaint = awaiting(lifecycle, handler, "258")
+def test_a_handler_cannot_approve(complaint_in: Build, handler: User, handler2: User) -> None:
+    complaint = awaiting(complaint_in, handler, "258")
     with pytest.raises(NotAllowed):
         complaint_approve(complaint=complaint, actor=handler2, approved=True)
     assert fresh(complaint).status == "awaiting_approval"
 
 
 def test_a_supervisor_cannot_approve_beyond_their_limit(
-    lifecycle: Lifecycle, handler: User, supervisor: User, dept_head: User
+    complaint_in: Build, handler: User, supervisor: User, dept_head: User
 ) -> None:
-    complaint = awaiting(lifecycle, handler, "5000")
+    complaint = awaiting(complaint_in, handler, "5000")
     with pytest.raises(NotAllowed):
         complaint_approve(complaint=complaint, actor=supervisor, approved=True)
     assert fresh(complaint).status == "awaiting_approval"
@@ -216,18 +218,18 @@ def test_a_supervisor_cannot_approve_beyond_their_limit(
 
 
 def test_a_manager_of_another_department_cannot_approve(
-    lifecycle: Lifecycle, handler: User, make_user: Callable[..., User]
+    complaint_in: Build, handler: User, make_user: Callable[..., User]
 ) -> None:
     network_supervisor = make_user("net_sup", "supervisor", department="network")
-    complaint = awaiting(lifecycle, handler, "258")
+    complaint = awaiting(complaint_in, handler, "258")
     with pytest.raises(NotAllowed):
         complaint_approve(complaint=complaint, actor=network_supervisor, approved=True)
 
 
 def test_nobody_approves_their_own_request(
-    lifecycle: Lifecycle, supervisor: User, handler: User
+    complaint_in: Build, supervisor: User, handler: User
 ) -> None:
-    complaint = lifecycle("in_progress")
+    complaint = complaint_in("in_progress")
     resolve(complaint, supervisor, "1500")
     assert fresh(complaint).status == "awaiting_approval"
     # The supervisor's limit is raised meanwhile: it still is their own request.
@@ -238,9 +240,9 @@ def test_nobody_approves_their_own_request(
 
 
 def test_a_rejection_needs_a_note_and_goes_back_to_the_handler(
-    lifecycle: Lifecycle, handler: User, supervisor: User
+    complaint_in: Build, handler: User, supervisor: User
 ) -> None:
-    complaint = awaiting(lifecycle, handler, "258")
+    complaint = awaiting(complaint_in, handler, "258")
     with pytest.raises(ValidationFailed) as info:
         complaint_approve(complaint=complaint, actor=supervisor, approved=False, note=" ")
     assert "note" in info.value.fields
@@ -256,9 +258,9 @@ def test_a_rejection_needs_a_note_and_goes_back_to_the_handler(
 
 
 def test_after_a_rejection_the_handler_resolves_again_within_authority(
-    lifecycle: Lifecycle, handler: User, supervisor: User
+    complaint_in: Build, handler: User, supervisor: User
 ) -> None:
-    complaint = awaiting(lifecycle, handler, "258")
+    complaint = awaiting(complaint_in, handler, "258")
     complaint_approve(complaint=complaint, actor=supervisor, approved=False, note="只退多扣的")
     resolve(complaint, handler, "58")
     complaint = fresh(complaint)
@@ -268,9 +270,9 @@ def test_after_a_rejection_the_handler_resolves_again_within_authority(
 
 @pytest.mark.parametrize("status", ["dispatched", "in_progress", "resolved", "closed"])
 def test_approve_outside_awaiting_approval_is_an_invalid_transition(
-    lifecycle: Lifecycle, supervisor: User, status: str
+    complaint_in: Build, supervisor: User, status: str
 ) -> None:
-    complaint = lifecycle(status)
+    complaint = complaint_in(status)
     with pytest.raises(InvalidTransition):
         complaint_approve(complaint=complaint, actor=supervisor, approved=True)
 
@@ -278,8 +280,8 @@ def test_approve_outside_awaiting_approval_is_an_invalid_transition(
 # ---- close -----------------------------------------------------------------------------------
 
 
-def test_close_schedules_a_callback_within_48_hours(lifecycle: Lifecycle, handler: User) -> None:
-    complaint = lifecycle("resolved")
+def test_close_schedules_a_callback_within_48_hours(complaint_in: Build, handler: User) -> None:
+    complaint = complaint_in("resolved")
     moment = clock.now()
     with clock.frozen(moment):
         complaint_close(complaint=complaint, actor=handler, customer_accepted=False)
@@ -296,8 +298,8 @@ def test_close_schedules_a_callback_within_48_hours(lifecycle: Lifecycle, handle
     ]
 
 
-def test_close_requires_a_responsible_department(lifecycle: Lifecycle, handler: User) -> None:
-    complaint = lifecycle("resolved")
+def test_close_requires_a_responsible_department(complaint_in: Build, handler: User) -> None:
+    complaint = complaint_in("resolved")
     Complaint.objects.filter(pk=complaint.pk).update(responsible_department=None)
     with pytest.raises(ValidationFailed):
         complaint_close(complaint=complaint, actor=handler, customer_accepted=True)
@@ -309,15 +311,15 @@ def test_close_requires_a_responsible_department(lifecycle: Lifecycle, handler: 
 
 @pytest.mark.parametrize("status", ["dispatched", "in_progress", "awaiting_approval", "closed"])
 def test_close_outside_resolved_is_an_invalid_transition(
-    lifecycle: Lifecycle, handler: User, status: str
+    complaint_in: Build, handler: User, status: str
 ) -> None:
-    complaint = lifecycle(status)
+    complaint = complaint_in(status)
     with pytest.raises(InvalidTransition):
         complaint_close(complaint=complaint, actor=handler, customer_accepted=True)
 
 
-def test_an_agent_cannot_close(lifecycle: Lifecycle, agent: User) -> None:
-    complaint = lifecycle("resolved")
+def test_an_agent_cannot_close(complaint_in: Build, agent: User) -> None:
+    complaint = complaint_in("resolved")
     with pytest.raises(NotAllowed):
         complaint_close(complaint=complaint, actor=agent, customer_accepted=True)
 
@@ -325,8 +327,8 @@ def test_an_agent_cannot_close(lifecycle: Lifecycle, agent: User) -> None:
 # ---- handling steps and evidence -------------------------------------------------------------
 
 
-def test_handling_steps_are_recorded_and_amended(lifecycle: Lifecycle, handler: User) -> None:
-    complaint = lifecycle("in_progress")
+def test_handling_steps_are_recorded_and_amended(complaint_in: Build, handler: User) -> None:
+    complaint = complaint_in("in_progress")
     handling_step_record(
         complaint=complaint,
         actor=handler,
@@ -347,9 +349,9 @@ def test_handling_steps_are_recorded_and_amended(lifecycle: Lifecycle, handler: 
     assert fresh(complaint).events.filter(type="handling_step").count() == 2
 
 
-def test_the_thanks_are_recorded_after_resolving(lifecycle: Lifecycle, handler: User) -> None:
+def test_the_thanks_are_recorded_after_resolving(complaint_in: Build, handler: User) -> None:
     """S1 ends with thanking the customer, which comes with or after the reply."""
-    complaint = lifecycle("resolved")
+    complaint = complaint_in("resolved")
     record = handling_step_record(
         complaint=complaint, actor=handler, step="thank", text="感谢客户的理解与监督"
     )
@@ -357,14 +359,14 @@ def test_the_thanks_are_recorded_after_resolving(lifecycle: Lifecycle, handler: 
     assert fresh(complaint).status == "resolved"
 
 
-def test_no_handling_steps_once_closed(lifecycle: Lifecycle, handler: User) -> None:
-    complaint = lifecycle("closed")
+def test_no_handling_steps_once_closed(complaint_in: Build, handler: User) -> None:
+    complaint = complaint_in("closed")
     with pytest.raises(InvalidTransition):
         handling_step_record(complaint=complaint, actor=handler, step="calm", text="安抚")
 
 
-def test_evidence_is_stored_under_its_hash(lifecycle: Lifecycle, handler: User) -> None:
-    complaint = lifecycle("in_progress")
+def test_evidence_is_stored_under_its_hash(complaint_in: Build, handler: User) -> None:
+    complaint = complaint_in("in_progress")
     content = b"%PDF-1.7\n bill"
     evidence = evidence_add(
         complaint=complaint, actor=handler, name="../../etc/账单.pdf", content=content
@@ -377,16 +379,16 @@ def test_evidence_is_stored_under_its_hash(lifecycle: Lifecycle, handler: User) 
     assert fresh(complaint).events.get(type="evidence_added").data["sha256"] == evidence.sha256
 
 
-def test_spoofed_evidence_is_refused(lifecycle: Lifecycle, handler: User) -> None:
-    complaint = lifecycle("in_progress")
+def test_spoofed_evidence_is_refused(complaint_in: Build, handler: User) -> None:
+    complaint = complaint_in("in_progress")
     with pytest.raises(ValidationFailed) as info:
         evidence_add(complaint=complaint, actor=handler, name="bill.pdf", content=b"MZ\x90\x00")
     assert "file" in info.value.fields
     assert not Evidence.objects.exists()
 
 
-def test_no_evidence_on_a_closed_complaint(lifecycle: Lifecycle, handler: User) -> None:
-    complaint = lifecycle("closed")
+def test_no_evidence_on_a_closed_complaint(complaint_in: Build, handler: User) -> None:
+    complaint = complaint_in("closed")
     with pytest.raises(ValidationFailed):
         evidence_add(complaint=complaint, actor=handler, name="a.txt", content=b"text")
     assert not Evidence.objects.exists()

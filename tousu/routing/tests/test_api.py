@@ -35,9 +35,9 @@ def lawyer(make_user: Callable[..., User]) -> User:
 
 
 def test_return_through_the_api(
-    api_as: Api, register: Register, handler: User, outsider: User
+    api_as: Api, complaint_in: Register, handler: User, outsider: User
 ) -> None:
-    complaint = register()
+    complaint = complaint_in("dispatched", handler=handler)
     response = api_as(handler).post(f"{URL}/{complaint.number}/return", {"reason": "非计费问题"})
     assert response.status_code == 200, response.content
     body = response.json()
@@ -48,19 +48,18 @@ def test_return_through_the_api(
 
 def test_return_refusals(
     api_as: Api,
-    register: Register,
-    lifecycle: Callable[..., Complaint],
+    complaint_in: Register,
     handler: User,
     outsider: User,
     agent: User,
 ) -> None:
-    complaint = register(customer_phone="13700137000")
+    complaint = complaint_in("dispatched", handler=handler, customer_phone="13700137000")
     error_of(api_as(agent).post(f"{URL}/{complaint.number}/return", {"reason": "不是"}), 403)
     error_of(api_as(outsider).post(f"{URL}/{complaint.number}/return", {"reason": "不是"}), 404)
     error = error_of(api_as(handler).post(f"{URL}/{complaint.number}/return", {"reason": " "}), 422)
     assert "reason" in error["fields"]
     error_of(api_as(handler).post(f"{URL}/{complaint.number}/return", {}), 422)
-    closed = lifecycle("closed")
+    closed = complaint_in("closed")
     error_of(
         api_as(handler).post(f"{URL}/{closed.number}/return", {"reason": "不是"}),
         409,
@@ -72,9 +71,9 @@ def test_return_refusals(
 
 
 def test_team_through_the_api(
-    api_as: Api, register: Register, supervisor: User, handler: User, lawyer: User
+    api_as: Api, complaint_in: Register, supervisor: User, handler: User, lawyer: User
 ) -> None:
-    complaint = register(level="major")
+    complaint = complaint_in("dispatched", level="major", handler=handler)
     response = api_as(supervisor).post(
         f"{URL}/{complaint.number}/team", {"lead": "handler", "members": ["lawyer"]}
     )
@@ -89,10 +88,12 @@ def test_team_through_the_api(
 
 
 def test_team_refusals(
-    api_as: Api, register: Register, supervisor: User, handler: User, lawyer: User
+    api_as: Api, complaint_in: Register, supervisor: User, handler: User, lawyer: User
 ) -> None:
-    major = register(level="major")
-    ordinary = register(customer_phone="13700137000", content="宽带装机一直没人上门")
+    major = complaint_in("dispatched", level="major", handler=handler)
+    ordinary = complaint_in(
+        "dispatched", handler=handler, customer_phone="13700137000", content="宽带装机一直没人上门"
+    )
     body = {"lead": "handler", "members": ["lawyer"]}
     error_of(api_as(handler).post(f"{URL}/{major.number}/team", body), 403, "forbidden")
     error = error_of(

@@ -13,7 +13,8 @@ from tousu.core.errors import InvalidTransition, NotAllowed, ValidationFailed
 from tousu.routing.services import complaint_dispatch
 
 Register = Callable[..., Complaint]
-Lifecycle = Callable[..., Complaint]
+# A complaint built in the status a test starts from (`complaint_in`); dispatching it is real.
+Build = Callable[..., Complaint]
 
 
 def dept(code: str) -> Department:
@@ -25,9 +26,9 @@ def fresh(complaint: Complaint) -> Complaint:
 
 
 def test_assigning_a_handler_in_the_same_department_is_a_dispatch(
-    register: Register, supervisor: User, handler: User
+    complaint_in: Build, supervisor: User, handler: User
 ) -> None:
-    complaint = register()
+    complaint = complaint_in("dispatched")
     complaint_dispatch(
         complaint=complaint, actor=supervisor, department=dept("billing"), handler=handler
     )
@@ -40,8 +41,8 @@ def test_assigning_a_handler_in_the_same_department_is_a_dispatch(
     assert event.actor == supervisor
 
 
-def test_a_transfer_needs_a_reason(register: Register, supervisor: User) -> None:
-    complaint = register()
+def test_a_transfer_needs_a_reason(complaint_in: Build, supervisor: User) -> None:
+    complaint = complaint_in("dispatched")
     with pytest.raises(ValidationFailed) as info:
         complaint_dispatch(complaint=complaint, actor=supervisor, department=dept("network"))
     assert "reason" in info.value.fields
@@ -51,9 +52,9 @@ def test_a_transfer_needs_a_reason(register: Register, supervisor: User) -> None
 
 
 def test_a_transfer_moves_the_complaint_and_says_why(
-    lifecycle: Lifecycle, handler: User, outsider: User
+    complaint_in: Build, handler: User, outsider: User
 ) -> None:
-    complaint = lifecycle("in_progress")
+    complaint = complaint_in("in_progress")
     complaint_dispatch(
         complaint=complaint,
         actor=handler,
@@ -80,9 +81,9 @@ def test_a_transfer_moves_the_complaint_and_says_why(
 
 
 def test_a_handler_from_another_department_is_refused(
-    register: Register, supervisor: User, outsider: User
+    complaint_in: Build, supervisor: User, outsider: User
 ) -> None:
-    complaint = register()
+    complaint = complaint_in("dispatched")
     with pytest.raises(ValidationFailed) as info:
         complaint_dispatch(
             complaint=complaint, actor=supervisor, department=dept("billing"), handler=outsider
@@ -93,12 +94,12 @@ def test_a_handler_from_another_department_is_refused(
 
 @pytest.mark.parametrize("persona", ["agent", "analyst", "quality"])
 def test_a_handler_must_be_back_office_staff(
-    register: Register, supervisor: User, request: pytest.FixtureRequest, persona: str
+    complaint_in: Build, supervisor: User, request: pytest.FixtureRequest, persona: str
 ) -> None:
     user = request.getfixturevalue(persona)
     user.department = dept("billing")
     user.save()
-    complaint = register()
+    complaint = complaint_in("dispatched")
     with pytest.raises(ValidationFailed):
         complaint_dispatch(
             complaint=complaint, actor=supervisor, department=dept("billing"), handler=user
@@ -106,9 +107,9 @@ def test_a_handler_must_be_back_office_staff(
 
 
 def test_an_inactive_handler_or_department_is_refused(
-    register: Register, supervisor: User, handler2: User
+    complaint_in: Build, supervisor: User, handler2: User
 ) -> None:
-    complaint = register()
+    complaint = complaint_in("dispatched")
     handler2.is_active = False
     handler2.save()
     with pytest.raises(ValidationFailed):
@@ -124,9 +125,9 @@ def test_an_inactive_handler_or_department_is_refused(
 
 
 def test_a_handler_cannot_take_a_colleagues_complaint(
-    register: Register, supervisor: User, handler: User, handler2: User
+    complaint_in: Build, supervisor: User, handler: User, handler2: User
 ) -> None:
-    complaint = register()
+    complaint = complaint_in("dispatched", handler=handler)
     complaint_dispatch(
         complaint=complaint, actor=supervisor, department=dept("billing"), handler=handler2
     )
@@ -138,9 +139,9 @@ def test_a_handler_cannot_take_a_colleagues_complaint(
 
 
 def test_another_department_cannot_dispatch_billings_complaint(
-    register: Register, outsider: User
+    complaint_in: Build, outsider: User
 ) -> None:
-    complaint = register()
+    complaint = complaint_in("dispatched")
     with pytest.raises(NotAllowed):
         complaint_dispatch(
             complaint=complaint, actor=outsider, department=dept("network"), reason="我们来"
@@ -149,9 +150,9 @@ def test_another_department_cannot_dispatch_billings_complaint(
 
 @pytest.mark.parametrize("status", ["awaiting_approval", "resolved", "closed"])
 def test_no_dispatch_once_an_outcome_is_recorded(
-    lifecycle: Lifecycle, supervisor: User, status: str
+    complaint_in: Build, supervisor: User, status: str
 ) -> None:
-    complaint = lifecycle(status)
+    complaint = complaint_in(status)
     with pytest.raises(InvalidTransition):
         complaint_dispatch(
             complaint=complaint, actor=supervisor, department=dept("network"), reason="转网络"

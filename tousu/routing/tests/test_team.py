@@ -37,8 +37,10 @@ def marketer(make_user: MakeUser) -> User:
 
 
 @pytest.fixture
-def major(register: Register, handler: User) -> Complaint:
-    return register(level="major")
+def major(complaint_in: Register, handler: User) -> Complaint:
+    """A major billing complaint waiting with the handler, built in its status: the expert
+    team is what these tests are about."""
+    return complaint_in("dispatched", level="major", handler=handler)
 
 
 def test_a_team_member_of_legal_sees_the_complaint_and_notes(
@@ -101,9 +103,9 @@ def test_members_see_each_complaint_once_in_lists(
 
 
 def test_only_major_or_over_level_complaints(
-    register: Register, supervisor: User, handler: User, lawyer: User
+    complaint_in: Register, supervisor: User, handler: User, lawyer: User
 ) -> None:
-    ordinary = register()
+    ordinary = complaint_in("dispatched", handler=handler)
     with pytest.raises(InvalidTransition):
         expert_team_form(complaint=ordinary, actor=supervisor, lead=handler, members=[lawyer])
     assert not ExpertTeam.objects.exists()

@@ -14,7 +14,9 @@ from tousu.core import clock
 from tousu.core.clock import SHANGHAI
 from tousu.sla.models import TimeLimitPolicy
 
-Lifecycle = Callable[..., Complaint]
+# Complaints are built in the status a test starts from (`complaint_in`); the time-limit
+# services and pages under test are real.
+Build = Callable[..., Complaint]
 URL = "/api/v1/complaints"
 H = dt.timedelta(hours=1)
 RECEIVED = dt.datetime(2026, 11, 20, 9, 30, tzinfo=SHANGHAI)  # Friday; due Wednesday 09:30
@@ -22,9 +24,9 @@ DUE = dt.datetime(2026, 11, 25, 9, 30, tzinfo=SHANGHAI)
 
 
 @pytest.fixture
-def complaint(lifecycle: Lifecycle) -> Complaint:
+def complaint(complaint_in: Build) -> Complaint:
     with clock.frozen(RECEIVED + H):
-        return lifecycle("in_progress", received_at=RECEIVED)
+        return complaint_in("in_progress", received_at=RECEIVED)
 
 
 def get(api_as: Any, user: User, complaint: Complaint, at: dt.datetime) -> dict[str, Any]:
@@ -64,9 +66,9 @@ def test_the_warn_share_is_the_policy_s(api_as: Any, handler: User, complaint: C
 
 
 def test_a_closed_complaint_has_no_countdown(
-    api_as: Any, handler: User, lifecycle: Lifecycle
+    api_as: Any, handler: User, complaint_in: Build
 ) -> None:
-    data = api_as(handler).get(f"{URL}/{lifecycle('closed').number}").json()
+    data = api_as(handler).get(f"{URL}/{complaint_in('closed').number}").json()
     assert data["time_left_seconds"] is None
     assert data["due_state"] is None
 
@@ -93,13 +95,13 @@ def test_pause_and_resume_through_the_api(api_as: Any, handler: User, complaint:
 
 
 def test_pause_refusals(
-    api_as: Any, handler: User, agent: User, outsider: User, lifecycle: Lifecycle
+    api_as: Any, handler: User, agent: User, outsider: User, complaint_in: Build
 ) -> None:
-    dispatched = lifecycle("dispatched")
+    dispatched = complaint_in("dispatched", handler=handler)
     response = api_as(handler).post(f"{URL}/{dispatched.number}/pause", {"reason": "等客户"})
     assert response.status_code == 409
     assert response.json()["error"]["code"] == "invalid_transition"
-    working = lifecycle("in_progress")
+    working = complaint_in("in_progress")
     response = api_as(agent).post(f"{URL}/{working.number}/pause", {"reason": "等客户"})
     assert response.status_code == 403
     response = api_as(outsider).post(f"{URL}/{working.number}/pause", {"reason": "等客户"})

@@ -20,8 +20,8 @@ from tousu.notifications.models import Delivery, Notification, WebhookEndpoint
 from tousu.sla import jobs as sla_jobs
 from tousu.sla.services import complaint_pause
 
-Lifecycle = Callable[..., Complaint]
-Register = Callable[..., Complaint]
+# Complaints are built in their status (`complaint_in`): the scans are what is tested.
+Build = Callable[..., Complaint]
 H = dt.timedelta(hours=1)
 M = dt.timedelta(minutes=1)
 DUE = dt.datetime(2026, 11, 20, 15, 0, tzinfo=SHANGHAI)
@@ -70,20 +70,20 @@ def test_the_jobs_are_registered() -> None:
         assert jobs.get(name).every == dt.timedelta(minutes=1)
 
 
-def test_nothing_before_the_limit(lifecycle: Lifecycle) -> None:
-    complaint = due_at(lifecycle("in_progress"))
+def test_nothing_before_the_limit(complaint_in: Build) -> None:
+    complaint = due_at(complaint_in("in_progress"))
     assert scan(DUE - M) == {"escalated": 0, "failed": 0, **{f"step_{n}": 0 for n in range(1, 5)}}
     assert fresh(complaint).escalation_step == 0
 
 
 def test_the_ladder_step_by_step_each_exactly_once(
-    lifecycle: Lifecycle,
+    complaint_in: Build,
     handler: User,
     supervisor: User,
     dept_head: User,
     office: list[User],
 ) -> None:
-    complaint = due_at(lifecycle("in_progress"))
+    complaint = due_at(complaint_in("in_progress"))
     WebhookEndpoint.objects.create(name="crm", url="https://crm.example/hook", secret="s")
 
     assert scan(DUE)["step_1"] == 1
@@ -119,9 +119,9 @@ def test_the_ladder_step_by_step_each_exactly_once(
 
 
 def test_a_complaint_far_overdue_climbs_every_step_in_order(
-    lifecycle: Lifecycle, supervisor: User, dept_head: User
+    complaint_in: Build, supervisor: User, dept_head: User
 ) -> None:
-    complaint = due_at(lifecycle("in_progress"))
+    complaint = due_at(complaint_in("in_progress"))
     counts = scan(DUE + 50 * H)
     assert counts["escalated"] == 4
     assert ladder_events(fresh(complaint)) == [1, 2, 3, 4]
@@ -129,27 +129,27 @@ def test_a_complaint_far_overdue_climbs_every_step_in_order(
 
 
 def test_an_unassigned_complaint_goes_to_the_department_supervisors(
-    register: Register, supervisor: User
+    complaint_in: Build, supervisor: User
 ) -> None:
-    complaint = due_at(register())
+    complaint = due_at(complaint_in("dispatched"))
     assert complaint.handler_id is None
     scan(DUE)
     assert notified(complaint, "overdue") == ["supervisor"]
 
 
 def test_a_department_without_supervisors_reaches_the_complaint_office(
-    lifecycle: Lifecycle, office: list[User]
+    complaint_in: Build, office: list[User]
 ) -> None:
-    complaint = due_at(lifecycle("in_progress"))
+    complaint = due_at(complaint_in("in_progress"))
     scan(DUE + 5 * H)
     assert notified(complaint, "escalated") == ["office_head", "office_sup"]
 
 
 def test_a_complaint_resolved_in_time_or_paused_is_not_escalated(
-    lifecycle: Lifecycle, handler: User
+    complaint_in: Build, handler: User
 ) -> None:
-    resolved = due_at(lifecycle("resolved"))
-    paused = lifecycle("in_progress")
+    resolved = due_at(complaint_in("resolved"))
+    paused = complaint_in("in_progress")
     complaint_pause(complaint=paused, actor=handler, reason="等客户补充材料")
     paused = due_at(paused)
     assert scan(DUE + 50 * H)["escalated"] == 0
@@ -158,11 +158,11 @@ def test_a_complaint_resolved_in_time_or_paused_is_not_escalated(
     assert fresh(paused).escalation_step == 0
 
 
-def test_a_deactivated_step_is_skipped(lifecycle: Lifecycle) -> None:
+def test_a_deactivated_step_is_skipped(complaint_in: Build) -> None:
     from tousu.sla.models import EscalationStep
 
     EscalationStep.objects.filter(order=2).update(active=False)
-    complaint = due_at(lifecycle("in_progress"))
+    complaint = due_at(complaint_in("in_progress"))
     scan(DUE)
     counts = scan(DUE + 25 * H)
     assert counts["step_3"] == 1
@@ -171,10 +171,10 @@ def test_a_deactivated_step_is_skipped(lifecycle: Lifecycle) -> None:
 
 
 def test_the_scan_queries_only_due_rows(
-    lifecycle: Lifecycle, django_assert_max_num_queries: Any
+    complaint_in: Build, django_assert_max_num_queries: Any
 ) -> None:
     """A no-op scan costs one query per ladder step plus the ladder, whatever is stored."""
-    complaint = lifecycle("in_progress")
+    complaint = complaint_in("in_progress")
     for _ in range(3):
         Complaint.objects.filter(pk=complaint.pk).first()
     with django_assert_max_num_queries(5):
@@ -182,13 +182,13 @@ def test_the_scan_queries_only_due_rows(
 
 
 def test_a_burst_of_breaches_costs_statements_per_batch_not_per_complaint(
-    lifecycle: Lifecycle, django_assert_max_num_queries: Any
+    complaint_in: Build, django_assert_max_num_queries: Any
 ) -> None:
     """Forty complaints breaching in the same minute are claimed, notified and written on
     their timelines with a handful of statements (the 1,000-at-once case is in bench/)."""
     WebhookEndpoint.objects.create(name="crm", url="https://crm.example/hook", secret="s")
     complaints = [
-        due_at(lifecycle("in_progress", content=f"第{n}次反映：宽带断网{n}天了，一直没人上门"))
+        due_at(complaint_in("in_progress", content=f"第{n}次反映：宽带断网{n}天了，一直没人上门"))
         for n in range(40)
     ]
     with django_assert_max_num_queries(30):
@@ -203,14 +203,14 @@ def test_a_burst_of_breaches_costs_statements_per_batch_not_per_complaint(
 
 
 def test_one_failing_complaint_does_not_hold_up_the_others(
-    lifecycle: Lifecycle, monkeypatch: pytest.MonkeyPatch
+    complaint_in: Build, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """When a batch fails, its rows are retried one by one: the bad one is rolled back alone
     (no claim, no event, no notification) and tried again on the next run."""
     from tousu.sla import services
 
     complaints = [
-        due_at(lifecycle("in_progress", content=f"第{n}次反映：话费多扣了{n}元，请尽快核实处理"))
+        due_at(complaint_in("in_progress", content=f"第{n}次反映：话费多扣了{n}元，请尽快核实处理"))
         for n in range(3)
     ]
     bad = complaints[1]
@@ -236,10 +236,10 @@ def test_one_failing_complaint_does_not_hold_up_the_others(
 # ---- reminder before breach and first response ------------------------------------------------
 
 
-def test_the_reminder_goes_out_once_two_hours_before(lifecycle: Lifecycle, handler: User) -> None:
-    complaint = due_at(lifecycle("in_progress"))
-    later = due_at(lifecycle("in_progress", content="宽带经常掉线，已经报修三次了"), DUE + 3 * H)
-    over = due_at(lifecycle("in_progress", content="套餐变更没有生效还在扣费"), DUE - 3 * H)
+def test_the_reminder_goes_out_once_two_hours_before(complaint_in: Build, handler: User) -> None:
+    complaint = due_at(complaint_in("in_progress"))
+    later = due_at(complaint_in("in_progress", content="宽带经常掉线，已经报修三次了"), DUE + 3 * H)
+    over = due_at(complaint_in("in_progress", content="套餐变更没有生效还在扣费"), DUE - 3 * H)
     assert scan(DUE - 2 * H - M, "sla.remind") == {"reminded": 0, "failed": 0}
     assert scan(DUE - 2 * H, "sla.remind") == {"reminded": 1, "failed": 0}
     assert scan(DUE - H, "sla.remind") == {"reminded": 0, "failed": 0}
@@ -251,10 +251,10 @@ def test_the_reminder_goes_out_once_two_hours_before(lifecycle: Lifecycle, handl
 
 
 def test_the_first_response_alert_once_for_unaccepted_complaints(
-    register: Register, lifecycle: Lifecycle, supervisor: User
+    complaint_in: Build, supervisor: User, handler: User
 ) -> None:
-    waiting = register()
-    accepted = lifecycle("in_progress")
+    waiting = complaint_in("dispatched", handler=handler)
+    accepted = complaint_in("in_progress")
     after = max(waiting.first_response_due, accepted.first_response_due) + M
     assert scan(after, "sla.first_response_scan") == {"alerted": 1, "failed": 0}
     assert scan(after + H, "sla.first_response_scan") == {"alerted": 0, "failed": 0}
@@ -268,12 +268,12 @@ def test_the_first_response_alert_once_for_unaccepted_complaints(
 
 @pytest.mark.django_db(transaction=True)
 def test_two_workers_at_once_escalate_each_step_once(
-    lifecycle: Lifecycle, supervisor: User, dept_head: User
+    complaint_in: Build, supervisor: User, dept_head: User
 ) -> None:
     if connection.vendor != "postgresql":
         pytest.skip("SQLite serialises writers: concurrent scans need PostgreSQL")
     complaints = [
-        due_at(lifecycle("in_progress", content=f"第{n}次反映：话费多扣了{n}元，请尽快核实处理"))
+        due_at(complaint_in("in_progress", content=f"第{n}次反映：话费多扣了{n}元，请尽快核实处理"))
         for n in range(30)
     ]
     barrier = threading.Barrier(2)
@@ -307,7 +307,7 @@ def test_two_workers_at_once_escalate_each_step_once(
 
 @pytest.mark.parametrize("how", ["reopen", "dissatisfied_callback"])
 def test_a_reopened_complaint_gets_a_fresh_limit_and_climbs_the_ladder_again(
-    lifecycle: Lifecycle, agent: User, handler: User, how: str
+    complaint_in: Build, agent: User, handler: User, how: str
 ) -> None:
     """Resolved late after the ladder ran, then reopened: the handler gets a new resolution
     limit counted from the reopening under the complaint's policy, and the reminder and the
@@ -317,7 +317,7 @@ def test_a_reopened_complaint_gets_a_fresh_limit_and_climbs_the_ladder_again(
     from tousu.sla.selectors import due_times_for
     from tousu.sla.services import complaint_reopen
 
-    complaint = due_at(lifecycle("resolved"))
+    complaint = due_at(complaint_in("resolved"))
     Complaint.objects.filter(pk=complaint.pk).update(
         escalation_step=2, reminder_sent_at=DUE - 2 * H
     )

@@ -15,7 +15,9 @@ from tousu.core.clock import SHANGHAI
 from tousu.core.errors import InvalidTransition, NotAllowed, ValidationFailed
 from tousu.sla.services import complaint_pause, complaint_resume
 
-Lifecycle = Callable[..., Complaint]
+# Complaints are built in the status a test starts from (`complaint_in`); the time-limit
+# services and pages under test are real.
+Build = Callable[..., Complaint]
 H = dt.timedelta(hours=1)
 
 
@@ -30,13 +32,13 @@ def fresh(complaint: Complaint) -> Complaint:
     return Complaint.objects.get(pk=complaint.pk)
 
 
-def in_progress(lifecycle: Lifecycle, **fields: object) -> Complaint:
+def in_progress(complaint_in: Build, **fields: object) -> Complaint:
     with clock.frozen(FRIDAY + H):
-        return lifecycle("in_progress", received_at=FRIDAY, **fields)
+        return complaint_in("in_progress", received_at=FRIDAY, **fields)
 
 
-def test_pause_and_resume_move_a_working_time_limit(lifecycle: Lifecycle, handler: User) -> None:
-    complaint = in_progress(lifecycle)
+def test_pause_and_resume_move_a_working_time_limit(complaint_in: Build, handler: User) -> None:
+    complaint = in_progress(complaint_in)
     assert complaint.resolution_due == sh(25, 9, 30)
     with clock.frozen(sh(20, 17)):
         complaint_pause(complaint=complaint, actor=handler, reason="等客户提供账单截图")
@@ -57,8 +59,8 @@ def test_pause_and_resume_move_a_working_time_limit(lifecycle: Lifecycle, handle
     assert dt.datetime.fromisoformat(paused_at) == sh(20, 17)
 
 
-def test_a_calendar_time_limit_moves_by_the_clock(lifecycle: Lifecycle, handler: User) -> None:
-    complaint = in_progress(lifecycle, level="major")
+def test_a_calendar_time_limit_moves_by_the_clock(complaint_in: Build, handler: User) -> None:
+    complaint = in_progress(complaint_in, level="major")
     assert complaint.resolution_due == sh(21, 9, 30)
     with clock.frozen(sh(20, 17)):
         complaint_pause(complaint=complaint, actor=handler, reason="客户出差，周一再联系")
@@ -68,9 +70,9 @@ def test_a_calendar_time_limit_moves_by_the_clock(lifecycle: Lifecycle, handler:
 
 
 def test_resume_sends_the_reminder_again_when_far_from_the_limit(
-    lifecycle: Lifecycle, handler: User
+    complaint_in: Build, handler: User
 ) -> None:
-    complaint = in_progress(lifecycle)
+    complaint = in_progress(complaint_in)
     Complaint.objects.filter(pk=complaint.pk).update(reminder_sent_at=sh(20, 12))
     with clock.frozen(sh(20, 12)):
         complaint_pause(complaint=complaint, actor=handler, reason="等客户回复")
@@ -81,16 +83,16 @@ def test_resume_sends_the_reminder_again_when_far_from_the_limit(
 
 @pytest.mark.parametrize("status", ["dispatched", "resolved", "closed"])
 def test_only_a_complaint_in_progress_is_paused(
-    lifecycle: Lifecycle, handler: User, status: str
+    complaint_in: Build, handler: User, status: str
 ) -> None:
-    complaint = lifecycle(status)
+    complaint = complaint_in(status, handler=handler)
     with pytest.raises(InvalidTransition):
         complaint_pause(complaint=complaint, actor=handler, reason="等客户")
     assert fresh(complaint).paused_at is None
 
 
-def test_pause_needs_a_reason_and_is_not_repeated(lifecycle: Lifecycle, handler: User) -> None:
-    complaint = lifecycle("in_progress")
+def test_pause_needs_a_reason_and_is_not_repeated(complaint_in: Build, handler: User) -> None:
+    complaint = complaint_in("in_progress")
     with pytest.raises(ValidationFailed) as info:
         complaint_pause(complaint=complaint, actor=handler, reason="  ")
     assert "reason" in info.value.fields
@@ -100,17 +102,17 @@ def test_pause_needs_a_reason_and_is_not_repeated(lifecycle: Lifecycle, handler:
     assert fresh(complaint).events.filter(type="paused").count() == 1
 
 
-def test_resume_needs_a_paused_complaint(lifecycle: Lifecycle, handler: User) -> None:
-    complaint = lifecycle("in_progress")
+def test_resume_needs_a_paused_complaint(complaint_in: Build, handler: User) -> None:
+    complaint = complaint_in("in_progress")
     with pytest.raises(InvalidTransition):
         complaint_resume(complaint=complaint, actor=handler)
 
 
 @pytest.mark.parametrize("persona", ["agent", "analyst", "quality", "outsider", "handler2"])
 def test_who_may_not_pause_or_resume(
-    lifecycle: Lifecycle, handler: User, request: pytest.FixtureRequest, persona: str
+    complaint_in: Build, handler: User, request: pytest.FixtureRequest, persona: str
 ) -> None:
-    complaint = lifecycle("in_progress")  # handler's own complaint
+    complaint = complaint_in("in_progress")  # handler's own complaint
     someone = request.getfixturevalue(persona)
     with pytest.raises(NotAllowed):
         complaint_pause(complaint=complaint, actor=someone, reason="等客户")
@@ -121,16 +123,16 @@ def test_who_may_not_pause_or_resume(
 
 
 def test_a_supervisor_of_the_department_may_resume(
-    lifecycle: Lifecycle, handler: User, supervisor: User
+    complaint_in: Build, handler: User, supervisor: User
 ) -> None:
-    complaint = lifecycle("in_progress")
+    complaint = complaint_in("in_progress")
     complaint_pause(complaint=complaint, actor=handler, reason="等客户")
     complaint_resume(complaint=complaint, actor=supervisor)
     assert fresh(complaint).paused_at is None
 
 
 def test_resolving_ends_the_pause_so_a_reopened_complaint_is_scanned_again(
-    lifecycle: Lifecycle, handler: User
+    complaint_in: Build, handler: User
 ) -> None:
     from tousu.accounts.models import Department
     from tousu.resolution.services import RemedyInput, complaint_resolve
@@ -138,7 +140,7 @@ def test_resolving_ends_the_pause_so_a_reopened_complaint_is_scanned_again(
     from tousu.sla.services import complaint_reopen
 
     complaint = complaint_pause(
-        complaint=in_progress(lifecycle), actor=handler, reason="等待客户提供账单"
+        complaint=in_progress(complaint_in), actor=handler, reason="等待客户提供账单"
     )
     complaint_resolve(
         complaint=complaint,

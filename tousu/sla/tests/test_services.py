@@ -15,7 +15,9 @@ from tousu.core.errors import InvalidTransition, NotAllowed, ValidationFailed
 from tousu.sla.services import complaint_escalate
 
 Register = Callable[..., Complaint]
-Lifecycle = Callable[..., Complaint]
+# Complaints are built in the status a test starts from (`complaint_in`); the time-limit
+# services and pages under test are real.
+Build = Callable[..., Complaint]
 H = dt.timedelta(hours=1)
 M = dt.timedelta(minutes=1)
 
@@ -77,9 +79,9 @@ def test_escalation_never_lengthens_a_due_time(register: Register, handler: User
     ],
 )
 def test_escalation_only_goes_up(
-    register: Register, supervisor: User, current: str, proposed: str
+    complaint_in: Build, supervisor: User, current: str, proposed: str
 ) -> None:
-    complaint = register(level=current)
+    complaint = complaint_in("dispatched", level=current)
     with pytest.raises(ValidationFailed) as info:
         complaint_escalate(complaint=complaint, actor=supervisor, level=proposed, reason="调整")
     assert "level" in info.value.fields
@@ -89,8 +91,8 @@ def test_escalation_only_goes_up(
     assert after.event_seq == complaint.event_seq
 
 
-def test_escalation_needs_a_reason_and_a_known_level(register: Register, handler: User) -> None:
-    complaint = register()
+def test_escalation_needs_a_reason_and_a_known_level(complaint_in: Build, handler: User) -> None:
+    complaint = complaint_in("dispatched", handler=handler)
     with pytest.raises(ValidationFailed) as info:
         complaint_escalate(complaint=complaint, actor=handler, level="major", reason="")
     assert "reason" in info.value.fields
@@ -100,8 +102,8 @@ def test_escalation_needs_a_reason_and_a_known_level(register: Register, handler
     assert fresh(complaint).level == "ordinary"
 
 
-def test_a_closed_complaint_is_not_escalated(lifecycle: Lifecycle, supervisor: User) -> None:
-    complaint = lifecycle("closed")
+def test_a_closed_complaint_is_not_escalated(complaint_in: Build, supervisor: User) -> None:
+    complaint = complaint_in("closed")
     with pytest.raises(InvalidTransition):
         complaint_escalate(complaint=complaint, actor=supervisor, level="major", reason="媒体")
     assert fresh(complaint).level == "ordinary"
@@ -109,9 +111,9 @@ def test_a_closed_complaint_is_not_escalated(lifecycle: Lifecycle, supervisor: U
 
 @pytest.mark.parametrize("status", ["in_progress", "awaiting_approval", "resolved"])
 def test_escalation_while_open_or_resolved(
-    lifecycle: Lifecycle, supervisor: User, status: str
+    complaint_in: Build, supervisor: User, status: str
 ) -> None:
-    complaint = lifecycle(status)
+    complaint = complaint_in(status)
     complaint_escalate(complaint=complaint, actor=supervisor, level="important", reason="复诉")
     after = fresh(complaint)
     assert after.level == "important"
@@ -120,9 +122,9 @@ def test_escalation_while_open_or_resolved(
 
 @pytest.mark.parametrize("persona", ["agent", "analyst", "quality", "outsider"])
 def test_roles_that_may_not_escalate(
-    register: Register, request: pytest.FixtureRequest, persona: str
+    complaint_in: Build, request: pytest.FixtureRequest, persona: str
 ) -> None:
-    complaint = register()
+    complaint = complaint_in("dispatched")
     with pytest.raises(NotAllowed):
         complaint_escalate(
             complaint=complaint,
@@ -133,7 +135,7 @@ def test_roles_that_may_not_escalate(
     assert fresh(complaint).level == "ordinary"
 
 
-def test_the_system_escalates_without_an_actor(register: Register) -> None:
-    complaint = register()
+def test_the_system_escalates_without_an_actor(complaint_in: Build) -> None:
+    complaint = complaint_in("dispatched")
     complaint_escalate(complaint=complaint, actor=None, level="important", reason="超时自动升级")
     assert fresh(complaint).events.latest("seq").actor_name == "system"

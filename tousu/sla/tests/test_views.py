@@ -14,16 +14,18 @@ from tousu.complaints.models import Complaint
 from tousu.core import clock
 from tousu.core.clock import SHANGHAI
 
-Lifecycle = Callable[..., Complaint]
+# Complaints are built in the status a test starts from (`complaint_in`); the time-limit
+# services and pages under test are real.
+Build = Callable[..., Complaint]
 H = dt.timedelta(hours=1)
 RECEIVED = dt.datetime(2026, 11, 20, 9, 30, tzinfo=SHANGHAI)
 DUE = dt.datetime(2026, 11, 25, 9, 30, tzinfo=SHANGHAI)
 
 
 @pytest.fixture
-def complaint(lifecycle: Lifecycle) -> Complaint:
+def complaint(complaint_in: Build) -> Complaint:
     with clock.frozen(RECEIVED + H):
-        return lifecycle("in_progress", received_at=RECEIVED)
+        return complaint_in("in_progress", received_at=RECEIVED)
 
 
 def detail(user: User, complaint: Complaint, at: dt.datetime) -> str:
@@ -74,12 +76,12 @@ def test_pause_and_resume_on_the_complaint_page(handler: User, complaint: Compla
 
 
 def test_pause_refused_on_the_page(
-    handler: User, agent: User, complaint: Complaint, lifecycle: Lifecycle
+    handler: User, agent: User, complaint: Complaint, complaint_in: Build
 ) -> None:
     url = reverse("desk:action", args=[complaint.number, "pause"])
     assert as_user(agent).post(url, {"reason": "等客户"}).status_code == 403
     assert as_user(handler).post(url, {"reason": ""}).status_code == 422
-    dispatched = lifecycle("dispatched")
+    dispatched = complaint_in("dispatched", handler=handler)
     url = reverse("desk:action", args=[dispatched.number, "pause"])
     assert as_user(handler).post(url, {"reason": "等客户"}).status_code == 409
     url = reverse("desk:action", args=[complaint.number, "resume"])

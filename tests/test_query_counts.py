@@ -1,0 +1,915 @@
+"""Query counts of every page and API operation, held to a committed baseline.
+
+Every staff page (from the URL resolver) and every API operation (from the OpenAPI schema) is
+requested once, as a persona who may use it, against one small data set built through the
+real services; the SQL statements of the request are counted and compared with
+`tests/query_counts.json`. A rise fails, naming the page, both counts and the statements; a
+fall passes with a warning. A new page or operation fails until it has a baseline.
+
+Accept a deliberate change (and tighten after a fall) by rewriting the baseline:
+
+    TOUSU_QUERY_BASELINE=update .venv/bin/python -m pytest -p no:cacheprovider \
+        tests/test_query_counts.py
+
+then commit tests/query_counts.json. Run it on PostgreSQL too (TOUSU_DATABASE_URL=…): an
+entry whose counts differ between the databases keeps one count per database vendor.
+
+The baseline is keyed by method and path pattern (`GET /complaints/<number>/`), never by URL
+name: names change with the code's layout, the addresses people use do not. Requests use
+literal paths for the same reason.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import json
+import os
+import re
+import warnings
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.apps import apps
+from django.db import connection, transaction
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from conftest import (
+    PASSWORD,
+    ApiClient,
+    complaint_drive,
+    complaint_register_billing,
+    persona_create,
+)
+from tousu.core import clock
+
+BASELINE = Path(__file__).with_name("query_counts.json")
+UPDATE = os.environ.get("TOUSU_QUERY_BASELINE", "") == "update"
+UPDATE_COMMAND = (
+    "TOUSU_QUERY_BASELINE=update .venv/bin/python -m pytest -p no:cacheprovider "
+    "tests/test_query_counts.py (on each database whose count changed) and commit "
+    "tests/query_counts.json"
+)
+
+# Every request happens at this moment and the data set is built a day before it, so that
+# what depends on "now" (time left, overdue, the dashboard's default period, the business
+# calendar) is the same on every run, whenever CI runs. A Wednesday, not a holiday.
+NOW = dt.datetime(2026, 3, 11, 10, 0, tzinfo=clock.SHANGHAI)
+BUILT_AT = NOW - dt.timedelta(days=1)
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+REPLY = "经核查系计费系统错误，已退还多扣的58元，给您带来不便深表歉意。"
+
+
+# ---- the data set ----------------------------------------------------------------------------
+
+
+@dataclass
+class World:
+    """The data set the pages are requested against: the personas by username, complaints by
+    a name saying what they are, and the other records pages need by address."""
+
+    users: dict[str, Any] = field(default_factory=dict)
+    complaints: dict[str, Any] = field(default_factory=dict)
+    ids: dict[str, Any] = field(default_factory=dict)
+
+    def number(self, name: str) -> str:
+        return str(self.complaints[name].number)
+
+
+PERSONAS = (
+    ("agent", "agent", "customer_service"),
+    ("handler", "handler", "billing"),
+    ("handler2", "handler", "billing"),
+    ("supervisor", "supervisor", "billing"),
+    ("dept_head", "dept_head", "billing"),
+    ("quality", "quality", "complaint_office"),
+    ("analyst", "analyst", "complaint_office"),
+    ("admin", "admin", "complaint_office"),
+    ("outsider", "handler", "network"),
+)
+
+
+def world_build() -> World:
+    """A few complaints in every status, through the real services, with what the pages show
+    about them: notes, handling steps, evidence, remedies, an approval, callbacks, a transfer,
+    an expert team, a repeat, a high-risk one, one waiting for triage, a case, a clause, an
+    approved wording, a special customer, notifications and filled count tables."""
+    from django.contrib.auth.models import Group
+
+    from tousu.accounts.models import Department
+    from tousu.accounts.services import pii_access_log, token_create
+    from tousu.analytics.services import counts_fill
+    from tousu.callbacks.services import complaint_callback_record
+    from tousu.classification.models import Category, TextModel
+    from tousu.complaints.services import complaint_note_add
+    from tousu.customers.services import customer_special_set
+    from tousu.intake.services import Registration, complaint_register
+    from tousu.knowledge import services as knowledge
+    from tousu.knowledge.models import ReplyTemplate
+    from tousu.notifications.models import WebhookEndpoint
+    from tousu.resolution.models import ClauseRemedy, StandardClause
+    from tousu.resolution.services import evidence_add, handling_step_record
+    from tousu.routing.services import complaint_categorise, complaint_dispatch, expert_team_form
+    from tousu.sla.services import complaint_escalate, complaint_pause
+
+    w = World()
+    u = w.users
+    # An integration listening to every event: registrations and closings queue deliveries.
+    WebhookEndpoint.objects.create(name="crm", url="https://crm.example.com/hook", secret="s3cret")
+
+    def personas(*names: str) -> None:
+        for username, role, department in PERSONAS:
+            if username in names:
+                u[username] = persona_create(username, role, department)
+
+    # Billing assigns automatically, by load: while `handler` is its only handler, every
+    # complaint driven through the lifecycle goes to them, as `complaint_drive` expects.
+    personas("agent", "handler", "quality")
+
+    clause = StandardClause.objects.create(
+        code="BILL-01",
+        title="不明扣费退还",
+        text="核实为我方计费错误的，全额退还争议金额。",
+        category=Category.objects.get(code="billing.unexplained_charge"),
+        effective_from=dt.date(2020, 1, 1),
+        required_evidence=["bill"],
+    )
+    ClauseRemedy.objects.create(clause=clause, type="refund", basis="none", note="全额退还")
+    article = knowledge.wording_article_create(
+        actor=u["quality"],
+        key="unexplained-charge",
+        title="不明扣费退费口径",
+        topic="policy",
+        category=Category.objects.get(code="billing"),
+    )
+    knowledge.wording_version_add(
+        article=article,
+        actor=u["quality"],
+        body="不明扣费核实属实的，全额退还多扣费用。退款在三个工作日内返还至话费账户。",
+        effective_from=dt.date(2026, 1, 1),
+        variants={"sms": "多扣费用将在三个工作日内退还。"},
+    )
+    w.ids["wording"] = article.key
+
+    def drive(name: str, status: str, **fields: Any) -> Any:
+        w.complaints[name] = complaint_drive(status, u["handler"], **fields)
+        return w.complaints[name]
+
+    # Two customers with several complaints each, so that lists and the customer page have
+    # more than one row to show (a query per row would show as a rise).
+    drive("dispatched", "dispatched", actor=u["agent"])
+    drive("in_progress", "in_progress", customer_phone="13800138001", customer_name="李四")
+    drive("awaiting_approval", "awaiting_approval", customer_phone="13800138002")
+    drive("resolved", "resolved", customer_phone="13800138001", channel="web")
+    drive("closed", "closed", customer_phone="13800138003")
+    drive("callback_done", "closed", customer_phone="13800138004", channel="app")
+    drive("in_progress_2", "in_progress", customer_phone="13800138005", channel="store")
+    personas("handler2", "supervisor", "dept_head", "analyst", "admin", "outsider")
+    w.complaints["public"] = complaint_register(
+        registration=Registration(
+            channel="web",
+            content="网上营业厅显示我订了一个从没办过的套餐，每月扣30元",
+            customer_phone="13800138006",
+        ),
+        actor=None,
+        actor_name="customer",
+    )
+    # A repeat of the first one: same customer, same category, within the window.
+    w.complaints["repeat"] = complaint_register_billing(actor=u["agent"], content="又多扣了钱")
+    w.complaints["high_risk"] = complaint_register_billing(
+        actor=u["agent"],
+        customer_phone="13800138007",
+        content="第三次投诉了！再不解决我就去工信部申诉，还要找媒体曝光你们乱扣费",
+    )
+    w.complaints["triage"] = complaint_register_billing(
+        actor=u["agent"], customer_phone="13800138008", category="", content="我有一个问题想反映"
+    )
+    # Registered for billing, transferred to the network department (the outsider's).
+    w.complaints["transferred"] = complaint_register_billing(
+        actor=u["agent"], customer_phone="13800138009"
+    )
+
+    c = w.complaints
+    complaint_note_add(complaint=c["in_progress"], actor=u["handler"], text="已联系计费中心核查")
+    complaint_note_add(complaint=c["in_progress"], actor=u["agent"], text="客户来电催促")
+    handling_step_record(
+        complaint=c["in_progress"], actor=u["handler"], step="calm", text="客户情绪激动，已安抚"
+    )
+    evidence = evidence_add(
+        complaint=c["in_progress"],
+        actor=u["handler"],
+        name="bill.png",
+        content=PNG,
+        description="账单截图",
+        kind="bill",
+    )
+    w.ids["evidence"] = evidence.pk
+    complaint_pause(complaint=c["in_progress_2"], actor=u["handler"], reason="等待客户提供账单")
+    complaint_escalate(
+        complaint=c["high_risk"], actor=u["supervisor"], level="major", reason="客户扬言申诉"
+    )
+    expert_team_form(
+        complaint=c["high_risk"], actor=u["supervisor"], lead=u["handler"], members=[u["outsider"]]
+    )
+    complaint_dispatch(
+        complaint=c["transferred"],
+        actor=u["supervisor"],
+        department=Department.objects.get(code="network"),
+        reason="经查为信号问题导致的计费异常，转网络部",
+    )
+    complaint_callback_record(
+        complaint=c["callback_done"],
+        actor=u["agent"],
+        result="satisfied",
+        scores={"timeliness": 5, "attitude": 4, "solution": 5, "simplicity": 4},
+        comment="满意",
+    )
+    case = knowledge.case_create(complaint=c["closed"], actor=u["quality"], summary="计费错误退费")
+    w.ids["case"] = case.pk
+    customer = c["in_progress"].customer
+    customer_special_set(
+        customer=customer, actor=u["supervisor"], special_type="irritable", note="易怒，先安抚"
+    )
+    w.ids["customer"] = customer.pk
+    # The staff's correction of a category, which the next training learns from.
+    complaint_categorise(
+        complaint=c["repeat"],
+        actor=u["supervisor"],
+        category=Category.objects.get(code="billing.tariff_dispute"),
+    )
+    pii_access_log(
+        user=u["supervisor"], subject=f"customer:{customer.pk}", fields="phone", via="page"
+    )
+    token_create(user=u["agent"])
+    Group.objects.create(name="值班主管")
+    # Rows that only a command or an administrator makes; made directly: a trained model
+    # (its blob is not read by any page) and a reply template.
+    TextModel.objects.create(
+        version="tfidf-test", algorithm="tfidf+logreg", labels=["billing"], blob=b""
+    )
+    ReplyTemplate.objects.create(
+        name="退费答复", category=Category.objects.get(code="billing"), body="已为您退还多扣费用。"
+    )
+    counts_fill()
+    for name in c:
+        c[name].refresh_from_db()
+    return w
+
+
+@pytest.fixture(scope="module")
+def media_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("uploads")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_files(settings: Any, media_root: Path) -> None:
+    """Uploads go to the module's temporary folder, where the data set's evidence file is
+    (the root conftest's folder per test would not have it)."""
+    settings.MEDIA_ROOT = media_root
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup: None, django_db_blocker: Any, media_root: Path) -> Iterator[World]:
+    """The data set, built once for the module inside a transaction rolled back at its end;
+    each test runs in a savepoint inside it (pytest-django's `db`), so what one request
+    writes is gone before the next. The clock stays at NOW throughout."""
+    from django.test import override_settings
+
+    from tousu.accounts.models import Department
+    from tousu.accounts.reference import DEFAULT_DEPARTMENT
+    from tousu.setup.services import reference_data_load
+
+    # The root conftest's fast hasher is function-scoped: without it here, nine personas
+    # would cost Argon2's deliberate 0.4 s each.
+    fast = override_settings(
+        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+        MEDIA_ROOT=media_root,
+    )
+    with django_db_blocker.unblock(), transaction.atomic():
+        # A transactional test run before on this worker empties the database; the reference
+        # data is then loaded again, as the `reference` fixture would (and undone at the end).
+        if not Department.objects.filter(code=DEFAULT_DEPARTMENT).exists():
+            reference_data_load()
+        with fast, clock.frozen(BUILT_AT):
+            built = world_build()
+        with clock.frozen(NOW):
+            yield built
+        transaction.set_rollback(True)
+
+
+# ---- what is requested -----------------------------------------------------------------------
+
+Data = dict[str, Any] | Callable[[World], dict[str, Any]] | None
+
+
+@dataclass(frozen=True)
+class Req:
+    """One request: method, persona (username; None for an anonymous visitor), path
+    parameters (`complaint:<name>` for a complaint's number, `id:<name>` for World.ids, or a
+    literal), query string (GET) or body (POST), the status it must answer with, and for
+    the complaint page's actions the action in the path."""
+
+    method: str = "GET"
+    as_: str | None = "supervisor"
+    params: dict[str, str] = field(default_factory=dict)
+    data: Data = None
+    status: int = 200
+    action: str = ""
+    # Told apart in the baseline from other requests of the same pattern and method.
+    variant: str = ""
+    # Run before the request, outside the count: what the request needs that the data set
+    # has no reason to hold (a session with a receipt number).
+    prepare: Callable[[Client, World], None] | None = None
+
+
+# Path parameters that mean the same everywhere; others are given per request.
+DEFAULT_PARAMS = {"number": "complaint:in_progress", "key": "id:wording"}
+
+
+def _department(code: str) -> Callable[[World], int]:
+    def pk(_: World) -> int:
+        from tousu.accounts.models import Department
+
+        return Department.objects.get(code=code).pk
+
+    return pk
+
+
+def _form(**values: Any) -> Callable[[World], dict[str, Any]]:
+    """A form body whose callables are resolved against the data set when it is sent."""
+
+    def body(w: World) -> dict[str, Any]:
+        return {k: v(w) if callable(v) else v for k, v in values.items()}
+
+    return body
+
+
+def _upload(_: World) -> dict[str, Any]:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    # A fresh file object per request: the warm-up request reads the first one to its end.
+    return {"file": SimpleUploadedFile("bill.png", PNG), "description": "账单截图", "kind": "bill"}
+
+
+def _receipt(client: Client, w: World) -> None:
+    # The receipt page shows the complaint this browser just submitted: submit one first.
+    form = {"phone": "13700001111", "name": "王五", "content": "营业员态度很差"}
+    assert client.post("/public/", form).status_code == 302
+
+
+RESOLVE_FORM = _form(
+    finding="true",
+    cause="process_error",
+    responsible_department=_department("billing"),
+    remedy_1_type="refund",
+    remedy_1_amount="58",
+    reply=REPLY,
+)
+CALLBACK_FORM = {
+    "result": "satisfied",
+    "timeliness": "5",
+    "attitude": "4",
+    "solution": "5",
+    "simplicity": "4",
+    "comment": "满意",
+    "action": "reopen",
+}
+
+
+def _action(action: str, complaint: str, as_: str, data: Data = None) -> Req:
+    # Every action answers a success with a redirect to the complaint page.
+    return Req("POST", as_, {"number": f"complaint:{complaint}"}, data, status=302, action=action)
+
+
+# Pages by path pattern (from the URL resolver, parameters without their converters). A
+# pattern not listed here is requested with GET as the supervisor, and fails if that needs
+# parameters or answers otherwise than 200: give it a request here.
+PAGES: dict[str, list[Req]] = {
+    "/login/": [
+        Req(as_=None),
+        Req("POST", None, data={"username": "handler", "password": PASSWORD}, status=302),
+    ],
+    "/logout/": [Req("POST", status=302)],
+    "/i18n/setlang/": [Req("POST", data={"language": "en", "next": "/"}, status=302)],
+    "/": [Req(as_="handler")],
+    "/complaints/": [Req(), Req(data={"q": "话费"}, variant="search")],
+    "/complaints/export/": [
+        Req(data={"format": "csv"}, variant="csv"),
+        Req(data={"format": "xlsx"}, variant="xlsx"),
+    ],
+    "/triage/": [Req(as_="agent")],
+    "/complaints/<number>/": [Req(as_="handler")],
+    "/complaints/<number>/evidence/<pk>/": [Req(as_="handler", params={"pk": "id:evidence"})],
+    "/complaints/<number>/<action>/": [
+        _action("accept", "dispatched", "handler"),
+        _action(
+            "dispatch",
+            "dispatched",
+            "supervisor",
+            _form(department=_department("billing"), handler="handler2", reason=""),
+        ),
+        _action("return", "dispatched", "handler", {"reason": "不属于计费问题，请重新派单"}),
+        _action("step", "in_progress", "handler", {"step": "calm", "text": "已安抚客户"}),
+        _action("evidence", "in_progress", "handler", _upload),
+        _action("resolve", "in_progress", "handler", RESOLVE_FORM),
+        _action("approve", "awaiting_approval", "supervisor", {"approved": "1", "note": ""}),
+        _action("close", "resolved", "handler", {"customer_accepted": "1"}),
+        _action("callback", "closed", "agent", CALLBACK_FORM),
+        _action("reopen", "resolved", "handler", {"reason": "客户不认可答复"}),
+        _action(
+            "escalate", "in_progress", "supervisor", {"level": "major", "reason": "客户要申诉"}
+        ),
+        _action("pause", "in_progress", "handler", {"reason": "等待客户提供账单"}),
+        _action("resume", "in_progress_2", "handler"),
+        _action("note", "in_progress", "handler", {"text": "已联系计费中心核查"}),
+        _action("team", "high_risk", "supervisor", {"lead": "handler2", "members": ["outsider"]}),
+        _action(
+            "categorise",
+            "triage",
+            "agent",
+            {"category": "billing.unexplained_charge"},
+        ),
+    ],
+    "/register/": [
+        Req(as_="agent"),
+        Req(
+            "POST",
+            "agent",
+            data={
+                "channel": "hotline",
+                "customer_phone": "13912345678",
+                "customer_name": "王五",
+                "content": "宽带三天没网，报修了也没人来",
+                "demand": "尽快上门维修",
+                "received_at": "2026-03-11T09:30",
+                "category": "",
+                "level": "",
+            },
+            status=302,
+        ),
+    ],
+    "/register/customer/": [Req(as_="agent", data={"customer_phone": "13800138001"})],
+    "/public/": [
+        Req(as_=None),
+        Req(
+            "POST",
+            None,
+            data={"phone": "13700001111", "name": "王五", "content": "营业员态度很差"},
+            status=302,
+        ),
+    ],
+    "/public/receipt/": [Req(as_=None, prepare=_receipt)],
+    "/public/status/": [
+        Req(as_=None),
+        Req(
+            "POST",
+            None,
+            data=_form(number=lambda w: w.number("public"), phone="13800138006"),
+        ),
+    ],
+    "/customers/<pk>/": [Req(params={"pk": "id:customer"})],
+    "/customers/<pk>/reveal/": [Req("POST", params={"pk": "id:customer"})],
+    "/customers/<pk>/special/": [
+        Req(
+            "POST",
+            params={"pk": "id:customer"},
+            data={"special_type": "talkative", "special_note": "说话多，耐心听"},
+            status=302,
+        )
+    ],
+    "/notifications/": [Req(as_="handler")],
+    "/notifications/read/": [Req("POST", "handler", status=302)],
+    "/knowledge/cases/": [Req(as_="quality")],
+    "/knowledge/cases/<pk>/": [Req(as_="quality", params={"pk": "id:case"})],
+    "/knowledge/cases/from/<number>/": [
+        Req("POST", "quality", {"number": "complaint:callback_done"}, status=302)
+    ],
+    "/knowledge/wording/new/": [Req(as_="quality")],
+    "/knowledge/wording/<key>/versions/new/": [Req(as_="quality")],
+    "/dashboard/report/": [Req(as_="analyst", data={"quarter": "2026Q1", "format": "xlsx"})],
+}
+
+# What is not requested, and why.
+SKIPS = {
+    "/api/v1/": "django-ninja's root address: no page there, it answers 404",
+    "/admin/<url>": "the admin's catch-all: any other path under /admin/ answers 404",
+    "/admin/r/<content_type_id>/<object_id>/": "'view on site': no model here has an "
+    "absolute URL, so it answers 404 for every object",
+}
+
+# API operations by method and path (OpenAPI's, parameters in angle brackets). Every GET
+# operation is requested, as the supervisor on the in-progress complaint unless listed here;
+# every POST operation must be listed.
+PERIOD = {"from": "2026-02-10", "to": "2026-03-10"}
+
+
+def _api(complaint: str, as_: str, body: Data = None, status: int = 200) -> Req:
+    return Req("POST", as_, {"number": f"complaint:{complaint}"}, body, status)
+
+
+API: dict[str, Req] = {
+    "GET /api/v1/public/complaints/<number>": Req(
+        as_=None, params={"number": "complaint:public"}, data={"phone": "13800138006"}
+    ),
+    "GET /api/v1/stats/kpis": Req(as_="analyst", data=PERIOD),
+    "GET /api/v1/reports/consistency": Req(as_="quality", data=PERIOD),
+    "POST /api/v1/complaints": Req(
+        "POST",
+        "agent",
+        data={
+            "channel": "hotline",
+            "content": "宽带三天没网，报修了也没人来",
+            "customer": {"phone": "13912345678", "name": "王五"},
+        },
+        status=201,
+    ),
+    "POST /api/v1/public/complaints": Req(
+        "POST", None, data={"content": "营业员态度很差", "phone": "13700001111"}, status=201
+    ),
+    "POST /api/v1/complaints/<number>/dispatch": _api(
+        "dispatched", "supervisor", {"department": "billing", "handler": "handler2"}
+    ),
+    "POST /api/v1/complaints/<number>/return": _api(
+        "dispatched", "handler", {"reason": "不属于计费问题，请重新派单"}
+    ),
+    "POST /api/v1/complaints/<number>/team": _api(
+        "high_risk", "supervisor", {"lead": "handler2", "members": ["outsider"]}
+    ),
+    "POST /api/v1/complaints/<number>/accept": _api("dispatched", "handler"),
+    "POST /api/v1/complaints/<number>/notes": _api(
+        "in_progress", "handler", {"text": "已联系计费中心核查"}
+    ),
+    "POST /api/v1/complaints/<number>/escalate": _api(
+        "in_progress", "supervisor", {"level": "major", "reason": "客户要申诉"}
+    ),
+    "POST /api/v1/complaints/<number>/pause": _api(
+        "in_progress", "handler", {"reason": "等待客户提供账单"}
+    ),
+    "POST /api/v1/complaints/<number>/resume": _api("in_progress_2", "handler"),
+    "POST /api/v1/complaints/<number>/resolve": _api(
+        "in_progress",
+        "handler",
+        {
+            "finding": "true",
+            "cause": "process_error",
+            "responsible_department": "billing",
+            "remedies": [{"type": "refund", "amount": "58"}],
+            "reply": REPLY,
+        },
+    ),
+    "POST /api/v1/complaints/<number>/approve": _api(
+        "awaiting_approval", "supervisor", {"approved": True}
+    ),
+    "POST /api/v1/complaints/<number>/close": _api(
+        "resolved", "handler", {"customer_accepted": True}
+    ),
+    "POST /api/v1/complaints/<number>/reopen": _api(
+        "resolved", "handler", {"reason": "客户不认可答复"}
+    ),
+    "POST /api/v1/complaints/<number>/callback": _api(
+        "closed",
+        "agent",
+        {
+            "result": "satisfied",
+            "scores": {"timeliness": 5, "attitude": 4, "solution": 5, "simplicity": 4},
+        },
+    ),
+    "POST /api/v1/complaints/<number>/case": _api("callback_done", "quality", status=201),
+}
+
+
+# ---- the Django admin ------------------------------------------------------------------------
+
+
+def _admin_model(pattern: str) -> tuple[Any, Any] | None:
+    """The model and ModelAdmin of an admin page's pattern, or None for the admin's own."""
+    from django.contrib import admin
+
+    match = re.match(r"/admin/(\w+)/(\w+)/", pattern)
+    if match is None:
+        return None
+    try:
+        model = apps.get_model(match[1], match[2])
+    except LookupError:
+        return None
+    return model, admin.site._registry[model]
+
+
+def admin_req(pattern: str, w: World) -> Req:
+    """The request for an admin page, as the administrator: its object is the model's first
+    row in the data set; the status is what the ModelAdmin's permissions give (read-only
+    admins refuse adding and deleting)."""
+    from django.test import RequestFactory
+
+    if pattern == "/admin/login/":
+        return Req(as_=None)
+    if pattern == "/admin/logout/":
+        return Req("POST", "admin", status=302)
+    if pattern == "/admin/autocomplete/":
+        query = {"app_label": "sla", "model_name": "timelimitpolicy", "field_name": "category"}
+        return Req(as_="admin", data={**query, "term": "计费"})
+    params: dict[str, str] = {"app_label": "complaints", "id": str(w.users["admin"].pk)}
+    status = 200
+    found = _admin_model(pattern)
+    if found is not None:
+        model, model_admin = found
+        row = model.objects.order_by("pk").first()
+        assert row is not None, f"the data set has no {model.__name__}: add one to world_build"
+        params["object_id"] = str(row.pk)
+        request = RequestFactory().get("/")
+        request.user = w.users["admin"]
+        if pattern.endswith("/add/") and not model_admin.has_add_permission(request):
+            status = 403
+        if pattern.endswith("/delete/") and not model_admin.has_delete_permission(request, row):
+            status = 403
+        if pattern.endswith("<object_id>/"):
+            status = 302  # the old address of the change page
+    return Req(as_="admin", params=params, status=status)
+
+
+# ---- enumeration -----------------------------------------------------------------------------
+
+
+def _pattern(route: str) -> str:
+    """'complaints/<str:number>/' → '/complaints/<number>/'; regex groups alike."""
+    route = re.sub(r"\(\?P<(\w+)>[^)]*\)", r"<\1>", route)
+    route = re.sub(r"<(?:\w+:)?(\w+)>", r"<\1>", route)
+    return "/" + route.replace("^", "").replace("$", "")
+
+
+def resolver_patterns() -> list[str]:
+    def walk(patterns: list[Any], prefix: str) -> Iterator[str]:
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                yield from walk(p.url_patterns, prefix + str(p.pattern))
+            elif isinstance(p, URLPattern):
+                yield prefix + str(p.pattern)
+
+    return list(dict.fromkeys(_pattern(r) for r in walk(get_resolver().url_patterns, "")))
+
+
+def api_operations() -> list[tuple[str, str]]:
+    """(method, path) of every API operation, from the OpenAPI schema."""
+    from tousu.config.api import api
+
+    schema = api.get_openapi_schema()
+    return [
+        (method.upper(), re.sub(r"\{(\w+)\}", r"<\1>", path))
+        for path, operations in schema["paths"].items()
+        for method in operations
+    ]
+
+
+def key_of(pattern: str, req: Req) -> str:
+    path = pattern.replace("<action>", req.action) if req.action else pattern
+    return f"{req.method} {path}" + (f" {req.variant}" if req.variant else "")
+
+
+@dataclass(frozen=True)
+class Case:
+    """One entry of the baseline: its key, the path pattern, and the request (or how to
+    make it from the data set, for the admin's pages), or why it is not requested."""
+
+    key: str
+    pattern: str
+    req: Req | None = None
+    skip: str = ""
+    api: bool = False
+
+    def request(self, w: World) -> Req:
+        if self.req is not None:
+            return self.req
+        if self.api:
+            pytest.fail(f"no request for {self.key}: give it one in API")
+        return admin_req(self.pattern, w)
+
+
+def cases() -> list[Case]:
+    operations = api_operations()
+    operation_paths = {path for _, path in operations}
+    found: list[Case] = []
+    for pattern in resolver_patterns():
+        if pattern in operation_paths:
+            continue  # an API operation: below, by method
+        if pattern in SKIPS:
+            found.append(Case(f"GET {pattern}", pattern, skip=SKIPS[pattern]))
+        elif pattern.startswith("/admin/") and pattern not in PAGES:
+            method = "POST" if pattern == "/admin/logout/" else "GET"
+            found.append(Case(f"{method} {pattern}", pattern))
+        else:
+            for req in PAGES.get(pattern, [Req()]):
+                found.append(Case(key_of(pattern, req), pattern, req))
+    for method, path in operations:
+        key = f"{method} {path}"
+        req = API.get(key)
+        if req is None and method == "GET":
+            req = Req()
+        found.append(Case(key, path, req, api=True))
+    keys = [c.key for c in found]
+    assert len(keys) == len(set(keys)), "two requests have the same baseline key"
+    return found
+
+
+CASES = cases()
+ALL_KEYS = {c.key for c in CASES if not c.skip}
+
+
+# ---- the baseline ----------------------------------------------------------------------------
+
+VENDORS = ("sqlite", "postgresql")
+ABOUT_KEY = "_about"
+ABOUT = (
+    "SQL statements per request of tests/test_query_counts.py, by method and path pattern; "
+    "a number for every database, or one per database vendor where they differ. "
+    "Rewrite with TOUSU_QUERY_BASELINE=update (see the module's docstring)."
+)
+
+
+class FewerQueries(UserWarning):
+    """A request made fewer queries than its baseline: fine, and worth tightening."""
+
+
+def baseline_read() -> dict[str, Any]:
+    return json.loads(BASELINE.read_text()) if BASELINE.exists() else {}
+
+
+def baseline_count(entry: int | dict[str, int] | None, vendor: str) -> int | None:
+    if isinstance(entry, dict):
+        return entry.get(vendor)
+    return entry
+
+
+def baseline_merge(
+    entry: int | dict[str, int] | None, vendor: str, count: int
+) -> int | dict[str, int]:
+    """The entry with this vendor's count: one number while the vendors agree (or only one
+    has been measured), one per vendor once they differ."""
+    if entry is None:
+        return count
+    counts = dict(entry) if isinstance(entry, dict) else dict.fromkeys(VENDORS, entry)
+    counts[vendor] = count
+    if len(set(counts.values())) == 1:
+        return count
+    return {v: counts[v] for v in VENDORS if v in counts}
+
+
+def baseline_update(key: str, count: int) -> None:
+    """Write one count into the baseline file. Test workers run in parallel (pytest-xdist),
+    so each read-modify-write holds the file's lock; entries of pages that no longer exist
+    are dropped on the way."""
+    with open(BASELINE, "a+", encoding="utf-8") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        f.seek(0)
+        text = f.read()
+        data = json.loads(text) if text.strip() else {}
+        data[key] = baseline_merge(data.get(key), connection.vendor, count)
+        kept = {k: data[k] for k in sorted(data) if k in ALL_KEYS}
+        f.seek(0)
+        f.truncate()
+        f.write(json.dumps({ABOUT_KEY: ABOUT, **kept}, ensure_ascii=False, indent=1) + "\n")
+
+
+def baseline_check(key: str, count: int, statements: list[str]) -> None:
+    if UPDATE:
+        baseline_update(key, count)
+        return
+    vendor = connection.vendor
+    old = baseline_count(baseline_read().get(key), vendor)
+    if old is None:
+        pytest.fail(f"no baseline for {key} on {vendor} ({count} queries): run {UPDATE_COMMAND}")
+    if count > old:
+        listing = "\n".join(f"  {i}. {sql[:300]}" for i, sql in enumerate(statements, 1))
+        pytest.fail(
+            f"{key}: {count} queries on {vendor}, the baseline says {old} (+{count - old}).\n"
+            f"If the rise is deliberate, accept it: {UPDATE_COMMAND}.\n"
+            f"The statements:\n{listing}",
+            pytrace=False,
+        )
+    if count < old:
+        warnings.warn(
+            f"{key}: {count} queries on {vendor}, fewer than the baseline's {old}; "
+            f"tighten it: {UPDATE_COMMAND}",
+            FewerQueries,
+            stacklevel=2,
+        )
+
+
+# ---- requests --------------------------------------------------------------------------------
+
+
+def path_of(pattern: str, req: Req, w: World) -> str:
+    """The literal path: the pattern's parameters filled from the data set."""
+    params = {**DEFAULT_PARAMS, **req.params}
+
+    def value(match: re.Match[str]) -> str:
+        name = match[1]
+        if name == "action":
+            return req.action
+        if name not in params:
+            pytest.fail(f"{pattern}: no value for <{name}>; give it in the request's params")
+        kind, _, ref = params[name].partition(":")
+        if kind == "complaint":
+            return w.number(ref)
+        if kind == "id":
+            return str(w.ids[ref])
+        return params[name]
+
+    return re.sub(r"<(\w+)>", value, pattern)
+
+
+Send = Callable[[], Any]
+
+
+def prepare(case: Case, req: Req, w: World) -> Send:
+    """Log in (or make a token) and return the request, ready to send: what is counted is
+    the request alone."""
+    from tousu.accounts.services import token_create
+
+    path = path_of(case.pattern, req, w)
+    data = req.data(w) if callable(req.data) else req.data
+    user = w.users[req.as_] if req.as_ else None
+    if case.api:
+        api = ApiClient(token_create(user=user) if user is not None else None)
+        if req.method == "GET":
+            return lambda: api.get(path, **(data or {}))
+        return lambda: api.post(path, data)
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    if req.prepare is not None:
+        req.prepare(client, w)
+    if req.method == "GET":
+        return lambda: client.get(path, data or {})
+    return lambda: client.post(path, data or {})
+
+
+def response_read(response: Any) -> None:
+    """Read a streamed body to its end: its rows are queried while it streams. (The test
+    client closes the response at the end; closing it here would also close the database
+    connection, and with it the data set's transaction, on PostgreSQL.)"""
+    if getattr(response, "streaming", False):
+        b"".join(response.streaming_content)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.key for c in CASES])
+def test_query_count(case: Case, world: World, db: None) -> None:
+    """The request's SQL statements are no more than the baseline's."""
+    if case.skip:
+        pytest.skip(case.skip)
+    req = case.request(world)
+    # Once first, undone: the process's caches (content types, settings-derived lookups)
+    # fill on a first request and never again, and which test runs first on a worker is
+    # chance. The count is of the second, warm request, as a running server makes it.
+    with transaction.atomic():
+        response_read(prepare(case, req, world)())
+        transaction.set_rollback(True)
+    send = prepare(case, req, world)
+    with CaptureQueriesContext(connection) as queries:
+        response = send()
+        response_read(response)
+    assert response.status_code == req.status, (
+        f"{case.key} answered {response.status_code}, not {req.status}: "
+        f"the count would be of another page"
+    )
+    baseline_check(case.key, len(queries), [q["sql"] for q in queries.captured_queries])
+
+
+def test_the_lists_have_rows_to_show(world: World, db: None) -> None:
+    """A list of one row makes the same count with or without a query per row: the data set
+    must give every list page several rows, or the baseline would miss such a rise. (Plain
+    queries on the models: the pages' selectors may move, the rows they show do not.)"""
+    from django.conf import settings
+
+    from tousu.analytics.models import DailyCount
+    from tousu.complaints.models import Complaint
+    from tousu.complaints.rules import OPEN_STATUSES
+    from tousu.notifications.models import Notification
+
+    u, c = world.users, world.complaints
+    assert {x.status for x in c.values()} == {
+        "dispatched",
+        "in_progress",
+        "awaiting_approval",
+        "resolved",
+        "closed",
+    }
+    billing = Complaint.objects.filter(department__code="billing")
+    assert billing.count() >= 5
+    assert billing.filter(handler=u["handler"], status__in=OPEN_STATUSES).count() >= 2
+    assert c["repeat"].repeat_of == c["dispatched"]
+    high = Complaint.objects.filter(risk_score__gte=settings.TOUSU_RISK_HIGH)
+    assert list(high) == [c["high_risk"]]
+    assert list(Complaint.objects.filter(category=None)) == [c["triage"]]
+    assert Notification.objects.filter(user=u["handler"]).count() >= 2
+    assert DailyCount.objects.exists()
+
+
+def test_baseline_has_no_entries_for_pages_that_are_gone() -> None:
+    stale = sorted(set(baseline_read()) - ALL_KEYS - {ABOUT_KEY})
+    assert not stale, f"baseline entries for no page: {stale}; rewrite: {UPDATE_COMMAND}"

@@ -17,7 +17,7 @@ import pytest
 
 from tousu.accounts.models import Department
 from tousu.analytics import services
-from tousu.analytics.tests.test_dashboard import login
+from tousu.analytics.tests.test_views_dashboard import login
 from tousu.complaints.models import Complaint
 from tousu.core import clock
 from tousu.routing.services import complaint_dispatch

@@ -11,7 +11,11 @@ from tousu.core.api import OneOf, parse_period
 router = Router(tags=["stats"])
 
 
-@router.get("/kpis", summary="KPIs for a period and the previous period of the same length")
+@router.get(
+    "/kpis",
+    operation_id="tousu_analytics_api_stats_kpis",
+    summary="KPIs for a period and the previous period of the same length",
+)
 def stats_kpis(
     request: HttpRequest,
     from_: str = Query("", alias="from"),  # `from` is a Python keyword

@@ -47,7 +47,12 @@ class ListQuery(Schema):
     page_size: int = PAGE_SIZE_DEFAULT
 
 
-@router.get("", response=ComplaintPage, summary="List complaints")
+@router.get(
+    "",
+    operation_id="tousu_complaints_api_complaint_list",
+    response=ComplaintPage,
+    summary="List complaints",
+)
 def complaint_list(request: HttpRequest, query: Query[ListQuery]) -> dict[str, object]:
     from tousu.core.text import normalise_phone
 
@@ -89,7 +94,12 @@ def complaint_list(request: HttpRequest, query: Query[ListQuery]) -> dict[str, o
     return page_body(body, count, query.page, query.page_size)
 
 
-@router.get("/{number}", response=ComplaintDetailOut, summary="One complaint with its due times")
+@router.get(
+    "/{number}",
+    operation_id="tousu_complaints_api_complaint_get",
+    response=ComplaintDetailOut,
+    summary="One complaint with its due times",
+)
 def complaint_get(request: HttpRequest, number: str) -> dict[str, object]:
     complaint = selectors.get_complaint_for_user(api_user(request), number)
     body = api_render(request, complaint)
@@ -100,14 +110,22 @@ def complaint_get(request: HttpRequest, number: str) -> dict[str, object]:
     return body
 
 
-@router.get("/{number}/timeline", response=TimelineOut, summary="Every event, oldest first")
+@router.get(
+    "/{number}/timeline",
+    operation_id="tousu_complaints_api_complaint_timeline",
+    response=TimelineOut,
+    summary="Every event, oldest first",
+)
 def complaint_timeline(request: HttpRequest, number: str) -> dict[str, object]:
     complaint = selectors.get_complaint_for_user(api_user(request), number)
     return {"items": [event_out(e) for e in selectors.complaint_timeline(complaint)]}
 
 
 @router.get(
-    "/{number}/similar", response=SimilarPage, summary="The most similar complaints, with outcomes"
+    "/{number}/similar",
+    operation_id="tousu_complaints_api_complaint_similar",
+    response=SimilarPage,
+    summary="The most similar complaints, with outcomes",
 )
 def complaint_similar(request: HttpRequest, number: str) -> dict[str, object]:
     user = api_user(request)

@@ -78,6 +78,7 @@ def _registration(payload: RegisterIn) -> Registration:
 
 @router.post(
     "",
+    operation_id="tousu_intake_api_register",
     response={200: ComplaintOut, 201: ComplaintOut},
     summary="Register a complaint",
     description="Optional header Idempotency-Key: the same key and body return the first "

@@ -73,7 +73,12 @@ def receipt(complaint: Complaint) -> dict[str, Any]:
 PUBLIC_FIELDS = {"customer.phone": "phone", "customer.name": "name"}
 
 
-@public_router.post("/complaints", response={201: ReceiptOut}, summary="Submit a complaint")
+@public_router.post(
+    "/complaints",
+    operation_id="tousu_intake_api_public_submit",
+    response={201: ReceiptOut},
+    summary="Submit a complaint",
+)
 def public_submit(request: HttpRequest, payload: PublicIn) -> HttpStatus:
     ratelimit.public_limit(request, "public-submit")
     try:
@@ -95,7 +100,12 @@ def public_submit(request: HttpRequest, payload: PublicIn) -> HttpStatus:
     return HttpStatus(201, receipt(complaint))
 
 
-@public_router.get("/complaints/{number}", response=PublicStatusOut, summary="Status lookup")
+@public_router.get(
+    "/complaints/{number}",
+    operation_id="tousu_intake_api_public_lookup",
+    response=PublicStatusOut,
+    summary="Status lookup",
+)
 def public_lookup(request: HttpRequest, number: str, phone: str = "") -> dict[str, Any]:
     ratelimit.public_limit(request, "public-lookup")
     return public_status(number, phone)

@@ -82,6 +82,7 @@ class ConsistencyOut(Schema):
 
 @reports_router.get(
     "/consistency",
+    operation_id="tousu_resolution_api_consistency",
     response=ConsistencyOut,
     by_alias=True,
     summary="Consistency of outcomes per clause, by channel and department",

@@ -84,7 +84,12 @@ class CallbackIn(Strict):
     action: Annotated[str, OneOf(DissatisfiedAction)] = DissatisfiedAction.REOPEN.value
 
 
-@router.post("/{number}/callback", response=ComplaintOut, summary="Record the callback")
+@router.post(
+    "/{number}/callback",
+    operation_id="tousu_complaints_api_callback",
+    response=ComplaintOut,
+    summary="Record the callback",
+)
 def callback(request: HttpRequest, number: str, payload: CallbackIn) -> dict[str, object]:
     complaint = api_complaint(request, number)
     scores = payload.scores.model_dump(exclude_none=True) if payload.scores else {}

@@ -42,7 +42,12 @@ class ReopenForm(ActionForm):
 router = Router()  # mounted on the desk's complaints router (desk/api.py)
 
 
-@router.post("/{number}/accept", response=ComplaintOut, summary="The handler starts")
+@router.post(
+    "/{number}/accept",
+    operation_id="tousu_complaints_api_accept",
+    response=ComplaintOut,
+    summary="The handler starts",
+)
 def accept(request: HttpRequest, number: str, payload: Empty | None = None) -> dict[str, object]:
     complaint = services.complaint_accept(
         complaint=api_complaint(request, number), actor=api_user(request)
@@ -55,7 +60,12 @@ class NoteIn(Strict):
     internal: bool = True
 
 
-@router.post("/{number}/notes", response=ComplaintOut, summary="A note on the timeline")
+@router.post(
+    "/{number}/notes",
+    operation_id="tousu_complaints_api_notes",
+    response=ComplaintOut,
+    summary="A note on the timeline",
+)
 def notes(request: HttpRequest, number: str, payload: NoteIn) -> dict[str, object]:
     complaint = services.complaint_note_add(
         complaint=api_complaint(request, number),
@@ -70,7 +80,12 @@ class ReopenIn(Strict):
     reason: str
 
 
-@router.post("/{number}/reopen", response=ComplaintOut, summary="Back to in_progress")
+@router.post(
+    "/{number}/reopen",
+    operation_id="tousu_complaints_api_reopen",
+    response=ComplaintOut,
+    summary="Back to in_progress",
+)
 def reopen(request: HttpRequest, number: str, payload: ReopenIn) -> dict[str, object]:
     complaint = complaint_reopen(
         complaint=api_complaint(request, number), actor=api_user(request), reason=payload.reason

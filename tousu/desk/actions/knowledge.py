@@ -99,6 +99,7 @@ def case_brief(case: Case) -> dict[str, Any]:
 
 @router.get(
     "/{number}/suggestion",
+    operation_id="tousu_knowledge_api_suggestion",
     response=SuggestionOut,
     summary="The applicable clause, remedies, missing evidence, approved wording and cases",
 )
@@ -220,6 +221,7 @@ def clauses_by_code(codes: list[str], field: str = "clauses") -> list[StandardCl
 
 @router.post(
     "/{number}/case",
+    operation_id="tousu_knowledge_api_case_create",
     response={201: CaseOut},
     summary="Turn a closed complaint into an anonymised draft case",
 )

@@ -238,7 +238,12 @@ class ResolveIn(Strict):
     outage_days: Decimal | None = Field(default=None, ge=0, le=366, max_digits=5, decimal_places=1)
 
 
-@router.post("/{number}/resolve", response=ComplaintOut, summary="Record the outcome")
+@router.post(
+    "/{number}/resolve",
+    operation_id="tousu_complaints_api_resolve",
+    response=ComplaintOut,
+    summary="Record the outcome",
+)
 def resolve(request: HttpRequest, number: str, payload: ResolveIn) -> dict[str, object]:
     complaint = api_complaint(request, number)
     reply_wording_check(payload.reply)
@@ -263,7 +268,12 @@ class ApproveIn(Strict):
     note: str = ""
 
 
-@router.post("/{number}/approve", response=ComplaintOut, summary="Approve remedies")
+@router.post(
+    "/{number}/approve",
+    operation_id="tousu_complaints_api_approve",
+    response=ComplaintOut,
+    summary="Approve remedies",
+)
 def approve(request: HttpRequest, number: str, payload: ApproveIn) -> dict[str, object]:
     complaint = complaint_approve(
         complaint=api_complaint(request, number),
@@ -278,7 +288,12 @@ class CloseIn(Strict):
     customer_accepted: bool
 
 
-@router.post("/{number}/close", response=ComplaintOut, summary="Close; schedules a callback")
+@router.post(
+    "/{number}/close",
+    operation_id="tousu_complaints_api_close",
+    response=ComplaintOut,
+    summary="Close; schedules a callback",
+)
 def close(request: HttpRequest, number: str, payload: CloseIn) -> dict[str, object]:
     complaint = complaint_close(
         complaint=api_complaint(request, number),

@@ -132,7 +132,12 @@ class DispatchIn(Strict):
     reason: str | None = None
 
 
-@router.post("/{number}/dispatch", response=ComplaintOut, summary="(Re)dispatch or transfer")
+@router.post(
+    "/{number}/dispatch",
+    operation_id="tousu_complaints_api_dispatch",
+    response=ComplaintOut,
+    summary="(Re)dispatch or transfer",
+)
 def dispatch(request: HttpRequest, number: str, payload: DispatchIn) -> dict[str, object]:
     complaint = api_complaint(request, number)
     department = api_department(payload.department, "department")
@@ -159,7 +164,12 @@ class ReturnIn(Strict):
     reason: str
 
 
-@router.post("/{number}/return", response=ComplaintOut, summary="Return (退单) with a reason")
+@router.post(
+    "/{number}/return",
+    operation_id="tousu_complaints_api_return_",
+    response=ComplaintOut,
+    summary="Return (退单) with a reason",
+)
 def return_(request: HttpRequest, number: str, payload: ReturnIn) -> dict[str, object]:
     complaint = complaint_return(
         complaint=api_complaint(request, number), actor=api_user(request), reason=payload.reason
@@ -183,7 +193,12 @@ def _users(usernames: list[str], field: str) -> list[User]:
     return [found[name] for name in usernames]
 
 
-@router.post("/{number}/team", response=ComplaintOut, summary="Form the expert team")
+@router.post(
+    "/{number}/team",
+    operation_id="tousu_complaints_api_team",
+    response=ComplaintOut,
+    summary="Form the expert team",
+)
 def team(request: HttpRequest, number: str, payload: TeamIn) -> dict[str, object]:
     complaint = api_complaint(request, number)
     expert_team_form(

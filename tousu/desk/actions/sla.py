@@ -65,7 +65,12 @@ class EscalateIn(Strict):
     reason: str
 
 
-@router.post("/{number}/escalate", response=ComplaintOut, summary="Raise the level")
+@router.post(
+    "/{number}/escalate",
+    operation_id="tousu_complaints_api_escalate",
+    response=ComplaintOut,
+    summary="Raise the level",
+)
 def escalate(request: HttpRequest, number: str, payload: EscalateIn) -> dict[str, object]:
     complaint = complaint_escalate(
         complaint=api_complaint(request, number),
@@ -80,7 +85,12 @@ class PauseIn(Strict):
     reason: str
 
 
-@router.post("/{number}/pause", response=ComplaintOut, summary="Stop the clock (挂起)")
+@router.post(
+    "/{number}/pause",
+    operation_id="tousu_complaints_api_pause",
+    response=ComplaintOut,
+    summary="Stop the clock (挂起)",
+)
 def pause(request: HttpRequest, number: str, payload: PauseIn) -> dict[str, object]:
     complaint = complaint_pause(
         complaint=api_complaint(request, number), actor=api_user(request), reason=payload.reason
@@ -88,7 +98,12 @@ def pause(request: HttpRequest, number: str, payload: PauseIn) -> dict[str, obje
     return api_render(request, complaint)
 
 
-@router.post("/{number}/resume", response=ComplaintOut, summary="Restart the clock")
+@router.post(
+    "/{number}/resume",
+    operation_id="tousu_complaints_api_resume",
+    response=ComplaintOut,
+    summary="Restart the clock",
+)
 def resume(request: HttpRequest, number: str, payload: Empty | None = None) -> dict[str, object]:
     complaint = complaint_resume(complaint=api_complaint(request, number), actor=api_user(request))
     return api_render(request, complaint)

@@ -832,3 +832,41 @@ def test_the_docs_page_answers(api_as: Api, db: None) -> None:
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/html")
     assert b"openapi.json" in response.content
+
+
+# Client generators name their methods after the operation ids: they are part of what clients
+# rely on, so moving an endpoint between modules must not change them.
+PUBLISHED_OPERATION_IDS = {
+    ("get", "/api/v1/complaints"): "tousu_complaints_api_complaint_list",
+    ("post", "/api/v1/complaints"): "tousu_intake_api_register",
+    ("get", "/api/v1/complaints/{number}"): "tousu_complaints_api_complaint_get",
+    ("get", "/api/v1/complaints/{number}/timeline"): "tousu_complaints_api_complaint_timeline",
+    ("get", "/api/v1/complaints/{number}/similar"): "tousu_complaints_api_complaint_similar",
+    ("get", "/api/v1/complaints/{number}/suggestion"): "tousu_knowledge_api_suggestion",
+    ("post", "/api/v1/complaints/{number}/case"): "tousu_knowledge_api_case_create",
+    ("post", "/api/v1/complaints/{number}/accept"): "tousu_complaints_api_accept",
+    ("post", "/api/v1/complaints/{number}/notes"): "tousu_complaints_api_notes",
+    ("post", "/api/v1/complaints/{number}/reopen"): "tousu_complaints_api_reopen",
+    ("post", "/api/v1/complaints/{number}/dispatch"): "tousu_complaints_api_dispatch",
+    ("post", "/api/v1/complaints/{number}/return"): "tousu_complaints_api_return_",
+    ("post", "/api/v1/complaints/{number}/team"): "tousu_complaints_api_team",
+    ("post", "/api/v1/complaints/{number}/escalate"): "tousu_complaints_api_escalate",
+    ("post", "/api/v1/complaints/{number}/pause"): "tousu_complaints_api_pause",
+    ("post", "/api/v1/complaints/{number}/resume"): "tousu_complaints_api_resume",
+    ("post", "/api/v1/complaints/{number}/resolve"): "tousu_complaints_api_resolve",
+    ("post", "/api/v1/complaints/{number}/approve"): "tousu_complaints_api_approve",
+    ("post", "/api/v1/complaints/{number}/close"): "tousu_complaints_api_close",
+    ("post", "/api/v1/complaints/{number}/callback"): "tousu_complaints_api_callback",
+    ("post", "/api/v1/public/complaints"): "tousu_intake_api_public_submit",
+    ("get", "/api/v1/public/complaints/{number}"): "tousu_intake_api_public_lookup",
+    ("get", "/api/v1/stats/kpis"): "tousu_analytics_api_stats_kpis",
+    ("get", "/api/v1/reports/consistency"): "tousu_resolution_api_consistency",
+}
+
+
+def test_operation_ids_stay_as_published(db: None) -> None:
+    from tousu.config.api import api
+
+    paths = api.get_openapi_schema()["paths"]
+    found = {(m, path): op["operationId"] for path, item in paths.items() for m, op in item.items()}
+    assert found == PUBLISHED_OPERATION_IDS

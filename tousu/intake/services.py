@@ -29,6 +29,7 @@ from tousu.customers.services import customer_get_or_create
 from tousu.intake import risk as intake_risk
 from tousu.intake import rules as intake_rules
 from tousu.intake.models import IdempotencyKey
+from tousu.intake.selectors import references_by_code
 from tousu.notifications.choices import NotificationKind
 from tousu.notifications.services import NotificationDraft, notify_many, webhook_emit
 from tousu.routing.services import dispatch_drafts, route_apply, route_decide
@@ -158,19 +159,12 @@ def _validate(reg: Registration) -> _Clean:
             _("The external reference takes at most %(limit)s characters")
             % {"limit": EXTERNAL_REF_MAX_CHARS},
         )
-    region = None
-    if reg.region:
-        region = Region.objects.filter(code=reg.region).first()
-        if region is None:
-            errors.add("customer.region", _("Unknown region “%(code)s”") % {"code": reg.region})
+    category, region = references_by_code(category=reg.category, region=reg.region)
+    if reg.region and region is None:
+        errors.add("customer.region", _("Unknown region “%(code)s”") % {"code": reg.region})
     received_at = _received_check(reg, errors)
-    category = None
-    if reg.category:
-        category = (
-            Category.objects.select_related("parent").filter(code=reg.category, active=True).first()
-        )
-        if category is None:
-            errors.add("category", _("Unknown category “%(code)s”") % {"code": reg.category})
+    if reg.category and category is None:
+        errors.add("category", _("Unknown category “%(code)s”") % {"code": reg.category})
     if reg.level and reg.level not in Level.values:
         errors.add(
             "level",

@@ -21,7 +21,7 @@ from tousu.complaints.rules import format_number
 from tousu.complaints.services import EventDraft, complaint_create, number_allocate
 from tousu.complaints.timeline import canonical
 from tousu.core import clock
-from tousu.core.errors import Conflict, FieldErrors, NotAllowed, ValidationFailed
+from tousu.core.errors import Conflict, DomainError, FieldErrors, NotAllowed, ValidationFailed
 from tousu.core.text import clean_text, normalise_phone
 from tousu.customers.choices import SpecialType
 from tousu.customers.models import Customer
@@ -428,11 +428,27 @@ def body_fingerprint(body: object) -> str:
     return hashlib.sha256(canonical(body).encode()).hexdigest()
 
 
+def _earlier_result(*, actor: User, key: str, fingerprint: str) -> tuple[Complaint, bool] | None:
+    """The complaint registered before under the actor's key, if any: the answer to a retry
+    with the same body; another body is a Conflict."""
+    row = IdempotencyKey.objects.select_related("complaint").filter(user=actor, key=key).first()
+    if row is None:
+        return None
+    if row.body_hash != fingerprint:
+        raise Conflict(_("This Idempotency-Key was used for another request with a different body"))
+    return row.complaint, False
+
+
 def complaint_register_idempotent(
     *, registration: Registration, actor: User, key: str, body: object
 ) -> tuple[Complaint, bool]:
     """Register once per (user, key). Returns (complaint, created). The same key with another
-    body is a client error (Conflict), never a silent second complaint."""
+    body is a client error (Conflict), never a silent second complaint.
+
+    The key is not looked up beforehand: it is inserted last, in the registration's
+    transaction, and the unique (user, key) refuses one used before, which rolls the
+    registration back. A first request, the normal case, thus costs one statement for its key
+    instead of two; a retry pays for a registration undone, and is answered as before."""
     fingerprint = body_fingerprint(body)
     if len(key) > IDEMPOTENCY_KEY_MAX_CHARS or not key.strip():
         raise ValidationFailed.for_field(
@@ -440,29 +456,18 @@ def complaint_register_idempotent(
             _("1 to %(limit)s characters") % {"limit": IDEMPOTENCY_KEY_MAX_CHARS},
             message=_("Invalid Idempotency-Key"),
         )
-
-    def existing() -> tuple[Complaint, bool] | None:
-        row = IdempotencyKey.objects.select_related("complaint").filter(user=actor, key=key).first()
-        if row is None:
-            return None
-        if row.body_hash != fingerprint:
-            raise Conflict(
-                _("This Idempotency-Key was used for another request with a different body")
-            )
-        return row.complaint, False
-
-    if (found := existing()) is not None:
-        return found
-    data = _checked(registration, actor)
     try:
+        data = _checked(registration, actor)
         with transaction.atomic():  # one transaction for the complaint and its key
             complaint = _register(data, actor=actor, actor_name=None)
             IdempotencyKey.objects.create(
                 user=actor, key=key, body_hash=fingerprint, complaint=complaint
             )
-    except IntegrityError:
-        # A concurrent retry with the same key won the race; its complaint is the answer.
-        if (found := existing()) is not None:
+    except (DomainError, IntegrityError):
+        # A key used before, by an earlier request or a concurrent one that won the race: its
+        # result is the answer, whatever this attempt made of the body (it may not be valid
+        # any more: a category since deactivated, the role since changed).
+        if (found := _earlier_result(actor=actor, key=key, fingerprint=fingerprint)) is not None:
             return found
         raise
     return complaint, True

@@ -416,3 +416,65 @@ def test_a_failed_registration_does_not_burn_the_key(reference: None, agent: Use
     )
     assert created is True
     assert complaint.pk
+
+
+def test_a_retry_undoes_all_of_its_own_registration(
+    reference: None, agent: User, handler: User
+) -> None:
+    """The key is checked by its INSERT, last: the retry's registration up to there (customer,
+    number, handler's assignment, notifications) is rolled back, and the first one answers."""
+    from tousu.complaints.models import DailySequence
+    from tousu.notifications.models import Notification
+    from tousu.routing.models import HandlerProfile
+
+    body = {"content": "a"}
+    first, _ = complaint_register_idempotent(
+        registration=_registration(), actor=agent, key="k", body=body
+    )
+    assert first.handler == handler
+    before = (
+        counts(),
+        Notification.objects.count(),
+        list(HandlerProfile.objects.values_list("user", "last_assigned_at")),
+        list(DailySequence.objects.values_list("day", "last")),
+    )
+    with clock.frozen(clock.now() + dt.timedelta(hours=1)):
+        again, created = complaint_register_idempotent(
+            registration=_registration(customer_phone="13900139000"),
+            actor=agent,
+            key="k",
+            body=body,
+        )
+    assert (again.pk, created) == (first.pk, False)
+    assert before == (
+        counts(),
+        Notification.objects.count(),
+        list(HandlerProfile.objects.values_list("user", "last_assigned_at")),
+        list(DailySequence.objects.values_list("day", "last")),
+    )
+
+
+def test_a_retry_gets_the_first_complaint_when_its_body_is_no_longer_valid(
+    reference: None, agent: User
+) -> None:
+    from tousu.classification.models import Category
+
+    registration = _registration(category="billing.unexplained_charge")
+    first, _ = complaint_register_idempotent(
+        registration=registration, actor=agent, key="k", body={"a": 1}
+    )
+    Category.objects.filter(code="billing.unexplained_charge").update(active=False)
+    again, created = complaint_register_idempotent(
+        registration=registration, actor=agent, key="k", body={"a": 1}
+    )
+    assert (again.pk, created) == (first.pk, False)
+
+
+def test_the_same_key_with_another_invalid_body_is_still_a_conflict(
+    reference: None, agent: User
+) -> None:
+    complaint_register_idempotent(registration=_registration(), actor=agent, key="k", body={"a": 1})
+    with pytest.raises(Conflict):
+        complaint_register_idempotent(
+            registration=_registration(customer_phone="bad"), actor=agent, key="k", body={"a": 2}
+        )

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from tousu.accounts import permissions
@@ -13,16 +13,59 @@ from tousu.customers.models import Customer
 SPECIAL_NOTE_MAX_CHARS = 1_000
 
 
+def _insert_unless_known(customer: Customer) -> bool:
+    """INSERT a new customer unless their phone is known by now (a concurrent registration
+    created them since we looked), in one statement: `get_or_create` needs a savepoint around
+    its INSERT, two more statements, to survive the duplicate that this one skips. Sets the pk
+    and returns True when inserted."""
+    meta = Customer._meta
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    values = [f.get_db_prep_save(f.pre_save(customer, add=True), connection) for f in fields]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in fields)
+    placeholders = ", ".join(["%s"] * len(fields))
+    phone, pk = quote(meta.get_field("phone").column), quote(meta.pk.column)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({placeholders}) "  # noqa: S608 (quoted model names; values bound)
+            f"ON CONFLICT ({phone}) DO NOTHING RETURNING {pk}",
+            values,
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    customer.pk = row[0]
+    customer._state.adding, customer._state.db = False, connection.alias
+    return True
+
+
+def _customer_find_or_insert(
+    phone: str, name: str, account: str, region: Region | None
+) -> tuple[Customer, bool]:
+    # The region comes with the customer: a registration routes by it when the channel gives
+    # none.
+    customers = Customer.objects.select_related("region")
+    if not connection.features.can_return_columns_from_insert:  # SQLite before 3.35
+        return customers.get_or_create(
+            phone=phone, defaults={"name": name, "account": account, "region": region}
+        )
+    found = customers.filter(phone=phone).first()
+    if found is not None:
+        return found, False
+    customer = Customer(phone=phone, name=name, account=account, region=region)
+    if _insert_unless_known(customer):
+        return customer, True
+    return customers.get(phone=phone), False
+
+
 def customer_get_or_create(
     *, phone: str, name: str = "", account: str = "", region: Region | None = None
 ) -> tuple[Customer, bool]:
     """The customer with this (normalised) phone, created on first contact, and whether it was
     created now. Known details are filled in when missing, never overwritten: the CRM, not a
-    complaint form, is the master. A concurrent registration creating the same customer is
-    `get_or_create`'s to catch (its INSERT is in a savepoint; it then reads theirs)."""
-    customer, created = Customer.objects.get_or_create(
-        phone=phone, defaults={"name": name, "account": account, "region": region}
-    )
+    complaint form, is the master. A concurrent registration creating the same customer between
+    our look-up and our INSERT is caught by the INSERT (nothing inserted; theirs is read)."""
+    customer, created = _customer_find_or_insert(phone, name, account, region)
     if not created:
         changed = []
         for field, value in (("name", name), ("account", account), ("region", region)):

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q, Window
+from django.utils.translation import gettext as _
 
 from tousu.accounts import permissions
 from tousu.accounts.models import Region, User
@@ -20,7 +21,7 @@ from tousu.complaints.rules import format_number
 from tousu.complaints.services import EventDraft, complaint_create, number_allocate
 from tousu.complaints.timeline import canonical
 from tousu.core import clock
-from tousu.core.errors import Conflict, NotAllowed, ValidationFailed
+from tousu.core.errors import Conflict, DomainError, FieldErrors, NotAllowed, ValidationFailed
 from tousu.core.text import clean_text, normalise_phone
 from tousu.customers.choices import SpecialType
 from tousu.customers.models import Customer
@@ -28,6 +29,7 @@ from tousu.customers.services import customer_get_or_create
 from tousu.intake import risk as intake_risk
 from tousu.intake import rules as intake_rules
 from tousu.intake.models import IdempotencyKey
+from tousu.intake.selectors import references_by_code
 from tousu.notifications.choices import NotificationKind
 from tousu.notifications.services import NotificationDraft, notify_many, webhook_emit
 from tousu.routing.services import dispatch_drafts, route_apply, route_decide
@@ -37,6 +39,9 @@ from tousu.sla import selectors as sla_selectors
 CONTENT_MAX_CHARS = 10_000
 DEMAND_MAX_CHARS = 2_000
 NAME_MAX_CHARS = 64
+ACCOUNT_MAX_CHARS = 32  # Customer.account
+EXTERNAL_REF_MAX_CHARS = 64  # Complaint.external_ref
+IDEMPOTENCY_KEY_MAX_CHARS = 128  # IdempotencyKey.key
 # Clocks of other systems drift; a received time a few minutes ahead is not "the future".
 FUTURE_TOLERANCE = dt.timedelta(minutes=5)
 
@@ -78,56 +83,95 @@ class _Clean:
     level: str
 
 
-def _validate(reg: Registration) -> _Clean:
-    errors: dict[str, list[str]] = {k: list(v) for k, v in reg.extra_errors.items()}
-
-    def err(name: str, message: str) -> None:
-        errors.setdefault(name, []).append(message)
-
-    if reg.channel not in Channel.values:
-        err("channel", f"未知渠道「{reg.channel}」，可选：{', '.join(Channel.values)}")
+def _story_check(reg: Registration, errors: FieldErrors) -> tuple[str, str]:
+    """The content and the demand, cleaned; their errors added to `errors`."""
     content = clean_text(reg.content or "")
     if not content:
-        err("content", "投诉内容不能为空")
+        errors.add("content", _("The content of the complaint cannot be empty"))
     elif len(content) > CONTENT_MAX_CHARS:
-        err("content", f"投诉内容最多 {CONTENT_MAX_CHARS} 个字符，当前 {len(content)}")
+        errors.add(
+            "content",
+            _("The content of the complaint takes at most %(limit)s characters, now %(length)s")
+            % {"limit": CONTENT_MAX_CHARS, "length": len(content)},
+        )
     demand = clean_text(reg.demand or "")
     if len(demand) > DEMAND_MAX_CHARS:
-        err("demand", f"诉求最多 {DEMAND_MAX_CHARS} 个字符，当前 {len(demand)}")
+        errors.add(
+            "demand",
+            _("The demand takes at most %(limit)s characters, now %(length)s")
+            % {"limit": DEMAND_MAX_CHARS, "length": len(demand)},
+        )
+    return content, demand
+
+
+def _customer_check(reg: Registration, errors: FieldErrors) -> tuple[str | None, str, str]:
+    """The customer's phone (normalised; None when invalid), name and account, cleaned; their
+    errors added to `errors`."""
     phone = normalise_phone(reg.customer_phone or "")
     if phone is None:
-        err("customer.phone", "电话号码无效：应为 11 位手机号或带区号的固定电话")
+        errors.add(
+            "customer.phone",
+            _("Invalid phone number: an 11-digit mobile number or a landline with its area code"),
+        )
     name = clean_text(reg.customer_name or "")
     if len(name) > NAME_MAX_CHARS:
-        err("customer.name", f"姓名最多 {NAME_MAX_CHARS} 个字符")
+        errors.add(
+            "customer.name",
+            _("The name takes at most %(limit)s characters") % {"limit": NAME_MAX_CHARS},
+        )
     account = clean_text(reg.customer_account or "")
-    if len(account) > 32:
-        err("customer.account", "账号最多 32 个字符")
-    external_ref = clean_text(reg.external_ref or "")
-    if len(external_ref) > 64:
-        err("external_ref", "外部编号最多 64 个字符")
-    region = None
-    if reg.region:
-        region = Region.objects.filter(code=reg.region).first()
-        if region is None:
-            err("customer.region", f"未知地区「{reg.region}」")
+    if len(account) > ACCOUNT_MAX_CHARS:
+        errors.add(
+            "customer.account",
+            _("The account number takes at most %(limit)s characters")
+            % {"limit": ACCOUNT_MAX_CHARS},
+        )
+    return phone, name, account
+
+
+def _received_check(reg: Registration, errors: FieldErrors) -> dt.datetime:
     now = clock.now()
     received_at = reg.received_at or now
     if received_at.tzinfo is None:
-        err("received_at", "时间必须带时区，例如 2026-11-20T09:30:00+08:00")
+        errors.add("received_at", _("The time needs a time zone, e.g. 2026-11-20T09:30:00+08:00"))
     elif received_at > now + FUTURE_TOLERANCE:
-        err("received_at", "受理时间不能晚于当前时间")
-    category = None
-    if reg.category:
-        category = (
-            Category.objects.select_related("parent").filter(code=reg.category, active=True).first()
+        errors.add("received_at", _("The time received cannot be later than now"))
+    return received_at
+
+
+def _validate(reg: Registration) -> _Clean:
+    errors = FieldErrors()
+    for name, messages in reg.extra_errors.items():  # the channel's own, found while parsing
+        for message in messages:
+            errors.add(name, message)
+    if reg.channel not in Channel.values:
+        errors.add(
+            "channel",
+            _("Unknown channel “%(channel)s”; one of: %(values)s")
+            % {"channel": reg.channel, "values": ", ".join(Channel.values)},
         )
-        if category is None:
-            err("category", f"未知类别「{reg.category}」")
+    content, demand = _story_check(reg, errors)
+    phone, name, account = _customer_check(reg, errors)
+    external_ref = clean_text(reg.external_ref or "")
+    if len(external_ref) > EXTERNAL_REF_MAX_CHARS:
+        errors.add(
+            "external_ref",
+            _("The external reference takes at most %(limit)s characters")
+            % {"limit": EXTERNAL_REF_MAX_CHARS},
+        )
+    category, region = references_by_code(category=reg.category, region=reg.region)
+    if reg.region and region is None:
+        errors.add("customer.region", _("Unknown region “%(code)s”") % {"code": reg.region})
+    received_at = _received_check(reg, errors)
+    if reg.category and category is None:
+        errors.add("category", _("Unknown category “%(code)s”") % {"code": reg.category})
     if reg.level and reg.level not in Level.values:
-        err("level", f"未知级别「{reg.level}」，可选：{', '.join(Level.values)}")
-    if errors:
-        raise ValidationFailed("提交的内容有误，请检查标出的字段", fields=errors)
+        errors.add(
+            "level",
+            _("Unknown level “%(level)s”; one of: %(values)s")
+            % {"level": reg.level, "values": ", ".join(Level.values)},
+        )
+    errors.raise_if_any()
     assert phone is not None
     return _Clean(
         channel=reg.channel,
@@ -319,7 +363,7 @@ def _repeat_notice(complaint: Complaint, earlier: Complaint | None) -> list[Noti
 
 def _checked(registration: Registration, actor: User | None) -> _Clean:
     if actor is not None and not permissions.can_register(actor):
-        raise NotAllowed("你的角色不能登记投诉")
+        raise NotAllowed(_("Your role may not register complaints"))
     return _validate(registration)
 
 
@@ -384,37 +428,46 @@ def body_fingerprint(body: object) -> str:
     return hashlib.sha256(canonical(body).encode()).hexdigest()
 
 
+def _earlier_result(*, actor: User, key: str, fingerprint: str) -> tuple[Complaint, bool] | None:
+    """The complaint registered before under the actor's key, if any: the answer to a retry
+    with the same body; another body is a Conflict."""
+    row = IdempotencyKey.objects.select_related("complaint").filter(user=actor, key=key).first()
+    if row is None:
+        return None
+    if row.body_hash != fingerprint:
+        raise Conflict(_("This Idempotency-Key was used for another request with a different body"))
+    return row.complaint, False
+
+
 def complaint_register_idempotent(
     *, registration: Registration, actor: User, key: str, body: object
 ) -> tuple[Complaint, bool]:
     """Register once per (user, key). Returns (complaint, created). The same key with another
-    body is a client error (Conflict), never a silent second complaint."""
+    body is a client error (Conflict), never a silent second complaint.
+
+    The key is not looked up beforehand: it is inserted last, in the registration's
+    transaction, and the unique (user, key) refuses one used before, which rolls the
+    registration back. A first request, the normal case, thus costs one statement for its key
+    instead of two; a retry pays for a registration undone, and is answered as before."""
     fingerprint = body_fingerprint(body)
-    if len(key) > 128 or not key.strip():
-        raise ValidationFailed(
-            "Idempotency-Key 无效", fields={"Idempotency-Key": ["1 到 128 个字符"]}
+    if len(key) > IDEMPOTENCY_KEY_MAX_CHARS or not key.strip():
+        raise ValidationFailed.for_field(
+            "Idempotency-Key",
+            _("1 to %(limit)s characters") % {"limit": IDEMPOTENCY_KEY_MAX_CHARS},
+            message=_("Invalid Idempotency-Key"),
         )
-
-    def existing() -> tuple[Complaint, bool] | None:
-        row = IdempotencyKey.objects.select_related("complaint").filter(user=actor, key=key).first()
-        if row is None:
-            return None
-        if row.body_hash != fingerprint:
-            raise Conflict("该 Idempotency-Key 已用于另一份内容不同的请求")
-        return row.complaint, False
-
-    if (found := existing()) is not None:
-        return found
-    data = _checked(registration, actor)
     try:
+        data = _checked(registration, actor)
         with transaction.atomic():  # one transaction for the complaint and its key
             complaint = _register(data, actor=actor, actor_name=None)
             IdempotencyKey.objects.create(
                 user=actor, key=key, body_hash=fingerprint, complaint=complaint
             )
-    except IntegrityError:
-        # A concurrent retry with the same key won the race; its complaint is the answer.
-        if (found := existing()) is not None:
+    except (DomainError, IntegrityError):
+        # A key used before, by an earlier request or a concurrent one that won the race: its
+        # result is the answer, whatever this attempt made of the body (it may not be valid
+        # any more: a category since deactivated, the role since changed).
+        if (found := _earlier_result(actor=actor, key=key, fingerprint=fingerprint)) is not None:
             return found
         raise
     return complaint, True

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import Sum
 from django.db.models.functions import Coalesce
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 from tousu.accounts import permissions
 from tousu.accounts.models import Department, User
@@ -22,7 +23,14 @@ from tousu.complaints.choices import Cause, Channel, EventType, Finding, Status
 from tousu.complaints.models import Complaint
 from tousu.complaints.services import _require, complaint_lock, event_record
 from tousu.core import clock
-from tousu.core.errors import NotAllowed, ValidationFailed
+from tousu.core.errors import (
+    FieldErrors,
+    NotAllowed,
+    ValidationFailed,
+    one_of_message,
+    required_message,
+    too_long_message,
+)
 from tousu.core.text import clean_text
 from tousu.notifications.services import webhook_emit
 from tousu.resolution import rules as resolution_rules
@@ -57,6 +65,9 @@ from tousu.resolution.selectors import (
 REPLY_MAX_CHARS = 5_000
 MAX_AMOUNT = Decimal("1000000")
 MAX_OUTAGE_DAYS = Decimal("3650")
+REMEDY_NOTE_MAX_CHARS = 200
+STEP_TEXT_MAX_CHARS = 2_000
+ANSWER_MAX_CHARS = 500
 # The time limit of an approval step whose role has none configured.
 DEFAULT_APPROVAL_HOURS = 24
 # How far back outcomes elsewhere count as "the same situation" for the consistency check.
@@ -71,27 +82,47 @@ class RemedyInput:
 
 
 def _remedies(items: list[RemedyInput]) -> list[tuple[str, Decimal, str]]:
-    out, errors = [], []
-    for i, item in enumerate(items):
+    out = []
+    errors = FieldErrors()
+    for n, item in enumerate(items, start=1):  # "item 1" is the first the user sees
         if item.type not in RemedyType.values:
-            errors.append(f"第 {i + 1} 项：未知补救措施「{item.type}」")
+            errors.add(
+                "remedies",
+                _("Item %(n)s: unknown remedy “%(type)s”") % {"n": n, "type": item.type},
+            )
             continue
         try:
             amount = Decimal(str(item.amount or 0)).quantize(Decimal("0.01"))
         except InvalidOperation:
-            errors.append(f"第 {i + 1} 项：金额无效")
+            errors.add("remedies", _("Item %(n)s: invalid amount") % {"n": n})
             continue
         if not amount.is_finite() or amount < 0 or amount > MAX_AMOUNT:
-            errors.append(f"第 {i + 1} 项：金额应在 0 到 {MAX_AMOUNT} 元之间")
+            errors.add(
+                "remedies",
+                _("Item %(n)s: the amount must be from 0 to %(max)s yuan")
+                % {"n": n, "max": MAX_AMOUNT},
+            )
             continue
         note = clean_text(item.note or "")
-        if len(note) > 200:
-            errors.append(f"第 {i + 1} 项：说明最多 200 个字符")
+        if len(note) > REMEDY_NOTE_MAX_CHARS:
+            errors.add(
+                "remedies",
+                _("Item %(n)s: the note takes at most %(limit)s characters")
+                % {"n": n, "limit": REMEDY_NOTE_MAX_CHARS},
+            )
             continue
         out.append((item.type, amount, note))
-    if errors:
-        raise ValidationFailed("补救措施有误", fields={"remedies": errors})
+    errors.raise_if_any(_("The remedies have errors"))
     return out
+
+
+# Said both when the outcome is recorded and at closing: one wording, one translation.
+def _department_unconfirmed_message() -> str:
+    return _("The responsible department must be confirmed before closing")
+
+
+def _staff_inactive_message() -> str:
+    return _("This member of staff is inactive")
 
 
 @dataclass(frozen=True)
@@ -135,28 +166,27 @@ def _outcome_validate(
     outage_days: Decimal | None,
     responsible_staff: User | None,
 ) -> _Outcome:
-    errors: dict[str, list[str]] = {}
+    errors = FieldErrors()
     if finding not in Finding.values:
-        errors["finding"] = [f"可选：{', '.join(Finding.values)}"]
+        errors.add("finding", one_of_message(Finding.values))
     if cause not in Cause.values:
-        errors["cause"] = [f"可选：{', '.join(Cause.values)}"]
+        errors.add("cause", one_of_message(Cause.values))
     if responsible_department is None:
-        errors["responsible_department"] = ["结案前必须确认责任部门"]
+        errors.add("responsible_department", _department_unconfirmed_message())
     text = clean_text(reply or "")
     if not text:
-        errors["reply"] = ["请填写给客户的答复"]
+        errors.add("reply", _("Please write the reply to the customer"))
     elif len(text) > REPLY_MAX_CHARS:
-        errors["reply"] = [f"最多 {REPLY_MAX_CHARS} 个字符，当前 {len(text)}"]
+        errors.add("reply", too_long_message(REPLY_MAX_CHARS, len(text)))
     for name, value, most in (
         ("disputed_amount", disputed_amount, MAX_AMOUNT),
         ("outage_days", outage_days, MAX_OUTAGE_DAYS),
     ):
         if value is not None and (not value.is_finite() or value < 0 or value > most):
-            errors[name] = [f"应在 0 到 {most} 之间"]
+            errors.add(name, _("From 0 to %(max)s") % {"max": most})
     if responsible_staff is not None and not responsible_staff.is_active:
-        errors["responsible_staff"] = ["该员工已停用"]
-    if errors:
-        raise ValidationFailed("处理结果有误", fields=errors)
+        errors.add("responsible_staff", _staff_inactive_message())
+    errors.raise_if_any(_("The outcome has errors"))
     return _Outcome(
         finding=finding,
         cause=cause,
@@ -173,7 +203,7 @@ def _authority_decide(*, complaint: Complaint, actor: User, outcome: _Outcome) -
     """The remedies against the actor's limits, per remedy type and in total, counting what
     the customer already received this month (R6.2)."""
     by_type: dict[str, Decimal] = {}
-    for t, a, _ in outcome.remedies:
+    for t, a, _note in outcome.remedies:
         by_type[t] = by_type.get(t, Decimal(0)) + a
     limit = authority_limit(actor.role)
     reasons = resolution_rules.authority_excess(
@@ -186,7 +216,7 @@ def _handling_record_update(complaint: Complaint, outcome: _Outcome) -> Handling
     """The facts of the outcome on the handling record (None keeps what was recorded), and the
     version of the standard clause in force now: the one this outcome was judged by, kept
     when the clause is revised later."""
-    record, _ = HandlingRecord.objects.get_or_create(complaint=complaint)
+    record, _created = HandlingRecord.objects.get_or_create(complaint=complaint)
     if outcome.disputed_amount is not None:
         record.disputed_amount = outcome.disputed_amount.quantize(Decimal("0.01"))
     if outcome.outage_days is not None:
@@ -525,15 +555,20 @@ def complaint_approve(
         rules.next_status("approve", complaint.status)
         approval = complaint.approvals.filter(decided_at__isnull=True).first()
         if approval is None:
-            raise ValidationFailed("没有待审批的申请")
+            raise ValidationFailed(_("No request awaits approval"))
         limit = authority_limit(actor.role)
         if not permissions.can_approve(actor, complaint, approval.amount, limit):
-            raise NotAllowed(f"审批金额 {approval.amount} 元超出你的授权额度或不在你的范围内")
+            raise NotAllowed(
+                _("The amount of %(amount)s yuan is beyond your authority limit or your scope")
+                % {"amount": approval.amount}
+            )
         if approval.requested_by_id == actor.pk:
-            raise NotAllowed("不能审批自己提交的申请")
+            raise NotAllowed(_("You may not approve your own request"))
         text = clean_text(note or "")
         if not approved and not text:
-            raise ValidationFailed("驳回时请说明原因", fields={"note": ["此项为必填项"]})
+            raise ValidationFailed.for_field(
+                "note", required_message(), message=_("Give the reason for rejecting")
+            )
         now = clock.now()
         approval.approved = approved
         approval.decided_by = actor
@@ -550,7 +585,7 @@ def complaint_approve(
             data={"amount": str(approval.amount), "note": text, "level": approval.level},
         )
         if approved:
-            record, _ = HandlingRecord.objects.get_or_create(complaint=complaint)
+            record, _created = HandlingRecord.objects.get_or_create(complaint=complaint)
             consistency_check(complaint=complaint, record=record)
     return complaint
 
@@ -570,10 +605,10 @@ def complaint_close(
         _require(permissions.can_handle(actor, complaint))
         complaint.status = rules.next_status("close", complaint.status)
         if complaint.responsible_department_id is None:
-            raise ValidationFailed("结案前必须确认责任部门")
+            raise ValidationFailed(_department_unconfirmed_message())
         if responsible_staff is not None and not responsible_staff.is_active:
-            raise ValidationFailed("该员工已停用", fields={"responsible_staff": ["该员工已停用"]})
-        record, _ = HandlingRecord.objects.get_or_create(complaint=complaint)
+            raise ValidationFailed.for_field("responsible_staff", _staff_inactive_message())
+        record, _created = HandlingRecord.objects.get_or_create(complaint=complaint)
         if responsible_staff is not None:
             record.responsible_staff = responsible_staff
             record.save(update_fields=["responsible_staff"])
@@ -613,22 +648,30 @@ def handling_step_record(
         _require(permissions.can_handle(actor, complaint))
         rules.next_status("handle", complaint.status)
         if step not in HandlingStep.values:
-            raise ValidationFailed(
-                "未知处理步骤", fields={"step": [f"可选：{', '.join(HandlingStep.values)}"]}
+            raise ValidationFailed.for_field(
+                "step", one_of_message(HandlingStep.values), message=_("Unknown handling step")
             )
         body = clean_text(text or "")
         if not body:
-            raise ValidationFailed("请填写本步骤的记录", fields={"text": ["此项为必填项"]})
-        if len(body) > 2000:
-            raise ValidationFailed("记录过长", fields={"text": ["最多 2000 个字符"]})
+            raise ValidationFailed.for_field(
+                "text", required_message(), message=_("Please write the record of this step")
+            )
+        if len(body) > STEP_TEXT_MAX_CHARS:
+            raise ValidationFailed.for_field(
+                "text",
+                too_long_message(STEP_TEXT_MAX_CHARS),
+                message=_("The record is too long"),
+            )
         clean_answers: dict[str, str] = {}
         if step == HandlingStep.INVESTIGATE:
             for key in INVESTIGATION_QUESTIONS:
                 value = clean_text((answers or {}).get(key, ""))
-                if len(value) > 500:
-                    raise ValidationFailed("回答过长", fields={key: ["最多 500 个字符"]})
+                if len(value) > ANSWER_MAX_CHARS:
+                    raise ValidationFailed.for_field(
+                        key, too_long_message(ANSWER_MAX_CHARS), message=_("The answer is too long")
+                    )
                 clean_answers[key] = value
-        record, _ = HandlingRecord.objects.get_or_create(complaint=complaint)
+        record, _created = HandlingRecord.objects.get_or_create(complaint=complaint)
         record.steps[step] = {
             "text": body,
             "answers": clean_answers,
@@ -661,15 +704,15 @@ def evidence_add(
     if problem:
         raise ValidationFailed(problem, fields={"file": [problem]})
     if kind and kind not in EvidenceKind.values:
-        raise ValidationFailed(
-            "未知证据类型", fields={"kind": [f"可选：{', '.join(EvidenceKind.values)}"]}
+        raise ValidationFailed.for_field(
+            "kind", one_of_message(EvidenceKind.values), message=_("Unknown kind of evidence")
         )
     with transaction.atomic():
         complaint = complaint_lock(complaint)
         if not (permissions.can_handle(actor, complaint) or permissions.can_note(actor, complaint)):
-            raise NotAllowed("你的角色或数据范围不允许上传证据")
+            raise NotAllowed(_("Your role or data scope does not allow adding evidence"))
         if not complaint.is_open and complaint.status != Status.RESOLVED:
-            raise ValidationFailed("已结案的投诉不能再添加证据，请先重开")
+            raise ValidationFailed(_("A closed complaint takes no more evidence; reopen it first"))
         digest = hashlib.sha256(content).hexdigest()
         ext = name[name.rfind(".") :].lower()
         evidence = Evidence(

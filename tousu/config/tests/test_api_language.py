@@ -96,3 +96,68 @@ def test_public_receipt_in_both_languages(db: None, reference: None) -> None:
     )
     assert english.status_code == 201, english.content
     assert english.json()["message"].startswith("Your complaint is registered as TS")
+
+
+def test_registration_refused_in_both_languages(client_of: Any, reference: None) -> None:
+    """Intake's own checks, past the schema: the fields and the headline in either language."""
+    body = {
+        "channel": "hotline",
+        "content": "上个月话费无故多扣了58元",
+        "customer": {"phone": "12345", "region": "atlantis"},
+        "category": "billing.nonsense",
+    }
+    chinese = error(client_of.post("/api/v1/complaints", body), 422)
+    assert chinese == {
+        "code": "validation_error",
+        "message": "提交的内容有误，请检查标出的字段",
+        "fields": {
+            "customer.phone": ["电话号码无效：应为 11 位手机号或带区号的固定电话"],
+            "customer.region": ["未知地区「atlantis」"],
+            "category": ["未知类别「billing.nonsense」"],
+        },
+    }
+    english = error(client_of.post("/api/v1/complaints", body, **ENGLISH), 422)
+    assert english == {
+        "code": "validation_error",
+        "message": "The input has errors; please check the marked fields",
+        "fields": {
+            "customer.phone": [
+                "Invalid phone number: an 11-digit mobile number or a landline with its area code"
+            ],
+            "customer.region": ["Unknown region “atlantis”"],
+            "category": ["Unknown category “billing.nonsense”"],
+        },
+    }
+
+
+def test_idempotency_conflict_in_both_languages(client_of: Any, reference: None) -> None:
+    body = {"channel": "hotline", "content": "话费多扣", "customer": {"phone": "13800138000"}}
+    key = {"HTTP_IDEMPOTENCY_KEY": "crm-7"}
+    assert client_of.post("/api/v1/complaints", body, **key).status_code == 201
+    other = {**body, "content": "宽带断网"}
+    chinese = error(client_of.post("/api/v1/complaints", other, **key), 409)
+    assert chinese["message"] == "该 Idempotency-Key 已用于另一份内容不同的请求"
+    english = error(client_of.post("/api/v1/complaints", other, **key, **ENGLISH), 409)
+    assert english["message"] == (
+        "This Idempotency-Key was used for another request with a different body"
+    )
+
+
+def test_rejection_without_reason_in_both_languages(
+    api_as: Callable[[Any], Any], supervisor: Any, lifecycle: Callable[..., Any]
+) -> None:
+    number = lifecycle("awaiting_approval").number
+    client = api_as(supervisor)
+    url = f"/api/v1/complaints/{number}/approve"
+    chinese = error(client.post(url, {"approved": False}), 422)
+    assert chinese == {
+        "code": "validation_error",
+        "message": "驳回时请说明原因",
+        "fields": {"note": ["此项为必填项"]},
+    }
+    english = error(client.post(url, {"approved": False}, **ENGLISH), 422)
+    assert english == {
+        "code": "validation_error",
+        "message": "Give the reason for rejecting",
+        "fields": {"note": ["Required"]},
+    }

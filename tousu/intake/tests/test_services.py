@@ -416,3 +416,132 @@ def test_a_failed_registration_does_not_burn_the_key(reference: None, agent: Use
     )
     assert created is True
     assert complaint.pk
+
+
+def test_a_retry_undoes_all_of_its_own_registration(
+    reference: None, agent: User, handler: User
+) -> None:
+    """The key is checked by its INSERT, last: the retry's registration up to there (customer,
+    number, handler's assignment, notifications) is rolled back, and the first one answers."""
+    from tousu.complaints.models import DailySequence
+    from tousu.notifications.models import Notification
+    from tousu.routing.models import HandlerProfile
+
+    body = {"content": "a"}
+    first, _ = complaint_register_idempotent(
+        registration=_registration(), actor=agent, key="k", body=body
+    )
+    assert first.handler == handler
+    before = (
+        counts(),
+        Notification.objects.count(),
+        list(HandlerProfile.objects.values_list("user", "last_assigned_at")),
+        list(DailySequence.objects.values_list("day", "last")),
+    )
+    with clock.frozen(clock.now() + dt.timedelta(hours=1)):
+        again, created = complaint_register_idempotent(
+            registration=_registration(customer_phone="13900139000"),
+            actor=agent,
+            key="k",
+            body=body,
+        )
+    assert (again.pk, created) == (first.pk, False)
+    assert before == (
+        counts(),
+        Notification.objects.count(),
+        list(HandlerProfile.objects.values_list("user", "last_assigned_at")),
+        list(DailySequence.objects.values_list("day", "last")),
+    )
+
+
+def test_a_retry_gets_the_first_complaint_when_its_body_is_no_longer_valid(
+    reference: None, agent: User
+) -> None:
+    from tousu.classification.models import Category
+
+    registration = _registration(category="billing.unexplained_charge")
+    first, _ = complaint_register_idempotent(
+        registration=registration, actor=agent, key="k", body={"a": 1}
+    )
+    Category.objects.filter(code="billing.unexplained_charge").update(active=False)
+    again, created = complaint_register_idempotent(
+        registration=registration, actor=agent, key="k", body={"a": 1}
+    )
+    assert (again.pk, created) == (first.pk, False)
+
+
+def test_the_same_key_with_another_invalid_body_is_still_a_conflict(
+    reference: None, agent: User
+) -> None:
+    complaint_register_idempotent(registration=_registration(), actor=agent, key="k", body={"a": 1})
+    with pytest.raises(Conflict):
+        complaint_register_idempotent(
+            registration=_registration(customer_phone="bad"), actor=agent, key="k", body={"a": 2}
+        )
+
+
+def _at_once(threads: int, work: Callable[[int], Any]) -> list[Any]:
+    """`work(index)` in `threads` threads started together, each on its own connection; the
+    results, or the first failure re-raised."""
+    results: list[Any] = []
+    failures: list[BaseException] = []
+    lock = threading.Lock()
+    start = threading.Barrier(threads)
+
+    def run(index: int) -> None:
+        try:
+            start.wait()
+            result = work(index)
+            with lock:
+                results.append(result)
+        except BaseException as exc:  # collected and re-raised in the test thread
+            with lock:
+                failures.append(exc)
+        finally:
+            connection.close()
+
+    workers = [threading.Thread(target=run, args=(n,)) for n in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=120)
+    assert not failures, failures
+    return results
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_new_customer_complaining_on_two_channels_at_once_is_one_customer(
+    reference: None,
+) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip(f"needs row locks across connections; {connection.vendor} serialises writes")
+    complaints = _at_once(
+        6,
+        lambda n: complaint_register(
+            registration=_registration(content=f"话费多扣了，第 {n} 次反映"), actor=None
+        ),
+    )
+    assert len(complaints) == 6
+    assert Customer.objects.count() == 1
+    assert {c.customer_id for c in complaints} == {Customer.objects.get().pk}
+    assert timeline_verify()[1] == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_same_key_sent_at_once_registers_one_complaint(reference: None) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip(f"needs row locks across connections; {connection.vendor} serialises writes")
+    from tousu.accounts.services import user_create
+
+    agent = user_create(
+        username="agent", role="agent", password="Tousu-test-2026", department="customer_service"
+    )
+    results = _at_once(
+        6,
+        lambda n: complaint_register_idempotent(
+            registration=_registration(), actor=agent, key="k", body={"a": 1}
+        ),
+    )
+    assert sorted(created for _, created in results) == [False] * 5 + [True]
+    assert len({complaint.pk for complaint, _ in results}) == 1
+    assert Complaint.objects.count() == 1

@@ -3,10 +3,13 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Query, Router
 
+from tousu.accounts import permissions
 from tousu.analytics.selectors import GROUPS, KpiFilters, kpis_for_user
 from tousu.core.api import OneOf, parse_period
+from tousu.core.errors import NotAllowed
 
 router = Router(tags=["stats"])
 
@@ -29,8 +32,12 @@ def stats_kpis(
     """API.md's figures for [from, to] (whole days, Asia/Shanghai) and the period of the same
     length before it, from the count tables; optional filters by department, region and
     category code (sub-categories included) and channel. Definitions: analytics.selectors."""
+    user = request.auth  # type: ignore[attr-defined]
+    # The same question as the dashboard page: these are its figures, in another form.
+    if not permissions.can_view_dashboard(user):
+        raise NotAllowed(_("Your role may not view the statistics."))
     raw_from = from_
     start, end = parse_period(raw_from, to)
     filters = KpiFilters(department=department, region=region, channel=channel, category=category)
-    body = kpis_for_user(request.auth, start, end, filters, group_by=group_by)  # type: ignore[attr-defined]
+    body = kpis_for_user(user, start, end, filters, group_by=group_by)
     return {"from": raw_from, "to": to, "group_by": group_by, **body}

@@ -131,9 +131,10 @@ def test_no_previous_volume_means_no_change_figure(
 
 
 def test_figures_are_scoped_to_what_the_user_may_see(
-    api_as: Api, outsider: User, history: None
+    api_as: Api, make_user: Callable[..., User], history: None
 ) -> None:
-    body = kpis(api_as(outsider), **{"from": "2026-11-11", "to": "2026-11-20"})
+    network_supervisor = make_user("network_supervisor", "supervisor", department="network")
+    body = kpis(api_as(network_supervisor), **{"from": "2026-11-11", "to": "2026-11-20"})
     assert body["current"]["volume"] == 1  # the network complaint only
     assert body["previous"]["volume"] == 0
 
@@ -159,6 +160,18 @@ def test_bad_parameters_are_422(
     error = response.json()["error"]
     assert error["code"] == "validation_error"
     assert field in error["fields"]
+
+
+@pytest.mark.parametrize("role", ["agent", "handler"])
+def test_kpis_follow_the_dashboard_permission(
+    api_as: Api, make_user: Callable[..., User], role: str
+) -> None:
+    """The front line and handlers do not open the dashboard; its figures are refused to them
+    through the API too (issue 11)."""
+    user = make_user(f"kpi_{role}", role)
+    response = api_as(user).get(URL, **{"from": "2026-11-01", "to": "2026-11-30"})
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "forbidden"
 
 
 def test_kpis_need_a_token(api_as: Api, db: None) -> None:

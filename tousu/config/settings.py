@@ -189,6 +189,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "tousu.core.middleware.LoginRequiredMiddleware",
+    "tousu.config.middleware.ApiErrorShapeMiddleware",
 ]
 
 ROOT_URLCONF = "tousu.config.urls"

@@ -124,9 +124,30 @@ def test_the_lockout_is_on_the_audit_trail(client: Client, handler: Any, admin_u
     assert lockout.failures == 5
     assert lockout.at == T0
     assert lockout.until == T0 + dt.timedelta(minutes=15)
-    listing = page(as_user(admin_user).get("/admin/accounts/loginlockout/"))
+    admin = as_user(admin_user)
+    listing = page(admin.get("/admin/accounts/loginlockout/"))
     assert "handler" in listing
     assert "127.0.0.1" in listing
+    # The failed attempts themselves are axes' pages, in Chinese too; deleting one unlocks.
+    attempts = page(admin.get("/admin/axes/accessattempt/"))
+    assert "登录尝试" in attempts
+    assert "handler" in attempts
+
+
+def test_an_administrator_lifts_a_lock_by_deleting_the_attempts(
+    client: Client, handler: Any, admin_user: Any
+) -> None:
+    from axes.models import AccessAttempt
+
+    with at(0):
+        for _ in range(5):
+            post(client, "/login/", "handler", "wrong")
+        attempt = AccessAttempt.objects.get(username="handler")
+        deleted = as_user(admin_user).post(
+            f"/admin/axes/accessattempt/{attempt.pk}/delete/", {"post": "yes"}
+        )
+        assert deleted.status_code == 302
+        assert post(client, "/login/", "handler", PASSWORD).status_code == 302
 
 
 @pytest.mark.django_db(transaction=True)

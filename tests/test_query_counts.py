@@ -100,9 +100,10 @@ def world_build() -> World:
     about them: notes, handling steps, evidence, remedies, an approval, callbacks, a transfer,
     an expert team, a repeat, a high-risk one, one waiting for triage, a case, a clause, an
     approved wording, a special customer, notifications and filled count tables."""
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
     from django.contrib.auth.models import Group
 
-    from tousu.accounts.models import Department
+    from tousu.accounts.models import Department, LoginLockout
     from tousu.accounts.services import pii_access_log, token_create
     from tousu.analytics.services import counts_fill
     from tousu.callbacks.services import complaint_callback_record
@@ -255,6 +256,31 @@ def world_build() -> World:
     )
     ReplyTemplate.objects.create(
         name="退费答复", category=Category.objects.get(code="billing"), body="已为您退还多扣费用。"
+    )
+    # What the login policy (django-axes) writes: a guess, a login, a lockout on the audit trail;
+    # on a name that is not a persona's, and from minutes before NOW (auto_now_add stamps the
+    # wall clock): an older attempt is expired, and any login (force_login too) deletes it.
+    guess = {"username": "mallory", "ip_address": "10.1.1.1", "user_agent": "Mozilla/5.0"}
+    AccessAttempt.objects.create(
+        **guess, http_accept="text/html", path_info="/login/", failures_since_start=5
+    )
+    AccessFailureLog.objects.create(
+        **guess, http_accept="text/html", path_info="/login/", locked_out=True
+    )
+    AccessLog.objects.create(
+        username="handler", ip_address="10.1.1.2", user_agent="Mozilla/5.0", path_info="/login/"
+    )
+    guessed_at = NOW - dt.timedelta(minutes=5)
+    for logged in (AccessAttempt, AccessFailureLog, AccessLog):
+        logged.objects.update(attempt_time=guessed_at)
+    LoginLockout.objects.create(
+        scope="username",
+        username="mallory",
+        ip_address="10.1.1.1",
+        path="/login/",
+        failures=5,
+        at=guessed_at,
+        until=guessed_at + dt.timedelta(minutes=15),
     )
     counts_fill()
     for name in c:

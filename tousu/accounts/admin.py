@@ -1,5 +1,5 @@
 """Admin pages for configuration: departments, regions, users and their scope, API tokens,
-and the read-only log of personal-data access."""
+and the read-only logs of personal-data access and of login lockouts."""
 
 from __future__ import annotations
 
@@ -10,7 +10,11 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from tousu.accounts.models import ApiToken, Department, PiiAccess, Region, User
+from tousu.accounts.forms import AdminLoginForm
+from tousu.accounts.models import ApiToken, Department, LoginLockout, PiiAccess, Region, User
+
+# The admin's login is held to the same login policy as the staff's, and says so the same way.
+admin.site.login_form = AdminLoginForm
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -78,4 +82,15 @@ class PiiAccessAdmin(ReadOnlyAdmin):
     list_display = ("at", "user", "subject", "fields", "via", "count")
     list_filter = ("via",)
     search_fields = ("user__username", "subject")
+    date_hierarchy = "at"
+
+
+@admin.register(LoginLockout)
+class LoginLockoutAdmin(ReadOnlyAdmin):
+    """Locks engaged by failed logins. A lock lifts by itself at its end; to lift it sooner,
+    delete the user name's (or the address's) access attempts."""
+
+    list_display = ("at", "scope", "username", "ip_address", "path", "failures", "until")
+    list_filter = ("scope", "path")
+    search_fields = ("username", "ip_address")
     date_hierarchy = "at"

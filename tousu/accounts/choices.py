@@ -34,3 +34,11 @@ DEFAULT_SCOPE: dict[str, str] = {
 class AssignmentMode(models.TextChoices):
     AUTO = "auto", _("Assign to a handler automatically")
     QUEUE = "queue", _("Leave in the department queue")
+
+
+class LockoutScope(models.TextChoices):
+    """What a login lock holds: one user name (from every address), or one address (for every
+    user name)."""
+
+    USERNAME = "username", _("User name")
+    ADDRESS = "address", _("Address")

@@ -7,7 +7,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from tousu.accounts.choices import DEFAULT_SCOPE, AssignmentMode, DataScope, Role
+from tousu.accounts.choices import DEFAULT_SCOPE, AssignmentMode, DataScope, LockoutScope, Role
 
 
 class Region(models.Model):
@@ -119,3 +119,26 @@ class PiiAccess(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.subject} {self.at:%Y-%m-%d %H:%M}"
+
+
+class LoginLockout(models.Model):
+    """A login lock engaging: a user name, or an address, reached its limit of failed logins
+    (tousu/accounts/lockout.py). The audit trail of password guessing, for administrators;
+    the counting itself is in django-axes' access attempts."""
+
+    at = models.DateTimeField(_("time"), db_index=True)
+    scope = models.CharField(_("locked"), max_length=16, choices=LockoutScope.choices)
+    # The user name as typed (lower-cased): it may name nobody.
+    username = models.CharField(_("user name"), max_length=150, db_index=True)
+    ip_address = models.GenericIPAddressField(_("address"), null=True, blank=True)
+    path = models.CharField(_("login page"), max_length=255)
+    failures = models.PositiveIntegerField(_("failures"))
+    until = models.DateTimeField(_("locked until"))
+
+    class Meta:
+        ordering = ["-at"]
+        verbose_name = _("login lockout")
+        verbose_name_plural = _("login lockouts")
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.username} {self.ip_address} {self.at:%Y-%m-%d %H:%M}"

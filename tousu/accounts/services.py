@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
@@ -7,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tousu.accounts.choices import Role
-from tousu.accounts.models import ApiToken, Department, PiiAccess, Region, User
+from tousu.accounts.models import ApiToken, Department, LoginLockout, PiiAccess, Region, User
 from tousu.core.errors import Conflict, FieldErrors
 
 
@@ -86,3 +88,25 @@ def token_authenticate(token: str) -> User | None:
 
 def pii_access_log(*, user: User, subject: str, fields: str, via: str, count: int = 1) -> None:
     PiiAccess.objects.create(user=user, subject=subject, fields=fields, via=via, count=count)
+
+
+def login_lockout_record(
+    *,
+    scope: str,
+    username: str,
+    ip_address: str | None,
+    path: str,
+    failures: int,
+    at: dt.datetime,
+    until: dt.datetime,
+) -> LoginLockout:
+    """Write a lock's engaging to the audit trail (the login policy calls it, once a lock)."""
+    return LoginLockout.objects.create(
+        scope=scope,
+        username=username[:150],
+        ip_address=ip_address,
+        path=path[:255],
+        failures=failures,
+        at=at,
+        until=until,
+    )

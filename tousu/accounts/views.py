@@ -1,17 +1,12 @@
-"""Login with throttling of failed attempts per user name and address."""
+"""Login (the login policy that limits failed attempts is in lockout.py)."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from django.conf import settings
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.forms import AuthenticationForm
-from django.http import HttpRequest, HttpResponse
-from django.utils.translation import gettext as _
+from django.http import HttpRequest
 
+from tousu.accounts.forms import LoginForm
 from tousu.accounts.models import User
-from tousu.core import ratelimit
 
 
 def staff(request: HttpRequest) -> User:
@@ -21,47 +16,11 @@ def staff(request: HttpRequest) -> User:
     return user
 
 
-LOGIN_SCOPE = "login"
-LOGIN_WINDOW_SECONDS = 15 * 60
-
-
 class LoginView(auth_views.LoginView):
-    """Django's login, refusing further attempts for a user name from one address after
-    TOUSU_LOGIN_FAILURE_LIMIT failures within 15 minutes (password guessing)."""
+    """Django's login. Failed attempts are limited by the login policy, the same as the
+    admin's login (tousu/accounts/lockout.py); a refused attempt gets this page, saying how
+    long to wait, with 429 Too Many Requests."""
 
     template_name = "registration/login.html"
     redirect_authenticated_user = True
-
-    def _ident(self) -> str:
-        username = self.request.POST.get("username", "").strip().lower()
-        return f"{username}|{ratelimit.client_ip(self.request)}"
-
-    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        limit = settings.TOUSU_LOGIN_FAILURE_LIMIT
-        if ratelimit.exceeded(LOGIN_SCOPE, self._ident(), limit=limit):
-            # Not even checked: a correct guess must not get through while throttled.
-            form = self.get_form_class()(
-                request, initial={"username": request.POST.get("username")}
-            )
-            context = self.get_context_data(
-                form=form,
-                throttled=_(
-                    "Too many failed attempts. Please wait 15 minutes before trying again, "
-                    "or ask an administrator to help."
-                ),
-            )
-            return self.render_to_response(context, status=429)
-        return super().post(request, *args, **kwargs)
-
-    def form_invalid(self, form: AuthenticationForm) -> HttpResponse:
-        ratelimit.hit(
-            LOGIN_SCOPE,
-            self._ident(),
-            limit=settings.TOUSU_LOGIN_FAILURE_LIMIT,
-            window_seconds=LOGIN_WINDOW_SECONDS,
-        )
-        return super().form_invalid(form)
-
-    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
-        ratelimit.reset(LOGIN_SCOPE, self._ident())
-        return super().form_valid(form)
+    authentication_form = LoginForm

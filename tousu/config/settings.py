@@ -161,6 +161,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "axes",
     "tousu.core",
     "tousu.accounts",
     "tousu.customers",
@@ -190,6 +191,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "tousu.core.middleware.LoginRequiredMiddleware",
     "tousu.config.middleware.ApiErrorShapeMiddleware",
+    # Last: turns the login page of a locked-out attempt into a 429 (see AXES_* below).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "tousu.config.urls"
@@ -232,6 +235,12 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    # First: admits a password check only while the user name and the address are under their
+    # failure limits (tousu/accounts/lockout.py); it checks no password itself.
+    "tousu.accounts.lockout.LoginLockBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "desk:queue"
 LOGOUT_REDIRECT_URL = "login"
@@ -317,7 +326,14 @@ LOGGING = {
 # 0 refuses every public request: a way to close the public pages. A login limit of 0 would
 # lock everyone out, so it takes at least 1.
 TOUSU_PUBLIC_RATE_LIMIT = env_int("TOUSU_PUBLIC_RATE_LIMIT", 20, minimum=0)  # per IP per hour
-TOUSU_LOGIN_FAILURE_LIMIT = env_int("TOUSU_LOGIN_FAILURE_LIMIT", 5, minimum=1)  # per 15 min
+# Login lockout, one policy for every login form (/login/ and /admin/login/): a user name is
+# refused from every address after TOUSU_LOGIN_FAILURE_LIMIT failed logins, an address after
+# TOUSU_LOGIN_ADDRESS_FAILURE_LIMIT failures across user names (one password tried on many
+# names); failures are forgotten, and a lock lifts, TOUSU_LOGIN_COOLOFF_MINUTES after them.
+TOUSU_LOGIN_FAILURE_LIMIT = env_int("TOUSU_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+# Larger than a user name's: staff behind one office NAT share an address.
+TOUSU_LOGIN_ADDRESS_FAILURE_LIMIT = env_int("TOUSU_LOGIN_ADDRESS_FAILURE_LIMIT", 20, minimum=1)
+TOUSU_LOGIN_COOLOFF_MINUTES = env_int("TOUSU_LOGIN_COOLOFF_MINUTES", 15, minimum=1)
 TOUSU_CALLBACK_DUE_HOURS = env_int("TOUSU_CALLBACK_DUE_HOURS", 48, minimum=0)
 # A complaint from the same customer about the same issue within this many days is a repeat.
 TOUSU_REPEAT_WINDOW_DAYS = env_int("TOUSU_REPEAT_WINDOW_DAYS", 30, minimum=0)
@@ -346,3 +362,22 @@ TOUSU_RISK_MARKERS: list[tuple[str, float, str]] = [
     ("消协", 0.35, "提到消协"),
     ("12315", 0.35, "提到12315"),
 ]
+
+# django-axes, configured for the login policy above; tousu/accounts/lockout.py holds the parts
+# these names point at. Its handler applies both limits and counts an attempt before its
+# password is checked, so that concurrent guesses cannot all pass one check.
+AXES_HANDLER = "tousu.accounts.lockout.LoginPolicyHandler"
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_FAILURE_LIMIT = TOUSU_LOGIN_FAILURE_LIMIT  # what axes' own admin pages show
+AXES_COOLOFF_TIME = "tousu.accounts.lockout.cool_off"
+AXES_USERNAME_CALLABLE = "tousu.accounts.lockout.username_of"
+# The address as the public rate limit takes it (tousu/core/ratelimit.py): REMOTE_ADDR, never
+# a forgeable X-Forwarded-For.
+AXES_CLIENT_IP_CALLABLE = "tousu.accounts.lockout.address_of"
+AXES_LOCKOUT_CALLABLE = "tousu.accounts.lockout.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+# A success forgets the user name's failures from that address only (the handler does it):
+# axes' own reset would also forget the address's failures on other user names.
+AXES_RESET_ON_SUCCESS = False
+# Attempts refused during a lock are not counted: the lock ends when the cool-off says.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False

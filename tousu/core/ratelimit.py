@@ -14,6 +14,7 @@ from tousu.core.errors import RateLimited
 
 
 def client_ip(request: HttpRequest) -> str:
+    # The caller's address, for this limit and for the login policy (accounts/lockout.py).
     # Deployments behind a proxy set REMOTE_ADDR through the WSGI server; we do not trust
     # X-Forwarded-For, which any client can forge to escape the limit.
     return str(request.META.get("REMOTE_ADDR", "unknown"))
@@ -35,16 +36,6 @@ def hit(scope: str, ident: str, *, limit: int, window_seconds: int) -> bool:
         cache.set(key, 1, timeout=window_seconds)
         count = 1
     return count <= limit
-
-
-def exceeded(scope: str, ident: str, *, limit: int) -> bool:
-    """Whether the limit is already used up, without counting a hit."""
-    count = cache.get(_key(scope, ident), 0)
-    return int(count) >= limit
-
-
-def reset(scope: str, ident: str) -> None:
-    cache.delete(_key(scope, ident))
 
 
 def public_limit(request: HttpRequest, scope: str) -> None:

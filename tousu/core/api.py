@@ -58,6 +58,13 @@ def page_body(items: list[Any], count: int, page: int, page_size: int) -> dict[s
     return {"items": items, "count": count, "page": page, "page_size": page_size}
 
 
+# What the OpenAPI document says of a time parsed by `parse_time_bound`.
+TIME_BOUND_DESCRIPTION = (
+    "YYYY-MM-DD (a whole Asia/Shanghai day) or an ISO 8601 time, from TOUSU_EARLIEST_RECEIVED "
+    f"(by default 2000-01-01) to {clock.LATEST_DAY.isoformat()}; others answer 422"
+)
+
+
 def parse_period(start: str, end: str) -> tuple[dt.datetime, dt.datetime]:
     """A required `?from=&to=` period of a report: [from, to] as times, `to` a whole day when
     it is a date (see `parse_time_bound`); both needed and in that order."""

@@ -8,7 +8,7 @@ from ninja import Query, Router
 
 from tousu.accounts import permissions
 from tousu.analytics.selectors import GROUPS, KpiFilters, kpis_for_user
-from tousu.core.api import OneOf, parse_period
+from tousu.core.api import TIME_BOUND_DESCRIPTION, OneOf, parse_period
 from tousu.core.errors import NotAllowed
 
 router = Router(tags=["stats"])
@@ -21,8 +21,9 @@ router = Router(tags=["stats"])
 )
 def stats_kpis(
     request: HttpRequest,
-    from_: str = Query("", alias="from"),  # `from` is a Python keyword
-    to: str = "",
+    # `from` is a Python keyword
+    from_: str = Query("", alias="from", description=TIME_BOUND_DESCRIPTION),
+    to: str = Query("", description=TIME_BOUND_DESCRIPTION),
     group_by: Annotated[str, OneOf(GROUPS)] | None = None,
     department: str | None = None,
     region: str | None = None,

@@ -12,7 +12,7 @@ from tousu.accounts.models import Department, Region
 from tousu.analytics.selectors import KpiFilters
 from tousu.classification.forms import category_choices
 from tousu.complaints.choices import Channel
-from tousu.core.forms import blank
+from tousu.core.forms import DayField, blank
 from tousu.core.templatetags.tousu_ui import local_name
 
 # The default period: the last 30 days, today included.
@@ -34,10 +34,10 @@ class DashboardForm(forms.Form):
         self.today = today
         # `from` and `to` (as on the other report pages) are not Python names: added here.
         self.fields = {
-            "from": forms.DateField(
+            "from": DayField(
                 label=_("From date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
             ),
-            "to": forms.DateField(
+            "to": DayField(
                 label=_("To date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
             ),
             **self.fields,

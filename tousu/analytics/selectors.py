@@ -54,6 +54,7 @@ from tousu.analytics.models import DailyCount, HourlyCount, MonthlyCount
 from tousu.callbacks.choices import CallbackResult
 from tousu.classification.models import Category
 from tousu.complaints.choices import Channel, TimeLeft
+from tousu.core import clock
 from tousu.core.clock import SHANGHAI
 
 GROUPS = ("category", "channel", "region", "department")
@@ -366,10 +367,11 @@ def kpis(
     customers = names.base(filters)
     current, previous = _total(cur), _total(prev)
     body: dict[str, Any] = {
+        # In Asia/Shanghai with an ISO 8601 offset, however the bounds were given (clock.local).
         "period": {
-            "start": start.isoformat(),
-            "end": end.isoformat(),
-            "previous_start": periods.previous_start.isoformat(),
+            "start": clock.local(start).isoformat(),
+            "end": clock.local(end).isoformat(),
+            "previous_start": clock.local(periods.previous_start).isoformat(),
         },
         "current": figures(current, customers),
         "previous": figures(previous, customers),

@@ -7,6 +7,7 @@ TOUSU_DEBUG          1 for development error pages
 TOUSU_ALLOWED_HOSTS  comma-separated host names (default: localhost, 127.0.0.1)
 TOUSU_BROKER_URL     e.g. redis://127.0.0.1:6379/0: background jobs on Celery workers
 TOUSU_EMAIL_FROM     the sender of notification e-mails (TOUSU_EMAIL_BACKEND, _HOST, _PORT…)
+TOUSU_EARLIEST_RECEIVED  no complaint is received before this day (YYYY-MM-DD, Asia/Shanghai)
 
 Every TOUSU_* variable is read through the env_* helpers below: a value that a setting cannot
 take stops start-up with a message naming the variable and what it accepts.
@@ -14,11 +15,13 @@ take stops start-up with a message naming the variable and what it accepts.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import os
 import secrets
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -123,6 +126,33 @@ def env_float(
     if not math.isfinite(value):  # "nan" parses, and then passes every range check
         raise SettingError(name, raw, "a finite number")
     _check_range(name, raw, value, minimum, maximum, "a number")
+    return value
+
+
+def env_date(
+    name: str,
+    default: dt.date,
+    *,
+    minimum: dt.date | None = None,
+    maximum: dt.date | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> dt.date:
+    """A day written YYYY-MM-DD, within [minimum, maximum] when given."""
+    raw = _env(name, environ)
+    if raw is None:
+        return default
+    accepts = "a date YYYY-MM-DD"
+    if minimum is not None:
+        accepts += f" from {minimum.isoformat()}"
+    if maximum is not None:
+        accepts += f" to {maximum.isoformat()}"
+    try:
+        # Not fromisoformat, which takes 20000101 and 2000-W01-1 as well.
+        value = dt.datetime.strptime(raw.strip(), "%Y-%m-%d").date()
+    except ValueError:
+        raise SettingError(name, raw, accepts) from None
+    if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
+        raise SettingError(name, raw, accepts)
     return value
 
 
@@ -337,6 +367,17 @@ TOUSU_LOGIN_COOLOFF_MINUTES = env_int("TOUSU_LOGIN_COOLOFF_MINUTES", 15, minimum
 TOUSU_CALLBACK_DUE_HOURS = env_int("TOUSU_CALLBACK_DUE_HOURS", 48, minimum=0)
 # A complaint from the same customer about the same issue within this many days is a repeat.
 TOUSU_REPEAT_WINDOW_DAYS = env_int("TOUSU_REPEAT_WINDOW_DAYS", 30, minimum=0)
+# No complaint is received before this Asia/Shanghai day, and no date a user or client gives
+# (a list filter, a report period) lies before it: a complaint received in 1900 is overdue at
+# once and climbs every escalation step, one from year 1 overflows the time arithmetic. From
+# 1970 (the count tables number hours from the Unix epoch) to today: a later day would refuse
+# every complaint.
+TOUSU_EARLIEST_RECEIVED = env_date(
+    "TOUSU_EARLIEST_RECEIVED",
+    dt.date(2000, 1, 1),
+    minimum=dt.date(1970, 1, 1),
+    maximum=dt.datetime.now(ZoneInfo(TIME_ZONE)).date(),
+)
 # Escalation risk (R2.4, R2.6): a complaint scoring at least this much is high risk — its level
 # goes up one step and it appears on the supervisors' watch list.
 TOUSU_RISK_HIGH = env_float("TOUSU_RISK_HIGH", 0.7, minimum=0, maximum=1)

@@ -13,8 +13,9 @@ from ninja import Schema
 from pydantic import ConfigDict, GetCoreSchemaHandler
 from pydantic_core import CoreSchema, core_schema
 
+from tousu.core import clock
 from tousu.core.clock import SHANGHAI
-from tousu.core.errors import FieldErrors, ValidationFailed
+from tousu.core.errors import FieldErrors, ValidationFailed, date_range_message
 
 PAGE_SIZE_DEFAULT = 50
 PAGE_SIZE_MAX = 200
@@ -57,6 +58,13 @@ def page_body(items: list[Any], count: int, page: int, page_size: int) -> dict[s
     return {"items": items, "count": count, "page": page, "page_size": page_size}
 
 
+# What the OpenAPI document says of a time parsed by `parse_time_bound`.
+TIME_BOUND_DESCRIPTION = (
+    "YYYY-MM-DD (a whole Asia/Shanghai day) or an ISO 8601 time, from TOUSU_EARLIEST_RECEIVED "
+    f"(by default 2000-01-01) to {clock.LATEST_DAY.isoformat()}; others answer 422"
+)
+
+
 def parse_period(start: str, end: str) -> tuple[dt.datetime, dt.datetime]:
     """A required `?from=&to=` period of a report: [from, to] as times, `to` a whole day when
     it is a date (see `parse_time_bound`); both needed and in that order."""
@@ -76,10 +84,14 @@ def parse_period(start: str, end: str) -> tuple[dt.datetime, dt.datetime]:
 
 def parse_time_bound(value: str, field: str, *, end: bool = False) -> dt.datetime:
     """A query-string time: a date (local midnight; as an end bound, the midnight after it, so
-    `received_to=2026-11-20` includes that whole day) or an ISO 8601 time with offset."""
+    `received_to=2026-11-20` includes that whole day) or an ISO 8601 time with offset (without
+    one, Asia/Shanghai). Dates and times outside the days of `clock.day_in_range` are refused
+    like malformed ones: the time arithmetic and the database cannot take year 1 or 9999."""
     try:
         if len(value) == 10:
             day = dt.date.fromisoformat(value)
+            if not clock.day_in_range(day):
+                raise _out_of_range(field)
             if end:
                 day += dt.timedelta(days=1)
             return dt.datetime.combine(day, dt.time(), tzinfo=SHANGHAI)
@@ -90,7 +102,17 @@ def parse_time_bound(value: str, field: str, *, end: bool = False) -> dt.datetim
         ) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=SHANGHAI)
+    if not clock.moment_in_range(moment):
+        raise _out_of_range(field)
     return moment
+
+
+def _out_of_range(field: str) -> ValidationFailed:
+    return ValidationFailed.for_field(
+        field,
+        date_range_message(clock.earliest_day(), clock.LATEST_DAY),
+        message=_("Time out of range"),
+    )
 
 
 class OneOf:

@@ -21,6 +21,7 @@ the raise site:
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from typing import ClassVar
 
@@ -118,6 +119,14 @@ def too_long_message(limit: int, length: int | None = None) -> str:
     if length is None:
         return _("At most %(limit)s characters") % {"limit": limit}
     return _("At most %(limit)s characters, now %(length)s") % {"limit": limit, "length": length}
+
+
+def date_range_message(earliest: dt.date, latest: dt.date) -> str:
+    """The days a date input may name."""
+    return _("Use a date from %(earliest)s to %(latest)s") % {
+        "earliest": earliest.isoformat(),
+        "latest": latest.isoformat(),
+    }
 
 
 def one_of_message(values: Iterable[str]) -> str:

@@ -8,7 +8,8 @@ from typing import Any
 
 from django import forms
 
-from tousu.core.errors import DomainError
+from tousu.core import clock
+from tousu.core.errors import DomainError, date_range_message
 from tousu.core.templatetags.tousu_ui import local_name
 
 
@@ -33,6 +34,19 @@ def textarea(max_chars: int, rows: int = 3, **attrs: str) -> forms.Textarea:
 
 def blank(label: Any) -> list[tuple[str, Any]]:
     return [("", label)]
+
+
+class DayField(forms.DateField):
+    """A date typed on a page, within the days the system computes with
+    (`clock.day_in_range`): 0001-01-01 or 9999-12-31 parse as dates but overflow the period
+    arithmetic (the day after, a previous period, UTC); out of range, they are a form error."""
+
+    def validate(self, value: Any) -> None:
+        super().validate(value)
+        if value and not clock.day_in_range(value):
+            raise forms.ValidationError(
+                date_range_message(clock.earliest_day(), clock.LATEST_DAY), code="out_of_range"
+            )
 
 
 class LocalNameChoiceField(forms.ModelChoiceField):

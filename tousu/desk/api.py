@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 
 from tousu.complaints import selectors
 from tousu.complaints.choices import TimeLeft
 from tousu.core import clock
-from tousu.core.api import PAGE_SIZE_DEFAULT, page_body, paginate, parse_time_bound
+from tousu.core.api import (
+    PAGE_SIZE_DEFAULT,
+    TIME_BOUND_DESCRIPTION,
+    page_body,
+    paginate,
+    parse_time_bound,
+)
 from tousu.core.errors import ValidationFailed
 from tousu.desk.actions import ROUTERS
 from tousu.desk.actions.base import api_render, api_user
@@ -39,8 +45,8 @@ class ListQuery(Schema):
     overdue: bool = False
     time_left: str = ""
     repeat: bool = False
-    received_from: str = ""
-    received_to: str = ""
+    received_from: str = Field("", description=TIME_BOUND_DESCRIPTION)
+    received_to: str = Field("", description=TIME_BOUND_DESCRIPTION)
     customer_phone: str = ""
     q: str = ""
     page: int = 1

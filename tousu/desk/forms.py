@@ -16,7 +16,7 @@ from tousu.classification.models import Category
 from tousu.complaints.choices import Channel, Level, Status, TimeLeft
 from tousu.complaints.selectors import ComplaintFilters
 from tousu.core.api import parse_time_bound
-from tousu.core.forms import blank
+from tousu.core.forms import DayField, blank
 from tousu.core.templatetags.tousu_ui import local_name
 from tousu.core.text import normalise_phone
 
@@ -42,10 +42,10 @@ class ComplaintFilterForm(forms.Form):
     level = forms.ChoiceField(label=_("Level"), required=False)
     department = forms.ChoiceField(label=_("Department"), required=False)
     region = forms.ChoiceField(label=_("Region"), required=False)
-    received_from = forms.DateField(
+    received_from = DayField(
         label=_("Received from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    received_to = forms.DateField(
+    received_to = DayField(
         label=_("Received to"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     customer_phone = forms.CharField(

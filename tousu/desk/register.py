@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from ninja import Field
 from ninja import Status as HttpStatus
 
 from tousu.accounts import permissions
@@ -53,7 +54,11 @@ class RegisterIn(Strict):
     channel: ChannelValue
     content: str
     customer: CustomerIn
-    received_at: dt.datetime | None = None
+    received_at: dt.datetime | None = Field(
+        default=None,
+        description="ISO 8601 with offset; not in the future, not before "
+        "TOUSU_EARLIEST_RECEIVED (by default 2000-01-01, Asia/Shanghai); now when absent",
+    )
     demand: str = ""
     external_ref: str = ""
     category: str = ""

@@ -130,12 +130,22 @@ def _customer_check(reg: Registration, errors: FieldErrors) -> tuple[str | None,
 
 
 def _received_check(reg: Registration, errors: FieldErrors) -> dt.datetime:
+    """The time received (now when not given): aware, not in the future, not before
+    TOUSU_EARLIEST_RECEIVED. Every channel comes through here; a time out of that range would
+    be overdue at once (1900) or overflow the time arithmetic (year 1), so it is an error of
+    the input. Compared as instants, never converted: 0001-01-01T00:00+08:00 has no UTC."""
     now = clock.now()
     received_at = reg.received_at or now
-    if received_at.tzinfo is None:
+    if received_at.tzinfo is None or received_at.utcoffset() is None:
         errors.add("received_at", _("The time needs a time zone, e.g. 2026-11-20T09:30:00+08:00"))
     elif received_at > now + FUTURE_TOLERANCE:
         errors.add("received_at", _("The time received cannot be later than now"))
+    elif received_at < clock.earliest():
+        errors.add(
+            "received_at",
+            _("The time received cannot be earlier than %(date)s")
+            % {"date": clock.earliest_day().isoformat()},
+        )
     return received_at
 
 

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from tousu.classification.forms import category_choices
 from tousu.classification.models import Category
 from tousu.complaints.choices import Channel
-from tousu.core.forms import blank, textarea
+from tousu.core.forms import DayField, blank, textarea
 from tousu.knowledge.choices import CaseStatus, WordingTopic
 from tousu.knowledge.models import Case
 from tousu.knowledge.selectors import CaseFilters
@@ -135,10 +135,10 @@ class WordingVersionForm(forms.Form):
     body = forms.CharField(
         label=_("Text"), max_length=WORDING_MAX_CHARS, widget=textarea(WORDING_MAX_CHARS, rows=6)
     )
-    effective_from = forms.DateField(
+    effective_from = DayField(
         label=_("Effective from"), widget=forms.DateInput(attrs={"type": "date"})
     )
-    valid_until = forms.DateField(
+    valid_until = DayField(
         label=_("Valid until"),
         required=False,
         help_text=_("The last day it applies; empty = until a later version takes effect."),

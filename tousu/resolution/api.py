@@ -12,7 +12,7 @@ from pydantic import ConfigDict
 
 from tousu.accounts import permissions
 from tousu.accounts.models import User
-from tousu.core.api import parse_period
+from tousu.core.api import TIME_BOUND_DESCRIPTION, parse_period
 from tousu.core.errors import NotAllowed, ValidationFailed
 from tousu.resolution.selectors import consistency_report
 
@@ -89,8 +89,9 @@ class ConsistencyOut(Schema):
 )
 def consistency(
     request: HttpRequest,
-    from_: str = Query("", alias="from"),  # `from` is a Python keyword
-    to: str = "",
+    # `from` is a Python keyword
+    from_: str = Query("", alias="from", description=TIME_BOUND_DESCRIPTION),
+    to: str = Query("", description=TIME_BOUND_DESCRIPTION),
 ) -> dict[str, object]:
     user = request.auth  # type: ignore[attr-defined]
     assert isinstance(user, User)

@@ -14,6 +14,7 @@ from tousu.accounts import permissions
 from tousu.accounts.models import User
 from tousu.core import clock
 from tousu.core.clock import SHANGHAI
+from tousu.core.forms import DayField
 from tousu.resolution.selectors import consistency_report
 
 # The report covers the last 30 days unless asked otherwise.
@@ -21,8 +22,8 @@ DEFAULT_DAYS = 30
 
 
 class PeriodForm(forms.Form):
-    from_ = forms.DateField(label=_("From date"), required=False)
-    to = forms.DateField(label=_("To date"), required=False)
+    from_ = DayField(label=_("From date"), required=False)
+    to = DayField(label=_("To date"), required=False)
 
     def __init__(self, data: dict[str, str]) -> None:
         # `from` is a Python keyword: the query string keeps the API's name.

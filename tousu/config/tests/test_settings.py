@@ -3,11 +3,18 @@ reloading Django's settings."""
 
 from __future__ import annotations
 
+import datetime as dt
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from tousu.config.settings import (
     SettingError,
     env_bool,
+    env_date,
     env_float,
     env_int,
     env_list,
@@ -110,3 +117,60 @@ def test_reads_the_process_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TOUSU_TEST_FLAG", "maybe")
     with pytest.raises(SettingError):
         env_bool("TOUSU_TEST_FLAG")
+
+
+def test_date() -> None:
+    default = dt.date(2000, 1, 1)
+    assert env_date("TOUSU_D", default, environ={}) == default
+    assert env_date("TOUSU_D", default, environ={"TOUSU_D": " 2015-06-30 "}) == dt.date(2015, 6, 30)
+
+
+@pytest.mark.parametrize(
+    "raw", ["", "2015", "2015-02-30", "20150630", "2015-W26-2", "30/06/2015", "1969-12-31"]
+)
+def test_date_refused(raw: str) -> None:
+    accepts = "expected a date YYYY-MM-DD from 1970-01-01 to 2026-12-31"
+    with pytest.raises(SettingError, match=accepts) as error:
+        env_date(
+            "TOUSU_EARLIEST_RECEIVED",
+            dt.date(2000, 1, 1),
+            minimum=dt.date(1970, 1, 1),
+            maximum=dt.date(2026, 12, 31),
+            environ={"TOUSU_EARLIEST_RECEIVED": raw},
+        )
+    assert str(error.value).startswith(f"TOUSU_EARLIEST_RECEIVED={raw!r} is not valid")
+
+
+def test_date_after_the_maximum_is_refused() -> None:
+    with pytest.raises(SettingError, match="to 2026-12-31"):
+        env_date(
+            "TOUSU_D",
+            dt.date(2000, 1, 1),
+            maximum=dt.date(2026, 12, 31),
+            environ={"TOUSU_D": "2027-01-01"},
+        )
+
+
+def test_earliest_received_is_a_date_by_default() -> None:
+    from django.conf import settings
+
+    earliest = settings.TOUSU_EARLIEST_RECEIVED
+    assert earliest == dt.date(2000, 1, 1)
+
+
+@pytest.mark.parametrize("raw", ["2000-13-01", "3000-01-01"])
+def test_a_bad_earliest_received_stops_start_up(raw: str, tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TOUSU_")}
+    env.update(TOUSU_DATA_DIR=str(tmp_path), TOUSU_EARLIEST_RECEIVED=raw)
+    run = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        env={**env, "DJANGO_SETTINGS_MODULE": "tousu.config.settings"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert run.returncode != 0
+    assert f"TOUSU_EARLIEST_RECEIVED={raw!r} is not valid: expected a date YYYY-MM-DD" in (
+        run.stderr
+    )

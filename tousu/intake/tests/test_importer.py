@@ -231,6 +231,56 @@ def test_bad_rows_are_reported_and_good_rows_kept(
     assert report[1]["联系电话"] == "12345"  # the row as it was, to correct and import again
 
 
+@pytest.mark.parametrize("suffix", ["csv", "xlsx"])
+def test_rows_with_times_out_of_range_are_reported_and_the_others_kept(
+    tousu_cli: Cli, reference: None, tmp_path: Path, suffix: str
+) -> None:
+    """Year 1 overflowed the time arithmetic and aborted the whole import with a traceback and
+    no errors file; 1900 was registered, overdue at once."""
+    from openpyxl import Workbook
+
+    bad = [
+        ("0001-01-01", "受理时间不能早于 2000-01-01"),
+        ("0001-01-01 09:30", "受理时间不能早于 2000-01-01"),
+        ("00010101", "受理时间不能早于 2000-01-01"),
+        ("1900-01-01", "受理时间不能早于 2000-01-01"),
+        ("1999-12-31 23:59", "受理时间不能早于 2000-01-01"),
+        ("9999-12-31 23:59", "受理时间不能晚于当前时间"),
+        ("2026-02-30", "无法识别的时间「2026-02-30」"),
+        ("10000-01-01", "无法识别的时间「10000-01-01」"),
+    ]
+    rows: list[list[Any]] = [HEADERS, GOOD[0]]
+    for i, (when, _message) in enumerate(bad):
+        rows.append([when, "热线", "王五", "13700137000", "", "信号差", "", f"D{i}"])
+    rows.append(GOOD[1])
+    if suffix == "csv":
+        path = write_csv(tmp_path / "dates.csv", rows)
+    else:
+        workbook = Workbook()
+        sheet = workbook.active
+        assert sheet is not None
+        for row in rows:
+            sheet.append(row)
+        # Excel's own date cells: its calendar starts in 1900.
+        excel_day = dt.datetime(1900, 1, 1)
+        sheet.append([excel_day, "热线", "赵六", "13600136000", "", "网速慢", "", "E"])
+        bad.append(("1900-01-01 00:00:00", "受理时间不能早于 2000-01-01"))
+        path = tmp_path / "dates.xlsx"
+        workbook.save(path)
+
+    code, out, err = tousu_cli("import", str(path))
+
+    assert code == 0, err
+    assert "Traceback" not in err
+    assert f"imported 2, failed {len(bad)} of {len(bad) + 2} rows" in out
+    assert set(Complaint.objects.values_list("external_ref", flat=True)) == {"A1", "A2"}
+    report = report_rows(tmp_path / f"dates.{suffix}.errors.csv")
+    assert [r["field"] for r in report] == ["受理时间"] * len(bad)
+    assert [r["受理时间"] for r in report] == [when for when, _message in bad]
+    for line, (_when, message) in zip(report, bad, strict=True):
+        assert line["message"].startswith(f"受理时间: {message}"), line["message"]
+
+
 def test_a_report_can_be_corrected_and_imported_again(
     tousu_cli: Cli, reference: None, tmp_path: Path
 ) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from django.db import connection
+from django.utils import translation
 
 from tousu.accounts.models import User
 from tousu.complaints.models import Complaint, ComplaintEvent
@@ -320,6 +321,43 @@ def test_a_received_time_a_little_ahead_is_clock_drift_not_the_future(
 ) -> None:
     complaint = register(received_at=clock.now() + dt.timedelta(minutes=2))
     assert complaint.pk
+
+
+@pytest.mark.parametrize(
+    "received_at",
+    [
+        dt.datetime(1, 1, 1, tzinfo=SHANGHAI),  # no UTC time: the arithmetic overflowed
+        dt.datetime(1, 1, 1, 9, 30, tzinfo=SHANGHAI),  # was registered, overdue since year 1
+        dt.datetime(1900, 1, 1, 9, 30, tzinfo=SHANGHAI),  # was registered, escalated at once
+        dt.datetime(1999, 12, 31, 23, 59, tzinfo=SHANGHAI),
+        dt.datetime(1999, 12, 31, 15, 59, tzinfo=dt.UTC),  # the same day, given in UTC
+        dt.datetime(9999, 12, 31, 23, 59, tzinfo=dt.timezone(dt.timedelta(hours=-12))),
+    ],
+)
+def test_a_received_time_out_of_range_is_refused_on_its_field(
+    register: Callable[..., Complaint], received_at: dt.datetime
+) -> None:
+    with translation.override("zh-hans"), pytest.raises(ValidationFailed) as info:
+        register(received_at=received_at)
+    assert list(info.value.fields) == ["received_at"]
+    assert info.value.fields["received_at"][0] in (
+        "受理时间不能早于 2000-01-01",
+        "受理时间不能晚于当前时间",
+    )
+    assert counts() == (0, 0, 0)
+
+
+def test_the_earliest_received_time_is_accepted_and_configurable(
+    register: Callable[..., Complaint], settings: Any
+) -> None:
+    first = register(received_at=dt.datetime(2000, 1, 1, tzinfo=SHANGHAI))
+    assert first.received_at == dt.datetime(2000, 1, 1, tzinfo=SHANGHAI)
+    settings.TOUSU_EARLIEST_RECEIVED = dt.date(2010, 1, 1)
+    with translation.override("en"), pytest.raises(ValidationFailed) as info:
+        register(received_at=dt.datetime(2009, 12, 31, 23, 59, tzinfo=SHANGHAI))
+    assert info.value.fields == {
+        "received_at": ["The time received cannot be earlier than 2010-01-01"]
+    }
 
 
 def test_roles_that_do_not_register_are_refused_and_nothing_is_written(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
 from typing import Any
 
 
@@ -75,9 +76,11 @@ _PERSONAL = re.compile(
     rf"|[0-9]{{16,19}}){_APART_AFTER})"
     rf"|{_NO_DIGIT_BEFORE}(?P<mobile_prefix>(?:\+|00)?86[ -]?|0)?"
     rf"(?P<mobile>1[3-9][0-9](?:[ -]?[0-9]{{4}}){{2}}){_APART_AFTER}"
-    rf"|{_NO_DIGIT_BEFORE}(?P<area>\({_AREA}\)|{_AREA})"
+    rf"|(?P<area>\({_AREA}\)|{_NO_DIGIT_BEFORE}{_AREA})"
     rf"(?P<landline>[ -]?[1-9][0-9]{{2,3}}[ -]?[0-9]{{4}}){_APART_AFTER}"
 )
+# The kinds found, as `pii_replace` names them.
+PII_KINDS = ("email", "id", "card", "mobile", "landline")
 # How much of each kind stays: enough to recognise the number (and to say which one it is on
 # the phone), not enough to use it. Digits only; separators and prefixes stay as typed.
 _KEEP = {"mobile": (3, 4), "landline": (0, 4), "id": (4, 4), "card": (4, 4)}
@@ -113,21 +116,33 @@ def pii_in_text(text: str) -> bool:
     return bool(text) and _PERSONAL.search(text.translate(_HALF_WIDTH)) is not None
 
 
-def mask_text(text: str) -> str:
-    """Free text with the personal data written in it masked (138****5678, 3201**********1234,
-    6222 **** **** ***0 123, z***@qq.com); the words, and the kind of each number, stay
-    readable. Never changes what is stored: it is what a reader who may not see personal data
-    reads."""
+def pii_replace(text: str, by_kind: Mapping[str, str]) -> str:
+    """`text` with each piece of personal data `mask_text` finds replaced whole by the text for
+    its kind (PII_KINDS): how a derived copy (a case for the library) drops it altogether."""
+    return _rewrite(text, lambda match, _typed: by_kind[match.lastgroup or ""])
+
+
+def _rewrite(text: str, new: Callable[[re.Match[str], str], str]) -> str:
+    """`text` with each piece of personal data found replaced by `new(match, as typed)`; the
+    matching is done on the text made half-width, the rest stays as typed."""
     if not text:
         return text
     out, last = [], 0
     for match in _PERSONAL.finditer(text.translate(_HALF_WIDTH)):
         start, end = match.span()
         out.append(text[last:start])
-        out.append(_masked(match, text[start:end]))
+        out.append(new(match, text[start:end]))
         last = end
     out.append(text[last:])
     return "".join(out)
+
+
+def mask_text(text: str) -> str:
+    """Free text with the personal data written in it masked (138****5678, 3201**********1234,
+    6222 **** **** ***0 123, z***@qq.com); the words, and the kind of each number, stay
+    readable. Never changes what is stored: it is what a reader who may not see personal data
+    reads."""
+    return _rewrite(text, _masked)
 
 
 class TextMask:

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from tousu.complaints.rules import format_number
 from tousu.core.pii import (
+    PII_KINDS,
     TextMask,
     mask_address,
     mask_id_number,
@@ -17,6 +18,7 @@ from tousu.core.pii import (
     mask_phone,
     mask_text,
     pii_in_text,
+    pii_replace,
 )
 
 
@@ -131,6 +133,7 @@ def plain(text: str) -> str:
         ("(025) 8345 6789", "(025) **** 6789"),
         ("（０５１２）６５１２３４５", "（０５１２）***２３４５"),
         ("02583456789", "025****6789"),
+        ("(010)82345678(021)62345678", "(010)****5678(021)****5678"),
         ("身份证320102199001011234", "身份证3201**********1234"),
         ("32010219900101123X", "3201**********123X"),
         ("３２０１０２１９９００１０１１２３Ｘ", "３２０１**********１２３Ｘ"),
@@ -347,6 +350,15 @@ def test_masking_keeps_the_text_and_leaves_nothing_to_find(parts: list[str]) -> 
         assert now == was or (now == "*" and plain(was) in "0123456789Xx")
     assert not pii_in_text(masked)
     assert mask_text(masked) == masked
+
+
+def test_a_derived_copy_drops_each_kind_whole() -> None:
+    kinds = {kind: f"[{kind}]" for kind in PII_KINDS}
+    text = (
+        "电话+86 138 1234 5678，座机（０２５）８３４５６７８９，"
+        "卡6222 0212 3456 7890 123，ａ＠ｂ．ｃｎ"
+    )
+    assert pii_replace(text, kinds) == "电话[mobile]，座机[landline]，卡[card]，[email]"
 
 
 def test_a_text_mask_that_may_not_reveal_masks_and_reveals_nothing() -> None:

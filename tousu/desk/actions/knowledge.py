@@ -18,9 +18,11 @@ from ninja import Field, Router, Schema
 from ninja import Status as HttpStatus
 from pydantic import ConfigDict
 
+from tousu.accounts.services import pii_reveal_log, text_mask_for
 from tousu.accounts.views import staff
 from tousu.complaints.selectors import get_complaint_for_user
 from tousu.core.errors import DomainError, FieldErrors
+from tousu.core.pii import TextMask
 from tousu.desk.actions.base import api_user
 from tousu.desk.views import complaint_or_404
 from tousu.knowledge import selectors, services
@@ -86,11 +88,13 @@ def _case_url(case: Case) -> str:
     return reverse("knowledge:case", args=[case.pk])
 
 
-def case_brief(case: Case) -> dict[str, Any]:
+def case_brief(case: Case, texts: TextMask) -> dict[str, Any]:
+    # A case's texts were anonymised when it was made; masked again all the same, as every
+    # text that came from a complaint.
     return {
         "id": case.pk,
-        "title": case.title,
-        "summary": case.summary,
+        "title": texts.text(case.title),
+        "summary": texts.text(case.summary),
         "tags": case.tag_list,
         "for_training": case.for_training,
         "url": _case_url(case),
@@ -108,7 +112,10 @@ def suggestion(request: HttpRequest, number: str) -> dict[str, Any]:
     complaint = get_complaint_for_user(user, number)
     panel = selectors.suggestion_panel(complaint, user)
     found = panel.suggestion if panel is not None else None
-    return {
+    texts = text_mask_for(user)
+    # The clause, the approved wording and the reply templates are the company's own texts
+    # (a hotline number in them is no one's personal data); the cases came from complaints.
+    body = {
         "clause": {
             "code": found.clause.code,
             "version": found.clause.version,
@@ -131,12 +138,14 @@ def suggestion(request: HttpRequest, number: str) -> dict[str, Any]:
             }
             for row in (panel.wording if panel is not None else [])
         ],
-        "cases": [case_brief(c) for c in (panel.cases if panel is not None else [])],
+        "cases": [case_brief(c, texts) for c in (panel.cases if panel is not None else [])],
         "templates": [
             {"name": t.template.name, "text": t.text}
             for t in (panel.templates if panel is not None else [])
         ],
     }
+    pii_reveal_log(user=user, texts=texts, subject=complaint.number, via="api")
+    return body
 
 
 class CaseIn(Schema):

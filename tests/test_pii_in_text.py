@@ -12,12 +12,15 @@ the lists; the customer's special note; a notification that quotes a customer.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 
 from conftest import ApiClient
@@ -25,6 +28,7 @@ from tests.pages import as_user, page
 from tousu.accounts.models import PiiAccess, User
 from tousu.complaints.models import Complaint
 from tousu.core import clock
+from tousu.core.pii import mask_text
 
 # The six ways, as a customer writes them, and what a reader without the right sees instead.
 RAW = (
@@ -367,6 +371,30 @@ def test_a_case_made_from_the_complaint_shows_quality_none_of_it(
     masked(json.dumps([case.title, case.content, case.outcome, case.summary], ensure_ascii=False))
 
 
+def test_a_case_that_kept_personal_data_is_masked_for_every_reader(
+    api_as: Api, supervisor: User, quality: User, written: Written
+) -> None:
+    """Cases made before anonymisation caught every way of writing a number may still hold
+    one: nobody's personal data to reveal, masked for every reader, logged for none."""
+    from tousu.knowledge.models import Case
+
+    case = Case.objects.get(complaint=written.closed)
+    Case.objects.filter(pk=case.pk).update(title=f"旧案例：{TEXT}", content=TEXT, summary=TEXT)
+    for user in (supervisor, quality):
+        html = as_text(as_user(user).get(reverse("knowledge:case", args=[case.pk])))
+        masked(html)
+        assert MASKED[0] in html
+        masked(as_text(as_user(user).get(reverse("knowledge:cases"))))
+    suggestion = as_text(api_as(supervisor).get(api_paths(written)["suggestion"]))
+    masked(suggestion)
+    assert MASKED[0] in suggestion  # the case's title and summary
+    assert not PiiAccess.objects.exists()
+    # The suggestion panel of a complaint whose own text the supervisor reads whole.
+    html = as_text(as_user(supervisor).get(pages(written)["open complaint"]))
+    assert mask_text(f"旧案例：{TEXT}") in html
+    assert f"旧案例：{TEXT}" not in html
+
+
 def test_the_export_masks_the_text_for_an_analyst_and_not_for_a_revealing_supervisor(
     analyst: User, supervisor: User, written: Written
 ) -> None:
@@ -389,3 +417,28 @@ def test_what_is_stored_is_never_changed(agent: User, written: Written) -> None:
         before.reply,
     )
     whole(after.content)
+
+
+# ---- no template forgets ------------------------------------------------------------------
+
+# The fields people write free text into, on the records pages show. A template shows them
+# through `pii_text` (or edits them in a form, which only those who may act on them see).
+FREE_TEXT = re.compile(
+    r"\{\{\s*([\w.]+\.(?:content|demand|reply|pause_reason|special_note|comment|"
+    r"description|original_name|outcome|summary|record\.text)|answer|n\.text)\b([^}]*)\}\}"
+)
+# Pages for the public show the complainant their own complaint.
+PUBLIC = ("intake/public_",)
+
+
+def test_every_template_shows_free_text_through_the_mask() -> None:
+    root = Path(settings.BASE_DIR) / "templates"
+    unmasked = [
+        f"{path.relative_to(root)}: {match.group(0)}"
+        for path in sorted(root.rglob("*.html"))
+        if not str(path.relative_to(root)).startswith(PUBLIC)
+        for match in FREE_TEXT.finditer(path.read_text(encoding="utf-8"))
+        if not match.group(1).startswith("form.")
+        and not match.group(2).lstrip().startswith("|pii_text")
+    ]
+    assert unmasked == []

@@ -10,7 +10,9 @@ from django.utils.translation import gettext as _
 
 from tousu.accounts.choices import Role
 from tousu.accounts.models import ApiToken, Department, LoginLockout, PiiAccess, Region, User
+from tousu.accounts.permissions import can_view_pii
 from tousu.core.errors import Conflict, FieldErrors
+from tousu.core.pii import TextMask
 
 
 def user_create(
@@ -110,3 +112,31 @@ def login_lockout_record(
         at=at,
         until=until,
     )
+
+
+# What a response that showed personal data written in free text logs among its fields.
+TEXT_FIELD = "text"
+
+
+def text_mask_for(user: User) -> TextMask:
+    """Free text as one response shows it to `user`: whole if the role may see personal data,
+    masked otherwise (D10). Log what it revealed with `pii_reveal_log` once the response is
+    made."""
+    return TextMask(reveal=can_view_pii(user))
+
+
+def pii_reveal_log(
+    *, user: User, texts: TextMask, subject: str, via: str, fields: str = "", count: int = 1
+) -> bool:
+    """The one access-log row of a response (a page, an API answer) that showed `user` personal
+    data: the structured `fields` it revealed (the customer's phone, name…), and `text` when
+    free text it showed whole held personal data. Nothing when it showed neither, so that the
+    log lists real reveals only. `subject` as for every reveal: the complaint's number,
+    `complaints:list`, `customer:<pk>`. Returns whether a row was written."""
+    shown = [f for f in fields.split(",") if f]
+    if texts.revealed:
+        shown.append(TEXT_FIELD)
+    if not shown:
+        return False
+    pii_access_log(user=user, subject=subject, fields=",".join(shown), via=via, count=count)
+    return True

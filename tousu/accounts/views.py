@@ -1,12 +1,17 @@
-"""Login (the login policy that limits failed attempts is in lockout.py)."""
+"""Login (the login policy that limits failed attempts is in lockout.py); the logged-in member
+of staff, and pages that show free text (personal data in it masked or logged, D10)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth import views as auth_views
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 
 from tousu.accounts.forms import LoginForm
 from tousu.accounts.models import User
+from tousu.accounts.services import pii_reveal_log, text_mask_for
 
 
 def staff(request: HttpRequest) -> User:
@@ -14,6 +19,27 @@ def staff(request: HttpRequest) -> User:
     user = request.user
     assert isinstance(user, User)
     return user
+
+
+def render_with_pii(
+    request: HttpRequest,
+    template: str,
+    context: dict[str, Any],
+    *,
+    subject: str,
+    fields: str = "",
+    count: int = 1,
+    status: int = 200,
+) -> HttpResponse:
+    """`render` for a page that shows free text: the template shows every such text through
+    `|pii_text:pii`, which masks the personal data in it for roles that may not see it. For
+    those that may, the page then logs one reveal (`pii_reveal_log`): of the structured
+    `fields` it revealed, if any, and of the text when what it showed held personal data."""
+    user = staff(request)
+    texts = text_mask_for(user)
+    response = render(request, template, {**context, "pii": texts}, status=status)
+    pii_reveal_log(user=user, texts=texts, subject=subject, via="page", fields=fields, count=count)
+    return response
 
 
 class LoginView(auth_views.LoginView):

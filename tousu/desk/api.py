@@ -8,7 +8,6 @@ from ninja import Field, Query, Router, Schema
 
 from tousu.complaints import selectors
 from tousu.complaints.choices import TimeLeft
-from tousu.core import clock
 from tousu.core.api import (
     PAGE_SIZE_DEFAULT,
     TIME_BOUND_DESCRIPTION,
@@ -24,9 +23,8 @@ from tousu.desk.schemas import (
     ComplaintPage,
     SimilarPage,
     TimelineOut,
-    complaint_out,
-    event_out,
-    reveal_for,
+    complaints_out,
+    events_out,
     similar_out,
 )
 from tousu.desk.selectors import similar_complaints
@@ -94,9 +92,7 @@ def complaint_list(request: HttpRequest, query: Query[ListQuery]) -> dict[str, o
     ranked = selectors.complaint_search(user, filters) if filters.q else None
     listed = ranked if ranked is not None else selectors.complaint_list(user, filters)
     items, count = paginate(listed, query.page, query.page_size)
-    reveal = reveal_for(user, items, "api")
-    now = clock.now()
-    body = [complaint_out(c, reveal=reveal, now=now) for c in items]
+    body = complaints_out(user, items, "api")
     return page_body(body, count, query.page, query.page_size)
 
 
@@ -123,8 +119,9 @@ def complaint_get(request: HttpRequest, number: str) -> dict[str, object]:
     summary="Every event, oldest first",
 )
 def complaint_timeline(request: HttpRequest, number: str) -> dict[str, object]:
-    complaint = selectors.get_complaint_for_user(api_user(request), number)
-    return {"items": [event_out(e) for e in selectors.complaint_timeline(complaint)]}
+    user = api_user(request)
+    complaint = selectors.get_complaint_for_user(user, number)
+    return {"items": events_out(user, complaint, selectors.complaint_timeline(complaint), "api")}
 
 
 @router.get(
@@ -136,6 +133,7 @@ def complaint_timeline(request: HttpRequest, number: str) -> dict[str, object]:
 def complaint_similar(request: HttpRequest, number: str) -> dict[str, object]:
     user = api_user(request)
     complaint = selectors.get_complaint_for_user(user, number)
+    # Numbers, statuses, categories and outcomes: no complaint's text, nothing to mask.
     return {"items": [similar_out(s) for s in similar_complaints(complaint, user)]}
 
 

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from tousu.accounts import permissions
 from tousu.accounts.models import User
 from tousu.accounts.services import pii_access_log
-from tousu.accounts.views import staff
+from tousu.accounts.views import render_with_pii, staff
 from tousu.complaints.selectors import customer_get_for_user, customer_history
 from tousu.core.errors import DomainError, NotFound
 from tousu.core.web import is_htmx
@@ -32,6 +32,8 @@ def customer_or_404(pk: int, user: User) -> Customer:
 
 
 def detail(request: HttpRequest, pk: int, revealed: bool = False) -> HttpResponse:
+    """The 360° page; `revealed` shows the customer's personal data unmasked (the reveal's
+    page), logged with what the page's text revealed in one row."""
     user = staff(request)
     customer = customer_or_404(pk, user)
     context = {
@@ -46,7 +48,13 @@ def detail(request: HttpRequest, pk: int, revealed: bool = False) -> HttpRespons
         else None,
         "next_url": reverse("customers:detail", args=[customer.pk]),
     }
-    return render(request, "customers/detail.html", context)
+    return render_with_pii(
+        request,
+        "customers/detail.html",
+        context,
+        subject=f"customer:{customer.pk}",
+        fields=REVEALED_FIELDS if revealed else "",
+    )
 
 
 @require_POST
@@ -82,8 +90,8 @@ def reveal(request: HttpRequest, pk: int) -> HttpResponse:
     customer = customer_or_404(pk, user)
     if not permissions.can_view_pii(user):
         raise PermissionDenied
-    pii_access_log(user=user, subject=f"customer:{customer.pk}", fields=REVEALED_FIELDS, via="page")
     if not is_htmx(request):
-        return detail(request, pk, revealed=True)
+        return detail(request, pk, revealed=True)  # logs the reveal with the page's text
+    pii_access_log(user=user, subject=f"customer:{customer.pk}", fields=REVEALED_FIELDS, via="page")
     context = {"customer": customer, "revealed": True, "can_reveal": True}
     return render(request, "customers/_identity.html", context)

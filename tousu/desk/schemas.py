@@ -1,21 +1,23 @@
-"""API shapes of a complaint (API.md). Built from the model by `complaint_out`, which alone
-decides whether personal data is shown."""
+"""API shapes of a complaint (API.md). Built from the model by `complaints_out` and `events_out`,
+which alone decide whether personal data is shown — the customer's fields, and what is written
+in the complaint's texts — and log it when it is (D10)."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Annotated, Any
 
 from ninja import Schema
 
 from tousu.accounts.models import User
-from tousu.accounts.permissions import can_view_pii
-from tousu.accounts.services import pii_access_log
+from tousu.accounts.services import pii_reveal_log, text_mask_for
 from tousu.complaints.models import Complaint, ComplaintEvent
+from tousu.core import clock
 from tousu.core.api import OneOf
 from tousu.core.clock import local
-from tousu.core.pii import mask_name, mask_phone
+from tousu.core.pii import TextMask, mask_name, mask_phone
 from tousu.desk.selectors import SimilarComplaint
 from tousu.sla.choices import DueState
 from tousu.sla.selectors import countdown as sla_countdown
@@ -127,7 +129,14 @@ class ComplaintPage(Schema):
     page_size: int
 
 
-def complaint_out(complaint: Complaint, *, reveal: bool, now: dt.datetime) -> dict[str, Any]:
+# The customer's fields a complaint's API shape shows whole to a role that may see them.
+CUSTOMER_FIELDS = "phone,name,account"
+
+
+def complaint_out(complaint: Complaint, *, texts: TextMask, now: dt.datetime) -> dict[str, Any]:
+    """One complaint's API shape; `texts` decides for the customer's fields and the free text
+    alike (see `complaints_out`, which also logs what was shown)."""
+    reveal = texts.reveal
     customer = complaint.customer
     category = complaint.category
     department = complaint.department
@@ -136,8 +145,8 @@ def complaint_out(complaint: Complaint, *, reveal: bool, now: dt.datetime) -> di
         "number": complaint.number,
         "status": complaint.status,
         "channel": complaint.channel,
-        "content": complaint.content,
-        "demand": complaint.demand,
+        "content": texts.text(complaint.content),
+        "demand": texts.text(complaint.demand),
         "customer": {
             "phone": customer.phone if reveal else mask_phone(customer.phone),
             "name": customer.name if reveal else mask_name(customer.name),
@@ -192,21 +201,41 @@ def similar_out(similar: SimilarComplaint) -> dict[str, Any]:
     }
 
 
-def reveal_for(user: User, complaints: list[Complaint], via: str) -> bool:
-    """Whether `user` sees personal data in this response; when they do, it is logged."""
-    if not complaints or not can_view_pii(user):
-        return False
-    subject = complaints[0].number if len(complaints) == 1 else "complaints:list"
-    pii_access_log(
-        user=user, subject=subject, fields="phone,name,account", via=via, count=len(complaints)
-    )
-    return True
+def complaints_out(user: User, complaints: list[Complaint], via: str) -> list[dict[str, Any]]:
+    """The complaints as an API answer shows them to `user`, and the answer's one access-log
+    row when it showed personal data: the customer's fields whenever the role may see them,
+    and the text when the content or demand it showed held some."""
+    texts = text_mask_for(user)
+    now = clock.now()
+    body = [complaint_out(c, texts=texts, now=now) for c in complaints]
+    if complaints and texts.reveal:
+        pii_reveal_log(
+            user=user,
+            texts=texts,
+            subject=complaints[0].number if len(complaints) == 1 else "complaints:list",
+            via=via,
+            fields=CUSTOMER_FIELDS,
+            count=len(complaints),
+        )
+    return body
 
 
-def event_out(event: ComplaintEvent) -> dict[str, Any]:
+def event_out(event: ComplaintEvent, texts: TextMask) -> dict[str, Any]:
     return {
         "at": local(event.at),
         "type": event.type,
         "actor": event.actor_name,
-        "data": event.data,
+        # Every string of the data: notes, reasons, the reply, remedies' notes, file names…
+        "data": texts.data(event.data),
     }
+
+
+def events_out(
+    user: User, complaint: Complaint, events: Iterable[ComplaintEvent], via: str
+) -> list[dict[str, Any]]:
+    """The complaint's events as an API answer shows them to `user`, logged once when their
+    text showed personal data."""
+    texts = text_mask_for(user)
+    items = [event_out(e, texts) for e in events]
+    pii_reveal_log(user=user, texts=texts, subject=complaint.number, via=via)
+    return items

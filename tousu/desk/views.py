@@ -15,7 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -23,7 +23,7 @@ from django.views.decorators.http import require_POST
 
 from tousu.accounts import permissions
 from tousu.accounts.models import Department, User
-from tousu.accounts.views import staff
+from tousu.accounts.views import render_with_pii, staff
 from tousu.callbacks.selectors import complaint_callbacks
 from tousu.classification.models import Category
 from tousu.classification.selectors import triage_queue
@@ -66,15 +66,20 @@ def complaint_or_404(user: User, number: str) -> Complaint:
 # ---- lists ------------------------------------------------------------------------------------
 
 
+# The subject of the access-log row of a list page that showed personal data in its rows'
+# text (D10), as for the API's lists.
+LIST_SUBJECT = "complaints:list"
+
+
 def queue(request: HttpRequest) -> HttpResponse:
     user = staff(request)
-    return render(
+    page = page_of(request, selectors.my_queue(user))
+    return render_with_pii(
         request,
         "complaints/queue.html",
-        {
-            "page": page_of(request, selectors.my_queue(user)),
-            "counts": selectors.my_queue_counts(user),
-        },
+        {"page": page, "counts": selectors.my_queue_counts(user)},
+        subject=LIST_SUBJECT,
+        count=len(page.object_list),
     )
 
 
@@ -83,8 +88,13 @@ def watch(request: HttpRequest) -> HttpResponse:
     user = staff(request)
     if not permissions.can_watch(user):
         raise PermissionDenied
-    return render(
-        request, "complaints/watch.html", {"page": page_of(request, selectors.watch_list(user))}
+    page = page_of(request, selectors.watch_list(user))
+    return render_with_pii(
+        request,
+        "complaints/watch.html",
+        {"page": page},
+        subject=LIST_SUBJECT,
+        count=len(page.object_list),
     )
 
 
@@ -103,7 +113,13 @@ def complaint_list(request: HttpRequest) -> HttpResponse:
         # Search results come in order of relevance: few pages, numbered.
         page = page_of(request, selectors.complaint_search(user, filters) or qs)
         context.update(page=page, rows=page.object_list, count=page.paginator.count)
-        return render(request, "complaints/list.html", context)
+        return render_with_pii(
+            request,
+            "complaints/list.html",
+            context,
+            subject=LIST_SUBJECT,
+            count=len(page.object_list),
+        )
     after, before = request.GET.get("after", ""), request.GET.get("before", "")
     try:
         keyset = selectors.complaint_keyset_page(qs, after=after, before=before, size=PAGE_SIZE)
@@ -111,7 +127,9 @@ def complaint_list(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("That page link is not valid; here is the first page."))
         keyset = selectors.complaint_keyset_page(qs, size=PAGE_SIZE)
     context.update(keyset=keyset, rows=keyset.rows)
-    return render(request, "complaints/list.html", context)
+    return render_with_pii(
+        request, "complaints/list.html", context, subject=LIST_SUBJECT, count=len(keyset.rows)
+    )
 
 
 def complaint_export(request: HttpRequest) -> HttpResponseBase:
@@ -199,7 +217,13 @@ def triage(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("Choose a category."))
         return redirect("desk:triage")
     page = Paginator(queue, 50).get_page(request.GET.get("page"))
-    return render(request, "classification/triage.html", {"page": page, "form": TriageForm()})
+    return render_with_pii(
+        request,
+        "classification/triage.html",
+        {"page": page, "form": TriageForm()},
+        subject=LIST_SUBJECT,
+        count=len(page.object_list),
+    )
 
 
 # ---- actions ----------------------------------------------------------------------------------
@@ -325,7 +349,9 @@ def render_detail(
         # After a refused POST the address is the action's; switching language returns here.
         "next_url": reverse("desk:detail", args=[complaint.number]),
     }
-    return render(request, "complaints/detail.html", context, status=status)
+    return render_with_pii(
+        request, "complaints/detail.html", context, subject=complaint.number, status=status
+    )
 
 
 def complaint_detail(request: HttpRequest, number: str) -> HttpResponse:

@@ -12,6 +12,7 @@ from tousu.classification.forms import category_choices
 from tousu.classification.models import Category
 from tousu.complaints.choices import Channel
 from tousu.core.forms import DayField, blank, textarea
+from tousu.core.pii import mask_text
 from tousu.knowledge.choices import CaseStatus, WordingTopic
 from tousu.knowledge.models import Case
 from tousu.knowledge.selectors import CaseFilters
@@ -102,6 +103,10 @@ class CaseEditForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["tags_text"].initial = "，".join(self.instance.tag_list)
+        # A case is nobody's personal data: what an older anonymisation left is shown masked,
+        # and saved so (the service anonymises the rest).
+        for name in ("title", "summary"):
+            self.initial[name] = mask_text(self.initial.get(name) or "")
         # Field order: the tags after the summary.
         self.order_fields(["title", "summary", "tags_text", "clauses", "for_training", "status"])
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from tousu.accounts.views import staff
+from tousu.accounts.views import render_with_pii, staff
 from tousu.notifications.selectors import notifications_for_user
 from tousu.notifications.services import notifications_mark_read
 
@@ -19,7 +19,15 @@ PAGE_SIZE = 50
 def notification_list(request: HttpRequest) -> HttpResponse:
     user = staff(request)
     page = Paginator(notifications_for_user(user), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "notifications/list.html", {"page": page})
+    # Notifications name complaints and people; one that quotes a customer is masked like any
+    # complaint's text.
+    return render_with_pii(
+        request,
+        "notifications/list.html",
+        {"page": page},
+        subject="notifications:list",
+        count=len(page.object_list),
+    )
 
 
 @require_POST

@@ -24,6 +24,19 @@ register.filter("address_masked", pii.mask_address)
 
 
 @register.filter
+def pii_text(value: Any, texts: Any = None) -> str:
+    """Free text (a complaint's content, a note, a reason) as the page's reader may see it:
+    `{{ complaint.content|pii_text:pii }}`, where `pii` is the page's TextMask (put there by
+    `accounts.views.render_with_pii`, which logs what it revealed). Without one, masked: a page
+    that forgot it hides too much, never too little. Apply it before anything that cuts the
+    text (`truncatechars`), so that no half of a number escapes."""
+    text = "" if value is None else str(value)
+    if isinstance(texts, pii.TextMask):
+        return texts.text(text)
+    return pii.mask_text(text)
+
+
+@register.filter
 def local_name(obj: Any) -> str:
     """A reference row's name in the reader's language: rows keep a Chinese `name` and an
     optional `name_en`."""

@@ -14,13 +14,9 @@ from django.utils.translation import gettext as _
 from tousu.accounts.models import Department, User
 from tousu.complaints import selectors
 from tousu.complaints.models import Complaint
-from tousu.core import clock
 from tousu.core.api import Strict
 from tousu.core.errors import NotFound, ValidationFailed
-from tousu.desk.schemas import (
-    complaint_out,
-    reveal_for,
-)
+from tousu.desk.schemas import complaints_out
 
 
 class ActionForm(forms.Form):
@@ -79,4 +75,4 @@ def api_render(request: HttpRequest, complaint: Complaint) -> dict[str, object]:
         # The action succeeded and took the complaint out of the caller's scope (a transfer
         # to another department): answer with its state, not a 404 for a change that was made.
         fresh = complaint
-    return complaint_out(fresh, reveal=reveal_for(user, [fresh], "api"), now=clock.now())
+    return complaints_out(user, [fresh], "api")[0]

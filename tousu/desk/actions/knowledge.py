@@ -21,6 +21,7 @@ from pydantic import ConfigDict
 from tousu.accounts.views import staff
 from tousu.complaints.selectors import get_complaint_for_user
 from tousu.core.errors import DomainError, FieldErrors
+from tousu.core.pii import mask_text
 from tousu.desk.actions.base import api_user
 from tousu.desk.views import complaint_or_404
 from tousu.knowledge import selectors, services
@@ -89,8 +90,8 @@ def _case_url(case: Case) -> str:
 def case_brief(case: Case) -> dict[str, Any]:
     return {
         "id": case.pk,
-        "title": case.title,
-        "summary": case.summary,
+        "title": mask_text(case.title),
+        "summary": mask_text(case.summary),
         "tags": case.tag_list,
         "for_training": case.for_training,
         "url": _case_url(case),
@@ -108,6 +109,8 @@ def suggestion(request: HttpRequest, number: str) -> dict[str, Any]:
     complaint = get_complaint_for_user(user, number)
     panel = selectors.suggestion_panel(complaint, user)
     found = panel.suggestion if panel is not None else None
+    # The clause, the approved wording and the reply templates are the company's own texts (a
+    # hotline number in them is no one's personal data); the cases are anonymous (`case_out`).
     return {
         "clause": {
             "code": found.clause.code,
@@ -176,16 +179,19 @@ class CaseOut(Schema):
 
 
 def case_out(case: Case) -> dict[str, Any]:
+    """A case as the API shows it. Its texts were anonymised when it was made; what that left
+    (a case made before the rule caught it) is masked for every reader, who reveals nothing:
+    a case is nobody's personal data."""
     return {
         "id": case.pk,
         "complaint": case.complaint.number if case.complaint is not None else None,
-        "title": case.title,
+        "title": mask_text(case.title),
         "status": case.status,
         "category": case.category.code if case.category is not None else None,
         "channel": case.channel,
-        "content": case.content,
-        "outcome": case.outcome,
-        "summary": case.summary,
+        "content": mask_text(case.content),
+        "outcome": mask_text(case.outcome),
+        "summary": mask_text(case.summary),
         "finding": case.finding,
         "cause": case.cause,
         "remedies": case.remedies,

@@ -24,7 +24,8 @@ from tousu.callbacks.models import CallbackTask
 from tousu.complaints.choices import CategorySource, Cause, Channel, Finding, Level
 from tousu.complaints.models import Complaint, ComplaintEvent
 from tousu.core import clock
-from tousu.core.templatetags.tousu_ui import duration
+from tousu.core.pii import TextMask
+from tousu.core.templatetags.tousu_ui import duration, pii_text
 from tousu.resolution.choices import HandlingStep, RemedyType
 from tousu.sla.selectors import countdown
 
@@ -54,10 +55,11 @@ def level_badge(complaint: Complaint) -> SafeString:
     )
 
 
-@register.simple_tag
-def due(complaint: Complaint) -> SafeString:
+@register.simple_tag(takes_context=True)
+def due(context: template.Context, complaint: Complaint) -> SafeString:
     """The countdown to the resolution limit, coloured by `sla.selectors.countdown` at the
-    warn share of the complaint's policy; a paused complaint shows the time it had left."""
+    warn share of the complaint's policy; a paused complaint shows the time it had left, and
+    why (free text, as the page's `pii` shows it)."""
     if not complaint.is_open:
         return format_html('<span class="muted">{}</span>', "—")
     now = clock.now()
@@ -69,7 +71,7 @@ def due(complaint: Complaint) -> SafeString:
         text = _("Overdue %(time)s") if state == "over" else _("%(time)s left")
     title = _("Reply due %(time)s") % {"time": local_time(complaint.resolution_due)}
     if state == "paused" and complaint.pause_reason:
-        title = f"{title} · {complaint.pause_reason}"
+        title = f"{title} · {pii_text(complaint.pause_reason, context.get('pii'))}"
     return format_html(
         '<span class="due-{}" title="{}">{}</span>', state, title, text % {"time": span}
     )
@@ -225,15 +227,19 @@ EVENT_FIELDS: dict[str, tuple[Any, Formatter]] = {
 
 
 @register.simple_tag
-def event_details(event: ComplaintEvent, names: Names | None = None) -> list[tuple[str, str]]:
-    """The event's data as (label, value) pairs for people; empty values are left out."""
+def event_details(
+    event: ComplaintEvent, names: Names | None = None, texts: TextMask | None = None
+) -> list[tuple[str, str]]:
+    """The event's data as (label, value) pairs for people; empty values are left out. Every
+    value is free text to the reader (a note, a reason, the reply, a remedy's note, a file's
+    name), shown as `texts`, the page's `pii`, shows it (masked without one)."""
     data = event.data or {}
     out = []
     for key, (label, fmt) in EVENT_FIELDS.items():
         value = data.get(key)
         if value in (None, "", [], {}):
             continue
-        out.append((str(label), fmt(value, names or {})))
+        out.append((str(label), pii_text(fmt(value, names or {}), texts)))
     return out
 
 

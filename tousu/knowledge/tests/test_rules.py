@@ -6,7 +6,11 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from tousu.core.pii import PII_KINDS, pii_in_text
+from tousu.core.tests.test_pii import personal
 from tousu.knowledge import rules
 from tousu.knowledge.choices import VersionState
 
@@ -35,6 +39,30 @@ def test_mobile_numbers_in_every_spelling(text: str) -> None:
 )
 def test_landlines(text: str) -> None:
     assert rules.anonymise(text) == "座机[电话]"
+
+
+@pytest.mark.parametrize(
+    ("text", "anonymised"),
+    [
+        ("座机025-8345-6789", "座机[电话]"),
+        ("座机(025) 8345 6789", "座机[电话]"),
+        ("邮箱ｚｈａｎｇ＠ｑｑ．ｃｏｍ。", "邮箱[邮箱]。"),
+    ],
+)
+def test_what_pages_would_mask_is_removed_too(text: str, anonymised: str) -> None:
+    """A case is read by roles that may not see personal data: it keeps nothing that the
+    masking of the pages (core.pii) would have hidden from them."""
+    assert rules.anonymise(text) == anonymised
+
+
+@settings(max_examples=300, deadline=None)
+@given(parts=st.lists(st.one_of(personal, st.sampled_from(["，", "我的", "电话", "：", " "]))))
+def test_a_case_keeps_no_personal_data_that_a_page_would_mask(parts: list[str]) -> None:
+    assert not pii_in_text(rules.anonymise("".join(parts)))
+
+
+def test_every_kind_of_personal_data_has_its_placeholder() -> None:
+    assert set(rules._BY_KIND) == set(PII_KINDS)
 
 
 def test_service_numbers_and_amounts_stay() -> None:

@@ -12,7 +12,11 @@ and in a test module (keep browser tests in their own modules, see ``chromium_br
 
     pytestmark = pytest.mark.browser
 
-    def test_login(browser_page, live_server): ...
+    def test_login(browser_page, live_server, page_problems):
+        ...
+        assert page_problems == []
+
+``page_problems`` collects the page's script errors and Content-Security-Policy violations.
 
 Outside pytest, ``launch_chromium(playwright)`` gives a ``Browser`` with the same flags.
 """
@@ -48,6 +52,15 @@ CHROMIUM_ARGS: tuple[str, ...] = (
 )
 
 DESKTOP_VIEWPORT: ViewportSize = {"width": 1366, "height": 768}
+
+# Runs in every document before its own scripts (Playwright injects it, so the page's CSP does not
+# block it): a blocked script, style, image, frame or form target becomes a console error.
+CSP_VIOLATION_REPORTER = """
+document.addEventListener("securitypolicyviolation", (e) => {
+  console.error(`CSP violation: ${e.effectiveDirective} refused ${e.blockedURI || "inline"}`
+    + ` in ${e.documentURI} (${e.sourceFile || "?"}:${e.lineNumber})`);
+});
+"""
 
 
 def chromium_path() -> str | None:
@@ -156,6 +169,30 @@ def chromium_browser() -> Iterator[Browser]:
             os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
         else:
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+def problems_watch(page: Page) -> list[str]:
+    """A list that fills, from now on, with the page's uncaught script errors and its
+    Content-Security-Policy violations (the reporter's and Chromium's own console messages)."""
+    problems: list[str] = []
+    page.add_init_script(CSP_VIOLATION_REPORTER)
+    page.on("pageerror", lambda error: problems.append(f"script error: {error}"))
+
+    def on_console(message: Any) -> None:
+        text = message.text
+        if message.type == "error" and (
+            text.startswith("CSP violation") or "Content Security Policy" in text
+        ):
+            problems.append(text)
+
+    page.on("console", on_console)
+    return problems
+
+
+@pytest.fixture
+def page_problems(browser_page: Page) -> list[str]:
+    """`browser_page`'s script errors and CSP violations (see `problems_watch`)."""
+    return problems_watch(browser_page)
 
 
 @pytest.fixture

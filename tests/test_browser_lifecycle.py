@@ -1,6 +1,8 @@
 """The complaint lifecycle as people live it, in a real Chromium (Debian's), through the UI:
 an agent registers a complaint on the phone, the billing handler finds it in the queue,
-accepts it, resolves it with a refund within their authority, and closes it.
+accepts it, resolves it with a refund within their authority, and closes it. On the way, the
+pages' scripts (static files under the Content-Security-Policy) count characters, look the
+customer up and insert a reply template, and no page breaks the policy.
 
 Kept in its own module: see `tests.browser.chromium_browser` on Playwright's event loop.
 """
@@ -36,13 +38,15 @@ def act(page: Any, action: str) -> Any:
 
 
 def test_agent_registers_and_handler_resolves_and_closes(
-    browser_page: Any, live_server: Any
+    browser_page: Any, live_server: Any, page_problems: list[str]
 ) -> None:
     from tousu.accounts.services import user_create
     from tousu.complaints.models import Complaint
+    from tousu.knowledge.models import ReplyTemplate
     from tousu.setup.services import reference_data_load
 
     reference_data_load()
+    ReplyTemplate.objects.create(name="致歉", body="给您带来不便深表歉意。")
     user_create(username="agent", role="agent", password=PASSWORD, department="customer_service")
     user_create(username="handler", role="handler", password=PASSWORD, department="billing")
     page, base = browser_page, live_server.url
@@ -51,9 +55,13 @@ def test_agent_registers_and_handler_resolves_and_closes(
     log_in(page, base, "agent")
     page.goto(f"{base}/register/")
     page.select_option("#id_channel", "hotline")
-    page.fill("#id_customer_phone", "13800138000")
+    page.locator("#id_customer_phone").press_sequentially("13800138000")
+    # HTMX asks the server about the number (with evaluated code off) and shows the answer.
+    page.wait_for_selector("#customer-lookup p")
     page.fill("#id_customer_name", "张三")
-    page.fill("#id_content", "上个月话费无故多扣了58元，我从来没订过这个业务，客服也查不到原因。")
+    content = "上个月话费无故多扣了58元，我从来没订过这个业务，客服也查不到原因。"
+    page.fill("#id_content", content)
+    assert page.locator("[data-count-for='id_content']").inner_text() == str(len(content))
     page.fill("#id_demand", "退还多扣的58元")
     page.click("form.register-form button[type=submit]")
     page.wait_for_url(re.compile(r"/complaints/TS\d{12,}/$"))
@@ -72,6 +80,8 @@ def test_agent_registers_and_handler_resolves_and_closes(
     assert "处理中" in page.locator("body").inner_text()
 
     form = act(page, "resolve")
+    form.locator("[data-reply-aids] button", has_text="致歉").click()
+    assert "给您带来不便深表歉意" in form.locator("textarea[name=reply]").input_value()
     form.locator("select[name=finding]").select_option("true")
     form.locator("select[name=cause]").select_option("process_error")
     form.locator("select[name=responsible_department]").select_option(label="计费中心")
@@ -96,3 +106,4 @@ def test_agent_registers_and_handler_resolves_and_closes(
     assert complaint.department.code == "billing"
     assert [r.amount for r in complaint.remedies.all()] == [58]
     assert complaint.callbacks.filter(status="pending").count() == 1
+    assert page_problems == []

@@ -17,6 +17,10 @@ entry whose counts differ between the databases keeps one count per database ven
 The baseline is keyed by method and path pattern (`GET /complaints/<number>/`), never by URL
 name: names change with the code's layout, the addresses people use do not. Requests use
 literal paths for the same reason.
+
+Since every page and operation is requested here anyway, each answer is also checked for the
+deployment headers (issue 11): the Content-Security-Policy, `Cache-Control: no-store`, and no
+inline code in an HTML page that the policy would refuse.
 """
 
 from __future__ import annotations
@@ -46,7 +50,9 @@ from conftest import (
     complaint_register_billing,
     persona_create,
 )
+from tests.pages import inline_code
 from tousu.core import clock
+from tousu.core.middleware import csp_header_value
 
 BASELINE = Path(__file__).with_name("query_counts.json")
 UPDATE = os.environ.get("TOUSU_QUERY_BASELINE", "") == "update"
@@ -875,6 +881,18 @@ def prepare(case: Case, req: Req, w: World) -> Send:
     return lambda: client.post(path, data or {})
 
 
+def deployment_headers_check(key: str, response: Any) -> None:
+    """The answer carries the Content-Security-Policy and no-store (personal data is on every
+    page and in every API answer), and an HTML page holds nothing the policy refuses."""
+    from django.conf import settings
+
+    assert response.get("Content-Security-Policy") == csp_header_value(settings.SECURE_CSP), key
+    cache_control = {d.strip() for d in response.get("Cache-Control", "").split(",")}
+    assert "no-store" in cache_control, f"{key}: Cache-Control {response.get('Cache-Control')!r}"
+    if response.get("Content-Type", "").startswith("text/html") and not response.streaming:
+        assert inline_code(response.content.decode()) == [], key
+
+
 def response_read(response: Any) -> None:
     """Read a streamed body to its end: its rows are queried while it streams. (The test
     client closes the response at the end; closing it here would also close the database
@@ -903,6 +921,7 @@ def test_query_count(case: Case, world: World, db: None) -> None:
         f"{case.key} answered {response.status_code}, not {req.status}: "
         f"the count would be of another page"
     )
+    deployment_headers_check(case.key, response)
     baseline_check(case.key, len(queries), [q["sql"] for q in queries.captured_queries])
 
 

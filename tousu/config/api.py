@@ -8,11 +8,13 @@ from typing import Any
 from django.core.exceptions import RequestDataTooBig
 from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.openapi.docs import Swagger
 from ninja.security import HttpBearer
 
 from tousu.accounts.services import token_authenticate
@@ -27,6 +29,24 @@ class TokenAuth(HttpBearer):
         return user
 
 
+class VendoredSwagger(Swagger):
+    """The docs page with Swagger UI from tousu/static/vendor/swagger-ui: django-ninja's own page
+    loads it from a CDN (without SRI) unless "ninja" is an installed app, and operators' intranets
+    reach no CDN. Started by a static script, as the Content-Security-Policy requires."""
+
+    template = "api/docs.html"
+    default_settings = {
+        **Swagger.default_settings,
+        # No badge image from validator.swagger.io (the default): no internet, and the CSP
+        # allows images from this server only.
+        "validatorUrl": None,
+    }
+
+    def render_page(self, request: HttpRequest, api: NinjaAPI, **kwargs: Any) -> HttpResponse:
+        settings = {**self.settings, "url": self.get_openapi_url(api, kwargs)}
+        return render(request, self.template, {"api": api, "swagger_settings": settings})
+
+
 api = NinjaAPI(
     title="Tousu API",
     version="1",
@@ -35,6 +55,7 @@ api = NinjaAPI(
     urls_namespace="api",
     openapi_url="/openapi.json",
     docs_url="/docs",
+    docs=VendoredSwagger(),
 )
 
 

@@ -8,6 +8,7 @@ TOUSU_ALLOWED_HOSTS  comma-separated host names (default: localhost, 127.0.0.1)
 TOUSU_BROKER_URL     e.g. redis://127.0.0.1:6379/0: background jobs on Celery workers
 TOUSU_EMAIL_FROM     the sender of notification e-mails (TOUSU_EMAIL_BACKEND, _HOST, _PORT…)
 TOUSU_EARLIEST_RECEIVED  no complaint is received before this day (YYYY-MM-DD, Asia/Shanghai)
+TOUSU_HTTPS          1 behind a reverse proxy terminating HTTPS: secure cookies, HSTS, redirect
 
 Every TOUSU_* variable is read through the env_* helpers below: a value that a setting cannot
 take stops start-up with a message naming the variable and what it accepts.
@@ -21,6 +22,7 @@ import os
 import secrets
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import dj_database_url
@@ -166,6 +168,36 @@ def env_list(
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+HSTS_ONE_YEAR = 365 * 24 * 60 * 60
+
+
+def https_settings(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Django's HTTPS settings, from TOUSU_HTTPS (off: a plain local server, the default).
+
+    `tousu serve` (waitress) speaks plain HTTP, so HTTPS means a reverse proxy in front that
+    terminates TLS and sets `X-Forwarded-Proto: https` — replacing any such header the client
+    sent, since Django then trusts it. On, Django:
+    - sends cookies (session, CSRF) over HTTPS only;
+    - answers with HSTS for TOUSU_HSTS_SECONDS (a year), the host alone unless
+      TOUSU_HSTS_INCLUDE_SUBDOMAINS=1 (other intranet hosts under the domain may be plain HTTP);
+    - redirects a plain-HTTP request to HTTPS: a direct request to the server, bypassing the
+      proxy, then fails loudly instead of working without secure cookies (login would fail in
+      confusing ways). A proxy that does not set the header makes every request look plain and
+      loop on the redirect: set the header.
+    """
+    on = env_bool("TOUSU_HTTPS", environ=environ)
+    hsts_seconds = env_int("TOUSU_HSTS_SECONDS", HSTS_ONE_YEAR, minimum=0, environ=environ)
+    subdomains = env_bool("TOUSU_HSTS_INCLUDE_SUBDOMAINS", environ=environ)
+    return {
+        "SECURE_PROXY_SSL_HEADER": ("HTTP_X_FORWARDED_PROTO", "https") if on else None,
+        "SECURE_SSL_REDIRECT": on,
+        "SECURE_HSTS_SECONDS": hsts_seconds if on else 0,
+        "SECURE_HSTS_INCLUDE_SUBDOMAINS": on and subdomains,
+        "SESSION_COOKIE_SECURE": on,
+        "CSRF_COOKIE_SECURE": on,
+    }
+
+
 def load_secret_key(data_dir: Path) -> str:
     """The key is generated once per installation and kept beside the data it protects."""
     if key := env_str("TOUSU_SECRET_KEY"):
@@ -211,7 +243,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files are answered here, before the two below: they keep WhiteNoise's caching.
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "tousu.core.middleware.ContentSecurityPolicyMiddleware",
+    "tousu.core.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -292,6 +327,30 @@ SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+
+# HTTPS behind a reverse proxy: off unless TOUSU_HTTPS=1 (see https_settings).
+_HTTPS = https_settings()
+SECURE_PROXY_SSL_HEADER = _HTTPS["SECURE_PROXY_SSL_HEADER"]
+SECURE_SSL_REDIRECT = _HTTPS["SECURE_SSL_REDIRECT"]
+SECURE_HSTS_SECONDS = _HTTPS["SECURE_HSTS_SECONDS"]
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _HTTPS["SECURE_HSTS_INCLUDE_SUBDOMAINS"]
+SESSION_COOKIE_SECURE = _HTTPS["SESSION_COOKIE_SECURE"]
+CSRF_COOKIE_SECURE = _HTTPS["CSRF_COOKIE_SECURE"]
+
+# The Content-Security-Policy of every response Django makes (tousu.core.middleware), under the
+# setting's name in Django 6, whose own middleware reads the same shape. Scripts and styles come
+# from this server's files only: no inline <script>, event-handler attribute, <style> element or
+# style attribute in a template (data for scripts goes in json_script blocks, which are not run).
+SECURE_CSP: dict[str, list[str]] = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]

@@ -38,8 +38,9 @@ def test_a_method_an_address_does_not_take_is_a_json_405(
     assert response["Content-Type"].startswith("application/json")
     error = response.json()["error"]
     assert error["code"] == "method_not_allowed"
-    assert allowed in error["message"]
-    assert response["Allow"] == allowed
+    # The order of the methods is the router's, not part of the promise.
+    assert set(response["Allow"].split(", ")) == set(allowed.split(", "))
+    assert all(method in error["message"] for method in allowed.split(", "))
 
 
 def test_pages_keep_their_html_404(client: Client, handler: Any) -> None:

@@ -8,9 +8,11 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from conftest import PASSWORD
 from tousu.config.settings import (
     SettingError,
     env_bool,
@@ -19,6 +21,7 @@ from tousu.config.settings import (
     env_int,
     env_list,
     env_str,
+    https_settings,
 )
 
 
@@ -174,3 +177,66 @@ def test_a_bad_earliest_received_stops_start_up(raw: str, tmp_path: Path) -> Non
     assert f"TOUSU_EARLIEST_RECEIVED={raw!r} is not valid: expected a date YYYY-MM-DD" in (
         run.stderr
     )
+
+
+# ---- HTTPS (TOUSU_HTTPS) ---------------------------------------------------------------------
+
+HTTPS_OFF = {
+    "SECURE_PROXY_SSL_HEADER": None,
+    "SECURE_SSL_REDIRECT": False,
+    "SECURE_HSTS_SECONDS": 0,
+    "SECURE_HSTS_INCLUDE_SUBDOMAINS": False,
+    "SESSION_COOKIE_SECURE": False,
+    "CSRF_COOKIE_SECURE": False,
+}
+
+
+def test_https_is_off_by_default() -> None:
+    """The default is a plain local server: nothing that needs HTTPS."""
+    assert https_settings({}) == HTTPS_OFF
+    assert https_settings({"TOUSU_HTTPS": "0", "TOUSU_HSTS_INCLUDE_SUBDOMAINS": "1"}) == HTTPS_OFF
+
+
+def test_https_on() -> None:
+    assert https_settings({"TOUSU_HTTPS": "1"}) == {
+        "SECURE_PROXY_SSL_HEADER": ("HTTP_X_FORWARDED_PROTO", "https"),
+        "SECURE_SSL_REDIRECT": True,
+        "SECURE_HSTS_SECONDS": 365 * 24 * 60 * 60,
+        "SECURE_HSTS_INCLUDE_SUBDOMAINS": False,
+        "SESSION_COOKIE_SECURE": True,
+        "CSRF_COOKIE_SECURE": True,
+    }
+
+
+def test_hsts_can_be_shorter_off_or_cover_subdomains() -> None:
+    on = {"TOUSU_HTTPS": "yes"}
+    assert https_settings({**on, "TOUSU_HSTS_SECONDS": "300"})["SECURE_HSTS_SECONDS"] == 300
+    assert https_settings({**on, "TOUSU_HSTS_SECONDS": "0"})["SECURE_HSTS_SECONDS"] == 0
+    with_subdomains = https_settings({**on, "TOUSU_HSTS_INCLUDE_SUBDOMAINS": "1"})
+    assert with_subdomains["SECURE_HSTS_INCLUDE_SUBDOMAINS"] is True
+    with pytest.raises(SettingError, match="TOUSU_HSTS_SECONDS='-1'"):
+        https_settings({**on, "TOUSU_HSTS_SECONDS": "-1"})
+    with pytest.raises(SettingError, match="TOUSU_HTTPS='https'"):
+        https_settings({"TOUSU_HTTPS": "https"})
+
+
+def test_django_behind_an_https_proxy(settings: Any, handler: Any) -> None:
+    """With the settings on: a plain request is redirected, one the proxy marks as HTTPS is
+    answered with HSTS, and the session and CSRF cookies are sent over HTTPS only."""
+    from django.test import Client
+
+    for name, value in https_settings({"TOUSU_HTTPS": "1"}).items():
+        setattr(settings, name, value)
+    client = Client()
+    plain = client.get("/login/")
+    assert plain.status_code == 301
+    assert plain["Location"] == "https://testserver/login/"
+
+    secure = Client(headers={"X-Forwarded-Proto": "https"})
+    page = secure.get("/login/")
+    assert page.status_code == 200
+    assert page["Strict-Transport-Security"] == "max-age=31536000"
+    assert page.cookies["csrftoken"]["secure"]
+    logged_in = secure.post("/login/", {"username": handler.username, "password": PASSWORD})
+    assert logged_in.status_code == 302
+    assert logged_in.cookies["sessionid"]["secure"]

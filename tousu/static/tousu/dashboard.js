@@ -1,0 +1,72 @@
+// The dashboard's charts (Apache ECharts), drawn from the data block the page renders with
+// json_script (`<script type="application/json" id="dashboard-data">`): data, never code, so the
+// Content-Security-Policy's "script-src 'self'" holds without inline script.
+(function () {
+  "use strict";
+  var data = JSON.parse(document.getElementById("dashboard-data").textContent);
+  var L = data.labels;
+  var charts = [];
+  function draw(name, option) {
+    var el = document.querySelector('[data-chart="' + name + '"]');
+    if (!el || typeof echarts === "undefined") return;
+    var chart = echarts.init(el);
+    // Tooltips drawn on the canvas: ECharts' HTML tooltips are markup with style attributes,
+    // which the Content-Security-Policy ("style-src 'self'") refuses.
+    option.tooltip = Object.assign({renderMode: "richText"}, option.tooltip);
+    chart.setOption(Object.assign({animation: false}, option));
+    // Every item carries its drill-down URL: the script only navigates.
+    chart.on("click", function (p) { if (p.data && p.data.url) window.location.href = p.data.url; });
+    el.setAttribute("data-rendered", "true");
+    charts.push(chart);
+  }
+  function bars(items, withPrevious) {
+    var series = [{name: L.current, type: "bar", data: items, cursor: "pointer"}];
+    if (withPrevious) {
+      series.push({name: L.previous, type: "bar", data: items.map(function (i) {
+        return {value: i.previous, url: i.url};
+      })});
+    }
+    return {
+      grid: {left: 8, right: 16, top: withPrevious ? 28 : 8, bottom: 8, containLabel: true},
+      legend: withPrevious ? {data: [L.current, L.previous]} : undefined,
+      tooltip: {trigger: "axis"},
+      xAxis: {type: "value", minInterval: 1},
+      yAxis: {type: "category", inverse: true, data: items.map(function (i) { return i.name; })},
+      series: series
+    };
+  }
+  var t = data.trend;
+  draw("trend", {
+    grid: {left: 8, right: 16, top: 28, bottom: 8, containLabel: true},
+    legend: {data: [L.current, L.previous]},
+    tooltip: {trigger: "axis"},
+    xAxis: {type: "category", data: t.days},
+    yAxis: {type: "value", minInterval: 1},
+    series: [
+      {name: L.current, type: "line", data: t.current, symbolSize: 7, cursor: "pointer"},
+      {name: L.previous, type: "line", data: t.previous, symbolSize: 5,
+       lineStyle: {type: "dashed"}, cursor: "pointer"}
+    ]
+  });
+  draw("category", bars(data.category, false));
+  draw("channel", {
+    tooltip: {trigger: "item"},
+    series: [{type: "pie", radius: ["35%", "65%"], name: L.complaints, data: data.channel}]
+  });
+  var byRegion = bars(data.region, true);
+  // 万投比 beside each region's bar: regions serve different numbers of customers.
+  byRegion.series[0].label = {show: true, position: "right", formatter: function (p) {
+    return p.data.per_10k == null ? "" : L.per_10k + " " + p.data.per_10k.toFixed(2);
+  }};
+  draw("region", byRegion);
+  draw("backlog", {
+    grid: {left: 8, right: 16, top: 8, bottom: 8, containLabel: true},
+    tooltip: {trigger: "axis"},
+    xAxis: {type: "category", data: data.backlog.map(function (b) { return b.name; })},
+    yAxis: {type: "value", minInterval: 1},
+    series: [{type: "bar", name: L.complaints, data: data.backlog.map(function (b, i) {
+      return {value: b.value, url: b.url, itemStyle: {color: ["#b42318", "#d97706", "#ca8a04", "#2563a8"][i]}};
+    })}]
+  });
+  window.addEventListener("resize", function () { charts.forEach(function (c) { c.resize(); }); });
+})();

@@ -25,6 +25,20 @@ def clean_text(value: str) -> str:
     return unicodedata.normalize("NFC", value).strip()
 
 
+# Characters that show nothing: format characters (zero-width space and joiners, word joiner,
+# bidirectional controls), controls, private-use and unassigned code points.
+_INVISIBLE_CATEGORIES = frozenset({"Cf", "Cc", "Co", "Cn"})
+
+
+def has_visible_text(value: str) -> bool:
+    """Whether a person would see anything: text made only of blanks and invisible characters
+    (U+200B and its kin) is empty, however long. The text itself is kept as typed (a zero-width
+    joiner inside an emoji is part of it)."""
+    return any(
+        not c.isspace() and unicodedata.category(c) not in _INVISIBLE_CATEGORIES for c in value
+    )
+
+
 def normalise_phone(value: str) -> str | None:
     """A mainland mobile (11 digits) or landline with area code, as digits only; None if invalid.
 

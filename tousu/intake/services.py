@@ -22,7 +22,7 @@ from tousu.complaints.services import EventDraft, complaint_create, number_alloc
 from tousu.complaints.timeline import canonical
 from tousu.core import clock
 from tousu.core.errors import Conflict, DomainError, FieldErrors, NotAllowed, ValidationFailed
-from tousu.core.text import clean_text, normalise_phone
+from tousu.core.text import clean_text, has_visible_text, normalise_phone
 from tousu.customers.choices import SpecialType
 from tousu.customers.models import Customer
 from tousu.customers.services import customer_get_or_create
@@ -86,7 +86,7 @@ class _Clean:
 def _story_check(reg: Registration, errors: FieldErrors) -> tuple[str, str]:
     """The content and the demand, cleaned; their errors added to `errors`."""
     content = clean_text(reg.content or "")
-    if not content:
+    if not has_visible_text(content):
         errors.add("content", _("The content of the complaint cannot be empty"))
     elif len(content) > CONTENT_MAX_CHARS:
         errors.add(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tousu.core.text import clean_text, normalise_phone
+from tousu.core.text import clean_text, has_visible_text, normalise_phone
 
 
 @pytest.mark.parametrize(
@@ -102,3 +102,21 @@ def test_normalise_phone_accepts_how_people_write_numbers(raw: str, phone: str) 
 )
 def test_normalise_phone_rejects_what_is_not_a_number(raw: str) -> None:
     assert normalise_phone(raw) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "visible"),
+    [
+        ("", False),
+        ("   \n\t", False),
+        ("\u200b\u200c\u200d\u2060", False),  # zero-width space, joiners, word joiner
+        ("\u202a\u202e\u2066\u2069", False),  # bidirectional controls
+        ("\u3000\u00a0", False),  # ideographic and no-break spaces
+        ("\ue000", False),  # private use
+        ("断网", True),
+        ("\u200b断\u200b", True),
+        ("👨\u200d💻", True),
+    ],
+)
+def test_has_visible_text(text: str, visible: bool) -> None:
+    assert has_visible_text(text) is visible

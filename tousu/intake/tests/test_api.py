@@ -544,3 +544,25 @@ def test_the_rate_limit_is_per_client_address(api_as: Api, reference: None, sett
         PUBLIC, public_body(), REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="1.2.3.4"
     )
     assert forged.status_code == 429
+
+
+@pytest.mark.parametrize(
+    "content",
+    ["\u200b\u200b\u200b", "\u2060 \u200c\u200d", "\u202e\u3000\u200b", "\ufeff\u00a0\u2066\u2069"],
+)
+def test_content_of_only_invisible_characters_is_refused(
+    api_as: Api, agent: User, content: str
+) -> None:
+    """Zero-width spaces, joiners and direction marks show nothing: a complaint made of them
+    is empty, and nothing is written (issue 11)."""
+    response = api_as(agent).post(URL, body(content=content))
+    error = error_of(response, 422, "validation_error")
+    assert "content" in error["fields"]
+    assert not Complaint.objects.exists()
+
+
+def test_content_with_an_emoji_sequence_is_kept_as_typed(api_as: Api, agent: User) -> None:
+    text = "网速太慢了👨\u200d💻，每天晚上都断"
+    response = api_as(agent).post(URL, body(content=text))
+    assert response.status_code == 201, response.content
+    assert Complaint.objects.get().content == text

@@ -4,6 +4,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from tousu.core.models import TimeStampedModel
+from tousu.core.pii import mask_name, mask_phone
 from tousu.customers.choices import HANDLING_TIPS, SpecialType
 
 
@@ -34,7 +35,9 @@ class Customer(TimeStampedModel):
         verbose_name_plural = _("customers")
 
     def __str__(self) -> str:
-        return self.name or self.phone
+        # Masked: the admin shows this in its breadcrumbs, confirmations, history and recent
+        # actions, to staff who may not see personal data and without logging a reveal.
+        return mask_name(self.name) if self.name else mask_phone(self.phone)
 
     @property
     def handling_tips(self) -> str:

@@ -261,6 +261,12 @@ def can_curate_cases(user: User) -> bool:
     return user.is_active and user.role in CASE_CURATOR_ROLES
 
 
+def can_curate_case(user: User, complaint: Complaint | None) -> bool:
+    """May edit and publish this case: a curator who can see the complaint it was made from (a
+    department's supervisor curates the cases of their own department's complaints)."""
+    return can_curate_cases(user) and (complaint is None or can_view(user, complaint))
+
+
 def can_make_case(user: User, complaint: Complaint) -> bool:
     """May turn this complaint into a case: a curator who can see it (closed is checked by
     the service, which says why)."""

@@ -171,6 +171,8 @@ def case_update(
     not reach the front line."""
     if not permissions.can_curate_cases(actor):
         raise NotAllowed(_("Only quality staff and managers may edit cases"))
+    if not permissions.can_curate_case(actor, case.complaint):
+        raise NotAllowed(_("This case was made from a complaint outside your data scope"))
     errors = FieldErrors()
     title = clean_text(title or "")
     if not title:

@@ -52,7 +52,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = staff(request)
     case = _case_or_404(request, pk)
     form = None
-    if permissions.can_curate_cases(user):
+    if permissions.can_curate_case(user, case.complaint):
         form = CaseEditForm(request.POST or None, instance=case)
         if request.method == "POST":
             if form.is_valid():

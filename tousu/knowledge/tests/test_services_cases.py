@@ -314,3 +314,29 @@ def test_case_list_is_a_fixed_number_of_queries(
         response = client.get(reverse("knowledge:cases"))
     assert len(response.context["page"].object_list) == 6
     assert len(six.captured_queries) == len(one.captured_queries)
+
+
+def test_a_supervisor_curates_only_cases_of_their_departments_complaints(
+    closed: Any, quality: Any, supervisor: Any, make_user: Callable[..., Any]
+) -> None:
+    """A billing complaint's case is for billing's supervisor (and quality staff) to edit and
+    publish, not for another department's supervisor, who cannot see the complaint (issue 11)."""
+    case = services.case_create(complaint=closed, actor=quality)
+    network_supervisor = make_user("network_supervisor", "supervisor", department="network")
+    edit: dict[str, Any] = {
+        "title": "多扣58元的处理",
+        "summary": "核实后退款",
+        "tags": "退费",
+        "clauses": [],
+        "for_training": False,
+        "status": CaseStatus.PUBLISHED,
+    }
+    with pytest.raises(NotAllowed):
+        services.case_update(case=case, actor=network_supervisor, **edit)
+    case.refresh_from_db()
+    assert case.status == CaseStatus.DRAFT
+    url = reverse("knowledge:case", args=[case.pk])
+    assert 'name="title"' not in page(as_user(network_supervisor).get(url))
+    assert 'name="title"' in page(as_user(supervisor).get(url))
+    done = services.case_update(case=case, actor=supervisor, **edit)
+    assert done.status == CaseStatus.PUBLISHED

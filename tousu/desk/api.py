@@ -17,7 +17,7 @@ from tousu.core.api import (
 )
 from tousu.core.errors import ValidationFailed
 from tousu.desk.actions import ROUTERS
-from tousu.desk.actions.base import api_render, api_user
+from tousu.desk.actions.base import api_complaint, api_render, api_user
 from tousu.desk.schemas import (
     ComplaintDetailOut,
     ComplaintPage,
@@ -103,7 +103,7 @@ def complaint_list(request: HttpRequest, query: Query[ListQuery]) -> dict[str, o
     summary="One complaint with its due times",
 )
 def complaint_get(request: HttpRequest, number: str) -> dict[str, object]:
-    complaint = selectors.get_complaint_for_user(api_user(request), number)
+    complaint = api_complaint(request, number)
     body = api_render(request, complaint)
     # Its repeats (R2.5): one query, on this page only — lists do not carry them.
     body["repeats"] = list(
@@ -120,7 +120,7 @@ def complaint_get(request: HttpRequest, number: str) -> dict[str, object]:
 )
 def complaint_timeline(request: HttpRequest, number: str) -> dict[str, object]:
     user = api_user(request)
-    complaint = selectors.get_complaint_for_user(user, number)
+    complaint = api_complaint(request, number)
     return {"items": events_out(user, complaint, selectors.complaint_timeline(complaint), "api")}
 
 
@@ -132,7 +132,7 @@ def complaint_timeline(request: HttpRequest, number: str) -> dict[str, object]:
 )
 def complaint_similar(request: HttpRequest, number: str) -> dict[str, object]:
     user = api_user(request)
-    complaint = selectors.get_complaint_for_user(user, number)
+    complaint = api_complaint(request, number)
     # Numbers, statuses, categories and outcomes: no complaint's text, nothing to mask.
     return {"items": [similar_out(s) for s in similar_complaints(complaint, user)]}
 

@@ -1,8 +1,5 @@
 """The callback (回访) on a closed complaint: the customer's satisfaction, and what to do when
-they are not satisfied.
-
-Each action is its page form, its API input schema and endpoint, and the call of the
-owning domain's service; the rules stay in the domain."""
+they are not satisfied."""
 
 from __future__ import annotations
 

@@ -1,7 +1,4 @@
-"""Setting or correcting a complaint's category.
-
-Each action is its page form, its API input schema and endpoint, and the call of the
-owning domain's service; the rules stay in the domain."""
+"""Setting or correcting a complaint's category."""
 
 from __future__ import annotations
 

@@ -1,7 +1,4 @@
-"""The kernel's own actions on a complaint: accept, note, reopen.
-
-Each action is its page form, its API input schema and endpoint, and the call of the
-owning domain's service; the rules stay in the domain."""
+"""The kernel's own actions on a complaint: accept, note, reopen."""
 
 from __future__ import annotations
 

@@ -19,10 +19,9 @@ from ninja import Status as HttpStatus
 from pydantic import ConfigDict
 
 from tousu.accounts.views import staff
-from tousu.complaints.selectors import get_complaint_for_user
 from tousu.core.errors import DomainError, FieldErrors
 from tousu.core.pii import mask_text
-from tousu.desk.actions.base import api_user
+from tousu.desk.actions.base import api_complaint, api_user
 from tousu.desk.views import complaint_or_404
 from tousu.knowledge import selectors, services
 from tousu.knowledge.models import Case
@@ -106,7 +105,7 @@ def case_brief(case: Case) -> dict[str, Any]:
 )
 def suggestion(request: HttpRequest, number: str) -> dict[str, Any]:
     user = api_user(request)
-    complaint = get_complaint_for_user(user, number)
+    complaint = api_complaint(request, number)
     panel = selectors.suggestion_panel(complaint, user)
     found = panel.suggestion if panel is not None else None
     # The clause, the approved wording and the reply templates are the company's own texts (a
@@ -233,7 +232,7 @@ def clauses_by_code(codes: list[str], field: str = "clauses") -> list[StandardCl
 )
 def case_create(request: HttpRequest, number: str, payload: CaseIn | None = None) -> HttpStatus:
     user = api_user(request)
-    complaint = get_complaint_for_user(user, number)
+    complaint = api_complaint(request, number)
     body = payload or CaseIn()
     case = services.case_create(
         complaint=complaint,

@@ -1,8 +1,5 @@
 """Resolution's actions on a complaint: the guided handling steps, evidence, the outcome with
-its remedies and reply, approval, closing.
-
-Each action is its page form, its API input schema and endpoint, and the call of the
-owning domain's service; the rules stay in the domain."""
+its remedies and reply, approval, closing."""
 
 from __future__ import annotations
 

@@ -1,7 +1,4 @@
-"""Routing's actions on a complaint: dispatch or transfer, return (退单), form the expert team.
-
-Each action is its page form, its API input schema and endpoint, and the call of the
-owning domain's service; the rules stay in the domain."""
+"""Routing's actions on a complaint: dispatch or transfer, return (退单), form the expert team."""
 
 from __future__ import annotations
 

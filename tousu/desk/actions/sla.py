@@ -1,7 +1,4 @@
-"""Time-limit actions on a complaint: escalate, pause (挂起) and resume the clock.
-
-Each action is its page form, its API input schema and endpoint, and the call of the
-owning domain's service; the rules stay in the domain."""
+"""Time-limit actions on a complaint: escalate, pause (挂起) and resume the clock."""
 
 from __future__ import annotations
 

@@ -386,8 +386,7 @@ def _verify_files(source: Path, manifest: dict[str, Any]) -> None:
         path = source / relative
         if path.stat().st_size != entry["size"]:
             raise BackupError(
-                f"{path} is damaged: {path.stat().st_size} bytes, the manifest says "
-                f"{entry['size']}"
+                f"{path} is damaged: {path.stat().st_size} bytes, the manifest says {entry['size']}"
             )
         if sha256_of(path) != entry["sha256"]:
             raise BackupError(f"{path} is damaged: its SHA-256 does not match the manifest")
@@ -470,9 +469,12 @@ def _different_keys(source: Path, manifest: dict[str, Any]) -> list[str]:
     different = []
     for name, relative in manifest.get("keys", {}).items():
         path = key_paths().get(name)
-        if path is not None and path.is_file():
-            if path.read_bytes() != (source / relative).read_bytes():
-                different.append(name)
+        if (
+            path is not None
+            and path.is_file()
+            and path.read_bytes() != (source / relative).read_bytes()
+        ):
+            different.append(name)
     return different
 
 

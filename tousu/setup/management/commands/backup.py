@@ -7,6 +7,9 @@ from tousu.setup.backup import BackupError, backup_create
 
 
 class Command(BaseCommand):
+    # A backup runs from cron while the server runs: Django's system checks (seconds of URL and
+    # template inspection) would only slow it and could stop it for reasons unrelated to the data.
+    requires_system_checks: list[str] = []
     help = (
         "Back up the database, the uploads and the keys into DIR (new or empty), with a "
         "manifest of checksums; safe while the server and workers run."

@@ -175,11 +175,13 @@ def backup_create(target: Path) -> dict[str, Any]:
     started = time.monotonic()
     target = target.resolve()
     _check_target(target)
-    target.mkdir(parents=True, exist_ok=True)
+    # The backup holds the keys and every customer's personal data: its owner alone reads it.
+    target.mkdir(parents=True, exist_ok=True, mode=0o700)
     if vendor() == "sqlite":
         snapshot = _sqlite_backup(target / SQLITE_FILE)
     else:
         snapshot = _pg_backup(target / PG_FILE)
+    (target / database_file()).chmod(0o600)
     _copy_uploads(target / UPLOADS)
     keys = _copy_keys(target / KEYS)
     manifest = {

@@ -107,7 +107,7 @@ def _admin_query(sql: str) -> None:
 
     base = SUITE_URL.rsplit("/", 1)[0]
     with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-        conn.execute(sql)  # type: ignore[arg-type]
+        conn.execute(sql)
 
 
 @pytest.fixture(scope="module")

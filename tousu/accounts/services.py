@@ -242,7 +242,7 @@ def audit_record(
     actor: User | None,
     action: str,
     obj: models.Model | None = None,
-    changes: dict[str, list[Any]] | None = None,
+    changes: dict[str, Any] | None = None,
     actor_name: str = "",
     object_type: str = "",
     object_id: str = "",

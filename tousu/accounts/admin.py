@@ -164,9 +164,11 @@ class UserAdmin(AuditedAdmin, DjangoUserAdmin):
     ) -> HttpResponse:
         """The admin's password form saves without `save_model`: its success (a redirect) is
         recorded here, in its transaction — that the password changed, never what to."""
+        if request.method != "POST":
+            return super().user_change_password(request, id, form_url)
         with transaction.atomic():
             response = super().user_change_password(request, id, form_url)
-            if request.method == "POST" and response.status_code == 302:
+            if response.status_code == 302:
                 user = User.objects.get(pk=id)
                 changes = {"password": [SECRET_CHANGED, SECRET_CHANGED]}
                 audit_record(

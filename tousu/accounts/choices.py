@@ -42,3 +42,15 @@ class LockoutScope(models.TextChoices):
 
     USERNAME = "username", _("User name")
     ADDRESS = "address", _("Address")
+
+
+class AuditAction(models.TextChoices):
+    """What an audit log entry records."""
+
+    CREATE = "create", _("Created")
+    CHANGE = "change", _("Changed")
+    DELETE = "delete", _("Deleted")
+    LOGIN = "login", _("Logged in")
+    LOGIN_FAILED = "login_failed", _("Login failed")
+    LOCKOUT = "lockout", _("Login locked")
+    VERIFICATION = "verification", _("Integrity verified")

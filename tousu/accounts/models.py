@@ -7,7 +7,14 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from tousu.accounts.choices import DEFAULT_SCOPE, AssignmentMode, DataScope, LockoutScope, Role
+from tousu.accounts.choices import (
+    DEFAULT_SCOPE,
+    AssignmentMode,
+    AuditAction,
+    DataScope,
+    LockoutScope,
+    Role,
+)
 
 
 class Region(models.Model):
@@ -142,3 +149,51 @@ class LoginLockout(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope} {self.username} {self.ip_address} {self.at:%Y-%m-%d %H:%M}"
+
+
+class AuditEntry(models.Model):
+    """One line of the audit log of configuration changes and logins: who, when, what object,
+    what changed (before/after of the changed fields, personal data masked, never a password).
+
+    Append-only and tamper-evident like a timeline: numbered without gaps, each entry's keyed
+    hash (tousu.core.keys.mac) covers its content and the previous entry's hash; `AuditHead`
+    is the head. Written by `audit_record` in the transaction of the change."""
+
+    seq = models.PositiveIntegerField(_("number"), unique=True)
+    at = models.DateTimeField(_("time"), db_index=True)
+    actor = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor_name = models.CharField(_("by"), max_length=150)
+    action = models.CharField(_("action"), max_length=24, choices=AuditAction.choices)
+    object_type = models.CharField(_("object type"), max_length=64, blank=True)
+    object_id = models.CharField(_("object"), max_length=64, blank=True)
+    object_repr = models.CharField(_("object name"), max_length=200, blank=True)
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+    prev_hash = models.CharField(max_length=64, blank=True)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["-seq"]
+        verbose_name = _("audit log entry")
+        verbose_name_plural = _("audit log")
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.action} {self.object_type} {self.object_repr}"
+
+
+AUDIT_HEAD = 1  # the primary key of the one AuditHead row
+
+
+class AuditHead(models.Model):
+    """The audit log's head (one row): locked by each writer, so that concurrent entries take
+    consecutive numbers instead of the same one."""
+
+    seq = models.PositiveIntegerField(default=0)
+    hash = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("audit log head")
+
+    def __str__(self) -> str:
+        return f"#{self.seq}"

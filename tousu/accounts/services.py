@@ -1,18 +1,40 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+from collections.abc import Callable
+from typing import Any
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tousu.accounts.choices import Role
-from tousu.accounts.models import ApiToken, Department, LoginLockout, PiiAccess, Region, User
+from tousu.accounts.choices import AuditAction, Role
+from tousu.accounts.models import (
+    AUDIT_HEAD,
+    ApiToken,
+    AuditEntry,
+    AuditHead,
+    Department,
+    LoginLockout,
+    PiiAccess,
+    Region,
+    User,
+)
 from tousu.accounts.permissions import can_view_pii
+from tousu.core import clock
 from tousu.core.errors import Conflict, FieldErrors
-from tousu.core.pii import TextMask
+from tousu.core.keys import mac
+from tousu.core.pii import (
+    TextMask,
+    mask_address,
+    mask_id_number,
+    mask_name,
+    mask_phone,
+    mask_text,
+)
 
 
 def user_create(
@@ -63,6 +85,12 @@ def user_create(
         )
         user.set_password(password)
         user.save()
+        audit_record(
+            actor=None,
+            action=AuditAction.CREATE,
+            obj=user,
+            changes=audit_changes({}, audit_snapshot(user)),
+        )
     return user
 
 
@@ -102,7 +130,17 @@ def login_lockout_record(
     at: dt.datetime,
     until: dt.datetime,
 ) -> LoginLockout:
-    """Write a lock's engaging to the audit trail (the login policy calls it, once a lock)."""
+    """Write a lock's engaging to the audit trail (the login policy calls it, once a lock),
+    and to the audit log."""
+    audit_record(
+        actor=None,
+        actor_name=username,
+        action=AuditAction.LOCKOUT,
+        object_type="address" if scope == "address" else "user",
+        object_id=str(ip_address or "")[:64],
+        object_repr=f"{scope}: {username}"[:200],
+        changes={"failures": failures, "until": until.isoformat(), "path": path[:255]},
+    )
     return LoginLockout.objects.create(
         scope=scope,
         username=username[:150],
@@ -140,3 +178,138 @@ def pii_reveal_log(
         return False
     pii_access_log(user=user, subject=subject, fields=",".join(shown), via=via, count=count)
     return True
+
+
+# ---- the audit log (issue 11) ----------------------------------------------------------------
+
+# Never written to the audit log, not even masked: that they changed is all it says.
+SECRET_FIELDS = frozenset({"password", "digest", "key", "token"})
+# Personal data, written masked.
+PERSONAL_MASKS: dict[str, Callable[[str], str]] = {
+    "phone": mask_phone,
+    "id_number": mask_id_number,
+    "address": mask_address,
+    "email": mask_text,
+    "first_name": mask_name,
+    "last_name": mask_name,
+}
+SECRET_CHANGED = "(changed)"  # noqa: S105 (a marker standing for a secret, not one)
+
+
+def audit_value(field: str, value: Any) -> Any:
+    """A field's value as the audit log keeps it: JSON, personal data masked, free text with
+    the phone and ID numbers in it masked, secrets never."""
+    if field in SECRET_FIELDS:
+        return SECRET_CHANGED
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    if isinstance(value, dict | list):
+        return json_safe_value(value)
+    text = str(value)
+    if field in PERSONAL_MASKS:
+        return PERSONAL_MASKS[field](text) if text else text
+    return mask_text(text)
+
+
+def json_safe_value(value: Any) -> Any:
+    return json.loads(json.dumps(value, default=str, ensure_ascii=False))
+
+
+def audit_snapshot(obj: models.Model) -> dict[str, Any]:
+    """The object's own fields (foreign keys as their ids, many-to-many as sorted ids), as the
+    audit log compares them before and after a change."""
+    values: dict[str, Any] = {}
+    for f in obj._meta.concrete_fields:
+        values[f.name] = f.value_from_object(obj)
+    if obj.pk is not None:
+        for m2m in obj._meta.many_to_many:
+            values[m2m.name] = sorted(o.pk for o in getattr(obj, m2m.name).all())
+    return {name: json_safe_value(value) for name, value in values.items()}
+
+
+def audit_changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
+    """{field: [before, after]} of the fields that differ, as `audit_value` keeps them."""
+    changed = {}
+    for name in sorted(set(before) | set(after)):
+        old, new = before.get(name), after.get(name)
+        if old != new:
+            changed[name] = [audit_value(name, old), audit_value(name, new)]
+    return changed
+
+
+def audit_record(
+    *,
+    actor: User | None,
+    action: str,
+    obj: models.Model | None = None,
+    changes: dict[str, Any] | None = None,
+    actor_name: str = "",
+    object_type: str = "",
+    object_id: str = "",
+    object_repr: str = "",
+) -> AuditEntry:
+    """Append an entry to the audit log, in the caller's transaction (one is opened if none is:
+    the head's lock must be held to the entry's commit, or two writers would take one number).
+    `obj` names the object (its type, id and masked name); `changes` come from `audit_changes`.
+    Three statements: lock the head, insert the entry, move the head."""
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = object_id or str(obj.pk or "")
+        object_repr = object_repr or mask_text(str(obj))
+    with transaction.atomic():
+        head = AuditHead.objects.select_for_update().filter(pk=AUDIT_HEAD).first()
+        if head is None:  # a database emptied (a test's flush): the head is the last entry
+            last = AuditEntry.objects.order_by("-seq").first()
+            head = AuditHead.objects.create(
+                pk=AUDIT_HEAD, seq=last.seq if last else 0, hash=last.hash if last else ""
+            )
+        entry = AuditEntry(
+            seq=head.seq + 1,
+            at=clock.now(),
+            actor=actor,
+            actor_name=(actor_name or (actor.get_username() if actor else "system"))[:150],
+            action=action,
+            object_type=object_type[:64],
+            object_id=object_id[:64],
+            object_repr=object_repr[:200],
+            changes=json_safe_value(changes or {}),
+            prev_hash=head.hash,
+        )
+        entry.hash = audit_hash(entry)
+        entry.save(force_insert=True)
+        AuditHead.objects.filter(pk=AUDIT_HEAD).update(seq=entry.seq, hash=entry.hash)
+    return entry
+
+
+def audit_hash(entry: AuditEntry) -> str:
+    """The entry's keyed hash: its content and the previous entry's hash."""
+    return mac(
+        {
+            "audit": entry.seq,
+            "at": entry.at.astimezone(dt.UTC).isoformat(),
+            "actor": entry.actor_id,
+            "actor_name": entry.actor_name,
+            "action": entry.action,
+            "object": [entry.object_type, entry.object_id, entry.object_repr],
+            "changes": entry.changes,
+            "prev": entry.prev_hash,
+        }
+    )
+
+
+def login_audit(*, user: User | None, username: str, request: Any, succeeded: bool) -> AuditEntry:
+    """A login or a failed login on the audit log: the user name tried (as typed, never the
+    password), the address and the login page."""
+    address, path = "", ""
+    if request is not None:
+        address = str(getattr(request, "META", {}).get("REMOTE_ADDR") or "")
+        path = str(getattr(request, "path", "") or "")
+    return audit_record(
+        actor=user,
+        actor_name=username[:150] or "?",
+        action=AuditAction.LOGIN if succeeded else AuditAction.LOGIN_FAILED,
+        object_type="user",
+        object_id=str(user.pk) if user is not None else "",
+        object_repr=mask_text(username)[:200],
+        changes={"address": address[:64], "path": path[:255]},
+    )

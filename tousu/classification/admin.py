@@ -4,11 +4,12 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from tousu.accounts.admin import AuditedAdmin
 from tousu.classification.models import Category, CategoryCorrection, TextModel
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(AuditedAdmin):
     list_display = ("code", "name", "name_en", "parent", "active", "sort")
     list_filter = ("active", "parent")
     search_fields = ("code", "name", "name_en")

@@ -256,3 +256,46 @@ class ExportLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.format} {self.rows} {self.at:%Y-%m-%d %H:%M}"
+
+
+class ChainSeal(models.Model):
+    """A periodic seal of every timeline's head (the `complaints.seal` job): how many chains
+    there were and an order-independent keyed digest of their sealed heads (`SealedHead`), the
+    audit log's head, and the previous seal's hash — itself a keyed chain.
+
+    A chain is an append-only list: deleting its tail and rewinding the complaint's head, or
+    deleting the complaint with its events, leaves a chain that verifies on its own. Against the
+    last seal it does not: each sealed head must still be in its chain (timeline_verify)."""
+
+    seq = models.PositiveIntegerField(unique=True)
+    at = models.DateTimeField()
+    chains = models.PositiveIntegerField()  # SealedHead rows when sealed
+    heads_digest = models.CharField(max_length=64)  # XOR of the SealedHead rows' keyed digests
+    audit_seq = models.PositiveIntegerField(default=0)
+    audit_hash = models.CharField(max_length=64, blank=True)
+    prev_hash = models.CharField(max_length=64, blank=True)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["-seq"]
+        verbose_name = _("chain seal")
+        verbose_name_plural = _("chain seals")
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.at:%Y-%m-%d %H:%M} ({self.chains})"
+
+
+class SealedHead(models.Model):
+    """A complaint's timeline head as of the last seal that saw it move. Keyed by number, not by
+    a foreign key, so that it outlives a deleted complaint and names it."""
+
+    number = models.CharField(max_length=24, unique=True)
+    seq = models.PositiveIntegerField()
+    hash = models.CharField(max_length=64)
+    sealed_in = models.PositiveIntegerField()  # ChainSeal.seq
+
+    class Meta:
+        verbose_name = _("sealed timeline head")
+
+    def __str__(self) -> str:
+        return f"{self.number}#{self.seq}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, replace
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Count, Q, QuerySet
@@ -13,7 +14,13 @@ from django.utils.translation import gettext as _
 from tousu.accounts.models import User
 from tousu.accounts.permissions import can_view, scope_q, team_q
 from tousu.complaints import search
-from tousu.complaints.models import Complaint, ComplaintEvent
+from tousu.complaints.models import (
+    ChainSeal,
+    Complaint,
+    ComplaintEvent,
+    DailySequence,
+    SealedHead,
+)
 from tousu.complaints.rules import OPEN_STATUSES, time_left_bounds
 from tousu.core import clock
 from tousu.core.errors import NotFound
@@ -219,42 +226,200 @@ def complaint_timeline(complaint: Complaint) -> QuerySet[ComplaintEvent]:
     return complaint.events.select_related("actor").order_by("seq")
 
 
-def timeline_verify(numbers: list[str] | None = None) -> tuple[int, list[tuple[str, int, str]]]:
-    """Recompute every hash chain. Returns (complaints checked, [(number, seq, problem)])."""
-    from tousu.complaints.timeline import event_hash
+# ---- tamper evidence (D8, issue 11) ----------------------------------------------------------
+#
+# What `timeline_verify` finds, each as (subject, event number or 0, problem): the subject is a
+# complaint number, or "seal N" for the seals themselves.
+Finding = tuple[str, int, str]
+VERIFY_CHUNK = 500  # complaints whose events are read in one query
 
-    complaints = Complaint.objects.order_by("pk").only("pk", "number", "event_seq", "event_hash")
+
+def timeline_verify(
+    numbers: list[str] | None = None, *, seals: SealCheck | None = None
+) -> tuple[int, list[Finding]]:
+    """Verify the complaints' tamper evidence. Returns (complaints checked, findings).
+
+    - each timeline's keyed hash chain: numbered 1, 2, 3…, linked, each hash recomputed under
+      the chain key, the complaint's head at its last event;
+    - the registration facts (channel, content, demand, received time, the customer's phone)
+      against the digest the first event sealed;
+    - the seals: their own chain, the sealed heads against the last seal's digest, and every
+      sealed head still in its chain (a truncated chain, a rewound head, a deleted complaint);
+    - without `numbers`, the daily numbers: 1…last of each day all present (a gap is a deleted
+      complaint registered since the last seal).
+
+    The seals and numbers are read before the chains: a seal or a registration committed while
+    this runs can only find the chains longer than sealed, never shorter.
+    """
+    seals = seals if seals is not None else seals_verify()
+    sequences = [] if numbers else list(DailySequence.objects.values_list("day", "last"))
+    complaints = Complaint.objects.order_by("pk").values_list(
+        "pk",
+        "number",
+        "event_seq",
+        "event_hash",
+        "channel",
+        "content",
+        "demand",
+        "received_at",
+        "customer__phone",
+    )
     if numbers:
         complaints = complaints.filter(number__in=numbers)
-    broken: list[tuple[str, int, str]] = []
-    checked = 0
-    for complaint in complaints.iterator(chunk_size=500):
-        checked += 1
-        prev, expected_seq = "", 1
-        for event in complaint.events.order_by("seq").iterator():
-            problem = ""
-            if event.seq != expected_seq:
-                problem = f"sequence gap: expected {expected_seq}"
-            elif event.prev_hash != prev:
-                problem = "previous hash does not match"
-            elif event.hash != event_hash(
-                number=complaint.number,
-                seq=event.seq,
-                at=event.at,
-                type=event.type,
-                actor_name=event.actor_name,
-                data=event.data,
-                prev_hash=event.prev_hash,
-            ):
-                problem = "content changed after it was written"
-            if problem:
-                broken.append((complaint.number, event.seq, problem))
-                break
-            prev, expected_seq = event.hash, expected_seq + 1
-        else:
-            if complaint.event_seq != expected_seq - 1 or complaint.event_hash != prev:
-                broken.append((complaint.number, expected_seq, "events missing at the end"))
-    return checked, broken
+    broken: list[Finding] = list(seals.broken)
+    seen: set[str] = set()
+    chunk: list[tuple[Any, ...]] = []
+    for row in complaints.iterator(chunk_size=2000):
+        chunk.append(row)
+        if len(chunk) == VERIFY_CHUNK:
+            broken += _chains_verify(chunk, seals.heads, seen)
+            chunk = []
+    broken += _chains_verify(chunk, seals.heads, seen)
+    if not numbers:
+        broken += [
+            (number, seq, "complaint deleted (its sealed timeline head is gone)")
+            for number, (seq, _hash) in sorted(seals.heads.items())
+            if number not in seen
+        ]
+        broken += _numbers_verify(sequences, seen)
+    return len(seen), broken
+
+
+def _chains_verify(
+    rows: list[tuple[Any, ...]], sealed: dict[str, tuple[int, str]], seen: set[str]
+) -> list[Finding]:
+    if not rows:
+        return []
+    by_pk: dict[int, list[ComplaintEvent]] = {row[0]: [] for row in rows}
+    events = ComplaintEvent.objects.filter(complaint_id__in=list(by_pk)).order_by(
+        "complaint_id", "seq"
+    )
+    for event in events.only(
+        "complaint_id", "seq", "at", "type", "actor_name", "data", "prev_hash", "hash"
+    ):
+        by_pk[event.complaint_id].append(event)
+    broken: list[Finding] = []
+    for pk, number, head_seq, head_hash, *facts in rows:
+        seen.add(number)
+        problem = _chain_problem(number, by_pk[pk], head_seq, head_hash, facts, sealed.get(number))
+        if problem is not None:
+            broken.append((number, *problem))
+    return broken
+
+
+def _chain_problem(
+    number: str,
+    events: list[ComplaintEvent],
+    head_seq: int,
+    head_hash: str,
+    facts: list[Any],
+    sealed: tuple[int, str] | None,
+) -> tuple[int, str] | None:
+    """The first problem of one complaint's chain, as (event number, problem), or None."""
+    from tousu.complaints.timeline import FACTS_KEY, event_hash, facts_digest
+
+    prev, expected = "", 1
+    for event in events:
+        if event.seq != expected:
+            return event.seq, f"sequence gap: expected {expected}"
+        if event.prev_hash != prev:
+            return event.seq, "previous hash does not match"
+        if event.hash != event_hash(
+            number=number,
+            seq=event.seq,
+            at=event.at,
+            type=event.type,
+            actor_name=event.actor_name,
+            data=event.data,
+            prev_hash=event.prev_hash,
+        ):
+            return event.seq, "content changed after it was written"
+        if sealed is not None and event.seq == sealed[0] and event.hash != sealed[1]:
+            return event.seq, "not the event that was sealed"
+        prev, expected = event.hash, expected + 1
+    if head_seq != expected - 1 or head_hash != prev:
+        return expected, "events missing at the end"
+    if sealed is not None and sealed[0] > expected - 1:
+        return expected, f"events missing at the end (sealed up to event {sealed[0]})"
+    if events:
+        channel, content, demand, received_at, phone = facts
+        digest = facts_digest(
+            channel=channel,
+            content=content,
+            demand=demand,
+            received_at=received_at,
+            phone=phone or "",
+        )
+        if events[0].data.get(FACTS_KEY) != digest:
+            return 1, "registration facts changed (channel, content, demand, time or phone)"
+    return None
+
+
+def _numbers_verify(sequences: list[tuple[dt.date, int]], seen: set[str]) -> list[Finding]:
+    """Every number issued, 1…last of each day, belongs to a complaint: numbers are allocated
+    in the registering transaction (complaints.services.number_allocate), so a rolled-back
+    registration gives its number back, and a gap is a complaint deleted."""
+    from tousu.complaints.rules import format_number
+
+    broken: list[Finding] = []
+    for day, last in sorted(sequences):
+        stamp = day.strftime("%Y%m%d")
+        broken += [
+            (number, 0, "number issued but no complaint has it (complaint deleted)")
+            for n in range(1, last + 1)
+            if (number := format_number(stamp, n)) not in seen
+        ]
+    return broken
+
+
+@dataclass(frozen=True)
+class SealCheck:
+    """The seals as verified: the sealed heads {number: (seq, hash)} (empty when the seals
+    themselves are broken — a forged head proves nothing), the audit log's sealed head, and
+    the problems."""
+
+    heads: dict[str, tuple[int, str]]
+    audit: tuple[int, str]
+    broken: list[Finding]
+
+
+SEAL_READS = 3  # attempts at reading the heads and the last seal from one moment
+
+
+def seals_verify() -> SealCheck:
+    """The seals' own keyed chain, and the sealed heads against the last seal's count and
+    digest (a sealed head changed or deleted, to hide a truncated chain, is found here). A
+    seal made while the heads are read is retried, so that both come from one moment."""
+    from tousu.complaints.services import seal_hash, sealed_digest
+
+    broken: list[Finding] = []
+    prev, expected, last = "", 1, None
+    for seal in ChainSeal.objects.order_by("seq").iterator():
+        problem = ""
+        if seal.seq != expected:
+            problem = f"sequence gap: expected {expected}"
+        elif seal.prev_hash != prev:
+            problem = "previous hash does not match"
+        elif seal.hash != seal_hash(seal):
+            problem = "content changed after it was written"
+        if problem:
+            return SealCheck({}, (0, ""), [(f"seal {seal.seq}", 0, problem)])
+        prev, expected, last = seal.hash, expected + 1, seal
+    for _attempt in range(SEAL_READS):
+        heads = {n: (s, h) for n, s, h in SealedHead.objects.values_list("number", "seq", "hash")}
+        latest = ChainSeal.objects.order_by("-seq").first()
+        if latest is None or last is None or latest.seq == last.seq:
+            break
+        last = latest  # sealed meanwhile: read again (its chain is checked next run)
+    if last is None:
+        if heads:
+            broken.append(("seal 0", 0, "sealed heads without a seal"))
+        return SealCheck({} if heads else heads, (0, ""), broken)
+    count, digest = sealed_digest(heads)
+    if (count, digest) != (last.chains, last.heads_digest):
+        broken.append((f"seal {last.seq}", 0, "sealed heads changed or deleted since the seal"))
+        return SealCheck({}, (last.audit_seq, last.audit_hash), broken)
+    return SealCheck(heads, (last.audit_seq, last.audit_hash), broken)
 
 
 def my_queue_counts(user: User) -> dict[str, int]:

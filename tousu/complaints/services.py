@@ -9,23 +9,25 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import F, OuterRef, Q, Subquery
 from django.utils.translation import gettext as _
 
 from tousu.accounts import permissions
-from tousu.accounts.models import User
+from tousu.accounts.models import AUDIT_HEAD, AuditHead, User
 from tousu.accounts.services import pii_access_log
 from tousu.complaints import rules
 from tousu.complaints.choices import EventType
 from tousu.complaints.models import (
+    ChainSeal,
     Complaint,
     ComplaintEvent,
     ComplaintSearch,
     DailySequence,
     ExportLog,
+    SealedHead,
 )
 from tousu.complaints.search import search_row
-from tousu.complaints.timeline import event_hash, json_safe
+from tousu.complaints.timeline import FACTS_KEY, event_hash, facts_digest, json_safe
 from tousu.core import clock
 from tousu.core.errors import (
     NotAllowed,
@@ -33,6 +35,7 @@ from tousu.core.errors import (
     required_message,
     too_long_message,
 )
+from tousu.core.keys import mac
 from tousu.core.text import clean_text
 
 NOTE_MAX_CHARS = 5_000
@@ -73,6 +76,8 @@ def _chained(drafts: Sequence[EventDraft]) -> tuple[list[ComplaintEvent], list[C
         seq = complaint.event_seq + 1
         name = draft.actor_name or actor_label(draft.actor)
         payload = json_safe(draft.data or {})
+        if seq == 1:  # the first event seals the registration facts (timeline.FACTS_KEY)
+            payload[FACTS_KEY] = complaint_facts(complaint)
         digest = event_hash(
             number=complaint.number,
             seq=seq,
@@ -98,6 +103,18 @@ def _chained(drafts: Sequence[EventDraft]) -> tuple[list[ComplaintEvent], list[C
         complaint.event_seq, complaint.event_hash = seq, digest
         draft.complaint.event_seq, draft.complaint.event_hash = seq, digest
     return events, list(heads.values())
+
+
+def complaint_facts(complaint: Complaint) -> str:
+    """The keyed digest of the complaint's registration facts as they stand in `complaint`
+    (and its customer, which is read if not loaded)."""
+    return facts_digest(
+        channel=complaint.channel,
+        content=complaint.content,
+        demand=complaint.demand,
+        received_at=complaint.received_at,
+        phone=complaint.customer.phone,
+    )
 
 
 def events_record(drafts: Sequence[EventDraft]) -> list[ComplaintEvent]:
@@ -310,3 +327,99 @@ def list_export_record(
                 count=rows,
             )
     return log
+
+
+# ---- seals (issue 11) ------------------------------------------------------------------------
+
+SEAL_BATCH = 1000
+
+
+def head_digest(number: str, seq: int, hash: str) -> int:
+    """One sealed head's keyed digest, as a number for `sealed_digest`'s XOR."""
+    return int(mac({"head": [number, seq, hash]}), 16)
+
+
+def sealed_digest(heads: dict[str, tuple[int, str]]) -> tuple[int, str]:
+    """(count, XOR of the heads' keyed digests): a digest of the set that does not depend on
+    order and that a seal keeps up to date by XOR-ing out a moved head's old digest and in its
+    new one, without reading every head. Without the key no row's digest can be made, so no
+    change of the rows can be made to cancel out."""
+    total = 0
+    for number, (seq, hash) in heads.items():
+        total ^= head_digest(number, seq, hash)
+    return len(heads), f"{total:064x}"
+
+
+def seal_hash(seal: ChainSeal) -> str:
+    return mac(
+        {
+            "seal": seal.seq,
+            "at": seal.at.astimezone(dt.UTC).isoformat(),
+            "chains": seal.chains,
+            "heads": seal.heads_digest,
+            "audit": [seal.audit_seq, seal.audit_hash],
+            "prev": seal.prev_hash,
+        }
+    )
+
+
+def chain_seal() -> ChainSeal | None:
+    """Seal the timeline heads that moved on since the last seal, and the audit log's head:
+    the `complaints.seal` job. Returns the new seal, or None when nothing moved.
+
+    Only committed heads are read, and a head is sealed only forwards (a head behind its
+    sealed event is what verification reports, not something to seal), so a transaction
+    still open cannot make a seal that its commit contradicts. Seals are serialised by the
+    lock on the last one (and the unique seal number); the work is one query for the moved
+    heads, which the database answers by joining on the complaint number, plus a write per
+    batch of moved heads."""
+    with transaction.atomic():
+        last = ChainSeal.objects.select_for_update().order_by("-seq").first()
+        sealed_seq = SealedHead.objects.filter(number=OuterRef("number")).values("seq")[:1]
+        moved = list(
+            Complaint.objects.filter(event_seq__gt=0)
+            .annotate(sealed=Subquery(sealed_seq))
+            .filter(Q(sealed__isnull=True) | Q(sealed__lt=F("event_seq")))
+            .values_list("number", "event_seq", "event_hash")
+        )
+        audit = AuditHead.objects.filter(pk=AUDIT_HEAD).values_list("seq", "hash").first()
+        audit_seq, audit_hash = audit or (0, "")
+        unchanged_audit = last is not None and (last.audit_seq, last.audit_hash) == audit
+        if not moved and (unchanged_audit or (last is None and audit_seq == 0)):
+            return None
+        seq = last.seq + 1 if last else 1
+        total = int(last.heads_digest, 16) if last else 0
+        chains = last.chains if last else 0
+        for start in range(0, len(moved), SEAL_BATCH):
+            batch = moved[start : start + SEAL_BATCH]
+            old = {
+                row.number: row
+                for row in SealedHead.objects.filter(number__in=[n for n, _s, _h in batch])
+            }
+            new_rows, moved_rows = [], []
+            for number, head_seq, head_hash in batch:
+                total ^= head_digest(number, head_seq, head_hash)
+                row = old.get(number)
+                if row is None:
+                    chains += 1
+                    new_rows.append(
+                        SealedHead(number=number, seq=head_seq, hash=head_hash, sealed_in=seq)
+                    )
+                    continue
+                total ^= head_digest(number, row.seq, row.hash)
+                row.seq, row.hash, row.sealed_in = head_seq, head_hash, seq
+                moved_rows.append(row)
+            SealedHead.objects.bulk_create(new_rows)
+            SealedHead.objects.bulk_update(moved_rows, ["seq", "hash", "sealed_in"])
+        seal = ChainSeal(
+            seq=seq,
+            at=clock.now(),
+            chains=chains,
+            heads_digest=f"{total:064x}",
+            audit_seq=audit_seq,
+            audit_hash=audit_hash,
+            prev_hash=last.hash if last else "",
+        )
+        seal.hash = seal_hash(seal)
+        seal.save(force_insert=True)
+    return seal

@@ -1,15 +1,19 @@
-"""Hash chaining of timeline events. Pure functions; the services write, this computes."""
+"""Keyed hash chaining of timeline events (tousu.core.keys: an HMAC under a key kept outside
+the database). Pure functions apart from reading the key; the services write, this computes."""
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 from typing import Any
 
+from tousu.core.keys import canonical, mac
 
-def canonical(data: Any) -> str:
-    return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+__all__ = ["canonical", "event_hash", "facts_digest", "json_safe", "mac", "moment"]
+
+
+def moment(at: dt.datetime) -> str:
+    return at.astimezone(dt.UTC).isoformat()
 
 
 def event_hash(
@@ -21,19 +25,44 @@ def event_hash(
     actor_name: str,
     data: dict[str, Any],
     prev_hash: str,
+    key: bytes | None = None,
 ) -> str:
-    payload = canonical(
-        {
-            "complaint": number,
-            "seq": seq,
-            "at": at.astimezone(dt.UTC).isoformat(),
-            "type": type,
-            "actor": actor_name,
-            "data": data,
-            "prev": prev_hash,
-        }
-    )
-    return hashlib.sha256(payload.encode()).hexdigest()
+    payload = {
+        "complaint": number,
+        "seq": seq,
+        "at": moment(at),
+        "type": type,
+        "actor": actor_name,
+        "data": data,
+        "prev": prev_hash,
+    }
+    return mac(payload, key)
+
+
+# The registration facts: what the customer said and when and how, and who they are. No event
+# records them (they are the complaint itself), so the first event of every chain carries their
+# digest and the chain covers them. Keyed, because a plain hash of a phone number is reversed by
+# trying every number.
+FACTS_KEY = "facts"
+
+
+def facts_digest(
+    *,
+    channel: str,
+    content: str,
+    demand: str,
+    received_at: dt.datetime,
+    phone: str,
+    key: bytes | None = None,
+) -> str:
+    payload = {
+        "channel": channel,
+        "content": content,
+        "demand": demand,
+        "received_at": moment(received_at),
+        "phone": phone,
+    }
+    return mac({"facts": payload}, key)
 
 
 def json_safe(data: dict[str, Any]) -> dict[str, Any]:

@@ -98,3 +98,15 @@ register(
     every=MINUTE,
     help="pass approvals past their time limit to the next role of the chain (once per step)",
 )
+register(
+    "complaints.seal",
+    "tousu.complaints.jobs.seal",
+    every=10 * MINUTE,
+    help="seal the timeline heads that moved and the audit log's head (keyed, chained)",
+)
+register(
+    "resolution.integrity_verify",
+    "tousu.resolution.jobs.integrity_verify",
+    every=dt.timedelta(days=1),
+    help="verify the tamper evidence of all data; alert the admins of new findings",
+)

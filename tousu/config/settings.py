@@ -8,6 +8,8 @@ TOUSU_ALLOWED_HOSTS  comma-separated host names (default: localhost, 127.0.0.1)
 TOUSU_BROKER_URL     e.g. redis://127.0.0.1:6379/0: background jobs on Celery workers
 TOUSU_EMAIL_FROM     the sender of notification e-mails (TOUSU_EMAIL_BACKEND, _HOST, _PORT…)
 TOUSU_EARLIEST_RECEIVED  no complaint is received before this day (YYYY-MM-DD, Asia/Shanghai)
+TOUSU_CHAIN_KEY      the key of the timeline and audit-log hash chains (default: generated
+                     once into TOUSU_CHAIN_KEY_PATH, DATA_DIR/chain_key); back it up with the data
 TOUSU_HTTPS          1 behind a reverse proxy terminating HTTPS: secure cookies, HSTS, redirect
 
 Every TOUSU_* variable is read through the env_* helpers below: a value that a setting cannot
@@ -19,7 +21,6 @@ from __future__ import annotations
 import datetime as dt
 import math
 import os
-import secrets
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,8 @@ from zoneinfo import ZoneInfo
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+
+from tousu.core.keys import secret_load
 
 BASE_DIR = Path(__file__).resolve().parent.parent  # the `tousu` package
 
@@ -200,19 +203,17 @@ def https_settings(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
 
 def load_secret_key(data_dir: Path) -> str:
     """The key is generated once per installation and kept beside the data it protects."""
-    if key := env_str("TOUSU_SECRET_KEY"):
-        return key
-    path = data_dir / "secret_key"
-    if not path.exists():
-        data_dir.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(50))
-        path.chmod(0o600)
-    return path.read_text().strip()
+    return secret_load(env="TOUSU_SECRET_KEY", path=data_dir / "secret_key")
 
 
 DATA_DIR = Path(env_str("TOUSU_DATA_DIR", str(Path.cwd() / "var"))).resolve()
 DEBUG = env_bool("TOUSU_DEBUG")
 SECRET_KEY = load_secret_key(DATA_DIR)
+# The key of the hash chains (timelines, seals, audit log), read when first needed
+# (tousu.complaints.timeline.chain_key): TOUSU_CHAIN_KEY, else this file, generated once. It is
+# kept out of the database on purpose — whoever can rewrite rows cannot recompute the chains —
+# so it must be backed up with the database (`tousu backup` copies this path).
+TOUSU_CHAIN_KEY_PATH = Path(env_str("TOUSU_CHAIN_KEY_PATH", str(DATA_DIR / "chain_key")))
 ALLOWED_HOSTS = env_list("TOUSU_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("TOUSU_CSRF_TRUSTED_ORIGINS")
 

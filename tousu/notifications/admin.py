@@ -10,7 +10,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from tousu.accounts.admin import ReadOnlyAdmin
+from tousu.accounts.admin import AuditedAdmin, ReadOnlyAdmin
 from tousu.notifications.models import Delivery, Notification, WebhookEndpoint
 
 
@@ -39,7 +39,7 @@ class WebhookEndpointForm(forms.ModelForm):
 
 
 @admin.register(WebhookEndpoint)
-class WebhookEndpointAdmin(admin.ModelAdmin):
+class WebhookEndpointAdmin(AuditedAdmin):
     form = WebhookEndpointForm
     list_display = ("name", "url", "events", "active")
     list_filter = ("active",)

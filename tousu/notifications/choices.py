@@ -12,6 +12,7 @@ class NotificationKind(models.TextChoices):
     APPROVAL = "approval", _("Approval requested")
     TEAM = "team", _("Added to an expert team")
     REPEAT = "repeat", _("Repeat complaint")
+    INTEGRITY = "integrity", _("Tamper evidence")
 
 
 class DeliveryChannel(models.TextChoices):

@@ -4,13 +4,14 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from tousu.accounts.admin import AuditedAdmin
 from tousu.complaints.choices import Cause, Finding
 from tousu.resolution.choices import EvidenceKind
 from tousu.resolution.models import AuthorityLimit, ClauseRemedy, ConsistencyFlag, StandardClause
 
 
 @admin.register(AuthorityLimit)
-class AuthorityLimitAdmin(admin.ModelAdmin):
+class AuthorityLimitAdmin(AuditedAdmin):
     """What each role may grant alone (R6.2), per complaint and per customer per month, in
     total or for one remedy type; empty = unlimited. The approver roles' total rows, with
     their hours, are the approval chain."""
@@ -85,7 +86,7 @@ class StandardClauseForm(forms.ModelForm):
 
 
 @admin.register(StandardClause)
-class StandardClauseAdmin(admin.ModelAdmin):
+class StandardClauseAdmin(AuditedAdmin):
     """Handling-standard clauses (R6.1). To revise a clause, add a row with the same code and
     the next version, and end the old one's effective dates: complaints keep their version."""
 

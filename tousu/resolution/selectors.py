@@ -375,3 +375,85 @@ def consistency_report(user: User, start: dt.datetime, end: dt.datetime) -> Cons
         outliers=outliers,
         trend=[(week, n, k) for week, (n, k) in sorted(trend.items())],
     )
+
+
+# ---- tamper evidence (issue 11) --------------------------------------------------------------
+#
+# Resolution is the lowest app that may read everything the verification checks: the kernel's
+# timelines and seals, accounts' audit log and its own remedies (and notify about them).
+
+
+def remedies_verify(numbers: list[str] | None = None) -> list[tuple[str, int, str]]:
+    """Each complaint's remedies as they stand against those of its last `resolved` event (a
+    new outcome replaces the remedies; a rejection or a reopen leaves them): the same types and
+    amounts, as (number, event number, problem) findings. Remedy rows are not in any chain, so
+    an amount edited in the database shows only here."""
+    from tousu.complaints.choices import EventType
+    from tousu.complaints.models import ComplaintEvent
+
+    recorded: dict[int, tuple[str, int, list[tuple[str, Decimal]]]] = {}
+    events = ComplaintEvent.objects.filter(type=EventType.RESOLVED).order_by("complaint_id", "-seq")
+    rows = Remedy.objects.order_by("complaint_id", "pk")
+    if numbers:
+        events = events.filter(complaint__number__in=numbers)
+        rows = rows.filter(complaint__number__in=numbers)
+    for complaint_id, number, seq, data in events.values_list(
+        "complaint_id", "complaint__number", "seq", "data"
+    ).iterator(chunk_size=2000):
+        if complaint_id not in recorded:  # the last resolved event comes first
+            items = data.get("remedies", []) if isinstance(data, dict) else []
+            recorded[complaint_id] = (number, seq, sorted(_remedy_key(i) for i in items))
+    granted: dict[int, tuple[str, list[tuple[str, Decimal]]]] = {}
+    for complaint_id, number, type_, amount in rows.values_list(
+        "complaint_id", "complaint__number", "type", "amount"
+    ).iterator(chunk_size=2000):
+        granted.setdefault(complaint_id, (number, []))[1].append((type_, _amount(amount)))
+    broken = []
+    for complaint_id in sorted(set(recorded) | set(granted)):
+        number, seq, expected = recorded.get(complaint_id, ("", 0, []))
+        number = number or granted[complaint_id][0]
+        if sorted(granted.get(complaint_id, ("", []))[1]) != expected:
+            broken.append((number, seq, "remedies differ from those the outcome recorded"))
+    return broken
+
+
+def _amount(value: Any) -> Decimal:
+    try:
+        return Decimal(str(value)).quantize(Decimal("0.01"))
+    except ArithmeticError:
+        return Decimal(-1)
+
+
+def _remedy_key(item: Any) -> tuple[str, Decimal]:
+    if not isinstance(item, dict):
+        return ("?", Decimal(-1))
+    return (str(item.get("type", "")), _amount(item.get("amount", 0)))
+
+
+@dataclass(frozen=True)
+class IntegrityReport:
+    """What a full verification found: complaints checked, audit entries checked, and the
+    findings as (subject, event or entry number, problem); the subject is a complaint number,
+    "seal N" or "audit"."""
+
+    complaints: int
+    audit_entries: int
+    findings: list[tuple[str, int, str]]
+
+
+def integrity_verify(numbers: list[str] | None = None) -> IntegrityReport:
+    """Every check of the tamper evidence: the timelines, their facts and seals and the daily
+    numbers (complaints), the remedies (resolution) and the audit log (accounts). With
+    `numbers`, only those complaints (no audit log, no numbering)."""
+    from tousu.accounts.selectors import audit_verify
+    from tousu.complaints.selectors import seals_verify, timeline_verify
+
+    seals = seals_verify()
+    checked, findings = timeline_verify(numbers, seals=seals)
+    findings += remedies_verify(numbers)
+    entries = 0
+    if not numbers:
+        audit = audit_verify(sealed=seals.audit)
+        entries = audit.checked
+        findings += [("audit", seq, problem) for seq, problem in audit.broken]
+    return IntegrityReport(checked, entries, findings)

@@ -10,13 +10,15 @@ from typing import Any
 
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from tousu.accounts import permissions
-from tousu.accounts.models import Department, User
+from tousu.accounts.choices import AuditAction, Role
+from tousu.accounts.models import AUDIT_HEAD, AuditEntry, AuditHead, Department, User
+from tousu.accounts.services import audit_record
 from tousu.callbacks.services import callback_schedule
 from tousu.complaints import rules
 from tousu.complaints.choices import Cause, Channel, EventType, Finding, Status
@@ -31,8 +33,10 @@ from tousu.core.errors import (
     required_message,
     too_long_message,
 )
+from tousu.core.keys import canonical
 from tousu.core.text import clean_text
-from tousu.notifications.services import webhook_emit
+from tousu.notifications.choices import NotificationKind
+from tousu.notifications.services import NotificationDraft, notify_many, webhook_emit
 from tousu.resolution import rules as resolution_rules
 from tousu.resolution.choices import (
     INVESTIGATION_QUESTIONS,
@@ -53,6 +57,7 @@ from tousu.resolution.models import (
 )
 from tousu.resolution.rules import EVIDENCE_TYPES, evidence_problem
 from tousu.resolution.selectors import (
+    IntegrityReport,
     RemedySuggestion,
     approval_steps,
     authority_limit,
@@ -767,3 +772,49 @@ def standard_clauses_load() -> int:
                 item.save()
             created += 1
     return created
+
+
+# ---- the scheduled verification (issue 11) ---------------------------------------------------
+
+FINDINGS_KEPT = 20  # findings written into the audit log's entry of a run; all are counted
+
+
+def integrity_report_record(report: IntegrityReport) -> dict[str, Any]:
+    """Record a verification run on the audit log — a run that found nothing too, so that
+    admins see when the data last verified — and, when it found something the last recorded
+    run did not, alert every active admin (in-app and e-mail, sent after commit).
+
+    Idempotent: the run's findings are compared by fingerprint with the last run's, under the
+    audit log's lock, so the same findings alert once however often or concurrently the job
+    runs; findings that change (a new problem, or one repaired and back) alert again."""
+    findings = sorted(report.findings)
+    fingerprint = hashlib.sha256(canonical(findings).encode()).hexdigest() if findings else ""
+    with transaction.atomic():
+        AuditHead.objects.select_for_update().filter(pk=AUDIT_HEAD).first()
+        last = AuditEntry.objects.filter(action=AuditAction.VERIFICATION).order_by("-seq").first()
+        before = (
+            last.changes.get("fingerprint", "") if last and isinstance(last.changes, dict) else ""
+        )
+        alert = bool(findings) and fingerprint != before
+        audit_record(
+            actor=None,
+            action=AuditAction.VERIFICATION,
+            object_type="integrity",
+            object_repr=f"{report.complaints} complaints, {report.audit_entries} audit entries",
+            changes={
+                "findings": len(findings),
+                "fingerprint": fingerprint,
+                "first": [list(f) for f in findings[:FINDINGS_KEPT]],
+                "alerted": alert,
+            },
+        )
+        if alert:
+            admins = User.objects.filter(is_active=True).filter(
+                Q(role=Role.ADMIN) | Q(is_superuser=True)
+            )
+            text = _(
+                "Tamper evidence: %(count)s problems found in the stored data (first: %(first)s). "
+                "Run `tousu timeline_verify` for the full list."
+            ) % {"count": len(findings), "first": " ".join(str(p) for p in findings[0])}
+            notify_many([NotificationDraft(list(admins), NotificationKind.INTEGRITY, text)])
+    return {"findings": len(findings), "alerted": int(alert)}

@@ -3,6 +3,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from tousu.accounts.admin import AuditedAdmin
 from tousu.routing.models import (
     ExpertTeam,
     ExpertTeamMember,
@@ -13,7 +14,7 @@ from tousu.routing.models import (
 
 
 @admin.register(RoutingRule)
-class RoutingRuleAdmin(admin.ModelAdmin):
+class RoutingRuleAdmin(AuditedAdmin):
     """The routing table (R3.1): admins edit which department receives what."""
 
     list_display = (
@@ -35,7 +36,7 @@ class RoutingRuleAdmin(admin.ModelAdmin):
 
 
 @admin.register(HandlerProfile)
-class HandlerProfileAdmin(admin.ModelAdmin):
+class HandlerProfileAdmin(AuditedAdmin):
     list_display = ("user", "accepting", "last_assigned_at")
     list_filter = ("accepting", "user__department")
     search_fields = ("user__username", "user__display_name")
@@ -66,7 +67,7 @@ class ExpertTeamMemberInline(admin.TabularInline):
 
 
 @admin.register(ExpertTeam)
-class ExpertTeamAdmin(admin.ModelAdmin):
+class ExpertTeamAdmin(AuditedAdmin):
     list_display = ("complaint", "lead", "formed_by", "formed_at")
     search_fields = ("complaint__number", "lead__username")
     list_select_related = ("complaint", "lead", "formed_by")

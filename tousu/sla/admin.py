@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from tousu.accounts.admin import AuditedAdmin
 from tousu.sla.models import BusinessCalendar, CalendarDay, EscalationStep, TimeLimitPolicy
 
 
@@ -16,14 +17,14 @@ class CalendarDayInline(admin.TabularInline):
 
 
 @admin.register(BusinessCalendar)
-class BusinessCalendarAdmin(admin.ModelAdmin):
+class BusinessCalendarAdmin(AuditedAdmin):
     list_display = ["code", "name", "work_start", "work_end", "weekend_days"]
     search_fields = ["code", "name"]
     inlines = [CalendarDayInline]
 
 
 @admin.register(CalendarDay)
-class CalendarDayAdmin(admin.ModelAdmin):
+class CalendarDayAdmin(AuditedAdmin):
     list_display = ["date", "kind", "name", "calendar"]
     list_filter = ["calendar", "kind"]
     date_hierarchy = "date"
@@ -31,7 +32,7 @@ class CalendarDayAdmin(admin.ModelAdmin):
 
 
 @admin.register(TimeLimitPolicy)
-class TimeLimitPolicyAdmin(admin.ModelAdmin):
+class TimeLimitPolicyAdmin(AuditedAdmin):
     list_display = [
         "code",
         "name",
@@ -50,6 +51,6 @@ class TimeLimitPolicyAdmin(admin.ModelAdmin):
 
 
 @admin.register(EscalationStep)
-class EscalationStepAdmin(admin.ModelAdmin):
+class EscalationStepAdmin(AuditedAdmin):
     list_display = ["order", "after_minutes", "target", "raise_to", "active"]
     list_editable = ["after_minutes", "target", "raise_to", "active"]

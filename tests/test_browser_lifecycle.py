@@ -76,7 +76,8 @@ def test_agent_registers_and_handler_resolves_and_closes(
     page.wait_for_url(f"{base}/complaints/{number}/")
 
     act(page, "accept").locator("button[type=submit]").click()
-    page.wait_for_load_state()
+    # Saved in place (HTMX): the workspace comes back with the new status.
+    page.wait_for_selector(".ws-head .status-in_progress")
     assert "处理中" in page.locator("body").inner_text()
 
     form = act(page, "resolve")
@@ -91,13 +92,15 @@ def test_agent_registers_and_handler_resolves_and_closes(
         "经核实为系统误订业务，已退还58元，给您带来不便深表歉意。"
     )
     form.locator("button[type=submit]").click()
-    page.wait_for_load_state()
+    # Saved in place (HTMX): the workspace comes back with the new status.
+    page.wait_for_selector(".ws-head .status-resolved")
     assert "已解决" in page.locator("body").inner_text()
 
     form = act(page, "close")
     form.locator("input[name=customer_accepted][value='1']").check()
     form.locator("button[type=submit]").click()
-    page.wait_for_load_state()
+    # Saved in place (HTMX): the workspace comes back with the new status.
+    page.wait_for_selector(".ws-head .status-closed")
     assert "已结案" in page.locator("body").inner_text()
 
     complaint = Complaint.objects.get(number=number)

@@ -8,6 +8,7 @@ machine; the services check the same again when the action is posted.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
@@ -34,7 +35,7 @@ from tousu.core import clock
 from tousu.core.errors import DomainError, NotFound
 from tousu.core.forms import apply_domain_error
 from tousu.core.templatetags.tousu_ui import local_name
-from tousu.core.web import PAGE_SIZE, page_of
+from tousu.core.web import PAGE_SIZE, is_htmx, page_of
 from tousu.desk import export
 from tousu.desk.actions import ACTIONS, action_form, available_actions, refusal, step_key
 from tousu.desk.actions.base import ActionForm
@@ -42,13 +43,16 @@ from tousu.desk.actions.resolution import StepForm
 from tousu.desk.forms import ComplaintFilterForm, TriageForm
 from tousu.desk.selectors import similar_complaints
 from tousu.desk.templatetags.complaint_tags import INVESTIGATION_LABELS
-from tousu.knowledge.selectors import suggestion_panel
-from tousu.resolution.choices import HandlingStep
+from tousu.knowledge.selectors import Panel, letter_facts, suggestion_panel
+from tousu.resolution.choices import HandlingStep, RemedyBasis
 from tousu.resolution.rules import EVIDENCE_MAX_BYTES, EVIDENCE_TYPES
 from tousu.resolution.selectors import (
+    AuthorityView,
+    authority_view,
     complaint_handling,
     consistency_flags,
     evidence_get,
+    with_approval_due,
 )
 from tousu.routing.selectors import expert_team
 from tousu.routing.services import (
@@ -88,7 +92,7 @@ def watch(request: HttpRequest) -> HttpResponse:
     user = staff(request)
     if not permissions.can_watch(user):
         raise PermissionDenied
-    page = page_of(request, selectors.watch_list(user))
+    page = page_of(request, with_approval_due(selectors.watch_list(user)))
     return render_with_pii(
         request,
         "complaints/watch.html",
@@ -103,7 +107,7 @@ def complaint_list(request: HttpRequest) -> HttpResponse:
     form.is_valid()  # invalid fields show their error; the valid ones still filter
     user = staff(request)
     filters = form.filters()
-    qs = selectors.complaint_list(user, filters)
+    qs = with_approval_due(selectors.complaint_list(user, filters))
     context: dict[str, Any] = {
         "form": form,
         "can_export": permissions.can_export(user),
@@ -302,13 +306,116 @@ def reference_names() -> dict[str, dict[str, str]]:
     }
 
 
+# The action the page opens first, by what the complaint waits for: the next move of the
+# handling path (issue 12: the first screen shows what to do now). The others stay folded.
+PRIMARY_ACTIONS = ("accept", "resolve", "approve", "close", "resume", "callback", "dispatch")
+
+
+def primary_action(offered: list[str]) -> str:
+    return next((name for name in PRIMARY_ACTIONS if name in offered), "")
+
+
+def situation_fields(panel: Panel | None, form: ActionForm | None) -> list[str]:
+    """The facts the resolve form asks for: the amount in dispute and the days of outage only
+    when the applicable clause computes a remedy from them or is chosen by them, or when they
+    were recorded already (or posted: a refused form shows what was typed)."""
+    clause_uses: set[str] = set()
+    found = panel.suggestion if panel is not None else None
+    if found is not None:
+        clause = found.clause
+        for remedy in found.remedies:
+            if remedy.basis == RemedyBasis.DISPUTED_AMOUNT:
+                clause_uses.add("disputed_amount")
+            if remedy.basis == RemedyBasis.PER_DAY:
+                clause_uses.add("outage_days")
+        if clause.disputed_min is not None or clause.disputed_max is not None:
+            clause_uses.add("disputed_amount")
+        if clause.outage_days_min is not None or clause.outage_days_max is not None:
+            clause_uses.add("outage_days")
+    out = []
+    for name in ("disputed_amount", "outage_days"):
+        given = form is not None and (
+            form[name].value() not in (None, "") or bool(form.errors.get(name))
+        )
+        if name in clause_uses or given:
+            out.append(name)
+    return out
+
+
+def authority_data(authority: AuthorityView) -> dict[str, Any]:
+    """The resolve form's authority, for the running total in app.js: the same figures
+    `complaint_resolve` decides with (`resolution.rules.authority_excess`, `approval_chain`)."""
+
+    def money(value: Decimal | None) -> str | None:
+        return None if value is None else f"{value:.2f}"
+
+    return {
+        "limits": {
+            kind: [money(limit.per_complaint), money(limit.per_month)]
+            for kind, limit in authority.limits.items()
+        },
+        "month": {kind: money(amount) for kind, amount in authority.month_before.items()},
+        "steps": [
+            {"role": s.role, "label": s.label, "limit": money(s.limit), "names": s.names}
+            for s in authority.steps
+        ],
+        "text": {
+            "within": _("Within your authority (¥%(limit)s)."),
+            "unlimited": _("Within your authority."),
+            "over": _("Over your authority: it will go to %(names)s for approval."),
+            "over_role": _("Over your authority: it will go to a %(role)s for approval."),
+            "nobody": _(
+                "Over your authority, and over every approver's limit: any manager of the "
+                "department whose limit covers it may decide."
+            ),
+        },
+    }
+
+
+def authority_note(authority: AuthorityView, form: ActionForm) -> tuple[Decimal, bool, str]:
+    """The running total of the resolve form as it stands, whether it is over the authority
+    and what happens then, worked out on the server: the page without script and the first
+    paint with it say the same as app.js says after each keystroke."""
+    amounts: dict[str, Decimal] = {}
+    for type_field, amount_field, _note in getattr(form, "remedy_rows", []):
+        kind = type_field.value()
+        try:
+            amount = Decimal(str(amount_field.value() or 0))
+        except (ArithmeticError, ValueError):
+            continue
+        if kind and amount.is_finite() and amount > 0:
+            amounts[kind] = amounts.get(kind, Decimal(0)) + amount
+    total = sum(amounts.values(), Decimal(0))
+    if not authority.excess(amounts):
+        limit = authority.total_limit
+        if limit is None:
+            return total, False, _("Within your authority.")
+        return total, False, _("Within your authority (¥%(limit)s).") % {"limit": f"{limit:.2f}"}
+    step = authority.approvers(total)
+    if step is None:
+        return total, True, str(authority_data(authority)["text"]["nobody"])
+    if step.names:
+        names = "、".join(step.names)
+        return (
+            total,
+            True,
+            _("Over your authority: it will go to %(names)s for approval.") % {"names": names},
+        )
+    return (
+        total,
+        True,
+        _("Over your authority: it will go to a %(role)s for approval.") % {"role": step.label},
+    )
+
+
 def render_detail(
     request: HttpRequest,
     complaint: Complaint,
     failed: tuple[str, ActionForm] | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    """The complaint page; `failed` is a posted form to show again with its errors."""
+    """The complaint page (the workspace, issue 12); `failed` is a posted form to show again
+    with its errors. Asked by HTMX (an action posted in place), only the workspace."""
     user = staff(request)
     offered = available_actions(user, complaint)
     forms: dict[str, Any] = {n: action_form(n, complaint) for n in offered if n != "step"}
@@ -328,18 +435,21 @@ def render_detail(
             step_forms[form.data.get("step", "")] = form
         else:
             forms[name] = form
-    context = {
+    panel = suggestion_panel(complaint, user)
+    context: dict[str, Any] = {
         "complaint": complaint,
         "handling": handling,
         "steps": handling_steps(complaint, handling.steps, step_forms),
         "forms": forms,
+        "primary": (primary := primary_action(list(forms))),
+        "primary_form": forms.get(primary),
         "failed": failed[0] if failed else "",
         "timeline": selectors.complaint_timeline(complaint),
         "callbacks": complaint_callbacks(complaint),
         "team": expert_team(complaint),
         "repeats": list(complaint.repeats.order_by("received_at", "pk")),
         "similar": similar_complaints(complaint, user),
-        "suggestion": suggestion_panel(complaint, user),
+        "suggestion": panel,
         "consistency_flags": consistency_flags(complaint),
         "names": reference_names(),
         "customer": complaint.customer,
@@ -348,9 +458,27 @@ def render_detail(
         "evidence_types": " ".join(sorted(EVIDENCE_TYPES)),
         # After a refused POST the address is the action's; switching language returns here.
         "next_url": reverse("desk:detail", args=[complaint.number]),
+        "partial": is_htmx(request),
     }
+    fields = ""
+    if "resolve" in forms:
+        authority = authority_view(user, complaint)
+        total, over, note = authority_note(authority, forms["resolve"])
+        letter = letter_facts(complaint)
+        context.update(
+            situation=situation_fields(panel, forms["resolve"]),
+            authority_total=total,
+            authority_over=over,
+            authority_note=note,
+            # Read by app.js: the running total's limits and the reply templates' facts.
+            resolve_data={"authority": authority_data(authority), "letter": letter},
+        )
+        # The letter carries the customer's real name to the one who may handle the
+        # complaint (issue 12); the page shows it masked, so its delivery is a reveal (D10).
+        fields = "name" if letter["customer"] else ""
+    template = "complaints/_workspace.html" if context["partial"] else "complaints/detail.html"
     return render_with_pii(
-        request, "complaints/detail.html", context, subject=complaint.number, status=status
+        request, template, context, subject=complaint.number, fields=fields, status=status
     )
 
 
@@ -360,7 +488,9 @@ def complaint_detail(request: HttpRequest, number: str) -> HttpResponse:
 
 @require_POST
 def complaint_action(request: HttpRequest, number: str, action: str) -> HttpResponse:
-    """Every action of the complaint page: one POST, one service (ACTIONS)."""
+    """Every action of the complaint page: one POST, one service (ACTIONS). Posted in place
+    (HTMX), the answer is the workspace again, with the message or the form's errors; posted
+    plainly, a redirect to the page (or the page with the errors)."""
     if action not in ACTIONS:
         raise Http404(action)
     user = staff(request)
@@ -377,6 +507,15 @@ def complaint_action(request: HttpRequest, number: str, action: str) -> HttpResp
         apply_domain_error(form, exc)
         return _refuse(request, complaint, action, form, exc.status, exc.message)
     messages.success(request, message)
+    if is_htmx(request):
+        try:
+            fresh = selectors.get_complaint_for_user(user, complaint.number)
+        except NotFound:
+            # The action took the complaint out of the user's sight (a transfer): the list.
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = reverse("desk:list")
+            return response
+        return render_detail(request, fresh)
     return redirect("desk:detail", number=complaint.number)
 
 
@@ -388,7 +527,8 @@ def _refuse(
     status: int,
     message: str,
 ) -> HttpResponse:
-    """The page again, unchanged, with the posted form and why it was refused."""
+    """The page (or the workspace) again, unchanged, with the posted form and why it was
+    refused."""
     messages.error(request, message)
     return render_detail(request, complaint, failed=(action, form), status=status)
 

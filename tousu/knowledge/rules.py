@@ -349,10 +349,18 @@ THANKS = (
 THANKS_TEXT = "".join(THANKS)
 
 
+def greeting(name: str) -> str:
+    """How a reply opens: 尊敬的唐小明客户，您好： (尊敬的客户 without a name)."""
+    who = f"{name}客户" if name else "客户"
+    return f"尊敬的{who}，您好："
+
+
 @dataclass(frozen=True)
 class ReplyFacts:
-    """The complaint's facts a reply template may use, already formatted for the customer
-    (the name masked)."""
+    """The complaint's facts a reply template may use, already formatted for the customer.
+    The API's preview of a template masks the name (staff read it); the complaint page fills
+    templates in the browser, as the handler inserts one, with the real name and the form's
+    values (`static/tousu/app.js` mirrors `reply_fill`)."""
 
     number: str
     customer: str  # masked name, or "" when unknown
@@ -362,11 +370,11 @@ class ReplyFacts:
     received: str
     resolved: str
     today: str
+    finding: str = ""
 
     @property
     def greeting(self) -> str:
-        who = f"{self.customer}客户" if self.customer else "客户"
-        return f"尊敬的{who}，您好："
+        return greeting(self.customer)
 
 
 # The placeholders a template may use and what they become; `{thanks}` marks where S1's
@@ -374,7 +382,8 @@ class ReplyFacts:
 PLACEHOLDERS: dict[str, str] = {
     "greeting": "尊敬的张*客户，您好：",
     "number": "投诉单号",
-    "customer": "客户称呼（姓名已遮蔽）",
+    "customer": "客户姓名",
+    "finding": "核实结论",
     "category": "投诉类别",
     "remedies": "补救措施",
     "amount": "补偿合计金额（元）",

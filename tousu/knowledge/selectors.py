@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import translation
@@ -13,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from tousu.accounts import permissions
 from tousu.accounts.models import User
-from tousu.complaints.choices import Status
+from tousu.complaints.choices import Finding, Status
 from tousu.complaints.models import Complaint
 from tousu.complaints.search import query_groups
 from tousu.core import clock
@@ -305,6 +306,7 @@ def reply_facts(complaint: Complaint, suggestion: Suggestion | None) -> rules.Re
                 (str(RemedyType(r.type).label), r.amount or Decimal(0)) for r in suggestion.remedies
             ]
         category = complaint.category.name if complaint.category_id and complaint.category else ""
+        finding = complaint.get_finding_display() if complaint.finding else ""
     total = sum((amount for _, amount in granted), Decimal(0))
     return rules.ReplyFacts(
         number=complaint.number,
@@ -315,7 +317,33 @@ def reply_facts(complaint: Complaint, suggestion: Suggestion | None) -> rules.Re
         received=_local_date(complaint.received_at),
         resolved=_local_date(complaint.resolved_at or clock.now()),
         today=_local_date(clock.now()),
+        finding=str(finding),
     )
+
+
+def letter_facts(complaint: Complaint) -> dict[str, Any]:
+    """What the complaint page fills a reply template with besides the form's own values (the
+    remedies, their total and the finding, read as the handler inserts the template): the
+    letter is addressed to the customer by their real name — masking is for staff screens,
+    not for what the customer receives (issue 12). Precondition: the reader may handle the
+    complaint; the page logs the name's reveal."""
+    with translation.override("zh-hans"):
+        category = complaint.category.name if complaint.category_id and complaint.category else ""
+        findings = {value: str(label) for value, label in Finding.choices}
+        remedies = {value: str(label) for value, label in RemedyType.choices}
+    name = complaint.customer.name
+    return {
+        "number": complaint.number,
+        "customer": name,
+        "greeting": rules.greeting(name),
+        "category": category,
+        "received": _local_date(complaint.received_at),
+        "resolved": _local_date(complaint.resolved_at or clock.now()),
+        "today": _local_date(clock.now()),
+        "thanks": rules.THANKS_TEXT,
+        "findings": findings,
+        "remedy_labels": remedies,
+    }
 
 
 @dataclass

@@ -5,10 +5,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
+from tousu.accounts.choices import Role
+from tousu.accounts.models import User
 from tousu.accounts.permissions import MANAGER_ROLES, scope_q
 from tousu.core import clock
 from tousu.core.clock import SHANGHAI
@@ -26,7 +28,6 @@ from tousu.resolution.models import (
 )
 
 if TYPE_CHECKING:
-    from tousu.accounts.models import User
     from tousu.complaints.models import Complaint
 
 # The consistency report lists at most this many flagged outcomes, newest first.
@@ -96,6 +97,75 @@ def approval_steps() -> list[tuple[str, Decimal | None, int | None]]:
     limits, (role, limit, hours)."""
     rows = AuthorityLimit.objects.filter(role__in=MANAGER_ROLES, remedy_type=rules.TOTAL)
     return [(r.role, r.max_amount, r.approval_hours) for r in rows]
+
+
+def with_approval_due(qs: QuerySet[Complaint]) -> QuerySet[Complaint]:
+    """Complaints with `approval_due`: the deadline of the approval they wait for, if any (the
+    lists show it beside the countdown, issue 12), in the list's own query."""
+    waiting = Approval.objects.filter(complaint=OuterRef("pk"), decided_at__isnull=True)
+    return qs.annotate(approval_due=Subquery(waiting.order_by("-pk").values("due_at")[:1]))
+
+
+@dataclass(frozen=True)
+class ApproverStep:
+    """A step of the approval chain as a complaint would meet it: the role, its limit (None =
+    unlimited) and who holds it for the complaint (the managers of its department with that
+    role; administrators anywhere)."""
+
+    role: str
+    label: str
+    limit: Decimal | None
+    names: list[str]
+
+
+def approver_steps(complaint: Complaint) -> list[ApproverStep]:
+    """The approval chain for `complaint`, lowest limit first, named: whom the resolve form
+    says an outcome over the handler's authority goes to ("超出授权，将提交 张三 审批"). The
+    first step whose limit covers the total is the one `complaint_resolve` asks."""
+    steps = sorted(approval_steps(), key=lambda s: (s[1] is None, s[1] or Decimal(0)))
+    holders: dict[str, list[str]] = {}
+    people = (
+        User.objects.filter(is_active=True, role__in=[role for role, _, _ in steps])
+        .filter(Q(department_id=complaint.department_id) | Q(role=Role.ADMIN))
+        .order_by("username")
+    )
+    for person in people:
+        holders.setdefault(person.role, []).append(str(person))
+    return [
+        ApproverStep(role, str(Role(role).label), limit, holders.get(role, []))
+        for role, limit, _hours in steps
+    ]
+
+
+@dataclass(frozen=True)
+class AuthorityView:
+    """What the resolve form needs to tell, as the handler types, the decision
+    `complaint_resolve` will make (R6.2): the actor's limits by remedy type, what the customer
+    already received this month, and the approval chain."""
+
+    limits: dict[str, rules.Limit]
+    month_before: dict[str, Decimal]
+    steps: list[ApproverStep]
+
+    @property
+    def total_limit(self) -> Decimal | None:
+        return self.limits.get(rules.TOTAL, rules.Limit(Decimal(0))).per_complaint
+
+    def excess(self, amounts: dict[str, Decimal]) -> list[str]:
+        return rules.authority_excess(amounts, self.month_before, self.limits)
+
+    def approvers(self, total: Decimal) -> ApproverStep | None:
+        """The step asked for `total` over the actor's authority; None when no limit covers it."""
+        chain = rules.approval_chain(total, [(s.role, s.limit) for s in self.steps])
+        return next((s for s in self.steps if chain and s.role == chain[0]), None)
+
+
+def authority_view(user: User, complaint: Complaint) -> AuthorityView:
+    return AuthorityView(
+        limits=authority_limits(user.role),
+        month_before=customer_month_granted(complaint),
+        steps=approver_steps(complaint),
+    )
 
 
 def customer_month_granted(complaint: Complaint) -> dict[str, Decimal]:

@@ -17,6 +17,9 @@ DEFAULT_WORK_END = dt.time(18, 0)
 DEFAULT_WEEKEND = "6,7"  # ISO weekdays: Saturday, Sunday
 
 DEFAULT_WARN_SHARE = 0.75
+# A clock with less than this left is amber whatever its limit (issue 12: "under a quarter of
+# its limit or under 4 h").
+URGENT_LEFT = dt.timedelta(hours=4)
 
 # The reminder to the handler goes out this long before the resolution limit (sla.remind).
 # A fixed lead keeps the query on the (status, resolution_due) index; the amber pill (at the

@@ -47,6 +47,8 @@ DEFAULT_LIMITS: dict[str, Limits] = {
 # The share of the resolution limit used after which the countdown turns amber, when the
 # complaint's policy does not say.
 WARN_SHARE = constants.DEFAULT_WARN_SHARE
+# Under this much time left every clock is amber, whatever its limit (issue 12).
+URGENT_LEFT = constants.URGENT_LEFT
 
 FAST_TRACK_CHANNELS = {Channel.REGULATOR, Channel.MEDIA}
 
@@ -264,23 +266,33 @@ def policy_choose(
 
 
 def due_state(
-    received_at: dt.datetime,
+    start: dt.datetime | None,
     due: dt.datetime,
     now: dt.datetime,
     warn_share: float = WARN_SHARE,
     *,
     paused: bool = False,
 ) -> str:
-    """`ok`, `warn` (past `warn_share` of the time from reception to the limit), `over`, or
-    `paused` — the colour of the countdown. The share is of clock time."""
+    """The colour of a clock (resolution, first response, approval): one scale for them all,
+    ordered by urgency (issue 12). `over` once `due` has passed; `warn` (amber) when under
+    `URGENT_LEFT` is left, or once `warn_share` of the limit from `start` to `due` is used
+    (the last quarter by default; no share rule without a `start`); `ok` otherwise; `paused`
+    while the clock stands still. Clock time, both for the time left and the limit.
+
+    Ordered: as `now` advances, a clock never turns calmer; of two clocks with the same limit,
+    the one with less time left is never calmer; under `URGENT_LEFT` every clock is amber
+    whatever its limit, so a short limit never reads calmer than a long one at the end."""
     if paused:
         return DueState.PAUSED
-    if now >= due:
+    left = due - now
+    if left <= ZERO:
         return DueState.OVER
-    total = (due - received_at).total_seconds()
-    used = (now - received_at).total_seconds()
-    if total > 0 and used / total >= warn_share:
+    if left < URGENT_LEFT:
         return DueState.WARN
+    if start is not None:
+        limit = due - start
+        if limit > ZERO and left <= limit * (1 - warn_share):
+            return DueState.WARN
     return DueState.OK
 
 

@@ -3,6 +3,7 @@ its remedies and reply, approval, closing."""
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -52,7 +53,11 @@ from tousu.resolution.services import (
     complaint_resolve,
 )
 
-REMEDY_ROWS = 5
+# The remedy rows of the resolve form come and go on the page (app.js); as many are checked as
+# were posted, up to the API's limit. An unposted form opens with the outcome's remedies (after
+# a rejection or a reopen) or one empty row.
+MAX_REMEDY_ROWS = 20
+_REMEDY_KEY = re.compile(r"^remedy_(\d+)_(?:type|amount|note)$")
 STEP_TEXT_MAX_CHARS = 2_000
 ANSWER_MAX_CHARS = 500
 
@@ -99,21 +104,40 @@ class ResolveForm(ActionForm):
         self.fields["finding"].initial = complaint.finding
         self.fields["cause"].initial = complaint.cause
         self.fields["reply"].initial = complaint.reply
+        if self.is_bound:
+            self.rows, self.too_many = _posted_rows(self.data)
+        else:
+            granted = list(complaint.remedies.all()) if complaint.pk else []
+            self.rows, self.too_many = list(range(1, max(len(granted), 1) + 1)), False
+            for i, remedy in enumerate(granted, start=1):
+                self.initial.update(
+                    {
+                        f"remedy_{i}_type": remedy.type,
+                        f"remedy_{i}_amount": remedy.amount,
+                        f"remedy_{i}_note": remedy.note,
+                    }
+                )
         # Each row is a line of three inputs under one heading: labelled for screen readers.
-        for i in range(1, REMEDY_ROWS + 1):
+        for i in self.rows:
             self.fields[f"remedy_{i}_type"] = forms.ChoiceField(
                 label=_("Remedy"),
                 required=False,
                 choices=blank("") + list(RemedyType.choices),
-                widget=forms.Select(attrs={"aria-label": _("Remedy")}),
+                widget=forms.Select(attrs={"aria-label": _("Remedy"), "data-remedy-type": ""}),
             )
             self.fields[f"remedy_{i}_amount"] = forms.DecimalField(
                 label=_("Amount (yuan)"),
                 required=False,
                 min_value=0,
+                max_value=1_000_000,
                 decimal_places=2,
                 widget=forms.NumberInput(
-                    attrs={"step": "0.01", "min": "0", "aria-label": _("Amount (yuan)")}
+                    attrs={
+                        "step": "0.01",
+                        "min": "0",
+                        "aria-label": _("Amount (yuan)"),
+                        "data-remedy-amount": "",
+                    }
                 ),
             )
             self.fields[f"remedy_{i}_note"] = forms.CharField(
@@ -122,11 +146,25 @@ class ResolveForm(ActionForm):
                 widget=forms.TextInput(attrs={"maxlength": "200", "aria-label": _("Remedy note")}),
             )
 
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if self.too_many:
+            raise forms.ValidationError(
+                gettext("At most %(count)d remedies.") % {"count": MAX_REMEDY_ROWS}
+            )
+        for i in self.rows:
+            # An amount or a note without its remedy would be dropped unseen: say so instead.
+            if not data.get(f"remedy_{i}_type") and (
+                data.get(f"remedy_{i}_amount") or data.get(f"remedy_{i}_note")
+            ):
+                self.add_error(f"remedy_{i}_type", gettext("Choose the remedy of this row."))
+        return data
+
     @property
     def remedy_rows(self) -> list[tuple[forms.BoundField, ...]]:
         return [
             (self[f"remedy_{i}_type"], self[f"remedy_{i}_amount"], self[f"remedy_{i}_note"])
-            for i in range(1, REMEDY_ROWS + 1)
+            for i in self.rows
         ]
 
     def remedies(self) -> list[RemedyInput]:
@@ -137,9 +175,17 @@ class ResolveForm(ActionForm):
                 data.get(f"remedy_{i}_amount") or 0,
                 data.get(f"remedy_{i}_note", ""),
             )
-            for i in range(1, REMEDY_ROWS + 1)
+            for i in self.rows
             if data.get(f"remedy_{i}_type")
         ]
+
+
+def _posted_rows(data: Any) -> tuple[list[int], bool]:
+    """The remedy rows a post holds (their numbers need not run on: a row removed on the page
+    leaves a gap), at least one; and whether it holds more than `MAX_REMEDY_ROWS`."""
+    rows = sorted({int(m.group(1)) for key in data if (m := _REMEDY_KEY.match(key))})
+    rows = [i for i in rows if 0 < i <= 10_000] or [1]
+    return rows[:MAX_REMEDY_ROWS], len(rows) > MAX_REMEDY_ROWS
 
 
 def _as_bool(value: str) -> bool:

@@ -21,12 +21,14 @@ from tousu.accounts import permissions
 from tousu.accounts.models import User
 from tousu.callbacks.choices import SCORE_FACTORS, CallbackResult, CallbackStatus
 from tousu.callbacks.models import CallbackTask
-from tousu.complaints.choices import CategorySource, Cause, Channel, Finding, Level
+from tousu.complaints.choices import CategorySource, Cause, Channel, Finding, Level, Status
 from tousu.complaints.models import Complaint, ComplaintEvent
 from tousu.core import clock
 from tousu.core.pii import TextMask
 from tousu.core.templatetags.tousu_ui import duration, pii_text
 from tousu.resolution.choices import HandlingStep, RemedyType
+from tousu.sla.choices import DueState
+from tousu.sla.rules import WARN_SHARE, due_state
 from tousu.sla.selectors import countdown
 
 register = template.Library()
@@ -55,26 +57,88 @@ def level_badge(complaint: Complaint) -> SafeString:
     )
 
 
+def _pill(state: str, left: dt.timedelta, title: str, label: str = "") -> SafeString:
+    """A countdown pill: `state` is a `DueState` (its colour), `left` the time left (negative
+    when overdue)."""
+    span = duration(left)
+    if state == DueState.PAUSED:
+        text = _("Paused, %(time)s left") % {"time": span}
+    elif state == DueState.OVER:
+        text = _("Overdue %(time)s") % {"time": span}
+    else:
+        text = _("%(time)s left") % {"time": span}
+    if label:
+        return format_html(
+            '<span class="due-{}" title="{}"><span class="due-label">{}</span> {}</span>',
+            state,
+            title,
+            label,
+            text,
+        )
+    return format_html('<span class="due-{}" title="{}">{}</span>', state, title, text)
+
+
+@register.simple_tag
+def deadline_pill(
+    due: dt.datetime | None,
+    start: dt.datetime | None = None,
+    label: str = "",
+    share: float = WARN_SHARE,
+) -> SafeString:
+    """Any clock as a pill on the one colour scale of `sla.rules.due_state` (issue 12): red
+    when overdue, amber under 4 h or in the last quarter of the limit from `start` (without a
+    `start`, only the 4 hours), neutral before. `{% deadline_pill item.due_at item.since
+    label=_("Approval") %}`; nothing without a due time."""
+    if due is None:
+        return format_html("")
+    now = clock.now()
+    state = due_state(start, due, now, share)
+    title = _("Due %(time)s") % {"time": local_time(due)}
+    return _pill(str(state), due - now, title, label)
+
+
 @register.simple_tag(takes_context=True)
 def due(context: template.Context, complaint: Complaint) -> SafeString:
-    """The countdown to the resolution limit, coloured by `sla.selectors.countdown` at the
-    warn share of the complaint's policy; a paused complaint shows the time it had left, and
-    why (free text, as the page's `pii` shows it)."""
+    """The countdown to the resolution limit, coloured by `sla.selectors.countdown` (the
+    scale of `deadline_pill`, at the share of the complaint's policy); a paused complaint
+    shows the time it had left, and why (free text, as the page's `pii` shows it). While it
+    waits for approval, the approval's deadline follows (`approval_due`, annotated on list
+    rows by `resolution.selectors.with_approval_due`)."""
     if not complaint.is_open:
         return format_html('<span class="muted">{}</span>', "—")
     now = clock.now()
     seconds, state = countdown(complaint, now)
-    span = duration(dt.timedelta(seconds=seconds or 0))
-    if state == "paused":
-        text = _("Paused, %(time)s left")
-    else:
-        text = _("Overdue %(time)s") if state == "over" else _("%(time)s left")
     title = _("Reply due %(time)s") % {"time": local_time(complaint.resolution_due)}
     if state == "paused" and complaint.pause_reason:
         title = f"{title} · {pii_text(complaint.pause_reason, context.get('pii'))}"
-    return format_html(
-        '<span class="due-{}" title="{}">{}</span>', state, title, text % {"time": span}
-    )
+    pill = _pill(str(state), dt.timedelta(seconds=seconds or 0), title)
+    approval_due = getattr(complaint, "approval_due", None)
+    if complaint.status == Status.AWAITING_APPROVAL and approval_due is not None:
+        approval = deadline_pill(approval_due, None, _("Approval"))
+        return format_html("{} {}", pill, approval)
+    return pill
+
+
+@register.simple_tag
+def first_response(complaint: Complaint) -> SafeString:
+    """The first-response clock: accepted on time (quiet), accepted late (marked, red), or
+    still running while nobody has accepted (a countdown pill)."""
+    due_at = complaint.first_response_due
+    if complaint.accepted_at is not None:
+        accepted = local_time(complaint.accepted_at)
+        if due_at is not None and complaint.accepted_at > due_at:
+            return format_html(
+                '<span class="due-over" title="{}">{}</span>',
+                _("Due %(time)s") % {"time": local_time(due_at)},
+                _("Answered %(time)s late (%(at)s)")
+                % {"time": duration(complaint.accepted_at - due_at), "at": accepted},
+            )
+        return format_html(
+            '<span class="muted">{}</span>', _("Answered on time (%(at)s)") % {"at": accepted}
+        )
+    if not complaint.is_open or due_at is None:
+        return format_html('<span class="muted">{}</span>', "—")
+    return deadline_pill(due_at, complaint.received_at)
 
 
 @register.simple_tag

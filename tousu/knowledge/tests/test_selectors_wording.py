@@ -184,10 +184,14 @@ def test_the_panel_and_the_reply_aids(
     assert "不明扣费退费口径" in text
     assert NEW_TEXT in text
     assert reverse("knowledge:case", args=[case.pk]) in text
-    # The reply editor offers the filled template and the wording to insert.
+    # The reply editor offers the template, filled in the browser as it is inserted (from
+    # the form and the letter's facts, the real name among them), and the wording to insert.
     assert "data-insert=" in text
-    assert f"单号{complaint.number}：已为您办理退款" in text
-    assert "尊敬的张*客户" in text
+    assert (
+        'data-template="{greeting}\n单号{number}：已为您办理{remedies}，合计{amount}元。"' in text
+    )
+    assert '"greeting": "\\u5c0a\\u656c\\u7684\\u5f20\\u4e09' in text  # 尊敬的张三
+    assert "尊敬的张*客户" not in text
 
 
 def test_the_suggestion_api(

@@ -121,7 +121,70 @@ def test_due_state_compares_instants_not_wall_clocks() -> None:
 def test_due_state_uses_the_given_warn_share() -> None:
     assert due_state(T0, DUE, T0 + 50 * H, 0.5) == "warn"
     assert due_state(T0, DUE, T0 + 50 * H - dt.timedelta(seconds=1), 0.5) == "ok"
-    assert due_state(T0, DUE, T0 + 99 * H, 1.0) == "ok"
+    assert due_state(T0, DUE, T0 + 95 * H, 1.0) == "ok"
+
+
+M = dt.timedelta(minutes=1)
+D = dt.timedelta(days=1)
+
+
+@pytest.mark.parametrize(
+    ("limit", "left", "state"),
+    [
+        # Issue 12's examples: 7 h 30 min of a 48 h limit is amber (under a quarter, 12 h).
+        (48 * H, 7 * H + 30 * M, "warn"),
+        (48 * H, 12 * H, "warn"),
+        (48 * H, 12 * H + M, "ok"),
+        # Under 4 h is amber whatever the limit, even where a quarter is less.
+        (8 * H, 3 * H + 59 * M, "warn"),
+        (8 * H, 4 * H, "ok"),
+        (24 * H, 5 * H, "warn"),  # a quarter of 24 h is 6 h
+        (24 * H, 6 * H + M, "ok"),
+        # A long limit: amber from a quarter of it (2 d 12 h of 10 days), neutral before.
+        (10 * D, 2 * D + 12 * H + M, "ok"),
+        (10 * D, 1 * D + 8 * H, "warn"),
+        (72 * H, 1 * D + 8 * H, "ok"),
+        (72 * H, 18 * H, "warn"),
+        (10 * D, -M, "over"),
+        (30 * M, M, "warn"),
+    ],
+)
+def test_due_state_by_time_left_and_limit(
+    limit: dt.timedelta, left: dt.timedelta, state: str
+) -> None:
+    due = T0 + limit
+    assert due_state(T0, due, due - left) == state
+
+
+URGENCY = {"ok": 0, "warn": 1, "over": 2}
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    limit_minutes=st.integers(min_value=1, max_value=30 * 24 * 60),
+    a=st.integers(min_value=-1000, max_value=30 * 24 * 60),
+    b=st.integers(min_value=-1000, max_value=30 * 24 * 60),
+    share=st.floats(min_value=0.0, max_value=1.0),
+)
+def test_due_state_never_turns_calmer_as_time_runs_out(
+    limit_minutes: int, a: int, b: int, share: float
+) -> None:
+    """Of two moments on one clock, the later is never calmer; overdue and the last 4 hours
+    read the same on every limit."""
+    due = T0 + limit_minutes * M
+    earlier, later = sorted((due - a * M, due - b * M))
+    assert URGENCY[due_state(T0, due, earlier, share)] <= URGENCY[due_state(T0, due, later, share)]
+    left = due - later
+    if left <= dt.timedelta(0):
+        assert due_state(T0, due, later, share) == "over"
+    elif left < 4 * H:
+        assert due_state(T0, due, later, share) == "warn"
+
+
+def test_due_state_without_a_start_knows_only_the_last_hours() -> None:
+    assert due_state(None, DUE, DUE - 4 * H + M) == "warn"
+    assert due_state(None, DUE, DUE - 4 * H) == "ok"
+    assert due_state(None, DUE, T0 + 99 * H) == "warn"
 
 
 def test_a_paused_complaint_is_paused_whatever_the_time() -> None:

@@ -12,19 +12,206 @@
     if (out) out.textContent = field.value.length;
   });
 
-  // Reply aids (templates, approved wording): insert the button's text at the cursor of the
-  // form's reply box, or at its end; the handler edits around it.
-  document.addEventListener("click", function (event) {
-    var button = event.target.closest && event.target.closest("[data-reply-aids] [data-insert]");
-    if (!button) return;
-    var form = button.closest("form");
-    var box = form && form.querySelector("textarea[name=reply]");
-    if (!box) return;
-    var text = button.getAttribute("data-insert");
+  // Reply aids: approved wording is inserted as written (data-insert); a reply template
+  // (data-template) is filled as it is inserted, from the form as it stands and the letter's
+  // facts the page carries in #resolve-data. Mirrors knowledge.rules.reply_fill: known
+  // placeholders replaced, unknown ones kept as typed, S1's thanks at the end unless placed.
+  function insertAtCursor(box, text) {
     var at = box.selectionStart != null ? box.selectionStart : box.value.length;
     var end = box.selectionEnd != null ? box.selectionEnd : at;
     box.value = box.value.slice(0, at) + text + box.value.slice(end);
     box.focus();
     box.dispatchEvent(new Event("input", { bubbles: true }));
+  }
+
+  function resolveData() {
+    var block = document.getElementById("resolve-data");
+    if (!block) return null;
+    try {
+      return JSON.parse(block.textContent);
+    } catch (e) {
+      return null;
+    }
+  }
+
+  // Money in fen (integers), so that 0.1 + 0.2 adds up as it does on the server.
+  function fen(value) {
+    var text = String(value == null ? "" : value).trim();
+    if (!/^\d+(\.\d{0,2})?$/.test(text)) return 0;
+    return Math.round(parseFloat(text) * 100);
+  }
+
+  function yuan(cents) {
+    return (cents / 100).toFixed(2);
+  }
+
+  function remediesOf(form) {
+    var out = [];
+    form.querySelectorAll("[data-remedy-row]").forEach(function (row) {
+      var type = row.querySelector("[data-remedy-type]");
+      var amount = row.querySelector("[data-remedy-amount]");
+      if (type && type.value) out.push({ type: type.value, cents: amount ? fen(amount.value) : 0 });
+    });
+    return out;
+  }
+
+  function fillTemplate(body, values, thanks) {
+    var filled = body.replace(/\{(\w+)\}/g, function (match, key) {
+      return Object.prototype.hasOwnProperty.call(values, key) ? values[key] : match;
+    }).trim();
+    if (body.indexOf("{thanks}") < 0) filled = filled ? filled + "\n" + thanks : thanks;
+    return filled;
+  }
+
+  function letterValues(form, letter) {
+    var labels = letter.remedy_labels || {};
+    var total = 0;
+    var parts = remediesOf(form).map(function (r) {
+      total += r.cents;
+      var label = labels[r.type] || r.type;
+      return r.cents ? label + " " + yuan(r.cents) + " 元" : label;
+    });
+    var finding = form.querySelector("[name=finding]");
+    return {
+      greeting: letter.greeting,
+      number: letter.number,
+      customer: letter.customer,
+      category: letter.category,
+      remedies: parts.join("、"),
+      amount: yuan(total),
+      received: letter.received,
+      resolved: letter.resolved,
+      today: letter.today,
+      finding: finding && finding.value ? (letter.findings || {})[finding.value] || "" : "",
+      thanks: letter.thanks,
+    };
+  }
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-reply-aids] [data-insert], [data-reply-aids] [data-template]");
+    if (!button) return;
+    var form = button.closest("form");
+    var box = form && form.querySelector("textarea[name=reply]");
+    if (!box) return;
+    var text = button.getAttribute("data-insert");
+    if (button.hasAttribute("data-template")) {
+      var data = resolveData();
+      if (!data || !data.letter) return;
+      text = fillTemplate(button.getAttribute("data-template"), letterValues(form, data.letter), data.letter.thanks);
+    }
+    insertAtCursor(box, text);
   });
+
+  // The resolve form's remedy rows: added and removed as needed (the server reads whichever
+  // rows are posted), with the running total against the user's authority. The decision
+  // mirrors resolution.rules.authority_excess and approval_chain, as complaint_resolve makes it.
+  function overAuthority(remedies, authority) {
+    var limits = authority.limits || {};
+    var month = authority.month || {};
+    var byType = {};
+    var total = 0;
+    var monthTotal = 0;
+    remedies.forEach(function (r) {
+      byType[r.type] = (byType[r.type] || 0) + r.cents;
+      total += r.cents;
+    });
+    Object.keys(month).forEach(function (k) { monthTotal += fen(month[k]); });
+    var checks = [[total, monthTotal, limits[""] || ["0.00", null]]];
+    Object.keys(byType).forEach(function (k) {
+      if (limits[k] && byType[k] > 0) checks.push([byType[k], fen(month[k] || "0"), limits[k]]);
+    });
+    return checks.some(function (c) {
+      var amount = c[0], before = c[1], limit = c[2];
+      if (amount <= 0) return false;
+      if (limit[0] != null && amount > fen(limit[0])) return true;
+      return limit[1] != null && before + amount > fen(limit[1]);
+    });
+  }
+
+  function firstApprover(total, steps) {
+    for (var i = 0; i < steps.length; i++) {
+      if (steps[i].limit == null || total <= fen(steps[i].limit)) return steps[i];
+    }
+    return null;
+  }
+
+  function authorityUpdate(form) {
+    var line = form.querySelector("[data-authority]");
+    var data = resolveData();
+    if (!line || !data || !data.authority) return;
+    var authority = data.authority;
+    var remedies = remediesOf(form);
+    var total = remedies.reduce(function (sum, r) { return sum + r.cents; }, 0);
+    var over = overAuthority(remedies, authority);
+    var text = authority.text;
+    var note;
+    if (!over) {
+      var limit = (authority.limits[""] || ["0.00"])[0];
+      note = limit == null ? text.unlimited : text.within.replace("%(limit)s", limit);
+    } else {
+      var step = firstApprover(total, authority.steps || []);
+      if (!step) note = text.nobody;
+      else if (step.names.length) note = text.over.replace("%(names)s", step.names.join("、"));
+      else note = text.over_role.replace("%(role)s", step.label);
+    }
+    line.querySelector("[data-total]").textContent = yuan(total);
+    line.querySelector("[data-authority-note]").textContent = note;
+    line.classList.toggle("authority-over", over);
+  }
+
+  function renumber(row, index) {
+    row.querySelectorAll("[name], [id]").forEach(function (field) {
+      ["name", "id"].forEach(function (attr) {
+        var value = field.getAttribute(attr);
+        if (value) field.setAttribute(attr, value.replace(/remedy_\d+_/, "remedy_" + index + "_"));
+      });
+    });
+  }
+
+  document.addEventListener("click", function (event) {
+    var add = event.target.closest && event.target.closest("[data-remedy-add]");
+    var remove = event.target.closest && event.target.closest("[data-remedy-remove]");
+    if (!add && !remove) return;
+    var form = (add || remove).closest("form");
+    var rows = form.querySelector("[data-remedy-rows]");
+    if (add) {
+      var all = rows.querySelectorAll("[data-remedy-row]");
+      var last = all[all.length - 1];
+      var next = 0;
+      all.forEach(function (row) {
+        var named = row.querySelector("[name^=remedy_]");
+        var n = named ? parseInt(named.name.split("_")[1], 10) : 0;
+        if (n > next) next = n;
+      });
+      var row = last.cloneNode(true);
+      renumber(row, next + 1);
+      row.querySelectorAll("input, select").forEach(function (field) { field.value = ""; });
+      row.querySelectorAll(".remedy-errors").forEach(function (el) { el.remove(); });
+      rows.appendChild(row);
+      row.querySelector("select").focus();
+    } else {
+      var row = remove.closest("[data-remedy-row]");
+      if (rows.querySelectorAll("[data-remedy-row]").length > 1) row.remove();
+      else row.querySelectorAll("input, select").forEach(function (field) { field.value = ""; });
+    }
+    authorityUpdate(form);
+  });
+
+  ["input", "change"].forEach(function (type) {
+    document.addEventListener(type, function (event) {
+      var form = event.target.closest && event.target.closest("form[data-resolve-form]");
+      if (form && event.target.closest("[data-remedy-row]")) authorityUpdate(form);
+    });
+  });
+
+  // What needs script shows once script runs (the add-a-remedy button); a message that came
+  // back with an in-place save fades after a while (it sits over the page, not above it).
+  function enhance(root) {
+    root.querySelectorAll("[data-remedy-add][hidden]").forEach(function (b) { b.hidden = false; });
+    root.querySelectorAll("[data-toast]").forEach(function (toast) {
+      setTimeout(function () { toast.remove(); }, 6000);
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { enhance(document); });
+  document.addEventListener("htmx:afterSettle", function () { enhance(document); });
 })();

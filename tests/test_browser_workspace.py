@@ -1,0 +1,127 @@
+"""The complaint workspace in a real Chromium (issue 12): at 1366×768 a handler finds the resolve
+form on the first screen, adds a remedy row, sees the running total go over their authority with
+the approver named, inserts a reply template filled with the customer's real name and the total
+entered, and records the outcome in place; on a phone the page does not scroll sideways.
+
+Kept in its own module: see `tests.browser.chromium_browser` on Playwright's event loop.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PASSWORD = "Tousu-browser-2026"
+TEMPLATE = "{greeting}\n已为您办理{remedies}，合计{amount}元。"
+
+
+def log_in(page: Any, base: str, username: str) -> None:
+    page.context.clear_cookies()
+    page.goto(f"{base}/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.press("#id_password", "Enter")
+    page.wait_for_url(re.compile(re.escape(base) + r"/(\?.*)?$"))
+
+
+def inside(box: dict[str, float] | None, width: int, height: int) -> bool:
+    return (
+        box is not None
+        and box["x"] >= 0
+        and box["y"] >= 0
+        and box["x"] + box["width"] <= width
+        and box["y"] + box["height"] <= height
+    )
+
+
+def test_handler_resolves_over_authority_from_the_first_screen(
+    browser_page: Any, live_server: Any, page_problems: list[str], chromium_browser: Any
+) -> None:
+    from tests.factories import ComplaintBuilder
+    from tousu.accounts.services import user_create
+    from tousu.complaints.models import Complaint
+    from tousu.knowledge import rules
+    from tousu.knowledge.models import ReplyTemplate
+    from tousu.setup.services import reference_data_load
+
+    reference_data_load()
+    ReplyTemplate.objects.create(name="退款答复", body=TEMPLATE)
+    handler = user_create(
+        username="handler", role="handler", password=PASSWORD, department="billing"
+    )
+    user_create(
+        username="zhang",
+        role="supervisor",
+        password=PASSWORD,
+        department="billing",
+        display_name="张三",
+    )
+    complaint = ComplaintBuilder(lambda: handler)("in_progress", customer_name="唐小明")
+    page, base = browser_page, live_server.url
+    url = f"{base}/complaints/{complaint.number}/"
+
+    log_in(page, base, "handler")
+    page.goto(url)
+    form = page.locator("form[action$='/resolve/']")
+    # The whole resolve form, its button included, is on the first screen at 1366×768.
+    assert inside(form.bounding_box(), 1366, 768)
+    assert "唐小明" not in page.locator(".ws-facts").inner_text()  # staff see it masked
+
+    form.locator("select[name=finding]").select_option("true")
+    form.locator("select[name=cause]").select_option("process_error")
+    form.locator("select[name=remedy_1_type]").select_option("refund")
+    form.locator("input[name=remedy_1_amount]").fill("150")
+    assert "在您的授权内" in form.locator("[data-authority]").inner_text()
+    form.locator("[data-remedy-add]").click()
+    form.locator("select[name=remedy_2_type]").select_option("bill_credit")
+    form.locator("input[name=remedy_2_amount]").fill("100")
+    authority = form.locator("[data-authority]").inner_text()
+    assert "¥250.00" in authority
+    assert "超出授权，将提交 张三 审批" in authority
+
+    form.locator("[data-reply-aids] button", has_text="退款答复").click()
+    reply = form.locator("textarea[name=reply]").input_value()
+    facts = rules.ReplyFacts(
+        number=complaint.number,
+        customer="唐小明",
+        category="",
+        remedies="退款 150.00 元、话费抵扣 100.00 元",
+        amount="250.00",
+        received="",
+        resolved="",
+        today="",
+    )
+    assert reply == rules.reply_fill(TEMPLATE, facts)  # the page fills as the server would
+    assert reply.startswith("尊敬的唐小明客户，您好：")
+
+    # Recorded in place: no reload (the marker survives), the reader stays where they were.
+    page.evaluate("window.__sameDocument = true; window.scrollTo(0, 120)")
+    scrolled = page.evaluate("window.scrollY")
+    form.locator("button[type=submit]").click()
+    page.wait_for_selector(".ws-head .status-awaiting_approval")
+    assert page.evaluate("window.__sameDocument") is True
+    assert page.evaluate("window.scrollY") == scrolled
+    assert page.url == url
+    assert "审批" in page.locator(".ws-clocks").inner_text()
+
+    saved = Complaint.objects.get(pk=complaint.pk)
+    assert saved.status == "awaiting_approval"
+    assert saved.reply == reply
+
+    # On a phone the main content does not scroll sideways, and the actions are there.
+    phone = chromium_browser.new_context(
+        locale="zh-CN", timezone_id="Asia/Shanghai", viewport={"width": 375, "height": 812}
+    )
+    try:
+        small = phone.new_page()
+        log_in(small, base, "handler")
+        small.goto(url)
+        assert small.evaluate("document.documentElement.scrollWidth") <= 375
+        assert small.locator("#actions").is_visible()
+    finally:
+        phone.close()
+    assert page_problems == []

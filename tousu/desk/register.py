@@ -21,7 +21,7 @@ from tousu.accounts.models import User
 from tousu.accounts.views import staff
 from tousu.complaints.choices import Channel, Level
 from tousu.complaints.selectors import customer_history
-from tousu.core.api import OneOf, Strict
+from tousu.core.api import OneOf, Strict, errors
 from tousu.core.errors import DomainError
 from tousu.core.forms import apply_domain_error
 from tousu.core.templatetags.tousu_ui import local_name
@@ -84,7 +84,7 @@ def _registration(payload: RegisterIn) -> Registration:
 @router.post(
     "",
     operation_id="tousu_intake_api_register",
-    response={200: ComplaintOut, 201: ComplaintOut},
+    response={200: ComplaintOut, 201: ComplaintOut, **errors(403, 409)},
     summary="Register a complaint",
     description="Optional header Idempotency-Key: the same key and body return the first "
     "result (200); the same key with another body answers 409.",

@@ -403,18 +403,6 @@ def _refuse_duplicate(data: _Clean) -> None:
         raise Duplicate(message, existing=existing, fields={"external_ref": [message]})
 
 
-def _register_once(data: _Clean, *, actor: User | None, actor_name: str | None) -> Complaint:
-    """`_register` in its own transaction (a savepoint within the caller's). Two registrations
-    of one reference at once both pass `_refuse_duplicate`; the unique constraint refuses the
-    second to commit, which is then answered as the duplicate it is."""
-    try:
-        with transaction.atomic():
-            return _register(data, actor=actor, actor_name=actor_name)
-    except IntegrityError:
-        _refuse_duplicate(data)
-        raise
-
-
 def _register(data: _Clean, *, actor: User | None, actor_name: str | None) -> Complaint:
     """Register validated data, each decision taken by its domain before the row is written
     once. Precondition: inside `transaction.atomic`."""
@@ -468,7 +456,14 @@ def complaint_register(
     public submission, with `actor_name` saying who it was.
     """
     data = _checked(registration, actor)
-    return _register_once(data, actor=actor, actor_name=actor_name)
+    try:
+        with transaction.atomic():
+            return _register(data, actor=actor, actor_name=actor_name)
+    except IntegrityError:
+        # Two registrations of one reference at once both passed `_refuse_duplicate`; the
+        # unique constraint refused the second to commit: answered as the duplicate it is.
+        _refuse_duplicate(data)
+        raise
 
 
 def body_fingerprint(body: object) -> str:
@@ -506,15 +501,17 @@ def complaint_register_idempotent(
     try:
         data = _checked(registration, actor)
         with transaction.atomic():  # one transaction for the complaint and its key
-            complaint = _register_once(data, actor=actor, actor_name=None)
+            complaint = _register(data, actor=actor, actor_name=None)
             IdempotencyKey.objects.create(
                 user=actor, key=key, body_hash=fingerprint, complaint=complaint
             )
-    except (DomainError, IntegrityError):
+    except (DomainError, IntegrityError) as exc:
         # A key used before, by an earlier request or a concurrent one that won the race: its
         # result is the answer, whatever this attempt made of the body (it may not be valid
         # any more: a category since deactivated, the role since changed).
         if (found := _earlier_result(actor=actor, key=key, fingerprint=fingerprint)) is not None:
             return found
+        if isinstance(exc, IntegrityError):  # not the key: the reference, as above
+            _refuse_duplicate(data)
         raise
     return complaint, True

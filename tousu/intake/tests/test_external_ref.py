@@ -90,17 +90,26 @@ def test_the_database_refuses_a_second_row_of_one_reference(
 
 
 def test_a_registration_that_loses_the_race_is_the_duplicate(
-    register: Callable[..., Complaint], agent: Any
+    register: Callable[..., Complaint], agent: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Two registrations of one reference at once both find none registered; the one that
-    commits second hits the unique constraint and is answered as the duplicate, not a 500."""
+    commits second hits the unique constraint and is answered as the duplicate, not a 500.
+    The check is made to find nothing, as it does when the other has not committed yet."""
     winner = register(channel="regulator", external_ref=REF)
-    data = services._validate(
-        Registration(channel="regulator", content="同一件转办", customer_phone="13900139000")
+    check = services._refuse_duplicate
+    calls: list[object] = []
+
+    def first_check_misses(data: Any) -> None:
+        calls.append(data)
+        if len(calls) > 1:
+            check(data)
+
+    monkeypatch.setattr(services, "_refuse_duplicate", first_check_misses)
+    registration = Registration(
+        channel="regulator", content="同一件转办", customer_phone="13900139000", external_ref=REF
     )
-    data.external_ref = REF  # as it was when the check found nothing registered yet
     with pytest.raises(services.Duplicate) as refused:
-        services._register_once(data, actor=agent, actor_name=None)
+        services.complaint_register(registration=registration, actor=agent)
     assert refused.value.existing == winner.number
     assert Complaint.objects.count() == 1
 

@@ -8,7 +8,7 @@ from ninja import Query, Router
 
 from tousu.accounts import permissions
 from tousu.analytics.selectors import GROUPS, KpiFilters, kpis_for_user
-from tousu.core.api import TIME_BOUND_DESCRIPTION, OneOf, parse_period
+from tousu.core.api import TIME_BOUND_DESCRIPTION, OneOf, errors, parse_period
 from tousu.core.errors import NotAllowed
 
 router = Router(tags=["stats"])
@@ -17,6 +17,7 @@ router = Router(tags=["stats"])
 @router.get(
     "/kpis",
     operation_id="tousu_analytics_api_stats_kpis",
+    response={200: dict[str, Any], **errors(403, 422)},
     summary="KPIs for a period and the previous period of the same length",
 )
 def stats_kpis(

@@ -152,6 +152,15 @@ class Complaint(models.Model):
                 name="complaint_open_risk",
             ),
         ]
+        constraints = [
+            # One complaint per reference of another system's channel (a regulator's case
+            # number): a referral sent twice is the same complaint (intake answers 409).
+            models.UniqueConstraint(
+                fields=["channel", "external_ref"],
+                condition=~Q(external_ref=""),
+                name="complaint_channel_external_ref_unique",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.number

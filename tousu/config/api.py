@@ -15,10 +15,13 @@ from django.utils.translation import gettext_lazy
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.openapi.docs import Swagger
+from ninja.openapi.schema import REF_TEMPLATE, OpenAPISchema
+from ninja.schema import NinjaGenerateJsonSchema
 from ninja.security import HttpBearer
 
 from tousu.accounts.services import token_authenticate
-from tousu.core.errors import DomainError
+from tousu.core.api import ERROR_DESCRIPTIONS, Error
+from tousu.core.errors import DomainError, Duplicate
 
 
 class TokenAuth(HttpBearer):
@@ -47,7 +50,69 @@ class VendoredSwagger(Swagger):
         return render(request, self.template, {"api": api, "swagger_settings": settings})
 
 
-api = NinjaAPI(
+def implied_errors(operation: dict[str, Any]) -> set[int]:
+    """The error statuses an operation can answer whatever it does, from its shape alone: the
+    handlers below give them before or around any endpoint's own code.
+
+    - 401: it needs a token (TokenAuth);
+    - 400: it takes input — a body that is not JSON, or a NUL character that PostgreSQL
+      refuses (DataError), in the body or a parameter;
+    - 413: it takes a body, which may exceed DATA_UPLOAD_MAX_MEMORY_SIZE;
+    - 422: it takes a body, which is validated (query parameters that can be invalid are
+      declared by their operation);
+    - 404: its path names an object ({number}), which may not exist or be out of scope."""
+    places = {p["in"] for p in operation.get("parameters", [])}
+    body = "requestBody" in operation
+    found = set()
+    if operation.get("security"):
+        found.add(401)
+    if body or places:
+        found.add(400)
+    if body:
+        found |= {413, 422}
+    if "path" in places:
+        found.add(404)
+    return found
+
+
+def error_schema_definitions() -> dict[str, Any]:
+    """`Error` and what it refers to, as the document's components, named as django-ninja
+    names them when an operation declares `errors(…)`."""
+    schema = Error.model_json_schema(
+        ref_template=REF_TEMPLATE, schema_generator=NinjaGenerateJsonSchema, mode="serialization"
+    )
+    definitions = schema.pop("$defs", {})
+    return {**definitions, "Error": schema}
+
+
+def document_errors(document: dict[str, Any]) -> None:
+    """Adds the implied error responses to every operation of the document, all with the one
+    `Error` schema, in the order of their status codes."""
+    document["components"]["schemas"].update(error_schema_definitions())
+    error_content = {"application/json": {"schema": {"$ref": REF_TEMPLATE.format(model="Error")}}}
+    for item in document["paths"].values():
+        for operation in item.values():
+            responses = operation["responses"]
+            for status in implied_errors(operation):
+                responses.setdefault(
+                    status, {"description": ERROR_DESCRIPTIONS[status], "content": error_content}
+                )
+            for status, response in responses.items():
+                if status in ERROR_DESCRIPTIONS:
+                    response["description"] = ERROR_DESCRIPTIONS[status]
+            operation["responses"] = dict(sorted(responses.items()))
+
+
+class TousuAPI(NinjaAPI):
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> OpenAPISchema:
+        document = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        document_errors(document)
+        return document
+
+
+api = TousuAPI(
     title="Tousu API",
     version="1",
     description="投诉管理系统 API. See API.md for the contract.",
@@ -65,10 +130,13 @@ def error_response(
     code: str,
     message: str,
     fields: dict[str, list[str]] | None = None,
+    existing: str | None = None,
 ) -> HttpResponse:
     body: dict[str, Any] = {"code": code, "message": message}
     if fields:
         body["fields"] = fields
+    if existing:
+        body["existing"] = existing
     return api.create_response(request, {"error": body}, status=status)
 
 
@@ -121,7 +189,8 @@ def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespo
 
 @api.exception_handler(DomainError)
 def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
-    return error_response(request, exc.status, exc.code, exc.message, exc.fields)
+    existing = exc.existing if isinstance(exc, Duplicate) else None
+    return error_response(request, exc.status, exc.code, exc.message, exc.fields, existing)
 
 
 @api.exception_handler(AuthenticationError)

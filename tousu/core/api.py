@@ -9,7 +9,7 @@ from typing import Any, Protocol, TypeVar
 
 from django.db.models import Choices, Model
 from django.utils.translation import gettext as _
-from ninja import Schema
+from ninja import Field, Schema
 from pydantic import ConfigDict, GetCoreSchemaHandler
 from pydantic_core import CoreSchema, core_schema
 
@@ -25,6 +25,46 @@ class Strict(Schema):
     """An input schema that refuses fields it does not know (a typo is an error, not ignored)."""
 
     model_config = ConfigDict(extra="forbid")
+
+
+class ErrorDetail(Schema):
+    code: str = Field(description="Stable and machine-readable, e.g. validation_error")
+    message: str = Field(description="For people, in the language of the request")
+    fields: dict[str, list[str]] = Field(
+        default_factory=dict, description="Input field → its messages (invalid input only)"
+    )
+    existing: str | None = Field(
+        default=None, description="What the request duplicates, e.g. a complaint's number"
+    )
+
+
+class Error(Schema):
+    """The one shape of every failure (API.md): `{"error": {"code", "message", "fields"}}`."""
+
+    error: ErrorDetail
+
+
+# What each error status means for any operation that declares it (the OpenAPI document).
+ERROR_DESCRIPTIONS = {
+    400: "Malformed JSON, or characters the database cannot take (NUL)",
+    401: "No valid API token",
+    403: "The caller's role or data scope does not allow it",
+    404: "No such object, or not in the caller's data scope",
+    409: "Not possible in the object's current state, or a duplicate",
+    413: "The request body is too large",
+    422: "Invalid input; `fields` names each field's problems",
+    429: "Too many requests; try again later",
+}
+
+
+def errors(*statuses: int) -> dict[int, type[Error]]:
+    """The error responses an operation declares besides those every operation of its kind
+    gives (added to the document in config/api.py: 401, and 400/404/413/422 from its
+    parameters and body): `response={200: ComplaintOut, **errors(403, 409)}`."""
+    unknown = set(statuses) - set(ERROR_DESCRIPTIONS)
+    if unknown:
+        raise ValueError(f"not an error status of the API: {sorted(unknown)}")
+    return dict.fromkeys(statuses, Error)
 
 
 M = TypeVar("M", bound=Model)

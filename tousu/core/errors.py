@@ -71,6 +71,17 @@ class InvalidTransition(Conflict):
     code = "invalid_transition"
 
 
+class Duplicate(Conflict):
+    """The thing is registered already: `existing` names it (the API answers it beside the
+    message, so that a client can follow it without parsing the message)."""
+
+    code = "duplicate"
+
+    def __init__(self, message: str, *, existing: str, fields: dict[str, list[str]] | None = None):
+        super().__init__(message, fields=fields)
+        self.existing = existing
+
+
 class RateLimited(DomainError):
     status = 429
     code = "rate_limited"

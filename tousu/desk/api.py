@@ -11,6 +11,7 @@ from tousu.complaints.choices import TimeLeft
 from tousu.core.api import (
     PAGE_SIZE_DEFAULT,
     TIME_BOUND_DESCRIPTION,
+    errors,
     page_body,
     paginate,
     parse_time_bound,
@@ -54,7 +55,7 @@ class ListQuery(Schema):
 @router.get(
     "",
     operation_id="tousu_complaints_api_complaint_list",
-    response=ComplaintPage,
+    response={200: ComplaintPage, **errors(422)},
     summary="List complaints",
 )
 def complaint_list(request: HttpRequest, query: Query[ListQuery]) -> dict[str, object]:

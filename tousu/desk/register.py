@@ -21,8 +21,8 @@ from tousu.accounts.models import User
 from tousu.accounts.views import staff
 from tousu.complaints.choices import Channel, Level
 from tousu.complaints.selectors import customer_history
-from tousu.core.api import OneOf, Strict
-from tousu.core.errors import DomainError
+from tousu.core.api import OneOf, Strict, errors
+from tousu.core.errors import DomainError, Duplicate
 from tousu.core.forms import apply_domain_error
 from tousu.core.templatetags.tousu_ui import local_name
 from tousu.core.text import normalise_phone
@@ -84,7 +84,7 @@ def _registration(payload: RegisterIn) -> Registration:
 @router.post(
     "",
     operation_id="tousu_intake_api_register",
-    response={200: ComplaintOut, 201: ComplaintOut},
+    response={200: ComplaintOut, 201: ComplaintOut, **errors(403, 409)},
     summary="Register a complaint",
     description="Optional header Idempotency-Key: the same key and body return the first "
     "result (200); the same key with another body answers 409.",
@@ -113,6 +113,7 @@ def register_page(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     form = RegisterForm(request.POST or None)
     status = 200
+    duplicate = None
     if form.is_bound:
         status = 422
         if form.is_valid():
@@ -122,6 +123,8 @@ def register_page(request: HttpRequest) -> HttpResponse:
                 apply_domain_error(form, exc, REGISTRATION_FIELDS)
                 messages.error(request, exc.message)
                 status = exc.status
+                # The complaint registered before under this reference, linked by the field.
+                duplicate = exc.existing if isinstance(exc, Duplicate) else None
             else:
                 messages.success(
                     request,
@@ -129,7 +132,8 @@ def register_page(request: HttpRequest) -> HttpResponse:
                     % {"number": complaint.number, "department": local_name(complaint.department)},
                 )
                 return redirect("desk:detail", number=complaint.number)
-    return render(request, "intake/register.html", {"form": form}, status=status)
+    context = {"form": form, "duplicate": duplicate}
+    return render(request, "intake/register.html", context, status=status)
 
 
 def customer_lookup(request: HttpRequest) -> HttpResponse:

@@ -13,7 +13,7 @@ from ninja import Status as HttpStatus
 from tousu.complaints.choices import Channel
 from tousu.complaints.models import Complaint
 from tousu.core import ratelimit
-from tousu.core.api import OneOf, Strict
+from tousu.core.api import OneOf, Strict, errors
 from tousu.core.clock import local
 from tousu.core.errors import ValidationFailed
 from tousu.intake.selectors import public_status
@@ -76,7 +76,7 @@ PUBLIC_FIELDS = {"customer.phone": "phone", "customer.name": "name"}
 @public_router.post(
     "/complaints",
     operation_id="tousu_intake_api_public_submit",
-    response={201: ReceiptOut},
+    response={201: ReceiptOut, **errors(429)},
     summary="Submit a complaint",
 )
 def public_submit(request: HttpRequest, payload: PublicIn) -> HttpStatus:
@@ -103,7 +103,7 @@ def public_submit(request: HttpRequest, payload: PublicIn) -> HttpStatus:
 @public_router.get(
     "/complaints/{number}",
     operation_id="tousu_intake_api_public_lookup",
-    response=PublicStatusOut,
+    response={200: PublicStatusOut, **errors(429)},
     summary="Status lookup",
 )
 def public_lookup(request: HttpRequest, number: str, phone: str = "") -> dict[str, Any]:

@@ -14,7 +14,12 @@ from tousu.accounts.models import Region
 from tousu.classification.forms import category_choices
 from tousu.complaints.choices import Channel, Level
 from tousu.core.forms import LocalNameChoiceField, blank, textarea
-from tousu.intake.services import CONTENT_MAX_CHARS, DEMAND_MAX_CHARS, Registration
+from tousu.intake.services import (
+    CONTENT_MAX_CHARS,
+    DEMAND_MAX_CHARS,
+    EXTERNAL_REF_MAX_CHARS,
+    Registration,
+)
 
 # The service's field names → the form's, so that its errors land next to the right field.
 REGISTRATION_FIELDS = {
@@ -63,6 +68,12 @@ class RegisterForm(forms.Form):
         label=_("Received at"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
+    external_ref = forms.CharField(
+        label=_("External reference"),
+        required=False,
+        max_length=EXTERNAL_REF_MAX_CHARS,
+        help_text=_("The referral's own number, e.g. the regulator's case number."),
+    )
     category = forms.ChoiceField(
         label=_("Category"),
         required=False,
@@ -101,6 +112,7 @@ class RegisterForm(forms.Form):
             region=data["region"].code if data["region"] else "",
             received_at=received,
             demand=data["demand"],
+            external_ref=data["external_ref"],
             category=data["category"],
             level=data["level"],
         )

@@ -21,7 +21,14 @@ from tousu.complaints.rules import format_number
 from tousu.complaints.services import EventDraft, complaint_create, number_allocate
 from tousu.complaints.timeline import canonical
 from tousu.core import clock
-from tousu.core.errors import Conflict, DomainError, FieldErrors, NotAllowed, ValidationFailed
+from tousu.core.errors import (
+    Conflict,
+    DomainError,
+    Duplicate,
+    FieldErrors,
+    NotAllowed,
+    ValidationFailed,
+)
 from tousu.core.text import clean_text, has_visible_text, normalise_phone
 from tousu.customers.choices import SpecialType
 from tousu.customers.models import Customer
@@ -374,7 +381,26 @@ def _repeat_notice(complaint: Complaint, earlier: Complaint | None) -> list[Noti
 def _checked(registration: Registration, actor: User | None) -> _Clean:
     if actor is not None and not permissions.can_register(actor):
         raise NotAllowed(_("Your role may not register complaints"))
-    return _validate(registration)
+    data = _validate(registration)
+    _refuse_duplicate(data)
+    return data
+
+
+def _refuse_duplicate(data: _Clean) -> None:
+    """A channel's reference (a regulator's case number) is registered once: the same referral
+    sent again is the complaint registered before, which the error names."""
+    if not data.external_ref:
+        return
+    existing = (
+        Complaint.objects.filter(channel=data.channel, external_ref=data.external_ref)
+        .values_list("number", flat=True)
+        .first()
+    )
+    if existing is not None:
+        message = _("This external reference is already registered as %(number)s") % {
+            "number": existing
+        }
+        raise Duplicate(message, existing=existing, fields={"external_ref": [message]})
 
 
 def _register(data: _Clean, *, actor: User | None, actor_name: str | None) -> Complaint:
@@ -430,8 +456,14 @@ def complaint_register(
     public submission, with `actor_name` saying who it was.
     """
     data = _checked(registration, actor)
-    with transaction.atomic():
-        return _register(data, actor=actor, actor_name=actor_name)
+    try:
+        with transaction.atomic():
+            return _register(data, actor=actor, actor_name=actor_name)
+    except IntegrityError:
+        # Two registrations of one reference at once both passed `_refuse_duplicate`; the
+        # unique constraint refused the second to commit: answered as the duplicate it is.
+        _refuse_duplicate(data)
+        raise
 
 
 def body_fingerprint(body: object) -> str:
@@ -473,11 +505,13 @@ def complaint_register_idempotent(
             IdempotencyKey.objects.create(
                 user=actor, key=key, body_hash=fingerprint, complaint=complaint
             )
-    except (DomainError, IntegrityError):
+    except (DomainError, IntegrityError) as exc:
         # A key used before, by an earlier request or a concurrent one that won the race: its
         # result is the answer, whatever this attempt made of the body (it may not be valid
         # any more: a category since deactivated, the role since changed).
         if (found := _earlier_result(actor=actor, key=key, fingerprint=fingerprint)) is not None:
             return found
+        if isinstance(exc, IntegrityError):  # not the key: the reference, as above
+            _refuse_duplicate(data)
         raise
     return complaint, True

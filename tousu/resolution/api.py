@@ -12,7 +12,7 @@ from pydantic import ConfigDict
 
 from tousu.accounts import permissions
 from tousu.accounts.models import User
-from tousu.core.api import TIME_BOUND_DESCRIPTION, parse_period
+from tousu.core.api import TIME_BOUND_DESCRIPTION, errors, parse_period
 from tousu.core.errors import NotAllowed, ValidationFailed
 from tousu.resolution.selectors import consistency_report
 
@@ -83,7 +83,7 @@ class ConsistencyOut(Schema):
 @reports_router.get(
     "/consistency",
     operation_id="tousu_resolution_api_consistency",
-    response=ConsistencyOut,
+    response={200: ConsistencyOut, **errors(403, 422)},
     by_alias=True,
     summary="Consistency of outcomes per clause, by channel and department",
 )

@@ -596,6 +596,8 @@ class Player:
     plan: ComplaintPlan
     rng: random.Random
     staff: Staff
+    # The external references given so far: one channel registers a reference once.
+    refs: set[str] = field(default_factory=set)
 
     def run(self) -> Complaint:
         complaint = None
@@ -620,6 +622,11 @@ class Player:
             Channel.REGULATOR: f"GXB{day}{self.rng.randint(10000, 99999)}",
             Channel.CONSUMER_ASSOCIATION: f"12315-{day}-{self.rng.randint(1000, 9999)}",
         }.get(Channel(channel), "")
+        # Drawn at random, so two on one day may meet (more likely the more complaints a day):
+        # the second gets a suffix, as a regulator would number a second referral.
+        while external_ref and external_ref in self.refs:
+            external_ref += "-2"
+        self.refs.add(external_ref)
         return complaint_register(
             registration=Registration(
                 channel=channel,
@@ -865,9 +872,10 @@ def demo_load(
         # Registration order is number order: TS<day>0001 is the first complaint of the day.
         plans.sort(key=lambda p: p.steps[0].at)
         statuses: dict[str, int] = {}
+        refs: set[str] = set()
         bar = tqdm(plans, desc="demo", unit=" complaints", disable=not progress, leave=False)
         for plan in bar:
-            complaint = Player(plan, random.Random(plan.seed), staff).run()
+            complaint = Player(plan, random.Random(plan.seed), staff, refs).run()
             statuses[complaint.status] = statuses.get(complaint.status, 0) + 1
         team_gather(staff)
         knowledge_demo_load()  # issue 5: wording, reply templates, cases of closed complaints

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from tousu.accounts.models import Department, User
 from tousu.complaints import selectors
 from tousu.complaints.models import Complaint
-from tousu.core.api import Strict
+from tousu.core.api import Strict, errors
 from tousu.core.errors import NotFound, ValidationFailed
 from tousu.desk.schemas import complaints_out
 
@@ -40,6 +40,10 @@ def api_department(code: str, field: str) -> Department:
             message=_("Unknown department"),
         )
     return department
+
+
+# An action not allowed by the caller's role answers 403, in the complaint's status 409 (API.md).
+ACTION_ERRORS = errors(403, 409)
 
 
 class Empty(Strict):

@@ -19,7 +19,14 @@ from tousu.callbacks.services import complaint_callback_record
 from tousu.complaints.models import Complaint
 from tousu.core.api import OneOf, Strict
 from tousu.core.forms import blank, textarea
-from tousu.desk.actions.base import Action, ActionForm, api_complaint, api_render, api_user
+from tousu.desk.actions.base import (
+    ACTION_ERRORS,
+    Action,
+    ActionForm,
+    api_complaint,
+    api_render,
+    api_user,
+)
 from tousu.desk.schemas import (
     ComplaintOut,
 )
@@ -84,7 +91,7 @@ class CallbackIn(Strict):
 @router.post(
     "/{number}/callback",
     operation_id="tousu_complaints_api_callback",
-    response=ComplaintOut,
+    response={200: ComplaintOut, **ACTION_ERRORS},
     summary="Record the callback",
 )
 def callback(request: HttpRequest, number: str, payload: CallbackIn) -> dict[str, object]:

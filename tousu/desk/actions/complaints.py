@@ -15,7 +15,15 @@ from tousu.complaints.models import Complaint
 from tousu.complaints.services import NOTE_MAX_CHARS, REASON_MAX_CHARS
 from tousu.core.api import Strict
 from tousu.core.forms import textarea
-from tousu.desk.actions.base import Action, ActionForm, Empty, api_complaint, api_render, api_user
+from tousu.desk.actions.base import (
+    ACTION_ERRORS,
+    Action,
+    ActionForm,
+    Empty,
+    api_complaint,
+    api_render,
+    api_user,
+)
 from tousu.desk.schemas import (
     ComplaintOut,
 )
@@ -42,7 +50,7 @@ router = Router()  # mounted on the desk's complaints router (desk/api.py)
 @router.post(
     "/{number}/accept",
     operation_id="tousu_complaints_api_accept",
-    response=ComplaintOut,
+    response={200: ComplaintOut, **ACTION_ERRORS},
     summary="The handler starts",
 )
 def accept(request: HttpRequest, number: str, payload: Empty | None = None) -> dict[str, object]:
@@ -60,7 +68,7 @@ class NoteIn(Strict):
 @router.post(
     "/{number}/notes",
     operation_id="tousu_complaints_api_notes",
-    response=ComplaintOut,
+    response={200: ComplaintOut, **ACTION_ERRORS},
     summary="A note on the timeline",
 )
 def notes(request: HttpRequest, number: str, payload: NoteIn) -> dict[str, object]:
@@ -80,7 +88,7 @@ class ReopenIn(Strict):
 @router.post(
     "/{number}/reopen",
     operation_id="tousu_complaints_api_reopen",
-    response=ComplaintOut,
+    response={200: ComplaintOut, **ACTION_ERRORS},
     summary="Back to in_progress",
 )
 def reopen(request: HttpRequest, number: str, payload: ReopenIn) -> dict[str, object]:

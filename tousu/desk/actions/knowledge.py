@@ -19,6 +19,7 @@ from ninja import Status as HttpStatus
 from pydantic import ConfigDict
 
 from tousu.accounts.views import staff
+from tousu.core.api import errors
 from tousu.core.errors import DomainError, FieldErrors
 from tousu.core.pii import mask_text
 from tousu.desk.actions.base import api_complaint, api_user
@@ -31,7 +32,7 @@ from tousu.resolution.models import StandardClause
 router = Router(tags=["knowledge"])
 
 
-class ClauseOut(Schema):
+class SuggestedClauseOut(Schema):
     code: str
     version: int
     title: str
@@ -72,7 +73,7 @@ class TemplateOut(Schema):
 
 
 class SuggestionOut(Schema):
-    clause: ClauseOut | None
+    clause: SuggestedClauseOut | None
     remedies: list[RemedyOut]
     missing_evidence: list[str]
     wording: list[WordingOut]
@@ -227,7 +228,7 @@ def clauses_by_code(codes: list[str], field: str = "clauses") -> list[StandardCl
 @router.post(
     "/{number}/case",
     operation_id="tousu_knowledge_api_case_create",
-    response={201: CaseOut},
+    response={201: CaseOut, **errors(403, 409)},
     summary="Turn a closed complaint into an anonymised draft case",
 )
 def case_create(request: HttpRequest, number: str, payload: CaseIn | None = None) -> HttpStatus:

@@ -21,6 +21,7 @@ from tousu.complaints.services import REASON_MAX_CHARS
 from tousu.core.api import OneOf, Strict
 from tousu.core.forms import LocalNameChoiceField, blank, textarea
 from tousu.desk.actions.base import (
+    ACTION_ERRORS,
     Action,
     ActionForm,
     api_complaint,
@@ -284,7 +285,7 @@ class ResolveIn(Strict):
 @router.post(
     "/{number}/resolve",
     operation_id="tousu_complaints_api_resolve",
-    response=ComplaintOut,
+    response={200: ComplaintOut, **ACTION_ERRORS},
     summary="Record the outcome",
 )
 def resolve(request: HttpRequest, number: str, payload: ResolveIn) -> dict[str, object]:
@@ -314,7 +315,7 @@ class ApproveIn(Strict):
 @router.post(
     "/{number}/approve",
     operation_id="tousu_complaints_api_approve",
-    response=ComplaintOut,
+    response={200: ComplaintOut, **ACTION_ERRORS},
     summary="Approve remedies",
 )
 def approve(request: HttpRequest, number: str, payload: ApproveIn) -> dict[str, object]:
@@ -334,7 +335,7 @@ class CloseIn(Strict):
 @router.post(
     "/{number}/close",
     operation_id="tousu_complaints_api_close",
-    response=ComplaintOut,
+    response={200: ComplaintOut, **ACTION_ERRORS},
     summary="Close; schedules a callback",
 )
 def close(request: HttpRequest, number: str, payload: CloseIn) -> dict[str, object]:

@@ -20,6 +20,7 @@ from tousu.core.errors import FieldErrors, ValidationFailed
 from tousu.core.forms import LocalNameChoiceField, blank, textarea
 from tousu.core.templatetags.tousu_ui import local_name
 from tousu.desk.actions.base import (
+    ACTION_ERRORS,
     Action,
     ActionForm,
     api_complaint,
@@ -132,7 +133,7 @@ class DispatchIn(Strict):
 @router.post(
     "/{number}/dispatch",
     operation_id="tousu_complaints_api_dispatch",
-    response=ComplaintOut,
+    response={200: ComplaintOut, **ACTION_ERRORS},
     summary="(Re)dispatch or transfer",
 )
 def dispatch(request: HttpRequest, number: str, payload: DispatchIn) -> dict[str, object]:
@@ -164,7 +165,7 @@ class ReturnIn(Strict):
 @router.post(
     "/{number}/return",
     operation_id="tousu_complaints_api_return_",
-    response=ComplaintOut,
+    response={200: ComplaintOut, **ACTION_ERRORS},
     summary="Return (退单) with a reason",
 )
 def return_(request: HttpRequest, number: str, payload: ReturnIn) -> dict[str, object]:
@@ -193,7 +194,7 @@ def _users(usernames: list[str], field: str) -> list[User]:
 @router.post(
     "/{number}/team",
     operation_id="tousu_complaints_api_team",
-    response=ComplaintOut,
+    response={200: ComplaintOut, **ACTION_ERRORS},
     summary="Form the expert team",
 )
 def team(request: HttpRequest, number: str, payload: TeamIn) -> dict[str, object]:

@@ -17,7 +17,15 @@ from tousu.complaints.models import Complaint
 from tousu.complaints.services import REASON_MAX_CHARS
 from tousu.core.api import OneOf, Strict
 from tousu.core.forms import textarea
-from tousu.desk.actions.base import Action, ActionForm, Empty, api_complaint, api_render, api_user
+from tousu.desk.actions.base import (
+    ACTION_ERRORS,
+    Action,
+    ActionForm,
+    Empty,
+    api_complaint,
+    api_render,
+    api_user,
+)
 from tousu.desk.schemas import (
     ComplaintOut,
 )
@@ -65,7 +73,7 @@ class EscalateIn(Strict):
 @router.post(
     "/{number}/escalate",
     operation_id="tousu_complaints_api_escalate",
-    response=ComplaintOut,
+    response={200: ComplaintOut, **ACTION_ERRORS},
     summary="Raise the level",
 )
 def escalate(request: HttpRequest, number: str, payload: EscalateIn) -> dict[str, object]:
@@ -85,7 +93,7 @@ class PauseIn(Strict):
 @router.post(
     "/{number}/pause",
     operation_id="tousu_complaints_api_pause",
-    response=ComplaintOut,
+    response={200: ComplaintOut, **ACTION_ERRORS},
     summary="Stop the clock (挂起)",
 )
 def pause(request: HttpRequest, number: str, payload: PauseIn) -> dict[str, object]:
@@ -98,7 +106,7 @@ def pause(request: HttpRequest, number: str, payload: PauseIn) -> dict[str, obje
 @router.post(
     "/{number}/resume",
     operation_id="tousu_complaints_api_resume",
-    response=ComplaintOut,
+    response={200: ComplaintOut, **ACTION_ERRORS},
     summary="Restart the clock",
 )
 def resume(request: HttpRequest, number: str, payload: Empty | None = None) -> dict[str, object]:

@@ -34,7 +34,7 @@ from tousu.core import clock
 from tousu.core.errors import DomainError, NotFound
 from tousu.core.forms import apply_domain_error
 from tousu.core.templatetags.tousu_ui import local_name
-from tousu.core.web import PAGE_SIZE, page_of
+from tousu.core.web import PAGE_SIZE, is_htmx, page_of
 from tousu.desk import export
 from tousu.desk.actions import ACTIONS, action_form, available_actions, refusal, step_key
 from tousu.desk.actions.base import ActionForm
@@ -42,6 +42,7 @@ from tousu.desk.actions.resolution import StepForm
 from tousu.desk.forms import ComplaintFilterForm, TriageForm
 from tousu.desk.selectors import similar_complaints
 from tousu.desk.templatetags.complaint_tags import INVESTIGATION_LABELS
+from tousu.desk.work import WAITING_KINDS, WORK_DEPTH_MAX, WorkKind, work_queue
 from tousu.knowledge.selectors import suggestion_panel
 from tousu.resolution.choices import HandlingStep
 from tousu.resolution.rules import EVIDENCE_MAX_BYTES, EVIDENCE_TYPES
@@ -72,15 +73,35 @@ LIST_SUBJECT = "complaints:list"
 
 
 def queue(request: HttpRequest) -> HttpResponse:
+    """My queue (我的待办): my moves, most urgent first, or (`?waiting=1`) what waits on
+    others. Polled by HTMX, it answers with the list alone."""
     user = staff(request)
-    page = page_of(request, selectors.my_queue(user))
-    return render_with_pii(
-        request,
-        "complaints/queue.html",
-        {"page": page, "counts": selectors.my_queue_counts(user)},
-        subject=LIST_SUBJECT,
-        count=len(page.object_list),
-    )
+    waiting = request.GET.get("waiting") == "1"
+    number = _page_number(request.GET.get("page"))
+    work = work_queue(user, page=number, size=PAGE_SIZE, waiting=waiting)
+    pages = max(1, -(-work.count // PAGE_SIZE))
+    context = {
+        "work": work,
+        "waiting": waiting,
+        "page_number": number,
+        "previous_page": number - 1 if number > 1 else None,
+        "next_page": number + 1 if number < pages else None,
+        "pages": pages,
+        "my_moves": sum(n for k, n in work.counts.items() if k not in WAITING_KINDS),
+        "waiting_count": sum(n for k, n in work.counts.items() if k in WAITING_KINDS),
+        "kinds": [(WorkKind(k), work.counts[k]) for k in WorkKind.values if k in work.counts],
+    }
+    template = "complaints/_work.html" if is_htmx(request) else "complaints/queue.html"
+    return render_with_pii(request, template, context, subject=LIST_SUBJECT, count=len(work.items))
+
+
+def _page_number(value: str | None) -> int:
+    """A page number from the query string; anything else is the first page."""
+    try:
+        number = int(value or 1)
+    except ValueError:
+        return 1
+    return min(max(number, 1), WORK_DEPTH_MAX // PAGE_SIZE)
 
 
 def watch(request: HttpRequest) -> HttpResponse:

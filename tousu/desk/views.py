@@ -44,6 +44,7 @@ from tousu.desk.selectors import similar_complaints
 from tousu.desk.templatetags.complaint_tags import INVESTIGATION_LABELS
 from tousu.desk.work import WAITING_KINDS, WORK_DEPTH_MAX, WorkKind, work_queue
 from tousu.knowledge.selectors import suggestion_panel
+from tousu.notifications.services import notifications_mark_read
 from tousu.resolution.choices import HandlingStep
 from tousu.resolution.rules import EVIDENCE_MAX_BYTES, EVIDENCE_TYPES
 from tousu.resolution.selectors import (
@@ -376,7 +377,11 @@ def render_detail(
 
 
 def complaint_detail(request: HttpRequest, number: str) -> HttpResponse:
-    return render_detail(request, complaint_or_404(staff(request), number))
+    user = staff(request)
+    complaint = complaint_or_404(user, number)
+    # Opening the complaint is reading what was said about it: its notices stop counting.
+    notifications_mark_read(user=user, complaint=complaint)
+    return render_detail(request, complaint)
 
 
 @require_POST

@@ -10,6 +10,10 @@ class NotificationKind(models.TextChoices):
     OVERDUE = "overdue", _("Overdue")
     ESCALATED = "escalated", _("Escalated to you")
     APPROVAL = "approval", _("Approval requested")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Approval rejected")
+    RETURNED = "returned", _("Returned")
+    REOPENED = "reopened", _("Reopened")
     TEAM = "team", _("Added to an expert team")
     REPEAT = "repeat", _("Repeat complaint")
 

@@ -14,6 +14,7 @@ from django.db.models import Sum
 from django.db.models.functions import Coalesce
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from tousu.accounts import permissions
 from tousu.accounts.models import Department, User
@@ -32,7 +33,8 @@ from tousu.core.errors import (
     too_long_message,
 )
 from tousu.core.text import clean_text
-from tousu.notifications.services import webhook_emit
+from tousu.notifications.choices import NotificationKind
+from tousu.notifications.services import notice_text, notify, webhook_emit
 from tousu.resolution import rules as resolution_rules
 from tousu.resolution.choices import (
     INVESTIGATION_QUESTIONS,
@@ -55,6 +57,7 @@ from tousu.resolution.rules import EVIDENCE_TYPES, evidence_problem
 from tousu.resolution.selectors import (
     RemedySuggestion,
     approval_steps,
+    approvers,
     authority_limit,
     authority_limits,
     clause_for,
@@ -320,7 +323,24 @@ def _approval_request(
             "reasons": authority.reasons,
         },
     )
+    _approval_notify(approval)
     return approval
+
+
+def _approval_notify(approval: Approval) -> None:
+    """Tell the approvers now asked (see `selectors.approvers`) that a decision waits."""
+    complaint = approval.complaint
+    text = notice_text(
+        gettext_lazy("Complaint %(number)s: %(amount)s yuan of remedies wait for your approval"),
+        number=complaint.number,
+        amount=approval.amount,
+    )
+    users = [
+        u
+        for u in approvers(complaint, approval.amount, approval.level)
+        if u.pk != approval.requested_by_id
+    ]
+    notify(users=users, kind=NotificationKind.APPROVAL, text=text, complaint=complaint)
 
 
 def complaint_resolve(
@@ -416,6 +436,7 @@ def approvals_escalate_overdue() -> int:
                     "escalated_from": level,
                 },
             )
+            _approval_notify(Approval.objects.select_related("complaint").get(pk=pk))
             moved += 1
     return moved
 
@@ -584,10 +605,29 @@ def complaint_approve(
             actor=actor,
             data={"amount": str(approval.amount), "note": text, "level": approval.level},
         )
+        _decision_notify(approval, complaint)
         if approved:
             record, _created = HandlingRecord.objects.get_or_create(complaint=complaint)
             consistency_check(complaint=complaint, record=record)
     return complaint
+
+
+def _decision_notify(approval: Approval, complaint: Complaint) -> None:
+    """Tell the one who asked what was decided."""
+    if approval.approved:
+        kind = NotificationKind.APPROVED
+        message = gettext_lazy("Complaint %(number)s: %(amount)s yuan approved by %(by)s")
+    else:
+        kind = NotificationKind.REJECTED
+        message = gettext_lazy("Complaint %(number)s: %(amount)s yuan rejected by %(by)s: %(note)s")
+    text = notice_text(
+        message,
+        number=complaint.number,
+        amount=approval.amount,
+        by=approval.decided_by,
+        note=approval.note,
+    )
+    notify(users=[approval.requested_by], kind=kind, text=text, complaint=complaint)
 
 
 def complaint_close(

@@ -335,23 +335,23 @@ SOURCE_KINDS = {
 }
 
 
-def _kind_counts(user: User, source: Source) -> dict[str, int]:
-    """How many items of each kind a source holds: one COUNT, grouped by status for the
-    sources of the user's own complaints (whose kind follows from the status)."""
-    if source.name in SOURCE_KINDS:
-        count = source.qs.count()
-        return {SOURCE_KINDS[source.name]: count} if count else {}
-    counts: dict[str, int] = {}
+def _own_counts(user: User) -> dict[str, int]:
+    """How many of the user's own complaints wait for their move, per kind, and how many
+    wait on others: one COUNT grouped by what decides the kind."""
+    paused = Case(When(paused_at__isnull=False, then=Value(1)), default=Value(0))
     rows = (
-        source.qs.order_by()
-        .values_list("status")
+        _mine(user)
+        .order_by()
+        .annotate(paused=paused)
+        .values_list("status", "paused")
         .annotate(n=models.Count("pk"), unassigned=models.Count("pk", filter=Q(handler=None)))
     )
-    for status, n, unassigned in rows:
-        if source.name == "waiting":
-            waiting = status == Status.AWAITING_APPROVAL
-            kind: str = WorkKind.AWAITING_APPROVAL if waiting else WorkKind.AWAITING_CUSTOMER
-            parts: list[tuple[str, int]] = [(kind, n)]
+    counts: dict[str, int] = {}
+    for status, is_paused, n, unassigned in rows:
+        if status == Status.AWAITING_APPROVAL:
+            parts: list[tuple[str, int]] = [(WorkKind.AWAITING_APPROVAL, n)]
+        elif is_paused and status in OPEN_STATUSES:
+            parts = [(WorkKind.AWAITING_CUSTOMER, n)]
         else:
             parts = [
                 (_move_kind(user, Complaint(status=status, handler=user)), n - unassigned),
@@ -361,6 +361,11 @@ def _kind_counts(user: User, source: Source) -> dict[str, int]:
             if number:
                 counts[kind] = counts.get(kind, 0) + number
     return counts
+
+
+def _source_count(source: Source) -> dict[str, int]:
+    count = source.qs.count()
+    return {SOURCE_KINDS[source.name]: count} if count else {}
 
 
 def _merged(sources: list[Source], page: int, size: int) -> list[WorkItem]:
@@ -385,9 +390,10 @@ def _merged(sources: list[Source], page: int, size: int) -> list[WorkItem]:
 def work_queue(user: User, *, page: int = 1, size: int = 50, waiting: bool = False) -> WorkPage:
     """One page of the user's queue: their moves, or (`waiting`) what waits on others."""
     moves, waits = _sources(user)
-    counts: dict[str, int] = {}
-    for source in [*moves, waits]:
-        counts.update(_kind_counts(user, source))
+    counts = _own_counts(user)
+    for source in moves:
+        if source.name in SOURCE_KINDS:
+            counts.update(_source_count(source))
     chosen = [waits] if waiting else moves
     total = sum(n for kind, n in counts.items() if (kind in WAITING_KINDS) == waiting)
     return WorkPage(_merged(chosen, page, size), total, counts)

@@ -42,8 +42,6 @@ from tousu.resolution.selectors import authority_limit
 # How deep into the queue a page may reach: each source's keys are read down to the page's
 # end, and nobody works the 5,001st item of a queue before the first.
 WORK_DEPTH_MAX = 5_000
-# A pending callback is in the queue from this long before it is due: the day's calls.
-CALLBACK_LEAD = dt.timedelta(hours=24)
 # Those whose daily work is calling customers back; managers may call too, but it is not
 # their queue.
 CALLBACK_QUEUE_ROLES = {Role.AGENT, Role.QUALITY}
@@ -59,7 +57,7 @@ class WorkKind(models.TextChoices):
     APPROVE = "approve", _("To approve")
     CALLBACK = "callback", _("To call back")
     TRIAGE = "triage", _("To classify")
-    OVERDUE = "overdue", _("Overdue in your department")
+    OVERDUE = "overdue", _("Overdue")
     WATCH = "watch", _("High risk")
     AWAITING_APPROVAL = "awaiting_approval", _("Waiting for approval")
     AWAITING_CUSTOMER = "awaiting_customer", _("Waiting for the customer")
@@ -236,9 +234,11 @@ def _callbacks(user: User) -> Source:
     if user.role not in CALLBACK_QUEUE_ROLES:
         qs = CallbackTask.objects.none()
     else:
-        qs = CallbackTask.objects.filter(
-            status=CallbackStatus.PENDING, due_at__lte=clock.now() + CALLBACK_LEAD
-        ).filter(permissions.scope_q(user, "complaint__"))
+        # Every pending one: callbacks fall due within days of closing, so these are the
+        # calls of the next day or two, soonest first.
+        qs = CallbackTask.objects.filter(status=CallbackStatus.PENDING).filter(
+            permissions.scope_q(user, "complaint__")
+        )
     qs = _ordered(qs, F("due_at")).select_related(
         *(f"complaint__{name}" for name in _COMPLAINT_RELATED)
     )
@@ -263,13 +263,13 @@ _COMPLAINT_RELATED = (
 # ---- complaints to classify, overdue and high-risk ones ---------------------------------------
 
 
-def _triage(user: User, before: Iterable[QuerySet[Complaint]]) -> Source:
+def _triage(user: User, before: Iterable[QuerySet[Any, Any]]) -> Source:
     qs = triage_queue(user) if permissions.can_triage(user) else Complaint.objects.none()
     qs = _exclude(qs.select_related(*_COMPLAINT_RELATED), before)
     return Source("triage", _ordered(qs, F("first_response_due")), _item_of(WorkKind.TRIAGE))
 
 
-def _overdue(user: User, before: Iterable[QuerySet[Complaint]]) -> Source:
+def _overdue(user: User, before: Iterable[QuerySet[Any, Any]]) -> Source:
     """For managers: their department's complaints past the reply limit (the ladder has
     told them); an admin's, every one in scope."""
     if user.role not in permissions.MANAGER_ROLES or (
@@ -288,7 +288,7 @@ def _overdue(user: User, before: Iterable[QuerySet[Complaint]]) -> Source:
     return Source("overdue", _ordered(_exclude(qs, before)), _item_of(WorkKind.OVERDUE))
 
 
-def _watch(user: User, before: Iterable[QuerySet[Complaint]]) -> Source:
+def _watch(user: User, before: Iterable[QuerySet[Any, Any]]) -> Source:
     if not permissions.can_watch(user):
         qs = Complaint.objects.none()
     else:
@@ -300,9 +300,12 @@ def _watch(user: User, before: Iterable[QuerySet[Complaint]]) -> Source:
     return Source("watch", _ordered(_exclude(qs, before)), _item_of(WorkKind.WATCH))
 
 
-def _exclude(qs: QuerySet[Complaint], before: Iterable[QuerySet[Any]]) -> QuerySet[Complaint]:
+def _exclude(qs: QuerySet[Complaint], before: Iterable[QuerySet[Any, Any]]) -> QuerySet[Complaint]:
+    """`qs` without the complaints of the querysets `before` (of complaints, or of one
+    complaint column)."""
     for earlier in before:
-        qs = qs.exclude(pk__in=earlier.values("pk"))
+        column = earlier if earlier.query.values_select else earlier.values("pk")
+        qs = qs.exclude(pk__in=column)
     return qs
 
 
@@ -319,10 +322,13 @@ def _item_of(kind: str) -> Callable[[Complaint], WorkItem]:
 def _sources(user: User) -> tuple[list[Source], Source]:
     """The sources of the user's moves, in order of precedence, and of what they wait for."""
     mine = _mine(user)
-    triage = _triage(user, [mine])
-    overdue = _overdue(user, [mine, triage.qs])
-    watch = _watch(user, [mine, triage.qs, overdue.qs])
-    moves = [_moves(user), _approvals(user), _callbacks(user), triage, overdue, watch]
+    approvals = _approvals(user)
+    # A complaint whose approval is the user's to give appears once, as that approval.
+    approving = approvals_for(user).values("complaint")
+    triage = _triage(user, [mine, approving])
+    overdue = _overdue(user, [mine, approving, triage.qs])
+    watch = _watch(user, [mine, approving, triage.qs, overdue.qs])
+    moves = [_moves(user), approvals, _callbacks(user), triage, overdue, watch]
     return moves, _waiting(user)
 
 

@@ -96,17 +96,17 @@ def test_supervisors_approve_what_their_authority_covers(
     assert kinds(other) == []
 
 
-def test_callbacks_due_today_reach_the_callback_staff(
+def test_pending_callbacks_reach_the_callback_staff(
     complaint_in: Builder, agent: Any, quality: Any, supervisor: Any
 ) -> None:
     closed = complaint_in(Status.CLOSED, registered_by=agent)
     task = closed.callbacks.get()
-    task.due_at = clock.now() + dt.timedelta(hours=3)
-    task.save()
     assert (WorkKind.CALLBACK, closed.number) in kinds(quality)
     assert (WorkKind.CALLBACK, closed.number) in kinds(agent)
     assert all(k != WorkKind.CALLBACK for k, _ in kinds(supervisor))  # not their daily work
-    task.due_at = clock.now() + dt.timedelta(days=3)
+    item = next(i for i in work_queue(quality).items if i.kind == WorkKind.CALLBACK)
+    assert item.due_at == task.due_at
+    task.status = "done"
     task.save()
     assert all(k != WorkKind.CALLBACK for k, _ in kinds(quality))
 
@@ -206,3 +206,15 @@ def test_the_api_refuses_pages_out_of_range(handler: Any, api_as: Any) -> None:
         response = api_as(handler).get("/api/v1/me/work", **params)
         assert response.status_code == 422
         assert response.json()["error"]["code"] == "validation_error"
+
+
+def test_an_overdue_complaint_awaiting_my_approval_appears_once_as_the_approval(
+    complaint_in: Builder, handler: Any, supervisor: Any
+) -> None:
+    late = complaint_in(
+        Status.AWAITING_APPROVAL,
+        handler=handler,
+        resolution_due=clock.now() - dt.timedelta(hours=2),
+        risk_score=0.95,
+    )
+    assert kinds(supervisor) == [(WorkKind.APPROVE, late.number)]

@@ -218,3 +218,26 @@ def test_an_overdue_complaint_awaiting_my_approval_appears_once_as_the_approval(
         risk_score=0.95,
     )
     assert kinds(supervisor) == [(WorkKind.APPROVE, late.number)]
+
+
+def test_every_role_lands_on_its_actionable_work(
+    complaint_in: Builder,
+    client: Any,
+    agent: Any,
+    handler: Any,
+    supervisor: Any,
+    dept_head: Any,
+    quality: Any,
+    analyst: Any,
+    admin_user: Any,
+) -> None:
+    """One working day's mix: every role but the analyst finds something to do on landing."""
+    complaint_in(Status.DISPATCHED, category=None, department="billing", registered_by=agent)
+    complaint_in(Status.IN_PROGRESS, handler=handler, risk_score=0.9)
+    complaint_in(Status.AWAITING_APPROVAL, handler=handler)
+    complaint_in(Status.AWAITING_APPROVAL, handler=handler, remedies=[("refund", Decimal("3000"))])
+    complaint_in(Status.CLOSED, handler=handler, registered_by=agent)
+    for user in (agent, handler, supervisor, dept_head, quality, admin_user):
+        assert work_queue(user).items, f"{user.role} lands on an empty queue"
+    client.post("/login/", {"username": analyst.username, "password": "Tousu-test-2026"})
+    assert client.get("/", follow=False).status_code == 200  # the queue stays reachable

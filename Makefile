@@ -6,6 +6,9 @@ STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 # pytest-xdist workers for `make test`: the machines here have two cores.
 WORKERS ?= 2
+# Where `make run` serves: `make run PORT=8001` when 8000 is taken.
+HOST ?= 127.0.0.1
+PORT ?= 8000
 
 .PHONY: run test lint typecheck check messages clean
 
@@ -24,7 +27,7 @@ $(DEV_STAMP): $(STAMP)
 run: $(STAMP)
 	$(BIN)/tousu init
 	$(BIN)/tousu demo --if-empty
-	$(BIN)/tousu serve
+	$(BIN)/tousu serve --host $(HOST) --port $(PORT)
 
 test: $(DEV_STAMP)
 	$(BIN)/ruff check .

@@ -182,6 +182,7 @@ def pages(w: Written) -> dict[str, str]:
         "list": reverse("desk:list"),
         "search": reverse("desk:list") + "?q=话费",
         "queue": reverse("desk:queue"),
+        "waiting": reverse("desk:queue") + "?waiting=1",
         "watch": reverse("desk:watch"),
         "triage": reverse("desk:triage"),
         "customer": reverse("customers:detail", args=[w.closed.customer_id]),
@@ -235,7 +236,7 @@ def test_the_complaint_page_masks_every_text_of_the_complaint(
     [
         ("handler", "complaint", "closed"),
         ("handler", "open complaint", "paused"),
-        ("handler", "queue", "complaints:list"),
+        ("handler", "waiting", "complaints:list"),
         ("handler", "list", "complaints:list"),
         ("handler", "search", "complaints:list"),
         ("supervisor", "watch", "complaints:list"),

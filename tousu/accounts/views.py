@@ -8,7 +8,9 @@ from typing import Any
 from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 
+from tousu.accounts.choices import Role
 from tousu.accounts.forms import LoginForm
 from tousu.accounts.models import User
 from tousu.accounts.services import pii_reveal_log, text_mask_for
@@ -42,6 +44,10 @@ def render_with_pii(
     return response
 
 
+# Roles with no queue of their own: their work is reading the figures.
+DASHBOARD_LANDING_ROLES = {Role.ANALYST}
+
+
 class LoginView(auth_views.LoginView):
     """Django's login. Failed attempts are limited by the login policy, the same as the
     admin's login (tousu/accounts/lockout.py); a refused attempt gets this page, saying how
@@ -50,3 +56,11 @@ class LoginView(auth_views.LoginView):
     template_name = "registration/login.html"
     redirect_authenticated_user = True
     authentication_form = LoginForm
+
+    def get_default_redirect_url(self) -> str:
+        """Each role lands where its work is (issue 12): analysts on the dashboard, everyone
+        else on their queue (settings.LOGIN_REDIRECT_URL)."""
+        user = self.request.user
+        if isinstance(user, User) and user.role in DASHBOARD_LANDING_ROLES:
+            return reverse("analytics:dashboard")
+        return super().get_default_redirect_url()

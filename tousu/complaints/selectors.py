@@ -7,12 +7,12 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
 from tousu.accounts.models import User
-from tousu.accounts.permissions import can_view, scope_q, team_q
+from tousu.accounts.permissions import can_view, scope_q
 from tousu.complaints import search
 from tousu.complaints.models import (
     ChainSeal,
@@ -186,20 +186,6 @@ def complaint_search(user: User, filters: ComplaintFilters) -> RankedMatches | N
     if not groups:
         return None
     return RankedMatches(complaint_list(user, replace(filters, q="")), groups)
-
-
-def my_queue(user: User) -> QuerySet[Complaint]:
-    """Open complaints waiting for this user: theirs, their department's unassigned ones and
-    those of the expert teams they sit on; most urgent first."""
-    mine = Q(handler=user) | team_q(user)
-    if user.department_id:
-        mine |= Q(department=user.department_id, handler__isnull=True)
-    return (
-        complaint_rows()
-        .filter(scope_q(user))
-        .filter(mine, status__in=OPEN_STATUSES)
-        .order_by("resolution_due", "pk")
-    )
 
 
 def watch_list(user: User) -> QuerySet[Complaint]:
@@ -420,15 +406,6 @@ def seals_verify() -> SealCheck:
         broken.append((f"seal {last.seq}", 0, "sealed heads changed or deleted since the seal"))
         return SealCheck({}, (last.audit_seq, last.audit_hash), broken)
     return SealCheck(heads, (last.audit_seq, last.audit_hash), broken)
-
-
-def my_queue_counts(user: User) -> dict[str, int]:
-    """The badges above the queue: how many complaints wait for the user and how many of them
-    are past their resolution limit, in one query."""
-    counts = my_queue(user).aggregate(
-        open=Count("pk"), overdue=Count("pk", filter=Q(resolution_due__lt=clock.now()))
-    )
-    return {"open": counts["open"] or 0, "overdue": counts["overdue"] or 0}
 
 
 # ---- keyset pagination of the complaint list (issue 6) ------------------------------------------

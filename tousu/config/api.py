@@ -233,6 +233,7 @@ def _register_routers() -> None:
     from tousu.analytics.api import router as stats_router
     from tousu.desk import register  # noqa: F401  (adds POST /complaints to the desk's router)
     from tousu.desk.actions.knowledge import router as knowledge_router
+    from tousu.desk.api import me_router
     from tousu.desk.api import router as complaints_router
     from tousu.intake.api import public_router
     from tousu.resolution.api import reports_router
@@ -242,6 +243,7 @@ def _register_routers() -> None:
     api.add_router("/stats", stats_router)
     api.add_router("/complaints", knowledge_router)  # /{number}/suggestion, /{number}/case
     api.add_router("/reports", reports_router)
+    api.add_router("/me", me_router)
 
 
 _register_routers()

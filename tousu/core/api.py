@@ -79,14 +79,22 @@ class Pageable(Protocol[M_co]):
     def __getitem__(self, key: slice) -> Iterable[M_co]: ...
 
 
-def paginate(qs: Pageable[M], page: int, page_size: int) -> tuple[list[M], int]:
-    """One page and the total count. Out-of-range sizes are an error, never silently changed."""
+def page_check(page: int, page_size: int, depth_max: int | None = None) -> None:
+    """Raise ValidationFailed for a page number or size out of range, or (`depth_max`) for a
+    page reaching past the first `depth_max` items of a list shown no deeper."""
     errors = FieldErrors()
     if page < 1:
         errors.add("page", _("Pages start at 1"))
     if not 1 <= page_size <= PAGE_SIZE_MAX:
         errors.add("page_size", _("1 to %(max)s per page") % {"max": PAGE_SIZE_MAX})
+    elif depth_max is not None and page * page_size > depth_max:
+        errors.add("page", _("Only the first %(n)s items are shown") % {"n": depth_max})
     errors.raise_if_any(_("Invalid page parameters"))
+
+
+def paginate(qs: Pageable[M], page: int, page_size: int) -> tuple[list[M], int]:
+    """One page and the total count. Out-of-range sizes are an error, never silently changed."""
+    page_check(page, page_size)
     count = qs.count()
     start = (page - 1) * page_size
     # A page past the end is empty without asking the database: an offset beyond 64 bits

@@ -6,6 +6,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
+from tousu.accounts.services import pii_reveal_log, text_mask_for
 from tousu.complaints import selectors
 from tousu.complaints.choices import TimeLeft
 from tousu.core.api import (
@@ -13,6 +14,7 @@ from tousu.core.api import (
     TIME_BOUND_DESCRIPTION,
     errors,
     page_body,
+    page_check,
     paginate,
     parse_time_bound,
 )
@@ -24,11 +26,14 @@ from tousu.desk.schemas import (
     ComplaintPage,
     SimilarPage,
     TimelineOut,
+    WorkPageOut,
     complaints_out,
     events_out,
     similar_out,
+    work_items_out,
 )
 from tousu.desk.selectors import similar_complaints
+from tousu.desk.work import WORK_DEPTH_MAX, work_queue
 
 router = Router(tags=["complaints"])
 
@@ -136,6 +141,34 @@ def complaint_similar(request: HttpRequest, number: str) -> dict[str, object]:
     complaint = api_complaint(request, number)
     # Numbers, statuses, categories and outcomes: no complaint's text, nothing to mask.
     return {"items": [similar_out(s) for s in similar_complaints(complaint, user)]}
+
+
+# ---- the work queue --------------------------------------------------------------------------
+
+me_router = Router(tags=["work"])
+
+
+class WorkQuery(Schema):
+    waiting: bool = Field(False, description="what waits on others instead of my moves")
+    page: int = 1
+    page_size: int = PAGE_SIZE_DEFAULT
+
+
+@me_router.get(
+    "/work",
+    operation_id="tousu_desk_api_my_work",
+    response=WorkPageOut,
+    summary="My queue: every item waiting for my move, most urgent first",
+)
+def my_work(request: HttpRequest, query: Query[WorkQuery]) -> dict[str, object]:
+    page_check(query.page, query.page_size, WORK_DEPTH_MAX)
+    user = api_user(request)
+    work = work_queue(user, page=query.page, size=query.page_size, waiting=query.waiting)
+    texts = text_mask_for(user)
+    items = work_items_out(work.items, texts)
+    pii_reveal_log(user=user, texts=texts, subject="complaints:list", via="api", count=len(items))
+    body = page_body(items, work.count, query.page, query.page_size)
+    return {**body, "counts": work.counts}
 
 
 # The actions on a complaint, each in the module of its domain (`desk/actions/`).

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Annotated, Any
 
-from ninja import Schema
+from ninja import Field, Schema
 
 from tousu.accounts.models import User
 from tousu.accounts.services import pii_reveal_log, text_mask_for
@@ -239,3 +239,74 @@ def events_out(
     items = [event_out(e, texts) for e in events]
     pii_reveal_log(user=user, texts=texts, subject=complaint.number, via=via)
     return items
+
+
+# ---- the work queue (`GET /api/v1/me/work`, issue 12) -----------------------------------------
+
+
+class WorkApprovalOut(Schema):
+    amount: str
+    level: str = Field(description="the approver role now asked to decide")
+
+
+class WorkItemOut(Schema):
+    kind: str = Field(
+        description="dispatch, accept, handle, close, approve, callback, triage, overdue, watch; "
+        "waiting for others: awaiting_approval, awaiting_customer"
+    )
+    kind_label: str
+    number: str
+    status: str
+    level: str
+    summary: str = Field(description="the start of the content, masked unless the role may see")
+    department: str | None
+    handler: str | None
+    due_at: dt.datetime | None
+    due: str = Field(
+        description="which limit due_at is: first_response, resolution, approval, callback"
+    )
+    overdue: bool
+    high_risk: bool
+    approval: WorkApprovalOut | None
+    links: dict[str, str]
+
+
+class WorkPageOut(Schema):
+    items: list[WorkItemOut]
+    count: int
+    page: int
+    page_size: int
+    counts: dict[str, int] = Field(description="items per kind in the whole queue")
+
+
+SUMMARY_CHARS = 80
+
+
+def work_items_out(items: list[Any], texts: TextMask) -> list[dict[str, Any]]:
+    """The queue's items as the API shows them (`texts` masks their summaries, masked before
+    they are cut so that no half of a number escapes the mask)."""
+    out = []
+    for item in items:
+        c = item.complaint
+        approval = item.approval
+        out.append(
+            {
+                "kind": item.kind,
+                "kind_label": item.kind_label,
+                "number": c.number,
+                "status": c.status,
+                "level": c.level,
+                "summary": texts.text(c.content)[:SUMMARY_CHARS],
+                "department": c.department.code if c.department else None,
+                "handler": c.handler.username if c.handler else None,
+                "due_at": local(item.due_at) if item.due_at else None,
+                "due": item.due_kind,
+                "overdue": item.overdue,
+                "high_risk": c.high_risk,
+                "approval": (
+                    {"amount": str(approval.amount), "level": approval.level} if approval else None
+                ),
+                "links": {"self": f"/api/v1/complaints/{c.number}"},
+            }
+        )
+    return out

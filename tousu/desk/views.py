@@ -43,7 +43,9 @@ from tousu.desk.actions.resolution import StepForm
 from tousu.desk.forms import ComplaintFilterForm, TriageForm
 from tousu.desk.selectors import similar_complaints
 from tousu.desk.templatetags.complaint_tags import INVESTIGATION_LABELS
+from tousu.desk.work import WAITING_KINDS, WORK_DEPTH_MAX, WorkKind, work_queue
 from tousu.knowledge.selectors import Panel, letter_facts, suggestion_panel
+from tousu.notifications.services import notifications_mark_read
 from tousu.resolution.choices import HandlingStep, RemedyBasis
 from tousu.resolution.rules import EVIDENCE_MAX_BYTES, EVIDENCE_TYPES
 from tousu.resolution.selectors import (
@@ -76,15 +78,35 @@ LIST_SUBJECT = "complaints:list"
 
 
 def queue(request: HttpRequest) -> HttpResponse:
+    """My queue (我的待办): my moves, most urgent first, or (`?waiting=1`) what waits on
+    others. Polled by HTMX, it answers with the list alone."""
     user = staff(request)
-    page = page_of(request, selectors.my_queue(user))
-    return render_with_pii(
-        request,
-        "complaints/queue.html",
-        {"page": page, "counts": selectors.my_queue_counts(user)},
-        subject=LIST_SUBJECT,
-        count=len(page.object_list),
-    )
+    waiting = request.GET.get("waiting") == "1"
+    number = _page_number(request.GET.get("page"))
+    work = work_queue(user, page=number, size=PAGE_SIZE, waiting=waiting)
+    pages = max(1, -(-work.count // PAGE_SIZE))
+    context = {
+        "work": work,
+        "waiting": waiting,
+        "page_number": number,
+        "previous_page": number - 1 if number > 1 else None,
+        "next_page": number + 1 if number < pages else None,
+        "pages": pages,
+        "my_moves": sum(n for k, n in work.counts.items() if k not in WAITING_KINDS),
+        "waiting_count": sum(n for k, n in work.counts.items() if k in WAITING_KINDS),
+        "kinds": [(WorkKind(k), work.counts[k]) for k in WorkKind.values if k in work.counts],
+    }
+    template = "complaints/_work.html" if is_htmx(request) else "complaints/queue.html"
+    return render_with_pii(request, template, context, subject=LIST_SUBJECT, count=len(work.items))
+
+
+def _page_number(value: str | None) -> int:
+    """A page number from the query string; anything else is the first page."""
+    try:
+        number = int(value or 1)
+    except ValueError:
+        return 1
+    return min(max(number, 1), WORK_DEPTH_MAX // PAGE_SIZE)
 
 
 def watch(request: HttpRequest) -> HttpResponse:
@@ -483,7 +505,11 @@ def render_detail(
 
 
 def complaint_detail(request: HttpRequest, number: str) -> HttpResponse:
-    return render_detail(request, complaint_or_404(staff(request), number))
+    user = staff(request)
+    complaint = complaint_or_404(user, number)
+    # Opening the complaint is reading what was said about it: its notices stop counting.
+    notifications_mark_read(user=user, complaint=complaint)
+    return render_detail(request, complaint)
 
 
 @require_POST

@@ -6,7 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.utils import translation
 
 from tousu.accounts.models import User
 from tousu.complaints.models import Complaint
@@ -14,6 +17,9 @@ from tousu.core import clock
 from tousu.core.jobs import enqueue_on_commit
 from tousu.notifications.choices import DeliveryChannel
 from tousu.notifications.models import Delivery, Notification, WebhookEndpoint
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 def _deliver_after_commit() -> None:
@@ -66,6 +72,14 @@ def notify_many(drafts: Iterable[NotificationDraft], *, email: bool = True) -> l
     return created
 
 
+def notice_text(message: StrOrPromise, **params: Any) -> str:
+    """A notification's text in the installation's language (settings.LANGUAGE_CODE):
+    stored once, for a recipient who reads it in the language of the office. `message` is a
+    lazy translatable string with %(name)s placeholders."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(message) % params
+
+
 def notify(
     *,
     users: Iterable[User],
@@ -114,6 +128,10 @@ def webhook_emit(*, event: str, complaint: Complaint, data: dict[str, Any]) -> i
     return webhook_emit_many(event=event, items=[(complaint, data)])
 
 
-def notifications_mark_read(*, user: User) -> int:
-    """Mark all of the user's unread notifications read; returns how many."""
-    return Notification.objects.filter(user=user, read_at__isnull=True).update(read_at=clock.now())
+def notifications_mark_read(*, user: User, complaint: Complaint | None = None) -> int:
+    """Mark the user's unread notifications read — all of them, or those about `complaint`
+    (opening it is reading them); returns how many."""
+    unread = Notification.objects.filter(user=user, read_at__isnull=True)
+    if complaint is not None:
+        unread = unread.filter(complaint=complaint)
+    return unread.update(read_at=clock.now())

@@ -5,12 +5,12 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from tousu.accounts.views import render_with_pii, staff
-from tousu.notifications.selectors import notifications_for_user
+from tousu.notifications.selectors import notifications_for_user, unread_count
 from tousu.notifications.services import notifications_mark_read
 
 PAGE_SIZE = 50
@@ -36,3 +36,11 @@ def mark_all_read(request: HttpRequest) -> HttpResponse:
     if notifications_mark_read(user=user):
         messages.success(request, _("All notifications marked read."))
     return redirect("notifications:list")
+
+
+def badge(request: HttpRequest) -> HttpResponse:
+    """The unread count of the top bar alone, polled by HTMX so that it moves without a
+    reload (base.html)."""
+    return render(
+        request, "notifications/_badge.html", {"unread_notifications": unread_count(staff(request))}
+    )

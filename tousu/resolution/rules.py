@@ -417,3 +417,8 @@ def outlier_reason(mean: Decimal, amount: Decimal, who: str) -> str:
     """ "同类情形门店平均补偿 20 元，本单 200 元"."""
     where = who or "其他渠道和部门"
     return f"同类情形{where}平均补偿 {yuan_text(mean)} 元，本单 {yuan_text(amount)} 元"
+
+
+def covers(limit: Decimal | None, amount: Decimal) -> bool:
+    """Whether an authority limit (None = unlimited) covers the amount."""
+    return limit is None or amount <= limit

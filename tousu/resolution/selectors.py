@@ -84,6 +84,29 @@ def evidence_get(complaint: Complaint, pk: int) -> Evidence:
     return evidence
 
 
+def approvers(complaint: Complaint, amount: Decimal, level: str) -> list[User]:
+    """Who is asked to decide an approval of `amount`: the active managers of the handling
+    department holding the chain's step `level`; when nobody holds it there today, the
+    department's managers whose authority covers the amount (the same rule as
+    `permissions.can_approve`); when none does, the admins. Never nobody (issue 12)."""
+    from tousu.accounts.choices import Role
+    from tousu.accounts.models import User
+
+    managers = list(
+        User.objects.filter(
+            is_active=True, role__in=MANAGER_ROLES, department=complaint.department_id
+        ).order_by("username")
+    )
+    at_level = [u for u in managers if u.role == level]
+    if at_level:
+        return at_level
+    limits = {role: limit for role, limit, _hours in approval_steps()}
+    covering = [u for u in managers if u.role in limits and rules.covers(limits[u.role], amount)]
+    if covering:
+        return covering
+    return list(User.objects.filter(is_active=True, role=Role.ADMIN).order_by("username"))
+
+
 def authority_limits(role: str) -> dict[str, rules.Limit]:
     """A role's limits by remedy type (rules.TOTAL = all remedies together)."""
     return {

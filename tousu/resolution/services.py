@@ -14,6 +14,7 @@ from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from tousu.accounts import permissions
 from tousu.accounts.choices import AuditAction, Role
@@ -36,7 +37,13 @@ from tousu.core.errors import (
 from tousu.core.keys import canonical
 from tousu.core.text import clean_text
 from tousu.notifications.choices import NotificationKind
-from tousu.notifications.services import NotificationDraft, notify_many, webhook_emit
+from tousu.notifications.services import (
+    NotificationDraft,
+    notice_text,
+    notify,
+    notify_many,
+    webhook_emit,
+)
 from tousu.resolution import rules as resolution_rules
 from tousu.resolution.choices import (
     INVESTIGATION_QUESTIONS,
@@ -60,6 +67,7 @@ from tousu.resolution.selectors import (
     IntegrityReport,
     RemedySuggestion,
     approval_steps,
+    approvers,
     authority_limit,
     authority_limits,
     clause_for,
@@ -325,7 +333,24 @@ def _approval_request(
             "reasons": authority.reasons,
         },
     )
+    _approval_notify(approval)
     return approval
+
+
+def _approval_notify(approval: Approval) -> None:
+    """Tell the approvers now asked (see `selectors.approvers`) that a decision waits."""
+    complaint = approval.complaint
+    text = notice_text(
+        gettext_lazy("Complaint %(number)s: %(amount)s yuan of remedies wait for your approval"),
+        number=complaint.number,
+        amount=approval.amount,
+    )
+    users = [
+        u
+        for u in approvers(complaint, approval.amount, approval.level)
+        if u.pk != approval.requested_by_id
+    ]
+    notify(users=users, kind=NotificationKind.APPROVAL, text=text, complaint=complaint)
 
 
 def complaint_resolve(
@@ -421,6 +446,7 @@ def approvals_escalate_overdue() -> int:
                     "escalated_from": level,
                 },
             )
+            _approval_notify(Approval.objects.select_related("complaint").get(pk=pk))
             moved += 1
     return moved
 
@@ -589,10 +615,29 @@ def complaint_approve(
             actor=actor,
             data={"amount": str(approval.amount), "note": text, "level": approval.level},
         )
+        _decision_notify(approval, complaint)
         if approved:
             record, _created = HandlingRecord.objects.get_or_create(complaint=complaint)
             consistency_check(complaint=complaint, record=record)
     return complaint
+
+
+def _decision_notify(approval: Approval, complaint: Complaint) -> None:
+    """Tell the one who asked what was decided."""
+    if approval.approved:
+        kind = NotificationKind.APPROVED
+        message = gettext_lazy("Complaint %(number)s: %(amount)s yuan approved by %(by)s")
+    else:
+        kind = NotificationKind.REJECTED
+        message = gettext_lazy("Complaint %(number)s: %(amount)s yuan rejected by %(by)s: %(note)s")
+    text = notice_text(
+        message,
+        number=complaint.number,
+        amount=approval.amount,
+        by=approval.decided_by,
+        note=approval.note,
+    )
+    notify(users=[approval.requested_by], kind=kind, text=text, complaint=complaint)
 
 
 def complaint_close(

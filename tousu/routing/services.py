@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from tousu.accounts import permissions
 from tousu.accounts.choices import AssignmentMode, Role
@@ -26,7 +27,7 @@ from tousu.complaints.services import (
 from tousu.core import clock
 from tousu.core.errors import FieldErrors, InvalidTransition, ValidationFailed
 from tousu.notifications.choices import NotificationKind
-from tousu.notifications.services import NotificationDraft, notify, notify_many
+from tousu.notifications.services import NotificationDraft, notice_text, notify, notify_many
 from tousu.routing import selectors
 from tousu.routing.choices import TransferKind
 from tousu.routing.models import ExpertTeam, ExpertTeamMember, HandlerProfile, Transfer
@@ -339,7 +340,23 @@ def complaint_return(*, complaint: Complaint, actor: User, reason: str) -> Compl
             rule="",
             kind=TransferKind.RETURN,
         )
+        _return_notify(complaint, actor=actor, reason=text)
     return complaint
+
+
+def _return_notify(complaint: Complaint, *, actor: User, reason: str) -> None:
+    """The managers of the department it comes back to hear why, so that it is dispatched
+    again rather than waiting among new arrivals (its handlers hear of it as of any arrival)."""
+    managers = User.objects.filter(
+        is_active=True, role__in=permissions.MANAGER_ROLES, department=complaint.department_id
+    ).exclude(pk=actor.pk)
+    text = notice_text(
+        gettext_lazy("Complaint %(number)s returned by %(by)s: %(reason)s"),
+        number=complaint.number,
+        by=actor,
+        reason=reason,
+    )
+    notify(users=managers, kind=NotificationKind.RETURNED, text=text, complaint=complaint)
 
 
 def _team_members_check(people: dict[int, User]) -> None:

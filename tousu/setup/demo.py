@@ -773,6 +773,10 @@ def team_gather(staff: Staff) -> ExpertTeam | None:
         )
 
 
+# The share of open complaints written as about to blow up (demo_texts._HIGH_RISK_ENDINGS).
+HIGH_RISK_SHARE = 0.07
+
+
 def _threatens(content: str) -> bool:
     return any(word in content for word in ("工信部", "媒体", "315", "律师"))
 
@@ -806,14 +810,17 @@ def plan_all(
     plans = []
     for received, final, reopened in slots:
         recent = [c for c in recent if received - last[c.phone][0] < dt.timedelta(days=60)]
+        # A few open complaints about to blow up, for the watch list and the queues (R2.4).
+        high_risk = final != Status.CLOSED and not reopened and rng.random() < HIGH_RISK_SHARE
         if recent and rng.random() < REPEAT_SHARE:
             customer = rng.choice(recent)
             same = rng.random() < 0.6  # most come back about the same problem
-            text = demo_complaint(rng, last[customer.phone][1] if same else None)
+            category = last[customer.phone][1] if same else None
+            text = demo_complaint(rng, category, high_risk=high_risk)
         else:
             customer = customer_new(rng, taken, now.date(), regions)
             customers.append(customer)
-            text = demo_complaint(rng)
+            text = demo_complaint(rng, high_risk=high_risk)
         last[customer.phone] = (received, text.category)
         recent.append(customer)
 

@@ -593,6 +593,13 @@ _ESCALATIONS = (
     "实在不行我会请律师走法律程序。",
     "不给个说法我就去工信部申诉。",
 )
+# The endings of the few open complaints that are about to blow up (the watch list's, R2.4):
+# several escalation markers and anger at once, as such customers write.
+_HIGH_RISK_ENDINGS = (
+    "你们这就是欺诈！再拖下去我就找媒体曝光，还要去工信部投诉！",
+    "已经第三次了，忍无可忍！我已经联系了记者，也会向通管局申诉。",
+    "太过分了！今天不给说法我就发微博曝光，再请律师起诉你们！",
+)
 _HALF_WIDTH = str.maketrans({"，": ",", "。": ".", "！": "!", "？": "?", "、": ","})
 
 _SLOT = re.compile(r"\{(\w+)\}")
@@ -609,8 +616,11 @@ def _weighted(rng: random.Random, weights: dict[str, float]) -> str:
     return rng.choices(keys, weights=[weights[k] for k in keys])[0]
 
 
-def demo_complaint(rng: random.Random, category: str | None = None) -> DemoComplaint:
-    """One complaint: a leaf category (weighted unless given), its text, demand and channel."""
+def demo_complaint(
+    rng: random.Random, category: str | None = None, *, high_risk: bool = False
+) -> DemoComplaint:
+    """One complaint: a leaf category (weighted unless given), its text, demand and channel;
+    `high_risk`: one that threatens to go to the regulator and the press, angrily."""
     if category is None:
         category = _weighted(rng, {c: CATEGORY_WEIGHTS.get(c, 1.0) for c in LEAF_CATEGORIES})
     if category not in TEMPLATES:
@@ -619,7 +629,9 @@ def demo_complaint(rng: random.Random, category: str | None = None) -> DemoCompl
     slots = _slots(rng)
     body = render(rng, rng.choice(TEMPLATES[category]), slots)
     content = rng.choice(_OPENERS) + body
-    if rng.random() < 0.05:
+    if high_risk:
+        content += rng.choice(_HIGH_RISK_ENDINGS)
+    elif rng.random() < 0.05:
         content += rng.choice(_ESCALATIONS)
     content += rng.choice(_CLOSERS)
     # Some people type on a phone keyboard left in half-width mode.

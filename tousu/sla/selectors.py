@@ -163,15 +163,20 @@ def ladder() -> list[EscalationStep]:
 
 def escalation_recipients(target: str, department_id: int | None) -> list[User]:
     """The active people a ladder step notifies for a complaint of `department_id`."""
-    users = User.objects.filter(is_active=True)
+    users = User.objects.filter(is_active=True).order_by("username")
     if target == EscalationTarget.COMPLAINT_OFFICE:
-        users = users.filter(
-            role__in=[Role.SUPERVISOR, Role.DEPT_HEAD],
-            department__code=COMPLAINT_OFFICE,
-        )
-    else:
-        if department_id is None:
-            return []
-        role = Role.DEPT_HEAD if target == EscalationTarget.DEPT_HEAD else Role.SUPERVISOR
-        users = users.filter(role=role, department_id=department_id)
-    return list(users.order_by("username"))
+        # Its heads; an office without any, its staff who handle complaints; without those,
+        # the administrators, who can at least see that the office is empty.
+        office = users.filter(department__code=COMPLAINT_OFFICE)
+        for people in (
+            office.filter(role__in=[Role.SUPERVISOR, Role.DEPT_HEAD]),
+            office.filter(role__in=[Role.HANDLER, Role.ADMIN]),
+            users.filter(role=Role.ADMIN),
+        ):
+            if found := list(people):
+                return found
+        return []
+    if department_id is None:
+        return []
+    role = Role.DEPT_HEAD if target == EscalationTarget.DEPT_HEAD else Role.SUPERVISOR
+    return list(users.filter(role=role, department_id=department_id))

@@ -17,6 +17,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from tousu.accounts import permissions
 from tousu.accounts.models import User
@@ -40,7 +41,12 @@ from tousu.core.errors import (
     too_long_message,
 )
 from tousu.notifications.choices import NotificationKind
-from tousu.notifications.services import NotificationDraft, notify_many, webhook_emit_many
+from tousu.notifications.services import (
+    NotificationDraft,
+    notice_text,
+    notify_many,
+    webhook_emit_many,
+)
 from tousu.sla import constants, rules, selectors
 from tousu.sla.choices import Counting, DayKind, EscalationTarget
 from tousu.sla.models import BusinessCalendar, CalendarDay, EscalationStep, TimeLimitPolicy
@@ -183,22 +189,35 @@ def complaint_resume(*, complaint: Complaint, actor: User | None) -> Complaint:
 Recipients = dict[tuple[str, int | None], list[User]]
 
 
+# Where a ladder step goes when nobody holds its target in the complaint's department today:
+# up the department, then to the complaint office (issue 12: a step never notifies nobody).
+FALL_THROUGH = {
+    EscalationTarget.HANDLER: EscalationTarget.SUPERVISOR,
+    EscalationTarget.SUPERVISOR: EscalationTarget.DEPT_HEAD,
+    EscalationTarget.DEPT_HEAD: EscalationTarget.COMPLAINT_OFFICE,
+}
+
+
+def _reached(target: str, complaint: Complaint, cache: Recipients) -> tuple[list[User], str]:
+    """Who a ladder step notifies, and as which target: the handler, or the department's
+    supervisors / heads, or the complaint office; a target nobody holds falls through to the
+    next (FALL_THROUGH)."""
+    while True:
+        if target == EscalationTarget.HANDLER:
+            handler = complaint.handler if complaint.handler_id is not None else None
+            users = [handler] if handler is not None and handler.is_active else []
+        else:
+            key = (target, complaint.department_id)
+            if key not in cache:
+                cache[key] = selectors.escalation_recipients(target, complaint.department_id)
+            users = cache[key]
+        if users or target not in FALL_THROUGH:
+            return users, target
+        target = FALL_THROUGH[EscalationTarget(target)]
+
+
 def _recipients(target: str, complaint: Complaint, cache: Recipients) -> list[User]:
-    """Who a ladder step notifies: the handler, or the department's supervisors / heads, or
-    the complaint office's; the complaint office when nobody else is there."""
-    if target == EscalationTarget.HANDLER and complaint.handler_id is not None:
-        handler = complaint.handler
-        if handler is not None and handler.is_active:
-            return [handler]
-        target = EscalationTarget.SUPERVISOR
-    if target == EscalationTarget.HANDLER:
-        target = EscalationTarget.SUPERVISOR
-    key = (target, complaint.department_id)
-    if key not in cache:
-        cache[key] = selectors.escalation_recipients(target, complaint.department_id)
-    if not cache[key] and target != EscalationTarget.COMPLAINT_OFFICE:
-        return _recipients(EscalationTarget.COMPLAINT_OFFICE, complaint, cache)
-    return cache[key]
+    return _reached(target, complaint, cache)[0]
 
 
 def _claim(pks: Sequence[int], conditions: Q, **changes: object) -> list[Complaint]:
@@ -357,8 +376,10 @@ def complaints_ladder_climb(
             _shorten(complaint, step.raise_to)
             raised.append(complaint)
         data["resolution_due"] = complaint.resolution_due.isoformat()
-        users = _recipients(step.target, complaint, cache)
+        users, reached = _reached(step.target, complaint, cache)
         data["notified"] = sorted(u.username for u in users)
+        if reached != step.target:  # nobody holds the step's target: say who was told
+            data["notified_as"] = reached
         hours = int((now - complaint.resolution_due).total_seconds() // 3600)
         notes.append(
             NotificationDraft(
@@ -493,3 +514,16 @@ def complaint_reopen_apply(
         actor=actor,
         data={"reason": reason, "resolution_due": complaint.resolution_due.isoformat()},
     )
+    _reopen_notify(complaint, actor=actor, reason=reason)
+
+
+def _reopen_notify(complaint: Complaint, *, actor: User | None, reason: str) -> None:
+    """The handler (else the department's supervisors) hears that the complaint is back."""
+    users = _recipients(EscalationTarget.HANDLER, complaint, {})
+    text = notice_text(
+        gettext_lazy("Complaint %(number)s reopened: %(reason)s"),
+        number=complaint.number,
+        reason=reason,
+    )
+    users = [u for u in users if actor is None or u.pk != actor.pk]
+    notify_many([NotificationDraft(users, NotificationKind.REOPENED, text, complaint)])

@@ -27,7 +27,7 @@ from tousu.core import clock
 from tousu.core.pii import TextMask
 from tousu.core.templatetags.tousu_ui import duration, pii_text
 from tousu.resolution.choices import HandlingStep, RemedyType
-from tousu.sla.choices import DueState
+from tousu.sla.choices import DueState, EscalationTarget
 from tousu.sla.rules import WARN_SHARE, due_state
 from tousu.sla.selectors import countdown
 
@@ -281,6 +281,11 @@ EVENT_FIELDS: dict[str, tuple[Any, Formatter]] = {
     "resolution_due": (gettext_lazy("Reply due"), _time),
     "ladder_step": (gettext_lazy("Escalation step"), _plain),
     "notified": (gettext_lazy("Notified"), lambda value, names: "、".join(map(str, value))),
+    # The step's target had no holder today: the ladder fell through to this one.
+    "notified_as": (
+        gettext_lazy("Nobody held the step; notified instead"),
+        _choice(EscalationTarget),
+    ),
     "external_ref": (gettext_lazy("External reference"), _plain),
     "reason": (gettext_lazy("Reason"), _plain),
     "note": (gettext_lazy("Note"), _plain),

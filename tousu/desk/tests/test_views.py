@@ -55,18 +55,21 @@ def test_queue_shows_own_department_not_others(
     assert billing.number not in theirs
 
 
-def test_queue_counts_open_and_overdue(
+def test_queue_puts_the_overdue_complaint_first(
     register: Callable[..., Any], handler: Any, agent: Any
 ) -> None:
     import datetime as dt
 
     from tousu.core import clock
 
-    register()
-    register(received_at=clock.now() - dt.timedelta(days=5))  # past its 72-hour limit
+    fresh = register()
+    late = register(received_at=clock.now() - dt.timedelta(days=5))  # past its 72-hour limit
     response = as_user(handler).get("/")
-    counts = response.context["counts"]
-    assert counts == {"open": 2, "overdue": 1}
+    assert [item.complaint.number for item in response.context["work"].items] == [
+        late.number,
+        fresh.number,
+    ]
+    assert response.context["my_moves"] == 2
     assert "超时" in page(response)
 
 

@@ -74,3 +74,22 @@ def test_the_list_needs_a_login() -> None:
     response = Client().get("/notifications/")
     assert response.status_code == 302
     assert "/login/" in response["Location"]
+
+
+@pytest.mark.django_db
+def test_opening_a_complaint_reads_its_notices_and_the_badge_follows(
+    lifecycle: Any, supervisor: Any, client: Any
+) -> None:
+    from tousu.notifications.models import Notification
+
+    complaint = lifecycle("awaiting_approval")
+    other = lifecycle("awaiting_approval")
+    client.force_login(supervisor)
+    assert "badge-unread" in client.get("/notifications/badge/").content.decode()
+    client.get(f"/complaints/{complaint.number}/")
+    unread = Notification.objects.filter(user=supervisor, read_at__isnull=True)
+    assert list(unread.values_list("complaint__number", flat=True)) == [other.number]
+    badge = client.get("/notifications/badge/").content.decode()
+    assert ">1<" in badge
+    client.get(f"/complaints/{other.number}/")
+    assert "badge-unread" not in client.get("/notifications/badge/").content.decode()

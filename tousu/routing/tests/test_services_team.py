@@ -10,9 +10,10 @@ import pytest
 from tousu.accounts import permissions as p
 from tousu.accounts.models import User
 from tousu.complaints.models import Complaint
-from tousu.complaints.selectors import complaint_list, get_complaint_for_user, my_queue
+from tousu.complaints.selectors import complaint_list, get_complaint_for_user
 from tousu.complaints.services import complaint_note_add
 from tousu.core.errors import InvalidTransition, NotAllowed, NotFound, ValidationFailed
+from tousu.desk.work import work_queue
 from tousu.notifications.models import Notification
 from tousu.routing.models import ExpertTeam
 from tousu.routing.services import expert_team_form
@@ -54,7 +55,7 @@ def test_a_team_member_of_legal_sees_the_complaint_and_notes(
     assert p.can_view(lawyer, complaint)
     assert p.can_note(lawyer, complaint)
     assert not p.can_handle(lawyer, complaint)  # the team advises; billing still handles
-    assert list(my_queue(lawyer)) == [complaint]
+    assert [i.complaint for i in work_queue(lawyer).items] == [complaint]
     assert list(complaint_list(lawyer)) == [complaint]
     assert get_complaint_for_user(lawyer, complaint.number) == complaint
     complaint_note_add(complaint=complaint, actor=lawyer, text="合同条款第5条支持客户诉求")
@@ -62,7 +63,7 @@ def test_a_team_member_of_legal_sees_the_complaint_and_notes(
     # A colleague in legal who is not on the team sees nothing.
     assert not p.can_view(lawyer2, complaint)
     assert not p.can_note(lawyer2, complaint)
-    assert list(my_queue(lawyer2)) == []
+    assert work_queue(lawyer2).items == []
     assert list(complaint_list(lawyer2)) == []
     with pytest.raises(NotFound):
         get_complaint_for_user(lawyer2, complaint.number)
@@ -98,7 +99,7 @@ def test_members_see_each_complaint_once_in_lists(
 ) -> None:
     expert_team_form(complaint=major, actor=supervisor, lead=lawyer, members=[handler, marketer])
     # handler sees it as handler, as department member and as team member: one row.
-    assert list(my_queue(handler)) == [major]
+    assert [i.complaint for i in work_queue(handler).items] == [major]
     assert complaint_list(handler).count() == 1
 
 

@@ -136,3 +136,18 @@ def test_transfer_counts_per_department(
     assert counts["network"].returns == 1
     assert "legal" not in counts
     assert transfer_counts(start - dt.timedelta(days=2), start) == {}
+
+
+def test_a_return_tells_the_managers_of_the_department_it_comes_back_to_why(
+    complaint_in: Build, handler: User, outsider: User, supervisor: User
+) -> None:
+    from tousu.notifications.models import Notification
+
+    complaint = complaint_in("in_progress")
+    complaint_dispatch(
+        complaint=complaint, actor=handler, department=dept("network"), reason="基站故障"
+    )
+    complaint_return(complaint=complaint, actor=outsider, reason="经查基站正常，系计费问题")
+    (notice,) = Notification.objects.filter(user=supervisor, kind="returned")
+    assert notice.complaint == complaint
+    assert "经查基站正常，系计费问题" in notice.text

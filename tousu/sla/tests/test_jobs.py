@@ -214,21 +214,21 @@ def test_one_failing_complaint_does_not_hold_up_the_others(
         for n in range(3)
     ]
     bad = complaints[1]
-    real = services._recipients
+    real = services._reached
 
-    def broken(target: str, complaint: Complaint, cache: Any) -> list[User]:
+    def broken(target: str, complaint: Complaint, cache: Any) -> tuple[list[User], str]:
         if complaint.pk == bad.pk:
             raise RuntimeError("directory unavailable")
         return real(target, complaint, cache)
 
-    monkeypatch.setattr(services, "_recipients", broken)
+    monkeypatch.setattr(services, "_reached", broken)
     counts = scan(DUE)
     assert (counts["step_1"], counts["failed"]) == (2, 1)
     assert [ladder_events(fresh(c)) for c in complaints] == [[1], [], [1]]
     assert fresh(bad).escalation_step == 0
     assert notified(bad, "overdue") == []
 
-    monkeypatch.setattr(services, "_recipients", real)
+    monkeypatch.setattr(services, "_reached", real)
     assert scan(DUE + M)["step_1"] == 1
     assert ladder_events(fresh(bad)) == [1]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -139,3 +140,17 @@ def test_the_system_escalates_without_an_actor(complaint_in: Build) -> None:
     complaint = complaint_in("dispatched")
     complaint_escalate(complaint=complaint, actor=None, level="important", reason="超时自动升级")
     assert fresh(complaint).events.latest("seq").actor_name == "system"
+
+
+@pytest.mark.django_db
+def test_a_reopened_complaint_is_announced_to_its_handler(
+    lifecycle: Callable[..., Any], handler: Any, agent: Any
+) -> None:
+    from tousu.notifications.models import Notification
+    from tousu.sla.services import complaint_reopen
+
+    complaint = lifecycle("closed")
+    complaint_reopen(complaint=complaint, actor=agent, reason="客户来电表示仍被多扣费")
+    (notice,) = Notification.objects.filter(user=handler, kind="reopened")
+    assert complaint.number in notice.text
+    assert "仍被多扣费" in notice.text

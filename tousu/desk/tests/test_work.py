@@ -1,0 +1,243 @@
+"""The work queue (issue 12): each role finds its moves there, most urgent first, and what it
+waits on others for apart."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from tousu.complaints.choices import Status
+from tousu.core import clock
+from tousu.desk.work import WorkKind, work_queue
+
+pytestmark = pytest.mark.django_db
+
+Builder = Callable[..., Any]
+
+
+def kinds(user: Any, *, waiting: bool = False) -> list[tuple[str, str]]:
+    return [
+        (item.kind, item.complaint.number)
+        for item in work_queue(user, page=1, size=50, waiting=waiting).items
+    ]
+
+
+def test_a_handler_moves_their_own_and_takes_unassigned_ones_of_their_department(
+    complaint_in: Builder, handler: Any, handler2: Any, outsider: Any
+) -> None:
+    mine = complaint_in(Status.IN_PROGRESS, handler=handler)
+    free = complaint_in(Status.DISPATCHED)
+    theirs = complaint_in(Status.IN_PROGRESS, handler=handler2)
+    resolved = complaint_in(Status.RESOLVED, handler=handler)
+    waiting = complaint_in(Status.AWAITING_APPROVAL, handler=handler)
+    network = complaint_in(Status.DISPATCHED, department="network")
+
+    moves = dict((number, kind) for kind, number in kinds(handler))
+    assert moves == {
+        mine.number: WorkKind.HANDLE,
+        free.number: WorkKind.ACCEPT,
+        resolved.number: WorkKind.CLOSE,
+    }
+    assert theirs.number not in moves
+    assert network.number not in moves
+    # Blocked on someone else: apart, not first.
+    assert kinds(handler, waiting=True) == [(WorkKind.AWAITING_APPROVAL, waiting.number)]
+    assert (WorkKind.ACCEPT, network.number) in kinds(outsider)
+
+
+def test_a_paused_complaint_waits_for_the_customer(complaint_in: Builder, handler: Any) -> None:
+    paused = complaint_in(Status.IN_PROGRESS, handler=handler, paused_at=clock.now())
+    assert kinds(handler) == []
+    assert kinds(handler, waiting=True) == [(WorkKind.AWAITING_CUSTOMER, paused.number)]
+
+
+def test_the_most_urgent_comes_first_whatever_its_kind(complaint_in: Builder, handler: Any) -> None:
+    now = clock.now()
+    later = complaint_in(
+        Status.IN_PROGRESS, handler=handler, resolution_due=now + dt.timedelta(days=3)
+    )
+    sooner = complaint_in(
+        Status.IN_PROGRESS, handler=handler, resolution_due=now + dt.timedelta(hours=2)
+    )
+    late = complaint_in(
+        Status.IN_PROGRESS, handler=handler, resolution_due=now - dt.timedelta(hours=1)
+    )
+    closing = complaint_in(Status.RESOLVED, handler=handler)  # no time limit: last
+    assert [n for _, n in kinds(handler)] == [
+        late.number,
+        sooner.number,
+        later.number,
+        closing.number,
+    ]
+    first = work_queue(handler).items[0]
+    assert first.overdue
+    assert first.due_kind == "resolution"
+
+
+def test_supervisors_approve_what_their_authority_covers(
+    complaint_in: Builder, handler: Any, supervisor: Any, dept_head: Any, make_user: Any
+) -> None:
+    small = complaint_in(Status.AWAITING_APPROVAL, handler=handler)  # 258 yuan
+    large = complaint_in(
+        Status.AWAITING_APPROVAL, handler=handler, remedies=[("refund", Decimal("3000"))]
+    )
+    other = make_user("supervisor_net", "supervisor", department="network")
+
+    assert kinds(supervisor) == [(WorkKind.APPROVE, small.number)]
+    item = work_queue(supervisor).items[0]
+    assert item.approval is not None
+    assert item.due_at == item.approval.due_at
+    assert item.due_kind == "approval"
+    assert {n for k, n in kinds(dept_head) if k == WorkKind.APPROVE} == {small.number, large.number}
+    assert kinds(other) == []
+
+
+def test_pending_callbacks_reach_the_callback_staff(
+    complaint_in: Builder, agent: Any, quality: Any, supervisor: Any
+) -> None:
+    closed = complaint_in(Status.CLOSED, registered_by=agent)
+    task = closed.callbacks.get()
+    assert (WorkKind.CALLBACK, closed.number) in kinds(quality)
+    assert (WorkKind.CALLBACK, closed.number) in kinds(agent)
+    assert all(k != WorkKind.CALLBACK for k, _ in kinds(supervisor))  # not their daily work
+    item = next(i for i in work_queue(quality).items if i.kind == WorkKind.CALLBACK)
+    assert item.due_at == task.due_at
+    task.status = "done"
+    task.save()
+    assert all(k != WorkKind.CALLBACK for k, _ in kinds(quality))
+
+
+def test_managers_see_overdue_and_high_risk_complaints_of_their_department_once(
+    complaint_in: Builder, handler: Any, supervisor: Any, agent: Any
+) -> None:
+    now = clock.now()
+    late = complaint_in(
+        Status.IN_PROGRESS, handler=handler, resolution_due=now - dt.timedelta(hours=5)
+    )
+    risky = complaint_in(Status.IN_PROGRESS, handler=handler, risk_score=0.95)
+    both = complaint_in(
+        Status.IN_PROGRESS,
+        handler=handler,
+        risk_score=0.95,
+        resolution_due=now - dt.timedelta(hours=1),
+    )
+    unclassified = complaint_in(Status.DISPATCHED, category=None, department="billing")
+
+    queue = kinds(supervisor)
+    assert (WorkKind.OVERDUE, late.number) in queue
+    assert (WorkKind.WATCH, risky.number) in queue
+    assert (WorkKind.OVERDUE, both.number) in queue  # once, for its most pressing reason
+    assert [n for _, n in queue].count(both.number) == 1
+    # An unassigned complaint is the supervisor's to dispatch, not also to classify.
+    assert [n for _, n in queue].count(unclassified.number) == 1
+    assert (WorkKind.TRIAGE, unclassified.number) in kinds(agent)
+
+
+def test_counts_cover_the_whole_queue(complaint_in: Builder, handler: Any) -> None:
+    for _ in range(3):
+        complaint_in(Status.IN_PROGRESS, handler=handler)
+    complaint_in(Status.DISPATCHED)
+    complaint_in(Status.AWAITING_APPROVAL, handler=handler)
+    page = work_queue(handler, page=2, size=2)
+    assert page.count == 4
+    assert len(page.items) == 2
+    assert page.counts == {
+        WorkKind.HANDLE: 3,
+        WorkKind.ACCEPT: 1,
+        WorkKind.AWAITING_APPROVAL: 1,
+    }
+
+
+def test_an_analyst_has_no_moves_and_lands_on_the_dashboard(
+    complaint_in: Builder, analyst: Any, client: Any
+) -> None:
+    complaint_in(Status.DISPATCHED, department="complaint_office")
+    assert kinds(analyst) == []
+    response = client.post("/login/", {"username": "analyst", "password": "Tousu-test-2026"})
+    assert response.status_code == 302
+    assert response["Location"] == "/dashboard/"
+
+
+def test_the_queue_page_and_its_polled_list(
+    complaint_in: Builder, handler: Any, client: Any
+) -> None:
+    mine = complaint_in(Status.IN_PROGRESS, handler=handler)
+    waiting = complaint_in(Status.AWAITING_APPROVAL, handler=handler)
+    client.force_login(handler)
+    html = client.get("/").content.decode()
+    assert mine.number in html
+    assert waiting.number not in html
+    assert 'hx-trigger="every 60s"' in html
+    assert "处理" in html  # the kind, in Chinese
+    fragment = client.get("/?waiting=1", HTTP_HX_REQUEST="true").content.decode()
+    assert waiting.number in fragment
+    assert mine.number not in fragment
+    assert "<html" not in fragment
+
+
+def test_the_api_gives_the_queue_with_masked_summaries(
+    complaint_in: Builder, handler: Any, agent: Any, api_as: Any
+) -> None:
+    mine = complaint_in(
+        Status.IN_PROGRESS, handler=handler, content="请回电13912345678，话费多扣了"
+    )
+    body = api_as(handler).get("/api/v1/me/work").json()
+    assert body["count"] == 1
+    assert body["counts"] == {"handle": 1}
+    (item,) = body["items"]
+    assert item["number"] == mine.number
+    assert item["kind"] == "handle"
+    assert item["due"] == "resolution"
+    assert item["due_at"].endswith("+08:00")
+    assert "13912345678" in item["summary"]  # a handler may see personal data
+    triage = complaint_in(Status.DISPATCHED, category=None, content="请回电13912345678")
+    (item,) = api_as(agent).get("/api/v1/me/work").json()["items"]
+    assert item["number"] == triage.number
+    assert item["kind"] == "triage"
+    assert "13912345678" not in item["summary"]
+
+
+def test_the_api_refuses_pages_out_of_range(handler: Any, api_as: Any) -> None:
+    for params in ({"page": 0}, {"page_size": 500}, {"page": 1000, "page_size": 50}):
+        response = api_as(handler).get("/api/v1/me/work", **params)
+        assert response.status_code == 422
+        assert response.json()["error"]["code"] == "validation_error"
+
+
+def test_an_overdue_complaint_awaiting_my_approval_appears_once_as_the_approval(
+    complaint_in: Builder, handler: Any, supervisor: Any
+) -> None:
+    late = complaint_in(
+        Status.AWAITING_APPROVAL,
+        handler=handler,
+        resolution_due=clock.now() - dt.timedelta(hours=2),
+        risk_score=0.95,
+    )
+    assert kinds(supervisor) == [(WorkKind.APPROVE, late.number)]
+
+
+def test_every_role_lands_on_its_actionable_work(
+    complaint_in: Builder,
+    client: Any,
+    agent: Any,
+    handler: Any,
+    supervisor: Any,
+    dept_head: Any,
+    quality: Any,
+    analyst: Any,
+    admin_user: Any,
+) -> None:
+    """One working day's mix: every role but the analyst finds something to do on landing."""
+    complaint_in(Status.DISPATCHED, category=None, department="billing", registered_by=agent)
+    complaint_in(Status.IN_PROGRESS, handler=handler, risk_score=0.9)
+    complaint_in(Status.AWAITING_APPROVAL, handler=handler)
+    complaint_in(Status.AWAITING_APPROVAL, handler=handler, remedies=[("refund", Decimal("3000"))])
+    complaint_in(Status.CLOSED, handler=handler, registered_by=agent)
+    for user in (agent, handler, supervisor, dept_head, quality, admin_user):
+        assert work_queue(user).items, f"{user.role} lands on an empty queue"
+    client.post("/login/", {"username": analyst.username, "password": "Tousu-test-2026"})
+    assert client.get("/", follow=False).status_code == 200  # the queue stays reachable

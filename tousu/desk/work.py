@@ -1,0 +1,405 @@
+"""The work queue (我的待办, issue 12): every item that waits for the user's move, most urgent
+first, each with its kind and due time, and apart from it what the user waits on others for.
+
+The items come from sources — complaints whose move is the user's, approvals their authority
+covers, callbacks due, complaints to classify, overdue and high-risk complaints of the
+department. Each source is a queryset ordered by due time (nulls last); a page is the merge of
+the sources' heads, so that a page costs a fixed number of queries however long the queue is:
+per source one COUNT, one read of the keys of the first `page × size` items and one read of
+the rows of those on the page. Sources over complaints exclude the complaints of the sources
+before them, so a complaint appears once, for its most actionable reason. Later domains
+(repair, inspections, corrective actions, incidents) add their sources to `_sources`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import heapq
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Case, F, Q, QuerySet, Value, When
+from django.utils.translation import gettext_lazy as _
+
+from tousu.accounts import permissions
+from tousu.accounts.choices import Role
+from tousu.accounts.models import User
+from tousu.callbacks.choices import CallbackStatus
+from tousu.callbacks.models import CallbackTask
+from tousu.classification.selectors import triage_queue
+from tousu.complaints.choices import Status
+from tousu.complaints.models import Complaint
+from tousu.complaints.rules import OPEN_STATUSES
+from tousu.complaints.selectors import complaint_rows
+from tousu.core import clock
+from tousu.resolution.models import Approval
+from tousu.resolution.selectors import authority_limit
+
+# How deep into the queue a page may reach: each source's keys are read down to the page's
+# end, and nobody works the 5,001st item of a queue before the first.
+WORK_DEPTH_MAX = 5_000
+# Those whose daily work is calling customers back; managers may call too, but it is not
+# their queue.
+CALLBACK_QUEUE_ROLES = {Role.AGENT, Role.QUALITY}
+
+
+class WorkKind(models.TextChoices):
+    """Why an item is in the queue: what the user is to do (or, apart, waits for)."""
+
+    DISPATCH = "dispatch", _("To dispatch")
+    ACCEPT = "accept", _("To accept")
+    HANDLE = "handle", _("To handle")
+    CLOSE = "close", _("To close")
+    APPROVE = "approve", _("To approve")
+    CALLBACK = "callback", _("To call back")
+    TRIAGE = "triage", _("To classify")
+    OVERDUE = "overdue", _("Overdue")
+    WATCH = "watch", _("High risk")
+    AWAITING_APPROVAL = "awaiting_approval", _("Waiting for approval")
+    AWAITING_CUSTOMER = "awaiting_customer", _("Waiting for the customer")
+
+
+# What the due time of an item is the limit of.
+DUE_LABELS = {
+    "first_response": _("First response due"),
+    "resolution": _("Reply due"),
+    "approval": _("Decide by"),
+    "callback": _("Call back by"),
+}
+
+
+@dataclass
+class WorkItem:
+    """One line of the queue, about one complaint."""
+
+    kind: str
+    complaint: Complaint
+    due_at: dt.datetime | None
+    due_kind: str  # a key of DUE_LABELS: which limit `due_at` is
+    approval: Approval | None = None
+    callback: CallbackTask | None = None
+
+    @property
+    def kind_label(self) -> str:
+        return str(WorkKind(self.kind).label)
+
+    @property
+    def due_label(self) -> str:
+        return str(DUE_LABELS[self.due_kind])
+
+    @property
+    def overdue(self) -> bool:
+        return self.due_at is not None and self.due_at < clock.now()
+
+    @property
+    def waiting(self) -> bool:
+        return self.kind in WAITING_KINDS
+
+
+WAITING_KINDS = {WorkKind.AWAITING_APPROVAL, WorkKind.AWAITING_CUSTOMER}
+
+
+@dataclass
+class Source:
+    """A queryset of one kind of work, ordered by `due` (annotated, nulls last) then pk, and
+    how to make its rows into items."""
+
+    name: str
+    qs: QuerySet[Any]
+    item: Callable[[Any], WorkItem]
+
+
+@dataclass
+class WorkPage:
+    items: list[WorkItem]
+    count: int
+    counts: dict[str, int]  # per kind, of the whole queue (my move and waiting alike)
+
+
+# ---- complaints whose move is the user's ---------------------------------------------------
+
+_DUE = Case(
+    When(
+        Q(accepted_at__isnull=True, status__in=[Status.REGISTERED, Status.DISPATCHED]),
+        then=F("first_response_due"),
+    ),
+    When(status=Status.RESOLVED, then=Value(None)),
+    default=F("resolution_due"),
+    output_field=models.DateTimeField(),
+)
+
+
+def _mine_q(user: User) -> Q:
+    """The complaints that are the user's to move: theirs, their expert teams', and — for
+    the back office — their department's that nobody holds yet."""
+    mine = Q(handler=user) | permissions.team_q(user)
+    if user.department_id and user.role in permissions.BACK_OFFICE_ROLES:
+        mine |= Q(department=user.department_id, handler__isnull=True)
+    return mine
+
+
+def _waiting_q() -> Q:
+    return Q(status=Status.AWAITING_APPROVAL) | Q(status__in=OPEN_STATUSES, paused_at__isnull=False)
+
+
+def _mine(user: User) -> QuerySet[Complaint]:
+    return (
+        complaint_rows()
+        .filter(permissions.scope_q(user))
+        .filter(_mine_q(user), status__in=[*OPEN_STATUSES, Status.RESOLVED])
+    )
+
+
+def _ordered(qs: QuerySet[Any], due: Any = None) -> QuerySet[Any]:
+    return qs.annotate(due=due if due is not None else F("resolution_due")).order_by(
+        F("due").asc(nulls_last=True), "pk"
+    )
+
+
+def _move_kind(user: User, complaint: Complaint) -> str:
+    if complaint.status == Status.RESOLVED:
+        return WorkKind.CLOSE
+    if complaint.status == Status.REGISTERED:
+        return WorkKind.DISPATCH
+    if complaint.status == Status.DISPATCHED:
+        # A manager's move on an unassigned complaint is to give it to someone.
+        if complaint.handler_id is None and user.role in permissions.MANAGER_ROLES:
+            return WorkKind.DISPATCH
+        return WorkKind.ACCEPT
+    return WorkKind.HANDLE
+
+
+def _complaint_item(kind: str, complaint: Complaint) -> WorkItem:
+    due_at = getattr(complaint, "due", None)
+    first = complaint.accepted_at is None and complaint.status in (
+        Status.REGISTERED,
+        Status.DISPATCHED,
+    )
+    return WorkItem(kind, complaint, due_at, "first_response" if first else "resolution")
+
+
+def _moves(user: User) -> Source:
+    qs = _ordered(_mine(user).exclude(_waiting_q()), _DUE)
+    return Source("moves", qs, lambda c: _complaint_item(_move_kind(user, c), c))
+
+
+def _waiting(user: User) -> Source:
+    qs = _ordered(_mine(user).filter(_waiting_q()))
+
+    def item(c: Complaint) -> WorkItem:
+        if c.status == Status.AWAITING_APPROVAL:
+            return _complaint_item(WorkKind.AWAITING_APPROVAL, c)
+        return _complaint_item(WorkKind.AWAITING_CUSTOMER, c)
+
+    return Source("waiting", qs, item)
+
+
+# ---- approvals, callbacks ---------------------------------------------------------------------
+
+
+def approvals_for(user: User) -> QuerySet[Approval]:
+    """Approvals waiting for a decision that the user's authority and scope cover (the same
+    rule as `permissions.can_approve`), but not their own requests."""
+    if user.role not in permissions.MANAGER_ROLES:
+        return Approval.objects.none()
+    qs = Approval.objects.filter(
+        decided_at__isnull=True, complaint__status=Status.AWAITING_APPROVAL
+    ).exclude(requested_by=user)
+    if user.role != Role.ADMIN:
+        if not user.department_id:
+            return Approval.objects.none()
+        qs = qs.filter(complaint__department=user.department_id)
+    limit: Decimal | None = authority_limit(user.role)
+    if limit is not None:
+        qs = qs.filter(amount__lte=limit)
+    return qs.filter(permissions.scope_q(user, "complaint__"))
+
+
+def _approvals(user: User) -> Source:
+    qs = _ordered(approvals_for(user), F("due_at")).select_related(
+        *(f"complaint__{name}" for name in _COMPLAINT_RELATED)
+    )
+
+    def item(a: Approval) -> WorkItem:
+        return WorkItem(WorkKind.APPROVE, a.complaint, a.due_at, "approval", approval=a)
+
+    return Source("approvals", qs, item)
+
+
+def _callbacks(user: User) -> Source:
+    if user.role not in CALLBACK_QUEUE_ROLES:
+        qs = CallbackTask.objects.none()
+    else:
+        # Every pending one: callbacks fall due within days of closing, so these are the
+        # calls of the next day or two, soonest first.
+        qs = CallbackTask.objects.filter(status=CallbackStatus.PENDING).filter(
+            permissions.scope_q(user, "complaint__")
+        )
+    qs = _ordered(qs, F("due_at")).select_related(
+        *(f"complaint__{name}" for name in _COMPLAINT_RELATED)
+    )
+
+    def item(t: CallbackTask) -> WorkItem:
+        return WorkItem(WorkKind.CALLBACK, t.complaint, t.due_at, "callback", callback=t)
+
+    return Source("callbacks", qs, item)
+
+
+_COMPLAINT_RELATED = (
+    "customer",
+    "category",
+    "category__parent",
+    "department",
+    "handler",
+    "region",
+    "repeat_of",
+)
+
+
+# ---- complaints to classify, overdue and high-risk ones ---------------------------------------
+
+
+def _triage(user: User, before: Iterable[QuerySet[Any, Any]]) -> Source:
+    qs = triage_queue(user) if permissions.can_triage(user) else Complaint.objects.none()
+    qs = _exclude(qs.select_related(*_COMPLAINT_RELATED), before)
+    return Source("triage", _ordered(qs, F("first_response_due")), _item_of(WorkKind.TRIAGE))
+
+
+def _overdue(user: User, before: Iterable[QuerySet[Any, Any]]) -> Source:
+    """For managers: their department's complaints past the reply limit (the ladder has
+    told them); an admin's, every one in scope."""
+    if user.role not in permissions.MANAGER_ROLES or (
+        user.role != Role.ADMIN and not user.department_id
+    ):
+        qs = Complaint.objects.none()
+    else:
+        qs = complaint_rows().filter(
+            permissions.scope_q(user),
+            status__in=OPEN_STATUSES,
+            paused_at__isnull=True,
+            resolution_due__lt=clock.now(),
+        )
+        if user.role != Role.ADMIN:
+            qs = qs.filter(department=user.department_id)
+    return Source("overdue", _ordered(_exclude(qs, before)), _item_of(WorkKind.OVERDUE))
+
+
+def _watch(user: User, before: Iterable[QuerySet[Any, Any]]) -> Source:
+    if not permissions.can_watch(user):
+        qs = Complaint.objects.none()
+    else:
+        qs = complaint_rows().filter(
+            permissions.scope_q(user),
+            status__in=OPEN_STATUSES,
+            risk_score__gte=settings.TOUSU_RISK_HIGH,
+        )
+    return Source("watch", _ordered(_exclude(qs, before)), _item_of(WorkKind.WATCH))
+
+
+def _exclude(qs: QuerySet[Complaint], before: Iterable[QuerySet[Any, Any]]) -> QuerySet[Complaint]:
+    """`qs` without the complaints of the querysets `before` (of complaints, or of one
+    complaint column)."""
+    for earlier in before:
+        column = earlier if earlier.query.values_select else earlier.values("pk")
+        qs = qs.exclude(pk__in=column)
+    return qs
+
+
+def _item_of(kind: str) -> Callable[[Complaint], WorkItem]:
+    def item(c: Complaint) -> WorkItem:
+        return WorkItem(kind, c, getattr(c, "due", None), "resolution")
+
+    return item
+
+
+# ---- the queue -----------------------------------------------------------------------------------
+
+
+def _sources(user: User) -> tuple[list[Source], Source]:
+    """The sources of the user's moves, in order of precedence, and of what they wait for."""
+    mine = _mine(user)
+    approvals = _approvals(user)
+    # A complaint whose approval is the user's to give appears once, as that approval.
+    approving = approvals_for(user).values("complaint")
+    triage = _triage(user, [mine, approving])
+    overdue = _overdue(user, [mine, approving, triage.qs])
+    watch = _watch(user, [mine, approving, triage.qs, overdue.qs])
+    moves = [_moves(user), approvals, _callbacks(user), triage, overdue, watch]
+    return moves, _waiting(user)
+
+
+SOURCE_KINDS = {
+    "approvals": WorkKind.APPROVE,
+    "callbacks": WorkKind.CALLBACK,
+    "triage": WorkKind.TRIAGE,
+    "overdue": WorkKind.OVERDUE,
+    "watch": WorkKind.WATCH,
+}
+
+
+def _own_counts(user: User) -> dict[str, int]:
+    """How many of the user's own complaints wait for their move, per kind, and how many
+    wait on others: one COUNT grouped by what decides the kind."""
+    paused = Case(When(paused_at__isnull=False, then=Value(1)), default=Value(0))
+    rows = (
+        _mine(user)
+        .order_by()
+        .annotate(paused=paused)
+        .values_list("status", "paused")
+        .annotate(n=models.Count("pk"), unassigned=models.Count("pk", filter=Q(handler=None)))
+    )
+    counts: dict[str, int] = {}
+    for status, is_paused, n, unassigned in rows:
+        if status == Status.AWAITING_APPROVAL:
+            parts: list[tuple[str, int]] = [(WorkKind.AWAITING_APPROVAL, n)]
+        elif is_paused and status in OPEN_STATUSES:
+            parts = [(WorkKind.AWAITING_CUSTOMER, n)]
+        else:
+            parts = [
+                (_move_kind(user, Complaint(status=status, handler=user)), n - unassigned),
+                (_move_kind(user, Complaint(status=status)), unassigned),
+            ]
+        for kind, number in parts:
+            if number:
+                counts[kind] = counts.get(kind, 0) + number
+    return counts
+
+
+def _source_count(source: Source) -> dict[str, int]:
+    count = source.qs.count()
+    return {SOURCE_KINDS[source.name]: count} if count else {}
+
+
+def _merged(sources: list[Source], page: int, size: int) -> list[WorkItem]:
+    """Items `(page-1)·size … page·size` of the sources merged by due time: the keys of each
+    source's first `page·size` items, merged, then the rows of those on the page only."""
+    depth = page * size
+    far = dt.datetime.max.replace(tzinfo=dt.UTC)
+
+    def keys(index: int, source: Source) -> Iterable[tuple[bool, dt.datetime, int, int]]:
+        for pk, due in source.qs.values_list("pk", "due")[:depth]:
+            yield (due is None, due or far, index, pk)
+
+    merged = list(heapq.merge(*(keys(i, s) for i, s in enumerate(sources))))
+    chosen = merged[(page - 1) * size : depth]
+    wanted: dict[int, list[int]] = {}
+    for _missing, _due, index, pk in chosen:
+        wanted.setdefault(index, []).append(pk)
+    rows = {index: sources[index].qs.in_bulk(pks) for index, pks in wanted.items()}
+    return [sources[index].item(rows[index][pk]) for _m, _d, index, pk in chosen]
+
+
+def work_queue(user: User, *, page: int = 1, size: int = 50, waiting: bool = False) -> WorkPage:
+    """One page of the user's queue: their moves, or (`waiting`) what waits on others."""
+    moves, waits = _sources(user)
+    counts = _own_counts(user)
+    for source in moves:
+        if source.name in SOURCE_KINDS:
+            counts.update(_source_count(source))
+    chosen = [waits] if waiting else moves
+    total = sum(n for kind, n in counts.items() if (kind in WAITING_KINDS) == waiting)
+    return WorkPage(_merged(chosen, page, size), total, counts)

@@ -157,7 +157,7 @@ class WorkQuery(Schema):
 @me_router.get(
     "/work",
     operation_id="tousu_desk_api_my_work",
-    response=WorkPageOut,
+    response={200: WorkPageOut, **errors(422)},
     summary="My queue: every item waiting for my move, most urgent first",
 )
 def my_work(request: HttpRequest, query: Query[WorkQuery]) -> dict[str, object]:

@@ -1,7 +1,10 @@
 """The complaint workspace in a real Chromium (issue 12): at 1366×768 a handler finds the resolve
 form on the first screen, adds a remedy row, sees the running total go over their authority with
 the approver named, inserts a reply template filled with the customer's real name and the total
-entered, and records the outcome in place; on a phone the page does not scroll sideways.
+entered, and records the outcome in place; the supervisor finds the approval in their queue with
+its deadline and approves; the handler is notified; the customer reads the reply, under their own
+name and with the real total, on the public status page. On a phone the page does not scroll
+sideways.
 
 Kept in its own module: see `tests.browser.chromium_browser` on Playwright's event loop.
 """
@@ -38,7 +41,7 @@ def inside(box: dict[str, float] | None, width: int, height: int) -> bool:
     )
 
 
-def test_handler_resolves_over_authority_from_the_first_screen(
+def test_handler_resolves_over_authority_and_the_supervisor_approves_from_their_queue(
     browser_page: Any, live_server: Any, page_problems: list[str], chromium_browser: Any
 ) -> None:
     from tests.factories import ComplaintBuilder
@@ -111,6 +114,33 @@ def test_handler_resolves_over_authority_from_the_first_screen(
     saved = Complaint.objects.get(pk=complaint.pk)
     assert saved.status == "awaiting_approval"
     assert saved.reply == reply
+
+    # The supervisor lands on their queue: the approval is there with its deadline, on the
+    # first screen, and is decided from the complaint's page.
+    log_in(page, base, "zhang")
+    row = page.locator(".work-table tr", has_text=complaint.number)
+    assert "待审批" in row.inner_text()
+    assert "审批时限" in row.inner_text()
+    assert inside(row.bounding_box(), 1366, 768)
+    row.locator(f"a[href$='/complaints/{complaint.number}/']").click()
+    approve = page.locator("form[action$='/approve/']")
+    assert inside(approve.locator("button[value='1']").bounding_box(), 1366, 768)
+    approve.locator("button[value='1']").click()
+    page.wait_for_selector(".ws-head .status-resolved")
+
+    # The handler hears of it, and the customer reads the reply on the public status page
+    # under their own name, with the total that was granted.
+    log_in(page, base, "handler")
+    page.goto(f"{base}/notifications/")
+    assert f"投诉单 {complaint.number}：250.00 元已由 张三 审批通过" in page.inner_text("main")
+    page.context.clear_cookies()
+    page.goto(f"{base}/public/status/")
+    page.fill("input[name=number]", complaint.number)
+    page.fill("input[name=phone]", "13800138000")
+    page.press("input[name=phone]", "Enter")
+    letter = page.locator(".prose").inner_text()
+    assert "尊敬的唐小明客户" in letter
+    assert "合计250.00元" in letter
 
     # On a phone the main content does not scroll sideways, and the actions are there.
     phone = chromium_browser.new_context(

@@ -207,3 +207,20 @@ def browser_page(chromium_browser: Browser) -> Iterator[Page]:
         yield page
     finally:
         context.close()
+
+
+# The password of the staff the browser tests create.
+PASSWORD = "Tousu-browser-2026"
+
+
+def log_in(page: Page, base: str, username: str, *, lands: str = "/") -> None:
+    """Log in on the login page as a person would, and wait for the landing page (`lands`,
+    the path a role lands on, with or without a query)."""
+    import re
+
+    page.context.clear_cookies()
+    page.goto(f"{base}/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.press("#id_password", "Enter")
+    page.wait_for_url(re.compile(re.escape(base + lands) + r"(\?.*)?$"))

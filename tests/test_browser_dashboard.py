@@ -13,9 +13,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+from tests.browser import PASSWORD, log_in
 
-PASSWORD = "Tousu-browser-2026"
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_supervisor_reads_the_dashboard_and_drills_down(
@@ -42,11 +42,7 @@ def test_supervisor_reads_the_dashboard_and_drills_down(
     counts_rebuild()
     page, base = browser_page, live_server.url
 
-    page.goto(f"{base}/login/")
-    page.fill("#id_username", "boss")
-    page.fill("#id_password", PASSWORD)
-    page.press("#id_password", "Enter")
-    page.wait_for_url(f"{base}/")
+    log_in(page, base, "boss")
 
     page.click("nav.nav a[href='/dashboard/']")
     page.wait_for_url(f"{base}/dashboard/")

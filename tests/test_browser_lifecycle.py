@@ -14,18 +14,9 @@ from typing import Any
 
 import pytest
 
+from tests.browser import PASSWORD, log_in
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-PASSWORD = "Tousu-browser-2026"
-
-
-def log_in(page: Any, base: str, username: str) -> None:
-    page.context.clear_cookies()
-    page.goto(f"{base}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.press("#id_password", "Enter")
-    page.wait_for_url(f"{base}/")
 
 
 def act(page: Any, action: str) -> Any:

@@ -11,24 +11,15 @@ Kept in its own module: see `tests.browser.chromium_browser` on Playwright's eve
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import pytest
 
+from tests.browser import PASSWORD, log_in
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "Tousu-browser-2026"
 TEMPLATE = "{greeting}\n已为您办理{remedies}，合计{amount}元。"
-
-
-def log_in(page: Any, base: str, username: str) -> None:
-    page.context.clear_cookies()
-    page.goto(f"{base}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.press("#id_password", "Enter")
-    page.wait_for_url(re.compile(re.escape(base) + r"/(\?.*)?$"))
 
 
 def inside(box: dict[str, float] | None, width: int, height: int) -> bool:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from tousu.accounts.models import AUDIT_HEAD, AuditEntry, AuditHead
 from tousu.accounts.services import audit_hash
+from tousu.core.keys import link_problem
 
 
 @dataclass(frozen=True)
@@ -17,6 +19,10 @@ class AuditCheck:
     head_seq: int
     head_hash: str
     broken: list[tuple[int, str]]
+
+
+def _entry_intact(entry: AuditEntry) -> bool:
+    return entry.hash == audit_hash(entry)
 
 
 def audit_verify(*, sealed: tuple[int, str] | None = None) -> AuditCheck:
@@ -35,13 +41,13 @@ def audit_verify(*, sealed: tuple[int, str] | None = None) -> AuditCheck:
         entries = entries.filter(seq__lte=head_seq)
     for entry in entries.iterator(chunk_size=2000):
         checked += 1
-        problem = ""
-        if entry.seq != expected:
-            problem = f"sequence gap: expected {expected}"
-        elif entry.prev_hash != prev:
-            problem = "previous hash does not match"
-        elif entry.hash != audit_hash(entry):
-            problem = "content changed after it was written"
+        problem = link_problem(
+            seq=entry.seq,
+            expected=expected,
+            prev_hash=entry.prev_hash,
+            prev=prev,
+            intact=functools.partial(_entry_intact, entry),
+        )
         if problem:
             broken.append((entry.seq, problem))
             break

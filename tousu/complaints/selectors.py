@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -24,6 +25,7 @@ from tousu.complaints.models import (
 from tousu.complaints.rules import OPEN_STATUSES, time_left_bounds
 from tousu.core import clock
 from tousu.core.errors import NotFound
+from tousu.core.keys import link_problem
 from tousu.customers import selectors as customers_selectors
 from tousu.customers.models import Customer
 
@@ -306,20 +308,23 @@ def _chain_problem(
 
     prev, expected = "", 1
     for event in events:
-        if event.seq != expected:
-            return event.seq, f"sequence gap: expected {expected}"
-        if event.prev_hash != prev:
-            return event.seq, "previous hash does not match"
-        if event.hash != event_hash(
-            number=number,
-            seq=event.seq,
-            at=event.at,
-            type=event.type,
-            actor_name=event.actor_name,
-            data=event.data,
-            prev_hash=event.prev_hash,
-        ):
-            return event.seq, "content changed after it was written"
+
+        def intact(event: ComplaintEvent = event) -> bool:
+            return event.hash == event_hash(
+                number=number,
+                seq=event.seq,
+                at=event.at,
+                type=event.type,
+                actor_name=event.actor_name,
+                data=event.data,
+                prev_hash=event.prev_hash,
+            )
+
+        problem = link_problem(
+            seq=event.seq, expected=expected, prev_hash=event.prev_hash, prev=prev, intact=intact
+        )
+        if problem:
+            return event.seq, problem
         if sealed is not None and event.seq == sealed[0] and event.hash != sealed[1]:
             return event.seq, "not the event that was sealed"
         prev, expected = event.hash, expected + 1
@@ -372,22 +377,28 @@ class SealCheck:
 SEAL_READS = 3  # attempts at reading the heads and the last seal from one moment
 
 
+def _seal_intact(seal: ChainSeal) -> bool:
+    from tousu.complaints.services import seal_hash
+
+    return seal.hash == seal_hash(seal)
+
+
 def seals_verify() -> SealCheck:
     """The seals' own keyed chain, and the sealed heads against the last seal's count and
     digest (a sealed head changed or deleted, to hide a truncated chain, is found here). A
     seal made while the heads are read is retried, so that both come from one moment."""
-    from tousu.complaints.services import seal_hash, sealed_digest
+    from tousu.complaints.services import sealed_digest
 
     broken: list[Finding] = []
     prev, expected, last = "", 1, None
     for seal in ChainSeal.objects.order_by("seq").iterator():
-        problem = ""
-        if seal.seq != expected:
-            problem = f"sequence gap: expected {expected}"
-        elif seal.prev_hash != prev:
-            problem = "previous hash does not match"
-        elif seal.hash != seal_hash(seal):
-            problem = "content changed after it was written"
+        problem = link_problem(
+            seq=seal.seq,
+            expected=expected,
+            prev_hash=seal.prev_hash,
+            prev=prev,
+            intact=functools.partial(_seal_intact, seal),
+        )
         if problem:
             return SealCheck({}, (0, ""), [(f"seal {seal.seq}", 0, problem)])
         prev, expected, last = seal.hash, expected + 1, seal

@@ -17,6 +17,7 @@ import hmac
 import json
 import os
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -70,3 +71,19 @@ def mac(data: Any, key: bytes | None = None) -> str:
     """HMAC-SHA256 (hex) of the canonical JSON of `data` under the chain key, or `key`."""
     key = chain_key() if key is None else key
     return hmac.new(key, canonical(data).encode(), hashlib.sha256).hexdigest()
+
+
+def link_problem(
+    *, seq: int, expected: int, prev_hash: str, prev: str, intact: Callable[[], bool]
+) -> str:
+    """What is wrong with one link of a hash chain read in order (complaint events, seals,
+    audit entries), or "" when nothing: its number must follow the last one's, it must name
+    the last one's hash, and its own hash must still be what its content gives (`intact`,
+    asked last: it is the costly check)."""
+    if seq != expected:
+        return f"sequence gap: expected {expected}"
+    if prev_hash != prev:
+        return "previous hash does not match"
+    if not intact():
+        return "content changed after it was written"
+    return ""

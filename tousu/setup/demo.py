@@ -13,6 +13,7 @@ import datetime as dt
 import math
 import random
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import NamedTuple
@@ -39,8 +40,16 @@ from tousu.core.clock import SHANGHAI
 from tousu.customers.models import Customer
 from tousu.intake.services import Registration, complaint_register
 from tousu.knowledge.demo import knowledge_demo_load
-from tousu.resolution.choices import HandlingStep, RemedyType
-from tousu.resolution.selectors import authority_limit
+from tousu.resolution.choices import HandlingStep, RemedyBasis, RemedyType
+from tousu.resolution.models import ClauseRemedy, StandardClause
+from tousu.resolution.rules import (
+    ClauseTerms,
+    Situation,
+    category_covers,
+    clause_pick,
+    remedy_compute,
+)
+from tousu.resolution.selectors import authority_limit, clause_terms
 from tousu.resolution.services import (
     RemedyInput,
     complaint_approve,
@@ -50,14 +59,9 @@ from tousu.resolution.services import (
     standard_clauses_load,
 )
 from tousu.routing.models import ExpertTeam, HandlerProfile
-from tousu.routing.services import complaint_dispatch, expert_team_form
-from tousu.setup.demo_texts import (
-    DEMO_NOTES,
-    DEMO_REPLIES,
-    DemoComplaint,
-    demo_complaint,
-    demo_person,
-)
+from tousu.routing.services import complaint_categorise, complaint_dispatch, expert_team_form
+from tousu.setup import demo_texts
+from tousu.setup.demo_texts import DemoComplaint, demo_complaint, demo_person, demo_reply
 from tousu.setup.reference import CATEGORIES
 from tousu.sla import rules as sla_rules
 from tousu.sla.services import complaint_escalate
@@ -168,13 +172,14 @@ AREA_CODES = {
     "yancheng": "0515",
 }
 
-ESCALATION_REASONS = (
-    "客户情绪激烈，表示将向工信部申诉",
-    "同一问题近期多次投诉，按重复投诉升级",
-    "涉及金额较大，客户要求书面答复",
-    "客户表示将向媒体反映",
-    "客户为高星级用户，按重要客户处理",
-)
+# Why a handler raises the level; each only where the complaint's facts bear it out.
+ESCALATION_ANGRY = "客户情绪激烈，多次来电催办"
+ESCALATION_REGULATOR = "客户表示将向工信部申诉"
+ESCALATION_MEDIA = "客户表示将向媒体反映"
+ESCALATION_REPEAT = "同一问题近期多次投诉，按重复投诉升级"
+ESCALATION_TIER = "客户为高星级用户，按重要客户处理"
+ESCALATION_AMOUNT = "涉及金额较大，客户要求书面答复"
+HIGH_TIERS = ("五星", "四星")
 CALLBACK_COMMENTS: dict[str, tuple[str, ...]] = {
     CallbackResult.SATISFIED: ("处理得很及时，谢谢", "问题已经解决了", "客服态度很好", ""),
     CallbackResult.BASICALLY_SATISFIED: ("解决了，就是等得有点久", "补偿少了点，算了", ""),
@@ -186,12 +191,38 @@ CALLBACK_COMMENTS: dict[str, tuple[str, ...]] = {
     ),
     CallbackResult.UNREACHABLE: ("三次外呼均未接通", "客户关机", ""),
 }
-INVESTIGATION_TEXT = (
-    "调取详单、业务办理记录及通话录音核查",
-    "联系客户了解详细情况，核对系统记录",
-    "现场测试并调取网管告警记录",
-    "与相关营业厅及渠道经理核实办理过程",
-)
+# The investigation record's answers, as the finding the handler then records.
+INVESTIGATION_ANSWERS: dict[str, tuple[str, str]] = {
+    Finding.TRUE: ("属实", "合理"),
+    Finding.PARTLY_TRUE: ("部分属实", "部分合理"),
+    Finding.NOT_TRUE: ("不属实", "不合理"),
+}
+# Days of outage or delay as customers put them (demo_texts._DURATIONS).
+DURATION_DAYS: dict[str, int] = {
+    "三天": 3,
+    "一个多星期": 8,
+    "两个月": 60,
+    "半个多月": 16,
+    "好几天": 4,
+    "一个多月": 35,
+    "五六天": 5,
+    "十来天": 10,
+}
+# Complaints whose clause computes a remedy from the days of outage or delay.
+OUTAGE_CATEGORIES = ("network.broadband_outage", "business.broadband_install")
+# Texts that state a large disputed amount (demo_texts._BIG_AMOUNTS): an outcome that follows
+# the clause then needs approval.
+BIG_DISPUTES = ("billing.roaming", "billing.tariff_dispute")
+# First-contact resolution (S3 授权): the registering agent resolves a small complaint on the
+# call, within their authority. Off (0) until agents may resolve (issue 13 item 1): with a
+# share above 0, `plan_steps` plans such complaints as register → first_contact → close →
+# callback and `Player.first_contact` plays them.
+FIRST_CONTACT_SHARE = 0.0
+FIRST_CONTACT_CHANNELS = (Channel.HOTLINE, Channel.STORE)
+# A few outcomes depart from their clause on purpose, so that the consistency page (R6.3) has
+# something to show: one per DEPARTURE_EVERY complaints, at most MAX_DEPARTURES.
+DEPARTURE_EVERY = 75
+MAX_DEPARTURES = 5
 _AMOUNT = re.compile(r"(\d+(?:\.\d+)?)多?[元块]")
 
 
@@ -269,6 +300,10 @@ class Resolution:
     cause: str
     remedies: list[RemedyInput]
     reply: str
+    clause: str = ""  # the code of the clause the remedies follow; "" = none applies
+    disputed_amount: Decimal | None = None
+    outage_days: Decimal | None = None
+    departure: str = ""  # a deliberate departure from the clause (`_depart`)
 
     @property
     def total(self) -> Decimal:
@@ -361,16 +396,145 @@ def _register_delay(rng: random.Random, channel: str) -> dt.timedelta:
     return dt.timedelta(minutes=rng.uniform(1, 15))
 
 
+@dataclass(frozen=True)
+class PlanClause:
+    """A standard clause as the planner applies it: its conditions and prescribed remedies."""
+
+    terms: ClauseTerms
+    code: str
+    remedies: tuple[ClauseRemedy, ...]
+
+
+def plan_clauses() -> list[PlanClause]:
+    """The active standard clauses, read once for the whole run."""
+    clauses = StandardClause.objects.filter(active=True).select_related("category")
+    return [
+        PlanClause(clause_terms(c), c.code, tuple(c.remedies.all()))
+        for c in clauses.prefetch_related("remedies")
+    ]
+
+
+def _covered(clauses: Sequence[PlanClause], category: str) -> bool:
+    return any(category_covers(c.terms.category_code, category) for c in clauses)
+
+
+def _facts(rng: random.Random, text: DemoComplaint) -> tuple[Decimal | None, Decimal | None]:
+    """The amount in dispute and the days of outage or delay, as the handler establishes
+    them: from the customer's own words when stated, else from the bill or the fault ticket."""
+    disputed = outage = None
+    stated = _AMOUNT.search(text.content)
+    if stated:
+        disputed = Decimal(stated.group(1))
+    elif text.category.startswith(("billing.", "marketing.")):
+        disputed = Decimal(rng.randint(2, 12) * 5)
+    if text.category in OUTAGE_CATEGORIES:
+        days = [d for words, d in DURATION_DAYS.items() if words in text.content]
+        outage = Decimal(days[0] if days else rng.choice((1, 2, 3)))
+    return disputed, outage
+
+
+_DEFAULT_NOTES: dict[str, str] = {
+    RemedyType.REFUND: "退还争议费用",
+    RemedyType.BILL_CREDIT: "按标准赠送话费",
+    RemedyType.APOLOGY: "口头致歉",
+    RemedyType.EXPLANATION: "说明核实情况及业务规则",
+    RemedyType.REPAIR: "安排免费维修",
+    RemedyType.EXCHANGE: "按三包规定办理换机",
+}
+
+
+def _clause_remedies(
+    rng: random.Random, clause: PlanClause, disputed: Decimal | None, outage: Decimal | None
+) -> list[RemedyInput]:
+    """The clause's remedies worked out for these facts; where it gives a range, its lower
+    end or its middle (consistent with one another, so no outcome stands out from its peers)."""
+    out = []
+    for r in clause.remedies:
+        computed = remedy_compute(
+            basis=r.basis,
+            min_amount=r.min_amount,
+            max_amount=r.max_amount,
+            rate=r.rate,
+            disputed_amount=disputed,
+            outage_days=outage,
+        )
+        amount = Decimal(0)
+        if r.basis != RemedyBasis.NONE:
+            if computed.amount is not None:
+                amount = computed.amount
+            else:
+                low = r.min_amount or Decimal(0)
+                high = r.max_amount if r.max_amount is not None else low
+                amount = rng.choice((low, Decimal(int((low + high) / 2 / 5) * 5)))
+        out.append(RemedyInput(r.type, amount, r.note or _DEFAULT_NOTES.get(r.type, "")))
+    return out
+
+
+def _customary_remedies(
+    rng: random.Random, text: DemoComplaint, finding: str, disputed: Decimal | None
+) -> list[RemedyInput]:
+    """Where no clause applies: what handlers of this kind of complaint customarily grant."""
+    parent = text.category.split(".")[0]
+    if finding == Finding.NOT_TRUE:
+        return [RemedyInput(RemedyType.EXPLANATION, 0, _DEFAULT_NOTES[RemedyType.EXPLANATION])]
+    small = disputed is not None and disputed <= CUSTOMARY_MAX
+    if parent == "billing" and disputed is not None:
+        remedies = [RemedyInput(RemedyType.REFUND, disputed, _DEFAULT_NOTES[RemedyType.REFUND])]
+    elif parent in ("marketing", "business") and small:
+        remedies = [RemedyInput(RemedyType.REFUND, disputed or 0, "退还多收的费用")]
+    elif parent == "service" and small:
+        remedies = [RemedyInput(RemedyType.BILL_CREDIT, disputed or 0, "兑现承诺的话费补偿")]
+    elif parent == "device":
+        kind = rng.choice((RemedyType.REPAIR, RemedyType.EXCHANGE))
+        remedies = [RemedyInput(kind, 0, _DEFAULT_NOTES[kind])]
+    else:
+        remedies = [RemedyInput(RemedyType.EXPLANATION, 0, _DEFAULT_NOTES[RemedyType.EXPLANATION])]
+    if rng.random() < 0.6:
+        remedies.append(RemedyInput(RemedyType.APOLOGY, 0, _DEFAULT_NOTES[RemedyType.APOLOGY]))
+    return remedies
+
+
+CUSTOMARY_MAX = Decimal(200)  # more than this without a clause is not customary
+GOODWILL = Decimal(50)
+
+
+def _depart(remedies: list[RemedyInput], kind: str) -> list[RemedyInput]:
+    """A deliberate departure from the clause (see DEPARTURE_EVERY): "short" grants half the
+    refund the clause computes; "goodwill" adds a bill credit beyond what it allows."""
+    out = list(remedies)
+    if kind == "short":
+        for n, r in enumerate(out):
+            if r.type == RemedyType.REFUND and Decimal(str(r.amount)) >= 20:
+                half = Decimal(int(Decimal(str(r.amount)) / 2))
+                out[n] = RemedyInput(r.type, half, "客户同意先退还一半，余款待核实")
+                return out
+    for n, r in enumerate(out):
+        if r.type == RemedyType.BILL_CREDIT:
+            out[n] = RemedyInput(r.type, Decimal(str(r.amount)) + GOODWILL, "另加赠话费安抚")
+            return out
+    return [*out, RemedyInput(RemedyType.BILL_CREDIT, GOODWILL, "客户情绪激动，额外赠送话费安抚")]
+
+
 def _resolution_plan(
-    rng: random.Random, text: DemoComplaint, force_over: Decimal | None
+    rng: random.Random,
+    text: DemoComplaint,
+    *,
+    day: dt.date,
+    tier: str = "",
+    clauses: Sequence[PlanClause] = (),
+    force_over: bool = False,
+    departure: str = "",
+    again: bool = False,
 ) -> Resolution:
-    """Finding, cause, remedies and reply, as a handler of this category would give them.
-    `force_over` makes the money remedies exceed that amount (an approval is needed)."""
+    """Finding, cause, facts, remedies and reply, as a handler of this category gives them:
+    the remedies the applicable clause prescribes for the facts (customary ones where none
+    applies), and a reply written from that outcome. `force_over`: a complaint found true
+    (its large disputed amount then needs approval); `departure`: see `_depart`."""
     parent = text.category.split(".")[0]
     finding = rng.choices(
         [Finding.TRUE, Finding.PARTLY_TRUE, Finding.NOT_TRUE], weights=[55, 25, 20]
     )[0]
-    if force_over is not None:
+    if force_over or departure:
         finding = Finding.TRUE  # large compensation follows a complaint found true
     ours = {
         "network": (Cause.PRODUCT_DEFECT, Cause.PROCESS_ERROR),
@@ -381,33 +545,40 @@ def _resolution_plan(
         "device": (Cause.PRODUCT_DEFECT,),
         "security": (Cause.THIRD_PARTY, Cause.PROCESS_ERROR),
     }[parent]
-    if finding == Finding.NOT_TRUE and force_over is None:
+    if finding == Finding.NOT_TRUE:
         cause = rng.choice((Cause.CUSTOMER_MISUNDERSTANDING, Cause.THIRD_PARTY))
-        remedies = [RemedyInput(RemedyType.EXPLANATION, 0, "说明计费及业务规则")]
-        if rng.random() < 0.3:
-            remedies.append(RemedyInput(RemedyType.BILL_CREDIT, rng.randint(1, 2) * 10, "安抚"))
     else:
         cause = rng.choice(ours)
-        disputed = _AMOUNT.search(text.content)
-        if parent == "billing":
-            amount = Decimal(disputed.group(1)) if disputed else Decimal(rng.randint(10, 100))
-            remedies = [RemedyInput(RemedyType.REFUND, amount, "退还争议费用")]
-        elif parent in ("network", "marketing", "business"):
-            note = "减免月租" if parent == "network" else "话费补偿"
-            remedies = [RemedyInput(RemedyType.BILL_CREDIT, rng.randint(1, 10) * 10, note)]
-        elif parent == "device":
-            remedies = [RemedyInput(rng.choice((RemedyType.REPAIR, RemedyType.EXCHANGE)), 0)]
-        else:
-            remedies = [RemedyInput(RemedyType.EXPLANATION, 0)]
-        if rng.random() < 0.6:
-            remedies.append(RemedyInput(RemedyType.APOLOGY, 0))
-    resolution = Resolution(finding, cause, remedies, rng.choice(DEMO_REPLIES[parent]))
-    if force_over is not None and resolution.total <= force_over:
-        extra = Decimal(rng.choice((260, 380, 500, 860, 1200, 1580)))
-        resolution.remedies.append(
-            RemedyInput(RemedyType.BILL_CREDIT, extra + force_over, "客户损失较大，申请特殊补偿")
-        )
-    return resolution
+    disputed, outage = _facts(rng, text)
+    situation = Situation(
+        category_code=text.category,
+        day=day,
+        finding=finding,
+        cause=cause,
+        segment=tier,
+        disputed_amount=disputed,
+        outage_days=outage,
+    )
+    picked = clause_pick([c.terms for c in clauses], situation)
+    clause = next((c for c in clauses if picked is not None and c.terms.key == picked.key), None)
+    if clause is not None:
+        remedies = _clause_remedies(rng, clause, disputed, outage)
+    else:
+        remedies = _customary_remedies(rng, text, finding, disputed)
+    if departure:
+        remedies = _depart(remedies, departure)
+    granted = [(r.type, Decimal(str(r.amount)).quantize(Decimal("0.01")), r.note) for r in remedies]
+    reply = demo_reply(category=text.category, finding=finding, remedies=granted, again=again)
+    return Resolution(
+        finding=finding,
+        cause=cause,
+        remedies=remedies,
+        reply=reply,
+        clause=clause.code if clause else "",
+        disputed_amount=disputed,
+        outage_days=outage,
+        departure=departure,
+    )
 
 
 def _callback_result(rng: random.Random) -> str:
@@ -437,6 +608,53 @@ def _scores(rng: random.Random, result: str) -> dict[str, int]:
     return {key: rng.randint(low, high) for key in SCORE_FACTORS}
 
 
+@dataclass(frozen=True)
+class Story:
+    """What the planner knows of a complaint beyond its text: the customer, whether they
+    complained about the same problem lately, the clauses in force, and any departure."""
+
+    day: dt.date  # received (Shanghai): the clause version in force then applies
+    tier: str = ""
+    repeat: bool = False
+    clauses: Sequence[PlanClause] = ()
+    departure: str = ""
+    agent_limit: Decimal | None = Decimal(0)
+
+
+def _escalation_reason(rng: random.Random, text: DemoComplaint, story: Story) -> str:
+    """A reason the complaint's own facts bear out."""
+    fitting = [ESCALATION_ANGRY]
+    if any(word in text.content for word in ("工信部", "通管局")):
+        fitting.append(ESCALATION_REGULATOR)
+    if any(word in text.content for word in ("媒体", "记者", "微博")):
+        fitting.append(ESCALATION_MEDIA)
+    if story.repeat:
+        fitting.append(ESCALATION_REPEAT)
+    if story.tier in HIGH_TIERS:
+        fitting.append(ESCALATION_TIER)
+    stated = _AMOUNT.search(text.content)
+    if stated and Decimal(stated.group(1)) >= 300:
+        fitting.append(ESCALATION_AMOUNT)
+    return rng.choice(fitting)
+
+
+def _investigation(text: DemoComplaint, finding: str) -> dict[str, object]:
+    is_true, reasonable = INVESTIGATION_ANSWERS[finding]
+    return {
+        "text": demo_texts.CHECKED[text.category.split(".")[0]],
+        "answers": {
+            "is_true": is_true,
+            "purpose": text.demand,
+            "reasonable": reasonable,
+            "demand_legitimate": "合法合规",
+        },
+    }
+
+
+def _paid(resolution: Resolution) -> bool:
+    return resolution.total > 0
+
+
 def plan_steps(
     rng: random.Random,
     *,
@@ -445,13 +663,36 @@ def plan_steps(
     level: str,
     reopened: bool,
     handler_limit: Decimal | None,
+    story: Story | None = None,
 ) -> list[tuple[str, dt.timedelta, bool, dict[str, object]]]:
-    """The steps of one complaint as (kind, delay after the previous step, optional, data)."""
+    """The steps of one complaint as (kind, delay after the previous step, optional, data).
+    Notes, the investigation record and the reply are written from the complaint's facts and
+    its planned outcome, so that they agree with the timeline."""
+    story = story or Story(day=dt.date.today())
+    force = final == Status.AWAITING_APPROVAL and handler_limit is not None
+    resolution = _resolution_plan(
+        rng,
+        text,
+        day=story.day,
+        tier=story.tier,
+        clauses=story.clauses,
+        force_over=force,
+        departure=story.departure,
+    )
     out: list[tuple[str, dt.timedelta, bool, dict[str, object]]] = [
         ("register", _register_delay(rng, text.channel), False, {}),
-        # Only acted on when the complaint sits in the wrong department.
-        ("triage", _hours(rng, 0.05, 0.5), final == Status.DISPATCHED, {}),
     ]
+    if (
+        FIRST_CONTACT_SHARE
+        and final == Status.CLOSED
+        and not story.departure
+        and text.channel in FIRST_CONTACT_CHANNELS
+        and resolution.total <= (story.agent_limit or 0)
+        and rng.random() < FIRST_CONTACT_SHARE
+    ):
+        return out + _first_contact_steps(rng, resolution)
+    # Only acted on when the complaint sits in the wrong department.
+    out.append(("triage", _hours(rng, 0.05, 0.5), final == Status.DISPATCHED, {}))
     if final == Status.DISPATCHED:
         return out
     # The first response is mostly within the level's limit; an evening complaint waits for
@@ -459,17 +700,20 @@ def plan_steps(
     limit = sla_rules.DEFAULT_LIMITS[Level(level)].first_response / dt.timedelta(hours=1)
     share = rng.uniform(1.2, 5) if rng.random() < 0.10 else rng.uniform(0.05, 0.6)
     out.append(("accept", dt.timedelta(hours=limit * share), False, {}))
-    if rng.random() < ESCALATE_SHARE and level not in (Level.MAJOR, Level.OVER_LEVEL):
-        reason = rng.choice(ESCALATION_REASONS)
+    escalated = rng.random() < ESCALATE_SHARE and level not in (Level.MAJOR, Level.OVER_LEVEL)
+    if escalated:
+        reason = _escalation_reason(rng, text, story)
         out.append(("escalate", _hours(rng, 0.5, 8), False, {"reason": reason}))
     if rng.random() < 0.4:
-        out.append(("investigate", _hours(rng, 0.5, 6), False, {}))
-    for _ in range(rng.choice((0, 1, 1, 2))):
-        out.append(("note", _hours(rng, 0.5, 8), False, {"text": rng.choice(DEMO_NOTES)}))
+        record = _investigation(text, resolution.finding)
+        out.append(("investigate", _hours(rng, 0.5, 6), False, record))
+    for n in range(rng.choice((0, 1, 1, 2))):
+        note = demo_texts.demo_note(rng, text.category, text.demand)
+        if escalated and n == 0 and rng.random() < 0.5:
+            note = demo_texts.ESCALATED_NOTE
+        out.append(("note", _hours(rng, 0.5, 8), False, {"text": note}))
     if final == Status.IN_PROGRESS and not reopened:
         return out
-    force = handler_limit if final == Status.AWAITING_APPROVAL else None
-    resolution = _resolution_plan(rng, text, force)
     late = rng.random() < 0.08
     delay = _hours(rng, 50, 80) if late else _hours(rng, 2, 26)
     out.append(("resolve", delay, False, {"resolution": resolution}))
@@ -490,23 +734,60 @@ def plan_steps(
             "callback",
             _hours(rng, 4, 48),
             not reopened,
-            {"result": result, "scores": _scores(rng, result), "action": action},
+            {
+                "result": result,
+                "scores": _scores(rng, result),
+                "action": action,
+                "paid": _paid(resolution),
+            },
         )
     )
     if reopened or result != CallbackResult.DISSATISFIED or action != DissatisfiedAction.REOPEN:
         return out
-    redo = _resolution_plan(rng, text, None)
-    redo.remedies.append(
-        RemedyInput(RemedyType.BILL_CREDIT, rng.randint(2, 5) * 10, "二次处理补偿")
+    # Redone after the dissatisfied callback: the clause's outcome again (the same departure,
+    # if this one departed), the reply saying it was looked at again.
+    redo = _resolution_plan(
+        rng,
+        text,
+        day=story.day,
+        tier=story.tier,
+        clauses=story.clauses,
+        departure=story.departure,
+        again=True,
     )
-    out.append(("note", _hours(rng, 1, 8), True, {"text": "回访不满意重开，已再次联系客户核实。"}))
+    out.append(("note", _hours(rng, 1, 8), True, {"text": demo_texts.REOPENED_NOTE}))
     out.append(("resolve", _hours(rng, 4, 30), True, {"resolution": redo}))
     if handler_limit is not None and redo.total > handler_limit:
         out.append(("approve", _hours(rng, 1, 20), True, {}))
     out.append(("close", _hours(rng, 0.5, 10), True, {"accepted": True}))
     second = rng.choice((CallbackResult.SATISFIED, CallbackResult.BASICALLY_SATISFIED))
-    out.append(("callback", _hours(rng, 4, 48), True, {"result": second, "scores": {}}))
+    again = {"result": second, "scores": {}, "paid": _paid(redo)}
+    out.append(("callback", _hours(rng, 4, 48), True, again))
     return out
+
+
+def _first_contact_steps(
+    rng: random.Random, resolution: Resolution
+) -> list[tuple[str, dt.timedelta, bool, dict[str, object]]]:
+    """The agent who took the call resolves it within their authority, then the usual close
+    and callback (not planned while FIRST_CONTACT_SHARE is 0)."""
+    result = _callback_result(rng)
+    data: dict[str, object] = {"resolution": resolution}
+    return [
+        ("first_contact", dt.timedelta(minutes=rng.uniform(3, 20)), False, data),
+        ("close", _hours(rng, 0.5, 4), False, {"accepted": True}),
+        (
+            "callback",
+            _hours(rng, 4, 48),
+            True,
+            {
+                "result": result,
+                "scores": _scores(rng, result),
+                "action": DissatisfiedAction.REPAIR,
+                "paid": _paid(resolution),
+            },
+        ),
+    ]
 
 
 def schedule(
@@ -656,7 +937,15 @@ class Player:
     def accept(self, c: Complaint, step: Step) -> Complaint:
         # The handler it was assigned to, or someone of the department taking it from the queue.
         actor = c.handler or self.staff.handler(self.rng, c.department_id)
-        return complaint_accept(complaint=c, actor=actor)
+        c = complaint_accept(complaint=c, actor=actor)
+        # A category the agent or the model got wrong is corrected by the handler, so that
+        # the clause, the reply and the statistics go by what the complaint is about.
+        right = self.plan.text.category
+        if c.category is None or c.category.code != right:
+            c = complaint_categorise(
+                complaint=c, actor=_handler(c), category=Category.objects.get(code=right)
+            )
+        return c
 
     def escalate(self, c: Complaint, step: Step) -> Complaint:
         rank = LEVEL_RANK[Level(c.level)]
@@ -671,17 +960,14 @@ class Player:
         handling_step_record(
             complaint=c, actor=actor, step=HandlingStep.CALM, text="已致电客户致歉并安抚情绪"
         )
+        answers = step.data["answers"]
+        assert isinstance(answers, dict)
         handling_step_record(
             complaint=c,
             actor=actor,
             step=HandlingStep.INVESTIGATE,
-            text=self.rng.choice(INVESTIGATION_TEXT),
-            answers={
-                "is_true": self.rng.choice(("属实", "部分属实", "待核实")),
-                "purpose": self.plan.text.demand,
-                "reasonable": self.rng.choice(("合理", "部分合理")),
-                "demand_legitimate": "合法合规",
-            },
+            text="已" + str(step.data["text"]).removeprefix("调取了"),
+            answers=answers,
         )
         return c
 
@@ -689,16 +975,27 @@ class Player:
         return complaint_note_add(complaint=c, actor=_handler(c), text=str(step.data["text"]))
 
     def resolve(self, c: Complaint, step: Step) -> Complaint:
+        return self._resolve(c, step, _handler(c))
+
+    def first_contact(self, c: Complaint, step: Step) -> Complaint:
+        """The registering agent resolves on the call (S3 授权). Not planned yet: see
+        FIRST_CONTACT_SHARE; once agents may resolve, this is where the service is called."""
+        assert c.registered_by is not None
+        return self._resolve(c, step, c.registered_by)
+
+    def _resolve(self, c: Complaint, step: Step, actor: User) -> Complaint:
         resolution = step.data["resolution"]
         assert isinstance(resolution, Resolution)
         return complaint_resolve(
             complaint=c,
-            actor=_handler(c),
+            actor=actor,
             finding=resolution.finding,
             cause=resolution.cause,
             responsible_department=c.department,
             remedies=resolution.remedies,
             reply=resolution.reply,
+            disputed_amount=resolution.disputed_amount,
+            outage_days=resolution.outage_days,
         )
 
     def approve(self, c: Complaint, step: Step) -> Complaint:
@@ -721,11 +1018,17 @@ class Player:
             actor=self.staff["agent1"],
             result=result,
             scores=scores,
-            comment=self.rng.choice(CALLBACK_COMMENTS[result]),
+            comment=_comment(self.rng, result, paid=bool(step.data.get("paid"))),
             dissatisfied_action=str(step.data.get("action") or DissatisfiedAction.REOPEN),
         )
         c.refresh_from_db()
         return c
+
+
+def _comment(rng: random.Random, result: str, *, paid: bool) -> str:
+    """What the customer said on the callback; about the compensation only if there was one."""
+    fitting = [t for t in CALLBACK_COMMENTS[result] if paid or "补偿" not in t]
+    return rng.choice(fitting)
 
 
 def _handler(c: Complaint) -> User:
@@ -746,6 +1049,8 @@ class DemoResult:
     complaints: int
     statuses: dict[str, int]
     model: str | None = None  # the classifier trained on the closed complaints, now active
+    # The complaints whose outcome departs from its clause on purpose (the consistency page's).
+    departures: list[str] = field(default_factory=list)
 
 
 def team_gather(staff: Staff) -> ExpertTeam | None:
@@ -781,17 +1086,45 @@ def _threatens(content: str) -> bool:
     return any(word in content for word in ("工信部", "媒体", "315", "律师"))
 
 
+def _departure_targets(finals: list[str]) -> list[int]:
+    """Where among the closed complaints (1-based, in received order) the deliberate
+    departures fall: spread evenly, one per DEPARTURE_EVERY complaints, at most
+    MAX_DEPARTURES, none in a demo of fewer than 20."""
+    closed = finals.count(Status.CLOSED)
+    if len(finals) < 20 or not closed:
+        return []
+    k = min(MAX_DEPARTURES, max(1, len(finals) // DEPARTURE_EVERY), closed)
+    return [int((j + 0.5) * closed / k) + 1 for j in range(k)]
+
+
+def _over_authority_text(rng: random.Random, limit: Decimal, high_risk: bool) -> DemoComplaint:
+    """A billing complaint that states a disputed amount above `limit`: refunded as the clause
+    says, it needs approval."""
+    for _ in range(500):
+        text = demo_complaint(rng, rng.choice(BIG_DISPUTES), high_risk=high_risk)
+        stated = _AMOUNT.search(text.content)
+        if stated and Decimal(stated.group(1)) > limit:
+            return text
+    raise RuntimeError(f"no demo text disputes more than {limit} yuan")
+
+
 def plan_all(
     rng: random.Random,
     count: int,
     now: dt.datetime,
     handler_limit: Decimal | None,
     regions: dict[str, Region],
+    *,
+    clauses: Sequence[PlanClause] = (),
+    agent_limit: Decimal | None = Decimal(0),
 ) -> tuple[list[ComplaintPlan], list[Customer]]:
-    """Plans for `count` complaints and the customers they come from (unsaved)."""
+    """Plans for `count` complaints and the customers they come from (unsaved); their
+    outcomes follow `clauses` (see `plan_clauses`), but for a few deliberate departures."""
     horizon = now - dt.timedelta(minutes=2)
     finals = status_counts(count)
     rng.shuffle(finals)
+    departures = _departure_targets(finals)
+    closed_seen = 0
     slots = []
     for final in finals:
         reopened = final == Status.IN_PROGRESS and rng.random() < 0.1
@@ -812,6 +1145,7 @@ def plan_all(
         recent = [c for c in recent if received - last[c.phone][0] < dt.timedelta(days=60)]
         # A few open complaints about to blow up, for the watch list and the queues (R2.4).
         high_risk = final != Status.CLOSED and not reopened and rng.random() < HIGH_RISK_SHARE
+        same = False
         if recent and rng.random() < REPEAT_SHARE:
             customer = rng.choice(recent)
             same = rng.random() < 0.6  # most come back about the same problem
@@ -821,6 +1155,15 @@ def plan_all(
             customer = customer_new(rng, taken, now.date(), regions)
             customers.append(customer)
             text = demo_complaint(rng, high_risk=high_risk)
+        if final == Status.AWAITING_APPROVAL and handler_limit is not None:
+            text = _over_authority_text(rng, handler_limit, high_risk)
+            same = same and text.category == last[customer.phone][1]
+        departure = ""
+        if final == Status.CLOSED:
+            closed_seen += 1
+            if departures and closed_seen >= departures[0] and _covered(clauses, text.category):
+                departures.pop(0)
+                departure = ("goodwill", "short")[len(departures) % 2]
         last[customer.phone] = (received, text.category)
         recent.append(customer)
 
@@ -836,6 +1179,14 @@ def plan_all(
             # Shorter time limits (fast track) → received more recently.
             scale = sla_rules.DEFAULT_LIMITS[Level(level)].resolution / dt.timedelta(hours=72)
             received = now - (now - received) * scale
+        story = Story(
+            day=received.astimezone(SHANGHAI).date(),
+            tier=customer.value_tier,
+            repeat=same,
+            clauses=clauses,
+            departure=departure,
+            agent_limit=agent_limit,
+        )
         steps = plan_steps(
             rng,
             text=text,
@@ -843,6 +1194,7 @@ def plan_all(
             level=level,
             reopened=reopened,
             handler_limit=handler_limit,
+            story=story,
         )
         received, timed = schedule(rng, received, steps, horizon)
         plans.append(
@@ -874,16 +1226,27 @@ def demo_load(
         standard_clauses_load()  # before the complaints, so their outcomes meet a standard
         staff = Staff()
         regions = {r.code: r for r in Region.objects.all()}
-        plans, customers = plan_all(rng, complaints, now, staff.limits[Role.HANDLER], regions)
+        plans, customers = plan_all(
+            rng,
+            complaints,
+            now,
+            staff.limits[Role.HANDLER],
+            regions,
+            clauses=plan_clauses(),
+            agent_limit=staff.limits[Role.AGENT],
+        )
         Customer.objects.bulk_create(customers, ignore_conflicts=True)
         # Registration order is number order: TS<day>0001 is the first complaint of the day.
         plans.sort(key=lambda p: p.steps[0].at)
         statuses: dict[str, int] = {}
+        departures: list[str] = []
         refs: set[str] = set()
         bar = tqdm(plans, desc="demo", unit=" complaints", disable=not progress, leave=False)
         for plan in bar:
             complaint = Player(plan, random.Random(plan.seed), staff, refs).run()
             statuses[complaint.status] = statuses.get(complaint.status, 0) + 1
+            if _departs(plan):
+                departures.append(complaint.number)
         team_gather(staff)
         knowledge_demo_load()  # issue 5: wording, reply templates, cases of closed complaints
     # Complaints registered from now on are classified by a model trained on the closed ones.
@@ -897,4 +1260,14 @@ def demo_load(
         complaints=len(plans),
         statuses=statuses,
         model=model.version if model else None,
+        departures=departures,
+    )
+
+
+def _departs(plan: ComplaintPlan) -> bool:
+    """Whether a resolution this plan plays departs from its clause on purpose."""
+    return any(
+        isinstance(r := s.data.get("resolution"), Resolution) and r.departure
+        for s in plan.steps
+        if s.kind in ("resolve", "first_contact")
     )

@@ -12,6 +12,7 @@ from __future__ import annotations
 import random
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 
 from tousu.accounts.reference import REGIONS
 from tousu.setup.reference import CATEGORIES
@@ -31,6 +32,7 @@ def _leaf_codes() -> tuple[str, ...]:
 
 
 LEAF_CATEGORIES: tuple[str, ...] = _leaf_codes()
+CATEGORY_NAMES: dict[str, str] = {row.code: row.name for row in CATEGORIES}
 
 # Relative weight of each leaf: billing and network dominate, security is rare.
 CATEGORY_WEIGHTS: dict[str, float] = {
@@ -672,74 +674,124 @@ def demo_person(rng: random.Random) -> tuple[str, str]:
 
 
 # ---------------------------------------------------------------------------------------------
-# Handling notes and replies
+# Handling notes, investigation records and replies: written from the complaint's own facts
 # ---------------------------------------------------------------------------------------------
 
-DEMO_NOTES: tuple[str, ...] = (
-    "已联系客户，核实扣费来源为视频彩铃包，客户表示未订购。",
-    "客户电话未接通，已发短信告知回访时间。",
-    "已转网络部核查该区域基站告警，等待反馈。",
-    "调取办理录音，营业员未说明合约期，情况属实。",
-    "客户情绪激动，已安抚，约定明天上午再次回电。",
-    "已查询详单，扣费为国际漫游数据流量，客户在境外期间产生。",
-    "装维已预约明天下午两点上门，已告知客户。",
-    "已为客户退订全部增值业务，退费申请已提交计费中心。",
-    "第二次外呼仍未接通，按规定再联系一次后办结。",
-    "与营业厅店长核实，当班员工承认态度不当，已批评教育。",
-    "客户接受退款方案，同意撤销投诉。",
-    "核实活动规则，赠送话费因系统配置错误未到账，已申请补发。",
-    "已提交信息安全部排查，暂无法确认泄露来源。",
-    "客户坚持赔偿，超出权限，已升级至投诉管理办公室。",
-    "现场测试室内信号RSRP约-115dBm，已列入室分建设计划。",
-)
+# What a handler of each kind of complaint looks at; said in the investigation record, the
+# notes and the reply, so that all three tell the same story.
+CHECKED: dict[str, str] = {
+    "network": "调取了网管告警记录并安排现场测试",
+    "billing": "调取了您的计费详单和业务订购记录",
+    "marketing": "调取了办理录音和受理单",
+    "service": "调取了服务录音并与相关人员核实",
+    "business": "核查了业务工单和办理记录",
+    "device": "安排了设备检测并与厂家核实",
+    "security": "核查了相关号码和系统记录",
+}
 
-DEMO_REPLIES: dict[str, tuple[str, ...]] = {
+# Notes while a complaint is worked, by parent category. None of them claims an event the
+# timeline would have to show (an escalation, a transfer, a callback, a remedy granted).
+NOTES: dict[str, tuple[str, ...]] = {
     "network": (
-        "您好，关于您反映的网络问题，经我方技术人员现场测试，确认您所在区域信号覆盖较弱。"
-        "我们已安排设备优化，预计两周内完成。给您带来的不便我们深表歉意，"
-        "并为您减免当月部分月租作为补偿。感谢您的理解与支持。",
-        "您好，经核查，您反映的宽带中断是由于片区光缆故障引起，目前已修复。"
-        "对断网期间给您造成的影响，我们诚恳致歉，断网期间的宽带费用将按天退还至您的账户。"
-        "感谢您的耐心等待。",
+        "已提交网络部核查该区域基站告警，等待反馈。",
+        "已与客户约定上门测试信号和网速的时间。",
+        "已查询网管告警记录，该片区近期有故障工单，正在跟进修复进度。",
     ),
     "billing": (
-        "您好，经核查，您账户中的相关费用为增值业务扣费，因订购确认环节不规范，"
-        "我们已为您退订该业务，并将已扣费用全额退还至话费账户。对此给您带来的困扰，"
-        "我们深表歉意，感谢您的监督。",
-        "您好，经查询您的通信详单，该费用为套餐外流量费用，计费符合资费规定。"
-        "考虑到提醒服务不到位，我们已为您申请减免部分费用，并开通流量超量提醒。"
-        "感谢您的理解。",
-        "您好，关于您反映的漫游费用问题，我们已核实您的出境记录及流量使用情况，"
-        "将按漫游包标准为您重新计费，差额将于三个工作日内退还。给您添麻烦了，敬请谅解。",
+        "已调取近三个月计费详单，逐笔核对扣费项目。",
+        "已联系客户核对扣费时间和金额，客户表示未主动办理相关业务。",
+        "已提交计费中心核查扣费来源，等待反馈。",
     ),
     "marketing": (
-        "您好，经调取办理录音核实，工作人员在办理时未充分说明合约条款，"
-        "我们已为您恢复原套餐并免除违约金，相关人员已受到处理。对此我们深表歉意，感谢您的反馈。",
-        "您好，关于您参加的优惠活动，因系统原因赠送部分未按时到账，现已为您补发。"
-        "对给您造成的不便我们深表歉意，今后会加强活动宣传及兑现的管理。感谢您的支持。",
+        "已调取办理录音和受理单，核实营销过程。",
+        "已联系办理渠道的经理了解当时的宣传和告知情况。",
     ),
     "service": (
-        "您好，您反映的服务问题经核实属实，我们已对相关员工进行批评教育，并加强服务规范培训。"
-        "对您受到的不愉快经历，我们诚恳道歉，感谢您对我们服务的监督。",
-        "您好，对近期热线接通困难给您带来的不便，我们深表歉意。我们正在增加人工坐席，"
-        "并已安排专人为您处理原来的问题。感谢您的耐心和理解。",
+        "已调取服务录音，核实当时的服务过程。",
+        "已联系相关班组负责人了解情况。",
     ),
     "business": (
-        "您好，您申请的业务已办理完成，因前期处理不及时给您造成的困扰，我们深表歉意。"
-        "办理期间多收取的费用已退还至您的账户，如有其他问题欢迎随时联系我们。",
-        "您好，经核实，您名下号码的登记信息存在异常，我们已为您注销非本人办理的号码，"
-        "并对相关渠道进行追查。感谢您的及时反映，我们将进一步加强实名制管理。",
+        "已查询业务工单进度，联系相关部门核实。",
+        "已核对客户的业务办理记录和工单流转情况。",
     ),
     "device": (
-        "您好，经检测，您的设备存在质量问题，我们已为您免费更换新设备。"
-        "对设备故障给您带来的不便我们深表歉意，感谢您的理解与支持。",
-        "您好，关于您反映的终端问题，我们已协调厂家按照三包规定为您办理退换，"
-        "工作人员将与您联系具体事宜。给您添麻烦了，敬请谅解。",
+        "已联系售后检测点，安排客户送检。",
+        "已向厂家客服确认三包政策和检测结论。",
     ),
     "security": (
-        "您好，您反映的骚扰号码已核实并采取了限制措施，同时为您免费开通了防骚扰服务。"
-        "如再接到可疑来电，请勿透露验证码等信息，并及时向我们反映。感谢您的配合。",
-        "您好，我们高度重视您反映的个人信息安全问题，已启动内部调查，"
-        "目前未发现系统层面的信息泄露，调查结果将另行告知。对您的担忧我们表示理解，感谢您的监督。",
+        "已提交信息安全部排查来源。",
+        "已查询客户反映号码的归属和被举报记录。",
     ),
 }
+CONTACT_NOTES: tuple[str, ...] = (
+    "客户电话未接通，已发短信告知稍后再联系。",
+    "已与客户电话沟通，确认诉求：{demand}。",
+)
+# Only after an escalation that the timeline shows.
+ESCALATED_NOTE = "已按升级后的时限要求报主管跟进，客户已知悉。"
+# Only after a callback that reopened the complaint.
+REOPENED_NOTE = "回访不满意重开，已再次联系客户核实。"
+
+
+def demo_note(rng: random.Random, category: str, demand: str) -> str:
+    """A note about the work on a complaint of `category` (a leaf code)."""
+    parent = category.split(".")[0]
+    text = rng.choice(NOTES[parent] + CONTACT_NOTES)
+    return text.format(demand=demand)
+
+
+FINDING_SENTENCES: dict[str, str] = {
+    "true": "经核实，您反映的情况属实，是我们的工作没有做好。",
+    "partly_true": "经核实，您反映的情况部分属实。",
+    "not_true": "经核实，相关收费和业务处理符合规定，我们已向您说明具体原因。",
+}
+_MONEY_WORDS: dict[str, str] = {
+    "refund": "退还费用",
+    "bill_credit": "赠送话费",
+    "data_credit": "赠送流量话费",
+    "gift": "赠送礼品",
+    "discount": "资费优惠",
+}
+_ACTION_WORDS: dict[str, str] = {
+    "explanation": "已向您{note}。",
+    "repair": "已为您{note}。",
+    "exchange": "已为您{note}。",
+}
+
+
+def yuan(amount: Decimal) -> str:
+    """58.00 → "58", 12.50 → "12.5" (as `resolution.rules.yuan_text` prints amounts)."""
+    text = f"{amount.quantize(Decimal('0.01')):f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def demo_reply(
+    *,
+    category: str,
+    finding: str,
+    remedies: list[tuple[str, Decimal, str]],
+    again: bool = False,
+) -> str:
+    """The reply to the customer, composed from the outcome itself: the complaint's category,
+    the finding, each remedy granted with its amount and the total. `again`: the second
+    outcome after a dissatisfied callback."""
+    parent = category.split(".")[0]
+    name = CATEGORY_NAMES[category]
+    parts = ["您好，"]
+    if again:
+        parts.append("回访中您对首次处理结果不满意，我们已重新核实。")
+    parts.append(f"关于您反映的{name}问题，我们{CHECKED[parent]}。")
+    parts.append(FINDING_SENTENCES[finding])
+    money = [(t, a) for t, a, _ in remedies if a > 0]
+    if money:
+        items = "、".join(f"{_MONEY_WORDS.get(t, '补偿')} {yuan(a)} 元" for t, a in money)
+        total = sum((a for _, a in money), Decimal(0))
+        summed = f"，合计 {yuan(total)} 元" if len(money) > 1 else ""
+        parts.append(f"我们已为您办理{items}{summed}，将在三个工作日内到账。")
+    for type_, amount, note in remedies:
+        if amount == 0 and type_ in _ACTION_WORDS and note:
+            parts.append(_ACTION_WORDS[type_].format(note=note))
+    if any(t == "apology" for t, _, _ in remedies):
+        parts.append("给您带来的不便，我们诚恳致歉。")
+    parts.append("感谢您的理解与支持。")
+    return "".join(parts)

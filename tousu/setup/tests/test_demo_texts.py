@@ -5,15 +5,18 @@ from __future__ import annotations
 import random
 import re
 from collections import Counter
+from decimal import Decimal
 
 from tousu.setup.demo_texts import (
     CHANNEL_WEIGHTS,
     DEMANDS,
-    DEMO_NOTES,
-    DEMO_REPLIES,
+    ESCALATED_NOTE,
+    NOTES,
     TEMPLATES,
     demo_complaint,
+    demo_note,
     demo_person,
+    demo_reply,
     render,
 )
 from tousu.setup.reference import CATEGORIES
@@ -83,8 +86,34 @@ def test_channel_distribution_covers_every_channel():
     assert counts.most_common(1)[0][0] == "hotline"
 
 
-def test_notes_and_replies():
-    assert len(DEMO_NOTES) >= 10
+def test_notes_fit_the_category_and_claim_no_event():
+    rng = random.Random(3)
     top = {row.code for row in CATEGORIES if "." not in row.code}
-    assert set(DEMO_REPLIES) == top
-    assert all(2 <= len(replies) <= 3 for replies in DEMO_REPLIES.values())
+    assert set(NOTES) == top
+    for code in leaf_codes():
+        for _ in range(10):
+            note = demo_note(rng, code, "查清扣费来源并退款")
+            # An escalation, a transfer or a callback is the timeline's to show, not a note's.
+            assert not any(word in note for word in ("升级", "转派", "回访")), note
+    assert "升级" in ESCALATED_NOTE
+
+
+def test_the_reply_states_the_outcome_it_belongs_to():
+    remedies = [
+        ("refund", Decimal("58.00"), "退还争议费用"),
+        ("bill_credit", Decimal("12.50"), "按标准赠送话费"),
+        ("apology", Decimal("0"), "口头致歉"),
+    ]
+    reply = demo_reply(category="billing.unexplained_charge", finding="true", remedies=remedies)
+    assert "不明扣费" in reply
+    assert "退还费用 58 元" in reply and "赠送话费 12.5 元" in reply and "合计 70.5 元" in reply
+    assert "致歉" in reply
+    assert "漫游" not in reply
+
+    explained = demo_reply(
+        category="billing.roaming",
+        finding="not_true",
+        remedies=[("explanation", Decimal("0"), "逐项解释计费依据")],
+    )
+    assert "漫游计费" in explained and "已向您逐项解释计费依据" in explained
+    assert "元" not in explained  # nothing granted, no amount claimed

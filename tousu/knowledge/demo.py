@@ -39,6 +39,9 @@ class DemoArticle:
     topic: str
     category: str
     versions: tuple[DemoVersion, ...]
+    # The standard clause (resolution.demo_clauses) whose remedy this wording tells customers
+    # about: its amounts must be the clause's, or the desk would say one thing and grant another.
+    clause: str = ""
 
 
 ARTICLES = (
@@ -92,15 +95,16 @@ ARTICLES = (
         "network.broadband_outage",
         (
             DemoVersion(
-                "因我方网络原因造成宽带连续中断超过二十四小时的，按中断天数减免当月宽带月租，"
-                "每天按月租的三十分之一计算。故障修复后三个工作日内完成减免，可在账单中查询。",
+                "因我方网络原因造成宽带中断满 1 天的，按每天 10 元赠送话费，最高 300 元，"
+                "并向客户致歉。故障修复后三个工作日内到账，可在账单中查询。",
                 starts=-200,
                 variants={
-                    Channel.HOTLINE: "您好，因我们网络原因宽带中断超过一天的，会按天减免月租，"
-                    "修复后三个工作日内到账，您可以在账单里查到。",
+                    Channel.HOTLINE: "您好，因我们网络原因宽带中断满 1 天的，每天赠送 10 元话费，"
+                    "最高 300 元，修复后三个工作日内到账，您可以在账单里查到。",
                 },
             ),
         ),
+        clause="NET-02",
     ),
     DemoArticle(
         "value-added-refund",
@@ -109,11 +113,12 @@ ARTICLES = (
         "billing.value_added",
         (
             DemoVersion(
-                "经核实为未经客户本人确认订购的增值业务，我们将立即退订并全额退还已扣费用。"
-                "退款将在三个工作日内返还至您的话费账户。",
+                "经核实为未经客户本人二次确认即扣费的增值业务，我们将立即退订，"
+                "并双倍返还已扣费用（最高 1000 元）。退款将在三个工作日内返还至您的话费账户。",
                 starts=-365,
             ),
         ),
+        clause="VAS-01",
     ),
 )
 
@@ -184,8 +189,11 @@ def knowledge_demo_load() -> dict[str, int]:
         missing = DEMO_CASES - Case.objects.count()
         if missing > 0:
             taken: set[int | None] = set(Case.objects.values_list("category_id", flat=True))
+            # A case teaches how a clause is applied: never one whose outcome departs from it.
             closed = (
-                Complaint.objects.filter(status=Status.CLOSED, case__isnull=True)
+                Complaint.objects.filter(
+                    status=Status.CLOSED, case__isnull=True, consistency_flags__isnull=True
+                )
                 .exclude(category_id__in=[c for c in taken if c is not None])
                 .select_related("category", "customer", "handler", "registered_by")
                 .order_by("pk")

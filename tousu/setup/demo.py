@@ -524,18 +524,21 @@ def _resolution_plan(
     clauses: Sequence[PlanClause] = (),
     force_over: bool = False,
     departure: str = "",
-    again: bool = False,
+    again: Resolution | None = None,
 ) -> Resolution:
     """Finding, cause, facts, remedies and reply, as a handler of this category gives them:
     the remedies the applicable clause prescribes for the facts (customary ones where none
     applies), and a reply written from that outcome. `force_over`: a complaint found true
-    (its large disputed amount then needs approval); `departure`: see `_depart`."""
+    (its large disputed amount then needs approval); `departure`: see `_depart`; `again`: the
+    first outcome, when this one redoes it after a dissatisfied callback (same finding)."""
     parent = text.category.split(".")[0]
-    finding = rng.choices(
+    finding: str = rng.choices(
         [Finding.TRUE, Finding.PARTLY_TRUE, Finding.NOT_TRUE], weights=[55, 25, 20]
     )[0]
     if force_over or departure:
         finding = Finding.TRUE  # large compensation follows a complaint found true
+    if again is not None:
+        finding = again.finding  # looked at again, the facts are what they were
     ours = {
         "network": (Cause.PRODUCT_DEFECT, Cause.PROCESS_ERROR),
         "billing": (Cause.PROCESS_ERROR, Cause.EXPLANATION_LACKING),
@@ -568,7 +571,9 @@ def _resolution_plan(
     if departure:
         remedies = _depart(remedies, departure)
     granted = [(r.type, Decimal(str(r.amount)).quantize(Decimal("0.01")), r.note) for r in remedies]
-    reply = demo_reply(category=text.category, finding=finding, remedies=granted, again=again)
+    reply = demo_reply(
+        category=text.category, finding=finding, remedies=granted, again=again is not None
+    )
     return Resolution(
         finding=finding,
         cause=cause,
@@ -641,7 +646,11 @@ def _escalation_reason(rng: random.Random, text: DemoComplaint, story: Story) ->
 def _investigation(text: DemoComplaint, finding: str) -> dict[str, object]:
     is_true, reasonable = INVESTIGATION_ANSWERS[finding]
     return {
-        "text": demo_texts.CHECKED[text.category.split(".")[0]],
+        # "调取了您的计费详单…" as the handler records it: "已调取客户的计费详单…".
+        "text": "已"
+        + demo_texts.CHECKED[text.category.split(".")[0]]
+        .replace("了", "", 1)
+        .replace("您", "客户"),
         "answers": {
             "is_true": is_true,
             "purpose": text.demand,
@@ -753,7 +762,7 @@ def plan_steps(
         tier=story.tier,
         clauses=story.clauses,
         departure=story.departure,
-        again=True,
+        again=resolution,
     )
     out.append(("note", _hours(rng, 1, 8), True, {"text": demo_texts.REOPENED_NOTE}))
     out.append(("resolve", _hours(rng, 4, 30), True, {"resolution": redo}))
@@ -966,7 +975,7 @@ class Player:
             complaint=c,
             actor=actor,
             step=HandlingStep.INVESTIGATE,
-            text="已" + str(step.data["text"]).removeprefix("调取了"),
+            text=str(step.data["text"]),
             answers=answers,
         )
         return c

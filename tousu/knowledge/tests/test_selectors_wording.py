@@ -271,3 +271,25 @@ def test_demo_knowledge_is_idempotent(
     assert Case.objects.get().status == CaseStatus.PUBLISHED
     roaming = selectors.wording_article_get("roaming-day-pass")
     assert [v.state for v in roaming.versions] == [VersionState.EXPIRED, VersionState.CURRENT]
+
+
+def test_demo_wording_states_the_amounts_of_the_clause_it_restates() -> None:
+    """统一口径 that promises customers one remedy while the clause prescribes another is the
+    contradiction the demo must not show: every figure such a wording names is the clause's."""
+    import re
+
+    from tousu.knowledge.demo import ARTICLES
+    from tousu.resolution.demo_clauses import DEMO_CLAUSES
+    from tousu.resolution.rules import category_covers
+
+    figures = re.compile(r"\d+(?:\.\d+)?")
+    restating = [a for a in ARTICLES if a.clause]
+    assert {a.clause for a in restating} == {"NET-02", "VAS-01"}
+    for article in restating:
+        clause = next(c for c in DEMO_CLAUSES if c["code"] == article.clause)
+        assert category_covers(clause["category"], article.category), article.key
+        allowed = set(figures.findall(clause["text"]))
+        for version in article.versions:
+            for text in (version.body, *version.variants.values()):
+                assert figures.findall(text), (article.key, text)
+                assert set(figures.findall(text)) <= allowed, (article.key, text)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 from collections import Counter
+from decimal import Decimal
 from io import StringIO
 from typing import Any
 
@@ -19,7 +20,18 @@ from tousu.accounts.models import Region, User
 from tousu.complaints.choices import EventType, Status
 from tousu.complaints.models import Complaint, ComplaintEvent
 from tousu.complaints.selectors import timeline_verify
-from tousu.setup.demo import DEMO_PASSWORD, DEMO_USERS, HISTORY_DAYS, plan_all, status_counts
+from tousu.resolution.models import ConsistencyFlag, HandlingRecord
+from tousu.resolution.rules import yuan_text
+from tousu.setup.demo import (
+    DEMO_PASSWORD,
+    DEMO_USERS,
+    HISTORY_DAYS,
+    INVESTIGATION_ANSWERS,
+    demo_load,
+    plan_all,
+    status_counts,
+)
+from tousu.setup.demo_texts import CATEGORY_NAMES
 
 pytestmark = pytest.mark.django_db
 
@@ -75,6 +87,60 @@ def test_demo_creates_staff_and_complaints_with_verifiable_histories() -> None:
         assert row.username in out
     assert DEMO_PASSWORD in out
     assert Client().login(username="supervisor_billing", password=DEMO_PASSWORD)
+
+
+# Words that tie a text to one kind of complaint: a reply that uses one must be about it.
+TOPIC_WORDS = ("漫游", "宽带", "增值业务", "信号", "装机", "携号转网", "套餐", "骚扰")
+
+
+def test_demo_outcomes_replies_and_notes_agree_with_clauses_and_timelines(
+    reference: None,
+) -> None:
+    result = demo_load(complaints=40, seed=2026)
+
+    # Outcomes follow their clauses: only the few deliberate departures are flagged (R6.3).
+    flagged = set(ConsistencyFlag.objects.values_list("complaint__number", flat=True))
+    assert 1 <= len(result.departures) <= 5
+    assert flagged == set(result.departures)
+    assert HandlingRecord.objects.filter(clause__isnull=False).count() >= 10
+
+    replied = Complaint.objects.exclude(reply="").select_related("category")
+    assert replied.count() >= 20
+    for c in replied.prefetch_related("remedies"):
+        assert c.category is not None
+        name = CATEGORY_NAMES[c.category.code]
+        # The reply is about this complaint: its category, its own topic words only...
+        assert name in c.reply, c.number
+        for word in TOPIC_WORDS:
+            if word in c.reply:
+                assert word in c.content or word in name, (c.number, word, c.reply)
+        # ...and states exactly the remedies granted, with their amounts and total.
+        money = [r.amount for r in c.remedies.all() if r.amount > 0]
+        for amount in money:
+            assert f" {yuan_text(amount)} 元" in c.reply, (c.number, amount, c.reply)
+        if len(money) > 1:
+            assert f"合计 {yuan_text(sum(money, Decimal(0)))} 元" in c.reply, c.number
+        if not money:
+            assert " 元" not in c.reply, c.number
+
+    for c in Complaint.objects.prefetch_related("events"):
+        seen: set[str] = set()
+        for event in sorted(c.events.all(), key=lambda e: e.seq):
+            if event.type == EventType.NOTE:
+                # A note tells of an escalation or a callback only after the timeline has it.
+                text = event.data["text"]
+                assert "升级" not in text or EventType.ESCALATED in seen, (c.number, text)
+                assert "回访" not in text or EventType.CALLBACK in seen, (c.number, text)
+            investigated = event.type == EventType.HANDLING_STEP and (
+                event.data["step"] == "investigate"
+            )
+            if investigated and c.finding:
+                # The investigation record says what the finding then says.
+                expected = INVESTIGATION_ANSWERS[c.finding][0]
+                assert event.data["answers"]["is_true"] == expected, c.number
+            seen.add(event.type)
+
+    assert timeline_verify() == (40, [])
 
 
 def test_demo_if_empty_adds_nothing_the_second_time() -> None:

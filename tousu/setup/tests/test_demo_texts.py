@@ -106,7 +106,9 @@ def test_the_reply_states_the_outcome_it_belongs_to():
     ]
     reply = demo_reply(category="billing.unexplained_charge", finding="true", remedies=remedies)
     assert "不明扣费" in reply
-    assert "退还费用 58 元" in reply and "赠送话费 12.5 元" in reply and "合计 70.5 元" in reply
+    assert "退还费用 58 元" in reply
+    assert "赠送话费 12.5 元" in reply
+    assert "合计 70.5 元" in reply
     assert "致歉" in reply
     assert "漫游" not in reply
 
@@ -115,5 +117,6 @@ def test_the_reply_states_the_outcome_it_belongs_to():
         finding="not_true",
         remedies=[("explanation", Decimal("0"), "逐项解释计费依据")],
     )
-    assert "漫游计费" in explained and "已向您逐项解释计费依据" in explained
+    assert "漫游计费" in explained
+    assert "已向您逐项解释计费依据" in explained
     assert "元" not in explained  # nothing granted, no amount claimed

@@ -48,6 +48,12 @@ class Command(BaseCommand):
                 f"{result.customers} new customers in {seconds:.1f} s."
             )
         )
+        if result.departures:
+            self.stdout.write(
+                f"Consistency: {len(result.departures)} outcomes depart from their standard "
+                f"clause on purpose, for the consistency page ({', '.join(result.departures)}); "
+                "every other outcome follows its clause."
+            )
         if result.model:
             self.stdout.write(
                 f"Classifier: model {result.model}, trained on the closed complaints, is active."

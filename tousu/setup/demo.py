@@ -428,7 +428,9 @@ def _facts(rng: random.Random, text: DemoComplaint) -> tuple[Decimal | None, Dec
     elif text.category.startswith(("billing.", "marketing.")):
         disputed = Decimal(rng.randint(2, 12) * 5)
     if text.category in OUTAGE_CATEGORIES:
-        days = [d for words, d in DURATION_DAYS.items() if words in text.content]
+        # "说三天内上门安装" is the promise, not how long it took.
+        waited = text.content.replace("三天内", "")
+        days = [d for words, d in DURATION_DAYS.items() if words in waited]
         outage = Decimal(days[0] if days else rng.choice((1, 2, 3)))
     return disputed, outage
 
@@ -438,8 +440,8 @@ _DEFAULT_NOTES: dict[str, str] = {
     RemedyType.BILL_CREDIT: "按标准赠送话费",
     RemedyType.APOLOGY: "口头致歉",
     RemedyType.EXPLANATION: "说明核实情况及业务规则",
-    RemedyType.REPAIR: "安排免费维修",
-    RemedyType.EXCHANGE: "按三包规定办理换机",
+    RemedyType.REPAIR: "安排免费检测维修",
+    RemedyType.EXCHANGE: "按三包规定更换设备",
 }
 
 

@@ -114,7 +114,7 @@ def world_build() -> World:
     from tousu.analytics.services import counts_fill
     from tousu.callbacks.services import complaint_callback_record
     from tousu.classification.models import Category, TextModel
-    from tousu.complaints.services import complaint_note_add
+    from tousu.complaints.services import complaint_note_add, saved_view_save
     from tousu.customers.services import customer_special_set
     from tousu.intake.services import Registration, complaint_register
     from tousu.knowledge import services as knowledge
@@ -244,6 +244,9 @@ def world_build() -> World:
         customer=customer, actor=u["supervisor"], special_type="irritable", note="易怒，先安抚"
     )
     w.ids["customer"] = customer.pk
+    w.ids["saved_view"] = saved_view_save(
+        user=u["supervisor"], name="超时件", query="overdue=on"
+    ).pk
     # The staff's correction of a category, which the next training learns from.
     complaint_categorise(
         complaint=c["repeat"],
@@ -431,6 +434,23 @@ PAGES: dict[str, list[Req]] = {
     "/i18n/setlang/": [Req("POST", data={"language": "en", "next": "/"}, status=302)],
     "/": [Req(as_="handler")],
     "/complaints/": [Req(), Req(data={"q": "话费"}, variant="search")],
+    # A bulk transfer of two complaints (each its own service call: the count grows with
+    # them, by design: every complaint is checked and moved as from its own page).
+    "/complaints/bulk/": [
+        Req(
+            "POST",
+            data=_form(
+                numbers=lambda w: [w.number("dispatched"), w.number("in_progress")],
+                action="transfer",
+                department=_department("network"),
+                reason="属于网络问题",
+            ),
+        )
+    ],
+    "/complaints/views/": [
+        Req("POST", data={"name": "我的重要件", "query": "level=important"}, status=302)
+    ],
+    "/complaints/views/<pk>/delete/": [Req("POST", params={"pk": "id:saved_view"}, status=302)],
     "/complaints/export/": [
         Req(data={"format": "csv"}, variant="csv"),
         Req(data={"format": "xlsx"}, variant="xlsx"),

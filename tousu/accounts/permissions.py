@@ -155,6 +155,17 @@ def can_handle(user: User, complaint: Complaint) -> bool:
     return False
 
 
+def can_act_in_bulk(user: User) -> bool:
+    """May use the list's bulk actions; each complaint is still checked on its own."""
+    return user.is_active and user.role in REGISTER_ROLES
+
+
+def can_close_duplicate(user: User, complaint: Complaint) -> bool:
+    """Close a complaint as a duplicate of another (issue 13): whoever may handle it, or a
+    manager in whose scope it is (the complaint office weeding out double registrations)."""
+    return can_handle(user, complaint) or (user.role in MANAGER_ROLES and can_view(user, complaint))
+
+
 def can_triage(user: User) -> bool:
     """May open the triage queue of unclassified complaints (still scoped)."""
     return user.is_active and user.role in TRIAGE_ROLES

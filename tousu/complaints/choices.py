@@ -90,6 +90,7 @@ class EventType(models.TextChoices):
     APPROVED = "approved", _("Approved")
     REJECTED = "rejected", _("Approval rejected")
     CLOSED = "closed", _("Closed")
+    CLOSED_DUPLICATE = "closed_duplicate", _("Closed as a duplicate")
     REOPENED = "reopened", _("Reopened")
     CALLBACK_SCHEDULED = "callback_scheduled", _("Callback scheduled")
     CALLBACK = "callback", _("Callback recorded")

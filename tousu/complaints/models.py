@@ -308,3 +308,27 @@ class SealedHead(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number}#{self.seq}"
+
+
+class SavedView(models.Model):
+    """A user's named filters of the complaint list (issue 13: saved views, 我的筛选): the
+    list's query string, reapplied as a link. Kept with the complaints, whose list filters
+    (selectors.ComplaintFilters) it stores; private to its user."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_views"
+    )
+    name = models.CharField(_("name"), max_length=40)
+    query = models.CharField(_("filters"), max_length=1000, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("saved view")
+        verbose_name_plural = _("saved views")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "name"], name="saved_view_user_name_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.name}"

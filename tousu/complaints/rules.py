@@ -26,6 +26,9 @@ TRANSITIONS: dict[str, dict[str, str]] = {
     "approve": {S.AWAITING_APPROVAL: S.RESOLVED},
     "close": {S.RESOLVED: S.CLOSED},
     "reopen": {S.RESOLVED: S.IN_PROGRESS, S.CLOSED: S.IN_PROGRESS},
+    # A double registration is closed as a duplicate of the complaint handled instead; not
+    # while an approval is pending (its decision would find the complaint closed).
+    "close_duplicate": {s: S.CLOSED for s in (S.REGISTERED, S.DISPATCHED, S.IN_PROGRESS)},
     "escalate": {
         s: s for s in (S.REGISTERED, S.DISPATCHED, S.IN_PROGRESS, S.AWAITING_APPROVAL, S.RESOLVED)
     },

@@ -185,25 +185,54 @@ def ranked_ids(
         return [(int(pk), float(score)) for pk, score in cursor.fetchall()]
 
 
+def note_texts(complaint_ids: list[int]) -> dict[int, list[str]]:
+    """The texts of the complaints' timeline notes, oldest first, in one query."""
+    from tousu.complaints.choices import EventType
+    from tousu.complaints.models import ComplaintEvent
+
+    texts: dict[int, list[str]] = {pk: [] for pk in complaint_ids}
+    notes = ComplaintEvent.objects.filter(complaint_id__in=complaint_ids, type=EventType.NOTE)
+    for pk, data in notes.order_by("complaint_id", "seq").values_list("complaint_id", "data"):
+        texts[pk].append(str((data or {}).get("text", "")))
+    return texts
+
+
 def search_index(complaint: Complaint) -> ComplaintSearch:
-    """Write (or rewrite) the complaint's row of the search index; call it inside the
-    transaction that changes the complaint's text."""
+    """Write (or rewrite) the complaint's row of the search index, its notes included; call it
+    inside the transaction that changes the complaint's text."""
+    notes = note_texts([complaint.pk])[complaint.pk]
     row, _ = ComplaintSearch.objects.update_or_create(
-        complaint=complaint, defaults=search_row(f"{complaint.content}\n{complaint.demand}")
+        complaint=complaint,
+        defaults=search_row(f"{complaint.content}\n{complaint.demand}", notes=notes),
     )
     return row
 
 
-def search_row(text: str) -> dict[str, str]:
-    """The columns of a search index row for `text`: its terms (words, then the bigrams not
-    already among them) and its words."""
+def search_note_add(complaint: Complaint, text: str) -> None:
+    """Add a new note's terms to the complaint's row of the index (issue 13: notes are searched
+    too); call it inside the transaction that records the note. The words stay those of the
+    content and demand: similar complaints and root causes read what the customer said."""
+    row = ComplaintSearch.objects.filter(complaint=complaint).first()
+    if row is None:
+        search_index(complaint)
+        return
+    row.terms = " ".join(dict.fromkeys(row.terms.split() + text_terms(text)))
+    row.save(update_fields=["terms"])
+
+
+def search_row(text: str, notes: Iterable[str] = ()) -> dict[str, str]:
+    """The columns of a search index row for `text` and the complaint's notes: the terms of
+    both (words, then the bigrams not already among them) and the words of `text`."""
     words = text_words(text)
-    return {"terms": " ".join(text_terms(text, words)), "words": " ".join(words)}
+    terms = text_terms(text, words)
+    for note in notes:
+        terms += text_terms(note)
+    return {"terms": " ".join(dict.fromkeys(terms)), "words": " ".join(words)}
 
 
 def search_reindex(*, batch_size: int = BATCH_SIZE, only_missing: bool = False) -> int:
-    """Rebuild the index for every complaint (or those without a row), in batches of
-    `batch_size`; returns how many rows were written."""
+    """Rebuild the index for every complaint (or those without a row), notes included, in
+    batches of `batch_size`; returns how many rows were written."""
     from django.db import transaction
 
     written, last_pk = 0, 0
@@ -216,10 +245,53 @@ def search_reindex(*, batch_size: int = BATCH_SIZE, only_missing: bool = False) 
             return written
         with transaction.atomic():
             ids = [c.pk for c in rows]
+            notes = note_texts(ids)
             ComplaintSearch.objects.filter(complaint_id__in=ids).delete()
             ComplaintSearch.objects.bulk_create(
-                ComplaintSearch(complaint_id=c.pk, **search_row(f"{c.content}\n{c.demand}"))
+                ComplaintSearch(
+                    complaint_id=c.pk,
+                    **search_row(f"{c.content}\n{c.demand}", notes=notes[c.pk]),
+                )
                 for c in rows
             )
         written += len(rows)
         last_pk = rows[-1].pk
+
+
+# ---- snippets of search results (issue 13) ----------------------------------------------------
+
+SNIPPET_CHARS = 80
+
+
+def highlight_terms(q: str) -> list[str]:
+    """The strings to mark in a result for the query `q`: every term of its groups (the words,
+    their sub-words and bigrams), longest first so that a longer match wins."""
+    terms = {t for group in query_groups(q) for alt in group for t in alt.split()}
+    return sorted(terms, key=lambda t: (-len(t), t))
+
+
+def snippet(text: str, terms: list[str], *, width: int = SNIPPET_CHARS) -> list[tuple[str, bool]]:
+    """The part of `text` around its first match of `terms`, as (piece, matched) pairs in
+    order, at most about `width` characters; [] when no term occurs. The text should be masked
+    already: what is cut and marked here is what the reader may see."""
+    if not terms or not text:
+        return []
+    pattern = re.compile("|".join(re.escape(t) for t in terms), re.IGNORECASE)
+    first = pattern.search(text)
+    if first is None:
+        return []
+    start = max(0, first.start() - width // 4)
+    end = min(len(text), start + width)
+    window = text[start:end]
+    pieces: list[tuple[str, bool]] = [("…", False)] if start > 0 else []
+    at = 0
+    for match in pattern.finditer(window):
+        if match.start() > at:
+            pieces.append((window[at : match.start()], False))
+        pieces.append((match.group(0), True))
+        at = match.end()
+    if at < len(window):
+        pieces.append((window[at:], False))
+    if end < len(text):
+        pieces.append(("…", False))
+    return pieces

@@ -8,18 +8,20 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
 from tousu.accounts.models import User
 from tousu.accounts.permissions import can_view, scope_q
 from tousu.complaints import search
+from tousu.complaints.choices import LEVEL_RANK
 from tousu.complaints.models import (
     ChainSeal,
     Complaint,
     ComplaintEvent,
     DailySequence,
+    SavedView,
     SealedHead,
 )
 from tousu.complaints.rules import OPEN_STATUSES, time_left_bounds
@@ -188,6 +190,34 @@ def complaint_search(user: User, filters: ComplaintFilters) -> RankedMatches | N
     if not groups:
         return None
     return RankedMatches(complaint_list(user, replace(filters, q="")), groups)
+
+
+def saved_views(user: User) -> list[SavedView]:
+    """The user's saved views of the complaint list, by name."""
+    return list(SavedView.objects.filter(user=user).order_by("name"))
+
+
+def earlier_open(complaint: Complaint) -> Complaint | None:
+    """The earlier open complaint that closing `complaint` could close too (issue 13): the one
+    it repeats, if still open, or else the latest other open complaint of the same customer
+    on the same issue (category) received before it."""
+    earlier = complaint.repeat_of
+    if earlier is not None and earlier.status in OPEN_STATUSES:
+        return earlier
+    if complaint.category_id is None:
+        return None
+    return (
+        complaint_rows()
+        .filter(
+            customer_id=complaint.customer_id,
+            category_id=complaint.category_id,
+            status__in=OPEN_STATUSES,
+            received_at__lte=complaint.received_at,
+        )
+        .exclude(pk=complaint.pk)
+        .order_by("-received_at", "-pk")
+        .first()
+    )
 
 
 def watch_list(user: User) -> QuerySet[Complaint]:
@@ -424,61 +454,121 @@ def seals_verify() -> SealCheck:
 
 @dataclass(frozen=True)
 class KeysetPage:
-    """One page of a list ordered newest first, reached by a cursor rather than an offset, so
-    that the thousandth page costs what the first does: an index range scan of one page. It
+    """One page of a list in one of the orders of SORTS, reached by a cursor rather than an
+    offset, so that the thousandth page costs what the first does: an index range scan. It
     carries no total: counting a filtered list of a million complaints reads every row the
     filter matches (bench/analytics.py), which is what the page must not do."""
 
     rows: list[Complaint]
-    next_cursor: str | None  # the page after (older complaints)
-    previous_cursor: str | None  # the page before (newer complaints)
+    next_cursor: str | None  # the page after (further down the order)
+    previous_cursor: str | None  # the page before
 
 
-def cursor_of(complaint: Complaint) -> str:
-    return f"{complaint.received_at.timestamp():.6f}_{complaint.pk}"
+# The list's orders (issue 13): each a sequence of (field, descending) ending in the primary
+# key, so that every row has one place; the cursor holds the values of all of them.
+SORTS: dict[str, tuple[tuple[str, bool], ...]] = {
+    "received": (("received_at", True), ("pk", True)),  # newest first
+    "due": (("resolution_due", False), ("pk", False)),  # least time left first
+    "level": (("level_rank", True), ("received_at", True), ("pk", True)),  # highest level first
+}
+SORT_DEFAULT = "received"
+_DATETIME_KEYS = {"received_at", "resolution_due"}
 
 
-def cursor_parse(value: str) -> tuple[dt.datetime, int] | None:
-    """The (received_at, pk) of a cursor, or None when it is not one of ours."""
-    stamp, _sep, pk = value.partition("_")
+def sorted_by(qs: QuerySet[Complaint], sort: str) -> QuerySet[Complaint]:
+    """`qs` with what the order `sort` reads (the level's rank, an annotation)."""
+    if sort == "level":
+        ranks = [When(level=level, then=Value(rank)) for level, rank in LEVEL_RANK.items()]
+        qs = qs.annotate(level_rank=Case(*ranks, default=Value(0), output_field=IntegerField()))
+    return qs
+
+
+def cursor_of(complaint: Complaint, sort: str = SORT_DEFAULT) -> str:
+    parts = []
+    for name, _descending in SORTS[sort]:
+        value = getattr(complaint, name)
+        parts.append(f"{value.timestamp():.6f}" if name in _DATETIME_KEYS else str(int(value)))
+    return "_".join(parts)
+
+
+def cursor_parse(value: str, sort: str = SORT_DEFAULT) -> tuple[Any, ...] | None:
+    """The sort key values of a cursor, or None when it is not one of ours for `sort`."""
+    parts = value.split("_")
+    spec = SORTS[sort]
+    if len(parts) != len(spec):
+        return None
     try:
-        at = dt.datetime.fromtimestamp(float(stamp), tz=dt.UTC)
-        return at, int(pk)
+        return tuple(
+            dt.datetime.fromtimestamp(float(part), tz=dt.UTC)
+            if name in _DATETIME_KEYS
+            else int(part)
+            for (name, _descending), part in zip(spec, parts, strict=True)
+        )
     except (ValueError, OverflowError, OSError):
         return None
 
 
+def _order(spec: tuple[tuple[str, bool], ...], *, forward: bool) -> list[str]:
+    return [("-" if descending == forward else "") + name for name, descending in spec]
+
+
+def _beyond(
+    qs: QuerySet[Complaint],
+    spec: tuple[tuple[str, bool], ...],
+    key: tuple[Any, ...],
+    *,
+    forward: bool,
+) -> QuerySet[Complaint]:
+    """The rows strictly after `key` in the order (`forward`) or strictly before it. The first
+    field is bounded by a range (so that its index bounds the scan: an OR of the conditions
+    would make the planner filter rows instead); the ties on it are cut by exclusions."""
+    equal: dict[str, Any] = {}
+    for position, ((name, descending), value) in enumerate(zip(spec, key, strict=True)):
+        down = descending == forward  # the rows that follow have smaller values
+        if position == 0:
+            qs = qs.filter(**{f"{name}__{'lte' if down else 'gte'}": value})
+        else:
+            last = position == len(spec) - 1
+            wrong = ("gte" if down else "lte") if last else ("gt" if down else "lt")
+            qs = qs.exclude(**equal, **{f"{name}__{wrong}": value})
+        equal[name] = value
+    return qs
+
+
 def complaint_keyset_page(
-    qs: QuerySet[Complaint], *, after: str = "", before: str = "", size: int = 50
+    qs: QuerySet[Complaint],
+    *,
+    after: str = "",
+    before: str = "",
+    size: int = 50,
+    sort: str = SORT_DEFAULT,
 ) -> KeysetPage:
-    """The page of `qs` (newest first) after the cursor `after` or before the cursor `before`;
-    the first page without either. Raises ValueError on a cursor that is not one of ours."""
-    newest_first = qs.order_by("-received_at", "-pk")
-    key = cursor_parse(after or before) if (after or before) else None
+    """The page of `qs` in the order `sort` (SORTS) after the cursor `after` or before the
+    cursor `before`; the first page without either. Raises ValueError on a cursor that is not
+    one of ours for that order."""
+    spec = SORTS[sort]
+    qs = sorted_by(qs, sort)
+    key = cursor_parse(after or before, sort) if (after or before) else None
     if (after or before) and key is None:
         raise ValueError("bad cursor")
     if key is not None and after:
-        at, pk = key
-        # (received_at, pk) < (at, pk), written so that the index on received_at bounds the
-        # scan (an OR of the two would make the planner filter rows instead).
-        older = newest_first.filter(received_at__lte=at).exclude(received_at=at, pk__gte=pk)
-        rows = list(older[: size + 1])
+        later = _beyond(qs, spec, key, forward=True).order_by(*_order(spec, forward=True))
+        rows = list(later[: size + 1])
         more_after, more_before = len(rows) > size, True
         rows = rows[:size]
     elif key is not None:
-        at, pk = key
-        newer = qs.filter(received_at__gte=at).exclude(received_at=at, pk__lte=pk)
-        rows = list(newer.order_by("received_at", "pk")[: size + 1])
+        earlier = _beyond(qs, spec, key, forward=False).order_by(*_order(spec, forward=False))
+        rows = list(earlier[: size + 1])
         more_before, more_after = len(rows) > size, True
         rows = rows[:size][::-1]
     else:
-        rows = list(newest_first[: size + 1])
+        rows = list(qs.order_by(*_order(spec, forward=True))[: size + 1])
         more_after, more_before = len(rows) > size, False
         rows = rows[:size]
     return KeysetPage(
         rows=rows,
-        next_cursor=cursor_of(rows[-1]) if rows and more_after else None,
-        previous_cursor=cursor_of(rows[0]) if rows and more_before else None,
+        next_cursor=cursor_of(rows[-1], sort) if rows and more_after else None,
+        previous_cursor=cursor_of(rows[0], sort) if rows and more_before else None,
     )
 
 

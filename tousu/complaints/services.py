@@ -24,13 +24,15 @@ from tousu.complaints.models import (
     ComplaintSearch,
     DailySequence,
     ExportLog,
+    SavedView,
     SealedHead,
 )
-from tousu.complaints.search import search_row
+from tousu.complaints.search import search_note_add, search_row
 from tousu.complaints.timeline import FACTS_KEY, event_hash, facts_digest, json_safe
 from tousu.core import clock
 from tousu.core.errors import (
     NotAllowed,
+    NotFound,
     ValidationFailed,
     required_message,
     too_long_message,
@@ -297,7 +299,85 @@ def complaint_note_add(
             actor=actor,
             data={"text": body, "internal": bool(internal)},
         )
+        search_note_add(complaint, body)
     return complaint
+
+
+def complaint_close_duplicate(
+    *, complaint: Complaint, actor: User, original: Complaint, reason: str = ""
+) -> Complaint:
+    """Close an open complaint as a duplicate (重复工单) of `original`, the same customer's
+    complaint about the same matter, which is handled instead (issue 13). Unlike a close after
+    the reply (resolution.complaint_close) it confirms no responsibility and schedules no
+    callback: the original carries both. The closing event names the original."""
+    with transaction.atomic():
+        complaint = complaint_lock(complaint)
+        _require(permissions.can_close_duplicate(actor, complaint))
+        status = rules.next_status("close_duplicate", complaint.status)
+        _duplicate_check(complaint, actor, original)
+        text = _reason(reason, required=False)
+        complaint.status = status
+        complaint.closed_at = clock.now()
+        complaint.save(update_fields=["status", "closed_at", "updated_at"])
+        event_record(
+            complaint=complaint,
+            type=EventType.CLOSED_DUPLICATE,
+            actor=actor,
+            data={"duplicate_of": original.number, "reason": text},
+        )
+    return complaint
+
+
+def _duplicate_check(complaint: Complaint, actor: User, original: Complaint) -> None:
+    def refuse(message: str) -> ValidationFailed:
+        return ValidationFailed.for_field("original", message)
+
+    if not permissions.can_view(actor, original):
+        raise refuse(_("The original complaint does not exist or you may not see it"))
+    if original.pk == complaint.pk:
+        raise refuse(_("A complaint cannot be a duplicate of itself"))
+    if original.customer_id != complaint.customer_id:
+        raise refuse(_("The original complaint is another customer's"))
+    closed_as_duplicate = original.events.filter(type=EventType.CLOSED_DUPLICATE)
+    if original.status == "closed" and closed_as_duplicate.exists():
+        raise refuse(_("The original complaint was itself closed as a duplicate"))
+
+
+SAVED_VIEWS_MAX = 20  # per user: a short menu, not an archive
+SAVED_VIEW_NAME_MAX = 40
+
+
+def saved_view_save(*, user: User, name: str, query: str) -> SavedView:
+    """Save the list's filters (`query`, the list's query string) under `name` for `user`; a
+    view of the same name is replaced."""
+    title = clean_text(name or "")
+    if not title:
+        raise ValidationFailed.for_field("name", required_message(), message=_("Name the view"))
+    if len(title) > SAVED_VIEW_NAME_MAX:
+        raise ValidationFailed.for_field(
+            "name", too_long_message(SAVED_VIEW_NAME_MAX, len(title)), message=_("Name too long")
+        )
+    if len(query) > SavedView._meta.get_field("query").max_length:  # type: ignore[operator]
+        raise ValidationFailed(_("Too many filters to save"))
+    with transaction.atomic():
+        existing = SavedView.objects.select_for_update().filter(user=user, name=title).first()
+        if existing is not None:
+            existing.query = query
+            existing.save(update_fields=["query"])
+            return existing
+        if SavedView.objects.filter(user=user).count() >= SAVED_VIEWS_MAX:
+            raise ValidationFailed(
+                _("You have %(count)s saved views, the most there may be; delete one first")
+                % {"count": SAVED_VIEWS_MAX}
+            )
+        return SavedView.objects.create(user=user, name=title, query=query)
+
+
+def saved_view_delete(*, user: User, pk: int) -> None:
+    """Delete one of the user's own saved views (another's is not found)."""
+    deleted, _rows = SavedView.objects.filter(user=user, pk=pk).delete()
+    if not deleted:
+        raise NotFound(_("No such saved view"))
 
 
 def list_export_record(

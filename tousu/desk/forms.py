@@ -10,15 +10,19 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from tousu.accounts.models import Department, Region
+from tousu.accounts.models import Department, Region, User
 from tousu.classification.forms import category_choices, category_from_code
 from tousu.classification.models import Category
 from tousu.complaints.choices import Channel, Level, Status, TimeLeft
-from tousu.complaints.selectors import ComplaintFilters
+from tousu.complaints.selectors import SORT_DEFAULT, ComplaintFilters, get_complaint_for_user
+from tousu.complaints.services import REASON_MAX_CHARS, SAVED_VIEW_NAME_MAX
 from tousu.core.api import parse_time_bound
-from tousu.core.forms import DayField, blank
+from tousu.core.errors import NotFound
+from tousu.core.forms import DayField, LocalNameChoiceField, blank
 from tousu.core.templatetags.tousu_ui import local_name
 from tousu.core.text import normalise_phone
+from tousu.desk.bulk import BULK_ACTIONS, BULK_MAX, BulkRequest
+from tousu.routing.services import HANDLER_ROLES
 
 
 def local_date_bound(day: dt.date | None, field: str, *, end: bool = False) -> dt.datetime | None:
@@ -56,6 +60,15 @@ class ComplaintFilterForm(forms.Form):
     time_left = forms.ChoiceField(label=_("Time left"), required=False)
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
     repeat = forms.BooleanField(label=_("Repeat complaints only"), required=False)
+    sort = forms.ChoiceField(
+        label=_("Order"),
+        required=False,
+        choices=[
+            ("", _("Newest first")),
+            ("due", _("Least time left first")),
+            ("level", _("Highest level first")),
+        ],
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -78,6 +91,13 @@ class ComplaintFilterForm(forms.Form):
         if value and normalise_phone(value) is None:
             raise forms.ValidationError(_("Not a valid phone number."))
         return normalise_phone(value) or ""
+
+    def order(self) -> str:
+        """The list's order (a key of complaints.selectors.SORTS); search results keep theirs,
+        by relevance."""
+        return (self.cleaned_data.get("sort") if hasattr(self, "cleaned_data") else "") or (
+            SORT_DEFAULT
+        )
 
     def filters(self) -> ComplaintFilters:
         """The filters from the fields that are valid; call after `is_valid()`."""
@@ -114,3 +134,75 @@ class TriageForm(forms.Form):
 
     def clean_category(self) -> Category:
         return category_from_code(self.cleaned_data["category"])
+
+
+# ---- bulk actions and saved views of the list (issue 13) ------------------------------------
+
+
+class BulkForm(forms.Form):
+    """A bulk action on the complaints ticked in the list (desk.bulk)."""
+
+    numbers = forms.MultipleChoiceField(label=_("Complaints"))
+    action = forms.ChoiceField(label=_("Action"), choices=list(BULK_ACTIONS.items()))
+    handler = forms.ChoiceField(label=_("Handler"), required=False)
+    department = LocalNameChoiceField(
+        label=_("Department"), queryset=Department.objects.filter(active=True), required=False
+    )
+    original = forms.CharField(label=_("Duplicate of (number)"), required=False, max_length=24)
+    reason = forms.CharField(
+        label=_("Reason"),
+        required=False,
+        widget=forms.TextInput(attrs={"maxlength": str(REASON_MAX_CHARS)}),
+    )
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+        numbers = self.data.getlist("numbers") if hasattr(self.data, "getlist") else []
+        self.fields["numbers"].choices = [(n, n) for n in numbers[:BULK_MAX]]  # type: ignore[attr-defined]
+        handlers = (
+            User.objects.filter(role__in=HANDLER_ROLES, is_active=True, department__isnull=False)
+            .select_related("department")
+            .order_by("department__code", "username")
+        )
+        groups: dict[str, list[tuple[str, str]]] = {}
+        for person in handlers:
+            groups.setdefault(local_name(person.department), []).append(
+                (person.username, str(person))
+            )
+        self.fields["handler"].choices = blank(_("Choose a handler")) + list(groups.items())  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        action = data.get("action")
+        if action == "assign" and not data.get("handler"):
+            self.add_error("handler", _("Choose the handler to assign to."))
+        if action == "transfer" and not data.get("department"):
+            self.add_error("department", _("Choose the department to transfer to."))
+        if action == "transfer" and not data.get("reason", "").strip():
+            self.add_error("reason", _("A transfer needs a reason."))
+        if action == "close_duplicate":
+            number = data.get("original", "").strip()
+            try:
+                data["original"] = get_complaint_for_user(self.user, number) if number else None
+            except NotFound:
+                data["original"] = None
+            if data["original"] is None:
+                self.add_error("original", _("Give the number of a complaint you may see."))
+        return data
+
+    def request(self) -> BulkRequest:
+        data = self.cleaned_data
+        username = data.get("handler")
+        return BulkRequest(
+            action=data["action"],
+            handler=User.objects.filter(username=username).first() if username else None,
+            department=data.get("department"),
+            reason=data.get("reason", ""),
+            original=data.get("original") or None,
+        )
+
+
+class SavedViewForm(forms.Form):
+    name = forms.CharField(label=_("Name of the view"), max_length=SAVED_VIEW_NAME_MAX)
+    query = forms.CharField(required=False, widget=forms.HiddenInput)

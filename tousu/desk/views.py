@@ -14,7 +14,14 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    QueryDict,
+    StreamingHttpResponse,
+)
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -28,7 +35,7 @@ from tousu.accounts.views import render_with_pii, staff
 from tousu.callbacks.selectors import complaint_callbacks
 from tousu.classification.models import Category
 from tousu.classification.selectors import triage_queue
-from tousu.complaints import selectors, services
+from tousu.complaints import search, selectors, services
 from tousu.complaints.choices import Status
 from tousu.complaints.models import Complaint
 from tousu.core import clock
@@ -40,7 +47,8 @@ from tousu.desk import export
 from tousu.desk.actions import ACTIONS, action_form, available_actions, refusal, step_key
 from tousu.desk.actions.base import ActionForm
 from tousu.desk.actions.resolution import StepForm
-from tousu.desk.forms import ComplaintFilterForm, TriageForm
+from tousu.desk.bulk import BULK_ACTIONS, bulk_apply
+from tousu.desk.forms import BulkForm, ComplaintFilterForm, SavedViewForm, TriageForm
 from tousu.desk.selectors import similar_complaints
 from tousu.desk.templatetags.complaint_tags import INVESTIGATION_LABELS
 from tousu.desk.work import WAITING_KINDS, WORK_DEPTH_MAX, WorkKind, work_queue
@@ -134,28 +142,109 @@ def complaint_list(request: HttpRequest) -> HttpResponse:
         "form": form,
         "can_export": permissions.can_export(user),
         "can_reveal": permissions.can_view_pii(user),
+        "saved_views": selectors.saved_views(user),
+        "view_query": _view_query(request.GET),
+        "save_view_form": SavedViewForm(),
     }
+    if permissions.can_act_in_bulk(user):
+        context["bulk_form"] = BulkForm(user=user)
     if filters.q:
-        # Search results come in order of relevance: few pages, numbered.
+        # Search results come in order of relevance: few pages, numbered, each row with where
+        # the words matched (its content, demand or a note).
         page = page_of(request, selectors.complaint_search(user, filters) or qs)
-        context.update(page=page, rows=page.object_list, count=page.paginator.count)
+        rows = list(page.object_list)
+        notes = search.note_texts([c.pk for c in rows])
+        for row in rows:
+            row.note_texts = notes[row.pk]
+        context.update(
+            page=page,
+            rows=rows,
+            count=page.paginator.count,
+            highlight=search.highlight_terms(filters.q) or filters.q.split(),
+        )
         return render_with_pii(
             request,
             "complaints/list.html",
             context,
             subject=LIST_SUBJECT,
-            count=len(page.object_list),
+            count=len(rows),
         )
     after, before = request.GET.get("after", ""), request.GET.get("before", "")
+    sort = form.order()
     try:
-        keyset = selectors.complaint_keyset_page(qs, after=after, before=before, size=PAGE_SIZE)
+        keyset = selectors.complaint_keyset_page(
+            qs, after=after, before=before, size=PAGE_SIZE, sort=sort
+        )
     except ValueError:
         messages.error(request, _("That page link is not valid; here is the first page."))
-        keyset = selectors.complaint_keyset_page(qs, size=PAGE_SIZE)
+        keyset = selectors.complaint_keyset_page(qs, size=PAGE_SIZE, sort=sort)
     context.update(keyset=keyset, rows=keyset.rows)
     return render_with_pii(
         request, "complaints/list.html", context, subject=LIST_SUBJECT, count=len(keyset.rows)
     )
+
+
+def _view_query(params: QueryDict) -> str:
+    """The list's filters in `params` as a query string, without page cursors or anything
+    that is not a filter: what a saved view keeps."""
+    kept = QueryDict(mutable=True)
+    for name in ComplaintFilterForm.base_fields:
+        values = [v for v in params.getlist(name) if v]
+        if values:
+            kept.setlist(name, values)
+    return kept.urlencode()
+
+
+@require_POST
+def complaint_bulk(request: HttpRequest) -> HttpResponse:
+    """A bulk action on the complaints ticked in the list; answers with what became of each."""
+    user = staff(request)
+    if not permissions.can_act_in_bulk(user):
+        raise PermissionDenied
+    form = BulkForm(request.POST, user=user)
+    back = reverse("desk:list") + "?" + _view_query(QueryDict(request.POST.get("back", "")))
+    if not form.is_valid():
+        problems = "; ".join(" ".join(map(str, e)) for e in form.errors.values())
+        messages.error(request, _("Nothing was done: %(problems)s") % {"problems": problems})
+        return redirect(back)
+    results = bulk_apply(user, form.cleaned_data["numbers"], form.request())
+    context = {
+        "results": results,
+        "action": BULK_ACTIONS[form.cleaned_data["action"]],
+        "done": sum(r.done for r in results),
+        "back": back,
+    }
+    return render_with_pii(
+        request, "complaints/bulk_result.html", context, subject=LIST_SUBJECT, count=0
+    )
+
+
+@require_POST
+def saved_view_save(request: HttpRequest) -> HttpResponse:
+    user = staff(request)
+    form = SavedViewForm(request.POST)
+    query = _view_query(QueryDict(request.POST.get("query", "")))
+    if form.is_valid():
+        try:
+            view = services.saved_view_save(user=user, name=form.cleaned_data["name"], query=query)
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("View “%(name)s” saved.") % {"name": view.name})
+    else:
+        messages.error(request, _("Name the view to save it."))
+    return redirect(reverse("desk:list") + ("?" + query if query else ""))
+
+
+@require_POST
+def saved_view_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    user = staff(request)
+    try:
+        services.saved_view_delete(user=user, pk=pk)
+    except NotFound:
+        raise Http404(str(pk)) from None
+    messages.success(request, _("View deleted."))
+    return redirect("desk:list")
 
 
 def complaint_export(request: HttpRequest) -> HttpResponseBase:

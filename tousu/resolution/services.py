@@ -24,7 +24,12 @@ from tousu.callbacks.services import callback_schedule
 from tousu.complaints import rules
 from tousu.complaints.choices import Cause, Channel, EventType, Finding, Status
 from tousu.complaints.models import Complaint
-from tousu.complaints.services import _require, complaint_lock, event_record
+from tousu.complaints.services import (
+    _require,
+    complaint_close_duplicate,
+    complaint_lock,
+    event_record,
+)
 from tousu.core import clock
 from tousu.core.errors import (
     FieldErrors,
@@ -681,6 +686,20 @@ def complaint_close(
         webhook_emit(
             event=EventType.CLOSED, complaint=complaint, data={"accepted": customer_accepted}
         )
+    return complaint
+
+
+def complaint_close_repeat(
+    *, complaint: Complaint, actor: User, customer_accepted: bool, earlier: Complaint
+) -> Complaint:
+    """Close a repeat complaint and with it `earlier`, the same customer's open complaint on
+    the same issue, which this one's reply answered (issue 13): the earlier one is closed as a
+    duplicate of this one. Both or neither: a refusal of either undoes the other."""
+    with transaction.atomic():
+        complaint = complaint_close(
+            complaint=complaint, actor=actor, customer_accepted=customer_accepted
+        )
+        complaint_close_duplicate(complaint=earlier, actor=actor, original=complaint)
     return complaint
 
 

@@ -17,6 +17,7 @@ from tousu.accounts import permissions
 from tousu.accounts.models import Department, User
 from tousu.complaints.choices import Cause, Finding, Status
 from tousu.complaints.models import Complaint
+from tousu.complaints.selectors import earlier_open
 from tousu.complaints.services import REASON_MAX_CHARS
 from tousu.core.api import OneOf, Strict
 from tousu.core.forms import LocalNameChoiceField, blank, textarea
@@ -212,6 +213,18 @@ class CloseForm(ActionForm):
         widget=forms.RadioSelect,
     )
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # A repeat answers the earlier complaint too: offer to close that one with it.
+        self.earlier = earlier_open(self.complaint)
+        if self.earlier is not None:
+            self.fields["close_earlier"] = forms.BooleanField(
+                label=_("Also close the earlier complaint %(number)s (as a duplicate of this one)")
+                % {"number": self.earlier.number},
+                required=False,
+                initial=True,
+            )
+
 
 class StepForm(ActionForm):
     """One of S1's handling steps; the investigation step also answers its four questions."""
@@ -381,9 +394,15 @@ def _approve(c: Complaint, u: User, f: ApproveForm) -> str:
 
 
 def _close(c: Complaint, u: User, f: CloseForm) -> str:
-    resolution.complaint_close(
-        complaint=c, actor=u, customer_accepted=f.cleaned_data["customer_accepted"]
-    )
+    accepted = f.cleaned_data["customer_accepted"]
+    if f.earlier is not None and f.cleaned_data.get("close_earlier"):
+        resolution.complaint_close_repeat(
+            complaint=c, actor=u, customer_accepted=accepted, earlier=f.earlier
+        )
+        return gettext(
+            "Closed, with the earlier complaint %(number)s. A callback is scheduled."
+        ) % {"number": f.earlier.number}
+    resolution.complaint_close(complaint=c, actor=u, customer_accepted=accepted)
     return gettext("Closed. A callback is scheduled.")
 
 

@@ -12,8 +12,9 @@ from django import template
 from django.db.models import TextChoices
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
-from django.utils.html import format_html
-from django.utils.safestring import SafeString
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -23,6 +24,7 @@ from tousu.callbacks.choices import SCORE_FACTORS, CallbackResult, CallbackStatu
 from tousu.callbacks.models import CallbackTask
 from tousu.complaints.choices import CategorySource, Cause, Channel, Finding, Level, Status
 from tousu.complaints.models import Complaint, ComplaintEvent
+from tousu.complaints.search import snippet
 from tousu.core import clock
 from tousu.core.pii import TextMask
 from tousu.core.templatetags.tousu_ui import duration, pii_text
@@ -260,6 +262,7 @@ EVENT_FIELDS: dict[str, tuple[Any, Formatter]] = {
     "handler": (gettext_lazy("Handler"), _plain),
     "rule": (gettext_lazy("Rule"), _plain),
     "repeat_of": (gettext_lazy("Repeat of"), _plain),
+    "duplicate_of": (gettext_lazy("Duplicate of"), _plain),
     "lead": (gettext_lazy("Lead"), _plain),
     "members": (gettext_lazy("Members"), lambda value, names: "、".join(map(str, value))),
     "on_time": (gettext_lazy("On time"), _yes_no),
@@ -361,3 +364,27 @@ def history_summary(complaints: list[Complaint]) -> dict[str, Any]:
         "compensation": sum((remedy_total(c) for c in complaints), Decimal(0)),
         "latest_callback": latest,
     }
+
+
+SUMMARY_CHARS = 40
+
+
+@register.simple_tag
+def search_snippet(complaint: Complaint, terms: list[str], texts: TextMask | None) -> SafeString:
+    """Where a search result matched (issue 13): the first of its content, demand and notes
+    that holds a query term, cut around it, the terms marked. Masked for the reader before it
+    is cut and marked, escaped piece by piece. Without a visible match (the index matched
+    bigrams the masking hid), the start of the content."""
+    sources = [("", complaint.content), ("", complaint.demand)] + [
+        (_("Note"), note) for note in getattr(complaint, "note_texts", [])
+    ]
+    for label, source in sources:
+        pieces = snippet(pii_text(source, texts), terms)
+        if pieces:
+            body = "".join(
+                format_html("<mark>{}</mark>", piece) if marked else conditional_escape(piece)
+                for piece, marked in pieces
+            )
+            prefix = format_html('<span class="muted small">{}</span> ', label) if label else ""
+            return mark_safe(prefix + body)  # noqa: S308 (every piece escaped above)
+    return conditional_escape(Truncator(pii_text(complaint.content, texts)).chars(SUMMARY_CHARS))

@@ -110,11 +110,12 @@ def test_list_is_a_fixed_number_of_queries(
     client = as_user(handler)
     register()
     client.get("/complaints/")  # warm up: session, content types
-    with django_assert_max_num_queries(12) as one:
+    # 14: the saved views menu and the bulk form's handlers are one query each (issue 13).
+    with django_assert_max_num_queries(14) as one:
         assert client.get("/complaints/").status_code == 200
     for i in range(29):
         register(customer_phone=f"139{i:08d}")
-    with django_assert_max_num_queries(12) as thirty:
+    with django_assert_max_num_queries(14) as thirty:
         response = client.get("/complaints/")
     assert len(response.context["rows"]) == 30
     assert len(thirty.captured_queries) == len(one.captured_queries)

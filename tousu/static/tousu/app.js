@@ -214,4 +214,69 @@
   }
   document.addEventListener("DOMContentLoaded", function () { enhance(document); });
   document.addEventListener("htmx:afterSettle", function () { enhance(document); });
+
+  // Keyboard shortcuts (issue 13), listed by "?": j/k the next/previous row of a list or the
+  // queue, Enter opens it, "/" the search field, "a" accept, "r" the resolve form. Not while
+  // typing in a field, nor with a modifier (the browser's own shortcuts stay).
+  function typing(target) {
+    return target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName));
+  }
+
+  function moveRow(step) {
+    var rows = Array.prototype.slice.call(document.querySelectorAll("tr[data-row]"));
+    if (!rows.length) return;
+    var at = rows.findIndex(function (row) { return row.classList.contains("kb-current"); });
+    var next = at < 0 ? (step > 0 ? 0 : rows.length - 1) : Math.min(rows.length - 1, Math.max(0, at + step));
+    if (at >= 0) rows[at].classList.remove("kb-current");
+    rows[next].classList.add("kb-current");
+    var link = rows[next].querySelector("a[href]");
+    if (link) link.focus({ preventScroll: true });
+    rows[next].scrollIntoView({ block: "nearest" });
+  }
+
+  function toggleHelp(show) {
+    var help = document.getElementById("shortcuts");
+    if (help) help.hidden = show === undefined ? !help.hidden : !show;
+  }
+
+  var SHORTCUTS = {
+    j: function () { moveRow(1); },
+    k: function () { moveRow(-1); },
+    "/": function () {
+      var search = document.querySelector("input[type=search]");
+      if (search) { search.focus(); search.select(); }
+    },
+    a: function () {
+      var accept = document.querySelector("form.action-accept [type=submit]");
+      if (accept) accept.click();
+    },
+    r: function () {
+      var resolve = document.querySelector("details.action-resolve");
+      if (!resolve) return;
+      resolve.open = true;
+      resolve.scrollIntoView({ block: "start" });
+      var first = resolve.querySelector("select, input:not([type=hidden]), textarea");
+      if (first) first.focus();
+    },
+    "?": function () { toggleHelp(); }
+  };
+
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape") { toggleHelp(false); return; }
+    if (event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) return;
+    var run = SHORTCUTS[event.key];
+    if (!run) return;
+    event.preventDefault();
+    run();
+  });
+
+  // "Select all" above a list's checkboxes (data-select-all names the boxes it ticks).
+  document.addEventListener("change", function (event) {
+    var all = event.target;
+    if (!all.hasAttribute || !all.hasAttribute("data-select-all")) return;
+    var name = all.getAttribute("data-select-all");
+    document.querySelectorAll('input[type=checkbox][name="' + name + '"]').forEach(function (box) {
+      box.checked = all.checked;
+    });
+  });
 })();

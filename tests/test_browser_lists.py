@@ -1,0 +1,94 @@
+"""Lists for a busy desk in a real Chromium (issue 13, Done when: "bulk transfer of three
+complaints reports each result"): a supervisor ticks three complaints in the list, transfers
+them to another department with a reason, and reads what became of each, one refused with the
+reason; the keyboard moves through the rows (j/k), jumps to the search field (/), lists its
+shortcuts on "?", ignores them while typing, accepts (a) and opens the resolve form (r).
+
+Kept in its own module: see `tests.browser.chromium_browser` on Playwright's event loop.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.browser import PASSWORD, log_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_bulk_transfer_of_three_reports_each_result_and_the_keyboard_works(
+    browser_page: Any, live_server: Any, page_problems: list[str]
+) -> None:
+    from tests.factories import ComplaintBuilder
+    from tousu.accounts.models import Department
+    from tousu.accounts.services import user_create
+    from tousu.complaints.models import Complaint
+    from tousu.setup.services import reference_data_load
+
+    reference_data_load()
+    handler = user_create(
+        username="handler", role="handler", password=PASSWORD, department="billing"
+    )
+    user_create(username="zhang", role="supervisor", password=PASSWORD, department="billing")
+    build = ComplaintBuilder(lambda: handler)
+    moving = [build("dispatched", customer_phone=f"1370000000{i}") for i in range(2)]
+    closed = build("closed", customer_phone="13700000009")
+    network = Department.objects.get(code="network")
+    page, base = browser_page, live_server.url
+
+    log_in(page, base, "zhang")
+    page.goto(f"{base}/complaints/")
+
+    # "?" lists the shortcuts; Escape hides them.
+    help_box = page.locator("#shortcuts")
+    assert not help_box.is_visible()
+    page.keyboard.press("?")
+    assert help_box.is_visible()
+    assert "j" in help_box.inner_text()
+    page.keyboard.press("Escape")
+    assert not help_box.is_visible()
+
+    # j/k move through the rows; "/" goes to the search field, where j is a letter typed.
+    rows = page.locator("tr[data-row]")
+    page.keyboard.press("j")
+    page.keyboard.press("j")
+    assert "kb-current" in (rows.nth(1).get_attribute("class") or "")
+    page.keyboard.press("k")
+    assert "kb-current" in (rows.nth(0).get_attribute("class") or "")
+    page.keyboard.press("/")
+    page.keyboard.type("jk")
+    assert page.locator("input[type=search]").input_value() == "jk"
+    assert "kb-current" in (rows.nth(0).get_attribute("class") or "")
+
+    # Bulk transfer of three: two move, the closed one is refused with the reason.
+    for complaint in [*moving, closed]:
+        page.check(f"input[name=numbers][value='{complaint.number}']")
+    bulk = page.locator("form#bulk")
+    bulk.locator("select[name=action]").select_option("transfer")
+    bulk.locator("select[name=department]").select_option(str(network.pk))
+    bulk.locator("input[name=reason]").fill("属于网络故障，转网络部处理")
+    bulk.locator("button[type=submit]").click()
+    page.wait_for_selector("table.bulk-results")
+    results = page.locator("table.bulk-results tbody tr")
+    assert results.count() == 3
+    for complaint in moving:
+        assert page.locator("tr.bulk-done", has_text=complaint.number).count() == 1
+    refused = page.locator("tr.bulk-refused", has_text=closed.number)
+    assert refused.count() == 1
+    assert refused.locator("td").nth(2).inner_text().strip()  # the reason is given
+    for complaint in moving:
+        assert Complaint.objects.get(pk=complaint.pk).department_id == network.pk
+    assert Complaint.objects.get(pk=closed.pk).department_id != network.pk
+
+    # On a complaint: "a" accepts it, then "r" opens the resolve form with its first field.
+    waiting = build("dispatched", customer_phone="13700000008", handler=None)
+    log_in(page, base, "handler")
+    page.goto(f"{base}/complaints/{waiting.number}/")
+    page.keyboard.press("a")
+    page.wait_for_selector(".ws-head .status-in_progress")
+    page.keyboard.press("r")
+    assert page.locator("details.action-resolve").get_attribute("open") is not None
+    assert page.evaluate("document.activeElement.closest('details.action-resolve') !== null")
+    assert page_problems == []

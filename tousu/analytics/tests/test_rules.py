@@ -91,7 +91,7 @@ def test_a_new_meaning_of_a_measure_changes_the_layout() -> None:
     # Counts kept under the old meaning of "fcr" (never transferred, returned or reopened) must
     # be recounted, not carried on by deltas: the fill job rebuilds when the layout changes.
     assert "fcr" in rules.REDEFINED
-    assert rules.LAYOUT == rules._layout()
+    assert rules._layout() == rules.LAYOUT
     saved = dict(rules.REDEFINED)
     try:
         rules.REDEFINED.clear()

@@ -130,8 +130,9 @@ def register_page(request: HttpRequest) -> HttpResponse:
                     "number": complaint.number,
                     "department": local_name(complaint.department),
                 }
-                if permissions.at_first_contact(user, complaint):
-                    # S3 授权: the front line settles on the spot what its authority covers.
+                if permissions.first_contact_window(user) is not None:
+                    # S3 授权: the front line settles on the spot what its authority covers
+                    # (just registered by the user: nobody else can have acted on it yet).
                     message += " " + _("You may resolve it on the spot, within your authority.")
                 messages.success(request, message)
                 return redirect("desk:detail", number=complaint.number)

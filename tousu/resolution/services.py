@@ -295,6 +295,10 @@ def _outcome_write(
     complaint.status = rules.next_status(action, complaint.status, alternative=over)
     complaint.resolved_at = None if over else now
     complaint.first_contact = first_contact and not over
+    if first_contact:
+        # The customer had their answer at the contact itself: that is the first response
+        # (R4.1), so no overdue alert follows an outcome that waits for approval.
+        complaint.accepted_at = complaint.accepted_at or now
     # The outcome ends any wait for the customer: a pause must not outlive it, or a later
     # reopen would leave the complaint invisible to the breach scan.
     complaint.paused_at, complaint.pause_reason = None, ""
@@ -308,6 +312,7 @@ def _outcome_write(
             "status",
             "resolved_at",
             "first_contact",
+            "accepted_at",
             "paused_at",
             "pause_reason",
             "updated_at",

@@ -124,6 +124,7 @@ def test_within_authority_it_is_resolved_at_first_contact(register: Register, ag
     assert complaint.status == "resolved"
     assert complaint.resolved_at is not None
     assert complaint.first_contact
+    assert complaint.accepted_at == complaint.resolved_at  # answered at the contact itself
     assert first_contact_event(complaint)["first_contact"] is True
 
 
@@ -133,6 +134,7 @@ def test_over_authority_it_waits_for_approval_and_is_not_first_contact(
     complaint = fresh(resolve(register(actor=agent), agent, "58"))  # the agent's limit is 50
     assert complaint.status == "awaiting_approval"
     assert not complaint.first_contact
+    assert complaint.accepted_at is not None  # the first response was given: no overdue alert
     assert "first_contact" not in first_contact_event(complaint)
     approval = Approval.objects.get(complaint=complaint)
     assert approval.amount == Decimal("58.00")

@@ -7,6 +7,7 @@ here decide what the user may *do* with a complaint they can see.
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -14,6 +15,7 @@ from django.apps import apps
 from django.db.models import Q
 
 from tousu.accounts.choices import DataScope, Role
+from tousu.core import clock
 
 if TYPE_CHECKING:
     from tousu.accounts.models import User
@@ -164,6 +166,72 @@ def can_close_duplicate(user: User, complaint: Complaint) -> bool:
     """Close a complaint as a duplicate of another (issue 13): whoever may handle it, or a
     manager in whose scope it is (the complaint office weeding out double registrations)."""
     return can_handle(user, complaint) or (user.role in MANAGER_ROLES and can_view(user, complaint))
+
+
+# ---- front-line resolution (S3 授权, issue 13) ---------------------------------------------
+
+# A complaint nobody in the back office has taken up yet: registered, or dispatched by routing.
+FIRST_CONTACT_STATUSES = ("registered", "dispatched")
+
+
+def first_contact_window(user: User) -> dt.timedelta | None:
+    """How long after registering a complaint `user`'s role may still resolve it themselves at
+    first contact: the `first_contact_minutes` of the role's total authority-limit row, which
+    the administrators set per role (None = the role does not resolve at first contact). Read
+    once per user object: a page asks about many complaints."""
+    if "_first_contact_window" not in user.__dict__:
+        limit = apps.get_model("resolution", "AuthorityLimit")
+        minutes = (
+            limit.objects.filter(role=user.role, remedy_type="")
+            .values_list("first_contact_minutes", flat=True)
+            .first()
+        )
+        window = dt.timedelta(minutes=minutes) if minutes else None
+        user.__dict__["_first_contact_window"] = window
+    return user.__dict__["_first_contact_window"]
+
+
+def _others_acted(user: User, complaint: Complaint) -> bool:
+    """Whether anybody but `user` has acted on the complaint: an event by another person
+    (accepted, dispatched again, transferred, returned, escalated, a note…). The system's own
+    events — classifying and routing at registration, reminders — do not count."""
+    event = apps.get_model("complaints", "ComplaintEvent")
+    return (
+        event.objects.filter(complaint=complaint.pk, actor__isnull=False)
+        .exclude(actor=user.pk)
+        .exists()
+    )
+
+
+def at_first_contact(user: User, complaint: Complaint) -> bool:
+    """Whether `user` is still at the first contact about this complaint (S3 授权: the person
+    facing the customer settles it there and then): they registered it, nobody else has taken
+    it up or acted on it (not accepted, moved, escalated or written on by the back office),
+    and their role's first-contact window since registering (`first_contact_window`) has not
+    passed. What they may then grant alone is their authority limit; beyond it, approval."""
+    if not user.is_active or complaint.registered_by_id != user.pk:
+        return False
+    if complaint.status not in FIRST_CONTACT_STATUSES or complaint.accepted_at is not None:
+        return False
+    window = first_contact_window(user)
+    if window is None or clock.now() > complaint.registered_at + window:
+        return False
+    return not _others_acted(user, complaint)
+
+
+def can_resolve(user: User, complaint: Complaint) -> bool:
+    """Record the outcome: whoever may handle the complaint, or the person who registered it
+    while still at first contact (`at_first_contact`)."""
+    return can_handle(user, complaint) or at_first_contact(user, complaint)
+
+
+def can_close(user: User, complaint: Complaint) -> bool:
+    """Close: whoever may handle the complaint, or the person who resolved it at first contact
+    (its `first_contact` outcome): they heard the customer accept or refuse it, and S3 has the
+    front line answer for its own decisions rather than leave them in a department's queue."""
+    if can_handle(user, complaint):
+        return True
+    return user.is_active and complaint.first_contact and complaint.registered_by_id == user.pk
 
 
 def can_triage(user: User) -> bool:

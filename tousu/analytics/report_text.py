@@ -15,6 +15,11 @@ from tousu.resolution.choices import RemedyType
 ON_TIME_TARGET = 0.9
 SATISFACTION_TARGET = 0.85
 FCR_TARGET = 0.7
+# What the first-contact resolution rate counts (issue 13: S3 授权), said where it is reported.
+FCR_MEANING = (
+    "一次解决率：本期结案的投诉中，由登记人在首次接触时（后台受理或经手之前）、在其授权额度内"
+    "当场解决的比例；超出授权需审批的、经转派或重开后才解决的，均不计入。"
+)
 REPEAT_LIMIT = 0.05
 ESCALATION_LIMIT = 0.05
 TOP_CATEGORIES = 5
@@ -135,7 +140,7 @@ def overview(data: dict[str, Any]) -> Section:
     paragraphs = [
         f"本季度共受理投诉 {cur['volume']:,} 件，较上季度{trend(change['volume'])}；"
         f"结案 {cur['closed']:,} 件，按时结案率 {_rate(cur['on_time_rate'])}，"
-        f"首次联系解决率 {_rate(cur['first_contact_resolution_rate'])}，"
+        f"一次解决率 {_rate(cur['first_contact_resolution_rate'])}，"
         f"回访满意率 {_rate(cur['satisfaction_rate'])}。{lead}"
     ]
     rows: list[list[Cell]] = [
@@ -149,7 +154,7 @@ def overview(data: dict[str, Any]) -> Section:
             "",
         ],
         [
-            "首次联系解决率",
+            "一次解决率",
             pct(cur["first_contact_resolution_rate"]),
             pct(prev["first_contact_resolution_rate"]),
             "",
@@ -270,7 +275,7 @@ def handling(data: dict[str, Any]) -> Section:
         ["平均处理时长（小时）", cur["avg_handling_hours"], prev["avg_handling_hours"]],
         ["P90 处理时长（小时）", cur["p90_handling_hours"], prev["p90_handling_hours"]],
         [
-            "首次联系解决率",
+            "一次解决率",
             pct(cur["first_contact_resolution_rate"]),
             pct(prev["first_contact_resolution_rate"]),
         ],
@@ -286,14 +291,14 @@ def handling(data: dict[str, Any]) -> Section:
     text = (
         f"本季度结案 {cur['closed']:,} 件，按时结案率 {_rate(cur['on_time_rate'])}，"
         f"平均处理时长 {show(cur['avg_handling_hours'])} 小时（P90 "
-        f"{show(cur['p90_handling_hours'])} 小时），首次联系解决率 "
+        f"{show(cur['p90_handling_hours'])} 小时），一次解决率 "
         f"{_rate(cur['first_contact_resolution_rate'])}；累计补偿 "
         f"{cur['compensation_total']:,.2f} 元。"
     )
     return Section(
         "处理情况",
         "四、处理方式及结果",
-        [text],
+        [text, FCR_MEANING],
         [
             Table("处理时效与结果", ["指标", "本季度", "上季度"], rows),
             Table("补救措施构成", ["措施", "次数", "占比"], remedies),
@@ -442,8 +447,8 @@ def suggestion_lines(data: dict[str, Any]) -> list[str]:
     fcr = cur["first_contact_resolution_rate"]
     if fcr is not None and fcr < FCR_TARGET:
         lines.append(
-            f"首次联系解决率为 {_rate(fcr)}，建议扩大一线授权额度，完善案例库和统一口径，"
-            "提高首次解决能力。"
+            f"一次解决率为 {_rate(fcr)}，建议适当扩大一线授权额度，完善案例库和统一口径，"
+            "让一线人员在首次接触时当场解决更多投诉。"
         )
     sat = cur["satisfaction_rate"]
     if sat is not None and sat < SATISFACTION_TARGET:

@@ -10,8 +10,9 @@ department, level):
   overdue while unaccepted) and of those accepted within `first_response_due`;
 - closing, at `closed_at` (closed complaints only): closed; closed on time (resolved — or
   closed — no later than `resolution_due`); handling seconds (received → closed) and their
-  histogram; first-contact resolution (never transferred, returned or reopened); the
-  remedies granted, by type, and their money sum (compensation);
+  histogram; first-contact resolution (the outcome it closed with was recorded by the person
+  who registered it, at first contact, within their authority: `Complaint.first_contact`);
+  the remedies granted, by type, and their money sum (compensation);
 - callback, at each done callback's `done_at`: its result and the 1–5 scores it recorded.
 
 A reopened complaint is no longer closed: its closing slot goes away until it closes again.
@@ -98,10 +99,19 @@ def rollups_kept(*, hourly: bool) -> tuple[int, ...]:
 ALL = {"category": 0, "channel": "*", "region": 0, "department": 0, "level": "*"}
 
 
+# Measures whose meaning changed since they were first counted, with the release's reason: a
+# new meaning under the same column changes the layout too, so that nothing is kept that was
+# counted the old way. Issue 13: "fcr" was "never transferred, returned or reopened".
+REDEFINED = {"fcr": "resolved by its registering agent at first contact (issue 13)"}
+
+
 def _layout() -> str:
     """A fingerprint of what the count tables hold: a release that changes the dimensions,
-    roll-ups or measures changes it, and the fill job then counts everything again."""
-    described = repr((DIMENSIONS, sorted(ROLLUPS.items()), HOURLY_ROLLUPS, MEASURES)).encode()
+    roll-ups, measures or a measure's meaning changes it, and the fill job then counts
+    everything again."""
+    described = repr(
+        (DIMENSIONS, sorted(ROLLUPS.items()), HOURLY_ROLLUPS, MEASURES, sorted(REDEFINED.items()))
+    ).encode()
     return hashlib.sha256(described).hexdigest()[:12]
 
 
@@ -163,7 +173,7 @@ class ComplaintFacts:
     closed_at: dt.datetime | None = None
     repeat: bool = False
     escalated: bool = False
-    handed_on: bool = False  # transferred, returned or reopened at least once
+    first_contact: bool = False  # resolved by its registering agent at first contact
     remedies: tuple[tuple[str, Decimal], ...] = ()
     callbacks: tuple[CallbackFacts, ...] = ()
 
@@ -197,7 +207,7 @@ def contributions(facts: ComplaintFacts) -> Contributions:
         seconds = max(0, int((facts.closed_at - facts.received_at).total_seconds()))
         add(at, "handling_seconds", seconds)
         add(at, handling_bucket(seconds))
-        add(at, "fcr", int(not facts.handed_on))
+        add(at, "fcr", int(facts.first_contact))
         for kind, amount in facts.remedies:
             add(at, REMEDY_MEASURES[kind])
             add(at, "compensation_fen", int((amount * 100).to_integral_value()))

@@ -21,8 +21,10 @@ Definitions (every rate is None when its denominator is 0 — "no data" is not "
 - avg_handling_hours: mean hours from received to closed over the complaints closed;
   p90_handling_hours: their 90th percentile, interpolated inside the fixed histogram buckets of
   constants.HANDLING_EDGES_HOURS (so exact to those edges; ≥ 720 h answers 720).
-- first_contact_resolution_rate: of those closed, the share never transferred, returned or
-  reopened.
+- first_contact_resolution_rate (一次解决率): of those closed, the share resolved by the person
+  who registered them, at first contact, within their authority (`Complaint.first_contact`,
+  see `permissions.at_first_contact`); an outcome that needed approval, or a later one after
+  a reopen, is not.
 - callbacks: callbacks done in the period (`done_at`), by result; satisfaction_rate: satisfied or
   basically satisfied, over callbacks that reached the customer (all but unreachable);
   mean_scores: mean of each 1–5 factor over the callbacks that scored it.

@@ -43,7 +43,6 @@ from tousu.resolution.models import Remedy
 
 logger = logging.getLogger(__name__)
 
-HANDED_ON = (EventType.TRANSFERRED, EventType.RETURNED, EventType.REOPENED)
 KEY_LOOKUP_CHUNK = 500
 
 
@@ -71,17 +70,14 @@ def facts_read(ids: Sequence[int]) -> dict[int, rules.ComplaintFacts]:
         "resolved_at",
         "closed_at",
         "repeat_of_id",
+        "first_contact",
     )
     rows = Complaint.objects.filter(pk__in=ids).values_list(*fields)
-    marks: dict[int, set[str]] = defaultdict(set)
-    for complaint_id, kind in (
-        ComplaintEvent.objects.filter(
-            complaint_id__in=ids, type__in=[*HANDED_ON, EventType.ESCALATED]
-        )
-        .values_list("complaint_id", "type")
+    escalated = set(
+        ComplaintEvent.objects.filter(complaint_id__in=ids, type=EventType.ESCALATED)
+        .values_list("complaint_id", flat=True)
         .distinct()
-    ):
-        marks[complaint_id].add(kind)
+    )
     remedies: dict[int, list[tuple[str, Decimal]]] = defaultdict(list)
     for complaint_id, kind, amount in Remedy.objects.filter(complaint_id__in=ids).values_list(
         "complaint_id", "type", "amount"
@@ -96,8 +92,7 @@ def facts_read(ids: Sequence[int]) -> dict[int, rules.ComplaintFacts]:
         )
     out: dict[int, rules.ComplaintFacts] = {}
     for pk, cat, channel, region, dept, level, received, fr_due, due, *rest in rows:
-        accepted, alerted, resolved, closed, repeat_of = rest
-        kinds = marks.get(pk, set())
+        accepted, alerted, resolved, closed, repeat_of, first_contact = rest
         out[pk] = rules.ComplaintFacts(
             dims=(cat or 0, channel, region or 0, dept or 0, level),
             received_at=received,
@@ -108,8 +103,8 @@ def facts_read(ids: Sequence[int]) -> dict[int, rules.ComplaintFacts]:
             resolved_at=resolved,
             closed_at=closed,
             repeat=repeat_of is not None,
-            escalated=EventType.ESCALATED in kinds,
-            handed_on=bool(kinds.intersection(HANDED_ON)),
+            escalated=pk in escalated,
+            first_contact=first_contact,
             remedies=tuple(remedies.get(pk, ())),
             callbacks=tuple(sorted(callbacks.get(pk, ()), key=lambda c: c.done_at)),
         )

@@ -98,6 +98,10 @@ class Complaint(models.Model):
     )
     reply = models.TextField(_("reply"), blank=True)
     customer_accepted = models.BooleanField(_("customer accepted"), null=True, blank=True)
+    # First-contact resolution (S3 授权, 一次解决): the outcome standing now was recorded by the
+    # person who registered the complaint, at first contact, within their authority. Counted
+    # by the first-contact resolution KPI; a later outcome (after a reopen) clears it.
+    first_contact = models.BooleanField(_("resolved at first contact"), default=False)
     needs_repair = models.BooleanField(_("needs repair"), default=False)
 
     # Routing: why this department (the rule that matched), shown on the complaint (R3.1).

@@ -23,6 +23,9 @@ TRANSITIONS: dict[str, dict[str, str]] = {
     },
     "accept": {S.DISPATCHED: S.IN_PROGRESS},
     "resolve": {S.IN_PROGRESS: S.RESOLVED},
+    # Front-line resolution (S3 授权): the person who registered it settles it at first
+    # contact, before the back office takes it up (permissions.at_first_contact says who).
+    "resolve_first_contact": {S.REGISTERED: S.RESOLVED, S.DISPATCHED: S.RESOLVED},
     "approve": {S.AWAITING_APPROVAL: S.RESOLVED},
     "close": {S.RESOLVED: S.CLOSED},
     "reopen": {S.RESOLVED: S.IN_PROGRESS, S.CLOSED: S.IN_PROGRESS},
@@ -43,6 +46,7 @@ TRANSITIONS: dict[str, dict[str, str]] = {
 
 ALTERNATIVE: dict[str, str] = {
     "resolve": S.AWAITING_APPROVAL,  # over the authority limit
+    "resolve_first_contact": S.AWAITING_APPROVAL,
     "approve": S.IN_PROGRESS,  # rejected: back to the handler
     "callback": S.IN_PROGRESS,  # dissatisfied: reopened
 }

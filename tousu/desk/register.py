@@ -126,11 +126,15 @@ def register_page(request: HttpRequest) -> HttpResponse:
                 # The complaint registered before under this reference, linked by the field.
                 duplicate = exc.existing if isinstance(exc, Duplicate) else None
             else:
-                messages.success(
-                    request,
-                    _("Complaint %(number)s registered and dispatched to %(department)s.")
-                    % {"number": complaint.number, "department": local_name(complaint.department)},
-                )
+                message = _("Complaint %(number)s registered and dispatched to %(department)s.") % {
+                    "number": complaint.number,
+                    "department": local_name(complaint.department),
+                }
+                if permissions.first_contact_window(user) is not None:
+                    # S3 授权: the front line settles on the spot what its authority covers
+                    # (just registered by the user: nobody else can have acted on it yet).
+                    message += " " + _("You may resolve it on the spot, within your authority.")
+                messages.success(request, message)
                 return redirect("desk:detail", number=complaint.number)
     context = {"form": form, "duplicate": duplicate}
     return render(request, "intake/register.html", context, status=status)

@@ -16,6 +16,8 @@ class AuthorityLimit(models.Model):
     month (Asia/Shanghai). The row with no remedy type limits the total of all remedies; a row
     for a type limits that type as well. Above a limit an approver whose own limit covers the
     amount must approve. No total row = nothing with money; an empty amount = unlimited.
+    The total row also says whether the role resolves at first contact what it registered
+    (`first_contact_minutes`, see `permissions.at_first_contact`).
 
     The manager roles' total rows also form the approval chain (R6.2): an approval goes to the
     lowest role whose limit covers the amount, with `approval_hours` to decide; past that the
@@ -46,6 +48,16 @@ class AuthorityLimit(models.Model):
         null=True,
         blank=True,
         help_text=_("For approver roles: the time limit of their approval step."),
+    )
+    # S3 授权: the front line settles what it can while the customer is still there.
+    first_contact_minutes = models.PositiveIntegerField(
+        _("first-contact resolution window (minutes)"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "On the total row: for how long after registering a complaint a member of this "
+            "role may resolve it themselves, while nobody else has acted on it. Empty = never."
+        ),
     )
 
     class Meta:

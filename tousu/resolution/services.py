@@ -204,6 +204,13 @@ def _outcome_validate(
             errors.add(name, _("From 0 to %(max)s") % {"max": most})
     if responsible_staff is not None and not responsible_staff.is_active:
         errors.add("responsible_staff", _staff_inactive_message())
+    elif (
+        responsible_staff is not None
+        and responsible_department is not None
+        and responsible_staff.department_id != responsible_department.pk
+    ):
+        # R6.4: the fault is one department's; the person held to it is one of its members.
+        errors.add("responsible_staff", _("Not a member of the responsible department"))
     errors.raise_if_any(_("The outcome has errors"))
     return _Outcome(
         finding=finding,
@@ -267,12 +274,19 @@ def _resolved_data(outcome: _Outcome, record: HandlingRecord) -> dict[str, Any]:
 
 
 def _outcome_write(
-    *, complaint: Complaint, actor: User, outcome: _Outcome, over: bool, now: dt.datetime
+    *,
+    complaint: Complaint,
+    actor: User,
+    outcome: _Outcome,
+    over: bool,
+    now: dt.datetime,
+    first_contact: bool = False,
 ) -> HandlingRecord:
     """Write the outcome: the remedies (replacing those of an earlier outcome, after a reopen),
     the complaint's finding, cause, responsibility, reply and status — resolved, or awaiting
     approval when `over` the actor's authority — the handling record and the `resolved`
-    event."""
+    event. `first_contact`: recorded by its registering agent at first contact; the outcome is
+    a first-contact resolution when it also stands without approval."""
     complaint.remedies.all().delete()
     Remedy.objects.bulk_create(
         Remedy(complaint=complaint, type=t, amount=a, note=n, granted_by=actor, created_at=now)
@@ -282,8 +296,14 @@ def _outcome_write(
     complaint.cause = outcome.cause
     complaint.responsible_department = outcome.responsible_department
     complaint.reply = outcome.reply
-    complaint.status = rules.next_status("resolve", complaint.status, alternative=over)
+    action = "resolve_first_contact" if first_contact else "resolve"
+    complaint.status = rules.next_status(action, complaint.status, alternative=over)
     complaint.resolved_at = None if over else now
+    complaint.first_contact = first_contact and not over
+    if first_contact:
+        # The customer had their answer at the contact itself: that is the first response
+        # (R4.1), so no overdue alert follows an outcome that waits for approval.
+        complaint.accepted_at = complaint.accepted_at or now
     # The outcome ends any wait for the customer: a pause must not outlive it, or a later
     # reopen would leave the complaint invisible to the breach scan.
     complaint.paused_at, complaint.pause_reason = None, ""
@@ -296,12 +316,16 @@ def _outcome_write(
             "reply",
             "status",
             "resolved_at",
+            "first_contact",
+            "accepted_at",
             "paused_at",
             "pause_reason",
             "updated_at",
         ]
     )
     data = _resolved_data(outcome, record)
+    if complaint.first_contact:
+        data["first_contact"] = True
     event_record(complaint=complaint, type=EventType.RESOLVED, actor=actor, data=data)
     return record
 
@@ -376,11 +400,17 @@ def complaint_resolve(
     recorded). The applicable clause version is kept on the handling record (R6.1). Remedies
     beyond the actor's authority wait for approval along the chain (R6.2); an outcome that
     stands is checked for consistency (R6.3). The reply's approved wording (R7.2) is the
-    knowledge domain's to check (`knowledge.selectors.reply_wording_check`), before this."""
+    knowledge domain's to check (`knowledge.selectors.reply_wording_check`), before this.
+
+    The person who registered the complaint may resolve it at first contact, before the back
+    office takes it up (S3 授权, `permissions.at_first_contact`): within their authority it
+    is a first-contact resolution (`Complaint.first_contact`, and `first_contact` in the
+    resolved event), beyond it the approval chain as for handlers."""
     with transaction.atomic():
         complaint = complaint_lock(complaint)
-        _require(permissions.can_handle(actor, complaint))
-        rules.next_status("resolve", complaint.status)
+        first_contact = permissions.at_first_contact(actor, complaint)
+        _require(first_contact or permissions.can_handle(actor, complaint))
+        rules.next_status("resolve_first_contact" if first_contact else "resolve", complaint.status)
         outcome = _outcome_validate(
             finding=finding,
             cause=cause,
@@ -394,7 +424,12 @@ def complaint_resolve(
         authority = _authority_decide(complaint=complaint, actor=actor, outcome=outcome)
         now = clock.now()
         record = _outcome_write(
-            complaint=complaint, actor=actor, outcome=outcome, over=authority.over, now=now
+            complaint=complaint,
+            actor=actor,
+            outcome=outcome,
+            over=authority.over,
+            now=now,
+            first_contact=first_contact,
         )
         # A re-resolution replaces the outcome, and with it the flags on the old one.
         complaint.consistency_flags.all().delete()
@@ -654,10 +689,11 @@ def complaint_close(
 ) -> Complaint:
     """Close after the reply (R5.4); responsibility must be confirmed (R3.3, R6.4): the
     responsible department always, the staff member where known (given here, or recorded at
-    resolving), both on the closing event that KPIs count. A callback is scheduled (R8.1)."""
+    resolving), both on the closing event that KPIs count. A callback is scheduled (R8.1).
+    Whoever resolved it at first contact closes it too (`permissions.can_close`)."""
     with transaction.atomic():
         complaint = complaint_lock(complaint)
-        _require(permissions.can_handle(actor, complaint))
+        _require(permissions.can_close(actor, complaint))
         complaint.status = rules.next_status("close", complaint.status)
         if complaint.responsible_department_id is None:
             raise ValidationFailed(_department_unconfirmed_message())

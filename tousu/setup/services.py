@@ -27,6 +27,10 @@ DEFAULT_AUTHORITY: dict[str, Decimal | None] = {
     Role.QUALITY: Decimal("0"),
     Role.ANALYST: Decimal("0"),
 }
+# Front-line resolution (S3 授权): for how many minutes after registering a complaint the role
+# may resolve it itself, while nobody else has acted on it — the length of a hotline call or a
+# visit to a store, with the time to write the outcome down. Other roles resolve by handling.
+DEFAULT_FIRST_CONTACT_MINUTES: dict[str, int] = {Role.AGENT: 30}
 # The time limit of each step of the approval chain (R6.2), in hours.
 DEFAULT_APPROVAL_HOURS: dict[str, int] = {Role.SUPERVISOR: 24, Role.DEPT_HEAD: 48, Role.ADMIN: 72}
 
@@ -92,7 +96,11 @@ def reference_data_load() -> dict[str, int]:
         _, new = AuthorityLimit.objects.get_or_create(
             role=role,
             remedy_type="",
-            defaults={"max_amount": amount, "approval_hours": DEFAULT_APPROVAL_HOURS.get(role)},
+            defaults={
+                "max_amount": amount,
+                "approval_hours": DEFAULT_APPROVAL_HOURS.get(role),
+                "first_contact_minutes": DEFAULT_FIRST_CONTACT_MINUTES.get(role),
+            },
         )
         created["limits"] += new
     # Time limits (R4): the default calendar with its holidays, policies and escalation ladder.

@@ -47,6 +47,7 @@ def test_a_closed_complaint_counts_at_registration_closing_and_callback() -> Non
             closed_at=closed,
             repeat=True,
             escalated=True,
+            first_contact=True,
             remedies=(("refund", Decimal("58.50")), ("apology", Decimal(0))),
             callbacks=(callback,),
         )
@@ -78,14 +79,25 @@ def test_a_closed_complaint_counts_at_registration_closing_and_callback() -> Non
     }
 
 
-def test_late_handed_on_and_alerted() -> None:
+def test_late_alerted_and_not_resolved_at_first_contact() -> None:
     closed = T0 + dt.timedelta(days=3)
-    parts = rules.contributions(
-        facts(first_response_alerted=True, closed_at=closed, handed_on=True)
-    )
+    parts = rules.contributions(facts(first_response_alerted=True, closed_at=closed))
     assert parts[rules.hour_of(T0)] == {"registered": 1, "fr_settled": 1}
     assert "closed_on_time" not in parts[rules.hour_of(closed)]
     assert "fcr" not in parts[rules.hour_of(closed)]
+
+
+def test_a_new_meaning_of_a_measure_changes_the_layout() -> None:
+    # Counts kept under the old meaning of "fcr" (never transferred, returned or reopened) must
+    # be recounted, not carried on by deltas: the fill job rebuilds when the layout changes.
+    assert "fcr" in rules.REDEFINED
+    assert rules._layout() == rules.LAYOUT
+    saved = dict(rules.REDEFINED)
+    try:
+        rules.REDEFINED.clear()
+        assert rules._layout() != rules.LAYOUT
+    finally:
+        rules.REDEFINED.update(saved)
 
 
 def test_encode_decode_and_deltas() -> None:

@@ -6,7 +6,8 @@ Period 2026-11-11 … 11-20 (10 days, Asia/Shanghai) against 11-01 … 11-10. Tw
 current (received in the period)
   C1 11-11 00:30 hotline/nanjing/billing.unexplained_charge/billing: accepted in 10 min (limit
      1 h); resolved and closed 11-12 00:30 (24 h, limit 11-13: on time); refund 58.00 and an
-     apology; callback 11-13 satisfied (timeliness 5, attitude 4, solution 5)
+     apology, resolved by its registering agent at first contact; callback 11-13 satisfied
+     (timeliness 5, attitude 4, solution 5)
   C2 11-15 12:00 hotline/nanjing/network.coverage, department network: accepted 14:00 (limit
      13:00: late); transferred; closed 11-20 12:00 (120 h, limit 11-18: late); bill credit
      20.50; callback 11-20 23:30 dissatisfied (timeliness 1, attitude 2)
@@ -16,8 +17,8 @@ current (received in the period)
 previous
   P1 11-10 23:30 nanjing: accepted on time; closed 11-11 01:30 (2 h, on time) — closed in the
      *current* period; refund 10.00
-  P2 11-05 08:00 nanjing: accepted on time; closed 11-05 18:00 (10 h, on time); callback 11-07
-     unreachable
+  P2 11-05 08:00 nanjing: accepted on time; closed 11-05 18:00 (10 h, on time), resolved at
+     first contact; callback 11-07 unreachable
 outside
   O1 10-31 12:00, O2 11-21 00:30
 """
@@ -96,7 +97,7 @@ def book(register: Callable[..., Complaint]) -> dict[str, Complaint]:
     with clock.frozen(at(22, 9)):
         c1 = make("C1", at(11, 0, 30), accepted_at=at(11, 0, 40))
         Complaint.objects.filter(pk=c1.pk).update(
-            resolved_at=at(12, 0, 30), closed_at=at(12, 0, 30), status="closed"
+            resolved_at=at(12, 0, 30), closed_at=at(12, 0, 30), status="closed", first_contact=True
         )
         remedy(c1, "refund", "58.00")
         remedy(c1, "apology", "0")
@@ -139,6 +140,7 @@ def book(register: Callable[..., Complaint]) -> dict[str, Complaint]:
             resolved_at=at(5, 18),
             closed_at=at(5, 18),
             status="closed",
+            first_contact=True,
         )
         callback(p2, at(7, 10), "unreachable")
         make("O1", at(31, 12, month=10))
@@ -159,7 +161,7 @@ CURRENT: dict[str, Any] = {
     "closed": 3,
     "first_response_on_time_rate": 0.3333,  # C1 of C1, C2 (late), C3 (alerted)
     "p90_handling_hours": 153.6,  # 2.7th of 3 → 0.7 into [120, 168)
-    "first_contact_resolution_rate": 0.6667,  # C2 was transferred
+    "first_contact_resolution_rate": 0.3333,  # C1 of C1, C2, P1
     "callbacks": 2,
     "callback_results": {
         "satisfied": 1,

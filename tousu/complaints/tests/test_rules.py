@@ -20,6 +20,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     },
     "accept": {S.DISPATCHED: S.IN_PROGRESS},
     "resolve": {S.IN_PROGRESS: S.RESOLVED},
+    "resolve_first_contact": {S.REGISTERED: S.RESOLVED, S.DISPATCHED: S.RESOLVED},
     "approve": {S.AWAITING_APPROVAL: S.RESOLVED},
     "close": {S.RESOLVED: S.CLOSED},
     "reopen": {S.RESOLVED: S.IN_PROGRESS, S.CLOSED: S.IN_PROGRESS},

@@ -49,7 +49,8 @@ def refusal(user: User, complaint: Complaint, name: str) -> DomainError | None:
     action = ACTIONS[name]
     if not action.may(user, complaint):
         return NotAllowed(_("Your role or data scope does not allow this action."))
-    if (action.rule and not rules.allowed(action.rule, complaint.status)) or (
+    rule = action.rule_for(user, complaint)
+    if (rule and not rules.allowed(rule, complaint.status)) or (
         action.ready and not action.ready(complaint)
     ):
         return InvalidTransition(

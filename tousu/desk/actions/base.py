@@ -56,13 +56,17 @@ Run = Callable[[Complaint, User, Any], str]  # calls the service; returns the su
 @dataclass(frozen=True)
 class Action:
     """An action of the complaint page: its form, who may do it, in which statuses (the
-    transition table's action), what else must hold, and the service call."""
+    transition table's action; or a function of the user and complaint naming it, when the
+    statuses depend on who acts), what else must hold, and the service call."""
 
     form: type[ActionForm]
     may: Callable[[User, Complaint], bool]
-    rule: str | None
+    rule: str | Callable[[User, Complaint], str] | None
     run: Run
     ready: Callable[[Complaint], bool] | None = None
+
+    def rule_for(self, user: User, complaint: Complaint) -> str | None:
+        return self.rule(user, complaint) if callable(self.rule) else self.rule
 
 
 def api_user(request: HttpRequest) -> User:

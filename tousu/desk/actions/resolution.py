@@ -20,7 +20,9 @@ from tousu.complaints.models import Complaint
 from tousu.complaints.selectors import earlier_open
 from tousu.complaints.services import REASON_MAX_CHARS
 from tousu.core.api import OneOf, Strict
+from tousu.core.errors import ValidationFailed
 from tousu.core.forms import LocalNameChoiceField, blank, textarea
+from tousu.core.templatetags.tousu_ui import local_name
 from tousu.desk.actions.base import (
     ACTION_ERRORS,
     Action,
@@ -93,6 +95,13 @@ class ResolveForm(ActionForm):
         widget=forms.NumberInput(attrs={"step": "0.5", "min": "0"}),
     )
 
+    # Accountability (R6.4): whose fault it was, where known, from the responsible department.
+    responsible_staff = forms.ChoiceField(
+        label=_("Responsible staff"),
+        required=False,
+        help_text=_("Where known: the member of the responsible department it is down to."),
+    )
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         complaint = self.complaint
@@ -100,6 +109,9 @@ class ResolveForm(ActionForm):
         if record is not None:
             self.fields["disputed_amount"].initial = record.disputed_amount
             self.fields["outage_days"].initial = record.outage_days
+            staff = record.responsible_staff
+            self.fields["responsible_staff"].initial = staff.username if staff else ""
+        self._staff = _staff_choices(self.fields["responsible_staff"])
         self.fields["responsible_department"].initial = (
             complaint.responsible_department_id or complaint.department_id
         )
@@ -148,6 +160,10 @@ class ResolveForm(ActionForm):
                 widget=forms.TextInput(attrs={"maxlength": "200", "aria-label": _("Remedy note")}),
             )
 
+    def clean_responsible_staff(self) -> User | None:
+        username = self.cleaned_data["responsible_staff"]
+        return self._staff.get(username) if username else None
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if self.too_many:
@@ -180,6 +196,22 @@ class ResolveForm(ActionForm):
             for i in self.rows
             if data.get(f"remedy_{i}_type")
         ]
+
+
+def _staff_choices(field: forms.Field) -> dict[str, User]:
+    """Fill `field` with the active staff grouped by department; returns them by username."""
+    staff = (
+        User.objects.filter(is_active=True, department__isnull=False)
+        .select_related("department")
+        .order_by("department__code", "username")
+    )
+    groups: dict[str, list[tuple[str, str]]] = {}
+    by_name: dict[str, User] = {}
+    for user in staff:
+        by_name[user.username] = user
+        groups.setdefault(local_name(user.department), []).append((user.username, str(user)))
+    field.choices = blank(_("Not known")) + list(groups.items())  # type: ignore[attr-defined]
+    return by_name
 
 
 def _posted_rows(data: Any) -> tuple[list[int], bool]:
@@ -293,6 +325,22 @@ class ResolveIn(Strict):
     # Facts a standard clause computes its remedy from (issue 5); optional, additive to API.md.
     disputed_amount: Decimal | None = Field(default=None, ge=0, max_digits=10, decimal_places=2)
     outage_days: Decimal | None = Field(default=None, ge=0, le=366, max_digits=5, decimal_places=1)
+    # Accountability (R6.4, issue 13): the username of the member of the responsible
+    # department it is down to, where known; optional, additive to API.md.
+    responsible_staff: str | None = Field(default=None, max_length=150)
+
+
+def _api_staff(username: str | None) -> User | None:
+    if not username:
+        return None
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        raise ValidationFailed.for_field(
+            "responsible_staff",
+            gettext("Unknown user “%(name)s”") % {"name": username},
+            message=gettext("Unknown responsible staff"),
+        )
+    return user
 
 
 @router.post(
@@ -316,6 +364,7 @@ def resolve(request: HttpRequest, number: str, payload: ResolveIn) -> dict[str, 
         reply=payload.reply,
         disputed_amount=payload.disputed_amount,
         outage_days=payload.outage_days,
+        responsible_staff=_api_staff(payload.responsible_staff),
     )
     return api_render(request, complaint)
 
@@ -373,10 +422,15 @@ def _resolve(c: Complaint, u: User, f: ResolveForm) -> str:
         reply=data["reply"],
         disputed_amount=data.get("disputed_amount"),
         outage_days=data.get("outage_days"),
+        responsible_staff=data.get("responsible_staff"),
     )
     if done.status == Status.AWAITING_APPROVAL:
         return gettext(
             "Outcome recorded. The remedies exceed your authority and wait for approval."
+        )
+    if done.first_contact:
+        return gettext(
+            "Resolved at first contact. Close it once the customer has accepted the outcome."
         )
     return gettext("Outcome recorded. The complaint is resolved.")
 
@@ -441,6 +495,12 @@ def _may_approve(user: User, complaint: Complaint) -> bool:
     )
 
 
+def _resolve_rule(user: User, complaint: Complaint) -> str:
+    """At first contact its registering agent resolves from where routing left it (S3 授权)."""
+    first_contact = permissions.at_first_contact(user, complaint)
+    return "resolve_first_contact" if first_contact else "resolve"
+
+
 def _evidence_open(complaint: Complaint) -> bool:
     return complaint.is_open or complaint.status == Status.RESOLVED
 
@@ -448,7 +508,7 @@ def _evidence_open(complaint: Complaint) -> bool:
 ACTIONS: dict[str, Action] = {
     "step": Action(StepForm, permissions.can_handle, "handle", _step),
     "evidence": Action(EvidenceForm, permissions.can_add_evidence, None, _evidence, _evidence_open),
-    "resolve": Action(ResolveForm, permissions.can_handle, "resolve", _resolve),
+    "resolve": Action(ResolveForm, permissions.can_resolve, _resolve_rule, _resolve),
     "approve": Action(ApproveForm, _may_approve, "approve", _approve),
-    "close": Action(CloseForm, permissions.can_handle, "close", _close),
+    "close": Action(CloseForm, permissions.can_close, "close", _close),
 }

@@ -214,10 +214,10 @@ OUTAGE_CATEGORIES = ("network.broadband_outage", "business.broadband_install")
 # the clause then needs approval.
 BIG_DISPUTES = ("billing.roaming", "billing.tariff_dispute")
 # First-contact resolution (S3 授权): the registering agent resolves a small complaint on the
-# call, within their authority. Off (0) until agents may resolve (issue 13 item 1): with a
-# share above 0, `plan_steps` plans such complaints as register → first_contact → close →
-# callback and `Player.first_contact` plays them.
-FIRST_CONTACT_SHARE = 0.0
+# call, within their authority. Of the closed hotline and store complaints the agent filed
+# under their true category and whose outcome fits the agent's limit, this share is planned as
+# register → first_contact → close → callback (about 18 of the default 300).
+FIRST_CONTACT_SHARE = 0.5
 FIRST_CONTACT_CHANNELS = (Channel.HOTLINE, Channel.STORE)
 # A few outcomes depart from their clause on purpose, so that the consistency page (R6.3) has
 # something to show: one per DEPARTURE_EVERY complaints, at most MAX_DEPARTURES.
@@ -626,6 +626,8 @@ class Story:
     clauses: Sequence[PlanClause] = ()
     departure: str = ""
     agent_limit: Decimal | None = Decimal(0)
+    # The agent filed it under its true category: on the call they can settle it by its clause.
+    filed_right: bool = False
 
 
 def _escalation_reason(rng: random.Random, text: DemoComplaint, story: Story) -> str:
@@ -697,6 +699,7 @@ def plan_steps(
         FIRST_CONTACT_SHARE
         and final == Status.CLOSED
         and not story.departure
+        and story.filed_right
         and text.channel in FIRST_CONTACT_CHANNELS
         and resolution.total <= (story.agent_limit or 0)
         and rng.random() < FIRST_CONTACT_SHARE
@@ -781,7 +784,7 @@ def _first_contact_steps(
     rng: random.Random, resolution: Resolution
 ) -> list[tuple[str, dt.timedelta, bool, dict[str, object]]]:
     """The agent who took the call resolves it within their authority, then the usual close
-    and callback (not planned while FIRST_CONTACT_SHARE is 0)."""
+    and callback."""
     result = _callback_result(rng)
     data: dict[str, object] = {"resolution": resolution}
     return [
@@ -813,7 +816,9 @@ def schedule(
     at, timed = received_at, []
     for kind, delay, optional, data in steps:
         at = at + delay
-        if kind != "register":
+        # The hotline answers around the clock: registering, and resolving on the same call,
+        # happen when the customer calls; other staff work in working hours.
+        if kind not in ("register", "first_contact"):
             at = _working(rng, at)
         timed.append(Step(kind, at, optional, data))
     required = [s for s in timed if not s.optional]
@@ -989,8 +994,9 @@ class Player:
         return self._resolve(c, step, _handler(c))
 
     def first_contact(self, c: Complaint, step: Step) -> Complaint:
-        """The registering agent resolves on the call (S3 授权). Not planned yet: see
-        FIRST_CONTACT_SHARE; once agents may resolve, this is where the service is called."""
+        """The registering agent resolves on the call (S3 授权), within their authority and the
+        role's first-contact window (FIRST_CONTACT_SHARE of the small closed hotline and store
+        complaints)."""
         assert c.registered_by is not None
         return self._resolve(c, step, c.registered_by)
 
@@ -1018,7 +1024,9 @@ class Player:
 
     def close(self, c: Complaint, step: Step) -> Complaint:
         accepted = bool(step.data["accepted"])
-        return complaint_close(complaint=c, actor=_handler(c), customer_accepted=accepted)
+        # Resolved on the call: the agent who heard the customer accept it closes it (S3).
+        actor = c.registered_by if c.first_contact and c.registered_by else _handler(c)
+        return complaint_close(complaint=c, actor=actor, customer_accepted=accepted)
 
     def callback(self, c: Complaint, step: Step) -> Complaint:
         result = str(step.data["result"])
@@ -1197,6 +1205,7 @@ def plan_all(
             clauses=clauses,
             departure=departure,
             agent_limit=agent_limit,
+            filed_right=given == text.category,
         )
         steps = plan_steps(
             rng,

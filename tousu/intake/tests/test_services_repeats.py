@@ -61,9 +61,11 @@ def test_after_31_days_a_settled_one_is_a_new_complaint(
     assert again.events.get(type="registered").data["repeat_of"] is None
 
 
-def test_the_window_is_configurable(register: Register, handler: User, settings: object) -> None:
+def test_the_window_is_configurable(
+    lifecycle: Callable[..., Complaint], register: Register, settings: object
+) -> None:
     settings.TOUSU_REPEAT_WINDOW_DAYS = 45  # type: ignore[attr-defined]
-    first = register(received_at=days_ago(40))
+    first = lifecycle("closed", received_at=days_ago(40))  # settled, within the window
     assert register().repeat_of == first
 
 

@@ -128,9 +128,7 @@ def public_submit(request: HttpRequest, payload: PublicIn) -> HttpStatus:
     ratelimit.public_limit(request, "public-submit")
     registration = _public_registration(payload)
     try:
-        complaint = complaint_register(
-            registration=registration, actor=None, actor_name="customer"
-        )
+        complaint = complaint_register(registration=registration, actor=None, actor_name="customer")
     except ValidationFailed as exc:
         if payload.customer is None:  # name the fields as sent (`phone`, not `customer.phone`)
             exc.fields = {FLAT_FIELDS.get(k, k): v for k, v in exc.fields.items()}

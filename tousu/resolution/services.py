@@ -542,6 +542,65 @@ def _peer_flag(
     return _Flag(FlagKind.OUTLIER, reason, amount=total, reference=mean)
 
 
+def _peer_amounts(
+    complaint: Complaint, clause: StandardClause, type_: str, now: dt.datetime
+) -> list[Decimal]:
+    """What other complaints under the same clause received of remedy `type_`, each its
+    total, over the last `PEER_WINDOW`."""
+    return list(
+        Remedy.objects.filter(
+            type=type_,
+            complaint__handling__clause__code=clause.code,
+            complaint__resolved_at__gte=now - PEER_WINDOW,
+        )
+        .exclude(complaint=complaint)
+        .values("complaint")
+        .annotate(total=Sum("amount"))
+        .values_list("total", flat=True)
+    )
+
+
+def _missing_fact_flags(
+    complaint: Complaint,
+    clause: StandardClause,
+    prescribed: list[RemedySuggestion],
+    granted: dict[str, Decimal],
+    now: dt.datetime,
+) -> list[_Flag]:
+    """A remedy the clause computes from the disputed amount, granted while that amount was
+    not entered, far above what the clause would give: computed from the largest sum the
+    complaint's text states, or, when it states none, compared with what the same remedy
+    under the same clause came to elsewhere. The resolve form asks for the amount; this
+    catches an outcome that stands without it."""
+    stated = resolution_rules.disputed_amount_stated(f"{complaint.content}\n{complaint.demand}")
+    flags = []
+    with translation.override("zh-hans"):
+        for p in prescribed:
+            amount = granted.get(p.type, Decimal(0))
+            if p.basis != RemedyBasis.DISPUTED_AMOUNT or amount <= 0:
+                continue
+            label = str(RemedyType(p.type).label)
+            if stated is not None:
+                expected = resolution_rules.remedy_compute(
+                    basis=p.basis,
+                    min_amount=p.min_amount,
+                    max_amount=p.max_amount,
+                    rate=p.rate,
+                    disputed_amount=stated,
+                    outage_days=None,
+                ).amount
+                if expected is not None and resolution_rules.far_above(amount, expected):
+                    reason = resolution_rules.stated_excess_reason(label, amount, expected, stated)
+                    flags.append(_Flag(FlagKind.OUT_OF_RANGE, reason, p.type, amount, expected))
+                continue
+            peers = _peer_amounts(complaint, clause, p.type, now)
+            middle = resolution_rules.above_peers(amount, peers)
+            if middle is not None:
+                reason = resolution_rules.peer_excess_reason(label, amount, middle, len(peers))
+                flags.append(_Flag(FlagKind.OUTLIER, reason, p.type, amount, middle))
+    return flags
+
+
 def consistency_check(*, complaint: Complaint, record: HandlingRecord) -> list[ConsistencyFlag]:
     """Compare a standing outcome with its clause and with the same clause's outcomes in
     other channels and departments (R6.3); store and return the flags. Precondition: inside
@@ -554,6 +613,13 @@ def consistency_check(*, complaint: Complaint, record: HandlingRecord) -> list[C
     granted = _granted(complaint)
     prescribed = remedy_suggestions(clause, record)
     found = _range_flags(prescribed, granted) + _unprescribed_flags(clause, prescribed, granted)
+    if record.disputed_amount is None:
+        flagged = {f.remedy_type for f in found}
+        found += [
+            f
+            for f in _missing_fact_flags(complaint, clause, prescribed, granted, now)
+            if f.remedy_type not in flagged
+        ]
     # Peers only where the standard sets the amount by the situation alone: with a formula
     # the amounts differ with the facts, and the range check above already applies it.
     if all(p.basis in (RemedyBasis.FIXED, RemedyBasis.NONE) for p in prescribed):

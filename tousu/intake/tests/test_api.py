@@ -481,7 +481,12 @@ def test_the_customer_object_of_api_md_is_accepted(
 ) -> None:
     body = {
         "content": "上个月话费无故多扣了58元，客服说查不到原因",
-        "customer": {"phone": "13800138000", "name": "张三", "account": "025-1", "region": "suzhou"},
+        "customer": {
+            "phone": "13800138000",
+            "name": "张三",
+            "account": "025-1",
+            "region": "suzhou",
+        },
         "demand": "退还多扣费用",
         "channel": "app",
     }

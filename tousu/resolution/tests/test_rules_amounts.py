@@ -52,8 +52,16 @@ def test_the_disputed_amount_stated_is_the_largest_sum() -> None:
 
 @pytest.mark.parametrize(
     ("text", "value"),
-    [("二十", 20), ("十五", 15), ("四百", 400), ("一千二", 1200), ("一百零五", 105)]
-    + [("三万五千", 35000), ("两千", 2000), ("一二", None)],
+    [
+        ("二十", 20),
+        ("十五", 15),
+        ("四百", 400),
+        ("一千二", 1200),
+        ("一百零五", 105),
+        ("三万五千", 35000),
+        ("两千", 2000),
+        ("一二", None),
+    ],
 )
 def test_chinese_number(text: str, value: int | None) -> None:
     assert chinese_number(text) == value

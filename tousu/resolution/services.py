@@ -298,6 +298,11 @@ def _outcome_write(
     )
     data = _resolved_data(outcome, record)
     event_record(complaint=complaint, type=EventType.RESOLVED, actor=actor, data=data)
+    # What other systems need to follow it; the reply stays inside (it names the customer).
+    hook = {key: data[key] for key in ("finding", "cause", "responsible_department", "total")}
+    hook["remedies"] = [{"type": t, "amount": str(a)} for t, a, _n in outcome.remedies]
+    hook["status"] = complaint.status
+    webhook_emit(event=EventType.RESOLVED, complaint=complaint, data=hook)
     return record
 
 
@@ -321,19 +326,16 @@ def _approval_request(
         due_at=due_at,
         reasons=authority.reasons,
     )
-    event_record(
-        complaint=complaint,
-        type=EventType.APPROVAL_REQUESTED,
-        actor=actor,
-        data={
-            "amount": str(total),
-            "limit": str(authority.limit),
-            "level": level,
-            "due_at": due_at.isoformat() if due_at else None,
-            "reasons": authority.reasons,
-        },
-    )
+    data = {
+        "amount": str(total),
+        "limit": str(authority.limit),
+        "level": level,
+        "due_at": due_at.isoformat() if due_at else None,
+        "reasons": authority.reasons,
+    }
+    event_record(complaint=complaint, type=EventType.APPROVAL_REQUESTED, actor=actor, data=data)
     _approval_notify(approval)
+    webhook_emit(event=EventType.APPROVAL_REQUESTED, complaint=complaint, data=data)
     return approval
 
 
@@ -435,18 +437,17 @@ def approvals_escalate_overdue() -> int:
             ).update(level=next_level, due_at=next_due)
             if not claimed:
                 continue
+            data = {
+                "amount": str(amount),
+                "level": next_level,
+                "due_at": next_due.isoformat() if next_due else None,
+                "escalated_from": level,
+            }
             event_record(
-                complaint=complaint,
-                type=EventType.APPROVAL_REQUESTED,
-                actor=None,
-                data={
-                    "amount": str(amount),
-                    "level": next_level,
-                    "due_at": next_due.isoformat() if next_due else None,
-                    "escalated_from": level,
-                },
+                complaint=complaint, type=EventType.APPROVAL_REQUESTED, actor=None, data=data
             )
             _approval_notify(Approval.objects.select_related("complaint").get(pk=pk))
+            webhook_emit(event=EventType.APPROVAL_REQUESTED, complaint=complaint, data=data)
             moved += 1
     return moved
 
@@ -675,13 +676,12 @@ def complaint_approve(
         complaint.status = rules.next_status("approve", complaint.status, alternative=not approved)
         complaint.resolved_at = now if approved else None
         complaint.save(update_fields=["status", "resolved_at", "updated_at"])
-        event_record(
-            complaint=complaint,
-            type=EventType.APPROVED if approved else EventType.REJECTED,
-            actor=actor,
-            data={"amount": str(approval.amount), "note": text, "level": approval.level},
-        )
+        decision = EventType.APPROVED if approved else EventType.REJECTED
+        data = {"amount": str(approval.amount), "note": text, "level": approval.level}
+        event_record(complaint=complaint, type=decision, actor=actor, data=data)
         _decision_notify(approval, complaint)
+        hook = {"amount": data["amount"], "level": data["level"], "note": text}
+        webhook_emit(event=decision, complaint=complaint, data=hook)
         if approved:
             record, _created = HandlingRecord.objects.get_or_create(complaint=complaint)
             consistency_check(complaint=complaint, record=record)

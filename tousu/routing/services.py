@@ -292,11 +292,12 @@ def complaint_accept(*, complaint: Complaint, actor: User) -> Complaint:
     with transaction.atomic():
         complaint = complaint_services.complaint_accept(complaint=complaint, actor=actor)
         accepted_at = complaint.accepted_at
+        handler = actor if complaint.handler_id == actor.pk else complaint.handler
         webhook_emit(
             event=EventType.ACCEPTED,
             complaint=complaint,
             data={
-                "handler": complaint.handler.username if complaint.handler else None,
+                "handler": handler.username if handler else None,
                 "on_time": accepted_at is not None and accepted_at <= complaint.first_response_due,
             },
         )

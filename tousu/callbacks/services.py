@@ -22,6 +22,7 @@ from tousu.complaints.services import _require, complaint_lock, event_record
 from tousu.core import clock
 from tousu.core.errors import FieldErrors, ValidationFailed, one_of_message, too_long_message
 from tousu.core.text import clean_text
+from tousu.notifications.services import webhook_emit
 from tousu.sla.services import complaint_reopen_apply
 
 COMMENT_MAX_CHARS = 2_000
@@ -105,6 +106,9 @@ def complaint_callback_record(
             actor=actor,
             data={"result": result, "scores": clean_scores, "comment": text},
         )
+        # The comment stays inside: the customer's own words may name people.
+        hook = {"result": result, "scores": clean_scores}
+        webhook_emit(event=EventType.CALLBACK, complaint=complaint, data=hook)
         if result == CallbackResult.DISSATISFIED:
             if dissatisfied_action == DissatisfiedAction.REOPEN:
                 complaint_reopen_apply(

@@ -31,10 +31,27 @@ PublicChannelValue = Annotated[str, OneOf(Channel, only=[Channel.WEB, Channel.AP
 # ---- public: the customer's own page (R1.3) --------------------------------------------------
 
 
-class PublicIn(Strict):
-    content: str = Field(description="What happened")
+class PublicCustomerIn(Strict):
+    """The customer as API.md's `customer` object; a customer knows all of it."""
+
     phone: str
     name: str = ""
+    account: str = Field(default="", description="The customer's account number, if known")
+    region: str = Field(default="", description="Region code, if known")
+
+
+class PublicIn(Strict):
+    """API.md's registration body, the customer's subset of it: no received time, external
+    reference, category or level (staff decide those). The customer comes as the `customer`
+    object of `POST /api/v1/complaints`, or as the flat `phone` and `name` the public API took
+    first (still accepted); not both."""
+
+    content: str = Field(description="What happened")
+    customer: PublicCustomerIn | None = Field(
+        default=None, description="As in POST /api/v1/complaints; or give `phone` (and `name`)"
+    )
+    phone: str = Field(default="", description="Instead of `customer`: the phone number")
+    name: str = Field(default="", description="Instead of `customer`: the name")
     demand: str = ""
     channel: PublicChannelValue = Channel.WEB.value
 
@@ -69,8 +86,33 @@ def receipt(complaint: Complaint) -> dict[str, Any]:
     }
 
 
-# Service field names → the names this form's fields have.
-PUBLIC_FIELDS = {"customer.phone": "phone", "customer.name": "name"}
+# Service field names → the names of the flat fields (a body with `customer` keeps the
+# service's names, which are its own).
+FLAT_FIELDS = {"customer.phone": "phone", "customer.name": "name"}
+
+
+def _public_registration(payload: PublicIn) -> Registration:
+    """The registration of a public submission, with its customer from `customer` or from
+    the flat fields (422 when both or neither are given)."""
+    customer = payload.customer
+    flat = bool(payload.phone or payload.name)
+    if customer is not None and flat:
+        raise ValidationFailed.for_field(
+            "customer", _("Give the customer as `customer` or as `phone` and `name`, not both")
+        )
+    if customer is None:
+        if not payload.phone:
+            raise ValidationFailed.for_field("customer", _("The customer's phone is required"))
+        customer = PublicCustomerIn(phone=payload.phone, name=payload.name)
+    return Registration(
+        channel=payload.channel,
+        content=payload.content,
+        customer_phone=customer.phone,
+        customer_name=customer.name,
+        customer_account=customer.account,
+        region=customer.region,
+        demand=payload.demand,
+    )
 
 
 @public_router.post(
@@ -78,24 +120,18 @@ PUBLIC_FIELDS = {"customer.phone": "phone", "customer.name": "name"}
     operation_id="tousu_intake_api_public_submit",
     response={201: ReceiptOut, **errors(429)},
     summary="Submit a complaint",
+    description="The customer as the `customer` object of POST /api/v1/complaints (phone, "
+    "name, account, region), or as the flat `phone` and `name`; giving both, or no phone, "
+    "is 422 on `customer`.",
 )
 def public_submit(request: HttpRequest, payload: PublicIn) -> HttpStatus:
     ratelimit.public_limit(request, "public-submit")
+    registration = _public_registration(payload)
     try:
-        complaint = complaint_register(
-            registration=Registration(
-                channel=payload.channel,
-                content=payload.content,
-                customer_phone=payload.phone,
-                customer_name=payload.name,
-                demand=payload.demand,
-            ),
-            actor=None,
-            actor_name="customer",
-        )
+        complaint = complaint_register(registration=registration, actor=None, actor_name="customer")
     except ValidationFailed as exc:
-        # Name the fields as this form sends them (`phone`, not `customer.phone`).
-        exc.fields = {PUBLIC_FIELDS.get(k, k): v for k, v in exc.fields.items()}
+        if payload.customer is None:  # name the fields as sent (`phone`, not `customer.phone`)
+            exc.fields = {FLAT_FIELDS.get(k, k): v for k, v in exc.fields.items()}
         raise
     return HttpStatus(201, receipt(complaint))
 

@@ -17,7 +17,7 @@ from tousu.classification.models import Category
 from tousu.classification.selectors import CategoryDecision, category_decide
 from tousu.complaints.choices import Channel, EventType, Level
 from tousu.complaints.models import Complaint
-from tousu.complaints.rules import format_number
+from tousu.complaints.rules import OPEN_STATUSES, format_number
 from tousu.complaints.services import EventDraft, complaint_create, number_allocate
 from tousu.complaints.timeline import canonical
 from tousu.core import clock
@@ -209,14 +209,16 @@ def _validate(reg: Registration) -> _Clean:
 class History:
     """What a complaint being registered is compared with (R2.5, R2.6)."""
 
-    candidates: list[Complaint]  # the customer's in the repeat window, newest first
+    # The customer's in the repeat window, and those still open however old, newest first.
+    candidates: list[Complaint]
     prior: int  # the same phone's in the risk window
 
 
 def history_of(*, customer: Customer, account: str, received_at: dt.datetime) -> History:
     """The customer's earlier complaints, in one query: the newest `REPEAT_CANDIDATES_MAX` of
-    the same customer (same phone, or same account) received within the repeat window before
-    `received_at`, through any channel, and how many of the same phone fall within the risk
+    the same customer (same phone, or same account) received before `received_at`, through
+    any channel, within the repeat window or still open (an issue not yet settled is the same
+    issue however long ago it was raised), and how many of the same phone fall within the risk
     window (counted over all of them, before the limit)."""
     repeat_from = received_at - dt.timedelta(days=settings.TOUSU_REPEAT_WINDOW_DAYS)
     prior_from = received_at - dt.timedelta(days=intake_risk.PRIOR_WINDOW_DAYS)
@@ -228,7 +230,7 @@ def history_of(*, customer: Customer, account: str, received_at: dt.datetime) ->
     rows = list(
         Complaint.objects.filter(
             same_customer,
-            received_at__gte=min(repeat_from, prior_from),
+            Q(received_at__gte=min(repeat_from, prior_from)) | Q(status__in=OPEN_STATUSES),
             received_at__lte=received_at,
         )
         .annotate(
@@ -238,7 +240,7 @@ def history_of(*, customer: Customer, account: str, received_at: dt.datetime) ->
         .order_by("-received_at", "-pk")[:REPEAT_CANDIDATES_MAX]
     )
     return History(
-        candidates=[c for c in rows if c.received_at >= repeat_from],
+        candidates=[c for c in rows if c.received_at >= repeat_from or c.is_open],
         prior=rows[0].prior if rows else 0,
     )
 

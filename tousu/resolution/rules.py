@@ -4,9 +4,10 @@ computation) and the consistency of outcomes."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
 from django.utils.translation import gettext as _
 
@@ -417,6 +418,126 @@ def outlier_reason(mean: Decimal, amount: Decimal, who: str) -> str:
     """ "同类情形门店平均补偿 20 元，本单 200 元"."""
     where = who or "其他渠道和部门"
     return f"同类情形{where}平均补偿 {yuan_text(mean)} 元，本单 {yuan_text(amount)} 元"
+
+
+def far_above(amount: Decimal, reference: Decimal) -> bool:
+    """Far above what is expected, by the measure of `peer_outlier`."""
+    return amount > reference * OUTLIER_FACTOR and amount - reference >= OUTLIER_MIN_YUAN
+
+
+def median(values: Sequence[Decimal]) -> Decimal:
+    """The middle value (the mean of the middle two); precondition: not empty."""
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    if len(ordered) % 2:
+        return ordered[middle]
+    return _yuan((ordered[middle - 1] + ordered[middle]) / 2)
+
+
+def above_peers(amount: Decimal, peers: Sequence[Decimal]) -> Decimal | None:
+    """The median of the same remedy under the same clause elsewhere when `amount` is far
+    above it (None when it is not, or too few peers to tell). The median, not the mean: one
+    generous outcome among the peers must not hide the next."""
+    if len(peers) < OUTLIER_MIN_PEERS:
+        return None
+    middle = median(peers)
+    return middle if far_above(amount, middle) else None
+
+
+# The reasons of the checks made while the fact a clause computes from is missing; in one place
+# so that they change together.
+def stated_excess_reason(label: str, amount: Decimal, expected: Decimal, stated: Decimal) -> str:
+    """ "退款 2000 元，远高于按投诉所述金额 20 元计算的 20 元（未录入争议金额）"."""
+    return (
+        f"{label} {yuan_text(amount)} 元，远高于按投诉所述金额 {yuan_text(stated)} 元"
+        f"计算的 {yuan_text(expected)} 元（未录入争议金额）"
+    )
+
+
+def peer_excess_reason(label: str, amount: Decimal, middle: Decimal, peers: int) -> str:
+    """ "退款 2000 元，远高于同一条款其他 8 单的中位数 50 元（未录入争议金额）"."""
+    return (
+        f"{label} {yuan_text(amount)} 元，远高于同一条款其他 {peers} 单的中位数 "
+        f"{yuan_text(middle)} 元（未录入争议金额）"
+    )
+
+
+# ---- amounts stated in a complaint's text ----------------------------------------------------
+
+_CN_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7}
+_CN_DIGITS |= {"八": 8, "九": 9}
+_CN_UNITS = {"十": 10, "百": 100, "千": 1000, "万": 10_000}
+_NUMERAL = "零一二两三四五六七八九十百千万"
+# 58元, 19.9元, 300多元, 80多块, 4块多, 二十元, 四百多块, 五块钱; not 元旦/元月/元宵. A lone
+# 一块 or 两块 is left out: "together" (一块去) and "two pieces" (两块屏) read the same.
+_STATED = re.compile(
+    rf"(?P<number>\d+(?:\.\d+)?|[{_NUMERAL}]+)\s*(?P<before>多)?"
+    r"(?:(?P<yuan>元)(?![旦月宵])|(?P<kuai>块)(?P<qian>钱)?)(?P<after>多)?"
+)
+
+
+def chinese_number(text: str) -> int | None:
+    """二十 → 20, 四百 → 400, 十五 → 15, 一千二 → 1200 (the spoken short form), 三万五千 →
+    35000; None when `text` is not a number written in characters."""
+    total, section, digit, last_unit = 0, 0, None, 0
+    for ch in text:
+        if ch in _CN_DIGITS:
+            if digit is not None and ch != "零":
+                return None  # two digits in a row: not a number (一二)
+            digit = _CN_DIGITS[ch] if ch != "零" else None
+            if ch == "零":
+                last_unit = 0
+        elif ch in _CN_UNITS:
+            unit = _CN_UNITS[ch]
+            if unit == 10_000:
+                total += (section + (digit or 0)) * unit
+                section = 0
+            else:
+                section += (1 if digit is None else digit) * unit
+            digit, last_unit = None, unit
+        else:
+            return None
+    if digit is not None and last_unit >= 100:  # 一千二: the digit counts the next unit down
+        digit *= last_unit // 10
+    return total + section + (digit or 0)
+
+
+def _upper_bound(value: Decimal) -> Decimal:
+    """The most "N多" can mean: 300多 → 400, 80多 → 90, 4块多 → 5."""
+    if value != value.to_integral_value():
+        return value.to_integral_value(rounding=ROUND_FLOOR) + 1
+    step = 1
+    while value % (step * 10) == 0 and value > 0:
+        step *= 10
+    return value + step
+
+
+def stated_amounts(text: str) -> list[Decimal]:
+    """The sums of money a text states, in yuan, in the order written; "N多" counts as the
+    most it can mean."""
+    out = []
+    for match in _STATED.finditer(text or ""):
+        number = match["number"]
+        if number[0].isdigit():
+            value = Decimal(number)
+        else:
+            parsed = chinese_number(number)
+            if parsed is None or (match["kuai"] and len(number) == 1 and not match["qian"]):
+                continue
+            value = Decimal(parsed)
+        if match["before"] or match["after"]:
+            value = _upper_bound(value)
+        if value > 0:
+            out.append(value)
+    return out
+
+
+def disputed_amount_stated(text: str) -> Decimal | None:
+    """The most a customer's text can be disputing: the largest sum it states (None when it
+    states none). An upper bound, not the fact: a remedy computed from it is the most the
+    clause could prescribe, whichever of the sums is the one in dispute."""
+    amounts = stated_amounts(text)
+    return max(amounts) if amounts else None
 
 
 def covers(limit: Decimal | None, amount: Decimal) -> bool:

@@ -219,6 +219,7 @@ class RemedySuggestion:
     max_amount: Decimal | None
     amount: Decimal | None  # computed for this complaint when the formula applies
     explanation: str  # in the reader's language, e.g. "按争议金额全额退还：58 元"
+    rate: Decimal | None = None  # the formula's multiple or daily rate (ClauseRemedy.rate)
 
 
 @dataclass(frozen=True)
@@ -307,6 +308,7 @@ def remedy_suggestions(
                 max_amount=r.max_amount,
                 amount=computed.amount,
                 explanation=explanation,
+                rate=r.rate,
             )
         )
     return out

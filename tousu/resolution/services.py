@@ -327,6 +327,11 @@ def _outcome_write(
     if complaint.first_contact:
         data["first_contact"] = True
     event_record(complaint=complaint, type=EventType.RESOLVED, actor=actor, data=data)
+    # What other systems need to follow it; the reply stays inside (it names the customer).
+    hook = {key: data[key] for key in ("finding", "cause", "responsible_department", "total")}
+    hook["remedies"] = [{"type": t, "amount": str(a)} for t, a, _n in outcome.remedies]
+    hook["status"] = complaint.status
+    webhook_emit(event=EventType.RESOLVED, complaint=complaint, data=hook)
     return record
 
 
@@ -350,19 +355,16 @@ def _approval_request(
         due_at=due_at,
         reasons=authority.reasons,
     )
-    event_record(
-        complaint=complaint,
-        type=EventType.APPROVAL_REQUESTED,
-        actor=actor,
-        data={
-            "amount": str(total),
-            "limit": str(authority.limit),
-            "level": level,
-            "due_at": due_at.isoformat() if due_at else None,
-            "reasons": authority.reasons,
-        },
-    )
+    data = {
+        "amount": str(total),
+        "limit": str(authority.limit),
+        "level": level,
+        "due_at": due_at.isoformat() if due_at else None,
+        "reasons": authority.reasons,
+    }
+    event_record(complaint=complaint, type=EventType.APPROVAL_REQUESTED, actor=actor, data=data)
     _approval_notify(approval)
+    webhook_emit(event=EventType.APPROVAL_REQUESTED, complaint=complaint, data=data)
     return approval
 
 
@@ -475,18 +477,17 @@ def approvals_escalate_overdue() -> int:
             ).update(level=next_level, due_at=next_due)
             if not claimed:
                 continue
+            data = {
+                "amount": str(amount),
+                "level": next_level,
+                "due_at": next_due.isoformat() if next_due else None,
+                "escalated_from": level,
+            }
             event_record(
-                complaint=complaint,
-                type=EventType.APPROVAL_REQUESTED,
-                actor=None,
-                data={
-                    "amount": str(amount),
-                    "level": next_level,
-                    "due_at": next_due.isoformat() if next_due else None,
-                    "escalated_from": level,
-                },
+                complaint=complaint, type=EventType.APPROVAL_REQUESTED, actor=None, data=data
             )
             _approval_notify(Approval.objects.select_related("complaint").get(pk=pk))
+            webhook_emit(event=EventType.APPROVAL_REQUESTED, complaint=complaint, data=data)
             moved += 1
     return moved
 
@@ -582,6 +583,65 @@ def _peer_flag(
     return _Flag(FlagKind.OUTLIER, reason, amount=total, reference=mean)
 
 
+def _peer_amounts(
+    complaint: Complaint, clause: StandardClause, type_: str, now: dt.datetime
+) -> list[Decimal]:
+    """What other complaints under the same clause received of remedy `type_`, each its
+    total, over the last `PEER_WINDOW`."""
+    return list(
+        Remedy.objects.filter(
+            type=type_,
+            complaint__handling__clause__code=clause.code,
+            complaint__resolved_at__gte=now - PEER_WINDOW,
+        )
+        .exclude(complaint=complaint)
+        .values("complaint")
+        .annotate(total=Sum("amount"))
+        .values_list("total", flat=True)
+    )
+
+
+def _missing_fact_flags(
+    complaint: Complaint,
+    clause: StandardClause,
+    prescribed: list[RemedySuggestion],
+    granted: dict[str, Decimal],
+    now: dt.datetime,
+) -> list[_Flag]:
+    """A remedy the clause computes from the disputed amount, granted while that amount was
+    not entered, far above what the clause would give: computed from the largest sum the
+    complaint's text states, or, when it states none, compared with what the same remedy
+    under the same clause came to elsewhere. The resolve form asks for the amount; this
+    catches an outcome that stands without it."""
+    stated = resolution_rules.disputed_amount_stated(f"{complaint.content}\n{complaint.demand}")
+    flags = []
+    with translation.override("zh-hans"):
+        for p in prescribed:
+            amount = granted.get(p.type, Decimal(0))
+            if p.basis != RemedyBasis.DISPUTED_AMOUNT or amount <= 0:
+                continue
+            label = str(RemedyType(p.type).label)
+            if stated is not None:
+                expected = resolution_rules.remedy_compute(
+                    basis=p.basis,
+                    min_amount=p.min_amount,
+                    max_amount=p.max_amount,
+                    rate=p.rate,
+                    disputed_amount=stated,
+                    outage_days=None,
+                ).amount
+                if expected is not None and resolution_rules.far_above(amount, expected):
+                    reason = resolution_rules.stated_excess_reason(label, amount, expected, stated)
+                    flags.append(_Flag(FlagKind.OUT_OF_RANGE, reason, p.type, amount, expected))
+                continue
+            peers = _peer_amounts(complaint, clause, p.type, now)
+            middle = resolution_rules.above_peers(amount, peers)
+            if middle is not None:
+                reason = resolution_rules.peer_excess_reason(label, amount, middle, len(peers))
+                flags.append(_Flag(FlagKind.OUTLIER, reason, p.type, amount, middle))
+    return flags
+
+
 def consistency_check(*, complaint: Complaint, record: HandlingRecord) -> list[ConsistencyFlag]:
     """Compare a standing outcome with its clause and with the same clause's outcomes in
     other channels and departments (R6.3); store and return the flags. Precondition: inside
@@ -594,6 +654,13 @@ def consistency_check(*, complaint: Complaint, record: HandlingRecord) -> list[C
     granted = _granted(complaint)
     prescribed = remedy_suggestions(clause, record)
     found = _range_flags(prescribed, granted) + _unprescribed_flags(clause, prescribed, granted)
+    if record.disputed_amount is None:
+        flagged = {f.remedy_type for f in found}
+        found += [
+            f
+            for f in _missing_fact_flags(complaint, clause, prescribed, granted, now)
+            if f.remedy_type not in flagged
+        ]
     # Peers only where the standard sets the amount by the situation alone: with a formula
     # the amounts differ with the facts, and the range check above already applies it.
     if all(p.basis in (RemedyBasis.FIXED, RemedyBasis.NONE) for p in prescribed):
@@ -649,13 +716,12 @@ def complaint_approve(
         complaint.status = rules.next_status("approve", complaint.status, alternative=not approved)
         complaint.resolved_at = now if approved else None
         complaint.save(update_fields=["status", "resolved_at", "updated_at"])
-        event_record(
-            complaint=complaint,
-            type=EventType.APPROVED if approved else EventType.REJECTED,
-            actor=actor,
-            data={"amount": str(approval.amount), "note": text, "level": approval.level},
-        )
+        decision = EventType.APPROVED if approved else EventType.REJECTED
+        data = {"amount": str(approval.amount), "note": text, "level": approval.level}
+        event_record(complaint=complaint, type=decision, actor=actor, data=data)
         _decision_notify(approval, complaint)
+        hook = {"amount": data["amount"], "level": data["level"], "note": text}
+        webhook_emit(event=decision, complaint=complaint, data=hook)
         if approved:
             record, _created = HandlingRecord.objects.get_or_create(complaint=complaint)
             consistency_check(complaint=complaint, record=record)

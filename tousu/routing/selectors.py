@@ -17,6 +17,7 @@ from tousu.classification.models import Category
 from tousu.complaints.choices import Channel, Level
 from tousu.complaints.models import Complaint
 from tousu.complaints.rules import OPEN_STATUSES
+from tousu.core import clock
 from tousu.routing import rules
 from tousu.routing.choices import TransferKind
 from tousu.routing.models import ExpertTeam, HandlerProfile, RoutingRule, Transfer
@@ -101,6 +102,8 @@ def repeat_route(earlier: Complaint) -> tuple[Department, User | None, str] | No
         handler = None
     days = settings.TOUSU_REPEAT_WINDOW_DAYS
     back = "派回原处理人" if handler is not None else "派回原处理部门"
+    if earlier.received_at < clock.now() - dt.timedelta(days=days):  # open, older than the window
+        return department, handler, f"重复投诉：同一客户此前就同一问题的投诉仍未办结，{back}"
     return department, handler, f"重复投诉：同一客户{days}天内就同一问题再次投诉，{back}"
 
 

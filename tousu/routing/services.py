@@ -15,6 +15,7 @@ from tousu.accounts.reference import DEFAULT_DEPARTMENT
 from tousu.classification.models import Category
 from tousu.classification.services import complaint_category_set
 from tousu.complaints import rules
+from tousu.complaints import services as complaint_services
 from tousu.complaints.choices import EventType, Level, Status
 from tousu.complaints.models import Complaint
 from tousu.complaints.services import (
@@ -27,7 +28,13 @@ from tousu.complaints.services import (
 from tousu.core import clock
 from tousu.core.errors import FieldErrors, InvalidTransition, ValidationFailed
 from tousu.notifications.choices import NotificationKind
-from tousu.notifications.services import NotificationDraft, notice_text, notify, notify_many
+from tousu.notifications.services import (
+    NotificationDraft,
+    notice_text,
+    notify,
+    notify_many,
+    webhook_emit,
+)
 from tousu.routing import selectors
 from tousu.routing.choices import TransferKind
 from tousu.routing.models import ExpertTeam, ExpertTeamMember, HandlerProfile, Transfer
@@ -268,6 +275,32 @@ def _move(
     )
     event_record(complaint=complaint, type=event_type, actor=actor, data=data)
     notify_many(_route_notices(complaint, route, actor=actor, arrives=arrives))
+    hook = {
+        "department": department.code,
+        "handler": complaint.handler.username if complaint.handler else None,
+    }
+    if kind is not None:
+        hook["from_department"] = previous.code if previous else None
+        hook["reason"] = text
+    webhook_emit(event=event_type, complaint=complaint, data=hook)
+    return complaint
+
+
+def complaint_accept(*, complaint: Complaint, actor: User) -> Complaint:
+    """The handler starts work (the kernel's `complaint_accept`: the first response time is
+    recorded), and other systems hear of it; the kernel cannot tell them itself."""
+    with transaction.atomic():
+        complaint = complaint_services.complaint_accept(complaint=complaint, actor=actor)
+        accepted_at = complaint.accepted_at
+        handler = actor if complaint.handler_id == actor.pk else complaint.handler
+        webhook_emit(
+            event=EventType.ACCEPTED,
+            complaint=complaint,
+            data={
+                "handler": handler.username if handler else None,
+                "on_time": accepted_at is not None and accepted_at <= complaint.first_response_due,
+            },
+        )
     return complaint
 
 

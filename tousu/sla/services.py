@@ -45,6 +45,7 @@ from tousu.notifications.services import (
     NotificationDraft,
     notice_text,
     notify_many,
+    webhook_emit,
     webhook_emit_many,
 )
 from tousu.sla import constants, rules, selectors
@@ -101,17 +102,14 @@ def complaint_escalate(
                 "updated_at",
             ]
         )
-        event_record(
-            complaint=complaint,
-            type=EventType.ESCALATED,
-            actor=actor,
-            data={
-                "from": previous,
-                "to": level,
-                "reason": text,
-                "resolution_due": complaint.resolution_due.isoformat(),
-            },
-        )
+        data = {
+            "from": previous,
+            "to": level,
+            "reason": text,
+            "resolution_due": complaint.resolution_due.isoformat(),
+        }
+        event_record(complaint=complaint, type=EventType.ESCALATED, actor=actor, data=data)
+        webhook_emit(event=EventType.ESCALATED, complaint=complaint, data=data)
     return complaint
 
 
@@ -508,13 +506,10 @@ def complaint_reopen_apply(
             "updated_at",
         ]
     )
-    event_record(
-        complaint=complaint,
-        type=EventType.REOPENED,
-        actor=actor,
-        data={"reason": reason, "resolution_due": complaint.resolution_due.isoformat()},
-    )
+    data = {"reason": reason, "resolution_due": complaint.resolution_due.isoformat()}
+    event_record(complaint=complaint, type=EventType.REOPENED, actor=actor, data=data)
     _reopen_notify(complaint, actor=actor, reason=reason)
+    webhook_emit(event=EventType.REOPENED, complaint=complaint, data=data)
 
 
 def _reopen_notify(complaint: Complaint, *, actor: User | None, reason: str) -> None:

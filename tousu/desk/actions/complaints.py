@@ -27,6 +27,7 @@ from tousu.desk.actions.base import (
 from tousu.desk.schemas import (
     ComplaintOut,
 )
+from tousu.routing.services import complaint_accept
 from tousu.sla.services import (
     complaint_reopen,
 )
@@ -54,9 +55,7 @@ router = Router()  # mounted on the desk's complaints router (desk/api.py)
     summary="The handler starts",
 )
 def accept(request: HttpRequest, number: str, payload: Empty | None = None) -> dict[str, object]:
-    complaint = services.complaint_accept(
-        complaint=api_complaint(request, number), actor=api_user(request)
-    )
+    complaint = complaint_accept(complaint=api_complaint(request, number), actor=api_user(request))
     return api_render(request, complaint)
 
 
@@ -99,7 +98,7 @@ def reopen(request: HttpRequest, number: str, payload: ReopenIn) -> dict[str, ob
 
 
 def _accept(c: Complaint, u: User, f: AcceptForm) -> str:
-    services.complaint_accept(complaint=c, actor=u)
+    complaint_accept(complaint=c, actor=u)
     return gettext("Accepted. The first response is recorded.")
 
 

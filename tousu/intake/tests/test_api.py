@@ -127,6 +127,19 @@ def test_register_answers_201_with_the_complaint_of_the_example(
     assert not PiiAccess.objects.exists()  # nothing was revealed to the agent
 
 
+def test_an_open_complaint_received_40_days_ago_makes_a_repeat(
+    api_as: Api, agent: User, handler: User, register: Callable[..., Complaint]
+) -> None:
+    earlier = register(received_at=clock.now() - dt.timedelta(days=40))
+    assert earlier.is_open
+    response = api_as(agent).post(URL, body(received_at=None, channel="app"))
+    assert response.status_code == 201, response.content
+    data = response.json()
+    assert data["repeat_of"] == earlier.number
+    assert data["level"] == "important"
+    assert data["handler"] == handler.username
+
+
 def test_received_at_in_another_offset_is_answered_in_shanghai_time(
     api_as: Api, agent: User, frozen_now: dt.datetime
 ) -> None:
@@ -459,6 +472,51 @@ def test_the_public_form_accepts_only_its_own_fields(
     api_as: Api, reference: None, changes: dict[str, Any], field: str
 ) -> None:
     error = error_of(api_as(None).post(PUBLIC, public_body(**changes)), 422, "validation_error")
+    assert set(error["fields"]) == {field}
+    assert Complaint.objects.count() == 0
+
+
+def test_the_customer_object_of_api_md_is_accepted(
+    api_as: Api, reference: None, frozen_now: dt.datetime
+) -> None:
+    body = {
+        "content": "上个月话费无故多扣了58元，客服说查不到原因",
+        "customer": {
+            "phone": "13800138000",
+            "name": "张三",
+            "account": "025-1",
+            "region": "suzhou",
+        },
+        "demand": "退还多扣费用",
+        "channel": "app",
+    }
+    response = api_as(None).post(PUBLIC, body)
+    assert response.status_code == 201, response.content
+    complaint = Complaint.objects.get(number=response.json()["number"])
+    assert (complaint.customer.phone, complaint.customer.name) == ("13800138000", "张三")
+    assert complaint.customer.account == "025-1"
+    assert complaint.region is not None
+    assert complaint.region.code == "suzhou"
+    assert (complaint.channel, complaint.demand) == ("app", "退还多扣费用")
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"customer": {"phone": "12345"}}, "customer.phone"),
+        ({"customer": {"phone": "13800138000", "region": "atlantis"}}, "customer.region"),
+        ({"customer": {"phone": "13800138000", "email": "a@example.com"}}, "customer.email"),
+        ({"customer": {"name": "张三"}}, "customer.phone"),
+        ({"customer": {"phone": "13800138000"}, "phone": "13800138000"}, "customer"),
+        ({"phone": "", "name": ""}, "customer"),
+    ],
+)
+def test_an_invalid_customer_object_is_422_naming_the_field(
+    api_as: Api, reference: None, changes: dict[str, Any], field: str
+) -> None:
+    data = {k: v for k, v in public_body().items() if k not in ("phone", "name")}
+    data.update(changes)
+    error = error_of(api_as(None).post(PUBLIC, data), 422, "validation_error")
     assert set(error["fields"]) == {field}
     assert Complaint.objects.count() == 0
 

@@ -48,7 +48,9 @@ def test_one_query_for_the_repeat_candidates_and_the_risk_count(
 ) -> None:
     settings.TOUSU_REPEAT_WINDOW_DAYS = 10  # shorter than the risk window (30 days)
     old, recent = register(received_at=days_ago(20)), register(received_at=days_ago(5))
-    register(received_at=days_ago(40))  # outside both windows
+    ancient = register(received_at=days_ago(40))  # outside both windows
+    # Settled: past the repeat window only an open complaint is a candidate.
+    Complaint.objects.filter(pk__in=[old.pk, ancient.pk]).update(status="closed")
     other_phone = register(
         customer_phone="13700137000", customer_account="025-1", received_at=days_ago(1)
     )
@@ -63,6 +65,12 @@ def test_one_query_for_the_repeat_candidates_and_the_risk_count(
     assert by_account.candidates == [other_phone, recent]
     assert by_account.prior == 2
     assert old not in by_account.candidates
+    Complaint.objects.filter(pk=ancient.pk).update(status="in_progress")
+    with CaptureQueriesContext(connection) as queries:
+        history = history_of(customer=customer, account="", received_at=clock.now())
+    assert len(queries) == 1
+    assert history.candidates == [recent, ancient]  # open, however old
+    assert history.prior == 2
 
 
 def test_the_count_is_not_cut_by_the_candidates_limit(register: Register) -> None:

@@ -51,17 +51,21 @@ def test_the_chain_links_each_to_the_one_before(register: Register, handler: Use
     assert list(first.repeats.all()) == [second]
 
 
-def test_after_31_days_it_is_a_new_complaint(register: Register, handler: User) -> None:
-    register(received_at=days_ago(31))
+def test_after_31_days_a_settled_one_is_a_new_complaint(
+    lifecycle: Callable[..., Complaint], register: Register
+) -> None:
+    lifecycle("closed", received_at=days_ago(31))
     again = register()
     assert again.repeat_of is None
     assert again.level == "ordinary"
     assert again.events.get(type="registered").data["repeat_of"] is None
 
 
-def test_the_window_is_configurable(register: Register, handler: User, settings: object) -> None:
+def test_the_window_is_configurable(
+    lifecycle: Callable[..., Complaint], register: Register, settings: object
+) -> None:
     settings.TOUSU_REPEAT_WINDOW_DAYS = 45  # type: ignore[attr-defined]
-    first = register(received_at=days_ago(40))
+    first = lifecycle("closed", received_at=days_ago(40))  # settled, within the window
     assert register().repeat_of == first
 
 
@@ -134,3 +138,23 @@ def test_the_earlier_handler_who_left_the_department_does_not_get_it(
 def test_any_channel(register: Register, handler: User, channel: str) -> None:
     first = register(received_at=days_ago(5))
     assert register(channel=channel).repeat_of == first
+
+
+def test_an_open_complaint_past_the_window_is_still_repeated(
+    register: Register, handler: User
+) -> None:
+    first = register(received_at=days_ago(40))  # still dispatched: the issue is not settled
+    again = register(channel="app", content="话费又被多扣了，上次投诉还没有处理好")
+    assert again.repeat_of == first
+    assert again.level == "important"
+    assert again.handler == handler  # back to the handler of the open earlier one
+    assert again.routing_reason == "重复投诉：同一客户此前就同一问题的投诉仍未办结，派回原处理人"
+    assert again.events.get(type="registered").data["repeat_of"] == first.number
+
+
+def test_a_settled_complaint_past_the_window_is_not_repeated(
+    lifecycle: Callable[..., Complaint], register: Register
+) -> None:
+    lifecycle("closed", received_at=days_ago(40))
+    lifecycle("resolved", received_at=days_ago(35))
+    assert register().repeat_of is None

@@ -34,7 +34,7 @@ from tousu.classification.models import Category
 from tousu.classification.services import text_model_refresh
 from tousu.complaints.choices import LEVEL_RANK, Cause, Channel, Finding, Level, Status
 from tousu.complaints.models import Complaint
-from tousu.complaints.services import complaint_accept, complaint_note_add
+from tousu.complaints.services import complaint_note_add
 from tousu.core import clock
 from tousu.core.clock import SHANGHAI
 from tousu.customers.models import Customer
@@ -59,7 +59,12 @@ from tousu.resolution.services import (
     standard_clauses_load,
 )
 from tousu.routing.models import ExpertTeam, HandlerProfile
-from tousu.routing.services import complaint_categorise, complaint_dispatch, expert_team_form
+from tousu.routing.services import (
+    complaint_accept,
+    complaint_categorise,
+    complaint_dispatch,
+    expert_team_form,
+)
 from tousu.setup import demo_texts
 from tousu.setup.demo_texts import DemoComplaint, demo_complaint, demo_person, demo_reply
 from tousu.setup.reference import CATEGORIES

@@ -23,7 +23,7 @@ class Region(models.Model):
     code = models.SlugField(max_length=32, unique=True)
     name = models.CharField(_("name"), max_length=64)
     name_en = models.CharField(max_length=64, blank=True)
-    customers = models.PositiveIntegerField(_("customers"), default=0)
+    customers = models.PositiveIntegerField(_("customer count"), default=0)
 
     class Meta:
         ordering = ["code"]

@@ -18,6 +18,7 @@ from tousu.core import clock
 from tousu.core.api import OneOf
 from tousu.core.clock import local
 from tousu.core.pii import TextMask, mask_name, mask_phone
+from tousu.core.reasons import reason_text
 from tousu.desk.selectors import SimilarComplaint
 from tousu.sla.choices import DueState
 from tousu.sla.selectors import countdown as sla_countdown
@@ -178,7 +179,10 @@ def complaint_out(complaint: Complaint, *, texts: TextMask, now: dt.datetime) ->
         "time_left_seconds": countdown.seconds,
         "due_state": countdown.state,
         "time_limit_policy": complaint.time_limit_policy,
-        "risk": {"score": complaint.risk_score, "reasons": list(complaint.risk_reasons or [])}
+        "risk": {
+            "score": complaint.risk_score,
+            "reasons": [reason_text(r) for r in complaint.risk_reasons or []],
+        }
         if complaint.risk_score is not None
         else None,
         "emotion": {"anger": complaint.anger, "urgency": complaint.urgency or 0.0}

@@ -7,6 +7,7 @@ machine; the services check the same again when the action is posted.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -37,7 +38,7 @@ from tousu.classification.models import Category
 from tousu.classification.selectors import triage_queue
 from tousu.complaints import search, selectors, services
 from tousu.complaints.choices import Status
-from tousu.complaints.models import Complaint
+from tousu.complaints.models import Complaint, ComplaintEvent
 from tousu.core import clock
 from tousu.core.errors import DomainError, NotFound
 from tousu.core.forms import apply_domain_error
@@ -409,11 +410,23 @@ def handling_steps(
     ]
 
 
-def reference_names() -> dict[str, dict[str, str]]:
-    """Department and category names for the timeline, which stores codes."""
+# Event data naming people by username (routing, teams, escalation notices).
+PEOPLE_KEYS = ("handler", "lead", "members", "notified")
+
+
+def reference_names(events: Sequence[ComplaintEvent] = ()) -> dict[str, dict[str, str]]:
+    """Department and category names for the timeline, which stores codes, and the names of
+    the people its events name by username: one query for all of them, not one per event."""
+    usernames: set[str] = set()
+    for event in events:
+        for key in PEOPLE_KEYS:
+            value = (event.data or {}).get(key) or []
+            usernames.update(map(str, value if isinstance(value, list) else [value]))
+    people = User.objects.filter(username__in=sorted(usernames)) if usernames else []
     return {
         "department": {d.code: local_name(d) for d in Department.objects.all()},
         "category": {c.code: c.path_name for c in Category.objects.select_related("parent")},
+        "user": {u.username: str(u) for u in people},
     }
 
 
@@ -555,14 +568,14 @@ def render_detail(
         "primary": (primary := primary_action(list(forms))),
         "primary_form": forms.get(primary),
         "failed": failed[0] if failed else "",
-        "timeline": selectors.complaint_timeline(complaint),
+        "timeline": (timeline := list(selectors.complaint_timeline(complaint))),
         "callbacks": complaint_callbacks(complaint),
         "team": expert_team(complaint),
         "repeats": list(complaint.repeats.order_by("received_at", "pk")),
         "similar": similar_complaints(complaint, user),
         "suggestion": panel,
         "consistency_flags": consistency_flags(complaint),
-        "names": reference_names(),
+        "names": reference_names(timeline),
         "customer": complaint.customer,
         "can_reveal": permissions.can_view_pii(user),
         "evidence_max_mb": EVIDENCE_MAX_BYTES // (1024 * 1024),

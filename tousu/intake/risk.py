@@ -14,12 +14,15 @@ which stays in [0, 1], never falls when a signal is added, and is dominated by t
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from tousu.complaints.choices import Channel
+from tousu.core.reasons import reason_kind
 
 # ---- emotion -----------------------------------------------------------------------------------
 
@@ -150,3 +153,42 @@ def risk(
         if reason and reason not in reasons:
             reasons.append(reason)
     return Risk(score=round(1.0 - remaining, SCORE_DIGITS), reasons=reasons)
+
+
+# ---- the reasons, in the reader's language (tousu.core.reasons) --------------------------------
+# Each text above as a code with parameters; `legacy` reads the stored Chinese back.
+
+MARKER_REASONS = {
+    "提到向工信部申诉": gettext_noop("Mentions an appeal to the MIIT"),
+    "提到向通管局申诉": gettext_noop("Mentions an appeal to the communications administration"),
+    "提到12300申诉热线": gettext_noop("Mentions the 12300 appeal hotline"),
+    "提到315投诉": gettext_noop("Mentions a 315 complaint"),
+    "提到12315": gettext_noop("Mentions 12315"),
+    "提到媒体曝光": gettext_noop("Threatens to go to the media"),
+    "提到找记者": gettext_noop("Threatens to call a journalist"),
+    "提到在微博发布": gettext_noop("Threatens to post on Weibo"),
+    "提到在抖音发布": gettext_noop("Threatens to post on Douyin"),
+    "提到律师": gettext_noop("Mentions a lawyer"),
+    "提到起诉": gettext_noop("Threatens to sue"),
+    "提到法院": gettext_noop("Mentions a court"),
+    "提到报警": gettext_noop("Threatens to call the police"),
+    "表示要投诉到底": gettext_noop("Says they will complain all the way"),
+    "提到消协": gettext_noop("Mentions the consumer association"),
+}
+for _index, (_text, _msgid) in enumerate(MARKER_REASONS.items()):
+    reason_kind(f"risk.marker.{_index}", _msgid, legacy=re.escape(_text))
+reason_kind("risk.regulator", gettext_lazy("Forwarded by the regulator"), legacy="由监管部门转来")
+reason_kind("risk.media", gettext_lazy("Forwarded by the media"), legacy="由媒体转来")
+reason_kind(
+    "risk.consumer_association",
+    gettext_lazy("Forwarded by the consumer association / 12315"),
+    legacy="由消协/12315转来",
+)
+reason_kind("risk.agitated", gettext_lazy("The customer is agitated"), legacy="客户情绪激动")
+reason_kind(
+    "risk.prior",
+    gettext_lazy("Complaint no. %(n)s within %(days)s days"),
+    legacy=r"(?P<days>\d+)天内第(?P<n>\d+)次投诉",
+)
+reason_kind("risk.repeat", gettext_lazy("Repeat complaint"), legacy="重复投诉")
+reason_kind("risk.professional", gettext_lazy("Professional complainant"), legacy="职业投诉人")

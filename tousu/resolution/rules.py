@@ -10,8 +10,11 @@ from dataclasses import dataclass
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from tousu.resolution.choices import RemedyBasis
+from tousu.complaints.choices import Channel
+from tousu.core.reasons import choice, reason_kind, yuan
+from tousu.resolution.choices import RemedyBasis, RemedyType
 
 EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
 
@@ -543,3 +546,79 @@ def disputed_amount_stated(text: str) -> Decimal | None:
 def covers(limit: Decimal | None, amount: Decimal) -> bool:
     """Whether an authority limit (None = unlimited) covers the amount."""
     return limit is None or amount <= limit
+
+
+# ---- the reasons above, in the reader's language (tousu.core.reasons) -----------------------
+# Stored as Chinese text so far; `legacy` reads it back. An amount is `yuan`, a remedy its label.
+def _remedy_or_total(value: str) -> str:
+    if value in ("合计", "total"):
+        return str(gettext_lazy("Total"))
+    return choice(RemedyType)(value)
+
+
+_remedy_or_total.choices = RemedyType  # type: ignore[attr-defined]
+_AMOUNT = r"(?P<amount>[\d.]+)"
+reason_kind(
+    "authority.per_complaint",
+    gettext_lazy(
+        "%(remedy)s %(amount)s yuan is over the per-complaint authority of %(limit)s yuan"
+    ),
+    legacy=rf"(?P<remedy>\S+) {_AMOUNT} 元超出单笔授权 (?P<limit>[\d.]+) 元",
+    remedy=_remedy_or_total,
+    amount=yuan,
+    limit=yuan,
+)
+reason_kind(
+    "authority.per_month",
+    gettext_lazy(
+        "%(remedy)s this month %(amount)s yuan is over the monthly authority per customer of "
+        "%(limit)s yuan"
+    ),
+    legacy=rf"(?P<remedy>\S+?)本月累计 {_AMOUNT} 元超出每客户每月授权 (?P<limit>[\d.]+) 元",
+    remedy=_remedy_or_total,
+    amount=yuan,
+    limit=yuan,
+)
+reason_kind(
+    "consistency.above",
+    gettext_lazy("%(remedy)s %(amount)s yuan, above the standard clause's %(limit)s yuan"),
+    legacy=rf"(?P<remedy>\S+) {_AMOUNT} 元，高于标准条款的 (?P<limit>[\d.–]+) 元",
+    remedy=choice(RemedyType),
+    amount=yuan,
+)
+reason_kind(
+    "consistency.below",
+    gettext_lazy("%(remedy)s %(amount)s yuan, below the standard clause's %(limit)s yuan"),
+    legacy=rf"(?P<remedy>\S+) {_AMOUNT} 元，低于标准条款的 (?P<limit>[\d.–]+) 元",
+    remedy=choice(RemedyType),
+    amount=yuan,
+)
+reason_kind(
+    "consistency.not_prescribed",
+    gettext_lazy(
+        "%(remedy)s %(amount)s yuan is not among the remedies of standard clause %(clause)s"
+    ),
+    legacy=rf"(?P<remedy>\S+) {_AMOUNT} 元不在标准条款 (?P<clause>\S+) 规定的补救措施中",
+    remedy=choice(RemedyType),
+    amount=yuan,
+)
+reason_kind(
+    "consistency.outlier_elsewhere",
+    gettext_lazy(
+        "The same situation got %(mean)s yuan on average in other channels and departments; "
+        "this one %(amount)s yuan"
+    ),
+    legacy=r"同类情形其他渠道和部门平均补偿 (?P<mean>[\d.]+) 元，本单 (?P<amount>[\d.]+) 元",
+    mean=yuan,
+    amount=yuan,
+)
+reason_kind(
+    "consistency.outlier",
+    gettext_lazy(
+        "The same situation got %(mean)s yuan on average at %(where)s; this one %(amount)s yuan"
+    ),
+    legacy=r"同类情形(?P<where>.+?)平均补偿 (?P<mean>[\d.]+) 元，本单 (?P<amount>[\d.]+) 元",
+    where=choice(Channel),
+    mean=yuan,
+    amount=yuan,
+)

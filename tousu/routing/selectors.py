@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import translation
+from django.utils.translation import gettext_lazy
 
 from tousu.accounts.choices import Role
 from tousu.accounts.models import Department, Region, User
@@ -18,6 +19,7 @@ from tousu.complaints.choices import Channel, Level
 from tousu.complaints.models import Complaint
 from tousu.complaints.rules import OPEN_STATUSES
 from tousu.core import clock
+from tousu.core.reasons import reason_kind
 from tousu.routing import rules
 from tousu.routing.choices import TransferKind
 from tousu.routing.models import ExpertTeam, HandlerProfile, RoutingRule, Transfer
@@ -252,3 +254,38 @@ def team_candidates() -> list[User]:
         .select_related("department")
         .order_by("department__code", "username")
     )
+
+
+# ---- the reasons above, in the reader's language (tousu.core.reasons) -----------------------
+# Stored as Chinese text so far; `legacy` reads it back (the criteria stay with the rule).
+reason_kind(
+    "routing.rule",
+    gettext_lazy("Routing rule #%(rule)s → %(department)s"),
+    legacy=r"规则#(?P<rule>\d+)：.*→ (?P<department>.+)",
+)
+reason_kind(
+    "routing.default",
+    gettext_lazy("No routing rule matched → %(department)s"),
+    legacy=r"未匹配派单规则 → (?P<department>.+)",
+)
+reason_kind(
+    "routing.repeat_handler",
+    gettext_lazy(
+        "Repeat complaint: the same customer on the same issue again within %(days)s days, "
+        "back to the earlier handler"
+    ),
+    legacy=r"重复投诉：同一客户(?P<days>\d+)天内就同一问题再次投诉，派回原处理人",
+)
+reason_kind(
+    "routing.repeat_department",
+    gettext_lazy(
+        "Repeat complaint: the same customer on the same issue again within %(days)s days, "
+        "back to the earlier department"
+    ),
+    legacy=r"重复投诉：同一客户(?P<days>\d+)天内就同一问题再次投诉，派回原处理部门",
+)
+reason_kind(
+    "routing.recategorised",
+    gettext_lazy("Dispatched again once the category was set"),
+    legacy="类别确定后重新派单",
+)

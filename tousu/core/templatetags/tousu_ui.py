@@ -4,6 +4,7 @@ durations. Load with `{% load tousu_ui %}`."""
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import template
@@ -12,6 +13,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from tousu.core import pii
+from tousu.core.reasons import reason_text, reasons_text
 
 register = template.Library()
 
@@ -34,6 +36,22 @@ def pii_text(value: Any, texts: Any = None) -> str:
     if isinstance(texts, pii.TextMask):
         return texts.text(text)
     return pii.mask_text(text)
+
+
+register.filter("reason", reason_text)
+register.filter("reasons", reasons_text)
+
+
+@register.filter
+def money(value: Any) -> str:
+    """An amount of yuan as people write it, `1,915.90`: sums read from the database carry
+    the column's full scale (`915.900000000000` on SQLite)."""
+    if value is None or value == "":
+        return ""
+    try:
+        return f"{Decimal(str(value)):,.2f}"
+    except InvalidOperation:
+        return str(value)
 
 
 @register.filter

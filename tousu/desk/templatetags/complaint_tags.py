@@ -19,14 +19,24 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from tousu.accounts import permissions
+from tousu.accounts.choices import Role
 from tousu.accounts.models import User
 from tousu.callbacks.choices import SCORE_FACTORS, CallbackResult, CallbackStatus
 from tousu.callbacks.models import CallbackTask
-from tousu.complaints.choices import CategorySource, Cause, Channel, Finding, Level, Status
+from tousu.complaints.choices import (
+    CategorySource,
+    Cause,
+    Channel,
+    EventType,
+    Finding,
+    Level,
+    Status,
+)
 from tousu.complaints.models import Complaint, ComplaintEvent
 from tousu.complaints.search import snippet
 from tousu.core import clock
 from tousu.core.pii import TextMask
+from tousu.core.reasons import reason_text, reasons_text
 from tousu.core.templatetags.tousu_ui import duration, pii_text
 from tousu.resolution.choices import HandlingStep, RemedyType
 from tousu.sla.choices import DueState, EscalationTarget
@@ -161,6 +171,10 @@ def category_label(complaint: Complaint) -> SafeString:
 
 @register.filter
 def actor_label(event: ComplaintEvent) -> str:
+    """Who acted, by the name people know them by (the timeline's events come with their
+    actor); the stored username only when the account is gone."""
+    if event.actor_id is not None and event.actor is not None:
+        return str(event.actor)
     return str(ACTOR_NAMES.get(event.actor_name, event.actor_name))
 
 
@@ -182,6 +196,18 @@ def _named(kind: str) -> Formatter:
         return names.get(kind, {}).get(value, str(value))
 
     return fmt
+
+
+def _people(value: Any, names: Names) -> str:
+    """One username or a list of them, each by the person's name (`names["user"]`)."""
+    people = names.get("user", {})
+    usernames = value if isinstance(value, list) else [value]
+    return "、".join(people.get(str(u), str(u)) for u in usernames)
+
+
+def _reason(value: Any, names: Names) -> str:
+    """A generated reason in the reader's language (free text stays as written)."""
+    return reason_text(value)
 
 
 def _plain(value: Any, names: Names) -> str:
@@ -259,12 +285,12 @@ EVENT_FIELDS: dict[str, tuple[Any, Formatter]] = {
     "confidence": (gettext_lazy("Confidence"), _percent),
     "from_department": (gettext_lazy("From"), _named("department")),
     "department": (gettext_lazy("Department"), _named("department")),
-    "handler": (gettext_lazy("Handler"), _plain),
-    "rule": (gettext_lazy("Rule"), _plain),
+    "handler": (gettext_lazy("Handler"), _people),
+    "rule": (gettext_lazy("Rule"), _reason),
     "repeat_of": (gettext_lazy("Repeat of"), _plain),
     "duplicate_of": (gettext_lazy("Duplicate of"), _plain),
-    "lead": (gettext_lazy("Lead"), _plain),
-    "members": (gettext_lazy("Members"), lambda value, names: "、".join(map(str, value))),
+    "lead": (gettext_lazy("Lead"), _people),
+    "members": (gettext_lazy("Members"), _people),
     "on_time": (gettext_lazy("On time"), _yes_no),
     "step": (gettext_lazy("Step"), _choice(HandlingStep)),
     "answers": (gettext_lazy("Answers"), _labelled(INVESTIGATION_LABELS)),
@@ -283,18 +309,28 @@ EVENT_FIELDS: dict[str, tuple[Any, Formatter]] = {
     "due_at": (gettext_lazy("Due"), _time),
     "resolution_due": (gettext_lazy("Reply due"), _time),
     "ladder_step": (gettext_lazy("Escalation step"), _plain),
-    "notified": (gettext_lazy("Notified"), lambda value, names: "、".join(map(str, value))),
+    "notified": (gettext_lazy("Notified"), _people),
     # The step's target had no holder today: the ladder fell through to this one.
     "notified_as": (
         gettext_lazy("Nobody held the step; notified instead"),
         _choice(EscalationTarget),
     ),
     "external_ref": (gettext_lazy("External reference"), _plain),
-    "reason": (gettext_lazy("Reason"), _plain),
+    "reason": (gettext_lazy("Reason"), _reason),
+    "reasons": (gettext_lazy("Reasons"), lambda value, names: reasons_text(value)),
     "note": (gettext_lazy("Note"), _plain),
     "reply": (gettext_lazy("Reply"), _plain),
     "comment": (gettext_lazy("Comment"), _plain),
     "text": (gettext_lazy("Text"), _plain),
+}
+
+
+# An approval's "level" is the approver's role (resolution.services), not the complaint's level.
+APPROVAL_EVENTS = {EventType.APPROVAL_REQUESTED, EventType.APPROVED, EventType.REJECTED}
+APPROVAL_FIELDS: dict[str, tuple[Any, Formatter]] = {
+    **{key: field for key, field in EVENT_FIELDS.items() if key != "level"},
+    "level": (gettext_lazy("Approver"), _choice(Role)),
+    "escalated_from": (gettext_lazy("Passed on from"), _choice(Role)),
 }
 
 
@@ -307,7 +343,8 @@ def event_details(
     name), shown as `texts`, the page's `pii`, shows it (masked without one)."""
     data = event.data or {}
     out = []
-    for key, (label, fmt) in EVENT_FIELDS.items():
+    fields = APPROVAL_FIELDS if event.type in APPROVAL_EVENTS else EVENT_FIELDS
+    for key, (label, fmt) in fields.items():
         value = data.get(key)
         if value in (None, "", [], {}):
             continue

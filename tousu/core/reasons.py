@@ -1,0 +1,137 @@
+"""Generated reasons (why a route, a risk, a flag, an approval), stored as a code and its
+parameters and rendered in the reader's language (issue 13).
+
+The stored shape is JSON: `{"code": "risk.prior", "params": {"n": 3, "days": 30}}`. A domain
+declares each of its reasons once, in one line:
+
+    reason_kind("risk.prior", gettext_lazy("Complaint no. %(n)s within %(days)s days"),
+                legacy=r"(?P<days>\\d+)天内第(?P<n>\\d+)次投诉")
+
+and writes `reason("risk.prior", n=3, days=30)`. Pages show `{{ value|reason }}` (tousu_ui),
+which renders the code's message in the active language with each parameter formatted
+(`formats`: amounts as yuan, choice codes as their label). `legacy` is the Chinese text the
+writers stored before codes: such texts, in old rows and in hash-chained timeline events that
+can never be rewritten, are read back as their reason; any other text stays as it was written
+(free text is a reason too).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db.models import TextChoices
+from django.utils import translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext
+
+Reason = dict[str, Any]
+Format = Callable[[Any], str]
+
+
+def yuan(value: Any) -> str:
+    """An amount as written in a sentence: 58, 58.5, 915.9 (no trailing zeros)."""
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        return str(value)
+    text = f"{amount.quantize(Decimal('0.01')):f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def choice(choices: type[TextChoices]) -> Format:
+    """A choice code as its label; a legacy label is read back as its code (`legacy_value`)."""
+
+    def fmt(value: Any) -> str:
+        return str(choices(value).label) if value in choices.values else str(value)
+
+    fmt.choices = choices  # type: ignore[attr-defined]
+    return fmt
+
+
+def message(value: Any) -> str:
+    """A parameter that is itself an English msgid (e.g. a configured risk marker's reason)."""
+    return gettext(str(value)) if value else ""
+
+
+@dataclass(frozen=True)
+class ReasonKind:
+    code: str
+    message: str | Promise
+    formats: Mapping[str, Format] = field(default_factory=dict)
+    legacy: re.Pattern[str] | None = None
+
+
+KINDS: dict[str, ReasonKind] = {}
+
+
+def reason_kind(
+    code: str, text: str | Promise, *, legacy: str = "", **formats: Format
+) -> ReasonKind:
+    """Declare a reason: its code, its English msgid with `%(name)s` parameters, how each
+    parameter reads (default: as given), and the Chinese text it was stored as before codes
+    (a regular expression whose named groups are the parameters)."""
+    kind = ReasonKind(code, text, formats, re.compile(f"^{legacy}$") if legacy else None)
+    KINDS[code] = kind
+    return kind
+
+
+def reason(code: str, **params: Any) -> Reason:
+    """A reason to store: JSON-safe (amounts as strings)."""
+    if code not in KINDS:
+        raise KeyError(f"undeclared reason {code!r}")
+    safe = {k: str(v) if isinstance(v, Decimal) else v for k, v in params.items()}
+    return {"code": code, "params": safe}
+
+
+def _legacy_value(fmt: Format | None, text: str) -> Any:
+    choices = getattr(fmt, "choices", None)
+    if choices is None:
+        return text
+    with translation.override("zh-hans"):
+        by_label = {str(label): value for value, label in choices.choices}
+    return by_label.get(text, text)
+
+
+def reason_parse(text: str) -> Reason | str:
+    """A stored Chinese text read back as its reason; other text as it is."""
+    for kind in KINDS.values():
+        if kind.legacy is not None and (found := kind.legacy.match(text.strip())):
+            params = {
+                name: _legacy_value(kind.formats.get(name), value)
+                for name, value in found.groupdict().items()
+                if value is not None
+            }
+            return {"code": kind.code, "params": params}
+    return text
+
+
+def reason_text(value: Any) -> str:
+    """A reason (stored shape, or text from before codes) in the active language."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        value = reason_parse(value)
+        if isinstance(value, str):
+            return value
+    if not isinstance(value, dict) or value.get("code") not in KINDS:
+        return str(value)
+    kind = KINDS[value["code"]]
+    params = {
+        name: kind.formats[name](v) if name in kind.formats else ("" if v is None else str(v))
+        for name, v in (value.get("params") or {}).items()
+    }
+    # A lazy msgid translates as it becomes text; a plain one (gettext_noop) is looked up.
+    text = gettext(kind.message) if isinstance(kind.message, str) else str(kind.message)
+    try:
+        return text % params
+    except (KeyError, ValueError, TypeError):
+        return text
+
+
+def reasons_text(values: Any, separator: str = "；") -> str:
+    """A list of reasons, each rendered, joined."""
+    return separator.join(reason_text(v) for v in values or [])

@@ -155,9 +155,19 @@ class BulkForm(forms.Form):
         widget=forms.TextInput(attrs={"maxlength": str(REASON_MAX_CHARS)}),
     )
 
+    # Which action needs which field: the page shows only those of the action chosen (app.js).
+    FIELDS_FOR = {
+        "handler": "assign",
+        "department": "transfer",
+        "reason": "transfer",
+        "original": "close_duplicate",
+    }
+
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
+        for name, action in self.FIELDS_FOR.items():
+            self.fields[name].widget.attrs["data-bulk-for"] = action
         numbers = self.data.getlist("numbers") if hasattr(self.data, "getlist") else []
         self.fields["numbers"].choices = [(n, n) for n in numbers[:BULK_MAX]]  # type: ignore[attr-defined]
         handlers = (

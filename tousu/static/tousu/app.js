@@ -279,4 +279,18 @@
       box.checked = all.checked;
     });
   });
+  // The list's bulk form shows only the fields the chosen action needs (data-bulk-for).
+  function bulkFields(form) {
+    var action = form.querySelector("select[name=action]");
+    if (!action) return;
+    form.querySelectorAll("[data-bulk-for]").forEach(function (field) {
+      var label = field.closest("label") || field;
+      label.hidden = field.getAttribute("data-bulk-for") !== action.value;
+    });
+  }
+  document.addEventListener("change", function (event) {
+    var form = event.target.closest && event.target.closest("form.bulk-form");
+    if (form && event.target.name === "action") bulkFields(form);
+  });
+  document.querySelectorAll("form.bulk-form").forEach(bulkFields);
 })();

@@ -224,3 +224,15 @@ def log_in(page: Page, base: str, username: str, *, lands: str = "/") -> None:
     page.fill("#id_password", PASSWORD)
     page.press("#id_password", "Enter")
     page.wait_for_url(re.compile(re.escape(base + lands) + r"(\?.*)?$"))
+
+
+def inside(box: dict[str, float] | None, width: int, height: int) -> bool:
+    """Whether an element's bounding box lies wholly within the first `width`×`height`
+    screen: what a person sees without scrolling."""
+    return (
+        box is not None
+        and box["x"] >= 0
+        and box["y"] >= 0
+        and box["x"] + box["width"] <= width
+        and box["y"] + box["height"] <= height
+    )

@@ -12,19 +12,9 @@ from typing import Any
 
 import pytest
 
-from tests.browser import PASSWORD, log_in
+from tests.browser import PASSWORD, inside, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def inside(box: dict[str, float] | None, width: int, height: int) -> bool:
-    return (
-        box is not None
-        and box["x"] >= 0
-        and box["y"] >= 0
-        and box["x"] + box["width"] <= width
-        and box["y"] + box["height"] <= height
-    )
 
 
 def test_agent_resolves_a_small_complaint_at_first_contact_and_the_kpi_counts_it(

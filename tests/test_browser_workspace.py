@@ -15,21 +15,11 @@ from typing import Any
 
 import pytest
 
-from tests.browser import PASSWORD, log_in
+from tests.browser import PASSWORD, inside, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 TEMPLATE = "{greeting}\n已为您办理{remedies}，合计{amount}元。"
-
-
-def inside(box: dict[str, float] | None, width: int, height: int) -> bool:
-    return (
-        box is not None
-        and box["x"] >= 0
-        and box["y"] >= 0
-        and box["x"] + box["width"] <= width
-        and box["y"] + box["height"] <= height
-    )
 
 
 def test_handler_resolves_over_authority_and_the_supervisor_approves_from_their_queue(

@@ -176,3 +176,68 @@ class FillCursor(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}@{self.position}"
+
+
+class ResponsibleColumns(models.Model):
+    """A row of the counts by responsible department (R6.4): the Asia/Shanghai month of
+    closing, the responsible department and staff member (0 = none), the handling dimensions
+    the dashboard's slice and data scope filter on, and rules.RESPONSIBLE_MEASURES. Ids are
+    plain integers, as in CountColumns."""
+
+    key = models.CharField(max_length=128)
+    month = models.DateField()  # the first day of the month
+    responsible_department = models.PositiveIntegerField(default=0)
+    responsible_staff = models.PositiveIntegerField(default=0)
+    category = models.PositiveIntegerField(default=0)
+    channel = models.CharField(max_length=24)
+    region = models.PositiveIntegerField(default=0)
+    department = models.PositiveIntegerField(default=0)  # the handling department
+    closed = models.IntegerField(default=0)
+    fcr = models.IntegerField(default=0)
+    compensation_fen = models.BigIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class ResponsibleCount(ResponsibleColumns):
+    """Counts per month by responsible department and staff, filled with the other count
+    tables by `analytics.fill` and the rebuild. `key` is the month and dimensions in one
+    string, as in Counts."""
+
+    class Meta:
+        verbose_name = _("count by responsible department")
+        verbose_name_plural = _("counts by responsible department")
+        constraints = [models.UniqueConstraint(fields=["key"], name="responsiblecount_key")]
+        indexes = [models.Index(fields=["month"])]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class ResponsibleFact(ResponsibleColumns):
+    """What one closed complaint currently adds to ResponsibleCount (one row: it closed in
+    one month), so that a change can be taken out of the row it was in, as ComplaintFact."""
+
+    complaint_id = models.BigIntegerField(primary_key=True)
+
+    class Meta:
+        verbose_name = _("contribution by responsible department")
+        verbose_name_plural = _("contributions by responsible department")
+
+    def __str__(self) -> str:
+        return str(self.complaint_id)
+
+
+class RebuildResponsibleFact(ResponsibleColumns):
+    """Scratch contributions of `tousu analytics rebuild` for ResponsibleFact, summed by SQL
+    into ResponsibleCount at the end. Empty outside a rebuild."""
+
+    complaint_id = models.BigIntegerField(primary_key=True)
+
+    class Meta:
+        verbose_name = _("rebuild scratch contribution by responsible department")
+        verbose_name_plural = _("rebuild scratch contributions by responsible department")
+
+    def __str__(self) -> str:
+        return str(self.complaint_id)

@@ -105,12 +105,25 @@ ALL = {"category": 0, "channel": "*", "region": 0, "department": 0, "level": "*"
 REDEFINED = {"fcr": "resolved by its registering agent at first contact (issue 13)"}
 
 
+# The measures counted by responsible department and staff (R6.4, issue 13), per Asia/Shanghai
+# month of closing. In the layout too: a release that adds this table counts everything again,
+# which is what fills it for the complaints closed before.
+RESPONSIBLE_MEASURES = ("closed", "fcr", "compensation_fen")
+
+
 def _layout() -> str:
     """A fingerprint of what the count tables hold: a release that changes the dimensions,
     roll-ups, measures or a measure's meaning changes it, and the fill job then counts
     everything again."""
     described = repr(
-        (DIMENSIONS, sorted(ROLLUPS.items()), HOURLY_ROLLUPS, MEASURES, sorted(REDEFINED.items()))
+        (
+            DIMENSIONS,
+            sorted(ROLLUPS.items()),
+            HOURLY_ROLLUPS,
+            MEASURES,
+            sorted(REDEFINED.items()),
+            RESPONSIBLE_MEASURES,
+        )
     ).encode()
     return hashlib.sha256(described).hexdigest()[:12]
 
@@ -176,6 +189,8 @@ class ComplaintFacts:
     first_contact: bool = False  # resolved by its registering agent at first contact
     remedies: tuple[tuple[str, Decimal], ...] = ()
     callbacks: tuple[CallbackFacts, ...] = ()
+    responsible_department: int = 0  # 0 = none confirmed
+    responsible_staff: int = 0  # 0 = none named
 
 
 def handling_bucket(seconds: int) -> str:
@@ -221,6 +236,18 @@ def contributions(facts: ComplaintFacts) -> Contributions:
                 add(at, n)
                 add(at, total, score)
     return out
+
+
+def responsible_contribution(facts: ComplaintFacts) -> tuple[dt.date, dict[str, int]] | None:
+    """What a closed complaint adds to the counts by responsible department: the Asia/Shanghai
+    month it closed in and the closing measures of RESPONSIBLE_MEASURES, counted exactly as in
+    `contributions`. None while it is not closed."""
+    if facts.closed_at is None:
+        return None
+    at = hour_of(facts.closed_at)
+    closing = contributions(facts).get(at, {})
+    month = local_day(at).replace(day=1)
+    return month, {m: closing.get(m, 0) for m in RESPONSIBLE_MEASURES}
 
 
 def encode(dims: Dims, parts: Contributions) -> dict[str, object]:

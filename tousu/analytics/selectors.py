@@ -52,7 +52,7 @@ from django.db.models import Q, QuerySet, Sum
 from tousu.accounts.choices import DataScope
 from tousu.accounts.models import Department, Region, User
 from tousu.analytics import rules
-from tousu.analytics.models import DailyCount, HourlyCount, MonthlyCount
+from tousu.analytics.models import DailyCount, HourlyCount, MonthlyCount, ResponsibleCount
 from tousu.callbacks.choices import CallbackResult
 from tousu.classification.models import Category
 from tousu.complaints.choices import Channel, TimeLeft
@@ -488,7 +488,42 @@ def dashboard_for_user(
     body["transfers"] = {
         codes.get(pk): n for pk, n in transfers_out(start, end, scoped).items() if pk in codes
     }
+    body["responsible"] = by_responsible(first, last, scoped, codes)
     return body
+
+
+def by_responsible(
+    first: dt.date, last: dt.date, scoped: KpiFilters, codes: Mapping[int, str]
+) -> dict[str, Any]:
+    """The complaints closed in the whole Asia/Shanghai months that `first`…`last` touch, by
+    responsible department (by code, None = not confirmed) and staff member (None = not
+    named), within the slice and scope `scoped` (the handling department's and region's, as
+    everywhere on the dashboard): closed, first-contact resolutions and their rate,
+    compensation in yuan. Counts are kept by month (ResponsibleCount), hence whole months;
+    `months` gives them. Two queries: the counts and the staff members' names."""
+    months = (first.replace(day=1), last.replace(day=1))
+    rows = list(
+        ResponsibleCount.objects.filter(_where(scoped), month__range=months)
+        .values("responsible_department", "responsible_staff")
+        .annotate(**{f"sum_{m}": Sum(m) for m in rules.RESPONSIBLE_MEASURES})
+        .order_by("responsible_department", "-sum_closed", "responsible_staff")
+    )
+    staff_ids = {r["responsible_staff"] for r in rows if r["responsible_staff"]}
+    people = {u.pk: str(u) for u in User.objects.filter(pk__in=staff_ids)} if staff_ids else {}
+    return {
+        "months": months,
+        "rows": [
+            {
+                "department": codes.get(r["responsible_department"]),
+                "staff": people.get(r["responsible_staff"]),
+                "closed": r["sum_closed"],
+                "fcr": r["sum_fcr"],
+                "fcr_rate": rules.ratio(r["sum_fcr"], r["sum_closed"]),
+                "compensation_total": round(r["sum_compensation_fen"] / 100, 2),
+            }
+            for r in rows
+        ],
+    }
 
 
 def transfers_out(

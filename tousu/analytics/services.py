@@ -32,7 +32,10 @@ from tousu.analytics.models import (
     HourlyCount,
     MonthlyCount,
     RebuildFact,
+    RebuildResponsibleFact,
     RebuildRow,
+    ResponsibleCount,
+    ResponsibleFact,
 )
 from tousu.callbacks.choices import SCORE_FACTORS, CallbackStatus
 from tousu.callbacks.models import CallbackTask
@@ -71,6 +74,8 @@ def facts_read(ids: Sequence[int]) -> dict[int, rules.ComplaintFacts]:
         "closed_at",
         "repeat_of_id",
         "first_contact",
+        "responsible_department_id",
+        "handling__responsible_staff_id",
     )
     rows = Complaint.objects.filter(pk__in=ids).values_list(*fields)
     escalated = set(
@@ -92,7 +97,7 @@ def facts_read(ids: Sequence[int]) -> dict[int, rules.ComplaintFacts]:
         )
     out: dict[int, rules.ComplaintFacts] = {}
     for pk, cat, channel, region, dept, level, received, fr_due, due, *rest in rows:
-        accepted, alerted, resolved, closed, repeat_of, first_contact = rest
+        accepted, alerted, resolved, closed, repeat_of, first_contact, resp, resp_staff = rest
         out[pk] = rules.ComplaintFacts(
             dims=(cat or 0, channel, region or 0, dept or 0, level),
             received_at=received,
@@ -107,6 +112,8 @@ def facts_read(ids: Sequence[int]) -> dict[int, rules.ComplaintFacts]:
             first_contact=first_contact,
             remedies=tuple(remedies.get(pk, ())),
             callbacks=tuple(sorted(callbacks.get(pk, ()), key=lambda c: c.done_at)),
+            responsible_department=resp or 0,
+            responsible_staff=resp_staff or 0,
         )
     return out
 
@@ -230,6 +237,7 @@ def complaints_recount(ids: Sequence[int]) -> int:
             stale.append(pk)
         if new is not None:
             fresh.append(ComplaintFact(complaint_id=pk, data=new))
+    responsible_recount(ids, facts)
     if not changes:
         return 0
     if stale:
@@ -237,6 +245,143 @@ def complaints_recount(ids: Sequence[int]) -> int:
     ComplaintFact.objects.bulk_create(fresh, batch_size=1_000)
     counts_apply(rules.deltas(changes))
     return len(changes)
+
+
+# Counts by responsible department (R6.4) --------------------------------------------------
+
+RESPONSIBLE_DIMS = (
+    "responsible_department",
+    "responsible_staff",
+    "category",
+    "channel",
+    "region",
+    "department",
+)
+RESPONSIBLE_COLUMNS = ("key", "month", *RESPONSIBLE_DIMS, *rules.RESPONSIBLE_MEASURES)
+
+
+def responsible_rows(facts: dict[int, rules.ComplaintFacts]) -> dict[int, tuple[Any, ...]]:
+    """Per closed complaint of `facts`, its row of RESPONSIBLE_COLUMNS: one month, one key."""
+    out: dict[int, tuple[Any, ...]] = {}
+    for pk, item in facts.items():
+        found = rules.responsible_contribution(item)
+        if found is None:
+            continue
+        month, measures = found
+        category, channel, region, department, _level = item.dims
+        dims = (
+            item.responsible_department,
+            item.responsible_staff,
+            category,
+            channel,
+            region,
+            department,
+        )
+        key = "|".join([month.isoformat()[:7], *(str(d) for d in dims)])
+        out[pk] = (key, month, *dims, *(measures[m] for m in rules.RESPONSIBLE_MEASURES))
+    return out
+
+
+def responsible_recount(ids: Sequence[int], facts: dict[int, rules.ComplaintFacts]) -> int:
+    """Bring the counts by responsible department of complaints `ids` up to date, as
+    `complaints_recount` does the others: compare each new row with the kept ResponsibleFact
+    and apply the difference. Returns how many changed. Precondition: inside the fill's
+    claimed transaction."""
+    new = responsible_rows(facts)
+    old = {
+        row[0]: tuple(row[1:])
+        for row in ResponsibleFact.objects.filter(pk__in=ids).values_list(
+            "pk", *RESPONSIBLE_COLUMNS
+        )
+    }
+    changed = [pk for pk in ids if new.get(pk) != old.get(pk)]
+    if not changed:
+        return 0
+    merged: dict[str, tuple[tuple[Any, ...], list[int]]] = {}
+    n = len(rules.RESPONSIBLE_MEASURES)
+    for pk in changed:
+        for row, sign in ((old.get(pk), -1), (new.get(pk), 1)):
+            if row is None:
+                continue
+            entry = merged.setdefault(row[0], (row[:-n], [0] * n))
+            for i, value in enumerate(row[-n:]):
+                entry[1][i] += sign * value
+    ResponsibleFact.objects.filter(pk__in=[pk for pk in changed if pk in old]).delete()
+    fresh = [(pk, *new[pk]) for pk in changed if pk in new]
+    with connection.cursor() as cursor:
+        if fresh:
+            cursor.executemany(
+                _insert_sql(ResponsibleFact, ["complaint_id", *RESPONSIBLE_COLUMNS]),
+                [_adapted(row) for row in fresh],
+            )
+    _responsible_apply(merged)
+    return len(changed)
+
+
+def _adapted(row: Sequence[Any]) -> tuple[Any, ...]:
+    ops = connection.ops
+    return tuple(ops.adapt_datefield_value(v) if isinstance(v, dt.date) else v for v in row)
+
+
+def _responsible_apply(merged: dict[str, tuple[tuple[Any, ...], list[int]]]) -> None:
+    """Add the deltas of `merged` (per key: the key's columns, the measures' deltas) to
+    ResponsibleCount: read the rows, delete them, insert the sums; rows of all zeros go."""
+    keys = [k for k, (_, delta) in merged.items() if any(delta)]
+    for first in range(0, len(keys), KEY_LOOKUP_CHUNK):
+        chunk = keys[first : first + KEY_LOOKUP_CHUNK]
+        existing = {
+            row[1]: row
+            for row in ResponsibleCount.objects.filter(key__in=chunk).values_list(
+                "pk", "key", *rules.RESPONSIBLE_MEASURES
+            )
+        }
+        rows = []
+        for key in chunk:
+            columns, delta = merged[key]
+            found = existing.get(key)
+            values = [(found[2 + i] if found else 0) + d for i, d in enumerate(delta)]
+            if any(v < 0 for v in values):
+                logger.error("analytics: negative counts in ResponsibleCount %s: %s", key, values)
+            if any(values):
+                rows.append(_adapted((*columns, *values)))
+        if existing:
+            ResponsibleCount.objects.filter(pk__in=[r[0] for r in existing.values()]).delete()
+        if rows:
+            with connection.cursor() as cursor:
+                cursor.executemany(_insert_sql(ResponsibleCount, RESPONSIBLE_COLUMNS), rows)
+
+
+def _responsible_stage(facts: dict[int, rules.ComplaintFacts]) -> None:
+    """The rebuild's counterpart: append the rows of a batch to the scratch table."""
+    rows = [_adapted((pk, *row)) for pk, row in responsible_rows(facts).items()]
+    if rows:
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                _insert_sql(RebuildResponsibleFact, ["complaint_id", *RESPONSIBLE_COLUMNS]), rows
+            )
+
+
+def _responsible_swap() -> None:
+    """Replace ResponsibleFact with the scratch rows and ResponsibleCount with their sums per
+    key (one INSERT … SELECT … GROUP BY). Precondition: inside the rebuild's last
+    transaction."""
+    q = connection.ops.quote_name
+    ResponsibleFact.objects.all().delete()
+    ResponsibleCount.objects.all().delete()
+    facts = ", ".join(q(c) for c in ["complaint_id", *RESPONSIBLE_COLUMNS])
+    columns = ", ".join(q(c) for c in RESPONSIBLE_COLUMNS)
+    grouped = ", ".join(q(c) for c in ("key", "month", *RESPONSIBLE_DIMS))
+    sums = ", ".join(f"SUM({q(m)})" for m in rules.RESPONSIBLE_MEASURES)
+    scratch = q(RebuildResponsibleFact._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {q(ResponsibleFact._meta.db_table)} ({facts}) "  # noqa: S608 (model and column names)
+            f"SELECT {facts} FROM {scratch}"
+        )
+        cursor.execute(
+            f"INSERT INTO {q(ResponsibleCount._meta.db_table)} ({columns}) "  # noqa: S608 (model and column names)
+            f"SELECT {grouped}, {sums} FROM {scratch} GROUP BY {grouped}"
+        )
 
 
 # The claim and the checkpoint ------------------------------------------------------------
@@ -348,9 +493,10 @@ def _rebuild_stage(ids: Sequence[int]) -> int:
     """Count complaints `ids` into the scratch tables: their contributions, and their counts
     per hour and full set of dimensions, appended without lookups (`_rebuild_sum` adds up the
     hours and dimensions that recur from batch to batch). Returns how many were counted."""
+    facts = facts_read(ids)
+    _responsible_stage(facts)
     encoded = [
-        (pk, rules.encode(item.dims, rules.contributions(item)))
-        for pk, item in facts_read(ids).items()
+        (pk, rules.encode(item.dims, rules.contributions(item))) for pk, item in facts.items()
     ]
     RebuildFact.objects.bulk_create(
         (RebuildFact(complaint_id=pk, data=data) for pk, data in encoded), batch_size=1_000
@@ -455,7 +601,8 @@ def counts_rebuild(
         position = ComplaintEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
         with transaction.atomic():
             fill_renew(owner)
-            for model in (RebuildFact, RebuildRow):  # left by a rebuild that stopped
+            # left by a rebuild that stopped
+            for model in (RebuildFact, RebuildRow, RebuildResponsibleFact):
                 model.objects.all().delete()  # no relations or signals: one DELETE each
         last, done = 0, 0
         while True:
@@ -488,12 +635,16 @@ def counts_rebuild(
                     f"SELECT complaint_id, data FROM {q(RebuildFact._meta.db_table)}"
                 )
             _rebuild_sum()
-            for model in (RebuildFact, RebuildRow):
+            _responsible_swap()
+            for model in (RebuildFact, RebuildRow, RebuildResponsibleFact):
                 model.objects.all().delete()
         # Fresh planner statistics: the tables were replaced wholesale, and a plan made for the
         # old (or empty) tables can read every row where an index would read a few.
         with connection.cursor() as cursor:
-            for table in (HourlyCount, DailyCount, MonthlyCount, ComplaintFact):
+            analysed: tuple[type[Any], ...] = (
+                HourlyCount, DailyCount, MonthlyCount, ComplaintFact, ResponsibleCount,
+            )  # fmt: skip
+            for table in analysed:
                 cursor.execute(f"ANALYZE {q(table._meta.db_table)}")
     finally:
         fill_release(owner)

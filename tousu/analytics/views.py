@@ -141,6 +141,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                 {"from": first.isoformat(), "to": last.isoformat()}
             ),
             "league": _league(data, names["department"], drill),
+            "responsible": _responsible(data["responsible"], names["department"]),
             "backlog": charts["backlog"],
             "regions": charts["region"],
             "charts": charts,
@@ -171,6 +172,22 @@ def _league(data: dict[str, Any], names: dict[str, str], drill: Drill) -> list[d
         }
         for g in data["groups"]
     ]
+
+
+def _responsible(data: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
+    """The table by responsible department, names in the reader's language. No links: the
+    complaint list does not filter by responsible department."""
+    rows = [
+        {
+            **row,
+            "department": names.get(row["department"] or "", row["department"])
+            if row["department"]
+            else _("Not confirmed"),
+            "staff": row["staff"] or _("Not named"),
+        }
+        for row in data["rows"]
+    ]
+    return {"months": data["months"], "rows": rows}
 
 
 def _trend(trend: list[dict[str, Any]], drill: Drill) -> dict[str, Any]:

@@ -25,11 +25,13 @@ from tousu.accounts.models import Department, Region
 from tousu.analytics import services
 from tousu.complaints.models import Complaint
 from tousu.core import clock
+from tousu.resolution.models import HandlingRecord
 from tousu.routing.services import complaint_dispatch
 
 URL = "/dashboard/"
 # Form choices (3), the user's scope (1), the KPIs with mixes and the department league (their
-# roll-up reads: a few per period and dimension), the daily series (1), the backlog (1),
+# roll-up reads: a few per period and dimension), the daily series (1), the backlog (1), the
+# table by responsible department (1, and 1 for its staff names when any are named),
 # session and user (2). Independent of the number of complaints.
 QUERY_CEILING = 45
 
@@ -254,3 +256,40 @@ def test_quarterly_report_button_and_download(book: Any, analyst: Any, superviso
     # A department's supervisor sees their scope only; the report covers every department.
     assert b'action="/dashboard/report/"' not in login(supervisor).get(URL).content
     assert login(supervisor).get("/dashboard/report/", {"quarter": quarter}).status_code == 403
+
+
+def test_table_by_responsible_department(
+    book: Any, analyst: Any, supervisor: Any, handler: Any
+) -> None:
+    closed = book["closed"]
+    network = Department.objects.get(code="network")
+    Complaint.objects.filter(pk=closed.pk).update(responsible_department=network)
+    HandlingRecord.objects.update_or_create(
+        complaint=closed, defaults={"responsible_staff": handler}
+    )
+    services.counts_rebuild()
+    response = login(analyst).get(URL)
+    names = response.context["form"].names("department")
+    assert response.context["responsible"]["rows"] == [
+        {
+            "department": names["network"],
+            "staff": str(handler),
+            "closed": 1,
+            "fcr": 0,
+            "fcr_rate": 0.0,
+            "compensation_total": 58.0,
+        }
+    ]
+    html = response.content.decode()
+    assert 'data-table="responsible"' in html
+    assert names["network"] in html.split('data-table="responsible"', 1)[1]
+    # Scoped by handling department like the rest: billing handled it, network did not.
+    assert len(login(supervisor).get(URL).context["responsible"]["rows"]) == 1
+    assert login(analyst).get(URL, {"department": "network"}).context["responsible"]["rows"] == []
+
+
+def test_table_by_responsible_department_in_chinese(book: Any, analyst: Any) -> None:
+    client = login(analyst)
+    html = client.get(URL, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "按责任部门" in html
+    assert "一次解决数" in html

@@ -24,3 +24,34 @@ class DissatisfiedAction(models.TextChoices):
 
 # The perception factors of S2 that each callback scores from 1 to 5 (R8.3).
 SCORE_FACTORS = ("timeliness", "attitude", "solution", "simplicity")
+
+
+class DissatisfactionReason(models.TextChoices):
+    """Why a customer is not satisfied, as the callback agent codes it (R8.1). The repair
+    programme types the customer partly by these (R9.1, S2's five kinds)."""
+
+    NOT_SOLVED = "not_solved", _("Problem not solved")
+    SLOW = "slow", _("Handled too slowly")
+    ATTITUDE = "attitude", _("Poor attitude")
+    EXPLANATION = "explanation", _("Unclear explanation")
+    REMEDY = "remedy", _("Remedy not acceptable")
+    TARIFF = "tariff", _("Tariff or charges unreasonable")
+    NETWORK = "network", _("Network still poor")
+    PUBLICITY = "publicity", _("Not as advertised")
+    DATA_USAGE = "data_usage", _("Data usage or charges unclear")
+    OTHER = "other", _("Other")
+
+
+class SurveyFactor(models.TextChoices):
+    """The perception factors an operator's own satisfaction survey scores from 1 to 5: the four
+    a callback asks, and the product factors S2 repairs by (network, tariff, publicity, data
+    usage)."""
+
+    TIMELINESS = "timeliness", _("Timeliness")
+    ATTITUDE = "attitude", _("Attitude")
+    SOLUTION = "solution", _("Solution")
+    SIMPLICITY = "simplicity", _("Simplicity")
+    NETWORK = "network", _("Network quality")
+    TARIFF = "tariff", _("Tariff")
+    PUBLICITY = "publicity", _("Publicity")
+    DATA_USAGE = "data_usage", _("Data usage")

@@ -22,6 +22,10 @@ class CallbackTask(models.Model):
     attitude = models.PositiveSmallIntegerField(null=True, blank=True)
     solution = models.PositiveSmallIntegerField(null=True, blank=True)
     simplicity = models.PositiveSmallIntegerField(null=True, blank=True)
+    # Overall satisfaction 1–5, asked last (R8.3: what the factors drive).
+    overall = models.PositiveSmallIntegerField(null=True, blank=True)
+    # DissatisfactionReason codes, with the comment as free text.
+    reasons = models.JSONField(default=list, blank=True)
     comment = models.TextField(blank=True)
     done_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -37,3 +41,32 @@ class CallbackTask(models.Model):
 
     def __str__(self) -> str:
         return f"{self.complaint_id} {self.status} {self.result}"
+
+
+class SurveyResponse(models.Model):
+    """One answer to the operator's own satisfaction survey (`tousu import-survey`): most
+    dissatisfied customers never complain (S2), so the survey finds them too (R8.3, R9.1)."""
+
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.PROTECT, related_name="survey_responses"
+    )
+    surveyed_at = models.DateTimeField()
+    overall = models.PositiveSmallIntegerField()
+    # SurveyFactor code → score 1–5; a factor the survey did not ask is absent.
+    scores = models.JSONField(default=dict, blank=True)
+    # The imported file (its SHA-256) and the row in it: importing a file twice adds nothing.
+    batch = models.CharField(max_length=64)
+    row = models.PositiveIntegerField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-surveyed_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "row"], name="survey_response_once")
+        ]
+        indexes = [models.Index(fields=["surveyed_at"])]
+        verbose_name = _("survey response")
+        verbose_name_plural = _("survey responses")
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.surveyed_at:%Y-%m-%d} {self.overall}"

@@ -15,6 +15,7 @@ from tousu.callbacks.choices import (
     DissatisfiedAction,
 )
 from tousu.callbacks.models import CallbackTask
+from tousu.callbacks.signals import callback_recorded
 from tousu.complaints import rules
 from tousu.complaints.choices import EventType, Status
 from tousu.complaints.models import Complaint
@@ -109,6 +110,7 @@ def complaint_callback_record(
         # The comment stays inside: the customer's own words may name people.
         hook = {"result": result, "scores": clean_scores}
         webhook_emit(event=EventType.CALLBACK, complaint=complaint, data=hook)
+        transaction.on_commit(lambda: callback_recorded.send(sender=CallbackTask, task=task))
         if result == CallbackResult.DISSATISFIED:
             if dissatisfied_action == DissatisfiedAction.REOPEN:
                 complaint_reopen_apply(

@@ -158,8 +158,9 @@ def responsible(quarter: Quarter) -> dict[str, Any]:
     the totals `closed` and `confirmed`."""
     from tousu.accounts.models import Department
 
-    codes = dict(Department.objects.values_list("pk", "code"))
-    names = dict(Department.objects.values_list("code", "name"))
+    known = list(Department.objects.values_list("pk", "code", "name"))
+    codes = {pk: code for pk, code, _name in known}
+    names = {code: name for _pk, code, name in known}
 
     def rows(q: Quarter) -> list[dict[str, Any]]:
         months = q.month_starts()

@@ -338,12 +338,13 @@ APPROVAL_FIELDS: dict[str, tuple[Any, Formatter]] = {
 @register.simple_tag
 def event_details(
     event: ComplaintEvent, names: Names | None = None, texts: TextMask | None = None
-) -> list[tuple[str, str | SafeString]]:
+) -> list[tuple[str, str]]:
     """The event's data as (label, value) pairs for people; empty values are left out. Every
     value is free text to the reader (a note, a reason, the reply, a remedy's note, a file's
-    name), shown as `texts`, the page's `pii`, shows it (masked without one)."""
+    name), shown as `texts`, the page's `pii`, shows it (masked without one), but for the
+    numbers of other complaints, linked (safe HTML) where `names` has their page."""
     data = event.data or {}
-    out = []
+    out: list[tuple[str, str]] = []
     fields = APPROVAL_FIELDS if event.type in APPROVAL_EVENTS else EVENT_FIELDS
     for key, (label, fmt) in fields.items():
         value = data.get(key)

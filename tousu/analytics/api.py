@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router
 
 from tousu.accounts import permissions
-from tousu.analytics.selectors import GROUPS, KpiFilters, kpis_for_user
+from tousu.analytics.selectors import GROUPS, KpiFilters, kpis_for_user, responsible_for_user
 from tousu.core.api import TIME_BOUND_DESCRIPTION, OneOf, errors, parse_period
 from tousu.core.errors import NotAllowed
 
@@ -43,3 +43,39 @@ def stats_kpis(
     filters = KpiFilters(department=department, region=region, channel=channel, category=category)
     body = kpis_for_user(user, start, end, filters, group_by=group_by)
     return {"from": raw_from, "to": to, "group_by": group_by, **body}
+
+
+@router.get(
+    "/responsible",
+    operation_id="tousu_analytics_api_stats_responsible",
+    response={200: dict[str, Any], **errors(403, 422)},
+    summary="Closed complaints by responsible department and staff member",
+)
+def stats_responsible(
+    request: HttpRequest,
+    from_: str = Query("", alias="from", description=TIME_BOUND_DESCRIPTION),
+    to: str = Query("", description=TIME_BOUND_DESCRIPTION),
+    department: str | None = None,
+    region: str | None = None,
+    channel: str | None = None,
+    category: str | None = None,
+) -> dict[str, Any]:
+    """The dashboard's table by responsible department (R6.4, issue 13): complaints closed in
+    the whole Asia/Shanghai months that [from, to] touches (`months`: the first and last), per
+    responsible department (`department`, a code; null = not confirmed) and staff member
+    (`staff`, a name; null = not named): `closed`, `fcr` (resolved at first contact),
+    `fcr_rate`, `compensation_total` in yuan. The filters slice by handling department,
+    region, channel and category, as `/stats/kpis` does."""
+    user = request.auth  # type: ignore[attr-defined]
+    if not permissions.can_view_dashboard(user):
+        raise NotAllowed(_("Your role may not view the statistics."))
+    start, end = parse_period(from_, to)
+    filters = KpiFilters(department=department, region=region, channel=channel, category=category)
+    body = responsible_for_user(user, start, end, filters)
+    first, last = body["months"]
+    return {
+        "from": from_,
+        "to": to,
+        "months": [first.isoformat(), last.isoformat()],
+        "rows": body["rows"],
+    }

@@ -24,7 +24,7 @@ from django.db.models import QuerySet
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from tousu.analytics.selectors import KpiFilters, kpis, transfers_out
+from tousu.analytics.selectors import KpiFilters, by_responsible, kpis, transfers_out
 from tousu.complaints.models import Complaint
 from tousu.core.clock import SHANGHAI
 
@@ -147,6 +147,69 @@ def departments(quarter: Quarter) -> list[dict[str, Any]]:
     return sorted(rows.values(), key=lambda r: (-(r["transfers"] + r["late"]), -r["volume"]))
 
 
+UNCONFIRMED = "未确认"
+
+
+def responsible(quarter: Quarter) -> dict[str, Any]:
+    """Complaints closed in the quarter and the previous one by responsible department (R6.4,
+    issue 13: the dashboard's table by responsible department), from ResponsibleCount:
+    `departments` (this quarter's closed, first-contact resolutions, compensation, and the
+    previous quarter's closed), `staff` (this quarter's rows with a named staff member), and
+    the totals `closed` and `confirmed`."""
+    from tousu.accounts.models import Department
+
+    known = list(Department.objects.values_list("pk", "code", "name"))
+    codes = {pk: code for pk, code, _name in known}
+    names = {code: name for _pk, code, name in known}
+
+    def rows(q: Quarter) -> list[dict[str, Any]]:
+        months = q.month_starts()
+        return list(by_responsible(months[0], months[-1], KpiFilters(), codes)["rows"])
+
+    current, previous = rows(quarter), rows(quarter.previous())
+    by_department: dict[str | None, dict[str, Any]] = {}
+    for row, key in [(r, "closed") for r in current] + [(r, "previous") for r in previous]:
+        entry = by_department.setdefault(
+            row["department"],
+            {
+                "name": names.get(row["department"], row["department"])
+                if row["department"]
+                else UNCONFIRMED,
+                "closed": 0,
+                "previous": 0,
+                "fcr": 0,
+                "compensation_total": 0.0,
+            },
+        )
+        entry[key] += row["closed"]
+        if key == "closed":
+            entry["fcr"] += row["fcr"]
+            entry["compensation_total"] += row["compensation_total"]
+    departments = sorted(
+        by_department.values(),
+        key=lambda d: (d["name"] == UNCONFIRMED, -d["closed"], -d["previous"], d["name"]),
+    )
+    for d in departments:
+        d["fcr_rate"] = d["fcr"] / d["closed"] if d["closed"] else None
+        d["compensation_total"] = round(d["compensation_total"], 2)
+    staff = sorted(
+        (
+            {**r, "department_name": names.get(r["department"], UNCONFIRMED)}
+            for r in current
+            if r["staff"]
+        ),
+        key=lambda r: (-r["closed"], r["department_name"], r["staff"]),
+    )
+    closed = sum(r["closed"] for r in current)
+    unconfirmed = sum(r["closed"] for r in current if not r["department"])
+    return {
+        "departments": departments,
+        "staff": staff,
+        "closed": closed,
+        "confirmed": closed - unconfirmed,
+    }
+
+
 def category_owner(code: str, quarter: Quarter) -> str | None:
     """The department that handled most of the quarter's complaints of category `code`."""
     groups = kpis(
@@ -172,6 +235,7 @@ def quarterly_data(quarter: Quarter) -> dict[str, Any]:
             "kpis": body,
             "monthly": monthly(quarter),
             "departments": departments(quarter),
+            "responsible": responsible(quarter),
             "terms": report_terms.root_causes(
                 received(quarter), received(quarter.previous()), body["mix"]["category"]
             ),

@@ -114,6 +114,7 @@ def document(data: dict[str, Any]) -> Document:
             volume(data),
             types(data),
             handling(data),
+            responsibility(data),
             satisfaction(data),
             problems(data),
             root_causes(data),
@@ -306,6 +307,67 @@ def handling(data: dict[str, Any]) -> Section:
     )
 
 
+TOP_STAFF = 20
+
+
+def responsibility(data: dict[str, Any]) -> Section:
+    r = data["responsible"]
+    departments: list[list[Cell]] = [
+        [
+            d["name"],
+            d["closed"],
+            d["previous"],
+            d["fcr"],
+            pct(d["fcr_rate"]),
+            d["compensation_total"],
+        ]
+        for d in r["departments"]
+    ]
+    staff: list[list[Cell]] = [
+        [s["department_name"], s["staff"], s["closed"], s["fcr"], s["compensation_total"]]
+        for s in r["staff"][:TOP_STAFF]
+    ]
+    paragraphs = [
+        f"本季度结案 {r['closed']:,} 件，其中已确认责任部门 {r['confirmed']:,} 件"
+        f"（{_rate(r['confirmed'] / r['closed'] if r['closed'] else None)}）。"
+        "责任部门与责任人以结案时确认的为准，按结案月份统计。"
+    ]
+    top = [d for d in r["departments"] if d["closed"] and d["name"] != "未确认"][:1]
+    if top:
+        d = top[0]
+        paragraphs.append(
+            f"{d['name']}为责任部门的投诉最多，共 {d['closed']:,} 件（上季度 "
+            f"{d['previous']:,} 件），一次解决率 {_rate(d['fcr_rate'])}，"
+            f"补偿 {d['compensation_total']:,.2f} 元。"
+        )
+    if not staff:
+        paragraphs.append("本季度结案的投诉均未记录责任人。")
+    return Section(
+        "责任部门",
+        "五、责任部门及责任人",
+        paragraphs,
+        [
+            Table(
+                "各责任部门结案情况",
+                [
+                    "责任部门",
+                    "本季度结案",
+                    "上季度结案",
+                    "一次解决数",
+                    "一次解决率",
+                    "补偿金额（元）",
+                ],
+                departments,
+            ),
+            Table(
+                f"责任人结案情况（前 {TOP_STAFF} 名）",
+                ["责任部门", "责任人", "结案量", "一次解决数", "补偿金额（元）"],
+                staff,
+            ),
+        ],
+    )
+
+
 def satisfaction(data: dict[str, Any]) -> Section:
     cur, prev = data["kpis"]["current"], data["kpis"]["previous"]
     results: list[list[Cell]] = [
@@ -322,7 +384,7 @@ def satisfaction(data: dict[str, Any]) -> Section:
     )
     return Section(
         "满意度",
-        "五、客户满意度",
+        "六、客户满意度",
         [text],
         [
             Table("回访结果", ["结果", "本季度", "上季度"], results),
@@ -356,7 +418,7 @@ def problems(data: dict[str, Any]) -> Section:
         paragraphs.append("本季度无明显上升的投诉类别。")
     return Section(
         "主要问题",
-        "六、存在的主要问题",
+        "七、存在的主要问题",
         paragraphs,
         [
             Table("投诉量居前的类别", ["类别", "投诉量", "占比"], top),
@@ -407,7 +469,7 @@ def root_causes(data: dict[str, Any]) -> Section:
         )
     return Section(
         "根因分析",
-        "七、投诉根因分析",
+        "八、投诉根因分析",
         paragraphs,
         [
             Table("主要类别的高频词", ["类别", "投诉量", "高频词", "件数", "示例投诉单"], by_cat),
@@ -479,7 +541,7 @@ def suggestions(data: dict[str, Any]) -> Section:
     lines = suggestion_lines(data)
     return Section(
         "改进建议",
-        "八、优化与改进建议",
+        "九、优化与改进建议",
         [f"{i}. {line}" for i, line in enumerate(lines, 1)],
         [],
     )

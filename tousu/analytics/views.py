@@ -25,7 +25,7 @@ from tousu.accounts.models import Department, Region, User
 from tousu.accounts.views import staff
 from tousu.analytics.forms import DashboardForm
 from tousu.analytics.selectors import KpiFilters, dashboard_for_user, root_causes_for_user
-from tousu.complaints.choices import TimeLeft
+from tousu.complaints.choices import Status, TimeLeft
 from tousu.core import clock
 
 SLICE = ("department", "region", "channel", "category")
@@ -141,7 +141,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                 {"from": first.isoformat(), "to": last.isoformat()}
             ),
             "league": _league(data, names["department"], drill),
-            "responsible": _responsible(data["responsible"], names["department"]),
+            "responsible": _responsible(data["responsible"], names["department"], drill),
             "backlog": charts["backlog"],
             "regions": charts["region"],
             "charts": charts,
@@ -174,9 +174,16 @@ def _league(data: dict[str, Any], names: dict[str, str], drill: Drill) -> list[d
     ]
 
 
-def _responsible(data: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
-    """The table by responsible department, names in the reader's language. No links: the
-    complaint list does not filter by responsible department."""
+def _responsible(data: dict[str, Any], names: dict[str, str], drill: Drill) -> dict[str, Any]:
+    """The table by responsible department, names in the reader's language; a confirmed
+    department opens the complaints its row counts: closed in the months, within the slice,
+    that department confirmed responsible."""
+    first, last = data["months"]
+    closed = {
+        "status": Status.CLOSED,
+        "closed_from": first.isoformat(),
+        "closed_to": (_next_month(last) - dt.timedelta(days=1)).isoformat(),
+    }
     rows = [
         {
             **row,
@@ -184,10 +191,17 @@ def _responsible(data: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
             if row["department"]
             else _("Not confirmed"),
             "staff": row["staff"] or _("Not named"),
+            "url": drill(dated=False, responsible_department=row["department"], **closed)
+            if row["department"]
+            else None,
         }
         for row in data["rows"]
     ]
     return {"months": data["months"], "rows": rows}
+
+
+def _next_month(day: dt.date) -> dt.date:
+    return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
 
 
 def _trend(trend: list[dict[str, Any]], drill: Drill) -> dict[str, Any]:

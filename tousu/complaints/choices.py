@@ -91,6 +91,7 @@ class EventType(models.TextChoices):
     REJECTED = "rejected", _("Approval rejected")
     CLOSED = "closed", _("Closed")
     CLOSED_DUPLICATE = "closed_duplicate", _("Closed as a duplicate")
+    LINKED = "linked", _("Linked to a related complaint")
     REOPENED = "reopened", _("Reopened")
     CALLBACK_SCHEDULED = "callback_scheduled", _("Callback scheduled")
     CALLBACK = "callback", _("Callback recorded")

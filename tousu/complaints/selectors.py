@@ -43,11 +43,14 @@ class ComplaintFilters:
     department: str = ""
     handler: str = ""  # username
     region: str = ""
+    responsible_department: str = ""  # a code: the department confirmed responsible
     overdue: bool = False
     time_left: str = ""  # a TimeLeft bucket: open complaints only
     repeat: bool = False
     received_from: dt.datetime | None = None
     received_to: dt.datetime | None = None
+    closed_from: dt.datetime | None = None
+    closed_to: dt.datetime | None = None
     customer_phone: str = ""
     q: str = ""
 
@@ -86,6 +89,8 @@ def complaint_list(user: User, filters: ComplaintFilters | None = None) -> Query
         qs = qs.filter(handler__username=f.handler)
     if f.region:
         qs = qs.filter(region__code=f.region)
+    if f.responsible_department:
+        qs = qs.filter(responsible_department__code=f.responsible_department)
     if f.overdue:
         qs = qs.filter(status__in=OPEN_STATUSES, resolution_due__lt=clock.now())
     if f.time_left:
@@ -96,6 +101,10 @@ def complaint_list(user: User, filters: ComplaintFilters | None = None) -> Query
         qs = qs.filter(received_at__gte=f.received_from)
     if f.received_to:
         qs = qs.filter(received_at__lt=f.received_to)
+    if f.closed_from:
+        qs = qs.filter(closed_at__gte=f.closed_from)
+    if f.closed_to:
+        qs = qs.filter(closed_at__lt=f.closed_to)
     if f.customer_phone:
         qs = qs.filter(customer__phone=f.customer_phone)
     if f.q:

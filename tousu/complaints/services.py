@@ -328,6 +328,44 @@ def complaint_close_duplicate(
     return complaint
 
 
+def complaint_link(*, complaint: Complaint, actor: User, earlier: Complaint) -> Complaint:
+    """Link `complaint`, a repeat, to `earlier`, the same customer's complaint on the same
+    matter, both ways and without closing either (issue 13: 关联但不结案): each timeline names
+    the other, and the repeat points at the earlier one when it pointed nowhere yet. For when
+    the earlier complaint asks for more than this one's reply answered."""
+    with transaction.atomic():
+        complaint = complaint_lock(complaint)
+        earlier = complaint_lock(earlier)
+        _require(permissions.can_view(actor, complaint))
+        _link_check(complaint, actor, earlier)
+        if complaint.repeat_of_id is None:
+            complaint.repeat_of = earlier
+            complaint.save(update_fields=["repeat_of", "updated_at"])
+        events_record(
+            [
+                EventDraft(
+                    complaint, EventType.LINKED, actor=actor, data={"repeat_of": earlier.number}
+                ),
+                EventDraft(
+                    earlier, EventType.LINKED, actor=actor, data={"repeated_by": complaint.number}
+                ),
+            ]
+        )
+    return complaint
+
+
+def _link_check(complaint: Complaint, actor: User, earlier: Complaint) -> None:
+    def refuse(message: str) -> ValidationFailed:
+        return ValidationFailed.for_field("earlier", message)
+
+    if not permissions.can_view(actor, earlier):
+        raise refuse(_("The earlier complaint does not exist or you may not see it"))
+    if earlier.pk == complaint.pk:
+        raise refuse(_("A complaint cannot be linked to itself"))
+    if earlier.customer_id != complaint.customer_id:
+        raise refuse(_("The earlier complaint is another customer's"))
+
+
 def _duplicate_check(complaint: Complaint, actor: User, original: Complaint) -> None:
     def refuse(message: str) -> ValidationFailed:
         return ValidationFailed.for_field("original", message)

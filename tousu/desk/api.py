@@ -46,11 +46,14 @@ class ListQuery(Schema):
     department: str = ""
     handler: str = ""
     region: str = ""
+    responsible_department: str = ""
     overdue: bool = False
     time_left: str = ""
     repeat: bool = False
     received_from: str = Field("", description=TIME_BOUND_DESCRIPTION)
     received_to: str = Field("", description=TIME_BOUND_DESCRIPTION)
+    closed_from: str = Field("", description=TIME_BOUND_DESCRIPTION)
+    closed_to: str = Field("", description=TIME_BOUND_DESCRIPTION)
     customer_phone: str = ""
     q: str = ""
     page: int = 1
@@ -82,6 +85,7 @@ def complaint_list(request: HttpRequest, query: Query[ListQuery]) -> dict[str, o
         department=query.department,
         handler=query.handler,
         region=query.region,
+        responsible_department=query.responsible_department,
         overdue=query.overdue,
         time_left=query.time_left,
         repeat=query.repeat,
@@ -90,6 +94,12 @@ def complaint_list(request: HttpRequest, query: Query[ListQuery]) -> dict[str, o
         else None,
         received_to=parse_time_bound(query.received_to, "received_to", end=True)
         if query.received_to
+        else None,
+        closed_from=parse_time_bound(query.closed_from, "closed_from")
+        if query.closed_from
+        else None,
+        closed_to=parse_time_bound(query.closed_to, "closed_to", end=True)
+        if query.closed_to
         else None,
         customer_phone=phone,
         q=query.q.strip(),

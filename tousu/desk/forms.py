@@ -46,11 +46,20 @@ class ComplaintFilterForm(forms.Form):
     level = forms.ChoiceField(label=_("Level"), required=False)
     department = forms.ChoiceField(label=_("Department"), required=False)
     region = forms.ChoiceField(label=_("Region"), required=False)
+    responsible_department = forms.ChoiceField(label=_("Responsible department"), required=False)
     received_from = DayField(
         label=_("Received from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     received_to = DayField(
         label=_("Received to"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    # The dashboard's table by responsible department opens the complaints it counts: those
+    # closed in its months.
+    closed_from = DayField(
+        label=_("Closed from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    closed_to = DayField(
+        label=_("Closed to"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     customer_phone = forms.CharField(
         label=_("Customer phone"),
@@ -79,9 +88,9 @@ class ComplaintFilterForm(forms.Form):
         fields["channel"].choices = blank(any_value) + list(Channel.choices)  # type: ignore[attr-defined]
         fields["level"].choices = blank(any_value) + list(Level.choices)  # type: ignore[attr-defined]
         fields["time_left"].choices = blank(any_value) + list(TimeLeft.choices)  # type: ignore[attr-defined]
-        fields["department"].choices = blank(any_value) + [  # type: ignore[attr-defined]
-            (d.code, local_name(d)) for d in Department.objects.filter(active=True)
-        ]
+        departments = [(d.code, local_name(d)) for d in Department.objects.filter(active=True)]
+        fields["department"].choices = blank(any_value) + departments  # type: ignore[attr-defined]
+        fields["responsible_department"].choices = blank(any_value) + departments  # type: ignore[attr-defined]
         fields["region"].choices = blank(any_value) + [  # type: ignore[attr-defined]
             (r.code, local_name(r)) for r in Region.objects.all()
         ]
@@ -109,11 +118,14 @@ class ComplaintFilterForm(forms.Form):
             level=data.get("level", ""),
             department=data.get("department", ""),
             region=data.get("region", ""),
+            responsible_department=data.get("responsible_department", ""),
             overdue=data.get("overdue", False),
             time_left=data.get("time_left", ""),
             repeat=data.get("repeat", False),
             received_from=local_date_bound(data.get("received_from"), "received_from"),
             received_to=local_date_bound(data.get("received_to"), "received_to", end=True),
+            closed_from=local_date_bound(data.get("closed_from"), "closed_from"),
+            closed_to=local_date_bound(data.get("closed_to"), "closed_to", end=True),
             customer_phone=data.get("customer_phone", ""),
             q=data.get("q", "").strip(),
         )

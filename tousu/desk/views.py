@@ -32,6 +32,7 @@ from django.views.decorators.http import require_POST
 
 from tousu.accounts import permissions
 from tousu.accounts.models import Department, User
+from tousu.accounts.permissions import scope_q
 from tousu.accounts.views import render_with_pii, staff
 from tousu.callbacks.selectors import complaint_callbacks
 from tousu.classification.models import Category
@@ -51,7 +52,7 @@ from tousu.desk.actions.resolution import StepForm
 from tousu.desk.bulk import BULK_ACTIONS, bulk_apply
 from tousu.desk.forms import BulkForm, ComplaintFilterForm, SavedViewForm, TriageForm
 from tousu.desk.selectors import similar_complaints
-from tousu.desk.templatetags.complaint_tags import INVESTIGATION_LABELS
+from tousu.desk.templatetags.complaint_tags import COMPLAINT_KEYS, INVESTIGATION_LABELS
 from tousu.desk.work import WAITING_KINDS, WORK_DEPTH_MAX, WorkKind, work_queue
 from tousu.knowledge.selectors import Panel, letter_facts, suggestion_panel
 from tousu.notifications.services import notifications_mark_read
@@ -414,19 +415,34 @@ def handling_steps(
 PEOPLE_KEYS = ("handler", "lead", "members", "notified")
 
 
-def reference_names(events: Sequence[ComplaintEvent] = ()) -> dict[str, dict[str, str]]:
-    """Department and category names for the timeline, which stores codes, and the names of
-    the people its events name by username: one query for all of them, not one per event."""
+def reference_names(
+    events: Sequence[ComplaintEvent] = (), user: User | None = None
+) -> dict[str, dict[str, str]]:
+    """Department and category names for the timeline, which stores codes, the names of the
+    people its events name by username, and the pages of the other complaints they name
+    (`complaint_tags.COMPLAINT_KEYS`) that `user` may see: a query for each kind, not one
+    per event."""
     usernames: set[str] = set()
+    numbers: set[str] = set()
     for event in events:
+        data = event.data or {}
         for key in PEOPLE_KEYS:
-            value = (event.data or {}).get(key) or []
+            value = data.get(key) or []
             usernames.update(map(str, value if isinstance(value, list) else [value]))
+        numbers.update(str(data[key]) for key in COMPLAINT_KEYS if data.get(key))
     people = User.objects.filter(username__in=sorted(usernames)) if usernames else []
+    visible = (
+        Complaint.objects.filter(scope_q(user), number__in=sorted(numbers)).values_list(
+            "number", flat=True
+        )
+        if numbers and user is not None
+        else []
+    )
     return {
         "department": {d.code: local_name(d) for d in Department.objects.all()},
         "category": {c.code: c.path_name for c in Category.objects.select_related("parent")},
         "user": {u.username: str(u) for u in people},
+        "complaint": {n: reverse("desk:detail", args=[n]) for n in visible},
     }
 
 
@@ -575,7 +591,7 @@ def render_detail(
         "similar": similar_complaints(complaint, user),
         "suggestion": panel,
         "consistency_flags": consistency_flags(complaint),
-        "names": reference_names(timeline),
+        "names": reference_names(timeline, user),
         "customer": complaint.customer,
         "can_reveal": permissions.can_view_pii(user),
         "evidence_max_mb": EVIDENCE_MAX_BYTES // (1024 * 1024),

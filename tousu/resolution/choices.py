@@ -14,6 +14,14 @@ class RemedyType(models.TextChoices):
     DISCOUNT = "discount", _("Discount")
 
 
+class EarlierAction(models.TextChoices):
+    """What closing a repeat does to the earlier open complaint of the same customer (issue
+    13): close it with this one, as its duplicate, or link the two and leave it open."""
+
+    CLOSE = "close", _("Close it as a duplicate of this one")
+    LINK = "link", _("Link only, leave it open")
+
+
 class HandlingStep(models.TextChoices):
     """S1's handling steps that the handler records; accept, responsibility, resolve are
     recorded by their own actions."""

@@ -27,6 +27,7 @@ from tousu.complaints.models import Complaint
 from tousu.complaints.services import (
     _require,
     complaint_close_duplicate,
+    complaint_link,
     complaint_lock,
     event_record,
 )
@@ -52,6 +53,7 @@ from tousu.notifications.services import (
 from tousu.resolution import rules as resolution_rules
 from tousu.resolution.choices import (
     INVESTIGATION_QUESTIONS,
+    EarlierAction,
     EvidenceKind,
     FlagKind,
     HandlingStep,
@@ -792,16 +794,30 @@ def complaint_close(
 
 
 def complaint_close_repeat(
-    *, complaint: Complaint, actor: User, customer_accepted: bool, earlier: Complaint
+    *,
+    complaint: Complaint,
+    actor: User,
+    customer_accepted: bool,
+    earlier: Complaint,
+    action: str = EarlierAction.CLOSE,
 ) -> Complaint:
-    """Close a repeat complaint and with it `earlier`, the same customer's open complaint on
-    the same issue, which this one's reply answered (issue 13): the earlier one is closed as a
-    duplicate of this one. Both or neither: a refusal of either undoes the other."""
+    """Close a repeat complaint and deal with `earlier`, the same customer's open complaint on
+    the same issue (issue 13): `EarlierAction.CLOSE` closes it as a duplicate of this one, whose
+    reply answered it; `EarlierAction.LINK` links the two both ways and leaves it open, for
+    what it asks beyond this reply (关联但不结案). Both or neither: a refusal of either undoes
+    the other."""
+    if action not in EarlierAction.values:
+        raise ValidationFailed.for_field(
+            "earlier_action", one_of_message(EarlierAction.values), message=_("Unknown choice")
+        )
     with transaction.atomic():
         complaint = complaint_close(
             complaint=complaint, actor=actor, customer_accepted=customer_accepted
         )
-        complaint_close_duplicate(complaint=earlier, actor=actor, original=complaint)
+        if action == EarlierAction.LINK:
+            complaint_link(complaint=complaint, actor=actor, earlier=earlier)
+        else:
+            complaint_close_duplicate(complaint=earlier, actor=actor, original=complaint)
     return complaint
 
 

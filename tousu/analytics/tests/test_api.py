@@ -206,3 +206,55 @@ def test_the_number_of_queries_does_not_grow_with_the_data(
     client = api_as(analyst)
     with django_assert_max_num_queries(20):
         kpis(client, **{"from": "2026-11-11", "to": "2026-11-20"}, group_by="region")
+
+
+# ---- GET /api/v1/stats/responsible ------------------------------------------------------------
+
+RESPONSIBLE = "/api/v1/stats/responsible"
+
+
+@pytest.fixture
+def closed_by_billing(lifecycle: Callable[..., Complaint]) -> Complaint:
+    """One complaint closed on 2026-11-20, billing confirmed responsible, a 58 yuan refund."""
+    with clock.frozen(dt.datetime(2026, 11, 20, 10, tzinfo=SHANGHAI)):
+        closed = lifecycle("closed")
+        jobs.run("analytics.fill")
+    return closed
+
+
+def test_responsible_departments_figures_for_the_months_of_the_period(
+    api_as: Api, analyst: User, closed_by_billing: Complaint
+) -> None:
+    response = api_as(analyst).get(RESPONSIBLE, **{"from": "2026-11-11", "to": "2026-11-20"})
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["months"] == ["2026-11-01", "2026-11-01"]
+    assert body["rows"] == [
+        {
+            "department": "billing",
+            "staff": None,
+            "closed": 1,
+            "fcr": 0,
+            "fcr_rate": 0.0,
+            "compensation_total": 58.0,
+        }
+    ]
+    # Another month, or a slice by another handling department, counts nothing.
+    october = api_as(analyst).get(RESPONSIBLE, **{"from": "2026-10-01", "to": "2026-10-31"})
+    assert october.json()["rows"] == []
+    network = api_as(analyst).get(
+        RESPONSIBLE, **{"from": "2026-11-01", "to": "2026-11-30"}, department="network"
+    )
+    assert network.json()["rows"] == []
+
+
+def test_responsible_figures_are_scoped_and_follow_the_dashboard_permission(
+    api_as: Api, make_user: Callable[..., User], closed_by_billing: Complaint
+) -> None:
+    period = {"from": "2026-11-01", "to": "2026-11-30"}
+    network_supervisor = make_user("network_supervisor", "supervisor", department="network")
+    assert api_as(network_supervisor).get(RESPONSIBLE, **period).json()["rows"] == []
+    agent = make_user("stats_agent", "agent")
+    response = api_as(agent).get(RESPONSIBLE, **period)
+    assert response.status_code == 403
+    assert api_as(network_supervisor).get(RESPONSIBLE, to="2026-11-30").status_code == 422

@@ -31,16 +31,18 @@ SECTIONS = [
     "二、投诉数量及变化",
     "三、投诉类型",
     "四、处理方式及结果",
-    "五、客户满意度",
-    "六、存在的主要问题",
-    "七、投诉根因分析",
-    "八、优化与改进建议",
+    "五、责任部门及责任人",
+    "六、客户满意度",
+    "七、存在的主要问题",
+    "八、投诉根因分析",
+    "九、优化与改进建议",
 ]
 SHEETS = [
     "总体情况",
     "投诉量",
     "投诉类型",
     "处理情况",
+    "责任部门",
     "满意度",
     "主要问题",
     "根因分析",
@@ -118,6 +120,13 @@ def test_quarterly_report_files(
     assert book["投诉量"]._charts  # native charts
     assert book["投诉类型"]._charts
 
+    # By responsible department, confirmed at closing (billing, for the 58-yuan refunds): the
+    # quarter's closed, the previous quarter's, first-contact resolutions, their rate and the
+    # compensation; no staff member was named.
+    responsible = [r for r in book["责任部门"].iter_rows(values_only=True) if r[0]]
+    assert ("计费中心", 1, 2, 0, 0, 58) in [r[:6] for r in responsible]
+    assert any("均未记录责任人" in str(r[0]) for r in responsible)
+
     problems = [r for r in book["主要问题"].iter_rows(values_only=True) if r[0]]
     assert ("信号覆盖", 4, 0, "上季度无可比数据") in [r[:4] for r in problems]
     # By current handling department (the transferred complaint counts for network now):
@@ -177,3 +186,19 @@ def test_an_unwritable_directory_is_refused(tousu_cli: Callable[..., Any], tmp_p
     assert code != 0
     assert str(missing) in err
     assert not missing.exists()
+
+
+def test_report_names_the_responsible_staff(quarter_data: list[Any], handler: Any) -> None:
+    from tousu.resolution.models import HandlingRecord
+
+    july = quarter_data[2]  # closed on 2026-07-03, billing responsible
+    HandlingRecord.objects.update_or_create(complaint=july, defaults={"responsible_staff": handler})
+    counts_rebuild()
+    data = report.responsible(report.parse_quarter("2026Q3"))
+    assert [(s["department_name"], s["staff"], s["closed"]) for s in data["staff"]] == [
+        ("计费中心", str(handler), 1)
+    ]
+    assert (data["closed"], data["confirmed"]) == (1, 1)
+    book = load_workbook(io.BytesIO(report.quarterly_report("2026Q3", "xlsx")))
+    rows = [r[:3] for r in book["责任部门"].iter_rows(values_only=True)]
+    assert ("计费中心", str(handler), 1) in rows

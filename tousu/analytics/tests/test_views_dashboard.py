@@ -270,19 +270,33 @@ def test_table_by_responsible_department(
     services.counts_rebuild()
     response = login(analyst).get(URL)
     names = response.context["form"].names("department")
-    assert response.context["responsible"]["rows"] == [
-        {
-            "department": names["network"],
-            "staff": str(handler),
-            "closed": 1,
-            "fcr": 0,
-            "fcr_rate": 0.0,
-            "compensation_total": 58.0,
-        }
-    ]
+    (row,) = response.context["responsible"]["rows"]
+    url = row.pop("url")
+    assert row == {
+        "department": names["network"],
+        "staff": str(handler),
+        "closed": 1,
+        "fcr": 0,
+        "fcr_rate": 0.0,
+        "compensation_total": 58.0,
+    }
     html = response.content.decode()
     assert 'data-table="responsible"' in html
     assert names["network"] in html.split('data-table="responsible"', 1)[1]
+    # The row opens the complaints it counts: closed in its months, network responsible.
+    assert url.replace("&", "&amp;") in html.split('data-table="responsible"', 1)[1]
+    first, last = response.context["responsible"]["months"]
+    params = query(url)
+    assert params["responsible_department"] == ["network"]
+    assert params["status"] == ["closed"]
+    assert params["closed_from"] == [first.isoformat()]
+    assert params["closed_to"][0] >= last.isoformat()
+    assert "received_from" not in params
+    listed = login(analyst).get(url).context["rows"]
+    assert [c.number for c in listed] == [closed.number]
+    # The list's own filter by responsible department: billing was responsible for none.
+    other = {**params, "responsible_department": ["billing"]}
+    assert list(login(analyst).get("/complaints/", other).context["rows"]) == []
     # Scoped by handling department like the rest: billing handled it, network did not.
     assert len(login(supervisor).get(URL).context["responsible"]["rows"]) == 1
     assert login(analyst).get(URL, {"department": "network"}).context["responsible"]["rows"] == []

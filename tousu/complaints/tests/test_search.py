@@ -14,7 +14,7 @@ from tests.pages import as_user, page
 from tousu.accounts.models import User
 from tousu.callbacks.services import complaint_callback_record
 from tousu.complaints.models import Complaint, ComplaintSearch
-from tousu.complaints.search import query_groups, text_terms, text_words
+from tousu.complaints.search import query_groups, search_row, text_terms, text_words
 from tousu.complaints.selectors import (
     ComplaintFilters,
     RankedMatches,
@@ -270,3 +270,30 @@ def test_similar_complaints_are_looked_for_among_the_latest(
     numbers = [s.complaint.number for s in similar_complaints(outages["subject"], handler)]
     assert outages["outage"].number in numbers
     assert outages["closed"].number not in numbers
+
+
+def test_the_migration_indexes_notes_written_before_notes_were_searched(
+    register: Register, handler: Any, make_user: Callable[..., Any]
+) -> None:
+    """Issue 13: no `tousu search_reindex` after the upgrade — the migration indexes the notes
+    that were written before each new note went into the index."""
+    from django.apps import apps
+
+    from tousu.complaints.services import complaint_note_add
+
+    index = importlib.import_module("tousu.complaints.migrations.0015_index_existing_notes")
+    noted = register(content="宽带断网三天", demand="尽快修复")
+    complaint_note_add(complaint=noted, actor=handler, text="客户要求书面道歉函")
+    quiet = register(content="话费多扣", customer_phone="13900000009")
+    before = ComplaintSearch.objects.get(complaint=quiet).terms
+    # The row as it was before notes were indexed: content and demand only.
+    ComplaintSearch.objects.filter(complaint=noted).update(
+        terms=search_row("宽带断网三天\n尽快修复")["terms"]
+    )
+    assert "书面" not in ComplaintSearch.objects.get(complaint=noted).terms.split()
+    index._index_notes(apps, None)
+    assert "书面" in ComplaintSearch.objects.get(complaint=noted).terms.split()
+    assert ComplaintSearch.objects.get(complaint=quiet).terms == before
+    assert search(make_user("admin", "admin"), "道歉函") == ["宽带断网三天"]
+    index._index_notes(apps, None)  # again: the same rows
+    assert ComplaintSearch.objects.filter(complaint=noted).count() == 1

@@ -38,14 +38,19 @@ OPERATIONS = {
     "list": ("GET", "/api/v1/complaints"),
     "register": ("POST", "/api/v1/complaints"),
     "kpis": ("GET", "/api/v1/stats/kpis"),
+    "responsible": ("GET", "/api/v1/stats/responsible"),
     "consistency": ("GET", "/api/v1/reports/consistency"),
 }
 # (operation, where, name) of every date input; `others` are the other inputs it needs.
 DATE_INPUTS: list[tuple[str, str, str, dict[str, str]]] = [
     ("list", "query", "received_from", {}),
     ("list", "query", "received_to", {}),
+    ("list", "query", "closed_from", {}),
+    ("list", "query", "closed_to", {}),
     ("kpis", "query", "from", {"to": VALID_DAY}),
     ("kpis", "query", "to", {"from": VALID_DAY}),
+    ("responsible", "query", "from", {"to": VALID_DAY}),
+    ("responsible", "query", "to", {"from": VALID_DAY}),
     ("consistency", "query", "from", {"to": VALID_DAY}),
     ("consistency", "query", "to", {"from": VALID_DAY}),
     ("register", "body", "received_at", {}),

@@ -40,6 +40,7 @@ from tousu.knowledge.selectors import reply_wording_check
 from tousu.resolution import services as resolution
 from tousu.resolution.choices import (
     INVESTIGATION_QUESTIONS,
+    EarlierAction,
     EvidenceKind,
     HandlingStep,
     RemedyType,
@@ -247,14 +248,28 @@ class CloseForm(ActionForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # A repeat answers the earlier complaint too: offer to close that one with it.
+        # A repeat answers the earlier complaint too: offer to close that one with it, or to
+        # link the two and leave it open when it asks for more than this reply gave.
         self.earlier = earlier_open(self.complaint)
         if self.earlier is not None:
-            self.fields["close_earlier"] = forms.BooleanField(
-                label=_("Also close the earlier complaint %(number)s (as a duplicate of this one)")
-                % {"number": self.earlier.number},
+            number = self.earlier.number
+            self.fields["earlier_action"] = forms.ChoiceField(
+                label=_("The earlier complaint %(number)s") % {"number": number},
+                choices=[
+                    (
+                        EarlierAction.CLOSE,
+                        _("Also close %(number)s (as a duplicate of this one)")
+                        % {"number": number},
+                    ),
+                    (
+                        EarlierAction.LINK,
+                        _("Link to %(number)s without closing it") % {"number": number},
+                    ),
+                    ("", _("Leave %(number)s as it is") % {"number": number}),
+                ],
                 required=False,
-                initial=True,
+                initial=EarlierAction.CLOSE,
+                widget=forms.RadioSelect,
             )
 
 
@@ -449,10 +464,16 @@ def _approve(c: Complaint, u: User, f: ApproveForm) -> str:
 
 def _close(c: Complaint, u: User, f: CloseForm) -> str:
     accepted = f.cleaned_data["customer_accepted"]
-    if f.earlier is not None and f.cleaned_data.get("close_earlier"):
+    action = f.cleaned_data.get("earlier_action")
+    if f.earlier is not None and action:
         resolution.complaint_close_repeat(
-            complaint=c, actor=u, customer_accepted=accepted, earlier=f.earlier
+            complaint=c, actor=u, customer_accepted=accepted, earlier=f.earlier, action=action
         )
+        if action == EarlierAction.LINK:
+            return gettext(
+                "Closed and linked to the earlier complaint %(number)s, which stays open. "
+                "A callback is scheduled."
+            ) % {"number": f.earlier.number}
         return gettext(
             "Closed, with the earlier complaint %(number)s. A callback is scheduled."
         ) % {"number": f.earlier.number}

@@ -288,6 +288,7 @@ EVENT_FIELDS: dict[str, tuple[Any, Formatter]] = {
     "handler": (gettext_lazy("Handler"), _people),
     "rule": (gettext_lazy("Rule"), _reason),
     "repeat_of": (gettext_lazy("Repeat of"), _plain),
+    "repeated_by": (gettext_lazy("Repeated by"), _plain),
     "duplicate_of": (gettext_lazy("Duplicate of"), _plain),
     "lead": (gettext_lazy("Lead"), _people),
     "members": (gettext_lazy("Members"), _people),
@@ -340,16 +341,34 @@ def event_details(
 ) -> list[tuple[str, str]]:
     """The event's data as (label, value) pairs for people; empty values are left out. Every
     value is free text to the reader (a note, a reason, the reply, a remedy's note, a file's
-    name), shown as `texts`, the page's `pii`, shows it (masked without one)."""
+    name), shown as `texts`, the page's `pii`, shows it (masked without one), but for the
+    numbers of other complaints, linked (safe HTML) where `names` has their page."""
     data = event.data or {}
-    out = []
+    out: list[tuple[str, str]] = []
     fields = APPROVAL_FIELDS if event.type in APPROVAL_EVENTS else EVENT_FIELDS
     for key, (label, fmt) in fields.items():
         value = data.get(key)
         if value in (None, "", [], {}):
             continue
+        if key in COMPLAINT_KEYS:
+            out.append((str(label), complaint_ref(str(value), names or {})))
+            continue
         out.append((str(label), pii_text(fmt(value, names or {}), texts)))
     return out
+
+
+# Event data naming another complaint by number: a link to its page for a reader who may see it.
+COMPLAINT_KEYS = ("repeat_of", "repeated_by", "duplicate_of")
+
+
+def complaint_ref(number: str, names: Names) -> SafeString:
+    """Another complaint's number, linked to its page when it is among `names["complaint"]`
+    (desk.views.reference_names: those the reader may see), else as plain text — which tells
+    nothing the event does not: the number is no personal data."""
+    url = names.get("complaint", {}).get(number)
+    if url:
+        return format_html('<a href="{}">{}</a>', url, number)
+    return format_html("{}", number)
 
 
 # ---- navigation and the customer's history ----------------------------------------------------

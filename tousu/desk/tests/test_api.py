@@ -179,6 +179,7 @@ def test_pages(api_as: Api, analyst: User, catalogue: Catalogue) -> None:
         ({"time_left": "soon"}, "time_left"),
         ({"received_from": "2026-13-01"}, "received_from"),
         ({"received_to": "yesterday"}, "received_to"),
+        ({"closed_from": "2026-02-30"}, "closed_from"),
         ({"customer_phone": "12345"}, "customer_phone"),
     ],
 )
@@ -207,6 +208,8 @@ FILTERS: list[tuple[dict[str, str], tuple[str, ...]]] = [
     ({"handler": "handler"}, ("a", "b", "d", "e", "f")),  # billing's only handler: assigned
     ({"region": "nanjing"}, ("a", "f", "g")),  # f: the customer's region
     ({"region": "suzhou"}, ("b",)),
+    ({"responsible_department": "billing"}, ("e",)),  # confirmed when e was resolved
+    ({"responsible_department": "network"}, ()),
     ({"overdue": "true"}, ("b", "c")),
     ({"overdue": "false"}, ("a", "b", "c", "d", "e", "f", "g")),
     ({"time_left": "overdue"}, ("b", "c")),
@@ -219,6 +222,8 @@ FILTERS: list[tuple[dict[str, str], tuple[str, ...]]] = [
     ({"received_to": "2026-11-15"}, ("c", "e")),
     ({"received_from": "2026-11-20T09:00:00+08:00"}, ("a", "f")),
     ({"received_to": "2026-11-20T01:00:00Z"}, ("b", "c", "d", "e", "g")),
+    ({"closed_from": "2026-11-20", "closed_to": "2026-11-20"}, ("e",)),  # closed at NOW
+    ({"closed_to": "2026-11-19"}, ()),
     ({"customer_phone": "13800138000"}, ("a", "f")),
     ({"customer_phone": "+86 138-0013-8000"}, ("a", "f")),
     ({"customer_phone": "13912345678"}, ()),
@@ -861,6 +866,7 @@ PUBLISHED_OPERATION_IDS = {
     ("post", "/api/v1/public/complaints"): "tousu_intake_api_public_submit",
     ("get", "/api/v1/public/complaints/{number}"): "tousu_intake_api_public_lookup",
     ("get", "/api/v1/stats/kpis"): "tousu_analytics_api_stats_kpis",
+    ("get", "/api/v1/stats/responsible"): "tousu_analytics_api_stats_responsible",
     ("get", "/api/v1/reports/consistency"): "tousu_resolution_api_consistency",
 }
 

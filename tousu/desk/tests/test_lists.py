@@ -257,16 +257,56 @@ def test_closing_a_repeat_offers_and_closes_the_earlier_open_complaint(
     client = as_user(handler)
     detail = page(client.get(reverse("desk:detail", args=[repeat.number])))
     assert f"{earlier.number}" in detail
-    assert "close_earlier" in detail
+    assert "earlier_action" in detail
     response = client.post(
         reverse("desk:action", args=[repeat.number, "close"]),
-        {"customer_accepted": "1", "close_earlier": "on"},
+        {"customer_accepted": "1", "earlier_action": "close"},
     )
     assert response.status_code == 302
     assert fresh(repeat).status == "closed"
     closed = fresh(earlier)
     assert closed.status == "closed"
     assert closed.events.get(type=EventType.CLOSED_DUPLICATE).data["duplicate_of"] == repeat.number
+
+
+def test_closing_a_repeat_can_link_the_earlier_both_ways_and_leave_it_open(
+    lifecycle: Callable[..., Any], handler: Any
+) -> None:
+    earlier = lifecycle("dispatched")
+    repeat = lifecycle("resolved")
+    client = as_user(handler)
+    detail = page(client.get(reverse("desk:detail", args=[repeat.number])))
+    assert "关联但不结案" in detail or "without closing it" in detail
+    response = client.post(
+        reverse("desk:action", args=[repeat.number, "close"]),
+        {"customer_accepted": "1", "earlier_action": "link"},
+    )
+    assert response.status_code == 302
+    assert fresh(repeat).status == "closed"
+    assert fresh(repeat).repeat_of_id == earlier.pk
+    assert fresh(earlier).status == "dispatched"  # linked, not closed
+    assert not fresh(earlier).events.filter(type=EventType.CLOSED_DUPLICATE).exists()
+    on_repeat = fresh(repeat).events.get(type=EventType.LINKED)
+    on_earlier = fresh(earlier).events.get(type=EventType.LINKED)
+    assert on_repeat.data["repeat_of"] == earlier.number
+    assert on_earlier.data["repeated_by"] == repeat.number
+    # Each timeline shows the link, the earlier one's to the repeat's page.
+    href = f'href="{reverse("desk:detail", args=[repeat.number])}"'
+    assert href in timeline(client, earlier.number)
+
+
+def test_linking_refuses_another_customers_complaint_and_changes_nothing(
+    complaint_in: Callable[..., Any], supervisor: Any
+) -> None:
+    from tousu.complaints.services import complaint_link
+    from tousu.core.errors import ValidationFailed
+
+    one = complaint_in("dispatched", customer_phone="13700000001")
+    other = complaint_in("dispatched", customer_phone="13700000002")
+    with pytest.raises(ValidationFailed):
+        complaint_link(complaint=one, actor=supervisor, earlier=other)
+    assert not Complaint.objects.filter(events__type=EventType.LINKED).exists()
+    assert fresh(one).repeat_of_id is None
 
 
 def test_closing_a_repeat_without_the_box_leaves_the_earlier_open(
@@ -287,4 +327,34 @@ def test_accepting_keeps_working_for_handlers(lifecycle: Callable[..., Any], han
     repeat = lifecycle("resolved")
     html = page(as_user(handler).get(reverse("desk:detail", args=[repeat.number])))
     assert earlier.number in html
-    assert "close_earlier" in html
+    assert "earlier_action" in html
+
+
+# ---- timeline links to other complaints --------------------------------------------------------
+
+
+def timeline(client: Any, number: str) -> str:
+    """The timeline section of the complaint's page (other panels link complaints too)."""
+    html = page(client.get(reverse("desk:detail", args=[number])))
+    return html[html.index('class="card ws-timeline"') :].split("</section>", 1)[0]
+
+
+def test_the_timeline_links_a_named_complaint_only_for_a_reader_who_may_see_it(
+    complaint_in: Callable[..., Any], make_user: Callable[..., Any], outsider: Any
+) -> None:
+    from tousu.complaints.services import complaint_close_duplicate
+
+    admin = make_user("admin", "admin")  # sees every department's complaints
+
+    original = complaint_in("dispatched", customer_phone="13700000003")  # billing's
+    duplicate = complaint_in("dispatched", department="network", customer_phone="13700000003")
+    complaint_close_duplicate(complaint=duplicate, actor=admin, original=original)
+    href = f'href="{reverse("desk:detail", args=[original.number])}"'
+
+    seen_by_all = timeline(as_user(admin), duplicate.number)
+    assert href in seen_by_all
+
+    # Network's handler sees network's complaint but not billing's: the number, no link.
+    seen_by_network = timeline(as_user(outsider), duplicate.number)
+    assert original.number in seen_by_network
+    assert href not in seen_by_network

@@ -166,9 +166,9 @@ def ongoing_alerts() -> list[Alert]:
     return list(Alert.objects.filter(ended_at__isnull=True))
 
 
-def slice_labels(slices: Iterable[Any]) -> dict[str, str]:
-    """A readable label per slice value ("category:12" → its name), with one query per
-    dimension in use."""
+def slice_names(slices: Iterable[Any]) -> tuple[dict[str, str], dict[str, str]]:
+    """For the values of the slices ("category:12"): their names in the reader's language and
+    their codes, with one query per dimension in use."""
     from tousu.accounts.models import Region
     from tousu.classification.models import Category
     from tousu.complaints.choices import Channel
@@ -178,15 +178,23 @@ def slice_labels(slices: Iterable[Any]) -> dict[str, str]:
         for d, v in s:
             wanted[d].add(str(v))
     labels: dict[str, str] = {}
+    codes: dict[str, str] = {}
     english = (get_language() or "").startswith("en")
     for dim, model in (("category", Category), ("region", Region)):
         if wanted[dim]:
-            rows = model.objects.filter(pk__in=wanted[dim]).values_list("pk", "name", "name_en")
-            for pk, name, name_en in rows:
+            rows = model.objects.filter(pk__in=wanted[dim]).values_list(
+                "pk", "code", "name", "name_en"
+            )
+            for pk, code, name, name_en in rows:
                 labels[f"{dim}:{pk}"] = name_en if english and name_en else name
+                codes[f"{dim}:{pk}"] = code
     for code in wanted["channel"]:
         labels[f"channel:{code}"] = str(Channel(code).label) if code in Channel.values else code
-    return labels
+    return labels, codes
+
+
+def slice_labels(slices: Iterable[Any]) -> dict[str, str]:
+    return slice_names(slices)[0]
 
 
 def slice_text(slice_: Iterable[Any], labels: dict[str, str]) -> str:
@@ -194,3 +202,32 @@ def slice_text(slice_: Iterable[Any], labels: dict[str, str]) -> str:
     all complaints."""
     text = " · ".join(labels.get(f"{d}:{v}", str(v)) for d, v in slice_)
     return text or pgettext("slice", "All complaints")
+
+
+def alert_rows(alerts: Iterable[Alert]) -> list[dict[str, Any]]:
+    """Alerts as the API and the alerts page show them: the slice by code and by name, in the
+    reader's language (one query per dimension in use, whatever the number of alerts)."""
+    alerts = list(alerts)
+    labels, codes = slice_names(a.slice for a in alerts)
+    return [
+        {
+            "alert": a,
+            "id": a.pk,
+            "kind": a.kind,
+            "slice": {d: codes.get(f"{d}:{v}", v) for d, v in a.slice},
+            "label": slice_text(a.slice, labels),
+            "window": a.window,
+            "observed": a.observed,
+            "expected": round(a.expected, 1),
+            "ratio": round(a.ratio, 1) if a.expected > 0 else None,
+            "z": round(a.z, 1),
+            "detected_at": a.detected_at,
+            "ended_at": a.ended_at,
+            "ongoing": a.ongoing,
+            "peak_day": a.peak_day,
+            "terms": [t["term"] for t in a.terms],
+            "examples": a.examples,
+            "acknowledged_by": str(a.acknowledged_by) if a.acknowledged_by else None,
+        }
+        for a in alerts
+    ]

@@ -79,7 +79,8 @@ def test_a_planted_spike_is_found_within_its_first_hours() -> None:
     spike = {start + i: 15 for i in range(6)}
     counts = series(random.Random(3), per_day=40, spikes=spike)
     found = flagged_hours(counts)
-    assert found and start <= found[0] <= start + 2
+    assert found
+    assert start <= found[0] <= start + 2
     finding = finding_at(counts, found[0])
     assert finding.strongest.observed > 2 * finding.strongest.expected
 
@@ -149,5 +150,6 @@ def test_english_spellings_of_one_word_count_together() -> None:
     baseline = [{"internet", "slow"} for _ in range(200)]
     spike = [{"pricing"}, {"prices"}, {"price"}, {"price"}, {"pricing", "price"}] * 3
     ranked = rules.rising_words(spike, baseline)
-    assert ranked[0][0] == "price" and ranked[0][1] == 15
+    assert ranked[0][0] == "price"
+    assert ranked[0][1] == 15
     assert rules.stem("pricing") == rules.stem("prices") == rules.stem("price")

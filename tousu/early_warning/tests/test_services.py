@@ -74,18 +74,22 @@ def test_a_wave_raises_one_alert_with_its_cause_and_tells_people(
 
     assert summary["raised"] == 1
     alert = Alert.objects.get()
-    assert alert.ongoing and alert.observed >= 10 and alert.observed > 4 * alert.expected
+    assert alert.ongoing
+    assert alert.observed >= 10
+    assert alert.observed > 4 * alert.expected
     # The outage is in one category; the alert says which, not just "more complaints".
     assert ["category", str(_category_id("network.broadband_outage"))] in alert.slice
     terms = [t["term"] for t in alert.terms]
-    assert terms[0] == "断网" and "光猫" in terms[:3]
+    assert terms[0] == "断网"
+    assert "光猫" in terms[:3]
     assert not {"话费", "资费", "账单"} & set(terms)  # the usual complaints' words
     assert len(alert.examples) == 5
     told = set(Notification.objects.filter(kind="alert").values_list("user__username", flat=True))
     assert {supervisor.username, analyst.username} <= told
     assert handler.username not in told
     hook = Delivery.objects.get(event="alert")
-    assert hook.payload["data"]["id"] == alert.pk and "断网" in hook.payload["data"]["terms"]
+    assert hook.payload["data"]["id"] == alert.pk
+    assert "断网" in hook.payload["data"]["terms"]
 
 
 def test_the_same_wave_is_not_raised_again_and_ends_when_it_is_over(
@@ -98,14 +102,16 @@ def test_the_same_wave_is_not_raised_again_and_ends_when_it_is_over(
     with clock.frozen(NOW):
         assert jobs.scan()["raised"] == 0
     assert _scan(NOW + dt.timedelta(hours=1))["raised"] == 0
-    assert Alert.objects.count() == 1 and Alert.objects.get().ongoing
+    assert Alert.objects.count() == 1
+    assert Alert.objects.get().ongoing
     assert Notification.objects.filter(kind="alert").count() == 1
 
     # Two days later the outage's complaints have left the latest 24 hours: the alert ends.
     later = NOW + dt.timedelta(days=2)
     summary = _scan(later)
     alert = Alert.objects.get()
-    assert summary["ended"] == 1 and alert.ended_at == later
+    assert summary["ended"] == 1
+    assert alert.ended_at == later
 
 
 def test_acknowledging_twice_is_refused(register: Callable[..., Any], supervisor: Any) -> None:

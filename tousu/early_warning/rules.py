@@ -33,7 +33,9 @@ least MIN_RATIO times as many.
 
 One wave, one alert. Flagged slices nest (a regional outage flags the region, its category
 and the pair). A slice is dropped when a flagged ancestor explains it (the wave is broader),
-or when one flagged child holds most of its excess (the wave is narrower: say where it is).
+or when one flagged child holds most of its excess (the wave is narrower: say where it is);
+two slices that each hold most of what they share are the same wave seen two ways (by region
+and by channel), of which the one that says more of where stays.
 """
 
 from __future__ import annotations
@@ -216,26 +218,46 @@ def related(a: Slice, b: Slice) -> bool:
     return a == b or is_ancestor(a, b) or is_ancestor(b, a)
 
 
+def _excess(f: Finding) -> float:
+    """What a slice holds beyond normal over the latest 24 hours (which contain the hour)."""
+    return max(f.day.excess, 0.0)
+
+
+def same_wave(a: Finding, b: Finding, by_slice: Mapping[Slice, Finding]) -> bool:
+    """Whether two slices show the same complaints: they are nested, or each holds most of the
+    excess of the slice they share (a category's outage seen by region and by channel)."""
+    if related(a.slice, b.slice):
+        return True
+    shared = by_slice.get(tuple(sorted(set(a.slice) & set(b.slice))))
+    if shared is None or _excess(shared) <= 0:
+        return False
+    return min(_excess(a), _excess(b)) >= EXPLAINS * _excess(shared)
+
+
+def _telling(f: Finding) -> tuple[int, float]:
+    """Which of two views of one wave to show: a channel says least of where a problem is."""
+    return (sum(1 for d, _v in f.slice if d == "channel"), -f.strongest.z)
+
+
 def one_per_wave(findings: Sequence[Finding]) -> list[Finding]:
-    """The flagged findings that say the most: a slice explained by a broader flagged one
-    goes, and so does a slice whose excess one flagged narrower slice mostly holds."""
+    """The flagged findings that say the most, one per wave: a slice whose excess one flagged
+    narrower slice mostly holds goes (the child says where), a slice under a broader one that
+    is kept goes (the wave is broader), and of two views of the same complaints the more
+    telling one stays."""
     flagged = [f for f in findings if f.flagged]
-
-    def excess(f: Finding) -> float:
-        return f.strongest.excess
-
-    kept = []
-    for f in flagged:
-        narrower = [
-            c
-            for c in flagged
-            if is_ancestor(f.slice, c.slice) and excess(c) >= EXPLAINS * excess(f)
-        ]
-        if narrower:
-            continue  # the wave is narrower than this slice: the child says where
-        kept.append(f)
-    # Of what is left, a slice under a kept broader one is part of that broader wave.
-    final = [f for f in kept if not any(is_ancestor(g.slice, f.slice) for g in kept if g is not f)]
+    by_slice = {f.slice: f for f in findings}
+    kept = [
+        f
+        for f in flagged
+        if not any(
+            is_ancestor(f.slice, c.slice) and _excess(c) >= EXPLAINS * _excess(f) for c in flagged
+        )
+    ]
+    kept = [f for f in kept if not any(is_ancestor(g.slice, f.slice) for g in kept if g is not f)]
+    final: list[Finding] = []
+    for f in sorted(kept, key=_telling):
+        if not any(same_wave(f, g, by_slice) for g in final):
+            final.append(f)
     return sorted(final, key=lambda f: -f.strongest.z)
 
 

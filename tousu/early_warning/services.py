@@ -107,13 +107,13 @@ def alert_scan(*, now: dt.datetime | None = None) -> dict[str, int]:
             alert.last_seen_at = now
             alert.peak_day = max(alert.peak_day, finding.day.observed)
             alert.save(update_fields=["last_seen_at", "peak_day"])
-    covered = [tuple(tuple(p) for p in a.slice) for a in ongoing if a.ended_at is None]
+    covered = [by_slice[tuple(tuple(p) for p in a.slice)] for a in ongoing if a.ended_at is None]
     raised = 0
     for finding in rules.one_per_wave(found):
-        if any(rules.related(finding.slice, s) for s in covered):
+        if any(rules.same_wave(finding, other, by_slice) for other in covered):
             continue
         if alert_raise(finding, now=now) is not None:
-            covered.append(finding.slice)
+            covered.append(finding)
             raised += 1
     return {"slices": len(found), "raised": raised, "ended": ended, "ongoing": len(covered)}
 

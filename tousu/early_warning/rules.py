@@ -35,7 +35,9 @@ One wave, one alert. Flagged slices nest (a regional outage flags the region, it
 and the pair). A slice is dropped when a flagged ancestor explains it (the wave is broader),
 or when one flagged child holds most of its excess (the wave is narrower: say where it is);
 two slices that each hold most of what they share are the same wave seen two ways (by region
-and by channel), of which the one that says more of where stays.
+and by channel), of which the one that says more of where stays. A narrower slice inside a
+broader rise keeps its own alert when it holds far more of the broader slice's complaints than
+usual (`concentrated`): an outage in one city during a busy week is news of its own.
 """
 
 from __future__ import annotations
@@ -213,37 +215,57 @@ def is_ancestor(outer: Slice, inner: Slice) -> bool:
     return len(outer) < len(inner) and set(outer) <= set(inner)
 
 
-def related(a: Slice, b: Slice) -> bool:
-    """Whether two slices describe the same complaints at different breadth (or are equal)."""
-    return a == b or is_ancestor(a, b) or is_ancestor(b, a)
-
-
 def _excess(f: Finding) -> float:
     """What a slice holds beyond normal over the latest 24 hours (which contain the hour)."""
     return max(f.day.excess, 0.0)
 
 
+def concentrated(narrow: Finding, broad: Finding) -> bool:
+    """Whether a narrower slice holds far more of the broader slice's complaints than it
+    usually does: a wave of its own inside a broader rise (an outage in one city during a busy
+    week), not its share of the broader wave. Tested like a spike, with the broader slice's
+    observed count as the trials and the narrower slice's usual share as the probability."""
+    name = narrow.strongest.name
+    inner = next(w for w in narrow.windows if w.name == name)
+    outer = next(w for w in broad.windows if w.name == name)
+    if outer.expected <= 0:
+        return False
+    share = min(inner.expected / outer.expected, 1.0)
+    expected = outer.observed * share
+    return (
+        anscombe_z(inner.observed, expected) >= Z_THRESHOLD
+        and inner.observed - expected >= MIN_EXTRA[name]
+    )
+
+
 def same_wave(a: Finding, b: Finding, by_slice: Mapping[Slice, Finding]) -> bool:
-    """Whether two slices show the same complaints: they are nested, or each holds most of the
-    excess of the slice they share (a category's outage seen by region and by channel)."""
-    if related(a.slice, b.slice):
+    """Whether two slices show the same complaints: one holds the other and the narrower is
+    not a wave of its own inside it, or each holds most of the excess of the slice they share
+    (a category's outage seen by region and by channel)."""
+    if a.slice == b.slice:
         return True
+    if is_ancestor(a.slice, b.slice):
+        return not concentrated(b, a)
+    if is_ancestor(b.slice, a.slice):
+        return not concentrated(a, b)
     shared = by_slice.get(tuple(sorted(set(a.slice) & set(b.slice))))
     if shared is None or _excess(shared) <= 0:
         return False
     return min(_excess(a), _excess(b)) >= EXPLAINS * _excess(shared)
 
 
-def _telling(f: Finding) -> tuple[int, float]:
-    """Which of two views of one wave to show: a channel says least of where a problem is."""
-    return (sum(1 for d, _v in f.slice if d == "channel"), -f.strongest.z)
+def _telling(f: Finding) -> tuple[int, int, float]:
+    """The order in which views of one wave are kept: broader first (a narrower slice inside
+    it must then be a wave of its own to stay), and a channel last (it says least of where a
+    problem is)."""
+    return (len(f.slice), sum(1 for d, _v in f.slice if d == "channel"), -f.strongest.z)
 
 
 def one_per_wave(findings: Sequence[Finding]) -> list[Finding]:
     """The flagged findings that say the most, one per wave: a slice whose excess one flagged
-    narrower slice mostly holds goes (the child says where), a slice under a broader one that
-    is kept goes (the wave is broader), and of two views of the same complaints the more
-    telling one stays."""
+    narrower slice mostly holds goes (the child says where); then, broadest first, a slice
+    that shows the same complaints as one already kept goes (`same_wave`: part of a broader
+    wave, or the same wave by another dimension)."""
     flagged = [f for f in findings if f.flagged]
     by_slice = {f.slice: f for f in findings}
     kept = [
@@ -253,7 +275,6 @@ def one_per_wave(findings: Sequence[Finding]) -> list[Finding]:
             is_ancestor(f.slice, c.slice) and _excess(c) >= EXPLAINS * _excess(f) for c in flagged
         )
     ]
-    kept = [f for f in kept if not any(is_ancestor(g.slice, f.slice) for g in kept if g is not f)]
     final: list[Finding] = []
     for f in sorted(kept, key=_telling):
         if not any(same_wave(f, g, by_slice) for g in final):

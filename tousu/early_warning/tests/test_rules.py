@@ -153,3 +153,19 @@ def test_english_spellings_of_one_word_count_together() -> None:
     assert ranked[0][0] == "price"
     assert ranked[0][1] == 15
     assert rules.stem("pricing") == rules.stem("prices") == rules.stem("price")
+
+
+def test_an_outage_inside_a_busy_week_keeps_its_own_alert() -> None:
+    def f(slice_: rules.Slice, observed: int, expected: float) -> rules.Finding:
+        day = rules.Window("day", observed, expected, rules.anscombe_z(observed, expected))
+        hour = rules.Window("hour", 0, 1.0, 0.0)
+        return rules.Finding(slice_, (hour, day), expected / 24, 0.0)
+
+    outage, suzhou = ("category", "5"), ("region", "2")
+    busy = [
+        f((), 47, 3.6),  # everything is up...
+        f((outage,), 16, 0.3),
+        f((suzhou,), 18, 0.6),
+        f((outage, suzhou), 16, 0.02),  # ...and one city's broadband is down on top of it
+    ]
+    assert [x.slice for x in rules.one_per_wave(busy)] == [(), (outage, suzhou)]

@@ -337,4 +337,9 @@ def rising_words(
             shown = max(spellings[word].items(), key=lambda f: (f[1], -len(f[0])))[0]
             scored.append((shown, k, log_odds / se))
     scored.sort(key=lambda t: (-t[2], t[0]))
-    return scored[:TERMS_SHOWN]
+    shown: list[tuple[str, int, float]] = []
+    for term in scored:
+        # 尽快恢复 and 恢复 are one word cut two ways (jieba's search mode): show it once.
+        if not any(term[0] in s[0] or s[0] in term[0] for s in shown):
+            shown.append(term)
+    return shown[:TERMS_SHOWN]

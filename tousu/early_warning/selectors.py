@@ -218,7 +218,7 @@ def alert_rows(alerts: Iterable[Alert]) -> list[dict[str, Any]]:
             "label": slice_text(a.slice, labels),
             "window": a.window,
             "observed": a.observed,
-            "expected": round(a.expected, 1),
+            "expected": round(a.expected, 1 if a.expected >= 1 else 2),
             "ratio": round(a.ratio, 1) if a.expected > 0 else None,
             "z": round(a.z, 1),
             "detected_at": a.detected_at,

@@ -19,11 +19,15 @@ _ENGLISH_GENERIC_TEXT = """
 ENGLISH_GENERIC = frozenset(_ENGLISH_GENERIC_TEXT.split())
 
 
+# Chinese words the analytics' list does not have that say nothing of a cause either.
+CHINESE_GENERIC = frozenset("一样 好几次 几个 什么 怎么 为什么 还是 已经 现在 马上 电话 打电话".split())
+
+
 def useful_words(words: str | None) -> set[str]:
     """The telling words of one complaint's stored word list (space-separated)."""
     out = set()
     for word in (words or "").split():
-        if word.isdigit() or word in GENERIC:
+        if word.isdigit() or word in GENERIC or word in CHINESE_GENERIC:
             continue
         if word.isascii():
             if len(word) >= 3 and word.isalpha() and word not in ENGLISH_GENERIC:

@@ -169,3 +169,10 @@ def test_an_outage_inside_a_busy_week_keeps_its_own_alert() -> None:
         f((outage, suzhou), 16, 0.02),  # ...and one city's broadband is down on top of it
     ]
     assert [x.slice for x in rules.one_per_wave(busy)] == [(), (outage, suzhou)]
+
+
+def test_a_word_cut_two_ways_is_shown_once() -> None:
+    baseline = [{"账单", "套餐"} for _ in range(200)]
+    spike = [{"尽快恢复", "恢复", "断网"} for _ in range(10)]
+    words = [w for w, _k, _z in rules.rising_words(spike, baseline)]
+    assert sorted(words) in (["尽快恢复", "断网"], ["恢复", "断网"])

@@ -20,7 +20,8 @@ ENGLISH_GENERIC = frozenset(_ENGLISH_GENERIC_TEXT.split())
 
 
 # Chinese words the analytics' list does not have that say nothing of a cause either.
-CHINESE_GENERIC = frozenset("一样 好几次 几个 什么 怎么 为什么 还是 已经 现在 马上 电话 打电话".split())
+_CHINESE_GENERIC_TEXT = "一样 好几次 几个 什么 怎么 为什么 还是 已经 现在 马上 电话 打电话"
+CHINESE_GENERIC = frozenset(_CHINESE_GENERIC_TEXT.split())
 
 
 def useful_words(words: str | None) -> set[str]:

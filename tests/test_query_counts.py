@@ -293,9 +293,48 @@ def world_build() -> World:
         until=guessed_at + dt.timedelta(minutes=15),
     )
     counts_fill()
+    _alerts_build(w)
     for name in c:
         c[name].refresh_from_db()
     return w
+
+
+def _alerts_build(w: World) -> None:
+    """An ongoing spike in a category × region and an ended one in all complaints, as the
+    hourly scan leaves them (the alerts page and the dashboard's panel show both kinds)."""
+    from tousu.accounts.models import Region
+    from tousu.classification.models import Category
+    from tousu.early_warning.models import Alert
+
+    outage = Category.objects.get(code="network.broadband_outage")
+    region = Region.objects.order_by("code").first()
+    assert region is not None
+    common = {"kind": "spike", "z": 6.0, "terms": [{"term": "断网", "docs": 9}]}
+    w.ids["alert"] = Alert.objects.create(
+        slice=[["category", str(outage.pk)], ["region", str(region.pk)]],
+        slice_key=f"category={outage.pk},region={region.pk}",
+        window="hour",
+        observed=12,
+        expected=1.5,
+        window_start=NOW - dt.timedelta(hours=2),
+        detected_at=NOW - dt.timedelta(hours=1),
+        last_seen_at=NOW - dt.timedelta(hours=1),
+        examples=[w.number("in_progress")],
+        **common,
+    ).pk
+    Alert.objects.create(
+        slice=[],
+        slice_key="",
+        window="day",
+        observed=80,
+        expected=30.0,
+        window_start=NOW - dt.timedelta(days=3),
+        detected_at=NOW - dt.timedelta(days=2),
+        last_seen_at=NOW - dt.timedelta(days=2),
+        ended_at=NOW - dt.timedelta(days=1),
+        examples=[],
+        **common,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -546,6 +585,7 @@ PAGES: dict[str, list[Req]] = {
     "/knowledge/wording/new/": [Req(as_="quality")],
     "/knowledge/wording/<key>/versions/new/": [Req(as_="quality")],
     "/dashboard/report/": [Req(as_="analyst", data={"quarter": "2026Q1", "format": "xlsx"})],
+    "/alerts/<pk>/acknowledge/": [Req("POST", params={"pk": "id:alert"}, status=302)],
 }
 
 # What is not requested, and why.
@@ -573,6 +613,7 @@ API: dict[str, Req] = {
     "GET /api/v1/stats/kpis": Req(as_="analyst", data=PERIOD),
     "GET /api/v1/stats/responsible": Req(as_="analyst", data=PERIOD),
     "GET /api/v1/reports/consistency": Req(as_="quality", data=PERIOD),
+    "GET /api/v1/alerts": Req(as_="analyst", data=PERIOD),
     "POST /api/v1/complaints": Req(
         "POST",
         "agent",

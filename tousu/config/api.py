@@ -235,6 +235,7 @@ def _register_routers() -> None:
     from tousu.desk.actions.knowledge import router as knowledge_router
     from tousu.desk.api import me_router
     from tousu.desk.api import router as complaints_router
+    from tousu.early_warning.api import router as alerts_router
     from tousu.intake.api import public_router
     from tousu.resolution.api import reports_router
 
@@ -244,6 +245,7 @@ def _register_routers() -> None:
     api.add_router("/complaints", knowledge_router)  # /{number}/suggestion, /{number}/case
     api.add_router("/reports", reports_router)
     api.add_router("/me", me_router)
+    api.add_router("/alerts", alerts_router)
 
 
 _register_routers()

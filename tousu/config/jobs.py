@@ -110,3 +110,9 @@ register(
     every=dt.timedelta(days=1),
     help="verify the tamper evidence of all data; alert the admins of new findings",
 )
+register(
+    "early_warning.scan",
+    "tousu.early_warning.jobs.scan",
+    every=dt.timedelta(hours=1),
+    help="look for complaint spikes per category, region and channel; raise, follow, end alerts",
+)

@@ -237,6 +237,7 @@ INSTALLED_APPS = [
     "tousu.knowledge",
     "tousu.callbacks",
     "tousu.analytics",
+    "tousu.early_warning",
     "tousu.notifications",
     "tousu.desk",
     "tousu.setup",
@@ -425,6 +426,8 @@ TOUSU_LOGIN_FAILURE_LIMIT = env_int("TOUSU_LOGIN_FAILURE_LIMIT", 5, minimum=1)
 TOUSU_LOGIN_ADDRESS_FAILURE_LIMIT = env_int("TOUSU_LOGIN_ADDRESS_FAILURE_LIMIT", 20, minimum=1)
 TOUSU_LOGIN_COOLOFF_MINUTES = env_int("TOUSU_LOGIN_COOLOFF_MINUTES", 15, minimum=1)
 TOUSU_CALLBACK_DUE_HOURS = env_int("TOUSU_CALLBACK_DUE_HOURS", 48, minimum=0)
+# Who is told of a complaint spike (R10.1): every active user with one of these roles.
+TOUSU_ALERT_ROLES = env_list("TOUSU_ALERT_ROLES", ["supervisor", "dept_head", "analyst"])
 # A complaint from the same customer about the same issue within this many days is a repeat.
 TOUSU_REPEAT_WINDOW_DAYS = env_int("TOUSU_REPEAT_WINDOW_DAYS", 30, minimum=0)
 # No complaint is received before this Asia/Shanghai day, and no date a user or client gives

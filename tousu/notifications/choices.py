@@ -17,6 +17,7 @@ class NotificationKind(models.TextChoices):
     TEAM = "team", _("Added to an expert team")
     REPEAT = "repeat", _("Repeat complaint")
     INTEGRITY = "integrity", _("Tamper evidence")
+    ALERT = "alert", _("Complaint spike")
 
 
 class DeliveryChannel(models.TextChoices):

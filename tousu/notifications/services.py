@@ -123,6 +123,28 @@ def webhook_emit_many(*, event: str, items: Sequence[tuple[Complaint, dict[str, 
     return len(rows)
 
 
+def webhook_emit_record(*, event: str, data: dict[str, Any]) -> int:
+    """Queue `event` about a record that is not one complaint (an alert, an incident) for every
+    active endpoint that wants it. Precondition: inside the transaction of the change."""
+    endpoints = [e for e in WebhookEndpoint.objects.filter(active=True) if e.wants(event)]
+    now = clock.now()
+    payload = {"event": event, "at": now.isoformat(), "data": data}
+    Delivery.objects.bulk_create(
+        Delivery(
+            channel=DeliveryChannel.WEBHOOK,
+            endpoint=endpoint,
+            event=event,
+            payload=payload,
+            next_attempt_at=now,
+            created_at=now,
+        )
+        for endpoint in endpoints
+    )
+    if endpoints:
+        _deliver_after_commit()
+    return len(endpoints)
+
+
 def webhook_emit(*, event: str, complaint: Complaint, data: dict[str, Any]) -> int:
     """Queue `event` for every active endpoint that wants it; returns how many."""
     return webhook_emit_many(event=event, items=[(complaint, data)])

@@ -67,6 +67,7 @@ from tousu.routing.services import (
 )
 from tousu.setup import demo_texts
 from tousu.setup.demo_texts import DemoComplaint, demo_complaint, demo_person, demo_reply
+from tousu.setup.demo_wave import MIN_HISTORY, wave_load, wave_scan
 from tousu.setup.reference import CATEGORIES
 from tousu.sla import rules as sla_rules
 from tousu.sla.services import complaint_escalate
@@ -1075,6 +1076,9 @@ class DemoResult:
     model: str | None = None  # the classifier trained on the closed complaints, now active
     # The complaints whose outcome departs from its clause on purpose (the consistency page's).
     departures: list[str] = field(default_factory=list)
+    # The live outage's calls (demo_wave), besides `complaints`, and the alerts they raised.
+    wave: int = 0
+    alerts: int = 0
 
 
 def team_gather(staff: Staff) -> ExpertTeam | None:
@@ -1273,12 +1277,16 @@ def demo_load(
             if _departs(plan):
                 departures.append(complaint.number)
         team_gather(staff)
+        wave = 0
+        if complaints >= MIN_HISTORY:
+            wave = wave_load(rng, now, [staff["agent1"], staff["agent2"]])
         knowledge_demo_load()  # issue 5: wording, reply templates, cases of closed complaints
     # Complaints registered from now on are classified by a model trained on the closed ones.
     model = text_model_refresh()
     # The dashboard and reports read the count tables: fill them now rather than leave the
     # first minute of `make run` with empty charts (the fill job keeps them current after).
     counts_rebuild()
+    alerts = wave_scan(now)["raised"] if wave else 0
     return DemoResult(
         users=users,
         customers=len(customers),
@@ -1286,6 +1294,8 @@ def demo_load(
         statuses=statuses,
         model=model.version if model else None,
         departures=departures,
+        wave=wave,
+        alerts=alerts,
     )
 
 

@@ -40,6 +40,7 @@ OPERATIONS = {
     "kpis": ("GET", "/api/v1/stats/kpis"),
     "responsible": ("GET", "/api/v1/stats/responsible"),
     "consistency": ("GET", "/api/v1/reports/consistency"),
+    "alerts": ("GET", "/api/v1/alerts"),
 }
 # (operation, where, name) of every date input; `others` are the other inputs it needs.
 DATE_INPUTS: list[tuple[str, str, str, dict[str, str]]] = [
@@ -53,6 +54,8 @@ DATE_INPUTS: list[tuple[str, str, str, dict[str, str]]] = [
     ("responsible", "query", "to", {"from": VALID_DAY}),
     ("consistency", "query", "from", {"to": VALID_DAY}),
     ("consistency", "query", "to", {"from": VALID_DAY}),
+    ("alerts", "query", "from", {"to": VALID_DAY}),
+    ("alerts", "query", "to", {"from": VALID_DAY}),
     ("register", "body", "received_at", {}),
 ]
 REGISTRATION = {

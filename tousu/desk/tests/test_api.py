@@ -868,6 +868,7 @@ PUBLISHED_OPERATION_IDS = {
     ("get", "/api/v1/stats/kpis"): "tousu_analytics_api_stats_kpis",
     ("get", "/api/v1/stats/responsible"): "tousu_analytics_api_stats_responsible",
     ("get", "/api/v1/reports/consistency"): "tousu_resolution_api_consistency",
+    ("get", "/api/v1/alerts"): "tousu_early_warning_api_alerts",
 }
 
 

@@ -20,6 +20,7 @@ from tousu.accounts.models import Region, User
 from tousu.complaints.choices import EventType, Status
 from tousu.complaints.models import Complaint, ComplaintEvent
 from tousu.complaints.selectors import timeline_verify
+from tousu.early_warning.models import Alert
 from tousu.resolution.models import ConsistencyFlag, HandlingRecord
 from tousu.resolution.rules import yuan_text
 from tousu.setup.demo import (
@@ -53,13 +54,19 @@ def test_demo_creates_staff_and_complaints_with_verifiable_histories() -> None:
     out = demo("--complaints", "40")
 
     assert set(User.objects.values_list("role", flat=True)) == set(Role.values)
-    assert Complaint.objects.count() == 40
+    # 40 complaints of history, and the live outage's calls that the spike alert is about.
+    assert Complaint.objects.count() == 40 + 16
+    alert = Alert.objects.get()
+    assert alert.ongoing
+    assert ["region", str(Region.objects.get(code="suzhou").pk)] in alert.slice
+    assert "断网" in [t["term"] for t in alert.terms]
+    assert "spike alert" in out
     statuses = Counter(Complaint.objects.values_list("status", flat=True))
     assert {Status.DISPATCHED, Status.IN_PROGRESS, Status.RESOLVED, Status.CLOSED} <= set(statuses)
     assert statuses[Status.CLOSED] > 20
 
     checked, broken = timeline_verify()
-    assert (checked, broken) == (40, [])
+    assert (checked, broken) == (40 + 16, [])
 
     oldest = started - dt.timedelta(days=HISTORY_DAYS)
     for complaint in Complaint.objects.all():
@@ -79,7 +86,7 @@ def test_demo_creates_staff_and_complaints_with_verifiable_histories() -> None:
     from tousu.analytics.rules import rollup_for
 
     counted = MonthlyCount.objects.filter(rollup=rollup_for(set())).aggregate(n=Sum("registered"))
-    assert counted["n"] == 40
+    assert counted["n"] == 40 + 16
 
     # The logins table ends the output, and its password works.
     assert "Demo logins:" in out
@@ -143,7 +150,7 @@ def test_demo_outcomes_replies_and_notes_agree_with_clauses_and_timelines(
                 assert event.data["answers"]["is_true"] == expected, c.number
             seen.add(event.type)
 
-    assert timeline_verify() == (40, [])
+    assert timeline_verify() == (40 + 16, [])
 
 
 def test_demo_if_empty_adds_nothing_the_second_time() -> None:

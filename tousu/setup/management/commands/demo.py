@@ -54,6 +54,11 @@ class Command(BaseCommand):
                 f"clause on purpose, for the consistency page ({', '.join(result.departures)}); "
                 "every other outcome follows its clause."
             )
+        if result.wave:
+            self.stdout.write(
+                f"Early warning: {result.wave} more calls about a broadband outage in the last "
+                f"two hours; the hourly scan raised {result.alerts} spike alert(s) (/alerts/)."
+            )
         if result.model:
             self.stdout.write(
                 f"Classifier: model {result.model}, trained on the closed complaints, is active."

@@ -1,0 +1,31 @@
+"""The dashboard's alerts panel. The dashboard (analytics) sits below early warning and may
+not import it; its template loads this library by name instead."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+from tousu.accounts import permissions
+from tousu.accounts.models import User
+from tousu.early_warning import selectors
+from tousu.early_warning.views import with_links
+
+register = template.Library()
+PANEL_ALERTS = 5
+
+
+@register.inclusion_tag("early_warning/_panel.html")
+def alerts_panel(user: User) -> dict[str, Any]:
+    """The ongoing spikes, most recent first (at most PANEL_ALERTS), for the dashboard."""
+    if not permissions.can_view_dashboard(user):
+        return {"shown": False}
+    ongoing = list(selectors.alerts().filter(ended_at__isnull=True)[: PANEL_ALERTS + 1])
+    rows = with_links(selectors.alert_rows(ongoing[:PANEL_ALERTS]))
+    return {"shown": True, "rows": rows, "more": len(ongoing) > PANEL_ALERTS}
+
+
+@register.filter
+def may_view_alerts(user: User) -> bool:
+    return permissions.can_view_dashboard(user)

@@ -334,12 +334,12 @@ def rising_words(
         log_odds = math.log((k + a) / (n1 - k + a)) - math.log((b + a) / (n0 - b + a))
         se = math.sqrt(1 / (k + a) + 1 / (n1 - k + a) + 1 / (b + a) + 1 / (n0 - b + a))
         if log_odds > 0:
-            shown = max(spellings[word].items(), key=lambda f: (f[1], -len(f[0])))[0]
-            scored.append((shown, k, log_odds / se))
+            spelling = max(spellings[word].items(), key=lambda f: (f[1], -len(f[0])))[0]
+            scored.append((spelling, k, log_odds / se))
     scored.sort(key=lambda t: (-t[2], t[0]))
-    shown: list[tuple[str, int, float]] = []
+    kept: list[tuple[str, int, float]] = []
     for term in scored:
         # 尽快恢复 and 恢复 are one word cut two ways (jieba's search mode): show it once.
-        if not any(term[0] in s[0] or s[0] in term[0] for s in shown):
-            shown.append(term)
-    return shown[:TERMS_SHOWN]
+        if not any(term[0] in other[0] or other[0] in term[0] for other in kept):
+            kept.append(term)
+    return kept[:TERMS_SHOWN]

@@ -395,7 +395,8 @@ class ConsistencyFlag(models.Model):
     reference = models.DecimalField(
         _("reference amount"), max_digits=10, decimal_places=2, null=True, blank=True
     )
-    reason = models.CharField(_("reason"), max_length=300)
+    # A reason (tousu.core.reasons), rendered in the reader's language.
+    reason = models.JSONField(_("reason"))
     created_at = models.DateTimeField(_("created at"))
 
     class Meta:

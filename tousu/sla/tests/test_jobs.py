@@ -16,6 +16,7 @@ from tousu.complaints.models import Complaint
 from tousu.config import jobs
 from tousu.core import clock
 from tousu.core.clock import SHANGHAI
+from tousu.core.reasons import reason, reason_text
 from tousu.notifications.models import Delivery, Notification, WebhookEndpoint
 from tousu.sla import jobs as sla_jobs
 from tousu.sla.services import complaint_pause
@@ -94,7 +95,8 @@ def test_the_ladder_step_by_step_each_exactly_once(
     assert event.actor_name == "system"
     assert event.actor is None
     assert event.data["target"] == "handler"
-    assert event.data["reason"] == "超时升级"
+    assert event.data["reason"] == reason("sla.overdue")
+    assert reason_text(event.data["reason"]) == "超时升级"
 
     assert scan(DUE + 4 * H)["step_2"] == 1
     assert scan(DUE + 4 * H)["escalated"] == 0

@@ -27,7 +27,7 @@ from django.conf import settings
 from django.db.models import TextChoices
 from django.utils import translation
 from django.utils.functional import Promise
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext
 
 Reason = dict[str, Any]
 Format = Callable[[Any], str]
@@ -118,8 +118,10 @@ def reason_text(value: Any) -> str:
         value = reason_parse(value)
         if isinstance(value, str):
             return value
-    if not isinstance(value, dict) or value.get("code") not in KINDS:
+    if not isinstance(value, dict):
         return str(value)
+    if value.get("code") not in KINDS:
+        return _undeclared_text(value)
     kind = KINDS[value["code"]]
     params = {
         name: kind.formats[name](v) if name in kind.formats else ("" if v is None else str(v))
@@ -133,9 +135,19 @@ def reason_text(value: Any) -> str:
         return text
 
 
-def reasons_text(values: Any, separator: str = "；") -> str:
-    """A list of reasons, each rendered, joined."""
-    return separator.join(reason_text(v) for v in values or [])
+def _undeclared_text(value: Mapping[str, Any]) -> str:
+    """A reason whose code nobody declares (a kind since removed, another installation's
+    row): its code and parameters, so that it still says something rather than nothing."""
+    params = value.get("params") or {}
+    shown = ", ".join(f"{k}={v}" for k, v in params.items()) if isinstance(params, dict) else ""
+    code = str(value.get("code", ""))
+    return f"{code} ({shown})" if shown else code
+
+
+def reasons_text(values: Any, separator: str | None = None) -> str:
+    """A list of reasons, each rendered, joined the way the active language lists them."""
+    joiner = pgettext("between reasons", "; ") if separator is None else separator
+    return joiner.join(reason_text(v) for v in values or [])
 
 
 def reason_office_text(value: Any) -> str:

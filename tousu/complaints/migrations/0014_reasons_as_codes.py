@@ -58,6 +58,10 @@ def backward(apps, schema_editor):  # type: ignore[no-untyped-def]
 
 
 class Migration(migrations.Migration):
+    # The conversion runs in a transaction of its own, the column changes outside it: on
+    # PostgreSQL a table with updates pending in a transaction cannot be altered in it.
+    atomic = False
+
     dependencies = [
         ("complaints", "0013_complaint_first_contact"),
     ]
@@ -68,14 +72,5 @@ class Migration(migrations.Migration):
             name="routing_reason_coded",
             field=models.JSONField(blank=True, null=True),
         ),
-        migrations.RunPython(forward, backward),
-        migrations.RemoveField(model_name="complaint", name="routing_reason"),
-        migrations.RenameField(
-            model_name="complaint", old_name="routing_reason_coded", new_name="routing_reason"
-        ),
-        migrations.AlterField(
-            model_name="complaint",
-            name="routing_reason",
-            field=models.JSONField(blank=True, null=True, verbose_name="routing reason"),
-        ),
+        migrations.RunPython(forward, backward, atomic=True),
     ]

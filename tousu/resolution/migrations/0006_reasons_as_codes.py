@@ -57,6 +57,10 @@ def backward(apps, schema_editor):  # type: ignore[no-untyped-def]
 
 
 class Migration(migrations.Migration):
+    # The conversion runs in a transaction of its own, the column changes outside it: on
+    # PostgreSQL a table with updates pending in a transaction cannot be altered in it.
+    atomic = False
+
     dependencies = [
         ("resolution", "0005_authority_first_contact_window"),
     ]
@@ -67,14 +71,5 @@ class Migration(migrations.Migration):
             name="reason_coded",
             field=models.JSONField(null=True),
         ),
-        migrations.RunPython(forward, backward),
-        migrations.RemoveField(model_name="consistencyflag", name="reason"),
-        migrations.RenameField(
-            model_name="consistencyflag", old_name="reason_coded", new_name="reason"
-        ),
-        migrations.AlterField(
-            model_name="consistencyflag",
-            name="reason",
-            field=models.JSONField(verbose_name="reason"),
-        ),
+        migrations.RunPython(forward, backward, atomic=True),
     ]

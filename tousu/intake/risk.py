@@ -161,7 +161,7 @@ def risk(
 
 
 # ---- the reasons, in the reader's language (tousu.core.reasons) --------------------------------
-# Each text above as a code with parameters; `legacy` reads the stored Chinese back.
+# Rows written before codes hold the Chinese text; `legacy` reads it back.
 
 # Keyed by the reason text of the default markers (settings.TOUSU_RISK_MARKERS): a marker's
 # reason is stored as its code; the code, not the order here, is what rows keep.

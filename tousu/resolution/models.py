@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tousu.accounts.choices import Role
 from tousu.complaints.choices import Cause, Finding
+from tousu.core.reasons import reason_text
 from tousu.resolution.choices import EvidenceKind, FlagKind, RemedyBasis, RemedyType
 
 
@@ -406,4 +407,4 @@ class ConsistencyFlag(models.Model):
         indexes = [models.Index(fields=["created_at"])]
 
     def __str__(self) -> str:
-        return f"{self.complaint_id} {self.kind}: {self.reason}"
+        return f"{self.complaint_id} {self.kind}: {reason_text(self.reason)}"

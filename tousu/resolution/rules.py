@@ -569,7 +569,8 @@ def covers(limit: Decimal | None, amount: Decimal) -> bool:
 
 
 # ---- the reasons above, in the reader's language (tousu.core.reasons) -----------------------
-# Stored as Chinese text so far; `legacy` reads it back. An amount is `yuan`, a remedy its label.
+# Rows written before codes hold the Chinese text; `legacy` reads it back. An amount is `yuan`,
+# a remedy its label.
 def _remedy_or_total(value: str) -> str:
     if value in ("合计", "total"):
         return str(gettext_lazy("Total"))

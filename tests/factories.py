@@ -107,7 +107,8 @@ class ComplaintBuilder:
         received_at = fields.pop("received_at", now)
         registered_by = fields.pop("registered_by", None)
 
-        department, rule = self._by_code(Department, fields.pop("department", None)), ""
+        department = self._by_code(Department, fields.pop("department", None))
+        rule: Any = ""
         if status == Status.REGISTERED and department is not None:
             raise ValueError("a registered complaint has no department yet: it is dispatched")
         if status != Status.REGISTERED and department is None:
@@ -152,7 +153,7 @@ class ComplaintBuilder:
                 "first_response_due": first_due,
                 "resolution_due": resolution_due,
                 "time_limit_policy": policy,
-                "routing_reason": rule[:200],
+                "routing_reason": rule or None,
                 "accepted_at": at[1] if accepted else None,
                 "resolved_at": at[2] if stands else None,
                 "closed_at": at[3] if status == Status.CLOSED else None,
@@ -248,7 +249,7 @@ class ComplaintBuilder:
 
     def _routed(
         self, category: Category | None, region: Region | None, channel: str, level: str
-    ) -> tuple[Department, str]:
+    ) -> tuple[Department, Any]:
         """Where routing sends it (`department_for`), looked up once per test and kind."""
         from tousu.routing.selectors import department_for
 

@@ -113,7 +113,7 @@ def test_handler_resolves_over_authority_and_the_supervisor_approves_from_their_
     # under their own name, with the total that was granted.
     log_in(page, base, "handler")
     page.goto(f"{base}/notifications/")
-    assert f"投诉单 {complaint.number}：250.00 元已由 张三 审批通过" in page.inner_text("main")
+    assert f"投诉单 {complaint.number}：250 元已由 张三 审批通过" in page.inner_text("main")
     page.context.clear_cookies()
     page.goto(f"{base}/public/status/")
     page.fill("input[name=number]", complaint.number)

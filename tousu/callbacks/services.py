@@ -5,6 +5,7 @@ import datetime as dt
 from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from tousu.accounts import permissions
 from tousu.accounts.models import User
@@ -22,6 +23,7 @@ from tousu.complaints.models import Complaint
 from tousu.complaints.services import _require, complaint_lock, event_record
 from tousu.core import clock
 from tousu.core.errors import FieldErrors, ValidationFailed, one_of_message, too_long_message
+from tousu.core.reasons import reason, reason_kind
 from tousu.core.text import clean_text
 from tousu.notifications.services import webhook_emit
 from tousu.sla.services import complaint_reopen_apply
@@ -117,7 +119,9 @@ def complaint_callback_record(
                     complaint,
                     status=rules.next_status("callback", complaint.status, alternative=True),
                     actor=actor,
-                    reason="回访不满意：" + (text or result),
+                    reason=reason("callback.dissatisfied", comment=text)
+                    if text
+                    else reason("callback.dissatisfied_silent"),
                 )
             else:
                 complaint.needs_repair = True
@@ -127,3 +131,17 @@ def complaint_callback_record(
                 )
     assert complaint.status in (Status.CLOSED, Status.IN_PROGRESS)
     return task
+
+
+# ---- the reasons written above, in the reader's language (tousu.core.reasons) -----------------
+# A reopening written before codes holds the Chinese text; `legacy` reads it back.
+reason_kind(
+    "callback.dissatisfied_silent",
+    gettext_lazy("Dissatisfied at the callback"),
+    legacy="回访不满意：dissatisfied",
+)
+reason_kind(
+    "callback.dissatisfied",
+    gettext_lazy("Dissatisfied at the callback: %(comment)s"),
+    legacy="回访不满意：(?P<comment>.*)",
+)

@@ -104,8 +104,9 @@ class Complaint(models.Model):
     first_contact = models.BooleanField(_("resolved at first contact"), default=False)
     needs_repair = models.BooleanField(_("needs repair"), default=False)
 
-    # Routing: why this department (the rule that matched), shown on the complaint (R3.1).
-    routing_reason = models.CharField(_("routing reason"), max_length=200, blank=True)
+    # Routing: why this department (the rule that matched), shown on the complaint (R3.1): a
+    # reason (tousu.core.reasons), rendered in the reader's language.
+    routing_reason = models.JSONField(_("routing reason"), null=True, blank=True)
     # Time limits: the policy that set the due times; a pause (挂起, waiting for the customer)
     # stops the clock, and the due times move by the paused time on resume (R4.1).
     time_limit_policy = models.CharField(max_length=64, blank=True)

@@ -38,6 +38,7 @@ from tousu.core.errors import (
     too_long_message,
 )
 from tousu.core.keys import mac
+from tousu.core.reasons import Reason
 from tousu.core.text import clean_text
 
 NOTE_MAX_CHARS = 5_000
@@ -240,7 +241,15 @@ def _require(allowed: bool, message: str | None = None) -> None:
         raise NotAllowed(message or _("Not allowed for your role or data scope"))
 
 
-def _reason(value: str, *, field: str = "reason", required: bool = True) -> str:
+def _reason(value: Reason | str, *, field: str = "reason", required: bool = True) -> Any:
+    """The reason given for an action: one the system generated (a stored reason,
+    tousu.core.reasons) as it is; text a person typed, cleaned and checked."""
+    if isinstance(value, dict):
+        return value
+    return _typed_reason(value, field=field, required=required)
+
+
+def _typed_reason(value: str, *, field: str = "reason", required: bool = True) -> str:
     text = clean_text(value or "")
     if required and not text:
         raise ValidationFailed.for_field(

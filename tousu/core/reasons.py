@@ -23,10 +23,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.conf import settings
 from django.db.models import TextChoices
 from django.utils import translation
 from django.utils.functional import Promise
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext
 
 Reason = dict[str, Any]
 Format = Callable[[Any], str]
@@ -117,8 +118,10 @@ def reason_text(value: Any) -> str:
         value = reason_parse(value)
         if isinstance(value, str):
             return value
-    if not isinstance(value, dict) or value.get("code") not in KINDS:
+    if not isinstance(value, dict):
         return str(value)
+    if value.get("code") not in KINDS:
+        return _undeclared_text(value)
     kind = KINDS[value["code"]]
     params = {
         name: kind.formats[name](v) if name in kind.formats else ("" if v is None else str(v))
@@ -132,6 +135,67 @@ def reason_text(value: Any) -> str:
         return text
 
 
-def reasons_text(values: Any, separator: str = "；") -> str:
-    """A list of reasons, each rendered, joined."""
-    return separator.join(reason_text(v) for v in values or [])
+def _undeclared_text(value: Mapping[str, Any]) -> str:
+    """A reason whose code nobody declares (a kind since removed, another installation's
+    row): its code and parameters, so that it still says something rather than nothing."""
+    params = value.get("params") or {}
+    shown = ", ".join(f"{k}={v}" for k, v in params.items()) if isinstance(params, dict) else ""
+    code = str(value.get("code", ""))
+    return f"{code} ({shown})" if shown else code
+
+
+def reasons_text(values: Any, separator: str | None = None) -> str:
+    """A list of reasons, each rendered, joined the way the active language lists them."""
+    joiner = pgettext("between reasons", "; ") if separator is None else separator
+    return joiner.join(reason_text(v) for v in values or [])
+
+
+def reason_office_text(value: Any) -> str:
+    """A reason in the installation's language (settings.LANGUAGE_CODE): what is sent out of
+    the system as text, e-mail and webhooks, reads as it always has (Chinese by default)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return reason_text(value)
+
+
+def reason_code(value: Any) -> Reason | None:
+    """The structured form of a stored reason, a text from before codes read back as its
+    reason; None for free text (nothing structured to tell)."""
+    if isinstance(value, str):
+        value = reason_parse(value)
+    if isinstance(value, dict) and value.get("code") in KINDS:
+        return {"code": value["code"], "params": dict(value.get("params") or {})}
+    return None
+
+
+def reason_convert(value: Any) -> Any:
+    """A stored value as it is stored from now on: a text from before codes as its reason,
+    anything else (free text, a reason already) unchanged. For data migrations."""
+    return reason_parse(value) if isinstance(value, str) else value
+
+
+# The keys of event and webhook data that hold generated reasons (or text a person typed).
+REASON_FIELDS = ("rule", "reason", "reasons")
+
+
+def reason_fields(
+    data: Mapping[str, Any], render: Callable[[Any], str] = reason_text
+) -> dict[str, Any]:
+    """`data` (an event's, a webhook's) with its reasons as text, by `render`, and, next to
+    them, their structured form: `"reason_codes": [{"field", "code", "params"}]` (nothing for
+    free text). Receivers that read the text see no change; nested data (a registration's
+    `risk`) likewise. The data itself is left as it is (it may be an event's)."""
+    out: dict[str, Any] = {}
+    codes: list[dict[str, Any]] = []
+    for key, value in data.items():
+        if key in REASON_FIELDS and value:
+            values = value if isinstance(value, list) else [value]
+            texts = [render(v) for v in values]
+            out[key] = texts if isinstance(value, list) else texts[0]
+            codes += [{"field": key, **c} for v in values if (c := reason_code(v)) is not None]
+        elif isinstance(value, dict) and "code" not in value:
+            out[key] = reason_fields(value, render)
+        else:
+            out[key] = value
+    if codes:
+        out["reason_codes"] = codes
+    return out

@@ -18,7 +18,7 @@ from tousu.core import clock
 from tousu.core.api import OneOf
 from tousu.core.clock import local
 from tousu.core.pii import TextMask, mask_name, mask_phone
-from tousu.core.reasons import reason_text
+from tousu.core.reasons import reason_fields, reason_text
 from tousu.desk.selectors import SimilarComplaint
 from tousu.sla.choices import DueState
 from tousu.sla.selectors import countdown as sla_countdown
@@ -230,7 +230,8 @@ def event_out(event: ComplaintEvent, texts: TextMask) -> dict[str, Any]:
         "type": event.type,
         "actor": event.actor_name,
         # Every string of the data: notes, reasons, the reply, remedies' notes, file names…
-        "data": texts.data(event.data),
+        # Generated reasons in the request's language, their codes beside them.
+        "data": texts.data(reason_fields(event.data)),
     }
 
 

@@ -47,6 +47,10 @@ import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext_lazy
+
+from tousu.core.reasons import reason_kind
+
 HOURS_PER_WEEK = 168
 # Baseline: the days before the window that say what is normal.
 BASELINE_DAYS = 28
@@ -343,3 +347,11 @@ def rising_words(
         if not any(term[0] in other[0] or other[0] in term[0] for other in kept):
             kept.append(term)
     return kept[:TERMS_SHOWN]
+
+
+# ---- the notice of an alert, in the reader's language (tousu.core.reasons) ----------------------
+
+reason_kind(
+    "notice.alert",
+    gettext_lazy("Complaint spike: %(slice)s, %(observed)s against %(expected)s usual"),
+)

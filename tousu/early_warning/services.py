@@ -7,16 +7,17 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext
 
 from tousu.accounts.models import User
 from tousu.core import clock
 from tousu.core.errors import ValidationFailed
+from tousu.core.reasons import reason
 from tousu.early_warning import rules, selectors
 from tousu.early_warning.choices import AlertKind
 from tousu.early_warning.models import Alert
 from tousu.notifications.choices import NotificationKind
-from tousu.notifications.services import notice_text, notify, webhook_emit_record
+from tousu.notifications.services import notify, webhook_emit_record
 
 EXAMPLES = 5
 ALERT_EVENT = "alert"
@@ -74,11 +75,13 @@ def alert_raise(finding: rules.Finding, *, now: dt.datetime) -> Alert | None:
                 examples=numbers[:EXAMPLES],
             )
             users = User.objects.filter(is_active=True, role__in=settings.TOUSU_ALERT_ROLES)
-            text = notice_text(
-                gettext_lazy("Complaint spike: %(slice)s, %(observed)s against %(expected)s usual"),
+            text = reason(
+                "notice.alert",
                 slice=label,
                 observed=window.observed,
-                expected=f"{window.expected:.1f}",
+                expected=f"{window.expected:.1f}"
+                if window.expected >= 1
+                else f"{window.expected:.2f}",
             )
             notify(users=users, kind=NotificationKind.ALERT, text=text)
             webhook_emit_record(event=ALERT_EVENT, data=_payload(alert, label))

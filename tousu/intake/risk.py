@@ -22,7 +22,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy, gettext_noop
 
 from tousu.complaints.choices import Channel
-from tousu.core.reasons import reason_kind
+from tousu.core.reasons import Reason, reason, reason_kind, reason_parse
 
 # ---- emotion -----------------------------------------------------------------------------------
 
@@ -61,9 +61,9 @@ URGENCY_PER_CUE = 0.35
 
 # Complaints that arrive through an outside authority are already on their way up.
 CHANNEL_WEIGHTS: dict[str, tuple[float, str]] = {
-    Channel.REGULATOR: (0.5, "由监管部门转来"),
-    Channel.MEDIA: (0.5, "由媒体转来"),
-    Channel.CONSUMER_ASSOCIATION: (0.35, "由消协/12315转来"),
+    Channel.REGULATOR: (0.5, "risk.regulator"),
+    Channel.MEDIA: (0.5, "risk.media"),
+    Channel.CONSUMER_ASSOCIATION: (0.35, "risk.consumer_association"),
 }
 # Full anger (1.0) counts this much; less anger proportionally.
 ANGER_WEIGHT = 0.4
@@ -91,7 +91,9 @@ class Emotion:
 @dataclass(frozen=True)
 class Risk:
     score: float
-    reasons: list[str] = field(default_factory=list)
+    # Each a stored reason (tousu.core.reasons); a configured marker nobody declared stays
+    # the text the deployment wrote for it.
+    reasons: list[Reason | str] = field(default_factory=list)
 
 
 def _found(text: str, cues: Iterable[str]) -> list[str]:
@@ -131,52 +133,60 @@ def risk(
     (this one not included); `markers` defaults to settings.TOUSU_RISK_MARKERS.
     """
     table = settings.TOUSU_RISK_MARKERS if markers is None else markers
-    weights = {word: (weight, reason) for word, weight, reason in table}
-    signals: list[tuple[float, str]] = [weights[word] for word in _found(text, weights)]
+    weights = {word: (weight, reason_parse(text)) for word, weight, text in table}
+    signals: list[tuple[float, Reason | str]] = [weights[word] for word in _found(text, weights)]
     if channel in CHANNEL_WEIGHTS:
-        signals.append(CHANNEL_WEIGHTS[channel])
+        weight, code = CHANNEL_WEIGHTS[channel]
+        signals.append((weight, reason(code)))
     anger = emotion(text).anger
     if anger > 0:
-        signals.append((ANGER_WEIGHT * anger, "客户情绪激动" if anger >= ANGER_REASON_MIN else ""))
+        agitated = reason("risk.agitated") if anger >= ANGER_REASON_MIN else ""
+        signals.append((ANGER_WEIGHT * anger, agitated))
     if prior_count_30d > 0:
         weight = min(PRIOR_WEIGHT_MAX, PRIOR_WEIGHT_PER_COMPLAINT * prior_count_30d)
-        signals.append((weight, f"{PRIOR_WINDOW_DAYS}天内第{prior_count_30d + 1}次投诉"))
+        prior = reason("risk.prior", n=prior_count_30d + 1, days=PRIOR_WINDOW_DAYS)
+        signals.append((weight, prior))
     if repeat:
-        signals.append((REPEAT_WEIGHT, "重复投诉"))
+        signals.append((REPEAT_WEIGHT, reason("risk.repeat")))
     if professional:
-        signals.append((PROFESSIONAL_WEIGHT, "职业投诉人"))
+        signals.append((PROFESSIONAL_WEIGHT, reason("risk.professional")))
     remaining = 1.0
     for weight, _reason in signals:
         remaining *= 1.0 - max(0.0, min(1.0, weight))
-    reasons: list[str] = []
-    for _weight, reason in sorted(signals, key=lambda s: -s[0]):
-        if reason and reason not in reasons:
-            reasons.append(reason)
+    reasons: list[Reason | str] = []
+    for _weight, why in sorted(signals, key=lambda s: -s[0]):
+        if why and why not in reasons:
+            reasons.append(why)
     return Risk(score=round(1.0 - remaining, SCORE_DIGITS), reasons=reasons)
 
 
 # ---- the reasons, in the reader's language (tousu.core.reasons) --------------------------------
-# Each text above as a code with parameters; `legacy` reads the stored Chinese back.
+# Rows written before codes hold the Chinese text; `legacy` reads it back.
 
+# Keyed by the reason text of the default markers (settings.TOUSU_RISK_MARKERS): a marker's
+# reason is stored as its code; the code, not the order here, is what rows keep.
 MARKER_REASONS = {
-    "提到向工信部申诉": gettext_noop("Mentions an appeal to the MIIT"),
-    "提到向通管局申诉": gettext_noop("Mentions an appeal to the communications administration"),
-    "提到12300申诉热线": gettext_noop("Mentions the 12300 appeal hotline"),
-    "提到315投诉": gettext_noop("Mentions a 315 complaint"),
-    "提到12315": gettext_noop("Mentions 12315"),
-    "提到媒体曝光": gettext_noop("Threatens to go to the media"),
-    "提到找记者": gettext_noop("Threatens to call a journalist"),
-    "提到在微博发布": gettext_noop("Threatens to post on Weibo"),
-    "提到在抖音发布": gettext_noop("Threatens to post on Douyin"),
-    "提到律师": gettext_noop("Mentions a lawyer"),
-    "提到起诉": gettext_noop("Threatens to sue"),
-    "提到法院": gettext_noop("Mentions a court"),
-    "提到报警": gettext_noop("Threatens to call the police"),
-    "表示要投诉到底": gettext_noop("Says they will complain all the way"),
-    "提到消协": gettext_noop("Mentions the consumer association"),
+    "提到向工信部申诉": ("miit", gettext_noop("Mentions an appeal to the MIIT")),
+    "提到向通管局申诉": (
+        "administration",
+        gettext_noop("Mentions an appeal to the communications administration"),
+    ),
+    "提到12300申诉热线": ("12300", gettext_noop("Mentions the 12300 appeal hotline")),
+    "提到315投诉": ("315", gettext_noop("Mentions a 315 complaint")),
+    "提到12315": ("12315", gettext_noop("Mentions 12315")),
+    "提到媒体曝光": ("media", gettext_noop("Threatens to go to the media")),
+    "提到找记者": ("journalist", gettext_noop("Threatens to call a journalist")),
+    "提到在微博发布": ("weibo", gettext_noop("Threatens to post on Weibo")),
+    "提到在抖音发布": ("douyin", gettext_noop("Threatens to post on Douyin")),
+    "提到律师": ("lawyer", gettext_noop("Mentions a lawyer")),
+    "提到起诉": ("sue", gettext_noop("Threatens to sue")),
+    "提到法院": ("court", gettext_noop("Mentions a court")),
+    "提到报警": ("police", gettext_noop("Threatens to call the police")),
+    "表示要投诉到底": ("all_the_way", gettext_noop("Says they will complain all the way")),
+    "提到消协": ("consumer_association", gettext_noop("Mentions the consumer association")),
 }
-for _index, (_text, _msgid) in enumerate(MARKER_REASONS.items()):
-    reason_kind(f"risk.marker.{_index}", _msgid, legacy=re.escape(_text))
+for _text, (_slug, _msgid) in MARKER_REASONS.items():
+    reason_kind(f"risk.marker.{_slug}", _msgid, legacy=re.escape(_text))
 reason_kind("risk.regulator", gettext_lazy("Forwarded by the regulator"), legacy="由监管部门转来")
 reason_kind("risk.media", gettext_lazy("Forwarded by the media"), legacy="由媒体转来")
 reason_kind(

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import unicodedata
 
+from django.utils.translation import gettext_lazy
+
 from tousu.complaints.choices import Level
 from tousu.complaints.rules import raise_level
+from tousu.core.reasons import reason_kind
 
 # Two texts with at least this share of character bigrams in common tell the same story.
 SIMILARITY_THRESHOLD = 0.5
@@ -78,3 +81,14 @@ def registered_level(
     if risk_score >= risk_high:
         level = repeat_level(level)
     return level
+
+
+# ---- the notice intake writes, in the reader's language (tousu.core.reasons) ------------------
+# Notifications written before codes hold the Chinese text; `legacy` reads it back.
+reason_kind(
+    "notice.repeat",
+    gettext_lazy(
+        "The customer complained again about the issue of complaint %(earlier)s: %(number)s"
+    ),
+    legacy=r"客户就投诉单 (?P<earlier>\S+) 的问题再次投诉：(?P<number>\S+)",
+)

@@ -29,6 +29,7 @@ from tousu.core.errors import (
     NotAllowed,
     ValidationFailed,
 )
+from tousu.core.reasons import reason
 from tousu.core.text import clean_text, has_visible_text, normalise_phone
 from tousu.customers.choices import SpecialType
 from tousu.customers.models import Customer
@@ -376,7 +377,7 @@ def _repeat_notice(complaint: Complaint, earlier: Complaint | None) -> list[Noti
     """The handler of the earlier complaint hears that the customer complained again."""
     if earlier is None or earlier.handler is None:
         return []
-    text = f"客户就投诉单 {earlier.number} 的问题再次投诉：{complaint.number}"
+    text = reason("notice.repeat", earlier=earlier.number, number=complaint.number)
     return [NotificationDraft([earlier.handler], NotificationKind.REPEAT, text, complaint)]
 
 

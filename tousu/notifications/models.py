@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -17,7 +19,11 @@ class Notification(models.Model):
         "complaints.Complaint", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
     kind = models.CharField(max_length=32, choices=NotificationKind.choices)
+    # In the office language (settings.LANGUAGE_CODE), as e-mailed; `message` is the same
+    # notice as a reason (tousu.core.reasons) that the in-app list shows in the reader's
+    # language (empty for older notices, whose text is read back through `legacy`).
     text = models.CharField(max_length=300)
+    message = models.JSONField(null=True, blank=True)
     created_at = models.DateTimeField(db_index=True)
     read_at = models.DateTimeField(null=True, blank=True)
 
@@ -29,6 +35,11 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user}: {self.text}"
+
+    @property
+    def notice(self) -> Any:
+        """What the reader is told: the reason when there is one, else the stored text."""
+        return self.message or self.text
 
 
 class WebhookEndpoint(models.Model):

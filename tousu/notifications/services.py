@@ -6,24 +6,24 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
-
-from django.conf import settings
-from django.utils import translation
+from typing import Any
 
 from tousu.accounts.models import User
 from tousu.complaints.models import Complaint
 from tousu.core import clock
 from tousu.core.jobs import enqueue_on_commit
+from tousu.core.reasons import Reason, reason_fields, reason_office_text
 from tousu.notifications.choices import DeliveryChannel
 from tousu.notifications.models import Delivery, Notification, WebhookEndpoint
-
-if TYPE_CHECKING:
-    from django_stubs_ext import StrOrPromise
 
 
 def _deliver_after_commit() -> None:
     enqueue_on_commit("notifications.deliver")
+
+
+# A notice: a reason (`reason("notice.assigned", number=…)`), shown to each reader in their
+# language and e-mailed in the office's; or text as written.
+Notice = Reason | str
 
 
 @dataclass
@@ -32,7 +32,7 @@ class NotificationDraft:
 
     users: Iterable[User]
     kind: str
-    text: str
+    text: Notice
     complaint: Complaint | None = None
 
 
@@ -45,10 +45,17 @@ def notify_many(drafts: Iterable[NotificationDraft], *, email: bool = True) -> l
     mails: list[Delivery] = []
     for draft in drafts:
         unique = {u.pk: u for u in draft.users if u is not None and u.is_active}
-        complaint, text = draft.complaint, draft.text
+        complaint = draft.complaint
+        message = draft.text if isinstance(draft.text, dict) else None
+        text = reason_office_text(draft.text)
         rows += [
             Notification(
-                user=u, complaint=complaint, kind=draft.kind, text=text[:300], created_at=now
+                user=u,
+                complaint=complaint,
+                kind=draft.kind,
+                text=text[:300],
+                message=message,
+                created_at=now,
             )
             for u in unique.values()
         ]
@@ -72,19 +79,11 @@ def notify_many(drafts: Iterable[NotificationDraft], *, email: bool = True) -> l
     return created
 
 
-def notice_text(message: StrOrPromise, **params: Any) -> str:
-    """A notification's text in the installation's language (settings.LANGUAGE_CODE):
-    stored once, for a recipient who reads it in the language of the office. `message` is a
-    lazy translatable string with %(name)s placeholders."""
-    with translation.override(settings.LANGUAGE_CODE):
-        return str(message) % params
-
-
 def notify(
     *,
     users: Iterable[User],
     kind: str,
-    text: str,
+    text: Notice,
     complaint: Complaint | None = None,
     email: bool = True,
 ) -> list[Notification]:
@@ -109,7 +108,7 @@ def webhook_emit_many(*, event: str, items: Sequence[tuple[Complaint, dict[str, 
                 "event": event,
                 "complaint": complaint.number,
                 "at": now.isoformat(),
-                "data": data,
+                "data": reason_fields(data, reason_office_text),
             },
             next_attempt_at=now,
             created_at=now,

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tousu.accounts.admin import AuditedAdmin
 from tousu.complaints.choices import Cause, Finding
+from tousu.core.reasons import reason_text
 from tousu.resolution.choices import EvidenceKind
 from tousu.resolution.models import AuthorityLimit, ClauseRemedy, ConsistencyFlag, StandardClause
 
@@ -117,8 +118,12 @@ class StandardClauseAdmin(AuditedAdmin):
 class ConsistencyFlagAdmin(admin.ModelAdmin):
     """Flags raised by the consistency check (R6.3): read-only, they record what happened."""
 
-    list_display = ("complaint", "clause", "kind", "remedy_type", "amount", "reason", "created_at")
+    list_display = ("complaint", "clause", "kind", "remedy_type", "amount", "why", "created_at")
     list_filter = ("kind",)
+
+    @admin.display(description=_("reason"))
+    def why(self, flag: ConsistencyFlag) -> str:
+        return reason_text(flag.reason)
 
     def has_add_permission(self, request: Any) -> bool:
         return False

@@ -14,6 +14,7 @@ from tousu.accounts import permissions
 from tousu.accounts.models import User
 from tousu.core.api import TIME_BOUND_DESCRIPTION, errors, parse_period
 from tousu.core.errors import NotAllowed, ValidationFailed
+from tousu.core.reasons import reason_code, reason_text
 from tousu.resolution.selectors import consistency_report
 
 reports_router = Router(tags=["reports"])
@@ -121,7 +122,8 @@ def consistency(
                 "number": f.complaint.number,
                 "clause": f"{f.clause.code} v{f.clause.version}" if f.clause else None,
                 "kind": f.kind,
-                "reason": f.reason,
+                "reason": reason_text(f.reason),
+                "reason_code": reason_code(f.reason),
                 "remedy_type": f.remedy_type,
                 "amount": f.amount,
                 "reference": f.reference,

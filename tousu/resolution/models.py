@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tousu.accounts.choices import Role
 from tousu.complaints.choices import Cause, Finding
+from tousu.core.reasons import reason_text
 from tousu.resolution.choices import EvidenceKind, FlagKind, RemedyBasis, RemedyType
 
 
@@ -395,7 +396,8 @@ class ConsistencyFlag(models.Model):
     reference = models.DecimalField(
         _("reference amount"), max_digits=10, decimal_places=2, null=True, blank=True
     )
-    reason = models.CharField(_("reason"), max_length=300)
+    # A reason (tousu.core.reasons), rendered in the reader's language.
+    reason = models.JSONField(_("reason"))
     created_at = models.DateTimeField(_("created at"))
 
     class Meta:
@@ -405,4 +407,4 @@ class ConsistencyFlag(models.Model):
         indexes = [models.Index(fields=["created_at"])]
 
     def __str__(self) -> str:
-        return f"{self.complaint_id} {self.kind}: {self.reason}"
+        return f"{self.complaint_id} {self.kind}: {reason_text(self.reason)}"

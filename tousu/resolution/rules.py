@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from tousu.complaints.choices import Channel
-from tousu.core.reasons import choice, reason_kind, yuan
+from tousu.core.reasons import Reason, choice, reason, reason_kind, yuan
 from tousu.resolution.choices import RemedyBasis, RemedyType
 
 EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
@@ -90,8 +90,8 @@ def authority_excess(
     amounts: dict[str, Decimal],
     month_before: dict[str, Decimal],
     limits: dict[str, Limit],
-) -> list[str]:
-    """Why these remedies exceed the role's authority (empty = within it), in Chinese.
+) -> list[Reason]:
+    """Why these remedies exceed the role's authority (empty = within it), as reasons.
 
     `amounts` and `month_before` map a remedy type to yuan (this complaint; what the customer
     already received this calendar month); `limits` maps a remedy type, or TOTAL, to the
@@ -100,9 +100,9 @@ def authority_excess(
     """
     total = sum(amounts.values(), Decimal(0))
     month_total = sum(month_before.values(), Decimal(0))
-    reasons: list[str] = []
+    reasons: list[Reason] = []
     checks: list[tuple[str, Decimal, Decimal, Limit]] = [
-        ("合计", total, month_total, limits.get(TOTAL, Limit(Decimal(0))))
+        ("total", total, month_total, limits.get(TOTAL, Limit(Decimal(0))))
     ]
     for type_, amount in sorted(amounts.items()):
         if type_ in limits and amount > 0:
@@ -111,10 +111,22 @@ def authority_excess(
         if amount <= 0:
             continue
         if limit.per_complaint is not None and amount > limit.per_complaint:
-            reasons.append(f"{label} {amount} 元超出单笔授权 {limit.per_complaint} 元")
+            reasons.append(
+                reason(
+                    "authority.per_complaint",
+                    remedy=label,
+                    amount=amount,
+                    limit=limit.per_complaint,
+                )
+            )
         if limit.per_month is not None and before + amount > limit.per_month:
             reasons.append(
-                f"{label}本月累计 {before + amount} 元超出每客户每月授权 {limit.per_month} 元"
+                reason(
+                    "authority.per_month",
+                    remedy=label,
+                    amount=before + amount,
+                    limit=limit.per_month,
+                )
             )
     return reasons
 
@@ -370,17 +382,18 @@ OUTLIER_MIN_YUAN = Decimal("20")
 
 
 def range_problem(
-    amount: Decimal, low: Decimal | None, high: Decimal | None, label: str
-) -> str | None:
-    """Why an amount is outside the clause's range (None = within it)."""
+    amount: Decimal, low: Decimal | None, high: Decimal | None, remedy: str
+) -> Reason | None:
+    """Why an amount of `remedy` (a RemedyType) is outside the clause's range (None = within
+    it)."""
     if low is not None and high is not None and low != high:
-        limit = f"{yuan_text(low)}–{yuan_text(high)} 元"
+        limit = f"{yuan_text(low)}–{yuan_text(high)}"
     else:
-        limit = f"{yuan_text(high if high is not None else low or Decimal(0))} 元"
+        limit = yuan_text(high if high is not None else low or Decimal(0))
     if high is not None and amount > high:
-        return f"{label} {yuan_text(amount)} 元，高于标准条款的 {limit}"
+        return reason("consistency.above", remedy=remedy, amount=amount, limit=limit)
     if low is not None and amount < low:
-        return f"{label} {yuan_text(amount)} 元，低于标准条款的 {limit}"
+        return reason("consistency.below", remedy=remedy, amount=amount, limit=limit)
     return None
 
 
@@ -417,10 +430,12 @@ def peer_outlier(
     return mean, who
 
 
-def outlier_reason(mean: Decimal, amount: Decimal, who: str) -> str:
-    """ "同类情形门店平均补偿 20 元，本单 200 元"."""
-    where = who or "其他渠道和部门"
-    return f"同类情形{where}平均补偿 {yuan_text(mean)} 元，本单 {yuan_text(amount)} 元"
+def outlier_reason(mean: Decimal, amount: Decimal, who: str) -> Reason:
+    """ "同类情形门店平均补偿 20 元，本单 200 元": `who` is a channel code or a department's
+    name (empty: the others together)."""
+    if not who:
+        return reason("consistency.outlier_elsewhere", mean=mean, amount=amount)
+    return reason("consistency.outlier", where=who, mean=mean, amount=amount)
 
 
 def far_above(amount: Decimal, reference: Decimal) -> bool:
@@ -449,20 +464,25 @@ def above_peers(amount: Decimal, peers: Sequence[Decimal]) -> Decimal | None:
 
 # The reasons of the checks made while the fact a clause computes from is missing; in one place
 # so that they change together.
-def stated_excess_reason(label: str, amount: Decimal, expected: Decimal, stated: Decimal) -> str:
+def stated_excess_reason(
+    remedy: str, amount: Decimal, expected: Decimal, stated: Decimal
+) -> Reason:
     """ "退款 2000 元，远高于按投诉所述金额 20 元计算的 20 元（未录入争议金额）"."""
-    return (
-        f"{label} {yuan_text(amount)} 元，远高于按投诉所述金额 {yuan_text(stated)} 元"
-        f"计算的 {yuan_text(expected)} 元（未录入争议金额）"
+    return reason(
+        "consistency.stated_excess", remedy=remedy, amount=amount, stated=stated, expected=expected
     )
 
 
-def peer_excess_reason(label: str, amount: Decimal, middle: Decimal, peers: int) -> str:
+def peer_excess_reason(remedy: str, amount: Decimal, middle: Decimal, peers: int) -> Reason:
     """ "退款 2000 元，远高于同一条款其他 8 单的中位数 50 元（未录入争议金额）"."""
-    return (
-        f"{label} {yuan_text(amount)} 元，远高于同一条款其他 {peers} 单的中位数 "
-        f"{yuan_text(middle)} 元（未录入争议金额）"
+    return reason(
+        "consistency.peer_excess", remedy=remedy, amount=amount, middle=middle, peers=peers
     )
+
+
+def not_prescribed_reason(remedy: str, amount: Decimal, clause: str) -> Reason:
+    """ "话费赠送 30 元不在标准条款 BILL-01 规定的补救措施中"."""
+    return reason("consistency.not_prescribed", remedy=remedy, amount=amount, clause=clause)
 
 
 # ---- amounts stated in a complaint's text ----------------------------------------------------
@@ -549,7 +569,8 @@ def covers(limit: Decimal | None, amount: Decimal) -> bool:
 
 
 # ---- the reasons above, in the reader's language (tousu.core.reasons) -----------------------
-# Stored as Chinese text so far; `legacy` reads it back. An amount is `yuan`, a remedy its label.
+# Rows written before codes hold the Chinese text; `legacy` reads it back. An amount is `yuan`,
+# a remedy its label.
 def _remedy_or_total(value: str) -> str:
     if value in ("合计", "total"):
         return str(gettext_lazy("Total"))
@@ -621,4 +642,64 @@ reason_kind(
     where=choice(Channel),
     mean=yuan,
     amount=yuan,
+)
+reason_kind(
+    "consistency.stated_excess",
+    gettext_lazy(
+        "%(remedy)s %(amount)s yuan, far above the %(expected)s yuan computed from the "
+        "%(stated)s yuan the complaint states (no disputed amount entered)"
+    ),
+    legacy=(
+        rf"(?P<remedy>\S+) {_AMOUNT} 元，远高于按投诉所述金额 (?P<stated>[\d.]+) 元"
+        r"计算的 (?P<expected>[\d.]+) 元（未录入争议金额）"
+    ),
+    remedy=choice(RemedyType),
+    amount=yuan,
+    stated=yuan,
+    expected=yuan,
+)
+reason_kind(
+    "consistency.peer_excess",
+    gettext_lazy(
+        "%(remedy)s %(amount)s yuan, far above the median of %(middle)s yuan of %(peers)s "
+        "other complaints under the same clause (no disputed amount entered)"
+    ),
+    legacy=(
+        rf"(?P<remedy>\S+) {_AMOUNT} 元，远高于同一条款其他 (?P<peers>\d+) 单的中位数 "
+        r"(?P<middle>[\d.]+) 元（未录入争议金额）"
+    ),
+    remedy=choice(RemedyType),
+    amount=yuan,
+    middle=yuan,
+)
+
+# Notices to staff (notifications), stored as reasons and read in each reader's language.
+reason_kind(
+    "notice.approval",
+    gettext_lazy("Complaint %(number)s: %(amount)s yuan of remedies wait for your approval"),
+    legacy=r"投诉单 (?P<number>\S+)：(?P<amount>[\d.]+) 元补偿待你审批",
+    amount=yuan,
+)
+reason_kind(
+    "notice.approved",
+    gettext_lazy("Complaint %(number)s: %(amount)s yuan approved by %(by)s"),
+    legacy=r"投诉单 (?P<number>\S+)：(?P<amount>[\d.]+) 元已由 (?P<by>.+) 审批通过",
+    amount=yuan,
+)
+reason_kind(
+    "notice.rejected",
+    gettext_lazy("Complaint %(number)s: %(amount)s yuan rejected by %(by)s: %(note)s"),
+    legacy=r"投诉单 (?P<number>\S+)：(?P<amount>[\d.]+) 元被 (?P<by>.+?) 驳回：(?P<note>.*)",
+    amount=yuan,
+)
+reason_kind(
+    "notice.integrity",
+    gettext_lazy(
+        "Tamper evidence: %(count)s problems found in the stored data (first: %(first)s). "
+        "Run `tousu timeline_verify` for the full list."
+    ),
+    legacy=(
+        r"防篡改校验：存储数据中发现 (?P<count>\d+) 处问题（首处：(?P<first>.*)）。"
+        r"请运行 `tousu timeline_verify` 查看完整清单。"
+    ),
 )

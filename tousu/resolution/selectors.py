@@ -15,6 +15,7 @@ from tousu.accounts.permissions import MANAGER_ROLES, scope_q
 from tousu.core import clock
 from tousu.core.clock import SHANGHAI
 from tousu.core.errors import NotFound
+from tousu.core.reasons import Reason
 from tousu.resolution import rules
 from tousu.resolution.choices import EvidenceKind, RemedyBasis, RemedyType
 from tousu.resolution.models import (
@@ -174,7 +175,7 @@ class AuthorityView:
     def total_limit(self) -> Decimal | None:
         return self.limits.get(rules.TOTAL, rules.Limit(Decimal(0))).per_complaint
 
-    def excess(self, amounts: dict[str, Decimal]) -> list[str]:
+    def excess(self, amounts: dict[str, Decimal]) -> list[Reason]:
         return rules.authority_excess(amounts, self.month_before, self.limits)
 
     def approvers(self, total: Decimal) -> ApproverStep | None:

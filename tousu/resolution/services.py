@@ -12,9 +12,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce
-from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from tousu.accounts import permissions
 from tousu.accounts.choices import AuditAction, Role
@@ -41,11 +39,11 @@ from tousu.core.errors import (
     too_long_message,
 )
 from tousu.core.keys import canonical
+from tousu.core.reasons import Reason, reason
 from tousu.core.text import clean_text
 from tousu.notifications.choices import NotificationKind
 from tousu.notifications.services import (
     NotificationDraft,
-    notice_text,
     notify,
     notify_many,
     webhook_emit,
@@ -168,7 +166,7 @@ class _Authority:
     """Whether the actor may grant the remedies alone (R6.2)."""
 
     limit: Decimal | None  # the actor's total limit; None = unlimited
-    reasons: list[str]  # why the remedies exceed the actor's authority; empty when within it
+    reasons: list[Reason]  # why the remedies exceed the actor's authority; empty when within
 
     @property
     def over(self) -> bool:
@@ -373,11 +371,7 @@ def _approval_request(
 def _approval_notify(approval: Approval) -> None:
     """Tell the approvers now asked (see `selectors.approvers`) that a decision waits."""
     complaint = approval.complaint
-    text = notice_text(
-        gettext_lazy("Complaint %(number)s: %(amount)s yuan of remedies wait for your approval"),
-        number=complaint.number,
-        amount=approval.amount,
-    )
+    text = reason("notice.approval", number=complaint.number, amount=approval.amount)
     users = [
         u
         for u in approvers(complaint, approval.amount, approval.level)
@@ -494,17 +488,12 @@ def approvals_escalate_overdue() -> int:
     return moved
 
 
-def _label(value: str, choices: type[Channel]) -> str:
-    with translation.override("zh-hans"):
-        return str(choices(value).label) if value in choices.values else value
-
-
 @dataclass(frozen=True)
 class _Flag:
     """A departure found by `consistency_check`, before it is stored."""
 
     kind: str
-    reason: str
+    reason: Reason
     remedy_type: str = ""
     amount: Decimal = Decimal(0)
     reference: Decimal | None = None
@@ -521,18 +510,16 @@ def _range_flags(prescribed: list[RemedySuggestion], granted: dict[str, Decimal]
     """Each prescribed remedy granted outside the clause's range (none at all for a remedy the
     clause rules out)."""
     flags = []
-    with translation.override("zh-hans"):
-        for p in prescribed:
-            amount = granted.get(p.type, Decimal(0))
-            if p.basis == RemedyBasis.NONE:
-                low, high = None, (Decimal(0) if amount > 0 else None)
-            else:
-                low, high = resolution_rules.amount_range(p.min_amount, p.max_amount, p.amount)
-            label = str(RemedyType(p.type).label)
-            problem = resolution_rules.range_problem(amount, low, high, label)
-            if problem:
-                ref = high if high is not None and amount > high else low
-                flags.append(_Flag(FlagKind.OUT_OF_RANGE, problem, p.type, amount, ref))
+    for p in prescribed:
+        amount = granted.get(p.type, Decimal(0))
+        if p.basis == RemedyBasis.NONE:
+            low, high = None, (Decimal(0) if amount > 0 else None)
+        else:
+            low, high = resolution_rules.amount_range(p.min_amount, p.max_amount, p.amount)
+        problem = resolution_rules.range_problem(amount, low, high, p.type)
+        if problem:
+            ref = high if high is not None and amount > high else low
+            flags.append(_Flag(FlagKind.OUT_OF_RANGE, problem, p.type, amount, ref))
     return flags
 
 
@@ -541,21 +528,23 @@ def _unprescribed_flags(
 ) -> list[_Flag]:
     """Each remedy granted that the clause does not prescribe."""
     types = {p.type for p in prescribed}
-    flags = []
-    with translation.override("zh-hans"):
-        for type_, amount in granted.items():
-            if type_ not in types and amount > 0:
-                label = str(RemedyType(type_).label)
-                shown = resolution_rules.yuan_text(amount)
-                reason = f"{label} {shown} 元不在标准条款 {clause.code} 规定的补救措施中"
-                flags.append(_Flag(FlagKind.TYPE_NOT_PRESCRIBED, reason, type_, amount))
-    return flags
+    return [
+        _Flag(
+            FlagKind.TYPE_NOT_PRESCRIBED,
+            resolution_rules.not_prescribed_reason(type_, amount, clause.code),
+            type_,
+            amount,
+        )
+        for type_, amount in granted.items()
+        if type_ not in types and amount > 0
+    ]
 
 
 def _peer_name(who: str) -> str:
-    """The channel or department that gives other amounts, by its name."""
+    """The channel (its code, read as its label) or department (by its name) that gives other
+    amounts."""
     if who in Channel.values:
-        return _label(who, Channel)
+        return who
     if who:
         return Department.objects.filter(code=who).values_list("name", flat=True).first() or who
     return who
@@ -581,8 +570,8 @@ def _peer_flag(
     if outlier is None:
         return None
     mean, who = outlier
-    reason = resolution_rules.outlier_reason(mean, total, _peer_name(who))
-    return _Flag(FlagKind.OUTLIER, reason, amount=total, reference=mean)
+    why = resolution_rules.outlier_reason(mean, total, _peer_name(who))
+    return _Flag(FlagKind.OUTLIER, why, amount=total, reference=mean)
 
 
 def _peer_amounts(
@@ -617,30 +606,28 @@ def _missing_fact_flags(
     catches an outcome that stands without it."""
     stated = resolution_rules.disputed_amount_stated(f"{complaint.content}\n{complaint.demand}")
     flags = []
-    with translation.override("zh-hans"):
-        for p in prescribed:
-            amount = granted.get(p.type, Decimal(0))
-            if p.basis != RemedyBasis.DISPUTED_AMOUNT or amount <= 0:
-                continue
-            label = str(RemedyType(p.type).label)
-            if stated is not None:
-                expected = resolution_rules.remedy_compute(
-                    basis=p.basis,
-                    min_amount=p.min_amount,
-                    max_amount=p.max_amount,
-                    rate=p.rate,
-                    disputed_amount=stated,
-                    outage_days=None,
-                ).amount
-                if expected is not None and resolution_rules.far_above(amount, expected):
-                    reason = resolution_rules.stated_excess_reason(label, amount, expected, stated)
-                    flags.append(_Flag(FlagKind.OUT_OF_RANGE, reason, p.type, amount, expected))
-                continue
-            peers = _peer_amounts(complaint, clause, p.type, now)
-            middle = resolution_rules.above_peers(amount, peers)
-            if middle is not None:
-                reason = resolution_rules.peer_excess_reason(label, amount, middle, len(peers))
-                flags.append(_Flag(FlagKind.OUTLIER, reason, p.type, amount, middle))
+    for p in prescribed:
+        amount = granted.get(p.type, Decimal(0))
+        if p.basis != RemedyBasis.DISPUTED_AMOUNT or amount <= 0:
+            continue
+        if stated is not None:
+            expected = resolution_rules.remedy_compute(
+                basis=p.basis,
+                min_amount=p.min_amount,
+                max_amount=p.max_amount,
+                rate=p.rate,
+                disputed_amount=stated,
+                outage_days=None,
+            ).amount
+            if expected is not None and resolution_rules.far_above(amount, expected):
+                why = resolution_rules.stated_excess_reason(p.type, amount, expected, stated)
+                flags.append(_Flag(FlagKind.OUT_OF_RANGE, why, p.type, amount, expected))
+            continue
+        peers = _peer_amounts(complaint, clause, p.type, now)
+        middle = resolution_rules.above_peers(amount, peers)
+        if middle is not None:
+            why = resolution_rules.peer_excess_reason(p.type, amount, middle, len(peers))
+            flags.append(_Flag(FlagKind.OUTLIER, why, p.type, amount, middle))
     return flags
 
 
@@ -677,7 +664,7 @@ def consistency_check(*, complaint: Complaint, record: HandlingRecord) -> list[C
             remedy_type=f.remedy_type,
             amount=f.amount,
             reference=f.reference,
-            reason=f.reason[:300],
+            reason=f.reason,
             created_at=now,
         )
         for f in found
@@ -732,17 +719,12 @@ def complaint_approve(
 
 def _decision_notify(approval: Approval, complaint: Complaint) -> None:
     """Tell the one who asked what was decided."""
-    if approval.approved:
-        kind = NotificationKind.APPROVED
-        message = gettext_lazy("Complaint %(number)s: %(amount)s yuan approved by %(by)s")
-    else:
-        kind = NotificationKind.REJECTED
-        message = gettext_lazy("Complaint %(number)s: %(amount)s yuan rejected by %(by)s: %(note)s")
-    text = notice_text(
-        message,
+    kind = NotificationKind.APPROVED if approval.approved else NotificationKind.REJECTED
+    text = reason(
+        f"notice.{kind}",
         number=complaint.number,
         amount=approval.amount,
-        by=approval.decided_by,
+        by=str(approval.decided_by),
         note=approval.note,
     )
     notify(users=[approval.requested_by], kind=kind, text=text, complaint=complaint)
@@ -994,9 +976,7 @@ def integrity_report_record(report: IntegrityReport) -> dict[str, Any]:
             admins = User.objects.filter(is_active=True).filter(
                 Q(role=Role.ADMIN) | Q(is_superuser=True)
             )
-            text = _(
-                "Tamper evidence: %(count)s problems found in the stored data (first: %(first)s). "
-                "Run `tousu timeline_verify` for the full list."
-            ) % {"count": len(findings), "first": " ".join(str(p) for p in findings[0])}
+            first = " ".join(str(p) for p in findings[0])
+            text = reason("notice.integrity", count=len(findings), first=first)
             notify_many([NotificationDraft(list(admins), NotificationKind.INTEGRITY, text)])
     return {"findings": len(findings), "alerted": int(alert)}

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
-from django.utils import translation
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from tousu.accounts.choices import Role
 from tousu.accounts.models import Department, Region, User
@@ -19,7 +19,7 @@ from tousu.complaints.choices import Channel, Level
 from tousu.complaints.models import Complaint
 from tousu.complaints.rules import OPEN_STATUSES
 from tousu.core import clock
-from tousu.core.reasons import reason_kind
+from tousu.core.reasons import Reason, reason, reason_kind
 from tousu.routing import rules
 from tousu.routing.choices import TransferKind
 from tousu.routing.models import ExpertTeam, HandlerProfile, RoutingRule, Transfer
@@ -37,21 +37,20 @@ class _Rule:
     priority: int
 
 
-def _reason(row: RoutingRule) -> str:
-    """`规则#12：类别「资费计费」+ 渠道「工信部申诉」→ 投诉管理办公室` — stored on the complaint
-    and its timeline, so always in Chinese whatever the reader's language."""
-    with translation.override("zh-hans"):
-        parts = []
-        if row.category is not None:
-            parts.append(f"类别「{row.category.name}」")
-        if row.region is not None:
-            parts.append(f"地区「{row.region.name}」")
-        if row.channel:
-            parts.append(f"渠道「{Channel(row.channel).label}」")
-        if row.level:
-            parts.append(f"级别「{Level(row.level).label}」")
-        criteria = "+ ".join(parts) or "任意投诉 "
-        return f"规则#{row.pk}：{criteria}→ {row.department.name}"
+def _reason(row: RoutingRule) -> Reason:
+    """Rule #12: category «资费计费» + channel «regulator» → 投诉管理办公室, as a reason: the
+    criteria as (field, value) pairs, a channel or level by its code, a category or region by
+    its name (names are the operator's data, the same in every language)."""
+    criteria: list[list[str]] = []
+    if row.category is not None:
+        criteria.append(["category", row.category.name])
+    if row.region is not None:
+        criteria.append(["region", row.region.name])
+    if row.channel:
+        criteria.append(["channel", row.channel])
+    if row.level:
+        criteria.append(["level", row.level])
+    return reason("routing.rule", rule=row.pk, criteria=criteria, department=row.department.name)
 
 
 def department_for(
@@ -59,7 +58,7 @@ def department_for(
     region: Region | None = None,
     channel: str = "",
     level: str = "",
-) -> tuple[Department, str]:
+) -> tuple[Department, Reason]:
     """The responsible department and why: the most specific active rule that matches (one
     query over the small rule table), else the complaint office."""
     rows = (
@@ -88,10 +87,10 @@ def department_for(
     if best is not None:
         return best.row.department, _reason(best.row)
     default = Department.objects.get(code=DEFAULT_DEPARTMENT)
-    return default, f"未匹配派单规则 → {default.name}"
+    return default, reason("routing.default", department=default.name)
 
 
-def repeat_route(earlier: Complaint) -> tuple[Department, User | None, str] | None:
+def repeat_route(earlier: Complaint) -> tuple[Department, User | None, Reason] | None:
     """Where a repeat complaint goes (R2.5): back to the department of the earlier complaint it
     repeats, and to its handler while they can still take it, while that one is open; None
     when it is closed (the routing rules decide then). `earlier` comes with its department and
@@ -103,10 +102,10 @@ def repeat_route(earlier: Complaint) -> tuple[Department, User | None, str] | No
     if handler is not None and not rules.handler_fits(handler, department.pk):
         handler = None
     days = settings.TOUSU_REPEAT_WINDOW_DAYS
-    back = "派回原处理人" if handler is not None else "派回原处理部门"
+    back = "handler" if handler is not None else "department"
     if earlier.received_at < clock.now() - dt.timedelta(days=days):  # open, older than the window
-        return department, handler, f"重复投诉：同一客户此前就同一问题的投诉仍未办结，{back}"
-    return department, handler, f"重复投诉：同一客户{days}天内就同一问题再次投诉，{back}"
+        return department, handler, reason(f"routing.repeat_open_{back}")
+    return department, handler, reason(f"routing.repeat_{back}", days=days)
 
 
 def route_for(
@@ -116,7 +115,7 @@ def route_for(
     channel: str,
     level: str,
     repeat_of: Complaint | None,
-) -> tuple[Department, User | None, str]:
+) -> tuple[Department, User | None, Reason]:
     """Where a complaint being registered goes and why: a repeat back to the earlier
     complaint's department (and handler), anything else by the routing rules."""
     if repeat_of is not None and (route := repeat_route(repeat_of)) is not None:
@@ -257,11 +256,35 @@ def team_candidates() -> list[User]:
 
 
 # ---- the reasons above, in the reader's language (tousu.core.reasons) -----------------------
-# Stored as Chinese text so far; `legacy` reads it back (the criteria stay with the rule).
+# Rows written before codes hold the Chinese text; `legacy` reads it back.
+CRITERIA = {
+    "category": gettext_lazy("category «%(value)s»"),
+    "region": gettext_lazy("region «%(value)s»"),
+    "channel": gettext_lazy("channel «%(value)s»"),
+    "level": gettext_lazy("level «%(value)s»"),
+}
+CRITERIA_LABELS = {"channel": Channel, "level": Level}
+
+
+def _criteria(value: Any) -> str:
+    """A rule's criteria, [["category", "资费计费"], ["channel", "regulator"]], in words; the
+    text of a row from before codes as it was written."""
+    if isinstance(value, str):
+        return value
+    parts = []
+    for field, item in value or []:
+        choices = CRITERIA_LABELS.get(field)
+        if choices is not None and item in choices.values:
+            item = choices(item).label
+        parts.append(str(CRITERIA.get(field, "%(value)s")) % {"value": item})
+    return " + ".join(parts) if parts else gettext("any complaint")
+
+
 reason_kind(
     "routing.rule",
-    gettext_lazy("Routing rule #%(rule)s → %(department)s"),
-    legacy=r"规则#(?P<rule>\d+)：.*→ (?P<department>.+)",
+    gettext_lazy("Rule #%(rule)s: %(criteria)s → %(department)s"),
+    legacy=r"规则#(?P<rule>\d+)：(?P<criteria>.*?) ?→ (?P<department>.+)",
+    criteria=_criteria,
 )
 reason_kind(
     "routing.default",
@@ -288,4 +311,42 @@ reason_kind(
     "routing.recategorised",
     gettext_lazy("Dispatched again once the category was set"),
     legacy="类别确定后重新派单",
+)
+reason_kind(
+    "routing.repeat_open_handler",
+    gettext_lazy(
+        "Repeat complaint: the same customer's earlier complaint on the same issue is still "
+        "open, back to the earlier handler"
+    ),
+    legacy="重复投诉：同一客户此前就同一问题的投诉仍未办结，派回原处理人",
+)
+reason_kind(
+    "routing.repeat_open_department",
+    gettext_lazy(
+        "Repeat complaint: the same customer's earlier complaint on the same issue is still "
+        "open, back to the earlier department"
+    ),
+    legacy="重复投诉：同一客户此前就同一问题的投诉仍未办结，派回原处理部门",
+)
+
+# Notices to staff (notifications), stored as reasons and read in each reader's language.
+reason_kind(
+    "notice.assigned",
+    gettext_lazy("Complaint %(number)s is assigned to you"),
+    legacy=r"投诉单 (?P<number>\S+) 已分派给你",
+)
+reason_kind(
+    "notice.dispatched",
+    gettext_lazy("Complaint %(number)s is in the queue of %(department)s, waiting to be taken"),
+    legacy=r"投诉单 (?P<number>\S+) 已派至(?P<department>.+)，待领取",
+)
+reason_kind(
+    "notice.team",
+    gettext_lazy("You have joined the expert team of complaint %(number)s (lead: %(lead)s)"),
+    legacy=r"你已加入投诉单 (?P<number>\S+) 的专家团队（组长：(?P<lead>.+)）",
+)
+reason_kind(
+    "notice.returned",
+    gettext_lazy("Complaint %(number)s returned by %(by)s: %(reason)s"),
+    legacy=r"投诉单 (?P<number>\S+) 被 (?P<by>.+?) 退回：(?P<reason>.*)",
 )

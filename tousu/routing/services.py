@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from tousu.accounts import permissions
 from tousu.accounts.choices import AssignmentMode, Role
@@ -27,10 +26,10 @@ from tousu.complaints.services import (
 )
 from tousu.core import clock
 from tousu.core.errors import FieldErrors, InvalidTransition, ValidationFailed
+from tousu.core.reasons import Reason, reason, reason_office_text
 from tousu.notifications.choices import NotificationKind
 from tousu.notifications.services import (
     NotificationDraft,
-    notice_text,
     notify,
     notify_many,
     webhook_emit,
@@ -73,7 +72,7 @@ def complaint_categorise(*, complaint: Complaint, actor: User, category: Categor
                     actor=None,
                     department=department,
                     rule=why,
-                    reason="类别确定后重新派单",
+                    reason=reason("routing.recategorised"),
                 )
     return complaint
 
@@ -85,7 +84,7 @@ class Route:
 
     department: Department
     handler: User | None = None
-    rule: str = ""
+    rule: Reason | str = ""
     auto: bool = False  # the handler was picked by automatic assignment
     # The department's handlers, once read (for automatic assignment): those told of a
     # complaint waiting in its queue.
@@ -173,13 +172,13 @@ def _route_notices(
     arriving in its queue."""
     department, handler = route.department, route.handler
     if handler is not None and handler != actor:
-        text = f"投诉单 {complaint.number} 已分派给你"
+        text = reason("notice.assigned", number=complaint.number)
         return [NotificationDraft([handler], NotificationKind.ASSIGNED, text, complaint)]
     if handler is None and arrives:
         handlers = route.handlers
         if handlers is None:
             handlers = selectors.department_handlers(department)
-        text = f"投诉单 {complaint.number} 已派至{department.name}，待领取"
+        text = reason("notice.dispatched", number=complaint.number, department=department.name)
         users = [u for u in handlers if u != actor]
         return [NotificationDraft(users, NotificationKind.DISPATCHED, text, complaint)]
     return []
@@ -212,7 +211,7 @@ def _place(complaint: Complaint, route: Route) -> list[str]:
     complaint.handler = route.handler
     fields = ["status", "department", "handler", "updated_at"]
     if route.rule:
-        complaint.routing_reason = route.rule[:200]
+        complaint.routing_reason = route.rule
         fields.append("routing_reason")
     return fields
 
@@ -239,8 +238,8 @@ def _move(
     actor: User | None,
     department: Department,
     handler: User | None,
-    text: str,
-    rule: str,
+    text: Reason | str,
+    rule: Reason | str,
     kind: str | None,
 ) -> Complaint:
     """Put a locked complaint in `department` (and with `handler`), assign it automatically
@@ -262,7 +261,7 @@ def _move(
             from_department=previous,
             to_department=department,
             kind=kind,
-            reason=text,
+            reason=reason_office_text(text),
             actor=actor,
             at=clock.now(),
         )
@@ -275,13 +274,13 @@ def _move(
     )
     event_record(complaint=complaint, type=event_type, actor=actor, data=data)
     notify_many(_route_notices(complaint, route, actor=actor, arrives=arrives))
-    hook = {
+    hook: dict[str, object] = {
         "department": department.code,
         "handler": complaint.handler.username if complaint.handler else None,
     }
     if kind is not None:
         hook["from_department"] = previous.code if previous else None
-        hook["reason"] = text
+        hook["reason"] = text  # as text, with its code beside it (webhook_emit)
     webhook_emit(event=event_type, complaint=complaint, data=hook)
     return complaint
 
@@ -310,8 +309,8 @@ def complaint_dispatch(
     actor: User | None,
     department: Department,
     handler: User | None = None,
-    reason: str = "",
-    rule: str = "",
+    reason: Reason | str = "",
+    rule: Reason | str = "",
 ) -> Complaint:
     """Hand the complaint to a department (and optionally a handler).
 
@@ -373,22 +372,17 @@ def complaint_return(*, complaint: Complaint, actor: User, reason: str) -> Compl
             rule="",
             kind=TransferKind.RETURN,
         )
-        _return_notify(complaint, actor=actor, reason=text)
+        _return_notify(complaint, actor=actor, why=text)
     return complaint
 
 
-def _return_notify(complaint: Complaint, *, actor: User, reason: str) -> None:
+def _return_notify(complaint: Complaint, *, actor: User, why: str) -> None:
     """The managers of the department it comes back to hear why, so that it is dispatched
     again rather than waiting among new arrivals (its handlers hear of it as of any arrival)."""
     managers = User.objects.filter(
         is_active=True, role__in=permissions.MANAGER_ROLES, department=complaint.department_id
     ).exclude(pk=actor.pk)
-    text = notice_text(
-        gettext_lazy("Complaint %(number)s returned by %(by)s: %(reason)s"),
-        number=complaint.number,
-        by=actor,
-        reason=reason,
-    )
+    text = reason("notice.returned", number=complaint.number, by=str(actor), reason=why)
     notify(users=managers, kind=NotificationKind.RETURNED, text=text, complaint=complaint)
 
 
@@ -464,7 +458,7 @@ def expert_team_form(
         notify(
             users=[u for u in ordered if u.pk not in before and u != actor],
             kind=NotificationKind.TEAM,
-            text=f"你已加入投诉单 {complaint.number} 的专家团队（组长：{lead}）",
+            text=reason("notice.team", number=complaint.number, lead=str(lead)),
             complaint=complaint,
         )
     return team

@@ -32,7 +32,6 @@ SCAN_BATCH = 500
 # How far add_working_time looks for working time before deciding the calendar has none.
 MAX_CALENDAR_DAYS = 3_660
 
-ESCALATION_REASON = "超时升级"
 
 # 2026 public holidays and adjusted working days (调休) of the mainland, as announced by the
 # General Office of the State Council (国务院办公厅关于2026年部分节假日安排的通知).

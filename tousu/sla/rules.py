@@ -18,7 +18,10 @@ from dataclasses import dataclass, field
 from typing import NamedTuple, Protocol
 from zoneinfo import ZoneInfo
 
+from django.utils.translation import gettext_lazy
+
 from tousu.complaints.choices import Channel, Level
+from tousu.core.reasons import reason_kind, reason_text
 from tousu.sla import constants
 from tousu.sla.choices import Counting, DueState
 
@@ -301,3 +304,31 @@ def time_left(
 ) -> dt.timedelta:
     """Time until `due`; while paused the clock stands still at the moment of the pause."""
     return due - (paused_at if paused_at is not None else now)
+
+
+# ---- the reasons the clocks write, in the reader's language (tousu.core.reasons) --------------
+# Rows and notifications written before codes hold the Chinese text; `legacy` reads it back.
+reason_kind("sla.overdue", gettext_lazy("Past the time limit"), legacy="超时升级")
+reason_kind(
+    "notice.reminder",
+    gettext_lazy("Complaint %(number)s is due at %(due)s: please handle it in time"),
+    legacy=r"投诉单 (?P<number>\S+) 将于 (?P<due>.+?) 到期，请及时处理",
+)
+reason_kind(
+    "notice.first_response_overdue",
+    gettext_lazy("Complaint %(number)s is past its first-response limit and not yet accepted"),
+    legacy=r"投诉单 (?P<number>\S+) 超过首次响应时限仍未受理",
+)
+reason_kind(
+    "notice.escalated",
+    gettext_lazy(
+        "Complaint %(number)s is %(hours)s hours past its reply limit: escalation step %(step)s"
+    ),
+    legacy=r"投诉单 (?P<number>\S+) 已超过答复时限 (?P<hours>\d+) 小时，升级第 (?P<step>\d+) 级",
+)
+reason_kind(
+    "notice.reopened",
+    gettext_lazy("Complaint %(number)s reopened: %(reason)s"),
+    legacy=r"投诉单 (?P<number>\S+) 已重新打开：(?P<reason>.*)",
+    reason=reason_text,
+)

@@ -17,7 +17,6 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from tousu.accounts import permissions
 from tousu.accounts.models import User
@@ -40,10 +39,10 @@ from tousu.core.errors import (
     one_of_message,
     too_long_message,
 )
+from tousu.core.reasons import Reason, reason
 from tousu.notifications.choices import NotificationKind
 from tousu.notifications.services import (
     NotificationDraft,
-    notice_text,
     notify_many,
     webhook_emit,
     webhook_emit_many,
@@ -70,7 +69,7 @@ def _shorten(complaint: Complaint, level: str) -> None:
 
 
 def complaint_escalate(
-    *, complaint: Complaint, actor: User | None, level: str, reason: str
+    *, complaint: Complaint, actor: User | None, level: str, reason: Reason | str
 ) -> Complaint:
     """Raise the level (never lower it); the policy of the new level applies from the time the
     complaint was received, but a due time never moves later."""
@@ -265,7 +264,7 @@ def complaints_remind(*, pks: Sequence[int], now: dt.datetime, cache: Recipients
             NotificationDraft(
                 users,
                 NotificationKind.REMINDER,
-                f"投诉单 {complaint.number} 将于 {due:%m-%d %H:%M} 到期，请及时处理",
+                reason("notice.reminder", number=complaint.number, due=f"{due:%m-%d %H:%M}"),
                 complaint,
             )
         )
@@ -308,7 +307,7 @@ def complaints_first_response_alert(
             NotificationDraft(
                 users,
                 NotificationKind.FIRST_RESPONSE_OVERDUE,
-                f"投诉单 {complaint.number} 超过首次响应时限仍未受理",
+                reason("notice.first_response_overdue", number=complaint.number),
                 complaint,
             )
         )
@@ -366,7 +365,7 @@ def complaints_ladder_climb(
         data: dict[str, Any] = {
             "ladder_step": step.order,
             "target": step.target,
-            "reason": constants.ESCALATION_REASON,
+            "reason": reason("sla.overdue"),
         }
         if step.raise_to and LEVEL_RANK[Level(step.raise_to)] > LEVEL_RANK[Level(complaint.level)]:
             data["from"], data["to"] = complaint.level, step.raise_to
@@ -383,7 +382,7 @@ def complaints_ladder_climb(
             NotificationDraft(
                 users,
                 kind,
-                f"投诉单 {complaint.number} 已超过答复时限 {hours} 小时，升级第 {step.order} 级",
+                reason("notice.escalated", number=complaint.number, hours=hours, step=step.order),
                 complaint,
             )
         )
@@ -473,7 +472,7 @@ def complaint_reopen(*, complaint: Complaint, actor: User | None, reason: str) -
 
 
 def complaint_reopen_apply(
-    complaint: Complaint, *, status: str, actor: User | None, reason: str
+    complaint: Complaint, *, status: str, actor: User | None, reason: Reason | str
 ) -> None:
     """Put a resolved or closed complaint back in handling, with its `reopened` event: it runs
     again (no pause), under a fresh resolution limit counted from now by its policy, and the
@@ -508,17 +507,13 @@ def complaint_reopen_apply(
     )
     data = {"reason": reason, "resolution_due": complaint.resolution_due.isoformat()}
     event_record(complaint=complaint, type=EventType.REOPENED, actor=actor, data=data)
-    _reopen_notify(complaint, actor=actor, reason=reason)
+    _reopen_notify(complaint, actor=actor, why=reason)
     webhook_emit(event=EventType.REOPENED, complaint=complaint, data=data)
 
 
-def _reopen_notify(complaint: Complaint, *, actor: User | None, reason: str) -> None:
+def _reopen_notify(complaint: Complaint, *, actor: User | None, why: Reason | str) -> None:
     """The handler (else the department's supervisors) hears that the complaint is back."""
     users = _recipients(EscalationTarget.HANDLER, complaint, {})
-    text = notice_text(
-        gettext_lazy("Complaint %(number)s reopened: %(reason)s"),
-        number=complaint.number,
-        reason=reason,
-    )
+    text = reason("notice.reopened", number=complaint.number, reason=why)
     users = [u for u in users if actor is None or u.pk != actor.pk]
     notify_many([NotificationDraft(users, NotificationKind.REOPENED, text, complaint)])

@@ -12,6 +12,7 @@ from tousu.callbacks.models import CallbackTask
 from tousu.callbacks.services import complaint_callback_record
 from tousu.complaints.models import Complaint
 from tousu.core.errors import InvalidTransition, NotAllowed, ValidationFailed
+from tousu.core.reasons import reason_text
 from tousu.resolution.services import complaint_close
 from tousu.sla.services import complaint_reopen
 
@@ -61,7 +62,7 @@ def test_a_dissatisfied_customer_reopens_the_complaint(complaint_in: Build, agen
     assert not after.needs_repair
     last_two = list(after.events.order_by("-seq")[:2])
     assert [e.type for e in reversed(last_two)] == ["callback", "reopened"]
-    assert "钱还没到账" in last_two[0].data["reason"]
+    assert "钱还没到账" in reason_text(last_two[0].data["reason"])
 
 
 def test_a_dissatisfied_customer_can_go_to_the_repair_programme(

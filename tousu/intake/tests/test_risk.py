@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from django.utils import translation
 
+from tousu.core.reasons import reason, reason_text, reasons_text
 from tousu.intake.risk import (
     ANGER_PER_CUE,
     CHANNEL_WEIGHTS,
@@ -46,31 +48,53 @@ def test_anger_and_urgency_cues() -> None:
 
 def test_markers_give_their_reasons_once() -> None:
     result = risk("再不解决我就找工信部，还要找媒体曝光", "hotline", 0, False, markers=MARKERS)
-    assert result.reasons == ["提到向工信部申诉", "提到媒体曝光"]
+    assert result.reasons == [reason("risk.marker.miit"), reason("risk.marker.media")]
+    with translation.override("zh-hans"):
+        assert reasons_text(result.reasons) == "提到向工信部申诉；提到媒体曝光"
+    with translation.override("en"):
+        assert reasons_text(result.reasons, "; ") == (
+            "Mentions an appeal to the MIIT; Threatens to go to the media"
+        )
     assert result.score == pytest.approx(1 - 0.5 * 0.6 * 0.6, abs=0.01)
 
 
 def test_a_marker_inside_a_longer_one_counts_once() -> None:
     result = risk("我要打12315", "hotline", 0, False, markers=MARKERS)
-    assert result.reasons == ["提到12315"]
+    assert result.reasons == [reason("risk.marker.12315")]
 
 
 def test_channel_adds_weight() -> None:
     base = risk(PLAIN, "hotline", 0, False, markers=MARKERS)
-    for channel, (weight, reason) in CHANNEL_WEIGHTS.items():
+    for channel, (weight, code) in CHANNEL_WEIGHTS.items():
         result = risk(PLAIN, channel, 0, False, markers=MARKERS)
         assert result.score == pytest.approx(weight)
         assert result.score > base.score
-        assert result.reasons == [reason]
+        assert result.reasons == [reason(code)]
 
 
 def test_history_repeat_anger_and_professional_add_reasons() -> None:
     result = risk("气死了，太过分", "hotline", 2, True, professional=True, markers=MARKERS)
-    assert "30天内第3次投诉" in result.reasons
-    assert "重复投诉" in result.reasons
-    assert "职业投诉人" in result.reasons
-    assert "客户情绪激动" in result.reasons
-    assert risk(PLAIN, "hotline", 1, False, markers=MARKERS).reasons == ["30天内第2次投诉"]
+    assert reason("risk.prior", n=3, days=30) in result.reasons
+    with translation.override("zh-hans"):
+        texts = [reason_text(r) for r in result.reasons]
+    assert {"30天内第3次投诉", "重复投诉", "职业投诉人", "客户情绪激动"} == set(texts)
+    with translation.override("en"):
+        texts = [reason_text(r) for r in result.reasons]
+    assert "Complaint no. 3 within 30 days" in texts
+    assert "The customer is agitated" in texts
+    second = risk(PLAIN, "hotline", 1, False, markers=MARKERS).reasons
+    assert second == [reason("risk.prior", n=2, days=30)]
+
+
+def test_a_configured_marker_nobody_declared_keeps_its_text() -> None:
+    """A deployment's own marker (settings.TOUSU_RISK_MARKERS) has no code: its reason is the
+    text it was configured with, shown as it is in every language."""
+    result = risk(
+        "我要去省政府门口拉横幅", "hotline", 0, False, markers=[("拉横幅", 0.5, "扬言拉横幅")]
+    )
+    assert result.reasons == ["扬言拉横幅"]
+    with translation.override("en"):
+        assert reasons_text(result.reasons) == "扬言拉横幅"
 
 
 def test_score_in_range_and_monotonic_in_markers() -> None:
@@ -99,5 +123,7 @@ def test_deterministic() -> None:
 
 def test_default_markers_come_from_settings() -> None:
     result = risk("我已经打了12300，还要找记者", "hotline", 0, False)
-    assert "提到12300申诉热线" in result.reasons
-    assert "提到找记者" in result.reasons
+    with translation.override("zh-hans"):
+        texts = [reason_text(r) for r in result.reasons]
+    assert "提到12300申诉热线" in texts
+    assert "提到找记者" in texts

@@ -16,6 +16,7 @@ from tousu.complaints.models import Complaint
 from tousu.complaints.selectors import watch_list
 from tousu.core import clock
 from tousu.core.errors import NotAllowed
+from tousu.core.reasons import reason_text, reasons_text
 from tousu.customers.services import customer_special_set
 
 pytestmark = pytest.mark.django_db
@@ -32,7 +33,7 @@ def test_risky_hotline_complaint_is_raised_and_watched(
     assert complaint.risk_score is not None
     assert complaint.risk_score >= settings.TOUSU_RISK_HIGH
     assert complaint.level == "important"  # raised one step from ordinary
-    assert complaint.risk_reasons == ["提到向工信部申诉", "提到媒体曝光"]
+    assert reasons_text(complaint.risk_reasons) == "提到向工信部申诉；提到媒体曝光"
     assert complaint.anger == 0.0
     assert complaint.urgency == 0.0
     registered = complaint.events.get(type="registered")
@@ -68,13 +69,13 @@ def test_third_complaint_in_30_days_says_so(register: Register, agent: User) -> 
         actor=agent, content="宽带一直断线", category="", received_at=now - dt.timedelta(days=5)
     )
     third = register(actor=agent, content="手机信号很差，打不了电话", category="")
-    assert "30天内第3次投诉" in third.risk_reasons
+    assert "30天内第3次投诉" in reasons_text(third.risk_reasons)
     old = register(
         actor=agent, customer_phone="13700137000", received_at=now - dt.timedelta(days=40)
     )
     second = register(actor=agent, customer_phone="13700137000", content="宽带一直断线")
     assert old.risk_reasons == []
-    assert not any("天内" in reason for reason in second.risk_reasons)
+    assert "天内" not in reasons_text(second.risk_reasons)
 
 
 def test_professional_complainant_adds_risk(
@@ -85,7 +86,7 @@ def test_professional_complainant_adds_risk(
         customer=first.customer, actor=supervisor, special_type="professional", note=""
     )
     later = register(actor=agent, customer_phone=first.customer.phone, content="宽带一直断线")
-    assert "职业投诉人" in later.risk_reasons
+    assert "职业投诉人" in reasons_text(later.risk_reasons)
 
 
 def test_api_shows_risk_and_emotion(
@@ -93,7 +94,8 @@ def test_api_shows_risk_and_emotion(
 ) -> None:
     complaint = register(actor=agent, content=RISKY + "，气死我了，马上处理")
     body = api_as(agent).get(f"/api/v1/complaints/{complaint.number}").json()
-    assert body["risk"] == {"score": complaint.risk_score, "reasons": complaint.risk_reasons}
+    reasons = [reason_text(r) for r in complaint.risk_reasons]
+    assert body["risk"] == {"score": complaint.risk_score, "reasons": reasons}
     assert body["emotion"] == {"anger": complaint.anger, "urgency": complaint.urgency}
     assert body["emotion"]["anger"] > 0
     assert body["emotion"]["urgency"] > 0

@@ -12,6 +12,7 @@ import pytest
 from tousu.accounts.models import User
 from tousu.complaints.models import Complaint
 from tousu.core import clock
+from tousu.core.reasons import reason_text
 from tousu.notifications.models import Notification
 
 Register = Callable[..., Complaint]
@@ -33,7 +34,10 @@ def test_hotline_then_app_within_30_days_is_a_repeat(
     assert again.level == "important"  # raised one step
     assert again.department == first.department
     assert again.handler == handler  # back to the handler of the open earlier one
-    assert again.routing_reason == "重复投诉：同一客户30天内就同一问题再次投诉，派回原处理人"
+    assert (
+        reason_text(again.routing_reason)
+        == "重复投诉：同一客户30天内就同一问题再次投诉，派回原处理人"
+    )
     registered = again.events.get(type="registered")
     assert registered.data["repeat_of"] == first.number
     assert again.events.get(type="dispatched").data["rule"] == again.routing_reason
@@ -105,7 +109,7 @@ def test_a_closed_earlier_complaint_is_linked_but_routed_by_the_rules(
     first = lifecycle("closed")
     again = register(category="billing.roaming", content=BILL)
     assert again.repeat_of == first
-    assert again.routing_reason.startswith("规则#")
+    assert reason_text(again.routing_reason).startswith("规则#")
     assert again.handler == handler2  # the least loaded billing handler, as usual
 
 
@@ -119,7 +123,7 @@ def test_an_open_earlier_one_in_a_queue_goes_back_to_its_department(
     again = register(category="network.coverage", content="信号还是很差")
     assert again.department == Department.objects.get(code="network")
     assert again.handler is None
-    assert again.routing_reason.endswith("派回原处理部门")
+    assert reason_text(again.routing_reason).endswith("派回原处理部门")
 
 
 def test_the_earlier_handler_who_left_the_department_does_not_get_it(
@@ -148,7 +152,10 @@ def test_an_open_complaint_past_the_window_is_still_repeated(
     assert again.repeat_of == first
     assert again.level == "important"
     assert again.handler == handler  # back to the handler of the open earlier one
-    assert again.routing_reason == "重复投诉：同一客户此前就同一问题的投诉仍未办结，派回原处理人"
+    assert (
+        reason_text(again.routing_reason)
+        == "重复投诉：同一客户此前就同一问题的投诉仍未办结，派回原处理人"
+    )
     assert again.events.get(type="registered").data["repeat_of"] == first.number
 
 

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from django.utils import translation
 
+from tousu.core.reasons import reason, reason_text, reasons_text
 from tousu.resolution import rules
 from tousu.resolution.rules import ClauseTerms, Limit, Peer, Situation
 
@@ -156,31 +157,43 @@ def test_the_allowed_range() -> None:
 # ---- authority ---------------------------------------------------------------------------------
 
 
+def zh(reasons: list[Any]) -> list[str]:
+    """Reasons as the Chinese they read in."""
+    with translation.override("zh-hans"):
+        return [reason_text(r) for r in reasons]
+
+
 def test_within_the_total_limit_needs_no_approval() -> None:
     limits = {rules.TOTAL: Limit(D(200))}
     assert rules.authority_excess({"refund": D(200)}, {}, limits) == []
-    assert rules.authority_excess({"refund": D(58), "bill_credit": D(200)}, {}, limits) == [
-        "合计 258 元超出单笔授权 200 元"
+    excess = rules.authority_excess({"refund": D(58), "bill_credit": D(200)}, {}, limits)
+    assert excess == [
+        reason("authority.per_complaint", remedy="total", amount=D(258), limit=D(200))
     ]
+    assert zh(excess) == ["合计 258 元超出单笔授权 200 元"]
+    with translation.override("en"):
+        assert (
+            reasons_text(excess) == "Total 258 yuan is over the per-complaint authority of 200 yuan"
+        )
 
 
 def test_no_total_limit_grants_no_money_but_words_are_free() -> None:
-    assert rules.authority_excess({"refund": D(1)}, {}, {}) == ["合计 1 元超出单笔授权 0 元"]
+    assert zh(rules.authority_excess({"refund": D(1)}, {}, {})) == ["合计 1 元超出单笔授权 0 元"]
     assert rules.authority_excess({"apology": D(0)}, {}, {}) == []
 
 
 def test_a_limit_per_remedy_type() -> None:
     limits = {rules.TOTAL: Limit(D(200)), "bill_credit": Limit(D(50))}
     assert rules.authority_excess({"refund": D(150)}, {}, limits) == []
-    assert rules.authority_excess({"bill_credit": D(60)}, {}, limits) == [
-        "bill_credit 60 元超出单笔授权 50 元"
+    assert zh(rules.authority_excess({"bill_credit": D(60)}, {}, limits)) == [
+        "话费抵扣 60 元超出单笔授权 50 元"
     ]
 
 
 def test_a_limit_per_customer_per_month() -> None:
     limits = {rules.TOTAL: Limit(D(200), per_month=D(300))}
     assert rules.authority_excess({"refund": D(100)}, {"refund": D(200)}, limits) == []
-    assert rules.authority_excess({"refund": D(100)}, {"refund": D("200.01")}, limits) == [
+    assert zh(rules.authority_excess({"refund": D(100)}, {"refund": D("200.01")}, limits)) == [
         "合计本月累计 300.01 元超出每客户每月授权 300 元"
     ]
 
@@ -206,11 +219,13 @@ def test_the_calendar_month_is_shanghai_s() -> None:
 
 
 def test_range_problems() -> None:
-    assert rules.range_problem(D(20), D(10), D(30), "话费赠送") is None
-    assert rules.range_problem(D(200), D(10), D(30), "话费赠送") == (
-        "话费赠送 200 元，高于标准条款的 10–30 元"
-    )
-    assert rules.range_problem(D(0), D(58), D(58), "退费") == "退费 0 元，低于标准条款的 58 元"
+    assert rules.range_problem(D(20), D(10), D(30), "bill_credit") is None
+    above = rules.range_problem(D(200), D(10), D(30), "bill_credit")
+    assert zh([above]) == ["话费抵扣 200 元，高于标准条款的 10–30 元"]
+    with translation.override("en"):
+        assert reason_text(above) == "Bill credit 200 yuan, above the standard clause's 10–30 yuan"
+    below = rules.range_problem(D(0), D(58), D(58), "refund")
+    assert zh([below]) == ["退款 0 元，低于标准条款的 58 元"]
 
 
 def test_a_total_far_from_other_channels_is_an_outlier() -> None:
@@ -219,7 +234,9 @@ def test_a_total_far_from_other_channels_is_an_outlier() -> None:
         D("20.00"),
         "store",
     )
-    assert rules.outlier_reason(D(20), D(200), "门店") == "同类情形门店平均补偿 20 元，本单 200 元"
+    assert zh([rules.outlier_reason(D(20), D(200), "store")]) == [
+        "同类情形营业厅平均补偿 20 元，本单 200 元"
+    ]
     # Close to the others, or too few of them: nothing to say.
     assert rules.peer_outlier(D(30), stores, "hotline", "customer_service") is None
     assert rules.peer_outlier(D(200), stores[:4], "hotline", "customer_service") is None

@@ -15,6 +15,7 @@ from tousu.callbacks.models import CallbackTask
 from tousu.complaints.models import Complaint
 from tousu.core import clock
 from tousu.core.errors import InvalidTransition, NotAllowed, ValidationFailed
+from tousu.core.reasons import reasons_text
 from tousu.resolution.models import Approval, AuthorityLimit, Evidence, Remedy
 from tousu.resolution.services import (
     RemedyInput,
@@ -104,7 +105,7 @@ def test_resolving_over_authority_waits_for_approval(complaint_in: Build, handle
     assert requested.data["limit"] == "200.00"
     # The chain asks the lowest approver whose limit covers it, with its own time limit.
     assert requested.data["level"] == "supervisor"
-    assert requested.data["reasons"] == ["合计 258.00 元超出单笔授权 200.00 元"]
+    assert reasons_text(requested.data["reasons"]) == "合计 258 元超出单笔授权 200 元"
     assert approval.level == "supervisor"
     assert approval.due_at == approval.requested_at + dt.timedelta(hours=24)
 

@@ -15,6 +15,7 @@ from tousu.accounts.models import Department, User
 from tousu.complaints.models import Complaint
 from tousu.complaints.services import complaint_accept
 from tousu.core import clock
+from tousu.core.reasons import reason_text, reasons_text
 from tousu.resolution.choices import EvidenceKind
 from tousu.resolution.models import (
     Approval,
@@ -156,7 +157,7 @@ def test_a_limit_per_remedy_type(complaint_in: Build, handler: User) -> None:
     resolve(complaint, handler, ("refund", "100"), ("bill_credit", "60"))
     assert fresh(complaint).status == "awaiting_approval"
     approval = Approval.objects.get(complaint=complaint)
-    assert approval.reasons == ["bill_credit 60.00 元超出单笔授权 50.00 元"]
+    assert reasons_text(approval.reasons) == "话费抵扣 60 元超出单笔授权 50 元"
     other = complaint_in("in_progress", customer_phone="13900000001")
     resolve(other, handler, ("refund", "150"), ("bill_credit", "50"))
     assert fresh(other).status == "resolved"
@@ -170,9 +171,9 @@ def test_a_limit_per_customer_per_month(complaint_in: Build, handler: User) -> N
     second = complaint_in("in_progress")  # the same customer, the same month
     resolve(second, handler, ("refund", "58"))
     assert fresh(second).status == "awaiting_approval"
-    assert Approval.objects.get(complaint=second).reasons == [
-        "合计本月累计 116.00 元超出每客户每月授权 100.00 元"
-    ]
+    assert reasons_text(Approval.objects.get(complaint=second).reasons) == (
+        "合计本月累计 116 元超出每客户每月授权 100 元"
+    )
     someone_else = complaint_in("in_progress", customer_phone="13900000002")
     resolve(someone_else, handler, ("refund", "58"))
     assert fresh(someone_else).status == "resolved"
@@ -213,7 +214,7 @@ def test_an_outcome_outside_the_clause_is_flagged(
     complaint = complaint_in("in_progress")
     resolve(complaint, handler, ("refund", "100"), ("gift", "20"), disputed_amount=D("58"))
     flags = consistency_flags(fresh(complaint))
-    assert [(f.kind, f.reason) for f in flags] == [
+    assert [(f.kind, reason_text(f.reason)) for f in flags] == [
         ("out_of_range", "退款 100 元，高于标准条款的 58 元"),
         ("type_not_prescribed", "赠送礼品 20 元不在标准条款 BILL-01 规定的补救措施中"),
     ]
@@ -247,7 +248,7 @@ def planted(clauses: int, complaint_in: Build, admin_user: User) -> Complaint:
 
 
 def test_an_outcome_far_from_other_channels_is_flagged(planted: Complaint) -> None:
-    reasons = {f.kind: f.reason for f in consistency_flags(planted)}
+    reasons = {f.kind: reason_text(f.reason) for f in consistency_flags(planted)}
     assert reasons["outlier"] == "同类情形营业厅平均补偿 20 元，本单 200 元"
     assert "高于标准条款的 10–30 元" in reasons["out_of_range"]
     # The planted peers themselves agree with each other and with the clause.

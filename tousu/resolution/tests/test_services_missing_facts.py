@@ -14,6 +14,7 @@ import pytest
 from tousu.accounts.models import Department, User
 from tousu.complaints.models import Complaint
 from tousu.core import clock
+from tousu.core.reasons import reason_text
 from tousu.resolution.selectors import consistency_flags
 from tousu.resolution.services import RemedyInput, complaint_resolve, standard_clauses_load
 
@@ -39,7 +40,7 @@ def resolve(complaint: Complaint, actor: User, refund: str, **kw: Any) -> list[t
         **kw,
     )
     flags = consistency_flags(Complaint.objects.get(pk=complaint.pk))
-    return [(f.kind, f.reason) for f in flags]
+    return [(f.kind, reason_text(f.reason)) for f in flags]
 
 
 def test_a_refund_far_above_the_sum_the_complaint_states_is_flagged(

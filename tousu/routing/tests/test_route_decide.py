@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from tousu.accounts.models import Department, User
 from tousu.classification.models import Category
 from tousu.complaints.models import Complaint
+from tousu.core.reasons import reason_text
 from tousu.routing.models import HandlerProfile
 from tousu.routing.rules import handler_fits
 from tousu.routing.services import Route, route_decide
@@ -58,7 +59,7 @@ def test_by_the_rules_with_the_least_loaded_skilled_handler(make_user: MakeUser)
     with CaptureQueriesContext(connection) as queries:
         route = decide(category)
     assert route.department.code == "billing"
-    assert route.rule.startswith("规则#")
+    assert reason_text(route.rule).startswith("规则#")
     assert (route.handler, route.auto) == (skilled, True)
     assert HandlerProfile.objects.get(user=skilled).last_assigned_at is not None
     assert not HandlerProfile.objects.filter(user=plain).exists()
@@ -93,4 +94,4 @@ def test_a_repeat_goes_back_to_the_open_earlier_one(
     expected = None if handler_left else network_handler
     assert route.handler == expected
     back = "派回原处理部门" if handler_left else "派回原处理人"
-    assert route.rule == f"重复投诉：同一客户30天内就同一问题再次投诉，{back}"
+    assert reason_text(route.rule) == f"重复投诉：同一客户30天内就同一问题再次投诉，{back}"

@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from django.utils import translation
 
 from tousu.accounts.models import Department, Region
 from tousu.classification.models import Category
 from tousu.complaints.models import Complaint
+from tousu.core.reasons import reason_text
 from tousu.routing.models import RoutingRule
 from tousu.routing.selectors import department_for
 
@@ -75,17 +77,17 @@ def test_the_routing_table(
         level,
     )
     assert found.code == department
-    assert reason.endswith(f"→ {found.name}")
+    assert reason_text(reason).endswith(f"→ {found.name}")
 
 
 def test_priority_breaks_a_tie(rules: dict[str, RoutingRule]) -> None:
     RoutingRule.objects.filter(pk=rules["low"].pk).update(priority=1)
     found, reason = department_for(cat("security.privacy"), None, "app", "ordinary")
     assert found.code == "legal"
-    assert reason == f"规则#{rules['low'].pk}：类别「个人信息泄露」→ 法律事务部"
+    assert reason_text(reason) == f"规则#{rules['low'].pk}：类别「个人信息泄露」 → 法律事务部"
 
 
-def test_the_reason_names_every_criterion_in_chinese(reference: None) -> None:
+def test_the_reason_names_every_criterion_in_the_readers_language(reference: None) -> None:
     rule = RoutingRule.objects.create(
         category=cat("billing"),
         channel="regulator",
@@ -93,14 +95,29 @@ def test_the_reason_names_every_criterion_in_chinese(reference: None) -> None:
     )
     found, reason = department_for(cat("billing.roaming"), None, "regulator", "over_level")
     assert found.code == "complaint_office"
-    assert reason == f"规则#{rule.pk}：类别「资费计费」+ 渠道「工信部/通管局转办」→ 投诉管理办公室"
+    assert reason == {
+        "code": "routing.rule",
+        "params": {
+            "rule": rule.pk,
+            "criteria": [["category", "资费计费"], ["channel", "regulator"]],
+            "department": "投诉管理办公室",
+        },
+    }
+    with translation.override("zh-hans"):
+        assert reason_text(reason) == (
+            f"规则#{rule.pk}：类别「资费计费」 + 渠道「工信部/通管局转办」 → 投诉管理办公室"
+        )
+    with translation.override("en"):
+        assert reason_text(reason) == (
+            f"Rule #{rule.pk}: category «资费计费» + channel «Regulator referral» → 投诉管理办公室"
+        )
 
 
 def test_no_rule_goes_to_the_complaint_office(reference: None) -> None:
     RoutingRule.objects.all().delete()
     found, reason = department_for(cat("billing.roaming"), None, "hotline", "ordinary")
     assert found.code == "complaint_office"
-    assert reason == "未匹配派单规则 → 投诉管理办公室"
+    assert reason_text(reason) == "未匹配派单规则 → 投诉管理办公室"
 
 
 def test_a_rule_to_an_inactive_department_is_skipped(reference: None) -> None:
@@ -115,7 +132,7 @@ def test_registration_stores_the_reason_on_the_complaint_and_its_event(
     complaint = register(channel="regulator", category="billing.roaming")
     assert complaint.department is not None
     assert complaint.department.code == "complaint_office"
-    assert "渠道「工信部/通管局转办」" in complaint.routing_reason
+    assert "渠道「工信部/通管局转办」" in reason_text(complaint.routing_reason)
     dispatched = complaint.events.get(type="dispatched")
     assert dispatched.data["rule"] == complaint.routing_reason
 

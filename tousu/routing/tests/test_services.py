@@ -10,6 +10,7 @@ from tousu.accounts.models import Department, User
 from tousu.complaints.models import Complaint
 from tousu.complaints.selectors import timeline_verify
 from tousu.core.errors import InvalidTransition, NotAllowed, ValidationFailed
+from tousu.core.reasons import reason_text
 from tousu.routing.services import complaint_dispatch
 
 Register = Callable[..., Complaint]
@@ -168,4 +169,4 @@ def test_the_first_automatic_dispatch_records_the_rule(register: Register) -> No
     assert event.actor is None
     assert event.actor_name == "system"
     assert event.data["department"] == "network"
-    assert "信号覆盖" in event.data["rule"]
+    assert "信号覆盖" in reason_text(event.data["rule"])

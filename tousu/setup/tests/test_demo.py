@@ -20,8 +20,10 @@ from tousu.accounts.models import Region, User
 from tousu.complaints.choices import EventType, Status
 from tousu.complaints.models import Complaint, ComplaintEvent
 from tousu.complaints.selectors import timeline_verify
+from tousu.core.reasons import KINDS
 from tousu.early_warning.models import Alert
-from tousu.resolution.models import ConsistencyFlag, HandlingRecord
+from tousu.notifications.models import Notification
+from tousu.resolution.models import Approval, ConsistencyFlag, HandlingRecord
 from tousu.resolution.rules import yuan_text
 from tousu.setup.demo import (
     DEMO_PASSWORD,
@@ -47,6 +49,10 @@ def demo(*args: str) -> str:
     out = StringIO()
     call_command("demo", *args, stdout=out, stderr=StringIO())
     return out.getvalue()
+
+
+def is_code(value: Any) -> bool:
+    return isinstance(value, dict) and value.get("code") in KINDS
 
 
 def test_demo_creates_staff_and_complaints_with_verifiable_histories() -> None:
@@ -87,6 +93,15 @@ def test_demo_creates_staff_and_complaints_with_verifiable_histories() -> None:
 
     counted = MonthlyCount.objects.filter(rollup=rollup_for(set())).aggregate(n=Sum("registered"))
     assert counted["n"] == 40 + 16
+
+    # Generated reasons are stored as codes, read in the reader's language (issue 13).
+    routed = Complaint.objects.exclude(routing_reason=None)
+    assert routed.exists()
+    assert all(is_code(c.routing_reason) for c in routed)
+    assert all(is_code(r) for c in Complaint.objects.all() for r in c.risk_reasons)
+    assert all(is_code(f.reason) for f in ConsistencyFlag.objects.all())
+    assert all(is_code(r) for a in Approval.objects.all() for r in a.reasons)
+    assert all(is_code(n.message) for n in Notification.objects.all())
 
     # The logins table ends the output, and its password works.
     assert "Demo logins:" in out

@@ -10,12 +10,14 @@ from typing import Any
 
 import pytest
 from django.db import connection, connections
+from django.utils import translation
 
 from tousu.accounts.models import User
 from tousu.complaints.models import Complaint
 from tousu.config import jobs
 from tousu.core import clock
 from tousu.core.clock import SHANGHAI
+from tousu.core.reasons import reason, reason_text
 from tousu.notifications.models import Delivery, Notification, WebhookEndpoint
 from tousu.sla import jobs as sla_jobs
 from tousu.sla.services import complaint_pause
@@ -94,7 +96,8 @@ def test_the_ladder_step_by_step_each_exactly_once(
     assert event.actor_name == "system"
     assert event.actor is None
     assert event.data["target"] == "handler"
-    assert event.data["reason"] == "超时升级"
+    assert event.data["reason"] == reason("sla.overdue")
+    assert reason_text(event.data["reason"]) == "超时升级"
 
     assert scan(DUE + 4 * H)["step_2"] == 1
     assert scan(DUE + 4 * H)["escalated"] == 0
@@ -116,6 +119,18 @@ def test_the_ladder_step_by_step_each_exactly_once(
     )
     hooks = Delivery.objects.filter(channel="webhook", event="escalated")
     assert [d.payload["data"]["ladder_step"] for d in hooks.order_by("pk")] == [1, 2, 3, 4]
+    # Receivers read the reason as before, in the office's language, with its code beside it.
+    first = hooks.order_by("pk")[0].payload["data"]
+    assert first["reason"] == "超时升级"
+    assert first["reason_codes"] == [{"field": "reason", "code": "sla.overdue", "params": {}}]
+    # The notice is stored as a code: the office's text, and each reader's language.
+    overdue = Notification.objects.get(complaint=complaint, kind="overdue")
+    assert overdue.message == reason("notice.escalated", number=complaint.number, hours=0, step=1)
+    assert overdue.text == f"投诉单 {complaint.number} 已超过答复时限 0 小时，升级第 1 级"
+    with translation.override("en"):
+        assert reason_text(overdue.notice) == (
+            f"Complaint {complaint.number} is 0 hours past its reply limit: escalation step 1"
+        )
 
 
 def test_a_complaint_far_overdue_climbs_every_step_in_order(

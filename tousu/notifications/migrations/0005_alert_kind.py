@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('notifications', '0003_notification_kinds_of_the_queue'),
+        ('notifications', '0004_notification_message'),
     ]
 
     operations = [

@@ -571,6 +571,7 @@ API: dict[str, Req] = {
         as_=None, params={"number": "complaint:public"}, data={"phone": "13800138006"}
     ),
     "GET /api/v1/stats/kpis": Req(as_="analyst", data=PERIOD),
+    "GET /api/v1/reports/satisfaction-drivers": Req(as_="analyst", data=PERIOD),
     "GET /api/v1/reports/consistency": Req(as_="quality", data=PERIOD),
     "POST /api/v1/complaints": Req(
         "POST",

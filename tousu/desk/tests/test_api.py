@@ -861,6 +861,7 @@ PUBLISHED_OPERATION_IDS = {
     ("post", "/api/v1/public/complaints"): "tousu_intake_api_public_submit",
     ("get", "/api/v1/public/complaints/{number}"): "tousu_intake_api_public_lookup",
     ("get", "/api/v1/stats/kpis"): "tousu_analytics_api_stats_kpis",
+    ("get", "/api/v1/reports/satisfaction-drivers"): "tousu_analytics_api_satisfaction_drivers",
     ("get", "/api/v1/reports/consistency"): "tousu_resolution_api_consistency",
 }
 

@@ -50,7 +50,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -142,7 +142,6 @@ class Drivers:
     previous_overall_index: float | None
     previous_n: int
     weights: str  # "importance" or "equal"
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def index_change(self) -> float | None:
@@ -152,7 +151,7 @@ class Drivers:
 
 
 # Rows: (day, mask, moment vector) as summed from the count tables.
-Row = tuple[Any, int, Sequence[int]]
+Row = tuple[Any, int, Sequence[float]]
 
 
 def factor_set(rows: Iterable[Row], allowed: int) -> int:
@@ -327,17 +326,14 @@ def analyse(rows: Sequence[Row], previous: Sequence[Row], allowed: int) -> Drive
     prev_means: list[float | None] = [None] * k
     if prev_total is not None and prev_n:
         prev_means = [float(prev_total[3 + j] / prev_n) for j in range(k)]
-    common = {
-        "days": len(days),
-        "previous_n": prev_n,
-        "previous_overall_index": _overall_index(prev_n, float(prev_total[1]))
-        if prev_total is not None
-        else None,
-    }
+    previous_overall = (
+        _overall_index(prev_n, float(prev_total[1])) if prev_total is not None else None
+    )
     if not k or not len(days):
         return Drivers(
             n=0, factors=[], ranked=False, reason="no_data", r2=None, index=None,
-            previous_index=None, overall_index=None, weights="equal", **common,
+            previous_index=None, overall_index=None, weights="equal", days=0,
+            previous_n=prev_n, previous_overall_index=previous_overall,
         )  # fmt: skip
     total = per_day.sum(axis=0)
     n = int(total[0])
@@ -380,5 +376,7 @@ def analyse(rows: Sequence[Row], previous: Sequence[Row], allowed: int) -> Drive
         previous_index=to_index(prev_means, weights),
         overall_index=_overall_index(n, float(total[1])),
         weights="importance" if ranked else "equal",
-        **common,
+        days=len(days),
+        previous_n=prev_n,
+        previous_overall_index=previous_overall,
     )

@@ -63,7 +63,7 @@ def assert_rollups_match() -> None:
             lambda: [0] * len(drivers.MOMENT_COLUMNS)
         )
         for row in cube:
-            dims = rules.satisfaction_rolled_up(tuple(row[3:7]), rollup)  # type: ignore[arg-type]
+            dims = rules.satisfaction_rolled_up(tuple(row[3:7]), rollup)
             key = (row[0], row[1], rollup, *dims, row[7])
             for i, value in enumerate(row[8:]):
                 expected[key][i] += value

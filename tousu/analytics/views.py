@@ -9,6 +9,7 @@ page's script draws and navigates and knows nothing of the filters.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from typing import Any
 from urllib.parse import urlencode
 
@@ -202,7 +203,8 @@ def drivers_chart(drivers: dict[str, Any]) -> dict[str, Any] | None:
         ],
         "x_mid": round(1 / len(factors), 4),
         "y_mid": round(sum(means) / len(means), 2),
-        "x_max": round(min(1.0, max(importance) * 1.15 + 0.02), 2),
+        # Room for the largest point's label, on a whole tenth.
+        "x_max": min(1.0, math.ceil((max(importance) * 1.1 + 0.02) * 10) / 10),
         "y_min": max(1.0, round(min(means) - 0.3, 1)),
         "y_max": min(5.0, round(max(means) + 0.3, 1)),
         "labels": {"importance": _("Importance"), "mean": _("Mean score (1–5)")},

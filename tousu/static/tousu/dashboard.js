@@ -77,14 +77,15 @@
       return [{name: name, xAxis: x0, yAxis: y0}, {xAxis: x1, yAxis: y1}];
     };
     draw("drivers", {
-      grid: {left: 8, right: 24, top: 16, bottom: 28, containLabel: true},
+      grid: {left: 8, right: 24, top: 36, bottom: 28, containLabel: true},
       tooltip: {trigger: "item", formatter: function (p) {
         return p.data.name + "\n" + d.labels.importance + " " + (p.data.value[0] * 100).toFixed(1) +
           "%\n" + d.labels.mean + " " + p.data.value[1].toFixed(2);
       }},
       xAxis: {type: "value", name: d.labels.importance, nameLocation: "middle", nameGap: 22,
               min: 0, max: d.x_max, axisLabel: {formatter: function (v) { return Math.round(v * 100) + "%"; }}},
-      yAxis: {type: "value", name: d.labels.mean, min: d.y_min, max: d.y_max},
+      yAxis: {type: "value", name: d.labels.mean, nameTextStyle: {align: "left"},
+              min: d.y_min, max: d.y_max},
       series: [{
         type: "scatter", symbolSize: 14, data: d.points,
         label: {show: true, position: "right", formatter: function (p) { return p.data.name; }},

@@ -175,23 +175,20 @@ def _index_of(F: Sequence[int]) -> list[int]:
     return out
 
 
-def by_day(rows: Iterable[Row], F_mask: int) -> tuple[list[Any], np.ndarray]:
+def by_day(rows: Sequence[Row], F_mask: int) -> tuple[list[Any], np.ndarray]:
     """The moments of the factor set `F_mask` per day (days with observations only, in
     order): a (days × m) array, complete cases per the module docstring."""
     F = [i for i in range(K) if F_mask >> i & 1]
     pick = _index_of(F)
-    sums: dict[Any, np.ndarray] = {}
-    for day, mask, vector in rows:
-        if mask & F_mask != F_mask:
-            continue
-        v = np.asarray(vector, dtype=np.float64)[pick]
-        if day in sums:
-            sums[day] += v
-        else:
-            sums[day] = v
-    days = sorted(sums)
-    width = len(pick)
-    return days, (np.array([sums[d] for d in days]) if days else np.zeros((0, width)))
+    kept = [(day, vector) for day, mask, vector in rows if mask & F_mask == F_mask]
+    if not kept:
+        return [], np.zeros((0, len(pick)))
+    days = sorted({day for day, _ in kept})
+    at = {day: i for i, day in enumerate(days)}
+    moments = np.asarray([vector for _, vector in kept], dtype=np.float64)[:, pick]
+    out = np.zeros((len(days), len(pick)))
+    np.add.at(out, [at[day] for day, _ in kept], moments)
+    return days, out
 
 
 def _unpack(m: np.ndarray, k: int) -> tuple[np.ndarray, ...]:

@@ -606,7 +606,8 @@ DRIVER_SOURCES: dict[str, tuple[tuple[str, ...], int]] = {
     "survey": (("survey",), drivers.ALL_MASK),
     "both": (("callback", "survey"), drivers.CALLBACK_MASK),
 }
-_MOMENT_SUMS = {m: Sum(m) for m in drivers.MOMENT_COLUMNS}
+_MOMENT_SUMS = {f"sum_{m}": Sum(m) for m in drivers.MOMENT_COLUMNS}
+_MOMENT_READ = ("day", "factors", *_MOMENT_SUMS)
 
 
 def satisfaction_rows(
@@ -628,9 +629,7 @@ def satisfaction_rows(
         .annotate(**_MOMENT_SUMS)
         .order_by()
     )
-    return [
-        (r["day"], r["factors"], [int(r[m] or 0) for m in drivers.MOMENT_COLUMNS]) for r in rows
-    ]
+    return [(day, mask, moments) for day, mask, *moments in rows.values_list(*_MOMENT_READ)]
 
 
 def satisfaction_drivers(

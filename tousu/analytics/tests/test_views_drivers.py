@@ -61,7 +61,9 @@ def test_the_source_switch_and_the_refusal(reference: None, analyst: Any) -> Non
     surveys = client.get(links[0][2])
     html = surveys.content.decode()
     assert 'data-drivers-refused="too_few"' in html
-    assert 'aria-current="true" ' not in html or 'data-source="survey" aria-current' in html
+    assert 'data-source="survey" aria-current="true"' in html
+    # The period and slice filters keep the source chosen.
+    assert '<input type="hidden" name="source" value="survey">' in html
     assert surveys.context["drivers"]["n"] == 10
     assert "30" in surveys.context["drivers"]["reason_text"]
 

@@ -278,7 +278,13 @@ class SatisfactionCount(SatisfactionColumns):
         verbose_name = _("satisfaction count")
         verbose_name_plural = _("satisfaction counts")
         constraints = [models.UniqueConstraint(fields=["key"], name="satisfactioncount_key")]
-        indexes = [models.Index(fields=["rollup", "day"])]
+        # A department's or region's scope filters every question; on the cube (slices of
+        # three dimensions) these keep the read to that department's or region's rows.
+        indexes = [
+            models.Index(fields=["rollup", "day"]),
+            models.Index(fields=["rollup", "department", "day"]),
+            models.Index(fields=["rollup", "region", "day"]),
+        ]
 
     def __str__(self) -> str:
         return self.key

@@ -612,6 +612,7 @@ API: dict[str, Req] = {
     ),
     "GET /api/v1/stats/kpis": Req(as_="analyst", data=PERIOD),
     "GET /api/v1/stats/responsible": Req(as_="analyst", data=PERIOD),
+    "GET /api/v1/reports/satisfaction-drivers": Req(as_="analyst", data=PERIOD),
     "GET /api/v1/reports/consistency": Req(as_="quality", data=PERIOD),
     "GET /api/v1/alerts": Req(as_="analyst", data=PERIOD),
     "POST /api/v1/complaints": Req(

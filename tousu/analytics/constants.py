@@ -26,3 +26,5 @@ RECHECK_WINDOW = dt.timedelta(minutes=5)
 LEASE = dt.timedelta(minutes=10)
 
 FILL_CURSOR = "counts"
+# The checkpoint of the survey answers counted into the satisfaction counts (their ids).
+SURVEY_CURSOR = "surveys"

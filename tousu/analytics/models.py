@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from tousu.analytics import rules
+from tousu.analytics import drivers, rules
 from tousu.analytics.rules import MEASURES
 
 # Sums that can outgrow 32 bits in a busy row.
@@ -241,3 +241,102 @@ class RebuildResponsibleFact(ResponsibleColumns):
 
     def __str__(self) -> str:
         return str(self.complaint_id)
+
+
+class SatisfactionColumns(models.Model):
+    """The slice and moments of a row of satisfaction observations (R8.3): `source` (callback
+    or survey), the complaint's handling dimensions (a survey has only its customer's region;
+    the others hold 0 / ""), `factors` — the mask of the factors the observations scored
+    (drivers.FACTORS bits) — and the sums of drivers.MOMENT_COLUMNS."""
+
+    source = models.CharField(max_length=8)
+    department = models.PositiveIntegerField(default=0)
+    region = models.PositiveIntegerField(default=0)
+    category = models.PositiveIntegerField(default=0)
+    channel = models.CharField(max_length=24)
+    factors = models.PositiveSmallIntegerField(default=0)
+
+    for _moment in drivers.MOMENT_COLUMNS:
+        locals()[_moment] = models.IntegerField(default=0)
+    del _moment
+
+    class Meta:
+        abstract = True
+
+
+class SatisfactionCount(SatisfactionColumns):
+    """Moments of the satisfaction observations per Asia/Shanghai day, source, slice and
+    factor mask (D11), the cube (rollup 0) and the roll-ups of rules.SATISFACTION_ROLLUPS;
+    what the drivers analysis reads. `key` is the day and the rest in one string, as in
+    Counts. Filled by `analytics.fill` and the rebuild with the other count tables."""
+
+    key = models.CharField(max_length=96)
+    day = models.DateField()
+    rollup = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("satisfaction count")
+        verbose_name_plural = _("satisfaction counts")
+        constraints = [models.UniqueConstraint(fields=["key"], name="satisfactioncount_key")]
+        # A department's or region's scope filters every question; on the cube (slices of
+        # three dimensions) these keep the read to that department's or region's rows.
+        indexes = [
+            models.Index(fields=["rollup", "day"]),
+            models.Index(fields=["rollup", "department", "day"]),
+            models.Index(fields=["rollup", "region", "day"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class SatisfactionFact(models.Model):
+    """What one complaint's scored callbacks (source callback, `ref` the complaint id) or one
+    survey answer (source survey, `ref` its id) currently add to SatisfactionCount: a list of
+    [day, department, region, category, channel, mask, moments], so that a change can be
+    taken out of the rows it was in."""
+
+    source = models.CharField(max_length=8)
+    ref = models.BigIntegerField()
+    data = models.JSONField()
+
+    class Meta:
+        verbose_name = _("satisfaction contribution")
+        verbose_name_plural = _("satisfaction contributions")
+        constraints = [
+            models.UniqueConstraint(fields=["source", "ref"], name="satisfactionfact_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.ref}"
+
+
+class RebuildSatisfactionFact(models.Model):
+    """Scratch contributions of `tousu analytics rebuild` for SatisfactionFact. Empty outside a
+    rebuild."""
+
+    source = models.CharField(max_length=8)
+    ref = models.BigIntegerField()
+    data = models.JSONField()
+
+    class Meta:
+        verbose_name = _("rebuild scratch satisfaction contribution")
+        verbose_name_plural = _("rebuild scratch satisfaction contributions")
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.ref}"
+
+
+class RebuildSatisfactionRow(SatisfactionColumns):
+    """Scratch cube rows of `tousu analytics rebuild` for SatisfactionCount, appended per
+    batch and summed by SQL into every roll-up at the end. Empty outside a rebuild."""
+
+    day = models.DateField()
+    day_label = models.CharField(max_length=10)  # YYYY-MM-DD, the key's first part
+
+    class Meta:
+        verbose_name = _("rebuild scratch satisfaction row")
+        verbose_name_plural = _("rebuild scratch satisfaction rows")
+
+    def __str__(self) -> str:
+        return self.day_label

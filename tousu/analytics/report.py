@@ -24,7 +24,13 @@ from django.db.models import QuerySet
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from tousu.analytics.selectors import KpiFilters, by_responsible, kpis, transfers_out
+from tousu.analytics.selectors import (
+    KpiFilters,
+    by_responsible,
+    kpis,
+    satisfaction_drivers,
+    transfers_out,
+)
 from tousu.complaints.models import Complaint
 from tousu.core.clock import SHANGHAI
 
@@ -239,6 +245,12 @@ def quarterly_data(quarter: Quarter) -> dict[str, Any]:
             "terms": report_terms.root_causes(
                 received(quarter), received(quarter.previous()), body["mix"]["category"]
             ),
+        }
+        last_day = quarter.end.date() - dt.timedelta(days=1)
+        first_day = quarter.start.date()
+        data["drivers"] = {
+            source: satisfaction_drivers(first_day, last_day, source=source)
+            for source in ("callback", "survey")
         }
         data["rising_categories"] = rising_categories(body["mix"]["category"])
         data["owners"] = {

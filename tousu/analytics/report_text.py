@@ -31,6 +31,22 @@ SCORE_NAMES = {
     "solution": "解决方案",
     "simplicity": "办理便捷性",
 }
+# The factors an imported survey may score besides the four above (SurveyFactor).
+FACTOR_NAMES = {
+    **SCORE_NAMES,
+    "network": "网络质量",
+    "tariff": "资费",
+    "publicity": "宣传",
+    "data_usage": "流量使用",
+}
+# The importance × performance quadrants (S2 关键感知要素).
+QUADRANT_NAMES = {
+    "strength": "优势区",
+    "fix": "修补区",
+    "opportunity": "机会区",
+    "maintain": "维持区",
+}
+SOURCE_NAMES = {"callback": "回访", "survey": "满意度调查"}
 RESULT_NAMES = {
     "satisfied": "满意",
     "basically_satisfied": "基本满意",
@@ -382,14 +398,70 @@ def satisfaction(data: dict[str, Any]) -> Section:
         f"本季度完成回访 {cur['callbacks']:,} 次，满意率（满意与基本满意占接通回访的比例）"
         f"{_rate(cur['satisfaction_rate'])}，上季度 {_rate(prev['satisfaction_rate'])}。"
     )
-    return Section(
-        "满意度",
-        "六、客户满意度",
-        [text],
+    paragraphs = [text]
+    tables = [
+        Table("回访结果", ["结果", "本季度", "上季度"], results),
+        Table("满意度评分（1–5 分）", ["维度", "本季度", "上季度"], scores),
+    ]
+    for source, found in data.get("drivers", {}).items():
+        if source == "callback" or found["n"]:
+            paragraphs.append(drivers_text(source, found))
+            if found["factors"]:
+                tables.append(drivers_table(source, found))
+    return Section("满意度", "六、客户满意度", paragraphs, tables)
+
+
+def _interval(value: list[float] | None) -> str:
+    return "—" if not value else f"{value[0] * 100:.1f}%–{value[1] * 100:.1f}%"
+
+
+def drivers_text(source: str, found: dict[str, Any]) -> str:
+    """The satisfaction drivers (R8.3, S2 关键感知要素) of one source in sentences."""
+    name = SOURCE_NAMES[source]
+    if not found["n"]:
+        return f"关键感知要素（{name}）：本季度没有带总体满意度评分的{name}记录，暂无法分析。"
+    head = (
+        f"关键感知要素（{name}）：本季度共 {found['n']:,} 条完整评分（各要素与总体满意度均有评分）"
+    )
+    if not found["ranked"]:
+        return (
+            f"{head}，少于 {found['min_n']} 条（或总体评分无差异），样本不足以判断各要素的"
+            "重要性，暂不排序，仅列示平均分。"
+        )
+    top = found["factors"][0]
+    index = found["index"]
+    change = index["change"]
+    if change is None:
+        compared = "上季度无可比数据"
+    else:
+        direction = "上升" if change > 0 else "下降" if change < 0 else "持平"
+        compared = f"上季度 {index['previous']}（同一权重），{direction} {abs(change)} 分"
+    return (
+        f"{head}。采用相对权重法（Johnson 2000）将总体满意度的可解释方差（R² = {found['r2']:.2f}）"
+        f"分解到各要素，区间为按日分组刀切法（jackknife）的 95% 区间。影响最大的是"
+        f"“{FACTOR_NAMES.get(top['factor'], top['factor'])}”，重要性 {_rate(top['importance'])}"
+        f"（{_interval(top['interval'])}），平均 {top['mean']:.2f} 分，处于"
+        f"{QUADRANT_NAMES[top['quadrant']]}。满意度指数（各要素平均分按重要性加权、折算为百分制）"
+        f"为 {index['value']}，{compared}。"
+    )
+
+
+def drivers_table(source: str, found: dict[str, Any]) -> Table:
+    rows: list[list[Cell]] = [
         [
-            Table("回访结果", ["结果", "本季度", "上季度"], results),
-            Table("满意度评分（1–5 分）", ["维度", "本季度", "上季度"], scores),
-        ],
+            FACTOR_NAMES.get(f["factor"], f["factor"]),
+            f["mean"],
+            pct(f["importance"]),
+            _interval(f["interval"]),
+            QUADRANT_NAMES.get(f["quadrant"] or "", "—"),
+            f["n"],
+        ]
+        for f in found["factors"]
+    ]
+    return Table(
+        f"关键感知要素（{SOURCE_NAMES[source]}）：重要性 × 表现",
+        ["感知要素", "平均分", "重要性", "95% 区间", "象限", "样本量"],
+        rows,
     )
 
 
@@ -518,6 +590,14 @@ def suggestion_lines(data: dict[str, Any]) -> list[str]:
             f"回访满意率为 {_rate(sat)}，低于 {SATISFACTION_TARGET:.0%}，"
             "建议对不满意客户开展修复回访，并加强处理人员沟通技巧与情绪管理培训。"
         )
+    found = data.get("drivers", {}).get("callback")
+    for f in found["factors"] if found and found["ranked"] else []:
+        if f["quadrant"] == "fix":
+            lines.append(
+                f"“{FACTOR_NAMES.get(f['factor'], f['factor'])}”对总体满意度影响较大（重要性 "
+                f"{_rate(f['importance'])}）而平均分偏低（{f['mean']:.2f} 分），处于修补区，"
+                "建议作为满意度提升的优先改进项。"
+            )
     if cur["repeat_rate"] is not None and cur["repeat_rate"] > REPEAT_LIMIT:
         lines.append(
             f"重复投诉率为 {_rate(cur['repeat_rate'])}，建议对重复投诉客户建立专人跟进机制。"

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, cast
 
+from tousu.analytics import drivers
 from tousu.analytics.constants import HANDLING_EDGES_HOURS
 from tousu.callbacks.choices import SCORE_FACTORS, CallbackResult
 from tousu.core.clock import SHANGHAI
@@ -111,6 +112,34 @@ REDEFINED = {"fcr": "resolved by its registering agent at first contact (issue 1
 RESPONSIBLE_MEASURES = ("closed", "fcr", "compensation_fen")
 
 
+# The satisfaction observations (R8.3, drivers.py) are counted per day, source and slice, with
+# the roll-ups a dashboard or report asks for most (as ROLLUPS, without the level: a callback's
+# scores are about the handling, not the complaint's level). Sources: callbacks, and the
+# operator's own surveys (a survey has only its customer's region; its other dimensions hold
+# 0 / "", so slicing by department, category or channel leaves surveys out).
+SATISFACTION_SOURCES = ("callback", "survey")
+SATISFACTION_DIMENSIONS = ("department", "region", "category", "channel")
+SATISFACTION_ROLLUPS: dict[int, tuple[str, ...]] = {
+    0: SATISFACTION_DIMENSIONS,
+    1: (),
+    2: ("department",),
+    3: ("region",),
+    4: ("category",),
+    5: ("channel",),
+    6: ("category", "department"),
+    7: ("channel", "department"),
+    8: ("region", "department"),
+    9: ("category", "region"),
+    10: ("channel", "region"),
+}
+SATISFACTION_ALL: dict[str, int | str] = {
+    "department": 0,
+    "region": 0,
+    "category": 0,
+    "channel": "*",
+}
+
+
 def _layout() -> str:
     """A fingerprint of what the count tables hold: a release that changes the dimensions,
     roll-ups, measures or a measure's meaning changes it, and the fill job then counts
@@ -123,6 +152,10 @@ def _layout() -> str:
             MEASURES,
             sorted(REDEFINED.items()),
             RESPONSIBLE_MEASURES,
+            drivers.FACTORS,
+            drivers.MOMENT_COLUMNS,
+            sorted(SATISFACTION_ROLLUPS.items()),
+            "callback overall",
         )
     ).encode()
     return hashlib.sha256(described).hexdigest()[:12]
@@ -169,6 +202,7 @@ class CallbackFacts:
     done_at: dt.datetime
     result: str
     scores: Mapping[str, int | None] = field(default_factory=dict)
+    overall: int | None = None  # 1–5, what the factor scores drive (R8.3)
 
 
 @dataclass(frozen=True)
@@ -248,6 +282,89 @@ def responsible_contribution(facts: ComplaintFacts) -> tuple[dt.date, dict[str, 
     closing = contributions(facts).get(at, {})
     month = local_day(at).replace(day=1)
     return month, {m: closing.get(m, 0) for m in RESPONSIBLE_MEASURES}
+
+
+# Satisfaction observations -------------------------------------------------------------------
+
+# One observation as kept in SatisfactionFact.data: [day (YYYY-MM-DD), department, region,
+# category, channel, factor mask, moments (drivers.MOMENT_COLUMNS)].
+Observation = list[Any]
+SatisfactionDims = tuple[int, int, int, str]  # department, region, category, channel
+# source, day label, dims, mask
+SatisfactionCube = tuple[str, str, int, int, int, str, int]
+
+
+def callback_observations(facts: ComplaintFacts) -> list[Observation]:
+    """The satisfaction observations of a complaint's scored callbacks, each on the
+    Asia/Shanghai day it was done, under the complaint's current dimensions."""
+    category, channel, region, department, _level = facts.dims
+    out: list[Observation] = []
+    for callback in facts.callbacks:
+        found = drivers.observation(callback.scores, callback.overall)
+        if found is not None:
+            day = local_day(hour_of(callback.done_at)).isoformat()
+            out.append([day, department, region, category, channel, found[0], found[1]])
+    return out
+
+
+def survey_observations(
+    surveyed_at: dt.datetime, region: int, scores: Mapping[str, Any], overall: int | None
+) -> list[Observation]:
+    """The observation of one survey answer: its day and its customer's region. Scores of
+    factors the code does not know, or not 1–5, are left out."""
+    clean = {
+        name: int(v)
+        for name, v in scores.items()
+        if name in drivers.FACTORS
+        and isinstance(v, int)
+        and not isinstance(v, bool)
+        and 1 <= v <= 5
+    }
+    found = drivers.observation(clean, overall)
+    if found is None:
+        return []
+    day = local_day(hour_of(surveyed_at)).isoformat()
+    return [[day, 0, region, 0, "", found[0], found[1]]]
+
+
+def satisfaction_deltas(
+    source: str, changes: Iterable[tuple[list[Observation] | None, list[Observation] | None]]
+) -> dict[SatisfactionCube, list[int]]:
+    """Sum of (new − old) moments per cube row over (old, new) observation lists."""
+    out: dict[SatisfactionCube, list[int]] = {}
+    width = len(drivers.MOMENT_COLUMNS)
+    for old, new in changes:
+        for data, sign in ((old, -1), (new, 1)):
+            for day, department, region, category, channel, mask, vector in data or ():
+                key = (source, day, department, region, category, channel, mask)
+                row = out.setdefault(key, [0] * width)
+                for i, value in enumerate(vector):
+                    row[i] += sign * value
+    return out
+
+
+def satisfaction_rolled_up(dims: SatisfactionDims, rollup: int) -> SatisfactionDims:
+    kept = SATISFACTION_ROLLUPS[rollup]
+    return cast(
+        "SatisfactionDims",
+        tuple(
+            v if name in kept else SATISFACTION_ALL[name]
+            for name, v in zip(SATISFACTION_DIMENSIONS, dims, strict=True)
+        ),
+    )
+
+
+def satisfaction_key(day: str, source: str, rollup: int, dims: Iterable[Any], mask: int) -> str:
+    """SatisfactionCount.key; the rebuild makes the same string in SQL."""
+    return "|".join([day, source, str(rollup), *(str(d) for d in dims), str(mask)])
+
+
+def satisfaction_rollup_for(used: set[str]) -> int:
+    """The smallest satisfaction roll-up that keeps every dimension in `used`."""
+    for rollup, kept in sorted(SATISFACTION_ROLLUPS.items(), key=lambda rk: len(rk[1])):
+        if used <= set(kept):
+            return rollup
+    return 0  # pragma: no cover - rollup 0 keeps every dimension
 
 
 def encode(dims: Dims, parts: Contributions) -> dict[str, object]:

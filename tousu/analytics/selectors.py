@@ -48,12 +48,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Q, QuerySet, Sum
+from django.utils.translation import gettext_lazy as _
 
 from tousu.accounts.choices import DataScope
 from tousu.accounts.models import Department, Region, User
-from tousu.analytics import rules
-from tousu.analytics.models import DailyCount, HourlyCount, MonthlyCount, ResponsibleCount
-from tousu.callbacks.choices import CallbackResult
+from tousu.analytics import drivers, rules
+from tousu.analytics.models import (
+    DailyCount,
+    HourlyCount,
+    MonthlyCount,
+    ResponsibleCount,
+    SatisfactionCount,
+)
+from tousu.callbacks.choices import CallbackResult, SurveyFactor
 from tousu.classification.models import Category
 from tousu.complaints.choices import Channel, TimeLeft
 from tousu.core import clock
@@ -599,3 +606,115 @@ def root_causes_for_user(
         "previous_first": previous_start.date(),
         "previous_last": first - dt.timedelta(days=1),
     }
+
+
+# ---- satisfaction drivers (R8.3): read from SatisfactionCount --------------------------------
+
+# Which observations an analysis reads, and the factors it may use: callbacks ask the four
+# handling factors, surveys up to all eight; together only the four both ask are comparable.
+DRIVER_SOURCES: dict[str, tuple[tuple[str, ...], int]] = {
+    "callback": (("callback",), drivers.CALLBACK_MASK),
+    "survey": (("survey",), drivers.ALL_MASK),
+    "both": (("callback", "survey"), drivers.CALLBACK_MASK),
+}
+_MOMENT_SUMS = {f"sum_{m}": Sum(m) for m in drivers.MOMENT_COLUMNS}
+_MOMENT_READ = ("day", "factors", *_MOMENT_SUMS)
+
+
+def satisfaction_rows(
+    first: dt.date, last: dt.date, filters: KpiFilters, source: str
+) -> list[drivers.Row]:
+    """(day, factor mask, moments) from `first` to `last` (both included) for the slice and
+    source, sources added together: one query (plus one for a category filter), from the
+    smallest roll-up that answers it."""
+    sources, _ = DRIVER_SOURCES[source]
+    rows = (
+        SatisfactionCount.objects.filter(
+            _where(filters),
+            rollup=rules.satisfaction_rollup_for(_used(filters)),
+            day__gte=first,
+            day__lte=last,
+            source__in=sources,
+        )
+        .values("day", "factors")
+        .annotate(**_MOMENT_SUMS)
+        .order_by()
+    )
+    return [(day, mask, moments) for day, mask, *moments in rows.values_list(*_MOMENT_READ)]
+
+
+def satisfaction_drivers(
+    first: dt.date, last: dt.date, filters: KpiFilters | None = None, *, source: str = "callback"
+) -> dict[str, Any]:
+    """The drivers of overall satisfaction for the days `first`–`last` and the slice
+    (drivers.py says how), with the index of the previous period of the same length. One
+    query for both periods."""
+    filters = filters or KpiFilters()
+    days = (last - first).days + 1
+    previous_first = first - dt.timedelta(days=days)
+    rows = satisfaction_rows(previous_first, last, filters, source)
+    now = [r for r in rows if r[0] >= first]
+    before = [r for r in rows if r[0] < first]
+    result = drivers.analyse(now, before, DRIVER_SOURCES[source][1])
+    labels = dict(SurveyFactor.choices)
+    return {
+        "source": source,
+        "method": drivers.METHOD,
+        "interval_method": drivers.INTERVAL_METHOD,
+        "confidence": drivers.CONFIDENCE,
+        "min_n": drivers.MIN_N,
+        "n": result.n,
+        "days": result.days,
+        "ranked": result.ranked,
+        "reason": result.reason,
+        "reason_text": str(DRIVER_REASONS[result.reason]) % {"n": drivers.MIN_N}
+        if result.reason
+        else None,
+        "r2": result.r2,
+        "factors": [
+            {
+                "factor": f.factor,
+                "name": str(labels[f.factor]),
+                "mean": f.mean,
+                "importance": f.importance,
+                "interval": list(f.interval) if f.interval else None,
+                "n": f.n,
+                "quadrant": f.quadrant,
+            }
+            for f in result.factors
+        ],
+        "index": {
+            "value": result.index,
+            "previous": result.previous_index,
+            "change": result.index_change,
+            "weights": result.weights,
+            "overall": result.overall_index,
+            "previous_overall": result.previous_overall_index,
+        },
+        "previous": {
+            "from": previous_first.isoformat(),
+            "to": (first - dt.timedelta(days=1)).isoformat(),
+            "n": result.previous_n,
+        },
+    }
+
+
+DRIVER_REASONS = {
+    "no_data": _("No scored observations with an overall score in this period."),
+    "too_few": _("Fewer than %(n)s complete observations: too few to say which factors matter."),
+    "no_variation": _("Overall satisfaction did not vary: nothing to explain."),
+}
+
+
+def satisfaction_drivers_for_user(
+    user: User,
+    first: dt.date,
+    last: dt.date,
+    filters: KpiFilters | None = None,
+    *,
+    source: str = "callback",
+) -> dict[str, Any]:
+    """`satisfaction_drivers` within what `user` may see (filters_for_user): a department
+    scope sees its department's callbacks (surveys have no department), a region scope its
+    region's callbacks and surveys."""
+    return satisfaction_drivers(first, last, filters_for_user(user, filters), source=source)

@@ -22,7 +22,7 @@ from typing import Any, cast
 
 from django.db import connection, transaction
 
-from tousu.analytics import constants, rules
+from tousu.analytics import constants, drivers, rules
 from tousu.analytics.models import (
     DIMENSIONS,
     ComplaintFact,
@@ -34,11 +34,15 @@ from tousu.analytics.models import (
     RebuildFact,
     RebuildResponsibleFact,
     RebuildRow,
+    RebuildSatisfactionFact,
+    RebuildSatisfactionRow,
     ResponsibleCount,
     ResponsibleFact,
+    SatisfactionCount,
+    SatisfactionFact,
 )
 from tousu.callbacks.choices import SCORE_FACTORS, CallbackStatus
-from tousu.callbacks.models import CallbackTask
+from tousu.callbacks.models import CallbackTask, SurveyResponse
 from tousu.complaints.choices import EventType
 from tousu.complaints.models import Complaint, ComplaintEvent
 from tousu.core import clock
@@ -89,11 +93,13 @@ def facts_read(ids: Sequence[int]) -> dict[int, rules.ComplaintFacts]:
     ):
         remedies[complaint_id].append((kind, amount))
     callbacks: dict[int, list[rules.CallbackFacts]] = defaultdict(list)
-    for complaint_id, done_at, result, *scores in CallbackTask.objects.filter(
+    for complaint_id, done_at, result, overall, *scores in CallbackTask.objects.filter(
         complaint_id__in=ids, status=CallbackStatus.DONE, done_at__isnull=False
-    ).values_list("complaint_id", "done_at", "result", *SCORE_FACTORS):
+    ).values_list("complaint_id", "done_at", "result", "overall", *SCORE_FACTORS):
         callbacks[complaint_id].append(
-            rules.CallbackFacts(done_at, result, dict(zip(SCORE_FACTORS, scores, strict=True)))
+            rules.CallbackFacts(
+                done_at, result, dict(zip(SCORE_FACTORS, scores, strict=True)), overall
+            )
         )
     out: dict[int, rules.ComplaintFacts] = {}
     for pk, cat, channel, region, dept, level, received, fr_due, due, *rest in rows:
@@ -238,6 +244,9 @@ def complaints_recount(ids: Sequence[int]) -> int:
         if new is not None:
             fresh.append(ComplaintFact(complaint_id=pk, data=new))
     responsible_recount(ids, facts)
+    satisfaction_recount(
+        CALLBACK, ids, {pk: rules.callback_observations(item) for pk, item in facts.items()}
+    )
     if not changes:
         return 0
     if stale:
@@ -384,6 +393,170 @@ def _responsible_swap() -> None:
         )
 
 
+# Satisfaction observations (R8.3, drivers.py) --------------------------------------------
+
+CALLBACK, SURVEY = rules.SATISFACTION_SOURCES
+SATISFACTION_KEPT = ("source", *rules.SATISFACTION_DIMENSIONS, "factors")
+SATISFACTION_COLUMNS = ("key", "day", "rollup", *SATISFACTION_KEPT, *drivers.MOMENT_COLUMNS)
+
+
+def survey_observations_read(ids: Sequence[int]) -> dict[int, list[rules.Observation]]:
+    """The observations of the survey answers `ids` that exist, in one query."""
+    rows = SurveyResponse.objects.filter(pk__in=ids).values_list(
+        "pk", "surveyed_at", "customer__region_id", "scores", "overall"
+    )
+    return {
+        pk: rules.survey_observations(at, region or 0, scores or {}, overall)
+        for pk, at, region, scores, overall in rows
+    }
+
+
+def satisfaction_recount(
+    source: str, ids: Sequence[int], new: dict[int, list[rules.Observation]]
+) -> int:
+    """Bring the satisfaction counts of `ids` (complaints or survey answers, by `source`) up
+    to date with their observations `new` (an id missing there has none): compare with the
+    kept SatisfactionFact and apply the difference. Returns how many changed. Precondition:
+    inside the fill's claimed transaction."""
+    old = dict(
+        SatisfactionFact.objects.filter(source=source, ref__in=ids).values_list("ref", "data")
+    )
+    changes = []
+    for pk in ids:
+        before, after = old.get(pk) or None, new.get(pk) or None
+        if before != after:
+            changes.append((pk, before, after))
+    if not changes:
+        return 0
+    stale = [pk for pk, before, _ in changes if before is not None]
+    if stale:
+        SatisfactionFact.objects.filter(source=source, ref__in=stale).delete()
+    SatisfactionFact.objects.bulk_create(
+        [SatisfactionFact(source=source, ref=pk, data=after) for pk, _, after in changes if after],
+        batch_size=1_000,
+    )
+    satisfaction_apply(rules.satisfaction_deltas(source, ((b, a) for _, b, a in changes)))
+    return len(changes)
+
+
+def satisfaction_apply(cube: dict[rules.SatisfactionCube, list[int]]) -> None:
+    """Add the moments of `cube` rows to SatisfactionCount, cube and roll-ups: read the rows
+    of the keys, add, delete and insert the sums; rows left with no observation go."""
+    merged: dict[str, tuple[tuple[Any, ...], list[int]]] = {}
+    for (source, day, *dims, mask), delta in cube.items():
+        for rollup in rules.SATISFACTION_ROLLUPS:
+            kept = rules.satisfaction_rolled_up(cast("rules.SatisfactionDims", tuple(dims)), rollup)
+            key = rules.satisfaction_key(day, source, rollup, kept, mask)
+            columns = (key, dt.date.fromisoformat(day), rollup, source, *kept, mask)
+            entry = merged.setdefault(key, (columns, [0] * len(delta)))
+            for i, value in enumerate(delta):
+                entry[1][i] += value
+    keys = [k for k, (_, delta) in merged.items() if any(delta)]
+    insert = _insert_sql(SatisfactionCount, SATISFACTION_COLUMNS)
+    for first in range(0, len(keys), KEY_LOOKUP_CHUNK):
+        chunk = keys[first : first + KEY_LOOKUP_CHUNK]
+        existing = {
+            row[1]: row
+            for row in SatisfactionCount.objects.filter(key__in=chunk).values_list(
+                "pk", "key", *drivers.MOMENT_COLUMNS
+            )
+        }
+        rows = []
+        for key in chunk:
+            columns, delta = merged[key]
+            found = existing.get(key)
+            values = [(found[2 + i] if found else 0) + d for i, d in enumerate(delta)]
+            if values[0] < 0:
+                logger.error("analytics: negative satisfaction counts in %s: %s", key, values)
+            if values[0]:
+                rows.append(_adapted((*columns, *values)))
+        if existing:
+            SatisfactionCount.objects.filter(pk__in=[r[0] for r in existing.values()]).delete()
+        if rows:
+            with connection.cursor() as cursor:
+                cursor.executemany(insert, rows)
+
+
+def surveys_fill(owner: str) -> int:
+    """Count the survey answers added since the survey checkpoint, and re-check those of
+    the last RECHECK_WINDOW (an import whose ids were taken before a faster one committed).
+    Answers are only ever added (an import adds rows; nothing edits them), so the id is the
+    checkpoint. Returns how many answers changed. Precondition: `owner` holds the fill."""
+    cursor, _ = FillCursor.objects.get_or_create(name=constants.SURVEY_CURSOR)
+    position = cursor.position
+    recheck_from = int(cursor.trail[0][1]) if cursor.trail else position
+    changed = 0
+    while True:
+        ids = list(
+            SurveyResponse.objects.filter(pk__gt=recheck_from)
+            .order_by("pk")
+            .values_list("pk", flat=True)[: constants.FILL_COMPLAINT_BATCH]
+        )
+        if not ids:
+            break
+        recheck_from = ids[-1]
+        position = max(position, ids[-1])
+        with transaction.atomic():
+            fill_renew(owner)
+            changed += satisfaction_recount(SURVEY, ids, survey_observations_read(ids))
+            FillCursor.objects.filter(name=constants.SURVEY_CURSOR).update(position=position)
+    FillCursor.objects.filter(name=constants.SURVEY_CURSOR).update(
+        trail=_trail(cursor.trail, clock.now(), position)
+    )
+    return changed
+
+
+def _satisfaction_stage(source: str, observations: dict[int, list[rules.Observation]]) -> None:
+    """The rebuild's counterpart: append a batch's contributions and its cube rows (summed
+    within the batch) to the scratch tables."""
+    kept = {pk: data for pk, data in observations.items() if data}
+    RebuildSatisfactionFact.objects.bulk_create(
+        [RebuildSatisfactionFact(source=source, ref=pk, data=data) for pk, data in kept.items()],
+        batch_size=1_000,
+    )
+    cube = rules.satisfaction_deltas(source, ((None, data) for data in kept.values()))
+    columns = ["day", "day_label", *SATISFACTION_KEPT, *drivers.MOMENT_COLUMNS]
+    rows = [
+        _adapted((dt.date.fromisoformat(day), day, source, *dims, mask, *moments))
+        for (source, day, *dims, mask), moments in cube.items()
+    ]
+    if rows:
+        with connection.cursor() as cursor:
+            cursor.executemany(_insert_sql(RebuildSatisfactionRow, columns), rows)
+
+
+def _satisfaction_swap() -> None:
+    """Replace SatisfactionFact with the scratch contributions and SatisfactionCount with
+    the scratch rows summed into every roll-up, keys as `satisfaction_apply` makes them (one
+    INSERT … SELECT … GROUP BY per roll-up). Precondition: inside the rebuild's last
+    transaction."""
+    q = connection.ops.quote_name
+    SatisfactionFact.objects.all().delete()
+    SatisfactionCount.objects.all().delete()
+    facts = ", ".join(q(c) for c in ("source", "ref", "data"))
+    scratch = q(RebuildSatisfactionRow._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {q(SatisfactionFact._meta.db_table)} ({facts}) "  # noqa: S608 (model and column names)
+            f"SELECT {facts} FROM {q(RebuildSatisfactionFact._meta.db_table)}"
+        )
+        for rollup, kept in rules.SATISFACTION_ROLLUPS.items():
+            dims = [
+                q(n) if n in kept else _sql_literal(rules.SATISFACTION_ALL[n])
+                for n in rules.SATISFACTION_DIMENSIONS
+            ]
+            parts = [q("day_label"), q("source"), str(rollup), *dims, q("factors")]
+            key = " || '|' || ".join(f"CAST({part} AS VARCHAR(24))" for part in parts)
+            values = [key, q("day"), str(rollup), q("source"), *dims, q("factors")]
+            values += [f"SUM({q(m)})" for m in drivers.MOMENT_COLUMNS]
+            grouped = [q("day"), q("day_label"), q("source"), q("factors"), *(q(n) for n in kept)]
+            columns = ", ".join(q(c) for c in SATISFACTION_COLUMNS)
+            cursor.execute(
+                f"INSERT INTO {q(SatisfactionCount._meta.db_table)} ({columns}) "  # noqa: S608 (model and column names, code literals)
+                f"SELECT {', '.join(values)} FROM {scratch} GROUP BY {', '.join(grouped)}"
+            )
+
+
 # The claim and the checkpoint ------------------------------------------------------------
 
 
@@ -479,6 +652,7 @@ def counts_fill(*, batch: int = constants.FILL_EVENT_BATCH) -> dict[str, int]:
                     fill_renew(owner)
                     summary["changed"] += complaints_recount(ids)
             summary["rechecked"] = len(late)
+        summary["surveys"] = surveys_fill(owner)
         with transaction.atomic():
             fill_renew(owner, trail=_trail(cursor.trail, clock.now(), position))
     except LeaseLost:
@@ -495,6 +669,9 @@ def _rebuild_stage(ids: Sequence[int]) -> int:
     hours and dimensions that recur from batch to batch). Returns how many were counted."""
     facts = facts_read(ids)
     _responsible_stage(facts)
+    _satisfaction_stage(
+        CALLBACK, {pk: rules.callback_observations(item) for pk, item in facts.items()}
+    )
     encoded = [
         (pk, rules.encode(item.dims, rules.contributions(item))) for pk, item in facts.items()
     ]
@@ -580,6 +757,33 @@ def _rebuild_sum() -> None:
                 cursor.execute(sql)
 
 
+SCRATCH: tuple[type[Any], ...] = (
+    RebuildFact,
+    RebuildRow,
+    RebuildResponsibleFact,
+    RebuildSatisfactionFact,
+    RebuildSatisfactionRow,
+)
+
+
+def _surveys_stage(owner: str) -> int:
+    """Stage every survey answer, in batches; returns the last id seen (the survey
+    checkpoint the rebuild leaves)."""
+    last = 0
+    while True:
+        ids = list(
+            SurveyResponse.objects.filter(pk__gt=last)
+            .order_by("pk")
+            .values_list("pk", flat=True)[: constants.FILL_COMPLAINT_BATCH]
+        )
+        if not ids:
+            return last
+        with transaction.atomic():
+            fill_renew(owner)
+            _satisfaction_stage(SURVEY, survey_observations_read(ids))
+        last = ids[-1]
+
+
 def counts_rebuild(
     *, batch: int = constants.FILL_COMPLAINT_BATCH, progress: Callable[[int], None] | None = None
 ) -> dict[str, int]:
@@ -602,7 +806,7 @@ def counts_rebuild(
         with transaction.atomic():
             fill_renew(owner)
             # left by a rebuild that stopped
-            for model in (RebuildFact, RebuildRow, RebuildResponsibleFact):
+            for model in SCRATCH:
                 model.objects.all().delete()  # no relations or signals: one DELETE each
         last, done = 0, 0
         while True:
@@ -619,6 +823,7 @@ def counts_rebuild(
             last = ids[-1]
             if progress:
                 progress(done)
+        surveys_seen = _surveys_stage(owner)
         with transaction.atomic():
             fill_renew(
                 owner,
@@ -636,13 +841,19 @@ def counts_rebuild(
                 )
             _rebuild_sum()
             _responsible_swap()
-            for model in (RebuildFact, RebuildRow, RebuildResponsibleFact):
+            _satisfaction_swap()
+            FillCursor.objects.update_or_create(
+                name=constants.SURVEY_CURSOR,
+                defaults={"position": surveys_seen, "trail": [[started.timestamp(), surveys_seen]]},
+            )
+            for model in SCRATCH:
                 model.objects.all().delete()
         # Fresh planner statistics: the tables were replaced wholesale, and a plan made for the
         # old (or empty) tables can read every row where an index would read a few.
         with connection.cursor() as cursor:
             analysed: tuple[type[Any], ...] = (
                 HourlyCount, DailyCount, MonthlyCount, ComplaintFact, ResponsibleCount,
+                SatisfactionCount, SatisfactionFact,
             )  # fmt: skip
             for table in analysed:
                 cursor.execute(f"ANALYZE {q(table._meta.db_table)}")

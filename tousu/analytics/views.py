@@ -9,6 +9,7 @@ page's script draws and navigates and knows nothing of the filters.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from typing import Any
 from urllib.parse import urlencode
 
@@ -17,6 +18,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from tousu.accounts import permissions
@@ -24,7 +26,13 @@ from tousu.accounts.choices import DataScope
 from tousu.accounts.models import Department, Region, User
 from tousu.accounts.views import staff
 from tousu.analytics.forms import DashboardForm
-from tousu.analytics.selectors import KpiFilters, dashboard_for_user, root_causes_for_user
+from tousu.analytics.selectors import (
+    DRIVER_SOURCES,
+    KpiFilters,
+    dashboard_for_user,
+    root_causes_for_user,
+    satisfaction_drivers_for_user,
+)
 from tousu.complaints.choices import Status, TimeLeft
 from tousu.core import clock
 
@@ -123,6 +131,14 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     names = {name: form.names(name) for name in SLICE}
     explicit = Drill(_codes(filters), "analytics:dashboard")
     charts = _charts(data, names, drill)
+    source = request.GET.get("source", "")
+    source = source if source in DRIVER_SOURCES else "callback"
+    drivers = satisfaction_drivers_for_user(user, first, last, filters, source=source)
+    charts["drivers"] = drivers_chart(drivers)
+    for factor in drivers["factors"]:
+        quadrant = factor["quadrant"]
+        factor["quadrant_name"] = QUADRANTS[quadrant] if quadrant else "—"
+    period = {"from": first.isoformat(), "to": last.isoformat()}
     quarter = _quarter_start(today) - dt.timedelta(days=1)
     return render(
         request,
@@ -147,8 +163,53 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "charts": charts,
             "last_quarter": f"{quarter.year}Q{(quarter.month - 1) // 3 + 1}",
             "can_report": permissions.can_download_report(user),
+            "drivers": drivers,
+            "driver_sources": [
+                (code, label, explicit.url({**period, "source": code}), code == source)
+                for code, label in driver_source_choices()
+            ],
         },
     )
+
+
+def driver_source_choices() -> list[tuple[str, str]]:
+    return [
+        ("callback", _("Callbacks")),
+        ("survey", _("Surveys")),
+        ("both", _("Both")),
+    ]
+
+
+QUADRANTS = {
+    "strength": gettext_lazy("Strength (keep up)"),
+    "fix": gettext_lazy("Fix first"),
+    "opportunity": gettext_lazy("Opportunity"),
+    "maintain": gettext_lazy("Maintain"),
+}
+
+
+def drivers_chart(drivers: dict[str, Any]) -> dict[str, Any] | None:
+    """The importance × performance chart's points and quadrant lines; None (no chart) when
+    the analysis did not rank the factors."""
+    factors = drivers["factors"]
+    if not drivers["ranked"] or not factors:
+        return None
+    means = [f["mean"] for f in factors]
+    importance = [f["importance"] for f in factors]
+    return {
+        "points": [
+            {"name": f["name"], "value": [f["importance"], f["mean"]], "quadrant": f["quadrant"]}
+            for f in factors
+        ],
+        "x_mid": round(1 / len(factors), 4),
+        "y_mid": round(sum(means) / len(means), 2),
+        # Room for the largest point's label, on a whole tenth.
+        "x_max": min(1.0, math.ceil((max(importance) * 1.1 + 0.02) * 10) / 10),
+        "y_min": max(1.0, round(min(means) - 0.3, 1)),
+        "y_max": min(5.0, round(max(means) + 0.3, 1)),
+        "labels": {"importance": _("Importance"), "mean": _("Mean score (1–5)")},
+        "quadrants": {code: str(label) for code, label in QUADRANTS.items()},
+    }
 
 
 def _list_drill(user: User, filters: KpiFilters, first: dt.date, last: dt.date) -> Drill:

@@ -28,7 +28,13 @@ from tousu.accounts.permissions import MANAGER_ROLES
 from tousu.accounts.reference import REGIONS
 from tousu.accounts.services import user_create
 from tousu.analytics.services import counts_rebuild
-from tousu.callbacks.choices import SCORE_FACTORS, CallbackResult, DissatisfiedAction
+from tousu.callbacks.choices import (
+    SCORE_FACTORS,
+    CallbackResult,
+    CallbackStatus,
+    DissatisfiedAction,
+)
+from tousu.callbacks.models import CallbackTask
 from tousu.callbacks.services import complaint_callback_record
 from tousu.classification.models import Category
 from tousu.classification.services import text_model_refresh
@@ -621,6 +627,21 @@ def _scores(rng: random.Random, result: str) -> dict[str, int]:
     return {key: rng.randint(low, high) for key in SCORE_FACTORS}
 
 
+# How much each factor moves the demo customers' overall satisfaction (R8.3): whether the
+# problem was solved matters most, then how fast — what the dashboard's drivers chart finds.
+OVERALL_WEIGHTS = {"solution": 0.45, "timeliness": 0.3, "attitude": 0.15, "simplicity": 0.1}
+
+
+def _overall(rng: random.Random, result: str, scores: dict[str, int]) -> int | None:
+    """The overall score (1–5) a customer gives after the factors: their weighted sum with a
+    little noise, kept within the scores that agree with the result."""
+    if result not in SCORE_RANGES or not scores:
+        return None
+    low, high = SCORE_RANGES[result]
+    weighted = sum(OVERALL_WEIGHTS[k] * v for k, v in scores.items()) + rng.gauss(0, 0.3)
+    return min(high, max(low, round(weighted)))
+
+
 @dataclass(frozen=True)
 class Story:
     """What the planner knows of a complaint beyond its text: the customer, whether they
@@ -1045,6 +1066,12 @@ class Player:
             scores=scores,
             comment=_comment(self.rng, result, paid=bool(step.data.get("paid"))),
             dissatisfied_action=str(step.data.get("action") or DissatisfiedAction.REOPEN),
+        )
+        # The overall score, asked last (counted by the rebuild at the end of the demo); its
+        # own random stream, so that the rest of the demo draws what it drew before.
+        overall = _overall(random.Random(f"overall {c.number}"), result, scores)
+        CallbackTask.objects.filter(complaint=c, status=CallbackStatus.DONE, overall=None).update(
+            overall=overall
         )
         c.refresh_from_db()
         return c

@@ -96,3 +96,38 @@ def assert_counts_match() -> None:
     assert daily_table() == daily
     assert daily_table(MonthlyCount, "month") == monthly_from(daily)
     assert_rollups_match()
+
+
+def satisfaction_plant(
+    *,
+    weights: tuple[float, ...] = (0.55, 0.25, 0.12, 0.04),
+    first: dt.date,
+    days: int = 30,
+    per_day: int = 20,
+    department: int = 0,
+    region: int = 0,
+    source: str = "callback",
+    seed: int = 1,
+) -> None:
+    """Observations with planted weights (overall = Σ w_i x_i + noise, rounded into 1–5) put
+    into the satisfaction counts by their writer, as the fill job would for that many scored
+    callbacks (or survey answers) of one slice. The factors are the first len(weights) of
+    drivers.FACTORS."""
+    import random
+
+    from tousu.analytics import drivers
+
+    rng = random.Random(seed)
+    observations = []
+    for d in range(days):
+        day = (first + dt.timedelta(days=d)).isoformat()
+        for _ in range(per_day):
+            x = [rng.randint(1, 5) for _ in weights]
+            y = sum(w * v for w, v in zip(weights, x, strict=True)) + rng.gauss(0, 0.5)
+            scores = dict(zip(drivers.FACTORS, x, strict=False))
+            found = drivers.observation(scores, min(5, max(1, round(y))))
+            assert found is not None
+            category, channel = (0, "") if source == "survey" else (1, "hotline")
+            observations.append([day, department, region, category, channel, *found])
+    with transaction.atomic():
+        services.satisfaction_apply(rules.satisfaction_deltas(source, [(None, observations)]))

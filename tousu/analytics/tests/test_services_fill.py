@@ -86,13 +86,13 @@ def test_a_run_stopped_midway_resumes_from_its_last_batch(
     monkeypatch.setattr(services, "complaints_recount", crash_on_second_batch)
     with pytest.raises(RuntimeError):
         services.counts_fill(batch=2)
-    cursor = FillCursor.objects.get()
+    cursor = FillCursor.objects.get(name=constants.FILL_CURSOR)
     assert cursor.position == events[1]  # the first batch committed, the second rolled back
     assert cursor.owner == ""  # the claim is given back
     assert ComplaintFact.objects.count() >= 1
     monkeypatch.setattr(services, "complaints_recount", real)
     services.counts_fill(batch=2)
-    assert FillCursor.objects.get().position == events[-1]
+    assert FillCursor.objects.get(name=constants.FILL_CURSOR).position == events[-1]
     assert_counts_match()
 
 
@@ -115,7 +115,7 @@ def test_an_overtaken_worker_cannot_write(register: Callable[..., Complaint]) ->
         assert services.fill_claim("worker-b")
     with pytest.raises(services.LeaseLost):
         services.fill_renew("worker-a", position=99)
-    assert FillCursor.objects.get().position == 0
+    assert FillCursor.objects.get(name=constants.FILL_CURSOR).position == 0
 
 
 def test_an_event_committed_after_the_checkpoint_passed_it_is_rechecked(
@@ -128,7 +128,9 @@ def test_an_event_committed_after_the_checkpoint_passed_it_is_rechecked(
     # As if a newer event had been seen first: the checkpoint is past `late` already, and a
     # mark from a minute ago shows where the checkpoint stood before.
     a_minute_ago = (clock.now() - dt.timedelta(minutes=1)).timestamp()
-    FillCursor.objects.update(position=late, trail=[[a_minute_ago, late - 1]])
+    FillCursor.objects.filter(name=constants.FILL_CURSOR).update(
+        position=late, trail=[[a_minute_ago, late - 1]]
+    )
     summary = jobs.run("analytics.fill")
     assert summary["events"] == 0
     assert summary["rechecked"] == 1
@@ -208,7 +210,7 @@ def test_a_failed_rebuild_leaves_the_old_counts_standing(
         services.counts_rebuild()
     assert every_row() == before
     assert dict(ComplaintFact.objects.values_list("pk", "data")) == facts
-    assert FillCursor.objects.get().owner == ""  # the claim is given back
+    assert FillCursor.objects.get(name=constants.FILL_CURSOR).owner == ""  # the claim is given back
     monkeypatch.undo()
     services.counts_rebuild()  # the next rebuild starts over from its leftovers
     assert_counts_match()
@@ -220,12 +222,12 @@ def test_counts_kept_in_an_older_layout_are_rebuilt_by_the_next_run(
 ) -> None:
     lifecycle("closed")
     jobs.run("analytics.fill")
-    assert FillCursor.objects.get().layout == rules.LAYOUT
+    assert FillCursor.objects.get(name=constants.FILL_CURSOR).layout == rules.LAYOUT
     # As after a release that added a roll-up: the rows of the new roll-up do not exist yet.
     DailyCount.objects.filter(rollup=max(rules.ROLLUPS)).delete()
-    FillCursor.objects.update(layout="older")
+    FillCursor.objects.filter(name=constants.FILL_CURSOR).update(layout="older")
     summary = jobs.run("analytics.fill")
     assert summary["rebuilt"] == 1
-    assert FillCursor.objects.get().layout == rules.LAYOUT
+    assert FillCursor.objects.get(name=constants.FILL_CURSOR).layout == rules.LAYOUT
     assert_counts_match()
     assert "rebuilt" not in jobs.run("analytics.fill")  # once

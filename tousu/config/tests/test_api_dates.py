@@ -41,6 +41,7 @@ OPERATIONS = {
     "responsible": ("GET", "/api/v1/stats/responsible"),
     "consistency": ("GET", "/api/v1/reports/consistency"),
     "alerts": ("GET", "/api/v1/alerts"),
+    "drivers": ("GET", "/api/v1/reports/satisfaction-drivers"),
 }
 # (operation, where, name) of every date input; `others` are the other inputs it needs.
 DATE_INPUTS: list[tuple[str, str, str, dict[str, str]]] = [
@@ -56,6 +57,8 @@ DATE_INPUTS: list[tuple[str, str, str, dict[str, str]]] = [
     ("consistency", "query", "to", {"from": VALID_DAY}),
     ("alerts", "query", "from", {"to": VALID_DAY}),
     ("alerts", "query", "to", {"from": VALID_DAY}),
+    ("drivers", "query", "from", {"to": VALID_DAY}),
+    ("drivers", "query", "to", {"from": VALID_DAY}),
     ("register", "body", "received_at", {}),
 ]
 REGISTRATION = {

@@ -867,6 +867,7 @@ PUBLISHED_OPERATION_IDS = {
     ("get", "/api/v1/public/complaints/{number}"): "tousu_intake_api_public_lookup",
     ("get", "/api/v1/stats/kpis"): "tousu_analytics_api_stats_kpis",
     ("get", "/api/v1/stats/responsible"): "tousu_analytics_api_stats_responsible",
+    ("get", "/api/v1/reports/satisfaction-drivers"): "tousu_analytics_api_satisfaction_drivers",
     ("get", "/api/v1/reports/consistency"): "tousu_resolution_api_consistency",
     ("get", "/api/v1/alerts"): "tousu_early_warning_api_alerts",
 }

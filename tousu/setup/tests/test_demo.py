@@ -103,6 +103,21 @@ def test_demo_creates_staff_and_complaints_with_verifiable_histories() -> None:
     assert all(is_code(r) for a in Approval.objects.all() for r in a.reasons)
     assert all(is_code(n.message) for n in Notification.objects.all())
 
+    # Scored callbacks carry an overall score that agrees with their result, and are counted
+    # for the satisfaction drivers (R8.3).
+    from tousu.analytics.models import SatisfactionCount
+    from tousu.callbacks.models import CallbackTask
+
+    scored = CallbackTask.objects.filter(status="done").exclude(result="unreachable")
+    assert scored.exists()
+    ranges = {"satisfied": (4, 5), "basically_satisfied": (3, 4), "dissatisfied": (1, 3)}
+    for result, overall in scored.values_list("result", "overall"):
+        low, high = ranges[result]
+        assert overall is not None
+        assert low <= overall <= high
+    observations = SatisfactionCount.objects.filter(rollup=1).aggregate(n=Sum("n"))["n"]
+    assert observations == scored.count()
+
     # The logins table ends the output, and its password works.
     assert "Demo logins:" in out
     for row in DEMO_USERS:

@@ -68,5 +68,39 @@
       return {value: b.value, url: b.url, itemStyle: {color: ["#b42318", "#d97706", "#ca8a04", "#2563a8"][i]}};
     })}]
   });
+  // Importance × performance (R8.3): the quadrants split at the average importance and the
+  // average factor mean, each labelled with its S2 name.
+  var d = data.drivers;
+  if (d && d.points.length) {
+    var q = d.quadrants;
+    var area = function (name, x0, y0, x1, y1) {
+      return [{name: name, xAxis: x0, yAxis: y0}, {xAxis: x1, yAxis: y1}];
+    };
+    draw("drivers", {
+      grid: {left: 8, right: 24, top: 36, bottom: 28, containLabel: true},
+      tooltip: {trigger: "item", formatter: function (p) {
+        return p.data.name + "\n" + d.labels.importance + " " + (p.data.value[0] * 100).toFixed(1) +
+          "%\n" + d.labels.mean + " " + p.data.value[1].toFixed(2);
+      }},
+      xAxis: {type: "value", name: d.labels.importance, nameLocation: "middle", nameGap: 22,
+              min: 0, max: d.x_max, axisLabel: {formatter: function (v) { return Math.round(v * 100) + "%"; }}},
+      yAxis: {type: "value", name: d.labels.mean, nameTextStyle: {align: "left"},
+              min: d.y_min, max: d.y_max},
+      series: [{
+        type: "scatter", symbolSize: 14, data: d.points,
+        label: {show: true, position: "right", formatter: function (p) { return p.data.name; }},
+        markArea: {silent: true, label: {position: "insideTop", color: "#667085"},
+          itemStyle: {color: "rgba(0,0,0,0)"},
+          data: [
+            area(q.strength, d.x_mid, d.y_mid, d.x_max, d.y_max),
+            area(q.fix, d.x_mid, d.y_min, d.x_max, d.y_mid),
+            area(q.maintain, 0, d.y_mid, d.x_mid, d.y_max),
+            area(q.opportunity, 0, d.y_min, d.x_mid, d.y_mid)
+          ]},
+        markLine: {silent: true, symbol: "none", lineStyle: {type: "dashed", color: "#98a2b3"},
+          label: {show: false}, data: [{xAxis: d.x_mid}, {yAxis: d.y_mid}]}
+      }]
+    });
+  }
   window.addEventListener("resize", function () { charts.forEach(function (c) { c.resize(); }); });
 })();

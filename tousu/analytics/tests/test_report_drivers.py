@@ -1,5 +1,5 @@
 """The quarterly report's satisfaction drivers (R8.3, S2 关键感知要素): sentences and a table
-in 五、客户满意度, in the PDF and the workbook, and a suggestion for a factor to fix."""
+in 六、客户满意度, in the PDF and the workbook, and a suggestion for a factor to fix."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ def test_the_drivers_of_the_quarter(reference: None) -> None:
     assert found["ranked"]
     assert found["n"] == 450
     doc = report_text.document(data)
-    section = next(s for s in doc.sections if s.title == "五、客户满意度")
+    section = next(s for s in doc.sections if s.title == "六、客户满意度")
     text = "".join(section.paragraphs)
     assert "关键感知要素（回访）：本季度共 450 条完整评分" in text
     assert "相对权重法" in text
@@ -39,7 +39,7 @@ def test_the_drivers_of_the_quarter(reference: None) -> None:
 def test_too_few_answers_are_said_and_not_ranked(reference: None) -> None:
     satisfaction_plant(first=dt.date(2026, 7, 1), days=3, per_day=2)
     data = report.quarterly_data(report.parse_quarter("2026Q3"))
-    section = next(s for s in report_text.document(data).sections if s.title == "五、客户满意度")
+    section = next(s for s in report_text.document(data).sections if s.title == "六、客户满意度")
     assert "暂不排序" in "".join(section.paragraphs)
 
 

@@ -63,7 +63,7 @@ def test_the_team_is_reminded_once_before_the_due_time(
     assert chase(DUE - 5 * H) == {"reminded": 0, "escalated": 0}
     assert chase(DUE - 4 * H) == {"reminded": 1, "escalated": 0}
     assert notices("reminder") == [("agent", complaint.number), ("quality", complaint.number)]
-    assert complaint.number in Notification.objects.filter(kind="reminder").first().text
+    assert complaint.number in Notification.objects.filter(kind="reminder").latest("pk").text
     assert chase(DUE - 3 * H) == {"reminded": 0, "escalated": 0}
     assert Notification.objects.filter(kind="reminder").count() == 2
 

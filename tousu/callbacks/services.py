@@ -364,20 +364,28 @@ def callbacks_escalate(*, pks: Sequence[int], now: dt.datetime) -> int:
     """Tell the callback team's supervisors of the callbacks of `pks` past their due time,
     once each, with a `callback_overdue` event on the complaint's timeline. Returns how many.
     Precondition: inside a transaction."""
+    # The timeline's chain needs its complaints locked (events_record). They are locked
+    # before their callbacks, in the order the services lock them (complaint_lock, then the
+    # callback): the other order could deadlock with an agent recording the callback.
+    owners = CallbackTask.objects.filter(pk__in=pks).values_list("complaint_id", flat=True)
+    locked = {
+        c.pk: c
+        for c in Complaint.objects.select_for_update(skip_locked=True, no_key=True)
+        .filter(pk__in=list(owners))
+        .order_by("pk")
+    }
     rows = _claim(
         pks,
-        Q(status=CallbackStatus.PENDING, due_at__lte=now, escalated_at__isnull=True),
+        Q(
+            status=CallbackStatus.PENDING,
+            due_at__lte=now,
+            escalated_at__isnull=True,
+            complaint__in=list(locked),
+        ),
         escalated_at=now,
     )
     if not rows:
         return 0
-    # The timeline's chain needs its complaints locked (events_record), in one order.
-    locked = {
-        c.pk: c
-        for c in Complaint.objects.select_for_update(no_key=True)
-        .filter(pk__in=[t.complaint_id for t in rows])
-        .order_by("pk")
-    }
     supervisors = selectors.callback_team_supervisors()
     notified = sorted(u.username for u in supervisors)
     drafts, events = [], []

@@ -21,11 +21,15 @@ from tousu.callbacks.choices import (
     DissatisfiedAction,
 )
 from tousu.callbacks.selectors import pending_callback
-from tousu.callbacks.services import callback_attempt_record, complaint_callback_record
+from tousu.callbacks.services import (
+    NOTE_MAX_CHARS,
+    callback_attempt_record,
+    complaint_callback_record,
+)
 from tousu.complaints.models import Complaint
 from tousu.core import clock
 from tousu.core.api import OneOf, Strict
-from tousu.core.errors import ValidationFailed
+from tousu.core.errors import ValidationFailed, too_long_message
 from tousu.core.forms import blank, textarea
 from tousu.desk.actions.base import (
     ACTION_ERRORS,
@@ -107,6 +111,9 @@ class CallbackForm(ActionForm):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if data.get("attempt"):
+            # A failed call keeps a short note, not the customer's account of the outcome.
+            if len(data.get("comment") or "") > NOTE_MAX_CHARS:
+                self.add_error("comment", too_long_message(NOTE_MAX_CHARS))
             return data
         result = data.get("result")
         if not result:

@@ -116,3 +116,12 @@ def test_the_built_in_script_without_an_approved_wording(complaint_in: Build, ag
     form = callback_form(detail(agent, complaint))
     assert "回访专员" in form
     assert complaint.number in form
+
+
+def test_a_failed_call_keeps_a_short_note(complaint_in: Build, agent: Any) -> None:
+    complaint = complaint_in("closed")
+    response = post(
+        agent, complaint, {"attempt": "busy", "comment": "忙" * 201, "action": "reopen"}
+    )
+    assert response.status_code == 422
+    assert CallbackTask.objects.get(complaint=complaint).attempt_count == 0

@@ -238,6 +238,9 @@ def world_build() -> World:
         scores={"timeliness": 5, "attitude": 4, "solution": 5, "simplicity": 4},
         comment="满意",
     )
+    from tousu.callbacks.services import survey_import
+
+    survey_import(data=b"phone,surveyed_at,overall,network\n13800138001,2026-03-01 10:00,3,2\n")
     case = knowledge.case_create(complaint=c["closed"], actor=u["quality"], summary="计费错误退费")
     w.ids["case"] = case.pk
     customer = c["in_progress"].customer
@@ -448,6 +451,7 @@ RESOLVE_FORM = _form(
 )
 CALLBACK_FORM = {
     "result": "satisfied",
+    "overall": "5",
     "timeliness": "5",
     "attitude": "4",
     "solution": "5",
@@ -496,7 +500,11 @@ PAGES: dict[str, list[Req]] = {
         Req(data={"format": "xlsx"}, variant="xlsx"),
     ],
     "/triage/": [Req(as_="agent")],
-    "/complaints/<number>/": [Req(as_="handler")],
+    "/complaints/<number>/": [
+        Req(as_="handler"),
+        # The callback form with its script from the approved wording.
+        Req(as_="agent", params={"number": "complaint:closed"}, variant="callback"),
+    ],
     "/complaints/<number>/evidence/<pk>/": [Req(as_="handler", params={"pk": "id:evidence"})],
     "/complaints/<number>/<action>/": [
         _action("accept", "dispatched", "handler"),
@@ -615,6 +623,7 @@ API: dict[str, Req] = {
     "GET /api/v1/reports/satisfaction-drivers": Req(as_="analyst", data=PERIOD),
     "GET /api/v1/reports/consistency": Req(as_="quality", data=PERIOD),
     "GET /api/v1/alerts": Req(as_="analyst", data=PERIOD),
+    "GET /api/v1/callbacks": Req(as_="agent", data={"state": "due"}),
     "POST /api/v1/complaints": Req(
         "POST",
         "agent",
@@ -674,6 +683,7 @@ API: dict[str, Req] = {
         {
             "result": "satisfied",
             "scores": {"timeliness": 5, "attitude": 4, "solution": 5, "simplicity": 4},
+            "overall": 5,
         },
     ),
     "POST /api/v1/complaints/<number>/case": _api("callback_done", "quality", status=201),

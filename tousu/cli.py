@@ -9,7 +9,12 @@ from __future__ import annotations
 import os
 import sys
 
-ALIASES = {"import": "import_complaints", "worker": "worker", "token": "token"}
+ALIASES = {
+    "import": "import_complaints",
+    "import-survey": "import_survey",
+    "worker": "worker",
+    "token": "token",
+}
 
 
 def main(argv: list[str] | None = None) -> None:

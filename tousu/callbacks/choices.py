@@ -55,3 +55,34 @@ class SurveyFactor(models.TextChoices):
     TARIFF = "tariff", _("Tariff")
     PUBLICITY = "publicity", _("Publicity")
     DATA_USAGE = "data_usage", _("Data usage")
+
+
+class AttemptOutcome(models.TextChoices):
+    """How one call of a callback went (R8.1). Every outcome but `reached` is a failed attempt:
+    the next try goes to another part of the day, and after the configured number the customer
+    is unreachable."""
+
+    REACHED = "reached", _("Reached")
+    NO_ANSWER = "no_answer", _("No answer")
+    BUSY = "busy", _("Busy")
+    SWITCHED_OFF = "switched_off", _("Switched off")
+    REFUSED = "refused", _("Refused the callback")
+    WRONG_NUMBER = "wrong_number", _("Wrong number")
+
+
+class DaySlot(models.TextChoices):
+    """The parts of the day a callback is tried in: a customer who cannot answer at work in the
+    morning may answer in the evening, so a failed try is not repeated in the same part."""
+
+    MORNING = "morning", _("Morning")
+    AFTERNOON = "afternoon", _("Afternoon")
+    EVENING = "evening", _("Evening")
+
+
+class CallbackState(models.TextChoices):
+    """The callback lists' filter (GET /api/v1/callbacks?state=): still in time, past the due
+    time, or done (with a result, unreachable included)."""
+
+    DUE = "due", _("Due")
+    OVERDUE = "overdue", _("Overdue")
+    DONE = "done", _("Done")

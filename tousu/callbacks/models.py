@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from tousu.callbacks.choices import CallbackResult, CallbackStatus
+from tousu.callbacks.choices import AttemptOutcome, CallbackResult, CallbackStatus
 
 
 class CallbackTask(models.Model):
@@ -32,6 +32,15 @@ class CallbackTask(models.Model):
     )
     done_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField()
+    # Calls made so far (CallbackAttempt rows), kept here so that the worklist shows them
+    # without counting rows per line.
+    attempt_count = models.PositiveSmallIntegerField(default=0)
+    # After a failed call: the start of the part of the day to try next (rules.next_attempt_at).
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    # Claimed by the job `callbacks.chase` (D6): the team reminded before the due time, the
+    # supervisors told once it passed.
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["due_at"]
@@ -41,6 +50,25 @@ class CallbackTask(models.Model):
 
     def __str__(self) -> str:
         return f"{self.complaint_id} {self.status} {self.result}"
+
+
+class CallbackAttempt(models.Model):
+    """One call of a callback (R8.1): when, by whom, how it went. A result is recorded only
+    after a reached call; failed calls are tried again at another time of day."""
+
+    task = models.ForeignKey(CallbackTask, on_delete=models.CASCADE, related_name="attempts")
+    at = models.DateTimeField()
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    outcome = models.CharField(max_length=16, choices=AttemptOutcome.choices)
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["task", "at", "pk"]
+        verbose_name = _("callback attempt")
+        verbose_name_plural = _("callback attempts")
+
+    def __str__(self) -> str:
+        return f"{self.task_id} {self.at:%Y-%m-%d %H:%M} {self.outcome}"
 
 
 class SurveyResponse(models.Model):

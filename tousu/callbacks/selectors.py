@@ -1,11 +1,19 @@
-"""Reads of callback tasks."""
+"""Reads of callback tasks, and who the callback team is."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING
 
-from tousu.callbacks.choices import CallbackStatus
-from tousu.callbacks.models import CallbackTask
+from django.conf import settings
+from django.db.models import Q, QuerySet
+
+from tousu.accounts import permissions
+from tousu.accounts.choices import Role
+from tousu.accounts.models import User
+from tousu.callbacks import rules
+from tousu.callbacks.choices import CallbackState, CallbackStatus
+from tousu.callbacks.models import CallbackAttempt, CallbackTask
 
 if TYPE_CHECKING:
     from tousu.complaints.models import Complaint
@@ -18,3 +26,98 @@ def complaint_callbacks(complaint: Complaint) -> list[CallbackTask]:
 
 def pending_callback(complaint: Complaint) -> CallbackTask | None:
     return complaint.callbacks.filter(status=CallbackStatus.PENDING).first()
+
+
+def callback_attempts(task: CallbackTask) -> list[CallbackAttempt]:
+    return list(task.attempts.select_related("by"))
+
+
+# ---- the callback team ------------------------------------------------------------------------
+
+
+def callback_team() -> rules.CallbackTeam:
+    return rules.team_parse(settings.TOUSU_CALLBACK_TEAM)
+
+
+def _team_q(team: rules.CallbackTeam) -> Q:
+    return Q(role__in=team.roles) | Q(department__code__in=team.departments)
+
+
+def in_callback_team(user: User) -> bool:
+    """Whether the callbacks are in the user's work queue (settings.TOUSU_CALLBACK_TEAM). No
+    query unless the team names departments."""
+    team = callback_team()
+    if not user.is_active:
+        return False
+    if user.role in team.roles:
+        return True
+    if not team.departments or user.department_id is None:
+        return False
+    return user.department is not None and user.department.code in team.departments
+
+
+def callback_team_members() -> list[User]:
+    return list(
+        User.objects.filter(_team_q(callback_team()), is_active=True)
+        .select_related("department")
+        .order_by("username")
+    )
+
+
+def callback_team_supervisors() -> list[User]:
+    """Who is told of an overdue callback: the supervisors of the team's departments (those it
+    names, and those its members belong to); without any, their heads; without those, the
+    administrators — an overdue callback never notifies nobody."""
+    team = callback_team()
+    departments = User.objects.filter(_team_q(team), is_active=True).values("department")
+    users = User.objects.filter(is_active=True).order_by("username")
+    for people in (
+        users.filter(role=Role.SUPERVISOR, department__in=departments),
+        users.filter(role=Role.DEPT_HEAD, department__in=departments),
+        users.filter(role=Role.ADMIN),
+    ):
+        if found := list(people):
+            return found
+    return []
+
+
+# ---- the callback lists ---------------------------------------------------------------------
+
+
+def state_q(state: str, now: dt.datetime) -> Q:
+    """The callbacks of one state of the list (CallbackState)."""
+    if state == CallbackState.DONE:
+        return Q(status=CallbackStatus.DONE)
+    pending = Q(status=CallbackStatus.PENDING)
+    if state == CallbackState.OVERDUE:
+        return pending & Q(due_at__lt=now)
+    return pending & Q(due_at__gte=now)
+
+
+def callbacks_for_user(user: User, state: str, now: dt.datetime) -> QuerySet[CallbackTask]:
+    """The callbacks in `state` of the complaints the user may see: due and overdue ones the
+    soonest due first, done ones the latest first."""
+    qs = CallbackTask.objects.filter(state_q(state, now)).filter(
+        permissions.scope_q(user, "complaint__")
+    )
+    order = ("-done_at", "-pk") if state == CallbackState.DONE else ("due_at", "pk")
+    return qs.select_related("complaint").order_by(*order)
+
+
+def due_for_reminder(now: dt.datetime) -> QuerySet[CallbackTask]:
+    """Pending callbacks not reminded yet that fall due within the reminder's lead time
+    (index: status, due_at)."""
+    lead = dt.timedelta(hours=settings.TOUSU_CALLBACK_REMIND_HOURS)
+    return CallbackTask.objects.filter(
+        status=CallbackStatus.PENDING,
+        due_at__gt=now,
+        due_at__lte=now + lead,
+        reminded_at__isnull=True,
+    )
+
+
+def due_for_escalation(now: dt.datetime) -> QuerySet[CallbackTask]:
+    """Pending callbacks past their due time whose supervisors were not told yet."""
+    return CallbackTask.objects.filter(
+        status=CallbackStatus.PENDING, due_at__lte=now, escalated_at__isnull=True
+    )

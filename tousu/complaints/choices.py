@@ -95,5 +95,7 @@ class EventType(models.TextChoices):
     REOPENED = "reopened", _("Reopened")
     CALLBACK_SCHEDULED = "callback_scheduled", _("Callback scheduled")
     CALLBACK = "callback", _("Callback recorded")
+    CALLBACK_ATTEMPT = "callback_attempt", _("Callback attempt")
+    CALLBACK_OVERDUE = "callback_overdue", _("Callback overdue")
     REPAIR_FLAGGED = "repair_flagged", _("Handed to repair programme")
     PII_REVEALED = "pii_revealed", _("Personal data revealed")

@@ -232,6 +232,7 @@ def on_data_error(request: HttpRequest, exc: DataError) -> HttpResponse:
 def _register_routers() -> None:
     from tousu.analytics.api import reports_router as analytics_reports_router
     from tousu.analytics.api import router as stats_router
+    from tousu.callbacks.api import router as callbacks_router
     from tousu.desk import register  # noqa: F401  (adds POST /complaints to the desk's router)
     from tousu.desk.actions.knowledge import router as knowledge_router
     from tousu.desk.api import me_router
@@ -248,6 +249,7 @@ def _register_routers() -> None:
     api.add_router("/reports", analytics_reports_router)  # /satisfaction-drivers
     api.add_router("/me", me_router)
     api.add_router("/alerts", alerts_router)
+    api.add_router("/callbacks", callbacks_router)
 
 
 _register_routers()

@@ -87,6 +87,12 @@ register(
     help="escalate overdue complaints up the ladder, each step exactly once",
 )
 register(
+    "callbacks.chase",
+    "tousu.callbacks.jobs.chase",
+    every=MINUTE,
+    help="remind the callback team of callbacks due soon; tell its supervisors of overdue ones",
+)
+register(
     "analytics.fill",
     "tousu.analytics.jobs.fill",
     every=MINUTE,

@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import os
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -428,6 +429,18 @@ TOUSU_LOGIN_COOLOFF_MINUTES = env_int("TOUSU_LOGIN_COOLOFF_MINUTES", 15, minimum
 TOUSU_CALLBACK_DUE_HOURS = env_int("TOUSU_CALLBACK_DUE_HOURS", 48, minimum=0)
 # Who is told of a complaint spike (R10.1): every active user with one of these roles.
 TOUSU_ALERT_ROLES = env_list("TOUSU_ALERT_ROLES", ["supervisor", "dept_head", "analyst"])
+# The callback team (回访组), whose work queue holds the callbacks: comma-separated terms
+# `role:ROLE` (every user of that role) or `dept:CODE` (every user of that department), e.g.
+# "dept:callback_center". By default the front line and quality staff, who call customers.
+TOUSU_CALLBACK_TEAM = env_str("TOUSU_CALLBACK_TEAM", "role:agent,role:quality")
+if not re.fullmatch(r"\s*(role|dept):[\w.-]+\s*(,\s*(role|dept):[\w.-]+\s*)*", TOUSU_CALLBACK_TEAM):
+    raise SettingError(
+        "TOUSU_CALLBACK_TEAM", TOUSU_CALLBACK_TEAM, "terms like role:agent or dept:CODE"
+    )
+# Failed calls (no answer, busy, switched off …) before a callback ends as unreachable.
+TOUSU_CALLBACK_ATTEMPTS = env_int("TOUSU_CALLBACK_ATTEMPTS", 3, minimum=1, maximum=10)
+# How long before its due time the team is reminded of a callback not yet done.
+TOUSU_CALLBACK_REMIND_HOURS = env_int("TOUSU_CALLBACK_REMIND_HOURS", 4, minimum=0)
 # A complaint from the same customer about the same issue within this many days is a repeat.
 TOUSU_REPEAT_WINDOW_DAYS = env_int("TOUSU_REPEAT_WINDOW_DAYS", 30, minimum=0)
 # No complaint is received before this Asia/Shanghai day, and no date a user or client gives

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
@@ -99,3 +101,24 @@ def customer_special_set(
         customer.special_note = note
         customer.save(update_fields=["special_type", "special_note", "updated_at"])
     return customer
+
+
+def customers_ensure(
+    *, people: Mapping[str, tuple[str, Region | None]]
+) -> tuple[dict[str, Customer], int]:
+    """The customers with these (normalised) phones, those not known yet created with the
+    given (name, region), in a fixed number of statements however many: an import of a
+    satisfaction survey reaches customers who never complained. Known customers are left as
+    they are (the CRM is the master). Returns them by phone, and how many were created.
+    Precondition: inside a transaction."""
+    phones = list(people)
+    known = set(Customer.objects.filter(phone__in=phones).values_list("phone", flat=True))
+    new = [
+        Customer(phone=phone, name=name, region=region)
+        for phone, (name, region) in people.items()
+        if phone not in known
+    ]
+    # A concurrent registration may create one of them meanwhile: theirs is kept.
+    Customer.objects.bulk_create(new, ignore_conflicts=True)
+    found = {c.phone: c for c in Customer.objects.filter(phone__in=phones)}
+    return found, len(found) - len(known)

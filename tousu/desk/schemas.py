@@ -254,6 +254,13 @@ class WorkApprovalOut(Schema):
     level: str = Field(description="the approver role now asked to decide")
 
 
+class WorkCallbackOut(Schema):
+    attempts: int = Field(description="calls made so far")
+    next_attempt_at: dt.datetime | None = Field(
+        description="after a failed call, when to try again (another part of the day)"
+    )
+
+
 class WorkItemOut(Schema):
     kind: str = Field(
         description="dispatch, accept, handle, close, approve, callback, triage, overdue, watch; "
@@ -273,6 +280,7 @@ class WorkItemOut(Schema):
     overdue: bool
     high_risk: bool
     approval: WorkApprovalOut | None
+    callback: WorkCallbackOut | None
     links: dict[str, str]
 
 
@@ -294,6 +302,7 @@ def work_items_out(items: list[Any], texts: TextMask) -> list[dict[str, Any]]:
     for item in items:
         c = item.complaint
         approval = item.approval
+        task = item.callback
         out.append(
             {
                 "kind": item.kind,
@@ -310,6 +319,16 @@ def work_items_out(items: list[Any], texts: TextMask) -> list[dict[str, Any]]:
                 "high_risk": c.high_risk,
                 "approval": (
                     {"amount": str(approval.amount), "level": approval.level} if approval else None
+                ),
+                "callback": (
+                    {
+                        "attempts": task.attempt_count,
+                        "next_attempt_at": local(task.next_attempt_at)
+                        if task.next_attempt_at
+                        else None,
+                    }
+                    if task
+                    else None
                 ),
                 "links": {"self": f"/api/v1/complaints/{c.number}"},
             }

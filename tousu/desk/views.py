@@ -34,7 +34,7 @@ from tousu.accounts import permissions
 from tousu.accounts.models import Department, User
 from tousu.accounts.permissions import scope_q
 from tousu.accounts.views import render_with_pii, staff
-from tousu.callbacks.selectors import complaint_callbacks
+from tousu.callbacks.selectors import complaint_callbacks, pending_callback
 from tousu.classification.models import Category
 from tousu.classification.selectors import triage_queue
 from tousu.complaints import search, selectors, services
@@ -51,7 +51,7 @@ from tousu.desk.actions.base import ActionForm
 from tousu.desk.actions.resolution import StepForm
 from tousu.desk.bulk import BULK_ACTIONS, bulk_apply
 from tousu.desk.forms import BulkForm, ComplaintFilterForm, SavedViewForm, TriageForm
-from tousu.desk.selectors import similar_complaints
+from tousu.desk.selectors import callback_script, similar_complaints
 from tousu.desk.templatetags.complaint_tags import COMPLAINT_KEYS, INVESTIGATION_LABELS
 from tousu.desk.work import WAITING_KINDS, WORK_DEPTH_MAX, WorkKind, work_queue
 from tousu.knowledge.selectors import Panel, letter_facts, suggestion_panel
@@ -601,6 +601,11 @@ def render_detail(
         "partial": is_htmx(request),
     }
     fields = ""
+    if "callback" in forms:
+        script = callback_script(complaint, user)
+        context.update(callback_task=pending_callback(complaint), callback_script=script)
+        # The script names the customer to the one who may see it: a reveal (D10).
+        fields = "name" if script.revealed else ""
     if "resolve" in forms:
         authority = authority_view(user, complaint)
         total, over, note = authority_note(authority, forms["resolve"])

@@ -30,6 +30,7 @@ from tousu.accounts.choices import Role
 from tousu.accounts.models import User
 from tousu.callbacks.choices import CallbackStatus
 from tousu.callbacks.models import CallbackTask
+from tousu.callbacks.selectors import in_callback_team
 from tousu.classification.selectors import triage_queue
 from tousu.complaints.choices import Status
 from tousu.complaints.models import Complaint
@@ -42,9 +43,6 @@ from tousu.resolution.selectors import authority_limit
 # How deep into the queue a page may reach: each source's keys are read down to the page's
 # end, and nobody works the 5,001st item of a queue before the first.
 WORK_DEPTH_MAX = 5_000
-# Those whose daily work is calling customers back; managers may call too, but it is not
-# their queue.
-CALLBACK_QUEUE_ROLES = {Role.AGENT, Role.QUALITY}
 
 
 class WorkKind(models.TextChoices):
@@ -231,11 +229,13 @@ def _approvals(user: User) -> Source:
 
 
 def _callbacks(user: User) -> Source:
-    if user.role not in CALLBACK_QUEUE_ROLES:
+    """The callback team's callbacks (settings.TOUSU_CALLBACK_TEAM; managers may call too, but
+    it is not their queue): every pending one, due and overdue alike — callbacks fall due
+    within days of closing, so these are the calls of the next day or two, soonest due first,
+    each with its calls so far."""
+    if not in_callback_team(user):
         qs = CallbackTask.objects.none()
     else:
-        # Every pending one: callbacks fall due within days of closing, so these are the
-        # calls of the next day or two, soonest first.
         qs = CallbackTask.objects.filter(status=CallbackStatus.PENDING).filter(
             permissions.scope_q(user, "complaint__")
         )

@@ -120,6 +120,27 @@ ARTICLES = (
         ),
         clause="VAS-01",
     ),
+    # The callback agents' script (desk.selectors.CALLBACK_WORDING_KEY): one wording, so that
+    # every agent asks the same questions in the same order (S2 统一口径).
+    DemoArticle(
+        "callback-script",
+        "投诉回访话术",
+        WordingTopic.POLICY,
+        "",
+        (
+            DemoVersion(
+                "{greeting}我是客户服务中心的回访专员，工号在电话开头已播报。您于{received}"
+                "反映的{category}问题（工单号 {number}），我们已于{resolved}处理完毕，"
+                "处理结果是：{remedies}。想占用您一分钟时间做个回访：\n"
+                "1. 您觉得这次处理是否及时？2. 工作人员的服务态度如何？"
+                "3. 您反映的问题解决了吗？4. 办理过程是否简便？"
+                "（每项请您打 1 到 5 分，5 分最好）\n"
+                "5. 总体来说，您对这次处理满意吗？也请打 1 到 5 分。\n"
+                "如您不满意，请问主要是哪方面的原因？我们会安排专人跟进。{thanks}",
+                starts=-90,
+            ),
+        ),
+    ),
 )
 
 TEMPLATES = (

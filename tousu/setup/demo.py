@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import NamedTuple
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from tqdm import tqdm
@@ -30,17 +31,18 @@ from tousu.accounts.services import user_create
 from tousu.analytics.services import counts_rebuild
 from tousu.callbacks.choices import (
     SCORE_FACTORS,
+    AttemptOutcome,
     CallbackResult,
-    CallbackStatus,
+    DissatisfactionReason,
     DissatisfiedAction,
 )
-from tousu.callbacks.models import CallbackTask
-from tousu.callbacks.services import complaint_callback_record
+from tousu.callbacks.services import callback_attempt_record, complaint_callback_record
 from tousu.classification.models import Category
 from tousu.classification.services import text_model_refresh
 from tousu.complaints.choices import LEVEL_RANK, Cause, Channel, Finding, Level, Status
 from tousu.complaints.models import Complaint
 from tousu.complaints.services import complaint_note_add
+from tousu.config import jobs
 from tousu.core import clock
 from tousu.core.clock import SHANGHAI
 from tousu.customers.models import Customer
@@ -72,6 +74,7 @@ from tousu.routing.services import (
     expert_team_form,
 )
 from tousu.setup import demo_texts
+from tousu.setup.demo_survey import survey_demo_load
 from tousu.setup.demo_texts import DemoComplaint, demo_complaint, demo_person, demo_reply
 from tousu.setup.demo_wave import MIN_HISTORY, wave_load, wave_scan
 from tousu.setup.reference import CATEGORIES
@@ -203,6 +206,34 @@ CALLBACK_COMMENTS: dict[str, tuple[str, ...]] = {
     ),
     CallbackResult.UNREACHABLE: ("三次外呼均未接通", "客户关机", ""),
 }
+# The coded reasons (R8.1) an agent ticks for what the customer said.
+COMMENT_REASONS: dict[str, tuple[str, ...]] = {
+    "问题根本没解决，还是老样子": (DissatisfactionReason.NOT_SOLVED,),
+    "补偿太少，不接受": (DissatisfactionReason.REMEDY,),
+    "说好给我回电话的，一直没人联系": (DissatisfactionReason.SLOW, DissatisfactionReason.ATTITUDE),
+    "解释不清楚，要求重新核查": (DissatisfactionReason.EXPLANATION,),
+    "解决了，就是等得有点久": (DissatisfactionReason.SLOW,),
+    "补偿少了点，算了": (DissatisfactionReason.REMEDY,),
+}
+# What an unsolved problem is, by the complaint's category (S2's kinds of dissatisfaction).
+CATEGORY_REASONS: dict[str, str] = {
+    "network": DissatisfactionReason.NETWORK,
+    "billing.tariff_dispute": DissatisfactionReason.TARIFF,
+    "billing.roaming": DissatisfactionReason.TARIFF,
+    "billing.unexplained_charge": DissatisfactionReason.DATA_USAGE,
+    "billing.value_added": DissatisfactionReason.DATA_USAGE,
+    "marketing": DissatisfactionReason.PUBLICITY,
+}
+# How failed calls went, and what the agent noted.
+FAILED_CALLS: tuple[tuple[str, str], ...] = (
+    (AttemptOutcome.NO_ANSWER, "响铃无人接听"),
+    (AttemptOutcome.BUSY, "占线"),
+    (AttemptOutcome.SWITCHED_OFF, "客户关机"),
+)
+# Of the callbacks reached, this share needed a failed call first; of those that were to be
+# satisfied, this share was never called back after one failed call (overdue, for the chase).
+FAILED_FIRST_SHARE = 0.25
+MISSED_CALLBACK_SHARE = 0.06
 # The investigation record's answers, as the finding the handler then records.
 INVESTIGATION_ANSWERS: dict[str, tuple[str, str]] = {
     Finding.TRUE: ("属实", "合理"),
@@ -913,6 +944,9 @@ class Staff:
         return managers[0] if managers else self["admin"]
 
 
+FAR_FUTURE = dt.datetime.max.replace(tzinfo=dt.UTC)
+
+
 @dataclass
 class Player:
     """Plays one plan: each step is a service call made with the clock frozen at its time."""
@@ -922,6 +956,8 @@ class Player:
     staff: Staff
     # The external references given so far: one channel registers a reference once.
     refs: set[str] = field(default_factory=set)
+    # The demo's now: nothing happens after it (calls of a callback are planned as they go).
+    horizon: dt.datetime = FAR_FUTURE
 
     def run(self) -> Complaint:
         complaint = None
@@ -1056,25 +1092,75 @@ class Player:
         return complaint_close(complaint=c, actor=actor, customer_accepted=accepted)
 
     def callback(self, c: Complaint, step: Step) -> Complaint:
+        """The calls of the callback: an unreachable customer is called in different parts of
+        the day until the configured number failed; some others answer only the second call;
+        a few are called once and then forgotten (overdue, for the chase). Calls that would
+        fall after the demo's `now` have not happened yet. Precondition: the callback is the
+        plan's last step unless dissatisfied (then nothing may be moved later)."""
         result = str(step.data["result"])
+        agent = self.staff["agent1"]
+        if result == CallbackResult.UNREACHABLE:
+            self._failed_calls(c, step.at, settings.TOUSU_CALLBACK_ATTEMPTS)
+            c.refresh_from_db()
+            return c
+        at = step.at
+        if result != CallbackResult.DISSATISFIED:
+            if self.rng.random() < MISSED_CALLBACK_SHARE:
+                self._failed_calls(c, at, 1)
+                return c
+            if self.rng.random() < FAILED_FIRST_SHARE:
+                retry = self._failed_calls(c, at, 1)
+                if retry is None:
+                    return c
+                at = retry
         scores = step.data.get("scores") or _scores(self.rng, result)
         assert isinstance(scores, dict)
-        complaint_callback_record(
-            complaint=c,
-            actor=self.staff["agent1"],
-            result=result,
-            scores=scores,
-            comment=_comment(self.rng, result, paid=bool(step.data.get("paid"))),
-            dissatisfied_action=str(step.data.get("action") or DissatisfiedAction.REOPEN),
-        )
-        # The overall score, asked last (counted by the rebuild at the end of the demo); its
-        # own random stream, so that the rest of the demo draws what it drew before.
-        overall = _overall(random.Random(f"overall {c.number}"), result, scores)
-        CallbackTask.objects.filter(complaint=c, status=CallbackStatus.DONE, overall=None).update(
-            overall=overall
-        )
+        comment = _comment(self.rng, result, paid=bool(step.data.get("paid")))
+        with clock.frozen(at):
+            complaint_callback_record(
+                complaint=c,
+                actor=agent,
+                result=result,
+                scores=scores,
+                comment=comment,
+                dissatisfied_action=str(step.data.get("action") or DissatisfiedAction.REOPEN),
+                # Asked last; its own random stream, so the rest of the demo draws as before.
+                overall=_overall(random.Random(f"overall {c.number}"), result, scores),
+                reasons=_reasons(result, comment, c.category.code if c.category else ""),
+            )
         c.refresh_from_db()
         return c
+
+    def _failed_calls(self, c: Complaint, at: dt.datetime, count: int) -> dt.datetime | None:
+        """`count` failed calls from `at`, each at the time the one before scheduled; returns
+        when the next call is due (a few minutes into the next part of the day), or None when
+        that is past the demo's now or the callback ended."""
+        for _ in range(count):
+            if at > self.horizon:
+                return None
+            outcome, note = self.rng.choice(FAILED_CALLS)
+            with clock.frozen(at):
+                task = callback_attempt_record(
+                    complaint=c, actor=self.staff["agent1"], outcome=outcome, note=note
+                )
+            if task.next_attempt_at is None:
+                return None
+            at = task.next_attempt_at + dt.timedelta(minutes=self.rng.randint(3, 50))
+        return at if at <= self.horizon else None
+
+
+def _reasons(result: str, comment: str, category: str) -> list[str]:
+    """The coded reasons for what the customer said; an unsolved problem by its kind."""
+    if result not in (CallbackResult.DISSATISFIED, CallbackResult.BASICALLY_SATISFIED):
+        return []
+    reasons = list(COMMENT_REASONS.get(comment, ()))
+    if result == CallbackResult.DISSATISFIED and not reasons:
+        reasons = [DissatisfactionReason.NOT_SOLVED]
+    if DissatisfactionReason.NOT_SOLVED in reasons:
+        kind = CATEGORY_REASONS.get(category) or CATEGORY_REASONS.get(category.split(".")[0])
+        if kind:
+            reasons.append(kind)
+    return reasons
 
 
 def _comment(rng: random.Random, result: str, *, paid: bool) -> str:
@@ -1299,7 +1385,7 @@ def demo_load(
         refs: set[str] = set()
         bar = tqdm(plans, desc="demo", unit=" complaints", disable=not progress, leave=False)
         for plan in bar:
-            complaint = Player(plan, random.Random(plan.seed), staff, refs).run()
+            complaint = Player(plan, random.Random(plan.seed), staff, refs, now).run()
             statuses[complaint.status] = statuses.get(complaint.status, 0) + 1
             if _departs(plan):
                 departures.append(complaint.number)
@@ -1308,6 +1394,10 @@ def demo_load(
         if complaints >= MIN_HISTORY:
             wave = wave_load(rng, now, [staff["agent1"], staff["agent2"]])
         knowledge_demo_load()  # issue 5: wording, reply templates, cases of closed complaints
+        survey_demo_load(now)
+        # Callbacks past their due time are chased now, as the job does every minute.
+        with clock.frozen(now):
+            jobs.run("callbacks.chase")
     # Complaints registered from now on are classified by a model trained on the closed ones.
     model = text_model_refresh()
     # The dashboard and reports read the count tables: fill them now rather than leave the

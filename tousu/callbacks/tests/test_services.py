@@ -88,10 +88,13 @@ def test_an_unreachable_customer_has_no_scores(complaint_in: Build, agent: User)
         record(complaint, agent, "unreachable", scores={"attitude": 3})
     assert "scores" in info.value.fields
     assert CallbackTask.objects.get(complaint=complaint).status == "pending"
-    record(complaint, agent, "unreachable")
+    # "unreachable" is one failed call; the customer is unreachable after the third (setting).
+    for _ in range(3):
+        record(complaint, agent, "unreachable")
     task = CallbackTask.objects.get(complaint=complaint)
     assert task.status == "done"
     assert task.result == "unreachable"
+    assert task.attempt_count == 3
     assert fresh(complaint).status == "closed"
 
 

@@ -21,7 +21,13 @@ from django.utils.translation import gettext_lazy
 from tousu.accounts import permissions
 from tousu.accounts.choices import Role
 from tousu.accounts.models import User
-from tousu.callbacks.choices import SCORE_FACTORS, CallbackResult, CallbackStatus
+from tousu.callbacks.choices import (
+    SCORE_FACTORS,
+    AttemptOutcome,
+    CallbackResult,
+    CallbackStatus,
+    DissatisfactionReason,
+)
 from tousu.callbacks.models import CallbackTask
 from tousu.complaints.choices import (
     CategorySource,
@@ -307,6 +313,14 @@ EVENT_FIELDS: dict[str, tuple[Any, Formatter]] = {
     "customer_accepted": (gettext_lazy("Customer accepted"), _yes_no),
     "result": (gettext_lazy("Result"), _choice(CallbackResult)),
     "scores": (gettext_lazy("Scores"), _labelled(SCORE_LABELS)),
+    "overall": (gettext_lazy("Overall satisfaction"), _plain),
+    "dissatisfaction": (
+        gettext_lazy("Reasons for dissatisfaction"),
+        lambda value, names: "、".join(_choice(DissatisfactionReason)(v, names) for v in value),
+    ),
+    "attempt": (gettext_lazy("Call"), _choice(AttemptOutcome)),
+    "attempts": (gettext_lazy("Calls so far"), _plain),
+    "next_attempt_at": (gettext_lazy("Next try"), _time),
     "due_at": (gettext_lazy("Due"), _time),
     "resolution_due": (gettext_lazy("Reply due"), _time),
     "ladder_step": (gettext_lazy("Escalation step"), _plain),

@@ -843,6 +843,7 @@ def test_the_docs_page_answers(api_as: Api, db: None) -> None:
 # rely on, so moving an endpoint between modules must not change them.
 PUBLISHED_OPERATION_IDS = {
     ("get", "/api/v1/me/work"): "tousu_desk_api_my_work",
+    ("get", "/api/v1/callbacks"): "tousu_callbacks_api_callbacks",
     ("get", "/api/v1/complaints"): "tousu_complaints_api_complaint_list",
     ("post", "/api/v1/complaints"): "tousu_intake_api_register",
     ("get", "/api/v1/complaints/{number}"): "tousu_complaints_api_complaint_get",

@@ -346,7 +346,12 @@ def test_dissatisfied_callback_reopens(lifecycle: Callable[..., Any], agent: Any
     complaint = lifecycle("closed")
     as_user(agent).post(
         action_url(complaint, "callback"),
-        {"result": "dissatisfied", "comment": "钱没到账", "action": "reopen"},
+        {
+            "result": "dissatisfied",
+            "reasons": ["not_solved"],
+            "comment": "钱没到账",
+            "action": "reopen",
+        },
     )
     assert fresh(complaint).status == "in_progress"
 

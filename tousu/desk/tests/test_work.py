@@ -241,3 +241,32 @@ def test_every_role_lands_on_its_actionable_work(
         assert work_queue(user).items, f"{user.role} lands on an empty queue"
     client.post("/login/", {"username": analyst.username, "password": "Tousu-test-2026"})
     assert client.get("/", follow=False).status_code == 200  # the queue stays reachable
+
+
+def test_the_callback_team_is_a_setting(
+    complaint_in: Builder, agent: Any, quality: Any, handler: Any, settings: Any
+) -> None:
+    closed = complaint_in(Status.CLOSED)
+    settings.TOUSU_CALLBACK_TEAM = "dept:customer_service"
+    # The agent is in customer service; quality staff are not in the team now.
+    assert (WorkKind.CALLBACK, closed.number) in kinds(agent)
+    assert all(k != WorkKind.CALLBACK for k, _ in kinds(quality))
+    settings.TOUSU_CALLBACK_TEAM = "role:handler"
+    assert (WorkKind.CALLBACK, closed.number) in kinds(handler)
+    assert all(k != WorkKind.CALLBACK for k, _ in kinds(agent))
+
+
+def test_a_callback_item_shows_its_calls_so_far(
+    complaint_in: Builder, agent: Any, api_as: Any
+) -> None:
+    from tousu.callbacks.services import callback_attempt_record
+
+    closed = complaint_in(Status.CLOSED)
+    callback_attempt_record(complaint=closed, actor=agent, outcome="no_answer")
+    item = next(i for i in work_queue(agent).items if i.kind == WorkKind.CALLBACK)
+    assert item.callback is not None
+    assert item.callback.attempt_count == 1
+    body = api_as(agent).get("/api/v1/me/work").json()
+    (mine,) = [i for i in body["items"] if i["kind"] == "callback"]
+    assert mine["callback"]["attempts"] == 1
+    assert mine["callback"]["next_attempt_at"] is not None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import random
 from collections import Counter
 from decimal import Decimal
@@ -235,3 +236,57 @@ def test_status_mix(count: int) -> None:
         }
     if count == 300:
         assert Counter(finals)[Status.CLOSED] == 195
+
+
+def test_demo_callbacks_in_every_state_and_a_survey(reference: None, settings: Any) -> None:
+    """Callbacks due, overdue (with calls, chased), done (scores, overall and reasons that
+    agree with the result) and unreachable after the configured failed calls in different
+    parts of the day; and a small imported survey (R8.1, R8.3)."""
+    from tousu.callbacks.models import CallbackAttempt, CallbackTask, SurveyResponse
+    from tousu.callbacks.rules import slot_of
+
+    demo_load(complaints=150, seed=2026)
+    now = timezone.now()
+    tasks = list(CallbackTask.objects.select_related("complaint__category"))
+    pending = [t for t in tasks if t.status == "pending"]
+    assert any(t.due_at >= now for t in pending), "no callback due"
+    overdue = [t for t in pending if t.due_at < now]
+    assert any(t.attempt_count for t in overdue), "no overdue callback with calls"
+    for task in overdue:
+        # The chase ran: each overdue one told the supervisors once.
+        assert task.escalated_at is not None
+        assert task.complaint.events.filter(type="callback_overdue").count() == 1
+    done = [t for t in tasks if t.status == "done"]
+    unreachable = [t for t in done if t.result == "unreachable"]
+    assert unreachable, "no unreachable callback"
+    for task in unreachable:
+        calls = list(CallbackAttempt.objects.filter(task=task).order_by("at"))
+        assert len(calls) == settings.TOUSU_CALLBACK_ATTEMPTS, task.complaint.number
+        assert all(c.outcome != "reached" for c in calls)
+        slots = [slot_of(c.at) for c in calls]
+        assert all(a != b for a, b in itertools.pairwise(slots)), slots
+        assert task.overall is None
+        assert not task.reasons
+    reached = [t for t in done if t.result != "unreachable"]
+    assert any(t.attempt_count > 1 for t in reached), "nobody answered only a later call"
+    ranges = {"satisfied": (4, 5), "basically_satisfied": (3, 4), "dissatisfied": (1, 2)}
+    for task in reached:
+        low, high = ranges[task.result]
+        assert task.overall is not None
+        assert low <= task.overall <= high, task.complaint.number
+        if task.result == "dissatisfied":
+            assert task.reasons, task.complaint.number
+        if task.result == "satisfied":
+            assert task.reasons == []
+        assert task.attempts.filter(outcome="reached").count() == 1
+        assert task.done_at is not None
+        assert task.done_at <= now
+    for call in CallbackAttempt.objects.select_related("task"):
+        # Calls are made after the callback was scheduled, and none in the future.
+        assert call.task.created_at <= call.at <= now
+    # The survey: answered by customers who complained and by some who never did.
+    responses = SurveyResponse.objects.select_related("customer")
+    assert responses.count() == 40
+    complained = {r.customer_id for r in responses if r.customer.complaints.exists()}
+    assert 0 < len(complained) < 40
+    assert all(r.surveyed_at <= now and 1 <= r.overall <= 5 for r in responses)

@@ -1,0 +1,100 @@
+"""Pure rules of callbacks: the parts of the day calls are tried in, when to try again after a
+failed call, who the callback team is, and the column layout of a survey file."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from tousu.callbacks.choices import AttemptOutcome, DaySlot
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+# When each part of the day's calls start, local time: customers are called in working hours
+# and early evening, not over lunch or late at night.
+SLOT_STARTS: dict[str, dt.time] = {
+    DaySlot.MORNING: dt.time(9, 0),
+    DaySlot.AFTERNOON: dt.time(14, 0),
+    DaySlot.EVENING: dt.time(18, 30),
+}
+# Where one part of the day ends and the next begins, for a call made at any time: a call at
+# 13:00 was an after-lunch (afternoon) call, one at 18:00 an evening call.
+_AFTERNOON_FROM = dt.time(13, 0)
+_EVENING_FROM = dt.time(18, 0)
+# How many days ahead a next try is looked for: three parts of the day give an untried part
+# within a day, so two days always find one.
+_LOOKAHEAD_DAYS = 3
+
+
+def slot_of(moment: dt.datetime) -> str:
+    """The part of the day (Asia/Shanghai) a call at `moment` was made in."""
+    local = moment.astimezone(SHANGHAI).time()
+    if local < _AFTERNOON_FROM:
+        return DaySlot.MORNING
+    if local < _EVENING_FROM:
+        return DaySlot.AFTERNOON
+    return DaySlot.EVENING
+
+
+def is_failed(outcome: str) -> bool:
+    return outcome != AttemptOutcome.REACHED
+
+
+def next_attempt_at(after: dt.datetime, tried: Sequence[str]) -> dt.datetime:
+    """When to call again after a failed call at `after`, having tried the parts of the day
+    `tried` (oldest first; the last is the failed call's): the earliest start of a part of the
+    day not tried yet, or, when all have been tried, of one other than the last. Never the same
+    part twice in a row."""
+    local = after.astimezone(SHANGHAI)
+    last = tried[-1] if tried else slot_of(after)
+    starts = [
+        dt.datetime.combine(local.date() + dt.timedelta(days=day), start, tzinfo=SHANGHAI)
+        for day in range(_LOOKAHEAD_DAYS)
+        for start in SLOT_STARTS.values()
+    ]
+    later = [(moment, slot_of(moment)) for moment in sorted(starts) if moment > local]
+    for moment, slot in later:
+        if slot not in tried and slot != last:
+            return moment
+    return next(moment for moment, slot in later if slot != last)
+
+
+@dataclass(frozen=True)
+class CallbackTeam:
+    """Who calls customers back (settings.TOUSU_CALLBACK_TEAM): users of these roles, and users
+    of these departments (by code)."""
+
+    roles: frozenset[str]
+    departments: frozenset[str]
+
+
+def team_parse(spec: str) -> CallbackTeam:
+    """`"role:agent,dept:callback_center"` → the team. Raises ValueError on a bad term."""
+    roles: set[str] = set()
+    departments: set[str] = set()
+    for term in spec.split(","):
+        kind, _, value = term.strip().partition(":")
+        if not value or kind not in ("role", "dept"):
+            raise ValueError(f"bad callback team term {term!r}: expected role:ROLE or dept:CODE")
+        (roles if kind == "role" else departments).add(value.strip())
+    return CallbackTeam(frozenset(roles), frozenset(departments))
+
+
+# ---- survey files ---------------------------------------------------------------------------
+
+# The columns a survey file must have, and those it may have; every other column is one score
+# per SurveyFactor code.
+SURVEY_REQUIRED = ("phone", "surveyed_at", "overall")
+SURVEY_OPTIONAL = ("name", "region")
+
+
+def score_parse(text: str) -> int | None:
+    """A score cell: blank → None (not asked); a whole number 1–5; else ValueError."""
+    value = text.strip()
+    if not value:
+        return None
+    if not value.isdigit() or not 1 <= int(value) <= 5:
+        raise ValueError(value)
+    return int(value)

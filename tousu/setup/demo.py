@@ -646,7 +646,7 @@ def _callback_result(rng: random.Random) -> str:
 SCORE_RANGES: dict[str, tuple[int, int]] = {
     CallbackResult.SATISFIED: (4, 5),
     CallbackResult.BASICALLY_SATISFIED: (3, 4),
-    CallbackResult.DISSATISFIED: (1, 3),
+    CallbackResult.DISSATISFIED: (1, 2),
 }
 
 

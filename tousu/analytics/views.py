@@ -23,6 +23,7 @@ from tousu.accounts import permissions
 from tousu.accounts.choices import DataScope
 from tousu.accounts.models import Department, Region, User
 from tousu.accounts.views import staff
+from tousu.analytics.extensions import dashboard_panels
 from tousu.analytics.forms import DashboardForm
 from tousu.analytics.selectors import KpiFilters, dashboard_for_user, root_causes_for_user
 from tousu.complaints.choices import TimeLeft
@@ -147,6 +148,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "charts": charts,
             "last_quarter": f"{quarter.year}Q{(quarter.month - 1) // 3 + 1}",
             "can_report": permissions.can_download_report(user),
+            # The panels of the apps above analytics (the repair effect, …).
+            "panels": dashboard_panels(user, first, last),
         },
     )
 

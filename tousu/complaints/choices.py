@@ -95,4 +95,6 @@ class EventType(models.TextChoices):
     CALLBACK_SCHEDULED = "callback_scheduled", _("Callback scheduled")
     CALLBACK = "callback", _("Callback recorded")
     REPAIR_FLAGGED = "repair_flagged", _("Handed to repair programme")
+    REPAIR_OPENED = "repair_opened", _("Repair case opened")
+    REPAIR_CLOSED = "repair_closed", _("Repair case closed")
     PII_REVEALED = "pii_revealed", _("Personal data revealed")

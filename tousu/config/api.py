@@ -236,6 +236,8 @@ def _register_routers() -> None:
     from tousu.desk.api import me_router
     from tousu.desk.api import router as complaints_router
     from tousu.intake.api import public_router
+    from tousu.repair.api import reports_router as repair_reports_router
+    from tousu.repair.api import router as repair_router
     from tousu.resolution.api import reports_router
 
     api.add_router("/complaints", complaints_router)
@@ -244,6 +246,8 @@ def _register_routers() -> None:
     api.add_router("/complaints", knowledge_router)  # /{number}/suggestion, /{number}/case
     api.add_router("/reports", reports_router)
     api.add_router("/me", me_router)
+    api.add_router("/repair", repair_router)
+    api.add_router("/reports", repair_reports_router)  # /reports/repair
 
 
 _register_routers()

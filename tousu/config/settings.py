@@ -237,6 +237,7 @@ INSTALLED_APPS = [
     "tousu.knowledge",
     "tousu.callbacks",
     "tousu.analytics",
+    "tousu.repair",
     "tousu.notifications",
     "tousu.desk",
     "tousu.setup",

@@ -16,4 +16,5 @@ urlpatterns = [
     path("", include("tousu.resolution.urls")),
     path("knowledge/", include("tousu.knowledge.urls")),
     path("", include("tousu.analytics.urls")),
+    path("repair/", include("tousu.repair.urls")),
 ]

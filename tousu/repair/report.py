@@ -1,0 +1,194 @@
+"""The effect of repair (R9.2): satisfaction before and after and the repeat-complaint rate in
+the 90 days after, for repaired customers against similar dissatisfied customers not (yet)
+repaired, matched exactly on type × value tier × region (`rules.effect`). Read from the compact
+fact table in one grouped query (D11): the cost is the number of strata, not of callbacks.
+
+Shown at `GET /api/v1/reports/repair`, as a dashboard panel and as a section of the quarterly
+report (both registered into analytics.extensions by RepairConfig.ready)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import Count, ExpressionWrapper, F, IntegerField, Q, Sum
+
+from tousu.accounts import permissions
+from tousu.accounts.choices import DataScope
+from tousu.accounts.models import User
+from tousu.analytics.extensions import DashboardPanel
+from tousu.core.clock import SHANGHAI
+from tousu.repair import rules
+from tousu.repair.models import RepairCase, RepairFact
+
+if TYPE_CHECKING:
+    from tousu.analytics.report import Quarter
+    from tousu.analytics.report_text import Section
+
+_BOTH = Q(before__isnull=False, after__isnull=False)
+_CHANGE = ExpressionWrapper(F("after") - F("before"), output_field=IntegerField())
+
+
+def _square(name: str) -> ExpressionWrapper:
+    return ExpressionWrapper(F(name) * F(name), output_field=IntegerField())
+
+
+def strata(
+    start: dt.datetime, end: dt.datetime, user: User | None = None
+) -> tuple[dict[tuple[str, ...], rules.Stratum], dict[tuple[str, ...], rules.Stratum]]:
+    """The repaired and comparison groups' strata, of the facts whose index time is in the
+    period (closed then, for the repaired; opened then and not repaired, for the others)."""
+    qs = RepairFact.objects.filter(index_at__gte=start, index_at__lt=end)
+    if user is not None and user.effective_scope != DataScope.ALL:
+        qs = qs.filter(case__in=RepairCase.objects.filter(permissions.repair_scope_q(user)))
+    rows = (
+        qs.order_by()
+        .values("repaired", "type", "value_tier", "region_id")
+        .annotate(
+            cases=Count("pk"),
+            n_before=Count("before"),
+            s_before=Sum("before"),
+            q_before=Sum(_square("before")),
+            n_after=Count("after"),
+            s_after=Sum("after"),
+            q_after=Sum(_square("after")),
+            n_change=Count("pk", filter=_BOTH),
+            s_change=Sum(_CHANGE, filter=_BOTH),
+            q_change=Sum(
+                ExpressionWrapper(
+                    (F("after") - F("before")) * (F("after") - F("before")),
+                    output_field=IntegerField(),
+                ),
+                filter=_BOTH,
+            ),
+            n_known=Count("repeat_90d"),
+            n_repeat=Count("pk", filter=Q(repeat_90d=True)),
+        )
+    )
+    repaired: dict[tuple[str, ...], rules.Stratum] = {}
+    others: dict[tuple[str, ...], rules.Stratum] = {}
+    for r in rows:
+        key = (r["type"], r["value_tier"], str(r["region_id"]))
+        group = repaired if r["repaired"] else others
+
+        def m(name: str, row: dict[str, Any] = r) -> rules.Moments:
+            return rules.Moments(row[f"n_{name}"], row[f"s_{name}"] or 0, row[f"q_{name}"] or 0)
+
+        group[key] = rules.Stratum(
+            cases=r["cases"],
+            before=m("before"),
+            after=m("after"),
+            change=m("change"),
+            repeat_known=r["n_known"],
+            repeats=r["n_repeat"],
+        )
+    return repaired, others
+
+
+def effect_report(start: dt.datetime, end: dt.datetime, user: User | None = None) -> rules.Effect:
+    repaired, others = strata(start, end, user)
+    return rules.effect(repaired, others)
+
+
+def _rounded(value: float | None, digits: int) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def estimate_out(e: rules.Estimate, digits: int = 3) -> dict[str, Any]:
+    return {
+        "value": _rounded(e.value, digits),
+        "interval": [round(e.interval[0], digits), round(e.interval[1], digits)]
+        if e.interval
+        else None,
+        "n": round(e.n, 1),
+    }
+
+
+def group_out(group: dict[str, rules.Estimate], n: int) -> dict[str, Any]:
+    return {
+        "n": n,
+        "before": estimate_out(group["before"]),
+        "after": estimate_out(group["after"]),
+        "change": estimate_out(group["change"]),
+        "repeat_rate_90d": estimate_out(group["repeat_rate_90d"], 4),
+    }
+
+
+def effect_out(effect: rules.Effect) -> dict[str, Any]:
+    """The report as the API and the panel show it."""
+    return {
+        "repaired": group_out(effect.repaired, effect.repaired_cases),
+        "comparison": group_out(effect.comparison, effect.comparison_cases),
+        "difference": {
+            name: estimate_out(e, 4 if name == "repeat_rate_90d" else 3)
+            for name, e in effect.difference.items()
+        },
+        "strata": effect.strata,
+        "unmatched": effect.unmatched_cases,
+        "method": (
+            "exact matching on type, value tier and region; the comparison group weighted to "
+            "the repaired group's mix; 95% intervals: t for means, Wilson for rates, Newcombe "
+            "for the difference of rates"
+        ),
+    }
+
+
+# ---- the dashboard panel and the quarterly report's section ----------------------------------
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(), tzinfo=SHANGHAI)
+
+
+def _panel_context(user: User, first: dt.date, last: dt.date) -> dict[str, Any] | None:
+    if not permissions.can_view_repair(user):
+        return None
+    effect = effect_report(_day_start(first), _day_start(last + dt.timedelta(days=1)), user)
+    return {"effect": effect_out(effect)}
+
+
+dashboard_panel = DashboardPanel("repair/_effect_panel.html", _panel_context)
+
+
+def _mean_text(e: dict[str, Any]) -> str:
+    if e["value"] is None:
+        return "—"
+    interval = e["interval"]
+    if not interval:
+        return f"{e['value']:.2f}"
+    return f"{e['value']:.2f}（{interval[0]:.2f}～{interval[1]:.2f}）"
+
+
+def _rate_text(e: dict[str, Any]) -> str:
+    if e["value"] is None:
+        return "—"
+    interval = e["interval"]
+    text = f"{e['value'] * 100:.1f}%"
+    return text + (f"（{interval[0] * 100:.1f}%～{interval[1] * 100:.1f}%）" if interval else "")
+
+
+def quarterly_section(quarter: Quarter) -> Section:
+    """九、不满意客户修复效果: the report is in Chinese, as the rest of it (report_text)."""
+    from tousu.analytics.report_text import Section, Table
+
+    out = effect_out(effect_report(quarter.start, quarter.end))
+    rep, cmp_, diff = out["repaired"], out["comparison"], out["difference"]
+    rows: list[list[Any]] = [
+        ["修复后满意度（1–5 分）", _mean_text(rep["after"]), _mean_text(cmp_["after"]),
+         _mean_text(diff["after"])],
+        ["满意度变化（后减前）", _mean_text(rep["change"]), _mean_text(cmp_["change"]),
+         _mean_text(diff["change"])],
+        ["90 天内重复投诉率", _rate_text(rep["repeat_rate_90d"]),
+         _rate_text(cmp_["repeat_rate_90d"]), _rate_text(diff["repeat_rate_90d"])],
+    ]  # fmt: skip
+    text = (
+        f"本季度完成修复 {rep['n']:,} 名不满意客户，对照组为同类型、同星级、同地区尚未修复的"
+        f"不满意客户 {cmp_['n']:,} 名（按修复组结构加权，{out['strata']} 个分层）。"
+        "括号内为 95% 置信区间；差值区间不含 0 时，可认为修复效果显著。"
+    )
+    return Section(
+        "客户修复",
+        "九、不满意客户修复效果",
+        [text],
+        [Table("修复组与对照组对比", ["指标", "修复组", "对照组", "差值"], rows)],
+    )

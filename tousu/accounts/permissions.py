@@ -396,13 +396,14 @@ def can_open_repair(user: User) -> bool:
 def repair_scope_q(user: User) -> Q:
     """The repair cases `user` may see, as a filter on RepairCase: like complaints, a
     department's are its own (the owner department's, or a department with a step in the
-    plan), a region's its customers', all for the roles that see all."""
+    plan), a region's its customers', all for the roles that see all; and whoever owns or
+    opened the case."""
     if not can_view_repair(user):
         return Q(pk__in=[])
     scope = user.effective_scope
     if scope == DataScope.ALL:
         return Q()
-    mine = Q(owner=user)
+    mine = Q(owner=user) | Q(opened_by=user)
     if scope == DataScope.REGION:
         return mine | Q(customer__region=user.region_id) if user.region_id else mine
     if user.department_id:

@@ -307,7 +307,8 @@ class EstimateOut(Schema):
 
 
 class GroupOut(Schema):
-    n: int
+    n: int = Field(description="cases in the strata that both groups have (compared)")
+    total: int = Field(description="cases in the period, compared or not")
     before: EstimateOut
     after: EstimateOut
     change: EstimateOut

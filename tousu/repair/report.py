@@ -35,7 +35,7 @@ def _square(name: str) -> ExpressionWrapper:
 
 def strata(
     start: dt.datetime, end: dt.datetime, user: User | None = None
-) -> tuple[dict[tuple[str, ...], rules.Stratum], dict[tuple[str, ...], rules.Stratum]]:
+) -> tuple[dict[rules.StratumKey, rules.Stratum], dict[rules.StratumKey, rules.Stratum]]:
     """The repaired and comparison groups' strata, of the facts whose index time is in the
     period (closed then, for the repaired; opened then and not repaired, for the others)."""
     qs = RepairFact.objects.filter(index_at__gte=start, index_at__lt=end)
@@ -65,8 +65,8 @@ def strata(
             n_repeat=Count("pk", filter=Q(repeat_90d=True)),
         )
     )
-    repaired: dict[tuple[str, ...], rules.Stratum] = {}
-    others: dict[tuple[str, ...], rules.Stratum] = {}
+    repaired: dict[rules.StratumKey, rules.Stratum] = {}
+    others: dict[rules.StratumKey, rules.Stratum] = {}
     for r in rows:
         key = (r["type"], r["value_tier"], str(r["region_id"]))
         group = repaired if r["repaired"] else others
@@ -104,9 +104,10 @@ def estimate_out(e: rules.Estimate, digits: int = 3) -> dict[str, Any]:
     }
 
 
-def group_out(group: dict[str, rules.Estimate], n: int) -> dict[str, Any]:
+def group_out(group: dict[str, rules.Estimate], n: int, total: int) -> dict[str, Any]:
     return {
         "n": n,
+        "total": total,
         "before": estimate_out(group["before"]),
         "after": estimate_out(group["after"]),
         "change": estimate_out(group["change"]),
@@ -117,8 +118,10 @@ def group_out(group: dict[str, rules.Estimate], n: int) -> dict[str, Any]:
 def effect_out(effect: rules.Effect) -> dict[str, Any]:
     """The report as the API and the panel show it."""
     return {
-        "repaired": group_out(effect.repaired, effect.repaired_cases),
-        "comparison": group_out(effect.comparison, effect.comparison_cases),
+        "repaired": group_out(effect.repaired, effect.repaired_cases, effect.repaired_total),
+        "comparison": group_out(
+            effect.comparison, effect.comparison_cases, effect.comparison_total
+        ),
         "difference": {
             name: estimate_out(e, 4 if name == "repeat_rate_90d" else 3)
             for name, e in effect.difference.items()
@@ -182,8 +185,9 @@ def quarterly_section(quarter: Quarter) -> Section:
          _rate_text(cmp_["repeat_rate_90d"]), _rate_text(diff["repeat_rate_90d"])],
     ]  # fmt: skip
     text = (
-        f"本季度完成修复 {rep['n']:,} 名不满意客户，对照组为同类型、同星级、同地区尚未修复的"
-        f"不满意客户 {cmp_['n']:,} 名（按修复组结构加权，{out['strata']} 个分层）。"
+        f"本季度完成修复 {rep['total']:,} 名不满意客户，其中 {rep['n']:,} 名有可比对照：对照组为"
+        f"同类型、同星级、同地区尚未修复的不满意客户 {cmp_['n']:,} 名（按修复组结构加权，"
+        f"{out['strata']} 个分层）。"
         "括号内为 95% 置信区间；差值区间不含 0 时，可认为修复效果显著。"
     )
     return Section(

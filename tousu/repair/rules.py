@@ -230,18 +230,20 @@ class Effect:
     repaired: dict[str, Estimate]
     comparison: dict[str, Estimate]
     difference: dict[str, Estimate]
-    repaired_cases: int
+    repaired_cases: int  # in the strata that have both groups
     comparison_cases: int
     unmatched_cases: int
     strata: int
+    repaired_total: int = 0  # in every stratum
+    comparison_total: int = 0
 
 
 MEASURES = ("before", "after", "change")
+# A stratum: (type, value tier, region id).
+StratumKey = tuple[str, str, str]
 
 
-def effect(
-    repaired: Mapping[tuple[str, ...], Stratum], others: Mapping[tuple[str, ...], Stratum]
-) -> Effect:
+def effect(repaired: Mapping[StratumKey, Stratum], others: Mapping[StratumKey, Stratum]) -> Effect:
     """The effect of repair: both groups weighted by the repaired group's cases per stratum,
     over the strata where both groups have cases."""
     matched = [key for key in repaired if key in others and repaired[key].cases]
@@ -272,4 +274,6 @@ def effect(
         comparison_cases=sum(others[k].cases for k in matched),
         unmatched_cases=unmatched,
         strata=len(matched),
+        repaired_total=sum(s.cases for s in repaired.values()),
+        comparison_total=sum(s.cases for s in others.values()),
     )

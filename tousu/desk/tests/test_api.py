@@ -862,6 +862,12 @@ PUBLISHED_OPERATION_IDS = {
     ("get", "/api/v1/public/complaints/{number}"): "tousu_intake_api_public_lookup",
     ("get", "/api/v1/stats/kpis"): "tousu_analytics_api_stats_kpis",
     ("get", "/api/v1/reports/consistency"): "tousu_resolution_api_consistency",
+    ("get", "/api/v1/repair/cases"): "tousu_repair_api_cases",
+    ("post", "/api/v1/repair/cases"): "tousu_repair_api_case_open",
+    ("get", "/api/v1/repair/cases/{id}"): "tousu_repair_api_case",
+    ("post", "/api/v1/repair/cases/{id}/actions"): "tousu_repair_api_case_action",
+    ("post", "/api/v1/repair/cases/{id}/close"): "tousu_repair_api_case_close",
+    ("get", "/api/v1/reports/repair"): "tousu_repair_api_effect",
 }
 
 

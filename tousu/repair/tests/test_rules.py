@@ -53,7 +53,8 @@ def test_satisfaction_before_is_the_overall_else_the_mean_of_the_factors() -> No
 
 def test_wilson_interval_holds_the_rate_and_stays_within_0_and_1() -> None:
     low, high = rules.wilson(0, 10) or (9.0, 9.0)
-    assert low == 0 and 0.2 < high < 0.35
+    assert low == 0
+    assert 0.2 < high < 0.35
     low, high = rules.wilson(50, 100) or (9.0, 9.0)
     assert 0.39 < low < 0.5 < high < 0.61
     assert rules.wilson(1, 0) is None
@@ -90,7 +91,8 @@ def test_a_planted_effect_is_found_within_its_interval() -> None:
     # The planted lift of 1.5 is shrunk by rounding and clipping to the 1–5 scale: its true
     # size on the scale, from the same world a hundred times larger.
     true = _world(8, lift=1.5, repeat_repaired=0.10, scale=100).difference["after"].value
-    assert true is not None and 1.0 < true < 1.5
+    assert true is not None
+    assert 1.0 < true < 1.5
     after = effect.difference["after"]
     assert after.interval is not None
     assert after.interval[0] < true < after.interval[1]
@@ -99,7 +101,9 @@ def test_a_planted_effect_is_found_within_its_interval() -> None:
     assert rate.interval is not None
     assert rate.interval[0] < -0.20 < rate.interval[1]
     assert rate.interval[1] < 0
-    assert effect.strata == 2 and effect.repaired_cases == 400 and effect.comparison_cases == 400
+    assert effect.strata == 2
+    assert effect.repaired_cases == 400
+    assert effect.comparison_cases == 400
 
 
 def test_no_effect_is_reported_when_there_is_none() -> None:

@@ -37,7 +37,8 @@ def test_every_dissatisfied_callback_opens_a_case_with_its_plan(
     # A billing complaint about an unexplained charge: a tariff repair, owned by billing.
     assert (case.type, case.source, case.status) == ("tariff", "callback", "open")
     assert case.department.code == "billing"
-    assert case.complaint == task.complaint and case.callback == task
+    assert case.complaint == task.complaint
+    assert case.callback == task
     assert [a.step for a in case.actions.all()] == ["contact", "tariff_fit", "follow_up"]
     assert all(a.department.code == "billing" and a.done_at is None for a in case.actions.all())
     assert case.satisfaction_before == 2  # the mean of the callback's factor scores
@@ -61,7 +62,8 @@ def test_a_low_overall_score_finds_a_basically_satisfied_customer(dissatisfied: 
 def test_an_unreachable_customer_is_found_too(dissatisfied: Make) -> None:
     task = dissatisfied(result="unreachable")
     case = only_case(task.complaint.customer_id)
-    assert case.source == "unreachable" and case.satisfaction_before is None
+    assert case.source == "unreachable"
+    assert case.satisfaction_before is None
 
 
 def test_a_satisfied_callback_finds_nobody(dissatisfied: Make) -> None:
@@ -158,7 +160,8 @@ def test_doing_a_step_takes_the_case_and_logs_the_contact(dissatisfied: Make, ha
     case.refresh_from_db()
     assert (case.status, case.owner) == ("in_progress", handler)
     action = case.actions.get(step="contact")
-    assert action.done_by == handler and action.note == "已致电客户"
+    assert action.done_by == handler
+    assert action.note == "已致电客户"
     assert case.contacts.get().outcome == "reached"
 
 
@@ -183,7 +186,8 @@ def test_a_bad_action_changes_nothing(dissatisfied: Make, handler: Any, kw: dict
     with pytest.raises(ValidationFailed):
         services.repair_action_record(case=case, actor=handler, **kw)
     case.refresh_from_db()
-    assert case.status == "open" and case.owner is None
+    assert case.status == "open"
+    assert case.owner is None
     assert not case.contacts.exists()
     assert not case.actions.filter(done_at__isnull=False).exists()
 
@@ -195,7 +199,9 @@ def test_a_step_is_done_once(dissatisfied: Make, handler: Any) -> None:
         services.repair_action_record(case=case, actor=handler, step="contact")
 
 
-def test_closing_records_the_new_satisfaction_and_the_fact(dissatisfied: Make, handler: Any) -> None:
+def test_closing_records_the_new_satisfaction_and_the_fact(
+    dissatisfied: Make, handler: Any
+) -> None:
     task = dissatisfied()
     case = only_case(task.complaint.customer_id)
     services.repair_case_close(case=case, actor=handler, satisfaction_after=5, outcome="已改套餐")
@@ -212,10 +218,13 @@ def test_a_score_outside_1_to_5_is_refused(dissatisfied: Make, handler: Any, sco
     with pytest.raises(ValidationFailed):
         services.repair_case_close(case=case, actor=handler, satisfaction_after=score)
     case.refresh_from_db()
-    assert case.status == "open" and case.satisfaction_after is None
+    assert case.status == "open"
+    assert case.satisfaction_after is None
 
 
-def test_a_closed_case_takes_no_action_and_no_second_close(dissatisfied: Make, handler: Any) -> None:
+def test_a_closed_case_takes_no_action_and_no_second_close(
+    dissatisfied: Make, handler: Any
+) -> None:
     case = only_case(dissatisfied().complaint.customer_id)
     services.repair_case_close(case=case, actor=handler, satisfaction_after=4)
     with pytest.raises(InvalidTransition):
@@ -225,10 +234,13 @@ def test_a_closed_case_takes_no_action_and_no_second_close(dissatisfied: Make, h
     with pytest.raises(InvalidTransition):
         services.repair_case_cancel(case=case, actor=handler, reason="x")
     case.refresh_from_db()
-    assert case.satisfaction_after == 4 and not case.contacts.exists()
+    assert case.satisfaction_after == 4
+    assert not case.contacts.exists()
 
 
-def test_a_cancelled_case_frees_the_customer_for_a_new_one(dissatisfied: Make, handler: Any) -> None:
+def test_a_cancelled_case_frees_the_customer_for_a_new_one(
+    dissatisfied: Make, handler: Any
+) -> None:
     first = dissatisfied()
     case = only_case(first.complaint.customer_id)
     services.repair_case_cancel(case=case, actor=handler, reason="客户已表示满意")
@@ -292,10 +304,10 @@ def test_a_department_with_a_step_sees_the_case(dissatisfied: Make, outsider: An
 
     case = only_case(dissatisfied().complaint.customer_id)
     assert list(case_list(outsider)) == []
+    network = Department.objects.get(code="network")
     RepairAction.objects.create(
-        case=case, step="site_test", title="上门测试", department=Department.objects.get(code="network"),
-        due_at=clock.now(),
-    )  # fmt: skip
+        case=case, step="site_test", title="上门测试", department=network, due_at=clock.now()
+    )
     assert list(case_list(outsider)) == [case]
     assert [i.repair for i in work_queue(outsider).items if i.repair] == [case]
 

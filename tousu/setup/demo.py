@@ -40,6 +40,7 @@ from tousu.core.clock import SHANGHAI
 from tousu.customers.models import Customer
 from tousu.intake.services import Registration, complaint_register
 from tousu.knowledge.demo import knowledge_demo_load
+from tousu.repair.demo import repair_demo_load
 from tousu.resolution.choices import HandlingStep, RemedyBasis, RemedyType
 from tousu.resolution.models import ClauseRemedy, StandardClause
 from tousu.resolution.rules import (
@@ -1274,6 +1275,8 @@ def demo_load(
                 departures.append(complaint.number)
         team_gather(staff)
         knowledge_demo_load()  # issue 5: wording, reply templates, cases of closed complaints
+        # Issue 14: the dissatisfied customers in repair cases, the older ones repaired.
+        repair_demo_load(now=now, seed=seed)
     # Complaints registered from now on are classified by a model trained on the closed ones.
     model = text_model_refresh()
     # The dashboard and reports read the count tables: fill them now rather than leave the

@@ -56,5 +56,5 @@ class CloseForm(forms.Form):
         widget=forms.RadioSelect,
     )
     outcome = forms.CharField(
-        label=_("Outcome"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Outcome"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )

@@ -143,6 +143,11 @@ class Moments:
     total: float = 0.0
     squares: float = 0.0
 
+    def add(self, value: float, times: int = 1) -> None:
+        self.n += times
+        self.total += value * times
+        self.squares += value * value * times
+
     @property
     def mean(self) -> float:
         return self.total / self.n

@@ -244,12 +244,14 @@ class RepairFact(models.Model):
     repeat_90d = models.BooleanField(null=True, blank=True)
 
     class Meta:
-        # Covering the effect report's one query: a range on the index time, grouped by the
-        # rest, read from the index alone.
+        # Covering the effect report's one query, in the order of its GROUP BY: the index is
+        # read in group order with no sort, the period checked on each entry (2026-12, SQLite,
+        # 200,000 facts: 0.13 s; with an index led by index_at the planner takes the range
+        # and sorts, 1.6 s). No other index here for that reason.
         indexes = [
             models.Index(
-                fields=["index_at", "repaired", "type", "value_tier", "region", "before", "after",
-                        "repeat_90d"],
+                fields=["repaired", "type", "value_tier", "region", "before", "after",
+                        "repeat_90d", "index_at"],
                 name="repair_fact_report",
             )
         ]  # fmt: skip

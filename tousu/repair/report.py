@@ -34,7 +34,7 @@ def strata(
 
     One COUNT grouped by the stratum and the values themselves (scores are 1–5 or unknown,
     the repeat yes, no or unknown): at most a hundred rows per stratum, whatever the number
-    of facts, from the covering index; the sums and squares are made here."""
+    of facts, read from the covering index in its order; the sums and squares are made here."""
     qs = RepairFact.objects.filter(index_at__gte=start, index_at__lt=end)
     if user is not None and user.effective_scope != DataScope.ALL:
         qs = qs.filter(case__in=RepairCase.objects.filter(permissions.repair_scope_q(user)))

@@ -112,6 +112,26 @@ def main(argv: list[str] | None = None) -> int:
 
         start = dt.datetime(2025, 12, 1, tzinfo=dt.UTC)
         end = dt.datetime(2026, 12, 2, tzinfo=dt.UTC)
+        from django.db import connection
+        from django.db.models import Count
+
+        from tousu.repair.models import RepairFact
+
+        query = (
+            RepairFact.objects.filter(index_at__gte=start, index_at__lt=end)
+            .order_by()
+            .values_list("repaired", "type", "value_tier", "region_id", "before", "after",
+                         "repeat_90d")
+            .annotate(n=Count("*"))
+        )  # fmt: skip
+        sql, params = query.query.sql_with_params()
+        with connection.cursor() as cursor:
+            explain = "EXPLAIN QUERY PLAN " if connection.vendor == "sqlite" else "EXPLAIN "
+            cursor.execute(explain + sql, params)
+            print("plan:", cursor.fetchall())
+        t = time.perf_counter()
+        rows = len(list(query))
+        print(f"the grouped query alone: {time.perf_counter() - t:.3f} s, {rows:,} rows")
         times = []
         for _ in range(5):
             t = time.perf_counter()

@@ -2,16 +2,18 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class RepairType(models.TextChoices):
     """S2's five kinds of dissatisfied customer, each repaired by its own measures."""
 
-    COMPLAINT = "complaint", _("Complaint handling")
-    TARIFF = "tariff", _("Tariff")
-    NETWORK = "network", _("Network")
-    PUBLICITY = "publicity", _("Publicity")
-    DATA_USAGE = "data_usage", _("Data usage")
+    # A context: the same words name survey factors and categories elsewhere (资费 vs 资费类).
+    COMPLAINT = "complaint", pgettext_lazy("repair type", "Complaint")
+    TARIFF = "tariff", pgettext_lazy("repair type", "Tariff")
+    NETWORK = "network", pgettext_lazy("repair type", "Network")
+    PUBLICITY = "publicity", pgettext_lazy("repair type", "Publicity")
+    DATA_USAGE = "data_usage", pgettext_lazy("repair type", "Data usage")
 
 
 class RepairSource(models.TextChoices):
@@ -28,7 +30,7 @@ class RepairSource(models.TextChoices):
 class RepairStatus(models.TextChoices):
     OPEN = "open", _("Open")
     IN_PROGRESS = "in_progress", _("In progress")
-    CLOSED = "closed", _("Repaired")
+    CLOSED = "closed", pgettext_lazy("repair status", "Repaired")
     CANCELLED = "cancelled", _("Cancelled")
 
 

@@ -34,14 +34,16 @@ def strata(
 
     One COUNT grouped by the stratum and the values themselves (scores are 1–5 or unknown,
     the repeat yes, no or unknown): at most a hundred rows per stratum, whatever the number
-    of facts, read from the covering index in its order; the sums and squares are made here."""
+    of facts, read from the covering index in its order; the sums and squares are made here.
+    COUNT(*), not of the key: `case_id` is a bigint, not SQLite's rowid, and is not in the
+    index (counting it read the table: 1.07 s instead of 0.2 s at 200,000 facts)."""
     qs = RepairFact.objects.filter(index_at__gte=start, index_at__lt=end)
     if user is not None and user.effective_scope != DataScope.ALL:
         qs = qs.filter(case__in=RepairCase.objects.filter(permissions.repair_scope_q(user)))
     rows = (
         qs.order_by()
         .values_list("repaired", "type", "value_tier", "region_id", "before", "after", "repeat_90d")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("*"))
     )
     repaired: dict[rules.StratumKey, rules.Stratum] = {}
     others: dict[rules.StratumKey, rules.Stratum] = {}

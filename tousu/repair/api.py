@@ -43,17 +43,17 @@ def _user(request: HttpRequest) -> User:
     return user
 
 
-class CustomerOut(Schema):
+class RepairCustomerOut(Schema):
     phone: str
     name: str
 
 
-class DepartmentOut(Schema):
+class RepairDepartmentOut(Schema):
     code: str
     name: str
 
 
-class ActionOut(Schema):
+class RepairActionOut(Schema):
     step: str
     title: str
     department: str
@@ -64,22 +64,22 @@ class ActionOut(Schema):
     contact_outcome: str
 
 
-class ContactOut(Schema):
+class RepairContactOut(Schema):
     at: dt.datetime
     by: str
     outcome: str
     note: str
 
 
-class CaseOut(Schema):
+class RepairCaseOut(Schema):
     id: int
-    customer: CustomerOut
+    customer: RepairCustomerOut
     type: str
     source: str
     sources: list[str]
     status: str
     owner: str | None
-    department: DepartmentOut
+    department: RepairDepartmentOut
     complaint: str | None
     due_at: dt.datetime
     opened_at: dt.datetime
@@ -87,13 +87,13 @@ class CaseOut(Schema):
     satisfaction_before: int | None
     satisfaction_after: int | None
     outcome: str
-    actions: list[ActionOut]
-    contacts: list[ContactOut]
+    actions: list[RepairActionOut]
+    contacts: list[RepairContactOut]
     links: dict[str, str]
 
 
-class CasePage(Schema):
-    items: list[CaseOut]
+class RepairCasePage(Schema):
+    items: list[RepairCaseOut]
     count: int
     page: int
     page_size: int
@@ -159,7 +159,7 @@ def _case(user: User, pk: int) -> RepairCase:
     return selectors.get_case_for_user(user, pk)
 
 
-class CaseQuery(Schema):
+class RepairCaseQuery(Schema):
     status: str = Field("", description="open, in_progress, closed, cancelled, or active")
     type: str = ""
     source: str = ""
@@ -172,10 +172,10 @@ class CaseQuery(Schema):
 @router.get(
     "/cases",
     operation_id="tousu_repair_api_cases",
-    response={200: CasePage, **errors(403, 422)},
+    response={200: RepairCasePage, **errors(403, 422)},
     summary="Repair cases in my scope",
 )
-def cases(request: HttpRequest, query: Query[CaseQuery]) -> dict[str, object]:
+def cases(request: HttpRequest, query: Query[RepairCaseQuery]) -> dict[str, object]:
     user = _user(request)
     if not permissions.can_view_repair(user):
         raise NotAllowed(_("Your role may not see repair cases"))
@@ -193,7 +193,7 @@ def cases(request: HttpRequest, query: Query[CaseQuery]) -> dict[str, object]:
     return page_body(_cases_out(user, page), count, query.page, query.page_size)
 
 
-class CaseIn(Strict):
+class RepairCaseIn(Strict):
     customer_phone: str = ""
     complaint: str = Field("", description="a complaint number: its customer's case")
     type: str
@@ -203,10 +203,10 @@ class CaseIn(Strict):
 @router.post(
     "/cases",
     operation_id="tousu_repair_api_case_open",
-    response={201: CaseOut, **errors(403, 409)},
+    response={201: RepairCaseOut, **errors(403, 409)},
     summary="Open a repair case by hand for a customer or a complaint's customer",
 )
-def case_open(request: HttpRequest, payload: CaseIn) -> tuple[int, dict[str, Any]]:
+def case_open(request: HttpRequest, payload: RepairCaseIn) -> tuple[int, dict[str, Any]]:
     user = _user(request)
     complaint = None
     customer = None
@@ -241,7 +241,7 @@ def case_open(request: HttpRequest, payload: CaseIn) -> tuple[int, dict[str, Any
 @router.get(
     "/cases/{id}",
     operation_id="tousu_repair_api_case",
-    response={200: CaseOut},
+    response={200: RepairCaseOut, **errors(422)},
     summary="One repair case with its plan and contacts",
 )
 def case_detail(request: HttpRequest, id: int) -> dict[str, Any]:
@@ -249,7 +249,7 @@ def case_detail(request: HttpRequest, id: int) -> dict[str, Any]:
     return _cases_out(user, [_case(user, id)])[0]
 
 
-class ActionIn(Strict):
+class RepairActionIn(Strict):
     step: str = Field("", description="the plan's step to mark done")
     contact_outcome: str = Field("", description="reached, accepted, refused or unreachable")
     note: str = ""
@@ -258,10 +258,10 @@ class ActionIn(Strict):
 @router.post(
     "/cases/{id}/actions",
     operation_id="tousu_repair_api_case_action",
-    response={200: CaseOut, **errors(403, 409)},
+    response={200: RepairCaseOut, **errors(403, 409)},
     summary="Complete a step of the plan and/or log a contact with the customer",
 )
-def case_action(request: HttpRequest, id: int, payload: ActionIn) -> dict[str, Any]:
+def case_action(request: HttpRequest, id: int, payload: RepairActionIn) -> dict[str, Any]:
     user = _user(request)
     case = _case(user, id)
     services.repair_action_record(
@@ -274,7 +274,7 @@ def case_action(request: HttpRequest, id: int, payload: ActionIn) -> dict[str, A
     return _cases_out(user, [_case(user, id)])[0]
 
 
-class CloseIn(Strict):
+class RepairCloseIn(Strict):
     satisfaction_after: int = Field(description="the customer's satisfaction now, 1–5")
     outcome: str = ""
 
@@ -282,10 +282,10 @@ class CloseIn(Strict):
 @router.post(
     "/cases/{id}/close",
     operation_id="tousu_repair_api_case_close",
-    response={200: CaseOut, **errors(403, 409)},
+    response={200: RepairCaseOut, **errors(403, 409)},
     summary="Close the case with the customer's new satisfaction",
 )
-def case_close(request: HttpRequest, id: int, payload: CloseIn) -> dict[str, Any]:
+def case_close(request: HttpRequest, id: int, payload: RepairCloseIn) -> dict[str, Any]:
     user = _user(request)
     case = _case(user, id)
     services.repair_case_close(
@@ -300,36 +300,36 @@ def case_close(request: HttpRequest, id: int, payload: CloseIn) -> dict[str, Any
 # ---- the effect report -----------------------------------------------------------------------
 
 
-class EstimateOut(Schema):
+class RepairEstimateOut(Schema):
     value: float | None
     interval: list[float] | None
     n: float
 
 
-class GroupOut(Schema):
+class RepairGroupOut(Schema):
     n: int = Field(description="cases in the strata that both groups have (compared)")
     total: int = Field(description="cases in the period, compared or not")
-    before: EstimateOut
-    after: EstimateOut
-    change: EstimateOut
-    repeat_rate_90d: EstimateOut
+    before: RepairEstimateOut
+    after: RepairEstimateOut
+    change: RepairEstimateOut
+    repeat_rate_90d: RepairEstimateOut
 
 
-class DifferenceOut(Schema):
-    before: EstimateOut
-    after: EstimateOut
-    change: EstimateOut
-    repeat_rate_90d: EstimateOut
+class RepairDifferenceOut(Schema):
+    before: RepairEstimateOut
+    after: RepairEstimateOut
+    change: RepairEstimateOut
+    repeat_rate_90d: RepairEstimateOut
 
 
-class EffectOut(Schema):
+class RepairEffectOut(Schema):
     model_config = ConfigDict(populate_by_name=True)
 
     from_: str = Field(alias="from")
     to: str
-    repaired: GroupOut
-    comparison: GroupOut
-    difference: DifferenceOut
+    repaired: RepairGroupOut
+    comparison: RepairGroupOut
+    difference: RepairDifferenceOut
     strata: int
     unmatched: int
     method: str
@@ -338,7 +338,7 @@ class EffectOut(Schema):
 @reports_router.get(
     "/repair",
     operation_id="tousu_repair_api_effect",
-    response={200: EffectOut, **errors(403, 422)},
+    response={200: RepairEffectOut, **errors(403, 422)},
     by_alias=True,
     summary="The effect of repair: repaired customers against a matched comparison group",
 )

@@ -39,6 +39,7 @@ OPERATIONS = {
     "register": ("POST", "/api/v1/complaints"),
     "kpis": ("GET", "/api/v1/stats/kpis"),
     "consistency": ("GET", "/api/v1/reports/consistency"),
+    "repair": ("GET", "/api/v1/reports/repair"),
 }
 # (operation, where, name) of every date input; `others` are the other inputs it needs.
 DATE_INPUTS: list[tuple[str, str, str, dict[str, str]]] = [
@@ -48,6 +49,8 @@ DATE_INPUTS: list[tuple[str, str, str, dict[str, str]]] = [
     ("kpis", "query", "to", {"from": VALID_DAY}),
     ("consistency", "query", "from", {"to": VALID_DAY}),
     ("consistency", "query", "to", {"from": VALID_DAY}),
+    ("repair", "query", "from", {"to": VALID_DAY}),
+    ("repair", "query", "to", {"from": VALID_DAY}),
     ("register", "body", "received_at", {}),
 ]
 REGISTRATION = {

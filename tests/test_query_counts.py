@@ -295,6 +295,32 @@ def world_build() -> World:
         at=guessed_at,
         until=guessed_at + dt.timedelta(minutes=15),
     )
+    # Issue 14: a dissatisfied callback handed to repair puts its customer in a case (the
+    # signal runs after commit, which this transaction never does: the service directly);
+    # a second case opened by hand, with a step done and a contact logged.
+    from tousu.repair import services as repair
+
+    # Billing assigns by load: handler2, who holds the fewest, gets it.
+    c["repair"] = complaint_drive("closed", u["handler2"], customer_phone="13800138010")
+    task = complaint_callback_record(
+        complaint=c["repair"],
+        actor=u["agent"],
+        result="dissatisfied",
+        scores={"timeliness": 2, "attitude": 3, "solution": 1, "simplicity": 2},
+        comment="问题没解决",
+        dissatisfied_action="repair",
+    )
+    finding = repair.finding_of_callback(task)
+    assert finding is not None
+    case = repair.repair_case_find(finding=finding)
+    assert case is not None
+    w.ids["repair_case"] = case.pk
+    other = repair.repair_case_open(
+        actor=u["supervisor"], customer=c["in_progress"].customer, type="tariff"
+    )
+    repair.repair_action_record(
+        case=other, actor=u["handler"], step="contact", note="已联系", contact_outcome="reached"
+    )
     counts_fill()
     _alerts_build(w)
     for name in c:
@@ -594,6 +620,14 @@ PAGES: dict[str, list[Req]] = {
     "/knowledge/wording/<key>/versions/new/": [Req(as_="quality")],
     "/dashboard/report/": [Req(as_="analyst", data={"quarter": "2026Q1", "format": "xlsx"})],
     "/alerts/<pk>/acknowledge/": [Req("POST", params={"pk": "id:alert"}, status=302)],
+    "/repair/": [Req(as_="handler")],
+    "/repair/<pk>/": [Req(as_="handler", params={"pk": "id:repair_case"})],
+    "/repair/<pk>/action/": [
+        Req("POST", "handler", {"pk": "id:repair_case"}, {"step": "contact"}, status=302)
+    ],
+    "/repair/<pk>/close/": [
+        Req("POST", "handler", {"pk": "id:repair_case"}, {"satisfaction_after": "4"}, status=302)
+    ],
 }
 
 # What is not requested, and why.
@@ -687,6 +721,18 @@ API: dict[str, Req] = {
         },
     ),
     "POST /api/v1/complaints/<number>/case": _api("callback_done", "quality", status=201),
+    "GET /api/v1/repair/cases": Req(as_="handler"),
+    "POST /api/v1/repair/cases": Req(
+        "POST", "supervisor", data={"customer_phone": "13800138005", "type": "network"}, status=201
+    ),
+    "GET /api/v1/repair/cases/<id>": Req(as_="handler", params={"id": "id:repair_case"}),
+    "POST /api/v1/repair/cases/<id>/actions": Req(
+        "POST", "handler", {"id": "id:repair_case"}, {"step": "contact"}
+    ),
+    "POST /api/v1/repair/cases/<id>/close": Req(
+        "POST", "handler", {"id": "id:repair_case"}, {"satisfaction_after": 4}
+    ),
+    "GET /api/v1/reports/repair": Req(as_="analyst", data=PERIOD),
 }
 
 

@@ -374,3 +374,55 @@ DASHBOARD_ROLES = MANAGER_ROLES | {Role.QUALITY, Role.ANALYST}
 def can_view_dashboard(user: User) -> bool:
     """May open the dashboard; its figures are still limited to their data scope."""
     return user.is_active and user.role in DASHBOARD_ROLES
+
+
+# ---- repair: dissatisfied-customer repair (issue 14, R9) --------------------------------------
+
+# Who opens a repair case by hand: managers, quality and the callback team that hears the
+# customer; the cases found automatically need nobody's hand.
+REPAIR_OPEN_ROLES = MANAGER_ROLES | {Role.QUALITY, Role.AGENT}
+# Who sees the repair programme's cases and its effect at all (within their scope).
+REPAIR_VIEW_ROLES = BACK_OFFICE_ROLES | {Role.QUALITY, Role.ANALYST, Role.AGENT}
+
+
+def can_view_repair(user: User) -> bool:
+    return user.is_active and user.role in REPAIR_VIEW_ROLES
+
+
+def can_open_repair(user: User) -> bool:
+    return user.is_active and user.role in REPAIR_OPEN_ROLES
+
+
+def repair_scope_q(user: User) -> Q:
+    """The repair cases `user` may see, as a filter on RepairCase: like complaints, a
+    department's are its own (the owner department's, or a department with a step in the
+    plan), a region's its customers', all for the roles that see all; and whoever owns or
+    opened the case."""
+    if not can_view_repair(user):
+        return Q(pk__in=[])
+    scope = user.effective_scope
+    if scope == DataScope.ALL:
+        return Q()
+    mine = Q(owner=user) | Q(opened_by=user)
+    if scope == DataScope.REGION:
+        return mine | Q(customer__region=user.region_id) if user.region_id else mine
+    if user.department_id:
+        action = apps.get_model("repair", "RepairAction")
+        stepping = action.objects.filter(department=user.department_id).values("case")
+        return mine | Q(department=user.department_id) | Q(pk__in=stepping)
+    return mine
+
+
+def can_act_repair(user: User, case: object) -> bool:
+    """May do the steps of the case, log contacts and close it: its owner, the back office of
+    its owner department or of a department with a step in its plan, an administrator."""
+    if not user.is_active:
+        return False
+    if user.role == Role.ADMIN or user.pk == getattr(case, "owner_id", None):
+        return True
+    if user.role not in BACK_OFFICE_ROLES or user.department_id is None:
+        return False
+    if user.department_id == getattr(case, "department_id", None):
+        return True
+    departments = {a.department_id for a in case.actions.all()}  # type: ignore[attr-defined]
+    return user.department_id in departments

@@ -24,6 +24,7 @@ from django.db.models import QuerySet
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from tousu.analytics.extensions import report_sections
 from tousu.analytics.selectors import (
     KpiFilters,
     by_responsible,
@@ -253,6 +254,7 @@ def quarterly_data(quarter: Quarter) -> dict[str, Any]:
             for source in ("callback", "survey")
         }
         data["rising_categories"] = rising_categories(body["mix"]["category"])
+        data["extra_sections"] = report_sections(quarter)
         data["owners"] = {
             c["key"]: category_owner(c["key"], quarter) for c in data["rising_categories"][:3]
         }

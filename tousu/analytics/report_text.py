@@ -135,6 +135,8 @@ def document(data: dict[str, Any]) -> Document:
             problems(data),
             root_causes(data),
             suggestions(data),
+            # Sections of the apps above analytics (the repair programme's effect, …).
+            *data.get("extra_sections", []),
         ],
     )
 

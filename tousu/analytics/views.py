@@ -25,6 +25,7 @@ from tousu.accounts import permissions
 from tousu.accounts.choices import DataScope
 from tousu.accounts.models import Department, Region, User
 from tousu.accounts.views import staff
+from tousu.analytics.extensions import dashboard_panels
 from tousu.analytics.forms import DashboardForm
 from tousu.analytics.selectors import (
     DRIVER_SOURCES,
@@ -168,6 +169,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                 (code, label, explicit.url({**period, "source": code}), code == source)
                 for code, label in driver_source_choices()
             ],
+            # The panels of the apps above analytics (the repair effect, …).
+            "panels": dashboard_panels(user, first, last),
         },
     )
 

@@ -98,4 +98,6 @@ class EventType(models.TextChoices):
     CALLBACK_ATTEMPT = "callback_attempt", _("Callback attempt")
     CALLBACK_OVERDUE = "callback_overdue", _("Callback overdue")
     REPAIR_FLAGGED = "repair_flagged", _("Handed to repair programme")
+    REPAIR_OPENED = "repair_opened", _("Repair case opened")
+    REPAIR_CLOSED = "repair_closed", _("Repair case closed")
     PII_REVEALED = "pii_revealed", _("Personal data revealed")

@@ -239,6 +239,8 @@ def _register_routers() -> None:
     from tousu.desk.api import router as complaints_router
     from tousu.early_warning.api import router as alerts_router
     from tousu.intake.api import public_router
+    from tousu.repair.api import reports_router as repair_reports_router
+    from tousu.repair.api import router as repair_router
     from tousu.resolution.api import reports_router
 
     api.add_router("/complaints", complaints_router)
@@ -250,6 +252,8 @@ def _register_routers() -> None:
     api.add_router("/me", me_router)
     api.add_router("/alerts", alerts_router)
     api.add_router("/callbacks", callbacks_router)
+    api.add_router("/repair", repair_router)
+    api.add_router("/reports", repair_reports_router)  # /reports/repair
 
 
 _register_routers()

@@ -122,3 +122,15 @@ register(
     every=dt.timedelta(hours=1),
     help="look for complaint spikes per category, region and channel; raise, follow, end alerts",
 )
+register(
+    "repair.identify",
+    "tousu.repair.jobs.identify",
+    every=10 * MINUTE,
+    help="put dissatisfied customers the signals missed (reopened, repeat, …) in repair cases",
+)
+register(
+    "repair.facts",
+    "tousu.repair.jobs.facts",
+    every=dt.timedelta(hours=1),
+    help="fill the repair effect facts that only time tells (repeats within 90 days, …)",
+)

@@ -239,6 +239,7 @@ INSTALLED_APPS = [
     "tousu.callbacks",
     "tousu.analytics",
     "tousu.early_warning",
+    "tousu.repair",
     "tousu.notifications",
     "tousu.desk",
     "tousu.setup",

@@ -17,4 +17,5 @@ urlpatterns = [
     path("knowledge/", include("tousu.knowledge.urls")),
     path("", include("tousu.analytics.urls")),
     path("", include("tousu.early_warning.urls")),
+    path("repair/", include("tousu.repair.urls")),
 ]

@@ -20,6 +20,7 @@ from tousu.core.web import is_htmx
 from tousu.customers.forms import SpecialForm
 from tousu.customers.models import Customer
 from tousu.customers.services import customer_special_set
+from tousu.repair.selectors import customer_cases
 
 REVEALED_FIELDS = "phone,name,account,id_number,address"
 
@@ -39,6 +40,7 @@ def detail(request: HttpRequest, pk: int, revealed: bool = False) -> HttpRespons
     context = {
         "customer": customer,
         "complaints": customer_history(customer, user),
+        "repair_cases": customer_cases(customer.pk, user),
         "revealed": revealed,
         "can_reveal": permissions.can_view_pii(user),
         "special_form": SpecialForm(

@@ -264,18 +264,19 @@ class WorkCallbackOut(Schema):
 class WorkItemOut(Schema):
     kind: str = Field(
         description="dispatch, accept, handle, close, approve, callback, triage, overdue, watch; "
-        "waiting for others: awaiting_approval, awaiting_customer"
+        "repair; waiting for others: awaiting_approval, awaiting_customer"
     )
     kind_label: str
-    number: str
+    number: str | None = Field(description="the complaint's; a repair case may have none")
+    id: int | None = Field(None, description="the repair case's, for kind repair")
     status: str
-    level: str
+    level: str | None
     summary: str = Field(description="the start of the content, masked unless the role may see")
     department: str | None
     handler: str | None
     due_at: dt.datetime | None
     due: str = Field(
-        description="which limit due_at is: first_response, resolution, approval, callback"
+        description="which limit due_at is: first_response, resolution, approval, callback, repair"
     )
     overdue: bool
     high_risk: bool
@@ -300,7 +301,11 @@ def work_items_out(items: list[Any], texts: TextMask) -> list[dict[str, Any]]:
     they are cut so that no half of a number escapes the mask)."""
     out = []
     for item in items:
+        if item.repair is not None:
+            out.append(repair_item_out(item, texts))
+            continue
         c = item.complaint
+        assert c is not None
         approval = item.approval
         task = item.callback
         out.append(
@@ -334,3 +339,28 @@ def work_items_out(items: list[Any], texts: TextMask) -> list[dict[str, Any]]:
             }
         )
     return out
+
+
+def repair_item_out(item: Any, texts: TextMask) -> dict[str, Any]:
+    """A repair case in the queue: its complaint's number when it has one, its id, and what
+    kind of repair it is as the summary."""
+    case = item.repair
+    complaint = case.complaint
+    summary = f"{case.get_type_display()} · {case.get_source_display()}"
+    return {
+        "kind": item.kind,
+        "kind_label": item.kind_label,
+        "number": complaint.number if complaint else None,
+        "id": case.pk,
+        "status": case.status,
+        "level": None,
+        "summary": texts.text(summary)[:SUMMARY_CHARS],
+        "department": case.department.code,
+        "handler": case.owner.username if case.owner else None,
+        "due_at": local(item.due_at) if item.due_at else None,
+        "due": item.due_kind,
+        "overdue": item.overdue,
+        "high_risk": False,
+        "approval": None,
+        "links": {"self": f"/api/v1/repair/cases/{case.pk}"},
+    }

@@ -23,6 +23,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.db.models import Case, F, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from tousu.accounts import permissions
@@ -37,6 +38,8 @@ from tousu.complaints.models import Complaint
 from tousu.complaints.rules import OPEN_STATUSES
 from tousu.complaints.selectors import complaint_rows
 from tousu.core import clock
+from tousu.repair.models import RepairCase
+from tousu.repair.selectors import repair_work
 from tousu.resolution.models import Approval
 from tousu.resolution.selectors import authority_limit
 
@@ -59,6 +62,7 @@ class WorkKind(models.TextChoices):
     WATCH = "watch", _("High risk")
     AWAITING_APPROVAL = "awaiting_approval", _("Waiting for approval")
     AWAITING_CUSTOMER = "awaiting_customer", _("Waiting for the customer")
+    REPAIR = "repair", _("To repair")
 
 
 # What the due time of an item is the limit of.
@@ -67,19 +71,22 @@ DUE_LABELS = {
     "resolution": _("Reply due"),
     "approval": _("Decide by"),
     "callback": _("Call back by"),
+    "repair": _("Next repair step by"),
 }
 
 
 @dataclass
 class WorkItem:
-    """One line of the queue, about one complaint."""
+    """One line of the queue, about one complaint, or about a repair case (whose customer may
+    have been found by a survey, without a complaint)."""
 
     kind: str
-    complaint: Complaint
+    complaint: Complaint | None
     due_at: dt.datetime | None
     due_kind: str  # a key of DUE_LABELS: which limit `due_at` is
     approval: Approval | None = None
     callback: CallbackTask | None = None
+    repair: RepairCase | None = None
 
     @property
     def kind_label(self) -> str:
@@ -249,6 +256,20 @@ def _callbacks(user: User) -> Source:
     return Source("callbacks", qs, item)
 
 
+def _repair(user: User) -> Source:
+    """Repair cases whose next move is the user's (issue 14), by their next step's due time."""
+    qs = repair_work(user).annotate(due=Coalesce(F("next_due"), F("due_at")))
+    qs = qs.order_by(F("due").asc(nulls_last=True), "pk").select_related(
+        "customer", "department", "owner", "complaint"
+    )
+
+    def item(case: RepairCase) -> WorkItem:
+        due_at = getattr(case, "due", None)
+        return WorkItem(WorkKind.REPAIR, case.complaint, due_at, "repair", repair=case)
+
+    return Source("repair", qs, item)
+
+
 _COMPLAINT_RELATED = (
     "customer",
     "category",
@@ -328,13 +349,14 @@ def _sources(user: User) -> tuple[list[Source], Source]:
     triage = _triage(user, [mine, approving])
     overdue = _overdue(user, [mine, approving, triage.qs])
     watch = _watch(user, [mine, approving, triage.qs, overdue.qs])
-    moves = [_moves(user), approvals, _callbacks(user), triage, overdue, watch]
+    moves = [_moves(user), approvals, _callbacks(user), _repair(user), triage, overdue, watch]
     return moves, _waiting(user)
 
 
 SOURCE_KINDS = {
     "approvals": WorkKind.APPROVE,
     "callbacks": WorkKind.CALLBACK,
+    "repair": WorkKind.REPAIR,
     "triage": WorkKind.TRIAGE,
     "overdue": WorkKind.OVERDUE,
     "watch": WorkKind.WATCH,

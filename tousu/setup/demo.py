@@ -48,6 +48,7 @@ from tousu.core.clock import SHANGHAI
 from tousu.customers.models import Customer
 from tousu.intake.services import Registration, complaint_register
 from tousu.knowledge.demo import knowledge_demo_load
+from tousu.repair.demo import repair_demo_load
 from tousu.resolution.choices import HandlingStep, RemedyBasis, RemedyType
 from tousu.resolution.models import ClauseRemedy, StandardClause
 from tousu.resolution.rules import (
@@ -1398,6 +1399,8 @@ def demo_load(
         # Callbacks past their due time are chased now, as the job does every minute.
         with clock.frozen(now):
             jobs.run("callbacks.chase")
+        # Issue 14: the dissatisfied customers in repair cases, the older ones repaired.
+        repair_demo_load(now=now, seed=seed)
     # Complaints registered from now on are classified by a model trained on the closed ones.
     model = text_model_refresh()
     # The dashboard and reports read the count tables: fill them now rather than leave the

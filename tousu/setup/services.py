@@ -12,6 +12,7 @@ from tousu.accounts.models import Department, Region
 from tousu.accounts.reference import DEFAULT_DEPARTMENT, DEPARTMENTS, REGIONS
 from tousu.classification.models import Category
 from tousu.complaints.choices import Channel
+from tousu.repair.services import playbooks_load
 from tousu.resolution.models import AuthorityLimit
 from tousu.routing.models import RoutingRule
 from tousu.setup.reference import CATEGORIES
@@ -105,4 +106,6 @@ def reference_data_load() -> dict[str, int]:
         created["limits"] += new
     # Time limits (R4): the default calendar with its holidays, policies and escalation ladder.
     created.update(sla_defaults_load())
+    # Repair measures per type (issue 14): configuration, loaded once, never overwritten.
+    created["playbooks"] = playbooks_load()
     return created

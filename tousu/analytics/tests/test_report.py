@@ -47,6 +47,8 @@ SHEETS = [
     "主要问题",
     "根因分析",
     "改进建议",
+    # Registered into the report by the repair app (analytics.extensions).
+    "客户修复",
 ]
 
 

@@ -42,6 +42,7 @@ OPERATIONS = {
     "consistency": ("GET", "/api/v1/reports/consistency"),
     "alerts": ("GET", "/api/v1/alerts"),
     "drivers": ("GET", "/api/v1/reports/satisfaction-drivers"),
+    "repair": ("GET", "/api/v1/reports/repair"),
 }
 # (operation, where, name) of every date input; `others` are the other inputs it needs.
 DATE_INPUTS: list[tuple[str, str, str, dict[str, str]]] = [
@@ -59,6 +60,8 @@ DATE_INPUTS: list[tuple[str, str, str, dict[str, str]]] = [
     ("alerts", "query", "to", {"from": VALID_DAY}),
     ("drivers", "query", "from", {"to": VALID_DAY}),
     ("drivers", "query", "to", {"from": VALID_DAY}),
+    ("repair", "query", "from", {"to": VALID_DAY}),
+    ("repair", "query", "to", {"from": VALID_DAY}),
     ("register", "body", "received_at", {}),
 ]
 REGISTRATION = {

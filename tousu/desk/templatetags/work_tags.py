@@ -27,8 +27,9 @@ def work_due(context: Context, item: WorkItem) -> SafeString:
     policy's colours, or the first response, approval or callback time."""
     if item.due_at is None:
         return format_html('<span class="muted">{}</span>', "—")
-    if item.due_at == item.complaint.resolution_due and item.complaint.is_open:
-        return due(context, item.complaint)
+    c = item.complaint
+    if item.repair is None and c is not None and item.due_at == c.resolution_due and c.is_open:
+        return due(context, c)
     left = item.due_at - clock.now()
     if left < dt.timedelta(0):
         state, text = "over", _("Overdue %(time)s") % {"time": duration(-left)}

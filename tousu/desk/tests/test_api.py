@@ -871,6 +871,12 @@ PUBLISHED_OPERATION_IDS = {
     ("get", "/api/v1/reports/satisfaction-drivers"): "tousu_analytics_api_satisfaction_drivers",
     ("get", "/api/v1/reports/consistency"): "tousu_resolution_api_consistency",
     ("get", "/api/v1/alerts"): "tousu_early_warning_api_alerts",
+    ("get", "/api/v1/repair/cases"): "tousu_repair_api_cases",
+    ("post", "/api/v1/repair/cases"): "tousu_repair_api_case_open",
+    ("get", "/api/v1/repair/cases/{id}"): "tousu_repair_api_case",
+    ("post", "/api/v1/repair/cases/{id}/actions"): "tousu_repair_api_case_action",
+    ("post", "/api/v1/repair/cases/{id}/close"): "tousu_repair_api_case_close",
+    ("get", "/api/v1/reports/repair"): "tousu_repair_api_effect",
 }
 
 

@@ -21,7 +21,10 @@ Builder = Callable[..., Any]
 
 def kinds(user: Any, *, waiting: bool = False) -> list[tuple[str, str]]:
     return [
-        (item.kind, item.complaint.number)
+        (
+            item.kind,
+            item.complaint.number if item.complaint else f"R{item.repair and item.repair.pk}",
+        )
         for item in work_queue(user, page=1, size=50, waiting=waiting).items
     ]
 

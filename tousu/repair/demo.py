@@ -1,0 +1,174 @@
+"""Demo repair cases for `tousu demo` (issue 14): the demo's dissatisfied and unreachable
+callbacks, reopened and repeat complaints become repair cases, opened when they happened; the
+older ones are worked through their plan by the owner department's handlers and closed with
+the customer's new satisfaction (or cancelled: the customer would not take part), the recent
+ones wait in the owners' queues. Customers not repaired are surveyed a month later, so that
+the effect report has a comparison group. Idempotent (the identification is)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+from tousu.accounts.choices import Role
+from tousu.accounts.models import User
+from tousu.callbacks.choices import CallbackResult, CallbackStatus
+from tousu.callbacks.models import CallbackTask, SurveyResponse
+from tousu.complaints.choices import EventType
+from tousu.complaints.models import Complaint, ComplaintEvent
+from tousu.core import clock
+from tousu.repair import jobs, services
+from tousu.repair.choices import RepairSource
+from tousu.repair.models import RepairCase
+
+# Coded reasons for the demo's dissatisfied callbacks, by the complaint's top category: what
+# customers of those complaints say (the callback form codes them from now on).
+REASONS = {
+    "network": ["network", "not_solved"],
+    "billing": ["tariff", "explanation"],
+    "marketing": ["publicity", "remedy"],
+    "service": ["attitude"],
+    "business": ["slow", "not_solved"],
+}
+# A case this old is worked to its end; younger ones wait in the queues.
+WORKED_AFTER = dt.timedelta(days=12)
+CANCEL_SHARE = 0.15
+CANCEL_REASONS = ("客户表示不需要再联系", "多次联系未接通，客户拒绝修复")
+NOTES = ("已电话联系客户，说明处理情况", "已按方案落实", "客户认可处理结果")
+
+
+def _findings(now: dt.datetime) -> list[tuple[dt.datetime, services.Finding]]:
+    found: list[tuple[dt.datetime, services.Finding]] = []
+    done = CallbackTask.objects.filter(
+        status=CallbackStatus.DONE,
+        result__in=[CallbackResult.DISSATISFIED, CallbackResult.UNREACHABLE],
+    ).select_related("complaint__customer", "complaint__category")
+    for task in done:
+        if task.result == CallbackResult.DISSATISFIED and not task.reasons:
+            top = task.complaint.category.code.split(".")[0] if task.complaint.category else ""
+            task.reasons = REASONS.get(top, ["not_solved"])
+            CallbackTask.objects.filter(pk=task.pk).update(reasons=task.reasons)
+        if (f := services.finding_of_callback(task)) is not None:
+            found.append((task.done_at or now, f))
+    reopened = ComplaintEvent.objects.filter(type=EventType.REOPENED).select_related(
+        "complaint__customer", "complaint__category"
+    )
+    for event in reopened:
+        f = services.finding_of_complaint(event.complaint, RepairSource.REOPENED, event.at)
+        found.append((event.at, f))
+    repeats = Complaint.objects.filter(repeat_of__isnull=False).select_related(
+        "customer", "category"
+    )
+    for c in repeats:
+        found.append(
+            (c.received_at, services.finding_of_complaint(c, RepairSource.REPEAT, c.received_at))
+        )
+    return sorted(found, key=lambda x: (x[0], x[1].key))
+
+
+def _handler(department_id: int, rng: random.Random) -> User | None:
+    users = list(User.objects.filter(department=department_id, role=Role.HANDLER, is_active=True))
+    return rng.choice(users) if users else User.objects.filter(role=Role.ADMIN).first()
+
+
+def _work(case: RepairCase, now: dt.datetime, rng: random.Random) -> None:
+    """Play the plan: each step done on its day, then closed (or cancelled)."""
+    owner = _handler(case.department_id, rng)
+    if owner is None:
+        return
+    at = case.opened_at
+    cancel = rng.random() < CANCEL_SHARE
+    for action in case.actions.all():
+        at = max(at, action.due_at - dt.timedelta(hours=rng.uniform(2, 30)))
+        if at >= now:
+            return
+        actor = (
+            owner
+            if action.department_id == case.department_id
+            else _handler(action.department_id, rng)
+        )
+        with clock.frozen(at):
+            if cancel:
+                services.repair_action_record(case=case, actor=owner, contact_outcome="refused")
+                services.repair_case_cancel(
+                    case=case, actor=owner, reason=rng.choice(CANCEL_REASONS)
+                )
+                return
+            services.repair_action_record(
+                case=case, actor=actor or owner, step=action.step, note=rng.choice(NOTES),
+                contact_outcome="reached" if action.sort == 0 else "",
+            )  # fmt: skip
+    before = case.satisfaction_before or 2
+    after = min(5, before + rng.choice((0, 1, 2, 2, 3)))
+    at += dt.timedelta(hours=rng.uniform(1, 24))
+    if at < now:
+        with clock.frozen(at):
+            services.repair_case_close(
+                case=case, actor=owner, satisfaction_after=after, outcome="客户对修复结果表示认可"
+            )
+
+
+def _start(case: RepairCase, now: dt.datetime, rng: random.Random) -> None:
+    """A recent case whose first step is done: in progress in its owner's queue."""
+    first = case.actions.first()
+    owner = _handler(case.department_id, rng)
+    at = case.opened_at + dt.timedelta(hours=rng.uniform(1, 20))
+    if first and owner and at < now:
+        with clock.frozen(at):
+            services.repair_action_record(
+                case=case, actor=owner, step=first.step, note=rng.choice(NOTES),
+                contact_outcome="reached",
+            )  # fmt: skip
+
+
+def _survey_the_unrepaired(now: dt.datetime, rng: random.Random) -> None:
+    """A month after, the operator's survey reaches some customers not repaired: how they feel
+    without repair (the comparison group's "after")."""
+    rows = []
+    for case in RepairCase.objects.exclude(status="closed").select_related("customer"):
+        at = case.opened_at + dt.timedelta(days=30)
+        if at < now and rng.random() < 0.7:
+            before = case.satisfaction_before or 2
+            rows.append((case, at, max(1, min(5, before + rng.choice((-1, 0, 0, 1))))))
+    SurveyResponse.objects.bulk_create(
+        [
+            SurveyResponse(
+                customer=case.customer,
+                surveyed_at=at,
+                overall=overall,
+                scores={},
+                batch="demo-repair",
+                row=i,
+                created_at=at,
+            )
+            for i, (case, at, overall) in enumerate(rows)
+        ],
+        ignore_conflicts=True,
+    )
+
+
+def repair_demo_load(*, now: dt.datetime, seed: int) -> int:
+    """Cases from the demo's records; returns how many cases there are."""
+    rng = random.Random(seed)
+    # In the order they happened: a case is worked as soon as it is opened (its steps dated
+    # after), so that a later record finds the customer repaired, or still in the case.
+    for at, finding in _findings(now):
+        if finding.complaint is not None:
+            # Not before the complaint's last event: its timeline stays in order of time (the
+            # demo plays each complaint to its end before the repair programme runs).
+            at = max(at, finding.complaint.events.latest("seq").at)
+        at += dt.timedelta(minutes=rng.randint(5, 90))
+        if at >= now:
+            continue
+        with clock.frozen(at):
+            case = services.repair_case_find(finding=finding)
+        if case is None or case.sources.count() > 1:
+            continue
+        if case.opened_at < now - WORKED_AFTER:
+            _work(case, now, rng)
+        elif rng.random() < 0.5:
+            _start(case, now, rng)
+    _survey_the_unrepaired(now, rng)
+    with clock.frozen(now):
+        jobs.facts()
+    return RepairCase.objects.count()

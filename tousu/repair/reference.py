@@ -1,0 +1,89 @@
+"""The default playbooks (S2's repair measures by type), loaded by `tousu init` and the data
+migration; the admin edits them after. Plain tuples, shared by the loader, demo and tests."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from tousu.repair.choices import RepairType
+
+
+class StepRow(NamedTuple):
+    code: str
+    title: str
+    title_en: str
+    due_days: int
+    department: str = ""  # blank: the playbook's department
+
+
+class PlaybookRow(NamedTuple):
+    type: str
+    department: str
+    due_days: int
+    steps: tuple[StepRow, ...]
+
+
+FOLLOW_UP = StepRow(
+    "follow_up", "修复回访，确认客户满意度", "Follow-up call: confirm satisfaction", 10
+)
+
+PLAYBOOKS: tuple[PlaybookRow, ...] = (
+    PlaybookRow(
+        RepairType.COMPLAINT,
+        "customer_service",
+        15,
+        (
+            StepRow("apology", "致歉回访，了解不满原因", "Call to apologise and hear why", 1),
+            StepRow("redo", "针对未解决的问题重新处理", "Put right what was not solved", 5),
+            FOLLOW_UP,
+        ),
+    ),
+    PlaybookRow(
+        RepairType.TARIFF,
+        "billing",
+        15,
+        (
+            StepRow("contact", "联系客户，了解资费诉求", "Call to hear the tariff concern", 1),
+            StepRow("tariff_fit", "资费适配评估，推荐合适套餐", "Tariff fit review and offer", 3),
+            FOLLOW_UP,
+        ),
+    ),
+    PlaybookRow(
+        RepairType.NETWORK,
+        "network",
+        20,
+        (
+            StepRow("contact", "联系客户，确认问题地点与时段", "Call to locate the problem", 1),
+            StepRow("network_fix", "网络问题排查与修复", "Find and fix the network fault", 7),
+            StepRow("network_test", "修复后跟踪测试", "Follow-up test after the fix", 10),
+            StepRow("follow_up", FOLLOW_UP.title, FOLLOW_UP.title_en, 14),
+        ),
+    ),
+    PlaybookRow(
+        RepairType.PUBLICITY,
+        "marketing",
+        15,
+        (
+            StepRow("explain", "按统一口径解释活动规则", "Explain in the approved wording", 1),
+            StepRow("honour", "核实宣传承诺，兑现或补救", "Check the promise; honour or remedy", 5),
+            FOLLOW_UP,
+        ),
+    ),
+    PlaybookRow(
+        RepairType.DATA_USAGE,
+        "billing",
+        15,
+        (
+            StepRow(
+                "usage_explain", "解释流量使用与计费明细", "Explain the data usage and charges", 1
+            ),
+            StepRow(
+                "usage_alert",
+                "开通流量提醒，推荐合适流量包",
+                "Set data alerts; offer a data pack",
+                3,
+            ),
+            FOLLOW_UP,
+        ),
+    ),
+)

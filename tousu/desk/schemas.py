@@ -280,8 +280,8 @@ class WorkItemOut(Schema):
     )
     overdue: bool
     high_risk: bool
-    approval: WorkApprovalOut | None
-    callback: WorkCallbackOut | None
+    approval: WorkApprovalOut | None = None
+    callback: WorkCallbackOut | None = None
     links: dict[str, str]
 
 

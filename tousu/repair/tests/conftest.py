@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.conf import settings
 
 from tousu.callbacks.models import CallbackTask
 from tousu.callbacks.services import complaint_callback_record
@@ -29,19 +30,19 @@ def dissatisfied(
         result: str = "dissatisfied", **fields: Any,
     ) -> CallbackTask:  # fmt: skip
         complaint = complaint_in("closed", **fields)
+        # Unreachable is a failed call; the callback ends so after the configured number.
+        calls = settings.TOUSU_CALLBACK_ATTEMPTS if result == "unreachable" else 1
         with django_capture_on_commit_callbacks(execute=True):
-            task = complaint_callback_record(
-                complaint=complaint,
-                actor=agent,
-                result=result,
-                scores={} if result == "unreachable" else SCORES,
-                comment="问题还是没解决",
-                dissatisfied_action=action,
-            )
-            # The callback worklist (another branch) records these; the schema has them.
-            if reasons is not None or overall is not None:
-                CallbackTask.objects.filter(pk=task.pk).update(
-                    reasons=reasons or [], overall=overall
+            for _ in range(calls):
+                task = complaint_callback_record(
+                    complaint=complaint,
+                    actor=agent,
+                    result=result,
+                    scores={} if result == "unreachable" else SCORES,
+                    comment="问题还是没解决",
+                    dissatisfied_action=action,
+                    overall=overall,
+                    reasons=reasons or [],
                 )
         task.refresh_from_db()
         return task

@@ -44,8 +44,10 @@ def test_a_dissatisfied_callback_puts_the_customer_in_the_owners_queue(
     page.goto(f"{base}/complaints/{complaint.number}/")
     form = page.locator("form[action$='/callback/']")
     _choose(form, "result", "dissatisfied")
+    _choose(form, "overall", "2")
+    form.locator("input[name=reasons][value=tariff]").check()  # 资费或收费不合理
     _choose(form, "action", "repair")
-    form.locator("button[type=submit]").click()
+    form.locator("button.btn-primary").click()
     # Saved in place; the workspace comes back with the customer's repair case on it.
     page.wait_for_selector("[data-panel=repair-cases]")
     case = RepairCase.objects.get(customer=complaint.customer)

@@ -8,6 +8,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
+from ninja import Status as HttpStatus
 from pydantic import ConfigDict
 
 from tousu.accounts import permissions
@@ -206,7 +207,7 @@ class RepairCaseIn(Strict):
     response={201: RepairCaseOut, **errors(403, 409)},
     summary="Open a repair case by hand for a customer or a complaint's customer",
 )
-def case_open(request: HttpRequest, payload: RepairCaseIn) -> tuple[int, dict[str, Any]]:
+def case_open(request: HttpRequest, payload: RepairCaseIn) -> HttpStatus:
     user = _user(request)
     complaint = None
     customer = None
@@ -235,7 +236,7 @@ def case_open(request: HttpRequest, payload: RepairCaseIn) -> tuple[int, dict[st
     case = services.repair_case_open(
         actor=user, customer=customer, type=payload.type, complaint=complaint, note=payload.note
     )
-    return 201, _cases_out(user, [_case(user, case.pk)])[0]
+    return HttpStatus(201, _cases_out(user, [_case(user, case.pk)])[0])
 
 
 @router.get(

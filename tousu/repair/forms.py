@@ -39,7 +39,7 @@ class CaseFilterForm(forms.Form):
 class ActionForm(forms.Form):
     step = forms.CharField(required=False, widget=forms.HiddenInput)
     contact_outcome = forms.ChoiceField(
-        label=_("Contact"),
+        label=_("Contact result"),
         required=False,
         choices=[("", _("No contact")), *ContactOutcome.choices],
     )

@@ -33,9 +33,11 @@ from tousu.callbacks.choices import (
     SCORE_FACTORS,
     AttemptOutcome,
     CallbackResult,
+    CallbackStatus,
     DissatisfactionReason,
     DissatisfiedAction,
 )
+from tousu.callbacks.models import CallbackTask
 from tousu.callbacks.services import callback_attempt_record, complaint_callback_record
 from tousu.classification.models import Category
 from tousu.classification.services import text_model_refresh
@@ -232,9 +234,11 @@ FAILED_CALLS: tuple[tuple[str, str], ...] = (
     (AttemptOutcome.SWITCHED_OFF, "客户关机"),
 )
 # Of the callbacks reached, this share needed a failed call first; of those that were to be
-# satisfied, this share was never called back after one failed call (overdue, for the chase).
+# satisfied and due lately, this share was never called back after one failed call (overdue,
+# for the chase).
 FAILED_FIRST_SHARE = 0.25
-MISSED_CALLBACK_SHARE = 0.06
+MISSED_CALLBACK_SHARE = 0.2
+MISSED_CALLBACK_RECENT = dt.timedelta(days=10)
 # The investigation record's answers, as the finding the handler then records.
 INVESTIGATION_ANSWERS: dict[str, tuple[str, str]] = {
     Finding.TRUE: ("属实", "合理"),
@@ -1106,7 +1110,10 @@ class Player:
             return c
         at = step.at
         if result != CallbackResult.DISSATISFIED:
-            if self.rng.random() < MISSED_CALLBACK_SHARE:
+            # Forgotten after one failed call: only lately (an office chases its overdue
+            # callbacks; one forgotten for months would not still be waiting).
+            missed = self.rng.random() < MISSED_CALLBACK_SHARE
+            if missed and self.horizon - at < MISSED_CALLBACK_RECENT:
                 self._failed_calls(c, at, 1)
                 return c
             if self.rng.random() < FAILED_FIRST_SHARE:
@@ -1148,6 +1155,12 @@ class Player:
                 return None
             at = task.next_attempt_at + dt.timedelta(minutes=self.rng.randint(3, 50))
         return at if at <= self.horizon else None
+
+
+def _forgotten_due_times(now: dt.datetime) -> list[dt.datetime]:
+    """The due times of the callbacks still pending past them, oldest first."""
+    pending = CallbackTask.objects.filter(status=CallbackStatus.PENDING, due_at__lt=now)
+    return sorted(set(pending.values_list("due_at", flat=True)))
 
 
 def _reasons(result: str, comment: str, category: str) -> list[str]:
@@ -1396,7 +1409,11 @@ def demo_load(
             wave = wave_load(rng, now, [staff["agent1"], staff["agent2"]])
         knowledge_demo_load()  # issue 5: wording, reply templates, cases of closed complaints
         survey_demo_load(now)
-        # Callbacks past their due time are chased now, as the job does every minute.
+        # The chase, as the job ran it every minute: at each forgotten callback's due time
+        # (so each is escalated then, not today), and now.
+        for due in _forgotten_due_times(now):
+            with clock.frozen(due + dt.timedelta(minutes=1)):
+                jobs.run("callbacks.chase")
         with clock.frozen(now):
             jobs.run("callbacks.chase")
         # Issue 14: the dissatisfied customers in repair cases, the older ones repaired.

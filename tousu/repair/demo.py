@@ -71,6 +71,21 @@ def _handler(department_id: int, rng: random.Random) -> User | None:
     return rng.choice(users) if users else User.objects.filter(role=Role.ADMIN).first()
 
 
+OFFICE_OPENS, OFFICE_CLOSES = 9, 18
+
+
+def _office_hours(moment: dt.datetime) -> dt.datetime:
+    """The moment, or a time of the next office day after it (staff call customers 9:00–18:00),
+    spread over the day by the moment's own time rather than all at opening."""
+    local = clock.local(moment)
+    if OFFICE_OPENS <= local.hour < OFFICE_CLOSES:
+        return moment
+    day = local.date() if local.hour < OFFICE_OPENS else local.date() + dt.timedelta(days=1)
+    opens = dt.datetime.combine(day, dt.time(OFFICE_OPENS), tzinfo=local.tzinfo)
+    spread = (local.hour * 60 + local.minute) % ((OFFICE_CLOSES - OFFICE_OPENS) * 60)
+    return (opens + dt.timedelta(minutes=spread)).astimezone(moment.tzinfo)
+
+
 def _work(case: RepairCase, now: dt.datetime, rng: random.Random) -> None:
     """Play the plan: each step done on its day, then closed (or cancelled)."""
     owner = _handler(case.department_id, rng)
@@ -79,7 +94,7 @@ def _work(case: RepairCase, now: dt.datetime, rng: random.Random) -> None:
     at = case.opened_at
     cancel = rng.random() < CANCEL_SHARE
     for action in case.actions.all():
-        at = max(at, action.due_at - dt.timedelta(hours=rng.uniform(2, 30)))
+        at = _office_hours(max(at, action.due_at - dt.timedelta(hours=rng.uniform(2, 30))))
         if at >= now:
             return
         actor = (
@@ -100,7 +115,7 @@ def _work(case: RepairCase, now: dt.datetime, rng: random.Random) -> None:
             )  # fmt: skip
     before = case.satisfaction_before or 2
     after = min(5, before + rng.choice((0, 1, 2, 2, 3)))
-    at += dt.timedelta(hours=rng.uniform(1, 24))
+    at = _office_hours(at + dt.timedelta(hours=rng.uniform(1, 24)))
     if at < now:
         with clock.frozen(at):
             services.repair_case_close(
@@ -112,7 +127,7 @@ def _start(case: RepairCase, now: dt.datetime, rng: random.Random) -> None:
     """A recent case whose first step is done: in progress in its owner's queue."""
     first = case.actions.first()
     owner = _handler(case.department_id, rng)
-    at = case.opened_at + dt.timedelta(hours=rng.uniform(1, 20))
+    at = _office_hours(case.opened_at + dt.timedelta(hours=rng.uniform(1, 20)))
     if first and owner and at < now:
         with clock.frozen(at):
             services.repair_action_record(

@@ -234,11 +234,11 @@ FAILED_CALLS: tuple[tuple[str, str], ...] = (
     (AttemptOutcome.SWITCHED_OFF, "客户关机"),
 )
 # Of the callbacks reached, this share needed a failed call first; of those that were to be
-# satisfied and due lately, this share was never called back after one failed call (overdue,
-# for the chase).
+# satisfied and due in the last three weeks, this share was never called back after one failed
+# call (overdue, chased at their due time).
 FAILED_FIRST_SHARE = 0.25
-MISSED_CALLBACK_SHARE = 0.2
-MISSED_CALLBACK_RECENT = dt.timedelta(days=10)
+MISSED_CALLBACK_SHARE = 0.4
+MISSED_CALLBACK_RECENT = dt.timedelta(days=21)
 # The investigation record's answers, as the finding the handler then records.
 INVESTIGATION_ANSWERS: dict[str, tuple[str, str]] = {
     Finding.TRUE: ("属实", "合理"),

@@ -100,4 +100,5 @@ class EventType(models.TextChoices):
     REPAIR_FLAGGED = "repair_flagged", _("Handed to repair programme")
     REPAIR_OPENED = "repair_opened", _("Repair case opened")
     REPAIR_CLOSED = "repair_closed", _("Repair case closed")
+    RISK_CHANGED = "risk_changed", _("Risk reassessed")
     PII_REVEALED = "pii_revealed", _("Personal data revealed")

@@ -121,6 +121,11 @@ class Complaint(models.Model):
     # shown to staff, and the customer's anger and urgency 0..1; null when never assessed.
     risk_score = models.FloatField(_("risk score"), null=True, blank=True)
     risk_reasons = models.JSONField(_("risk reasons"), default=list, blank=True)
+    # When, and at which event of its timeline, the risk was last weighed against the
+    # complaint's life (intake.risk_rescore): a complaint with a newer event, or past its
+    # limit since, is weighed again.
+    risk_scored_at = models.DateTimeField(null=True, blank=True)
+    risk_scored_seq = models.PositiveIntegerField(default=0)
     anger = models.FloatField(_("anger"), null=True, blank=True)
     urgency = models.FloatField(_("urgency"), null=True, blank=True)
 

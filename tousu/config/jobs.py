@@ -134,3 +134,9 @@ register(
     every=dt.timedelta(hours=1),
     help="fill the repair effect facts that only time tells (repeats within 90 days, …)",
 )
+register(
+    "intake.risk_rescore",
+    "tousu.intake.jobs.risk_rescore",
+    every=MINUTE,
+    help="weigh again the risk of open complaints that changed or went past their limit",
+)

@@ -202,3 +202,72 @@ reason_kind(
 )
 reason_kind("risk.repeat", gettext_lazy("Repeat complaint"), legacy="重复投诉")
 reason_kind("risk.professional", gettext_lazy("Professional complainant"), legacy="职业投诉人")
+
+
+# ---- risk over the complaint's life (R10.2, issue 15) -----------------------------------------
+
+# What happened since registration, each a further chance that the complaint escalates.
+OVERDUE_WEIGHT = 0.25
+TRANSFERS_FROM = 2  # one transfer is routine; a complaint passed around twice is not
+TRANSFER_WEIGHT = 0.15
+REOPENED_WEIGHT = 0.3
+DISSATISFIED_WEIGHT = 0.3
+REPEATED_BY_WEIGHT = 0.25
+
+
+@dataclass(frozen=True)
+class Life:
+    """What has happened to a complaint since registration that changes its risk."""
+
+    overdue: bool = False
+    transfers: int = 0
+    reopened: int = 0
+    dissatisfied_callbacks: int = 0
+    repeated_by: int = 0  # later complaints of the customer about the same problem
+    notes: tuple[str, ...] = ()  # the staff's notes of what the customer said since
+
+
+def risk_over_life(
+    base_score: float,
+    base_reasons: Sequence[Reason | str],
+    life: Life,
+    *,
+    markers: Sequence[tuple[str, float, str]] | None = None,
+) -> Risk:
+    """The registration's risk (score and reasons, from the `registered` event) with what the
+    complaint's life added, combined by the same noisy OR; the reasons strongest first, the
+    registration's before new ones of the same weight."""
+    table = settings.TOUSU_RISK_MARKERS if markers is None else markers
+    signals: list[tuple[float, Reason | str]] = []
+    if life.overdue:
+        signals.append((OVERDUE_WEIGHT, reason("risk.overdue")))
+    if life.transfers >= TRANSFERS_FROM:
+        signals.append((TRANSFER_WEIGHT, reason("risk.transferred", n=life.transfers)))
+    if life.reopened:
+        signals.append((REOPENED_WEIGHT, reason("risk.reopened", n=life.reopened)))
+    if life.dissatisfied_callbacks:
+        signals.append((DISSATISFIED_WEIGHT, reason("risk.dissatisfied_callback")))
+    if life.repeated_by:
+        signals.append((REPEATED_BY_WEIGHT, reason("risk.repeated_by", n=life.repeated_by)))
+    said = "\n".join(life.notes)
+    weights = {word: (weight, reason_parse(text)) for word, weight, text in table}
+    signals += [weights[word] for word in _found(said, weights)]
+    anger = emotion(said).anger
+    if anger >= ANGER_REASON_MIN:
+        signals.append((ANGER_WEIGHT * anger, reason("risk.agitated_since")))
+    remaining = 1.0 - max(0.0, min(1.0, base_score))
+    for weight, _why in signals:
+        remaining *= 1.0 - max(0.0, min(1.0, weight))
+    reasons: list[Reason | str] = list(base_reasons)
+    for _weight, why in sorted(signals, key=lambda s: -s[0]):
+        if why and why not in reasons:
+            reasons.append(why)
+    return Risk(score=round(1.0 - remaining, SCORE_DIGITS), reasons=reasons)
+
+
+reason_kind("risk.overdue", gettext_lazy("Past its time limit"))
+reason_kind("risk.transferred", gettext_lazy("Transferred %(n)s times"))
+reason_kind("risk.reopened", gettext_lazy("Reopened %(n)s times"))
+reason_kind("risk.dissatisfied_callback", gettext_lazy("Dissatisfied at the callback"))
+reason_kind("risk.repeated_by", gettext_lazy("The customer complained again (%(n)s)"))
+reason_kind("risk.agitated_since", gettext_lazy("The customer has grown agitated since"))

@@ -3,6 +3,7 @@ status page may show."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.db.models import Subquery
@@ -60,3 +61,74 @@ def public_status(number: str, phone: str) -> dict[str, Any]:
         "reply": complaint.reply if replied else None,
         "closed_at": local(complaint.closed_at) if complaint.closed_at else None,
     }
+
+
+# ---- the complaints whose risk is to be weighed again (R10.2) ----------------------------------
+
+RESCORE_BATCH = 200
+
+
+def risk_rescore_due(now: dt.datetime) -> list[int]:
+    """Open complaints with an event newer than their risk's last weighing, or past their
+    limit since: at most RESCORE_BATCH."""
+    from django.db.models import F, Q
+
+    from tousu.complaints.rules import OPEN_STATUSES
+
+    late = Q(resolution_due__lte=now) & (
+        Q(risk_scored_at__isnull=True) | Q(risk_scored_at__lt=F("resolution_due"))
+    )
+    stale = Q(risk_scored_seq__lt=F("event_seq")) | late
+    due = Complaint.objects.filter(stale, status__in=OPEN_STATUSES, risk_score__isnull=False)
+    return list(due.order_by("pk").values_list("pk", flat=True)[:RESCORE_BATCH])
+
+
+def lives(pks: list[int], now: dt.datetime) -> dict[int, tuple[Any, Any]]:
+    """For each complaint of `pks`: its registration's risk (score, reasons) and its `Life`
+    since, in five queries whatever the number."""
+    from django.db.models import Count
+
+    from tousu.callbacks.choices import CallbackResult
+    from tousu.callbacks.models import CallbackTask
+    from tousu.complaints.choices import EventType
+    from tousu.complaints.models import ComplaintEvent
+    from tousu.intake.risk import Life
+
+    rows = Complaint.objects.filter(pk__in=pks).values_list("pk", "resolution_due")
+    events = ComplaintEvent.objects.filter(complaint_id__in=pks)
+    base = {
+        c: (d.get("risk") or {})
+        for c, d in events.filter(type=EventType.REGISTERED).values_list("complaint_id", "data")
+    }
+    counts: dict[tuple[int, str], int] = {
+        (c, t): n
+        for c, t, n in events.filter(type__in=[EventType.TRANSFERRED, EventType.REOPENED])
+        .values_list("complaint_id", "type")
+        .annotate(n=Count("pk"))
+    }
+    notes: dict[int, list[str]] = {}
+    for c, d in events.filter(type=EventType.NOTE).values_list("complaint_id", "data"):
+        notes.setdefault(c, []).append(str(d.get("text", "")))
+    unhappy = dict(
+        CallbackTask.objects.filter(complaint_id__in=pks, result=CallbackResult.DISSATISFIED)
+        .values_list("complaint_id")
+        .annotate(n=Count("pk"))
+    )
+    again = dict(
+        Complaint.objects.filter(repeat_of_id__in=pks)
+        .values_list("repeat_of_id")
+        .annotate(n=Count("pk"))
+    )
+    out = {}
+    for pk, due in rows:
+        risk = base.get(pk, {})
+        life = Life(
+            overdue=due <= now,
+            transfers=counts.get((pk, EventType.TRANSFERRED), 0),
+            reopened=counts.get((pk, EventType.REOPENED), 0),
+            dissatisfied_callbacks=unhappy.get(pk, 0),
+            repeated_by=again.get(pk, 0),
+            notes=tuple(notes.get(pk, ())),
+        )
+        out[pk] = ((float(risk.get("score") or 0.0), list(risk.get("reasons") or [])), life)
+    return out

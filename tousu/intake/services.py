@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q, Window
+from django.db.models import Count, F, Q, Window
 from django.utils.translation import gettext as _
 
 from tousu.accounts import permissions
@@ -18,7 +18,13 @@ from tousu.classification.selectors import CategoryDecision, category_decide
 from tousu.complaints.choices import Channel, EventType, Level
 from tousu.complaints.models import Complaint
 from tousu.complaints.rules import OPEN_STATUSES, format_number
-from tousu.complaints.services import EventDraft, complaint_create, number_allocate
+from tousu.complaints.services import (
+    EventDraft,
+    complaint_create,
+    complaint_lock,
+    event_record,
+    number_allocate,
+)
 from tousu.complaints.timeline import canonical
 from tousu.core import clock
 from tousu.core.errors import (
@@ -36,6 +42,7 @@ from tousu.customers.models import Customer
 from tousu.customers.services import customer_get_or_create
 from tousu.intake import risk as intake_risk
 from tousu.intake import rules as intake_rules
+from tousu.intake import selectors as intake_selectors
 from tousu.intake.models import IdempotencyKey
 from tousu.intake.selectors import references_by_code
 from tousu.notifications.choices import NotificationKind
@@ -518,3 +525,43 @@ def complaint_register_idempotent(
             _refuse_duplicate(data)
         raise
     return complaint, True
+
+
+# ---- risk over the complaint's life (R10.2, issue 15) -----------------------------------------
+
+
+def risks_rescore(*, now: dt.datetime | None = None) -> dict[str, int]:
+    """Weigh again the risk of every open complaint that changed (or went past its limit)
+    since its risk was last weighed: the registration's risk with what its life added
+    (`intake.risk.risk_over_life`). A changed score or reason is written with a `risk_changed`
+    event; either way the complaint is marked weighed (time and event number). Idempotent: a
+    second run finds nothing."""
+    now = now or clock.now()
+    weighed = changed = 0
+    while pks := intake_selectors.risk_rescore_due(now):
+        for pk, ((score, reasons), life) in intake_selectors.lives(pks, now).items():
+            new = intake_risk.risk_over_life(score, reasons, life)
+            with transaction.atomic():
+                complaint = complaint_lock(Complaint(pk=pk))
+                if (complaint.risk_score, complaint.risk_reasons) != (new.score, new.reasons):
+                    event_record(
+                        complaint=complaint,
+                        type=EventType.RISK_CHANGED,
+                        actor=None,
+                        data={
+                            "from": complaint.risk_score,
+                            "to": new.score,
+                            "reasons": new.reasons,
+                        },
+                    )
+                    Complaint.objects.filter(pk=pk).update(
+                        risk_score=new.score, risk_reasons=new.reasons
+                    )
+                    changed += 1
+                # Weighed as of now and of its latest event (the one above, if any), so
+                # that it is picked again only when something new happens.
+                Complaint.objects.filter(pk=pk).update(
+                    risk_scored_at=now, risk_scored_seq=F("event_seq")
+                )
+            weighed += 1
+    return {"weighed": weighed, "changed": changed}

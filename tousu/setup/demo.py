@@ -1423,6 +1423,10 @@ def demo_load(
     # The dashboard and reports read the count tables: fill them now rather than leave the
     # first minute of `make run` with empty charts (the fill job keeps them current after).
     counts_rebuild()
+    # The risk of the open complaints weighed against what happened to them since registration
+    # (overdue, transferred, reopened, a dissatisfied callback …), as the minute job does.
+    with clock.frozen(now):
+        jobs.run("intake.risk_rescore")
     alerts = wave_scan(now)["raised"] if wave else 0
     return DemoResult(
         users=users,

@@ -272,7 +272,7 @@ def forecast_history(now: dt.datetime) -> tuple[list[forecast.Closed], forecast.
         forecast.Closed(
             registered_at=registered,
             resolution_due=due,
-            settled_at=_settled(resolved, closed) or closed,
+            settled_at=_settled(resolved, closed) or now,  # closed_at is set: never `now`
             accepted_at=accepted,
             level=level,
             category=forecast.top_category(code),

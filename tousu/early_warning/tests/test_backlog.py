@@ -65,10 +65,9 @@ def backlog(reference: None) -> dict[str, Any]:
                 closed_at=settled,
             )
         )
-    for j, (level, due_in) in enumerate(
-        [("major", 10), ("major", 12), ("ordinary", 10), ("ordinary", 12), ("ordinary", -3)]
-        + [("ordinary", 72)]
-    ):
+    open_ones = [("major", 10), ("major", 12), ("ordinary", 10), ("ordinary", 12)]
+    open_ones += [("ordinary", -3), ("ordinary", 72)]  # overdue; due beyond 24 hours
+    for j, (level, due_in) in enumerate(open_ones):
         due = now + dt.timedelta(hours=due_in)
         rows.append(
             _complaint(
@@ -96,7 +95,7 @@ def test_the_job_adds_a_model_per_run_and_the_newest_is_used(
     assert sum(row["n"] for row in first.calibration) > 0
     jobs.forecast_train()
     assert BacklogModel.objects.count() == 2
-    newest = BacklogModel.objects.order_by("-pk").first()
+    newest = BacklogModel.objects.order_by("-pk")[0]
     newest.coefficients = {"intercept": -50.0, "coefficients": {}}  # never breaches
     newest.save()
     billing = selectors.backlog_forecast(analyst)["departments"][0]

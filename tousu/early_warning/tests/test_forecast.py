@@ -75,15 +75,20 @@ def test_the_model_ranks_major_complaints_higher_and_is_calibrated() -> None:
     rows = forecast.snapshots(history(), forecast.HandlerLoads([]))
     fit = forecast.train(rows)
     assert fit is not None
-    common = {
-        "elapsed_fraction": 0.5,
-        "hours_left": 24.0,
-        "category": "billing",
-        "accepted": True,
-        "load": 0,
-    }
-    major = fit.model.probability(forecast.features(level="major", **common))
-    ordinary = fit.model.probability(forecast.features(level="ordinary", **common))
+
+    def chance(level: str) -> float:
+        return fit.model.probability(
+            forecast.features(
+                elapsed_fraction=0.5,
+                hours_left=24.0,
+                level=level,
+                category="billing",
+                accepted=True,
+                load=0,
+            )
+        )
+
+    major, ordinary = chance("major"), chance("ordinary")
     assert major > ordinary + 0.3
     assert fit.brier < fit.base_brier
     for row in fit.calibration:

@@ -46,6 +46,7 @@ from tousu.config import jobs
 from tousu.core import clock
 from tousu.core.clock import SHANGHAI
 from tousu.customers.models import Customer
+from tousu.early_warning.services import backlog_model_train
 from tousu.intake.services import Registration, complaint_register
 from tousu.knowledge.demo import knowledge_demo_load
 from tousu.repair.demo import repair_demo_load
@@ -1193,6 +1194,7 @@ class DemoResult:
     # The live outage's calls (demo_wave), besides `complaints`, and the alerts they raised.
     wave: int = 0
     alerts: int = 0
+    forecast_rows: int = 0  # the backlog forecast's training rows (0: none trained)
 
 
 def team_gather(staff: Staff) -> ExpertTeam | None:
@@ -1407,6 +1409,8 @@ def demo_load(
     # first minute of `make run` with empty charts (the fill job keeps them current after).
     counts_rebuild()
     alerts = wave_scan(now)["raised"] if wave else 0
+    # The dashboard's backlog forecast learns from the closed history, as the daily job does.
+    forecast = backlog_model_train(now=now)
     return DemoResult(
         users=users,
         customers=len(customers),
@@ -1416,6 +1420,7 @@ def demo_load(
         departures=departures,
         wave=wave,
         alerts=alerts,
+        forecast_rows=forecast.rows if forecast else 0,
     )
 
 

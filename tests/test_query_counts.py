@@ -333,8 +333,16 @@ def _alerts_build(w: World) -> None:
     hourly scan leaves them (the alerts page and the dashboard's panel show both kinds)."""
     from tousu.accounts.models import Region
     from tousu.classification.models import Category
-    from tousu.early_warning.models import Alert
+    from tousu.early_warning.models import Alert, BacklogModel
 
+    # A backlog model, so the dashboard's forecast and its API score the open complaints.
+    BacklogModel.objects.create(
+        trained_at=NOW - dt.timedelta(hours=3),
+        rows=100,
+        base_rate=0.2,
+        coefficients={"intercept": -1.0, "coefficients": {"level=major": 1.0}},
+        brier=0.15,
+    )
     outage = Category.objects.get(code="network.broadband_outage")
     region = Region.objects.order_by("code").first()
     assert region is not None
@@ -657,6 +665,7 @@ API: dict[str, Req] = {
     "GET /api/v1/reports/satisfaction-drivers": Req(as_="analyst", data=PERIOD),
     "GET /api/v1/reports/consistency": Req(as_="quality", data=PERIOD),
     "GET /api/v1/alerts": Req(as_="analyst", data=PERIOD),
+    "GET /api/v1/forecast/backlog": Req(as_="analyst"),
     "GET /api/v1/callbacks": Req(as_="agent", data={"state": "due"}),
     "POST /api/v1/complaints": Req(
         "POST",

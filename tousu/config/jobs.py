@@ -123,6 +123,12 @@ register(
     help="look for complaint spikes per category, region and channel; raise, follow, end alerts",
 )
 register(
+    "early_warning.forecast_train",
+    "tousu.early_warning.jobs.forecast_train",
+    every=dt.timedelta(days=1),
+    help="learn the backlog forecast (chance of breaching the resolution limit) from history",
+)
+register(
     "repair.identify",
     "tousu.repair.jobs.identify",
     every=10 * MINUTE,

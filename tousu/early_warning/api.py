@@ -54,3 +54,46 @@ def alerts_list(
         for row in rows
     ]
     return {"from": from_, "to": to, "items": items, "count": len(items)}
+
+
+forecast_router = Router(tags=["forecast"])
+
+
+@forecast_router.get(
+    "/backlog",
+    operation_id="tousu_early_warning_api_backlog_forecast",
+    response={200: dict[str, Any], **errors(403)},
+    summary="Backlog forecast: expected resolution-limit breaches in the next 24 hours",
+)
+def backlog_forecast(request: HttpRequest) -> dict[str, Any]:
+    """Per department, of the open complaints in your data scope: open, overdue now, due
+    within 24 hours, and the expected breaches among those (the sum of each one's probability
+    of being settled after its limit, by the newest model; null while no model has been
+    trained). `model` says when the model was trained, on how many rows, and its Brier score
+    on the newest 20 % of its history."""
+    user = request.auth  # type: ignore[attr-defined]
+    if not permissions.can_view_dashboard(user):
+        raise NotAllowed(_("Your role may not view the backlog forecast."))
+    result = selectors.backlog_forecast(user)
+    stored = result["model"]
+    model = (
+        {
+            "trained_at": _time(stored.trained_at),
+            "rows": stored.rows,
+            "base_rate": round(stored.base_rate, 4),
+            "brier": round(stored.brier, 4),
+            "calibration": stored.calibration,
+        }
+        if stored
+        else None
+    )
+    departments = [
+        {
+            **row,
+            "expected_breaches_24h": None
+            if row["expected_breaches_24h"] is None
+            else round(row["expected_breaches_24h"], 2),
+        }
+        for row in result["departments"]
+    ]
+    return {"as_of": _time(result["as_of"]), "model": model, "departments": departments}

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-from tousu.early_warning.services import alert_scan
+from tousu.early_warning.services import alert_scan, backlog_model_train
 
 
 def scan() -> dict[str, int]:
     """Scan every slice as of now. Idempotent: an ongoing alert is never raised twice."""
     return alert_scan()
+
+
+def forecast_train() -> dict[str, int]:
+    """Daily: learn the backlog forecast afresh. Each run adds one model row (or none when
+    the history has nothing to learn); the newest row is the one in use."""
+    model = backlog_model_train()
+    return {"rows": model.rows if model else 0}

@@ -60,3 +60,27 @@ class Alert(models.Model):
     @property
     def ratio(self) -> float:
         return self.observed / self.expected if self.expected > 0 else float("inf")
+
+
+class BacklogModel(models.Model):
+    """One training run of the backlog forecast (R10.3): the logistic model as JSON (feature
+    → coefficient, intercept) and how well it did on the newest 20 % of its history. The
+    newest row is the one in use."""
+
+    trained_at = models.DateTimeField(_("trained at"), db_index=True)
+    rows = models.PositiveIntegerField(_("training rows"))
+    base_rate = models.FloatField(_("base rate"))
+    # {"intercept": float, "coefficients": {feature: float}}
+    coefficients = models.JSONField()
+    # [{"low", "high", "predicted", "observed", "n"}] per decile of predicted probability.
+    calibration = models.JSONField(default=list)
+    brier = models.FloatField()
+    base_brier = models.FloatField(default=0.0)
+
+    class Meta:
+        ordering = ["-trained_at", "-pk"]
+        verbose_name = _("backlog model")
+        verbose_name_plural = _("backlog models")
+
+    def __str__(self) -> str:
+        return f"{self.trained_at:%Y-%m-%d %H:%M} ({self.rows})"

@@ -10,14 +10,18 @@ from dataclasses import dataclass
 from itertools import combinations
 from typing import Any
 
-from django.db.models import QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils.translation import get_language, pgettext
 
+from tousu.accounts.models import User
+from tousu.accounts.permissions import scope_q
 from tousu.analytics.models import HourlyCount
 from tousu.complaints.models import Complaint
-from tousu.early_warning import rules
+from tousu.complaints.rules import OPEN_STATUSES
+from tousu.core import clock
+from tousu.early_warning import forecast, rules
 from tousu.early_warning.choices import SLICE_DIMENSIONS
-from tousu.early_warning.models import Alert
+from tousu.early_warning.models import Alert, BacklogModel
 
 # Local time is UTC+8 all year (Asia/Shanghai); 1970-01-01 was a Thursday (weekday 3).
 _LOCAL_OFFSET_HOURS = 8
@@ -231,3 +235,148 @@ def alert_rows(alerts: Iterable[Alert]) -> list[dict[str, Any]]:
         }
         for a in alerts
     ]
+
+
+# The backlog forecast (R10.3).
+HISTORY_DAYS = 180
+HISTORY_SAMPLE = 20_000
+HORIZON = dt.timedelta(hours=24)
+
+
+def _settled(resolved: dt.datetime | None, closed: dt.datetime | None) -> dt.datetime | None:
+    moments = [m for m in (resolved, closed) if m is not None]
+    return min(moments) if moments else None
+
+
+def forecast_history(now: dt.datetime) -> tuple[list[forecast.Closed], forecast.HandlerLoads]:
+    """The closed complaints of the last HISTORY_DAYS (an even, deterministic sample of at most
+    HISTORY_SAMPLE, by id) and every handler's open complaints over that time. Two queries."""
+    rows = list(
+        Complaint.objects.filter(
+            closed_at__isnull=False, closed_at__gte=now - dt.timedelta(days=HISTORY_DAYS)
+        )
+        .order_by("pk")
+        .values_list(
+            "registered_at",
+            "resolution_due",
+            "resolved_at",
+            "closed_at",
+            "accepted_at",
+            "level",
+            "category__code",
+            "handler_id",
+        )
+    )
+    stride = -(-len(rows) // HISTORY_SAMPLE) if rows else 1
+    history = [
+        forecast.Closed(
+            registered_at=registered,
+            resolution_due=due,
+            settled_at=_settled(resolved, closed) or now,  # closed_at is set: never `now`
+            accepted_at=accepted,
+            level=level,
+            category=forecast.top_category(code),
+            handler_id=handler,
+        )
+        for registered, due, resolved, closed, accepted, level, code, handler in rows[::stride]
+    ]
+    earliest = min((c.registered_at for c in history), default=now)
+    spans = (
+        Complaint.objects.filter(handler__isnull=False, registered_at__lte=now)
+        .filter(Q(closed_at__isnull=True) | Q(closed_at__gte=earliest))
+        .values_list("handler_id", "registered_at", "resolved_at", "closed_at")
+    )
+    loads = forecast.HandlerLoads(
+        (handler, registered, _settled(resolved, closed))
+        for handler, registered, resolved, closed in spans
+    )
+    return history, loads
+
+
+def latest_backlog_model() -> BacklogModel | None:
+    return BacklogModel.objects.first()
+
+
+def backlog_forecast(user: User, now: dt.datetime | None = None) -> dict[str, Any]:
+    """Per department, of the open complaints `user` may see: how many are open, overdue now,
+    due within HORIZON, and the expected breaches among those (the sum of their P(breach) by
+    the newest model; None without a model). Three queries: model, complaints, handler loads."""
+    now = now or clock.now()
+    stored = latest_backlog_model()
+    model = (
+        forecast.Model(
+            intercept=stored.coefficients["intercept"],
+            coefficients=stored.coefficients["coefficients"],
+        )
+        if stored
+        else None
+    )
+    open_rows = list(
+        Complaint.objects.filter(scope_q(user), status__in=OPEN_STATUSES)
+        .order_by()
+        .values_list(
+            "department__code",
+            "department__name",
+            "department__name_en",
+            "registered_at",
+            "resolution_due",
+            "accepted_at",
+            "level",
+            "category__code",
+            "handler_id",
+        )
+    )
+    handlers = {row[-1] for row in open_rows if row[-1] is not None}
+    loads = (
+        dict(
+            Complaint.objects.filter(status__in=OPEN_STATUSES, handler_id__in=handlers)
+            .order_by()
+            .values_list("handler_id")
+            .annotate(n=Count("pk"))
+        )
+        if handlers
+        else {}
+    )
+    english = (get_language() or "").startswith("en")
+    by_department: dict[str, dict[str, Any]] = {}
+    for code, name, name_en, registered, due, accepted, level, category, handler in open_rows:
+        key = code or ""
+        row = by_department.setdefault(
+            key,
+            {
+                "department": key,
+                "department_name": (name_en if english and name_en else name) or "",
+                "open": 0,
+                "overdue": 0,
+                "due_24h": 0,
+                "expected_breaches_24h": 0.0 if model else None,
+            },
+        )
+        row["open"] += 1
+        if due <= now:
+            row["overdue"] += 1
+            continue
+        if due - now > HORIZON:
+            continue
+        row["due_24h"] += 1
+        if model is not None:
+            limit = (due - registered).total_seconds()
+            row["expected_breaches_24h"] += model.probability(
+                forecast.features(
+                    elapsed_fraction=(now - registered).total_seconds() / limit if limit else 1,
+                    hours_left=(due - now).total_seconds() / 3600,
+                    level=level,
+                    category=forecast.top_category(category),
+                    accepted=accepted is not None and accepted <= now,
+                    load=loads.get(handler, 0) if handler else 0,
+                )
+            )
+    departments = sorted(
+        by_department.values(),
+        key=lambda r: (-(r["expected_breaches_24h"] or 0), -r["due_24h"], r["department"]),
+    )
+    return {
+        "model": stored,
+        "as_of": now,
+        "departments": departments,
+    }

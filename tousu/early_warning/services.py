@@ -13,9 +13,9 @@ from tousu.accounts.models import User
 from tousu.core import clock
 from tousu.core.errors import ValidationFailed
 from tousu.core.reasons import reason
-from tousu.early_warning import rules, selectors
+from tousu.early_warning import forecast, rules, selectors
 from tousu.early_warning.choices import AlertKind
-from tousu.early_warning.models import Alert
+from tousu.early_warning.models import Alert, BacklogModel
 from tousu.notifications.choices import NotificationKind
 from tousu.notifications.services import notify, webhook_emit_record
 
@@ -131,3 +131,26 @@ def alert_acknowledge(*, alert: Alert, actor: User) -> Alert:
         alert.acknowledged_at = clock.now()
         alert.save(update_fields=["acknowledged_by", "acknowledged_at"])
     return alert
+
+
+def backlog_model_train(*, now: dt.datetime | None = None) -> BacklogModel | None:
+    """Learn the backlog forecast from the closed complaints of the last HISTORY_DAYS and
+    store it as a new BacklogModel row (one per run; the newest is used). None, and nothing
+    written, when the history has too little to learn from (no breach, or no on-time one)."""
+    now = now or clock.now()
+    history, loads = selectors.forecast_history(now)
+    fit = forecast.train(forecast.snapshots(history, loads))
+    if fit is None:
+        return None
+    return BacklogModel.objects.create(
+        trained_at=now,
+        rows=fit.rows,
+        base_rate=fit.base_rate,
+        coefficients={
+            "intercept": fit.model.intercept,
+            "coefficients": fit.model.coefficients,
+        },
+        calibration=fit.calibration,
+        brier=fit.brier,
+        base_brier=fit.base_brier,
+    )

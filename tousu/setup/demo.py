@@ -48,6 +48,7 @@ from tousu.config import jobs
 from tousu.core import clock
 from tousu.core.clock import SHANGHAI
 from tousu.customers.models import Customer
+from tousu.early_warning.services import backlog_model_train
 from tousu.intake.services import Registration, complaint_register
 from tousu.knowledge.demo import knowledge_demo_load
 from tousu.repair.demo import repair_demo_load
@@ -1206,6 +1207,7 @@ class DemoResult:
     # The live outage's calls (demo_wave), besides `complaints`, and the alerts they raised.
     wave: int = 0
     alerts: int = 0
+    forecast_rows: int = 0  # the backlog forecast's training rows (0: none trained)
 
 
 def team_gather(staff: Staff) -> ExpertTeam | None:
@@ -1428,6 +1430,8 @@ def demo_load(
     with clock.frozen(now):
         jobs.run("intake.risk_rescore")
     alerts = wave_scan(now)["raised"] if wave else 0
+    # The dashboard's backlog forecast learns from the closed history, as the daily job does.
+    forecast = backlog_model_train(now=now)
     return DemoResult(
         users=users,
         customers=len(customers),
@@ -1437,6 +1441,7 @@ def demo_load(
         departures=departures,
         wave=wave,
         alerts=alerts,
+        forecast_rows=forecast.rows if forecast else 0,
     )
 
 

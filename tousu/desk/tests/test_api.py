@@ -871,6 +871,7 @@ PUBLISHED_OPERATION_IDS = {
     ("get", "/api/v1/reports/satisfaction-drivers"): "tousu_analytics_api_satisfaction_drivers",
     ("get", "/api/v1/reports/consistency"): "tousu_resolution_api_consistency",
     ("get", "/api/v1/alerts"): "tousu_early_warning_api_alerts",
+    ("get", "/api/v1/forecast/backlog"): "tousu_early_warning_api_backlog_forecast",
     ("get", "/api/v1/repair/cases"): "tousu_repair_api_cases",
     ("post", "/api/v1/repair/cases"): "tousu_repair_api_case_open",
     ("get", "/api/v1/repair/cases/{id}"): "tousu_repair_api_case",

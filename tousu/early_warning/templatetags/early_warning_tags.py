@@ -26,6 +26,15 @@ def alerts_panel(user: User) -> dict[str, Any]:
     return {"shown": True, "rows": rows, "more": len(ongoing) > PANEL_ALERTS}
 
 
+@register.inclusion_tag("early_warning/_forecast_panel.html")
+def backlog_forecast_panel(user: User) -> dict[str, Any]:
+    """Per department: open, overdue, due in the next 24 hours and the breaches expected
+    among those (R10.3), for the dashboard."""
+    if not permissions.can_view_dashboard(user):
+        return {"shown": False}
+    return {"shown": True, **selectors.backlog_forecast(user)}
+
+
 @register.filter
 def may_view_alerts(user: User) -> bool:
     return permissions.can_view_dashboard(user)

@@ -59,6 +59,11 @@ class Command(BaseCommand):
                 f"Early warning: {result.wave} more calls about a broadband outage in the last "
                 f"two hours; the hourly scan raised {result.alerts} spike alert(s) (/alerts/)."
             )
+        if result.forecast_rows:
+            self.stdout.write(
+                f"Backlog forecast: trained on {result.forecast_rows} snapshots of closed "
+                "complaints; the dashboard shows the breaches expected in the next 24 hours."
+            )
         if result.model:
             self.stdout.write(
                 f"Classifier: model {result.model}, trained on the closed complaints, is active."

@@ -1,0 +1,216 @@
+"""The backlog forecast (R10.3): the probability that an open complaint is settled (resolved
+or closed) after its resolution limit, learnt from closed history. Pure: plain values in,
+plain values out. Fitting uses scikit-learn; the fitted model is a dict of coefficients, so
+predicting needs nothing but this module."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from bisect import bisect_right
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+# Where in its limit (registered → due) a closed complaint is looked at for training.
+SNAPSHOT_FRACTIONS = (0.1, 0.3, 0.5, 0.7, 0.9)
+HOURS_LEFT_EDGES = (4, 12, 24, 72)
+LOAD_EDGES = (2, 5, 10, 20)
+HOLDOUT_SHARE = 0.2
+CALIBRATION_BINS = 10
+
+
+@dataclass(frozen=True)
+class Closed:
+    """One closed complaint of the history."""
+
+    registered_at: dt.datetime
+    resolution_due: dt.datetime
+    settled_at: dt.datetime
+    accepted_at: dt.datetime | None
+    level: str
+    category: str  # top-level category code, "" when none
+    handler_id: int | None
+
+
+@dataclass
+class Model:
+    """A fitted logistic model over one-hot features."""
+
+    intercept: float
+    coefficients: dict[str, float]
+
+    def probability(self, features: Iterable[str]) -> float:
+        score = self.intercept + sum(self.coefficients.get(f, 0.0) for f in features)
+        return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, score))))
+
+
+@dataclass
+class Fit:
+    model: Model
+    rows: int
+    base_rate: float
+    brier: float
+    base_brier: float
+    calibration: list[dict[str, Any]] = field(default_factory=list)
+
+
+def top_category(code: str | None) -> str:
+    """Category codes are dotted paths (`12.3`): the first part is the top level."""
+    return (code or "").split(".")[0]
+
+
+def _bucket(value: float, edges: Sequence[float]) -> str:
+    for edge in edges:
+        if value < edge:
+            return f"<{edge}"
+    return f">={edges[-1]}"
+
+
+def elapsed_bucket(fraction: float) -> str:
+    """0.1 → "0-0.2", 0.3 → "0.2-0.4", …: the snapshot fractions sit in the middle of a bin."""
+    index = max(0, min(4, int(fraction * 5)))
+    return f"{index * 2 / 10:.1f}-{(index + 1) * 2 / 10:.1f}"
+
+
+def features(
+    *,
+    elapsed_fraction: float,
+    hours_left: float,
+    level: str,
+    category: str,
+    accepted: bool,
+    load: int,
+) -> list[str]:
+    return [
+        f"elapsed={elapsed_bucket(elapsed_fraction)}",
+        f"hours_left={_bucket(hours_left, HOURS_LEFT_EDGES)}",
+        f"level={level}",
+        f"category={category or '-'}",
+        f"accepted={'yes' if accepted else 'no'}",
+        f"load={_bucket(load, LOAD_EDGES)}",
+    ]
+
+
+class HandlerLoads:
+    """How many complaints each handler had open at a moment, from sorted start and end lists
+    (a complaint is open from registration until settled; None = still open)."""
+
+    def __init__(self, spans: Iterable[tuple[int, dt.datetime, dt.datetime | None]]) -> None:
+        starts: dict[int, list[float]] = defaultdict(list)
+        ends: dict[int, list[float]] = defaultdict(list)
+        for handler_id, start, end in spans:
+            starts[handler_id].append(start.timestamp())
+            if end is not None:
+                ends[handler_id].append(end.timestamp())
+        self._starts = {h: sorted(v) for h, v in starts.items()}
+        self._ends = {h: sorted(v) for h, v in ends.items()}
+
+    def at(self, handler_id: int | None, moment: dt.datetime) -> int:
+        if handler_id is None:
+            return 0
+        t = moment.timestamp()
+        started = bisect_right(self._starts.get(handler_id, []), t)
+        ended = bisect_right(self._ends.get(handler_id, []), t)
+        return max(0, started - ended)
+
+
+def snapshots(
+    history: Iterable[Closed], loads: HandlerLoads
+) -> list[tuple[dt.datetime, list[str], int]]:
+    """Training rows (registered_at, features, breached) of each closed complaint at each
+    snapshot fraction of its limit when it was still unsettled then."""
+    rows = []
+    for c in history:
+        limit = c.resolution_due - c.registered_at
+        if limit.total_seconds() <= 0:
+            continue
+        breached = int(c.settled_at > c.resolution_due)
+        for fraction in SNAPSHOT_FRACTIONS:
+            moment = c.registered_at + limit * fraction
+            if c.settled_at <= moment:
+                break
+            feats = features(
+                elapsed_fraction=fraction,
+                hours_left=(c.resolution_due - moment).total_seconds() / 3600,
+                level=c.level,
+                category=c.category,
+                accepted=c.accepted_at is not None and c.accepted_at <= moment,
+                load=loads.at(c.handler_id, moment),
+            )
+            rows.append((c.registered_at, feats, breached))
+    return rows
+
+
+def _fit(rows: Sequence[tuple[Any, list[str], int]]) -> Model | None:
+    """Logistic regression on the one-hot features; None when the labels are all alike."""
+    labels = [r[2] for r in rows]
+    if len(set(labels)) < 2:
+        return None
+    from scipy.sparse import csr_matrix
+    from sklearn.linear_model import LogisticRegression
+
+    names = sorted({f for r in rows for f in r[1]})
+    index = {name: i for i, name in enumerate(names)}
+    cols = [index[f] for r in rows for f in r[1]]
+    indptr = [0]
+    for r in rows:
+        indptr.append(indptr[-1] + len(r[1]))
+    matrix = csr_matrix(([1.0] * len(cols), cols, indptr), shape=(len(rows), len(names)))
+    fitted = LogisticRegression(C=1.0, max_iter=1000).fit(matrix, labels)
+    coefficients = {name: float(fitted.coef_[0][i]) for name, i in index.items()}
+    return Model(intercept=float(fitted.intercept_[0]), coefficients=coefficients)
+
+
+def calibration(predicted: Sequence[float], observed: Sequence[int]) -> list[dict[str, Any]]:
+    """Deciles of predicted probability: mean predicted vs observed share, and how many."""
+    table = []
+    for b in range(CALIBRATION_BINS):
+        low, high = b / CALIBRATION_BINS, (b + 1) / CALIBRATION_BINS
+        pairs = [
+            (p, y)
+            for p, y in zip(predicted, observed, strict=True)
+            if low <= p < high or (b == CALIBRATION_BINS - 1 and p == 1.0)
+        ]
+        if pairs:
+            table.append(
+                {
+                    "low": low,
+                    "high": high,
+                    "predicted": sum(p for p, _ in pairs) / len(pairs),
+                    "observed": sum(y for _, y in pairs) / len(pairs),
+                    "n": len(pairs),
+                }
+            )
+    return table
+
+
+def brier(predicted: Sequence[float], observed: Sequence[int]) -> float:
+    if not predicted:
+        return 0.0
+    return sum((p - y) ** 2 for p, y in zip(predicted, observed, strict=True)) / len(predicted)
+
+
+def train(rows: Sequence[tuple[dt.datetime, list[str], int]]) -> Fit | None:
+    """Fit on the older 80 % (by registration), evaluate on the newest 20 % (calibration,
+    Brier, and the Brier of always saying the training base rate), then refit on all rows
+    so the stored model knows the newest history too. None when nothing can be learnt."""
+    ordered = sorted(rows, key=lambda r: r[0])
+    cut = int(len(ordered) * (1 - HOLDOUT_SHARE))
+    older, newest = ordered[:cut], ordered[cut:]
+    model = _fit(older)
+    final = _fit(ordered)
+    if model is None or final is None or not newest:
+        return None
+    observed = [r[2] for r in newest]
+    predicted = [model.probability(r[1]) for r in newest]
+    train_rate = sum(r[2] for r in older) / len(older)
+    return Fit(
+        model=final,
+        rows=len(ordered),
+        base_rate=sum(r[2] for r in ordered) / len(ordered),
+        brier=brier(predicted, observed),
+        base_brier=brier([train_rate] * len(observed), observed),
+        calibration=calibration(predicted, observed),
+    )

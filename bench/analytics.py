@@ -169,7 +169,7 @@ def load(n: int, now: dt.datetime) -> None:
         "received_at", "registered_at", "first_response_due", "resolution_due", "accepted_at",
         "resolved_at", "closed_at", "finding", "cause", "reply", "needs_repair",
         "routing_reason", "time_limit_policy", "pause_reason", "escalation_step", "risk_reasons",
-        "event_seq", "event_hash", "updated_at",
+        "event_seq", "event_hash", "updated_at", "first_contact", "risk_scored_seq",
     ]  # fmt: skip
     channels = pick(rng, CHANNELS, n)
     levels = pick(rng, LEVELS, n)
@@ -204,8 +204,8 @@ def load(n: int, now: dt.datetime) -> None:
                 customer, region, "", category, "model", levels[i], department, dt_(received),
                 dt_(received), dt_(received + dt.timedelta(hours=2)),
                 dt_(received + dt.timedelta(hours=48)), dt_(accepted), dt_(closed), dt_(closed),
-                "true" if closed else "", "process_error" if closed else "", "", False, "", "",
-                "", 0, "[]", 1, "x", dt_(closed or received),
+                "true" if closed else "", "process_error" if closed else "", "", False, None, "",
+                "", 0, "[]", 1, "x", dt_(closed or received), False, 0,
             )
         )  # fmt: skip
     started = time.perf_counter()
@@ -260,14 +260,27 @@ def load(n: int, now: dt.datetime) -> None:
             score = None if result == "unreachable" else rng.randint(1, 5)
             scores = (score,) * 4
             callback_rows.append(
-                (pk_of[i], dt_(done), "done", result, *scores, "", dt_(done), dt_(closed))
+                (
+                    pk_of[i],
+                    dt_(done),
+                    "done",
+                    result,
+                    *scores,
+                    score,
+                    "[]",
+                    1,
+                    "",
+                    dt_(done),
+                    dt_(closed),
+                )
             )
     insert(Remedy, ["complaint_id", "type", "amount", "note", "created_at"], remedy_rows)
     insert(
         CallbackTask,
         [
             "complaint_id", "due_at", "status", "result", "timeliness", "attitude", "solution",
-            "simplicity", "comment", "done_at", "created_at",
+            "simplicity", "overall", "reasons", "attempt_count", "comment", "done_at",
+            "created_at",
         ],
         callback_rows,
     )  # fmt: skip
@@ -526,8 +539,20 @@ def main(argv: list[str] | None = None) -> int:
         kpi_queries(now)
         dashboard(now, users)
         report(now)
+        spike_scan(now)
         connection.close()
     return 0
+
+
+def spike_scan(now: dt.datetime) -> None:
+    """The hourly spike scan of early warning over this volume's hourly cube (29 days read)."""
+    from tousu.early_warning.services import alert_scan
+
+    started = time.perf_counter()
+    summary = alert_scan(now=now)
+    seconds = time.perf_counter() - started
+    _first, again = timed(lambda: alert_scan(now=now), repeats=3)
+    print(f"spike scan: {summary} in {seconds:.2f} s; again (nothing new): {again:.0f} ms")
 
 
 if __name__ == "__main__":

@@ -240,6 +240,7 @@ def _register_routers() -> None:
     from tousu.early_warning.api import forecast_router
     from tousu.early_warning.api import router as alerts_router
     from tousu.intake.api import public_router
+    from tousu.quality.api import capa_router, documents_router, inspections_router
     from tousu.repair.api import reports_router as repair_reports_router
     from tousu.repair.api import router as repair_router
     from tousu.resolution.api import reports_router
@@ -256,6 +257,9 @@ def _register_routers() -> None:
     api.add_router("/callbacks", callbacks_router)
     api.add_router("/repair", repair_router)
     api.add_router("/reports", repair_reports_router)  # /reports/repair
+    api.add_router("/inspections", inspections_router)
+    api.add_router("/capa", capa_router)
+    api.add_router("/documents", documents_router)
 
 
 _register_routers()

@@ -240,6 +240,7 @@ INSTALLED_APPS = [
     "tousu.analytics",
     "tousu.early_warning",
     "tousu.repair",
+    "tousu.quality",
     "tousu.notifications",
     "tousu.desk",
     "tousu.setup",

@@ -18,4 +18,5 @@ urlpatterns = [
     path("", include("tousu.analytics.urls")),
     path("", include("tousu.early_warning.urls")),
     path("repair/", include("tousu.repair.urls")),
+    path("quality/", include("tousu.quality.urls")),
 ]

@@ -63,8 +63,18 @@ def local_time(moment: dt.datetime) -> str:
 
 @register.simple_tag
 def status_badge(complaint: Complaint) -> SafeString:
-    return format_html(
+    badge = format_html(
         '<span class="badge status-{}">{}</span>', complaint.status, complaint.get_status_display()
+    )
+    if complaint.archived_at is None:
+        return badge
+    # Archived (R5.4): read-only; said wherever the status is, with the day.
+    day = f"{clock.local(complaint.archived_at):%Y-%m-%d}"
+    return format_html(
+        '{} <span class="badge status-archived" title="{}">{}</span>',
+        badge,
+        _("Archived on %(date)s: read-only") % {"date": day},
+        _("Archived"),
     )
 
 

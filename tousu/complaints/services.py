@@ -4,7 +4,7 @@ same transaction (D8); callers hold no locks of their own."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -495,9 +495,31 @@ def _archived_data(complaint: Complaint, now: dt.datetime) -> dict[str, Any]:
     return {"closed_at": closed_at.isoformat(), "days": (now - closed_at).days}
 
 
+# What keeps a closed complaint from the archive, registered by the apps above the kernel (a
+# callback still pending: the callback team must be able to record it). Each is a condition on
+# Complaint — an Exists(...) over the app's own table — true for the complaints to hold back.
+_ARCHIVE_HOLDS: dict[str, Callable[[], Any]] = {}
+
+
+def archive_hold_register(name: str, hold: Callable[[], Any]) -> None:
+    """Called from an app's AppConfig.ready()."""
+    _ARCHIVE_HOLDS[name] = hold
+
+
 def archive_cutoff(now: dt.datetime, days: int | None = None) -> dt.datetime:
     """Complaints closed at or before this moment are due for the archive."""
     return now - dt.timedelta(days=settings.TOUSU_ARCHIVE_DAYS if days is None else days)
+
+
+def archive_due(now: dt.datetime, days: int | None = None) -> Q:
+    """The complaints due for the archive at `now`: closed at or before the cutoff, not
+    archived yet, and held back by no app (a pending callback)."""
+    due = Q(
+        status=Status.CLOSED, archived_at__isnull=True, closed_at__lte=archive_cutoff(now, days)
+    )
+    for hold in _ARCHIVE_HOLDS.values():
+        due &= ~Q(hold())
+    return due
 
 
 def complaints_archive(
@@ -513,8 +535,7 @@ def complaints_archive(
     complaint is counted, listed and found as before; it only refuses writes
     (`complaint_lock`)."""
     now = now or clock.now()
-    cutoff = archive_cutoff(now, days)
-    due = Q(status=Status.CLOSED, archived_at__isnull=True, closed_at__lte=cutoff)
+    due = archive_due(now, days)
     archived = 0
     while True:
         with transaction.atomic():

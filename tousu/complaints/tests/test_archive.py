@@ -33,9 +33,16 @@ def state(complaint: Complaint) -> tuple[Any, ...]:
     return (fresh.status, fresh.event_seq, fresh.event_hash, fresh.department_id, fresh.reply)
 
 
+def called_back(complaint: Complaint) -> Complaint:
+    """The complaint's callback recorded (the builder leaves it pending, which holds a complaint
+    back from the archive)."""
+    complaint.callbacks.update(status="done", result="satisfied", done_at=clock.now())
+    return complaint
+
+
 @pytest.fixture
 def closed(complaint_in: Callable[..., Complaint]) -> Complaint:
-    return complaint_in("closed")
+    return called_back(complaint_in("closed"))
 
 
 def test_the_job_archives_closed_complaints_after_the_period_once(
@@ -60,9 +67,22 @@ def test_the_job_archives_closed_complaints_after_the_period_once(
     assert broken == []
 
 
+def test_a_pending_callback_holds_the_complaint_back_until_recorded(
+    closed: Complaint, agent: User
+) -> None:
+    from tousu.callbacks.services import callback_schedule, complaint_callback_record
+
+    with transaction.atomic():
+        callback_schedule(complaint=closed)
+    assert closed.callbacks.filter(status="pending").exists()
+    assert complaints_archive(now=later(200)) == 0
+    complaint_callback_record(complaint=closed, actor=agent, result="satisfied", scores=None)
+    assert complaints_archive(now=later(200)) == 1
+
+
 def test_the_job_works_in_batches(complaint_in: Callable[..., Complaint]) -> None:
     for _ in range(5):
-        complaint_in("closed")
+        called_back(complaint_in("closed"))
     assert complaints_archive(now=later(200), batch=2) == 5
     assert Complaint.objects.filter(archived_at__isnull=True).count() == 0
     assert timeline_verify()[1] == []
@@ -146,7 +166,7 @@ def test_archived_complaints_stay_in_lists_and_search_with_a_filter(
     closed: Complaint, complaint_in: Callable[..., Complaint], supervisor: User, api_as: Any
 ) -> None:
     complaints_archive(now=later(200))
-    recent = complaint_in("closed")
+    recent = called_back(complaint_in("closed"))
     Complaint.objects.filter(pk=recent.pk).update(archived_at=None)
 
     def numbers(**filters: Any) -> set[str]:
@@ -171,7 +191,7 @@ def test_kpis_are_the_same_before_and_after_archiving(
     from tousu.analytics.services import complaints_recount
 
     for _ in range(3):
-        complaint_in("closed", remedies=[("refund", Decimal("20"))])
+        called_back(complaint_in("closed", remedies=[("refund", Decimal("20"))]))
     complaint_in("in_progress")
     fill()
     start, end = clock.now() - 30 * DAYS, clock.now() + DAYS

@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import template
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import TextChoices
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
@@ -230,6 +231,17 @@ def _plain(value: Any, names: Names) -> str:
     return str(value)
 
 
+def _complaint_fields(value: Any, names: Names) -> str:
+    """Names of the complaint's fields (an `anonymised` event's), as the reader calls them."""
+    labels = []
+    for name in value:
+        try:
+            labels.append(str(Complaint._meta.get_field(name).verbose_name))
+        except FieldDoesNotExist:  # a field since renamed: its name
+            labels.append(str(name))
+    return "、".join(labels)
+
+
 def _yes_no(value: Any, names: Names) -> str:
     return _("Yes") if value else _("No")
 
@@ -347,6 +359,9 @@ EVENT_FIELDS: dict[str, tuple[Any, Formatter]] = {
     "reply": (gettext_lazy("Reply"), _plain),
     "comment": (gettext_lazy("Comment"), _plain),
     "text": (gettext_lazy("Text"), _plain),
+    # The archive and the retention period (R12.2).
+    "days": (gettext_lazy("Days since closing"), _plain),
+    "fields": (gettext_lazy("Texts anonymised"), _complaint_fields),
 }
 
 

@@ -9,10 +9,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from tousu.complaints.choices import Status
 from tousu.complaints.models import Complaint
 from tousu.complaints.retention import customers_anonymise_due, customers_due
-from tousu.complaints.services import archive_cutoff, complaints_archive
+from tousu.complaints.services import archive_due, complaints_archive
 from tousu.core import clock
 
 
@@ -42,9 +41,7 @@ class Command(BaseCommand):
                 raise CommandError(f"--as-of: not a day: {opts['as_of']!r}") from None
             now = dt.datetime.combine(day, dt.time(23, 59), tzinfo=clock.SHANGHAI)
         if opts["dry_run"]:
-            archive = Complaint.objects.filter(
-                status=Status.CLOSED, archived_at__isnull=True, closed_at__lte=archive_cutoff(now)
-            ).count()
+            archive = Complaint.objects.filter(archive_due(now)).count()
             anonymise = customers_due(now).count()
             self.stdout.write(f"would archive: {archive} complaints")
             self.stdout.write(f"would anonymise: {anonymise} customers")

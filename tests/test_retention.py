@@ -221,3 +221,25 @@ def test_the_dry_run_counts_without_changing_anything(
     assert out.splitlines() == ["would archive: 1 complaints", "would anonymise: 1 customers"]
     assert not Complaint.objects.filter(archived_at__isnull=False).exists()
     assert not Customer.objects.filter(anonymised_at__isnull=False).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_anonymise_each_customer_once(
+    complaint_in: Callable[..., Complaint],
+) -> None:
+    from django.db import connection
+
+    from tousu.complaints.tests.test_archive import _at_once
+
+    if connection.vendor != "postgresql":
+        pytest.skip(f"needs row locks across connections; {connection.vendor} serialises writes")
+    for n in range(4):
+        complaint_in("closed", customer=Customer.objects.create(phone=f"1390000000{n}"))
+    moment = clock.now() + YEARS_4
+    runs = _at_once(2, lambda: customers_anonymise_due(now=moment))
+    assert sum(run.anonymised for run in runs) == 4
+    assert all(run.skipped == [] for run in runs)
+    assert AuditEntry.objects.filter(action=AuditAction.ANONYMISE).count() == 4
+    anonymised = ComplaintEvent.objects.filter(type="anonymised")
+    assert anonymised.count() == 4
+    assert timeline_verify()[1] == []

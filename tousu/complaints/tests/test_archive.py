@@ -5,12 +5,13 @@ and counted, and their timelines still verify."""
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 from django.urls import reverse
 
 from tests.pages import as_user, page
@@ -217,3 +218,44 @@ def test_the_page_says_archived_and_offers_no_action(closed: Complaint, supervis
     )
     assert response.status_code == 409
     assert Complaint.objects.get(pk=closed.pk).status == "closed"
+
+
+def _at_once(threads: int, work: Callable[[], Any]) -> list[Any]:
+    """`work()` in `threads` threads started together, each on its own connection."""
+    results: list[Any] = []
+    failures: list[BaseException] = []
+    lock = threading.Lock()
+    start = threading.Barrier(threads)
+
+    def run() -> None:
+        try:
+            start.wait()
+            result = work()
+            with lock:
+                results.append(result)
+        except BaseException as exc:  # collected and re-raised in the test thread
+            with lock:
+                failures.append(exc)
+        finally:
+            connection.close()
+
+    workers = [threading.Thread(target=run) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=120)
+    assert not failures, failures
+    return results
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_archive_each_complaint_once(complaint_in: Callable[..., Complaint]) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip(f"needs row locks across connections; {connection.vendor} serialises writes")
+    complaints = [called_back(complaint_in("closed")) for _ in range(12)]
+    moment = later(200)
+    counts = _at_once(3, lambda: complaints_archive(now=moment, batch=4))
+    assert sum(counts) == 12
+    for complaint in complaints:
+        assert complaint.events.filter(type=EventType.ARCHIVED).count() == 1
+    assert timeline_verify()[1] == []

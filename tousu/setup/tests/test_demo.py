@@ -92,9 +92,11 @@ def test_demo_creates_staff_and_complaints_with_verifiable_histories() -> None:
     # The oldest closed complaints are archived, as the job does (R5.4), and say so last.
     cutoff = started - dt.timedelta(days=DEMO_ARCHIVE_DAYS)
     archived = Complaint.objects.filter(archived_at__isnull=False)
-    assert archived.exists() and "are archived" in out
+    assert archived.exists()
+    assert "are archived" in out
     for complaint in archived:
-        assert complaint.status == Status.CLOSED and complaint.closed_at is not None
+        assert complaint.status == Status.CLOSED
+        assert complaint.closed_at is not None
         assert complaint.closed_at <= cutoff
         assert complaint.events.order_by("-seq").first().type == EventType.ARCHIVED  # type: ignore[union-attr]
     held = Complaint.objects.filter(callbacks__status="pending")

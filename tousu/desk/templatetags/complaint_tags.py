@@ -236,9 +236,11 @@ def _complaint_fields(value: Any, names: Names) -> str:
     labels = []
     for name in value:
         try:
-            labels.append(str(Complaint._meta.get_field(name).verbose_name))
+            field = Complaint._meta.get_field(name)
         except FieldDoesNotExist:  # a field since renamed: its name
             labels.append(str(name))
+        else:
+            labels.append(str(getattr(field, "verbose_name", name)))
     return "、".join(labels)
 
 

@@ -97,6 +97,8 @@ def test_no_personal_data_is_left_where_the_system_shows_it(
         for raw in (NAME, "320102199001011234", "中山路100号", "13812345678"):
             assert raw not in text
     assert "话费多扣了58元" in shown[0]  # the complaint itself stays readable
+    assert "保留期限作业" in shown[0]  # the anonymised event, by the job
+    assert "已匿名化" in shown[1]
     # Searching by what was personal data finds nothing; by the matter, it is still found.
     assert not list(complaint_list(handler, ComplaintFilters(q="13812345678")))
     assert not list(complaint_list(handler, ComplaintFilters(q="zhangsan")))

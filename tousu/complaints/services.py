@@ -487,6 +487,7 @@ def list_export_record(
 # ---- archive (归档, R5.4, R12.2) -------------------------------------------------------------
 
 ARCHIVE_BATCH = 500  # complaints archived per transaction
+ARCHIVE_ACTOR = "archive"  # the job's name on the timeline
 
 
 def _archived_data(complaint: Complaint, now: dt.datetime) -> dict[str, Any]:
@@ -553,7 +554,7 @@ def complaints_archive(
                     EventDraft(
                         c,
                         EventType.ARCHIVED,
-                        actor_name="archive",
+                        actor_name=ARCHIVE_ACTOR,
                         at=now,
                         data=_archived_data(c, now),
                     )

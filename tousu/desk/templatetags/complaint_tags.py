@@ -40,7 +40,9 @@ from tousu.complaints.choices import (
     Status,
 )
 from tousu.complaints.models import Complaint, ComplaintEvent
+from tousu.complaints.retention import RETENTION_ACTOR
 from tousu.complaints.search import snippet
+from tousu.complaints.services import ARCHIVE_ACTOR
 from tousu.core import clock
 from tousu.core.pii import TextMask
 from tousu.core.reasons import reason_text, reasons_text
@@ -55,7 +57,13 @@ register = template.Library()
 TIME_FORMAT = "Y-m-d H:i"
 
 # The names the services write for events without a member of staff.
-ACTOR_NAMES = {"system": gettext_lazy("System"), "customer": gettext_lazy("Customer")}
+ACTOR_NAMES = {
+    "system": gettext_lazy("System"),
+    "customer": gettext_lazy("Customer"),
+    # The records jobs (R12.2).
+    ARCHIVE_ACTOR: gettext_lazy("Archive job"),
+    RETENTION_ACTOR: gettext_lazy("Retention job"),
+}
 
 
 def local_time(moment: dt.datetime) -> str:

@@ -8,9 +8,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 
 from tests.pages import as_user, page
@@ -32,6 +34,7 @@ from tousu.core import clock
 from tousu.core.errors import Conflict, NotAllowed
 from tousu.customers.models import Customer
 from tousu.notifications.models import Notification
+from tousu.resolution.models import Evidence
 
 YEARS_4 = dt.timedelta(days=4 * 365)
 NAME = "张三丰"
@@ -46,7 +49,7 @@ def close_the_others(written: Written) -> None:  # noqa: F811
 
 
 @pytest.fixture
-def anonymised(written: Written) -> Written:  # noqa: F811
+def anonymised(written: Written, django_capture_on_commit_callbacks: Any) -> Written:  # noqa: F811
     customer = written.closed.customer
     Customer.objects.filter(pk=customer.pk).update(
         name=NAME, id_number="320102199001011234", address="南京市玄武区中山路100号3栋501室"
@@ -62,7 +65,11 @@ def anonymised(written: Written) -> Written:  # noqa: F811
         created_at=clock.now(),
     )
     complaints_archive(now=clock.now() + YEARS_4)
-    assert customers_anonymise_due(now=clock.now() + YEARS_4).anonymised == 1
+    stored = Evidence.objects.get(complaint=written.closed).file
+    assert stored.storage.exists(stored.name)  # until the anonymisation commits
+    assert list(Path(settings.MEDIA_ROOT).rglob(f"{Path(stored.name).name}"))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert customers_anonymise_due(now=clock.now() + YEARS_4).anonymised == 1
     return written
 
 
@@ -97,6 +104,15 @@ def test_no_personal_data_is_left_where_the_system_shows_it(
         for raw in (NAME, "320102199001011234", "中山路100号", "13812345678"):
             assert raw not in text
     assert "话费多扣了58元" in shown[0]  # the complaint itself stays readable
+    # The evidence file (a bill shows who it is) is deleted; its row, without a file, stays.
+    (evidence,) = Evidence.objects.filter(complaint=c)
+    assert not evidence.file
+    assert evidence.sha256
+    assert evidence.size
+    assert not list(Path(settings.MEDIA_ROOT).rglob(f"{evidence.sha256}*"))
+    url = reverse("desk:evidence", args=[c.number, evidence.pk])
+    assert as_user(handler).get(url).status_code == 404
+    assert "保留期满后删除" in shown[0]
     assert "保留期限作业" in shown[0]  # the anonymised event, by the job
     assert "已匿名化" in shown[1]
     # Searching by what was personal data finds nothing; by the matter, it is still found.

@@ -33,7 +33,7 @@ from tousu.complaints.timeline import REDACTED_KEY
 from tousu.core import clock
 from tousu.core.errors import Conflict, NotAllowed
 from tousu.customers.models import Customer
-from tousu.notifications.models import Notification
+from tousu.notifications.models import Delivery, Notification
 from tousu.resolution.models import Evidence
 
 YEARS_4 = dt.timedelta(days=4 * 365)
@@ -64,6 +64,17 @@ def anonymised(written: Written, django_capture_on_commit_callbacks: Any) -> Wri
         text=f"客户留言：{TEXT}",
         created_at=clock.now(),
     )
+    # An e-mail of the outbox quoting the customer, and one about another complaint.
+    for number in (written.closed.number, "TS202601010001"):
+        Delivery.objects.create(
+            channel="email",
+            recipient="handler@example.com",
+            event="note",
+            subject=f"[Tousu] {number} 客户留言：13812345678",
+            payload={"text": f"客户留言：{TEXT}", "complaint": number},
+            next_attempt_at=clock.now(),
+            created_at=clock.now(),
+        )
     complaints_archive(now=clock.now() + YEARS_4)
     stored = Evidence.objects.get(complaint=written.closed).file
     assert stored.storage.exists(stored.name)  # until the anonymisation commits
@@ -125,11 +136,15 @@ def test_no_personal_data_is_left_where_the_system_shows_it(
             list(Complaint.objects.filter(pk=c.pk).values("content", "demand", "reply")),
             list(ComplaintEvent.objects.filter(complaint=c).values_list("data", flat=True)),
             list(Notification.objects.filter(complaint=c).values_list("text", "message")),
+            list(Delivery.objects.filter(payload__complaint=c.number).values("subject", "payload")),
         ],
         ensure_ascii=False,
     )
     for raw in RAW:
         assert raw not in stored
+    assert "[电话]" in stored
+    other = Delivery.objects.get(payload__complaint="TS202601010001")
+    assert "13812345678" in other.subject  # another complaint's: left as it is
 
 
 def test_the_timeline_still_verifies_and_tampering_with_a_redaction_is_found(

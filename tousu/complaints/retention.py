@@ -5,9 +5,10 @@ What is anonymised: the customer's name, phone (replaced by a stable token, `ano
 the phone is the customer's unique key), account, ID number, address and special-customer
 marking; and the personal data written into the texts the system holds about their complaints —
 content, demand, reply, pause reason, the timeline's event data (notes, reasons, steps …), the
-search index (rebuilt), and what the apps above the kernel keep (evidence descriptions, remedy
-notes, callback comments, notifications …: each registers a `Redactor` here, ARCHITECTURE
-layers). Texts are rewritten by tousu.core.anonymise (names, numbers, addresses → 某某, [电话] …).
+search index (rebuilt), and what the apps above the kernel keep (evidence names and
+descriptions, remedy notes, callback comments, notifications and the outbox's e-mails and
+webhooks …: each registers a `Redactor` here, ARCHITECTURE layers). Evidence files cannot be
+redacted: they are deleted once the anonymisation commits (their rows stay, with the digest). Texts are rewritten by tousu.core.anonymise (names, numbers, addresses → 某某, [电话] …).
 What stays: every complaint, with its category, region, channel, level, dates, outcome and
 remedies' amounts — counts and KPIs are the same before and after.
 

@@ -276,3 +276,18 @@ def test_two_workers_anonymise_each_customer_once(
     anonymised = ComplaintEvent.objects.filter(type="anonymised")
     assert anonymised.count() == 4
     assert timeline_verify()[1] == []
+
+
+def test_the_admin_does_not_let_an_anonymised_customer_be_edited(
+    anonymised: Written, admin_user: User
+) -> None:
+    url = reverse("admin:customers_customer_change", args=[anonymised.closed.customer_id])
+    client = as_user(admin_user)
+    assert client.get(url).status_code == 200  # shown, read-only
+    other = Customer.objects.create(phone="13900000009")
+    change = reverse("admin:customers_customer_change", args=[other.pk])
+    assert 'name="phone"' in page(client.get(change))  # another customer: editable
+    response = client.post(url, {"phone": "13812345678", "name": NAME})
+    assert response.status_code == 403
+    customer = Customer.objects.get(pk=anonymised.closed.customer_id)
+    assert (customer.phone, customer.name) == (anonymous_phone(customer.pk), "")

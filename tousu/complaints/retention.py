@@ -8,7 +8,8 @@ content, demand, reply, pause reason, the timeline's event data (notes, reasons,
 search index (rebuilt), and what the apps above the kernel keep (evidence names and
 descriptions, remedy notes, callback comments, notifications and the outbox's e-mails and
 webhooks …: each registers a `Redactor` here, ARCHITECTURE layers). Evidence files cannot be
-redacted: they are deleted once the anonymisation commits (their rows stay, with the digest). Texts are rewritten by tousu.core.anonymise (names, numbers, addresses → 某某, [电话] …).
+redacted: they are deleted once the anonymisation commits (their rows stay, with the digest).
+Texts are rewritten by tousu.core.anonymise (names, numbers, addresses → 某某, [电话] …).
 What stays: every complaint, with its category, region, channel, level, dates, outcome and
 remedies' amounts — counts and KPIs are the same before and after.
 

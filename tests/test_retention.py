@@ -291,3 +291,19 @@ def test_the_admin_does_not_let_an_anonymised_customer_be_edited(
     assert response.status_code == 403
     customer = Customer.objects.get(pk=anonymised.closed.customer_id)
     assert (customer.phone, customer.name) == (anonymous_phone(customer.pk), "")
+
+
+def test_an_anonymised_customer_takes_no_special_note_again(
+    anonymised: Written, supervisor: User
+) -> None:
+    from tousu.customers.services import customer_special_set
+
+    customer = Customer.objects.get(pk=anonymised.closed.customer_id)
+    with pytest.raises(Conflict):
+        customer_special_set(customer=customer, actor=supervisor, special_type="", note=NAME)
+    html = page(as_user(supervisor).get(reverse("customers:detail", args=[customer.pk])))
+    assert reverse("customers:special", args=[customer.pk]) not in html  # no form
+    as_user(supervisor).post(
+        reverse("customers:special", args=[customer.pk]), {"special_type": "", "special_note": NAME}
+    )
+    assert Customer.objects.get(pk=customer.pk).special_note == ""

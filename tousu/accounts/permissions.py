@@ -307,6 +307,11 @@ def can_administer(user: User) -> bool:
     return user.role == Role.ADMIN
 
 
+def can_anonymise(user: User) -> bool:
+    """Anonymising a customer before the retention job would (R12.2): administrators only."""
+    return user.role == Role.ADMIN
+
+
 def can_download_report(user: User) -> bool:
     """The quarterly report covers the whole operation, not a data scope: only those who see
     everything download it."""

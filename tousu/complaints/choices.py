@@ -35,6 +35,14 @@ class TimeLeft(models.TextChoices):
     LATER = "later", _("Later")
 
 
+class ArchiveFilter(models.TextChoices):
+    """The complaint list's archive filter (R5.4); without it archived complaints are listed
+    with the rest."""
+
+    ONLY = "only", _("Archived only")
+    EXCLUDE = "exclude", _("Not archived")
+
+
 class Level(models.TextChoices):
     ORDINARY = "ordinary", _("Ordinary")
     IMPORTANT = "important", _("Important")
@@ -102,3 +110,5 @@ class EventType(models.TextChoices):
     REPAIR_CLOSED = "repair_closed", _("Repair case closed")
     RISK_CHANGED = "risk_changed", _("Risk reassessed")
     PII_REVEALED = "pii_revealed", _("Personal data revealed")
+    ARCHIVED = "archived", _("Archived")
+    ANONYMISED = "anonymised", _("Personal data anonymised")

@@ -111,6 +111,18 @@ register(
     help="seal the timeline heads that moved and the audit log's head (keyed, chained)",
 )
 register(
+    "complaints.archive",
+    "tousu.complaints.jobs.archive",
+    every=dt.timedelta(hours=1),
+    help="archive complaints closed for TOUSU_ARCHIVE_DAYS: read-only, still listed and counted",
+)
+register(
+    "complaints.retention",
+    "tousu.complaints.jobs.retention",
+    every=dt.timedelta(days=1),
+    help="anonymise customers whose last complaint closed TOUSU_RETENTION_DAYS ago (audited)",
+)
+register(
     "resolution.integrity_verify",
     "tousu.resolution.jobs.integrity_verify",
     every=dt.timedelta(days=1),

@@ -8,7 +8,7 @@ from ninja import Field, Query, Router, Schema
 
 from tousu.accounts.services import pii_reveal_log, text_mask_for
 from tousu.complaints import selectors
-from tousu.complaints.choices import TimeLeft
+from tousu.complaints.choices import ArchiveFilter, TimeLeft
 from tousu.core.api import (
     PAGE_SIZE_DEFAULT,
     TIME_BOUND_DESCRIPTION,
@@ -50,6 +50,7 @@ class ListQuery(Schema):
     overdue: bool = False
     time_left: str = ""
     repeat: bool = False
+    archived: str = Field("", description="only | exclude; empty: archived complaints included")
     received_from: str = Field("", description=TIME_BOUND_DESCRIPTION)
     received_to: str = Field("", description=TIME_BOUND_DESCRIPTION)
     closed_from: str = Field("", description=TIME_BOUND_DESCRIPTION)
@@ -77,6 +78,9 @@ def complaint_list(request: HttpRequest, query: Query[ListQuery]) -> dict[str, o
     if query.time_left and query.time_left not in TimeLeft.values:
         message = _("Time left must be one of: %(values)s") % {"values": "、".join(TimeLeft.values)}
         raise ValidationFailed.for_field("time_left", message)
+    if query.archived and query.archived not in ArchiveFilter.values:
+        message = _("One of: %(values)s") % {"values": "、".join(ArchiveFilter.values)}
+        raise ValidationFailed.for_field("archived", message)
     filters = selectors.ComplaintFilters(
         status=query.status,
         category=query.category,
@@ -89,6 +93,7 @@ def complaint_list(request: HttpRequest, query: Query[ListQuery]) -> dict[str, o
         overdue=query.overdue,
         time_left=query.time_left,
         repeat=query.repeat,
+        archived=query.archived,
         received_from=parse_time_bound(query.received_from, "received_from")
         if query.received_from
         else None,

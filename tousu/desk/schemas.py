@@ -74,6 +74,8 @@ class ComplaintOut(Schema):
     accepted_at: dt.datetime | None
     resolved_at: dt.datetime | None
     closed_at: dt.datetime | None
+    # Archived (R5.4): read-only from then on; every action answers 409 `archived`.
+    archived_at: dt.datetime | None
     overdue: bool
     # The countdown (R4.2): seconds to the resolution limit (negative when overdue; frozen
     # while paused) and its colour; both null once the complaint is no longer open.
@@ -175,6 +177,7 @@ def complaint_out(complaint: Complaint, *, texts: TextMask, now: dt.datetime) ->
         "accepted_at": local(complaint.accepted_at) if complaint.accepted_at else None,
         "resolved_at": local(complaint.resolved_at) if complaint.resolved_at else None,
         "closed_at": local(complaint.closed_at) if complaint.closed_at else None,
+        "archived_at": local(complaint.archived_at) if complaint.archived_at else None,
         "overdue": complaint.is_open and complaint.resolution_due < now,
         "time_left_seconds": countdown.seconds,
         "due_state": countdown.state,

@@ -691,6 +691,8 @@ def evidence_download(request: HttpRequest, number: str, pk: int) -> FileRespons
         evidence = evidence_get(complaint, pk)
     except NotFound:
         raise Http404(str(pk)) from None
+    if not evidence.file:  # deleted at the end of the retention period
+        raise Http404(str(pk))
     return FileResponse(
         evidence.file.open("rb"),
         as_attachment=True,

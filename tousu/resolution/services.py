@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -855,6 +856,27 @@ def handling_step_record(
             data={"step": step, "text": body, "answers": clean_answers},
         )
     return record
+
+
+def evidence_files_remove(complaint_ids: Sequence[int]) -> int:
+    """Delete the evidence files of these complaints at the end of the retention period
+    (complaints.retention: a bill or a screenshot shows the customer's personal data, and a
+    file cannot be redacted). The rows stay — kind, size, SHA-256, who uploaded it when — with
+    no file; the files go once the anonymisation commits. Returns how many were removed.
+    Precondition: inside the anonymising transaction."""
+    rows = list(Evidence.objects.filter(complaint_id__in=list(complaint_ids)).exclude(file=""))
+    if not rows:
+        return 0
+    names = {row.file.name for row in rows}
+    storage = rows[0].file.storage
+
+    def delete() -> None:
+        for name in sorted(names):
+            storage.delete(name)
+
+    Evidence.objects.filter(pk__in=[row.pk for row in rows]).update(file="")
+    transaction.on_commit(delete)
+    return len(rows)
 
 
 def evidence_add(

@@ -43,7 +43,7 @@ from tousu.classification.models import Category
 from tousu.classification.services import text_model_refresh
 from tousu.complaints.choices import LEVEL_RANK, Cause, Channel, Finding, Level, Status
 from tousu.complaints.models import Complaint
-from tousu.complaints.services import complaint_note_add
+from tousu.complaints.services import complaint_note_add, complaints_archive
 from tousu.config import jobs
 from tousu.core import clock
 from tousu.core.clock import SHANGHAI
@@ -89,6 +89,11 @@ DEMO_PASSWORD = "Tousu-demo-2026"  # noqa: S105 - printed for people to log in w
 DEFAULT_COMPLAINTS = 300
 DEFAULT_SEED = 2026
 HISTORY_DAYS = 180
+# The demo's history is as long as the archive period (TOUSU_ARCHIVE_DAYS, 180): with it no
+# demo complaint would be archived yet. The demo archives as the job would with 120 days, so
+# that its oldest closed complaints show the archive (R5.4); the hourly job, with the setting,
+# then archives the rest as they reach it. (Anonymisation, after three years, touches nothing.)
+DEMO_ARCHIVE_DAYS = 120
 
 
 class DemoUser(NamedTuple):
@@ -1208,6 +1213,7 @@ class DemoResult:
     wave: int = 0
     alerts: int = 0
     forecast_rows: int = 0  # the backlog forecast's training rows (0: none trained)
+    archived: int = 0  # complaints archived (DEMO_ARCHIVE_DAYS)
 
 
 def team_gather(staff: Staff) -> ExpertTeam | None:
@@ -1420,6 +1426,8 @@ def demo_load(
             jobs.run("callbacks.chase")
         # Issue 14: the dissatisfied customers in repair cases, the older ones repaired.
         repair_demo_load(now=now, seed=seed)
+        # Last, as the archive job runs after everything else has happened to them.
+        archived = complaints_archive(now=now, days=DEMO_ARCHIVE_DAYS)
     # Complaints registered from now on are classified by a model trained on the closed ones.
     model = text_model_refresh()
     # The dashboard and reports read the count tables: fill them now rather than leave the
@@ -1442,6 +1450,7 @@ def demo_load(
         wave=wave,
         alerts=alerts,
         forecast_rows=forecast.rows if forecast else 0,
+        archived=archived,
     )
 
 

@@ -27,6 +27,7 @@ from tousu.notifications.models import Notification
 from tousu.resolution.models import Approval, ConsistencyFlag, HandlingRecord
 from tousu.resolution.rules import yuan_text
 from tousu.setup.demo import (
+    DEMO_ARCHIVE_DAYS,
     DEMO_PASSWORD,
     DEMO_USERS,
     HISTORY_DAYS,
@@ -87,6 +88,25 @@ def test_demo_creates_staff_and_complaints_with_verifiable_histories() -> None:
 
     types = set(ComplaintEvent.objects.values_list("type", flat=True))
     assert {EventType.ACCEPTED, EventType.RESOLVED, EventType.CLOSED, EventType.CALLBACK} <= types
+
+    # The oldest closed complaints are archived, as the job does (R5.4), and say so last.
+    cutoff = started - dt.timedelta(days=DEMO_ARCHIVE_DAYS)
+    archived = Complaint.objects.filter(archived_at__isnull=False)
+    assert archived.exists()
+    assert "are archived" in out
+    for complaint in archived:
+        assert complaint.status == Status.CLOSED
+        assert complaint.closed_at is not None
+        assert complaint.closed_at <= cutoff
+        assert complaint.events.order_by("-seq").first().type == EventType.ARCHIVED  # type: ignore[union-attr]
+    held = Complaint.objects.filter(callbacks__status="pending")
+    assert (
+        not Complaint.objects.filter(
+            status=Status.CLOSED, archived_at=None, closed_at__lt=cutoff - dt.timedelta(minutes=2)
+        )
+        .exclude(pk__in=held)
+        .exists()
+    )
 
     # The dashboard has its figures at once: the count tables hold every demo complaint.
     from tousu.analytics.models import MonthlyCount

@@ -11,6 +11,7 @@ from tousu.complaints.models import Complaint
 from tousu.setup.demo import (
     DEFAULT_COMPLAINTS,
     DEFAULT_SEED,
+    DEMO_ARCHIVE_DAYS,
     DEMO_PASSWORD,
     DEMO_USERS,
     demo_load,
@@ -63,6 +64,11 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"Backlog forecast: trained on {result.forecast_rows} snapshots of closed "
                 "complaints; the dashboard shows the breaches expected in the next 24 hours."
+            )
+        if result.archived:
+            self.stdout.write(
+                f"Records: {result.archived} complaints closed over {DEMO_ARCHIVE_DAYS} days ago "
+                "are archived (read-only; list filter 归档)."
             )
         if result.model:
             self.stdout.write(

@@ -1271,6 +1271,19 @@ def _over_authority_text(rng: random.Random, limit: Decimal, high_risk: bool) ->
     raise RuntimeError(f"no demo text disputes more than {limit} yuan")
 
 
+def _callback_due_slot(slots: list[tuple[dt.datetime, str, bool]], now: dt.datetime) -> None:
+    """Make the first closed complaint a recent one, so that its callback is still waiting and
+    not yet due whatever the day and hour the demo is loaded (closed complaints otherwise
+    close when their story says, and on a Sunday evening none may have closed within the
+    callback's 48 hours). Its story overruns now and so ends, closed, shortly before it. Its
+    own random stream: the rest of the demo draws as before."""
+    for i, (_received, final, reopened) in enumerate(slots):
+        if final == Status.CLOSED:
+            hours = random.Random(f"callback due {len(slots)}").uniform(2, 20)
+            slots[i] = (now - dt.timedelta(hours=hours), final, reopened)
+            return
+
+
 def plan_all(
     rng: random.Random,
     count: int,
@@ -1297,6 +1310,7 @@ def plan_all(
             lo_h, hi_h = _open_window(final, reopened)
             low, high, recency = dt.timedelta(hours=lo_h), dt.timedelta(hours=hi_h), 0.0
         slots.append((received_time(rng, now, low, high, recency), final, reopened))
+    _callback_due_slot(slots, now)
     slots.sort(key=lambda slot: slot[0])
 
     taken = set(Customer.objects.values_list("phone", flat=True))

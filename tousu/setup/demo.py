@@ -48,6 +48,7 @@ from tousu.config import jobs
 from tousu.core import clock
 from tousu.core.clock import SHANGHAI
 from tousu.customers.models import Customer
+from tousu.early_warning.demo import care_demo_load
 from tousu.early_warning.services import backlog_model_train
 from tousu.intake.services import Registration, complaint_register
 from tousu.knowledge.demo import knowledge_demo_load
@@ -1208,6 +1209,7 @@ class DemoResult:
     wave: int = 0
     alerts: int = 0
     forecast_rows: int = 0  # the backlog forecast's training rows (0: none trained)
+    care: int = 0  # customers on the known faults' proactive-care lists (issue 15)
 
 
 def team_gather(staff: Staff) -> ExpertTeam | None:
@@ -1420,6 +1422,10 @@ def demo_load(
             jobs.run("callbacks.chase")
         # Issue 14: the dissatisfied customers in repair cases, the older ones repaired.
         repair_demo_load(now=now, seed=seed)
+        # Issue 15: the outage and a billing error as known faults, with their care lists,
+        # the first calls made, and one customer who complained anyway (before the count
+        # tables are filled: that complaint is counted like the others).
+        care = care_demo_load(now=now, seed=seed, outage=bool(wave))
     # Complaints registered from now on are classified by a model trained on the closed ones.
     model = text_model_refresh()
     # The dashboard and reports read the count tables: fill them now rather than leave the
@@ -1442,6 +1448,7 @@ def demo_load(
         wave=wave,
         alerts=alerts,
         forecast_rows=forecast.rows if forecast else 0,
+        care=care,
     )
 
 

@@ -64,6 +64,11 @@ class Command(BaseCommand):
                 f"Backlog forecast: trained on {result.forecast_rows} snapshots of closed "
                 "complaints; the dashboard shows the breaches expected in the next 24 hours."
             )
+        if result.care:
+            self.stdout.write(
+                f"Proactive care: {result.care} customers hit by the known faults (the outage, "
+                "a billing error) are on the care lists of the owning departments (/care/)."
+            )
         if result.model:
             self.stdout.write(
                 f"Classifier: model {result.model}, trained on the closed complaints, is active."

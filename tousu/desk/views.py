@@ -54,9 +54,9 @@ from tousu.desk.forms import BulkForm, ComplaintFilterForm, SavedViewForm, Triag
 from tousu.desk.selectors import callback_script, similar_complaints
 from tousu.desk.templatetags.complaint_tags import COMPLAINT_KEYS, INVESTIGATION_LABELS
 from tousu.desk.work import WAITING_KINDS, WORK_DEPTH_MAX, WorkKind, work_queue
+from tousu.early_warning.selectors import customer_risk
 from tousu.knowledge.selectors import Panel, letter_facts, suggestion_panel
 from tousu.notifications.services import notifications_mark_read
-from tousu.early_warning.selectors import customer_risk
 from tousu.repair.selectors import complaint_cases
 from tousu.resolution.choices import HandlingStep, RemedyBasis
 from tousu.resolution.rules import EVIDENCE_MAX_BYTES, EVIDENCE_TYPES

@@ -97,6 +97,7 @@ def test_the_sample_file_imports(tousu_cli: Cli, reference: None, tmp_path: Path
     network = Fault.objects.select_related("region", "department").get(
         external_id="NOC-20261120-017"
     )
+    assert network.region is not None
     assert (network.kind, network.region.code, network.department.code) == (
         "network",
         "suzhou",
@@ -307,7 +308,7 @@ def _network_handler(handler: Any) -> Any:
     return handler
 
 
-# ---- recording a call, the work queue, permissions ------------------------------------------------
+# ---- recording a call, the work queue, permissions -------------------------------------------
 
 
 @pytest.fixture
@@ -463,7 +464,7 @@ def test_another_departments_item_is_not_found(
     assert response.status_code == 404
 
 
-# ---- two workers ----------------------------------------------------------------------------------
+# ---- two workers -----------------------------------------------------------------------------
 
 
 @pytest.mark.django_db(transaction=True)

@@ -126,7 +126,8 @@ def test_demo_creates_staff_and_complaints_with_verifiable_histories() -> None:
     from tousu.early_warning.models import CareItem, Fault
 
     outage = Fault.objects.get(kind="network")
-    assert outage.region is not None and outage.region.code == "suzhou"
+    assert outage.region is not None
+    assert outage.region.code == "suzhou"
     # The cable was cut before the wave's first call.
     wave = Complaint.objects.filter(
         region=outage.region, received_at__gte=started - dt.timedelta(hours=3)

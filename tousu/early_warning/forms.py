@@ -49,7 +49,8 @@ class CareRecordForm(forms.Form):
     note = forms.CharField(
         label=_("Note"),
         max_length=2000,
-        widget=forms.Textarea(
-            attrs={"rows": 2, "placeholder": _("What the customer was told, how they took it")}
+        # One line: the list shows a form per customer, and a call's note is a sentence.
+        widget=forms.TextInput(
+            attrs={"placeholder": _("What the customer was told, how they took it")}
         ),
     )

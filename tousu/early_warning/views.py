@@ -124,13 +124,18 @@ def _fault_page(
 ) -> HttpResponse:
     filters = CareFilterForm(request.GET)
     page = page_of(request, selectors.care_items(user, fault, filters.status_value()))
+    items = list(page.object_list)
+    # A care list reaches customers of other departments' complaints: the 360° page is
+    # linked only for those the user may open.
+    seen = selectors.customers_seen(user, {item.customer_id for item in items})
     rows = [
         {
             "item": item,
+            "linked": item.customer_id in seen,
             "may_record": item.status in CARE_RECORDABLE and permissions.can_act_care(user, item),
             "form": failed[1] if failed and failed[0] == item.pk else CareRecordForm(),
         }
-        for item in page.object_list
+        for item in items
     ]
     context = {
         "fault": fault,

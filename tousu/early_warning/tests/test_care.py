@@ -413,6 +413,31 @@ def test_pages_are_for_the_back_office_and_quality(
     assert f'id="care-{listed[0].pk}"' in detail
     assert "13900000001" not in detail  # masked
     assert "139****0001" in detail
+    # The customers' complaints are other departments': no 360° page to open for them …
+    customer = listed[0].customer_id
+    assert f"/customers/{customer}/" not in detail
+    assert client.get(f"/customers/{customer}/").status_code == 404
+
+
+def test_the_customer_page_is_linked_for_who_may_open_it(
+    client: Any, listed: list[CareItem], admin_user: Any
+) -> None:
+    client.force_login(admin_user)
+    detail = client.get(f"/care/faults/{listed[0].fault_id}/").content.decode()
+    customer = listed[0].customer_id
+    assert f'href="/customers/{customer}/"' in detail
+    page = client.get(f"/customers/{customer}/").content.decode()
+    assert f'data-customer-risk="{listed[0].score:.2f}"' in page
+    # Beside the complaint's risk on the complaint page, with its reasons.
+    from tousu.complaints.models import Complaint
+
+    complaint = Complaint.objects.filter(customer=customer).first()
+    assert complaint is not None
+    page = client.get(f"/complaints/{complaint.number}/").content.decode()
+    panel = page[page.index("data-customer-risk") :]
+    panel = panel[: panel.index("</p>")]
+    assert f'"{listed[0].score:.2f}"' in panel
+    assert "提到向工信部申诉" in panel  # the reason, in the reader's language
 
 
 def test_the_reveal_shows_the_numbers_and_is_logged(

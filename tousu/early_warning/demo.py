@@ -95,25 +95,32 @@ def care_demo_load(*, now: dt.datetime, seed: int, outage: bool) -> int:
         with clock.frozen(imported):
             for fault in faults_import(faults=[fault_input], source="demo", now=imported).created:
                 listed += care_list_build(fault=fault, now=imported)["listed"]
-                _calls(fault, imported, rng)
-                if fault.kind == FaultKind.BILLING:
-                    _complains_anyway(fault, imported + dt.timedelta(hours=20), rng)
+                # On the billing list, the last customer is the one who will complain anyway
+                # (nobody reached them first); the calls go to the others, highest risk first.
+                anyway = _last_listed(fault) if fault.kind == FaultKind.BILLING else None
+                _calls(fault, imported, rng, skip=anyway)
+                if anyway is not None:
+                    _complains_anyway(anyway, imported + dt.timedelta(hours=20))
     # The job, as of now: who of the listed complained since.
     care_scan(now=now)
     return listed
 
 
-def _complains_anyway(fault: Fault, at: dt.datetime, rng: random.Random) -> None:
-    """One listed customer nobody had called yet sees the double charge on the bill and calls
-    the hotline: the care scan marks their item `complained` (they leave the queue)."""
-    item = (
-        CareItem.objects.filter(fault=fault, status=CareStatus.OPEN)
+def _last_listed(fault: Fault) -> CareItem | None:
+    """The lowest-ranked customer of a list of at least two (one is left to call)."""
+    items = list(
+        CareItem.objects.filter(fault=fault)
         .select_related("customer", "customer__region")
         .order_by("-score", "-value_rank", "pk")
-        .last()
     )
+    return items[-1] if len(items) > 1 else None
+
+
+def _complains_anyway(item: CareItem, at: dt.datetime) -> None:
+    """A listed customer nobody had called sees the double charge on the bill and calls the
+    hotline: the care scan marks their item `complained` (they leave the queue)."""
     agent = User.objects.filter(role=Role.AGENT, is_active=True).order_by("username").first()
-    if item is None or agent is None:
+    if agent is None:
         return
     customer = item.customer
     with clock.frozen(at + dt.timedelta(minutes=6)):
@@ -144,19 +151,20 @@ def _billing_accounts(rng: random.Random) -> list[str]:
     return sorted(rng.sample(accounts, min(BILLING_ACCOUNTS, len(accounts))))
 
 
-def _calls(fault: Fault, listed: dt.datetime, rng: random.Random) -> None:
+def _calls(fault: Fault, listed: dt.datetime, rng: random.Random, skip: CareItem | None) -> None:
     """The owning department's first calls after the list was built, highest risk first,
-    minutes apart."""
+    minutes apart; `skip` is nobody's call."""
     callers = list(
         User.objects.filter(department=fault.department_id, is_active=True).order_by("username")
     )
     if not callers:
         return
     calls = OUTAGE_CALLS if fault.kind == FaultKind.NETWORK else BILLING_CALLS
-    items = CareItem.objects.filter(fault=fault, status=CareStatus.OPEN).order_by(
-        "-score", "-value_rank", "pk"
-    )[: len(calls)]
+    items = CareItem.objects.filter(fault=fault, status=CareStatus.OPEN)
+    if skip is not None:
+        items = items.exclude(pk=skip.pk)
     at = listed
-    for item, (outcome, note) in zip(items, calls, strict=False):
+    chosen = items.order_by("-score", "-value_rank", "pk")[: len(calls)]
+    for item, (outcome, note) in zip(chosen, calls, strict=False):
         at += dt.timedelta(minutes=rng.randint(4, 8))
         care_item_record(item=item, actor=rng.choice(callers), outcome=outcome, note=note, now=at)

@@ -169,6 +169,27 @@ def test_a_file_with_bad_rows_gets_a_row_by_row_report_and_changes_nothing(
     assert by_row["3"][3:] == rows[2]
 
 
+def test_an_excel_file_imports(tousu_cli: Cli, reference: None, tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(["kind", "title", "region", "start", "end", "accounts"])
+    # Excel keeps times as date cells and a lone account as a number.
+    sheet.append(["billing", "漫游费误收", "", dt.datetime(2026, 11, 2, 8, 0), None, 25100000009])
+    path = tmp_path / "faults.xlsx"
+    workbook.save(path)
+
+    code, _out, err = tousu_cli("import-faults", str(path))
+
+    assert code == 0, err
+    fault = Fault.objects.get()
+    assert fault.accounts == ["25100000009"]
+    assert fault.started_at == dt.datetime(2026, 11, 2, 8, 0, tzinfo=clock.SHANGHAI)
+    assert fault.region is None
+
+
 def test_dry_run_writes_nothing(tousu_cli: Cli, reference: None, tmp_path: Path) -> None:
     path = shutil.copy(SAMPLE, tmp_path / SAMPLE.name)
     code, out, _ = tousu_cli("import-faults", str(path), "--dry-run")
@@ -458,6 +479,17 @@ def test_the_reveal_shows_the_numbers_and_is_logged(
         "phone,name",
         len(listed),
     )
+
+
+def test_a_role_that_may_not_see_personal_data_cannot_reveal(
+    client: Any, listed: list[CareItem], quality: Any
+) -> None:
+    client.force_login(quality)
+    fault = listed[0].fault
+    assert client.get(f"/care/faults/{fault.pk}/").status_code == 200
+    before = PiiAccess.objects.count()
+    assert client.post(f"/care/faults/{fault.pk}/reveal/").status_code == 403
+    assert PiiAccess.objects.count() == before
 
 
 def test_recording_on_the_page_and_a_bad_form(

@@ -88,9 +88,14 @@ class ComplaintOut(Schema):
 
 
 class ComplaintDetailOut(ComplaintOut):
-    """One complaint, with the complaints that repeat it (R2.5)."""
+    """One complaint, with the complaints that repeat it (R2.5) and its customer's own risk of
+    going above us (issue 15)."""
 
     repeats: list[str]
+    customer_risk: RiskOut = Field(
+        description="the customer-level risk (0..1) of taking the matter to the regulator or "
+        "the media, from the customer's whole history, with its reasons"
+    )
 
 
 class EventOut(Schema):

@@ -418,6 +418,18 @@ def test_the_api_work_queue_shows_care_items(
 # ---- pages ---------------------------------------------------------------------------------------
 
 
+def test_the_api_complaint_detail_carries_the_customer_risk(
+    listed: list[CareItem], admin_user: Any, api_as: Any
+) -> None:
+    from tousu.complaints.models import Complaint
+
+    complaint = Complaint.objects.filter(customer=listed[0].customer_id).first()
+    assert complaint is not None
+    body = api_as(admin_user).get(f"/api/v1/complaints/{complaint.number}").json()
+    assert body["customer_risk"]["score"] == listed[0].score
+    assert "提到向工信部申诉" in body["customer_risk"]["reasons"]
+
+
 def test_pages_are_for_the_back_office_and_quality(
     client: Any, listed: list[CareItem], agent: Any, analyst: Any, outsider: Any
 ) -> None:

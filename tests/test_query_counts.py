@@ -323,9 +323,51 @@ def world_build() -> World:
     )
     counts_fill()
     _alerts_build(w)
+    _care_build(w)
     for name in c:
         c[name].refresh_from_db()
     return w
+
+
+def _care_build(w: World) -> None:
+    """Issue 15: a known billing error hitting three customers' accounts, its care list built
+    and one call recorded (the care pages and the billing back office's work queue)."""
+    from tousu.customers.models import Customer
+    from tousu.early_warning.fault_file import FaultInput
+    from tousu.early_warning.models import CareItem
+    from tousu.early_warning.services import care_item_record, care_list_build, faults_import
+
+    accounts = []
+    for i, name in enumerate(("closed", "resolved", "repair")):
+        account = f"0251000000{i:02d}"
+        Customer.objects.filter(pk=w.complaints[name].customer_id).update(
+            account=account, value_tier="五星"
+        )
+        accounts.append(account)
+    # After the data set's complaints: these customers have not complained about it.
+    with clock.frozen(NOW - dt.timedelta(hours=1)):
+        fault = faults_import(
+            faults=[
+                FaultInput(
+                    row=1,
+                    kind="billing",
+                    title="套餐月费重复扣费",
+                    description="计费系统升级后月费被重复扣取",
+                    region="",
+                    started_at=NOW - dt.timedelta(hours=2),
+                    ended_at=None,
+                    accounts=accounts,
+                )
+            ],
+            source="world",
+        ).created[0]
+        care_list_build(fault=fault)
+        items = list(CareItem.objects.filter(fault=fault).order_by("pk"))
+        care_item_record(
+            item=items[0], actor=w.users["handler"], outcome="contacted", note="已致电说明"
+        )
+    w.ids["fault"] = fault.pk
+    w.ids["care_item"] = items[-1].pk
 
 
 def _alerts_build(w: World) -> None:
@@ -628,6 +670,18 @@ PAGES: dict[str, list[Req]] = {
     "/knowledge/wording/<key>/versions/new/": [Req(as_="quality")],
     "/dashboard/report/": [Req(as_="analyst", data={"quarter": "2026Q1", "format": "xlsx"})],
     "/alerts/<pk>/acknowledge/": [Req("POST", params={"pk": "id:alert"}, status=302)],
+    "/care/": [Req(as_="handler")],
+    "/care/faults/<pk>/": [Req(as_="handler", params={"pk": "id:fault"})],
+    "/care/faults/<pk>/reveal/": [Req("POST", "handler", {"pk": "id:fault"})],
+    "/care/items/<pk>/record/": [
+        Req(
+            "POST",
+            "handler",
+            {"pk": "id:care_item"},
+            {"outcome": "contacted", "note": "已致电告知故障原因"},
+            status=302,
+        )
+    ],
     "/repair/": [Req(as_="handler")],
     "/repair/<pk>/": [Req(as_="handler", params={"pk": "id:repair_case"})],
     "/repair/<pk>/action/": [

@@ -431,3 +431,45 @@ def can_act_repair(user: User, case: object) -> bool:
         return True
     departments = {a.department_id for a in case.actions.all()}  # type: ignore[attr-defined]
     return user.department_id in departments
+
+
+# ---- proactive care from known faults (issue 15 item 3, S3 先于客户发现问题) --------------------
+
+# Who sees the known faults and their care lists (within their scope): the back office that
+# calls the customers, and quality staff who review how it went.
+CARE_VIEW_ROLES = BACK_OFFICE_ROLES | {Role.QUALITY}
+
+
+def can_view_care(user: User) -> bool:
+    return user.is_active and user.role in CARE_VIEW_ROLES
+
+
+def care_scope_q(user: User) -> Q:
+    """The care items `user` may see, as a filter on CareItem: like complaints, a department's
+    are its own (the fault's owner department), a region's its customers', all for the roles
+    that see all; and whatever they recorded themselves."""
+    if not can_view_care(user):
+        return Q(pk__in=[])
+    scope = user.effective_scope
+    if scope == DataScope.ALL:
+        return Q()
+    mine = Q(handled_by=user)
+    if scope == DataScope.REGION:
+        return mine | Q(customer__region=user.region_id) if user.region_id else mine
+    if user.department_id:
+        return mine | Q(department=user.department_id)
+    return mine
+
+
+def can_act_care(user: User, item: object) -> bool:
+    """May record the outcome of contacting the customer: the back office of the department
+    that owns the fault, and administrators."""
+    if not user.is_active:
+        return False
+    if user.role == Role.ADMIN:
+        return True
+    return (
+        user.role in BACK_OFFICE_ROLES
+        and user.department_id is not None
+        and user.department_id == getattr(item, "department_id", None)
+    )

@@ -141,6 +141,12 @@ register(
     help="learn the backlog forecast (chance of breaching the resolution limit) from history",
 )
 register(
+    "early_warning.care_scan",
+    "tousu.early_warning.jobs.care_scan",
+    every=10 * MINUTE,
+    help="bring the care lists of known faults up to date: mark who complained, list who is new",
+)
+register(
     "repair.identify",
     "tousu.repair.jobs.identify",
     every=10 * MINUTE,

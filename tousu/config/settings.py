@@ -477,6 +477,13 @@ TOUSU_EARLIEST_RECEIVED = env_date(
 TOUSU_RISK_HIGH = env_float("TOUSU_RISK_HIGH", 0.7, minimum=0, maximum=1)
 # Below this model confidence a complaint is not classified automatically: it waits in triage.
 TOUSU_TRIAGE_CONFIDENCE = env_float("TOUSU_TRIAGE_CONFIDENCE", 0.5, minimum=0, maximum=1)
+# Customer value tiers as the CRM names them, best first (orders the care lists), and the ones
+# that count as high value (a reason to call them first when a known fault hits them).
+TOUSU_VALUE_TIERS = env_list("TOUSU_VALUE_TIERS", ["五星", "四星", "三星", "二星", "一星"])
+TOUSU_HIGH_VALUE_TIERS = env_list("TOUSU_HIGH_VALUE_TIERS", ["五星", "四星"])
+# A customer hit by a known fault is put on its care list (issue 15) with earlier complaints,
+# a high value tier, or a customer-level risk of at least this much.
+TOUSU_CARE_RISK_MIN = env_float("TOUSU_CARE_RISK_MIN", 0.3, minimum=0, maximum=1)
 # Words in a complaint that signal it may go above us: (word, weight 0..1, reason shown to staff).
 # Weights combine as independent signals (see tousu/intake/risk.py); override per deployment.
 TOUSU_RISK_MARKERS: list[tuple[str, float, str]] = [

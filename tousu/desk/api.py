@@ -19,6 +19,7 @@ from tousu.core.api import (
     parse_time_bound,
 )
 from tousu.core.errors import ValidationFailed
+from tousu.core.reasons import reason_text
 from tousu.desk.actions import ROUTERS
 from tousu.desk.actions.base import api_complaint, api_render, api_user
 from tousu.desk.schemas import (
@@ -34,6 +35,7 @@ from tousu.desk.schemas import (
 )
 from tousu.desk.selectors import similar_complaints
 from tousu.desk.work import WORK_DEPTH_MAX, work_queue
+from tousu.early_warning.selectors import customer_risk
 
 router = Router(tags=["complaints"])
 
@@ -130,6 +132,12 @@ def complaint_get(request: HttpRequest, number: str) -> dict[str, object]:
     body["repeats"] = list(
         complaint.repeats.order_by("received_at", "pk").values_list("number", flat=True)
     )
+    # Issue 15: three queries, on this page only, as on the complaint page.
+    risk = customer_risk(complaint.customer)
+    body["customer_risk"] = {
+        "score": risk.score,
+        "reasons": [reason_text(r) for r in risk.reasons],
+    }
     return body
 
 

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Annotated, Any
 
+from django.urls import reverse
 from ninja import Field, Schema
 
 from tousu.accounts.models import User
@@ -89,9 +90,14 @@ class ComplaintOut(Schema):
 
 
 class ComplaintDetailOut(ComplaintOut):
-    """One complaint, with the complaints that repeat it (R2.5)."""
+    """One complaint, with the complaints that repeat it (R2.5) and its customer's own risk of
+    going above us (issue 15)."""
 
     repeats: list[str]
+    customer_risk: RiskOut = Field(
+        description="the customer-level risk (0..1) of taking the matter to the regulator or "
+        "the media, from the customer's whole history, with its reasons"
+    )
 
 
 class EventOut(Schema):
@@ -267,11 +273,13 @@ class WorkCallbackOut(Schema):
 class WorkItemOut(Schema):
     kind: str = Field(
         description="dispatch, accept, handle, close, approve, callback, triage, overdue, watch; "
-        "repair; waiting for others: awaiting_approval, awaiting_customer"
+        "repair, care; waiting for others: awaiting_approval, awaiting_customer"
     )
     kind_label: str
     number: str | None = Field(description="the complaint's; a repair case may have none")
-    id: int | None = Field(None, description="the repair case's, for kind repair")
+    id: int | None = Field(
+        None, description="the repair case's, for kind repair; the care item's, for kind care"
+    )
     status: str
     level: str | None
     summary: str = Field(description="the start of the content, masked unless the role may see")
@@ -279,7 +287,8 @@ class WorkItemOut(Schema):
     handler: str | None
     due_at: dt.datetime | None
     due: str = Field(
-        description="which limit due_at is: first_response, resolution, approval, callback, repair"
+        description="which limit due_at is: first_response, resolution, approval, callback, "
+        "repair, care"
     )
     overdue: bool
     high_risk: bool
@@ -306,6 +315,9 @@ def work_items_out(items: list[Any], texts: TextMask) -> list[dict[str, Any]]:
     for item in items:
         if item.repair is not None:
             out.append(repair_item_out(item, texts))
+            continue
+        if item.care is not None:
+            out.append(care_item_out(item, texts))
             continue
         c = item.complaint
         assert c is not None
@@ -366,4 +378,30 @@ def repair_item_out(item: Any, texts: TextMask) -> dict[str, Any]:
         "high_risk": False,
         "approval": None,
         "links": {"self": f"/api/v1/repair/cases/{case.pk}"},
+    }
+
+
+def care_item_out(item: Any, texts: TextMask) -> dict[str, Any]:
+    """A customer to call about a known fault: the care item's id, the fault's title as the
+    summary, and a link to the fault's care list (issue 15)."""
+    care = item.care
+    summary = f"{care.fault.get_kind_display()} · {care.fault.title}"
+    return {
+        "kind": item.kind,
+        "kind_label": item.kind_label,
+        "number": None,
+        "id": care.pk,
+        "status": care.status,
+        "level": None,
+        "summary": texts.text(summary)[:SUMMARY_CHARS],
+        "department": care.department.code,
+        "handler": None,
+        "due_at": local(item.due_at) if item.due_at else None,
+        "due": item.due_kind,
+        "overdue": item.overdue,
+        "high_risk": care.high_risk,
+        "approval": None,
+        "links": {
+            "self": reverse("early_warning:fault", args=[care.fault_id]) + f"#care-{care.pk}"
+        },
     }

@@ -8,7 +8,8 @@ the sources' heads, so that a page costs a fixed number of queries however long 
 per source one COUNT, one read of the keys of the first `page × size` items and one read of
 the rows of those on the page. Sources over complaints exclude the complaints of the sources
 before them, so a complaint appears once, for its most actionable reason. Later domains
-(repair, inspections, corrective actions, incidents) add their sources to `_sources`.
+(repair, inspections, corrective actions, incidents, proactive care) add their sources to
+`_sources`.
 """
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ from tousu.complaints.models import Complaint
 from tousu.complaints.rules import OPEN_STATUSES
 from tousu.complaints.selectors import complaint_rows
 from tousu.core import clock
+from tousu.early_warning.models import CareItem
+from tousu.early_warning.selectors import care_work
 from tousu.repair.models import RepairCase
 from tousu.repair.selectors import repair_work
 from tousu.resolution.models import Approval
@@ -63,6 +66,7 @@ class WorkKind(models.TextChoices):
     AWAITING_APPROVAL = "awaiting_approval", _("Waiting for approval")
     AWAITING_CUSTOMER = "awaiting_customer", _("Waiting for the customer")
     REPAIR = "repair", _("To repair")
+    CARE = "care", _("Proactive care")
 
 
 # What the due time of an item is the limit of.
@@ -72,13 +76,15 @@ DUE_LABELS = {
     "approval": _("Decide by"),
     "callback": _("Call back by"),
     "repair": _("Next repair step by"),
+    "care": _("Call by"),
 }
 
 
 @dataclass
 class WorkItem:
     """One line of the queue, about one complaint, or about a repair case (whose customer may
-    have been found by a survey, without a complaint)."""
+    have been found by a survey, without a complaint), or a customer to call about a known
+    fault before they complain (a care item)."""
 
     kind: str
     complaint: Complaint | None
@@ -87,6 +93,7 @@ class WorkItem:
     approval: Approval | None = None
     callback: CallbackTask | None = None
     repair: RepairCase | None = None
+    care: CareItem | None = None
 
     @property
     def kind_label(self) -> str:
@@ -270,6 +277,19 @@ def _repair(user: User) -> Source:
     return Source("repair", qs, item)
 
 
+def _care(user: User) -> Source:
+    """Customers hit by a known fault for the owning department to call (issue 15), by the
+    time they are to be called by."""
+    qs = _ordered(care_work(user), F("due_at")).select_related(
+        "customer", "customer__region", "fault", "department"
+    )
+
+    def item(care: CareItem) -> WorkItem:
+        return WorkItem(WorkKind.CARE, None, care.due_at, "care", care=care)
+
+    return Source("care", qs, item)
+
+
 _COMPLAINT_RELATED = (
     "customer",
     "category",
@@ -349,7 +369,16 @@ def _sources(user: User) -> tuple[list[Source], Source]:
     triage = _triage(user, [mine, approving])
     overdue = _overdue(user, [mine, approving, triage.qs])
     watch = _watch(user, [mine, approving, triage.qs, overdue.qs])
-    moves = [_moves(user), approvals, _callbacks(user), _repair(user), triage, overdue, watch]
+    moves = [
+        _moves(user),
+        approvals,
+        _callbacks(user),
+        _repair(user),
+        _care(user),
+        triage,
+        overdue,
+        watch,
+    ]
     return moves, _waiting(user)
 
 
@@ -357,6 +386,7 @@ SOURCE_KINDS = {
     "approvals": WorkKind.APPROVE,
     "callbacks": WorkKind.CALLBACK,
     "repair": WorkKind.REPAIR,
+    "care": WorkKind.CARE,
     "triage": WorkKind.TRIAGE,
     "overdue": WorkKind.OVERDUE,
     "watch": WorkKind.WATCH,

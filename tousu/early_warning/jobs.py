@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tousu.early_warning import services
 from tousu.early_warning.services import alert_scan, backlog_model_train
 
 
@@ -15,3 +16,10 @@ def forecast_train() -> dict[str, int]:
     the history has nothing to learn); the newest row is the one in use."""
     model = backlog_model_train()
     return {"rows": model.rows if model else 0}
+
+
+def care_scan() -> dict[str, int]:
+    """Every 10 minutes: the care lists of the faults still followed, up to date — customers
+    who complained about the fault since are marked (and leave the queue), customers newly hit
+    are listed. Idempotent: one item per fault and customer, each mark a conditional update."""
+    return services.care_scan()

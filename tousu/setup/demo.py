@@ -48,6 +48,7 @@ from tousu.config import jobs
 from tousu.core import clock
 from tousu.core.clock import SHANGHAI
 from tousu.customers.models import Customer
+from tousu.early_warning.demo import care_demo_load
 from tousu.early_warning.services import backlog_model_train
 from tousu.intake.services import Registration, complaint_register
 from tousu.knowledge.demo import knowledge_demo_load
@@ -1214,6 +1215,7 @@ class DemoResult:
     alerts: int = 0
     forecast_rows: int = 0  # the backlog forecast's training rows (0: none trained)
     archived: int = 0  # complaints archived (DEMO_ARCHIVE_DAYS)
+    care: int = 0  # customers on the known faults' proactive-care lists (issue 15)
 
 
 def team_gather(staff: Staff) -> ExpertTeam | None:
@@ -1440,6 +1442,10 @@ def demo_load(
             jobs.run("callbacks.chase")
         # Issue 14: the dissatisfied customers in repair cases, the older ones repaired.
         repair_demo_load(now=now, seed=seed)
+        # Issue 15: the outage and a billing error as known faults, with their care lists,
+        # the first calls made, and one customer who complained anyway (before the count
+        # tables are filled: that complaint is counted like the others).
+        care = care_demo_load(now=now, seed=seed, outage=bool(wave))
         # Last, as the archive job runs after everything else has happened to them.
         archived = complaints_archive(now=now, days=DEMO_ARCHIVE_DAYS)
     # Complaints registered from now on are classified by a model trained on the closed ones.
@@ -1465,6 +1471,7 @@ def demo_load(
         alerts=alerts,
         forecast_rows=forecast.rows if forecast else 0,
         archived=archived,
+        care=care,
     )
 
 

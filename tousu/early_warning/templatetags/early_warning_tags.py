@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.conf import settings
 
 from tousu.accounts import permissions
 from tousu.accounts.models import User
@@ -38,3 +39,23 @@ def backlog_forecast_panel(user: User) -> dict[str, Any]:
 @register.filter
 def may_view_alerts(user: User) -> bool:
     return permissions.can_view_dashboard(user)
+
+
+@register.filter
+def may_view_care(user: User) -> bool:
+    return permissions.can_view_care(user)
+
+
+@register.inclusion_tag("early_warning/_customer_risk.html")
+def customer_risk_panel(risk: Any) -> dict[str, Any]:
+    """The customer-level risk (issue 15) with its reasons, coloured as complaints' risks are:
+    high from settings.TOUSU_RISK_HIGH, notable from the care list's threshold."""
+    return {"customer_risk": risk, "risk_band": risk_band(risk.score) if risk else ""}
+
+
+@register.filter
+def risk_band(score: float) -> str:
+    """The badge class of a customer-level risk score (see customer_risk_panel)."""
+    if score >= settings.TOUSU_RISK_HIGH:
+        return "level-major"
+    return "level-important" if score >= settings.TOUSU_CARE_RISK_MIN else "level-ordinary"

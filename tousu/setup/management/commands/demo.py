@@ -70,6 +70,11 @@ class Command(BaseCommand):
                 f"Records: {result.archived} complaints closed over {DEMO_ARCHIVE_DAYS} days ago "
                 "are archived (read-only; list filter 归档)."
             )
+        if result.care:
+            self.stdout.write(
+                f"Proactive care: {result.care} customers hit by the known faults (the outage, "
+                "a billing error) are on the care lists of the owning departments (/care/)."
+            )
         if result.model:
             self.stdout.write(
                 f"Classifier: model {result.model}, trained on the closed complaints, is active."

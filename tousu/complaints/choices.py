@@ -102,3 +102,9 @@ class EventType(models.TextChoices):
     REPAIR_CLOSED = "repair_closed", _("Repair case closed")
     RISK_CHANGED = "risk_changed", _("Risk reassessed")
     PII_REVEALED = "pii_revealed", _("Personal data revealed")
+    # Incidents (R10.4): joining or leaving one, a progress reply sent to the customer (the
+    # incident's statement; the public status page shows it) and an incident action applied.
+    INCIDENT_ADDED = "incident_added", _("Added to an incident")
+    INCIDENT_REMOVED = "incident_removed", _("Removed from an incident")
+    INCIDENT_ACTION = "incident_action", _("Incident action applied")
+    PROGRESS_REPLY = "progress_reply", _("Progress reply to the customer")

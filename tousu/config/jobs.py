@@ -129,6 +129,12 @@ register(
     help="learn the backlog forecast (chance of breaching the resolution limit) from history",
 )
 register(
+    "early_warning.incident_actions",
+    "tousu.early_warning.jobs.incident_actions",
+    every=MINUTE,
+    help="apply incident actions (reply, resolve, close) to every child, each exactly once",
+)
+register(
     "repair.identify",
     "tousu.repair.jobs.identify",
     every=10 * MINUTE,

@@ -10,18 +10,39 @@ from dataclasses import dataclass
 from itertools import combinations
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
 from django.utils.translation import get_language, pgettext
+from django.utils.translation import gettext as _
 
 from tousu.accounts.models import User
-from tousu.accounts.permissions import scope_q
+from tousu.accounts.permissions import INCIDENT_OPEN_ROLES, STATEMENT_APPROVE_ROLES, scope_q
 from tousu.analytics.models import HourlyCount
+from tousu.complaints.choices import Status
 from tousu.complaints.models import Complaint
 from tousu.complaints.rules import OPEN_STATUSES
 from tousu.core import clock
+from tousu.core.errors import NotFound
 from tousu.early_warning import forecast, rules
-from tousu.early_warning.choices import SLICE_DIMENSIONS
-from tousu.early_warning.models import Alert, BacklogModel
+from tousu.early_warning.choices import (
+    INCIDENT_ACTIVE,
+    SLICE_DIMENSIONS,
+    IncidentActionKind,
+    IncidentStatus,
+    ProposalStatus,
+)
+from tousu.early_warning.models import (
+    Alert,
+    BacklogModel,
+    Incident,
+    IncidentAction,
+    IncidentApplication,
+    IncidentComplaint,
+    IncidentEvent,
+    IncidentProposal,
+    MediaLogEntry,
+    Statement,
+)
 
 # Local time is UTC+8 all year (Asia/Shanghai); 1970-01-01 was a Thursday (weekday 3).
 _LOCAL_OFFSET_HOURS = 8
@@ -380,3 +401,214 @@ def backlog_forecast(user: User, now: dt.datetime | None = None) -> dict[str, An
         "as_of": now,
         "departments": departments,
     }
+
+
+# ---- incidents (R10.4) --------------------------------------------------------------------------
+
+
+def incident_values(complaint: Complaint) -> dict[str, str]:
+    """A complaint's slice values as Alert.slice and Incident.slice hold them."""
+    return {
+        "category": str(complaint.category_id or ""),
+        "region": str(complaint.region_id or ""),
+        "channel": complaint.channel,
+    }
+
+
+def incident_text(complaint: Complaint) -> str:
+    return f"{complaint.content}\n{complaint.demand}"
+
+
+def open_incidents() -> list[Incident]:
+    """The incidents that take proposals: open ones with terms (a handful; one indexed query)."""
+    return [
+        i
+        for i in Incident.objects.filter(status=IncidentStatus.OPEN).only("pk", "slice", "terms")
+        if i.terms
+    ]
+
+
+def alert_candidates(alert: Alert, terms: list[str]) -> list[str]:
+    """The complaints an incident opened from `alert` takes in: the alert's examples, and every
+    open complaint of its slice received since its window started that uses one of `terms`;
+    none that is already another incident's child. Numbers, oldest first."""
+    received = Complaint.objects.filter(received_at__gte=alert.window_start)
+    words = Q()
+    for term in terms:
+        words |= Q(content__contains=term) | Q(demand__contains=term)
+    matching = _slice_filter(received, [tuple(p) for p in alert.slice]).filter(
+        words, status__in=OPEN_STATUSES
+    )
+    wanted = (
+        Q(number__in=alert.examples) | Q(pk__in=matching.values("pk"))
+        if terms
+        else Q(number__in=alert.examples)
+    )
+    return list(
+        Complaint.objects.filter(wanted, incident_link__isnull=True)
+        .order_by("received_at", "pk")
+        .values_list("number", flat=True)
+    )
+
+
+def incidents(*, status: str = "") -> QuerySet[Incident]:
+    """Incidents with their counts of children, open children and pending proposals."""
+    qs = Incident.objects.select_related("owner", "department").annotate(
+        children=Count("links", distinct=True),
+        open_children=Count(
+            "links", filter=Q(links__complaint__status__in=OPEN_STATUSES), distinct=True
+        ),
+        pending=Count(
+            "proposals", filter=Q(proposals__status=ProposalStatus.PENDING), distinct=True
+        ),
+    )
+    if status:
+        qs = qs.filter(status=status)
+    return qs
+
+
+def incident_get(pk: int) -> Incident:
+    found = incidents().filter(pk=pk).first()
+    if found is None:
+        raise NotFound(_("No such incident"))
+    return found
+
+
+def statement_in_force(incident: Incident) -> Statement | None:
+    return incident.statements.filter(approved_at__isnull=False).order_by("-version").first()
+
+
+def action_targets(incident: Incident) -> dict[str, int]:
+    """How many children each action would reach now (the confirmation says it): open ones
+    for a reply, those in progress for resolving, resolved ones for closing. One query."""
+    counts = dict(
+        Complaint.objects.filter(incident_link__incident=incident)
+        .order_by()
+        .values_list("status")
+        .annotate(n=Count("pk"))
+    )
+    return {
+        IncidentActionKind.REPLY: sum(counts.get(s, 0) for s in OPEN_STATUSES),
+        IncidentActionKind.RESOLVE: counts.get(Status.IN_PROGRESS, 0),
+        IncidentActionKind.CLOSE: counts.get(Status.RESOLVED, 0),
+    }
+
+
+def incident_children(incident: Incident) -> QuerySet[Complaint]:
+    return (
+        Complaint.objects.filter(incident_link__incident=incident)
+        .select_related("department", "handler", "customer")
+        .order_by("received_at", "pk")
+    )
+
+
+@dataclass
+class IncidentView:
+    """Everything the incident page and the API show of one incident."""
+
+    incident: Incident
+    children: list[Complaint]
+    statements: list[Statement]
+    in_force: Statement | None
+    media: list[MediaLogEntry]
+    events: list[IncidentEvent]
+    actions: list[IncidentAction]
+    skipped: dict[int, list[IncidentApplication]]
+    proposals: list[IncidentProposal]
+    targets: dict[str, int]
+    label: str
+
+
+def incident_view(incident: Incident) -> IncidentView:
+    """The incident with its children, statements, media, timeline, actions (and the children
+    each skipped, with why) and pending proposals: a fixed number of queries however many
+    children it has."""
+    statements = list(incident.statements.select_related("author", "approved_by"))
+    in_force = next((s for s in statements if s.approved), None)
+    actions = list(incident.actions.select_related("actor", "statement")[:20])
+    skipped: dict[int, list[IncidentApplication]] = defaultdict(list)
+    for result in (
+        IncidentApplication.objects.filter(action__in=[a.pk for a in actions], applied=False)
+        .select_related("complaint")
+        .order_by("pk")
+    ):
+        skipped[result.action_id].append(result)
+    return IncidentView(
+        incident=incident,
+        children=list(incident_children(incident)),
+        statements=statements,
+        in_force=in_force,
+        media=list(incident.media.select_related("recorded_by")),
+        events=list(incident.events.select_related("actor")),
+        actions=actions,
+        skipped=dict(skipped),
+        proposals=list(
+            incident.proposals.filter(status=ProposalStatus.PENDING)
+            .select_related("complaint")
+            .order_by("proposed_at", "pk")
+        ),
+        targets=action_targets(incident),
+        label=slice_text(incident.slice, slice_labels([incident.slice])) if incident.slice else "",
+    )
+
+
+@dataclass
+class ComplaintIncident:
+    """What the complaint page shows of incidents: the one it belongs to (with the statement in
+    force) and the open incidents it was proposed for, still pending."""
+
+    incident: Incident | None
+    in_force: Statement | None
+    proposals: list[IncidentProposal]
+
+
+def complaint_incident(complaint: Complaint) -> ComplaintIncident:
+    link = (
+        IncidentComplaint.objects.filter(complaint=complaint)
+        .select_related("incident", "incident__owner")
+        .first()
+    )
+    incident = link.incident if link else None
+    proposals = (
+        []
+        if incident
+        else list(
+            IncidentProposal.objects.filter(
+                complaint=complaint,
+                status=ProposalStatus.PENDING,
+                incident__status__in=INCIDENT_ACTIVE,
+            ).select_related("incident")
+        )
+    )
+    return ComplaintIncident(
+        incident=incident,
+        in_force=statement_in_force(incident) if incident else None,
+        proposals=proposals,
+    )
+
+
+def incident_work(user: User) -> QuerySet[Incident]:
+    """Incidents whose next move is the user's: active ones they own with pending proposals or
+    a draft statement newer than the one in force; and, for those who approve statements,
+    active incidents whose newest draft someone else wrote."""
+    if not (user.is_active and user.role in INCIDENT_OPEN_ROLES):
+        return Incident.objects.none()
+    qs = Incident.objects.filter(status__in=INCIDENT_ACTIVE).annotate(
+        approved_version=Coalesce(
+            Max("statements__version", filter=Q(statements__approved_at__isnull=False)), 0
+        ),
+        draft_version=Coalesce(
+            Max("statements__version", filter=Q(statements__approved_at__isnull=True)), 0
+        ),
+    )
+    pending = IncidentProposal.objects.filter(
+        incident=OuterRef("pk"), status=ProposalStatus.PENDING
+    )
+    drafted = Q(draft_version__gt=F("approved_version"))
+    wanted = Q(owner=user) & (Q(Exists(pending)) | drafted)
+    if user.role in STATEMENT_APPROVE_ROLES:
+        others = Statement.objects.filter(
+            incident=OuterRef("pk"), version=OuterRef("draft_version")
+        ).exclude(author=user)
+        wanted |= drafted & Q(Exists(others))
+    return qs.filter(wanted)

@@ -38,6 +38,8 @@ from tousu.complaints.models import Complaint
 from tousu.complaints.rules import OPEN_STATUSES
 from tousu.complaints.selectors import complaint_rows
 from tousu.core import clock
+from tousu.early_warning.models import Incident
+from tousu.early_warning.selectors import incident_work
 from tousu.repair.models import RepairCase
 from tousu.repair.selectors import repair_work
 from tousu.resolution.models import Approval
@@ -63,6 +65,7 @@ class WorkKind(models.TextChoices):
     AWAITING_APPROVAL = "awaiting_approval", _("Waiting for approval")
     AWAITING_CUSTOMER = "awaiting_customer", _("Waiting for the customer")
     REPAIR = "repair", _("To repair")
+    INCIDENT = "incident", _("Incident")
 
 
 # What the due time of an item is the limit of.
@@ -72,6 +75,7 @@ DUE_LABELS = {
     "approval": _("Decide by"),
     "callback": _("Call back by"),
     "repair": _("Next repair step by"),
+    "incident": _("Proposals or a statement to decide"),
 }
 
 
@@ -87,6 +91,7 @@ class WorkItem:
     approval: Approval | None = None
     callback: CallbackTask | None = None
     repair: RepairCase | None = None
+    incident: Incident | None = None
 
     @property
     def kind_label(self) -> str:
@@ -270,6 +275,19 @@ def _repair(user: User) -> Source:
     return Source("repair", qs, item)
 
 
+def _incidents(user: User) -> Source:
+    """Incidents whose next move is the user's (R10.4): their own open ones with complaints
+    proposed at registration or a draft statement, and for approvers the drafts to approve.
+    No deadline of their own: they come after the items that have one."""
+    qs = incident_work(user).annotate(due=Value(None, output_field=models.DateTimeField()))
+    qs = qs.order_by("pk").select_related("owner")
+
+    def item(incident: Incident) -> WorkItem:
+        return WorkItem(WorkKind.INCIDENT, None, None, "incident", incident=incident)
+
+    return Source("incidents", qs, item)
+
+
 _COMPLAINT_RELATED = (
     "customer",
     "category",
@@ -349,7 +367,16 @@ def _sources(user: User) -> tuple[list[Source], Source]:
     triage = _triage(user, [mine, approving])
     overdue = _overdue(user, [mine, approving, triage.qs])
     watch = _watch(user, [mine, approving, triage.qs, overdue.qs])
-    moves = [_moves(user), approvals, _callbacks(user), _repair(user), triage, overdue, watch]
+    moves = [
+        _moves(user),
+        approvals,
+        _callbacks(user),
+        _repair(user),
+        _incidents(user),
+        triage,
+        overdue,
+        watch,
+    ]
     return moves, _waiting(user)
 
 
@@ -357,6 +384,7 @@ SOURCE_KINDS = {
     "approvals": WorkKind.APPROVE,
     "callbacks": WorkKind.CALLBACK,
     "repair": WorkKind.REPAIR,
+    "incidents": WorkKind.INCIDENT,
     "triage": WorkKind.TRIAGE,
     "overdue": WorkKind.OVERDUE,
     "watch": WorkKind.WATCH,

@@ -10,8 +10,7 @@ from dataclasses import dataclass
 from itertools import combinations
 from typing import Any
 
-from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 
@@ -234,6 +233,11 @@ def alert_rows(alerts: Iterable[Alert]) -> list[dict[str, Any]]:
     reader's language (one query per dimension in use, whatever the number of alerts)."""
     alerts = list(alerts)
     labels, codes = slice_names(a.slice for a in alerts)
+    incident_of = (
+        dict(Incident.objects.filter(alert__in=alerts).values_list("alert_id", "pk"))
+        if alerts
+        else {}
+    )
     return [
         {
             "alert": a,
@@ -253,6 +257,7 @@ def alert_rows(alerts: Iterable[Alert]) -> list[dict[str, Any]]:
             "terms": [t["term"] for t in a.terms],
             "examples": a.examples,
             "acknowledged_by": str(a.acknowledged_by) if a.acknowledged_by else None,
+            "incident": incident_of.get(a.pk),
         }
         for a in alerts
     ]
@@ -487,10 +492,11 @@ def action_targets(incident: Incident) -> dict[str, int]:
         .values_list("status")
         .annotate(n=Count("pk"))
     )
+    # Plain strings as keys: an enum member hashes by its name, and templates look up "reply".
     return {
-        IncidentActionKind.REPLY: sum(counts.get(s, 0) for s in OPEN_STATUSES),
-        IncidentActionKind.RESOLVE: counts.get(Status.IN_PROGRESS, 0),
-        IncidentActionKind.CLOSE: counts.get(Status.RESOLVED, 0),
+        str(IncidentActionKind.REPLY.value): sum(counts.get(s, 0) for s in OPEN_STATUSES),
+        str(IncidentActionKind.RESOLVE.value): counts.get(Status.IN_PROGRESS, 0),
+        str(IncidentActionKind.CLOSE.value): counts.get(Status.RESOLVED, 0),
     }
 
 
@@ -533,6 +539,8 @@ def incident_view(incident: Incident) -> IncidentView:
         .order_by("pk")
     ):
         skipped[result.action_id].append(result)
+    for action in actions:
+        action.skipped_results = skipped.get(action.pk, [])  # type: ignore[attr-defined]
     return IncidentView(
         incident=incident,
         children=list(incident_children(incident)),
@@ -589,26 +597,21 @@ def complaint_incident(complaint: Complaint) -> ComplaintIncident:
 
 def incident_work(user: User) -> QuerySet[Incident]:
     """Incidents whose next move is the user's: active ones they own with pending proposals or
-    a draft statement newer than the one in force; and, for those who approve statements,
-    active incidents whose newest draft someone else wrote."""
+    a draft as their newest statement version; and, for those who approve statements, active
+    incidents whose newest version is a draft someone else wrote."""
     if not (user.is_active and user.role in INCIDENT_OPEN_ROLES):
         return Incident.objects.none()
+    newest = Statement.objects.filter(incident=OuterRef("pk")).order_by("-version")
     qs = Incident.objects.filter(status__in=INCIDENT_ACTIVE).annotate(
-        approved_version=Coalesce(
-            Max("statements__version", filter=Q(statements__approved_at__isnull=False)), 0
-        ),
-        draft_version=Coalesce(
-            Max("statements__version", filter=Q(statements__approved_at__isnull=True)), 0
-        ),
+        has_statement=Exists(newest),
+        newest_approved=Subquery(newest.values("approved_at")[:1]),
+        newest_author=Subquery(newest.values("author")[:1]),
     )
     pending = IncidentProposal.objects.filter(
         incident=OuterRef("pk"), status=ProposalStatus.PENDING
     )
-    drafted = Q(draft_version__gt=F("approved_version"))
+    drafted = Q(has_statement=True, newest_approved__isnull=True)
     wanted = Q(owner=user) & (Q(Exists(pending)) | drafted)
     if user.role in STATEMENT_APPROVE_ROLES:
-        others = Statement.objects.filter(
-            incident=OuterRef("pk"), version=OuterRef("draft_version")
-        ).exclude(author=user)
-        wanted |= drafted & Q(Exists(others))
+        wanted |= drafted & ~Q(newest_author=user.pk)
     return qs.filter(wanted)

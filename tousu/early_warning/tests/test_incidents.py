@@ -98,6 +98,7 @@ def test_reply_reaches_every_open_child_once_even_run_twice(
     assert (action.applied, action.skipped, action.done) == (3, 1, True)
     skipped = IncidentApplication.objects.get(action=action, applied=False)
     assert skipped.complaint == children[3]
+    assert skipped.reason is not None
     assert skipped.reason["code"] == "incident.skip.status"
     # The same version is not sent again; a new approved version may be.
     with pytest.raises(InvalidTransition):

@@ -310,7 +310,7 @@ def incident_detail(request: HttpRequest, id: int) -> dict[str, Any]:
     return _incident_out(_incident(_user(request), id), full=True)
 
 
-class NumbersIn(Strict):
+class IncidentNumbersIn(Strict):
     numbers: list[str] = Field(description="complaint numbers; all are added or none")
 
 
@@ -320,7 +320,9 @@ class NumbersIn(Strict):
     response={200: dict[str, Any], **errors(403, 409)},
     summary="Add complaints to the incident by number",
 )
-def incident_complaints(request: HttpRequest, id: int, payload: NumbersIn) -> dict[str, Any]:
+def incident_complaints(
+    request: HttpRequest, id: int, payload: IncidentNumbersIn
+) -> dict[str, Any]:
     """All or nothing: an unknown number is a 422, a complaint already in another incident a
     409, and nothing is added."""
     user = _user(request)
@@ -329,7 +331,7 @@ def incident_complaints(request: HttpRequest, id: int, payload: NumbersIn) -> di
     return {"added": added, **_incident_out(selectors.incident_get(id), full=True)}
 
 
-class StatementIn(Strict):
+class IncidentStatementIn(Strict):
     text: str = Field(description="the external statement (对外口径), at most 2,000 characters")
 
 
@@ -339,7 +341,7 @@ class StatementIn(Strict):
     response={201: dict[str, Any], **errors(403, 409)},
     summary="Write a new version of the external statement (a draft: NOT approved yet)",
 )
-def incident_statement(request: HttpRequest, id: int, payload: StatementIn) -> HttpStatus:
+def incident_statement(request: HttpRequest, id: int, payload: IncidentStatementIn) -> HttpStatus:
     """A new version, not approved: nothing is sent until a department head or administrator
     other than its author approves it (`…/statement/{version}/approve`); the latest approved
     version is the statement in force. 409 on a closed incident."""
@@ -394,17 +396,17 @@ def incident_reply(request: HttpRequest, id: int) -> dict[str, Any]:
     return _run(user, _incident(user, id), IncidentActionKind.REPLY)
 
 
-class RemedyIn(Strict):
+class IncidentRemedyIn(Strict):
     type: str
     amount: Decimal = Decimal(0)
     note: str = ""
 
 
-class ResolveIn(Strict):
+class IncidentResolveIn(Strict):
     finding: str = Field(description="true, partly_true or not_true")
     cause: str
     responsible_department: str = Field(description="department code")
-    remedies: list[RemedyIn] = Field(default_factory=list)
+    remedies: list[IncidentRemedyIn] = Field(default_factory=list)
 
 
 @incidents_router.post(
@@ -416,7 +418,7 @@ class ResolveIn(Strict):
     "otherwise, nothing changes); children not in progress are skipped with why."
     + ACTION_DESCRIPTION,
 )
-def incident_resolve(request: HttpRequest, id: int, payload: ResolveIn) -> dict[str, Any]:
+def incident_resolve(request: HttpRequest, id: int, payload: IncidentResolveIn) -> dict[str, Any]:
     user = _user(request)
     incident = _incident(user, id)
     department = Department.objects.filter(code=payload.responsible_department).first()
@@ -433,7 +435,7 @@ def incident_resolve(request: HttpRequest, id: int, payload: ResolveIn) -> dict[
     )
 
 
-class CloseIn(Strict):
+class IncidentCloseIn(Strict):
     cause: str = Field(description="after-action review: the root cause")
     went_well: str
     to_improve: str
@@ -446,7 +448,7 @@ class CloseIn(Strict):
     response={200: dict[str, Any], **errors(403, 409)},
     summary="Close the incident with its after-action review; its resolved children close too",
 )
-def incident_close(request: HttpRequest, id: int, payload: CloseIn) -> dict[str, Any]:
+def incident_close(request: HttpRequest, id: int, payload: IncidentCloseIn) -> dict[str, Any]:
     user = _user(request)
     services.incident_close(
         incident=_incident(user, id), actor=user, cause=payload.cause,

@@ -234,3 +234,33 @@ def test_a_proposal_on_the_complaint_page_and_in_the_work_queue(
     assert [i.incident for i in work_queue(dept_head).items if i.incident] == [incident]
     api = as_user(dept_head)
     assert api.get(reverse("desk:queue")).status_code == 200
+
+
+def test_the_incident_page_costs_the_same_whatever_its_children(
+    complaint_in: Build, supervisor: User, dept_head: User
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def cost(n: int, offset: int) -> int:
+        children = [
+            complaint_in(status, customer_phone=f"1360000{offset + i:04d}")
+            for i, status in enumerate(["in_progress", "closed"] * n)
+        ]
+        incident = services.incident_open(
+            actor=supervisor, title=f"事件{n}", level="general",
+            numbers=[c.number for c in children],
+        )  # fmt: skip
+        statement = services.statement_draft(incident=incident, actor=supervisor, text=STATEMENT)
+        services.statement_approve(statement=statement, actor=dept_head)
+        services.incident_action_apply(
+            services.incident_action_start(incident=incident, actor=supervisor, kind="reply")
+        )
+        client = as_user(supervisor)
+        url = reverse("early_warning:incident", args=[incident.pk])
+        client.get(url)
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        return len(queries)
+
+    assert cost(1, 0) == cost(4, 100)

@@ -61,7 +61,7 @@ class MediaTone(models.TextChoices):
 class IncidentEventType(models.TextChoices):
     """The incident's own timeline (the children's timelines say their part)."""
 
-    OPENED = "opened", _("Opened")
+    OPENED = "opened", pgettext_lazy("incident event", "Opened")
     COMPLAINTS_ADDED = "complaints_added", _("Complaints added")
     COMPLAINT_REMOVED = "complaint_removed", _("Complaint removed")
     PROPOSAL_DISMISSED = "proposal_dismissed", _("Proposal dismissed")

@@ -141,6 +141,10 @@ def incident_new(request: HttpRequest) -> HttpResponse:
     alert = get_object_or_404(Alert, pk=alert_id) if alert_id.isdigit() else None
     if alert is None and alert_id:
         raise Http404(alert_id)
+    existing = Incident.objects.filter(alert=alert).first() if alert is not None else None
+    if existing is not None:  # an alert becomes one incident: go to it
+        messages.info(request, _("This alert is already an incident."))
+        return redirect("early_warning:incident", pk=existing.pk)
     initial: dict[str, Any] = {"owner": user.pk, "level": IncidentLevel.GENERAL}
     candidates: list[str] = []
     if alert is not None:

@@ -695,6 +695,9 @@ PAGES: dict[str, list[Req]] = {
             status=302,
         )
     ],
+    "/incidents/<pk>/complaints/<number>/remove/": [
+        Req("POST", params={"pk": "id:incident", "number": "complaint:dispatched"}, status=302)
+    ],
     "/incidents/<pk>/statement/": [
         Req("POST", params={"pk": "id:incident"}, data={"text": STATEMENT}, status=302)
     ],

@@ -11,6 +11,11 @@ urlpatterns = [
     path("incidents/new/", views.incident_new, name="incident_new"),
     path("incidents/<int:pk>/", views.incident_detail, name="incident"),
     path("incidents/<int:pk>/complaints/", views.incident_complaints, name="incident_complaints"),
+    path(
+        "incidents/<int:pk>/complaints/<str:number>/remove/",
+        views.incident_complaint_remove,
+        name="incident_complaint_remove",
+    ),
     path("incidents/<int:pk>/statement/", views.incident_statement, name="incident_statement"),
     path(
         "incidents/<int:pk>/statement/<int:version>/approve/",

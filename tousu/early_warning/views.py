@@ -25,7 +25,13 @@ from tousu.core.errors import DomainError, NotFound
 from tousu.early_warning import forms as forms_
 from tousu.early_warning import rules, selectors, services
 from tousu.early_warning.choices import IncidentActionKind, IncidentLevel, IncidentStatus
-from tousu.early_warning.models import Alert, Incident, IncidentProposal, Statement
+from tousu.early_warning.models import (
+    Alert,
+    Incident,
+    IncidentComplaint,
+    IncidentProposal,
+    Statement,
+)
 from tousu.early_warning.services import alert_acknowledge
 from tousu.resolution.services import RemedyInput
 
@@ -258,6 +264,24 @@ def incident_complaints(request: HttpRequest, pk: int) -> HttpResponse:
         )
 
     return _post(request, pk, forms_.NumbersForm, "numbers_form", call, _("Complaints added."))
+
+
+@require_POST
+def incident_complaint_remove(request: HttpRequest, pk: int, number: str) -> HttpResponse:
+    """Take a complaint that is not about this event out of the incident."""
+    user = _incident_viewer(request)
+    link = get_object_or_404(
+        IncidentComplaint.objects.select_related("complaint"), incident=pk, complaint__number=number
+    )
+    try:
+        services.incident_complaint_remove(
+            incident=_incident(pk), actor=user, complaint=link.complaint
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("%(number)s removed from the incident.") % {"number": number})
+    return redirect("early_warning:incident", pk=pk)
 
 
 @require_POST

@@ -264,3 +264,19 @@ def test_the_incident_page_costs_the_same_whatever_its_children(
         return len(queries)
 
     assert cost(1, 0) == cost(4, 100)
+
+
+@pytest.mark.parametrize(
+    "at", ["0001-01-01T09:30", "1900-01-01T09:30", "9999-12-31T23:59", "notadate", "2026-02-30"]
+)
+def test_a_media_time_it_cannot_use_is_a_form_error(supervisor: User, at: str) -> None:
+    incident = services.incident_open(actor=supervisor, title="计费故障", level="general")
+    client = as_user(supervisor)
+    client.raise_request_exception = False
+    response = client.post(
+        reverse("early_warning:incident_media", args=[incident.pk]),
+        {"outlet": "微博", "at": at, "tone": "neutral", "summary": "网友反映"},
+    )
+    assert response.status_code == 422
+    assert "at" in response.context["media_form"].errors
+    assert not incident.media.exists()

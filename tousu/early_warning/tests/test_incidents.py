@@ -360,3 +360,33 @@ def test_two_workers_at_once_apply_each_child_once(
     action.refresh_from_db()
     assert (action.applied, action.skipped) == (20, 0)
     assert IncidentEvent.objects.filter(incident=incident, type="action_done").count() == 1
+
+
+def test_a_complaint_taken_out_says_so_and_may_join_another(
+    complaint_in: Build, supervisor: User
+) -> None:
+    child, other = _children(complaint_in, ["in_progress", "in_progress"])
+    first = _incident(supervisor, [child, other])
+    services.incident_complaint_remove(incident=first, actor=supervisor, complaint=child)
+    assert _events(child, "incident_removed") == 1
+    assert list(first.links.values_list("complaint", flat=True)) == [other.pk]
+    second = _incident(supervisor, [child])
+    assert IncidentComplaint.objects.get(complaint=child).incident == second
+    with pytest.raises(ValidationFailed):
+        services.incident_complaint_remove(incident=first, actor=supervisor, complaint=child)
+
+
+def test_opening_and_closing_tell_the_webhook(complaint_in: Build, supervisor: User) -> None:
+    from tousu.notifications.models import Delivery, WebhookEndpoint
+
+    WebhookEndpoint.objects.create(name="crm", url="https://crm.example.com/hook", secret="s")
+    incident = _incident(supervisor, _children(complaint_in, ["in_progress"]))
+    services.incident_close(
+        incident=incident, actor=supervisor, cause="a", went_well="b", to_improve="c", follow_up="d"
+    )
+    events = list(Delivery.objects.order_by("pk").values_list("event", "payload"))
+    sent = [(e, p["data"]["number"], p["data"]["status"]) for e, p in events if "incident" in e]
+    assert sent == [
+        ("incident_opened", incident.number, "open"),
+        ("incident_closed", incident.number, "closed"),
+    ]

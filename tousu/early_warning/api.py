@@ -303,7 +303,7 @@ def incident_open(request: HttpRequest, payload: IncidentIn) -> HttpStatus:
 @incidents_router.get(
     "/{id}",
     operation_id="tousu_early_warning_api_incident",
-    response={200: dict[str, Any], **errors(403)},
+    response={200: dict[str, Any], **errors(403, 422)},
     summary="One incident: children, statements, media log, actions, proposals, timeline",
 )
 def incident_detail(request: HttpRequest, id: int) -> dict[str, Any]:
@@ -355,7 +355,7 @@ def incident_statement(request: HttpRequest, id: int, payload: IncidentStatement
 @incidents_router.post(
     "/{id}/statement/{version}/approve",
     operation_id="tousu_early_warning_api_incident_statement_approve",
-    response={200: dict[str, Any], **errors(403, 409)},
+    response={200: dict[str, Any], **errors(403, 409, 422)},
     summary="Approve a version of the statement: it becomes the statement in force",
 )
 def incident_statement_approve(request: HttpRequest, id: int, version: int) -> dict[str, Any]:
@@ -387,7 +387,7 @@ ACTION_DESCRIPTION = (
 @incidents_router.post(
     "/{id}/reply",
     operation_id="tousu_early_warning_api_incident_reply",
-    response={200: dict[str, Any], **errors(403, 409)},
+    response={200: dict[str, Any], **errors(403, 409, 422)},
     summary="Send the statement in force to every open child as a progress reply",
     description="Each version once; 409 when none is approved." + ACTION_DESCRIPTION,
 )

@@ -453,7 +453,10 @@ def _register(data: _Clean, *, actor: User | None, actor_name: str | None) -> Co
     complaint = complaint_create(complaint=complaint, events=[*events, dispatched])
     notify_many([*notices, *_repeat_notice(complaint, assessment.repeat_of)])
     webhook_emit(event=EventType.REGISTERED, complaint=complaint, data={"channel": data.channel})
-    transaction.on_commit(lambda: complaint_registered.send(sender=Complaint, complaint=complaint))
+    # Robust: the complaint is registered whatever a listener does after (its error is logged).
+    transaction.on_commit(
+        lambda: complaint_registered.send_robust(sender=Complaint, complaint=complaint)
+    )
     return complaint
 
 

@@ -390,3 +390,18 @@ def test_opening_and_closing_tell_the_webhook(complaint_in: Build, supervisor: U
         ("incident_opened", incident.number, "open"),
         ("incident_closed", incident.number, "closed"),
     ]
+
+
+def test_a_failing_proposal_does_not_fail_the_registration(
+    register: Callable[..., Complaint],
+    agent: User,
+    monkeypatch: pytest.MonkeyPatch,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    def broken(**kwargs: Any) -> None:
+        raise RuntimeError("the proposal failed")
+
+    monkeypatch.setattr(services, "incident_propose", broken)
+    with django_capture_on_commit_callbacks(execute=True):
+        complaint = register(agent, content="话费又被多扣了", customer_phone="13800000009")
+    assert Complaint.objects.filter(pk=complaint.pk).exists()

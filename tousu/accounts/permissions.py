@@ -473,3 +473,46 @@ def can_act_care(user: User, item: object) -> bool:
         and user.department_id is not None
         and user.department_id == getattr(item, "department_id", None)
     )
+
+
+# ---- incidents (危机事件, issue 15, R10.4) -------------------------------------------------------
+
+# Who opens and owns an incident: the managers who can answer for a crisis.
+INCIDENT_OPEN_ROLES = MANAGER_ROLES
+# Who sees the incidents' pages (all of them: an incident crosses departments): those who
+# manage, inspect or study the handling, as for alerts; the children's handlers see their
+# complaint's incident and its statement in force on the complaint page.
+INCIDENT_VIEW_ROLES = MANAGER_ROLES | {Role.QUALITY, Role.ANALYST}
+# Who approves an external statement (对外口径): department heads and administrators, never
+# its own author — a statement that goes to hundreds of customers and the press is read twice.
+STATEMENT_APPROVE_ROLES = {Role.DEPT_HEAD, Role.ADMIN}
+
+
+def can_view_incidents(user: User) -> bool:
+    return user.is_active and user.role in INCIDENT_VIEW_ROLES
+
+
+def can_open_incident(user: User) -> bool:
+    """Open an incident (by hand or from an alert) and be its owner."""
+    return user.is_active and user.role in INCIDENT_OPEN_ROLES
+
+
+def can_act_incident(user: User, incident: object) -> bool:
+    """Add and remove children, decide proposals, draft statements, log media, run the
+    actions on the children and close the incident: its owner, an administrator, or a manager
+    of its department. Each child is still checked on its own when an action reaches it."""
+    if not user.is_active or user.role not in INCIDENT_OPEN_ROLES:
+        return False
+    if user.role == Role.ADMIN or user.pk == getattr(incident, "owner_id", None):
+        return True
+    department = getattr(incident, "department_id", None)
+    return department is not None and department == user.department_id
+
+
+def can_approve_statement(user: User, statement: object) -> bool:
+    """Approve a draft statement: a department head or administrator who did not write it."""
+    return (
+        user.is_active
+        and user.role in STATEMENT_APPROVE_ROLES
+        and user.pk != getattr(statement, "author_id", None)
+    )

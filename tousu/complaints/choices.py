@@ -112,3 +112,9 @@ class EventType(models.TextChoices):
     PII_REVEALED = "pii_revealed", _("Personal data revealed")
     ARCHIVED = "archived", _("Archived")
     ANONYMISED = "anonymised", _("Personal data anonymised")
+    # Incidents (R10.4): joining or leaving one, a progress reply sent to the customer (the
+    # incident's statement; the public status page shows it) and an incident action applied.
+    INCIDENT_ADDED = "incident_added", _("Added to an incident")
+    INCIDENT_REMOVED = "incident_removed", _("Removed from an incident")
+    INCIDENT_ACTION = "incident_action", _("Incident action applied")
+    PROGRESS_REPLY = "progress_reply", _("Progress reply to the customer")

@@ -147,6 +147,12 @@ register(
     help="bring the care lists of known faults up to date: mark who complained, list who is new",
 )
 register(
+    "early_warning.incident_actions",
+    "tousu.early_warning.jobs.incident_actions",
+    every=MINUTE,
+    help="apply incident actions (reply, resolve, close) to every child, each exactly once",
+)
+register(
     "repair.identify",
     "tousu.repair.jobs.identify",
     every=10 * MINUTE,

@@ -318,6 +318,8 @@ def work_items_out(items: list[Any], texts: TextMask) -> list[dict[str, Any]]:
             continue
         if item.care is not None:
             out.append(care_item_out(item, texts))
+        if item.incident is not None:
+            out.append(incident_item_out(item))
             continue
         c = item.complaint
         assert c is not None
@@ -354,6 +356,29 @@ def work_items_out(items: list[Any], texts: TextMask) -> list[dict[str, Any]]:
             }
         )
     return out
+
+
+def incident_item_out(item: Any) -> dict[str, Any]:
+    """An incident in the queue (its owner's, or a draft statement's approver's)."""
+    incident = item.incident
+    return {
+        "kind": item.kind,
+        "kind_label": item.kind_label,
+        "number": None,
+        "id": incident.pk,
+        "title": f"{incident.number} {incident.title}",
+        "status": incident.status,
+        "level": incident.level,
+        "summary": incident.title[:SUMMARY_CHARS],
+        "department": None,
+        "handler": incident.owner.username,
+        "due_at": None,
+        "due": item.due_kind,
+        "overdue": False,
+        "high_risk": False,
+        "approval": None,
+        "links": {"self": f"/api/v1/incidents/{incident.pk}"},
+    }
 
 
 def repair_item_out(item: Any, texts: TextMask) -> dict[str, Any]:

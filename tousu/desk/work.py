@@ -39,8 +39,8 @@ from tousu.complaints.models import Complaint
 from tousu.complaints.rules import OPEN_STATUSES
 from tousu.complaints.selectors import complaint_rows
 from tousu.core import clock
-from tousu.early_warning.models import CareItem
-from tousu.early_warning.selectors import care_work
+from tousu.early_warning.models import CareItem, Incident
+from tousu.early_warning.selectors import care_work, incident_work
 from tousu.repair.models import RepairCase
 from tousu.repair.selectors import repair_work
 from tousu.resolution.models import Approval
@@ -67,6 +67,7 @@ class WorkKind(models.TextChoices):
     AWAITING_CUSTOMER = "awaiting_customer", _("Waiting for the customer")
     REPAIR = "repair", _("To repair")
     CARE = "care", _("Proactive care")
+    INCIDENT = "incident", _("Incident")
 
 
 # What the due time of an item is the limit of.
@@ -77,6 +78,7 @@ DUE_LABELS = {
     "callback": _("Call back by"),
     "repair": _("Next repair step by"),
     "care": _("Call by"),
+    "incident": _("Proposals or a statement to decide"),
 }
 
 
@@ -94,6 +96,7 @@ class WorkItem:
     callback: CallbackTask | None = None
     repair: RepairCase | None = None
     care: CareItem | None = None
+    incident: Incident | None = None
 
     @property
     def kind_label(self) -> str:
@@ -290,6 +293,19 @@ def _care(user: User) -> Source:
     return Source("care", qs, item)
 
 
+def _incidents(user: User) -> Source:
+    """Incidents whose next move is the user's (R10.4): their own open ones with complaints
+    proposed at registration or a draft statement, and for approvers the drafts to approve.
+    No deadline of their own: they come after the items that have one."""
+    qs = incident_work(user).annotate(due=Value(None, output_field=models.DateTimeField()))
+    qs = qs.order_by("pk").select_related("owner")
+
+    def item(incident: Incident) -> WorkItem:
+        return WorkItem(WorkKind.INCIDENT, None, None, "incident", incident=incident)
+
+    return Source("incidents", qs, item)
+
+
 _COMPLAINT_RELATED = (
     "customer",
     "category",
@@ -375,6 +391,7 @@ def _sources(user: User) -> tuple[list[Source], Source]:
         _callbacks(user),
         _repair(user),
         _care(user),
+        _incidents(user),
         triage,
         overdue,
         watch,
@@ -387,6 +404,7 @@ SOURCE_KINDS = {
     "callbacks": WorkKind.CALLBACK,
     "repair": WorkKind.REPAIR,
     "care": WorkKind.CARE,
+    "incidents": WorkKind.INCIDENT,
     "triage": WorkKind.TRIAGE,
     "overdue": WorkKind.OVERDUE,
     "watch": WorkKind.WATCH,

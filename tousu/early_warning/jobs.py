@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tousu.early_warning import services
-from tousu.early_warning.services import alert_scan, backlog_model_train
+from tousu.early_warning.services import alert_scan, backlog_model_train, incident_actions_run
 
 
 def scan() -> dict[str, int]:
@@ -23,3 +23,9 @@ def care_scan() -> dict[str, int]:
     who complained about the fault since are marked (and leave the queue), customers newly hit
     are listed. Idempotent: one item per fault and customer, each mark a conditional update."""
     return services.care_scan()
+
+
+def incident_actions() -> dict[str, int]:
+    """Apply the incidents' actions to their children, each child once (D6): started from the
+    page or the API, enqueued on commit; the schedule catches any a failure left unfinished."""
+    return incident_actions_run()

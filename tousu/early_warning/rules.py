@@ -43,14 +43,15 @@ usual (`concentrated`): an outage in one city during a busy week is news of its 
 from __future__ import annotations
 
 import math
+import re
 import statistics
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.utils.translation import gettext_lazy
 
-from tousu.complaints.choices import Channel
+from tousu.complaints.choices import Channel, Status
 from tousu.core.reasons import Reason, choice, reason, reason_kind
 from tousu.customers.choices import SpecialType
 from tousu.intake import risk as intake_risk
@@ -502,3 +503,47 @@ reason_kind(
 )
 reason_kind("customer_risk.high_value", gettext_lazy("High-value customer (%(tier)s)"))
 reason_kind("care.earlier", gettext_lazy("%(n)s earlier complaints in %(days)s days"))
+
+
+# ---- incidents (R10.4): which new complaint looks like an incident's ---------------------------
+
+
+def incident_terms_matched(
+    slice_: Iterable[Iterable[str]], terms: Iterable[str], values: dict[str, str], text: str
+) -> list[str]:
+    """The incident's terms that a complaint with these slice `values` ({"category": id,
+    "region": id, "channel": code}) and this text uses — empty when it is outside the slice,
+    or uses none of them (an incident without terms proposes nothing: its slice alone would
+    take in every complaint of a city)."""
+    for dimension, value in slice_:
+        if values.get(str(dimension), "") != str(value):
+            return []
+    return [t for t in terms if t and t in text]
+
+
+def incident_terms_clean(raw: str | Iterable[str]) -> list[str]:
+    """Terms as typed (separated by spaces, commas or 、) or given as a list: trimmed, in order,
+    each once, at most INCIDENT_TERMS."""
+    items = re.split(r"[\s,，、;；]+", raw) if isinstance(raw, str) else list(raw)
+    out: list[str] = []
+    for item in items:
+        term = str(item).strip()
+        if term and term not in out:
+            out.append(term[:INCIDENT_TERM_CHARS])
+    return out[:INCIDENT_TERMS]
+
+
+INCIDENT_TERMS = 12
+INCIDENT_TERM_CHARS = 20
+
+# Why an incident action passed a child by (stored as codes, shown in the reader's language).
+reason_kind(
+    "incident.skip.status",
+    gettext_lazy("Not possible while the complaint is «%(status)s»"),
+    status=choice(Status),
+)
+reason_kind(
+    "incident.skip.not_allowed",
+    gettext_lazy("Your role or data scope does not allow it on this complaint"),
+)
+reason_kind("incident.skip.refused", gettext_lazy("Refused: %(why)s"))

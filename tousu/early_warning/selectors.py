@@ -10,23 +10,50 @@ from dataclasses import dataclass
 from itertools import combinations
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils.translation import get_language, pgettext
+from django.utils.translation import gettext as _
 
 from tousu.accounts.models import User
-from tousu.accounts.permissions import BACK_OFFICE_ROLES, care_scope_q, scope_q
+from tousu.accounts.permissions import (
+    BACK_OFFICE_ROLES,
+    INCIDENT_OPEN_ROLES,
+    STATEMENT_APPROVE_ROLES,
+    care_scope_q,
+    scope_q,
+)
 from tousu.analytics.models import HourlyCount
 from tousu.callbacks.choices import CallbackResult
 from tousu.callbacks.models import CallbackTask
-from tousu.complaints.choices import EventType
+from tousu.complaints.choices import EventType, Status
 from tousu.complaints.models import Complaint, ComplaintEvent
 from tousu.complaints.rules import OPEN_STATUSES
 from tousu.core import clock
 from tousu.core.errors import NotFound
 from tousu.customers.models import Customer
 from tousu.early_warning import forecast, rules
-from tousu.early_warning.choices import SLICE_DIMENSIONS, CareStatus
-from tousu.early_warning.models import Alert, BacklogModel, CareItem, Fault
+from tousu.early_warning.choices import (
+    INCIDENT_ACTIVE,
+    SLICE_DIMENSIONS,
+    CareStatus,
+    IncidentActionKind,
+    IncidentStatus,
+    ProposalStatus,
+)
+from tousu.early_warning.models import (
+    Alert,
+    BacklogModel,
+    CareItem,
+    Fault,
+    Incident,
+    IncidentAction,
+    IncidentApplication,
+    IncidentComplaint,
+    IncidentEvent,
+    IncidentProposal,
+    MediaLogEntry,
+    Statement,
+)
 from tousu.intake.risk import CHANNEL_WEIGHTS, Risk
 
 # Local time is UTC+8 all year (Asia/Shanghai); 1970-01-01 was a Thursday (weekday 3).
@@ -219,6 +246,11 @@ def alert_rows(alerts: Iterable[Alert]) -> list[dict[str, Any]]:
     reader's language (one query per dimension in use, whatever the number of alerts)."""
     alerts = list(alerts)
     labels, codes = slice_names(a.slice for a in alerts)
+    incident_of = (
+        dict(Incident.objects.filter(alert__in=alerts).values_list("alert_id", "pk"))
+        if alerts
+        else {}
+    )
     return [
         {
             "alert": a,
@@ -238,6 +270,7 @@ def alert_rows(alerts: Iterable[Alert]) -> list[dict[str, Any]]:
             "terms": [t["term"] for t in a.terms],
             "examples": a.examples,
             "acknowledged_by": str(a.acknowledged_by) if a.acknowledged_by else None,
+            "incident": incident_of.get(a.pk),
         }
         for a in alerts
     ]
@@ -591,3 +624,212 @@ def customers_seen(user: User, customer_ids: Iterable[int]) -> set[int]:
     user's scope, as `complaints.selectors.customer_get_for_user` asks), in one query."""
     rows = Complaint.objects.filter(scope_q(user), customer_id__in=list(customer_ids))
     return set(rows.values_list("customer_id", flat=True).distinct())
+
+
+# ---- incidents (R10.4) --------------------------------------------------------------------------
+
+
+def incident_values(complaint: Complaint) -> dict[str, str]:
+    """A complaint's slice values as Alert.slice and Incident.slice hold them."""
+    return {
+        "category": str(complaint.category_id or ""),
+        "region": str(complaint.region_id or ""),
+        "channel": complaint.channel,
+    }
+
+
+def incident_text(complaint: Complaint) -> str:
+    return f"{complaint.content}\n{complaint.demand}"
+
+
+def open_incidents() -> list[Incident]:
+    """The incidents that take proposals: open ones with terms (a handful; one indexed query)."""
+    return [
+        i
+        for i in Incident.objects.filter(status=IncidentStatus.OPEN).only("pk", "slice", "terms")
+        if i.terms
+    ]
+
+
+def alert_candidates(alert: Alert, terms: list[str]) -> list[str]:
+    """The complaints an incident opened from `alert` takes in: the alert's examples, and every
+    open complaint of its slice received since its window started that uses one of `terms`;
+    none that is already another incident's child. Numbers, oldest first."""
+    received = Complaint.objects.filter(received_at__gte=alert.window_start)
+    words = Q()
+    for term in terms:
+        words |= Q(content__contains=term) | Q(demand__contains=term)
+    matching = _slice_filter(received, [tuple(p) for p in alert.slice]).filter(
+        words, status__in=OPEN_STATUSES
+    )
+    wanted = (
+        Q(number__in=alert.examples) | Q(pk__in=matching.values("pk"))
+        if terms
+        else Q(number__in=alert.examples)
+    )
+    return list(
+        Complaint.objects.filter(wanted, incident_link__isnull=True)
+        .order_by("received_at", "pk")
+        .values_list("number", flat=True)
+    )
+
+
+def incidents(*, status: str = "") -> QuerySet[Incident]:
+    """Incidents with their counts of children, open children and pending proposals."""
+    qs = Incident.objects.select_related("owner", "department").annotate(
+        children=Count("links", distinct=True),
+        open_children=Count(
+            "links", filter=Q(links__complaint__status__in=OPEN_STATUSES), distinct=True
+        ),
+        pending=Count(
+            "proposals", filter=Q(proposals__status=ProposalStatus.PENDING), distinct=True
+        ),
+    )
+    if status:
+        qs = qs.filter(status=status)
+    return qs
+
+
+def incident_get(pk: int) -> Incident:
+    found = incidents().filter(pk=pk).first()
+    if found is None:
+        raise NotFound(_("No such incident"))
+    return found
+
+
+def statement_in_force(incident: Incident) -> Statement | None:
+    return incident.statements.filter(approved_at__isnull=False).order_by("-version").first()
+
+
+def action_targets(incident: Incident) -> dict[str, int]:
+    """How many children each action would reach now (the confirmation says it): open ones
+    for a reply, those in progress for resolving, resolved ones for closing. One query."""
+    counts = dict(
+        Complaint.objects.filter(incident_link__incident=incident)
+        .order_by()
+        .values_list("status")
+        .annotate(n=Count("pk"))
+    )
+    # Plain strings as keys: an enum member hashes by its name, and templates look up "reply".
+    return {
+        str(IncidentActionKind.REPLY.value): sum(counts.get(s, 0) for s in OPEN_STATUSES),
+        str(IncidentActionKind.RESOLVE.value): counts.get(Status.IN_PROGRESS, 0),
+        str(IncidentActionKind.CLOSE.value): counts.get(Status.RESOLVED, 0),
+    }
+
+
+def incident_children(incident: Incident) -> QuerySet[Complaint]:
+    return (
+        Complaint.objects.filter(incident_link__incident=incident)
+        .select_related("department", "handler", "customer")
+        .order_by("received_at", "pk")
+    )
+
+
+@dataclass
+class IncidentView:
+    """Everything the incident page and the API show of one incident."""
+
+    incident: Incident
+    children: list[Complaint]
+    statements: list[Statement]
+    in_force: Statement | None
+    media: list[MediaLogEntry]
+    events: list[IncidentEvent]
+    actions: list[IncidentAction]
+    skipped: dict[int, list[IncidentApplication]]
+    proposals: list[IncidentProposal]
+    targets: dict[str, int]
+    label: str
+
+
+def incident_view(incident: Incident) -> IncidentView:
+    """The incident with its children, statements, media, timeline, actions (and the children
+    each skipped, with why) and pending proposals: a fixed number of queries however many
+    children it has."""
+    statements = list(incident.statements.select_related("author", "approved_by"))
+    in_force = next((s for s in statements if s.approved), None)
+    actions = list(incident.actions.select_related("actor", "statement")[:20])
+    skipped: dict[int, list[IncidentApplication]] = defaultdict(list)
+    for result in (
+        IncidentApplication.objects.filter(action__in=[a.pk for a in actions], applied=False)
+        .select_related("complaint")
+        .order_by("pk")
+    ):
+        skipped[result.action_id].append(result)
+    for action in actions:
+        action.skipped_results = skipped.get(action.pk, [])  # type: ignore[attr-defined]
+    return IncidentView(
+        incident=incident,
+        children=list(incident_children(incident)),
+        statements=statements,
+        in_force=in_force,
+        media=list(incident.media.select_related("recorded_by")),
+        events=list(incident.events.select_related("actor")),
+        actions=actions,
+        skipped=dict(skipped),
+        proposals=list(
+            incident.proposals.filter(status=ProposalStatus.PENDING)
+            .select_related("complaint")
+            .order_by("proposed_at", "pk")
+        ),
+        targets=action_targets(incident),
+        label=slice_text(incident.slice, slice_labels([incident.slice])) if incident.slice else "",
+    )
+
+
+@dataclass
+class ComplaintIncident:
+    """What the complaint page shows of incidents: the one it belongs to (with the statement in
+    force) and the open incidents it was proposed for, still pending."""
+
+    incident: Incident | None
+    in_force: Statement | None
+    proposals: list[IncidentProposal]
+
+
+def complaint_incident(complaint: Complaint) -> ComplaintIncident:
+    link = (
+        IncidentComplaint.objects.filter(complaint=complaint)
+        .select_related("incident", "incident__owner")
+        .first()
+    )
+    incident = link.incident if link else None
+    proposals = (
+        []
+        if incident
+        else list(
+            IncidentProposal.objects.filter(
+                complaint=complaint,
+                status=ProposalStatus.PENDING,
+                incident__status__in=INCIDENT_ACTIVE,
+            ).select_related("incident")
+        )
+    )
+    return ComplaintIncident(
+        incident=incident,
+        in_force=statement_in_force(incident) if incident else None,
+        proposals=proposals,
+    )
+
+
+def incident_work(user: User) -> QuerySet[Incident]:
+    """Incidents whose next move is the user's: active ones they own with pending proposals or
+    a draft as their newest statement version; and, for those who approve statements, active
+    incidents whose newest version is a draft someone else wrote."""
+    if not (user.is_active and user.role in INCIDENT_OPEN_ROLES):
+        return Incident.objects.none()
+    newest = Statement.objects.filter(incident=OuterRef("pk")).order_by("-version")
+    qs = Incident.objects.filter(status__in=INCIDENT_ACTIVE).annotate(
+        has_statement=Exists(newest),
+        newest_approved=Subquery(newest.values("approved_at")[:1]),
+        newest_author=Subquery(newest.values("author")[:1]),
+    )
+    pending = IncidentProposal.objects.filter(
+        incident=OuterRef("pk"), status=ProposalStatus.PENDING
+    )
+    drafted = Q(has_statement=True, newest_approved__isnull=True)
+    wanted = Q(owner=user) & (Q(Exists(pending)) | drafted)
+    if user.role in STATEMENT_APPROVE_ROLES:
+        wanted |= drafted & ~Q(newest_author=user.pk)
+    return qs.filter(wanted)

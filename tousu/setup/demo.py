@@ -81,7 +81,7 @@ from tousu.routing.services import (
 from tousu.setup import demo_texts
 from tousu.setup.demo_survey import survey_demo_load
 from tousu.setup.demo_texts import DemoComplaint, demo_complaint, demo_person, demo_reply
-from tousu.setup.demo_wave import MIN_HISTORY, wave_load, wave_scan
+from tousu.setup.demo_wave import MIN_HISTORY, wave_incidents, wave_load, wave_scan
 from tousu.setup.reference import CATEGORIES
 from tousu.sla import rules as sla_rules
 from tousu.sla.services import complaint_escalate
@@ -1213,6 +1213,7 @@ class DemoResult:
     # The live outage's calls (demo_wave), besides `complaints`, and the alerts they raised.
     wave: int = 0
     alerts: int = 0
+    incidents: list[str] = field(default_factory=list)  # the demo's incidents (issue 15)
     forecast_rows: int = 0  # the backlog forecast's training rows (0: none trained)
     archived: int = 0  # complaints archived (DEMO_ARCHIVE_DAYS)
     care: int = 0  # customers on the known faults' proactive-care lists (issue 15)
@@ -1458,6 +1459,11 @@ def demo_load(
     with clock.frozen(now):
         jobs.run("intake.risk_rescore")
     alerts = wave_scan(now)["raised"] if wave else 0
+    # Issue 15: the outage's alert becomes an incident (its statement replied to every open
+    # call, one late call proposed to it), and an older billing error closed with its review.
+    incidents = wave_incidents(now, staff["agent1"]) if wave else None
+    if incidents and incidents.late_calls:
+        jobs.run("analytics.fill")  # the late call in the count tables, as the minute job does
     # The dashboard's backlog forecast learns from the closed history, as the daily job does.
     forecast = backlog_model_train(now=now)
     return DemoResult(
@@ -1467,8 +1473,9 @@ def demo_load(
         statuses=statuses,
         model=model.version if model else None,
         departures=departures,
-        wave=wave,
+        wave=wave + (incidents.late_calls if incidents else 0),
         alerts=alerts,
+        incidents=[i.number for i in (incidents.live, incidents.past) if i] if incidents else [],
         forecast_rows=forecast.rows if forecast else 0,
         archived=archived,
         care=care,

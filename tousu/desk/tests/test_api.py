@@ -878,6 +878,18 @@ PUBLISHED_OPERATION_IDS = {
     ("post", "/api/v1/repair/cases/{id}/actions"): "tousu_repair_api_case_action",
     ("post", "/api/v1/repair/cases/{id}/close"): "tousu_repair_api_case_close",
     ("get", "/api/v1/reports/repair"): "tousu_repair_api_effect",
+    ("get", "/api/v1/incidents"): "tousu_early_warning_api_incidents",
+    ("post", "/api/v1/incidents"): "tousu_early_warning_api_incident_open",
+    ("get", "/api/v1/incidents/{id}"): "tousu_early_warning_api_incident",
+    ("post", "/api/v1/incidents/{id}/complaints"): "tousu_early_warning_api_incident_complaints",
+    ("post", "/api/v1/incidents/{id}/statement"): "tousu_early_warning_api_incident_statement",
+    (
+        "post",
+        "/api/v1/incidents/{id}/statement/{version}/approve",
+    ): "tousu_early_warning_api_incident_statement_approve",
+    ("post", "/api/v1/incidents/{id}/reply"): "tousu_early_warning_api_incident_reply",
+    ("post", "/api/v1/incidents/{id}/resolve"): "tousu_early_warning_api_incident_resolve",
+    ("post", "/api/v1/incidents/{id}/close"): "tousu_early_warning_api_incident_close",
 }
 
 

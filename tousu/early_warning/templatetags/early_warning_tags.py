@@ -59,3 +59,30 @@ def risk_band(score: float) -> str:
     if score >= settings.TOUSU_RISK_HIGH:
         return "level-major"
     return "level-important" if score >= settings.TOUSU_CARE_RISK_MIN else "level-ordinary"
+
+
+def may_view_incidents(user: User) -> bool:
+    return permissions.can_view_incidents(user)
+
+
+@register.filter
+def may_open_incident(user: User) -> bool:
+    return permissions.can_open_incident(user)
+
+
+@register.inclusion_tag("early_warning/_complaint_incident.html", takes_context=True)
+def complaint_incident_panel(context: dict[str, Any], complaint: Any) -> dict[str, Any]:
+    """The complaint page's panel: the incident it belongs to and the statement in force, or
+    the open incidents it was proposed for, with accept and dismiss for who may decide."""
+    user = context["user"]
+    found = selectors.complaint_incident(complaint)
+    return {
+        "found": found,
+        "complaint": complaint,
+        "may_view": permissions.can_view_incidents(user),
+        "may_decide": [
+            p for p in found.proposals if permissions.can_act_incident(user, p.incident)
+        ],
+        "csrf_token": context.get("csrf_token"),
+        "next_url": context.get("next_url", ""),
+    }

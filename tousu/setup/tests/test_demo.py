@@ -20,6 +20,7 @@ from tousu.accounts.choices import Role
 from tousu.accounts.models import Region, User
 from tousu.complaints.choices import EventType, Status
 from tousu.complaints.models import Complaint, ComplaintEvent
+from tousu.complaints.rules import OPEN_STATUSES
 from tousu.complaints.selectors import timeline_verify
 from tousu.core.reasons import KINDS
 from tousu.early_warning.models import Alert
@@ -62,20 +63,34 @@ def test_demo_creates_staff_and_complaints_with_verifiable_histories() -> None:
     out = demo("--complaints", "40")
 
     assert set(User.objects.values_list("role", flat=True)) == set(Role.values)
-    # 40 complaints of history, the live outage's calls that the spike alert is about, and a
-    # customer on a care list who complained about the billing error anyway (issue 15).
-    assert Complaint.objects.count() == 40 + 16 + 1
+    # 40 complaints of history, the live outage's calls that the spike alert is about, the one
+    # call after its incident was opened (proposed to it), and a customer on a care list who
+    # complained about the billing error anyway (issue 15).
+    assert Complaint.objects.count() == 40 + 17 + 1
     alert = Alert.objects.get()
     assert alert.ongoing
     assert ["region", str(Region.objects.get(code="suzhou").pk)] in alert.slice
     assert "断网" in [t["term"] for t in alert.terms]
     assert "spike alert" in out
+    # The alert became an incident: its calls as children, the approved statement replied to
+    # each open one once, a media report, and the late call proposed to it (issue 15).
+    from tousu.early_warning.models import Incident
+
+    live = Incident.objects.get(alert=alert)
+    assert live.links.count() == 16
+    assert live.statements.get().approved
+    assert live.media.count() == 1
+    replies = ComplaintEvent.objects.filter(
+        type="progress_reply", complaint__incident_link__incident=live
+    )
+    assert replies.count() == live.links.filter(complaint__status__in=OPEN_STATUSES).count() > 0
+    assert live.proposals.get().complaint.content.startswith("吴中区宽带还是断网")
     statuses = Counter(Complaint.objects.values_list("status", flat=True))
     assert {Status.DISPATCHED, Status.IN_PROGRESS, Status.RESOLVED, Status.CLOSED} <= set(statuses)
     assert statuses[Status.CLOSED] > 20
 
     checked, broken = timeline_verify()
-    assert (checked, broken) == (40 + 16 + 1, [])
+    assert (checked, broken) == (40 + 17 + 1, [])
 
     oldest = started - dt.timedelta(days=HISTORY_DAYS)
     for complaint in Complaint.objects.all():
@@ -114,7 +129,7 @@ def test_demo_creates_staff_and_complaints_with_verifiable_histories() -> None:
     from tousu.analytics.rules import rollup_for
 
     counted = MonthlyCount.objects.filter(rollup=rollup_for(set())).aggregate(n=Sum("registered"))
-    assert counted["n"] == 40 + 16 + 1
+    assert counted["n"] == 40 + 17 + 1
 
     # Generated reasons are stored as codes, read in the reader's language (issue 13).
     routed = Complaint.objects.exclude(routing_reason=None)
@@ -245,7 +260,7 @@ def test_demo_outcomes_replies_and_notes_agree_with_clauses_and_timelines(
                 assert event.data["answers"]["is_true"] == expected, c.number
             seen.add(event.type)
 
-    assert timeline_verify() == (40 + 16 + 1, [])
+    assert timeline_verify() == (40 + 17 + 1, [])
 
 
 def test_demo_if_empty_adds_nothing_the_second_time() -> None:

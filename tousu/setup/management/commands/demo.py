@@ -60,6 +60,11 @@ class Command(BaseCommand):
                 f"Early warning: {result.wave} more calls about a broadband outage in the last "
                 f"two hours; the hourly scan raised {result.alerts} spike alert(s) (/alerts/)."
             )
+        if result.incidents:
+            self.stdout.write(
+                f"Incidents: {', '.join(result.incidents)} (/incidents/): the outage with its "
+                "statement replied to every open call, and an earlier billing error, closed."
+            )
         if result.forecast_rows:
             self.stdout.write(
                 f"Backlog forecast: trained on {result.forecast_rows} snapshots of closed "

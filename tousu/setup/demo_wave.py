@@ -47,7 +47,7 @@ def wave_load(rng: random.Random, now: dt.datetime, agents: list[User], merger: 
     outage_start = clock.local(times[0]).strftime("%H点")
     first_phone, first_place = f"1391{rng.randint(0, 9_999_999):07d}", rng.choice(PLACES)
     with transaction.atomic():
-        calls: list[Complaint] = []
+        registered: list[Complaint] = []
         for i, at in enumerate(times):
             place, phone = rng.choice(PLACES), f"1391{rng.randint(0, 9_999_999):07d}"
             text = rng.choice(TEXTS).format(place=place, start=outage_start)
@@ -59,9 +59,11 @@ def wave_load(rng: random.Random, now: dt.datetime, agents: list[User], merger: 
                 text = CALLED_AGAIN.format(place=place)
             # Registered as the call ends, as the rest of the demo is: at its own time.
             with clock.frozen(at + dt.timedelta(minutes=1)):
-                calls.append(_register(text, at, agents[i % len(agents)], phone))
+                registered.append(_register(text, at, agents[i % len(agents)], phone))
         with clock.frozen(min(times[-1] + dt.timedelta(minutes=5), now)):
-            complaint_merge(complaint=calls[-1], actor=merger, into=calls[0], reason=MERGE_REASON)
+            complaint_merge(
+                complaint=registered[-1], actor=merger, into=registered[0], reason=MERGE_REASON
+            )
     return len(times)
 
 

@@ -16,10 +16,10 @@ pytestmark = pytest.mark.django_db
 Build = Callable[..., Complaint]
 
 
-def state() -> list[tuple[Any, ...]]:
+def state() -> tuple[list[tuple[Any, ...]], int]:
     """Everything a merge would change: every complaint's status and link, and the events."""
     rows = Complaint.objects.order_by("pk").values_list("status", "duplicate_of", "event_seq")
-    return [*rows, ComplaintEvent.objects.count()]
+    return list(rows), ComplaintEvent.objects.count()
 
 
 def merge_path(number: str) -> str:

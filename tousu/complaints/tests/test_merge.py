@@ -5,14 +5,16 @@ which restores the status and discounts the merged time from the clocks)."""
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.db import connection, connections
 from django.utils.translation import override
 
 from tousu.complaints.choices import EventType
-from tousu.complaints.models import Complaint
+from tousu.complaints.models import Complaint, ComplaintEvent
 from tousu.complaints.selectors import later_links, timeline_verify
 from tousu.complaints.services import complaint_close_duplicate, complaint_merge
 from tousu.core import clock
@@ -202,3 +204,40 @@ def test_a_complaint_merged_while_paused_stays_paused(
     # Its resume will count the merged time with the rest of the pause.
     assert back.paused_at == MONDAY
     assert back.resolution_due == due
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_merges_of_a_pair_the_opposite_ways_at_once_leave_one_merge(
+    complaint_in: Build, supervisor: Any
+) -> None:
+    """A into B and B into A at the same moment: the locks are taken in one order, so one
+    merge waits for the other and is then refused (its original is a duplicate now), instead
+    of both closing or the database breaking a deadlock."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite serialises writers: concurrent merges need PostgreSQL")
+    a, b = pair(complaint_in)
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def merge(complaint: Complaint, into: Complaint) -> None:
+        try:
+            barrier.wait()
+            complaint_merge(complaint=complaint, actor=supervisor, into=into, reason="重复")
+            outcomes.append("merged")
+        except (ValidationFailed, InvalidTransition):
+            outcomes.append("refused")
+        finally:
+            connections.close_all()
+
+    threads = [
+        threading.Thread(target=merge, args=(a, b)),
+        threading.Thread(target=merge, args=(b, a)),
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["merged", "refused"]
+    linked = Complaint.objects.filter(pk__in=[a.pk, b.pk], duplicate_of__isnull=False)
+    assert linked.count() == 1
+    assert ComplaintEvent.objects.filter(type=EventType.MERGED).count() == 1

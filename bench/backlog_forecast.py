@@ -4,8 +4,9 @@ Not a test. On a throw-away database (bench/throwaway.py), `tousu demo --complai
 history; the training of the daily job (`early_warning.services.backlog_model_train`) runs on
 it. Printed: the training rows, the time taken, the calibration tables on the newest 20 % of
 the history (predicted vs observed share of breaches per decile) of the model without and with
-its calibration step (fitted on the oldest 60 %, calibrated on the 20 % between), their
-expected calibration error, and their Brier scores beside that of always saying the base rate.
+its calibration step (fitted on the oldest 60 %, the step learnt on the 20 % between), their
+expected calibration error, and their Brier scores beside that of always saying the base
+rate.
 
     .venv/bin/python bench/backlog_forecast.py --complaints 3000
 """
@@ -50,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
         history, loads = selectors.forecast_history(clock.now())
         fit = forecast.train(forecast.snapshots(history, loads))
         assert fit is not None
-        print(f"slope {fit.model.slope:.3f}, offset {fit.model.offset:.3f} (stored model)")
+        print(f"calibration step: {len(fit.model.calibration)} points (stored model)")
         tables = (("uncalibrated", fit.raw_calibration, fit.raw_brier),
                   ("calibrated", fit.calibration, fit.brier))  # fmt: skip
         for name, table, score in tables:

@@ -70,8 +70,8 @@ class BacklogModel(models.Model):
     trained_at = models.DateTimeField(_("trained at"), db_index=True)
     rows = models.PositiveIntegerField(_("training rows"))
     base_rate = models.FloatField(_("base rate"))
-    # {"intercept": float, "coefficients": {feature: float}, "calibration": {"slope": float,
-    # "offset": float}} (forecast.Model.as_json; a row without "calibration" predicts raw).
+    # {"intercept": float, "coefficients": {feature: float}, "calibration": [[score, p], …]}
+    # (forecast.Model.as_json; a row without "calibration" predicts the logistic's own p).
     coefficients = models.JSONField()
     # [{"low", "high", "predicted", "observed", "n"}] per decile of predicted probability.
     calibration = models.JSONField(default=list)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import random
+from typing import Any
 
 from tousu.early_warning import forecast
 
@@ -139,12 +140,12 @@ def test_the_calibration_step_brings_predictions_to_the_recent_breach_rate() -> 
     assert raw_gap > 0.1
     assert gap < raw_gap / 2
     assert fit.brier <= fit.raw_brier
+
     # Decile by decile (those with enough rows), expected is nearer observed than before.
-    raw = {row["low"]: row for row in fit.raw_calibration if row["n"] >= 200}
-    for row in fit.calibration:
-        if row["n"] >= 200:
-            assert abs(row["predicted"] - row["observed"]) < 0.1, row
-    assert any(abs(row["predicted"] - row["observed"]) > 0.1 for row in raw.values())
+    def worst(table: list[dict[str, Any]]) -> float:
+        return max(abs(row["predicted"] - row["observed"]) for row in table if row["n"] >= 200)
+
+    assert worst(fit.calibration) < worst(fit.raw_calibration) - 0.05
     # The stored model carries its step, and predicts with it after a round trip.
     stored = forecast.Model.from_json(fit.model.as_json())
     feats = forecast.features(
@@ -152,7 +153,7 @@ def test_the_calibration_step_brings_predictions_to_the_recent_breach_rate() -> 
         accepted=True, load=0,
     )  # fmt: skip
     assert stored.probability(feats) == fit.model.probability(feats)
-    assert (stored.slope, stored.offset) != (1.0, 0.0)
+    assert stored.calibration
 
 
 def test_a_model_stored_before_the_calibration_step_predicts_as_it_did() -> None:

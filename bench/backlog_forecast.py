@@ -4,9 +4,9 @@ Not a test. On a throw-away database (bench/throwaway.py), `tousu demo --complai
 history; the training of the daily job (`early_warning.services.backlog_model_train`) runs on
 it. Printed: the training rows, the time taken, the calibration tables on the newest 20 % of
 the history (predicted vs observed share of breaches per decile) of the model without and with
-its calibration step (fitted on the oldest 60 %, the step learnt on the 20 % between), their
-expected calibration error, and their Brier scores beside that of always saying the base
-rate.
+its calibration step (both fitted on the older 80 %, the step learnt on out-of-time scores
+within it: tousu/early_warning/forecast.py), their expected calibration error, and their Brier
+scores beside that of always saying the base rate.
 
     .venv/bin/python bench/backlog_forecast.py --complaints 3000
 """

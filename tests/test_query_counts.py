@@ -115,7 +115,7 @@ def world_build() -> World:
     from tousu.analytics.services import counts_fill
     from tousu.callbacks.services import complaint_callback_record
     from tousu.classification.models import Category, TextModel
-    from tousu.complaints.services import complaint_note_add, saved_view_save
+    from tousu.complaints.services import complaint_merge, complaint_note_add, saved_view_save
     from tousu.customers.services import customer_special_set
     from tousu.intake.services import Registration, complaint_register
     from tousu.knowledge import services as knowledge
@@ -230,6 +230,13 @@ def world_build() -> World:
         actor=u["supervisor"],
         department=Department.objects.get(code="network"),
         reason="经查为信号问题导致的计费异常，转网络部",
+    )
+    # A double registration merged into the in-progress complaint of the same customer.
+    c["merged"] = complaint_register_billing(
+        actor=u["agent"], customer_phone="13800138001", content="同一笔扣费再次来电"
+    )
+    complaint_merge(
+        complaint=c["merged"], actor=u["supervisor"], into=c["in_progress"], reason="重复登记"
     )
     complaint_callback_record(
         complaint=c["callback_done"],
@@ -647,6 +654,13 @@ PAGES: dict[str, list[Req]] = {
         _action("pause", "in_progress", "handler", {"reason": "等待客户提供账单"}),
         _action("resume", "in_progress_2", "handler"),
         _action("note", "in_progress", "handler", {"text": "已联系计费中心核查"}),
+        _action(
+            "merge",
+            "in_progress",
+            "supervisor",
+            _form(into=lambda w: w.number("resolved"), reason="同一笔扣费重复登记"),
+        ),
+        _action("unmerge", "merged", "admin", {"reason": "不是同一笔扣费"}),
         _action("team", "high_risk", "supervisor", {"lead": "handler2", "members": ["outsider"]}),
         _action(
             "categorise",
@@ -896,6 +910,12 @@ API: dict[str, Req] = {
     "POST /api/v1/complaints/<number>/reopen": _api(
         "resolved", "handler", {"reason": "客户不认可答复"}
     ),
+    "POST /api/v1/complaints/<number>/merge": _api(
+        "in_progress",
+        "supervisor",
+        lambda w: {"into": w.number("resolved"), "reason": "同一笔扣费重复登记"},
+    ),
+    "POST /api/v1/complaints/<number>/unmerge": _api("merged", "admin", {"reason": "误合并"}),
     "POST /api/v1/complaints/<number>/callback": _api(
         "closed",
         "agent",

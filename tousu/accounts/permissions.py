@@ -168,6 +168,11 @@ def can_close_duplicate(user: User, complaint: Complaint) -> bool:
     return can_handle(user, complaint) or (user.role in MANAGER_ROLES and can_view(user, complaint))
 
 
+def can_unmerge(user: User, complaint: Complaint) -> bool:
+    """Undo a merge (issue 15): administrators only, a correction of the record."""
+    return user.is_active and user.role == Role.ADMIN
+
+
 # ---- front-line resolution (S3 授权, issue 13) ---------------------------------------------
 
 # A complaint nobody in the back office has taken up yet: registered, or dispatched by routing.

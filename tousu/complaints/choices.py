@@ -100,6 +100,10 @@ class EventType(models.TextChoices):
     CLOSED = "closed", _("Closed")
     CLOSED_DUPLICATE = "closed_duplicate", _("Closed as a duplicate")
     LINKED = "linked", _("Linked to a related complaint")
+    # On the original's timeline: another complaint was closed as its duplicate (merged into
+    # it); on both timelines when an administrator undoes that merge.
+    MERGED = "merged", _("Duplicate merged into this complaint")
+    UNMERGED = "unmerged", _("Merge undone")
     REOPENED = "reopened", _("Reopened")
     CALLBACK_SCHEDULED = "callback_scheduled", _("Callback scheduled")
     CALLBACK = "callback", _("Callback recorded")

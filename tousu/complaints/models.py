@@ -56,6 +56,11 @@ class Complaint(models.Model):
     repeat_of = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="repeats"
     )
+    # Closed as a duplicate of (merged into) this complaint, which is handled instead; cleared
+    # when an administrator undoes the merge. Both timelines record either change.
+    duplicate_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="duplicates"
+    )
 
     department = models.ForeignKey(
         "accounts.Department",

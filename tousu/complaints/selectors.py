@@ -65,9 +65,16 @@ def time_left_q(bucket: str, now: dt.datetime) -> dict[str, dt.datetime]:
 
 def complaint_rows() -> QuerySet[Complaint]:
     """Complaints with what a row of any list shows (customer, category, department, handler,
-    region, the complaint it repeats), in one query."""
+    region, the complaint it repeats or was merged into), in one query."""
     return Complaint.objects.select_related(
-        "customer", "category", "category__parent", "department", "handler", "region", "repeat_of"
+        "customer",
+        "category",
+        "category__parent",
+        "department",
+        "handler",
+        "region",
+        "repeat_of",
+        "duplicate_of",
     )
 
 
@@ -207,6 +214,19 @@ def complaint_search(user: User, filters: ComplaintFilters) -> RankedMatches | N
 def saved_views(user: User) -> list[SavedView]:
     """The user's saved views of the complaint list, by name."""
     return list(SavedView.objects.filter(user=user).order_by("name"))
+
+
+def later_links(complaint: Complaint) -> tuple[list[Complaint], list[Complaint]]:
+    """The complaints that repeat `complaint` and those merged into it as its duplicates, in
+    order of receipt: one query for both."""
+    rows = list(
+        Complaint.objects.filter(Q(repeat_of=complaint.pk) | Q(duplicate_of=complaint.pk)).order_by(
+            "received_at", "pk"
+        )
+    )
+    repeats = [c for c in rows if c.repeat_of_id == complaint.pk]
+    duplicates = [c for c in rows if c.duplicate_of_id == complaint.pk]
+    return repeats, duplicates
 
 
 def earlier_open(complaint: Complaint) -> Complaint | None:

@@ -344,25 +344,82 @@ def complaint_close_duplicate(
     *, complaint: Complaint, actor: User, original: Complaint, reason: str = ""
 ) -> Complaint:
     """Close an open complaint as a duplicate (重复工单) of `original`, the same customer's
-    complaint about the same matter, which is handled instead (issue 13). Unlike a close after
-    the reply (resolution.complaint_close) it confirms no responsibility and schedules no
-    callback: the original carries both. The closing event names the original."""
+    complaint about the same matter, which is handled instead (issue 13): merged into it.
+    Unlike a close after the reply (resolution.complaint_close) it confirms no responsibility
+    and schedules no callback: the original carries both. `original` may be closed already
+    (a repeat closed with its reply closes the earlier one as its duplicate), but not closed as
+    a duplicate itself. See `_merge`."""
+    return _merge(complaint, actor, original, reason, field="original", required=False)
+
+
+def complaint_merge(
+    *, complaint: Complaint, actor: User, into: Complaint, reason: str
+) -> Complaint:
+    """Merge a duplicate complaint into `into`, an open complaint of the same customer (issue
+    15: a merge into a closed complaint is refused; reopen it first), with a reason: closed
+    as its duplicate, linked both ways. See `_merge`."""
+    return _merge(complaint, actor, into, reason, field="into", required=True)
+
+
+def _merge(
+    complaint: Complaint,
+    actor: User,
+    original: Complaint,
+    reason: str,
+    *,
+    field: str,
+    required: bool,
+) -> Complaint:
+    """Close `complaint` as a duplicate of `original` and link the two both ways: the
+    duplicate points at its original (`duplicate_of`), the duplicate's timeline names the
+    original and the original's names the duplicate, in one transaction. The status it had is
+    kept in the closing event, for an administrator's `complaint_unmerge` to restore. Errors
+    name `field`, the input that named the original; `required`: a typed reason is needed,
+    and the original must be open (not closed)."""
     with transaction.atomic():
-        complaint = complaint_lock(complaint)
+        complaint, original = complaint_lock_pair(complaint, original)
         _require(permissions.can_close_duplicate(actor, complaint))
         status = rules.next_status("close_duplicate", complaint.status)
-        _duplicate_check(complaint, actor, original)
-        text = _reason(reason, required=False)
+        _duplicate_check(complaint, actor, original, field=field, open_only=required)
+        text = _reason(reason, required=required)
+        before = complaint.status
         complaint.status = status
         complaint.closed_at = clock.now()
-        complaint.save(update_fields=["status", "closed_at", "updated_at"])
-        event_record(
-            complaint=complaint,
-            type=EventType.CLOSED_DUPLICATE,
-            actor=actor,
-            data={"duplicate_of": original.number, "reason": text},
+        complaint.duplicate_of = original
+        complaint.save(update_fields=["status", "closed_at", "duplicate_of", "updated_at"])
+        events_record(
+            [
+                EventDraft(
+                    complaint,
+                    EventType.CLOSED_DUPLICATE,
+                    actor=actor,
+                    data={"duplicate_of": original.number, "reason": text, "before": before},
+                ),
+                EventDraft(
+                    original,
+                    EventType.MERGED,
+                    actor=actor,
+                    data={"duplicate": complaint.number, "reason": text},
+                ),
+            ]
         )
     return complaint
+
+
+def complaint_lock_pair(first: Complaint, second: Complaint) -> tuple[Complaint, Complaint]:
+    """Both complaints re-read under row locks, taken in primary-key order so that two
+    transactions locking the same pair the other way round wait instead of deadlocking.
+    Precondition: inside `transaction.atomic`."""
+    if first.pk == second.pk:
+        locked = complaint_lock(first)
+        return locked, locked
+    rows = {
+        c.pk: c
+        for c in Complaint.objects.select_for_update()
+        .filter(pk__in=[first.pk, second.pk])
+        .order_by("pk")
+    }
+    return rows[first.pk], rows[second.pk]
 
 
 def complaint_link(*, complaint: Complaint, actor: User, earlier: Complaint) -> Complaint:
@@ -403,9 +460,11 @@ def _link_check(complaint: Complaint, actor: User, earlier: Complaint) -> None:
         raise refuse(_("The earlier complaint is another customer's"))
 
 
-def _duplicate_check(complaint: Complaint, actor: User, original: Complaint) -> None:
+def _duplicate_check(
+    complaint: Complaint, actor: User, original: Complaint, *, field: str, open_only: bool
+) -> None:
     def refuse(message: str) -> ValidationFailed:
-        return ValidationFailed.for_field("original", message)
+        return ValidationFailed.for_field(field, message)
 
     if not permissions.can_view(actor, original):
         raise refuse(_("The original complaint does not exist or you may not see it"))
@@ -413,9 +472,10 @@ def _duplicate_check(complaint: Complaint, actor: User, original: Complaint) -> 
         raise refuse(_("A complaint cannot be a duplicate of itself"))
     if original.customer_id != complaint.customer_id:
         raise refuse(_("The original complaint is another customer's"))
-    closed_as_duplicate = original.events.filter(type=EventType.CLOSED_DUPLICATE)
-    if original.status == "closed" and closed_as_duplicate.exists():
+    if original.duplicate_of_id is not None:
         raise refuse(_("The original complaint was itself closed as a duplicate"))
+    if open_only and original.status == "closed":
+        raise refuse(_("The original complaint is closed: reopen it first, or merge into another"))
 
 
 SAVED_VIEWS_MAX = 20  # per user: a short menu, not an archive

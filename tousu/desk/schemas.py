@@ -66,6 +66,8 @@ class ComplaintOut(Schema):
     department: DepartmentOut | None
     handler: str | None
     repeat_of: str | None
+    # Closed as a duplicate of (merged into) this complaint; null when not merged.
+    duplicate_of: str | None
     region: str | None
     external_ref: str
     received_at: dt.datetime
@@ -174,6 +176,7 @@ def complaint_out(complaint: Complaint, *, texts: TextMask, now: dt.datetime) ->
         "department": {"code": department.code, "name": department.name} if department else None,
         "handler": complaint.handler.username if complaint.handler else None,
         "repeat_of": complaint.repeat_of.number if complaint.repeat_of else None,
+        "duplicate_of": complaint.duplicate_of.number if complaint.duplicate_of else None,
         "region": complaint.region.code if complaint.region else None,
         "external_ref": complaint.external_ref,
         "received_at": local(complaint.received_at),

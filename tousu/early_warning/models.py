@@ -81,7 +81,8 @@ class BacklogModel(models.Model):
     trained_at = models.DateTimeField(_("trained at"), db_index=True)
     rows = models.PositiveIntegerField(_("training rows"))
     base_rate = models.FloatField(_("base rate"))
-    # {"intercept": float, "coefficients": {feature: float}}
+    # {"intercept": float, "coefficients": {feature: float}, "calibration": [[score, p], …]}
+    # (forecast.Model.as_json; a row without "calibration" predicts the logistic's own p).
     coefficients = models.JSONField()
     # [{"low", "high", "predicted", "observed", "n"}] per decile of predicted probability.
     calibration = models.JSONField(default=list)

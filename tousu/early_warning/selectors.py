@@ -342,14 +342,7 @@ def backlog_forecast(user: User, now: dt.datetime | None = None) -> dict[str, An
     the newest model; None without a model). Three queries: model, complaints, handler loads."""
     now = now or clock.now()
     stored = latest_backlog_model()
-    model = (
-        forecast.Model(
-            intercept=stored.coefficients["intercept"],
-            coefficients=stored.coefficients["coefficients"],
-        )
-        if stored
-        else None
-    )
+    model = forecast.Model.from_json(stored.coefficients) if stored else None
     open_rows = list(
         Complaint.objects.filter(scope_q(user), status__in=OPEN_STATUSES)
         .order_by()

@@ -199,10 +199,7 @@ def backlog_model_train(*, now: dt.datetime | None = None) -> BacklogModel | Non
         trained_at=now,
         rows=fit.rows,
         base_rate=fit.base_rate,
-        coefficients={
-            "intercept": fit.model.intercept,
-            "coefficients": fit.model.coefficients,
-        },
+        coefficients=fit.model.as_json(),
         calibration=fit.calibration,
         brier=fit.brier,
         base_brier=fit.base_brier,

@@ -1431,7 +1431,9 @@ def demo_load(
         team_gather(staff)
         wave = 0
         if complaints >= MIN_HISTORY:
-            wave = wave_load(rng, now, [staff["agent1"], staff["agent2"]])
+            wave = wave_load(
+                rng, now, [staff["agent1"], staff["agent2"]], staff["handler_broadband"]
+            )
         knowledge_demo_load()  # issue 5: wording, reply templates, cases of closed complaints
         survey_demo_load(now)
         # The chase, as the job ran it every minute: at each forgotten callback's due time

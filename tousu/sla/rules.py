@@ -327,6 +327,14 @@ reason_kind(
     legacy=r"投诉单 (?P<number>\S+) 已超过答复时限 (?P<hours>\d+) 小时，升级第 (?P<step>\d+) 级",
 )
 reason_kind(
+    "notice.unmerged",
+    gettext_lazy(
+        "Complaint %(number)s is no longer a duplicate of %(original)s and is open again: "
+        "%(reason)s"
+    ),
+    reason=reason_text,
+)
+reason_kind(
     "notice.reopened",
     gettext_lazy("Complaint %(number)s reopened: %(reason)s"),
     legacy=r"投诉单 (?P<number>\S+) 已重新打开：(?P<reason>.*)",

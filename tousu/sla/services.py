@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from tousu.accounts import permissions
 from tousu.accounts.models import User
 from tousu.complaints import rules as complaint_rules
-from tousu.complaints.choices import LEVEL_RANK, EventType, Level
+from tousu.complaints.choices import LEVEL_RANK, EventType, Level, Status
 from tousu.complaints.models import Complaint
 from tousu.complaints.rules import OPEN_STATUSES
 from tousu.complaints.services import (
@@ -29,6 +29,7 @@ from tousu.complaints.services import (
     _reason,
     _require,
     complaint_lock,
+    complaint_lock_pair,
     event_record,
     events_record,
 )
@@ -467,6 +468,11 @@ def complaint_reopen(*, complaint: Complaint, actor: User | None, reason: str) -
             _require(permissions.can_reopen(actor, complaint))
         text = _reason(reason)
         status = complaint_rules.next_status("reopen", complaint.status)
+        if complaint.duplicate_of_id is not None:
+            # Its original is handled instead; bringing it back is undoing the merge.
+            raise InvalidTransition(
+                _("Closed as a duplicate: only an administrator may undo the merge")
+            )
         complaint_reopen_apply(complaint, status=status, actor=actor, reason=text)
     return complaint
 
@@ -509,6 +515,109 @@ def complaint_reopen_apply(
     event_record(complaint=complaint, type=EventType.REOPENED, actor=actor, data=data)
     _reopen_notify(complaint, actor=actor, why=reason)
     webhook_emit(event=EventType.REOPENED, complaint=complaint, data=data)
+
+
+# ---- undoing a merge (issue 15) ----------------------------------------------------------------
+
+
+def complaint_unmerge(*, complaint: Complaint, actor: User, reason: str) -> Complaint:
+    """Undo a merge (an administrator's correction): the complaint closed as a duplicate is
+    no longer one, back in the status it had before (kept in its closing event), the link to
+    its original cleared, and both timelines say so with the administrator's reason.
+
+    Its clocks: the time it spent merged is counted like a pause (挂起) — nobody could work on
+    it, through no fault of the handler — so the due times move later by that time, counted
+    as the complaint's policy counts. A complaint merged while paused stays paused, and its
+    resume will count the merged time with the rest of the pause. The escalation step it had
+    reached stands; the reminder goes out again when far from the limit again."""
+    with transaction.atomic():
+        original_id = (
+            Complaint.objects.filter(pk=complaint.pk).values_list("duplicate_of", flat=True).get()
+        )
+        if original_id is None:
+            complaint = complaint_lock(complaint)
+            _require(permissions.can_unmerge(actor, complaint))
+            raise InvalidTransition(_("The complaint is not merged into another"))
+        complaint, original = complaint_lock_pair(complaint, Complaint(pk=original_id))
+        _require(permissions.can_unmerge(actor, complaint))
+        if complaint.duplicate_of_id != original.pk or complaint.status != Status.CLOSED:
+            raise InvalidTransition(_("The complaint is not merged into another"))
+        text = _reason(reason)
+        restored = _status_before_merge(complaint)
+        now = clock.now()
+        fields = _merged_time_discount(complaint, merged_at=complaint.closed_at or now, now=now)
+        complaint.status = restored
+        complaint.closed_at = None
+        complaint.duplicate_of = None
+        complaint.save(update_fields=[*fields, "status", "closed_at", "duplicate_of", "updated_at"])
+        due = complaint.resolution_due.isoformat()
+        events_record(
+            [
+                EventDraft(
+                    complaint,
+                    EventType.UNMERGED,
+                    actor=actor,
+                    data={
+                        "duplicate_of": original.number,
+                        "restored": restored,
+                        "reason": text,
+                        "resolution_due": due,
+                    },
+                ),
+                EventDraft(
+                    original,
+                    EventType.UNMERGED,
+                    actor=actor,
+                    data={"duplicate": complaint.number, "reason": text},
+                ),
+            ]
+        )
+        _unmerge_notify(complaint, original, actor=actor, why=text)
+    return complaint
+
+
+def _unmerge_notify(complaint: Complaint, original: Complaint, *, actor: User, why: str) -> None:
+    """The handler (else the department's supervisors) hears that the complaint is back."""
+    users = [u for u in _recipients(EscalationTarget.HANDLER, complaint, {}) if u.pk != actor.pk]
+    text = reason("notice.unmerged", number=complaint.number, original=original.number, reason=why)
+    notify_many([NotificationDraft(users, NotificationKind.REOPENED, text, complaint)])
+
+
+def _status_before_merge(complaint: Complaint) -> str:
+    """The status the complaint had when closed as a duplicate, from its last closing event;
+    for one merged before that was recorded, the status its facts imply."""
+    event = complaint.events.filter(type=EventType.CLOSED_DUPLICATE).order_by("-seq").first()
+    before = (event.data or {}).get("before") if event is not None else None
+    if before in complaint_rules.TRANSITIONS["close_duplicate"]:
+        return str(before)
+    if complaint.accepted_at is not None:
+        return Status.IN_PROGRESS
+    return Status.DISPATCHED if complaint.department_id else Status.REGISTERED
+
+
+def _merged_time_discount(
+    complaint: Complaint, *, merged_at: dt.datetime, now: dt.datetime
+) -> list[str]:
+    """Move the due times later by the time spent merged, as a resume does after a pause
+    (see `complaint_unmerge`); the fields changed."""
+    if complaint.paused_at is not None:
+        return []
+    policy = selectors.limit_of(complaint)
+    counting = policy.counting if policy else Counting.CALENDAR
+    cal = selectors.calendar_for(policy.calendar_id if policy else None)
+    complaint.resolution_due = rules.pause_extension(
+        complaint.resolution_due, merged_at, now, counting, cal
+    )
+    fields = ["resolution_due"]
+    if complaint.accepted_at is None:
+        complaint.first_response_due = rules.pause_extension(
+            complaint.first_response_due, merged_at, now, counting, cal
+        )
+        fields.append("first_response_due")
+    if complaint.resolution_due > now + constants.REMINDER_LEAD:
+        complaint.reminder_sent_at = None
+        fields.append("reminder_sent_at")
+    return fields
 
 
 def _reopen_notify(complaint: Complaint, *, actor: User | None, why: Reason | str) -> None:

@@ -34,11 +34,13 @@ ORDER = (
     "close",
     "callback",
     "reopen",
+    "unmerge",
     "escalate",
     "pause",
     "resume",
     "note",
     "team",
+    "merge",
     "categorise",
 )
 _ALL: dict[str, Action] = {name: a for m in MODULES for name, a in m.ACTIONS.items()}

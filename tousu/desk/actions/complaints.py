@@ -1,4 +1,5 @@
-"""The kernel's own actions on a complaint: accept, note, reopen."""
+"""The kernel's own actions on a complaint: accept, note, reopen, merge into another complaint
+and, for an administrator, undo the merge."""
 
 from __future__ import annotations
 
@@ -10,10 +11,11 @@ from ninja import Router
 
 from tousu.accounts import permissions
 from tousu.accounts.models import User
-from tousu.complaints import services
+from tousu.complaints import selectors, services
 from tousu.complaints.models import Complaint
 from tousu.complaints.services import NOTE_MAX_CHARS, REASON_MAX_CHARS
 from tousu.core.api import Strict
+from tousu.core.errors import NotFound, ValidationFailed
 from tousu.core.forms import textarea
 from tousu.desk.actions.base import (
     ACTION_ERRORS,
@@ -30,6 +32,7 @@ from tousu.desk.schemas import (
 from tousu.routing.services import complaint_accept
 from tousu.sla.services import (
     complaint_reopen,
+    complaint_unmerge,
 )
 
 
@@ -43,6 +46,30 @@ class NoteForm(ActionForm):
 
 class ReopenForm(ActionForm):
     reason = forms.CharField(label=_("Reason"), widget=textarea(REASON_MAX_CHARS, rows=2))
+
+
+class MergeForm(ActionForm):
+    into = forms.CharField(
+        label=_("Original complaint (number)"),
+        max_length=24,
+        help_text=_("The same customer's open complaint about the same matter, handled instead."),
+    )
+    reason = forms.CharField(label=_("Reason"), widget=textarea(REASON_MAX_CHARS, rows=2))
+
+
+class UnmergeForm(ActionForm):
+    reason = forms.CharField(label=_("Reason"), widget=textarea(REASON_MAX_CHARS, rows=2))
+
+
+def merge_target(user: User, number: str) -> Complaint:
+    """The complaint named to merge into, if `user` may see it; else the field's error, the
+    same whether it does not exist or is out of sight (no probing for numbers)."""
+    try:
+        return selectors.get_complaint_for_user(user, number.strip())
+    except NotFound:
+        raise ValidationFailed.for_field(
+            "into", gettext("The original complaint does not exist or you may not see it")
+        ) from None
 
 
 router = Router()  # mounted on the desk's complaints router (desk/api.py)
@@ -97,6 +124,45 @@ def reopen(request: HttpRequest, number: str, payload: ReopenIn) -> dict[str, ob
     return api_render(request, complaint)
 
 
+class MergeIn(Strict):
+    into: str
+    reason: str
+
+
+@router.post(
+    "/{number}/merge",
+    operation_id="tousu_complaints_api_merge",
+    response={200: ComplaintOut, **ACTION_ERRORS},
+    summary="Close as a duplicate of another complaint, linked both ways",
+)
+def merge(request: HttpRequest, number: str, payload: MergeIn) -> dict[str, object]:
+    user = api_user(request)
+    complaint = services.complaint_merge(
+        complaint=api_complaint(request, number),
+        actor=user,
+        into=merge_target(user, payload.into),
+        reason=payload.reason,
+    )
+    return api_render(request, complaint)
+
+
+class UnmergeIn(Strict):
+    reason: str
+
+
+@router.post(
+    "/{number}/unmerge",
+    operation_id="tousu_complaints_api_unmerge",
+    response={200: ComplaintOut, **ACTION_ERRORS},
+    summary="Undo a merge (administrators): open again in its earlier status",
+)
+def unmerge(request: HttpRequest, number: str, payload: UnmergeIn) -> dict[str, object]:
+    complaint = complaint_unmerge(
+        complaint=api_complaint(request, number), actor=api_user(request), reason=payload.reason
+    )
+    return api_render(request, complaint)
+
+
 def _accept(c: Complaint, u: User, f: AcceptForm) -> str:
     complaint_accept(complaint=c, actor=u)
     return gettext("Accepted. The first response is recorded.")
@@ -112,8 +178,30 @@ def _reopen(c: Complaint, u: User, f: ReopenForm) -> str:
     return gettext("Reopened.")
 
 
+def _merge(c: Complaint, u: User, f: MergeForm) -> str:
+    into = merge_target(u, f.cleaned_data["into"])
+    services.complaint_merge(complaint=c, actor=u, into=into, reason=f.cleaned_data["reason"])
+    return gettext("Merged into %(number)s as its duplicate.") % {"number": into.number}
+
+
+def _unmerge(c: Complaint, u: User, f: UnmergeForm) -> str:
+    complaint_unmerge(complaint=c, actor=u, reason=f.cleaned_data["reason"])
+    return gettext("The merge is undone: the complaint is open again.")
+
+
+def _not_merged(c: Complaint) -> bool:
+    return c.duplicate_of_id is None
+
+
+def _merged(c: Complaint) -> bool:
+    return c.duplicate_of_id is not None and c.status == "closed"
+
+
 ACTIONS: dict[str, Action] = {
     "accept": Action(AcceptForm, permissions.can_accept, "accept", _accept),
-    "reopen": Action(ReopenForm, permissions.can_reopen, "reopen", _reopen),
+    # A duplicate is not reopened: its original is handled instead (undo the merge).
+    "reopen": Action(ReopenForm, permissions.can_reopen, "reopen", _reopen, ready=_not_merged),
     "note": Action(NoteForm, permissions.can_note, None, _note),
+    "merge": Action(MergeForm, permissions.can_close_duplicate, "close_duplicate", _merge),
+    "unmerge": Action(UnmergeForm, permissions.can_unmerge, None, _unmerge, ready=_merged),
 }

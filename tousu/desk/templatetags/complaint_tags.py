@@ -328,6 +328,9 @@ EVENT_FIELDS: dict[str, tuple[Any, Formatter]] = {
     "repeat_of": (gettext_lazy("Repeat of"), _plain),
     "repeated_by": (gettext_lazy("Repeated by"), _plain),
     "duplicate_of": (gettext_lazy("Duplicate of"), _plain),
+    "duplicate": (gettext_lazy("Duplicate merged"), _plain),
+    "before": (gettext_lazy("Status before"), _choice(Status)),
+    "restored": (gettext_lazy("Restored to"), _choice(Status)),
     "lead": (gettext_lazy("Lead"), _people),
     "members": (gettext_lazy("Members"), _people),
     "on_time": (gettext_lazy("On time"), _yes_no),
@@ -407,7 +410,7 @@ def event_details(
 
 
 # Event data naming another complaint by number: a link to its page for a reader who may see it.
-COMPLAINT_KEYS = ("repeat_of", "repeated_by", "duplicate_of")
+COMPLAINT_KEYS = ("repeat_of", "repeated_by", "duplicate_of", "duplicate")
 
 
 def complaint_ref(number: str, names: Names) -> SafeString:

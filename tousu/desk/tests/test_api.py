@@ -854,6 +854,8 @@ PUBLISHED_OPERATION_IDS = {
     ("post", "/api/v1/complaints/{number}/accept"): "tousu_complaints_api_accept",
     ("post", "/api/v1/complaints/{number}/notes"): "tousu_complaints_api_notes",
     ("post", "/api/v1/complaints/{number}/reopen"): "tousu_complaints_api_reopen",
+    ("post", "/api/v1/complaints/{number}/merge"): "tousu_complaints_api_merge",
+    ("post", "/api/v1/complaints/{number}/unmerge"): "tousu_complaints_api_unmerge",
     ("post", "/api/v1/complaints/{number}/dispatch"): "tousu_complaints_api_dispatch",
     ("post", "/api/v1/complaints/{number}/return"): "tousu_complaints_api_return_",
     ("post", "/api/v1/complaints/{number}/team"): "tousu_complaints_api_team",

@@ -127,6 +127,15 @@ def test_demo_creates_staff_and_complaints_with_verifiable_histories() -> None:
         .exists()
     )
 
+    # Issue 15: one outage caller called twice; the second call is merged into the first.
+    (merged,) = Complaint.objects.filter(duplicate_of__isnull=False).select_related("duplicate_of")
+    original = merged.duplicate_of
+    assert original is not None
+    assert merged.status == Status.CLOSED
+    assert merged.customer_id == original.customer_id
+    assert "再催" in merged.content
+    assert original.events.filter(type=EventType.MERGED).exists()
+
     # The dashboard has its figures at once: the count tables hold every demo complaint.
     from tousu.analytics.models import MonthlyCount
     from tousu.analytics.rules import rollup_for

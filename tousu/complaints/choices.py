@@ -100,5 +100,8 @@ class EventType(models.TextChoices):
     REPAIR_FLAGGED = "repair_flagged", _("Handed to repair programme")
     REPAIR_OPENED = "repair_opened", _("Repair case opened")
     REPAIR_CLOSED = "repair_closed", _("Repair case closed")
+    INSPECTED = "inspected", _("Quality inspection scored")
+    INSPECTION_APPEALED = "inspection_appealed", _("Inspection score appealed")
+    APPEAL_DECIDED = "appeal_decided", _("Inspection appeal decided")
     RISK_CHANGED = "risk_changed", _("Risk reassessed")
     PII_REVEALED = "pii_revealed", _("Personal data revealed")

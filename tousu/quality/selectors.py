@@ -160,7 +160,7 @@ def inspection_work(user: User) -> QuerySet[Inspection]:
     return Inspection.objects.filter(wanted).annotate(due=due)
 
 
-# ---- quality scores per handler and department ----------------------------------------------------
+# ---- quality scores per handler and department -------------------------------------------------
 
 
 @dataclass

@@ -551,7 +551,7 @@ def _notify(users: Iterable[User | None], inspection: Inspection, text: dict[str
     )
 
 
-# ---- the handler's appeal and its decision --------------------------------------------------------
+# ---- the handler's appeal and its decision -----------------------------------------------------
 
 
 def _points_of(inspection: Inspection) -> dict[str, int]:

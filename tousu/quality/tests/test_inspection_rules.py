@@ -48,7 +48,8 @@ def test_the_draw_is_reproducible_and_depends_on_the_seed() -> None:
     ids = list(range(1, 101))
     first = rules.sample_draw(ids, 5, "2026:2026-11-30:7")
     assert first == rules.sample_draw(list(reversed(ids)), 5, "2026:2026-11-30:7")
-    assert len(first) == 5 and set(first) <= set(ids)
+    assert len(first) == 5
+    assert set(first) <= set(ids)
     # Another handler (or period, or plan seed) draws independently.
     assert rules.sample_draw(ids, 5, "2026:2026-11-30:8") != first
     assert rules.sample_draw([3, 1], 5, "x") == [1, 3]

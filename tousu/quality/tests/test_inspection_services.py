@@ -101,7 +101,7 @@ def test_the_draw_is_reproducible_and_takes_every_mandatory_kind(
 def test_a_dissatisfied_callback_after_the_draw_is_sampled_late_once(
     closed_last_week: Callable[..., Any], quality: Any, last_week: tuple[dt.date, dt.datetime]
 ) -> None:
-    start, moment = last_week
+    _start, moment = last_week
     complaints = [closed_last_week() for _ in range(3)]
     plan = SamplingPlan.objects.create(name="t", share=Decimal("0.1"), minimum=1, seed=1)
     services.plan_sample(plan=plan)
@@ -129,14 +129,16 @@ def test_scoring_weighs_the_items_tells_the_handler_and_writes_the_timeline(
         comment="答复及时性一般，用语需规范",
     )
     assert (done.status, done.total, done.fatal) == ("scored", Decimal("82.0"), False)
-    assert done.appeal_due_at is not None and done.appeal_due_at > done.scored_at
+    assert done.appeal_due_at is not None
+    assert done.appeal_due_at > done.scored_at
     assert InspectionScore.objects.get(inspection=task, item__code="wording").comment == (
         "未使用统一口径"
     )
     event = task.complaint.events.latest("seq")
     assert (event.type, event.data["quality_score"]) == ("inspected", "82.0")
     notice = Notification.objects.get(user=handler, kind="inspection")
-    assert task.complaint.number in notice.text and "82.0" in notice.text
+    assert task.complaint.number in notice.text
+    assert "82.0" in notice.text
     assert list(selectors.my_scores(handler)) == [done]
 
 
@@ -218,7 +220,8 @@ def test_the_handler_appeals_in_time_and_another_inspector_revises_the_score(
         Decimal("96.0"),
         False,
     )
-    assert decided.points_after["standard"] == 4 and decided.points_before["standard"] == 0
+    assert decided.points_after["standard"] == 4
+    assert decided.points_before["standard"] == 0
     types = list(task.complaint.events.order_by("seq").values_list("type", flat=True))
     assert types[-3:] == ["inspected", "inspection_appealed", "appeal_decided"]
     with pytest.raises(InvalidTransition):
@@ -291,7 +294,8 @@ def test_calibration_reports_the_inspectors_agreement(
     report = selectors.calibration_agreement(round_)
     timeliness = next(i for i in report.items if i.code == "timeliness")
     assert timeliness.mad == pytest.approx(2 / 3)
-    assert timeliness.alpha is not None and 0 < timeliness.alpha < 1
+    assert timeliness.alpha is not None
+    assert 0 < timeliness.alpha < 1
     assert report.scored == report.tasks == 6
     # Calibration is about the inspectors: no handler hears of it, nothing to appeal.
     assert not Notification.objects.filter(kind="inspection").exists()

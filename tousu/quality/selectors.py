@@ -29,6 +29,8 @@ LIST_RELATED = (
     "department",
     "sheet",
     "appeal",
+    "appeal__by",
+    "appeal__decided_by",
 )
 
 
@@ -80,8 +82,6 @@ def get_inspection_for_user(user: User, pk: int) -> Inspection:
         .select_related(
             "complaint__customer",
             "complaint__responsible_department",
-            "appeal__by",
-            "appeal__decided_by",
             "calibration",
         )
         .prefetch_related("sheet__items", "scores__item")

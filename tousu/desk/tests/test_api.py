@@ -878,6 +878,12 @@ PUBLISHED_OPERATION_IDS = {
     ("post", "/api/v1/repair/cases/{id}/actions"): "tousu_repair_api_case_action",
     ("post", "/api/v1/repair/cases/{id}/close"): "tousu_repair_api_case_close",
     ("get", "/api/v1/reports/repair"): "tousu_repair_api_effect",
+    ("get", "/api/v1/inspections"): "tousu_quality_api_inspections",
+    ("post", "/api/v1/inspections"): "tousu_quality_api_inspection_create",
+    ("get", "/api/v1/inspections/{id}"): "tousu_quality_api_inspection",
+    ("post", "/api/v1/inspections/{id}/score"): "tousu_quality_api_inspection_score",
+    ("post", "/api/v1/inspections/{id}/appeal"): "tousu_quality_api_inspection_appeal",
+    ("post", "/api/v1/inspections/{id}/appeal/decide"): "tousu_quality_api_appeal_decide",
 }
 
 

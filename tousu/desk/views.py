@@ -56,6 +56,7 @@ from tousu.desk.templatetags.complaint_tags import COMPLAINT_KEYS, INVESTIGATION
 from tousu.desk.work import WAITING_KINDS, WORK_DEPTH_MAX, WorkKind, work_queue
 from tousu.knowledge.selectors import Panel, letter_facts, suggestion_panel
 from tousu.notifications.services import notifications_mark_read
+from tousu.quality.selectors import complaint_inspections
 from tousu.repair.selectors import complaint_cases
 from tousu.resolution.choices import HandlingStep, RemedyBasis
 from tousu.resolution.rules import EVIDENCE_MAX_BYTES, EVIDENCE_TYPES
@@ -588,6 +589,7 @@ def render_detail(
         "timeline": (timeline := list(selectors.complaint_timeline(complaint))),
         "callbacks": complaint_callbacks(complaint),
         "repair_cases": complaint_cases(complaint.pk, user),
+        "inspections": complaint_inspections(complaint.pk, user),
         "team": expert_team(complaint),
         "repeats": list(complaint.repeats.order_by("received_at", "pk")),
         "similar": similar_complaints(complaint, user),

@@ -38,6 +38,9 @@ from tousu.complaints.models import Complaint
 from tousu.complaints.rules import OPEN_STATUSES
 from tousu.complaints.selectors import complaint_rows
 from tousu.core import clock
+from tousu.quality.choices import InspectionStatus
+from tousu.quality.models import Inspection
+from tousu.quality.selectors import inspection_work
 from tousu.repair.models import RepairCase
 from tousu.repair.selectors import repair_work
 from tousu.resolution.models import Approval
@@ -63,6 +66,7 @@ class WorkKind(models.TextChoices):
     AWAITING_APPROVAL = "awaiting_approval", _("Waiting for approval")
     AWAITING_CUSTOMER = "awaiting_customer", _("Waiting for the customer")
     REPAIR = "repair", _("To repair")
+    INSPECTION = "inspection", _("Quality inspection")
 
 
 # What the due time of an item is the limit of.
@@ -72,6 +76,9 @@ DUE_LABELS = {
     "approval": _("Decide by"),
     "callback": _("Call back by"),
     "repair": _("Next repair step by"),
+    "inspection": _("Score by"),
+    "appeal": _("Appeal by"),
+    "appeal_decision": _("Appealed on"),
 }
 
 
@@ -87,6 +94,7 @@ class WorkItem:
     approval: Approval | None = None
     callback: CallbackTask | None = None
     repair: RepairCase | None = None
+    inspection: Inspection | None = None
 
     @property
     def kind_label(self) -> str:
@@ -270,6 +278,28 @@ def _repair(user: User) -> Source:
     return Source("repair", qs, item)
 
 
+def _inspections(user: User) -> Source:
+    """Inspections whose move is the user's (issue 16): an inspector's tasks to score, the
+    appeals another inspector decides, a handler's scores they may still appeal."""
+    qs = inspection_work(user).order_by(F("due").asc(nulls_last=True), "pk")
+    qs = qs.select_related(
+        "complaint", "complaint__category", "complaint__customer", "handler", "department", "appeal"
+    )
+
+    def item(i: Inspection) -> WorkItem:
+        if i.status == InspectionStatus.OPEN:
+            due_kind = "inspection"
+        elif i.handler_id == user.pk and i.inspector_id != user.pk:
+            due_kind = "appeal"
+        else:
+            due_kind = "appeal_decision"
+        return WorkItem(
+            WorkKind.INSPECTION, i.complaint, getattr(i, "due", None), due_kind, inspection=i
+        )
+
+    return Source("inspection", qs, item)
+
+
 _COMPLAINT_RELATED = (
     "customer",
     "category",
@@ -349,7 +379,16 @@ def _sources(user: User) -> tuple[list[Source], Source]:
     triage = _triage(user, [mine, approving])
     overdue = _overdue(user, [mine, approving, triage.qs])
     watch = _watch(user, [mine, approving, triage.qs, overdue.qs])
-    moves = [_moves(user), approvals, _callbacks(user), _repair(user), triage, overdue, watch]
+    moves = [
+        _moves(user),
+        approvals,
+        _callbacks(user),
+        _repair(user),
+        _inspections(user),
+        triage,
+        overdue,
+        watch,
+    ]
     return moves, _waiting(user)
 
 
@@ -357,6 +396,7 @@ SOURCE_KINDS = {
     "approvals": WorkKind.APPROVE,
     "callbacks": WorkKind.CALLBACK,
     "repair": WorkKind.REPAIR,
+    "inspection": WorkKind.INSPECTION,
     "triage": WorkKind.TRIAGE,
     "overdue": WorkKind.OVERDUE,
     "watch": WorkKind.WATCH,

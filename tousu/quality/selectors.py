@@ -97,7 +97,7 @@ def appeal_of(inspection: Inspection) -> Any:
     """The inspection's appeal, or None (the reverse one-to-one raises when there is none)."""
     try:
         return inspection.appeal
-    except Inspection.appeal.RelatedObjectDoesNotExist:  # type: ignore[attr-defined]
+    except Inspection.appeal.RelatedObjectDoesNotExist:
         return None
 
 
@@ -284,9 +284,13 @@ class Agreement:
 
 
 def calibration_rounds() -> QuerySet[CalibrationRound]:
-    return CalibrationRound.objects.select_related("sheet", "created_by").annotate(
-        tasks=Count("inspections"),
-        scored=Count("inspections", filter=Q(inspections__status=InspectionStatus.SCORED)),
+    return (
+        CalibrationRound.objects.select_related("sheet", "created_by")
+        .annotate(
+            tasks=Count("inspections"),
+            scored=Count("inspections", filter=Q(inspections__status=InspectionStatus.SCORED)),
+        )
+        .order_by("-created_at", "-pk")
     )
 
 

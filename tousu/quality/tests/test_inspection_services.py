@@ -130,6 +130,7 @@ def test_scoring_weighs_the_items_tells_the_handler_and_writes_the_timeline(
     )
     assert (done.status, done.total, done.fatal) == ("scored", Decimal("82.0"), False)
     assert done.appeal_due_at is not None
+    assert done.scored_at is not None
     assert done.appeal_due_at > done.scored_at
     assert InspectionScore.objects.get(inspection=task, item__code="wording").comment == (
         "未使用统一口径"

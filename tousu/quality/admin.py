@@ -47,6 +47,7 @@ class ScoringSheetAdmin(AuditedAdmin):
 @admin.register(SamplingPlan)
 class SamplingPlanAdmin(AuditedAdmin):
     list_display = ("name", "share", "minimum", "period_days", "seed", "active")
+    filter_horizontal = ("inspectors",)
 
 
 @admin.register(Inspection)

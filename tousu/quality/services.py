@@ -133,13 +133,15 @@ def sheet_current(code: str = defaults.DEFAULT_SHEET_CODE) -> ScoringSheet:
 # ---- tasks: by hand, by the sampling plan, for calibration --------------------------------------
 
 
-def inspector_loads() -> dict[int, int]:
-    """Every active inspector (quality role) → their open tasks now."""
-    rows = (
-        User.objects.filter(is_active=True, role=Role.QUALITY)
-        .annotate(n=Count("inspections_assigned", filter=Q(inspections_assigned__status="open")))
-        .values_list("pk", "n")
-    )
+def inspector_loads(plan: SamplingPlan | None = None) -> dict[int, int]:
+    """Every active inspector (quality role) → their open tasks now; of a plan, those it
+    names (all when it names none)."""
+    people = User.objects.filter(is_active=True, role=Role.QUALITY)
+    if plan is not None and plan.inspectors.exists():
+        people = people.filter(pk__in=plan.inspectors.values("pk"))
+    rows = people.annotate(
+        n=Count("inspections_assigned", filter=Q(inspections_assigned__status="open"))
+    ).values_list("pk", "n")
     return dict(rows)
 
 
@@ -296,7 +298,7 @@ def _tasks_create(
     fresh = sorted(pk for pk in picked if pk not in done)
     if not fresh:
         return 0
-    inspectors = rules.assign_by_load(inspector_loads(), len(fresh))
+    inspectors = rules.assign_by_load(inspector_loads(plan), len(fresh))
     if not inspectors:
         return 0
     sheet = sheet_current(plan.sheet_code)
@@ -322,7 +324,7 @@ def plan_sample(*, plan: SamplingPlan, now: dt.datetime | None = None) -> dict[s
     dissatisfied callback after the draw). Idempotent: a second run, or a second worker,
     creates nothing twice (a complaint is sampled once per plan, a constraint)."""
     now = now or clock.now()
-    if not inspector_loads():
+    if not inspector_loads(plan):
         return {"drawn": 0, "mandatory_late": 0}
     current, _end = rules.period_of(clock.local(now).date(), plan.period_days)
     last = current - dt.timedelta(days=plan.period_days)

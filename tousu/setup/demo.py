@@ -51,6 +51,7 @@ from tousu.customers.models import Customer
 from tousu.early_warning.services import backlog_model_train
 from tousu.intake.services import Registration, complaint_register
 from tousu.knowledge.demo import knowledge_demo_load
+from tousu.quality.demo import inspection_demo_load
 from tousu.repair.demo import repair_demo_load
 from tousu.resolution.choices import HandlingStep, RemedyBasis, RemedyType
 from tousu.resolution.models import ClauseRemedy, StandardClause
@@ -117,6 +118,7 @@ DEMO_USERS: tuple[DemoUser, ...] = (
     DemoUser("supervisor_cs", Role.SUPERVISOR, "customer_service", "林秀英"),
     DemoUser("head_billing", Role.DEPT_HEAD, "billing", "马国强"),
     DemoUser("quality1", Role.QUALITY, "complaint_office", "高雪"),
+    DemoUser("quality2", Role.QUALITY, "complaint_office", "钱思远"),
     DemoUser("analyst1", Role.ANALYST, "complaint_office", "罗宇轩"),
     DemoUser("admin", Role.ADMIN, "complaint_office", "徐立新"),
 )
@@ -1420,6 +1422,8 @@ def demo_load(
             jobs.run("callbacks.chase")
         # Issue 14: the dissatisfied customers in repair cases, the older ones repaired.
         repair_demo_load(now=now, seed=seed)
+        # Issue 16: the weeks' inspections sampled and scored, two appeals, a calibration.
+        inspection_demo_load(now=now, seed=seed)
     # Complaints registered from now on are classified by a model trained on the closed ones.
     model = text_model_refresh()
     # The dashboard and reports read the count tables: fill them now rather than leave the

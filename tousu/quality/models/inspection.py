@@ -81,6 +81,10 @@ class SamplingPlan(models.Model):
     out_of_standard = models.BooleanField(_("every out-of-standard complaint"), default=True)
     dissatisfied = models.BooleanField(_("every dissatisfied callback"), default=True)
     sheet_code = models.SlugField(_("scoring sheet"), max_length=32, default="default")
+    # Whom the plan's tasks go to, by load; none named: every active quality inspector.
+    inspectors = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="+", verbose_name=_("inspectors")
+    )
     active = models.BooleanField(_("active"), default=True)
 
     class Meta:

@@ -325,3 +325,69 @@ def test_quality_scores_per_handler_and_department(
     assert (billing.department, billing.n, billing.fatal) == ("billing", 3, 1)
     # Another department's manager or handler sees none of billing's scores.
     assert selectors.scores_by_department(outsider, today, today) == []
+
+
+def test_a_plan_gives_its_tasks_to_the_inspectors_it_names(
+    closed_last_week: Callable[..., Any], quality: Any, quality2: Any
+) -> None:
+    for _ in range(4):
+        closed_last_week(level="over_level")
+    plan = SamplingPlan.objects.create(name="t", share=Decimal("0.05"), minimum=1)
+    plan.inspectors.add(quality2)
+    assert services.plan_sample(plan=plan)["drawn"] == 4
+    assert set(Inspection.objects.values_list("inspector", flat=True)) == {quality2.pk}
+
+
+def test_the_job_samples_every_active_plan_once(
+    closed_last_week: Callable[..., Any], quality: Any
+) -> None:
+    from tousu.config import jobs
+
+    for _ in range(3):
+        closed_last_week()
+    assert "quality.sample" in jobs.JOBS
+    first = jobs.run("quality.sample")
+    # The default plan (5 %, at least 2 per handler) draws 2 of the handler's 3.
+    assert (first["plans"], first["drawn"]) == (1, 2)
+    assert jobs.run("quality.sample")["drawn"] == 0
+    assert Inspection.objects.count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_at_once_sample_each_complaint_once(
+    closed_last_week: Callable[..., Any], quality: Any, quality2: Any
+) -> None:
+    import threading
+
+    from django.db import connection, connections
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite serialises writers: concurrent runs need PostgreSQL")
+    for n in range(12):
+        closed_last_week(level="over_level" if n % 3 == 0 else "ordinary")
+    plan = SamplingPlan.objects.create(name="t", share=Decimal("0.25"), minimum=1, seed=3)
+    barrier = threading.Barrier(2)
+    results: list[dict[str, int]] = []
+    errors: list[BaseException] = []
+
+    def worker() -> None:
+        try:
+            barrier.wait()
+            results.append(services.plan_sample(plan=plan))
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    first = Inspection.objects.first()
+    assert first is not None
+    assert first.period_start is not None
+    expected = len(services.plan_draw(plan, first.period_start).picked)
+    assert sum(r["drawn"] for r in results) == expected == Inspection.objects.count()
+    assert SamplingRun.objects.filter(plan=plan).count() == 1

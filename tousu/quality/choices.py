@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 # Inspection
 
@@ -31,7 +32,8 @@ MANDATORY_REASONS = (
 
 class InspectionStatus(models.TextChoices):
     OPEN = "open", _("To score")
-    SCORED = "scored", _("Scored")
+    # A context: "Scored" is also the column of when a score was given.
+    SCORED = "scored", pgettext_lazy("inspection status", "Scored")
 
 
 class AppealStatus(models.TextChoices):

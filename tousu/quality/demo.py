@@ -32,6 +32,8 @@ INSPECTOR = "quality1"
 # A task is scored this long after it was created (the inspector's working days).
 SCORE_AFTER_HOURS = (4.0, 60.0)
 FULL_MARKS = 5
+# The share of departures from the standard clause that fail the fatal item outright.
+FATAL_SHARE = 0.4
 
 
 @dataclass(frozen=True)
@@ -77,8 +79,12 @@ def judge(c: Complaint, rng: random.Random) -> Judgement:
         notes["explanation"] = "客户认为问题未解决，解释不够充分"
     flags = list(c.consistency_flags.all())
     if flags:
-        points["standard"] = 2
-        notes["standard"] = "与标准条款不一致：" + reason_text(flags[0].reason)
+        # Some departures are a fatal failure of the standard, others a lesser one.
+        fatal = rng.random() < FATAL_SHARE
+        points["standard"] = 0 if fatal else 2
+        notes["standard"] = ("违反标准条款（致命项）：" if fatal else "与标准条款不一致：") + (
+            reason_text(flags[0].reason)
+        )
     if rng.random() < 0.25:
         points["records"] = 3
         notes["records"] = "调查记录缺少核查截图"
@@ -112,10 +118,25 @@ def _sample(now: dt.datetime) -> None:
                 services.plan_sample(plan=plan, now=at)
 
 
+OFFICE_OPENS, OFFICE_CLOSES = 9, 18
+
+
+def _office_hours(moment: dt.datetime) -> dt.datetime:
+    """The moment, or the next working morning after it: inspectors work office hours."""
+    local = clock.local(moment)
+    if OFFICE_OPENS <= local.hour < OFFICE_CLOSES and local.weekday() < 5:
+        return moment
+    day = local.date() if local.hour < OFFICE_OPENS else local.date() + dt.timedelta(days=1)
+    while day.weekday() >= 5:
+        day += dt.timedelta(days=1)
+    opens = dt.datetime.combine(day, dt.time(OFFICE_OPENS), tzinfo=local.tzinfo)
+    return opens + dt.timedelta(minutes=local.minute + 7 * (local.hour % 8))
+
+
 def _score_at(task: Inspection, now: dt.datetime, rng: random.Random) -> dt.datetime | None:
     """When the inspector scores the task: hours after it was created, after the complaint's
     last event (its timeline stays in order of time); None when that is not yet."""
-    at = task.created_at + dt.timedelta(hours=rng.uniform(*SCORE_AFTER_HOURS))
+    at = _office_hours(task.created_at + dt.timedelta(hours=rng.uniform(*SCORE_AFTER_HOURS)))
     at = max(at, task.complaint.events.latest("seq").at + dt.timedelta(minutes=10))
     return at if at < now - dt.timedelta(hours=2) else None
 
@@ -178,7 +199,10 @@ def _appeal(now: dt.datetime, rng: random.Random) -> None:
             continue
         if task.handler.pk in taken:
             continue
-        at = min(task.scored_at + dt.timedelta(hours=rng.uniform(2, 20)), task.appeal_due_at)
+        at = min(
+            _office_hours(task.scored_at + dt.timedelta(hours=rng.uniform(2, 20))),
+            task.appeal_due_at,
+        )
         if at >= now:
             continue
         points = {s.item.code: s.points for s in task.scores.select_related("item")}
@@ -188,7 +212,10 @@ def _appeal(now: dt.datetime, rng: random.Random) -> None:
             services.inspection_appeal(inspection=task, actor=task.handler, reason_text=why)
         taken.add(task.handler.pk)
         decider = next((u for u in others if u.pk != task.inspector_id), None)
-        decided_at = min(at + dt.timedelta(hours=rng.uniform(3, 20)), now - dt.timedelta(minutes=5))
+        decided_at = min(
+            _office_hours(at + dt.timedelta(hours=rng.uniform(3, 20))),
+            now - dt.timedelta(minutes=5),
+        )
         if len(taken) > 1 or decider is None or decided_at <= at:
             continue  # the second waits for a decision
         with clock.frozen(decided_at):
@@ -198,22 +225,34 @@ def _appeal(now: dt.datetime, rng: random.Random) -> None:
                 upheld=True,
                 note=decision,
                 points={**points, item: FULL_MARKS},
+                comments={item: "申诉成立，改判满分"},
             )
 
 
 def _calibrate(now: dt.datetime, rng: random.Random) -> None:
-    """Both inspectors score three closed complaints; one of them scores a little apart."""
+    """Both inspectors score three closed complaints of different quality (a poor, a middling
+    and a good handling, so that the totals vary); the second is a little stricter."""
     people = _inspectors()
     admin = User.objects.filter(role=Role.ADMIN).order_by("pk").first()
     if len(people) < 2 or admin is None:
         return
-    picked = list(
-        Complaint.objects.filter(status="closed", handler__isnull=False)
-        .exclude(inspections__isnull=False)
-        .order_by("-closed_at")[:3]
+    sheet = services.sheet_current()
+    items = [rules.ItemRule(i.code, i.weight, i.max_points, i.fatal) for i in sheet.items.all()]
+    recent = (
+        Complaint.objects.filter(status="closed", handler__isnull=False, inspections__isnull=True)
+        .prefetch_related("callbacks", "consistency_flags")
+        .order_by("-closed_at")[:40]
     )
-    if len(picked) < 3:
+    judged = sorted(
+        (
+            (rules.score_total(items, judge(c, random.Random(c.pk)).points).total, c.pk, c)
+            for c in recent
+        ),
+        key=lambda t: (t[0], t[1]),
+    )
+    if len(judged) < 3:
         return
+    picked = [judged[0][2], judged[len(judged) // 2][2], judged[-1][2]]
     start = now - dt.timedelta(days=3)
     with clock.frozen(start):
         round_ = services.calibration_create(
@@ -223,9 +262,7 @@ def _calibrate(now: dt.datetime, rng: random.Random) -> None:
             inspectors=people,
         )
     for i, task in enumerate(round_.inspections.select_related("complaint", "inspector")):
-        c = Complaint.objects.prefetch_related("callbacks", "consistency_flags").get(
-            pk=task.complaint_id
-        )
+        c = next(p for p in picked if p.pk == task.complaint_id)
         j = judge(c, random.Random(c.pk))  # the same view of the record …
         points = dict(j.points)
         if task.inspector_id != people[0].pk:  # … but the second inspector is stricter

@@ -202,8 +202,11 @@ def quality_scores(request: HttpRequest) -> HttpResponse:
     user = staff(request)
     if not permissions.can_view_quality_scores(user):
         raise PermissionDenied
-    form = PeriodForm(request.GET or None, today=clock.local_today())
+    today = clock.local_today()
+    form = PeriodForm(request.GET or None, today=today)
     first, last = form.period()
+    if not request.GET:  # the inputs show the default period
+        form = PeriodForm(initial={"from": first, "to": last}, today=today)
     context = {
         "form": form,
         "first": first,

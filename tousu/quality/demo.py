@@ -1,12 +1,13 @@
-"""Demo quality inspection for `tousu demo` (issue 16 item 1): the default sheet and plan
-(its tasks going to the inspector quality1; quality2, the team's lead, decides appeals and
-calibrates) sample the last weeks' closed complaints as the weekly job would have (every over-level,
-reopened, out-of-standard and dissatisfied one, and a share of each handler's others); the
-older tasks are scored by their inspector from the complaint's own facts — late replies lose
-timeliness, a dissatisfied callback's reasons cost attitude or explanation, a consistency flag
-costs the standard — with comments that say so; the latest week's wait in the queue. Two
-handlers appeal: one decided by the other inspector, one pending. A calibration round has
-both inspectors score the same three complaints."""
+"""Demo quality inspection for `tousu demo` (issue 16 item 1). The default plan, its tasks
+going to the inspector quality1 (quality2, the team's lead, decides appeals and calibrates),
+samples the last weeks' closed complaints as the weekly job would have: every over-level,
+reopened, out-of-standard and dissatisfied one, and a share of each handler's others. The
+tasks are scored from the complaint's own record — a late reply loses timeliness, a
+dissatisfied callback's reasons cost attitude or explanation, a departure from the standard
+clause costs the standard (granting more than it allows fails it, a fatal item) — with
+comments that say so; most random samples of the latest week wait in the queue. Two handlers
+appeal: one upheld by the other inspector, one pending. In a calibration round both
+inspectors score the same three complaints."""
 
 from __future__ import annotations
 
@@ -25,15 +26,13 @@ from tousu.quality.choices import InspectionStatus, SampleReason
 from tousu.quality.models import Inspection, SamplingPlan
 
 # Weeks sampled back from now; of the latest one's tasks most are left to score.
-WEEKS = 6
+WEEKS = 8
 LEFT_OPEN = 0.6
 # The inspector who scores the plan's tasks; the other inspector leads the team.
 INSPECTOR = "quality1"
 # A task is scored this long after it was created (the inspector's working days).
 SCORE_AFTER_HOURS = (4.0, 60.0)
 FULL_MARKS = 5
-# The share of departures from the standard clause that fail the fatal item outright.
-FATAL_SHARE = 0.4
 
 
 @dataclass(frozen=True)
@@ -79,8 +78,10 @@ def judge(c: Complaint, rng: random.Random) -> Judgement:
         notes["explanation"] = "客户认为问题未解决，解释不够充分"
     flags = list(c.consistency_flags.all())
     if flags:
-        # Some departures are a fatal failure of the standard, others a lesser one.
-        fatal = rng.random() < FATAL_SHARE
+        # Granting more than the clause allows is a fatal failure of the standard; less, or
+        # another remedy, a lesser one.
+        flag = flags[0]
+        fatal = flag.reference is not None and flag.amount > flag.reference
         points["standard"] = 0 if fatal else 2
         notes["standard"] = ("违反标准条款（致命项）：" if fatal else "与标准条款不一致：") + (
             reason_text(flags[0].reason)
@@ -291,7 +292,9 @@ def inspection_demo_load(*, now: dt.datetime, seed: int) -> int:
     )
     latest = max((t.created_at for t in tasks), default=now)
     for task in tasks:
-        if task.created_at == latest and rng.random() < LEFT_OPEN:
+        # The mandatory kinds are inspected first; random samples of the week wait.
+        waits = task.created_at == latest and task.reason == SampleReason.RANDOM
+        if waits and rng.random() < LEFT_OPEN:
             continue
         at = _score_at(task, now, rng)
         if at is not None:

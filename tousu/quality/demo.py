@@ -4,10 +4,10 @@ samples the last weeks' closed complaints as the weekly job would have: every ov
 reopened, out-of-standard and dissatisfied one, and a share of each handler's others. The
 tasks are scored from the complaint's own record — a late reply loses timeliness, a
 dissatisfied callback's reasons cost attitude or explanation, a departure from the standard
-clause costs the standard (granting more than it allows fails it, a fatal item) — with
-comments that say so; most random samples of the latest week wait in the queue. Two handlers
-appeal: one upheld by the other inspector, one pending. In a calibration round both
-inspectors score the same three complaints."""
+clause costs the standard (a remedy it does not prescribe, or more than it allows, fails
+that fatal item) — with comments that say so; most random samples of the latest week wait in
+the queue. Two handlers appeal: one upheld by the other inspector, one pending. In a
+calibration round both inspectors score the same three complaints."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ from tousu.core.reasons import reason_text
 from tousu.quality import rules, services
 from tousu.quality.choices import InspectionStatus, SampleReason
 from tousu.quality.models import Inspection, SamplingPlan
+from tousu.resolution.choices import FlagKind
 
 # Weeks sampled back from now; of the latest one's tasks most are left to score.
 WEEKS = 8
@@ -78,10 +79,12 @@ def judge(c: Complaint, rng: random.Random) -> Judgement:
         notes["explanation"] = "客户认为问题未解决，解释不够充分"
     flags = list(c.consistency_flags.all())
     if flags:
-        # Granting more than the clause allows is a fatal failure of the standard; less, or
-        # another remedy, a lesser one.
+        # A remedy the clause does not prescribe, or more than it allows, is a fatal failure
+        # of the standard; less than it prescribes a lesser one.
         flag = flags[0]
-        fatal = flag.reference is not None and flag.amount > flag.reference
+        fatal = flag.kind == FlagKind.TYPE_NOT_PRESCRIBED or (
+            flag.reference is not None and flag.amount > flag.reference
+        )
         points["standard"] = 0 if fatal else 2
         notes["standard"] = ("违反标准条款（致命项）：" if fatal else "与标准条款不一致：") + (
             reason_text(flags[0].reason)

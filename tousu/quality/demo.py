@@ -2,12 +2,12 @@
 going to the inspector quality1 (quality2, the team's lead, decides appeals and calibrates),
 samples the last weeks' closed complaints as the weekly job would have: every over-level,
 reopened, out-of-standard and dissatisfied one, and a share of each handler's others. The
-tasks are scored from the complaint's own record — a late reply loses timeliness, a
-dissatisfied callback's reasons cost attitude or explanation, a departure from the standard
-clause costs the standard (a remedy it does not prescribe, or more than it allows, fails
-that fatal item) — with comments that say so; most random samples of the latest week wait in
-the queue. Two handlers appeal: one upheld by the other inspector, one pending. In a
-calibration round both inspectors score the same three complaints."""
+tasks are scored from the complaint's own record, with comments that say why: a late reply
+loses timeliness; a dissatisfied callback's reasons cost explanation, or attitude (a fatal
+item); a departure from the standard clause costs the standard (a remedy it does not
+prescribe, or more than it allows, fails that fatal item). Most random samples of the latest
+week wait in the queue. Two handlers appeal: one upheld by the other inspector, one pending.
+In a calibration round both inspectors score the same three complaints."""
 
 from __future__ import annotations
 
@@ -69,8 +69,9 @@ def judge(c: Complaint, rng: random.Random) -> Judgement:
         if task.result == CallbackResult.DISSATISFIED:
             reasons |= set(task.reasons or [])
     if "attitude" in reasons:
-        points["attitude"] = 2
-        notes["attitude"] = "回访中客户反映处理人员态度生硬"
+        # The recording confirms what the customer said on the callback: a fatal item.
+        points["attitude"] = 0
+        notes["attitude"] = "回访中客户反映处理人员态度恶劣，经复听录音属实（致命项）"
     if reasons & {"explanation", "tariff", "data_usage"}:
         points["explanation"] = 2
         notes["explanation"] = "未向客户讲清费用产生的原因"
@@ -257,7 +258,7 @@ def _calibrate(now: dt.datetime, rng: random.Random) -> None:
     if len(judged) < 3:
         return
     picked = [judged[0][2], judged[len(judged) // 2][2], judged[-1][2]]
-    start = now - dt.timedelta(days=3)
+    start = _office_hours(now - dt.timedelta(days=3))
     with clock.frozen(start):
         round_ = services.calibration_create(
             actor=admin,
@@ -272,9 +273,13 @@ def _calibrate(now: dt.datetime, rng: random.Random) -> None:
         if task.inspector_id != people[0].pk:  # … but the second inspector is stricter
             points["records"] = max(0, points["records"] - rng.choice((0, 1)))
             points["wording"] = max(0, points["wording"] - rng.choice((0, 1, 1)))
-        with clock.frozen(start + dt.timedelta(hours=2 + i)):
+        with clock.frozen(start + dt.timedelta(minutes=60 + 40 * i)):
             services.inspection_score(
-                inspection=task, actor=task.inspector, points=points, comment=j.comment
+                inspection=task,
+                actor=task.inspector,
+                points=points,
+                comments=j.notes,
+                comment=j.comment,
             )
 
 

@@ -31,7 +31,9 @@ def test_the_demo_inspects_its_complaints(reference: None) -> None:
     revised = set(
         InspectionAppeal.objects.filter(status="upheld").values_list("inspection", flat=True)
     )
-    for task in scored.prefetch_related("scores__item", "complaint__consistency_flags"):
+    for task in scored.prefetch_related(
+        "scores__item", "complaint__consistency_flags", "complaint__callbacks"
+    ):
         points = {s.item.code: s.points for s in task.scores.all()}
         assert len(points) == 6
         assert task.comment
@@ -49,6 +51,9 @@ def test_the_demo_inspects_its_complaints(reference: None) -> None:
             and task.complaint.resolved_at > task.complaint.resolution_due
         )
         assert (points["timeliness"] < 5) == bool(late)
+        said = {r for t in task.complaint.callbacks.all() for r in (t.reasons or [])}
+        if "attitude" in said:
+            assert (points["attitude"], task.fatal) == (0, True)
     appeals = InspectionAppeal.objects.all()
     assert sampled.filter(reason="out_of_standard", status="scored").exists()
     assert sorted(appeals.values_list("status", flat=True)) == ["pending", "upheld"]

@@ -141,8 +141,8 @@ def _office_hours(moment: dt.datetime) -> dt.datetime:
 def _score_at(task: Inspection, now: dt.datetime, rng: random.Random) -> dt.datetime | None:
     """When the inspector scores the task: hours after it was created, after the complaint's
     last event (its timeline stays in order of time); None when that is not yet."""
-    at = _office_hours(task.created_at + dt.timedelta(hours=rng.uniform(*SCORE_AFTER_HOURS)))
-    at = max(at, task.complaint.events.latest("seq").at + dt.timedelta(minutes=10))
+    at = task.created_at + dt.timedelta(hours=rng.uniform(*SCORE_AFTER_HOURS))
+    at = _office_hours(max(at, task.complaint.events.latest("seq").at + dt.timedelta(minutes=10)))
     return at if at < now - dt.timedelta(hours=2) else None
 
 

@@ -1,9 +1,13 @@
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from tousu.accounts.admin import AuditedAdmin, ReadOnlyAdmin
+from tousu.quality import services
 from tousu.quality.models import Inspection, SamplingPlan, ScoringItem, ScoringSheet
 
 # Inspection
@@ -19,7 +23,7 @@ class ScoringItemInline(admin.TabularInline):
     fields = ("sort", "code", "title", "title_en", "weight", "max_points", "fatal", "guidance")
 
     # A sheet that scored something keeps its items as they were: a score keeps the version
-    # it used. The change is made on a new version ("Save as new").
+    # it used. The change is made on a new version (the list's action).
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return not _in_use(obj) and super().has_change_permission(request, obj)
 
@@ -32,13 +36,25 @@ class ScoringItemInline(admin.TabularInline):
 
 @admin.register(ScoringSheet)
 class ScoringSheetAdmin(AuditedAdmin):
-    """The scoring sheets (质检评分表) and their versions: "Save as new" with the next version
-    number makes a new version; the newest active one scores new inspections."""
+    """The scoring sheets (质检评分表) and their versions: the action "new version" copies a
+    sheet with its items as the next version, to edit; the newest active one scores new
+    inspections."""
 
     list_display = ("code", "version", "name", "active", "created_at")
     list_filter = ("code", "active")
-    save_as = True
     inlines = [ScoringItemInline]
+    actions = ["new_version"]
+
+    @admin.action(description=gettext_lazy("Copy as a new version"))
+    def new_version(self, request: HttpRequest, queryset: QuerySet[ScoringSheet]) -> None:
+        for sheet in queryset:
+            copy = services.sheet_new_version(sheet=sheet)
+            self.message_user(
+                request,
+                _("%(name)s version %(version)s made: edit its items.")
+                % {"name": copy.name, "version": copy.version},
+                messages.SUCCESS,
+            )
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return not _in_use(obj) and super().has_delete_permission(request, obj)

@@ -130,6 +130,38 @@ def sheet_current(code: str = defaults.DEFAULT_SHEET_CODE) -> ScoringSheet:
     return sheet
 
 
+def sheet_new_version(*, sheet: ScoringSheet) -> ScoringSheet:
+    """A copy of `sheet` and its items as the next version of its code, to be edited (a sheet
+    that scored something keeps its items: each score keeps the version it used). Active at
+    once: new inspections take the newest active version."""
+    with transaction.atomic():
+        latest = (
+            ScoringSheet.objects.select_for_update()
+            .filter(code=sheet.code)
+            .order_by("-version")
+            .first()
+        )
+        assert latest is not None
+        copy = ScoringSheet.objects.create(
+            code=sheet.code, version=latest.version + 1, name=sheet.name, active=True
+        )
+        ScoringItem.objects.bulk_create(
+            ScoringItem(
+                sheet=copy,
+                code=i.code,
+                title=i.title,
+                title_en=i.title_en,
+                guidance=i.guidance,
+                weight=i.weight,
+                max_points=i.max_points,
+                fatal=i.fatal,
+                sort=i.sort,
+            )
+            for i in sheet.items.all()
+        )
+    return copy
+
+
 # ---- tasks: by hand, by the sampling plan, for calibration --------------------------------------
 
 

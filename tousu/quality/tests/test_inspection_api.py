@@ -141,3 +141,27 @@ def test_bad_create_input_is_named(
     error = _error(api_as(quality).post("/api/v1/inspections", {"complaint": open_one.number}), 422)
     assert "complaint" in error["fields"]
     assert not Inspection.objects.exists()
+
+
+def test_the_work_queue_holds_the_inspection_for_its_inspector_then_the_handler(
+    api_as: Callable[[Any], Any], task: Inspection, quality: Any, handler: Any
+) -> None:
+    def items(user: Any) -> list[dict[str, Any]]:
+        body = api_as(user).get("/api/v1/me/work").json()
+        return [i for i in body["items"] if i["kind"] == "inspection"]
+
+    [mine] = items(quality)
+    assert (mine["id"], mine["number"], mine["due"]) == (
+        task.pk,
+        task.complaint.number,
+        "inspection",
+    )
+    assert items(handler) == []
+    api_as(quality).post(f"/api/v1/inspections/{task.pk}/score", {"scores": FULL})
+    assert items(quality) == []
+    [theirs] = items(handler)
+    assert (theirs["id"], theirs["due"], theirs["links"]["self"]) == (
+        task.pk,
+        "appeal",
+        f"/api/v1/inspections/{task.pk}",
+    )

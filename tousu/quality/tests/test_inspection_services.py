@@ -391,3 +391,23 @@ def test_two_workers_at_once_sample_each_complaint_once(
     expected = len(services.plan_draw(plan, first.period_start).picked)
     assert sum(r["drawn"] for r in results) == expected == Inspection.objects.count()
     assert SamplingRun.objects.filter(plan=plan).count() == 1
+
+
+def test_a_score_keeps_the_sheet_version_it_used(
+    closed_last_week: Callable[..., Any], quality: Any, admin_user: Any
+) -> None:
+    old = services.inspection_create(actor=quality, complaint=closed_last_week(), inspector=quality)
+    services.inspection_score(inspection=old, actor=quality, points={**FULL, "wording": 0})
+    v1 = old.sheet
+    v2 = services.sheet_new_version(sheet=v1)
+    # The new version weighs wording more and makes it fatal.
+    v2.items.filter(code="wording").update(weight=40, fatal=True)
+    new = services.inspection_create(actor=quality, complaint=closed_last_week(), inspector=quality)
+    assert (new.sheet, new.sheet.version) == (v2, 2)
+    services.inspection_score(inspection=new, actor=quality, points={**FULL, "wording": 0})
+    old.refresh_from_db()
+    new.refresh_from_db()
+    assert (old.sheet_id, old.total, old.fatal) == (v1.pk, Decimal("90.0"), False)
+    assert (new.total, new.fatal) == (Decimal("0.0"), True)
+    # An inspection of the old version is still scored on the old items.
+    assert [s.item.sheet_id for s in old.scores.select_related("item")] == [v1.pk] * 6

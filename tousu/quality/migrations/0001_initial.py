@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0005_region_customer_count_label'),
-        ('complaints', '0021_initial'),
+        ('complaints', '0021_event_types_inspection'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

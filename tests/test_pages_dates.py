@@ -70,6 +70,8 @@ DATE_INPUTS = [
     DateInput("resolution:consistency", "from", form_field="from_", others={"to": VALID_DAY}),
     DateInput("resolution:consistency", "to", others={"from": VALID_DAY}),
     DateInput("resolution:consistency", "from", form_field="from_"),
+    DateInput("quality:scores", "from", others={"to": VALID_DAY}),
+    DateInput("quality:scores", "to", others={"from": VALID_DAY}),
     DateInput("desk:register", "received_at", "POST", status=422, others=REGISTER),
     DateInput(
         "knowledge:wording_article_new",
@@ -164,6 +166,7 @@ def test_a_date_out_of_range_or_unparseable_is_a_form_error_not_a_500(
         ("analytics:dashboard", {"from": "2099-12-01", "to": "2099-12-31"}),
         ("analytics:causes", {"from": "2000-01-01", "to": "2000-01-31"}),
         ("resolution:consistency", {"from": "2000-01-01", "to": "2000-01-31"}),
+        ("quality:scores", {"from": "2000-01-01", "to": "2000-01-31"}),
     ],
 )
 def test_the_ends_of_the_range_are_accepted(

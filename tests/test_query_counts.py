@@ -328,6 +328,7 @@ def world_build() -> World:
     repair.repair_action_record(
         case=other, actor=u["handler"], step="contact", note="已联系", contact_outcome="reached"
     )
+    _inspections_build(w)
     counts_fill()
     _alerts_build(w)
     _care_build(w)
@@ -376,6 +377,47 @@ def _care_build(w: World) -> None:
         )
     w.ids["fault"] = fault.pk
     w.ids["care_item"] = items[-1].pk
+
+
+def _inspections_build(w: World) -> None:
+    """Issue 16: inspections of the handled complaints — one open for the inspector, the
+    handler's scores (one appealed, waiting for a decision), and a calibration round of two
+    inspectors on two complaints, scored."""
+    from tousu.complaints.models import Complaint
+    from tousu.quality import services as quality
+
+    u = w.users
+    u["quality2"] = persona_create("quality2", "quality", "complaint_office")
+    full = {"timeliness": 5, "attitude": 5, "explanation": 5, "standard": 5, "records": 5}
+    handled = list(
+        Complaint.objects.filter(status__in=["resolved", "closed"], handler=u["handler"]).order_by(
+            "pk"
+        )
+    )
+    assert len(handled) >= 3
+    tasks = [
+        quality.inspection_create(actor=u["quality"], complaint=c, inspector=u["quality"])
+        for c in handled
+    ]
+    w.ids["inspection_open"] = tasks[0].pk
+    for i, task in enumerate(tasks[1:]):
+        quality.inspection_score(
+            inspection=task, actor=u["quality"], points={**full, "wording": i}, comment="用语欠规范"
+        )
+    w.ids["inspection_scored"] = tasks[1].pk
+    quality.inspection_appeal(inspection=tasks[2], actor=u["handler"], reason_text="已使用统一口径")
+    w.ids["inspection_appealed"] = tasks[2].pk
+    round_ = quality.calibration_create(
+        actor=u["quality"],
+        name="校准",
+        complaints=handled[1:],
+        inspectors=[u["quality"], u["quality2"]],
+    )
+    for task in round_.inspections.select_related("inspector"):
+        quality.inspection_score(
+            inspection=task, actor=task.inspector, points={**full, "wording": 4}
+        )
+    w.ids["calibration"] = round_.pk
 
 
 def _alerts_build(w: World) -> None:
@@ -595,6 +637,20 @@ def _action(action: str, complaint: str, as_: str, data: Data = None) -> Req:
 # Pages by path pattern (from the URL resolver, parameters without their converters). A
 # pattern not listed here is requested with GET as the supervisor, and fails if that needs
 # parameters or answers otherwise than 200: give it a request here.
+INSPECTION_SCORES = {
+    "timeliness": 5,
+    "attitude": 5,
+    "explanation": 4,
+    "standard": 5,
+    "records": 5,
+    "wording": 5,
+}
+
+
+def _scores_form(_: World) -> dict[str, Any]:
+    return {f"points_{code}": str(points) for code, points in INSPECTION_SCORES.items()}
+
+
 PAGES: dict[str, list[Req]] = {
     "/login/": [
         Req(as_=None),
@@ -818,6 +874,30 @@ PAGES: dict[str, list[Req]] = {
     "/incidents/proposals/<pk>/<decision>/": [
         Req("POST", params={"pk": "id:proposal", "decision": "accept"}, status=302)
     ],
+    "/quality/inspections/": [Req(as_="quality")],
+    "/quality/inspections/<pk>/": [
+        Req(as_="quality", params={"pk": "id:inspection_open"}),
+        Req(as_="handler", params={"pk": "id:inspection_scored"}, variant="scored"),
+    ],
+    "/quality/inspections/<pk>/score/": [
+        Req("POST", "quality", {"pk": "id:inspection_open"}, _scores_form, status=302)
+    ],
+    "/quality/inspections/<pk>/appeal/": [
+        Req("POST", "handler", {"pk": "id:inspection_scored"}, {"reason": "有录音"}, status=302)
+    ],
+    "/quality/inspections/<pk>/decide/": [
+        Req(
+            "POST",
+            "quality2",
+            {"pk": "id:inspection_appealed"},
+            {"decision": "rejected", "note": "维持"},
+            status=302,
+        )
+    ],
+    "/quality/my-scores/": [Req(as_="handler")],
+    "/quality/scores/": [Req(as_="supervisor")],
+    "/quality/calibration/": [Req(as_="quality")],
+    "/quality/calibration/<pk>/": [Req(as_="quality", params={"pk": "id:calibration"})],
     "/repair/": [Req(as_="handler")],
     "/repair/<pk>/": [Req(as_="handler", params={"pk": "id:repair_case"})],
     "/repair/<pk>/action/": [
@@ -926,6 +1006,20 @@ API: dict[str, Req] = {
         },
     ),
     "POST /api/v1/complaints/<number>/case": _api("callback_done", "quality", status=201),
+    "GET /api/v1/inspections": Req(as_="quality"),
+    "POST /api/v1/inspections": Req(
+        "POST", "quality", data=lambda w: {"complaint": w.number("repair")}, status=201
+    ),
+    "GET /api/v1/inspections/<id>": Req(as_="quality", params={"id": "id:inspection_scored"}),
+    "POST /api/v1/inspections/<id>/score": Req(
+        "POST", "quality", {"id": "id:inspection_open"}, {"scores": INSPECTION_SCORES}
+    ),
+    "POST /api/v1/inspections/<id>/appeal": Req(
+        "POST", "handler", {"id": "id:inspection_scored"}, {"reason": "有录音"}
+    ),
+    "POST /api/v1/inspections/<id>/appeal/decide": Req(
+        "POST", "quality2", {"id": "id:inspection_appealed"}, {"upheld": False, "note": "维持"}
+    ),
     "GET /api/v1/repair/cases": Req(as_="handler"),
     "POST /api/v1/repair/cases": Req(
         "POST", "supervisor", data={"customer_phone": "13800138005", "type": "network"}, status=201

@@ -521,3 +521,57 @@ def can_approve_statement(user: User, statement: object) -> bool:
         and user.role in STATEMENT_APPROVE_ROLES
         and user.pk != getattr(statement, "author_id", None)
     )
+
+
+# ---- quality inspection (issue 16, R12.3) --------------------------------------------------
+
+# Who inspects: creates and scores inspection tasks, runs calibration, decides appeals of
+# scores they did not give.
+INSPECTOR_ROLES = {Role.QUALITY, Role.ADMIN}
+# Who reads the quality scores per handler and department (their own department's only,
+# unless their scope is all).
+QUALITY_SCORE_ROLES = MANAGER_ROLES | {Role.QUALITY, Role.ANALYST}
+
+
+def can_inspect(user: User) -> bool:
+    """May open the inspections, create tasks by hand and calibration rounds."""
+    return user.is_active and user.role in INSPECTOR_ROLES
+
+
+def can_score_inspection(user: User, inspection: object) -> bool:
+    """Only the inspector the task is assigned to scores it."""
+    return user.is_active and user.pk == getattr(inspection, "inspector_id", None)
+
+
+def can_appeal_inspection(user: User, inspection: object) -> bool:
+    """The handler whose handling was scored appeals (the deadline is the service's)."""
+    return user.is_active and user.pk == getattr(inspection, "handler_id", None)
+
+
+def can_decide_appeal(user: User, inspection: object) -> bool:
+    """Another inspector, or an administrator, decides an appeal: never the one who scored."""
+    return can_inspect(user) and user.pk != getattr(inspection, "inspector_id", None)
+
+
+def can_view_quality_scores(user: User) -> bool:
+    """May open the quality scores per handler and department (still scoped)."""
+    return user.is_active and user.role in QUALITY_SCORE_ROLES
+
+
+def inspection_scope_q(user: User) -> Q:
+    """The inspections `user` may see, as a filter on Inspection: inspectors all of them; a
+    handler those of their own handling; managers their department's (or region's, all)."""
+    if not user.is_active:
+        return Q(pk__in=[])
+    if can_inspect(user):
+        return Q()
+    # Calibration scores are about the inspectors, not the handler: not theirs to see.
+    mine = Q(handler=user.pk, calibration__isnull=True)
+    if user.role not in QUALITY_SCORE_ROLES:
+        return mine
+    scope = user.effective_scope
+    if scope == DataScope.ALL:
+        return Q()
+    if scope == DataScope.REGION:
+        return mine | Q(complaint__region=user.region_id) if user.region_id else mine
+    return mine | Q(department=user.department_id) if user.department_id else mine

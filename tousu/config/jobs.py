@@ -165,6 +165,12 @@ register(
     help="fill the repair effect facts that only time tells (repeats within 90 days, …)",
 )
 register(
+    "quality.sample",
+    "tousu.quality.jobs.sample",
+    every=dt.timedelta(hours=6),
+    help="draw each sampling plan's last complete week once into inspection tasks (质检抽样)",
+)
+register(
     "intake.risk_rescore",
     "tousu.intake.jobs.risk_rescore",
     every=MINUTE,

@@ -446,6 +446,10 @@ if not re.fullmatch(r"\s*(role|dept):[\w.-]+\s*(,\s*(role|dept):[\w.-]+\s*)*", T
 TOUSU_CALLBACK_ATTEMPTS = env_int("TOUSU_CALLBACK_ATTEMPTS", 3, minimum=1, maximum=10)
 # How long before its due time the team is reminded of a callback not yet done.
 TOUSU_CALLBACK_REMIND_HOURS = env_int("TOUSU_CALLBACK_REMIND_HOURS", 4, minimum=0)
+# Quality inspection (R12.3): the handler may appeal a score until the close of business of
+# this many working days after it was given; an inspector has this many days to score a task.
+TOUSU_INSPECTION_APPEAL_DAYS = env_int("TOUSU_INSPECTION_APPEAL_DAYS", 3, minimum=0, maximum=30)
+TOUSU_INSPECTION_DUE_DAYS = env_int("TOUSU_INSPECTION_DUE_DAYS", 5, minimum=1, maximum=60)
 # A complaint from the same customer about the same issue within this many days is a repeat.
 TOUSU_REPEAT_WINDOW_DAYS = env_int("TOUSU_REPEAT_WINDOW_DAYS", 30, minimum=0)
 # Records (R5.4, R12.2). A complaint closed this many days ago is archived (归档): read-only,

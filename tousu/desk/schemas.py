@@ -276,12 +276,15 @@ class WorkCallbackOut(Schema):
 class WorkItemOut(Schema):
     kind: str = Field(
         description="dispatch, accept, handle, close, approve, callback, triage, overdue, watch; "
-        "repair, care; waiting for others: awaiting_approval, awaiting_customer"
+        "repair, care, incident, inspection; "
+        "waiting for others: awaiting_approval, awaiting_customer"
     )
     kind_label: str
     number: str | None = Field(description="the complaint's; a repair case may have none")
     id: int | None = Field(
-        None, description="the repair case's, for kind repair; the care item's, for kind care"
+        None,
+        description="the repair case's (kind repair), the care item's (care) or the "
+        "inspection's (inspection)",
     )
     status: str
     level: str | None
@@ -291,7 +294,7 @@ class WorkItemOut(Schema):
     due_at: dt.datetime | None
     due: str = Field(
         description="which limit due_at is: first_response, resolution, approval, callback, "
-        "repair, care"
+        "repair, care; inspection (score by), appeal (appeal by), appeal_decision (appealed on)"
     )
     overdue: bool
     high_risk: bool
@@ -324,6 +327,9 @@ def work_items_out(items: list[Any], texts: TextMask) -> list[dict[str, Any]]:
             continue
         if item.incident is not None:
             out.append(incident_item_out(item))
+            continue
+        if item.inspection is not None:
+            out.append(inspection_item_out(item))
             continue
         c = item.complaint
         assert c is not None
@@ -433,4 +439,31 @@ def care_item_out(item: Any, texts: TextMask) -> dict[str, Any]:
         "links": {
             "self": reverse("early_warning:fault", args=[care.fault_id]) + f"#care-{care.pk}"
         },
+    }
+
+
+def inspection_item_out(item: Any) -> dict[str, Any]:
+    """An inspection in the queue: its complaint's number, its id, why it was sampled and,
+    once scored, the score as the summary (no personal data)."""
+    inspection = item.inspection
+    complaint = inspection.complaint
+    summary = inspection.get_reason_display()
+    if inspection.total is not None:
+        summary += f" · {inspection.total}"
+    return {
+        "kind": item.kind,
+        "kind_label": item.kind_label,
+        "number": complaint.number,
+        "id": inspection.pk,
+        "status": inspection.status,
+        "level": None,
+        "summary": summary[:SUMMARY_CHARS],
+        "department": inspection.department.code if inspection.department else None,
+        "handler": inspection.handler.username if inspection.handler else None,
+        "due_at": local(item.due_at) if item.due_at else None,
+        "due": item.due_kind,
+        "overdue": item.overdue,
+        "high_risk": False,
+        "approval": None,
+        "links": {"self": f"/api/v1/inspections/{inspection.pk}"},
     }

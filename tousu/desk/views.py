@@ -57,6 +57,7 @@ from tousu.desk.work import WAITING_KINDS, WORK_DEPTH_MAX, WorkKind, work_queue
 from tousu.early_warning.selectors import customer_risk
 from tousu.knowledge.selectors import Panel, letter_facts, suggestion_panel
 from tousu.notifications.services import notifications_mark_read
+from tousu.quality.selectors import complaint_inspections
 from tousu.repair.selectors import complaint_cases
 from tousu.resolution.choices import HandlingStep, RemedyBasis
 from tousu.resolution.rules import EVIDENCE_MAX_BYTES, EVIDENCE_TYPES
@@ -589,6 +590,7 @@ def render_detail(
         "timeline": (timeline := list(selectors.complaint_timeline(complaint))),
         "callbacks": complaint_callbacks(complaint),
         "repair_cases": complaint_cases(complaint.pk, user),
+        "inspections": complaint_inspections(complaint.pk, user),
         "team": expert_team(complaint),
         "repeats": (later := selectors.later_links(complaint))[0],
         "duplicates": later[1],

@@ -41,6 +41,9 @@ from tousu.complaints.selectors import complaint_rows
 from tousu.core import clock
 from tousu.early_warning.models import CareItem, Incident
 from tousu.early_warning.selectors import care_work, incident_work
+from tousu.quality.choices import InspectionStatus
+from tousu.quality.models import Inspection
+from tousu.quality.selectors import inspection_work
 from tousu.repair.models import RepairCase
 from tousu.repair.selectors import repair_work
 from tousu.resolution.models import Approval
@@ -68,6 +71,7 @@ class WorkKind(models.TextChoices):
     REPAIR = "repair", _("To repair")
     CARE = "care", _("Proactive care")
     INCIDENT = "incident", _("Incident")
+    INSPECTION = "inspection", _("Quality inspection")
 
 
 # What the due time of an item is the limit of.
@@ -79,6 +83,9 @@ DUE_LABELS = {
     "repair": _("Next repair step by"),
     "care": _("Call by"),
     "incident": _("Proposals or a statement to decide"),
+    "inspection": _("Score by"),
+    "appeal": _("Appeal by"),
+    "appeal_decision": _("Appealed on"),
 }
 
 
@@ -97,6 +104,7 @@ class WorkItem:
     repair: RepairCase | None = None
     care: CareItem | None = None
     incident: Incident | None = None
+    inspection: Inspection | None = None
 
     @property
     def kind_label(self) -> str:
@@ -306,6 +314,28 @@ def _incidents(user: User) -> Source:
     return Source("incidents", qs, item)
 
 
+def _inspections(user: User) -> Source:
+    """Inspections whose move is the user's (issue 16): an inspector's tasks to score, the
+    appeals another inspector decides, a handler's scores they may still appeal."""
+    qs = inspection_work(user).order_by(F("due").asc(nulls_last=True), "pk")
+    qs = qs.select_related(
+        "complaint", "complaint__category", "complaint__customer", "handler", "department", "appeal"
+    )
+
+    def item(i: Inspection) -> WorkItem:
+        if i.status == InspectionStatus.OPEN:
+            due_kind = "inspection"
+        elif i.handler_id == user.pk and i.inspector_id != user.pk:
+            due_kind = "appeal"
+        else:
+            due_kind = "appeal_decision"
+        return WorkItem(
+            WorkKind.INSPECTION, i.complaint, getattr(i, "due", None), due_kind, inspection=i
+        )
+
+    return Source("inspection", qs, item)
+
+
 _COMPLAINT_RELATED = (
     "customer",
     "category",
@@ -392,6 +422,7 @@ def _sources(user: User) -> tuple[list[Source], Source]:
         _repair(user),
         _care(user),
         _incidents(user),
+        _inspections(user),
         triage,
         overdue,
         watch,
@@ -405,6 +436,7 @@ SOURCE_KINDS = {
     "repair": WorkKind.REPAIR,
     "care": WorkKind.CARE,
     "incidents": WorkKind.INCIDENT,
+    "inspection": WorkKind.INSPECTION,
     "triage": WorkKind.TRIAGE,
     "overdue": WorkKind.OVERDUE,
     "watch": WorkKind.WATCH,

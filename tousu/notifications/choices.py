@@ -18,6 +18,7 @@ class NotificationKind(models.TextChoices):
     REPEAT = "repeat", _("Repeat complaint")
     INTEGRITY = "integrity", _("Tamper evidence")
     ALERT = "alert", _("Complaint spike")
+    INSPECTION = "inspection", _("Quality inspection")
 
 
 class DeliveryChannel(models.TextChoices):

@@ -8,3 +8,10 @@ class QualityConfig(AppConfig):
     name = "tousu.quality"
     label = "quality"
     verbose_name = "质量管理体系"
+
+    def ready(self) -> None:
+        # Inspection: the quality scores on the dashboard (analytics may not import us).
+        from tousu.analytics.extensions import dashboard_panel_register
+        from tousu.quality.inspection_report import inspection_panel
+
+        dashboard_panel_register(inspection_panel)

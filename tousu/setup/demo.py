@@ -52,6 +52,7 @@ from tousu.early_warning.demo import care_demo_load
 from tousu.early_warning.services import backlog_model_train
 from tousu.intake.services import Registration, complaint_register
 from tousu.knowledge.demo import knowledge_demo_load
+from tousu.quality.demo import inspection_demo_load
 from tousu.repair.demo import repair_demo_load
 from tousu.resolution.choices import HandlingStep, RemedyBasis, RemedyType
 from tousu.resolution.models import ClauseRemedy, StandardClause
@@ -123,6 +124,7 @@ DEMO_USERS: tuple[DemoUser, ...] = (
     DemoUser("supervisor_cs", Role.SUPERVISOR, "customer_service", "林秀英"),
     DemoUser("head_billing", Role.DEPT_HEAD, "billing", "马国强"),
     DemoUser("quality1", Role.QUALITY, "complaint_office", "高雪"),
+    DemoUser("quality2", Role.QUALITY, "complaint_office", "钱思远"),
     DemoUser("analyst1", Role.ANALYST, "complaint_office", "罗宇轩"),
     DemoUser("admin", Role.ADMIN, "complaint_office", "徐立新"),
 )
@@ -1451,6 +1453,8 @@ def demo_load(
         care = care_demo_load(now=now, seed=seed, outage=bool(wave))
         # Last, as the archive job runs after everything else has happened to them.
         archived = complaints_archive(now=now, days=DEMO_ARCHIVE_DAYS)
+        # Issue 16: the weeks' inspections sampled and scored, two appeals, a calibration.
+        inspection_demo_load(now=now, seed=seed)
     # Complaints registered from now on are classified by a model trained on the closed ones.
     model = text_model_refresh()
     # The dashboard and reports read the count tables: fill them now rather than leave the

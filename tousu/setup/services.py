@@ -12,6 +12,7 @@ from tousu.accounts.models import Department, Region
 from tousu.accounts.reference import DEFAULT_DEPARTMENT, DEPARTMENTS, REGIONS
 from tousu.classification.models import Category
 from tousu.complaints.choices import Channel
+from tousu.quality.services import sheet_defaults_load
 from tousu.repair.services import playbooks_load
 from tousu.resolution.models import AuthorityLimit
 from tousu.routing.models import RoutingRule
@@ -108,4 +109,6 @@ def reference_data_load() -> dict[str, int]:
     created.update(sla_defaults_load())
     # Repair measures per type (issue 14): configuration, loaded once, never overwritten.
     created["playbooks"] = playbooks_load()
+    # The quality inspection sheet and sampling plan (issue 16): configuration, loaded once.
+    created["inspection_defaults"] = sheet_defaults_load()
     return created

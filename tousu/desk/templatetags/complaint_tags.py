@@ -47,6 +47,7 @@ from tousu.core import clock
 from tousu.core.pii import TextMask
 from tousu.core.reasons import reason_text, reasons_text
 from tousu.core.templatetags.tousu_ui import duration, pii_text
+from tousu.quality.choices import AppealStatus
 from tousu.resolution.choices import HandlingStep, RemedyType
 from tousu.sla.choices import DueState, EscalationTarget
 from tousu.sla.rules import WARN_SHARE, due_state
@@ -349,6 +350,8 @@ EVENT_FIELDS: dict[str, tuple[Any, Formatter]] = {
     "result": (gettext_lazy("Result"), _choice(CallbackResult)),
     "scores": (gettext_lazy("Scores"), _labelled(SCORE_LABELS)),
     "overall": (gettext_lazy("Overall satisfaction"), _plain),
+    "quality_score": (gettext_lazy("Quality score"), _plain),
+    "appeal": (gettext_lazy("Appeal"), _choice(AppealStatus)),
     "dissatisfaction": (
         gettext_lazy("Reasons for dissatisfaction"),
         lambda value, names: "、".join(_choice(DissatisfactionReason)(v, names) for v in value),

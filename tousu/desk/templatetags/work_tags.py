@@ -28,7 +28,13 @@ def work_due(context: Context, item: WorkItem) -> SafeString:
     if item.due_at is None:
         return format_html('<span class="muted">{}</span>', "—")
     c = item.complaint
-    if item.repair is None and c is not None and item.due_at == c.resolution_due and c.is_open:
+    if (
+        item.repair is None
+        and item.inspection is None
+        and c is not None
+        and item.due_at == c.resolution_due
+        and c.is_open
+    ):
         return due(context, c)
     left = item.due_at - clock.now()
     if left < dt.timedelta(0):

@@ -892,6 +892,12 @@ PUBLISHED_OPERATION_IDS = {
     ("post", "/api/v1/incidents/{id}/reply"): "tousu_early_warning_api_incident_reply",
     ("post", "/api/v1/incidents/{id}/resolve"): "tousu_early_warning_api_incident_resolve",
     ("post", "/api/v1/incidents/{id}/close"): "tousu_early_warning_api_incident_close",
+    ("get", "/api/v1/inspections"): "tousu_quality_api_inspections",
+    ("post", "/api/v1/inspections"): "tousu_quality_api_inspection_create",
+    ("get", "/api/v1/inspections/{id}"): "tousu_quality_api_inspection",
+    ("post", "/api/v1/inspections/{id}/score"): "tousu_quality_api_inspection_score",
+    ("post", "/api/v1/inspections/{id}/appeal"): "tousu_quality_api_inspection_appeal",
+    ("post", "/api/v1/inspections/{id}/appeal/decide"): "tousu_quality_api_appeal_decide",
 }
 
 

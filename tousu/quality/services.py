@@ -1,0 +1,700 @@
+"""Writes of the quality app. Each is atomic; where a complaint is concerned its timeline gets
+an event in the same transaction (D8), and the people concerned a notification (delivered
+after commit)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from tousu.accounts import permissions
+from tousu.accounts.choices import Role
+from tousu.accounts.models import User
+from tousu.callbacks.choices import CallbackResult
+from tousu.callbacks.models import CallbackTask
+from tousu.complaints.choices import EventType, Level, Status
+from tousu.complaints.models import Complaint, ComplaintEvent
+from tousu.complaints.services import complaint_lock, event_record
+from tousu.core import clock
+from tousu.core.clock import SHANGHAI
+from tousu.core.errors import (
+    FieldErrors,
+    InvalidTransition,
+    NotAllowed,
+    one_of_message,
+    required_message,
+    too_long_message,
+)
+from tousu.core.reasons import choice, reason, reason_kind
+from tousu.core.text import clean_text
+from tousu.notifications.choices import NotificationKind
+from tousu.notifications.services import NotificationDraft, notify_many
+from tousu.quality import inspection_defaults as defaults
+from tousu.quality import rules
+from tousu.quality.choices import (
+    MANDATORY_REASONS,
+    AppealStatus,
+    InspectionStatus,
+    SampleReason,
+)
+from tousu.quality.models import (
+    CalibrationRound,
+    Inspection,
+    InspectionAppeal,
+    InspectionScore,
+    SamplingPlan,
+    SamplingRun,
+    ScoringItem,
+    ScoringSheet,
+)
+from tousu.resolution.models import ConsistencyFlag
+from tousu.sla.selectors import calendar_for
+
+# Inspection
+
+COMMENT_MAX_CHARS = 2_000
+ITEM_COMMENT_MAX_CHARS = 500
+# Statuses of a complaint whose handling can be inspected: there is an outcome to judge.
+INSPECTABLE_STATUSES = (Status.RESOLVED, Status.CLOSED)
+# How many complete periods back the mandatory kinds are swept again: a dissatisfied callback
+# comes days after the complaint closed, possibly after its period's draw.
+MANDATORY_LOOKBACK_PERIODS = 2
+
+reason_kind(
+    "notice.inspection_scored",
+    gettext_lazy("Quality inspection of %(number)s: %(score)s points; appeal by %(due)s"),
+)
+reason_kind(
+    "notice.inspection_appealed",
+    gettext_lazy("Appeal of the inspection of %(number)s to decide"),
+)
+reason_kind(
+    "notice.inspection_decided",
+    gettext_lazy("Appeal of the inspection of %(number)s: %(result)s, %(score)s points"),
+    result=choice(AppealStatus),
+)
+
+
+# ---- configuration: the default sheet and plan -------------------------------------------------
+
+
+def sheet_defaults_load() -> int:
+    """The default sheet (version 1) and sampling plan, when there are none yet; an edited
+    sheet or plan is kept. Returns how many were created."""
+    made = 0
+    if not ScoringSheet.objects.filter(code=defaults.DEFAULT_SHEET_CODE).exists():
+        sheet = ScoringSheet.objects.create(
+            code=defaults.DEFAULT_SHEET_CODE, version=1, name=defaults.DEFAULT_SHEET_NAME
+        )
+        ScoringItem.objects.bulk_create(
+            ScoringItem(
+                sheet=sheet,
+                code=item.code,
+                title=item.title,
+                title_en=item.title_en,
+                guidance=item.guidance,
+                weight=item.weight,
+                max_points=defaults.DEFAULT_MAX_POINTS,
+                fatal=item.fatal,
+                sort=sort,
+            )
+            for sort, item in enumerate(defaults.DEFAULT_ITEMS)
+        )
+        made += 1
+    if not SamplingPlan.objects.exists():
+        SamplingPlan.objects.create(
+            name=defaults.DEFAULT_PLAN_NAME,
+            share=defaults.DEFAULT_PLAN_SHARE,
+            minimum=defaults.DEFAULT_PLAN_MINIMUM,
+            sheet_code=defaults.DEFAULT_SHEET_CODE,
+        )
+        made += 1
+    return made
+
+
+def sheet_current(code: str = defaults.DEFAULT_SHEET_CODE) -> ScoringSheet:
+    """The newest active version of the sheet `code` (the default loaded when missing)."""
+    sheet = ScoringSheet.objects.filter(code=code, active=True).order_by("-version").first()
+    if sheet is None:
+        sheet_defaults_load()
+        sheet = ScoringSheet.objects.filter(code=code, active=True).order_by("-version").first()
+    if sheet is None:
+        raise InvalidTransition(_("No active scoring sheet %(code)s") % {"code": code})
+    return sheet
+
+
+def sheet_new_version(*, sheet: ScoringSheet) -> ScoringSheet:
+    """A copy of `sheet` and its items as the next version of its code, to be edited (a sheet
+    that scored something keeps its items: each score keeps the version it used). Active at
+    once: new inspections take the newest active version."""
+    with transaction.atomic():
+        latest = (
+            ScoringSheet.objects.select_for_update()
+            .filter(code=sheet.code)
+            .order_by("-version")
+            .first()
+        )
+        assert latest is not None
+        copy = ScoringSheet.objects.create(
+            code=sheet.code, version=latest.version + 1, name=sheet.name, active=True
+        )
+        ScoringItem.objects.bulk_create(
+            ScoringItem(
+                sheet=copy,
+                code=i.code,
+                title=i.title,
+                title_en=i.title_en,
+                guidance=i.guidance,
+                weight=i.weight,
+                max_points=i.max_points,
+                fatal=i.fatal,
+                sort=i.sort,
+            )
+            for i in sheet.items.all()
+        )
+    return copy
+
+
+# ---- tasks: by hand, by the sampling plan, for calibration --------------------------------------
+
+
+def inspector_loads(plan: SamplingPlan | None = None) -> dict[int, int]:
+    """Every active inspector (quality role) → their open tasks now; of a plan, those it
+    names (all when it names none)."""
+    people = User.objects.filter(is_active=True, role=Role.QUALITY)
+    if plan is not None and plan.inspectors.exists():
+        people = people.filter(pk__in=plan.inspectors.values("pk"))
+    rows = people.annotate(
+        n=Count("inspections_assigned", filter=Q(inspections_assigned__status="open"))
+    ).values_list("pk", "n")
+    return dict(rows)
+
+
+def _task(
+    complaint: Complaint,
+    *,
+    sheet: ScoringSheet,
+    reason: str,
+    inspector_id: int,
+    now: dt.datetime,
+    actor: User | None = None,
+    plan: SamplingPlan | None = None,
+    period_start: dt.date | None = None,
+    calibration: CalibrationRound | None = None,
+) -> Inspection:
+    return Inspection(
+        complaint=complaint,
+        sheet=sheet,
+        reason=reason,
+        plan=plan,
+        period_start=period_start,
+        calibration=calibration,
+        inspector_id=inspector_id,
+        handler_id=complaint.handler_id,
+        department_id=complaint.department_id,
+        created_at=now,
+        created_by=actor,
+        due_at=now + dt.timedelta(days=settings.TOUSU_INSPECTION_DUE_DAYS),
+    )
+
+
+def _inspectable(complaint: Complaint, errors: FieldErrors, field: str = "complaint") -> None:
+    if complaint.status not in INSPECTABLE_STATUSES:
+        errors.add(
+            field, _("%(number)s is not resolved or closed yet") % {"number": complaint.number}
+        )
+
+
+def inspection_create(
+    *, actor: User, complaint: Complaint, inspector: User | None = None
+) -> Inspection:
+    """An inspection task for one handled complaint, chosen by hand: to `inspector`, or to
+    the least loaded inspector. Refused while the complaint has an open task already."""
+    if not permissions.can_inspect(actor):
+        raise NotAllowed(_("Your role may not create inspections"))
+    errors = FieldErrors()
+    _inspectable(complaint, errors)
+    if inspector is not None and not (inspector.is_active and inspector.role == Role.QUALITY):
+        errors.add("inspector", _("Not an active quality inspector"))
+    errors.raise_if_any(_("The inspection cannot be created"))
+    with transaction.atomic():
+        complaint = complaint_lock(complaint)
+        if Inspection.objects.filter(
+            complaint=complaint, status=InspectionStatus.OPEN, calibration__isnull=True
+        ).exists():
+            raise InvalidTransition(_("This complaint already has an open inspection"))
+        if inspector is None:
+            chosen = rules.assign_by_load(inspector_loads(), 1)
+            if not chosen:
+                raise InvalidTransition(_("There is no active quality inspector"))
+            inspector_id = chosen[0]
+        else:
+            inspector_id = inspector.pk
+        task = _task(
+            complaint,
+            sheet=sheet_current(),
+            reason=SampleReason.MANUAL,
+            inspector_id=inspector_id,
+            now=clock.now(),
+            actor=actor,
+        )
+        task.save()
+    return task
+
+
+@dataclass(frozen=True)
+class Draw:
+    """A plan's sample of one period: complaint id → why it was picked."""
+
+    period_start: dt.date
+    period_end: dt.date
+    picked: dict[int, str]
+
+
+def _period_bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    return (
+        dt.datetime.combine(start, dt.time(), tzinfo=SHANGHAI),
+        dt.datetime.combine(end, dt.time(), tzinfo=SHANGHAI),
+    )
+
+
+def _closed_in(start: dt.date, end: dt.date) -> Q:
+    low, high = _period_bounds(start, end)
+    return Q(status=Status.CLOSED, closed_at__gte=low, closed_at__lt=high, handler__isnull=False)
+
+
+def mandatory_kinds(ids: Sequence[int], kinds: Iterable[str]) -> dict[int, str]:
+    """Which of the complaints `ids` are of the mandatory `kinds`, each for the first kind it
+    is (MANDATORY_REASONS order): one query per kind."""
+    wanted = set(kinds)
+    found: dict[int, str] = {}
+    for kind in MANDATORY_REASONS:
+        if kind not in wanted:
+            continue
+        qs = Complaint.objects.filter(pk__in=ids)
+        if kind == SampleReason.OVER_LEVEL:
+            escalated = ComplaintEvent.objects.filter(type=EventType.ESCALATED).values("complaint")
+            qs = qs.filter(Q(level=Level.OVER_LEVEL) | Q(pk__in=escalated))
+        elif kind == SampleReason.REOPENED:
+            reopened = ComplaintEvent.objects.filter(type=EventType.REOPENED).values("complaint")
+            qs = qs.filter(pk__in=reopened)
+        elif kind == SampleReason.OUT_OF_STANDARD:
+            qs = qs.filter(pk__in=ConsistencyFlag.objects.values("complaint"))
+        else:
+            dissatisfied = CallbackTask.objects.filter(result=CallbackResult.DISSATISFIED)
+            qs = qs.filter(pk__in=dissatisfied.values("complaint"))
+        for pk in qs.values_list("pk", flat=True):
+            found.setdefault(pk, kind)
+    return found
+
+
+def plan_draw(plan: SamplingPlan, period_start: dt.date) -> Draw:
+    """The plan's sample of the period starting `period_start`, from the data alone: every
+    complaint closed then of a mandatory kind, plus, per handler, `share` (at least
+    `minimum`) of their other complaints closed then, drawn from the plan's seed, the period
+    and the handler. The same seed and the same data give the same sample."""
+    end = period_start + dt.timedelta(days=plan.period_days)
+    rows = list(
+        Complaint.objects.filter(_closed_in(period_start, end)).values_list("pk", "handler_id")
+    )
+    picked = mandatory_kinds([pk for pk, _h in rows], plan.mandatory())
+    by_handler: dict[int, list[int]] = {}
+    for pk, handler_id in rows:
+        by_handler.setdefault(handler_id, []).append(pk)
+    for handler_id, ids in sorted(by_handler.items()):
+        others = [pk for pk in ids if pk not in picked]
+        size = rules.sample_size(len(ids), len(others), plan.share, plan.minimum)
+        seed = f"{plan.seed}:{period_start.isoformat()}:{handler_id}"
+        for pk in rules.sample_draw(others, size, seed):
+            picked[pk] = SampleReason.RANDOM
+    return Draw(period_start, end, picked)
+
+
+def _tasks_create(
+    plan: SamplingPlan, picked: Mapping[int, str], period_start: dt.date, now: dt.datetime
+) -> int:
+    """Tasks for the picked complaints the plan has not sampled yet, spread over the
+    inspectors by load. Precondition: inside `transaction.atomic`."""
+    done = set(
+        Inspection.objects.filter(plan=plan, complaint__in=list(picked)).values_list(
+            "complaint", flat=True
+        )
+    )
+    fresh = sorted(pk for pk in picked if pk not in done)
+    if not fresh:
+        return 0
+    inspectors = rules.assign_by_load(inspector_loads(plan), len(fresh))
+    if not inspectors:
+        return 0
+    sheet = sheet_current(plan.sheet_code)
+    complaints = Complaint.objects.in_bulk(fresh)
+    Inspection.objects.bulk_create(
+        _task(
+            complaints[pk],
+            sheet=sheet,
+            reason=picked[pk],
+            inspector_id=inspector_id,
+            now=now,
+            plan=plan,
+            period_start=period_start,
+        )
+        for pk, inspector_id in zip(fresh, inspectors, strict=True)
+    )
+    return len(fresh)
+
+
+def plan_sample(*, plan: SamplingPlan, now: dt.datetime | None = None) -> dict[str, int]:
+    """Run the plan as of `now`: draw the last complete period once (its SamplingRun row
+    claims it), and sweep the periods before for mandatory complaints that became so late (a
+    dissatisfied callback after the draw). Idempotent: a second run, or a second worker,
+    creates nothing twice (a complaint is sampled once per plan, a constraint)."""
+    now = now or clock.now()
+    if not inspector_loads(plan):
+        return {"drawn": 0, "mandatory_late": 0}
+    current, _end = rules.period_of(clock.local(now).date(), plan.period_days)
+    last = current - dt.timedelta(days=plan.period_days)
+    drawn = 0
+    try:
+        with transaction.atomic():
+            run = SamplingRun.objects.create(
+                plan=plan, period_start=last, period_end=current, ran_at=now
+            )
+            draw = plan_draw(plan, last)
+            drawn = _tasks_create(plan, draw.picked, last, now)
+            run.counts = _reason_counts(draw.picked)
+            run.save(update_fields=["counts"])
+    except IntegrityError:
+        drawn = 0  # another run drew this period
+    late = 0
+    for back in range(1, MANDATORY_LOOKBACK_PERIODS + 1):
+        start = last - dt.timedelta(days=back * plan.period_days)
+        end = start + dt.timedelta(days=plan.period_days)
+        if not SamplingRun.objects.filter(plan=plan, period_start=start).exists():
+            continue  # never drawn: nothing to top up (the plan started after it)
+        ids = list(Complaint.objects.filter(_closed_in(start, end)).values_list("pk", flat=True))
+        picked = mandatory_kinds(ids, plan.mandatory())
+        try:
+            with transaction.atomic():
+                late += _tasks_create(plan, picked, start, now)
+        except IntegrityError:
+            pass  # a concurrent run created them
+    return {"drawn": drawn, "mandatory_late": late}
+
+
+def _reason_counts(picked: Mapping[int, str]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for kind in picked.values():
+        counts[kind] = counts.get(kind, 0) + 1
+    return counts
+
+
+def calibration_create(
+    *, actor: User, name: str, complaints: Sequence[Complaint], inspectors: Sequence[User]
+) -> CalibrationRound:
+    """A calibration round: each inspector gets a task for each of the complaints, on the
+    current sheet. Its scores are about the inspectors: nobody is notified, nothing appealed."""
+    if not permissions.can_inspect(actor):
+        raise NotAllowed(_("Your role may not start a calibration round"))
+    errors = FieldErrors()
+    title = clean_text(name or "")
+    if not title:
+        errors.add("name", required_message())
+    elif len(title) > 80:
+        errors.add("name", too_long_message(80))
+    if not complaints:
+        errors.add("complaints", required_message())
+    for c in complaints:
+        _inspectable(c, errors, "complaints")
+    people = {u.pk: u for u in inspectors}
+    if len(people) < 2:
+        errors.add("inspectors", _("At least two inspectors"))
+    if any(not (u.is_active and u.role == Role.QUALITY) for u in people.values()):
+        errors.add("inspectors", _("Not an active quality inspector"))
+    errors.raise_if_any(_("The calibration round cannot be started"))
+    now = clock.now()
+    with transaction.atomic():
+        sheet = sheet_current()
+        round_ = CalibrationRound.objects.create(
+            name=title, sheet=sheet, created_by=actor, created_at=now
+        )
+        Inspection.objects.bulk_create(
+            _task(
+                c,
+                sheet=sheet,
+                reason=SampleReason.CALIBRATION,
+                inspector_id=pk,
+                now=now,
+                actor=actor,
+                calibration=round_,
+            )
+            for c in {c.pk: c for c in complaints}.values()
+            for pk in sorted(people)
+        )
+    return round_
+
+
+# ---- scoring -----------------------------------------------------------------------------------
+
+
+def _points_check(
+    items: Sequence[ScoringItem],
+    points: Mapping[str, object],
+    comments: Mapping[str, object],
+    errors: FieldErrors,
+) -> tuple[dict[str, int], dict[str, str]]:
+    """Every item of the sheet scored with a whole number within its scale, nothing else;
+    comments only on the sheet's items."""
+    known = {item.code: item for item in items}
+    clean: dict[str, int] = {}
+    for code in points:
+        if code not in known:
+            errors.add(f"scores.{code}", one_of_message(known))
+    for code, item in known.items():
+        value = points.get(code)
+        if value is None or value == "":
+            errors.add(f"scores.{code}", required_message())
+        elif (
+            isinstance(value, bool)
+            or not isinstance(value, int)
+            or not (0 <= value <= item.max_points)
+        ):
+            errors.add(
+                f"scores.{code}",
+                _("A whole number from 0 to %(max)s") % {"max": item.max_points},
+            )
+        else:
+            clean[code] = value
+    notes: dict[str, str] = {}
+    for code, text in comments.items():
+        if code not in known:
+            errors.add(f"comments.{code}", one_of_message(known))
+            continue
+        note = clean_text(str(text or ""))
+        if len(note) > ITEM_COMMENT_MAX_CHARS:
+            errors.add(f"comments.{code}", too_long_message(ITEM_COMMENT_MAX_CHARS))
+        notes[code] = note
+    return clean, notes
+
+
+def _item_rules(items: Sequence[ScoringItem]) -> list[rules.ItemRule]:
+    return [rules.ItemRule(i.code, i.weight, i.max_points, i.fatal) for i in items]
+
+
+def _comment(text: str, errors: FieldErrors, field: str = "comment") -> str:
+    clean = clean_text(text or "")
+    if len(clean) > COMMENT_MAX_CHARS:
+        errors.add(field, too_long_message(COMMENT_MAX_CHARS))
+    return clean
+
+
+def _locked(inspection: Inspection) -> Inspection:
+    return Inspection.objects.select_for_update().select_related("complaint").get(pk=inspection.pk)
+
+
+def _event(inspection: Inspection, type: str, actor: User, data: dict[str, object]) -> None:
+    """The complaint's timeline hears of its inspection (not of calibration rounds)."""
+    if inspection.calibration_id is not None:
+        return
+    event_record(
+        complaint=complaint_lock(inspection.complaint),
+        type=type,
+        actor=actor,
+        data={"inspection": inspection.pk, **data},
+    )
+
+
+def inspection_score(
+    *,
+    inspection: Inspection,
+    actor: User,
+    points: Mapping[str, object],
+    comments: Mapping[str, object] | None = None,
+    comment: str = "",
+) -> Inspection:
+    """Score an open task: every item of its sheet within its scale (else 422, nothing
+    saved), the total from `rules.score_total`. Only its inspector (403), only once (409).
+    The handler is told, with the deadline to appeal."""
+    with transaction.atomic():
+        inspection = _locked(inspection)
+        if not permissions.can_score_inspection(actor, inspection):
+            raise NotAllowed(_("This inspection is assigned to someone else"))
+        if inspection.status != InspectionStatus.OPEN:
+            raise InvalidTransition(_("This inspection is scored already"))
+        items = list(inspection.sheet.items.all())
+        errors = FieldErrors()
+        clean, notes = _points_check(items, points, comments or {}, errors)
+        text = _comment(comment, errors)
+        errors.raise_if_any(_("The scores have errors"))
+        result = rules.score_total(_item_rules(items), clean)
+        InspectionScore.objects.bulk_create(
+            InspectionScore(
+                inspection=inspection, item=i, points=clean[i.code], comment=notes.get(i.code, "")
+            )
+            for i in items
+        )
+        now = clock.now()
+        inspection.status = InspectionStatus.SCORED
+        inspection.scored_at = now
+        inspection.total = result.total
+        inspection.fatal = result.fatal
+        inspection.comment = text
+        if inspection.calibration_id is None:
+            inspection.appeal_due_at = rules.appeal_deadline(
+                now, settings.TOUSU_INSPECTION_APPEAL_DAYS, calendar_for(None)
+            )
+        inspection.save()
+        _event(
+            inspection,
+            EventType.INSPECTED,
+            actor,
+            {"quality_score": str(result.total), "comment": text},
+        )
+        if inspection.calibration_id is None and inspection.handler_id:
+            _notify(
+                [inspection.handler],
+                inspection,
+                reason(
+                    "notice.inspection_scored",
+                    number=inspection.complaint.number,
+                    score=str(result.total),
+                    due=clock.local(inspection.appeal_due_at).strftime("%Y-%m-%d %H:%M")
+                    if inspection.appeal_due_at
+                    else "",
+                ),
+            )
+    return inspection
+
+
+def _notify(users: Iterable[User | None], inspection: Inspection, text: dict[str, object]) -> None:
+    notify_many(
+        [
+            NotificationDraft(
+                [u for u in users if u is not None],
+                NotificationKind.INSPECTION,
+                text,
+                inspection.complaint,
+            )
+        ]
+    )
+
+
+# ---- the handler's appeal and its decision -----------------------------------------------------
+
+
+def _points_of(inspection: Inspection) -> dict[str, int]:
+    return {s.item.code: s.points for s in inspection.scores.select_related("item")}
+
+
+def inspection_appeal(*, inspection: Inspection, actor: User, reason_text: str) -> InspectionAppeal:
+    """The handler appeals the score with a reason, until the deadline (after: 409, nothing
+    changes). Once per inspection. The other inspectors are asked to decide."""
+    with transaction.atomic():
+        inspection = _locked(inspection)
+        if not permissions.can_appeal_inspection(actor, inspection):
+            raise NotAllowed(_("Only the handler whose handling was scored may appeal"))
+        if inspection.status != InspectionStatus.SCORED or inspection.appeal_due_at is None:
+            raise InvalidTransition(_("Only a score given to a handler may be appealed"))
+        if InspectionAppeal.objects.filter(inspection=inspection).exists():
+            raise InvalidTransition(_("This score has been appealed already"))
+        if clock.now() > inspection.appeal_due_at:
+            raise InvalidTransition(
+                _("The time to appeal ended on %(due)s")
+                % {"due": clock.local(inspection.appeal_due_at).strftime("%Y-%m-%d %H:%M")}
+            )
+        errors = FieldErrors()
+        text = _comment(reason_text, errors, "reason")
+        if not text:
+            errors.add("reason", _("Say why the score is wrong"))
+        errors.raise_if_any(_("The appeal has errors"))
+        assert inspection.total is not None
+        appeal = InspectionAppeal.objects.create(
+            inspection=inspection,
+            by=actor,
+            reason=text,
+            created_at=clock.now(),
+            total_before=inspection.total,
+            points_before=_points_of(inspection),
+        )
+        _event(inspection, EventType.INSPECTION_APPEALED, actor, {"reason": text})
+        deciders = User.objects.filter(is_active=True, role=Role.QUALITY).exclude(
+            pk=inspection.inspector_id
+        )
+        _notify(
+            deciders,
+            inspection,
+            reason("notice.inspection_appealed", number=inspection.complaint.number),
+        )
+    return appeal
+
+
+def appeal_decide(
+    *,
+    inspection: Inspection,
+    actor: User,
+    upheld: bool,
+    note: str,
+    points: Mapping[str, object] | None = None,
+    comments: Mapping[str, object] | None = None,
+) -> InspectionAppeal:
+    """Decide a pending appeal: another inspector than the one who scored (403). Upheld, the
+    revised item scores (the whole sheet, checked as when scoring) give the new total; both
+    are kept on the appeal. Rejected, the score stands. A reason either way."""
+    with transaction.atomic():
+        inspection = _locked(inspection)
+        appeal = InspectionAppeal.objects.select_for_update().filter(inspection=inspection).first()
+        if appeal is None or appeal.status != AppealStatus.PENDING:
+            raise InvalidTransition(_("There is no pending appeal of this score"))
+        if not permissions.can_decide_appeal(actor, inspection):
+            raise NotAllowed(_("Another inspector than the one who scored decides the appeal"))
+        items = list(inspection.sheet.items.all())
+        errors = FieldErrors()
+        text = _comment(note, errors, "note")
+        if not text:
+            errors.add("note", _("Say why"))
+        clean: dict[str, int] = {}
+        notes: dict[str, str] = {}
+        if upheld:
+            clean, notes = _points_check(items, points or {}, comments or {}, errors)
+        errors.raise_if_any(_("The decision has errors"))
+        now = clock.now()
+        appeal.status = AppealStatus.UPHELD if upheld else AppealStatus.REJECTED
+        appeal.decided_by = actor
+        appeal.decided_at = now
+        appeal.decision_note = text
+        if upheld:
+            result = rules.score_total(_item_rules(items), clean)
+            for score in inspection.scores.select_related("item"):
+                score.points = clean[score.item.code]
+                if notes.get(score.item.code):
+                    score.comment = notes[score.item.code]
+                score.save(update_fields=["points", "comment"])
+            inspection.total = result.total
+            inspection.fatal = result.fatal
+            inspection.save(update_fields=["total", "fatal"])
+            appeal.points_after = clean
+        appeal.total_after = inspection.total
+        appeal.save()
+        _event(
+            inspection,
+            EventType.APPEAL_DECIDED,
+            actor,
+            {"appeal": appeal.status, "quality_score": str(inspection.total), "reason": text},
+        )
+        _notify(
+            [inspection.handler, inspection.inspector],
+            inspection,
+            reason(
+                "notice.inspection_decided",
+                number=inspection.complaint.number,
+                result=appeal.status,
+                score=str(inspection.total),
+            ),
+        )
+    return appeal

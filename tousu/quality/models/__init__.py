@@ -1,1 +1,14 @@
-"""The quality app's records, one module per part of the management system (issue 16)."""
+from tousu.quality.models.capa import CapaAction, CorrectiveAction
+from tousu.quality.models.documents import (
+    ControlledDocument,
+    DocumentAcknowledgement,
+    DocumentVersion,
+)
+
+__all__ = [
+    "CapaAction",
+    "ControlledDocument",
+    "CorrectiveAction",
+    "DocumentAcknowledgement",
+    "DocumentVersion",
+]

@@ -28,6 +28,7 @@ from tousu.core.errors import (
     FieldErrors,
     InvalidTransition,
     NotAllowed,
+    date_range_message,
     one_of_message,
     required_message,
     too_long_message,
@@ -50,6 +51,19 @@ ACTION_MAX_CHARS = 200
 VERIFY_DAYS_MIN = 7
 VERIFY_DAYS_MAX = 180
 COMPLAINTS_MAX = 500
+# How far ahead a due day may be set.
+DUE_DAYS_MAX = 3 * 366
+
+
+def _due_error(due_on: dt.date | None, today: dt.date) -> str | None:
+    """Why a due day is refused: missing, past, or further than DUE_DAYS_MAX ahead."""
+    if due_on is None:
+        return required_message()
+    latest = today + dt.timedelta(days=DUE_DAYS_MAX)
+    if not today <= due_on <= latest:
+        return date_range_message(today, latest)
+    return None
+
 
 # ---- Corrective action -----------------------------------------------------------------------
 
@@ -59,6 +73,15 @@ class ActionDraft:
     title: str
     owner: User | None
     due_on: dt.date | None
+
+
+@dataclass(frozen=True)
+class _Action:
+    """A draft that passed the checks."""
+
+    title: str
+    owner: User
+    due_on: dt.date
 
 
 def _text(value: str, field: str, limit: int, errors: FieldErrors, *, required: bool) -> str:
@@ -72,18 +95,19 @@ def _text(value: str, field: str, limit: int, errors: FieldErrors, *, required: 
 
 def _action_errors(
     drafts: Sequence[ActionDraft], errors: FieldErrors, today: dt.date, prefix: str = "actions"
-) -> list[ActionDraft]:
+) -> list[_Action]:
+    """The drafts cleaned, their problems added to `errors` under `actions[i].title` …, or
+    under `title` … with no prefix (one action)."""
     clean = []
     for i, d in enumerate(drafts):
-        field = f"{prefix}[{i}]" if prefix == "actions" else prefix
-        title = _text(d.title, f"{field}.title", ACTION_MAX_CHARS, errors, required=True)
+        at = f"{prefix}[{i}]." if prefix else ""
+        title = _text(d.title, f"{at}title", ACTION_MAX_CHARS, errors, required=True)
         if d.owner is None or not d.owner.is_active:
-            errors.add(f"{field}.owner", _("An active member of staff"))
-        if d.due_on is None:
-            errors.add(f"{field}.due_on", required_message())
-        elif d.due_on < today:
-            errors.add(f"{field}.due_on", _("Not in the past"))
-        clean.append(ActionDraft(title, d.owner, d.due_on))
+            errors.add(f"{at}owner", _("An active member of staff"))
+        if problem := _due_error(d.due_on, today):
+            errors.add(f"{at}due_on", problem)
+        if d.owner is not None and d.due_on is not None:
+            clean.append(_Action(title, d.owner, d.due_on))
     return clean
 
 
@@ -130,10 +154,8 @@ def capa_open(
         )
     if owner is None or not owner.is_active:
         errors.add("owner", _("An active member of staff"))
-    if due_on is None:
-        errors.add("due_on", required_message())
-    elif due_on < today:
-        errors.add("due_on", _("Not in the past"))
+    if problem := _due_error(due_on, today):
+        errors.add("due_on", problem)
     if not VERIFY_DAYS_MIN <= verify_after_days <= VERIFY_DAYS_MAX:
         errors.add(
             "verify_after_days",
@@ -143,7 +165,8 @@ def capa_open(
         errors.add("complaints", _("At most %(n)s complaints") % {"n": COMPLAINTS_MAX})
     drafts = _action_errors(actions, errors, today)
     errors.raise_if_any(_("The corrective action has errors"))
-    assert owner is not None and due_on is not None
+    assert owner is not None
+    assert due_on is not None
     now = clock.now()
     with transaction.atomic():
         capa = CorrectiveAction.objects.create(
@@ -167,9 +190,7 @@ def capa_open(
     return capa
 
 
-def _actions_create(
-    capa: CorrectiveAction, drafts: Sequence[ActionDraft], now: dt.datetime
-) -> None:
+def _actions_create(capa: CorrectiveAction, drafts: Sequence[_Action], now: dt.datetime) -> None:
     CapaAction.objects.bulk_create(
         CapaAction(capa=capa, title=d.title, owner=d.owner, due_on=d.due_on, created_at=now)
         for d in drafts
@@ -185,7 +206,7 @@ def capa_action_add(
 ) -> CapaAction:
     """Another action on an open corrective action (a reopened one gets its new actions so)."""
     errors = FieldErrors()
-    [draft] = _action_errors([ActionDraft(title, owner, due_on)], errors, selectors.today(), "")
+    drafts = _action_errors([ActionDraft(title, owner, due_on)], errors, selectors.today(), "")
     with transaction.atomic():
         capa = _locked(capa)
         if not permissions.can_act_capa(actor, capa):
@@ -193,6 +214,7 @@ def capa_action_add(
         if capa.status != CapaStatus.OPEN:
             raise InvalidTransition(_("Actions are added to an open corrective action only"))
         errors.raise_if_any(_("The action has errors"))
+        [draft] = drafts
         return CapaAction.objects.create(
             capa=capa, title=draft.title, owner=draft.owner, due_on=draft.due_on,
             created_at=clock.now(),

@@ -1,5 +1,21 @@
-from django.urls import URLPattern
+from django.urls import URLPattern, path
+
+from tousu.quality import views
 
 app_name = "quality"
 
-urlpatterns: list[URLPattern] = []
+urlpatterns: list[URLPattern] = [
+    # Corrective action
+    path("capa/", views.capa_list, name="capa_list"),
+    path("capa/new/", views.capa_new, name="capa_new"),
+    path("capa/<int:pk>/", views.capa_detail, name="capa"),
+    path("capa/<int:pk>/actions/", views.capa_action_add, name="capa_action_add"),
+    path(
+        "capa/<int:pk>/actions/<int:action>/done/", views.capa_action_done, name="capa_action_done"
+    ),
+    path("capa/<int:pk>/verify/", views.capa_verify, name="capa_verify"),
+    # Controlled documents
+    path("documents/", views.document_list, name="documents"),
+    path("documents/<slug:code>/", views.document_detail, name="document"),
+    path("documents/<slug:code>/acknowledge/", views.document_acknowledge, name="acknowledge"),
+]

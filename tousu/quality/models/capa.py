@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from tousu.complaints.choices import Channel
 from tousu.quality.choices import CAPA_ACTIVE, CapaKind, CapaSource, CapaStatus
 
 # How long after the actions are done the effect is measured, unless the opener says.
@@ -44,7 +45,7 @@ class CorrectiveAction(models.Model):
         related_name="+",
         verbose_name=_("region"),
     )
-    channel = models.CharField(_("channel"), max_length=24, blank=True)
+    channel = models.CharField(_("channel"), max_length=24, choices=Channel.choices, blank=True)
     clause_code = models.CharField(_("standard clause"), max_length=32, blank=True)
     complaints = models.ManyToManyField(
         "complaints.Complaint", blank=True, related_name="corrective_actions"

@@ -26,7 +26,9 @@ def plant_counts(reference: None) -> Callable[..., None]:
     """`plant_counts(category_code, first_day, days, per_day, measure="registered")`: daily
     count rows of the category's roll-up as the fill job keeps them."""
 
-    def plant(code: str, first: dt.date, days: int, per_day: int, measure: str = "registered") -> None:
+    def plant(
+        code: str, first: dt.date, days: int, per_day: int, measure: str = "registered"
+    ) -> None:
         category = Category.objects.get(code=code)
         rollup = count_rules.rollup_for({"category"})
         for i in range(days):

@@ -25,8 +25,11 @@ def body(**extra: Any) -> dict[str, Any]:
         "root_cause": "增值业务订购未二次确认",
         "due_on": (today + dt.timedelta(days=20)).isoformat(),
         "actions": [
-            {"title": "恢复二次确认短信", "owner": "handler",
-             "due_on": (today + dt.timedelta(days=7)).isoformat()},
+            {
+                "title": "恢复二次确认短信",
+                "owner": "handler",
+                "due_on": (today + dt.timedelta(days=7)).isoformat(),
+            },
         ],  # fmt: skip
         **extra,
     }

@@ -39,7 +39,9 @@ def issue_v2(doc: ControlledDocument, actor: Any, days: int = 0) -> DocumentVers
     )  # fmt: skip
 
 
-def test_a_new_version_supersedes_the_one_in_force(policy: ControlledDocument, quality: Any) -> None:
+def test_a_new_version_supersedes_the_one_in_force(
+    policy: ControlledDocument, quality: Any
+) -> None:
     v2 = issue_v2(policy, quality)
     statuses = dict(policy.versions.values_list("number", "status"))
     assert statuses == {1: VersionStatus.SUPERSEDED, 2: VersionStatus.IN_FORCE}

@@ -264,11 +264,13 @@ class WorkCallbackOut(Schema):
 class WorkItemOut(Schema):
     kind: str = Field(
         description="dispatch, accept, handle, close, approve, callback, triage, overdue, watch; "
-        "repair; waiting for others: awaiting_approval, awaiting_customer"
+        "repair, capa; waiting for others: awaiting_approval, awaiting_customer"
     )
     kind_label: str
     number: str | None = Field(description="the complaint's; a repair case may have none")
-    id: int | None = Field(None, description="the repair case's, for kind repair")
+    id: int | None = Field(
+        None, description="the repair case's, for kind repair; the corrective action's, for capa"
+    )
     status: str
     level: str | None
     summary: str = Field(description="the start of the content, masked unless the role may see")
@@ -276,7 +278,8 @@ class WorkItemOut(Schema):
     handler: str | None
     due_at: dt.datetime | None
     due: str = Field(
-        description="which limit due_at is: first_response, resolution, approval, callback, repair"
+        description="which limit due_at is: first_response, resolution, approval, callback, "
+        "repair, capa_action, capa_verify"
     )
     overdue: bool
     high_risk: bool
@@ -303,6 +306,9 @@ def work_items_out(items: list[Any], texts: TextMask) -> list[dict[str, Any]]:
     for item in items:
         if item.repair is not None:
             out.append(repair_item_out(item, texts))
+            continue
+        if item.capa is not None:
+            out.append(capa_item_out(item))
             continue
         c = item.complaint
         assert c is not None
@@ -363,4 +369,29 @@ def repair_item_out(item: Any, texts: TextMask) -> dict[str, Any]:
         "high_risk": False,
         "approval": None,
         "links": {"self": f"/api/v1/repair/cases/{case.pk}"},
+    }
+
+
+def capa_item_out(item: Any) -> dict[str, Any]:
+    """A corrective action in the queue: an action of it to do (its title the summary) or its
+    effect to check."""
+    capa = item.capa
+    action = item.capa_action
+    summary = f"CA{capa.pk} {capa.title}" + (f" · {action.title}" if action else "")
+    return {
+        "kind": item.kind,
+        "kind_label": item.kind_label,
+        "number": None,
+        "id": capa.pk,
+        "status": capa.status,
+        "level": None,
+        "summary": summary[:SUMMARY_CHARS],
+        "department": None,
+        "handler": None,
+        "due_at": local(item.due_at) if item.due_at else None,
+        "due": item.due_kind,
+        "overdue": item.overdue,
+        "high_risk": False,
+        "approval": None,
+        "links": {"self": f"/api/v1/capa/{capa.pk}"},
     }

@@ -38,6 +38,8 @@ from tousu.complaints.models import Complaint
 from tousu.complaints.rules import OPEN_STATUSES
 from tousu.complaints.selectors import complaint_rows
 from tousu.core import clock
+from tousu.quality.models import CapaAction, CorrectiveAction
+from tousu.quality.selectors import capa_open_actions, capa_verification_due
 from tousu.repair.models import RepairCase
 from tousu.repair.selectors import repair_work
 from tousu.resolution.models import Approval
@@ -63,6 +65,7 @@ class WorkKind(models.TextChoices):
     AWAITING_APPROVAL = "awaiting_approval", _("Waiting for approval")
     AWAITING_CUSTOMER = "awaiting_customer", _("Waiting for the customer")
     REPAIR = "repair", _("To repair")
+    CAPA = "capa", _("Corrective action")
 
 
 # What the due time of an item is the limit of.
@@ -72,6 +75,8 @@ DUE_LABELS = {
     "approval": _("Decide by"),
     "callback": _("Call back by"),
     "repair": _("Next repair step by"),
+    "capa_action": _("Action due"),
+    "capa_verify": _("Check the effect from"),
 }
 
 
@@ -87,6 +92,9 @@ class WorkItem:
     approval: Approval | None = None
     callback: CallbackTask | None = None
     repair: RepairCase | None = None
+    # A corrective action: one of its actions to do, or (no action) its effect to check.
+    capa: CorrectiveAction | None = None
+    capa_action: CapaAction | None = None
 
     @property
     def kind_label(self) -> str:
@@ -270,6 +278,40 @@ def _repair(user: User) -> Source:
     return Source("repair", qs, item)
 
 
+def _capa_actions(user: User) -> Source:
+    """The user's actions of corrective actions still to do (issue 16), by due day."""
+    qs = (
+        capa_open_actions(user)
+        .annotate(due=F("due_at"))
+        .order_by(F("due").asc(nulls_last=True), "pk")
+        .select_related("capa", "capa__category")
+    )
+
+    def item(action: CapaAction) -> WorkItem:
+        return WorkItem(
+            WorkKind.CAPA, None, action.due_at, "capa_action", capa=action.capa,
+            capa_action=action,
+        )  # fmt: skip
+
+    return Source("capa_actions", qs, item)
+
+
+def _capa_verify(user: User) -> Source:
+    """The user's corrective actions whose actions are done: their effect to check once the
+    watched period is over."""
+    qs = (
+        capa_verification_due(user)
+        .annotate(due=F("verify_from"))
+        .order_by(F("due").asc(nulls_last=True), "pk")
+        .select_related("category")
+    )
+
+    def item(capa: CorrectiveAction) -> WorkItem:
+        return WorkItem(WorkKind.CAPA, None, capa.verify_from, "capa_verify", capa=capa)
+
+    return Source("capa_verify", qs, item)
+
+
 _COMPLAINT_RELATED = (
     "customer",
     "category",
@@ -349,7 +391,10 @@ def _sources(user: User) -> tuple[list[Source], Source]:
     triage = _triage(user, [mine, approving])
     overdue = _overdue(user, [mine, approving, triage.qs])
     watch = _watch(user, [mine, approving, triage.qs, overdue.qs])
-    moves = [_moves(user), approvals, _callbacks(user), _repair(user), triage, overdue, watch]
+    moves = [
+        _moves(user), approvals, _callbacks(user), _repair(user), _capa_actions(user),
+        _capa_verify(user), triage, overdue, watch,
+    ]  # fmt: skip
     return moves, _waiting(user)
 
 
@@ -357,6 +402,8 @@ SOURCE_KINDS = {
     "approvals": WorkKind.APPROVE,
     "callbacks": WorkKind.CALLBACK,
     "repair": WorkKind.REPAIR,
+    "capa_actions": WorkKind.CAPA,
+    "capa_verify": WorkKind.CAPA,
     "triage": WorkKind.TRIAGE,
     "overdue": WorkKind.OVERDUE,
     "watch": WorkKind.WATCH,
@@ -421,7 +468,9 @@ def work_queue(user: User, *, page: int = 1, size: int = 50, waiting: bool = Fal
     counts = _own_counts(user)
     for source in moves:
         if source.name in SOURCE_KINDS:
-            counts.update(_source_count(source))
+            # Two sources may count one kind (a corrective action's steps and its checks).
+            for kind, n in _source_count(source).items():
+                counts[kind] = counts.get(kind, 0) + n
     chosen = [waits] if waiting else moves
     total = sum(n for kind, n in counts.items() if (kind in WAITING_KINDS) == waiting)
     return WorkPage(_merged(chosen, page, size), total, counts)

@@ -24,6 +24,7 @@ from tousu.classification.models import Category
 from tousu.complaints.choices import Channel
 from tousu.complaints.models import Complaint
 from tousu.core import clock
+from tousu.core.clock import SHANGHAI
 from tousu.core.errors import (
     FieldErrors,
     InvalidTransition,
@@ -190,9 +191,21 @@ def capa_open(
     return capa
 
 
+def _end_of(day: dt.date) -> dt.datetime:
+    """The last moment of an Asia/Shanghai day (the due time of a due day)."""
+    return dt.datetime.combine(day, dt.time(23, 59), tzinfo=SHANGHAI)
+
+
 def _actions_create(capa: CorrectiveAction, drafts: Sequence[_Action], now: dt.datetime) -> None:
     CapaAction.objects.bulk_create(
-        CapaAction(capa=capa, title=d.title, owner=d.owner, due_on=d.due_on, created_at=now)
+        CapaAction(
+            capa=capa,
+            title=d.title,
+            owner=d.owner,
+            due_on=d.due_on,
+            due_at=_end_of(d.due_on),
+            created_at=now,
+        )  # fmt: skip
         for d in drafts
     )
 
@@ -217,7 +230,7 @@ def capa_action_add(
         [draft] = drafts
         return CapaAction.objects.create(
             capa=capa, title=draft.title, owner=draft.owner, due_on=draft.due_on,
-            created_at=clock.now(),
+            due_at=_end_of(draft.due_on), created_at=clock.now(),
         )  # fmt: skip
 
 
@@ -243,7 +256,12 @@ def capa_action_done(*, action: CapaAction, actor: User, note: str = "") -> Capa
         if not capa.actions.filter(done_at__isnull=True).exists():
             capa.status = CapaStatus.ACTIONS_DONE
             capa.actions_done_on = clock.local(now).date()
-            capa.save(update_fields=["status", "actions_done_on"])
+            periods = selectors.capa_periods(capa)
+            assert periods is not None
+            capa.verify_from = dt.datetime.combine(
+                periods.verifiable_on, dt.time(), tzinfo=SHANGHAI
+            )
+            capa.save(update_fields=["status", "actions_done_on", "verify_from"])
     return action
 
 
@@ -318,6 +336,7 @@ def capa_reopen(
         capa.result = {"previous": [*history, previous]}
         capa.status = CapaStatus.OPEN
         capa.actions_done_on = None
+        capa.verify_from = None
         capa.verified_at = None
         capa.verified_by = None
         capa.times_reopened += 1

@@ -70,6 +70,9 @@ class CorrectiveAction(models.Model):
     opened_at = models.DateTimeField(_("opened at"))
     # The Asia/Shanghai day the last action was done: the effect is watched from the next day.
     actions_done_on = models.DateField(_("actions done on"), null=True, blank=True)
+    # The start of the first day the check may run (set with actions_done_on): the work
+    # queue's due time of the verification.
+    verify_from = models.DateTimeField(null=True, blank=True)
     verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
     verified_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -110,6 +113,8 @@ class CapaAction(models.Model):
         verbose_name=_("owner"),
     )
     due_on = models.DateField(_("due"))
+    # The end of the due day in Asia/Shanghai: what the work queue orders by.
+    due_at = models.DateTimeField()
     done_at = models.DateTimeField(_("done at"), null=True, blank=True)
     note = models.TextField(_("note"), blank=True)
     owner_told_at = models.DateTimeField(null=True, blank=True)
@@ -118,7 +123,7 @@ class CapaAction(models.Model):
 
     class Meta:
         ordering = ["capa", "due_on", "pk"]
-        indexes = [models.Index(fields=["done_at", "due_on"])]
+        indexes = [models.Index(fields=["owner", "done_at", "due_at"])]
         verbose_name = _("corrective action step")
         verbose_name_plural = _("corrective action steps")
 

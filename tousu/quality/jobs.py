@@ -77,7 +77,7 @@ def _escalate(action: CapaAction, now: object) -> int:
                 due=action.due_on.isoformat(),
             )
             notify(
-                users=list(selectors.supervisors_of(action.owner)),
+                users=selectors.supervisors_of(action.owner),
                 kind=NotificationKind.ESCALATED,
                 text=text,
             )

@@ -477,13 +477,16 @@ def documents_due_for_review(day: dt.date | None = None) -> QuerySet[DocumentVer
     ).select_related("document")
 
 
-def supervisors_of(user: User) -> QuerySet[User]:
-    """The supervisors and the head of the user's department (whom an overdue action of theirs
-    is escalated to)."""
-    if not user.department_id:
-        return User.objects.filter(is_active=True, role=Role.ADMIN)
-    return User.objects.filter(
-        is_active=True,
-        department=user.department_id,
-        role__in=[Role.SUPERVISOR, Role.DEPT_HEAD],
-    ).exclude(pk=user.pk)
+def supervisors_of(user: User) -> list[User]:
+    """The supervisors and the head of the user's department, whom an overdue action of
+    theirs is escalated to; the administrators when the department has none."""
+    found: list[User] = []
+    if user.department_id:
+        found = list(
+            User.objects.filter(
+                is_active=True,
+                department=user.department_id,
+                role__in=[Role.SUPERVISOR, Role.DEPT_HEAD],
+            ).exclude(pk=user.pk)
+        )
+    return found or list(User.objects.filter(is_active=True, role=Role.ADMIN))

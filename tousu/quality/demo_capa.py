@@ -16,6 +16,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import Count
 
 from tousu.accounts.models import Region, User
 from tousu.classification.models import Category
@@ -25,7 +26,7 @@ from tousu.core import clock
 from tousu.core.clock import SHANGHAI
 from tousu.quality import services
 from tousu.quality.models import CorrectiveAction
-from tousu.resolution.models import ConsistencyFlag
+from tousu.resolution.models import ConsistencyFlag, StandardClause
 
 SURGE_CATEGORY = "billing.value_added"
 
@@ -163,43 +164,53 @@ def _outage_capa(now: dt.datetime) -> CorrectiveAction | None:
         )
 
 
-CLAUSE = "NET-01"
-
-
 def _clause_capa(now: dt.datetime) -> CorrectiveAction | None:
-    """From the clause with the most consistency flags: its outcomes departed from it; one
-    action done, one overdue for days (its owner told, then the billing supervisors)."""
+    """From the standard clause with the most consistency flags: its outcomes departed from
+    it; one action done, one overdue for days (its owner told, then the administrators: the
+    complaint office, custodian of the clauses, has no supervisor in the demo)."""
     opened = now - dt.timedelta(days=5)
-    flagged = ConsistencyFlag.objects.filter(clause__code=CLAUSE, created_at__lt=opened)
-    complaints = list(Complaint.objects.filter(pk__in=flagged.values("complaint")))
-    if not complaints:
+    flags = ConsistencyFlag.objects.filter(clause__isnull=False, created_at__lt=opened)
+    top = (
+        flags.values("clause__code").annotate(n=Count("pk")).order_by("-n", "clause__code").first()
+    )
+    if top is None:
         return None
-    quality, owner = _user("quality1"), _user("handler_network")
+    code = top["clause__code"]
+    clause = StandardClause.objects.filter(code=code).order_by("-version").first()
+    assert clause is not None
+    complaints = list(
+        Complaint.objects.filter(pk__in=flags.filter(clause__code=code).values("complaint"))
+    )
+    quality, owner = _user("quality1"), _user("handler_office")
     day = clock.local(opened).date()
     with clock.frozen(opened):
         capa = services.capa_open(
             actor=quality,
-            title="网络故障类投诉处理偏离标准条款",
+            title=f"处理结果偏离标准条款「{clause.title}」",
             kind="preventive",
             source="clause",
-            source_ref=CLAUSE,
-            clause_code=CLAUSE,
+            source_ref=code,
+            clause_code=code,
             root_cause=(
-                "网络故障类投诉条款只规定解释与致歉，处理人员为安抚客户自行赠送流量或话费，"
-                "各区县口径不一；条款未写明何种情形可以补偿。"
+                f"处理人员对「{clause.title}」条款的理解不一，给予了条款未规定的补救措施，"
+                "或金额偏离同类情形；条款对适用情形和补偿计算写得不够清楚。"
             ),
             owner=owner,
             due_on=day + dt.timedelta(days=20),
             complaints=complaints,
             actions=[
-                services.ActionDraft("网络故障类条款宣贯培训", quality, day + dt.timedelta(days=1)),
                 services.ActionDraft(
-                    "修订条款：明确连续故障超过24小时可按天补偿", owner, day + dt.timedelta(days=1)
+                    f"「{clause.title}」条款宣贯培训", quality, day + dt.timedelta(days=1)
+                ),
+                services.ActionDraft(
+                    f"修订「{clause.title}」条款，写明适用情形和补偿计算方法",
+                    owner,
+                    day + dt.timedelta(days=1),
                 ),
             ],
         )
     first = capa.actions.order_by("pk").first()
     assert first is not None
     with clock.frozen(opened + dt.timedelta(hours=22)):
-        services.capa_action_done(action=first, actor=quality, note="四个区县处理组已完成培训")
+        services.capa_action_done(action=first, actor=quality, note="各处理组已完成培训")
     return capa

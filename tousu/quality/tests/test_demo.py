@@ -55,4 +55,6 @@ def test_the_demo_manual_and_corrective_actions(reference: None) -> None:
     assert statuses == {1: VersionStatus.SUPERSEDED, 2: VersionStatus.IN_FORCE}
     assert "48小时" in callback_rule.versions.get(number=2).text
     assert DocumentAcknowledgement.objects.exists()
-    assert all(a.version.status == VersionStatus.IN_FORCE for a in DocumentAcknowledgement.objects.all())
+    assert all(
+        a.version.status == VersionStatus.IN_FORCE for a in DocumentAcknowledgement.objects.all()
+    )

@@ -24,7 +24,7 @@ from tousu.core.api import (
     paginate,
 )
 from tousu.core.clock import local
-from tousu.core.errors import FieldErrors, NotAllowed, NotFound
+from tousu.core.errors import FieldErrors, NotAllowed, NotFound, ValidationFailed
 from tousu.core.reasons import reason_text
 from tousu.quality import selectors, services
 from tousu.quality.choices import CapaStatus
@@ -319,6 +319,9 @@ def capa_detail(request: HttpRequest, id: int) -> dict[str, Any]:
 )
 def capa_action_add(request: HttpRequest, id: int, payload: CapaActionIn) -> HttpStatus:
     user = _user(request)
+    # The day first: a day out of range is the input's fault, whatever the id.
+    if problem := services.due_error(payload.due_on, selectors.today()):
+        raise ValidationFailed.for_field("due_on", problem)
     capa = selectors.get_capa_for_user(user, id)
     problems = FieldErrors()
     owner = _staff(payload.owner, "owner", problems, capa.owner)

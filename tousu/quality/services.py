@@ -56,7 +56,7 @@ COMPLAINTS_MAX = 500
 DUE_DAYS_MAX = 3 * 366
 
 
-def _due_error(due_on: dt.date | None, today: dt.date) -> str | None:
+def due_error(due_on: dt.date | None, today: dt.date) -> str | None:
     """Why a due day is refused: missing, past, or further than DUE_DAYS_MAX ahead."""
     if due_on is None:
         return required_message()
@@ -105,7 +105,7 @@ def _action_errors(
         title = _text(d.title, f"{at}title", ACTION_MAX_CHARS, errors, required=True)
         if d.owner is None or not d.owner.is_active:
             errors.add(f"{at}owner", _("An active member of staff"))
-        if problem := _due_error(d.due_on, today):
+        if problem := due_error(d.due_on, today):
             errors.add(f"{at}due_on", problem)
         if d.owner is not None and d.due_on is not None:
             clean.append(_Action(title, d.owner, d.due_on))
@@ -155,7 +155,7 @@ def capa_open(
         )
     if owner is None or not owner.is_active:
         errors.add("owner", _("An active member of staff"))
-    if problem := _due_error(due_on, today):
+    if problem := due_error(due_on, today):
         errors.add("due_on", problem)
     if not VERIFY_DAYS_MIN <= verify_after_days <= VERIFY_DAYS_MAX:
         errors.add(

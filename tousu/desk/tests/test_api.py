@@ -878,6 +878,15 @@ PUBLISHED_OPERATION_IDS = {
     ("post", "/api/v1/repair/cases/{id}/actions"): "tousu_repair_api_case_action",
     ("post", "/api/v1/repair/cases/{id}/close"): "tousu_repair_api_case_close",
     ("get", "/api/v1/reports/repair"): "tousu_repair_api_effect",
+    ("get", "/api/v1/capa"): "tousu_quality_api_capa_list",
+    ("post", "/api/v1/capa"): "tousu_quality_api_capa_open",
+    ("get", "/api/v1/capa/{id}"): "tousu_quality_api_capa",
+    ("post", "/api/v1/capa/{id}/actions"): "tousu_quality_api_capa_action_add",
+    ("post", "/api/v1/capa/{id}/actions/{action_id}/done"): "tousu_quality_api_capa_action_done",
+    ("post", "/api/v1/capa/{id}/verify"): "tousu_quality_api_capa_verify",
+    ("get", "/api/v1/documents"): "tousu_quality_api_documents",
+    ("get", "/api/v1/documents/{code}"): "tousu_quality_api_document",
+    ("post", "/api/v1/documents/{code}/acknowledge"): "tousu_quality_api_document_acknowledge",
 }
 
 

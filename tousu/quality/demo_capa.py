@@ -21,10 +21,10 @@ from django.db.models import Count
 from tousu.accounts.models import Region, User
 from tousu.classification.models import Category
 from tousu.complaints.models import Complaint
-from tousu.config import jobs
 from tousu.core import clock
 from tousu.core.clock import SHANGHAI
 from tousu.quality import services
+from tousu.quality.jobs import capa_overdue
 from tousu.quality.models import CorrectiveAction
 from tousu.resolution.models import ConsistencyFlag, StandardClause
 
@@ -71,7 +71,7 @@ def capa_demo_load(now: dt.datetime) -> list[CorrectiveAction]:
         made += [c for c in (_clause_capa(now), _outage_capa(now)) if c is not None]
     # The hourly job as of now: the overdue action's owner and then their supervisors told.
     with clock.frozen(now):
-        jobs.run("quality.capa_overdue")
+        capa_overdue()
     return made
 
 

@@ -205,7 +205,7 @@ def _actions_create(capa: CorrectiveAction, drafts: Sequence[_Action], now: dt.d
             due_on=d.due_on,
             due_at=_end_of(d.due_on),
             created_at=now,
-        )  # fmt: skip
+        )
         for d in drafts
     )
 

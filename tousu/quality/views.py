@@ -202,9 +202,13 @@ def _capa(user: User, pk: int) -> CorrectiveAction:
 
 
 def _capa_page(
-    request: HttpRequest, user: User, capa: CorrectiveAction, *, action_form: ActionForm | None = None,
+    request: HttpRequest,
+    user: User,
+    capa: CorrectiveAction,
+    *,
+    action_form: ActionForm | None = None,
     status: int = 200,
-) -> HttpResponse:  # fmt: skip
+) -> HttpResponse:
     periods = selectors.capa_periods(capa)
     today = selectors.today()
     return render(

@@ -1507,7 +1507,7 @@ def surge_plans(
                 level="",
                 steps=timed,
                 seed=rng.getrandbits(32),
-            )  # fmt: skip
+            )
         )
     return plans, customers
 

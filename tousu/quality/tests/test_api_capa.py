@@ -30,7 +30,7 @@ def body(**extra: Any) -> dict[str, Any]:
                 "owner": "handler",
                 "due_on": (today + dt.timedelta(days=7)).isoformat(),
             },
-        ],  # fmt: skip
+        ],
         **extra,
     }
 

@@ -57,6 +57,7 @@ def test_the_figures_of_a_clear_fall() -> None:
     assert result.p_value == pytest.approx(exact, abs=1e-6)
     assert result.interval is not None
     low, high = result.interval
+    assert result.ratio is not None
     assert low < result.ratio < high < 1
 
 
@@ -65,7 +66,8 @@ def test_a_small_sample_is_not_significant_and_a_small_fall_not_material() -> No
     assert (small.effective, small.verdict) == (False, "not_significant")
     # 10% fewer over huge counts: significant, but not worth calling an effect.
     slight = rules.effect(before=10_000, after=9_000, exposure_before=30, exposure_after=30)
-    assert slight.p_value is not None and slight.p_value < 0.001
+    assert slight.p_value is not None
+    assert slight.p_value < 0.001
     assert (slight.effective, slight.verdict) == (False, "not_material")
     rise = rules.effect(before=10, after=14, exposure_before=30, exposure_after=30)
     assert rise.verdict == "no_fall"

@@ -26,9 +26,11 @@ def test_the_demo_manual_and_corrective_actions(reference: None) -> None:
     demo_load(complaints=100, seed=2026)
 
     closed = CorrectiveAction.objects.get(status=CapaStatus.CLOSED_EFFECTIVE)
-    r = closed.result
+    r: dict[str, Any] = closed.result or {}
+    category = closed.category
+    assert category is not None
     # The figures are the count tables' own.
-    slice_ = KpiFilters(category=closed.category.code)
+    slice_ = KpiFilters(category=category.code)
     day = dt.date.fromisoformat
     before = daily_volume(day(r["before_first"]), day(r["before_last"]), slice_)
     after = daily_volume(day(r["after_first"]), day(r["after_last"]), slice_)
@@ -37,7 +39,7 @@ def test_the_demo_manual_and_corrective_actions(reference: None) -> None:
     assert r["p_value"] < 0.05
     linked = list(closed.complaints.all())
     assert linked
-    assert all(c.category.code == closed.category.code for c in linked)
+    assert all(c.category is not None and c.category.code == category.code for c in linked)
     assert all(c.received_at < closed.opened_at for c in linked)
 
     open_ = CorrectiveAction.objects.filter(status=CapaStatus.OPEN)

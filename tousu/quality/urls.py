@@ -11,7 +11,9 @@ urlpatterns: list[URLPattern] = [
     path("capa/<int:pk>/", views.capa_detail, name="capa"),
     path("capa/<int:pk>/actions/", views.capa_action_add, name="capa_action_add"),
     path(
-        "capa/<int:pk>/actions/<int:action>/done/", views.capa_action_done, name="capa_action_done"
+        "capa/<int:pk>/actions/<int:action_id>/done/",
+        views.capa_action_done,
+        name="capa_action_done",
     ),
     path("capa/<int:pk>/verify/", views.capa_verify, name="capa_verify"),
     # Controlled documents

@@ -254,12 +254,12 @@ def capa_action_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def capa_action_done(request: HttpRequest, pk: int, action: int) -> HttpResponse:
+def capa_action_done(request: HttpRequest, pk: int, action_id: int) -> HttpResponse:
     user = staff(request)
     capa = _capa(user, pk)
-    found = CapaAction.objects.filter(capa=capa, pk=action).select_related("capa").first()
+    found = CapaAction.objects.filter(capa=capa, pk=action_id).select_related("capa").first()
     if found is None:
-        raise Http404(str(action))
+        raise Http404(str(action_id))
     try:
         services.capa_action_done(action=found, actor=user, note=request.POST.get("note", ""))
     except DomainError as exc:

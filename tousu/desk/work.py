@@ -284,7 +284,7 @@ def _capa_actions(user: User) -> Source:
         capa_open_actions(user)
         .annotate(due=F("due_at"))
         .order_by(F("due").asc(nulls_last=True), "pk")
-        .select_related("capa", "capa__category")
+        .select_related("capa", "capa__category", "capa__category__parent")
     )
 
     def item(action: CapaAction) -> WorkItem:
@@ -303,7 +303,7 @@ def _capa_verify(user: User) -> Source:
         capa_verification_due(user)
         .annotate(due=F("verify_from"))
         .order_by(F("due").asc(nulls_last=True), "pk")
-        .select_related("category")
+        .select_related("category", "category__parent")
     )
 
     def item(capa: CorrectiveAction) -> WorkItem:

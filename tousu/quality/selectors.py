@@ -35,7 +35,7 @@ from tousu.resolution.models import ConsistencyFlag, StandardClause
 
 # Corrective action
 
-CAPA_RELATED = ("category", "region", "owner", "opened_by")
+CAPA_RELATED = ("category", "category__parent", "region", "owner", "opened_by")
 # How many complaints of a cluster the opening form offers to link.
 CLUSTER_SHOWN = 50
 

@@ -13,6 +13,7 @@ import pytest
 from django.test import Client
 
 from conftest import PASSWORD
+from tousu.classification.models import Category
 from tousu.core import clock
 from tousu.quality import services
 from tousu.quality.models import ControlledDocument, CorrectiveAction, DocumentAcknowledgement
@@ -112,3 +113,26 @@ def test_the_register_and_acknowledging_a_document(quality: Any, handler: Any) -
     assert "/quality/documents/QP-02/" not in client.get("/").content.decode()
     managers = login(quality).get("/quality/documents/QP-02/").content.decode()
     assert "quality" in managers
+
+
+def test_the_list_pages_cost_the_same_whatever_their_rows(
+    open_capa: Callable[..., CorrectiveAction],
+    quality: Any,
+    handler: Any,
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def cost(path: str, user: Any) -> int:
+        client = login(user)
+        client.get(path)  # warm: the session and caches
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(path).status_code == 200
+        return len(queries)
+
+    open_capa()
+    one = (cost("/quality/capa/", quality), cost("/", handler))
+    for _ in range(3):
+        # Sub-categories: their names read the parent's too.
+        open_capa(category=Category.objects.get(code="billing.value_added"))
+    assert (cost("/quality/capa/", quality), cost("/", handler)) == one

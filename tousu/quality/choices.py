@@ -41,15 +41,16 @@ CAPA_CLOSED = (CapaStatus.CLOSED_EFFECTIVE, CapaStatus.CLOSED_NOT_EFFECTIVE)
 
 
 class DocumentKind(models.TextChoices):
-    """The parts of a complaint-management manual (S0: 投诉管理手册的常见结构)."""
+    """The parts of a complaint-management manual (S0: 投诉管理手册的常见结构). A context:
+    "Rule" and "Standard" name other things elsewhere (routing rules, standard clauses)."""
 
-    MANUAL = "manual", _("Manual")
-    POLICY = "policy", _("Policy")
-    OBJECTIVES = "objectives", _("Objectives")
-    RESPONSIBILITIES = "responsibilities", _("Responsibilities")
-    PROCEDURE = "procedure", _("Procedure")
-    STANDARD = "standard", _("Standard")
-    RULE = "rule", _("Rule")
+    MANUAL = "manual", pgettext_lazy("document kind", "Manual")
+    POLICY = "policy", pgettext_lazy("document kind", "Policy")
+    OBJECTIVES = "objectives", pgettext_lazy("document kind", "Objectives")
+    RESPONSIBILITIES = "responsibilities", pgettext_lazy("document kind", "Responsibilities")
+    PROCEDURE = "procedure", pgettext_lazy("document kind", "Procedure")
+    STANDARD = "standard", pgettext_lazy("document kind", "Standard")
+    RULE = "rule", pgettext_lazy("document kind", "Rule")
 
 
 class VersionStatus(models.TextChoices):

@@ -163,14 +163,14 @@ MANUAL: tuple[Document, ...] = (
         roles=("agent", "quality", "supervisor"),
     ),
 )
-# Who has read the versions in force (the others are on the "not yet" list).
-READ_BY = {
-    "QM-01": ("agent1", "handler_billing", "handler_network", "supervisor_billing", "quality1"),
-    "QM-02": ("supervisor_billing", "head_billing", "quality1"),
-    "QM-03": ("handler_billing", "handler_broadband", "quality1", "admin"),
-    "QP-01": ("agent1", "agent2", "handler_billing", "handler_billing2", "supervisor_cs"),
-    "QS-01": ("handler_billing", "supervisor_billing"),
-    "QR-01": ("agent1", "quality1"),
+# Who read each version while it was in force (the others in force are on the "not yet" list).
+READ_BY: dict[str, tuple[tuple[str, ...], ...]] = {
+    "QM-01": (("agent1", "handler_billing", "handler_network", "supervisor_billing", "quality1"),),
+    "QM-02": (("supervisor_billing", "head_billing", "quality1"),),
+    "QM-03": (("handler_billing", "handler_broadband", "quality1", "admin"),),
+    "QP-01": (("agent1", "agent2", "handler_billing", "handler_billing2", "supervisor_cs"),),
+    "QS-01": (("handler_billing", "supervisor_billing"),),
+    "QR-01": (("agent1", "agent2", "quality1", "supervisor_cs"), ("agent1", "quality1")),
 }
 
 
@@ -191,7 +191,7 @@ def documents_demo_load(now: dt.datetime) -> int:
             )
             if spec.departments:
                 doc.departments.set(Department.objects.filter(code__in=spec.departments))
-            for v in spec.versions:
+            for number, v in enumerate(spec.versions):
                 effective = _day(now, -v.days_ago)
                 approved = dt.datetime.combine(
                     effective - dt.timedelta(days=3), dt.time(10), tzinfo=SHANGHAI
@@ -202,12 +202,16 @@ def documents_demo_load(now: dt.datetime) -> int:
                         change_note=v.change_note, effective_from=effective,
                         review_by=_day(now, v.review_in_days),
                     )  # fmt: skip
-                # It came into force on its day, as the job does.
+                # It came into force on its day, as the job does, and was read in the days after.
                 with clock.frozen(dt.datetime.combine(effective, dt.time(1), tzinfo=SHANGHAI)):
                     services.documents_activate()
-            for i, username in enumerate(READ_BY.get(spec.code, ())):
-                reader = User.objects.filter(username=username).first()
-                if reader is not None:
-                    with clock.frozen(now - dt.timedelta(days=10 - i)):
-                        services.document_acknowledge(document=doc, user=reader)
+                readers = READ_BY.get(spec.code, ())
+                for i, username in enumerate(readers[number] if number < len(readers) else ()):
+                    reader = User.objects.filter(username=username).first()
+                    read_at = dt.datetime.combine(
+                        effective + dt.timedelta(days=1 + i), dt.time(15), tzinfo=SHANGHAI
+                    )
+                    if reader is not None and read_at < now:
+                        with clock.frozen(read_at):
+                            services.document_acknowledge(document=doc, user=reader)
     return len(MANUAL)

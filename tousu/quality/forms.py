@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from tousu.accounts.models import User
 from tousu.complaints.choices import Channel
@@ -51,9 +52,7 @@ class CapaForm(forms.Form):
     )  # fmt: skip
     action_title = forms.CharField(label=_("First action"), max_length=200)
     action_owner = _staff()
-    action_due_on = forms.DateField(
-        label=_("Action due"), widget=_day_input()
-    )
+    action_due_on = forms.DateField(label=_("Action due"), widget=_day_input())
 
     def __init__(self, *args: object, numbers: list[str] | None = None, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
@@ -64,6 +63,6 @@ class CapaForm(forms.Form):
 
 
 class ActionForm(forms.Form):
-    title = forms.CharField(label=_("Action"), max_length=200)
+    title = forms.CharField(label=pgettext_lazy("capa", "Action"), max_length=200)
     owner = _staff()
     due_on = forms.DateField(label=_("Due"), widget=_day_input())

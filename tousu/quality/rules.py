@@ -259,5 +259,8 @@ reason_kind(
 
 def verdict_reason(result: Effect) -> Reason:
     ratio = f"{result.ratio:.0%}" if result.ratio is not None else "—"
-    p = f"{result.p_value:.3f}" if result.p_value is not None else "—"
+    if result.p_value is None:
+        p = "—"
+    else:
+        p = "< 0.001" if result.p_value < 0.001 else f"{result.p_value:.3f}"
     return reason(f"capa.verdict.{result.verdict}", ratio=ratio, p=p)

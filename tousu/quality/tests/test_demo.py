@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from tousu.analytics.selectors import KpiFilters, daily_volume
+from tousu.core import clock
 from tousu.notifications.models import Notification
 from tousu.quality.choices import CapaStatus, VersionStatus
 from tousu.quality.models import ControlledDocument, CorrectiveAction, DocumentAcknowledgement
@@ -56,7 +57,10 @@ def test_the_demo_manual_and_corrective_actions(reference: None) -> None:
     statuses = dict(callback_rule.versions.values_list("number", "status"))
     assert statuses == {1: VersionStatus.SUPERSEDED, 2: VersionStatus.IN_FORCE}
     assert "48小时" in callback_rule.versions.get(number=2).text
-    assert DocumentAcknowledgement.objects.exists()
-    assert all(
-        a.version.status == VersionStatus.IN_FORCE for a in DocumentAcknowledgement.objects.all()
-    )
+    # Read while each version was in force: the first by more than the second, so far.
+    acks = DocumentAcknowledgement.objects.filter(version__document=callback_rule)
+    v1 = acks.filter(version__number=1)
+    v2 = acks.filter(version__number=2)
+    assert v1.count() > v2.count() > 0
+    for ack in acks.select_related("version"):
+        assert clock.local(ack.at).date() >= ack.version.effective_from

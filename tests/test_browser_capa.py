@@ -29,9 +29,7 @@ def test_a_rising_word_becomes_a_corrective_action_its_owner_works(
     reference_data_load()
     user_create(username="gao", role="quality", password=PASSWORD, department="complaint_office")
     chen = user_create(username="chen", role="handler", password=PASSWORD, department="billing")
-    numbers = {
-        complaint_register_billing(customer_phone=f"1380013800{i}").number for i in range(3)
-    }
+    numbers = {complaint_register_billing(customer_phone=f"1380013800{i}").number for i in range(3)}
     page, base = browser_page, live_server.url
 
     log_in(page, base, "gao")

@@ -702,7 +702,7 @@ PAGES: dict[str, list[Req]] = {
                 action_title="修正计费规则",
                 action_owner=lambda w: w.users["handler"].pk,
                 action_due_on="2026-03-20",
-            ),  # fmt: skip
+            ),
             status=302,
         ),
     ],
@@ -845,7 +845,7 @@ API: dict[str, Req] = {
             due_on="2026-04-10",
             complaints=lambda w: [w.number("in_progress"), w.number("closed")],
             actions=[{"title": "修正计费规则", "due_on": "2026-03-20"}],
-        ),  # fmt: skip
+        ),
         status=201,
     ),
     "GET /api/v1/capa/<id>": Req(as_="quality", params={"id": "id:capa"}),

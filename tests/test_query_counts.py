@@ -324,6 +324,8 @@ def world_build() -> World:
     _quality_build(w)
     counts_fill()
     _alerts_build(w)
+    _care_build(w)
+    _incident_build(w)
     for name in c:
         c[name].refresh_from_db()
     return w
@@ -371,6 +373,47 @@ def _quality_build(w: World) -> None:
     w.ids["document"] = doc.code
 
 
+def _care_build(w: World) -> None:
+    """Issue 15: a known billing error hitting three customers' accounts, its care list built
+    and one call recorded (the care pages and the billing back office's work queue)."""
+    from tousu.customers.models import Customer
+    from tousu.early_warning.fault_file import FaultInput
+    from tousu.early_warning.models import CareItem
+    from tousu.early_warning.services import care_item_record, care_list_build, faults_import
+
+    accounts = []
+    for i, name in enumerate(("closed", "resolved", "repair")):
+        account = f"0251000000{i:02d}"
+        Customer.objects.filter(pk=w.complaints[name].customer_id).update(
+            account=account, value_tier="五星"
+        )
+        accounts.append(account)
+    # After the data set's complaints: these customers have not complained about it.
+    with clock.frozen(NOW - dt.timedelta(hours=1)):
+        fault = faults_import(
+            faults=[
+                FaultInput(
+                    row=1,
+                    kind="billing",
+                    title="套餐月费重复扣费",
+                    description="计费系统升级后月费被重复扣取",
+                    region="",
+                    started_at=NOW - dt.timedelta(hours=2),
+                    ended_at=None,
+                    accounts=accounts,
+                )
+            ],
+            source="world",
+        ).created[0]
+        care_list_build(fault=fault)
+        items = list(CareItem.objects.filter(fault=fault).order_by("pk"))
+        care_item_record(
+            item=items[0], actor=w.users["handler"], outcome="contacted", note="已致电说明"
+        )
+    w.ids["fault"] = fault.pk
+    w.ids["care_item"] = items[-1].pk
+
+
 def _alerts_build(w: World) -> None:
     """An ongoing spike in a category × region and an ended one in all complaints, as the
     hourly scan leaves them (the alerts page and the dashboard's panel show both kinds)."""
@@ -415,6 +458,48 @@ def _alerts_build(w: World) -> None:
         examples=[],
         **common,
     )
+
+
+STATEMENT = "因计费系统升级故障，部分客户上月话费被多扣，多扣费用将于三个工作日内全额退还。"
+
+
+def _incident_build(w: World) -> None:
+    """An open incident (R10.4) with five children in different statuses, statement versions
+    (v1 sent to the open children, v2 approved and not sent yet, v3 a draft), a media entry and
+    a complaint proposed to it at registration."""
+    from tousu.early_warning import services as incidents
+
+    u, c = w.users, w.complaints
+    children = ["in_progress", "in_progress_2", "dispatched", "resolved", "closed"]
+    incident = incidents.incident_open(
+        actor=u["supervisor"],
+        title="计费系统故障多扣话费",
+        level="serious",
+        terms=["多扣"],
+        numbers=[w.number(name) for name in children],
+    )
+    w.ids["incident"] = incident.pk
+    for version in (1, 2):
+        draft = incidents.statement_draft(
+            incident=incident, actor=u["supervisor"], text=f"{STATEMENT}（第{version}版）"
+        )
+        incidents.statement_approve(statement=draft, actor=u["dept_head"])
+        if version == 1:
+            action = incidents.incident_action_start(
+                incident=incident, actor=u["supervisor"], kind="reply"
+            )
+            incidents.incident_action_apply(action)
+    incidents.statement_draft(incident=incident, actor=u["supervisor"], text=STATEMENT)
+    incidents.media_log_add(
+        incident=incident,
+        actor=u["supervisor"],
+        outlet="微博",
+        at=BUILT_AT,
+        summary="网友反映话费被多扣",
+        tone="negative",
+    )
+    (proposal,) = incidents.incident_propose(complaint=c["repeat"])
+    w.ids["proposal"] = proposal.pk
 
 
 @pytest.fixture(scope="module")
@@ -671,6 +756,97 @@ PAGES: dict[str, list[Req]] = {
     "/knowledge/wording/<key>/versions/new/": [Req(as_="quality")],
     "/dashboard/report/": [Req(as_="analyst", data={"quarter": "2026Q1", "format": "xlsx"})],
     "/alerts/<pk>/acknowledge/": [Req("POST", params={"pk": "id:alert"}, status=302)],
+    "/care/": [Req(as_="handler")],
+    "/care/faults/<pk>/": [Req(as_="handler", params={"pk": "id:fault"})],
+    "/care/faults/<pk>/reveal/": [Req("POST", "handler", {"pk": "id:fault"})],
+    "/care/items/<pk>/record/": [
+        Req(
+            "POST",
+            "handler",
+            {"pk": "id:care_item"},
+            {"outcome": "contacted", "note": "已致电告知故障原因"},
+            status=302,
+        )
+    ],
+    "/incidents/new/": [
+        Req(),
+        Req(data=lambda w: {"alert": w.ids["alert"]}, variant="alert"),
+        Req(
+            "POST",
+            data=lambda w: {
+                "title": "宽带断网",
+                "level": "major",
+                "owner": w.users["supervisor"].pk,
+                "terms": "断网 光猫",
+                "numbers": w.number("transferred"),
+            },
+            status=302,
+        ),
+    ],
+    "/incidents/<pk>/": [Req(params={"pk": "id:incident"})],
+    "/incidents/<pk>/complaints/": [
+        Req(
+            "POST",
+            params={"pk": "id:incident"},
+            data=lambda w: {"numbers": w.number("transferred")},
+            status=302,
+        )
+    ],
+    "/incidents/<pk>/complaints/<number>/remove/": [
+        Req("POST", params={"pk": "id:incident", "number": "complaint:dispatched"}, status=302)
+    ],
+    "/incidents/<pk>/statement/": [
+        Req("POST", params={"pk": "id:incident"}, data={"text": STATEMENT}, status=302)
+    ],
+    "/incidents/<pk>/statement/<version>/approve/": [
+        Req("POST", "dept_head", {"pk": "id:incident", "version": "3"}, status=302)
+    ],
+    "/incidents/<pk>/media/": [
+        Req(
+            "POST",
+            params={"pk": "id:incident"},
+            data={
+                "outlet": "抖音",
+                "at": "2026-03-11T09:00",
+                "tone": "neutral",
+                "summary": "视频提到多扣话费",
+            },
+            status=302,
+        )
+    ],
+    "/incidents/<pk>/resolve/": [
+        Req(
+            "POST",
+            params={"pk": "id:incident"},
+            data={
+                "finding": "true",
+                "cause": "process_error",
+                "responsible_department": "billing",
+                "remedy_type": "refund",
+                "amount": "20",
+            },
+            status=302,
+        )
+    ],
+    "/incidents/<pk>/actions/<kind>/": [
+        Req("POST", params={"pk": "id:incident", "kind": "reply"}, status=302)
+    ],
+    "/incidents/<pk>/close/": [
+        Req(
+            "POST",
+            params={"pk": "id:incident"},
+            data={
+                "cause": "升级脚本错误",
+                "went_well": "口径统一",
+                "to_improve": "升级前比对",
+                "follow_up": "纳入变更评审",
+            },
+            status=302,
+        )
+    ],
+    "/incidents/proposals/<pk>/<decision>/": [
+        Req("POST", params={"pk": "id:proposal", "decision": "accept"}, status=302)
+    ],
     "/repair/": [Req(as_="handler")],
     "/repair/<pk>/": [Req(as_="handler", params={"pk": "id:repair_case"})],
     "/repair/<pk>/action/": [
@@ -861,6 +1037,46 @@ API: dict[str, Req] = {
     "GET /api/v1/documents/<code>": Req(as_="handler", params={"code": "id:document"}),
     "POST /api/v1/documents/<code>/acknowledge": Req(
         "POST", "supervisor", {"code": "id:document"}, {"version": 2}
+    ),
+    "GET /api/v1/incidents/<id>": Req(params={"id": "id:incident"}),
+    "POST /api/v1/incidents": Req(
+        "POST",
+        data=lambda w: {
+            "title": "宽带断网",
+            "level": "major",
+            "numbers": [w.number("transferred")],
+        },
+        status=201,
+    ),
+    "POST /api/v1/incidents/<id>/complaints": Req(
+        "POST", params={"id": "id:incident"}, data=lambda w: {"numbers": [w.number("transferred")]}
+    ),
+    "POST /api/v1/incidents/<id>/statement": Req(
+        "POST", params={"id": "id:incident"}, data={"text": STATEMENT}, status=201
+    ),
+    "POST /api/v1/incidents/<id>/statement/<version>/approve": Req(
+        "POST", "dept_head", {"id": "id:incident", "version": "3"}
+    ),
+    "POST /api/v1/incidents/<id>/reply": Req("POST", params={"id": "id:incident"}),
+    "POST /api/v1/incidents/<id>/resolve": Req(
+        "POST",
+        params={"id": "id:incident"},
+        data={
+            "finding": "true",
+            "cause": "process_error",
+            "responsible_department": "billing",
+            "remedies": [{"type": "refund", "amount": "20"}],
+        },
+    ),
+    "POST /api/v1/incidents/<id>/close": Req(
+        "POST",
+        params={"id": "id:incident"},
+        data={
+            "cause": "升级脚本错误",
+            "went_well": "口径统一",
+            "to_improve": "升级前比对",
+            "follow_up": "纳入变更评审",
+        },
     ),
 }
 

@@ -12,6 +12,7 @@ import sys
 ALIASES = {
     "import": "import_complaints",
     "import-survey": "import_survey",
+    "import-faults": "import_faults",
     "worker": "worker",
     "token": "token",
 }

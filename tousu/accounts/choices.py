@@ -54,3 +54,4 @@ class AuditAction(models.TextChoices):
     LOGIN_FAILED = "login_failed", _("Login failed")
     LOCKOUT = "lockout", _("Login locked")
     VERIFICATION = "verification", _("Integrity verified")
+    ANONYMISE = "anonymise", _("Personal data anonymised")

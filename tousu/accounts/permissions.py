@@ -307,6 +307,11 @@ def can_administer(user: User) -> bool:
     return user.role == Role.ADMIN
 
 
+def can_anonymise(user: User) -> bool:
+    """Anonymising a customer before the retention job would (R12.2): administrators only."""
+    return user.role == Role.ADMIN
+
+
 def can_download_report(user: User) -> bool:
     """The quarterly report covers the whole operation, not a data scope: only those who see
     everything download it."""
@@ -426,6 +431,91 @@ def can_act_repair(user: User, case: object) -> bool:
         return True
     departments = {a.department_id for a in case.actions.all()}  # type: ignore[attr-defined]
     return user.department_id in departments
+
+
+# ---- proactive care from known faults (issue 15 item 3, S3 先于客户发现问题) --------------------
+
+# Who sees the known faults and their care lists (within their scope): the back office that
+# calls the customers, and quality staff who review how it went.
+CARE_VIEW_ROLES = BACK_OFFICE_ROLES | {Role.QUALITY}
+
+
+def can_view_care(user: User) -> bool:
+    return user.is_active and user.role in CARE_VIEW_ROLES
+
+
+def care_scope_q(user: User) -> Q:
+    """The care items `user` may see, as a filter on CareItem: like complaints, a department's
+    are its own (the fault's owner department), a region's its customers', all for the roles
+    that see all; and whatever they recorded themselves."""
+    if not can_view_care(user):
+        return Q(pk__in=[])
+    scope = user.effective_scope
+    if scope == DataScope.ALL:
+        return Q()
+    mine = Q(handled_by=user)
+    if scope == DataScope.REGION:
+        return mine | Q(customer__region=user.region_id) if user.region_id else mine
+    if user.department_id:
+        return mine | Q(department=user.department_id)
+    return mine
+
+
+def can_act_care(user: User, item: object) -> bool:
+    """May record the outcome of contacting the customer: the back office of the department
+    that owns the fault, and administrators."""
+    if not user.is_active:
+        return False
+    if user.role == Role.ADMIN:
+        return True
+    return (
+        user.role in BACK_OFFICE_ROLES
+        and user.department_id is not None
+        and user.department_id == getattr(item, "department_id", None)
+    )
+
+
+# ---- incidents (危机事件, issue 15, R10.4) -------------------------------------------------------
+
+# Who opens and owns an incident: the managers who can answer for a crisis.
+INCIDENT_OPEN_ROLES = MANAGER_ROLES
+# Who sees the incidents' pages (all of them: an incident crosses departments): those who
+# manage, inspect or study the handling, as for alerts; the children's handlers see their
+# complaint's incident and its statement in force on the complaint page.
+INCIDENT_VIEW_ROLES = MANAGER_ROLES | {Role.QUALITY, Role.ANALYST}
+# Who approves an external statement (对外口径): department heads and administrators, never
+# its own author — a statement that goes to hundreds of customers and the press is read twice.
+STATEMENT_APPROVE_ROLES = {Role.DEPT_HEAD, Role.ADMIN}
+
+
+def can_view_incidents(user: User) -> bool:
+    return user.is_active and user.role in INCIDENT_VIEW_ROLES
+
+
+def can_open_incident(user: User) -> bool:
+    """Open an incident (by hand or from an alert) and be its owner."""
+    return user.is_active and user.role in INCIDENT_OPEN_ROLES
+
+
+def can_act_incident(user: User, incident: object) -> bool:
+    """Add and remove children, decide proposals, draft statements, log media, run the
+    actions on the children and close the incident: its owner, an administrator, or a manager
+    of its department. Each child is still checked on its own when an action reaches it."""
+    if not user.is_active or user.role not in INCIDENT_OPEN_ROLES:
+        return False
+    if user.role == Role.ADMIN or user.pk == getattr(incident, "owner_id", None):
+        return True
+    department = getattr(incident, "department_id", None)
+    return department is not None and department == user.department_id
+
+
+def can_approve_statement(user: User, statement: object) -> bool:
+    """Approve a draft statement: a department head or administrator who did not write it."""
+    return (
+        user.is_active
+        and user.role in STATEMENT_APPROVE_ROLES
+        and user.pk != getattr(statement, "author_id", None)
+    )
 
 
 # ---- quality: corrective actions and controlled documents (issue 16, R12.1, R12.4) -----------

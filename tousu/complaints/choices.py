@@ -35,6 +35,14 @@ class TimeLeft(models.TextChoices):
     LATER = "later", _("Later")
 
 
+class ArchiveFilter(models.TextChoices):
+    """The complaint list's archive filter (R5.4); without it archived complaints are listed
+    with the rest."""
+
+    ONLY = "only", _("Archived only")
+    EXCLUDE = "exclude", _("Not archived")
+
+
 class Level(models.TextChoices):
     ORDINARY = "ordinary", _("Ordinary")
     IMPORTANT = "important", _("Important")
@@ -102,3 +110,11 @@ class EventType(models.TextChoices):
     REPAIR_CLOSED = "repair_closed", _("Repair case closed")
     RISK_CHANGED = "risk_changed", _("Risk reassessed")
     PII_REVEALED = "pii_revealed", _("Personal data revealed")
+    ARCHIVED = "archived", _("Archived")
+    ANONYMISED = "anonymised", _("Personal data anonymised")
+    # Incidents (R10.4): joining or leaving one, a progress reply sent to the customer (the
+    # incident's statement; the public status page shows it) and an incident action applied.
+    INCIDENT_ADDED = "incident_added", _("Added to an incident")
+    INCIDENT_REMOVED = "incident_removed", _("Removed from an incident")
+    INCIDENT_ACTION = "incident_action", _("Incident action applied")
+    PROGRESS_REPLY = "progress_reply", _("Progress reply to the customer")

@@ -129,6 +129,11 @@ class Complaint(models.Model):
     anger = models.FloatField(_("anger"), null=True, blank=True)
     urgency = models.FloatField(_("urgency"), null=True, blank=True)
 
+    # Archive (归档, R5.4, R12.2): set by the `complaints.archive` job once the complaint has
+    # been closed for settings.TOUSU_ARCHIVE_DAYS. From then on it is read-only: every write
+    # service refuses it (services.complaint_lock), while lists, search and counts keep it.
+    archived_at = models.DateTimeField(_("archived at"), null=True, blank=True)
+
     event_seq = models.PositiveIntegerField(default=0)
     event_hash = models.CharField(max_length=64, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -151,6 +156,12 @@ class Complaint(models.Model):
                 name="complaint_unaccepted_due",
             ),
             models.Index(fields=["department", "status"]),
+            # The archive job's scan: closed complaints not archived yet, oldest first.
+            models.Index(
+                fields=["closed_at"],
+                condition=Q(status=Status.CLOSED, archived_at__isnull=True),
+                name="complaint_archive_due",
+            ),
             models.Index(fields=["handler", "status"]),
             models.Index(fields=["received_at"]),
             models.Index(fields=["customer", "received_at"]),
@@ -183,6 +194,10 @@ class Complaint(models.Model):
     def high_risk(self) -> bool:
         """At or above the watch-list threshold (settings.TOUSU_RISK_HIGH)."""
         return self.risk_score is not None and self.risk_score >= settings.TOUSU_RISK_HIGH
+
+    @property
+    def archived(self) -> bool:
+        return self.archived_at is not None
 
     def time_left(self, now: dt.datetime) -> dt.timedelta | None:
         """Time until the resolution limit for an open complaint; None once resolved."""

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from tousu.accounts.models import User
 from tousu.accounts.permissions import can_view, scope_q
 from tousu.complaints import search
-from tousu.complaints.choices import LEVEL_RANK
+from tousu.complaints.choices import LEVEL_RANK, ArchiveFilter, EventType
 from tousu.complaints.models import (
     ChainSeal,
     Complaint,
@@ -47,6 +47,7 @@ class ComplaintFilters:
     overdue: bool = False
     time_left: str = ""  # a TimeLeft bucket: open complaints only
     repeat: bool = False
+    archived: str = ""  # an ArchiveFilter value; "" lists archived complaints with the rest
     received_from: dt.datetime | None = None
     received_to: dt.datetime | None = None
     closed_from: dt.datetime | None = None
@@ -97,6 +98,8 @@ def complaint_list(user: User, filters: ComplaintFilters | None = None) -> Query
         qs = qs.filter(status__in=OPEN_STATUSES, **time_left_q(f.time_left, clock.now()))
     if f.repeat:
         qs = qs.filter(repeat_of__isnull=False)
+    if f.archived:
+        qs = qs.filter(archived_at__isnull=f.archived == ArchiveFilter.EXCLUDE)
     if f.received_from:
         qs = qs.filter(received_at__gte=f.received_from)
     if f.received_to:
@@ -342,13 +345,31 @@ def _chain_problem(
     facts: list[Any],
     sealed: tuple[int, str] | None,
 ) -> tuple[int, str] | None:
-    """The first problem of one complaint's chain, as (event number, problem), or None."""
-    from tousu.complaints.timeline import FACTS_KEY, event_hash, facts_digest
+    """The first problem of one complaint's chain, as (event number, problem), or None.
+
+    An event redacted at the end of the retention period (timeline.REDACTED_KEY) cannot have
+    its hash recomputed — the data it covered is gone — so it is checked against the later
+    `anonymised` event that covers it: that event, itself verified by its hash, records the
+    redacted event's hash and the keyed digest of its redacted data. The registration facts
+    are checked against the last digest of them the chain holds (the first event's, or an
+    `anonymised` event's after the customer's phone and texts were anonymised)."""
+    from tousu.complaints.timeline import (
+        FACTS_KEY,
+        REDACTED_KEY,
+        REDACTIONS_KEY,
+        event_hash,
+        facts_digest,
+        redacted_digest,
+    )
 
     prev, expected = "", 1
+    redacted: dict[int, ComplaintEvent] = {}  # waiting for the event that covers them
+    facts_sealed = None
     for event in events:
 
         def intact(event: ComplaintEvent = event) -> bool:
+            if REDACTED_KEY in event.data:
+                return True  # checked against its covering event below
             return event.hash == event_hash(
                 number=number,
                 seq=event.seq,
@@ -366,7 +387,23 @@ def _chain_problem(
             return event.seq, problem
         if sealed is not None and event.seq == sealed[0] and event.hash != sealed[1]:
             return event.seq, "not the event that was sealed"
+        if REDACTED_KEY in event.data:
+            redacted[event.seq] = event
+        if event.type == EventType.ANONYMISED:
+            for seq, (hash, digest) in event.data.get(REDACTIONS_KEY, {}).items():
+                covered = redacted.pop(int(seq), None)
+                if (
+                    covered is None
+                    or covered.data.get(REDACTED_KEY) != event.seq
+                    or covered.hash != hash
+                    or redacted_digest(number=number, seq=covered.seq, data=covered.data) != digest
+                ):
+                    return int(seq), "redacted event changed since its redaction"
+        if event.seq == 1 or event.type == EventType.ANONYMISED:
+            facts_sealed = event.data.get(FACTS_KEY, facts_sealed)
         prev, expected = event.hash, expected + 1
+    if redacted:
+        return min(redacted), "event marked redacted but no redaction record covers it"
     if head_seq != expected - 1 or head_hash != prev:
         return expected, "events missing at the end"
     if sealed is not None and sealed[0] > expected - 1:
@@ -380,7 +417,7 @@ def _chain_problem(
             received_at=received_at,
             phone=phone or "",
         )
-        if events[0].data.get(FACTS_KEY) != digest:
+        if facts_sealed != digest:
             return 1, "registration facts changed (channel, content, demand, time or phone)"
     return None
 

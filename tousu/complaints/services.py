@@ -4,10 +4,11 @@ same transaction (D8); callers hold no locks of their own."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F, OuterRef, Q, Subquery
 from django.utils.translation import gettext as _
@@ -16,7 +17,7 @@ from tousu.accounts import permissions
 from tousu.accounts.models import AUDIT_HEAD, AuditHead, User
 from tousu.accounts.services import pii_access_log
 from tousu.complaints import rules
-from tousu.complaints.choices import EventType
+from tousu.complaints.choices import EventType, Status
 from tousu.complaints.models import (
     ChainSeal,
     Complaint,
@@ -31,6 +32,7 @@ from tousu.complaints.search import search_note_add, search_row
 from tousu.complaints.timeline import FACTS_KEY, event_hash, facts_digest, json_safe
 from tousu.core import clock
 from tousu.core.errors import (
+    Conflict,
     NotAllowed,
     NotFound,
     ValidationFailed,
@@ -188,9 +190,35 @@ def event_record(
     return event
 
 
-def complaint_lock(complaint: Complaint) -> Complaint:
-    """The complaint re-read under a row lock. Precondition: inside `transaction.atomic`."""
-    return Complaint.objects.select_for_update().get(pk=complaint.pk)
+def complaint_lock(complaint: Complaint, *, archived_ok: bool = False) -> Complaint:
+    """The complaint re-read under a row lock, for a write. Precondition: inside
+    `transaction.atomic`.
+
+    The one guard of the archive (R5.4): every service that writes to a complaint, its
+    timeline or the records about it takes this lock first, so an archived complaint is
+    refused here (409, `archived`) for all of them — reopen, notes, evidence, callbacks,
+    transfers, merges, bulk actions alike. Only the records services themselves
+    (anonymisation at the end of the retention period) pass `archived_ok`."""
+    locked = Complaint.objects.select_for_update().get(pk=complaint.pk)
+    if locked.archived_at is not None and not archived_ok:
+        raise archived_refusal(locked)
+    return locked
+
+
+class Archived(Conflict):
+    """The complaint is archived (归档) and read-only."""
+
+    code = "archived"
+
+
+def archived_refusal(complaint: Complaint) -> Archived:
+    """The error every write to an archived complaint gets: when it was archived."""
+    assert complaint.archived_at is not None
+    when = complaint.archived_at.astimezone(clock.SHANGHAI).strftime("%Y-%m-%d")
+    return Archived(
+        _("Complaint %(number)s was archived on %(date)s and is read-only")
+        % {"number": complaint.number, "date": when}
+    )
 
 
 def number_allocate(day: dt.date) -> int:
@@ -454,6 +482,88 @@ def list_export_record(
                 count=rows,
             )
     return log
+
+
+# ---- archive (归档, R5.4, R12.2) -------------------------------------------------------------
+
+ARCHIVE_BATCH = 500  # complaints archived per transaction
+ARCHIVE_ACTOR = "archive"  # the job's name on the timeline
+
+
+def _archived_data(complaint: Complaint, now: dt.datetime) -> dict[str, Any]:
+    closed_at = complaint.closed_at
+    assert closed_at is not None  # only closed complaints are archived
+    return {"closed_at": closed_at.isoformat(), "days": (now - closed_at).days}
+
+
+# What keeps a closed complaint from the archive, registered by the apps above the kernel (a
+# callback still pending: the callback team must be able to record it). Each is a condition on
+# Complaint — an Exists(...) over the app's own table — true for the complaints to hold back.
+_ARCHIVE_HOLDS: dict[str, Callable[[], Any]] = {}
+
+
+def archive_hold_register(name: str, hold: Callable[[], Any]) -> None:
+    """Called from an app's AppConfig.ready()."""
+    _ARCHIVE_HOLDS[name] = hold
+
+
+def archive_cutoff(now: dt.datetime, days: int | None = None) -> dt.datetime:
+    """Complaints closed at or before this moment are due for the archive."""
+    return now - dt.timedelta(days=settings.TOUSU_ARCHIVE_DAYS if days is None else days)
+
+
+def archive_due(now: dt.datetime, days: int | None = None) -> Q:
+    """The complaints due for the archive at `now`: closed at or before the cutoff, not
+    archived yet, and held back by no app (a pending callback)."""
+    due = Q(
+        status=Status.CLOSED, archived_at__isnull=True, closed_at__lte=archive_cutoff(now, days)
+    )
+    for hold in _ARCHIVE_HOLDS.values():
+        due &= ~Q(hold())
+    return due
+
+
+def complaints_archive(
+    *, now: dt.datetime | None = None, days: int | None = None, batch: int = ARCHIVE_BATCH
+) -> int:
+    """Archive every complaint closed for `days` (settings.TOUSU_ARCHIVE_DAYS): the
+    `complaints.archive` job. Each is claimed by a conditional update (D6: a row another
+    worker holds is skipped, a row already archived no longer matches) and gets an `archived`
+    event in the same transaction, batch by batch. Returns how many were archived; a second
+    run archives nothing.
+
+    Archiving changes no fact a count or KPI reads (status, dates, category …): an archived
+    complaint is counted, listed and found as before; it only refuses writes
+    (`complaint_lock`)."""
+    now = now or clock.now()
+    due = archive_due(now, days)
+    archived = 0
+    while True:
+        with transaction.atomic():
+            rows = list(
+                # NO KEY UPDATE, as the UPDATE itself takes (see sla.services._claim).
+                Complaint.objects.select_for_update(skip_locked=True, no_key=True)
+                .filter(due)
+                .order_by("closed_at", "pk")[:batch]
+            )
+            if not rows:
+                return archived
+            Complaint.objects.filter(due, pk__in=[c.pk for c in rows]).update(archived_at=now)
+            events_record(
+                [
+                    EventDraft(
+                        c,
+                        EventType.ARCHIVED,
+                        actor_name=ARCHIVE_ACTOR,
+                        at=now,
+                        data=_archived_data(c, now),
+                    )
+                    for c in rows
+                ]
+            )
+            archived += len(rows)
+        if len(rows) < batch:
+            return archived
 
 
 # ---- seals (issue 11) ------------------------------------------------------------------------

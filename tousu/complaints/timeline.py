@@ -9,7 +9,17 @@ from typing import Any
 
 from tousu.core.keys import canonical, mac
 
-__all__ = ["canonical", "event_hash", "facts_digest", "json_safe", "mac", "moment"]
+__all__ = [
+    "REDACTED_KEY",
+    "REDACTIONS_KEY",
+    "canonical",
+    "event_hash",
+    "facts_digest",
+    "json_safe",
+    "mac",
+    "moment",
+    "redacted_digest",
+]
 
 
 def moment(at: dt.datetime) -> str:
@@ -63,6 +73,23 @@ def facts_digest(
         "phone": phone,
     }
     return mac({"facts": payload}, key)
+
+
+# Redaction at the end of the retention period (complaints.retention): an event whose data held
+# personal data has it replaced, and carries REDACTED_KEY: the number of the `anonymised` event
+# that covers it. That later event's data lists, under REDACTIONS_KEY, each redacted event's
+# number with its hash (unchanged: the chain still links through it) and the keyed digest of
+# its data as redacted. Its own hash covers that list, so the redacted data is as tamper-evident
+# as the original was; and it carries FACTS_KEY again, the digest of the anonymised facts.
+REDACTED_KEY = "redacted_by"
+REDACTIONS_KEY = "redactions"
+
+
+def redacted_digest(
+    *, number: str, seq: int, data: dict[str, Any], key: bytes | None = None
+) -> str:
+    """The keyed digest of a redacted event's data, as its covering event records it."""
+    return mac({"redacted": [number, seq, data]}, key)
 
 
 def json_safe(data: dict[str, Any]) -> dict[str, Any]:

@@ -237,7 +237,7 @@ def _register_routers() -> None:
     from tousu.desk.actions.knowledge import router as knowledge_router
     from tousu.desk.api import me_router
     from tousu.desk.api import router as complaints_router
-    from tousu.early_warning.api import forecast_router
+    from tousu.early_warning.api import forecast_router, incidents_router
     from tousu.early_warning.api import router as alerts_router
     from tousu.intake.api import public_router
     from tousu.quality.api import capa_router, documents_router, inspections_router
@@ -254,6 +254,7 @@ def _register_routers() -> None:
     api.add_router("/me", me_router)
     api.add_router("/alerts", alerts_router)
     api.add_router("/forecast", forecast_router)
+    api.add_router("/incidents", incidents_router)
     api.add_router("/callbacks", callbacks_router)
     api.add_router("/repair", repair_router)
     api.add_router("/reports", repair_reports_router)  # /reports/repair

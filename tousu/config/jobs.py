@@ -111,6 +111,18 @@ register(
     help="seal the timeline heads that moved and the audit log's head (keyed, chained)",
 )
 register(
+    "complaints.archive",
+    "tousu.complaints.jobs.archive",
+    every=dt.timedelta(hours=1),
+    help="archive complaints closed for TOUSU_ARCHIVE_DAYS: read-only, still listed and counted",
+)
+register(
+    "complaints.retention",
+    "tousu.complaints.jobs.retention",
+    every=dt.timedelta(days=1),
+    help="anonymise customers whose last complaint closed TOUSU_RETENTION_DAYS ago (audited)",
+)
+register(
     "resolution.integrity_verify",
     "tousu.resolution.jobs.integrity_verify",
     every=dt.timedelta(days=1),
@@ -127,6 +139,18 @@ register(
     "tousu.early_warning.jobs.forecast_train",
     every=dt.timedelta(days=1),
     help="learn the backlog forecast (chance of breaching the resolution limit) from history",
+)
+register(
+    "early_warning.care_scan",
+    "tousu.early_warning.jobs.care_scan",
+    every=10 * MINUTE,
+    help="bring the care lists of known faults up to date: mark who complained, list who is new",
+)
+register(
+    "early_warning.incident_actions",
+    "tousu.early_warning.jobs.incident_actions",
+    every=MINUTE,
+    help="apply incident actions (reply, resolve, close) to every child, each exactly once",
 )
 register(
     "repair.identify",

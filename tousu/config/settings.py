@@ -10,6 +10,9 @@ TOUSU_EMAIL_FROM     the sender of notification e-mails (TOUSU_EMAIL_BACKEND, _H
 TOUSU_EARLIEST_RECEIVED  no complaint is received before this day (YYYY-MM-DD, Asia/Shanghai)
 TOUSU_CHAIN_KEY      the key of the timeline and audit-log hash chains (default: generated
                      once into TOUSU_CHAIN_KEY_PATH, DATA_DIR/chain_key); back it up with the data
+TOUSU_ARCHIVE_DAYS   closed complaints are archived (read-only) after this many days (180)
+TOUSU_RETENTION_DAYS customers are anonymised this many days after their last complaint closed
+                     (1095, three years; at least TOUSU_ARCHIVE_DAYS)
 TOUSU_HTTPS          1 behind a reverse proxy terminating HTTPS: secure cookies, HSTS, redirect
 
 Every TOUSU_* variable is read through the env_* helpers below: a value that a setting cannot
@@ -445,6 +448,19 @@ TOUSU_CALLBACK_ATTEMPTS = env_int("TOUSU_CALLBACK_ATTEMPTS", 3, minimum=1, maxim
 TOUSU_CALLBACK_REMIND_HOURS = env_int("TOUSU_CALLBACK_REMIND_HOURS", 4, minimum=0)
 # A complaint from the same customer about the same issue within this many days is a repeat.
 TOUSU_REPEAT_WINDOW_DAYS = env_int("TOUSU_REPEAT_WINDOW_DAYS", 30, minimum=0)
+# Records (R5.4, R12.2). A complaint closed this many days ago is archived (归档): read-only,
+# still listed, searched and counted. 180 days: well after everything that may still write to
+# a closed complaint — the callback (TOUSU_CALLBACK_DUE_HOURS, its attempts), the repeat window
+# (TOUSU_REPEAT_WINDOW_DAYS), a reopen on the customer's dissatisfaction, the repair programme's
+# 90-day effect — and two quarterly reviews; a customer who comes back later opens a new
+# complaint, linked as a repeat.
+TOUSU_ARCHIVE_DAYS = env_int("TOUSU_ARCHIVE_DAYS", 180, minimum=1)
+# A customer whose last complaint closed this many days ago, with none open, is anonymised
+# (PIPL: personal data kept no longer than the purpose needs): name, phone, ID number, address
+# and the personal data in the texts of their complaints. Three years: the limitation period of
+# a civil claim (民法典 art. 188), within which the complaint record may be needed as evidence.
+# Never shorter than the archive period: only archived complaints are anonymised.
+TOUSU_RETENTION_DAYS = env_int("TOUSU_RETENTION_DAYS", 3 * 365, minimum=TOUSU_ARCHIVE_DAYS)
 # No complaint is received before this Asia/Shanghai day, and no date a user or client gives
 # (a list filter, a report period) lies before it: a complaint received in 1900 is overdue at
 # once and climbs every escalation step, one from year 1 overflows the time arithmetic. From
@@ -461,6 +477,13 @@ TOUSU_EARLIEST_RECEIVED = env_date(
 TOUSU_RISK_HIGH = env_float("TOUSU_RISK_HIGH", 0.7, minimum=0, maximum=1)
 # Below this model confidence a complaint is not classified automatically: it waits in triage.
 TOUSU_TRIAGE_CONFIDENCE = env_float("TOUSU_TRIAGE_CONFIDENCE", 0.5, minimum=0, maximum=1)
+# Customer value tiers as the CRM names them, best first (orders the care lists), and the ones
+# that count as high value (a reason to call them first when a known fault hits them).
+TOUSU_VALUE_TIERS = env_list("TOUSU_VALUE_TIERS", ["五星", "四星", "三星", "二星", "一星"])
+TOUSU_HIGH_VALUE_TIERS = env_list("TOUSU_HIGH_VALUE_TIERS", ["五星", "四星"])
+# A customer hit by a known fault is put on its care list (issue 15) with earlier complaints,
+# a high value tier, or a customer-level risk of at least this much.
+TOUSU_CARE_RISK_MIN = env_float("TOUSU_CARE_RISK_MIN", 0.3, minimum=0, maximum=1)
 # Words in a complaint that signal it may go above us: (word, weight 0..1, reason shown to staff).
 # Weights combine as independent signals (see tousu/intake/risk.py); override per deployment.
 TOUSU_RISK_MARKERS: list[tuple[str, float, str]] = [

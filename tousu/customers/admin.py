@@ -46,3 +46,14 @@ class CustomerAdmin(admin.ModelAdmin):
                 via="admin",
             )
         return super().change_view(request, object_id, form_url, extra_context)
+
+    def has_change_permission(self, request: HttpRequest, obj: Customer | None = None) -> bool:
+        # An anonymised customer stays anonymised (R12.2): nobody types the data back in.
+        if obj is not None and obj.anonymised_at is not None:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def get_readonly_fields(
+        self, request: HttpRequest, obj: Customer | None = None
+    ) -> tuple[str, ...] | list[str]:
+        return (*super().get_readonly_fields(request, obj), "anonymised_at")

@@ -29,6 +29,9 @@ class Customer(TimeStampedModel):
         _("special type"), max_length=16, choices=SpecialType.choices, blank=True
     )
     special_note = models.TextField(_("special note"), blank=True)
+    # Set when the retention period ended and the personal data above was anonymised
+    # (complaints.retention): the phone is then a token, the other personal fields blank.
+    anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("customer")

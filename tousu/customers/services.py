@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 
 from tousu.accounts import permissions
 from tousu.accounts.models import Region, User
-from tousu.core.errors import FieldErrors, NotAllowed
+from tousu.core.errors import Conflict, FieldErrors, NotAllowed
 from tousu.core.text import clean_text
 from tousu.customers.choices import SpecialType
 from tousu.customers.models import Customer
@@ -86,6 +86,8 @@ def customer_special_set(
     (R2.6, R13.3). Only supervisors, department heads and administrators keep these."""
     if not permissions.can_edit_customer_profile(actor):
         raise NotAllowed(_("Your role may not change a customer's special-customer marking"))
+    if customer.anonymised_at is not None:  # the retention period ended (R12.2)
+        raise Conflict(_("This customer was anonymised; their profile is kept no more"))
     note = clean_text(note or "")
     errors = FieldErrors()
     if special_type and special_type not in SpecialType.values:

@@ -8,7 +8,7 @@ from ninja import Field, Query, Router, Schema
 
 from tousu.accounts.services import pii_reveal_log, text_mask_for
 from tousu.complaints import selectors
-from tousu.complaints.choices import TimeLeft
+from tousu.complaints.choices import ArchiveFilter, TimeLeft
 from tousu.core.api import (
     PAGE_SIZE_DEFAULT,
     TIME_BOUND_DESCRIPTION,
@@ -19,6 +19,7 @@ from tousu.core.api import (
     parse_time_bound,
 )
 from tousu.core.errors import ValidationFailed
+from tousu.core.reasons import reason_text
 from tousu.desk.actions import ROUTERS
 from tousu.desk.actions.base import api_complaint, api_render, api_user
 from tousu.desk.schemas import (
@@ -34,6 +35,7 @@ from tousu.desk.schemas import (
 )
 from tousu.desk.selectors import similar_complaints
 from tousu.desk.work import WORK_DEPTH_MAX, work_queue
+from tousu.early_warning.selectors import customer_risk
 
 router = Router(tags=["complaints"])
 
@@ -50,6 +52,7 @@ class ListQuery(Schema):
     overdue: bool = False
     time_left: str = ""
     repeat: bool = False
+    archived: str = Field("", description="only | exclude; empty: archived complaints included")
     received_from: str = Field("", description=TIME_BOUND_DESCRIPTION)
     received_to: str = Field("", description=TIME_BOUND_DESCRIPTION)
     closed_from: str = Field("", description=TIME_BOUND_DESCRIPTION)
@@ -77,6 +80,9 @@ def complaint_list(request: HttpRequest, query: Query[ListQuery]) -> dict[str, o
     if query.time_left and query.time_left not in TimeLeft.values:
         message = _("Time left must be one of: %(values)s") % {"values": "、".join(TimeLeft.values)}
         raise ValidationFailed.for_field("time_left", message)
+    if query.archived and query.archived not in ArchiveFilter.values:
+        message = _("One of: %(values)s") % {"values": "、".join(ArchiveFilter.values)}
+        raise ValidationFailed.for_field("archived", message)
     filters = selectors.ComplaintFilters(
         status=query.status,
         category=query.category,
@@ -89,6 +95,7 @@ def complaint_list(request: HttpRequest, query: Query[ListQuery]) -> dict[str, o
         overdue=query.overdue,
         time_left=query.time_left,
         repeat=query.repeat,
+        archived=query.archived,
         received_from=parse_time_bound(query.received_from, "received_from")
         if query.received_from
         else None,
@@ -125,6 +132,12 @@ def complaint_get(request: HttpRequest, number: str) -> dict[str, object]:
     body["repeats"] = list(
         complaint.repeats.order_by("received_at", "pk").values_list("number", flat=True)
     )
+    # Issue 15: three queries, on this page only, as on the complaint page.
+    risk = customer_risk(complaint.customer)
+    body["customer_risk"] = {
+        "score": risk.score,
+        "reasons": [reason_text(r) for r in risk.reasons],
+    }
     return body
 
 

@@ -20,6 +20,7 @@ from tousu.core.web import is_htmx
 from tousu.customers.forms import SpecialForm
 from tousu.customers.models import Customer
 from tousu.customers.services import customer_special_set
+from tousu.early_warning.selectors import customer_risk
 from tousu.repair.selectors import customer_cases
 
 REVEALED_FIELDS = "phone,name,account,id_number,address"
@@ -41,6 +42,8 @@ def detail(request: HttpRequest, pk: int, revealed: bool = False) -> HttpRespons
         "customer": customer,
         "complaints": customer_history(customer, user),
         "repair_cases": customer_cases(customer.pk, user),
+        # Issue 15: the chance they take the matter above us, from their whole history.
+        "customer_risk": customer_risk(customer),
         "revealed": revealed,
         "can_reveal": permissions.can_view_pii(user),
         "special_form": SpecialForm(

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from tousu.accounts.models import Department, Region, User
 from tousu.classification.forms import category_choices, category_from_code
 from tousu.classification.models import Category
-from tousu.complaints.choices import Channel, Level, Status, TimeLeft
+from tousu.complaints.choices import ArchiveFilter, Channel, Level, Status, TimeLeft
 from tousu.complaints.selectors import SORT_DEFAULT, ComplaintFilters, get_complaint_for_user
 from tousu.complaints.services import REASON_MAX_CHARS, SAVED_VIEW_NAME_MAX
 from tousu.core.api import parse_time_bound
@@ -69,6 +69,11 @@ class ComplaintFilterForm(forms.Form):
     time_left = forms.ChoiceField(label=_("Time left"), required=False)
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
     repeat = forms.BooleanField(label=_("Repeat complaints only"), required=False)
+    archived = forms.ChoiceField(
+        label=_("Archive"),
+        required=False,
+        choices=[("", _("Including archived")), *ArchiveFilter.choices],
+    )
     sort = forms.ChoiceField(
         label=_("Order"),
         required=False,
@@ -122,6 +127,7 @@ class ComplaintFilterForm(forms.Form):
             overdue=data.get("overdue", False),
             time_left=data.get("time_left", ""),
             repeat=data.get("repeat", False),
+            archived=data.get("archived", ""),
             received_from=local_date_bound(data.get("received_from"), "received_from"),
             received_to=local_date_bound(data.get("received_to"), "received_to", end=True),
             closed_from=local_date_bound(data.get("closed_from"), "closed_from"),

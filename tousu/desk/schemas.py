@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Annotated, Any
 
+from django.urls import reverse
 from ninja import Field, Schema
 
 from tousu.accounts.models import User
@@ -74,6 +75,8 @@ class ComplaintOut(Schema):
     accepted_at: dt.datetime | None
     resolved_at: dt.datetime | None
     closed_at: dt.datetime | None
+    # Archived (R5.4): read-only from then on; every action answers 409 `archived`.
+    archived_at: dt.datetime | None
     overdue: bool
     # The countdown (R4.2): seconds to the resolution limit (negative when overdue; frozen
     # while paused) and its colour; both null once the complaint is no longer open.
@@ -87,9 +90,14 @@ class ComplaintOut(Schema):
 
 
 class ComplaintDetailOut(ComplaintOut):
-    """One complaint, with the complaints that repeat it (R2.5)."""
+    """One complaint, with the complaints that repeat it (R2.5) and its customer's own risk of
+    going above us (issue 15)."""
 
     repeats: list[str]
+    customer_risk: RiskOut = Field(
+        description="the customer-level risk (0..1) of taking the matter to the regulator or "
+        "the media, from the customer's whole history, with its reasons"
+    )
 
 
 class EventOut(Schema):
@@ -175,6 +183,7 @@ def complaint_out(complaint: Complaint, *, texts: TextMask, now: dt.datetime) ->
         "accepted_at": local(complaint.accepted_at) if complaint.accepted_at else None,
         "resolved_at": local(complaint.resolved_at) if complaint.resolved_at else None,
         "closed_at": local(complaint.closed_at) if complaint.closed_at else None,
+        "archived_at": local(complaint.archived_at) if complaint.archived_at else None,
         "overdue": complaint.is_open and complaint.resolution_due < now,
         "time_left_seconds": countdown.seconds,
         "due_state": countdown.state,
@@ -264,12 +273,14 @@ class WorkCallbackOut(Schema):
 class WorkItemOut(Schema):
     kind: str = Field(
         description="dispatch, accept, handle, close, approve, callback, triage, overdue, watch; "
-        "repair, capa; waiting for others: awaiting_approval, awaiting_customer"
+        "repair, care, incident, capa; waiting for others: awaiting_approval, awaiting_customer"
     )
     kind_label: str
     number: str | None = Field(description="the complaint's; a repair case may have none")
     id: int | None = Field(
-        None, description="the repair case's, for kind repair; the corrective action's, for capa"
+        None,
+        description="the repair case's, for kind repair; the care item's, for kind care; the "
+        "corrective action's, for kind capa",
     )
     status: str
     level: str | None
@@ -279,7 +290,7 @@ class WorkItemOut(Schema):
     due_at: dt.datetime | None
     due: str = Field(
         description="which limit due_at is: first_response, resolution, approval, callback, "
-        "repair, capa_action, capa_verify"
+        "repair, care, capa_action, capa_verify"
     )
     overdue: bool
     high_risk: bool
@@ -306,6 +317,11 @@ def work_items_out(items: list[Any], texts: TextMask) -> list[dict[str, Any]]:
     for item in items:
         if item.repair is not None:
             out.append(repair_item_out(item, texts))
+            continue
+        if item.care is not None:
+            out.append(care_item_out(item, texts))
+        if item.incident is not None:
+            out.append(incident_item_out(item))
             continue
         if item.capa is not None:
             out.append(capa_item_out(item))
@@ -347,6 +363,29 @@ def work_items_out(items: list[Any], texts: TextMask) -> list[dict[str, Any]]:
     return out
 
 
+def incident_item_out(item: Any) -> dict[str, Any]:
+    """An incident in the queue (its owner's, or a draft statement's approver's)."""
+    incident = item.incident
+    return {
+        "kind": item.kind,
+        "kind_label": item.kind_label,
+        "number": None,
+        "id": incident.pk,
+        "title": f"{incident.number} {incident.title}",
+        "status": incident.status,
+        "level": incident.level,
+        "summary": incident.title[:SUMMARY_CHARS],
+        "department": None,
+        "handler": incident.owner.username,
+        "due_at": None,
+        "due": item.due_kind,
+        "overdue": False,
+        "high_risk": False,
+        "approval": None,
+        "links": {"self": f"/api/v1/incidents/{incident.pk}"},
+    }
+
+
 def repair_item_out(item: Any, texts: TextMask) -> dict[str, Any]:
     """A repair case in the queue: its complaint's number when it has one, its id, and what
     kind of repair it is as the summary."""
@@ -369,6 +408,32 @@ def repair_item_out(item: Any, texts: TextMask) -> dict[str, Any]:
         "high_risk": False,
         "approval": None,
         "links": {"self": f"/api/v1/repair/cases/{case.pk}"},
+    }
+
+
+def care_item_out(item: Any, texts: TextMask) -> dict[str, Any]:
+    """A customer to call about a known fault: the care item's id, the fault's title as the
+    summary, and a link to the fault's care list (issue 15)."""
+    care = item.care
+    summary = f"{care.fault.get_kind_display()} · {care.fault.title}"
+    return {
+        "kind": item.kind,
+        "kind_label": item.kind_label,
+        "number": None,
+        "id": care.pk,
+        "status": care.status,
+        "level": None,
+        "summary": texts.text(summary)[:SUMMARY_CHARS],
+        "department": care.department.code,
+        "handler": None,
+        "due_at": local(item.due_at) if item.due_at else None,
+        "due": item.due_kind,
+        "overdue": item.overdue,
+        "high_risk": care.high_risk,
+        "approval": None,
+        "links": {
+            "self": reverse("early_warning:fault", args=[care.fault_id]) + f"#care-{care.pk}"
+        },
     }
 
 

@@ -54,6 +54,7 @@ from tousu.desk.forms import BulkForm, ComplaintFilterForm, SavedViewForm, Triag
 from tousu.desk.selectors import callback_script, similar_complaints
 from tousu.desk.templatetags.complaint_tags import COMPLAINT_KEYS, INVESTIGATION_LABELS
 from tousu.desk.work import WAITING_KINDS, WORK_DEPTH_MAX, WorkKind, work_queue
+from tousu.early_warning.selectors import customer_risk
 from tousu.knowledge.selectors import Panel, letter_facts, suggestion_panel
 from tousu.notifications.services import notifications_mark_read
 from tousu.quality.selectors import unacknowledged_for
@@ -601,6 +602,8 @@ def render_detail(
         "consistency_flags": consistency_flags(complaint),
         "names": reference_names(timeline, user),
         "customer": complaint.customer,
+        # Issue 15: the customer's own risk of going above us, beside the complaint's.
+        "customer_risk": customer_risk(complaint.customer),
         "can_reveal": permissions.can_view_pii(user),
         "evidence_max_mb": EVIDENCE_MAX_BYTES // (1024 * 1024),
         "evidence_types": " ".join(sorted(EVIDENCE_TYPES)),
@@ -697,6 +700,8 @@ def evidence_download(request: HttpRequest, number: str, pk: int) -> FileRespons
         evidence = evidence_get(complaint, pk)
     except NotFound:
         raise Http404(str(pk)) from None
+    if not evidence.file:  # deleted at the end of the retention period
+        raise Http404(str(pk))
     return FileResponse(
         evidence.file.open("rb"),
         as_attachment=True,

@@ -8,7 +8,8 @@ the sources' heads, so that a page costs a fixed number of queries however long 
 per source one COUNT, one read of the keys of the first `page × size` items and one read of
 the rows of those on the page. Sources over complaints exclude the complaints of the sources
 before them, so a complaint appears once, for its most actionable reason. Later domains
-(repair, inspections, corrective actions, incidents) add their sources to `_sources`.
+(repair, inspections, corrective actions, incidents, proactive care) add their sources to
+`_sources`.
 """
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ from tousu.complaints.models import Complaint
 from tousu.complaints.rules import OPEN_STATUSES
 from tousu.complaints.selectors import complaint_rows
 from tousu.core import clock
+from tousu.early_warning.models import CareItem, Incident
+from tousu.early_warning.selectors import care_work, incident_work
 from tousu.quality.models import CapaAction, CorrectiveAction
 from tousu.quality.selectors import capa_open_actions, capa_verification_due
 from tousu.repair.models import RepairCase
@@ -65,6 +68,9 @@ class WorkKind(models.TextChoices):
     AWAITING_APPROVAL = "awaiting_approval", _("Waiting for approval")
     AWAITING_CUSTOMER = "awaiting_customer", _("Waiting for the customer")
     REPAIR = "repair", _("To repair")
+    CARE = "care", _("Proactive care")
+    INCIDENT = "incident", _("Incident")
+
     CAPA = "capa", _("Corrective action")
 
 
@@ -75,6 +81,8 @@ DUE_LABELS = {
     "approval": _("Decide by"),
     "callback": _("Call back by"),
     "repair": _("Next repair step by"),
+    "care": _("Call by"),
+    "incident": _("Proposals or a statement to decide"),
     "capa_action": _("Action due"),
     "capa_verify": _("Check the effect from"),
 }
@@ -83,7 +91,8 @@ DUE_LABELS = {
 @dataclass
 class WorkItem:
     """One line of the queue, about one complaint, or about a repair case (whose customer may
-    have been found by a survey, without a complaint)."""
+    have been found by a survey, without a complaint), or a customer to call about a known
+    fault before they complain (a care item)."""
 
     kind: str
     complaint: Complaint | None
@@ -92,6 +101,8 @@ class WorkItem:
     approval: Approval | None = None
     callback: CallbackTask | None = None
     repair: RepairCase | None = None
+    care: CareItem | None = None
+    incident: Incident | None = None
     # A corrective action: one of its actions to do, or (no action) its effect to check.
     capa: CorrectiveAction | None = None
     capa_action: CapaAction | None = None
@@ -278,6 +289,32 @@ def _repair(user: User) -> Source:
     return Source("repair", qs, item)
 
 
+def _care(user: User) -> Source:
+    """Customers hit by a known fault for the owning department to call (issue 15), by the
+    time they are to be called by."""
+    qs = _ordered(care_work(user), F("due_at")).select_related(
+        "customer", "customer__region", "fault", "department"
+    )
+
+    def item(care: CareItem) -> WorkItem:
+        return WorkItem(WorkKind.CARE, None, care.due_at, "care", care=care)
+
+    return Source("care", qs, item)
+
+
+def _incidents(user: User) -> Source:
+    """Incidents whose next move is the user's (R10.4): their own open ones with complaints
+    proposed at registration or a draft statement, and for approvers the drafts to approve.
+    No deadline of their own: they come after the items that have one."""
+    qs = incident_work(user).annotate(due=Value(None, output_field=models.DateTimeField()))
+    qs = qs.order_by("pk").select_related("owner")
+
+    def item(incident: Incident) -> WorkItem:
+        return WorkItem(WorkKind.INCIDENT, None, None, "incident", incident=incident)
+
+    return Source("incidents", qs, item)
+
+
 def _capa_actions(user: User) -> Source:
     """The user's actions of corrective actions still to do (issue 16), by due day."""
     qs = (
@@ -392,9 +429,18 @@ def _sources(user: User) -> tuple[list[Source], Source]:
     overdue = _overdue(user, [mine, approving, triage.qs])
     watch = _watch(user, [mine, approving, triage.qs, overdue.qs])
     moves = [
-        _moves(user), approvals, _callbacks(user), _repair(user), _capa_actions(user),
-        _capa_verify(user), triage, overdue, watch,
-    ]  # fmt: skip
+        _moves(user),
+        approvals,
+        _callbacks(user),
+        _repair(user),
+        _care(user),
+        _incidents(user),
+        _capa_actions(user),
+        _capa_verify(user),
+        triage,
+        overdue,
+        watch,
+    ]
     return moves, _waiting(user)
 
 
@@ -402,6 +448,8 @@ SOURCE_KINDS = {
     "approvals": WorkKind.APPROVE,
     "callbacks": WorkKind.CALLBACK,
     "repair": WorkKind.REPAIR,
+    "care": WorkKind.CARE,
+    "incidents": WorkKind.INCIDENT,
     "capa_actions": WorkKind.CAPA,
     "capa_verify": WorkKind.CAPA,
     "triage": WorkKind.TRIAGE,

@@ -43,13 +43,18 @@ usual (`concentrated`): an outage in one city during a busy week is news of its 
 from __future__ import annotations
 
 import math
+import re
 import statistics
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.utils.translation import gettext_lazy
 
-from tousu.core.reasons import reason_kind
+from tousu.complaints.choices import Channel, Status
+from tousu.core.reasons import Reason, choice, reason, reason_kind
+from tousu.customers.choices import SpecialType
+from tousu.intake import risk as intake_risk
 
 HOURS_PER_WEEK = 168
 # Baseline: the days before the window that say what is normal.
@@ -355,3 +360,190 @@ reason_kind(
     "notice.alert",
     gettext_lazy("Complaint spike: %(slice)s, %(observed)s against %(expected)s usual"),
 )
+
+
+# ---- customer-level risk (R10.2, issue 15 item 3) ------------------------------------------------
+# The chance that a customer takes their matter above us — to the regulator (工信部, 通管局,
+# 12300), the consumer association (12315) or the media — judged from their whole history, not
+# one complaint. Combined like the complaint's risk (tousu.intake.risk): a noisy OR, where each
+# signal with weight w leaves a chance (1 − w) that the customer does not escalate, so the
+# score stays in 0..1, never falls when a signal is added and is led by the strongest one. The
+# weights that also weigh one complaint are the same numbers, imported, so that a dissatisfied
+# callback counts the same on a complaint and on its customer.
+
+# Complaints in the last RECENT_DAYS beyond the first: a customer who keeps calling is not
+# being helped (0.12 each, the 4th complaint in 90 days counts the maximum 0.36).
+RECENT_DAYS = 90
+RECENT_WEIGHT_PER_COMPLAINT = 0.12
+RECENT_WEIGHT_MAX = 0.36
+# Older complaints of the last YEAR_DAYS (before RECENT_DAYS): a long, thinner history counts
+# a little (0.05 each, at most 0.15).
+YEAR_DAYS = 365
+YEAR_WEIGHT_PER_COMPLAINT = 0.05
+YEAR_WEIGHT_MAX = 0.15
+# Difficult customers (S1) other than the professional complainant escalate more readily when
+# handled badly; the professional complainant does so by method (intake's weight).
+DIFFICULT_TYPES = (SpecialType.IRRITABLE, SpecialType.DOMINEERING, SpecialType.ARGUMENTATIVE)
+DIFFICULT_WEIGHT = 0.1
+# A high-value customer expects more and is heard when they go above us; alone it makes nobody
+# a risk, so it counts little.
+HIGH_VALUE_WEIGHT = 0.1
+
+
+@dataclass(frozen=True)
+class CustomerFacts:
+    """What a customer's history says about their escalation risk, as the selector gathers it
+    (`selectors.customer_facts`): counts over the last YEAR_DAYS, the channels above us they
+    used, and what they said (complaint texts, staff notes, callback comments)."""
+
+    complaints_90d: int = 0
+    complaints_365d: int = 0
+    repeats: int = 0  # their complaints marked as a repeat of an earlier one
+    reopened: int = 0  # reopenings of their complaints
+    dissatisfied_callbacks: int = 0
+    outside_channels: tuple[str, ...] = ()  # channels of earlier complaints (regulator, media …)
+    said: tuple[str, ...] = ()
+    open_overdue: int = 0  # their open complaints past the reply limit now
+    special_type: str = ""
+    value_tier: str = ""
+
+
+def high_value(tier: str) -> bool:
+    return bool(tier) and tier in settings.TOUSU_HIGH_VALUE_TIERS
+
+
+def value_rank(tier: str) -> int:
+    """The tier's rank for ordering, the best highest (settings.TOUSU_VALUE_TIERS is best
+    first); 0 for a tier not listed or none."""
+    tiers = list(settings.TOUSU_VALUE_TIERS)
+    return len(tiers) - tiers.index(tier) if tier in tiers else 0
+
+
+def customer_risk(
+    facts: CustomerFacts, *, markers: Sequence[tuple[str, float, str]] | None = None
+) -> intake_risk.Risk:
+    """The customer's escalation risk 0..1 with its reasons, strongest first."""
+    signals: list[tuple[float, Reason | str]] = []
+    outside = [c for c in facts.outside_channels if c in intake_risk.CHANNEL_WEIGHTS]
+    if outside:
+        # The strongest channel they used: whoever went there once knows the way.
+        channel = max(outside, key=lambda c: intake_risk.CHANNEL_WEIGHTS[c][0])
+        weight = intake_risk.CHANNEL_WEIGHTS[channel][0]
+        signals.append((weight, reason("customer_risk.outside", channel=channel)))
+    signals += intake_risk.markers_found("\n".join(facts.said), markers)
+    if facts.complaints_90d > 1:
+        weight = min(RECENT_WEIGHT_MAX, RECENT_WEIGHT_PER_COMPLAINT * (facts.complaints_90d - 1))
+        why = reason("customer_risk.recent", n=facts.complaints_90d, days=RECENT_DAYS)
+        signals.append((weight, why))
+    older = facts.complaints_365d - facts.complaints_90d
+    if older > 0 and facts.complaints_365d > 1:
+        weight = min(YEAR_WEIGHT_MAX, YEAR_WEIGHT_PER_COMPLAINT * older)
+        why = reason("customer_risk.year", n=facts.complaints_365d, days=YEAR_DAYS)
+        signals.append((weight, why))
+    if facts.repeats:
+        why = reason("customer_risk.repeats", n=facts.repeats)
+        signals.append((intake_risk.REPEAT_WEIGHT, why))
+    if facts.reopened:
+        why = reason("customer_risk.reopened", n=facts.reopened)
+        signals.append((intake_risk.REOPENED_WEIGHT, why))
+    if facts.dissatisfied_callbacks:
+        why = reason("customer_risk.dissatisfied", n=facts.dissatisfied_callbacks)
+        signals.append((intake_risk.DISSATISFIED_WEIGHT, why))
+    if facts.open_overdue:
+        why = reason("customer_risk.overdue", n=facts.open_overdue)
+        signals.append((intake_risk.OVERDUE_WEIGHT, why))
+    if facts.special_type == SpecialType.PROFESSIONAL:
+        signals.append((intake_risk.PROFESSIONAL_WEIGHT, reason("risk.professional")))
+    elif facts.special_type in DIFFICULT_TYPES:
+        why = reason("customer_risk.difficult", type=facts.special_type)
+        signals.append((DIFFICULT_WEIGHT, why))
+    if high_value(facts.value_tier):
+        signals.append(
+            (HIGH_VALUE_WEIGHT, reason("customer_risk.high_value", tier=facts.value_tier))
+        )
+    remaining = 1.0
+    for weight, _why in signals:
+        remaining *= 1.0 - max(0.0, min(1.0, weight))
+    reasons: list[Reason | str] = []
+    for _weight, said in sorted(signals, key=lambda s: -s[0]):
+        if said and said not in reasons:
+            reasons.append(said)
+    return intake_risk.Risk(score=round(1.0 - remaining, intake_risk.SCORE_DIGITS), reasons=reasons)
+
+
+def care_reasons(
+    facts: CustomerFacts, risk: intake_risk.Risk, *, risk_min: float
+) -> list[Reason | str] | None:
+    """Why an affected customer who has not complained about a fault is worth a proactive call
+    — earlier complaints, high value, or a customer risk of at least `risk_min` — then the risk's
+    reasons; None when none of the three holds (the list is for those, not every subscriber)."""
+    why: list[Reason | str] = []
+    if facts.complaints_365d:
+        why.append(reason("care.earlier", n=facts.complaints_365d, days=YEAR_DAYS))
+    if not why and risk.score < risk_min and not high_value(facts.value_tier):
+        return None
+    return why + [r for r in risk.reasons if r not in why]
+
+
+reason_kind(
+    "customer_risk.outside",
+    gettext_lazy("Complained through %(channel)s before"),
+    channel=choice(Channel),
+)
+reason_kind("customer_risk.recent", gettext_lazy("%(n)s complaints in %(days)s days"))
+reason_kind("customer_risk.year", gettext_lazy("%(n)s complaints in %(days)s days"))
+reason_kind("customer_risk.repeats", gettext_lazy("Repeat complaints (%(n)s)"))
+reason_kind("customer_risk.reopened", gettext_lazy("Complaints reopened (%(n)s)"))
+reason_kind("customer_risk.dissatisfied", gettext_lazy("Dissatisfied at callbacks (%(n)s)"))
+reason_kind("customer_risk.overdue", gettext_lazy("Open complaints past their limit (%(n)s)"))
+reason_kind(
+    "customer_risk.difficult",
+    gettext_lazy("Special customer: %(type)s"),
+    type=choice(SpecialType),
+)
+reason_kind("customer_risk.high_value", gettext_lazy("High-value customer (%(tier)s)"))
+reason_kind("care.earlier", gettext_lazy("%(n)s earlier complaints in %(days)s days"))
+
+
+# ---- incidents (R10.4): which new complaint looks like an incident's ---------------------------
+
+
+def incident_terms_matched(
+    slice_: Iterable[Iterable[str]], terms: Iterable[str], values: dict[str, str], text: str
+) -> list[str]:
+    """The incident's terms that a complaint with these slice `values` ({"category": id,
+    "region": id, "channel": code}) and this text uses — empty when it is outside the slice,
+    or uses none of them (an incident without terms proposes nothing: its slice alone would
+    take in every complaint of a city)."""
+    for dimension, value in slice_:
+        if values.get(str(dimension), "") != str(value):
+            return []
+    return [t for t in terms if t and t in text]
+
+
+def incident_terms_clean(raw: str | Iterable[str]) -> list[str]:
+    """Terms as typed (separated by spaces, commas or 、) or given as a list: trimmed, in order,
+    each once, at most INCIDENT_TERMS."""
+    items = re.split(r"[\s,，、;；]+", raw) if isinstance(raw, str) else list(raw)
+    out: list[str] = []
+    for item in items:
+        term = str(item).strip()
+        if term and term not in out:
+            out.append(term[:INCIDENT_TERM_CHARS])
+    return out[:INCIDENT_TERMS]
+
+
+INCIDENT_TERMS = 12
+INCIDENT_TERM_CHARS = 20
+
+# Why an incident action passed a child by (stored as codes, shown in the reader's language).
+reason_kind(
+    "incident.skip.status",
+    gettext_lazy("Not possible while the complaint is «%(status)s»"),
+    status=choice(Status),
+)
+reason_kind(
+    "incident.skip.not_allowed",
+    gettext_lazy("Your role or data scope does not allow it on this complaint"),
+)
+reason_kind("incident.skip.refused", gettext_lazy("Refused: %(why)s"))

@@ -64,7 +64,15 @@ class ReceiptOut(Schema):
     message: str
 
 
+class PublicUpdateOut(Schema):
+    at: dt.datetime
+    text: str
+
+
 class PublicStatusOut(Schema):
+    updates: list[PublicUpdateOut] = Field(
+        description="Progress replies sent while the complaint is handled, oldest first"
+    )
     number: str
     status: str
     status_name: str

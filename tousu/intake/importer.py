@@ -184,14 +184,26 @@ def parse_map(items: Iterable[str]) -> dict[str, str]:
     return out
 
 
-def map_columns(headers: list[str], overrides: Mapping[str, str] | None = None) -> dict[str, int]:
+def map_columns(
+    headers: list[str],
+    overrides: Mapping[str, str] | None = None,
+    *,
+    aliases: Mapping[str, tuple[str, ...]] = FIELD_ALIASES,
+    required: tuple[str, ...] = REQUIRED,
+) -> dict[str, int]:
     """{field: column index}. `overrides` (from --map) name the column for a field exactly;
-    the other columns are recognised by their aliases. Raises ImportSetupError when a mapped
-    column is absent or a required field has no column."""
+    the other columns are recognised by their aliases (the complaint fields', or another
+    file's: `aliases`, `required`). Raises ImportSetupError when a mapped column is absent or
+    a required field has no column."""
+    alias_field = (
+        _ALIAS_FIELD
+        if aliases is FIELD_ALIASES
+        else {header_key(a): f for f, names in aliases.items() for a in names}
+    )
     keys = [header_key(h) for h in headers]
     columns: dict[str, int] = {}
     for index, key in enumerate(keys):
-        name = _ALIAS_FIELD.get(key)
+        name = alias_field.get(key)
         if name is not None and name not in columns:
             columns[name] = index
     for name, column in (overrides or {}).items():
@@ -199,11 +211,11 @@ def map_columns(headers: list[str], overrides: Mapping[str, str] | None = None) 
         if wanted not in keys:
             raise ImportSetupError(f"--map {name}={column}: no column {column!r} in the file")
         columns[name] = keys.index(wanted)
-    missing = [name for name in REQUIRED if name not in columns]
+    missing = [name for name in required if name not in columns]
     if missing:
         raise ImportSetupError(
             f"missing column for {', '.join(missing)}: "
-            f"name the column (e.g. {FIELD_ALIASES[missing[0]][0]}) or use --map"
+            f"name the column (e.g. {aliases[missing[0]][0]}) or use --map"
         )
     return columns
 
@@ -275,7 +287,13 @@ def _blank(row: list[Any]) -> bool:
     return all(cell_text(value) == "" for value in row)
 
 
-def table_from_rows(rows: list[list[Any]], overrides: Mapping[str, str] | None = None) -> Table:
+def table_from_rows(
+    rows: list[list[Any]],
+    overrides: Mapping[str, str] | None = None,
+    *,
+    aliases: Mapping[str, tuple[str, ...]] = FIELD_ALIASES,
+    required: tuple[str, ...] = REQUIRED,
+) -> Table:
     """Find the header (the first row, among the first few non-blank ones, that names the
     required columns: exports often put a title line above it) and number the data rows as the
     sheet does, from 1 at the top."""
@@ -286,7 +304,7 @@ def table_from_rows(rows: list[list[Any]], overrides: Mapping[str, str] | None =
     for index, row in candidates:
         headers = [cell_text(value) for value in row]
         try:
-            columns = map_columns(headers, overrides)
+            columns = map_columns(headers, overrides, aliases=aliases, required=required)
         except ImportSetupError as exc:
             first_error = first_error or exc
             continue

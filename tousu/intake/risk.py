@@ -107,6 +107,16 @@ def _found(text: str, cues: Iterable[str]) -> list[str]:
     return found
 
 
+def markers_found(
+    text: str, markers: Sequence[tuple[str, float, str]] | None = None
+) -> list[tuple[float, Reason | str]]:
+    """The escalation markers present in `text` (default: settings.TOUSU_RISK_MARKERS), each as
+    (weight, reason); for the complaint's risk here and the customer's in early warning."""
+    table = settings.TOUSU_RISK_MARKERS if markers is None else markers
+    weights = {word: (weight, reason_parse(text)) for word, weight, text in table}
+    return [weights[word] for word in _found(text, weights)]
+
+
 def emotion(text: str) -> Emotion:
     """Anger and urgency (0..1) from the Chinese cue words present in the text."""
     anger_cues = _found(text, ANGER_CUES)
@@ -132,9 +142,7 @@ def risk(
     `prior_count_30d` counts the customer's *earlier* complaints in the last PRIOR_WINDOW_DAYS
     (this one not included); `markers` defaults to settings.TOUSU_RISK_MARKERS.
     """
-    table = settings.TOUSU_RISK_MARKERS if markers is None else markers
-    weights = {word: (weight, reason_parse(text)) for word, weight, text in table}
-    signals: list[tuple[float, Reason | str]] = [weights[word] for word in _found(text, weights)]
+    signals = markers_found(text, markers)
     if channel in CHANNEL_WEIGHTS:
         weight, code = CHANNEL_WEIGHTS[channel]
         signals.append((weight, reason(code)))
@@ -237,7 +245,6 @@ def risk_over_life(
     """The registration's risk (score and reasons, from the `registered` event) with what the
     complaint's life added, combined by the same noisy OR; the reasons strongest first, the
     registration's before new ones of the same weight."""
-    table = settings.TOUSU_RISK_MARKERS if markers is None else markers
     signals: list[tuple[float, Reason | str]] = []
     if life.overdue:
         signals.append((OVERDUE_WEIGHT, reason("risk.overdue")))
@@ -250,8 +257,7 @@ def risk_over_life(
     if life.repeated_by:
         signals.append((REPEATED_BY_WEIGHT, reason("risk.repeated_by", n=life.repeated_by)))
     said = "\n".join(life.notes)
-    weights = {word: (weight, reason_parse(text)) for word, weight, text in table}
-    signals += [weights[word] for word in _found(said, weights)]
+    signals += markers_found(said, markers)
     anger = emotion(said).anger
     if anger >= ANGER_REASON_MIN:
         signals.append((ANGER_WEIGHT * anger, reason("risk.agitated_since")))

@@ -52,6 +52,7 @@ def public_status(number: str, phone: str) -> dict[str, Any]:
         raise NotFound(_("No complaint with this number and phone number; please check both"))
     replied = complaint.status in (Status.RESOLVED, Status.CLOSED)
     return {
+        "updates": progress_replies(complaint),
         "number": complaint.number,
         "status": complaint.status,
         "status_name": str(Status(complaint.status).label),
@@ -61,6 +62,15 @@ def public_status(number: str, phone: str) -> dict[str, Any]:
         "reply": complaint.reply if replied else None,
         "closed_at": local(complaint.closed_at) if complaint.closed_at else None,
     }
+
+
+def progress_replies(complaint: Complaint) -> list[dict[str, Any]]:
+    """What we told the customer while the complaint was open (an incident's statement, R10.4),
+    oldest first."""
+    from tousu.complaints.choices import EventType
+
+    rows = complaint.events.filter(type=EventType.PROGRESS_REPLY).values_list("at", "data")
+    return [{"at": local(at), "text": str(data.get("reply", ""))} for at, data in rows]
 
 
 # ---- the complaints whose risk is to be weighed again (R10.2) ----------------------------------

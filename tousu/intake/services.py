@@ -45,6 +45,7 @@ from tousu.intake import rules as intake_rules
 from tousu.intake import selectors as intake_selectors
 from tousu.intake.models import IdempotencyKey
 from tousu.intake.selectors import references_by_code
+from tousu.intake.signals import complaint_registered
 from tousu.notifications.choices import NotificationKind
 from tousu.notifications.services import NotificationDraft, notify_many, webhook_emit
 from tousu.routing.services import dispatch_drafts, route_apply, route_decide
@@ -452,6 +453,10 @@ def _register(data: _Clean, *, actor: User | None, actor_name: str | None) -> Co
     complaint = complaint_create(complaint=complaint, events=[*events, dispatched])
     notify_many([*notices, *_repeat_notice(complaint, assessment.repeat_of)])
     webhook_emit(event=EventType.REGISTERED, complaint=complaint, data={"channel": data.channel})
+    # Robust: the complaint is registered whatever a listener does after (its error is logged).
+    transaction.on_commit(
+        lambda: complaint_registered.send_robust(sender=Complaint, complaint=complaint)
+    )
     return complaint
 
 

@@ -17,3 +17,13 @@ class RepairConfig(AppConfig):
         surveys_imported.connect(receivers.on_surveys_imported, dispatch_uid="repair.surveys")
         dashboard_panel_register(dashboard_panel)
         report_section_register(quarterly_section)
+        # The repair programme's notes are anonymised with the customer (retention, R12.2).
+        from tousu.complaints.retention import model_texts_redactor, redactor_register
+        from tousu.repair.models import RepairAction, RepairCase, RepairContact
+
+        for model, fields, of in (
+            (RepairCase, ["outcome"], "customer"),
+            (RepairAction, ["note"], "case__customer"),
+            (RepairContact, ["note"], "case__customer"),
+        ):
+            redactor_register(model._meta.label_lower, model_texts_redactor(model, fields, of=of))

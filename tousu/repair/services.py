@@ -16,7 +16,7 @@ from tousu.accounts.models import Department, User
 from tousu.callbacks.models import CallbackTask, SurveyResponse
 from tousu.complaints.choices import EventType
 from tousu.complaints.models import Complaint
-from tousu.complaints.services import complaint_lock, event_record
+from tousu.complaints.services import Archived, complaint_lock, event_record
 from tousu.core import clock
 from tousu.core.errors import (
     FieldErrors,
@@ -121,8 +121,12 @@ def _complaint_event(
 ) -> None:
     if complaint is None:
         return
+    try:
+        locked = complaint_lock(complaint)
+    except Archived:
+        return  # read-only (R5.4): the repair case keeps its own record of this
     event_record(
-        complaint=complaint_lock(complaint),
+        complaint=locked,
         type=type,
         actor=actor,
         data=data,

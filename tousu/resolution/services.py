@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -39,7 +40,7 @@ from tousu.core.errors import (
     too_long_message,
 )
 from tousu.core.keys import canonical
-from tousu.core.reasons import Reason, reason
+from tousu.core.reasons import Reason, reason, reasons_text
 from tousu.core.text import clean_text
 from tousu.notifications.choices import NotificationKind
 from tousu.notifications.services import (
@@ -222,6 +223,40 @@ def _outcome_validate(
         outage_days=outage_days,
         responsible_staff=responsible_staff,
     )
+
+
+def outcome_within_authority(
+    *,
+    actor: User,
+    finding: str,
+    cause: str,
+    responsible_department: Department | None,
+    remedies: list[RemedyInput],
+    reply: str,
+) -> list[tuple[str, Decimal, str]]:
+    """Check an outcome that is to be recorded on many complaints at once (an incident's common
+    remedy, R10.4) before any of them: valid as `complaint_resolve` wants it, and within the
+    actor's own authority for one complaint (each customer's month may still send one to
+    approval). Returns the remedies as validated; raises ValidationFailed otherwise."""
+    outcome = _outcome_validate(
+        finding=finding,
+        cause=cause,
+        responsible_department=responsible_department,
+        remedies=remedies,
+        reply=reply,
+        disputed_amount=None,
+        outage_days=None,
+        responsible_staff=None,
+    )
+    by_type: dict[str, Decimal] = {}
+    for t, a, _note in outcome.remedies:
+        by_type[t] = by_type.get(t, Decimal(0)) + a
+    excess = resolution_rules.authority_excess(by_type, {}, authority_limits(actor.role))
+    if excess:
+        text = reasons_text(excess)
+        message = _("The remedy is over your authority: %(why)s") % {"why": text}
+        raise ValidationFailed.for_field("remedies", text, message=message)
+    return outcome.remedies
 
 
 def _authority_decide(*, complaint: Complaint, actor: User, outcome: _Outcome) -> _Authority:
@@ -734,13 +769,15 @@ def complaint_close(
     *,
     complaint: Complaint,
     actor: User,
-    customer_accepted: bool,
+    customer_accepted: bool | None,
     responsible_staff: User | None = None,
 ) -> Complaint:
     """Close after the reply (R5.4); responsibility must be confirmed (R3.3, R6.4): the
     responsible department always, the staff member where known (given here, or recorded at
     resolving), both on the closing event that KPIs count. A callback is scheduled (R8.1).
-    Whoever resolved it at first contact closes it too (`permissions.can_close`)."""
+    Whoever resolved it at first contact closes it too (`permissions.can_close`).
+    `customer_accepted` None: nobody asked the customer (an incident closing its children
+    after a common reply); the callback asks."""
     with transaction.atomic():
         complaint = complaint_lock(complaint)
         _require(permissions.can_close(actor, complaint))
@@ -855,6 +892,27 @@ def handling_step_record(
             data={"step": step, "text": body, "answers": clean_answers},
         )
     return record
+
+
+def evidence_files_remove(complaint_ids: Sequence[int]) -> int:
+    """Delete the evidence files of these complaints at the end of the retention period
+    (complaints.retention: a bill or a screenshot shows the customer's personal data, and a
+    file cannot be redacted). The rows stay — kind, size, SHA-256, who uploaded it when — with
+    no file; the files go once the anonymisation commits. Returns how many were removed.
+    Precondition: inside the anonymising transaction."""
+    rows = list(Evidence.objects.filter(complaint_id__in=list(complaint_ids)).exclude(file=""))
+    if not rows:
+        return 0
+    names = {row.file.name for row in rows}
+    storage = rows[0].file.storage
+
+    def delete() -> None:
+        for name in sorted(names):
+            storage.delete(name)
+
+    Evidence.objects.filter(pk__in=[row.pk for row in rows]).update(file="")
+    transaction.on_commit(delete)
+    return len(rows)
 
 
 def evidence_add(

@@ -43,11 +43,12 @@ from tousu.classification.models import Category
 from tousu.classification.services import text_model_refresh
 from tousu.complaints.choices import LEVEL_RANK, Cause, Channel, Finding, Level, Status
 from tousu.complaints.models import Complaint
-from tousu.complaints.services import complaint_note_add
+from tousu.complaints.services import complaint_note_add, complaints_archive
 from tousu.config import jobs
 from tousu.core import clock
 from tousu.core.clock import SHANGHAI
 from tousu.customers.models import Customer
+from tousu.early_warning.demo import care_demo_load
 from tousu.early_warning.services import backlog_model_train
 from tousu.intake.services import Registration, complaint_register
 from tousu.knowledge.demo import knowledge_demo_load
@@ -82,7 +83,7 @@ from tousu.routing.services import (
 from tousu.setup import demo_texts
 from tousu.setup.demo_survey import survey_demo_load
 from tousu.setup.demo_texts import DemoComplaint, demo_complaint, demo_person, demo_reply
-from tousu.setup.demo_wave import MIN_HISTORY, wave_load, wave_scan
+from tousu.setup.demo_wave import MIN_HISTORY, wave_incidents, wave_load, wave_scan
 from tousu.setup.reference import CATEGORIES
 from tousu.sla import rules as sla_rules
 from tousu.sla.services import complaint_escalate
@@ -91,6 +92,11 @@ DEMO_PASSWORD = "Tousu-demo-2026"  # noqa: S105 - printed for people to log in w
 DEFAULT_COMPLAINTS = 300
 DEFAULT_SEED = 2026
 HISTORY_DAYS = 180
+# The demo's history is as long as the archive period (TOUSU_ARCHIVE_DAYS, 180): with it no
+# demo complaint would be archived yet. The demo archives as the job would with 120 days, so
+# that its oldest closed complaints show the archive (R5.4); the hourly job, with the setting,
+# then archives the rest as they reach it. (Anonymisation, after three years, touches nothing.)
+DEMO_ARCHIVE_DAYS = 120
 
 
 class DemoUser(NamedTuple):
@@ -1209,7 +1215,10 @@ class DemoResult:
     # The live outage's calls (demo_wave), besides `complaints`, and the alerts they raised.
     wave: int = 0
     alerts: int = 0
+    incidents: list[str] = field(default_factory=list)  # the demo's incidents (issue 15)
     forecast_rows: int = 0  # the backlog forecast's training rows (0: none trained)
+    archived: int = 0  # complaints archived (DEMO_ARCHIVE_DAYS)
+    care: int = 0  # customers on the known faults' proactive-care lists (issue 15)
 
 
 def team_gather(staff: Staff) -> ExpertTeam | None:
@@ -1267,6 +1276,19 @@ def _over_authority_text(rng: random.Random, limit: Decimal, high_risk: bool) ->
     raise RuntimeError(f"no demo text disputes more than {limit} yuan")
 
 
+def _callback_due_slot(slots: list[tuple[dt.datetime, str, bool]], now: dt.datetime) -> None:
+    """Make the first closed complaint a recent one, so that its callback is still waiting and
+    not yet due whatever the day and hour the demo is loaded (closed complaints otherwise
+    close when their story says, and on a Sunday evening none may have closed within the
+    callback's 48 hours). Its story overruns now and so ends, closed, shortly before it. Its
+    own random stream: the rest of the demo draws as before."""
+    for i, (_received, final, reopened) in enumerate(slots):
+        if final == Status.CLOSED:
+            hours = random.Random(f"callback due {len(slots)}").uniform(2, 20)
+            slots[i] = (now - dt.timedelta(hours=hours), final, reopened)
+            return
+
+
 def plan_all(
     rng: random.Random,
     count: int,
@@ -1293,6 +1315,7 @@ def plan_all(
             lo_h, hi_h = _open_window(final, reopened)
             low, high, recency = dt.timedelta(hours=lo_h), dt.timedelta(hours=hi_h), 0.0
         slots.append((received_time(rng, now, low, high, recency), final, reopened))
+    _callback_due_slot(slots, now)
     slots.sort(key=lambda slot: slot[0])
 
     taken = set(Customer.objects.values_list("phone", flat=True))
@@ -1435,6 +1458,12 @@ def demo_load(
             jobs.run("callbacks.chase")
         # Issue 14: the dissatisfied customers in repair cases, the older ones repaired.
         repair_demo_load(now=now, seed=seed)
+        # Issue 15: the outage and a billing error as known faults, with their care lists,
+        # the first calls made, and one customer who complained anyway (before the count
+        # tables are filled: that complaint is counted like the others).
+        care = care_demo_load(now=now, seed=seed, outage=bool(wave))
+        # Last, as the archive job runs after everything else has happened to them.
+        archived = complaints_archive(now=now, days=DEMO_ARCHIVE_DAYS)
     # Complaints registered from now on are classified by a model trained on the closed ones.
     model = text_model_refresh()
     # The dashboard and reports read the count tables: fill them now rather than leave the
@@ -1449,6 +1478,11 @@ def demo_load(
     with clock.frozen(now):
         jobs.run("intake.risk_rescore")
     alerts = wave_scan(now)["raised"] if wave else 0
+    # Issue 15: the outage's alert becomes an incident (its statement replied to every open
+    # call, one late call proposed to it), and an older billing error closed with its review.
+    incidents = wave_incidents(now, staff["agent1"]) if wave else None
+    if incidents and incidents.late_calls:
+        jobs.run("analytics.fill")  # the late call in the count tables, as the minute job does
     # The dashboard's backlog forecast learns from the closed history, as the daily job does.
     forecast = backlog_model_train(now=now)
     return DemoResult(
@@ -1458,9 +1492,12 @@ def demo_load(
         statuses=statuses,
         model=model.version if model else None,
         departures=departures,
-        wave=wave,
+        wave=wave + (incidents.late_calls if incidents else 0),
         alerts=alerts,
+        incidents=[i.number for i in (incidents.live, incidents.past) if i] if incidents else [],
         forecast_rows=forecast.rows if forecast else 0,
+        archived=archived,
+        care=care,
     )
 
 

@@ -7,12 +7,29 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import Max
 
-from tousu.accounts.models import User
+from tousu.accounts.models import Region, User
+from tousu.complaints.choices import Status
+from tousu.complaints.models import Complaint
 from tousu.core import clock
-from tousu.early_warning.services import alert_scan
+from tousu.early_warning.choices import IncidentActionKind, IncidentLevel, MediaTone
+from tousu.early_warning.models import Alert, Incident
+from tousu.early_warning.services import (
+    alert_scan,
+    incident_action_apply,
+    incident_action_start,
+    incident_close,
+    incident_from_alert,
+    incident_open,
+    incident_propose,
+    media_log_add,
+    statement_approve,
+    statement_draft,
+)
 from tousu.intake.services import Registration, complaint_register
 
 WAVE_REGION = "suzhou"
@@ -65,3 +82,131 @@ def _register(text: str, at: dt.datetime, agent: User, rng: random.Random) -> No
 def wave_scan(now: dt.datetime) -> dict[str, int]:
     """The hourly scan as of now, as the job would run it (the count tables are filled)."""
     return alert_scan(now=now)
+
+
+# ---- the outage as an incident (R10.4) ---------------------------------------------------------
+
+INCIDENT_TERMS = ("断网", "光猫", "红灯")
+STATEMENT = (
+    "尊敬的客户：今天{start}起，苏州工业园区、吴中区等部分区域因市政施工挖断光缆，宽带基站故障，"
+    "宽带和IPTV业务中断。抢修人员已在现场熔接光缆，抢修进展将以短信通知，预计{eta}前恢复。"
+    "故障期间的宽带月租将按天减免，无需您另行申请。给您带来不便，我们深表歉意。"
+)
+# The call that came in after the incident was opened: proposed to it, for its owner to decide.
+LATE_CALL = "吴中区宽带还是断网，光猫红灯一直亮，已经三个多小时了，到底什么时候能修好？"
+
+
+@dataclass
+class WaveIncidents:
+    live: Incident | None
+    past: Incident | None
+    late_calls: int
+
+
+def wave_incidents(now: dt.datetime, agent: User) -> WaveIncidents:
+    """The live outage's alert becomes an incident owned by the customer service supervisor:
+    its calls as children, a statement the administrator approved, the first media report,
+    the statement replied to every open child; one more call comes in and is proposed to it.
+    Besides, a billing error of some weeks ago as a closed incident with its review."""
+    alert = _wave_alert()
+    live = None
+    late = 0
+    if alert is not None:
+        owner = User.objects.get(username="supervisor_cs")
+        approver = User.objects.get(username="admin")
+        with clock.frozen(now):
+            live = incident_from_alert(
+                alert=alert, actor=owner, title="苏州部分区域宽带断网（光缆被挖断）",
+                level=IncidentLevel.MAJOR, owner=owner,
+                terms=list(INCIDENT_TERMS),
+            )  # fmt: skip
+            start = clock.local(alert.window_start).strftime("%H点")
+            eta = clock.local(now + dt.timedelta(hours=3)).strftime("%H点")
+            draft = statement_draft(
+                incident=live, actor=owner, text=STATEMENT.format(start=start, eta=eta)
+            )
+            statement_approve(statement=draft, actor=approver)
+            media_log_add(
+                incident=live, actor=owner, outlet="微博", at=now - dt.timedelta(minutes=20),
+                summary="苏州工业园区多个小区网友发帖称宽带断网、光猫红灯，转发较多",
+                tone=MediaTone.NEGATIVE, reach=12_000,
+            )  # fmt: skip
+            action = incident_action_start(
+                incident=live, actor=owner, kind=IncidentActionKind.REPLY
+            )
+            incident_action_apply(action)  # what the job does (idempotent if it ran already)
+            late_call = complaint_register(
+                registration=Registration(
+                    channel="hotline", content=LATE_CALL, demand="尽快恢复宽带",
+                    customer_phone="13912345678", region=WAVE_REGION,
+                    category="network.broadband_outage", received_at=now,
+                ),
+                actor=agent,
+            )  # fmt: skip
+            # What intake's signal does after the commit (idempotent if it did already).
+            incident_propose(complaint=late_call)
+            late = 1
+    return WaveIncidents(live=live, past=_past_incident(now), late_calls=late)
+
+
+def _wave_alert() -> Alert | None:
+    region = Region.objects.filter(code=WAVE_REGION).first()
+    if region is None:
+        return None
+    for alert in Alert.objects.filter(ended_at__isnull=True).order_by("-detected_at"):
+        if ["region", str(region.pk)] in alert.slice:
+            return alert
+    return None
+
+
+PAST_TITLE = "账务系统月结脚本错误，部分客户被重复扣费"
+PAST_STATEMENT = (
+    "尊敬的客户：因我司账务系统月结程序错误，部分客户上月话费被重复扣取。多扣费用已全额退还至"
+    "您的话费账户，并赠送等额话费作为补偿。给您带来困扰，我们诚恳致歉。"
+)
+PAST_CHILDREN = 6
+
+
+def _past_incident(now: dt.datetime) -> Incident | None:
+    """A closed incident some weeks back: closed unexplained-charge complaints grouped after
+    the fact, its statement, a media note and the after-action review. Its events come after
+    every event of its children (their timelines stay in order)."""
+    before = now - dt.timedelta(days=14)
+    rows = list(
+        Complaint.objects.filter(
+            status=Status.CLOSED,
+            category__code="billing.unexplained_charge",
+            incident_link__isnull=True,
+        )
+        .annotate(last=Max("events__at"))
+        .filter(last__lt=before)
+        .order_by("-last")
+        .values_list("number", "last")[:PAST_CHILDREN]
+    )
+    if len(rows) < 2:
+        return None
+    opened = max(last for _n, last in rows) + dt.timedelta(hours=1)
+    owner = User.objects.get(username="supervisor_billing")
+    head = User.objects.get(username="head_billing")
+    with clock.frozen(opened):
+        incident = incident_open(
+            actor=owner, title=PAST_TITLE, level=IncidentLevel.SERIOUS,
+            terms=["多扣", "扣费", "乱扣"], numbers=[n for n, _l in rows],
+        )  # fmt: skip
+        draft = statement_draft(incident=incident, actor=owner, text=PAST_STATEMENT)
+        statement_approve(statement=draft, actor=head)
+        media_log_add(
+            incident=incident, actor=owner, outlet="黑猫投诉", at=opened,
+            summary="有用户在投诉平台反映话费被重复扣取，我司已逐一回复并退费",
+            tone=MediaTone.NEUTRAL, reach=800,
+        )  # fmt: skip
+    with clock.frozen(opened + dt.timedelta(days=2)):
+        incident_close(
+            incident=incident,
+            actor=owner,
+            cause="账务系统月结脚本在升级后重复执行，未做幂等校验，导致部分客户被扣费两次。",
+            went_well="投诉激增后两小时内确认根因，统一口径当天发布，退费一次到位。",
+            to_improve="升级后缺少账单比对；一线在口径发布前各自解释，说法不一。",
+            follow_up="月结脚本加幂等校验；计费升级纳入变更评审并做账单抽样比对；口径模板预置。",
+        )
+    return incident

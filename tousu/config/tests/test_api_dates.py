@@ -87,7 +87,10 @@ BODIES["capa_action"] = {"title": "恢复二次确认短信"}
 # A name that says "date or time": what the guard below looks for besides formats.
 DATE_NAME = re.compile(r"(^|_)(from|to|at|date|day|time|since|until|due)($|_)")
 # Inputs with such a name that take no date.
-NOT_DATES = {("GET /api/v1/complaints", "query", "time_left")}  # a bucket: TimeLeft's values
+NOT_DATES = {
+    ("GET /api/v1/complaints", "query", "time_left"),  # a bucket: TimeLeft's values
+    ("POST /api/v1/incidents/{id}/close", "body", "to_improve"),  # the review's text
+}
 
 
 def _walk() -> Iterator[tuple[str, str, str, str, dict[str, str]]]:

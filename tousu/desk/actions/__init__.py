@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from tousu.accounts.models import User
 from tousu.complaints import rules
 from tousu.complaints.models import Complaint
+from tousu.complaints.services import archived_refusal
 from tousu.core.errors import DomainError, InvalidTransition, NotAllowed
 from tousu.desk.actions import callbacks, classification, complaints, resolution, routing, sla
 from tousu.desk.actions.base import Action, ActionForm
@@ -47,6 +48,8 @@ ACTIONS: dict[str, Action] = {name: _ALL[name] for name in ORDER}
 def refusal(user: User, complaint: Complaint, name: str) -> DomainError | None:
     """Why `user` may not do action `name` now (403 for who, 409 for when), or None."""
     action = ACTIONS[name]
+    if complaint.archived_at is not None:  # read-only (R5.4): complaint_lock refuses it too
+        return archived_refusal(complaint)
     if not action.may(user, complaint):
         return NotAllowed(_("Your role or data scope does not allow this action."))
     rule = action.rule_for(user, complaint)

@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import template
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import TextChoices
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
@@ -39,7 +40,9 @@ from tousu.complaints.choices import (
     Status,
 )
 from tousu.complaints.models import Complaint, ComplaintEvent
+from tousu.complaints.retention import RETENTION_ACTOR
 from tousu.complaints.search import snippet
+from tousu.complaints.services import ARCHIVE_ACTOR
 from tousu.core import clock
 from tousu.core.pii import TextMask
 from tousu.core.reasons import reason_text, reasons_text
@@ -54,7 +57,13 @@ register = template.Library()
 TIME_FORMAT = "Y-m-d H:i"
 
 # The names the services write for events without a member of staff.
-ACTOR_NAMES = {"system": gettext_lazy("System"), "customer": gettext_lazy("Customer")}
+ACTOR_NAMES = {
+    "system": gettext_lazy("System"),
+    "customer": gettext_lazy("Customer"),
+    # The records jobs (R12.2).
+    ARCHIVE_ACTOR: gettext_lazy("Archive job"),
+    RETENTION_ACTOR: gettext_lazy("Retention job"),
+}
 
 
 def local_time(moment: dt.datetime) -> str:
@@ -63,8 +72,18 @@ def local_time(moment: dt.datetime) -> str:
 
 @register.simple_tag
 def status_badge(complaint: Complaint) -> SafeString:
-    return format_html(
+    badge = format_html(
         '<span class="badge status-{}">{}</span>', complaint.status, complaint.get_status_display()
+    )
+    if complaint.archived_at is None:
+        return badge
+    # Archived (R5.4): read-only; said wherever the status is, with the day.
+    day = f"{clock.local(complaint.archived_at):%Y-%m-%d}"
+    return format_html(
+        '{} <span class="badge status-archived" title="{}">{}</span>',
+        badge,
+        _("Archived on %(date)s: read-only") % {"date": day},
+        _("Archived"),
     )
 
 
@@ -220,6 +239,19 @@ def _plain(value: Any, names: Names) -> str:
     return str(value)
 
 
+def _complaint_fields(value: Any, names: Names) -> str:
+    """Names of the complaint's fields (an `anonymised` event's), as the reader calls them."""
+    labels = []
+    for name in value:
+        try:
+            field = Complaint._meta.get_field(name)
+        except FieldDoesNotExist:  # a field since renamed: its name
+            labels.append(str(name))
+        else:
+            labels.append(str(getattr(field, "verbose_name", name)))
+    return "、".join(labels)
+
+
 def _yes_no(value: Any, names: Names) -> str:
     return _("Yes") if value else _("No")
 
@@ -337,6 +369,9 @@ EVENT_FIELDS: dict[str, tuple[Any, Formatter]] = {
     "reply": (gettext_lazy("Reply"), _plain),
     "comment": (gettext_lazy("Comment"), _plain),
     "text": (gettext_lazy("Text"), _plain),
+    # The archive and the retention period (R12.2).
+    "days": (gettext_lazy("Days since closing"), _plain),
+    "fields": (gettext_lazy("Texts anonymised"), _complaint_fields),
 }
 
 

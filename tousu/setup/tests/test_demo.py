@@ -20,6 +20,7 @@ from tousu.accounts.choices import Role
 from tousu.accounts.models import Region, User
 from tousu.complaints.choices import EventType, Status
 from tousu.complaints.models import Complaint, ComplaintEvent
+from tousu.complaints.rules import OPEN_STATUSES
 from tousu.complaints.selectors import timeline_verify
 from tousu.core.reasons import KINDS
 from tousu.early_warning.models import Alert
@@ -27,6 +28,7 @@ from tousu.notifications.models import Notification
 from tousu.resolution.models import Approval, ConsistencyFlag, HandlingRecord
 from tousu.resolution.rules import yuan_text
 from tousu.setup.demo import (
+    DEMO_ARCHIVE_DAYS,
     DEMO_PASSWORD,
     DEMO_USERS,
     HISTORY_DAYS,
@@ -61,19 +63,34 @@ def test_demo_creates_staff_and_complaints_with_verifiable_histories() -> None:
     out = demo("--complaints", "40")
 
     assert set(User.objects.values_list("role", flat=True)) == set(Role.values)
-    # 40 complaints of history, and the live outage's calls that the spike alert is about.
-    assert Complaint.objects.count() == 40 + 16
+    # 40 complaints of history, the live outage's calls that the spike alert is about, the one
+    # call after its incident was opened (proposed to it), and a customer on a care list who
+    # complained about the billing error anyway (issue 15).
+    assert Complaint.objects.count() == 40 + 17 + 1
     alert = Alert.objects.get()
     assert alert.ongoing
     assert ["region", str(Region.objects.get(code="suzhou").pk)] in alert.slice
     assert "断网" in [t["term"] for t in alert.terms]
     assert "spike alert" in out
+    # The alert became an incident: its calls as children, the approved statement replied to
+    # each open one once, a media report, and the late call proposed to it (issue 15).
+    from tousu.early_warning.models import Incident
+
+    live = Incident.objects.get(alert=alert)
+    assert live.links.count() == 16
+    assert live.statements.get().approved
+    assert live.media.count() == 1
+    replies = ComplaintEvent.objects.filter(
+        type="progress_reply", complaint__incident_link__incident=live
+    )
+    assert replies.count() == live.links.filter(complaint__status__in=OPEN_STATUSES).count() > 0
+    assert live.proposals.get().complaint.content.startswith("吴中区宽带还是断网")
     statuses = Counter(Complaint.objects.values_list("status", flat=True))
     assert {Status.DISPATCHED, Status.IN_PROGRESS, Status.RESOLVED, Status.CLOSED} <= set(statuses)
     assert statuses[Status.CLOSED] > 20
 
     checked, broken = timeline_verify()
-    assert (checked, broken) == (40 + 16, [])
+    assert (checked, broken) == (40 + 17 + 1, [])
 
     oldest = started - dt.timedelta(days=HISTORY_DAYS)
     for complaint in Complaint.objects.all():
@@ -88,12 +105,31 @@ def test_demo_creates_staff_and_complaints_with_verifiable_histories() -> None:
     types = set(ComplaintEvent.objects.values_list("type", flat=True))
     assert {EventType.ACCEPTED, EventType.RESOLVED, EventType.CLOSED, EventType.CALLBACK} <= types
 
+    # The oldest closed complaints are archived, as the job does (R5.4), and say so last.
+    cutoff = started - dt.timedelta(days=DEMO_ARCHIVE_DAYS)
+    archived = Complaint.objects.filter(archived_at__isnull=False)
+    assert archived.exists()
+    assert "are archived" in out
+    for complaint in archived:
+        assert complaint.status == Status.CLOSED
+        assert complaint.closed_at is not None
+        assert complaint.closed_at <= cutoff
+        assert complaint.events.order_by("-seq").first().type == EventType.ARCHIVED  # type: ignore[union-attr]
+    held = Complaint.objects.filter(callbacks__status="pending")
+    assert (
+        not Complaint.objects.filter(
+            status=Status.CLOSED, archived_at=None, closed_at__lt=cutoff - dt.timedelta(minutes=2)
+        )
+        .exclude(pk__in=held)
+        .exists()
+    )
+
     # The dashboard has its figures at once: the count tables hold every demo complaint.
     from tousu.analytics.models import MonthlyCount
     from tousu.analytics.rules import rollup_for
 
     counted = MonthlyCount.objects.filter(rollup=rollup_for(set())).aggregate(n=Sum("registered"))
-    assert counted["n"] == 40 + 16
+    assert counted["n"] == 40 + 17 + 1
 
     # Generated reasons are stored as codes, read in the reader's language (issue 13).
     routed = Complaint.objects.exclude(routing_reason=None)
@@ -119,6 +155,48 @@ def test_demo_creates_staff_and_complaints_with_verifiable_histories() -> None:
     callbacks = SatisfactionCount.objects.filter(rollup=1, source="callback")
     observations = callbacks.aggregate(n=Sum("n"))["n"]
     assert observations == scored.count()
+
+    # Issue 15: the outage and a billing error as known faults, with care lists of customers
+    # who have not complained about them, first calls recorded, reasons stored as codes.
+    from tousu.early_warning.models import CareItem, Fault
+
+    outage = Fault.objects.get(kind="network")
+    assert outage.region is not None
+    assert outage.region.code == "suzhou"
+    # The cable was cut before the wave's first call.
+    wave = Complaint.objects.filter(
+        region=outage.region, received_at__gte=started - dt.timedelta(hours=3)
+    ).order_by("received_at")
+    assert wave.exists()
+    assert outage.started_at <= wave[0].received_at
+    assert Fault.objects.filter(kind="billing").exclude(accounts=[]).exists()
+    items = list(CareItem.objects.select_related("fault", "customer", "complaint"))
+    assert items
+    assert "care list" in out
+    anyway = [i for i in items if i.status == "complained"]
+    assert len(anyway) == 1
+    assert anyway[0].complaint is not None
+    assert anyway[0].fault.kind == "billing"
+    contacted = [i for i in items if i.handled_at is not None]
+    assert contacted
+    assert any("客户表示理解" in i.note for i in contacted)
+    for item in items:
+        assert all(is_code(r) for r in item.reasons)
+        assert (
+            item.listed_at
+            <= (item.handled_at or item.listed_at)
+            <= started + dt.timedelta(minutes=5)
+        )
+        assert item.department_id == item.fault.department_id
+        if item.complaint is not None:  # complained anyway: after the fault began
+            assert item.complaint.received_at >= item.fault.started_at
+        else:  # nobody on a list has complained about the fault before being listed
+            about = item.customer.complaints.filter(
+                received_at__gte=item.fault.started_at,
+                received_at__lte=item.listed_at,
+                category__code__startswith=item.fault.kind,
+            )
+            assert not about.exists()
 
     # The logins table ends the output, and its password works.
     assert "Demo logins:" in out
@@ -182,7 +260,7 @@ def test_demo_outcomes_replies_and_notes_agree_with_clauses_and_timelines(
                 assert event.data["answers"]["is_true"] == expected, c.number
             seen.add(event.type)
 
-    assert timeline_verify() == (40 + 16, [])
+    assert timeline_verify() == (40 + 17 + 1, [])
 
 
 def test_demo_if_empty_adds_nothing_the_second_time() -> None:

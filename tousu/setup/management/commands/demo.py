@@ -11,6 +11,7 @@ from tousu.complaints.models import Complaint
 from tousu.setup.demo import (
     DEFAULT_COMPLAINTS,
     DEFAULT_SEED,
+    DEMO_ARCHIVE_DAYS,
     DEMO_PASSWORD,
     DEMO_USERS,
     demo_load,
@@ -59,10 +60,25 @@ class Command(BaseCommand):
                 f"Early warning: {result.wave} more calls about a broadband outage in the last "
                 f"two hours; the hourly scan raised {result.alerts} spike alert(s) (/alerts/)."
             )
+        if result.incidents:
+            self.stdout.write(
+                f"Incidents: {', '.join(result.incidents)} (/incidents/): the outage with its "
+                "statement replied to every open call, and an earlier billing error, closed."
+            )
         if result.forecast_rows:
             self.stdout.write(
                 f"Backlog forecast: trained on {result.forecast_rows} snapshots of closed "
                 "complaints; the dashboard shows the breaches expected in the next 24 hours."
+            )
+        if result.archived:
+            self.stdout.write(
+                f"Records: {result.archived} complaints closed over {DEMO_ARCHIVE_DAYS} days ago "
+                "are archived (read-only; list filter 归档)."
+            )
+        if result.care:
+            self.stdout.write(
+                f"Proactive care: {result.care} customers hit by the known faults (the outage, "
+                "a billing error) are on the care lists of the owning departments (/care/)."
             )
         if result.model:
             self.stdout.write(

@@ -320,6 +320,7 @@ def work_items_out(items: list[Any], texts: TextMask) -> list[dict[str, Any]]:
             continue
         if item.care is not None:
             out.append(care_item_out(item, texts))
+            continue
         if item.incident is not None:
             out.append(incident_item_out(item))
             continue

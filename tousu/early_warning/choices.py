@@ -52,6 +52,8 @@ CARE_OUTCOMES = (CareStatus.CONTACTED, CareStatus.DECLINED, CareStatus.DONE)
 # An item may still be recorded (again) in these statuses: a contacted customer may later be
 # marked done or declined.
 CARE_RECORDABLE = (CareStatus.OPEN, CareStatus.CONTACTED)
+
+
 # ---- incidents (危机事件, R10.4) ----------------------------------------------------------------
 
 

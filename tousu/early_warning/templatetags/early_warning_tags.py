@@ -61,6 +61,7 @@ def risk_band(score: float) -> str:
     return "level-important" if score >= settings.TOUSU_CARE_RISK_MIN else "level-ordinary"
 
 
+@register.filter
 def may_view_incidents(user: User) -> bool:
     return permissions.can_view_incidents(user)
 

@@ -11,7 +11,7 @@ import random
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Min
 
 from tousu.accounts.models import Region, User
 from tousu.complaints.choices import Status
@@ -139,7 +139,11 @@ def wave_incidents(now: dt.datetime, agent: User) -> WaveIncidents:
                 level=IncidentLevel.MAJOR, owner=owner,
                 terms=list(INCIDENT_TERMS),
             )  # fmt: skip
-            start = clock.local(alert.window_start).strftime("%H点")
+            # The outage began with the wave's first call, not with the alert's window.
+            first_call = live.links.filter(
+                complaint__received_at__gte=now - dt.timedelta(hours=3)
+            ).aggregate(first=Min("complaint__received_at"))["first"]
+            start = clock.local(first_call or alert.window_start).strftime("%H点")
             eta = clock.local(now + dt.timedelta(hours=3)).strftime("%H点")
             draft = statement_draft(
                 incident=live, actor=owner, text=STATEMENT.format(start=start, eta=eta)

@@ -58,8 +58,9 @@ def implied_errors(operation: dict[str, Any]) -> set[int]:
     - 400: it takes input — a body that is not JSON, or a NUL character that PostgreSQL
       refuses (DataError), in the body or a parameter;
     - 413: it takes a body, which may exceed DATA_UPLOAD_MAX_MEMORY_SIZE;
-    - 422: it takes a body, which is validated (query parameters that can be invalid are
-      declared by their operation);
+    - 422: it takes a body, which is validated, or its path names an object by an integer id
+      that may not be one (query parameters that can be invalid are declared by their
+      operation);
     - 404: its path names an object ({number}), which may not exist or be out of scope."""
     places = {p["in"] for p in operation.get("parameters", [])}
     body = "requestBody" in operation
@@ -70,6 +71,11 @@ def implied_errors(operation: dict[str, Any]) -> set[int]:
         found.add(400)
     if body:
         found |= {413, 422}
+    if any(
+        p["in"] == "path" and p.get("schema", {}).get("type") == "integer"
+        for p in operation.get("parameters", [])
+    ):
+        found.add(422)
     if "path" in places:
         found.add(404)
     return found

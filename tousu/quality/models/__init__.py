@@ -12,12 +12,18 @@ from tousu.quality.models.inspection import (
     ScoringSheet,
 )
 
+# Management review
+from tousu.quality.models.review import Objective, ObjectiveDirection, ObjectiveKpi
+
 __all__ = [
-    # Inspection
+    # Inspection, management review
     "CalibrationRound",
     "Inspection",
     "InspectionAppeal",
     "InspectionScore",
+    "Objective",
+    "ObjectiveDirection",
+    "ObjectiveKpi",
     "SamplingPlan",
     "SamplingRun",
     "ScoringItem",

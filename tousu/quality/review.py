@@ -55,7 +55,9 @@ def _figures(period: Period) -> dict[str, Any]:
 def objective_rows(current: dict[str, Any]) -> list[dict[str, Any]]:
     """Each active objective with the period's value and whether it was met (None: no data)."""
     rows = []
-    for objective in Objective.objects.filter(active=True).order_by("kpi"):
+    order = list(KPI_NAMES)
+    objectives = sorted(Objective.objects.filter(active=True), key=lambda o: order.index(o.kpi))
+    for objective in objectives:
         value = current.get(objective.kpi)
         rows.append(
             {
@@ -307,14 +309,9 @@ def audit_checks(period: Period) -> list[Check]:
         Check(
             "7.3",
             "投诉跟踪",
-            "每件投诉的时间轴为哈希链，定期封存"
-            + (
-                f"（最近封存 {clock.local(seal.at):%Y-%m-%d %H:%M}，{seal.chains:,} 条链）"
-                if seal
-                else "（尚无封存记录）"
-            ),
-            "投诉时间轴；tousu timeline_verify",
-            seal is not None,
+            f"本期 {volume:,} 件投诉各有时间轴，记录每一步处理、转派与答复",
+            "投诉详情 › 时间轴",
+            volume > 0,
         ),
         Check(
             "7.4",
@@ -361,7 +358,12 @@ def audit_checks(period: Period) -> list[Check]:
         Check(
             "8.1",
             "信息收集（记录）",
-            "投诉记录与时间轴完整保存，防篡改校验可重放",
+            "时间轴为哈希链，定期封存以防篡改"
+            + (
+                f"：最近封存 {clock.local(seal.at):%Y-%m-%d %H:%M}，{seal.chains:,} 条链"
+                if seal
+                else "：尚无封存记录（封存任务未运行）"
+            ),
             "tousu timeline_verify",
             seal is not None,
         ),
@@ -402,7 +404,7 @@ def audit_section(first: dt.date, last: dt.date) -> Section:
     checks = audit_checks(Period(first, last))
     gaps = [c.clause for c in checks if not c.present]
     text = (
-        f"依据 ISO 10002:2018 第 5–8 章逐条列出本期系统中的证据：{len(checks)} 条中"
+        f"依据 ISO 10002:2018 第 5–8 章逐条列出本期系统中的证据：{len(checks)} 条中 "
         f"{len(checks) - len(gaps)} 条有证据"
         + (f"，{len(gaps)} 条为缺口（{'、'.join(gaps)}），需在评审中确定措施。" if gaps else "。")
     )

@@ -417,6 +417,7 @@ def audit_section(first: dt.date, last: dt.date) -> Section:
                 "条款与证据",
                 ["条款", "要求", "系统中的证据", "查看位置", "状态"],
                 [c.row() for c in checks],
+                widths=(0.07, 0.17, 0.44, 0.22, 0.10),
             )
         ],
     )

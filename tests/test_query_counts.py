@@ -329,6 +329,7 @@ def world_build() -> World:
         case=other, actor=u["handler"], step="contact", note="已联系", contact_outcome="reached"
     )
     _inspections_build(w)
+    _quality_build(w)
     counts_fill()
     _alerts_build(w)
     _care_build(w)
@@ -336,6 +337,48 @@ def world_build() -> World:
     for name in c:
         c[name].refresh_from_db()
     return w
+
+
+def _quality_build(w: World) -> None:
+    """Issue 16: a corrective action on billing with two linked complaints and two actions
+    (one done); a controlled document in its second version, read by the handler."""
+    from tousu.classification.models import Category
+    from tousu.quality import services as quality
+    from tousu.quality.models import ControlledDocument
+
+    u, c = w.users, w.complaints
+    today = BUILT_AT.date()
+    capa = quality.capa_open(
+        actor=u["quality"],
+        title="不明扣费投诉上升",
+        source="category",
+        category=Category.objects.get(code="billing"),
+        root_cause="增值业务二次确认短信未下发",
+        owner=u["handler"],
+        due_on=today + dt.timedelta(days=30),
+        complaints=[c["in_progress"], c["closed"]],
+        actions=[
+            quality.ActionDraft("恢复二次确认短信", u["handler"], today + dt.timedelta(days=7)),
+            quality.ActionDraft("话术培训", u["handler2"], today + dt.timedelta(days=9)),
+        ],
+    )
+    first, second = capa.actions.order_by("pk")
+    quality.capa_action_done(action=first, actor=u["handler"], note="已恢复")
+    w.ids["capa"] = capa.pk
+    w.ids["capa_action"] = second.pk
+    doc = ControlledDocument.objects.create(code="QP-01", title="投诉处理程序", kind="procedure")
+    for n, day in enumerate((dt.date(2025, 6, 1), dt.date(2026, 1, 1))):
+        quality.document_version_issue(
+            document=doc,
+            actor=u["quality"],
+            author=u["quality"],
+            text=f"受理后{2 - n}小时内派单。",
+            change_note=f"第{n + 1}版",
+            effective_from=day,
+            review_by=day + dt.timedelta(days=365),
+        )
+    quality.document_acknowledge(document=doc, user=u["handler"])
+    w.ids["document"] = doc.code
 
 
 def _care_build(w: World) -> None:
@@ -906,6 +949,53 @@ PAGES: dict[str, list[Req]] = {
     "/repair/<pk>/close/": [
         Req("POST", "handler", {"pk": "id:repair_case"}, {"satisfaction_after": "4"}, status=302)
     ],
+    "/quality/capa/": [Req(as_="quality")],
+    "/quality/capa/new/": [
+        Req(
+            as_="quality",
+            data={"source": "term", "term": "话费", "from": "2026-02-10", "to": "2026-03-10"},
+        ),
+        Req(
+            "POST",
+            "quality",
+            data=_form(
+                title="话费投诉",
+                kind="corrective",
+                source="term",
+                source_ref="话费",
+                category="billing",
+                complaints=lambda w: [w.number("in_progress")],
+                root_cause="计费规则错误",
+                owner=lambda w: w.users["handler"].pk,
+                due_on="2026-04-10",
+                verify_after_days="30",
+                action_title="修正计费规则",
+                action_owner=lambda w: w.users["handler"].pk,
+                action_due_on="2026-03-20",
+            ),
+            status=302,
+        ),
+    ],
+    "/quality/capa/<pk>/": [Req(as_="quality", params={"pk": "id:capa"})],
+    "/quality/capa/<pk>/actions/": [
+        Req(
+            "POST",
+            "quality",
+            {"pk": "id:capa"},
+            _form(title="复盘", owner=lambda w: w.users["handler"].pk, due_on="2026-03-20"),
+            status=302,
+        )
+    ],
+    "/quality/capa/<pk>/actions/<action_id>/done/": [
+        Req("POST", "handler2", {"pk": "id:capa", "action_id": "id:capa_action"}, status=302)
+    ],
+    # The actions are not all done: refused with a message, back to the page.
+    "/quality/capa/<pk>/verify/": [Req("POST", "quality", {"pk": "id:capa"}, status=302)],
+    "/quality/documents/": [Req(as_="handler")],
+    "/quality/documents/<code>/": [Req(params={"code": "id:document"})],
+    "/quality/documents/<code>/acknowledge/": [
+        Req("POST", "supervisor", {"code": "id:document"}, {"version": "2"}, status=302)
+    ],
 }
 
 # What is not requested, and why.
@@ -1032,6 +1122,36 @@ API: dict[str, Req] = {
         "POST", "handler", {"id": "id:repair_case"}, {"satisfaction_after": 4}
     ),
     "GET /api/v1/reports/repair": Req(as_="analyst", data=PERIOD),
+    "GET /api/v1/capa": Req(as_="quality"),
+    "POST /api/v1/capa": Req(
+        "POST",
+        "quality",
+        data=_form(
+            title="话费投诉",
+            source="category",
+            category="billing",
+            root_cause="计费规则错误",
+            owner="handler",
+            due_on="2026-04-10",
+            complaints=lambda w: [w.number("in_progress"), w.number("closed")],
+            actions=[{"title": "修正计费规则", "due_on": "2026-03-20"}],
+        ),
+        status=201,
+    ),
+    "GET /api/v1/capa/<id>": Req(as_="quality", params={"id": "id:capa"}),
+    "POST /api/v1/capa/<id>/actions": Req(
+        "POST", "quality", {"id": "id:capa"}, {"title": "复盘", "due_on": "2026-03-20"}, 201
+    ),
+    "POST /api/v1/capa/<id>/actions/<action_id>/done": Req(
+        "POST", "handler2", {"id": "id:capa", "action_id": "id:capa_action"}, {"note": "已完成"}
+    ),
+    # The actions are not all done: refused, nothing changed.
+    "POST /api/v1/capa/<id>/verify": Req("POST", "quality", {"id": "id:capa"}, status=409),
+    "GET /api/v1/documents": Req(as_="handler"),
+    "GET /api/v1/documents/<code>": Req(as_="handler", params={"code": "id:document"}),
+    "POST /api/v1/documents/<code>/acknowledge": Req(
+        "POST", "supervisor", {"code": "id:document"}, {"version": 2}
+    ),
     "GET /api/v1/incidents/<id>": Req(params={"id": "id:incident"}),
     "POST /api/v1/incidents": Req(
         "POST",

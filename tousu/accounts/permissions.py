@@ -575,3 +575,56 @@ def inspection_scope_q(user: User) -> Q:
     if scope == DataScope.REGION:
         return mine | Q(complaint__region=user.region_id) if user.region_id else mine
     return mine | Q(department=user.department_id) if user.department_id else mine
+
+
+# ---- quality: corrective actions and controlled documents (issue 16, R12.1, R12.4) -----------
+
+# Who opens and verifies corrective actions: those who manage the handling and quality.
+CAPA_MANAGE_ROLES = MANAGER_ROLES | {Role.QUALITY}
+
+
+def can_manage_capa(user: User) -> bool:
+    return user.is_active and user.role in CAPA_MANAGE_ROLES
+
+
+def capa_scope_q(user: User) -> Q:
+    """The corrective actions `user` may see, as a filter on CorrectiveAction: every one for
+    the roles that read the dashboard (they are about the whole, not one department's
+    complaints); for anyone else those they own or hold an action of."""
+    if not user.is_active:
+        return Q(pk__in=[])
+    if user.role in DASHBOARD_ROLES:
+        return Q()
+    action = apps.get_model("quality", "CapaAction")
+    return Q(owner=user) | Q(pk__in=action.objects.filter(owner=user).values("capa"))
+
+
+def can_act_capa(user: User, capa: object) -> bool:
+    """May add actions to the corrective action and record them done: its owner, its
+    opener, an administrator, and quality or a manager (they run the programme)."""
+    if not user.is_active:
+        return False
+    if user.pk in (getattr(capa, "owner_id", None), getattr(capa, "opened_by_id", None)):
+        return True
+    return user.role in CAPA_MANAGE_ROLES
+
+
+def can_do_capa_action(user: User, action: object) -> bool:
+    """May record one action done: the action's owner, or whoever may act on its CAPA."""
+    if user.is_active and user.pk == getattr(action, "owner_id", None):
+        return True
+    return can_act_capa(user, action.capa)  # type: ignore[attr-defined]
+
+
+# Who issues versions of controlled documents and sees who has not read them.
+DOCUMENT_EDITOR_ROLES = {Role.QUALITY, Role.ADMIN}
+DOCUMENT_READER_ROLES = MANAGER_ROLES | {Role.QUALITY}
+
+
+def can_issue_document(user: User) -> bool:
+    return user.is_active and user.role in DOCUMENT_EDITOR_ROLES
+
+
+def can_view_acknowledgements(user: User) -> bool:
+    """May see who has not acknowledged a document (those who manage staff, and quality)."""
+    return user.is_active and user.role in DOCUMENT_READER_ROLES

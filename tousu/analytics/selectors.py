@@ -416,18 +416,24 @@ BACKLOG_BUCKETS: tuple[str, ...] = tuple(TimeLeft.values)
 
 
 def daily_volume(
-    first: dt.date, last: dt.date, filters: KpiFilters | None = None
+    first: dt.date,
+    last: dt.date,
+    filters: KpiFilters | None = None,
+    measure: str = "registered",
 ) -> dict[dt.date, int]:
-    """Complaints received per Asia/Shanghai day from `first` to `last` (both included), for
-    the slice, from DailyCount (every day is kept there, whole months too): one query, plus
-    one for a category filter. Days without complaints are absent."""
+    """Complaints received (or another of rules.MEASURES: "closed" …) per Asia/Shanghai day
+    from `first` to `last` (both included), for the slice, from DailyCount (every day is kept
+    there, whole months too): one query, plus one for a category filter. Days without any
+    are absent."""
+    if measure not in rules.MEASURES:
+        raise ValueError(f"unknown measure {measure!r}")
     filters = filters or KpiFilters()
     rows = (
         DailyCount.objects.filter(
             _where(filters), rollup=rules.rollup_for(_used(filters)), day__gte=first, day__lte=last
         )
         .values("day")
-        .annotate(n=Sum("registered"))
+        .annotate(n=Sum(measure))
         .order_by()
     )
     return {row["day"]: int(row["n"]) for row in rows if row["n"]}

@@ -176,3 +176,17 @@ register(
     every=MINUTE,
     help="weigh again the risk of open complaints that changed or went past their limit",
 )
+# Corrective action
+register(
+    "quality.capa_overdue",
+    "tousu.quality.jobs.capa_overdue",
+    every=dt.timedelta(hours=1),
+    help="tell owners of overdue corrective-action steps, then their supervisors (once each)",
+)
+# Controlled documents
+register(
+    "quality.documents_activate",
+    "tousu.quality.jobs.documents_activate",
+    every=dt.timedelta(hours=1),
+    help="put in force the controlled-document versions whose effective day has come",
+)

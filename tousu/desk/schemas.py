@@ -276,15 +276,15 @@ class WorkCallbackOut(Schema):
 class WorkItemOut(Schema):
     kind: str = Field(
         description="dispatch, accept, handle, close, approve, callback, triage, overdue, watch; "
-        "repair, care, incident, inspection; "
+        "repair, care, incident, inspection, capa; "
         "waiting for others: awaiting_approval, awaiting_customer"
     )
     kind_label: str
     number: str | None = Field(description="the complaint's; a repair case may have none")
     id: int | None = Field(
         None,
-        description="the repair case's (kind repair), the care item's (care) or the "
-        "inspection's (inspection)",
+        description="the repair case's (kind repair), the care item's (care), the "
+        "inspection's (inspection) or the corrective action's (capa)",
     )
     status: str
     level: str | None
@@ -294,7 +294,8 @@ class WorkItemOut(Schema):
     due_at: dt.datetime | None
     due: str = Field(
         description="which limit due_at is: first_response, resolution, approval, callback, "
-        "repair, care; inspection (score by), appeal (appeal by), appeal_decision (appealed on)"
+        "repair, care; inspection (score by), appeal (appeal by), appeal_decision (appealed on); "
+        "capa_action, capa_verify"
     )
     overdue: bool
     high_risk: bool
@@ -330,6 +331,9 @@ def work_items_out(items: list[Any], texts: TextMask) -> list[dict[str, Any]]:
             continue
         if item.inspection is not None:
             out.append(inspection_item_out(item))
+            continue
+        if item.capa is not None:
+            out.append(capa_item_out(item))
             continue
         c = item.complaint
         assert c is not None
@@ -466,4 +470,29 @@ def inspection_item_out(item: Any) -> dict[str, Any]:
         "high_risk": False,
         "approval": None,
         "links": {"self": f"/api/v1/inspections/{inspection.pk}"},
+    }
+
+
+def capa_item_out(item: Any) -> dict[str, Any]:
+    """A corrective action in the queue: an action of it to do (its title the summary) or its
+    effect to check."""
+    capa = item.capa
+    action = item.capa_action
+    summary = f"CA{capa.pk} {capa.title}" + (f" · {action.title}" if action else "")
+    return {
+        "kind": item.kind,
+        "kind_label": item.kind_label,
+        "number": None,
+        "id": capa.pk,
+        "status": capa.status,
+        "level": None,
+        "summary": summary[:SUMMARY_CHARS],
+        "department": None,
+        "handler": None,
+        "due_at": local(item.due_at) if item.due_at else None,
+        "due": item.due_kind,
+        "overdue": item.overdue,
+        "high_risk": False,
+        "approval": None,
+        "links": {"self": f"/api/v1/capa/{capa.pk}"},
     }

@@ -57,7 +57,7 @@ from tousu.desk.work import WAITING_KINDS, WORK_DEPTH_MAX, WorkKind, work_queue
 from tousu.early_warning.selectors import customer_risk
 from tousu.knowledge.selectors import Panel, letter_facts, suggestion_panel
 from tousu.notifications.services import notifications_mark_read
-from tousu.quality.selectors import complaint_inspections
+from tousu.quality.selectors import complaint_inspections, unacknowledged_for
 from tousu.repair.selectors import complaint_cases
 from tousu.resolution.choices import HandlingStep, RemedyBasis
 from tousu.resolution.rules import EVIDENCE_MAX_BYTES, EVIDENCE_TYPES
@@ -109,7 +109,12 @@ def queue(request: HttpRequest) -> HttpResponse:
         "waiting_count": sum(n for k, n in work.counts.items() if k in WAITING_KINDS),
         "kinds": [(WorkKind(k), work.counts[k]) for k in WorkKind.values if k in work.counts],
     }
-    template = "complaints/_work.html" if is_htmx(request) else "complaints/queue.html"
+    if is_htmx(request):
+        template = "complaints/_work.html"
+    else:
+        template = "complaints/queue.html"
+        # Controlled documents in force that the user has not yet read (issue 16): a banner.
+        context["unread_documents"] = unacknowledged_for(user)
     return render_with_pii(request, template, context, subject=LIST_SUBJECT, count=len(work.items))
 
 

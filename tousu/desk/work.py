@@ -42,8 +42,8 @@ from tousu.core import clock
 from tousu.early_warning.models import CareItem, Incident
 from tousu.early_warning.selectors import care_work, incident_work
 from tousu.quality.choices import InspectionStatus
-from tousu.quality.models import Inspection
-from tousu.quality.selectors import inspection_work
+from tousu.quality.models import CapaAction, CorrectiveAction, Inspection
+from tousu.quality.selectors import capa_open_actions, capa_verification_due, inspection_work
 from tousu.repair.models import RepairCase
 from tousu.repair.selectors import repair_work
 from tousu.resolution.models import Approval
@@ -73,6 +73,8 @@ class WorkKind(models.TextChoices):
     INCIDENT = "incident", _("Incident")
     INSPECTION = "inspection", _("Quality inspection")
 
+    CAPA = "capa", _("Corrective action")
+
 
 # What the due time of an item is the limit of.
 DUE_LABELS = {
@@ -86,6 +88,8 @@ DUE_LABELS = {
     "inspection": _("Score by"),
     "appeal": _("Appeal by"),
     "appeal_decision": _("Appealed on"),
+    "capa_action": _("Action due"),
+    "capa_verify": _("Check the effect from"),
 }
 
 
@@ -105,6 +109,9 @@ class WorkItem:
     care: CareItem | None = None
     incident: Incident | None = None
     inspection: Inspection | None = None
+    # A corrective action: one of its actions to do, or (no action) its effect to check.
+    capa: CorrectiveAction | None = None
+    capa_action: CapaAction | None = None
 
     @property
     def kind_label(self) -> str:
@@ -336,6 +343,40 @@ def _inspections(user: User) -> Source:
     return Source("inspection", qs, item)
 
 
+def _capa_actions(user: User) -> Source:
+    """The user's actions of corrective actions still to do (issue 16), by due day."""
+    qs = (
+        capa_open_actions(user)
+        .annotate(due=F("due_at"))
+        .order_by(F("due").asc(nulls_last=True), "pk")
+        .select_related("capa", "capa__category", "capa__category__parent")
+    )
+
+    def item(action: CapaAction) -> WorkItem:
+        return WorkItem(
+            WorkKind.CAPA, None, action.due_at, "capa_action", capa=action.capa,
+            capa_action=action,
+        )  # fmt: skip
+
+    return Source("capa_actions", qs, item)
+
+
+def _capa_verify(user: User) -> Source:
+    """The user's corrective actions whose actions are done: their effect to check once the
+    watched period is over."""
+    qs = (
+        capa_verification_due(user)
+        .annotate(due=F("verify_from"))
+        .order_by(F("due").asc(nulls_last=True), "pk")
+        .select_related("category", "category__parent")
+    )
+
+    def item(capa: CorrectiveAction) -> WorkItem:
+        return WorkItem(WorkKind.CAPA, None, capa.verify_from, "capa_verify", capa=capa)
+
+    return Source("capa_verify", qs, item)
+
+
 _COMPLAINT_RELATED = (
     "customer",
     "category",
@@ -423,6 +464,8 @@ def _sources(user: User) -> tuple[list[Source], Source]:
         _care(user),
         _incidents(user),
         _inspections(user),
+        _capa_actions(user),
+        _capa_verify(user),
         triage,
         overdue,
         watch,
@@ -437,6 +480,8 @@ SOURCE_KINDS = {
     "care": WorkKind.CARE,
     "incidents": WorkKind.INCIDENT,
     "inspection": WorkKind.INSPECTION,
+    "capa_actions": WorkKind.CAPA,
+    "capa_verify": WorkKind.CAPA,
     "triage": WorkKind.TRIAGE,
     "overdue": WorkKind.OVERDUE,
     "watch": WorkKind.WATCH,
@@ -501,7 +546,9 @@ def work_queue(user: User, *, page: int = 1, size: int = 50, waiting: bool = Fal
     counts = _own_counts(user)
     for source in moves:
         if source.name in SOURCE_KINDS:
-            counts.update(_source_count(source))
+            # Two sources may count one kind (a corrective action's steps and its checks).
+            for kind, n in _source_count(source).items():
+                counts[kind] = counts.get(kind, 0) + n
     chosen = [waits] if waiting else moves
     total = sum(n for kind, n in counts.items() if (kind in WAITING_KINDS) == waiting)
     return WorkPage(_merged(chosen, page, size), total, counts)

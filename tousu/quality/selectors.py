@@ -1,4 +1,8 @@
-"""Reads of the quality app, scoped by `permissions.inspection_scope_q`."""
+"""Reads of the quality app, scoped by `permissions.inspection_scope_q`.
+
+Reads of the quality app: corrective actions with what their pages show and the figures of
+their effectiveness check (from the count tables, D11); the register of controlled documents,
+with the standard clauses and approved wording read from their own versioned tables."""
 
 from __future__ import annotations
 
@@ -7,18 +11,53 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Avg, Case, Count, DateTimeField, F, Q, QuerySet, Value, When
+from django.db.models import (
+    Avg,
+    Case,
+    Count,
+    DateTimeField,
+    Exists,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.utils.translation import gettext as _
 
 from tousu.accounts import permissions
+from tousu.accounts.choices import Role
 from tousu.accounts.models import Department, User
+from tousu.analytics.selectors import KpiFilters, daily_volume
+from tousu.classification.models import Category
+from tousu.complaints.models import Complaint
+from tousu.complaints.selectors import ComplaintFilters, complaint_list, complaint_rows
 from tousu.core import clock
+from tousu.core.clock import SHANGHAI
 from tousu.core.errors import NotFound
+from tousu.knowledge.models import WordingVersion
 from tousu.quality import rules
-from tousu.quality.choices import AppealStatus, InspectionStatus
-from tousu.quality.models import CalibrationRound, Inspection, InspectionScore, ScoringItem
-
-# Inspection
+from tousu.quality.choices import (
+    CAPA_ACTIVE,
+    AppealStatus,
+    CapaStatus,
+    InspectionStatus,
+    VersionStatus,
+)
+from tousu.quality.models import (
+    CalibrationRound,
+    CapaAction,
+    ControlledDocument,
+    CorrectiveAction,
+    DocumentAcknowledgement,
+    DocumentVersion,
+    Inspection,
+    InspectionScore,
+    ScoringItem,
+)
+from tousu.resolution.models import ConsistencyFlag, StandardClause
 
 LIST_RELATED = (
     "complaint",
@@ -349,3 +388,460 @@ def calibration_agreement(round_: CalibrationRound) -> Agreement:
         scored=scored,
         tasks=len(tasks),
     )
+
+
+CAPA_RELATED = ("category", "category__parent", "region", "owner", "opened_by")
+# How many complaints of a cluster the opening form offers to link.
+CLUSTER_SHOWN = 50
+
+
+def today() -> dt.date:
+    return clock.local(clock.now()).date()
+
+
+def capa_rows() -> QuerySet[CorrectiveAction]:
+    """Corrective actions with what a list row shows: the slice, owner, counts of actions
+    (open ones) and of linked complaints, in one query."""
+    return CorrectiveAction.objects.select_related(*CAPA_RELATED).annotate(
+        action_count=Count("actions", distinct=True),
+        open_action_count=Count("actions", filter=Q(actions__done_at__isnull=True), distinct=True),
+        complaint_count=Count("complaints", distinct=True),
+    )
+
+
+def capa_list(user: User, status: str = "") -> QuerySet[CorrectiveAction]:
+    """The corrective actions the user may see: active ones first by due day, then the
+    closed, latest first. `status` "active" for open and watched ones only."""
+    qs = capa_rows().filter(permissions.capa_scope_q(user))
+    if status == "active":
+        qs = qs.filter(status__in=CAPA_ACTIVE)
+    elif status:
+        qs = qs.filter(status=status)
+    return qs.order_by("verified_at", "due_on", "-pk")
+
+
+def get_capa_for_user(user: User, pk: int) -> CorrectiveAction:
+    """The corrective action with its actions; NotFound when the user may not see it."""
+    capa = (
+        capa_rows()
+        .filter(permissions.capa_scope_q(user), pk=pk)
+        .prefetch_related(Prefetch("actions", CapaAction.objects.select_related("owner")))
+        .first()
+    )
+    if capa is None:
+        raise NotFound(_("No such corrective action"))
+    return capa
+
+
+def capa_complaints(user: User, capa: CorrectiveAction) -> list[Complaint]:
+    """The linked complaints the user may open (the others are counted, not shown)."""
+    return list(
+        complaint_rows()
+        .filter(permissions.scope_q(user), corrective_actions=capa)
+        .order_by("-received_at")
+    )
+
+
+def capa_periods(capa: CorrectiveAction) -> rules.Periods | None:
+    """The check's periods, once the actions are done."""
+    if capa.actions_done_on is None:
+        return None
+    opened_on = clock.local(capa.opened_at).date()
+    return rules.periods(opened_on, capa.actions_done_on, capa.verify_after_days)
+
+
+def _slice(capa: CorrectiveAction) -> KpiFilters:
+    return KpiFilters(
+        category=capa.category.code if capa.category else None,
+        region=capa.region.code if capa.region else None,
+        channel=capa.channel or None,
+    )
+
+
+def _sum(first: dt.date, last: dt.date, filters: KpiFilters, measure: str) -> int:
+    return sum(daily_volume(first, last, filters, measure).values())
+
+
+def _flags(code: str, first: dt.date, last: dt.date) -> int:
+    """Consistency flags of the clause (every version) raised on the days: the flag rows are
+    themselves the record of flags (no count table holds them), read with one COUNT."""
+    start = dt.datetime.combine(first, dt.time(), tzinfo=SHANGHAI)
+    end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), tzinfo=SHANGHAI)
+    return ConsistencyFlag.objects.filter(
+        clause__code=code, created_at__gte=start, created_at__lt=end
+    ).count()
+
+
+@dataclass(frozen=True)
+class Measured:
+    """What the check compares: counts over exposures, and what they are."""
+
+    periods: rules.Periods
+    before: int
+    after: int
+    exposure_before: float
+    exposure_after: float
+    unit: str  # "complaints_per_day" or "flags_per_closed"
+
+
+def capa_measure(capa: CorrectiveAction) -> Measured | None:
+    """The counts of the check's two periods, from the count tables: the slice's complaints
+    received per day; for a clause, its flags per complaint closed in the clause's category
+    (the closed count from DailyCount)."""
+    p = capa_periods(capa)
+    if p is None:
+        return None
+    if capa.clause_based:
+        clause = StandardClause.objects.filter(code=capa.clause_code).order_by("-version").first()
+        category = clause.category.code if clause and clause.category else None
+        scope = KpiFilters(category=category)
+        return Measured(
+            p,
+            _flags(capa.clause_code, p.before_first, p.before_last),
+            _flags(capa.clause_code, p.after_first, p.after_last),
+            float(_sum(p.before_first, p.before_last, scope, "closed")),
+            float(_sum(p.after_first, p.after_last, scope, "closed")),
+            "flags_per_closed",
+        )
+    filters = _slice(capa)
+    return Measured(
+        p,
+        _sum(p.before_first, p.before_last, filters, "registered"),
+        _sum(p.after_first, p.after_last, filters, "registered"),
+        float(p.days),
+        float(p.days),
+        "complaints_per_day",
+    )
+
+
+def capa_verification_due(user: User) -> QuerySet[CorrectiveAction]:
+    """The user's corrective actions whose actions are done (their effect being watched),
+    for the work queue: the day the check may run is `actions_done_on` + 1 + the period."""
+    return CorrectiveAction.objects.filter(owner=user, status=CapaStatus.ACTIONS_DONE)
+
+
+def capa_open_actions(user: User) -> QuerySet[CapaAction]:
+    """The user's actions still to do, of active corrective actions, for the work queue."""
+    return CapaAction.objects.filter(owner=user, done_at__isnull=True, capa__status__in=CAPA_ACTIVE)
+
+
+# The clusters a corrective action is opened from: the complaints it offers to link.
+
+
+@dataclass
+class Cluster:
+    """Where a corrective action comes from, as the opening form shows it: the source, its
+    reference, the slice proposed and the complaints proposed for linking."""
+
+    source: str
+    ref: str = ""
+    title: str = ""
+    category: Category | None = None
+    region_code: str = ""
+    channel: str = ""
+    clause_code: str = ""
+    complaints: list[Complaint] = field(default_factory=list)
+
+
+def cluster_of_slice(
+    user: User,
+    *,
+    source: str,
+    ref: str,
+    title: str,
+    filters: dict[str, str],
+    first: dt.date,
+    last: dt.date,
+    term: str = "",
+) -> Cluster:
+    """The complaints received on the days (Asia/Shanghai, both included) in the slice, that
+    use `term` when given: what the root-cause page's word or an alert's row links to."""
+    start = dt.datetime.combine(first, dt.time(), tzinfo=SHANGHAI)
+    end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), tzinfo=SHANGHAI)
+    found = complaint_list(
+        user,
+        ComplaintFilters(
+            q=term,
+            category=filters.get("category", ""),
+            region=filters.get("region", ""),
+            channel=filters.get("channel", ""),
+            received_from=start,
+            received_to=end,
+        ),
+    ).order_by("-received_at")
+    complaints = list(found[:CLUSTER_SHOWN])
+    return Cluster(
+        source=source,
+        ref=ref,
+        title=title,
+        category=_common_category(complaints, filters.get("category", "")),
+        region_code=filters.get("region", ""),
+        channel=filters.get("channel", ""),
+        complaints=complaints,
+    )
+
+
+def _common_category(complaints: list[Complaint], code: str) -> Category | None:
+    """The given category; else the top-level category most of the complaints are in."""
+    if code:
+        return Category.objects.filter(code=code).first()
+    tops: dict[str, int] = {}
+    for c in complaints:
+        if c.category is not None:
+            top = c.category.code.split(".")[0]
+            tops[top] = tops.get(top, 0) + 1
+    if not tops:
+        return None
+    best = max(tops, key=lambda k: (tops[k], k))
+    return Category.objects.filter(code=best).first()
+
+
+def cluster_of_clause(user: User, code: str) -> Cluster:
+    """A standard clause's flagged complaints (every version), latest first."""
+    clause = (
+        StandardClause.objects.filter(code=code).select_related("category").order_by("-version")
+    ).first()
+    if clause is None:
+        raise NotFound(_("No such standard clause"))
+    flagged = ConsistencyFlag.objects.filter(clause__code=code).values("complaint")
+    found = (
+        complaint_rows().filter(permissions.scope_q(user), pk__in=flagged).order_by("-received_at")
+    )
+    return Cluster(
+        source="clause",
+        ref=code,
+        title=_("Departures from %(clause)s") % {"clause": clause.title},
+        category=clause.category,
+        clause_code=code,
+        complaints=list(found[:CLUSTER_SHOWN]),
+    )
+
+
+def clause_flag_counts(user: User) -> list[dict[str, Any]]:
+    """Standard clauses by number of consistency flags (most first), for opening a corrective
+    action from one."""
+    rows = (
+        ConsistencyFlag.objects.filter(clause__isnull=False)
+        .filter(permissions.scope_q(user, "complaint__"))
+        .values("clause__code")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "clause__code")
+    )
+    return [{"code": r["clause__code"], "flags": r["n"]} for r in rows]
+
+
+# Controlled documents
+
+
+def _in_force_versions() -> Prefetch[Any]:
+    return Prefetch(
+        "versions",
+        DocumentVersion.objects.filter(status=VersionStatus.IN_FORCE).select_related(
+            "author", "approver"
+        ),
+        to_attr="in_force_list",
+    )
+
+
+def documents() -> QuerySet[ControlledDocument]:
+    return ControlledDocument.objects.prefetch_related(_in_force_versions(), "departments")
+
+
+def in_force(document: ControlledDocument) -> DocumentVersion | None:
+    """The version in force of a document fetched with `documents()`."""
+    found = getattr(document, "in_force_list", None)
+    if found is None:
+        return document.versions.filter(status=VersionStatus.IN_FORCE).first()
+    return found[0] if found else None
+
+
+def document_applies(document: ControlledDocument, user: User) -> bool:
+    """Whether the user must acknowledge the document (its roles and departments; empty
+    means everyone). Departments prefetched."""
+    if not rules.applies_to(list(document.roles or []), user.role):
+        return False
+    departments = {d.pk for d in document.departments.all()}
+    return not departments or user.department_id in departments
+
+
+@dataclass
+class RegisterRow:
+    """One line of the register: a document of the manual, or a standard clause or approved
+    wording shown from its own table."""
+
+    kind: str  # a DocumentKind, or "clause" / "wording"
+    code: str
+    title: str
+    version: int | None
+    effective_from: dt.date | None
+    review_by: dt.date | None = None
+    review: str = ""
+    url: str = ""
+    document: ControlledDocument | None = None
+    acknowledged: bool | None = None  # by the reader; None: does not apply to them
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def manual_rows(user: User) -> list[RegisterRow]:
+    """The manual's documents with the version in force, its review flag and whether the
+    reader has acknowledged it (3 queries whatever the number of documents)."""
+    day = today()
+    docs = list(documents())
+    acked = set(
+        DocumentAcknowledgement.objects.filter(
+            user=user, version__status=VersionStatus.IN_FORCE
+        ).values_list("version_id", flat=True)
+    )
+    out = []
+    for doc in docs:
+        version = in_force(doc)
+        applies = document_applies(doc, user)
+        out.append(
+            RegisterRow(
+                kind=doc.kind,
+                code=doc.code,
+                title=doc.title,
+                version=version.number if version else None,
+                effective_from=version.effective_from if version else None,
+                review_by=version.review_by if version else None,
+                review=rules.review_state(version.review_by, day) if version else "",
+                document=doc,
+                acknowledged=(version.pk in acked) if version and applies else None,
+            )
+        )
+    return out
+
+
+def clauses_in_force(day: dt.date | None = None) -> list[RegisterRow]:
+    """The standard clauses as controlled documents: per code, the version in force today
+    (active, effective, not expired; the highest such version), read from their own table."""
+    day = day or today()
+    current = (
+        StandardClause.objects.filter(active=True, effective_from__lte=day)
+        .filter(Q(effective_to__isnull=True) | Q(effective_to__gte=day))
+        .order_by("code", "-version")
+    )
+    rows: dict[str, RegisterRow] = {}
+    for clause in current:
+        if clause.code not in rows:
+            rows[clause.code] = RegisterRow(
+                kind="clause",
+                code=clause.code,
+                title=clause.title,
+                version=clause.version,
+                effective_from=clause.effective_from,
+                extra={"versions": 0},
+            )
+    counts = (
+        StandardClause.objects.filter(code__in=list(rows)).values("code").annotate(n=Count("pk"))
+    )
+    for row in counts:
+        rows[row["code"]].extra["versions"] = row["n"]
+    return list(rows.values())
+
+
+def wording_in_force(day: dt.date | None = None) -> list[RegisterRow]:
+    """Approved wording as controlled documents: per article, the latest version in force
+    today (effective, not past its last day), read from the wording's own versions."""
+    day = day or today()
+    current = (
+        WordingVersion.objects.filter(effective_from__lte=day)
+        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=day))
+        .select_related("article")
+        .order_by("article__title", "article_id", "-number")
+    )
+    rows: dict[int, RegisterRow] = {}
+    for v in current:
+        if v.article_id not in rows:
+            rows[v.article_id] = RegisterRow(
+                kind="wording",
+                code=v.article.key,
+                title=v.article.title,
+                version=v.number,
+                effective_from=v.effective_from,
+                extra={"change_note": v.change_note},
+            )
+    return list(rows.values())
+
+
+def get_document(code: str) -> ControlledDocument:
+    doc = (
+        ControlledDocument.objects.filter(code=code)
+        .prefetch_related(
+            "departments",
+            Prefetch(
+                "versions",
+                DocumentVersion.objects.select_related("author", "approver").annotate(
+                    ack_count=Count("acknowledgements")
+                ),
+            ),
+        )
+        .first()
+    )
+    if doc is None:
+        raise NotFound(_("No such document"))
+    return doc
+
+
+def staff_to_acknowledge(document: ControlledDocument) -> QuerySet[User]:
+    """The active staff the document applies to (by role and department)."""
+    qs = User.objects.filter(is_active=True).exclude(role="")
+    if document.roles:
+        qs = qs.filter(role__in=document.roles)
+    departments = [d.pk for d in document.departments.all()]
+    if departments:
+        qs = qs.filter(department__in=departments)
+    return qs
+
+
+def not_acknowledged(
+    document: ControlledDocument, version: DocumentVersion
+) -> list[dict[str, Any]]:
+    """Who of those it applies to has not acknowledged the version, by department (one
+    query): [{"department": name or "", "users": [User, …]}]."""
+    acked = DocumentAcknowledgement.objects.filter(version=version, user=OuterRef("pk"))
+    users = (
+        staff_to_acknowledge(document)
+        .exclude(Exists(acked))
+        .select_related("department")
+        .order_by("department__name", "role", "username")
+    )
+    groups: dict[int | None, dict[str, Any]] = {}
+    for u in users:
+        group = groups.setdefault(u.department_id, {"department": u.department, "users": []})
+        group["users"].append(u)
+    return list(groups.values())
+
+
+def unacknowledged_for(user: User) -> list[ControlledDocument]:
+    """The documents in force that apply to the user and that they have not acknowledged
+    (for the banner on the work queue)."""
+    acked = DocumentAcknowledgement.objects.filter(
+        user=user, version__document=OuterRef("pk"), version__status=VersionStatus.IN_FORCE
+    )
+    docs = documents().filter(versions__status=VersionStatus.IN_FORCE).exclude(Exists(acked))
+    return [d for d in docs if document_applies(d, user)]
+
+
+def documents_due_for_review(day: dt.date | None = None) -> QuerySet[DocumentVersion]:
+    """Versions in force whose review day is past or within REVIEW_SOON_DAYS."""
+    day = day or today()
+    return DocumentVersion.objects.filter(
+        status=VersionStatus.IN_FORCE,
+        review_by__lte=day + dt.timedelta(days=rules.REVIEW_SOON_DAYS),
+    ).select_related("document")
+
+
+def supervisors_of(user: User) -> list[User]:
+    """The supervisors and the head of the user's department, whom an overdue action of
+    theirs is escalated to; the administrators when the department has none."""
+    found: list[User] = []
+    if user.department_id:
+        found = list(
+            User.objects.filter(
+                is_active=True,
+                department=user.department_id,
+                role__in=[Role.SUPERVISOR, Role.DEPT_HEAD],
+            ).exclude(pk=user.pk)
+        )
+    return found or list(User.objects.filter(is_active=True, role=Role.ADMIN))

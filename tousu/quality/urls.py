@@ -15,4 +15,19 @@ urlpatterns: list[URLPattern] = [
     path("scores/", views.quality_scores, name="scores"),
     path("calibration/", views.calibration_list, name="calibrations"),
     path("calibration/<int:pk>/", views.calibration_detail, name="calibration"),
+    # Corrective action
+    path("capa/", views.capa_list, name="capa_list"),
+    path("capa/new/", views.capa_new, name="capa_new"),
+    path("capa/<int:pk>/", views.capa_detail, name="capa"),
+    path("capa/<int:pk>/actions/", views.capa_action_add, name="capa_action_add"),
+    path(
+        "capa/<int:pk>/actions/<int:action_id>/done/",
+        views.capa_action_done,
+        name="capa_action_done",
+    ),
+    path("capa/<int:pk>/verify/", views.capa_verify, name="capa_verify"),
+    # Controlled documents
+    path("documents/", views.document_list, name="documents"),
+    path("documents/<slug:code>/", views.document_detail, name="document"),
+    path("documents/<slug:code>/acknowledge/", views.document_acknowledge, name="acknowledge"),
 ]

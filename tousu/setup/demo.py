@@ -53,6 +53,8 @@ from tousu.early_warning.services import backlog_model_train
 from tousu.intake.services import Registration, complaint_register
 from tousu.knowledge.demo import knowledge_demo_load
 from tousu.quality.demo import inspection_demo_load
+from tousu.quality.demo_capa import SURGE, SURGE_MIN_COMPLAINTS, capa_demo_load
+from tousu.quality.demo_documents import documents_demo_load
 from tousu.repair.demo import repair_demo_load
 from tousu.resolution.choices import HandlingStep, RemedyBasis, RemedyType
 from tousu.resolution.models import ClauseRemedy, StandardClause
@@ -1418,6 +1420,19 @@ def demo_load(
             clauses=plan_clauses(),
             agent_limit=staff.limits[Role.AGENT],
         )
+        if complaints >= SURGE_MIN_COMPLAINTS:
+            # Issue 16: the surge of complaints a corrective action later brought down.
+            surge, surge_customers = surge_plans(
+                random.Random(seed + 16),
+                now,
+                staff.limits[Role.HANDLER],
+                regions,
+                clauses=plan_clauses(),
+                agent_limit=staff.limits[Role.AGENT],
+                planned=customers,
+            )
+            plans += surge
+            customers += surge_customers
         Customer.objects.bulk_create(customers, ignore_conflicts=True)
         # Registration order is number order: TS<day>0001 is the first complaint of the day.
         plans.sort(key=lambda p: p.steps[0].at)
@@ -1460,6 +1475,10 @@ def demo_load(
     # The dashboard and reports read the count tables: fill them now rather than leave the
     # first minute of `make run` with empty charts (the fill job keeps them current after).
     counts_rebuild()
+    # Issue 16: the complaint-management manual, and corrective actions whose effectiveness
+    # check reads the count tables just filled.
+    documents_demo_load(now)
+    capa_demo_load(now)
     # The risk of the open complaints weighed against what happened to them since registration
     # (overdue, transferred, reopened, a dissatisfied callback …), as the minute job does.
     with clock.frozen(now):
@@ -1486,6 +1505,54 @@ def demo_load(
         archived=archived,
         care=care,
     )
+
+
+def surge_plans(
+    rng: random.Random,
+    now: dt.datetime,
+    handler_limit: Decimal | None,
+    regions: dict[str, Region],
+    *,
+    clauses: Sequence[PlanClause] = (),
+    agent_limit: Decimal | None = Decimal(0),
+    planned: Sequence[Customer] = (),
+) -> tuple[list[ComplaintPlan], list[Customer]]:
+    """Plans for the surge of `quality.demo_capa.SURGE` (complaints of one category received
+    in its window, each from a new customer, closed like the history) and their customers."""
+    horizon = now - dt.timedelta(minutes=2)
+    taken = set(Customer.objects.values_list("phone", flat=True)) | {c.phone for c in planned}
+    plans, customers = [], []
+    low, high = dt.timedelta(days=SURGE.last_days_ago), dt.timedelta(days=SURGE.first_days_ago)
+    for _ in range(SURGE.complaints):
+        received = received_time(rng, now, low, high, 0.0)
+        customer = customer_new(rng, taken, now.date(), regions)
+        customers.append(customer)
+        text = demo_complaint(rng, SURGE.category)
+        level = sla_rules.initial_level(text.channel, None)
+        story = Story(
+            day=received.astimezone(SHANGHAI).date(),
+            tier=customer.value_tier,
+            clauses=clauses,
+            agent_limit=agent_limit,
+        )
+        steps = plan_steps(
+            rng, text=text, final=Status.CLOSED, level=level, reopened=False,
+            handler_limit=handler_limit, story=story,
+        )  # fmt: skip
+        received, timed = schedule(rng, received, steps, horizon)
+        plans.append(
+            ComplaintPlan(
+                text=text,
+                final=Status.CLOSED,
+                received_at=received,
+                customer=customer,
+                given_category="",
+                level="",
+                steps=timed,
+                seed=rng.getrandbits(32),
+            )
+        )
+    return plans, customers
 
 
 def _departs(plan: ComplaintPlan) -> bool:

@@ -33,6 +33,8 @@ BAD_TIMES = [
     "2026-02-30T09:30:00+08:00",
 ]
 VALID_DAY = "2026-01-01"
+# The rest of a valid body of each POST walked (only the date under test is bad).
+BODIES: dict[str, dict[str, Any]] = {}
 
 OPERATIONS = {
     "list": ("GET", "/api/v1/complaints"),
@@ -43,6 +45,8 @@ OPERATIONS = {
     "alerts": ("GET", "/api/v1/alerts"),
     "drivers": ("GET", "/api/v1/reports/satisfaction-drivers"),
     "repair": ("GET", "/api/v1/reports/repair"),
+    "capa_open": ("POST", "/api/v1/capa"),
+    "capa_action": ("POST", "/api/v1/capa/{id}/actions"),
 }
 # (operation, where, name) of every date input; `others` are the other inputs it needs.
 DATE_INPUTS: list[tuple[str, str, str, dict[str, str]]] = [
@@ -63,12 +67,23 @@ DATE_INPUTS: list[tuple[str, str, str, dict[str, str]]] = [
     ("repair", "query", "from", {"to": VALID_DAY}),
     ("repair", "query", "to", {"from": VALID_DAY}),
     ("register", "body", "received_at", {}),
+    ("capa_open", "body", "due_on", {}),
+    # The date is checked before the corrective action is looked up: none need exist.
+    ("capa_action", "body", "due_on", {}),
 ]
 REGISTRATION = {
     "channel": "hotline",
     "content": "上个月话费无故多扣了58元",
     "customer": {"phone": "13800138000"},
 }
+BODIES["register"] = REGISTRATION
+BODIES["capa_open"] = {
+    "title": "不明扣费",
+    "source": "manual",
+    "channel": "hotline",
+    "root_cause": "二次确认短信未下发",
+}
+BODIES["capa_action"] = {"title": "恢复二次确认短信"}
 # A name that says "date or time": what the guard below looks for besides formats.
 DATE_NAME = re.compile(r"(^|_)(from|to|at|date|day|time|since|until|due)($|_)")
 # Inputs with such a name that take no date.
@@ -86,9 +101,10 @@ def _walk() -> Iterator[tuple[str, str, str, str, dict[str, str]]]:
 
 def _call(client: Any, operation: str, name: str, value: Any, others: Any) -> Any:
     method, path = OPERATIONS[operation]
+    path = path.format(id=1)
     if method == "GET":
         return client.get(path, **{**others, name: value})
-    return client.post(path, {**REGISTRATION, **others, name: value})
+    return client.post(path, {**BODIES[operation], **others, name: value})
 
 
 @pytest.mark.parametrize(

@@ -898,6 +898,15 @@ PUBLISHED_OPERATION_IDS = {
     ("post", "/api/v1/inspections/{id}/score"): "tousu_quality_api_inspection_score",
     ("post", "/api/v1/inspections/{id}/appeal"): "tousu_quality_api_inspection_appeal",
     ("post", "/api/v1/inspections/{id}/appeal/decide"): "tousu_quality_api_appeal_decide",
+    ("get", "/api/v1/capa"): "tousu_quality_api_capa_list",
+    ("post", "/api/v1/capa"): "tousu_quality_api_capa_open",
+    ("get", "/api/v1/capa/{id}"): "tousu_quality_api_capa",
+    ("post", "/api/v1/capa/{id}/actions"): "tousu_quality_api_capa_action_add",
+    ("post", "/api/v1/capa/{id}/actions/{action_id}/done"): "tousu_quality_api_capa_action_done",
+    ("post", "/api/v1/capa/{id}/verify"): "tousu_quality_api_capa_verify",
+    ("get", "/api/v1/documents"): "tousu_quality_api_documents",
+    ("get", "/api/v1/documents/{code}"): "tousu_quality_api_document",
+    ("post", "/api/v1/documents/{code}/acknowledge"): "tousu_quality_api_document_acknowledge",
 }
 
 

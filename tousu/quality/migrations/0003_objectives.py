@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('quality', '0001_initial'),
+        ('quality', '0002_capa_documents'),
     ]
 
     operations = [

@@ -3,8 +3,9 @@ registered into analytics.extensions by QualityConfig.ready (analytics may not i
 
 10 一、投诉管理目标达成 — the period's KPIs (count tables) against the objectives;
 20 二、质检结果 — scores per department, appeals, calibration agreement;
-30 三、纠正和预防措施 — corrective actions (none until the CAPA register is in the system);
-50 六、受控文件 — documents due for review (none until the document register is in the system);
+30 三、纠正和预防措施 — corrective actions opened, closed effective or not, overdue, and each
+   one's before/after figures;
+50 六、受控文件 — documents due for review and the acknowledgement coverage;
 60 七、内部审核检查表 — the ISO 10002:2018 clauses with the evidence the system holds.
 
 Every figure is a count or a grouped aggregate over an indexed period: the cost does not grow
@@ -17,7 +18,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count
+from django.db.models import Count, Q
 
 from tousu.accounts.models import Department, Region, User
 from tousu.analytics.report_review import Period
@@ -27,9 +28,23 @@ from tousu.callbacks.choices import CallbackStatus
 from tousu.callbacks.models import CallbackTask
 from tousu.complaints.models import ChainSeal
 from tousu.core import clock
-from tousu.quality import selectors
-from tousu.quality.choices import AppealStatus
-from tousu.quality.models import InspectionAppeal, Objective, ObjectiveDirection, ObjectiveKpi
+from tousu.quality import rules, selectors
+from tousu.quality.choices import (
+    CAPA_ACTIVE,
+    AppealStatus,
+    CapaStatus,
+    DocumentKind,
+    VersionStatus,
+)
+from tousu.quality.models import (
+    CorrectiveAction,
+    DocumentAcknowledgement,
+    DocumentVersion,
+    InspectionAppeal,
+    Objective,
+    ObjectiveDirection,
+    ObjectiveKpi,
+)
 from tousu.resolution.models import AuthorityLimit, HandlingRecord, StandardClause
 
 PRESENT = "有证据"
@@ -187,26 +202,141 @@ def inspections_section(first: dt.date, last: dt.date) -> Section:
     )
 
 
-# ---- 三、corrective actions, 六、documents --------------------------------------------------
+# ---- 三、corrective actions ---------------------------------------------------------------------
+
+CAPA_STATUS_NAMES: dict[str, str] = {
+    CapaStatus.OPEN: "进行中",
+    CapaStatus.ACTIONS_DONE: "措施已完成，效果观察中",
+    CapaStatus.CLOSED_EFFECTIVE: "关闭：有效",
+    CapaStatus.CLOSED_NOT_EFFECTIVE: "关闭：无效",
+}
+UNIT_NAMES = {"complaints_per_day": "件投诉/天", "flags_per_closed": "次标记/件结案"}
+
+
+def capa_in_review(period: Period) -> list[CorrectiveAction]:
+    """The corrective actions the period saw: opened or verified in it, or still active at
+    its end (opened before it ended). One query; the count is that of actions, not complaints."""
+    in_period = Q(opened_at__gte=period.start, opened_at__lt=period.end) | Q(
+        verified_at__gte=period.start, verified_at__lt=period.end
+    )
+    active = Q(status__in=CAPA_ACTIVE, opened_at__lt=period.end)
+    return list(selectors.capa_rows().filter(in_period | active).order_by("opened_at", "pk"))
+
+
+def _rate_cell(value: Any, unit: str) -> str:
+    return "—" if value is None else f"{value:.3g} {UNIT_NAMES.get(unit, unit)}"
+
+
+def capa_row(capa: CorrectiveAction, last: dt.date) -> list[Cell]:
+    """A corrective action with its before/after figures once verified."""
+    result = capa.result or {}
+    measured = "rate_before" in result
+    unit = str(result.get("unit", ""))
+    overdue = capa.active and capa.due_on < last
+    ratio = result.get("ratio") if measured else None
+    return [
+        f"CA{capa.pk} {capa.title}",
+        CAPA_STATUS_NAMES.get(capa.status, capa.status) + ("（逾期）" if overdue else ""),
+        f"{capa.due_on:%Y-%m-%d}",
+        _rate_cell(result.get("rate_before"), unit) if measured else "—",
+        _rate_cell(result.get("rate_after"), unit) if measured else "—",
+        pct(ratio) if isinstance(ratio, float | int) else None,
+    ]
 
 
 def capa_section(first: dt.date, last: dt.date) -> Section:
-    """Corrective actions: the register is not in the system yet, and the pack says so rather
-    than printing an empty table as if there had been none."""
+    period = Period(first, last)
+    actions = capa_in_review(period)
+
+    def in_period(moment: dt.datetime | None) -> bool:
+        return moment is not None and period.start <= moment < period.end
+
+    opened = sum(1 for c in actions if in_period(c.opened_at))
+    effective = sum(
+        1 for c in actions if in_period(c.verified_at) and c.status == CapaStatus.CLOSED_EFFECTIVE
+    )
+    not_effective = sum(
+        1
+        for c in actions
+        if in_period(c.verified_at) and c.status == CapaStatus.CLOSED_NOT_EFFECTIVE
+    )
+    overdue = sum(1 for c in actions if c.active and c.due_on < last)
+    text = (
+        f"本期新开纠正和预防措施 {opened} 项；经效果验证关闭 {effective + not_effective} 项，"
+        f"其中有效 {effective} 项、无效 {not_effective} 项；到期未完成 {overdue} 项。"
+        "效果验证比较措施前后同长期间内相关投诉（或标准条款一致性标记）的发生率，数据取自计数表。"
+    )
     return Section(
         "纠正预防措施",
         "三、纠正和预防措施及其效果",
-        ["系统尚未启用纠正和预防措施登记，本期无可报告的措施；见检查表 8.7 持续改进。"],
-        [],
+        [text],
+        [
+            Table(
+                "措施及其效果",
+                ["措施", "状态", "完成期限", "措施前", "措施后", "后/前"],
+                [capa_row(c, last) for c in actions],
+            )
+        ],
     )
 
 
+# ---- 六、documents ------------------------------------------------------------------------------
+
+REVIEW_NAMES = {"overdue": "已超期", "due": "即将到期", "": "—"}
+
+
+def acknowledgement_rows() -> list[list[Cell]]:
+    """Each document in force: the staff it applies to and how many acknowledged the version
+    in force. Two queries per document (the manual has a handful), none per person."""
+    rows: list[list[Cell]] = []
+    for document in selectors.documents().order_by("sort", "code"):
+        version = selectors.in_force(document)
+        if version is None:
+            continue
+        staff = selectors.staff_to_acknowledge(document)
+        readers = staff.count()
+        acknowledged = staff.filter(
+            pk__in=DocumentAcknowledgement.objects.filter(version=version).values("user")
+        ).count()
+        rows.append(
+            [
+                f"{document.code} {document.title}",
+                version.number,
+                readers,
+                acknowledged,
+                pct(acknowledged / readers if readers else None),
+            ]
+        )
+    return rows
+
+
 def documents_section(first: dt.date, last: dt.date) -> Section:
+    due = list(selectors.documents_due_for_review(last).order_by("review_by", "pk"))
+    review_rows: list[list[Cell]] = [
+        [
+            f"{v.document.code} {v.document.title}",
+            v.number,
+            f"{v.review_by:%Y-%m-%d}",
+            REVIEW_NAMES[rules.review_state(v.review_by, last)],
+        ]
+        for v in due
+    ]
+    coverage = acknowledgement_rows()
+    readers = sum(int(r[2] or 0) for r in coverage)
+    acknowledged = sum(int(r[3] or 0) for r in coverage)
+    text = (
+        f"受控文件 {len(coverage)} 份现行有效，截至 {last:%Y-%m-%d} 待评审 {len(due)} 份；"
+        f"应阅知 {readers:,} 人次，已确认 {acknowledged:,} 人次"
+        f"（{show(pct(acknowledged / readers if readers else None))}）。"
+    )
     return Section(
         "受控文件",
         "六、受控文件评审与阅知",
-        ["系统尚未启用受控文件登记册，无待评审文件与阅知记录；见检查表 5.2、5.3。"],
-        [],
+        [text],
+        [
+            Table("待评审文件", ["文件", "版本", "评审期限", "状态"], review_rows),
+            Table("阅知覆盖", ["文件", "现行版本", "应阅知", "已确认", "覆盖率"], coverage),
+        ],
     )
 
 
@@ -241,6 +371,32 @@ def rate(value: float | None) -> str:
     return show(pct(value))
 
 
+def documents_in_force(day: dt.date) -> dict[str, list[str]]:
+    """Per document kind, the documents in force on `day` as "code vN" (one query)."""
+    out: dict[str, list[str]] = {}
+    rows = (
+        DocumentVersion.objects.filter(status=VersionStatus.IN_FORCE, effective_from__lte=day)
+        .order_by("document__sort", "document__code")
+        .values_list("document__kind", "document__code", "number")
+    )
+    for kind, code, number in rows:
+        out.setdefault(kind, []).append(f"{code} v{number}")
+    return out
+
+
+def _in_force_text(docs: dict[str, list[str]], kind: str) -> str:
+    return f"；受控文件 {'、'.join(docs[kind])}" if docs.get(kind) else ""
+
+
+def _document_check(
+    clause: str, title: str, docs: dict[str, list[str]], kind: str, name: str
+) -> Check:
+    if docs.get(kind):
+        return Check(clause, title, f"{name}现行有效：{'、'.join(docs[kind])}",
+                     "质量管理 › 受控文件", True)  # fmt: skip
+    return Check(clause, title, f"无现行有效的{name}（受控文件）", "质量管理 › 受控文件", False)
+
+
 def audit_checks(period: Period) -> list[Check]:
     """The ISO 10002:2018 clauses S0 names, each with what the system holds for the period."""
     body = _figures(period)
@@ -260,6 +416,8 @@ def audit_checks(period: Period) -> list[Check]:
         status=CallbackStatus.DONE, done_at__gte=period.start, done_at__lt=period.end
     ).count()
     seal = ChainSeal.objects.order_by("-seq").first()
+    docs = documents_in_force(period.last)
+    capas = capa_in_review(period)
     scored = selectors.scored_between(period.first, period.last).count()
     rounds = selectors.calibration_rounds().filter(
         created_at__gte=period.start, created_at__lt=period.end
@@ -272,19 +430,21 @@ def audit_checks(period: Period) -> list[Check]:
             "系统管理 › 部门、地区",
             departments > 0,
         ),
-        Check("5.2", "领导作用和承诺", "无受控的管理承诺文件（文件登记册未启用）", "—", False),
-        Check("5.3", "投诉处理方针", "无受控的投诉处理方针文件（文件登记册未启用）", "—", False),
+        _document_check("5.2", "领导作用和承诺", docs, DocumentKind.MANUAL, "投诉管理手册"),
+        _document_check("5.3", "投诉处理方针", docs, DocumentKind.POLICY, "投诉处理方针"),
         Check(
             "5.4",
             "职责和权限",
-            f"{limits} 条授权额度规则；{staff} 名在岗人员均有角色与数据范围",
+            f"{limits} 条授权额度规则；{staff} 名在岗人员均有角色与数据范围"
+            + _in_force_text(docs, DocumentKind.RESPONSIBILITIES),
             "系统管理 › 授权额度、用户",
             limits > 0,
         ),
         Check(
             "6.2",
             "目标",
-            f"{objectives} 项投诉管理目标，达成情况见第一节",
+            f"{objectives} 项投诉管理目标，达成情况见第一节"
+            + _in_force_text(docs, DocumentKind.OBJECTIVES),
             "管理后台 › 投诉管理目标",
             objectives > 0,
         ),
@@ -396,7 +556,13 @@ def audit_checks(period: Period) -> list[Check]:
             "仪表盘 › 管理评审报告",
             True,
         ),
-        Check("8.7", "持续改进", "系统尚未启用纠正和预防措施登记", "—", False),
+        Check(
+            "8.7",
+            "持续改进",
+            f"纠正和预防措施 {len(capas)} 项（新开、验证或进行中），详见第三节",
+            "质量管理 › 纠正预防措施",
+            bool(capas),
+        ),
     ]
 
 

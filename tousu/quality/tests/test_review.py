@@ -104,7 +104,7 @@ def test_review_pack_files(
     checklist = _rows(book["内部审核"])
     assert checklist["7.2"][1].startswith("本期登记投诉 2 件")
     assert checklist["8.4"][1:4] == ("本期质检 2 件", "质检 › 质检任务", "有证据")
-    assert checklist["8.7"][3] == "缺口"
+    assert checklist["8.7"][3] == "缺口"  # no corrective action in the fixture
     assert {"5.2", "5.3", "5.4", "6.2", "7.9", "8.3", "8.5", "8.6"} <= set(checklist)
 
     text = "".join(page.extract_text() for page in PdfReader(pdf).pages)
@@ -179,3 +179,60 @@ def test_dashboard_download_permission(client: Any, make_user: Callable[..., Any
     assert "review-2026-07-01-2026-09-30.pdf" in pdf["Content-Disposition"]
     bad = client.get(url, {**query, "to": "2026-06-30"})
     assert bad.status_code == 400
+
+
+def test_corrective_actions_documents_and_their_clauses(
+    open_capa: Callable[..., Any],
+    plant_counts: Callable[..., None],
+    handler: Any,
+    quality: Any,
+) -> None:
+    """A corrective action verified effective (a planted fall from 3 to 1 a day), another
+    still open past its due day; the policy in force acknowledged by one reader."""
+    from tousu.quality.models import ControlledDocument
+
+    done = dt.datetime(2026, 9, 5, 10, tzinfo=clock.SHANGHAI)
+    effective = open_capa()
+    with clock.frozen(done):
+        for action in effective.actions.all():
+            services.capa_action_done(action=action, actor=handler, note="已完成")
+    plant_counts("billing.unexplained_charge", dt.date(2026, 8, 2), 30, 3)
+    plant_counts("billing.unexplained_charge", dt.date(2026, 9, 6), 30, 1)
+    with clock.frozen(dt.datetime(2026, 10, 6, 12, tzinfo=clock.SHANGHAI)):
+        services.capa_verify(capa=effective, actor=quality)
+    late = open_capa(title="宽带装机超时", due_on=dt.date(2026, 9, 20))
+    policy = ControlledDocument.objects.create(code="QP-01", title="投诉管理方针", kind="policy")
+    with clock.frozen(dt.datetime(2026, 9, 1, 9, tzinfo=clock.SHANGHAI)):
+        version = services.document_version_issue(
+            document=policy, actor=quality, author=quality, text="以客户为中心，件件有着落。",
+            change_note="首次发布", effective_from=dt.date(2026, 9, 1),
+            review_by=dt.date(2026, 10, 20),
+        )  # fmt: skip
+        services.document_acknowledge(document=policy, user=handler, version=version.number)
+    first, last = dt.date(2026, 9, 1), dt.date(2026, 10, 31)
+
+    capa = review.capa_section(first, last)
+    assert "本期新开纠正和预防措施 2 项" in capa.paragraphs[0]
+    assert "有效 1 项、无效 0 项；到期未完成 1 项" in capa.paragraphs[0]
+    rows = {str(r[0]): r[1:] for r in capa.tables[0].rows}
+    assert rows[f"CA{effective.pk} 不明扣费投诉"][0] == "关闭：有效"
+    assert rows[f"CA{effective.pk} 不明扣费投诉"][2:4] == ["3 件投诉/天", "1 件投诉/天"]
+    assert rows[f"CA{effective.pk} 不明扣费投诉"][4] == pytest.approx(1 / 3, abs=1e-3)
+    assert rows[f"CA{late.pk} 宽带装机超时"][:2] == ["进行中（逾期）", "2026-09-20"]
+
+    documents = review.documents_section(first, last)
+    assert [r[:4] for r in documents.tables[0].rows] == [
+        ["QP-01 投诉管理方针", 1, "2026-10-20", "已超期"]
+    ]
+    coverage = documents.tables[1].rows[0]
+    readers = coverage[2]
+    assert isinstance(readers, int)
+    assert readers > 1
+    assert coverage[3] == 1
+
+    checks = {c.clause: c for c in review.audit_checks(report_review.Period(first, last))}
+    assert checks["5.3"].present
+    assert "QP-01 v1" in checks["5.3"].evidence
+    assert not checks["5.2"].present  # no manual in force
+    assert checks["8.7"].present
+    assert "2 项" in checks["8.7"].evidence

@@ -389,10 +389,12 @@ def _in_force_text(docs: dict[str, list[str]], kind: str) -> str:
 
 
 def _document_check(
-    clause: str, title: str, docs: dict[str, list[str]], kind: str, name: str
+    clause: str, title: str, docs: dict[str, list[str]], kinds: tuple[str, ...], name: str
 ) -> Check:
-    if docs.get(kind):
-        return Check(clause, title, f"{name}现行有效：{'、'.join(docs[kind])}",
+    """Present when a document of one of `kinds` is in force (approved, with its approver)."""
+    found = [code for kind in kinds for code in docs.get(kind, [])]
+    if found:
+        return Check(clause, title, f"{name}现行有效（经批准）：{'、'.join(found)}",
                      "质量管理 › 受控文件", True)  # fmt: skip
     return Check(clause, title, f"无现行有效的{name}（受控文件）", "质量管理 › 受控文件", False)
 
@@ -430,8 +432,15 @@ def audit_checks(period: Period) -> list[Check]:
             "系统管理 › 部门、地区",
             departments > 0,
         ),
-        _document_check("5.2", "领导作用和承诺", docs, DocumentKind.MANUAL, "投诉管理手册"),
-        _document_check("5.3", "投诉处理方针", docs, DocumentKind.POLICY, "投诉处理方针"),
+        # Management's commitment is written down in the manual or the policy it approves.
+        _document_check(
+            "5.2",
+            "领导作用和承诺",
+            docs,
+            (DocumentKind.MANUAL, DocumentKind.POLICY),
+            "投诉管理手册或方针",
+        ),
+        _document_check("5.3", "投诉处理方针", docs, (DocumentKind.POLICY,), "投诉处理方针"),
         Check(
             "5.4",
             "职责和权限",

@@ -825,6 +825,9 @@ PAGES: dict[str, list[Req]] = {
     "/knowledge/wording/new/": [Req(as_="quality")],
     "/knowledge/wording/<key>/versions/new/": [Req(as_="quality")],
     "/dashboard/report/": [Req(as_="analyst", data={"quarter": "2026Q1", "format": "xlsx"})],
+    "/dashboard/review/": [
+        Req(as_="analyst", data={"from": "2026-01-01", "to": "2026-03-31", "format": "xlsx"})
+    ],
     "/alerts/<pk>/acknowledge/": [Req("POST", params={"pk": "id:alert"}, status=302)],
     "/care/": [Req(as_="handler")],
     "/care/faults/<pk>/": [Req(as_="handler", params={"pk": "id:fault"})],

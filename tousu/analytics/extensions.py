@@ -4,7 +4,9 @@ analytics may not import them). An app registers in its AppConfig.ready():
 - a dashboard panel: a template and a function (user, first day, last day) → its context, or
   None to show nothing (the user may not see it); the dashboard includes each after its own;
 - a section of the quarterly report: a function (quarter) → a `report_text.Section`, added
-  after the report's own sections.
+  after the report's own sections;
+- a section of the management-review pack (R12.3): an order and a function (first day, last
+  day) → a `report_text.Section` or None; the pack lists every section by its order.
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ class ShownPanel:
 
 _PANELS: list[DashboardPanel] = []
 _SECTIONS: list[Callable[[Quarter], Section | None]] = []
+ReviewSection = Callable[[dt.date, dt.date], "Section | None"]
+_REVIEW: list[tuple[int, ReviewSection]] = []
 
 
 def dashboard_panel_register(panel: DashboardPanel) -> None:
@@ -57,3 +61,14 @@ def dashboard_panels(user: User, first: dt.date, last: dt.date) -> list[ShownPan
 
 def report_sections(quarter: Quarter) -> list[Section]:
     return [s for section in _SECTIONS if (s := section(quarter)) is not None]
+
+
+def review_section_register(order: int, section: ReviewSection) -> None:
+    """Add a section to the management-review pack; `order` places it among the others."""
+    if (order, section) not in _REVIEW:
+        _REVIEW.append((order, section))
+
+
+def review_sections(first: dt.date, last: dt.date) -> list[Section]:
+    ordered = sorted(_REVIEW, key=lambda entry: entry[0])
+    return [s for _order, section in ordered if (s := section(first, last)) is not None]

@@ -300,25 +300,36 @@ def _render(doc: Any, fmt: str) -> bytes:
 
 
 def quarterly_report_write(quarter: str, directory: str | os.PathLike[str]) -> list[Path]:
-    """Write `DIR/<quarter>.xlsx` and `DIR/<quarter>.pdf` and return their paths. Both files
-    are rendered before anything is written, then each goes to a temporary file in DIR renamed
-    into place: a failure leaves no partial file behind. Raises ReportError."""
+    """Write `DIR/<quarter>.xlsx` and `DIR/<quarter>.pdf` and return their paths. Raises
+    ReportError."""
     q = parse_quarter(quarter)
+    folder = writable_folder(directory)
+    return files_write(_document(q), folder, q.label)
+
+
+def writable_folder(directory: str | os.PathLike[str]) -> Path:
+    """`directory` as a Path when it is an existing, writable folder; else ReportError."""
     folder = Path(directory)
     if not folder.is_dir():
         raise ReportError(_("The output folder does not exist: %(folder)s") % {"folder": folder})
     if not os.access(folder, os.W_OK | os.X_OK):
         raise ReportError(_("The output folder is not writable: %(folder)s") % {"folder": folder})
-    doc = _document(q)
+    return folder
+
+
+def files_write(doc: Any, folder: Path, stem: str) -> list[Path]:
+    """Write `doc` as `folder/<stem>.xlsx` and `.pdf`. Both files are rendered before anything
+    is written, then each goes to a temporary file in the folder renamed into place: a failure
+    leaves no partial file behind."""
     contents = {fmt: _render(doc, fmt) for fmt in FORMATS}
     temps: list[str] = []
     try:
         for fmt in FORMATS:
-            fd, temp = tempfile.mkstemp(prefix=f".{q.label}.", suffix=f".{fmt}.tmp", dir=folder)
+            fd, temp = tempfile.mkstemp(prefix=f".{stem}.", suffix=f".{fmt}.tmp", dir=folder)
             temps.append(temp)
             with os.fdopen(fd, "wb") as out:
                 out.write(contents[fmt])
-        paths = [folder / f"{q.label}.{fmt}" for fmt in FORMATS]
+        paths = [folder / f"{stem}.{fmt}" for fmt in FORMATS]
         for temp, path in zip(temps, paths, strict=True):
             os.replace(temp, path)
     except OSError as exc:

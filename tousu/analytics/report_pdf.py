@@ -123,7 +123,10 @@ def _table(table: report_text.Table, style: ParagraphStyle, width: float) -> Tab
     rest = (width - first) / max(1, len(table.header) - 1)
     if table.header[-1] == "示例投诉单":  # long numbers: give the examples room
         first, rest = width * 0.16, (width * 0.84) / (len(table.header) - 1)
-    flow = Table(cells, colWidths=[first] + [rest] * (len(table.header) - 1), repeatRows=1)
+    columns = [first] + [rest] * (len(table.header) - 1)
+    if table.widths:  # a table that says how wide its columns are (long texts in some)
+        columns = [width * share for share in table.widths]
+    flow = Table(cells, colWidths=columns, repeatRows=1)
     flow.setStyle(
         TableStyle(
             [

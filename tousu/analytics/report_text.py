@@ -68,6 +68,7 @@ class Table:
     header: list[str]
     rows: list[list[Cell]]
     chart: str | None = None  # "bar" (columns 2… against column 1) or "pie" (column 2)
+    widths: tuple[float, ...] | None = None  # the PDF's column widths, as shares of the page
 
 
 @dataclass

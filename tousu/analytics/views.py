@@ -386,3 +386,30 @@ def quarterly_report_download(request: HttpRequest) -> HttpResponse:
 
 def _bad_request(message: str) -> HttpResponse:
     return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
+
+
+# ---- the management-review pack (R12.3) --------------------------------------------------------
+
+
+@require_GET
+def review_report_download(request: HttpRequest) -> HttpResponse:
+    """`?from=2026-07-01&to=2026-09-30&format=xlsx|pdf`: the management-review pack of the
+    dashboard's period. It holds counts, rates and department names only, no personal data:
+    there is nothing to mask and no export to log."""
+    from tousu.analytics.report import ReportError
+    from tousu.analytics.report_review import parse_period, review_report
+
+    user = staff(request)
+    if not permissions.can_download_report(user):
+        raise PermissionDenied
+    fmt = request.GET.get("format", "xlsx")
+    if fmt not in REPORT_TYPES:
+        return _bad_request(_("Unknown report format: choose xlsx or pdf."))
+    try:
+        period = parse_period(request.GET.get("from", ""), request.GET.get("to", ""))
+        body = review_report(period.first, period.last, fmt)  # type: ignore[arg-type]
+    except ReportError as exc:
+        return _bad_request(str(exc))
+    response = HttpResponse(body, content_type=REPORT_TYPES[fmt])
+    response["Content-Disposition"] = f'attachment; filename="{period.stem}.{fmt}"'
+    return response

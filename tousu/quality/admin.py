@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy
 
 from tousu.accounts.admin import AuditedAdmin, ReadOnlyAdmin
 from tousu.quality import services
-from tousu.quality.models import Inspection, SamplingPlan, ScoringItem, ScoringSheet
+from tousu.quality.models import Inspection, Objective, SamplingPlan, ScoringItem, ScoringSheet
 
 # Inspection
 
@@ -72,3 +72,11 @@ class InspectionAdmin(ReadOnlyAdmin):
     list_filter = ("status", "reason")
     list_select_related = ("complaint", "inspector", "handler")
     search_fields = ("=complaint__number",)
+
+
+# Management review
+
+
+@admin.register(Objective)
+class ObjectiveAdmin(AuditedAdmin):
+    list_display = ("kpi", "direction", "target", "active")

@@ -15,3 +15,15 @@ class QualityConfig(AppConfig):
         from tousu.quality.inspection_report import inspection_panel
 
         dashboard_panel_register(inspection_panel)
+        # The management-review pack's sections (R12.3), placed by their order.
+        from tousu.analytics.extensions import review_section_register
+        from tousu.quality import review
+
+        for order, section in (
+            (10, review.objectives_section),
+            (20, review.inspections_section),
+            (30, review.capa_section),
+            (50, review.documents_section),
+            (60, review.audit_section),
+        ):
+            review_section_register(order, section)

@@ -42,3 +42,14 @@ DEFAULT_MAX_POINTS = 5
 DEFAULT_PLAN_NAME = "每周抽检：每人5%，最少2件，重点投诉全检"
 DEFAULT_PLAN_SHARE = Decimal("0.050")
 DEFAULT_PLAN_MINIMUM = 2
+
+# The complaint-handling objectives (S0 投诉管理目标; the targets the quarterly report's
+# suggestions already use): KPI, direction, target rate.
+DEFAULT_OBJECTIVES: tuple[tuple[str, str, Decimal], ...] = (
+    ("on_time_rate", "at_least", Decimal("0.900")),
+    ("first_response_on_time_rate", "at_least", Decimal("0.950")),
+    ("satisfaction_rate", "at_least", Decimal("0.850")),
+    ("first_contact_resolution_rate", "at_least", Decimal("0.700")),
+    ("repeat_rate", "at_most", Decimal("0.050")),
+    ("escalation_rate", "at_most", Decimal("0.050")),
+)

@@ -222,15 +222,19 @@ def _day_start(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(), tzinfo=clock.SHANGHAI)
 
 
-def scored_in(user: User, first: dt.date, last: dt.date) -> QuerySet[Inspection]:
-    """The scores given in [first, last] (local days) the user may see, calibration aside."""
+def scored_between(first: dt.date, last: dt.date) -> QuerySet[Inspection]:
+    """Every score given in [first, last] (local days), calibration aside."""
     return Inspection.objects.filter(
-        permissions.inspection_scope_q(user),
         status=InspectionStatus.SCORED,
         calibration__isnull=True,
         scored_at__gte=_day_start(first),
         scored_at__lt=_day_start(last + dt.timedelta(days=1)),
     )
+
+
+def scored_in(user: User, first: dt.date, last: dt.date) -> QuerySet[Inspection]:
+    """The scores given in [first, last] (local days) the user may see, calibration aside."""
+    return scored_between(first, last).filter(permissions.inspection_scope_q(user))
 
 
 def _aggregate(qs: QuerySet[Inspection], *keys: str) -> list[dict[str, Any]]:
@@ -248,7 +252,12 @@ def _mean(value: Any) -> Decimal | None:
 def scores_by_department(user: User, first: dt.date, last: dt.date) -> list[ScoreRow]:
     """Mean score, count and fatal failures per department, best first: one grouped query
     and one read of the departments' names."""
-    rows = _aggregate(scored_in(user, first, last), "department")
+    return department_rows(scored_in(user, first, last))
+
+
+def department_rows(scored: QuerySet[Inspection]) -> list[ScoreRow]:
+    """`scored` grouped per department (see scores_by_department)."""
+    rows = _aggregate(scored, "department")
     names = Department.objects.in_bulk([r["department"] for r in rows if r["department"]])
     out = [
         ScoreRow(
@@ -288,7 +297,11 @@ def scores_by_handler(user: User, first: dt.date, last: dt.date) -> list[ScoreRo
 
 
 def scores_overall(user: User, first: dt.date, last: dt.date) -> ScoreRow:
-    row = scored_in(user, first, last).aggregate(
+    return overall_row(scored_in(user, first, last))
+
+
+def overall_row(scored: QuerySet[Inspection]) -> ScoreRow:
+    row = scored.aggregate(
         n=Count("pk"), mean=Avg("total"), fatal_n=Count("pk", filter=Q(fatal=True))
     )
     return ScoreRow(None, "", "", row["n"], _mean(row["mean"]), row["fatal_n"])

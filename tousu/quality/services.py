@@ -72,6 +72,7 @@ from tousu.quality.models import (
     Inspection,
     InspectionAppeal,
     InspectionScore,
+    Objective,
     SamplingPlan,
     SamplingRun,
     ScoringItem,
@@ -104,6 +105,19 @@ reason_kind(
 
 
 # ---- configuration: the default sheet and plan -------------------------------------------------
+
+
+def objectives_load() -> int:
+    """The complaint-handling objectives (S0) for the KPIs that have none yet; a target set in
+    the admin is kept. Returns how many were created."""
+    have = set(Objective.objects.values_list("kpi", flat=True))
+    new = [
+        Objective(kpi=kpi, direction=direction, target=target)
+        for kpi, direction, target in defaults.DEFAULT_OBJECTIVES
+        if kpi not in have
+    ]
+    Objective.objects.bulk_create(new)
+    return len(new)
 
 
 def sheet_defaults_load() -> int:

@@ -149,9 +149,18 @@ def _rate_text(e: dict[str, Any]) -> str:
 
 def quarterly_section(quarter: Quarter) -> Section:
     """九、不满意客户修复效果: the report is in Chinese, as the rest of it (report_text)."""
+    return _effect_section(quarter.start, quarter.end, "九", "本季度")
+
+
+def review_section(first: dt.date, last: dt.date) -> Section:
+    """五、不满意客户修复效果 of the management-review pack (R12.3)."""
+    return _effect_section(_day_start(first), _day_start(last + dt.timedelta(days=1)), "五", "本期")
+
+
+def _effect_section(start: dt.datetime, end: dt.datetime, number: str, when: str) -> Section:
     from tousu.analytics.report_text import Section, Table
 
-    out = effect_out(effect_report(quarter.start, quarter.end))
+    out = effect_out(effect_report(start, end))
     rep, cmp_, diff = out["repaired"], out["comparison"], out["difference"]
     rows: list[list[Any]] = [
         ["修复后满意度（1–5 分）", _mean_text(rep["after"]), _mean_text(cmp_["after"]),
@@ -162,14 +171,14 @@ def quarterly_section(quarter: Quarter) -> Section:
          _rate_text(cmp_["repeat_rate_90d"]), _rate_text(diff["repeat_rate_90d"])],
     ]  # fmt: skip
     text = (
-        f"本季度完成修复 {rep['total']:,} 名不满意客户，其中 {rep['n']:,} 名有可比对照：对照组为"
+        f"{when}完成修复 {rep['total']:,} 名不满意客户，其中 {rep['n']:,} 名有可比对照：对照组为"
         f"同类型、同星级、同地区尚未修复的不满意客户 {cmp_['n']:,} 名（按修复组结构加权，"
         f"{out['strata']} 个分层）。"
         "括号内为 95% 置信区间；差值区间不含 0 时，可认为修复效果显著。"
     )
     return Section(
         "客户修复",
-        "九、不满意客户修复效果",
+        f"{number}、不满意客户修复效果",
         [text],
         [Table("修复组与对照组对比", ["指标", "修复组", "对照组", "差值"], rows)],
     )

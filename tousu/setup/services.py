@@ -12,7 +12,7 @@ from tousu.accounts.models import Department, Region
 from tousu.accounts.reference import DEFAULT_DEPARTMENT, DEPARTMENTS, REGIONS
 from tousu.classification.models import Category
 from tousu.complaints.choices import Channel
-from tousu.quality.services import sheet_defaults_load
+from tousu.quality.services import objectives_load, sheet_defaults_load
 from tousu.repair.services import playbooks_load
 from tousu.resolution.models import AuthorityLimit
 from tousu.routing.models import RoutingRule
@@ -111,4 +111,6 @@ def reference_data_load() -> dict[str, int]:
     created["playbooks"] = playbooks_load()
     # The quality inspection sheet and sampling plan (issue 16): configuration, loaded once.
     created["inspection_defaults"] = sheet_defaults_load()
+    # The complaint-handling objectives the management review measures against (S0).
+    created["objectives"] = objectives_load()
     return created

@@ -19,8 +19,11 @@ from tousu.quality.models.inspection import (
     ScoringSheet,
 )
 
+# Management review
+from tousu.quality.models.review import Objective, ObjectiveDirection, ObjectiveKpi
+
 __all__ = [
-    # Inspection
+    # Inspection, management review
     "CalibrationRound",
     # Corrective action, controlled documents
     "CapaAction",
@@ -31,6 +34,9 @@ __all__ = [
     "Inspection",
     "InspectionAppeal",
     "InspectionScore",
+    "Objective",
+    "ObjectiveDirection",
+    "ObjectiveKpi",
     "SamplingPlan",
     "SamplingRun",
     "ScoringItem",

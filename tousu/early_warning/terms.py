@@ -20,7 +20,10 @@ ENGLISH_GENERIC = frozenset(_ENGLISH_GENERIC_TEXT.split())
 
 
 # Chinese words the analytics' list does not have that say nothing of a cause either.
-_CHINESE_GENERIC_TEXT = "一样 好几次 几个 什么 怎么 为什么 还是 已经 现在 马上 电话 打电话"
+_CHINESE_GENERIC_TEXT = (
+    "一样 好几次 几个 什么 怎么 为什么 还是 已经 现在 马上 电话 打电话 "
+    "开始 一直 到底 今天 昨天 之后 以后"
+)
 CHINESE_GENERIC = frozenset(_CHINESE_GENERIC_TEXT.split())
 
 

@@ -12,6 +12,7 @@ from ninja import Status as HttpStatus
 
 from tousu.accounts import permissions
 from tousu.accounts.models import Department, User
+from tousu.accounts.views import api_user
 from tousu.core import clock
 from tousu.core.api import TIME_BOUND_DESCRIPTION, OneOf, Strict, errors, parse_period
 from tousu.core.errors import NotAllowed, NotFound, ValidationFailed
@@ -109,12 +110,6 @@ def backlog_forecast(request: HttpRequest) -> dict[str, Any]:
 
 incidents_router = Router(tags=["incidents"])
 INCIDENTS_MAX = 200
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.auth  # type: ignore[attr-defined]
-    assert isinstance(user, User)
-    return user
 
 
 def _incident(user: User, pk: int) -> Incident:
@@ -264,7 +259,7 @@ def incidents_list(
 ) -> dict[str, Any]:
     """Incidents (at most INCIDENTS_MAX, newest first) with their counts of children, open
     children and pending proposals."""
-    user = _user(request)
+    user = api_user(request)
     if not permissions.can_view_incidents(user):
         raise NotAllowed(_("Your role may not see incidents."))
     rows = selectors.incidents(status=status or "")[:INCIDENTS_MAX]
@@ -279,7 +274,7 @@ def incidents_list(
     summary="Open an incident by hand or from an alert",
 )
 def incident_open(request: HttpRequest, payload: IncidentIn) -> HttpStatus:
-    user = _user(request)
+    user = api_user(request)
     owner = _owner(payload.owner)
     if payload.alert is not None:
         alert = Alert.objects.filter(pk=payload.alert).first()
@@ -307,7 +302,7 @@ def incident_open(request: HttpRequest, payload: IncidentIn) -> HttpStatus:
     summary="One incident: children, statements, media log, actions, proposals, timeline",
 )
 def incident_detail(request: HttpRequest, id: int) -> dict[str, Any]:
-    return _incident_out(_incident(_user(request), id), full=True)
+    return _incident_out(_incident(api_user(request), id), full=True)
 
 
 class IncidentNumbersIn(Strict):
@@ -325,7 +320,7 @@ def incident_complaints(
 ) -> dict[str, Any]:
     """All or nothing: an unknown number is a 422, a complaint already in another incident a
     409, and nothing is added."""
-    user = _user(request)
+    user = api_user(request)
     incident = _incident(user, id)
     added = services.incident_complaints_add(incident=incident, actor=user, numbers=payload.numbers)
     return {"added": added, **_incident_out(selectors.incident_get(id), full=True)}
@@ -345,7 +340,7 @@ def incident_statement(request: HttpRequest, id: int, payload: IncidentStatement
     """A new version, not approved: nothing is sent until a department head or administrator
     other than its author approves it (`…/statement/{version}/approve`); the latest approved
     version is the statement in force. 409 on a closed incident."""
-    user = _user(request)
+    user = api_user(request)
     statement = services.statement_draft(
         incident=_incident(user, id), actor=user, text=payload.text
     )
@@ -359,7 +354,7 @@ def incident_statement(request: HttpRequest, id: int, payload: IncidentStatement
     summary="Approve a version of the statement: it becomes the statement in force",
 )
 def incident_statement_approve(request: HttpRequest, id: int, version: int) -> dict[str, Any]:
-    user = _user(request)
+    user = api_user(request)
     incident = _incident(user, id)
     statement = incident.statements.filter(version=version).first()
     if statement is None:
@@ -392,7 +387,7 @@ ACTION_DESCRIPTION = (
     description="Each version once; 409 when none is approved." + ACTION_DESCRIPTION,
 )
 def incident_reply(request: HttpRequest, id: int) -> dict[str, Any]:
-    user = _user(request)
+    user = api_user(request)
     return _run(user, _incident(user, id), IncidentActionKind.REPLY)
 
 
@@ -419,7 +414,7 @@ class IncidentResolveIn(Strict):
     + ACTION_DESCRIPTION,
 )
 def incident_resolve(request: HttpRequest, id: int, payload: IncidentResolveIn) -> dict[str, Any]:
-    user = _user(request)
+    user = api_user(request)
     incident = _incident(user, id)
     department = Department.objects.filter(code=payload.responsible_department).first()
     if department is None:
@@ -449,7 +444,7 @@ class IncidentCloseIn(Strict):
     summary="Close the incident with its after-action review; its resolved children close too",
 )
 def incident_close(request: HttpRequest, id: int, payload: IncidentCloseIn) -> dict[str, Any]:
-    user = _user(request)
+    user = api_user(request)
     services.incident_close(
         incident=_incident(user, id), actor=user, cause=payload.cause,
         went_well=payload.went_well, to_improve=payload.to_improve, follow_up=payload.follow_up,

@@ -13,6 +13,7 @@ from ninja import Status as HttpStatus
 
 from tousu.accounts import permissions
 from tousu.accounts.models import Region, User
+from tousu.accounts.views import api_user
 from tousu.classification.models import Category
 from tousu.complaints.models import Complaint
 from tousu.core.api import (
@@ -35,12 +36,6 @@ capa_router = Router(tags=["quality"])
 documents_router = Router(tags=["quality"])
 
 # Inspection
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.auth  # type: ignore[attr-defined]
-    assert isinstance(user, User)
-    return user
 
 
 class SheetItemOut(Schema):
@@ -199,7 +194,7 @@ class InspectionQuery(Schema):
     summary="Quality inspections in my scope, open ones first",
 )
 def inspections(request: HttpRequest, query: Query[InspectionQuery]) -> dict[str, object]:
-    user = _user(request)
+    user = api_user(request)
     filters = selectors.InspectionFilters(
         status=query.status,
         reason=query.reason,
@@ -226,7 +221,7 @@ class InspectionIn(Strict):
     summary="Create an inspection task for a complaint by hand",
 )
 def inspection_create(request: HttpRequest, payload: InspectionIn) -> HttpStatus:
-    user = _user(request)
+    user = api_user(request)
     problems = FieldErrors()
     complaint = Complaint.objects.filter(
         permissions.scope_q(user), number=payload.complaint
@@ -251,7 +246,7 @@ def inspection_create(request: HttpRequest, payload: InspectionIn) -> HttpStatus
     summary="One inspection with its sheet, scores and appeal",
 )
 def inspection_detail(request: HttpRequest, id: int) -> dict[str, Any]:
-    return _one(_user(request), id)
+    return _one(api_user(request), id)
 
 
 class ScoreIn(Strict):
@@ -270,7 +265,7 @@ class ScoreIn(Strict):
     summary="Score an inspection task assigned to me (once)",
 )
 def inspection_score(request: HttpRequest, id: int, payload: ScoreIn) -> dict[str, Any]:
-    user = _user(request)
+    user = api_user(request)
     services.inspection_score(
         inspection=selectors.get_inspection_for_user(user, id),
         actor=user,
@@ -292,7 +287,7 @@ class AppealIn(Strict):
     summary="Appeal the score of my handling, within the appeal deadline",
 )
 def inspection_appeal(request: HttpRequest, id: int, payload: AppealIn) -> dict[str, Any]:
-    user = _user(request)
+    user = api_user(request)
     services.inspection_appeal(
         inspection=selectors.get_inspection_for_user(user, id),
         actor=user,
@@ -317,7 +312,7 @@ class DecideIn(Strict):
     summary="Decide an appeal (another inspector than the one who scored)",
 )
 def appeal_decide(request: HttpRequest, id: int, payload: DecideIn) -> dict[str, Any]:
-    user = _user(request)
+    user = api_user(request)
     services.appeal_decide(
         inspection=selectors.get_inspection_for_user(user, id),
         actor=user,
@@ -491,7 +486,7 @@ class CapaQuery(Schema):
     summary="Corrective actions I may see, active ones first",
 )
 def capa_list(request: HttpRequest, query: Query[CapaQuery]) -> dict[str, Any]:
-    user = _user(request)
+    user = api_user(request)
     _may_see_capa(user)
     if query.status and query.status != "active" and query.status not in CapaStatus.values:
         problems = FieldErrors()
@@ -543,7 +538,7 @@ def _staff(username: str, field: str, problems: FieldErrors, default: User) -> U
     summary="Open a corrective action on a slice or a standard clause",
 )
 def capa_open(request: HttpRequest, payload: CapaIn) -> HttpStatus:
-    user = _user(request)
+    user = api_user(request)
     if not permissions.can_manage_capa(user):
         raise NotAllowed(_("Your role may not open corrective actions"))
     problems = FieldErrors()
@@ -596,7 +591,7 @@ def capa_open(request: HttpRequest, payload: CapaIn) -> HttpStatus:
     summary="One corrective action with its actions and effectiveness",
 )
 def capa_detail(request: HttpRequest, id: int) -> dict[str, Any]:
-    return _capa_one(_user(request), id)
+    return _capa_one(api_user(request), id)
 
 
 @capa_router.post(
@@ -606,7 +601,7 @@ def capa_detail(request: HttpRequest, id: int) -> dict[str, Any]:
     summary="Add an action to an open corrective action",
 )
 def capa_action_add(request: HttpRequest, id: int, payload: CapaActionIn) -> HttpStatus:
-    user = _user(request)
+    user = api_user(request)
     # The day first: a day out of range is the input's fault, whatever the id.
     if problem := services.due_error(payload.due_on, selectors.today()):
         raise ValidationFailed.for_field("due_on", problem)
@@ -633,7 +628,7 @@ class CapaDoneIn(Strict):
 def capa_action_done(
     request: HttpRequest, id: int, action_id: int, payload: CapaDoneIn
 ) -> dict[str, Any]:
-    user = _user(request)
+    user = api_user(request)
     capa = selectors.get_capa_for_user(user, id)
     action = CapaAction.objects.filter(capa=capa, pk=action_id).select_related("capa").first()
     if action is None:
@@ -649,7 +644,7 @@ def capa_action_done(
     summary="Check the effect after the watched period and close the corrective action",
 )
 def capa_verify(request: HttpRequest, id: int) -> dict[str, Any]:
-    user = _user(request)
+    user = api_user(request)
     capa = selectors.get_capa_for_user(user, id)
     services.capa_verify(capa=capa, actor=user)
     return _capa_one(user, id)
@@ -727,7 +722,7 @@ def _document_out(row: selectors.RegisterRow) -> dict[str, Any]:
     summary="The register of controlled documents with the version in force",
 )
 def documents(request: HttpRequest, query: Query[DocumentQuery]) -> dict[str, Any]:
-    user = _user(request)
+    user = api_user(request)
     if query.kind not in ("", "manual", "clause", "wording"):
         problems = FieldErrors()
         problems.add("kind", _("One of: %(values)s") % {"values": "manual, clause, wording"})
@@ -784,7 +779,7 @@ def _detail(user: User, code: str) -> dict[str, Any]:
     summary="A controlled document: the text in force and every version",
 )
 def document(request: HttpRequest, code: str) -> dict[str, Any]:
-    return _detail(_user(request), code)
+    return _detail(api_user(request), code)
 
 
 class AcknowledgeIn(Strict):
@@ -800,7 +795,7 @@ class AcknowledgeIn(Strict):
     summary="Acknowledge reading the version in force (twice is once)",
 )
 def document_acknowledge(request: HttpRequest, code: str, payload: AcknowledgeIn) -> dict[str, Any]:
-    user = _user(request)
+    user = api_user(request)
     doc = selectors.get_document(code)
     services.document_acknowledge(document=doc, user=user, version=payload.version)
     return _detail(user, code)

@@ -14,6 +14,7 @@ from pydantic import ConfigDict
 from tousu.accounts import permissions
 from tousu.accounts.models import User
 from tousu.accounts.services import pii_reveal_log, text_mask_for
+from tousu.accounts.views import api_user
 from tousu.complaints.models import Complaint
 from tousu.core.api import (
     PAGE_SIZE_DEFAULT,
@@ -36,12 +37,6 @@ reports_router = Router(tags=["reports"])
 
 CUSTOMER_FIELDS = "phone,name"
 MAX_REPORT_DAYS = 731
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.auth  # type: ignore[attr-defined]
-    assert isinstance(user, User)
-    return user
 
 
 class RepairCustomerOut(Schema):
@@ -177,7 +172,7 @@ class RepairCaseQuery(Schema):
     summary="Repair cases in my scope",
 )
 def cases(request: HttpRequest, query: Query[RepairCaseQuery]) -> dict[str, object]:
-    user = _user(request)
+    user = api_user(request)
     if not permissions.can_view_repair(user):
         raise NotAllowed(_("Your role may not see repair cases"))
     filters = selectors.CaseFilters(
@@ -208,7 +203,7 @@ class RepairCaseIn(Strict):
     summary="Open a repair case by hand for a customer or a complaint's customer",
 )
 def case_open(request: HttpRequest, payload: RepairCaseIn) -> HttpStatus:
-    user = _user(request)
+    user = api_user(request)
     complaint = None
     customer = None
     problems = FieldErrors()
@@ -246,7 +241,7 @@ def case_open(request: HttpRequest, payload: RepairCaseIn) -> HttpStatus:
     summary="One repair case with its plan and contacts",
 )
 def case_detail(request: HttpRequest, id: int) -> dict[str, Any]:
-    user = _user(request)
+    user = api_user(request)
     return _cases_out(user, [_case(user, id)])[0]
 
 
@@ -263,7 +258,7 @@ class RepairActionIn(Strict):
     summary="Complete a step of the plan and/or log a contact with the customer",
 )
 def case_action(request: HttpRequest, id: int, payload: RepairActionIn) -> dict[str, Any]:
-    user = _user(request)
+    user = api_user(request)
     case = _case(user, id)
     services.repair_action_record(
         case=case,
@@ -287,7 +282,7 @@ class RepairCloseIn(Strict):
     summary="Close the case with the customer's new satisfaction",
 )
 def case_close(request: HttpRequest, id: int, payload: RepairCloseIn) -> dict[str, Any]:
-    user = _user(request)
+    user = api_user(request)
     case = _case(user, id)
     services.repair_case_close(
         case=case,
@@ -348,7 +343,7 @@ def effect(
     from_: str = Query("", alias="from", description=TIME_BOUND_DESCRIPTION),
     to: str = Query("", description=TIME_BOUND_DESCRIPTION),
 ) -> dict[str, object]:
-    user = _user(request)
+    user = api_user(request)
     if not permissions.can_view_dashboard(user):
         raise NotAllowed(_("Your role may not see the repair report"))
     start, end = parse_period(from_, to)

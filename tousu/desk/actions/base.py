@@ -12,6 +12,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from tousu.accounts.models import Department, User
+from tousu.accounts.views import api_user
 from tousu.complaints import selectors
 from tousu.complaints.models import Complaint
 from tousu.core.api import Strict, errors
@@ -67,12 +68,6 @@ class Action:
 
     def rule_for(self, user: User, complaint: Complaint) -> str | None:
         return self.rule(user, complaint) if callable(self.rule) else self.rule
-
-
-def api_user(request: HttpRequest) -> User:
-    user = request.auth  # type: ignore[attr-defined]
-    assert isinstance(user, User)
-    return user
 
 
 def api_render(request: HttpRequest, complaint: Complaint) -> dict[str, object]:

@@ -125,3 +125,6 @@ class EventType(models.TextChoices):
     INCIDENT_REMOVED = "incident_removed", _("Removed from an incident")
     INCIDENT_ACTION = "incident_action", _("Incident action applied")
     PROGRESS_REPLY = "progress_reply", _("Progress reply to the customer")
+    # Messages (issue 17): one queued to the customer (SMS, e-mail, WeChat), one from them.
+    MESSAGE_OUT = "message_out", _("Message to the customer")
+    CUSTOMER_MESSAGE = "customer_message", _("Message from the customer")

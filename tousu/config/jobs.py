@@ -69,6 +69,12 @@ register(
     help="send pending e-mails and webhooks (retries with back-off)",
 )
 register(
+    "messages.send",
+    "tousu.messages.jobs.send",
+    every=MINUTE,
+    help="send queued messages to customers (SMS, e-mail, WeChat), once each, with retries",
+)
+register(
     "sla.remind",
     "tousu.sla.jobs.remind",
     every=MINUTE,

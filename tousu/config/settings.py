@@ -240,6 +240,7 @@ INSTALLED_APPS = [
     "tousu.resolution",
     "tousu.knowledge",
     "tousu.callbacks",
+    "tousu.messages",
     "tousu.analytics",
     "tousu.early_warning",
     "tousu.repair",

@@ -53,3 +53,11 @@ HANDLING_TIPS: dict[str, str] = {
         "严格按处理标准和授权额度办理，不做口头承诺，全程留存证据，答复使用统一口径，必要时报主管。"
     ),
 }
+
+
+class ContactChannel(models.TextChoices):
+    """The channels a customer may prefer to be told on (messages.choices.MessageChannel)."""
+
+    SMS = "sms", _("SMS")
+    EMAIL = "email", _("E-mail")
+    WECHAT = "wechat", _("WeChat")

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tousu.core.models import TimeStampedModel
 from tousu.core.pii import mask_name, mask_phone
-from tousu.customers.choices import HANDLING_TIPS, SpecialType
+from tousu.customers.choices import HANDLING_TIPS, ContactChannel, SpecialType
 
 
 class Customer(TimeStampedModel):
@@ -29,6 +29,19 @@ class Customer(TimeStampedModel):
         _("special type"), max_length=16, choices=SpecialType.choices, blank=True
     )
     special_note = models.TextField(_("special note"), blank=True)
+    # How the customer wants to be told about their complaints (issue 17): their e-mail
+    # address and WeChat openid as channels besides the phone, the preferred one (blank: the
+    # channel the complaint came in by), and whether they asked for no messages at all.
+    email = models.EmailField(_("e-mail"), blank=True, db_index=True)
+    wechat_openid = models.CharField(_("WeChat openid"), max_length=64, blank=True, db_index=True)
+    preferred_channel = models.CharField(
+        _("preferred channel"), max_length=8, choices=ContactChannel.choices, blank=True
+    )
+    contact_opt_out = models.BooleanField(
+        _("no messages"),
+        default=False,
+        help_text=_("The customer asked not to receive messages about their complaints."),
+    )
     # Set when the retention period ended and the personal data above was anonymised
     # (complaints.retention): the phone is then a token, the other personal fields blank.
     anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True)

@@ -19,6 +19,7 @@ class NotificationKind(models.TextChoices):
     INTEGRITY = "integrity", _("Tamper evidence")
     ALERT = "alert", _("Complaint spike")
     INSPECTION = "inspection", _("Quality inspection")
+    CUSTOMER_MESSAGE = "customer_message", _("Message from the customer")
 
 
 class DeliveryChannel(models.TextChoices):

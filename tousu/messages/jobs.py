@@ -1,0 +1,89 @@
+"""Sending queued messages to the customer, the `messages.send` job.
+
+Exactly one runner sends a message: a run claims it with a conditional UPDATE (queued →
+sending, D6) and sends only what it claimed. While a message is `sending`, `next_attempt_at`
+is its lease: one still `sending` after LEASE (its worker was killed mid-send) is given up as
+failed rather than sent again — a customer must never get the same SMS twice, and a transport
+that was killed mid-send may well have sent it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from django.db.models import F
+
+from tousu.core import clock
+from tousu.messages.choices import MessageStatus
+from tousu.messages.models import Message
+from tousu.messages.transports import SendFailed, transport_for
+
+logger = logging.getLogger("tousu.messages")
+
+# Wait before attempt 2, 3, …; the attempt after the last wait is the last one.
+BACKOFF = (dt.timedelta(minutes=1), dt.timedelta(minutes=5), dt.timedelta(minutes=30))
+MAX_ATTEMPTS = len(BACKOFF) + 1
+LEASE = dt.timedelta(minutes=10)
+BATCH = 100
+MAX_PER_RUN = 2000
+
+
+def send() -> dict[str, int]:
+    """Send the due messages once each; schedule retries for the failures."""
+    counts = {"sent": 0, "retrying": 0, "failed": 0, "abandoned": abandoned_fail()}
+    handled = 0
+    while handled < MAX_PER_RUN:
+        due = list(
+            Message.objects.filter(status=MessageStatus.QUEUED, next_attempt_at__lte=clock.now())
+            .order_by("next_attempt_at", "pk")
+            .values_list("pk", flat=True)[:BATCH]
+        )
+        if not due:
+            break
+        for pk in due:
+            outcome = send_one(pk)
+            if outcome:
+                counts[outcome] += 1
+            handled += 1
+    return counts
+
+
+def abandoned_fail() -> int:
+    """Messages left `sending` past their lease: failed, with the cause (not sent again)."""
+    return Message.objects.filter(
+        status=MessageStatus.SENDING, next_attempt_at__lte=clock.now()
+    ).update(status=MessageStatus.FAILED, error="interrupted while sending; not sent again")
+
+
+def send_one(pk: int) -> str | None:
+    """Claim message `pk` and send it: "sent", "retrying", "failed", or None when another
+    runner claimed it first (or it is no longer due)."""
+    now = clock.now()
+    claimed = Message.objects.filter(
+        pk=pk, status=MessageStatus.QUEUED, next_attempt_at__lte=now
+    ).update(status=MessageStatus.SENDING, attempts=F("attempts") + 1, next_attempt_at=now + LEASE)
+    if not claimed:
+        return None
+    message = Message.objects.get(pk=pk)
+    try:
+        provider_id = transport_for(message.channel).send(message)
+    except SendFailed as exc:
+        return _failed(message, str(exc), retry=exc.retry)
+    except Exception as exc:  # a bug or an unexpected transport error: retry, keep the cause
+        logger.exception("message %s failed", pk)
+        return _failed(message, f"{type(exc).__name__}: {exc}", retry=True)
+    Message.objects.filter(pk=pk, status=MessageStatus.SENDING).update(
+        status=MessageStatus.SENT, sent_at=clock.now(), provider_id=provider_id[:255], error=""
+    )
+    return "sent"
+
+
+def _failed(message: Message, error: str, *, retry: bool) -> str:
+    final = not retry or message.attempts >= MAX_ATTEMPTS
+    Message.objects.filter(pk=message.pk, status=MessageStatus.SENDING).update(
+        status=MessageStatus.FAILED if final else MessageStatus.QUEUED,
+        next_attempt_at=None if final else clock.now() + BACKOFF[message.attempts - 1],
+        error=error[:500],
+    )
+    logger.warning("message %s attempt %s failed: %s", message.pk, message.attempts, error)
+    return "failed" if final else "retrying"

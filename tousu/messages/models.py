@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from tousu.messages.choices import Direction, MessageChannel, MessageKind, MessageStatus
+
+
+class Message(models.Model):
+    """One message to or from the customer about a complaint. Outbound messages are an outbox:
+    written (queued) in the transaction of the change they report, sent after commit by the
+    `messages.send` job, which claims each row once (D6) — so a message is never sent twice
+    and a rolled-back change sends nothing. Inbound ones (e-mail, WeChat, the customer's page)
+    are recorded once per provider id (`external_id`)."""
+
+    complaint = models.ForeignKey(
+        "complaints.Complaint",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="messages",
+    )
+    customer = models.ForeignKey(
+        "customers.Customer", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    direction = models.CharField(_("direction"), max_length=4, choices=Direction.choices)
+    channel = models.CharField(_("channel"), max_length=8, choices=MessageChannel.choices)
+    kind = models.CharField(_("kind"), max_length=20, choices=MessageKind.choices)
+    # Phone, e-mail address or WeChat openid: personal data, masked on every page.
+    address = models.CharField(_("address"), max_length=254, blank=True)
+    subject = models.CharField(_("subject"), max_length=200, blank=True)
+    text = models.TextField(_("text"))
+    status = models.CharField(_("status"), max_length=10, choices=MessageStatus.choices)
+    # Why it failed or was withheld: a reason code (core.reasons) or the transport's error.
+    error = models.CharField(_("error"), max_length=500, blank=True)
+    # Outbound: what the transport answered (SMPP message_id, gateway id, SMTP Message-ID);
+    # delivery receipts find the message by it.
+    provider_id = models.CharField(_("provider id"), max_length=255, blank=True, db_index=True)
+    # Inbound: the sender's id of the message (Message-ID, WeChat MsgId), recorded once.
+    external_id = models.CharField(max_length=255, blank=True)
+    # Outbound: at most one message per key (an acknowledgement per complaint and channel…).
+    key = models.CharField(max_length=128, null=True, blank=True, unique=True)
+    # Sent in the quiet hours too (the complaint's level demands it).
+    urgent = models.BooleanField(default=False)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    # Queued: not before this (quiet hours, back-off); sending: the claim's lease.
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"))
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "external_id"],
+                condition=~Q(external_id=""),
+                name="message_external_id_unique",
+            )
+        ]
+        verbose_name = _("customer message")
+        verbose_name_plural = _("customer messages")
+
+    def __str__(self) -> str:
+        return f"{self.direction} {self.channel} {self.kind} {self.status}"

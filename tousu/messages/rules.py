@@ -1,0 +1,54 @@
+"""Pure rules of customer messages: which channel reaches the customer, and when an SMS may
+leave (quiet hours)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from tousu.core import clock
+from tousu.messages.choices import MessageChannel
+
+# No SMS between 21:00 and 08:00 (local time) unless the complaint's level demands it: a
+# customer woken by an acknowledgement is a new complaint.
+QUIET_START = dt.time(21, 0)
+QUIET_END = dt.time(8, 0)
+# Levels whose messages are sent in the quiet hours too.
+URGENT_LEVELS = frozenset({"major", "over_level"})
+# The channel a complaint came in by, as the channel to answer on when the customer has no
+# preference: a mail is answered by mail, a WeChat message on WeChat, the rest by SMS.
+ANSWER_ON = {"email": MessageChannel.EMAIL, "wechat": MessageChannel.WECHAT}
+
+
+def in_quiet_hours(moment: dt.datetime) -> bool:
+    local = clock.local(moment).time()
+    return local >= QUIET_START or local < QUIET_END
+
+
+def send_not_before(moment: dt.datetime, *, channel: str, urgent: bool) -> dt.datetime:
+    """When a message queued at `moment` may leave: at once, or for an SMS in the quiet hours
+    (not urgent) at the next 08:00 local time."""
+    if channel != MessageChannel.SMS or urgent or not in_quiet_hours(moment):
+        return moment
+    local = clock.local(moment)
+    day = local.date() if local.time() < QUIET_END else local.date() + dt.timedelta(days=1)
+    return dt.datetime.combine(day, QUIET_END, tzinfo=local.tzinfo)
+
+
+def channel_for(
+    *, preferred: str, complaint_channel: str, phone: str, email: str, openid: str
+) -> tuple[str, str] | None:
+    """The channel and address to reach the customer: their preferred channel when they have
+    an address for it, else the one the complaint came in by, else SMS, else e-mail; None when
+    there is no address at all."""
+    addresses = {
+        MessageChannel.SMS: phone,
+        MessageChannel.EMAIL: email,
+        MessageChannel.WECHAT: openid,
+    }
+    order = [preferred, ANSWER_ON.get(complaint_channel, ""), MessageChannel.SMS]
+    order.append(MessageChannel.EMAIL)
+    for channel in order:
+        address = addresses.get(channel)  # type: ignore[call-overload]
+        if address:
+            return str(channel), address
+    return None

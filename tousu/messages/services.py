@@ -1,0 +1,174 @@
+"""Writing messages to and from the customer. Outbound messages are queued inside the
+transaction of the change they report and sent after commit by the `messages.send` job;
+inbound ones are recorded once per provider id and tell the handler."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy as _
+
+from tousu.accounts.models import User
+from tousu.complaints.choices import EventType
+from tousu.complaints.models import Complaint
+from tousu.complaints.services import complaint_lock, event_record
+from tousu.core import clock
+from tousu.core.jobs import enqueue_on_commit
+from tousu.core.reasons import reason, reason_kind
+from tousu.messages import rules
+from tousu.messages.choices import Direction, MessageKind, MessageStatus
+from tousu.messages.models import Message
+from tousu.notifications.choices import NotificationKind
+from tousu.notifications.services import notify
+
+reason_kind("message.opted_out", _("The customer asked not to receive messages"))
+reason_kind("message.no_address", _("No phone, e-mail or WeChat to send to"))
+reason_kind("notice.customer_message", _("%(number)s: the customer sent a message"), number=str)
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A message to queue: its kind and text; the channel is chosen from the customer's
+    preference and the complaint's channel unless given."""
+
+    kind: str
+    text: str
+    subject: str = ""
+    channel: str = ""
+    # At most one message per key: queueing the same key again returns the first.
+    key: str | None = None
+
+
+def message_queue(*, complaint: Complaint, outgoing: Outgoing, actor: User | None) -> Message:
+    """Queue a message to the complaint's customer, on the timeline; sent after commit by the
+    `messages.send` job. Withheld (recorded, never sent) when the customer opted out or has no
+    address. Idempotent per `outgoing.key`."""
+    if outgoing.key:
+        existing = Message.objects.filter(key=outgoing.key).first()
+        if existing is not None:
+            return existing
+    with transaction.atomic():
+        complaint = complaint_lock(complaint)
+        message = _message_build(complaint, outgoing, actor)
+        try:
+            with transaction.atomic():
+                message.save()
+        except IntegrityError:  # the same key queued concurrently: the first one stands
+            return Message.objects.get(key=outgoing.key)
+        event_record(
+            complaint=complaint,
+            type=EventType.MESSAGE_OUT,
+            actor=actor,
+            data={
+                "message": message.pk,
+                "channel": message.channel,
+                "kind": message.kind,
+                "status": message.status,
+            },
+        )
+        if message.status == MessageStatus.QUEUED:
+            enqueue_on_commit("messages.send")
+    return message
+
+
+def _message_build(complaint: Complaint, outgoing: Outgoing, actor: User | None) -> Message:
+    customer = complaint.customer
+    now = clock.now()
+    message = Message(
+        complaint=complaint,
+        customer=customer,
+        direction=Direction.OUT,
+        kind=outgoing.kind,
+        subject=outgoing.subject,
+        text=outgoing.text,
+        key=outgoing.key,
+        urgent=complaint.level in rules.URGENT_LEVELS,
+        author=actor,
+        created_at=now,
+        status=MessageStatus.QUEUED,
+    )
+    target = rules.channel_for(
+        preferred=outgoing.channel or customer.preferred_channel,
+        complaint_channel=complaint.channel,
+        phone=customer.phone if customer.anonymised_at is None else "",
+        email=customer.email,
+        openid=customer.wechat_openid,
+    )
+    if target is None:
+        message.channel = outgoing.channel or "sms"
+        message.status, message.error = MessageStatus.WITHHELD, reason_code("message.no_address")
+        return message
+    message.channel, message.address = target
+    if customer.contact_opt_out and outgoing.kind != MessageKind.CODE:
+        message.status, message.error = MessageStatus.WITHHELD, reason_code("message.opted_out")
+        return message
+    message.next_attempt_at = rules.send_not_before(
+        now, channel=message.channel, urgent=message.urgent
+    )
+    return message
+
+
+def reason_code(code: str) -> str:
+    """A reason stored in a text field (`Message.error`) as its code alone."""
+    return str(reason(code)["code"])
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """A message from the customer: by `channel`, from `address`, with the sender's id."""
+
+    channel: str
+    text: str
+    external_id: str = ""
+    address: str = ""
+    subject: str = ""
+
+
+def message_receive(*, complaint: Complaint, incoming: Incoming) -> tuple[Message, bool]:
+    """Record a customer's message on the complaint (timeline event, the handler notified).
+    Returns the message and whether it is new: the same `external_id` on the same channel is
+    recorded once, however often the mailbox or the webhook delivers it."""
+    if incoming.external_id:
+        existing = Message.objects.filter(
+            channel=incoming.channel, external_id=incoming.external_id
+        ).first()
+        if existing is not None:
+            return existing, False
+    with transaction.atomic():
+        complaint = complaint_lock(complaint)
+        message = Message(
+            complaint=complaint,
+            customer=complaint.customer,
+            direction=Direction.IN,
+            channel=incoming.channel,
+            kind=MessageKind.CUSTOMER_MESSAGE,
+            address=incoming.address,
+            subject=incoming.subject,
+            text=incoming.text,
+            external_id=incoming.external_id,
+            status=MessageStatus.RECEIVED,
+            created_at=clock.now(),
+        )
+        try:
+            with transaction.atomic():
+                message.save()
+        except IntegrityError:  # a second worker recorded it first
+            return Message.objects.get(
+                channel=incoming.channel, external_id=incoming.external_id
+            ), False
+        event_record(
+            complaint=complaint,
+            type=EventType.CUSTOMER_MESSAGE,
+            actor=None,
+            actor_name="customer",
+            data={"message": message.pk, "channel": message.channel},
+        )
+        if complaint.handler is not None:
+            notify(
+                users=[complaint.handler],
+                kind=NotificationKind.CUSTOMER_MESSAGE,
+                text=reason("notice.customer_message", number=complaint.number),
+                complaint=complaint,
+            )
+    return message, True

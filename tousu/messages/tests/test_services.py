@@ -1,0 +1,128 @@
+"""Messages to and from the customer (issue 17): queued on the timeline in the change's
+transaction, withheld for an opted-out customer, held for the quiet hours, sent once by the
+job, recorded once per provider id."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from tousu.complaints.models import ComplaintEvent
+from tousu.config import jobs
+from tousu.core import clock
+from tousu.core.clock import SHANGHAI
+from tousu.messages.models import Message
+from tousu.messages.rules import send_not_before
+from tousu.messages.services import Incoming, Outgoing, message_queue, message_receive
+from tousu.messages.transports import TRANSPORTS, SendFailed
+from tousu.notifications.models import Notification
+
+pytestmark = pytest.mark.django_db
+
+
+class Recorder:
+    """A transport that keeps what it was given: the interface's own contract, not a
+    protocol (the real transports have their own tests against real servers)."""
+
+    def __init__(self, fail: list[SendFailed] | None = None) -> None:
+        self.sent: list[Message] = []
+        self.fail = fail or []
+
+    def send(self, message: Message) -> str:
+        if self.fail:
+            raise self.fail.pop(0)
+        self.sent.append(message)
+        return f"id-{message.pk}"
+
+
+@pytest.fixture
+def sms(monkeypatch: pytest.MonkeyPatch) -> Recorder:
+    recorder = Recorder()
+    monkeypatch.setitem(TRANSPORTS, "sms", recorder)
+    return recorder
+
+
+def test_quiet_hours_hold_an_sms_until_eight_unless_urgent() -> None:
+    late = dt.datetime(2026, 12, 7, 22, 30, tzinfo=SHANGHAI)
+    early = dt.datetime(2026, 12, 8, 6, 0, tzinfo=SHANGHAI)
+    eight = dt.datetime(2026, 12, 8, 8, 0, tzinfo=SHANGHAI)
+    assert send_not_before(late, channel="sms", urgent=False) == eight
+    assert send_not_before(early, channel="sms", urgent=False) == eight
+    assert send_not_before(late, channel="sms", urgent=True) == late
+    assert send_not_before(late, channel="email", urgent=False) == late
+    noon = dt.datetime(2026, 12, 8, 12, 0, tzinfo=SHANGHAI)
+    assert send_not_before(noon, channel="sms", urgent=False) == noon
+
+
+def test_queued_message_is_on_the_timeline_and_sent_once(
+    register: Callable[..., Any], sms: Recorder
+) -> None:
+    complaint = register()
+    with clock.frozen(dt.datetime(2026, 12, 8, 10, 0, tzinfo=SHANGHAI)):
+        message = message_queue(
+            complaint=complaint,
+            outgoing=Outgoing(kind="free", text="您的投诉已在处理中", key="t1"),
+            actor=None,
+        )
+        again = message_queue(
+            complaint=complaint, outgoing=Outgoing(kind="free", text="x", key="t1"), actor=None
+        )
+        assert again.pk == message.pk
+        assert (message.channel, message.address, message.status) == (
+            "sms",
+            "13800138000",
+            "queued",
+        )
+        assert ComplaintEvent.objects.filter(complaint=complaint, type="message_out").count() == 1
+        jobs.run("messages.send")
+        jobs.run("messages.send")
+    assert [m.pk for m in sms.sent] == [message.pk]
+    message.refresh_from_db()
+    assert (message.status, message.provider_id) == ("sent", f"id-{message.pk}")
+
+
+def test_opted_out_customer_gets_nothing(register: Callable[..., Any], sms: Recorder) -> None:
+    complaint = register()
+    complaint.customer.contact_opt_out = True
+    complaint.customer.save()
+    message = message_queue(
+        complaint=complaint, outgoing=Outgoing(kind="progress", text="进展"), actor=None
+    )
+    assert (message.status, message.error) == ("withheld", "message.opted_out")
+    jobs.run("messages.send")
+    assert sms.sent == []
+
+
+def test_a_timeout_is_retried_and_a_refusal_is_final(
+    register: Callable[..., Any], sms: Recorder
+) -> None:
+    complaint = register()
+    sms.fail = [SendFailed("gateway timed out"), SendFailed("number refused", retry=False)]
+    at = dt.datetime(2026, 12, 8, 10, 0, tzinfo=SHANGHAI)
+    with clock.frozen(at):
+        message = message_queue(
+            complaint=complaint, outgoing=Outgoing(kind="free", text="您好"), actor=None
+        )
+        jobs.run("messages.send")
+    message.refresh_from_db()
+    assert (message.status, message.attempts, message.error) == ("queued", 1, "gateway timed out")
+    with clock.frozen(at + dt.timedelta(minutes=2)):
+        jobs.run("messages.send")
+    message.refresh_from_db()
+    assert (message.status, message.attempts, message.error) == ("failed", 2, "number refused")
+
+
+def test_a_customer_message_is_recorded_once_and_the_handler_told(
+    lifecycle: Callable[..., Any],
+) -> None:
+    complaint = lifecycle("in_progress")
+    incoming = Incoming(channel="email", text="补充：扣费发生在11月3日", external_id="<a@b>")
+    first, new = message_receive(complaint=complaint, incoming=incoming)
+    second, again = message_receive(complaint=complaint, incoming=incoming)
+    assert (new, again, first.pk) == (True, False, second.pk)
+    assert Message.objects.filter(direction="in").count() == 1
+    assert ComplaintEvent.objects.filter(complaint=complaint, type="customer_message").count() == 1
+    assert Notification.objects.filter(user=complaint.handler, kind="customer_message").count() == 1

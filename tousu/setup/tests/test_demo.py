@@ -281,12 +281,15 @@ def test_demo_outcomes_replies_and_notes_agree_with_clauses_and_timelines(
 
 def test_demo_if_empty_adds_nothing_the_second_time() -> None:
     demo("--complaints", "12")
-    users = User.objects.count()
+    # Twelve, and at some hours a thirteenth: a customer on the billing fault's care list who
+    # calls about it anyway (early_warning.demo), when the list is long enough.
+    complaints, users = Complaint.objects.count(), User.objects.count()
+    assert complaints >= 12
 
     out = demo("--if-empty", "--complaints", "12")
 
     assert "Demo data already present" in out
-    assert Complaint.objects.count() == 12
+    assert Complaint.objects.count() == complaints
     assert User.objects.count() == users
 
 

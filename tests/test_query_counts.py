@@ -335,9 +335,48 @@ def world_build() -> World:
     _alerts_build(w)
     _care_build(w)
     _incident_build(w)
+    _import_build(w)
     for name in c:
         c[name].refresh_from_db()
     return w
+
+
+IMPORT_HEADERS = ["受理时间", "渠道", "客户姓名", "联系电话", "投诉内容"]
+
+
+def _import_csv(rows: list[list[str]]) -> bytes:
+    import csv
+    import io
+
+    out = io.StringIO()
+    csv.writer(out).writerows([IMPORT_HEADERS, *rows])
+    return out.getvalue().encode("utf-8-sig")
+
+
+def _import_build(w: World) -> None:
+    """Issue 17: a finished web import whose two rows were refused (a phone too short, no
+    content), so that it lists errors without adding complaints to the other pages."""
+    from tousu.intake import imports
+
+    data = _import_csv(
+        [
+            ["2026-03-09 09:30", "热线", "赵六", "12345", "话费多扣"],
+            ["2026-03-09 10:00", "热线", "钱七", "13600136000", ""],
+        ]
+    )
+    checked = imports.import_file_check(name="三月投诉.csv", data=data)
+    run = imports.import_run_create(actor=w.users["supervisor"], checked=checked)
+    imports.import_runs_process()
+    run.refresh_from_db()
+    assert (run.status, run.errors) == ("done", 2)
+    w.ids["import_run"] = run.pk
+
+
+def _import_upload(_: World) -> dict[str, Any]:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    data = _import_csv([["2026-03-10 09:30", "热线", "孙八", "13500135000", "宽带断网"]])
+    return {"file": SimpleUploadedFile("补录.csv", data), "default_channel": ""}
 
 
 def _quality_build(w: World) -> None:
@@ -613,6 +652,8 @@ class Req:
     action: str = ""
     # Told apart in the baseline from other requests of the same pattern and method.
     variant: str = ""
+    # Request headers (e.g. HX-Request for the part of a page that HTMX polls).
+    headers: dict[str, str] = field(default_factory=dict)
     # Run before the request, outside the count: what the request needs that the data set
     # has no reason to hold (a session with a receipt number).
     prepare: Callable[[Client, World], None] | None = None
@@ -807,6 +848,14 @@ PAGES: dict[str, list[Req]] = {
         ),
     ],
     "/customers/<pk>/": [Req(params={"pk": "id:customer"})],
+    # Issue 17: the import page, an upload (its job runs after commit, outside the count), a
+    # run's page and its polled progress, and its error file.
+    "/imports/": [Req(), Req("POST", data=_import_upload, status=302)],
+    "/imports/<pk>/": [
+        Req(params={"pk": "id:import_run"}),
+        Req(params={"pk": "id:import_run"}, variant="progress", headers={"HX-Request": "true"}),
+    ],
+    "/imports/<pk>/errors/": [Req(params={"pk": "id:import_run"})],
     "/customers/<pk>/reveal/": [Req("POST", params={"pk": "id:customer"})],
     "/customers/<pk>/special/": [
         Req(
@@ -1460,8 +1509,8 @@ def prepare(case: Case, req: Req, w: World) -> Send:
     if req.prepare is not None:
         req.prepare(client, w)
     if req.method == "GET":
-        return lambda: client.get(path, data or {})
-    return lambda: client.post(path, data or {})
+        return lambda: client.get(path, data or {}, headers=req.headers)
+    return lambda: client.post(path, data or {}, headers=req.headers)
 
 
 def deployment_headers_check(key: str, response: Any) -> None:

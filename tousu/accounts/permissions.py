@@ -36,6 +36,9 @@ CUSTOMER_PROFILE_ROLES = MANAGER_ROLES
 TRIAGE_ROLES = {Role.AGENT, Role.SUPERVISOR, Role.DEPT_HEAD, Role.ADMIN}
 # Who may export complaint lists (issue 6): managers, quality and analysts, not the front line.
 EXPORT_ROLES = MANAGER_ROLES | {Role.QUALITY, Role.ANALYST}
+# Who may import complaints from a file on the web (issue 17): thousands of registrations at
+# once under the uploader's name is the complaint office's and managers' work, not an agent's.
+IMPORT_ROLES = MANAGER_ROLES
 
 
 def team_q(user: User, prefix: str = "") -> Q:
@@ -328,7 +331,8 @@ def can_view_pii(user: User) -> bool:
 
 
 def can_import(user: User) -> bool:
-    return user.role in MANAGER_ROLES
+    """May upload a CSV/Excel file of complaints and see their import runs."""
+    return user.is_active and user.role in IMPORT_ROLES
 
 
 def can_export(user: User) -> bool:

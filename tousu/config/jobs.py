@@ -182,6 +182,12 @@ register(
     every=MINUTE,
     help="weigh again the risk of open complaints that changed or went past their limit",
 )
+register(
+    "intake.import_run",
+    "tousu.intake.jobs.import_run",
+    every=MINUTE,
+    help="register the rows of uploaded import files; resume imports abandoned mid-way",
+)
 # Corrective action
 register(
     "quality.capa_overdue",

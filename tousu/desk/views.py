@@ -151,6 +151,7 @@ def complaint_list(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {
         "form": form,
         "can_export": permissions.can_export(user),
+        "can_import": permissions.can_import(user),
         "can_reveal": permissions.can_view_pii(user),
         "saved_views": selectors.saved_views(user),
         "view_query": _view_query(request.GET),

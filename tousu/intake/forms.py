@@ -14,6 +14,7 @@ from tousu.accounts.models import Region
 from tousu.classification.forms import category_choices
 from tousu.complaints.choices import Channel, Level
 from tousu.core.forms import LocalNameChoiceField, blank, textarea
+from tousu.intake.imports import IMPORT_MAX_BYTES, IMPORT_MAX_ROWS, IMPORT_TYPES
 from tousu.intake.services import (
     CONTENT_MAX_CHARS,
     DEMAND_MAX_CHARS,
@@ -151,3 +152,31 @@ class PublicStatusForm(forms.Form):
         max_length=32,
         widget=forms.TextInput(attrs=PHONE_ATTRS),
     )
+
+
+class ImportForm(forms.Form):
+    """A CSV/Excel file of complaints to import (issue 17); the service checks its contents."""
+
+    file = forms.FileField(
+        label=_("File"),
+        help_text=_(
+            "CSV (UTF-8 or GBK) or Excel .xlsx, one complaint a row, at most %(rows)s rows and "
+            "%(mb)s MB; columns such as 投诉内容, 电话, 渠道, 受理时间, 外部编号"
+        )
+        % {"rows": f"{IMPORT_MAX_ROWS:,}", "mb": IMPORT_MAX_BYTES // 1048576},
+        widget=forms.ClearableFileInput(attrs={"accept": ",".join(IMPORT_TYPES)}),
+    )
+    default_channel = forms.ChoiceField(
+        label=_("Channel of rows without one"),
+        required=False,
+        choices=blank("—") + list(Channel.choices),
+    )
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        # Refused before it is read into memory; the service checks everything else.
+        if upload.size > IMPORT_MAX_BYTES:
+            raise forms.ValidationError(
+                _("The file is larger than %(limit)s MB") % {"limit": IMPORT_MAX_BYTES // 1048576}
+            )
+        return upload

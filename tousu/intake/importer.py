@@ -17,7 +17,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -28,6 +28,9 @@ from tousu.core.clock import SHANGHAI
 from tousu.core.errors import DomainError
 from tousu.core.text import clean_text
 from tousu.intake.services import Registration, complaint_register
+
+if TYPE_CHECKING:
+    from tousu.accounts.models import User
 
 # Field → the column names people use for it (compared after `header_key`).
 FIELD_ALIASES: dict[str, tuple[str, ...]] = {
@@ -464,6 +467,9 @@ class RowFailure:
     row: int
     errors: list[tuple[str, str]]  # (field as the user knows it: the column name, message)
     values: list[str]
+    # Refused only because its external reference is registered already (an export imported
+    # twice): counted apart from the rows that need correcting.
+    duplicate: bool = False
 
 
 @dataclass
@@ -495,11 +501,14 @@ def import_rows(
     default_channel: str,
     lookups: Lookups,
     actor_name: str,
+    actor: User | None = None,
     dry_run: bool = False,
     progress: bool = False,
 ) -> ImportResult:
     """Register every data row, each in its own transaction. With `dry_run` everything is
-    validated and registered, then rolled back."""
+    validated and registered, then rolled back. `actor` is the member of staff importing
+    (the web import's uploader, whose right to register is checked per row); None for the
+    command line."""
     result = ImportResult(total=len(table.rows))
     # A real import commits row by row; a dry run holds everything in one transaction that
     # is rolled back at the end.
@@ -510,6 +519,7 @@ def import_rows(
                 row, table.columns, default_channel=default_channel, lookups=lookups
             )
             errors: list[tuple[str, str]] = []
+            duplicate = False
             try:
                 with transaction.atomic():
                     if existing := _duplicate(registration):
@@ -519,9 +529,10 @@ def import_rows(
                             "not imported again"
                         ) % {"number": existing}
                         errors.append((label, message))
+                        duplicate = True
                     else:
                         complaint = complaint_register(
-                            registration=registration, actor=None, actor_name=actor_name
+                            registration=registration, actor=actor, actor_name=actor_name
                         )
                         result.imported.append(complaint.number)
             except DomainError as exc:
@@ -530,22 +541,30 @@ def import_rows(
                     errors += [(label, message) for message in messages]
             if errors:
                 values = [cell_text(v) for v in row]
-                result.failures.append(RowFailure(row=number, errors=errors, values=values))
+                result.failures.append(
+                    RowFailure(row=number, errors=errors, values=values, duplicate=duplicate)
+                )
         if dry_run:
             transaction.set_rollback(True)
     return result
 
 
-def error_report(table: Table, failures: list[RowFailure]) -> str:
-    """CSV text: one line per failed row — row, field(s), message(s), then the row as it was,
-    under its own headers, so the report can be corrected and imported again."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["row", "field", "message", *table.headers])
+def error_rows(table: Table, failures: list[RowFailure]) -> list[list[Any]]:
+    """The error report as rows: a header — row, field(s), message(s), then the file's own
+    headers — and one line per failed row with the row as it was, so that the report can be
+    corrected and imported again."""
+    width = len(table.headers)
+    out: list[list[Any]] = [["row", "field", "message", *table.headers]]
     for failure in failures:
         fields = "; ".join(dict.fromkeys(name for name, _message in failure.errors))
         messages = "; ".join(f"{name}: {message}" for name, message in failure.errors)
-        width = len(table.headers)
         values = (failure.values + [""] * width)[:width]
-        writer.writerow([failure.row, fields, messages, *values])
+        out.append([failure.row, fields, messages, *values])
+    return out
+
+
+def error_report(table: Table, failures: list[RowFailure]) -> str:
+    """The error report (`error_rows`) as CSV text."""
+    out = io.StringIO()
+    csv.writer(out).writerows(error_rows(table, failures))
     return out.getvalue()

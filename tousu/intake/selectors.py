@@ -6,16 +6,19 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Subquery
+from django.db.models import QuerySet, Subquery
 from django.utils.translation import gettext as _
 
-from tousu.accounts.models import Region
+from tousu.accounts import permissions
+from tousu.accounts.choices import Role
+from tousu.accounts.models import Region, User
 from tousu.classification.models import Category
 from tousu.complaints.choices import Status
 from tousu.complaints.models import Complaint
 from tousu.core.clock import local
 from tousu.core.errors import NotFound
 from tousu.core.text import normalise_phone
+from tousu.intake.models import ImportRun
 
 
 def references_by_code(*, category: str, region: str) -> tuple[Category | None, Region | None]:
@@ -142,3 +145,22 @@ def lives(pks: list[int], now: dt.datetime) -> dict[int, tuple[Any, Any]]:
         )
         out[pk] = ((float(risk.get("score") or 0.0), list(risk.get("reasons") or [])), life)
     return out
+
+
+# ---- import runs (issue 17) ------------------------------------------------------------------
+
+
+def import_runs_for(user: User) -> QuerySet[ImportRun]:
+    """The import runs `user` may see: their own uploads (an error file holds the customers'
+    data of every row it lists); an administrator sees everyone's."""
+    runs = ImportRun.objects.select_related("uploaded_by")
+    if not permissions.can_import(user):
+        return runs.none()
+    return runs if user.role == Role.ADMIN else runs.filter(uploaded_by=user)
+
+
+def import_run_get_for_user(user: User, pk: int) -> ImportRun:
+    run = import_runs_for(user).filter(pk=pk).first()
+    if run is None:
+        raise NotFound(_("No such import"))
+    return run

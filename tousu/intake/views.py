@@ -1,21 +1,30 @@
-"""Registration pages: the agent's form with a live customer look-up, and the customer's own
-public pages (submit, status) that need no login (R1.2, R1.3)."""
+"""Registration pages: the customer's own public pages (submit, status) that need no login
+(R1.2, R1.3), and the import of a file of complaints from the web (issue 17)."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
+from tousu.accounts import permissions
+from tousu.accounts.views import staff
 from tousu.complaints.models import Complaint
 from tousu.core.errors import DomainError, NotFound, RateLimited
 from tousu.core.forms import apply_domain_error
 from tousu.core.ratelimit import public_limit as rate_limit
+from tousu.core.web import is_htmx, page_of
+from tousu.intake import selectors as intake_selectors
 from tousu.intake.forms import (
     PUBLIC_FIELDS,
+    ImportForm,
     PublicStatusForm,
     PublicSubmitForm,
 )
+from tousu.intake.imports import import_error_file, import_file_check, import_run_create
+from tousu.intake.models import ImportRun
 from tousu.intake.selectors import public_status as public_status_of
 from tousu.intake.services import complaint_register
 
@@ -30,6 +39,7 @@ def public_message(exc: DomainError) -> str:
 
 
 RECEIPT_SESSION_KEY = "public_receipt_number"
+ROW_ERRORS_SHOWN = 50  # on the page; the error file has them all
 
 
 def public_submit(request: HttpRequest) -> HttpResponse:
@@ -84,3 +94,63 @@ def public_status(request: HttpRequest) -> HttpResponse:
     return render(
         request, "intake/public_status.html", {"form": form, "result": result}, status=status
     )
+
+
+# ---- import from the web (issue 17) ----------------------------------------------------------
+
+
+def imports(request: HttpRequest) -> HttpResponse:
+    """Upload a file of complaints (checked at once: type, size, rows, columns) and the list
+    of this user's import runs."""
+    user = staff(request)
+    if not permissions.can_import(user):
+        raise PermissionDenied
+    form = ImportForm(request.POST or None, request.FILES or None)
+    status = 200
+    if form.is_bound:
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                checked = import_file_check(
+                    name=upload.name,
+                    data=upload.read(),
+                    default_channel=form.cleaned_data["default_channel"],
+                )
+                run = import_run_create(actor=user, checked=checked)
+            except DomainError as exc:
+                apply_domain_error(form, exc)
+                status = exc.status
+            else:
+                return redirect("intake:import_detail", pk=run.pk)
+        else:
+            status = 422
+    page = page_of(request, intake_selectors.import_runs_for(user))
+    context = {"form": form, "page": page}
+    return render(request, "intake/imports.html", context, status=status)
+
+
+def _run_or_404(request: HttpRequest, pk: int) -> ImportRun:
+    try:
+        return intake_selectors.import_run_get_for_user(staff(request), pk)
+    except NotFound:
+        raise Http404(str(pk)) from None
+
+
+def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One run: its progress (the part HTMX polls until the run is finished), its counts and
+    its rows with errors."""
+    run = _run_or_404(request, pk)
+    if is_htmx(request):
+        return render(request, "intake/_import_progress.html", {"run": run})
+    row_errors = run.row_errors.all()[:ROW_ERRORS_SHOWN] if run.finished else []
+    context = {"run": run, "row_errors": row_errors, "shown": ROW_ERRORS_SHOWN}
+    return render(request, "intake/import_detail.html", context)
+
+
+def import_errors(request: HttpRequest, pk: int) -> HttpResponse:
+    """The run's error file, in the format of the upload (CSV with a BOM, or Excel)."""
+    run = _run_or_404(request, pk)
+    name, content_type, body = import_error_file(run)
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(True, name) or "attachment"
+    return response

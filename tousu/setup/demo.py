@@ -82,6 +82,7 @@ from tousu.routing.services import (
     expert_team_form,
 )
 from tousu.setup import demo_texts
+from tousu.setup.demo_import import import_demo_load
 from tousu.setup.demo_survey import survey_demo_load
 from tousu.setup.demo_texts import DemoComplaint, demo_complaint, demo_person, demo_reply
 from tousu.setup.demo_wave import MIN_HISTORY, wave_incidents, wave_load, wave_scan
@@ -1466,6 +1467,9 @@ def demo_load(
         # the first calls made, and one customer who complained anyway (before the count
         # tables are filled: that complaint is counted like the others).
         care = care_demo_load(now=now, seed=seed, outage=bool(wave))
+        # Issue 17: this morning's list of regulator referrals, imported from Excel on the web.
+        if complaints >= MIN_HISTORY:
+            import_demo_load(now)
         # Last, as the archive job runs after everything else has happened to them.
         archived = complaints_archive(now=now, days=DEMO_ARCHIVE_DAYS)
         # Issue 16: the weeks' inspections sampled and scored, two appeals, a calibration.

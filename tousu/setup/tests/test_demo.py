@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import itertools
 import random
 from collections import Counter
@@ -65,8 +66,9 @@ def test_demo_creates_staff_and_complaints_with_verifiable_histories() -> None:
     assert set(User.objects.values_list("role", flat=True)) == set(Role.values)
     # 40 complaints of history, the live outage's calls that the spike alert is about, the one
     # call after its incident was opened (proposed to it), and a customer on a care list who
-    # complained about the billing error anyway (issue 15).
-    assert Complaint.objects.count() == 40 + 17 + 1
+    # complained about the billing error anyway (issue 15), and the three regulator referrals
+    # imported from this morning's list (issue 17).
+    assert Complaint.objects.count() == 40 + 17 + 1 + 3
     alert = Alert.objects.get()
     assert alert.ongoing
     assert ["region", str(Region.objects.get(code="suzhou").pk)] in alert.slice
@@ -93,7 +95,7 @@ def test_demo_creates_staff_and_complaints_with_verifiable_histories() -> None:
     assert statuses[Status.CLOSED] > 20
 
     checked, broken = timeline_verify()
-    assert (checked, broken) == (40 + 17 + 1, [])
+    assert (checked, broken) == (40 + 17 + 1 + 3, [])
 
     oldest = started - dt.timedelta(days=HISTORY_DAYS)
     for complaint in Complaint.objects.all():
@@ -141,7 +143,7 @@ def test_demo_creates_staff_and_complaints_with_verifiable_histories() -> None:
     from tousu.analytics.rules import rollup_for
 
     counted = MonthlyCount.objects.filter(rollup=rollup_for(set())).aggregate(n=Sum("registered"))
-    assert counted["n"] == 40 + 17 + 1
+    assert counted["n"] == 40 + 17 + 1 + 3
 
     # Generated reasons are stored as codes, read in the reader's language (issue 13).
     routed = Complaint.objects.exclude(routing_reason=None)
@@ -276,7 +278,38 @@ def test_demo_outcomes_replies_and_notes_agree_with_clauses_and_timelines(
                 assert event.data["answers"]["is_true"] == expected, c.number
             seen.add(event.type)
 
-    assert timeline_verify() == (40 + 17 + 1, [])
+    assert timeline_verify() == (40 + 17 + 1 + 3, [])
+
+
+def test_demo_import_lists_its_bad_rows() -> None:
+    """Issue 17: the supervisor's import of the regulator's list is finished, its referrals
+    registered once, and its error file holds the two bad rows with why."""
+    from tousu.intake.imports import import_error_file
+    from tousu.intake.models import ImportRun
+
+    demo("--complaints", "40")
+    run = ImportRun.objects.get()
+    assert run.uploaded_by.username == "supervisor_cs"
+    assert (run.status, run.total, run.registered, run.duplicates, run.errors) == (
+        "done",
+        6,
+        3,
+        1,
+        2,
+    )
+    imported = Complaint.objects.filter(external_ref__contains="-JS0")
+    assert imported.count() == 3
+    assert set(imported.values_list("channel", flat=True)) == {"regulator"}
+    assert set(imported.values_list("registered_by__username", flat=True)) == {"supervisor_cs"}
+    name, _type, body = import_error_file(run)
+    assert name == "工信部转办清单.errors.xlsx"
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(io.BytesIO(body)).active
+    assert sheet is not None
+    rows = list(sheet.iter_rows(values_only=True))
+    assert [r[0] for r in rows[1:]] == [5, 6, 7]  # the duplicate, the short phone, no content
+    assert [r[1] for r in rows[1:]] == ["申诉编号", "联系电话", "投诉内容"]
 
 
 def test_demo_if_empty_adds_nothing_the_second_time() -> None:

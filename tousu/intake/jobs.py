@@ -8,3 +8,14 @@ from tousu.intake.services import risks_rescore
 def risk_rescore() -> dict[str, int]:
     """Weigh again the risk of the open complaints that changed or went past their limit."""
     return risks_rescore()
+
+
+def mail_fetch() -> dict[str, int]:
+    """Read the complaints mailbox (IMAP); nothing to do when no mailbox is configured."""
+    from django.conf import settings
+
+    from tousu.intake.mailbox import mailbox_read
+
+    if not settings.TOUSU_MAIL_IMAP_HOST:
+        return {"configured": 0}
+    return mailbox_read()

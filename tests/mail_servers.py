@@ -160,7 +160,7 @@ class Dovecot:
             found = []
             for uid in data[0].split():
                 _, parts = client.uid("FETCH", uid, "(BODY.PEEK[])")
-                found.append(bytes(parts[0][1]))  # type: ignore[index]
+                found.append(bytes(parts[0][1]))
             return found
         finally:
             client.logout()

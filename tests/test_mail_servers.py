@@ -9,9 +9,13 @@ from typing import Any
 
 def test_a_mail_sent_over_smtp_arrives_in_the_test_mailbox(dovecot: Any, smtp_relay: Any) -> None:
     box = dovecot.mailbox("relay-check")
-    dovecot.deliver(box, b"From: a@example.com\r\nSubject: by LMTP\r\nMessage-ID: <1@x>\r\n\r\nhi\r\n")
+    dovecot.deliver(
+        box, b"From: a@example.com\r\nSubject: by LMTP\r\nMessage-ID: <1@x>\r\n\r\nhi\r\n"
+    )
     with smtplib.SMTP(smtp_relay.host, smtp_relay.port) as smtp:
-        smtp.sendmail("b@example.com", [box], b"From: b@example.com\r\nSubject: by SMTP\r\n\r\nhi\r\n")
+        smtp.sendmail(
+            "b@example.com", [box], b"From: b@example.com\r\nSubject: by SMTP\r\n\r\nhi\r\n"
+        )
 
     received = dovecot.messages(box)
 

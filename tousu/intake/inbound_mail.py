@@ -53,7 +53,8 @@ EMAIL_PHONE_PREFIX = "mail-"
 Outcome = InboundMail.Outcome
 
 reason_kind("mail.sender_mismatch", _("The sender is not the address of the complaint's customer"))
-reason_kind("mail.not_registered", _("The mail could not be registered: %(why)s"), why=str)
+reason_kind("mail.no_text", _("The mail has neither a subject nor any text"))
+reason_kind("mail.not_registered", _("The mail has no sender address or phone to register by"))
 reason_kind("mail.ack_limited", _("No acknowledgement: too many to this address in the last hour"))
 reason_kind("mail.attachment_type", _("Attachment “%(name)s” refused: type not accepted"), name=str)
 reason_kind("mail.attachment_empty", _("Attachment “%(name)s” refused: empty"), name=str)
@@ -173,8 +174,9 @@ def _register(record: InboundMail, mail: ParsedMail) -> None:
             complaint = complaint_register(
                 registration=registration, actor=None, actor_name="customer"
             )
-    except DomainError as exc:  # nothing to register (no text): kept for review
-        record.problem = reason("mail.not_registered", why=str(exc))
+    except DomainError:  # kept for review, nothing registered
+        empty = not registration.content.strip()
+        record.problem = reason("mail.no_text" if empty else "mail.not_registered")
         return
     _email_remember(complaint.customer, mail.sender)
     record.complaint = complaint

@@ -152,7 +152,7 @@ def bounced_ids(mail: EmailMessage) -> list[str]:
     for part in mail.walk():
         if part.get_content_type() in {"message/rfc822", "text/rfc822-headers"}:
             inner = part.get_payload()
-            if isinstance(inner, list) and inner:
+            if isinstance(inner, list) and inner and isinstance(inner[0], Message):
                 found += _message_ids(_header(inner[0], "Message-ID"))
             elif isinstance(inner, str):
                 match = re.search(r"^Message-ID:\s*(<[^>]+>)", inner, re.I | re.M)

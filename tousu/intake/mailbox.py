@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import imaplib
-import re
 import ssl
 import time
 from collections.abc import Iterator
@@ -19,7 +18,6 @@ from tousu.intake.models import MailboxCursor
 
 # How many mails one run reads at most: a flood is worked through over several runs.
 BATCH = 200
-_UIDVALIDITY = re.compile(rb"UIDVALIDITY (\d+)")
 
 
 @contextmanager
@@ -50,11 +48,9 @@ def _cursor(client: imaplib.IMAP4, folder: str) -> MailboxCursor:
     status, _ = client.select(_quoted(folder))
     if status != "OK":
         raise imaplib.IMAP4.error(f"cannot open folder {folder!r}")
-    found = _UIDVALIDITY.search(b" ".join(x for x in client.untagged_responses.get("OK", [])))
-    validity = int(found.group(1)) if found else 0
-    if not found:
-        _, data = client.response("UIDVALIDITY")
-        validity = int(data[0]) if data and data[0] else 0
+    # SELECT's "[UIDVALIDITY n]" response code, kept by imaplib under its name.
+    _, data = client.response("UIDVALIDITY")
+    validity = int(data[-1]) if data and data[-1] else 0
     cursor, _ = MailboxCursor.objects.get_or_create(folder=folder)
     if cursor.uidvalidity != validity:
         MailboxCursor.objects.filter(pk=cursor.pk).update(uidvalidity=validity, last_uid=0)

@@ -418,6 +418,9 @@ TOUSU_MAIL_IMAP_FOLDER = env_str("TOUSU_MAIL_IMAP_FOLDER", "INBOX")
 # Where mails acted on are moved (blank: they stay, marked seen).
 TOUSU_MAIL_IMAP_DONE_FOLDER = env_str("TOUSU_MAIL_IMAP_DONE_FOLDER")
 TOUSU_MAIL_IMAP_TIMEOUT = env_int("TOUSU_MAIL_IMAP_TIMEOUT", 30, minimum=1)
+# A mail larger than this (bytes) is read by its headers only: registered by its subject, its
+# body and attachments left in the mailbox (a 10 MB attachment is ~14 MB once encoded).
+TOUSU_MAIL_MAX_BYTES = env_int("TOUSU_MAIL_MAX_BYTES", 40 * 1024 * 1024, minimum=1024)
 # Acknowledgements to one address per hour at most: two auto-responders answering each other
 # stop here, whatever they put in their headers.
 TOUSU_MAIL_ACK_PER_HOUR = env_int("TOUSU_MAIL_ACK_PER_HOUR", 3, minimum=0)

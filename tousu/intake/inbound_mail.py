@@ -66,6 +66,10 @@ reason_kind(
     limit=str,
 )
 reason_kind(
+    "mail.too_large",
+    _("The mail was too large to read: its text and attachments are in the mailbox only"),
+)
+reason_kind(
     "mail.attachment_content",
     _("Attachment “%(name)s” refused: its content does not match its type"),
     name=str,
@@ -237,6 +241,8 @@ def mailbox_account() -> User:
 def _attachments_store(complaint: Complaint, mail: ParsedMail) -> list[Reason]:
     """Each attachment stored as evidence with the usual limits; the refused ones, as reasons
     (the mail is registered all the same)."""
+    if mail.headers_only:
+        return [reason("mail.too_large")]
     if not mail.attachments:
         return []
     complaint = complaint_lock(complaint)

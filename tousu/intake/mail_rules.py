@@ -84,6 +84,8 @@ class ParsedMail:
     attachments: list[Attachment] = field(default_factory=list)
     automatic: str = ""  # AUTO_REPLY, BOUNCE or "" for a person
     bounced: list[str] = field(default_factory=list)  # our Message-IDs a bounce reports
+    # Read by its headers only (too large to read whole): body and attachments not seen.
+    headers_only: bool = False
 
 
 def _header(mail: Message, name: str) -> str:
@@ -161,8 +163,9 @@ def bounced_ids(mail: EmailMessage) -> list[str]:
     return found
 
 
-def mail_parse(raw: bytes) -> ParsedMail:
-    """Parse a raw mail. Never raises on a malformed one: what cannot be read is empty."""
+def mail_parse(raw: bytes, *, headers_only: bool = False) -> ParsedMail:
+    """Parse a raw mail (or only its headers). Never raises on a malformed one: what cannot be
+    read is empty."""
     mail = message_from_bytes(raw, policy=policy.default)
     assert isinstance(mail, EmailMessage)
     name, sender = parseaddr(_header(mail, "From"))
@@ -172,6 +175,8 @@ def mail_parse(raw: bytes) -> ParsedMail:
         _header(mail, "References")
     )
     automatic = automatic_kind(mail, sender)
+    if headers_only:  # the header block alone parses as a mail with no body
+        mail.set_payload("")
     return ParsedMail(
         # A mail without a Message-ID is known by its bytes: delivered twice, still one.
         message_id=ids[0][:255] if ids else f"<{hashlib.sha256(raw).hexdigest()}@no-message-id>",
@@ -183,6 +188,7 @@ def mail_parse(raw: bytes) -> ParsedMail:
         attachments=[] if automatic else _attachments(mail),
         automatic=automatic,
         bounced=bounced_ids(mail) if automatic == BOUNCE else [],
+        headers_only=headers_only,
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import imaplib
+import re
 import ssl
 import time
 from collections.abc import Iterator
@@ -18,6 +19,7 @@ from tousu.intake.models import MailboxCursor
 
 # How many mails one run reads at most: a flood is worked through over several runs.
 BATCH = 200
+_SIZE = re.compile(rb"RFC822\.SIZE (\d+)")
 
 
 @contextmanager
@@ -68,15 +70,24 @@ def _new_uids(client: imaplib.IMAP4, after: int) -> list[int]:
     return sorted(uid for uid in map(int, (data[0] or b"").split()) if uid > after)[:BATCH]
 
 
-def _fetch(client: imaplib.IMAP4, uid: int) -> tuple[bytes, dt.datetime | None] | None:
-    status, data = client.uid("FETCH", str(uid), "(INTERNALDATE BODY.PEEK[])")
+def _fetch(client: imaplib.IMAP4, uid: int) -> tuple[bytes, bool, dt.datetime | None] | None:
+    """The mail (whole, or its headers only when larger than TOUSU_MAIL_MAX_BYTES: parsing
+    a huge mail in memory is what an attacker sending one wants), whether it is headers only,
+    and when the server received it."""
+    status, data = client.uid("FETCH", str(uid), "(RFC822.SIZE INTERNALDATE)")
+    if status != "OK" or not data or not isinstance(data[0], bytes):
+        return None
+    size = _SIZE.search(data[0])
+    headers_only = size is not None and int(size.group(1)) > settings.TOUSU_MAIL_MAX_BYTES
+    when = imaplib.Internaldate2tuple(data[0])  # the server's time of arrival
+    received = dt.datetime.fromtimestamp(time.mktime(when), tz=dt.UTC) if when else None
+    part = "BODY.PEEK[HEADER]" if headers_only else "BODY.PEEK[]"
+    status, data = client.uid("FETCH", str(uid), f"({part})")
     if status != "OK":
         return None
     for item in data:
         if isinstance(item, tuple):
-            when = imaplib.Internaldate2tuple(item[0])  # the server's time of arrival
-            received = dt.datetime.fromtimestamp(time.mktime(when), tz=dt.UTC) if when else None
-            return bytes(item[1]), received
+            return bytes(item[1]), headers_only, received
     return None
 
 
@@ -100,8 +111,9 @@ def mailbox_read() -> dict[str, int]:
             fetched = _fetch(client, uid)
             if fetched is None:
                 break  # gone meanwhile (moved by the other worker) or unreadable: next run
-            raw, received_at = fetched
-            record = mail_receive(mail=mail_parse(raw), received_at=received_at)
+            raw, headers_only, received_at = fetched
+            parsed = mail_parse(raw, headers_only=headers_only)
+            record = mail_receive(mail=parsed, received_at=received_at)
             counts["read"] += 1
             if record is not None:
                 counts["new"] += 1

@@ -167,6 +167,21 @@ def test_a_huge_and_an_executable_attachment_are_refused_the_mail_still_register
     ]
 
 
+def test_a_mail_over_the_size_limit_is_registered_by_its_subject_and_says_so(
+    dovecot: Any, mailbox: str, settings: Any
+) -> None:
+    settings.TOUSU_MAIL_MAX_BYTES = 4096
+    message = mail(subject="营业厅办理携号转网被拒")
+    message.add_attachment(PNG * 100, maintype="image", subtype="png", filename="回执.png")
+    send(dovecot, mailbox, message)
+
+    fetch()
+
+    assert Complaint.objects.get().content == "营业厅办理携号转网被拒"
+    assert not Evidence.objects.exists()
+    assert [r["code"] for r in InboundMail.objects.get().refused] == ["mail.too_large"]
+
+
 def test_a_reply_from_another_address_is_held_not_threaded(dovecot: Any, mailbox: str) -> None:
     send(dovecot, mailbox, mail())
     fetch()

@@ -66,7 +66,14 @@ def test_demo_creates_staff_and_complaints_with_verifiable_histories() -> None:
     # 40 complaints of history, the live outage's calls that the spike alert is about, the one
     # call after its incident was opened (proposed to it), and a customer on a care list who
     # complained about the billing error anyway (issue 15).
-    assert Complaint.objects.count() == 40 + 17 + 1
+    # And two complaints that came in by mail, each with the customer's reply (issue 17).
+    assert Complaint.objects.count() == 40 + 17 + 1 + 2
+    by_mail = Complaint.objects.filter(channel="email", messages__direction="in").distinct()
+    assert by_mail.count() == 2
+    assert {c.customer.email for c in by_mail} == {
+        "chenjing.sz@example.com",
+        "liuyang1988@example.net",
+    }
     alert = Alert.objects.get()
     assert alert.ongoing
     assert ["region", str(Region.objects.get(code="suzhou").pk)] in alert.slice
@@ -93,7 +100,7 @@ def test_demo_creates_staff_and_complaints_with_verifiable_histories() -> None:
     assert statuses[Status.CLOSED] > 20
 
     checked, broken = timeline_verify()
-    assert (checked, broken) == (40 + 17 + 1, [])
+    assert (checked, broken) == (40 + 17 + 1 + 2, [])
 
     oldest = started - dt.timedelta(days=HISTORY_DAYS)
     for complaint in Complaint.objects.all():
@@ -141,7 +148,7 @@ def test_demo_creates_staff_and_complaints_with_verifiable_histories() -> None:
     from tousu.analytics.rules import rollup_for
 
     counted = MonthlyCount.objects.filter(rollup=rollup_for(set())).aggregate(n=Sum("registered"))
-    assert counted["n"] == 40 + 17 + 1
+    assert counted["n"] == 40 + 17 + 1 + 2
 
     # Generated reasons are stored as codes, read in the reader's language (issue 13).
     routed = Complaint.objects.exclude(routing_reason=None)
@@ -276,7 +283,7 @@ def test_demo_outcomes_replies_and_notes_agree_with_clauses_and_timelines(
                 assert event.data["answers"]["is_true"] == expected, c.number
             seen.add(event.type)
 
-    assert timeline_verify() == (40 + 17 + 1, [])
+    assert timeline_verify() == (40 + 17 + 1 + 2, [])
 
 
 def test_demo_if_empty_adds_nothing_the_second_time() -> None:

@@ -300,3 +300,28 @@ def _fast_password_hashing(settings: Any) -> None:
         "django.contrib.auth.hashers.MD5PasswordHasher",
         *settings.PASSWORD_HASHERS,
     ]
+
+
+# ---- real mail servers (tests/mail_servers.py) ----------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def dovecot() -> Any:
+    """Dovecot on 127.0.0.1 (IMAP + LMTP), one per session; `dovecot.mailbox(name)` makes a
+    fresh user. Skipped where Dovecot cannot run, failed instead with CI=true."""
+    from tests.mail_servers import dovecot_running, require_dovecot
+
+    require_dovecot()
+    with dovecot_running() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def smtp_relay(dovecot: Any) -> Any:
+    """An SMTP server on 127.0.0.1 that delivers every mail it receives into Dovecot over LMTP:
+    point Tousu's SMTP transport at (smtp_relay.host, smtp_relay.port) and read the recipient's
+    mailbox with `dovecot.messages(address)`."""
+    from tests.mail_servers import smtp_relay_running
+
+    with smtp_relay_running(dovecot) as relay:
+        yield relay

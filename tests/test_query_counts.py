@@ -281,6 +281,17 @@ def world_build() -> World:
     # What the login policy (django-axes) writes: a guess, a login, a lockout on the audit trail;
     # on a name that is not a persona's, and from minutes before NOW (auto_now_add stamps the
     # wall clock): an older attempt is expired, and any login (force_login too) deletes it.
+    # A mail from the complaints mailbox held for review (issue 17): a spoofed reply.
+    from tousu.intake.models import InboundMail
+
+    InboundMail.objects.create(
+        message_id="<spoofed@evil.example>",
+        sender="li@evil.example",
+        subject="Re: 投诉",
+        outcome=InboundMail.Outcome.SPOOFED,
+        problem={"code": "mail.sender_mismatch", "params": {}},
+        received_at=NOW,
+    )
     guess = {"username": "mallory", "ip_address": "10.1.1.1", "user_agent": "Mozilla/5.0"}
     AccessAttempt.objects.create(
         **guess, http_accept="text/html", path_info="/login/", failures_since_start=5

@@ -75,6 +75,12 @@ register(
     help="send queued messages to customers (SMS, e-mail, WeChat), once each, with retries",
 )
 register(
+    "intake.mail_fetch",
+    "tousu.intake.jobs.mail_fetch",
+    every=MINUTE,
+    help="read the complaints mailbox (IMAP): new mails registered, replies threaded",
+)
+register(
     "sla.remind",
     "tousu.sla.jobs.remind",
     every=MINUTE,

@@ -400,6 +400,31 @@ EMAIL_USE_TLS = env_bool("TOUSU_EMAIL_TLS")
 # Seconds; a hung server is a retry.
 EMAIL_TIMEOUT = env_int("TOUSU_EMAIL_TIMEOUT", 30, minimum=1)
 
+# The complaints mailbox read by the `intake.mail_fetch` job (issue 17): unset host → the job
+# does nothing. Security: ssl (IMAPS, port 993), starttls (port 143) or none (loopback only).
+TOUSU_MAIL_IMAP_HOST = env_str("TOUSU_MAIL_IMAP_HOST")
+TOUSU_MAIL_IMAP_SECURITY = env_str(
+    "TOUSU_MAIL_IMAP_SECURITY", "ssl", choices=("ssl", "starttls", "none")
+)
+TOUSU_MAIL_IMAP_PORT = env_int(
+    "TOUSU_MAIL_IMAP_PORT",
+    993 if TOUSU_MAIL_IMAP_SECURITY == "ssl" else 143,
+    minimum=1,
+    maximum=65535,
+)
+TOUSU_MAIL_IMAP_USER = env_str("TOUSU_MAIL_IMAP_USER")
+TOUSU_MAIL_IMAP_PASSWORD = env_str("TOUSU_MAIL_IMAP_PASSWORD")
+TOUSU_MAIL_IMAP_FOLDER = env_str("TOUSU_MAIL_IMAP_FOLDER", "INBOX")
+# Where mails acted on are moved (blank: they stay, marked seen).
+TOUSU_MAIL_IMAP_DONE_FOLDER = env_str("TOUSU_MAIL_IMAP_DONE_FOLDER")
+TOUSU_MAIL_IMAP_TIMEOUT = env_int("TOUSU_MAIL_IMAP_TIMEOUT", 30, minimum=1)
+# A mail larger than this (bytes) is read by its headers only: registered by its subject, its
+# body and attachments left in the mailbox (a 10 MB attachment is ~14 MB once encoded).
+TOUSU_MAIL_MAX_BYTES = env_int("TOUSU_MAIL_MAX_BYTES", 40 * 1024 * 1024, minimum=1024)
+# Acknowledgements to one address per hour at most: two auto-responders answering each other
+# stop here, whatever they put in their headers.
+TOUSU_MAIL_ACK_PER_HOUR = env_int("TOUSU_MAIL_ACK_PER_HOUR", 3, minimum=0)
+
 # Background jobs (D5): on Celery workers when a broker is set (redis://127.0.0.1:6379/0),
 # otherwise in-process (see tousu/config/runner.py).
 TOUSU_BROKER_URL = env_str("TOUSU_BROKER_URL")

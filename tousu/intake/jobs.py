@@ -14,3 +14,14 @@ def risk_rescore() -> dict[str, int]:
 def import_run() -> dict[str, int]:
     """Register the rows of the files uploaded for import; resume runs abandoned mid-way."""
     return import_runs_process()
+
+
+def mail_fetch() -> dict[str, int]:
+    """Read the complaints mailbox (IMAP); nothing to do when no mailbox is configured."""
+    from django.conf import settings
+
+    from tousu.intake.mailbox import mailbox_read
+
+    if not settings.TOUSU_MAIL_IMAP_HOST:
+        return {"configured": 0}
+    return mailbox_read()

@@ -81,6 +81,9 @@ class Registration:
     external_ref: str = ""
     category: str = ""  # code; given → no automatic classification
     level: str = ""
+    # A customer the channel identified otherwise than by phone (a mail's sender known only by
+    # their address): `customer_phone` is then ignored.
+    customer: Customer | None = None
     extra_errors: dict[str, list[str]] = field(default_factory=dict)
 
 
@@ -123,7 +126,10 @@ def _story_check(reg: Registration, errors: FieldErrors) -> tuple[str, str]:
 def _customer_check(reg: Registration, errors: FieldErrors) -> tuple[str | None, str, str]:
     """The customer's phone (normalised; None when invalid), name and account, cleaned; their
     errors added to `errors`."""
-    phone = normalise_phone(reg.customer_phone or "")
+    if reg.customer is not None:
+        phone: str | None = reg.customer.phone
+    else:
+        phone = normalise_phone(reg.customer_phone or "")
     if phone is None:
         errors.add(
             "customer.phone",

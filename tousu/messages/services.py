@@ -172,3 +172,20 @@ def message_receive(*, complaint: Complaint, incoming: Incoming) -> tuple[Messag
                 complaint=complaint,
             )
     return message, True
+
+
+reason_kind("message.bounced", _("The customer's mail server returned the message"))
+
+
+def messages_bounced(*, channel: str, provider_ids: list[str]) -> int:
+    """Mark failed the messages sent on `channel` whose provider ids a bounce reports (the
+    receiving server returned them). Returns how many changed; a message already failed, or
+    reported twice, changes once."""
+    if not provider_ids:
+        return 0
+    return Message.objects.filter(
+        direction=Direction.OUT,
+        channel=channel,
+        provider_id__in=provider_ids,
+        status__in=[MessageStatus.SENT, MessageStatus.DELIVERED, MessageStatus.SENDING],
+    ).update(status=MessageStatus.FAILED, error=reason_code("message.bounced"))

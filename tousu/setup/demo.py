@@ -83,6 +83,7 @@ from tousu.routing.services import (
 )
 from tousu.setup import demo_texts
 from tousu.setup.demo_import import import_demo_load
+from tousu.setup.demo_mail import mail_demo_load
 from tousu.setup.demo_survey import survey_demo_load
 from tousu.setup.demo_texts import DemoComplaint, demo_complaint, demo_person, demo_reply
 from tousu.setup.demo_wave import MIN_HISTORY, wave_incidents, wave_load, wave_scan
@@ -1221,6 +1222,7 @@ class DemoResult:
     incidents: list[str] = field(default_factory=list)  # the demo's incidents (issue 15)
     forecast_rows: int = 0  # the backlog forecast's training rows (0: none trained)
     archived: int = 0  # complaints archived (DEMO_ARCHIVE_DAYS)
+    mails: int = 0  # complaints registered from the demo's mails (issue 17), besides `complaints`
     care: int = 0  # customers on the known faults' proactive-care lists (issue 15)
 
 
@@ -1470,6 +1472,8 @@ def demo_load(
         # Issue 17: this morning's list of regulator referrals, imported from Excel on the web.
         if complaints >= MIN_HISTORY:
             import_demo_load(now)
+        # Issue 17: complaints that came in by mail, and the customers' replies threaded.
+        mails = mail_demo_load(now) if complaints >= MIN_HISTORY else 0
         # Last, as the archive job runs after everything else has happened to them.
         archived = complaints_archive(now=now, days=DEMO_ARCHIVE_DAYS)
         # Issue 16: the weeks' inspections sampled and scored, two appeals, a calibration.
@@ -1503,6 +1507,7 @@ def demo_load(
         users=users,
         customers=len(customers),
         complaints=len(plans),
+        mails=mails,
         statuses=statuses,
         model=model.version if model else None,
         departures=departures,

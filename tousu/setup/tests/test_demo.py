@@ -66,9 +66,16 @@ def test_demo_creates_staff_and_complaints_with_verifiable_histories() -> None:
     assert set(User.objects.values_list("role", flat=True)) == set(Role.values)
     # 40 complaints of history, the live outage's calls that the spike alert is about, the one
     # call after its incident was opened (proposed to it), and a customer on a care list who
-    # complained about the billing error anyway (issue 15), and the three regulator referrals
-    # imported from this morning's list (issue 17).
-    assert Complaint.objects.count() == 40 + 17 + 1 + 3
+    # complained about the billing error anyway (issue 15), the three regulator referrals
+    # imported from this morning's list and two complaints that came in by mail, each with the
+    # customer's reply (issue 17).
+    assert Complaint.objects.count() == 40 + 17 + 1 + 3 + 2
+    by_mail = Complaint.objects.filter(channel="email", messages__direction="in").distinct()
+    assert by_mail.count() == 2
+    assert {c.customer.email for c in by_mail} == {
+        "chenjing.sz@example.com",
+        "liuyang1988@example.net",
+    }
     alert = Alert.objects.get()
     assert alert.ongoing
     assert ["region", str(Region.objects.get(code="suzhou").pk)] in alert.slice
@@ -95,7 +102,7 @@ def test_demo_creates_staff_and_complaints_with_verifiable_histories() -> None:
     assert statuses[Status.CLOSED] > 20
 
     checked, broken = timeline_verify()
-    assert (checked, broken) == (40 + 17 + 1 + 3, [])
+    assert (checked, broken) == (40 + 17 + 1 + 3 + 2, [])
 
     oldest = started - dt.timedelta(days=HISTORY_DAYS)
     for complaint in Complaint.objects.all():
@@ -143,7 +150,7 @@ def test_demo_creates_staff_and_complaints_with_verifiable_histories() -> None:
     from tousu.analytics.rules import rollup_for
 
     counted = MonthlyCount.objects.filter(rollup=rollup_for(set())).aggregate(n=Sum("registered"))
-    assert counted["n"] == 40 + 17 + 1 + 3
+    assert counted["n"] == 40 + 17 + 1 + 3 + 2
 
     # Generated reasons are stored as codes, read in the reader's language (issue 13).
     routed = Complaint.objects.exclude(routing_reason=None)
@@ -278,7 +285,7 @@ def test_demo_outcomes_replies_and_notes_agree_with_clauses_and_timelines(
                 assert event.data["answers"]["is_true"] == expected, c.number
             seen.add(event.type)
 
-    assert timeline_verify() == (40 + 17 + 1 + 3, [])
+    assert timeline_verify() == (40 + 17 + 1 + 3 + 2, [])
 
 
 def test_demo_import_lists_its_bad_rows() -> None:

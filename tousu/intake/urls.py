@@ -1,6 +1,7 @@
 from django.urls import path
 
 from tousu.intake import views
+from tousu.intake.wechat import views as wechat_views
 
 app_name = "intake"
 
@@ -8,4 +9,5 @@ urlpatterns = [
     path("public/", views.public_submit, name="public_submit"),
     path("public/receipt/", views.public_receipt, name="public_receipt"),
     path("public/status/", views.public_status, name="public_status"),
+    path("public/wechat/", wechat_views.webhook, name="wechat"),
 ]

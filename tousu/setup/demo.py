@@ -85,6 +85,7 @@ from tousu.setup import demo_texts
 from tousu.setup.demo_survey import survey_demo_load
 from tousu.setup.demo_texts import DemoComplaint, demo_complaint, demo_person, demo_reply
 from tousu.setup.demo_wave import MIN_HISTORY, wave_incidents, wave_load, wave_scan
+from tousu.setup.demo_wechat import wechat_demo_load
 from tousu.setup.reference import CATEGORIES
 from tousu.sla import rules as sla_rules
 from tousu.sla.services import complaint_escalate
@@ -1466,6 +1467,9 @@ def demo_load(
         # the first calls made, and one customer who complained anyway (before the count
         # tables are filled: that complaint is counted like the others).
         care = care_demo_load(now=now, seed=seed, outage=bool(wave))
+        if complaints >= MIN_HISTORY:
+            # Issue 17: a complaint registered by WeChat message, its conversation as messages.
+            wechat_demo_load(now)
         # Last, as the archive job runs after everything else has happened to them.
         archived = complaints_archive(now=now, days=DEMO_ARCHIVE_DAYS)
         # Issue 16: the weeks' inspections sampled and scored, two appeals, a calibration.

@@ -65,8 +65,9 @@ def test_demo_creates_staff_and_complaints_with_verifiable_histories() -> None:
     assert set(User.objects.values_list("role", flat=True)) == set(Role.values)
     # 40 complaints of history, the live outage's calls that the spike alert is about, the one
     # call after its incident was opened (proposed to it), and a customer on a care list who
-    # complained about the billing error anyway (issue 15).
-    assert Complaint.objects.count() == 40 + 17 + 1
+    # complained about the billing error anyway (issue 15), and one registered by WeChat
+    # message (issue 17).
+    assert Complaint.objects.count() == 40 + 17 + 1 + 1
     alert = Alert.objects.get()
     assert alert.ongoing
     assert ["region", str(Region.objects.get(code="suzhou").pk)] in alert.slice
@@ -93,7 +94,7 @@ def test_demo_creates_staff_and_complaints_with_verifiable_histories() -> None:
     assert statuses[Status.CLOSED] > 20
 
     checked, broken = timeline_verify()
-    assert (checked, broken) == (40 + 17 + 1, [])
+    assert (checked, broken) == (40 + 17 + 1 + 1, [])
 
     oldest = started - dt.timedelta(days=HISTORY_DAYS)
     for complaint in Complaint.objects.all():
@@ -141,7 +142,7 @@ def test_demo_creates_staff_and_complaints_with_verifiable_histories() -> None:
     from tousu.analytics.rules import rollup_for
 
     counted = MonthlyCount.objects.filter(rollup=rollup_for(set())).aggregate(n=Sum("registered"))
-    assert counted["n"] == 40 + 17 + 1
+    assert counted["n"] == 40 + 17 + 1 + 1
 
     # Generated reasons are stored as codes, read in the reader's language (issue 13).
     routed = Complaint.objects.exclude(routing_reason=None)
@@ -276,7 +277,7 @@ def test_demo_outcomes_replies_and_notes_agree_with_clauses_and_timelines(
                 assert event.data["answers"]["is_true"] == expected, c.number
             seen.add(event.type)
 
-    assert timeline_verify() == (40 + 17 + 1, [])
+    assert timeline_verify() == (40 + 17 + 1 + 1, [])
 
 
 def test_demo_if_empty_adds_nothing_the_second_time() -> None:
@@ -385,3 +386,30 @@ def test_demo_callbacks_in_every_state_and_a_survey(reference: None, settings: A
     complained = {r.customer_id for r in responses if r.customer.complaints.exists()}
     assert 0 < len(complained) < 40
     assert all(r.surveyed_at <= now and 1 <= r.overall <= 5 for r in responses)
+
+
+def test_demo_wechat_conversation(reference: None) -> None:
+    """A complaint registered by WeChat message, with its conversation as messages: the
+    acknowledgement the passive reply carried, the customer's note (the handler told), the
+    handler's progress queued for WeChat."""
+    from tousu.messages.models import Message
+    from tousu.setup.demo import demo_routing_ensure, demo_users_ensure
+    from tousu.setup.demo_wechat import OPENID, wechat_demo_load
+
+    demo_users_ensure()
+    demo_routing_ensure()
+    complaint = wechat_demo_load(timezone.now())
+    assert complaint is not None
+    assert complaint.status == "in_progress"
+    assert complaint.channel == "wechat"
+    assert complaint.customer.wechat_openid == OPENID
+    assert "断网" in complaint.content
+    conversation = [
+        (m.direction, m.kind, m.channel) for m in Message.objects.filter(complaint=complaint)
+    ]
+    assert conversation == [
+        ("out", "acknowledgement", "wechat"),
+        ("in", "customer_message", "wechat"),
+        ("out", "progress", "wechat"),
+    ]
+    assert complaint.events.filter(type="customer_message").count() == 1

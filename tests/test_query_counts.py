@@ -638,14 +638,14 @@ def world(django_db_setup: None, django_db_blocker: Any, media_root: Path) -> It
             reference_data_load()
         with fast, clock.frozen(BUILT_AT):
             built = world_build()
-        with clock.frozen(NOW):
+        with clock.frozen(NOW), override_settings(TOUSU_WECHAT_TOKEN=WECHAT_TOKEN):
             yield built
         transaction.set_rollback(True)
 
 
 # ---- what is requested -----------------------------------------------------------------------
 
-Data = dict[str, Any] | Callable[[World], dict[str, Any]] | None
+Data = dict[str, Any] | Callable[[World], dict[str, Any]] | str | None
 
 
 @dataclass(frozen=True)
@@ -668,6 +668,10 @@ class Req:
     # Run before the request, outside the count: what the request needs that the data set
     # has no reason to hold (a session with a receipt number).
     prepare: Callable[[Client, World], None] | None = None
+    # A query string made when the request is (a signature over the time of sending), and a
+    # raw body's content type (WeChat's XML) instead of a form.
+    query: Callable[[], str] | None = None
+    content_type: str = ""
 
 
 # Path parameters that mean the same everywhere; others are given per request.
@@ -704,6 +708,33 @@ def _receipt(client: Client, w: World) -> None:
     form = {"phone": "13700001111", "name": "王五", "content": "营业员态度很差"}
     assert client.post("/public/", form).status_code == 302
 
+
+WECHAT_TOKEN = "query-count-token"
+
+
+def _wechat_signed(echostr: str = "") -> Callable[[], str]:
+    """WeChat's query string, signed at the (frozen) time of sending, with a fresh nonce."""
+
+    def query() -> str:
+        import hashlib
+        import secrets
+
+        timestamp, nonce = str(int(clock.now().timestamp())), str(secrets.randbelow(10**9))
+        parts = sorted([WECHAT_TOKEN, timestamp, nonce])
+        signature = hashlib.sha1("".join(parts).encode()).hexdigest()  # noqa: S324
+        echo = f"&echostr={echostr}" if echostr else ""
+        return f"signature={signature}&timestamp={timestamp}&nonce={nonce}{echo}"
+
+    return query
+
+
+WECHAT_TEXT = (
+    "<xml><ToUserName><![CDATA[gh_3a9c1e2f7b10]]></ToUserName>"
+    "<FromUserName><![CDATA[o_query_counts]]></FromUserName><CreateTime>1773194400</CreateTime>"
+    "<MsgType><![CDATA[text]]></MsgType>"
+    "<Content><![CDATA[13600002222 宽带每天晚上都断网，报修两次没人来]]></Content>"
+    "<MsgId>24500000000000001</MsgId></xml>"
+)
 
 RESOLVE_FORM = _form(
     finding="true",
@@ -850,6 +881,10 @@ PAGES: dict[str, list[Req]] = {
         ),
     ],
     "/public/receipt/": [Req(as_=None, prepare=_receipt)],
+    "/public/wechat/": [
+        Req(as_=None, query=_wechat_signed(echostr="5837419204")),
+        Req("POST", None, data=WECHAT_TEXT, query=_wechat_signed(), content_type="text/xml"),
+    ],
     "/public/status/": [
         Req(as_=None),
         Req(
@@ -1519,8 +1554,12 @@ def prepare(case: Case, req: Req, w: World) -> Send:
         client.force_login(user)
     if req.prepare is not None:
         req.prepare(client, w)
+    if req.query is not None:
+        path += "?" + req.query()
     if req.method == "GET":
         return lambda: client.get(path, data or {}, headers=req.headers)
+    if req.content_type:
+        return lambda: client.post(path, data, content_type=req.content_type, headers=req.headers)
     return lambda: client.post(path, data or {}, headers=req.headers)
 
 

@@ -425,6 +425,19 @@ TOUSU_MAIL_MAX_BYTES = env_int("TOUSU_MAIL_MAX_BYTES", 40 * 1024 * 1024, minimum
 # stop here, whatever they put in their headers.
 TOUSU_MAIL_ACK_PER_HOUR = env_int("TOUSU_MAIL_ACK_PER_HOUR", 3, minimum=0)
 
+# WeChat official account (公众号, issue 17): the webhook /wechat/ answers only when a token is
+# set (the one typed into the account's server configuration); the app id and secret let the
+# WeChat transport send template messages (TOUSU_WECHAT_TEMPLATE_ID, the account's progress
+# template). The API base is configurable so that tests and intranet proxies can stand in.
+TOUSU_WECHAT_TOKEN = env_str("TOUSU_WECHAT_TOKEN")
+TOUSU_WECHAT_APPID = env_str("TOUSU_WECHAT_APPID")
+TOUSU_WECHAT_SECRET = env_str("TOUSU_WECHAT_SECRET")
+TOUSU_WECHAT_TEMPLATE_ID = env_str("TOUSU_WECHAT_TEMPLATE_ID")
+TOUSU_WECHAT_API_BASE = env_str("TOUSU_WECHAT_API_BASE", "https://api.weixin.qq.com")
+# Requests per minute from one address: WeChat's servers are few addresses carrying every
+# follower's messages, so the limit is generous; it stops a flood, not a busy day.
+TOUSU_WECHAT_RATE_LIMIT = env_int("TOUSU_WECHAT_RATE_LIMIT", 1200, minimum=0)
+
 # Background jobs (D5): on Celery workers when a broker is set (redis://127.0.0.1:6379/0),
 # otherwise in-process (see tousu/config/runner.py).
 TOUSU_BROKER_URL = env_str("TOUSU_BROKER_URL")

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from tousu.intake import views
+from tousu.intake.wechat import views as wechat_views
 
 app_name = "intake"
 
@@ -11,4 +12,5 @@ urlpatterns = [
     path("imports/", views.imports, name="imports"),
     path("imports/<int:pk>/", views.import_detail, name="import_detail"),
     path("imports/<int:pk>/errors/", views.import_errors, name="import_errors"),
+    path("public/wechat/", wechat_views.webhook, name="wechat"),
 ]

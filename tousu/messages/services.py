@@ -114,6 +114,48 @@ def reason_code(code: str) -> str:
     return str(reason(code)["code"])
 
 
+def message_answered(
+    *, complaint: Complaint, outgoing: Outgoing, address: str, actor: User | None = None
+) -> Message:
+    """Record a message the customer already got in the channel's own answer — WeChat's
+    passive reply to their message — on the timeline, as sent: the record of the conversation,
+    never queued for a transport (which would send it a second time). Idempotent per key."""
+    if outgoing.key:
+        existing = Message.objects.filter(key=outgoing.key).first()
+        if existing is not None:
+            return existing
+    now = clock.now()
+    with transaction.atomic():
+        complaint = complaint_lock(complaint)
+        message = Message.objects.create(
+            complaint=complaint,
+            customer=complaint.customer,
+            direction=Direction.OUT,
+            channel=outgoing.channel,
+            kind=outgoing.kind,
+            address=address,
+            subject=outgoing.subject,
+            text=outgoing.text,
+            key=outgoing.key,
+            author=actor,
+            status=MessageStatus.SENT,
+            created_at=now,
+            sent_at=now,
+        )
+        event_record(
+            complaint=complaint,
+            type=EventType.MESSAGE_OUT,
+            actor=actor,
+            data={
+                "message": message.pk,
+                "channel": message.channel,
+                "kind": message.kind,
+                "status": message.status,
+            },
+        )
+    return message
+
+
 @dataclass(frozen=True)
 class Incoming:
     """A message from the customer: by `channel`, from `address`, with the sender's id."""

@@ -87,6 +87,7 @@ from tousu.setup.demo_mail import mail_demo_load
 from tousu.setup.demo_survey import survey_demo_load
 from tousu.setup.demo_texts import DemoComplaint, demo_complaint, demo_person, demo_reply
 from tousu.setup.demo_wave import MIN_HISTORY, wave_incidents, wave_load, wave_scan
+from tousu.setup.demo_wechat import wechat_demo_load
 from tousu.setup.reference import CATEGORIES
 from tousu.sla import rules as sla_rules
 from tousu.sla.services import complaint_escalate
@@ -1474,6 +1475,9 @@ def demo_load(
             import_demo_load(now)
         # Issue 17: complaints that came in by mail, and the customers' replies threaded.
         mails = mail_demo_load(now) if complaints >= MIN_HISTORY else 0
+        if complaints >= MIN_HISTORY:
+            # Issue 17: a complaint registered by WeChat message, its conversation as messages.
+            wechat_demo_load(now)
         # Last, as the archive job runs after everything else has happened to them.
         archived = complaints_archive(now=now, days=DEMO_ARCHIVE_DAYS)
         # Issue 16: the weeks' inspections sampled and scored, two appeals, a calibration.

@@ -42,6 +42,11 @@ from tousu.setup.demo_texts import CATEGORY_NAMES
 
 pytestmark = pytest.mark.django_db
 
+# What `tousu demo --complaints 40` registers: the 40 complaints of history, the outage wave's
+# 16 calls and the late one, a care-list customer who called anyway (issue 15), three imported
+# regulator referrals, two mails and a WeChat message (issue 17).
+DEMO_40 = 40 + 17 + 1 + 3 + 2 + 1
+
 
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings: Any) -> None:
@@ -66,10 +71,10 @@ def test_demo_creates_staff_and_complaints_with_verifiable_histories() -> None:
     assert set(User.objects.values_list("role", flat=True)) == set(Role.values)
     # 40 complaints of history, the live outage's calls that the spike alert is about, the one
     # call after its incident was opened (proposed to it), and a customer on a care list who
-    # complained about the billing error anyway (issue 15), the three regulator referrals
-    # imported from this morning's list and two complaints that came in by mail, each with the
-    # customer's reply (issue 17).
-    assert Complaint.objects.count() == 40 + 17 + 1 + 3 + 2
+    # complained about the billing error anyway (issue 15); the three regulator referrals
+    # imported from this morning's list, two complaints that came in by mail, each with the
+    # customer's reply, and one registered by WeChat message (issue 17).
+    assert Complaint.objects.count() == DEMO_40
     by_mail = Complaint.objects.filter(channel="email", messages__direction="in").distinct()
     assert by_mail.count() == 2
     assert {c.customer.email for c in by_mail} == {
@@ -102,7 +107,7 @@ def test_demo_creates_staff_and_complaints_with_verifiable_histories() -> None:
     assert statuses[Status.CLOSED] > 20
 
     checked, broken = timeline_verify()
-    assert (checked, broken) == (40 + 17 + 1 + 3 + 2, [])
+    assert (checked, broken) == (DEMO_40, [])
 
     oldest = started - dt.timedelta(days=HISTORY_DAYS)
     for complaint in Complaint.objects.all():
@@ -150,7 +155,7 @@ def test_demo_creates_staff_and_complaints_with_verifiable_histories() -> None:
     from tousu.analytics.rules import rollup_for
 
     counted = MonthlyCount.objects.filter(rollup=rollup_for(set())).aggregate(n=Sum("registered"))
-    assert counted["n"] == 40 + 17 + 1 + 3 + 2
+    assert counted["n"] == DEMO_40
 
     # Generated reasons are stored as codes, read in the reader's language (issue 13).
     routed = Complaint.objects.exclude(routing_reason=None)
@@ -285,7 +290,7 @@ def test_demo_outcomes_replies_and_notes_agree_with_clauses_and_timelines(
                 assert event.data["answers"]["is_true"] == expected, c.number
             seen.add(event.type)
 
-    assert timeline_verify() == (40 + 17 + 1 + 3 + 2, [])
+    assert timeline_verify() == (DEMO_40, [])
 
 
 def test_demo_import_lists_its_bad_rows() -> None:
@@ -428,3 +433,30 @@ def test_demo_callbacks_in_every_state_and_a_survey(reference: None, settings: A
     complained = {r.customer_id for r in responses if r.customer.complaints.exists()}
     assert 0 < len(complained) < 40
     assert all(r.surveyed_at <= now and 1 <= r.overall <= 5 for r in responses)
+
+
+def test_demo_wechat_conversation(reference: None) -> None:
+    """A complaint registered by WeChat message, with its conversation as messages: the
+    acknowledgement the passive reply carried, the customer's note (the handler told), the
+    handler's progress queued for WeChat."""
+    from tousu.messages.models import Message
+    from tousu.setup.demo import demo_routing_ensure, demo_users_ensure
+    from tousu.setup.demo_wechat import OPENID, wechat_demo_load
+
+    demo_users_ensure()
+    demo_routing_ensure()
+    complaint = wechat_demo_load(timezone.now())
+    assert complaint is not None
+    assert complaint.status == "in_progress"
+    assert complaint.channel == "wechat"
+    assert complaint.customer.wechat_openid == OPENID
+    assert "断网" in complaint.content
+    conversation = [
+        (m.direction, m.kind, m.channel) for m in Message.objects.filter(complaint=complaint)
+    ]
+    assert conversation == [
+        ("out", "acknowledgement", "wechat"),
+        ("in", "customer_message", "wechat"),
+        ("out", "progress", "wechat"),
+    ]
+    assert complaint.events.filter(type="customer_message").count() == 1

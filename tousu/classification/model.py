@@ -91,11 +91,14 @@ def normalise(text: str) -> str:
     return _SPACES.sub(" ", _SPACE_BY_CJK.sub("", text)).strip()
 
 
+CLIP_MARK = "\x02"  # between head and tail: no n-gram reads across; `normalise` keeps it
+
+
 def clip(text: str, head: int, tail: int) -> str:
     """The first `head` and the last `tail` characters of a text longer than both."""
     if len(text) <= head + tail:
         return text
-    return text[:head] + "\n" + (text[-tail:] if tail else "")
+    return text[:head] + CLIP_MARK + (text[-tail:] if tail else "")
 
 
 def analyze(text: str, params: Params) -> list[str]:

@@ -1,4 +1,5 @@
-"""The trained text classifier (D7): jieba words and character 1–3-grams of the complaint's
+"""The trained text classifier (D7): the text normalised (`normalise`: segmenters' spaces,
+full-width forms), then jieba words and character 1–3-grams of the complaint's
 first 400 and last 100 characters (words of the first 200 only), one TF-IDF space, a linear SVM
 whose scores become probabilities through per-class Platt sigmoids fitted on cross-validated
 scores. It implements the same protocol as the keyword rules: `predict(text) ->
@@ -38,7 +39,7 @@ from tousu.classification.rules import Prediction
 
 jieba.setLogLevel(logging.WARNING)
 
-ALGORITHM = "linear-v2: jieba words + char 1-3, tfidf, linearsvc, platt"
+ALGORITHM = "linear-v3: normalised text, jieba words + char 1-3, tfidf, linearsvc, platt"
 RANDOM_STATE = 0
 # A stored model (TextModel.blob) starts with this line, then an .npz archive (no pickle).
 MAGIC = b"tousu-text-model-2\n"

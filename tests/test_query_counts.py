@@ -809,6 +809,7 @@ PAGES: dict[str, list[Req]] = {
         Req(data={"format": "xlsx"}, variant="xlsx"),
     ],
     "/triage/": [Req(as_="agent")],
+    "/triage/classifier/": [Req(as_="supervisor")],
     "/complaints/<number>/": [
         Req(as_="handler"),
         # The callback form with its script from the approved wording.

@@ -247,6 +247,11 @@ def can_triage(user: User) -> bool:
     return user.is_active and user.role in TRIAGE_ROLES
 
 
+def can_view_classifier(user: User) -> bool:
+    """The classifier page (its models and the learning loop's history): managers."""
+    return user.is_active and user.role in MANAGER_ROLES
+
+
 def can_categorise(user: User, complaint: Complaint) -> bool:
     """Set or change the category of an open complaint: triage roles while it has none, the
     handler in charge and the department's managers at any time while it is open."""

@@ -1,4 +1,5 @@
-"""The trained text classifier (D7): jieba words and character 1–3-grams of the complaint's
+"""The trained text classifier (D7): the text normalised (`normalise`: segmenters' spaces,
+full-width forms), then jieba words and character 1–3-grams of the complaint's
 first 400 and last 100 characters (words of the first 200 only), one TF-IDF space, a linear SVM
 whose scores become probabilities through per-class Platt sigmoids fitted on cross-validated
 scores. It implements the same protocol as the keyword rules: `predict(text) ->
@@ -19,6 +20,8 @@ import io
 import json
 import logging
 import math
+import re
+import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -36,7 +39,7 @@ from tousu.classification.rules import Prediction
 
 jieba.setLogLevel(logging.WARNING)
 
-ALGORITHM = "linear-v2: jieba words + char 1-3, tfidf, linearsvc, platt"
+ALGORITHM = "linear-v3: normalised text, jieba words + char 1-3, tfidf, linearsvc, platt"
 RANDOM_STATE = 0
 # A stored model (TextModel.blob) starts with this line, then an .npz archive (no pickle).
 MAGIC = b"tousu-text-model-2\n"
@@ -60,21 +63,52 @@ class Params:
     balanced: bool = True  # class weights inverse to class frequency: rare categories count
     min_df: int = 2
     calibration_folds: int = 3
+    # `normalise` before the features (models stored before it existed read text as it came).
+    normalise: bool = True
+
+
+# Chinese script and any punctuation: a space next to one of them is a segmenter's, not the
+# writer's (raw text has none there; NFKC has made full-width punctuation ASCII already).
+_CJK = (
+    "\u2e80-\u2fdf\u3000-\u303f\u3040-\u30ff\u3100-\u312f\u3400-\u4dbf"
+    "\u4e00-\u9fff\uf900-\ufaff\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65"
+    "!-/:-@\\[-`{-~"
+)
+_SPACE_BY_CJK = re.compile(rf"(?<=[{_CJK}])\s+|\s+(?=[{_CJK}])")
+_SPACES = re.compile(r"\s+")
+
+
+def normalise(text: str) -> str:
+    """The text as a person would have typed it, whatever prepared it: training files arrive
+    word-segmented (`水箱 长年 不洗`, the shared government file) or raw, with full-width
+    letters and digits, tabs and runs of newlines; complaints to classify arrive raw. Both go
+    through this one function before any feature, so that the model sees them alike (issue 18:
+    a model that learnt the segmenter's spaces scored 0.09 lower on raw text).
+
+    Full-width forms become half-width (NFKC), letters lower-case, any whitespace next to a
+    Chinese character or a punctuation mark goes, other runs of whitespace become one space
+    (`iphone 6` keeps its space)."""
+    text = unicodedata.normalize("NFKC", text).lower()
+    return _SPACES.sub(" ", _SPACE_BY_CJK.sub("", text)).strip()
+
+
+CLIP_MARK = "\x02"  # between head and tail: no n-gram reads across; `normalise` keeps it
 
 
 def clip(text: str, head: int, tail: int) -> str:
     """The first `head` and the last `tail` characters of a text longer than both."""
     if len(text) <= head + tail:
         return text
-    return text[:head] + "\n" + (text[-tail:] if tail else "")
+    return text[:head] + CLIP_MARK + (text[-tail:] if tail else "")
 
 
 def analyze(text: str, params: Params) -> list[str]:
     """The features of one text, identical at training and prediction time: jieba words
     (precise mode without the HMM guesses at unknown words: faster, and the benchmarks score
-    the same within fold noise), marked, then the character n-grams, over the lower-cased,
+    the same within fold noise), marked, then the character n-grams, over the normalised,
     clipped text."""
-    text = clip(text.lower(), params.head_chars, params.tail_chars)
+    text = normalise(text) if params.normalise else text.lower()
+    text = clip(text, params.head_chars, params.tail_chars)
     grams: list[str] = []
     if params.words:
         head = text[: params.word_chars]
@@ -274,6 +308,7 @@ class TfidfClassifier:
                 terms = json.loads(data["terms"].tobytes())
                 params = meta["params"]
                 params["char_ngrams"] = tuple(params["char_ngrams"])
+                params.setdefault("normalise", False)  # stored before `normalise`
                 classifier = cls(version=version, params=Params(**params))
                 classifier.classes = [str(label) for label in meta["classes"]]
                 classifier.vocabulary = {term: j for j, term in enumerate(terms)}

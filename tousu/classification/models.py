@@ -102,3 +102,49 @@ class CategoryCorrection(models.Model):
 
     def __str__(self) -> str:
         return f"{self.complaint_id}: {self.from_category_id} → {self.to_category_id}"
+
+
+class ChallengeOutcome(models.TextChoices):
+    RUNNING = "running", _("running")
+    ACTIVATED = "activated", _("activated")
+    KEPT = "kept", _("kept the active model")
+    TOO_FEW = "too_few", _("too few complaints")
+
+
+class ModelChallenge(models.Model):
+    """One run of the learning loop (`classification.retrain`): a challenger trained on the
+    older part of the system's own labelled complaints, scored with the model that was active
+    (the champion) on the newest part, and activated only when it scored better. Both scores
+    are kept, whatever the outcome: the classifier page's history.
+
+    `data_key` is the fingerprint of the labelled complaints: the same data is never
+    challenged twice (a second run, or a second worker, finds the key taken)."""
+
+    at = models.DateTimeField(_("at"))
+    data_key = models.CharField(max_length=64, unique=True)
+    outcome = models.CharField(
+        _("outcome"), max_length=16, choices=ChallengeOutcome.choices, default="running"
+    )
+    champion = models.ForeignKey(
+        TextModel, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # The version (or "keywords", the rules a fresh install classifies with) as it was then.
+    champion_version = models.CharField(_("active model"), max_length=64, blank=True)
+    # A challenger that lost is not kept (a model is megabytes); its version and score are.
+    challenger = models.ForeignKey(
+        TextModel, null=True, blank=True, on_delete=models.SET_NULL, related_name="challenges"
+    )
+    challenger_version = models.CharField(_("challenger"), max_length=64, blank=True)
+    champion_f1 = models.FloatField(_("active model's macro-F1"), null=True, blank=True)
+    challenger_f1 = models.FloatField(_("challenger's macro-F1"), null=True, blank=True)
+    training_n = models.PositiveIntegerField(_("training size"), default=0)
+    holdout_n = models.PositiveIntegerField(_("holdout size"), default=0)
+    holdout_from = models.DateTimeField(_("holdout from"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = _("model challenge")
+        verbose_name_plural = _("model challenges")
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.outcome}"

@@ -3,6 +3,7 @@ queue."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import threading
 import time
@@ -10,13 +11,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from tousu.accounts.models import User
 from tousu.accounts.permissions import scope_q
 from tousu.classification.keywords import KEYWORDS
 from tousu.classification.model import ModelFormatError, TfidfClassifier
-from tousu.classification.models import Category, CategoryCorrection, TextModel
+from tousu.classification.models import (
+    Category,
+    CategoryCorrection,
+    ModelChallenge,
+    TextModel,
+)
 from tousu.classification.rules import (
     Classifier,
     KeywordClassifier,
@@ -145,25 +151,55 @@ def text_model_get(version: str | None = None) -> TextModel | None:
     return qs.order_by("-created_at", "-pk").first()
 
 
-def training_data() -> tuple[list[str], list[str]]:
-    """Texts and category codes to train on: closed complaints with a confirmed category
-    (given or set by staff, or set by the model and never corrected); a corrected complaint
-    counts with its corrected category."""
+@dataclass(frozen=True)
+class Labelled:
+    """A complaint whose category staff confirmed, as the model learns from it."""
+
+    pk: int
+    received_at: dt.datetime
+    text: str
+    label: str
+
+
+def labelled_complaints() -> list[Labelled]:
+    """The complaints to learn from, oldest first: closed ones with a confirmed category (given
+    or set by staff, or set by the model and never corrected), and any complaint whose category
+    staff corrected (in triage or on its page), open or not, with the corrected category."""
     corrected = set(CategoryCorrection.objects.values_list("complaint_id", flat=True))
     qs = (
-        Complaint.objects.filter(status=Status.CLOSED, category__isnull=False)
+        Complaint.objects.filter(category__isnull=False)
+        .filter(Q(status=Status.CLOSED) | Q(pk__in=corrected))
         .select_related("category")
-        .only("pk", "content", "demand", "category__code", "category_source")
-        .order_by("pk")
+        .only("pk", "received_at", "content", "demand", "category__code", "category_source")
+        .order_by("received_at", "pk")
     )
-    texts, labels = [], []
+    rows = []
     for c in qs.iterator(chunk_size=2000):
         confirmed = c.category_source in (CategorySource.GIVEN, CategorySource.MANUAL)
         uncorrected_model = c.category_source == CategorySource.MODEL and c.pk not in corrected
         if (confirmed or uncorrected_model or c.pk in corrected) and c.category is not None:
-            texts.append(c.content + "\n" + c.demand)
-            labels.append(c.category.code)
-    return texts, labels
+            rows.append(Labelled(c.pk, c.received_at, c.content + "\n" + c.demand, c.category.code))
+    return rows
+
+
+def training_data() -> tuple[list[str], list[str]]:
+    """Texts and category codes of `labelled_complaints`."""
+    rows = labelled_complaints()
+    return [r.text for r in rows], [r.label for r in rows]
+
+
+def model_challenges(limit: int = 50) -> list[ModelChallenge]:
+    """The learning loop's latest runs, newest first, with their models (no blobs)."""
+    return list(
+        ModelChallenge.objects.select_related("challenger", "champion")
+        .defer("challenger__blob", "champion__blob")
+        .order_by("-at", "-pk")[:limit]
+    )
+
+
+def text_models(limit: int = 50) -> list[TextModel]:
+    """The stored models, the active one first, then the newest (no blobs)."""
+    return list(TextModel.objects.defer("blob").order_by("-active", "-created_at", "-pk")[:limit])
 
 
 def keyword_examples() -> list[tuple[str, str]]:

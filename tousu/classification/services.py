@@ -4,21 +4,32 @@ complaint's category (triage or correction), which feeds the next training."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import logging
 import secrets
 from collections import Counter
 from collections.abc import Callable, Sequence
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from sklearn.model_selection import train_test_split
 
 from tousu.accounts import permissions
 from tousu.accounts.models import User
-from tousu.classification.model import TfidfClassifier, evaluate
-from tousu.classification.models import Category, CategoryCorrection, TextModel
+from tousu.classification.model import ModelFormatError, TfidfClassifier, evaluate
+from tousu.classification.models import (
+    Category,
+    CategoryCorrection,
+    ChallengeOutcome,
+    ModelChallenge,
+    TextModel,
+)
+from tousu.classification.rules import Classifier, KeywordClassifier
 from tousu.classification.selectors import (
+    Labelled,
     active_classifier_reset,
     keyword_examples,
+    labelled_complaints,
     training_data,
 )
 from tousu.complaints.choices import CategorySource, EventType
@@ -33,6 +44,13 @@ MIN_PER_CLASS = 5
 HELD_OUT_PER_CLASS = 8
 # `text_model_refresh` (the demo) trains only from this many usable complaints on.
 REFRESH_MIN_ROWS = 50
+# The learning loop scores on the newest fifth of the labelled complaints, at least this many.
+HOLDOUT_SHARE = 0.2
+HOLDOUT_MIN = 10
+# The champion's name when no model is active: the keyword rules classify then.
+KEYWORD_RULES = "keywords"
+
+logger = logging.getLogger(__name__)
 
 
 def new_version(prefix: str = "tfidf") -> str:
@@ -66,6 +84,7 @@ def text_model_train(
     seeds: Sequence[tuple[str, str]] = (),
     min_per_class: int = MIN_PER_CLASS,
     step: Callable[[str], None] | None = None,
+    score: bool = True,
 ) -> TextModel:
     """Train a model on labelled texts and store it, not active.
 
@@ -74,8 +93,8 @@ def text_model_train(
     `min_per_class` examples, seeds included (at least 2: calibration needs two), are left
     out; raises ValidationFailed when fewer than two labels remain. The stored metrics come
     from a stratified held-out fifth of `texts` when there are `HELD_OUT_PER_CLASS` texts per
-    label (the stored model itself then trains on all of them). `step` is called after each
-    of the three steps (a progress bar)."""
+    label (the stored model itself then trains on all of them; `score=False`: no such scoring,
+    the caller scores). `step` is called after each of the three steps (a progress bar)."""
     minimum = max(2, min_per_class)
     counts = Counter(labels) + Counter(label for _, label in seeds)
     keep = {label for label, n in counts.items() if n >= minimum}
@@ -95,7 +114,9 @@ def text_model_train(
     seeded = [(t, lab) for t, lab in seeds if lab in keep]
     metrics: dict[str, object]
     per_label = Counter(lab for _, lab in rows)
-    if per_label and len(rows) >= HELD_OUT_PER_CLASS * len(per_label):
+    if not score:
+        metrics = {"method": "none (scored by the caller)", "n": 0}
+    elif per_label and len(rows) >= HELD_OUT_PER_CLASS * len(per_label):
         # Labels with one or two texts are only trained on: split, they could leave fewer than
         # the two training texts that calibration needs.
         split = [r for r in rows if per_label[r[1]] >= 3]
@@ -163,6 +184,126 @@ def text_model_activate(model: TextModel) -> TextModel:
     model.refresh_from_db()
     active_classifier_reset()
     return model
+
+
+# ---- the learning loop -------------------------------------------------------------------------
+
+
+def _data_key(rows: Sequence[Labelled]) -> str:
+    """What a challenge learns from and is scored on: the labelled complaints (a correction
+    changes a label). The same rows are challenged once; after an activation, training again
+    on them would only make the same model."""
+    digest = hashlib.sha256()
+    for row in rows:
+        digest.update(f"{row.pk}:{row.label}\n".encode())
+    return digest.hexdigest()
+
+
+def _champion_classifier(champion: TextModel | None) -> Classifier:
+    """The model that classifies now, as `selectors.active_classifier` loads it."""
+    if champion is None:
+        return KeywordClassifier()
+    blob = TextModel.objects.values_list("blob", flat=True).get(pk=champion.pk)
+    try:
+        return TfidfClassifier.loads(bytes(blob), champion.version)
+    except ModelFormatError:
+        logger.exception("active text model %s unreadable; keyword rules instead", champion)
+        return KeywordClassifier()
+
+
+def _macro_f1(classifier: Classifier, rows: Sequence[Labelled]) -> dict[str, object]:
+    predicted = [classifier.predict(row.text).label or "" for row in rows]
+    return evaluate([row.label for row in rows], predicted).as_json()
+
+
+def text_model_challenge(*, min_rows: int | None = None) -> ModelChallenge | None:
+    """One run of the learning loop (the daily job `classification.retrain`).
+
+    The labelled complaints (`selectors.labelled_complaints`: closed ones and staff
+    corrections), oldest first, are cut in time: a challenger is trained on the older part
+    (with the categories' keywords), and it and the active model (the champion; the keyword
+    rules when none is) predict the newest part, which the challenger never saw. The
+    challenger is activated only when its macro-F1 there is strictly higher, and only if the
+    champion is still the active one; a challenger that lost is deleted (the run keeps its
+    version and score). Every run is recorded with both scores.
+
+    Returns None, doing nothing, when these labelled complaints were challenged already (a
+    second run, or another worker running it now: the run's `data_key` is unique); a model
+    activated by hand meanwhile is challenged when new complaints are labelled. Fewer
+    than `min_rows` (default `REFRESH_MIN_ROWS`) labelled complaints: a `too_few` run, no
+    training.
+
+    Caveat: a champion trained on everything (`tousu classifier train --from-db`, the demo's
+    first model) may have seen the newest complaints; its score is then flattering and the
+    loop errs towards keeping it. Models the loop activates never saw them."""
+    rows = labelled_complaints()
+    champion = TextModel.objects.defer("blob").filter(active=True).first()
+    champion_version = champion.version if champion else KEYWORD_RULES
+    try:
+        with transaction.atomic():
+            run = ModelChallenge.objects.create(
+                at=clock.now(),
+                data_key=_data_key(rows),
+                champion=champion,
+                champion_version=champion_version,
+            )
+    except IntegrityError:
+        return None
+    try:
+        _challenge(run, rows, champion, REFRESH_MIN_ROWS if min_rows is None else min_rows)
+    except Exception:
+        # Free the key: the next run tries this data again.
+        ModelChallenge.objects.filter(pk=run.pk).delete()
+        raise
+    return run
+
+
+def _challenge(
+    run: ModelChallenge, rows: list[Labelled], champion: TextModel | None, min_rows: int
+) -> None:
+    holdout_n = max(HOLDOUT_MIN, round(len(rows) * HOLDOUT_SHARE))
+    train, holdout = rows[:-holdout_n], rows[-holdout_n:]
+    run.outcome = ChallengeOutcome.TOO_FEW
+    if len(rows) < max(min_rows, holdout_n + 2):
+        run.save(update_fields=["outcome"])
+        return
+    try:
+        model = text_model_train(
+            texts=[r.text for r in train],
+            labels=[r.label for r in train],
+            source="loop",
+            seeds=keyword_examples(),
+            score=False,
+        )
+    except ValidationFailed:
+        run.save(update_fields=["outcome"])
+        return
+    challenger = TfidfClassifier.loads(bytes(model.blob), model.version)
+    challenger_metrics = _macro_f1(challenger, holdout)
+    champion_metrics = _macro_f1(_champion_classifier(champion), holdout)
+    challenger_metrics["method"] = "time-ordered holdout"
+    model.metrics = challenger_metrics
+    model.save(update_fields=["metrics"])
+    run.challenger, run.challenger_version = model, model.version
+    run.challenger_f1 = float(challenger_metrics["macro_f1"])  # type: ignore[arg-type]
+    run.champion_f1 = float(champion_metrics["macro_f1"])  # type: ignore[arg-type]
+    run.training_n, run.holdout_n = len(train), len(holdout)
+    run.holdout_from = holdout[0].received_at
+    run.outcome = ChallengeOutcome.KEPT
+    with transaction.atomic():
+        active = (
+            TextModel.objects.select_for_update()
+            .filter(active=True)
+            .values_list("version", flat=True)
+            .first()
+        )
+        better = run.challenger_f1 > run.champion_f1
+        if better and model.taxonomy and (active or KEYWORD_RULES) == run.champion_version:
+            text_model_activate(model)
+            run.outcome = ChallengeOutcome.ACTIVATED
+        run.save()
+    if run.outcome != ChallengeOutcome.ACTIVATED:
+        model.delete()
 
 
 def complaint_category_set(

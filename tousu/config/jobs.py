@@ -141,6 +141,12 @@ register(
     help="verify the tamper evidence of all data; alert the admins of new findings",
 )
 register(
+    "classification.retrain",
+    "tousu.classification.jobs.retrain",
+    every=dt.timedelta(days=1),
+    help="retrain the classifier on closed and corrected complaints; activate it only if better",
+)
+register(
     "early_warning.scan",
     "tousu.early_warning.jobs.scan",
     every=dt.timedelta(hours=1),

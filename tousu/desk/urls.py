@@ -19,6 +19,7 @@ urlpatterns = [
     path("register/", register.register_page, name="register"),
     path("register/customer/", register.customer_lookup, name="customer_lookup"),
     path("triage/", views.triage, name="triage"),
+    path("triage/classifier/", views.classifier, name="classifier"),
     path("complaints/<str:number>/", views.complaint_detail, name="detail"),
     path(
         "complaints/<str:number>/evidence/<int:pk>/",

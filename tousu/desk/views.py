@@ -24,7 +24,7 @@ from django.http import (
     StreamingHttpResponse,
 )
 from django.http.response import HttpResponseBase
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -36,7 +36,7 @@ from tousu.accounts.permissions import scope_q
 from tousu.accounts.views import render_with_pii, staff
 from tousu.callbacks.selectors import complaint_callbacks, pending_callback
 from tousu.classification.models import Category
-from tousu.classification.selectors import triage_queue
+from tousu.classification.selectors import model_challenges, text_models, triage_queue
 from tousu.complaints import search, selectors, services
 from tousu.complaints.choices import Status
 from tousu.complaints.models import Complaint, ComplaintEvent
@@ -349,6 +349,19 @@ def triage(request: HttpRequest) -> HttpResponse:
         {"page": page, "form": TriageForm()},
         subject=LIST_SUBJECT,
         count=len(page.object_list),
+    )
+
+
+def classifier(request: HttpRequest) -> HttpResponse:
+    """The classifier: the stored models, the active one first, and the learning loop's runs
+    with both scores (issue 18)."""
+    user = staff(request)
+    if not permissions.can_view_classifier(user):
+        raise PermissionDenied
+    return render(
+        request,
+        "classification/classifier.html",
+        {"models": text_models(), "challenges": model_challenges()},
     )
 
 

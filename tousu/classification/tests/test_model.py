@@ -28,6 +28,7 @@ from tousu.classification.model import (
     analyze,
     clip,
     evaluate,
+    jieba_tokens,
     platt_fit,
 )
 from tousu.classification.models import Category, CategoryCorrection, TextModel
@@ -280,6 +281,26 @@ def test_evaluate_prints_the_last_line(
     assert re.fullmatch(r"macro_f1=\d\.\d{4} accuracy=\d\.\d{4} n=60", lines[-1])
     assert "confusion" in out
     assert "network.coverage" in out
+    # Beside the validation score of training, the file's score and the gap between them.
+    validation = trained.metrics["macro_f1"]
+    score = float(lines[-1].split()[0].split("=")[1])
+    assert lines[-2] == (
+        f"validation (held-out 20%): macro_f1={validation:.4f}  fixture.csv: "
+        f"macro_f1={score:.4f}  gap: {validation - score:+.4f}"
+    )
+
+
+def test_word_segmented_and_raw_text_are_read_alike() -> None:
+    # Training files may come word-segmented (spaces between the words), complaints come raw:
+    # the model sees both the same way.
+    params = Params()
+    assert analyze("宽带 安装 排期 太久 了 , ＡＤＳＬ  modem 坏 了", params) == analyze(
+        "宽带安装排期太久了，adsl modem坏了", params
+    )
+    segmented = [" ".join(jieba_tokens(text)) for text in TEXTS]
+    classifier = TfidfClassifier().fit(segmented, LABELS)
+    for text, label in zip(TEXTS, LABELS, strict=True):
+        assert classifier.predict(text).label == label
 
 
 def test_activate_refuses_an_off_tree_model(

@@ -46,6 +46,22 @@ def read_table(path: str, text_column: str, label_column: str) -> tuple[list[str
     return texts, labels
 
 
+def validation_gap(stored: dict[str, Any], macro_f1: float, name: str) -> str:
+    """The score the model was validated with at training (on text prepared like its training
+    file: word-segmented, perhaps) beside its score on this file (raw text, as complaints
+    arrive), and the gap between them: a model that learnt its training file's preparation
+    shows it here (issue 18)."""
+    validation = stored.get("macro_f1")
+    method = stored.get("method", "none")
+    if validation is None:
+        return f"validation ({method}): -  {name}: macro_f1={macro_f1:.4f}  gap: -"
+    gap = float(validation) - macro_f1
+    return (
+        f"validation ({method}): macro_f1={float(validation):.4f}  "
+        f"{name}: macro_f1={macro_f1:.4f}  gap: {gap:+.4f}"
+    )
+
+
 class Command(BaseCommand):
     help = "Text classifier models: train, evaluate, activate, list."
 
@@ -62,7 +78,11 @@ class Command(BaseCommand):
             help="--from-db without the categories' keywords as extra examples",
         )
         train.add_argument("--min-per-class", type=int, default=MIN_PER_CLASS)
-        ev = sub.add_parser("evaluate", help="score a model on a labelled file")
+        ev = sub.add_parser(
+            "evaluate",
+            help="score a model on a labelled file (raw text, as complaints arrive) and print "
+            "the gap to the validation score it was trained with",
+        )
         ev.add_argument("--version")
         ev.add_argument("--file", required=True)
         ev.add_argument("--text-column", default="text")
@@ -120,6 +140,8 @@ class Command(BaseCommand):
         metrics = evaluate(labels, classifier.predict_many(texts))
         self.stdout.write(f"model {model.version}")
         self.stdout.write(metrics.report())
+        self.stdout.write("")
+        self.stdout.write(validation_gap(model.metrics, metrics.macro_f1, Path(opts["file"]).name))
         self.stdout.write(metrics.last_line())
 
     def do_activate(self, **opts: Any) -> None:

@@ -22,10 +22,35 @@ from pathlib import Path
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 GOV = "tipdm2020c-messages-with-replies.csv"
 SHOP = "online-shopping-10cats-train.csv"
-CANDIDATES = (
-    "12345 市长 热线 信访 上访 工信部 通管局 12300 法院 起诉 判决 律师 媒体 曝光 记者 集体 联名 "
-    "举报 12315 315 消协 工商 投诉 报警 垃圾 微博 抖音"
-).split()
+CANDIDATES = [
+    "12345",
+    "市长",
+    "热线",
+    "信访",
+    "上访",
+    "工信部",
+    "通管局",
+    "12300",
+    "法院",
+    "起诉",
+    "判决",
+    "律师",
+    "媒体",
+    "曝光",
+    "记者",
+    "集体",
+    "联名",
+    "举报",
+    "12315",
+    "315",
+    "消协",
+    "工商",
+    "投诉",
+    "报警",
+    "垃圾",
+    "微博",
+    "抖音",
+]
 SEED = 18
 
 

@@ -159,10 +159,22 @@ def idf(corpus: Sequence[Sample]) -> dict[str, float]:
     return {w: math.log((1 + size) / (1 + n)) + 1.0 for w, n in counts.items()}
 
 
+# A word inside a longer one (营业 in 营业厅) that is used mostly as part of it is not listed
+# beside it: the longer says it.
+PART_SHARE = 0.8
+
+
 def ranked(counts: Counter[str], weights: dict[str, float]) -> list[tuple[str, int]]:
-    """Words by the number of complaints using them times their IDF, then by word."""
+    """Words by the number of complaints using them times their IDF, then by word; a word
+    mostly used inside a longer listed one left out."""
     top = max(weights.values(), default=1.0)
-    return sorted(counts.items(), key=lambda wc: (-wc[1] * weights.get(wc[0], top), wc[0]))
+    order = sorted(counts.items(), key=lambda wc: (-wc[1] * weights.get(wc[0], top), wc[0]))
+    frequent = [(w, n) for w, n in order if n > 1]
+
+    def part(word: str, n: int) -> bool:
+        return any(word in v and v != word and m >= PART_SHARE * n for v, m in frequent)
+
+    return [(w, n) for w, n in order if not part(w, n)]
 
 
 def topics(now: Sample, order: list[tuple[str, int]]) -> list[dict[str, Any]]:
@@ -228,7 +240,9 @@ def rising_terms(now: Sample, before: Sample) -> list[dict[str, Any]]:
             }
         )
     rows.sort(key=lambda r: (-(r["share"] - r["previous_share"]), r["term"]))
-    return rows[:TOP_TERMS]
+    # A rising part of a rising longer word (运营 of 运营商) is not listed beside it.
+    distinct = {w for w, _n in ranked(Counter({r["term"]: r["docs"] for r in rows}), {})}
+    return [r for r in rows if r["term"] in distinct][:TOP_TERMS]
 
 
 def category_terms(

@@ -157,8 +157,9 @@ def main() -> None:
     )
     if not args.no_model:
         model = anger_model({int(i) for s, i, _t in sample() if s == "shop"})
+        report("the model alone", rows, "anger", lambda t: model(t) >= intake_risk.ANGER_CONFIRM)
         report(
-            "now: anger model",
+            "now: words confirmed by the model",
             rows,
             "anger",
             lambda t: intake_risk.emotion(t, model).anger >= agitated,

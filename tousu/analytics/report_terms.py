@@ -70,6 +70,7 @@ class Sample:
     docs: Sequence[tuple[str, int | None, set[str]]]  # (number, category id, words)
     # Per doc (same order), the adjacent word pairs it uses: phrase candidates (`with_phrases`).
     pairs: Sequence[set[str]] = field(default_factory=list)
+    phrases: set[str] = field(default_factory=set)  # the phrases counted among its words
 
     @property
     def size(self) -> int:
@@ -93,6 +94,7 @@ class Sample:
     def with_phrases(self, phrases: Iterable[str]) -> None:
         """Count the `phrases` among each complaint's words where it uses them."""
         kept = set(phrases)
+        self.phrases |= kept
         for (_number, _category, words), pairs in zip(self.docs, self.pairs, strict=False):
             words.update(pairs & kept)
 
@@ -159,22 +161,13 @@ def idf(corpus: Sequence[Sample]) -> dict[str, float]:
     return {w: math.log((1 + size) / (1 + n)) + 1.0 for w, n in counts.items()}
 
 
-# A word inside a longer one (营业 in 营业厅) that is used mostly as part of it is not listed
-# beside it: the longer says it.
-PART_SHARE = 0.8
-
-
-def ranked(counts: Counter[str], weights: dict[str, float]) -> list[tuple[str, int]]:
-    """Words by the number of complaints using them times their IDF, then by word; a word
-    mostly used inside a longer listed one left out."""
+def ranked(
+    counts: Counter[str], weights: dict[str, float], phrases: Iterable[str] = ()
+) -> list[tuple[str, int]]:
+    """Words (and `phrases`) by the number of complaints using them times their IDF, then by
+    word."""
     top = max(weights.values(), default=1.0)
-    order = sorted(counts.items(), key=lambda wc: (-wc[1] * weights.get(wc[0], top), wc[0]))
-    frequent = [(w, n) for w, n in order if n > 1]
-
-    def part(word: str, n: int) -> bool:
-        return any(word in v and v != word and m >= PART_SHARE * n for v, m in frequent)
-
-    return [(w, n) for w, n in order if not part(w, n)]
+    return sorted(counts.items(), key=lambda wc: (-wc[1] * weights.get(wc[0], top), wc[0]))
 
 
 def topics(now: Sample, order: list[tuple[str, int]]) -> list[dict[str, Any]]:
@@ -240,9 +233,7 @@ def rising_terms(now: Sample, before: Sample) -> list[dict[str, Any]]:
             }
         )
     rows.sort(key=lambda r: (-(r["share"] - r["previous_share"]), r["term"]))
-    # A rising part of a rising longer word (运营 of 运营商) is not listed beside it.
-    distinct = {w for w, _n in ranked(Counter({r["term"]: r["docs"] for r in rows}), {})}
-    return [r for r in rows if r["term"] in distinct][:TOP_TERMS]
+    return rows[:TOP_TERMS]
 
 
 def category_terms(
@@ -257,7 +248,7 @@ def category_terms(
         pk = ids.get(entry["key"])
         if pk is None or not entry["volume"]:
             continue
-        top = ranked(now.frequency(pk), weights or {})[:TERMS_PER_CATEGORY]
+        top = ranked(now.frequency(pk), weights or {}, now.phrases)[:TERMS_PER_CATEGORY]
         out.append(
             {
                 "category": entry["name"],
@@ -286,7 +277,7 @@ def root_causes(
     for part in reference:
         part.with_phrases(kept)
     weights = idf(reference)
-    order = ranked(now.frequency(), weights)
+    order = ranked(now.frequency(), weights, kept)
     return {
         "sample": now.size,
         "total": now.total,

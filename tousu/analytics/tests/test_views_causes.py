@@ -163,7 +163,7 @@ def test_filler_words_stay_out_of_the_top_words_and_topics_link_to_their_complai
     terms = response.context["terms"]
     top = [w["term"] for w in terms["top"]]
     assert not set(top) & {"你好", "您好", "我要", "就是", "麻烦", "请问", "一下", "谢谢"}
-    assert {"断网", "扣费"} <= set(top)
+    assert {"断网", "扣费"} <= set(top[:6]), top
     topics = {t["term"]: t for t in terms["topics"]}
     assert len(topics) == 2
     outage = next(t for t in terms["topics"] if "断网" in t["label"])

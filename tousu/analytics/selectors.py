@@ -587,7 +587,8 @@ def root_causes_for_user(
 ) -> dict[str, Any]:
     """Root causes (R11.4) of the Asia/Shanghai days `first`…`last` for the slice, within what
     `user` may see: the words of a sample of the complaints received (report_terms), against
-    the previous period of as many days. Examples are only of complaints the user may open."""
+    the previous period of as many days, weighed by their IDF in all the slice's complaints the
+    user may see. Examples are only of complaints the user may open."""
     from tousu.analytics import report_terms
     from tousu.complaints.selectors import ComplaintFilters, complaint_list
 
@@ -595,7 +596,7 @@ def root_causes_for_user(
     end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), tzinfo=SHANGHAI)
     previous_start = start - (end - start)
 
-    def received(a: dt.datetime, b: dt.datetime) -> Any:
+    def received(a: dt.datetime | None, b: dt.datetime | None) -> Any:
         sliced = ComplaintFilters(
             category=filters.category or "",
             channel=filters.channel or "",
@@ -608,7 +609,9 @@ def root_causes_for_user(
 
     mix = kpis(start, end, filters_for_user(user, filters))["mix"]["category"]
     return {
-        **report_terms.root_causes(received(start, end), received(previous_start, start), mix),
+        **report_terms.root_causes(
+            received(start, end), received(previous_start, start), mix, received(None, None)
+        ),
         "previous_first": previous_start.date(),
         "previous_last": first - dt.timedelta(days=1),
     }

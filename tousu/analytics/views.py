@@ -334,7 +334,7 @@ def root_causes(request: HttpRequest) -> HttpResponse:
             "received_to": terms["previous_last"].isoformat(),
         }
     )
-    for entry in [*terms["top"], *terms["rising"]]:
+    for entry in [*terms["top"], *terms["rising"], *terms["topics"]]:
         entry["url"] = search(q=entry["term"])
     for entry in terms["rising"]:
         entry["previous_url"] = before(q=entry["term"])

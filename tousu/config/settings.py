@@ -527,27 +527,6 @@ TOUSU_HIGH_VALUE_TIERS = env_list("TOUSU_HIGH_VALUE_TIERS", ["五星", "四星"]
 # A customer hit by a known fault is put on its care list (issue 15) with earlier complaints,
 # a high value tier, or a customer-level risk of at least this much.
 TOUSU_CARE_RISK_MIN = env_float("TOUSU_CARE_RISK_MIN", 0.3, minimum=0, maximum=1)
-# Words in a complaint that signal it may go above us: (word, weight 0..1, reason shown to staff).
-# Weights combine as independent signals (see tousu/intake/risk.py); override per deployment.
-TOUSU_RISK_MARKERS: list[tuple[str, float, str]] = [
-    ("工信部", 0.5, "提到向工信部申诉"),
-    ("通管局", 0.5, "提到向通管局申诉"),
-    ("12300", 0.5, "提到12300申诉热线"),
-    ("315", 0.35, "提到315投诉"),
-    ("媒体", 0.4, "提到媒体曝光"),
-    ("曝光", 0.4, "提到媒体曝光"),
-    ("记者", 0.4, "提到找记者"),
-    ("微博", 0.3, "提到在微博发布"),
-    ("抖音", 0.3, "提到在抖音发布"),
-    ("律师", 0.4, "提到律师"),
-    ("起诉", 0.4, "提到起诉"),
-    ("法院", 0.4, "提到法院"),
-    ("报警", 0.35, "提到报警"),
-    ("投诉到底", 0.3, "表示要投诉到底"),
-    ("消协", 0.35, "提到消协"),
-    ("12315", 0.35, "提到12315"),
-]
-
 # django-axes, configured for the login policy above; tousu/accounts/lockout.py holds the parts
 # these names point at. Its handler applies both limits and counts an attempt before its
 # password is checked, so that concurrent guesses cannot all pass one check.

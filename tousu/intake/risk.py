@@ -1,11 +1,23 @@
 """Pure rules of the automatic assessment at intake: the customer's emotion and the risk that a
 complaint escalates beyond us (R2.4, R2.6).
 
-Both are lexicon rules, not a model: deterministic, fast, and explainable — every point of the
-score comes with the reason shown to staff ("提到媒体曝光; 30天内第3次投诉").
+Risk terms (工信部, 信访, 12345, 起诉, 媒体, 联名 …; configured by admins as intake.RiskTerm, read
+through intake.selectors.risk_markers) are matched as Chinese reads them, not as substrings:
 
-The risk score combines independent signals as a "noisy OR": each signal i with weight w_i
-(0..1) leaves a chance (1 - w_i) that the complaint does *not* escalate, so
+- on word boundaries from the tokenizer (jieba): 媒体 inside 多媒体, 集体 inside 集体土地 and a
+  hotline number inside a telephone number (0731-12345) are not mentions;
+- not when negated in the same clause just before the term (我不会去工信部, 从未上访);
+- not inside a citation: a title in 《》 (《最高人民法院关于…的解释》), a case number
+  ((2019)湘01民终123号) or a clause that reports a ruling (判决, 裁定) without a suit.
+
+Emotion: anger is the probability that the text is a complaint, from a model trained on
+labelled reviews (intake.emotion, `tousu emotion train`), when one is active; without one, and
+for urgency (no labelled data exists for it), distinct cue words on word boundaries count.
+
+Every point of the risk score comes with the reason shown to staff
+("提到媒体曝光; 30天内第3次投诉"). The score combines independent signals as a "noisy OR":
+each signal i with weight w_i (0..1) leaves a chance (1 - w_i) that the complaint does *not*
+escalate, so
 
     score = 1 - Π (1 - w_i)
 
@@ -14,11 +26,14 @@ which stays in [0, 1], never falls when a signal is added, and is dominated by t
 
 from __future__ import annotations
 
+import functools
+import logging
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Final
 
-from django.conf import settings
+import jieba
 from django.utils.translation import gettext_lazy, gettext_noop
 
 from tousu.complaints.choices import Channel
@@ -26,8 +41,12 @@ from tousu.core.reasons import Reason, reason, reason_kind, reason_parse
 
 # ---- emotion -----------------------------------------------------------------------------------
 
+# Matched as words (a cue inside a longer word is not one: 垃圾 in 垃圾站), so the forms people
+# write as one word are listed too.
 ANGER_CUES: tuple[str, ...] = (
     "气死",
+    "气死我了",
+    "气死人",
     "太过分",
     "忍无可忍",
     "骗子",
@@ -96,33 +115,150 @@ class Risk:
     reasons: list[Reason | str] = field(default_factory=list)
 
 
-def _found(text: str, cues: Iterable[str]) -> list[str]:
-    """The cues present in `text`, longest first; a cue inside a longer one found at the same
-    place is not counted twice ("315" within "12315")."""
-    rest, found = text, []
-    for cue in sorted(cues, key=lambda c: (-len(c), c)):
-        if cue and cue in rest:
-            found.append(cue)
-            rest = rest.replace(cue, "\0")
+jieba.setLogLevel(logging.WARNING)
+
+# ---- reading a term where Chinese puts it -------------------------------------------------------
+
+# Clauses end at these: a negation or a ruling reported in one clause says nothing of the next.
+_CLAUSE_END = re.compile(r"[，。！？；,.!?;\n]|\s{2,}")
+# Negations that, shortly before a term in its clause, take the threat back (不会去工信部).
+# A bare 不 is not one: 再不解决我就去工信部 is a threat.
+_NEGATION = re.compile(
+    r"不会|不想|不打算|不准备|不愿|不需要|不必|无需|不用|没有去|没去|并未|并没有|从未|从没|不至于|不是要"
+)
+NEGATION_REACH = 12  # characters before the term that a negation covers
+# Citations: a title in 《》, a case number ((2019)湘01民终123号), and a clause that reports a
+# ruling (判决 / 裁定) without a suit of the writer's own.
+_TITLE = re.compile(r"《[^》]{0,80}》")
+_CASE_NUMBER = re.compile(r"[（(〔【\[]\s*\d{4}\s*[）)〕】\]][^，。；！？\s]{0,30}?号")
+_RULING = re.compile(r"判决|裁定|判处|判例")
+_OWN_SUIT = re.compile(r"起诉|诉讼|上诉|告他|告到|去告")
+# Words that hold a term but mention no escalation: a device's alarm, a lawyer's profession.
+NOT_MENTIONS = ("报警音", "报警器", "报警灯", "公职律师", "律师资格", "律师证", "媒体文件")
+# A number term is a mention only as a number of its own: not 0731-12345 nor 123456.
+_NUMBER_NEIGHBOUR = re.compile(r"[0-9０-９\-－a-zA-Z]")
+
+
+@functools.lru_cache(maxsize=256)
+def _boundaries(text: str) -> tuple[frozenset[int], frozenset[int]]:
+    """Where the tokenizer's words start and end."""
+    starts, ends = set(), set()
+    for _word, start, end in jieba.tokenize(text):
+        starts.add(start)
+        ends.add(end)
+    return frozenset(starts), frozenset(ends)
+
+
+def _citations(text: str) -> list[tuple[int, int]]:
+    spans = [m.span() for m in _TITLE.finditer(text)]
+    for word in NOT_MENTIONS:
+        at = text.find(word)
+        while at >= 0:
+            spans.append((at, at + len(word)))
+            at = text.find(word, at + 1)
+    spans += [m.span() for m in _CASE_NUMBER.finditer(text)]
+    start = 0
+    for end in [m.start() for m in _CLAUSE_END.finditer(text)] + [len(text)]:
+        clause = text[start:end]
+        if _RULING.search(clause) and not _OWN_SUIT.search(clause):
+            spans.append((start, end))
+        start = end + 1
+    return spans
+
+
+def _negated(text: str, at: int) -> bool:
+    clause_start = 0
+    for m in _CLAUSE_END.finditer(text, 0, at):
+        clause_start = m.end()
+    before = text[max(clause_start, at - NEGATION_REACH) : at]
+    return bool(_NEGATION.search(before))
+
+
+def _stands_alone(text: str, term: str, at: int) -> bool:
+    end = at + len(term)
+    if term.isascii():
+        before = text[at - 1] if at else ""
+        after = text[end] if end < len(text) else ""
+        return not (_NUMBER_NEIGHBOUR.match(before) or _NUMBER_NEIGHBOUR.match(after))
+    starts, ends = _boundaries(text)
+    return at in starts and end in ends
+
+
+def _found(text: str, cues: Iterable[str], *, negation: bool = False) -> list[str]:
+    """The cues present in `text` as words of their own, longest first; a cue inside a longer
+    one found at the same place is not counted twice ("315" within "12315"). With `negation`,
+    a cue negated in its clause or inside a citation is not present."""
+    taken: list[tuple[int, int]] = _citations(text) if negation else []
+    found = []
+    for cue in sorted({c for c in cues if c}, key=lambda c: (-len(c), c)):
+        at = text.find(cue)
+        while at >= 0:
+            end = at + len(cue)
+            free = not any(s < end and at < e for s, e in taken)
+            if free and _stands_alone(text, cue, at) and not (negation and _negated(text, at)):
+                found.append(cue)
+                taken.append((at, end))
+                break
+            at = text.find(cue, at + 1)
     return found
 
 
+Marker = tuple[str, float, str]  # (term, weight, the reason's text)
+
+
+def _default_markers() -> Sequence[Marker]:
+    from tousu.intake.selectors import risk_markers
+
+    return risk_markers()
+
+
 def markers_found(
-    text: str, markers: Sequence[tuple[str, float, str]] | None = None
+    text: str, markers: Sequence[Marker] | None = None
 ) -> list[tuple[float, Reason | str]]:
-    """The escalation markers present in `text` (default: settings.TOUSU_RISK_MARKERS), each as
-    (weight, reason); for the complaint's risk here and the customer's in early warning."""
-    table = settings.TOUSU_RISK_MARKERS if markers is None else markers
-    weights = {word: (weight, reason_parse(text)) for word, weight, text in table}
-    return [weights[word] for word in _found(text, weights)]
+    """The escalation terms mentioned in `text` (default: the admins' risk terms,
+    intake.selectors.risk_markers), each as (weight, reason); for the complaint's risk here and
+    the customer's in early warning."""
+    table = _default_markers() if markers is None else markers
+    weights = {word: (weight, reason_parse(why)) for word, weight, why in table}
+    return [weights[word] for word in _found(text, weights, negation=True)]
 
 
-def emotion(text: str) -> Emotion:
-    """Anger and urgency (0..1) from the Chinese cue words present in the text."""
+# How sure the anger model is that a text is a complaint, 0..1 (intake.emotion.AngerModel).
+AngerScorer = Callable[[str], float]
+
+
+class _Default:
+    pass
+
+
+DEFAULT: Final = _Default()
+# With a model, a cue word counts as anger only in a text the model reads as a complaint at
+# least this surely: it tells an insult from the same word used of a thing or in quotation.
+# Measured on the hand-labelled sample (bench/risk.py, bench/README.md): the model alone reads
+# negativity, not anger (precision 0.51); confirming the words raises their precision from 0.76
+# to 0.91.
+ANGER_CONFIRM = 0.7
+
+
+def _default_scorer() -> AngerScorer | None:
+    from tousu.intake.selectors import anger_scorer
+
+    return anger_scorer()
+
+
+def emotion(text: str, scorer: AngerScorer | _Default | None = DEFAULT) -> Emotion:
+    """Anger and urgency (0..1) from the distinct cue words the text uses as words. With an
+    anger model (`scorer`; default the active intake.EmotionModel) the anger words count only
+    when the model reads the whole text as a complaint (ANGER_CONFIRM). The cue words found are
+    kept either way, to show staff what was read."""
+    model = _default_scorer() if isinstance(scorer, _Default) else scorer
     anger_cues = _found(text, ANGER_CUES)
     urgency_cues = _found(text, URGENCY_CUES)
+    anger = min(1.0, ANGER_PER_CUE * len(anger_cues))
+    if anger and model is not None and model(text) < ANGER_CONFIRM:
+        anger = 0.0
     return Emotion(
-        anger=round(min(1.0, ANGER_PER_CUE * len(anger_cues)), SCORE_DIGITS),
+        anger=round(anger, SCORE_DIGITS),
         urgency=round(min(1.0, URGENCY_PER_CUE * len(urgency_cues)), SCORE_DIGITS),
         cues=anger_cues + urgency_cues,
     )
@@ -135,18 +271,20 @@ def risk(
     repeat: bool,
     *,
     professional: bool = False,
-    markers: Sequence[tuple[str, float, str]] | None = None,
+    markers: Sequence[Marker] | None = None,
+    scorer: AngerScorer | _Default | None = DEFAULT,
 ) -> Risk:
     """The escalation risk of a complaint, 0..1, with its reasons in the order of their weight.
 
     `prior_count_30d` counts the customer's *earlier* complaints in the last PRIOR_WINDOW_DAYS
-    (this one not included); `markers` defaults to settings.TOUSU_RISK_MARKERS.
+    (this one not included); `markers` defaults to the admins' risk terms and `scorer` to the
+    active emotion model (see `emotion`).
     """
     signals = markers_found(text, markers)
     if channel in CHANNEL_WEIGHTS:
         weight, code = CHANNEL_WEIGHTS[channel]
         signals.append((weight, reason(code)))
-    anger = emotion(text).anger
+    anger = emotion(text, scorer).anger
     if anger > 0:
         agitated = reason("risk.agitated") if anger >= ANGER_REASON_MIN else ""
         signals.append((ANGER_WEIGHT * anger, agitated))
@@ -171,7 +309,7 @@ def risk(
 # ---- the reasons, in the reader's language (tousu.core.reasons) --------------------------------
 # Rows written before codes hold the Chinese text; `legacy` reads it back.
 
-# Keyed by the reason text of the default markers (settings.TOUSU_RISK_MARKERS): a marker's
+# Keyed by the reason text of the default risk terms (DEFAULT_RISK_TERMS): a marker's
 # reason is stored as its code; the code, not the order here, is what rows keep.
 MARKER_REASONS = {
     "提到向工信部申诉": ("miit", gettext_noop("Mentions an appeal to the MIIT")),
@@ -192,7 +330,73 @@ MARKER_REASONS = {
     "提到报警": ("police", gettext_noop("Threatens to call the police")),
     "表示要投诉到底": ("all_the_way", gettext_noop("Says they will complain all the way")),
     "提到消协": ("consumer_association", gettext_noop("Mentions the consumer association")),
+    "提到信访/上访": ("petition", gettext_noop("Mentions a petition to the authorities")),
+    "提到市长热线/12345": ("city_hotline", gettext_noop("Mentions the city hotline (12345)")),
+    "提到政府服务热线": (
+        "service_hotline",
+        gettext_noop("Mentions a government service hotline"),
+    ),
+    "提到集体行动": (
+        "collective",
+        gettext_noop("Mentions collective action (a joint or group petition)"),
+    ),
+    "提到上级督察": ("inspection", gettext_noop("Mentions a higher inspection team")),
 }
+
+# The vocabulary a new installation starts with (migration intake 0006 seeds intake.RiskTerm
+# from a copy of it; admins change it there): (term, weight, the reason's text, kind).
+DEFAULT_RISK_TERMS: tuple[tuple[str, float, str, str], ...] = (
+    ("工信部", 0.5, "提到向工信部申诉", "regulator"),
+    ("通管局", 0.5, "提到向通管局申诉", "regulator"),
+    ("通信管理局", 0.5, "提到向通管局申诉", "regulator"),
+    ("12300", 0.5, "提到12300申诉热线", "regulator"),
+    ("督察组", 0.4, "提到上级督察", "regulator"),
+    ("巡视组", 0.4, "提到上级督察", "regulator"),
+    ("信访", 0.45, "提到信访/上访", "petition"),
+    ("信访局", 0.45, "提到信访/上访", "petition"),
+    ("信访办", 0.45, "提到信访/上访", "petition"),
+    ("上访", 0.5, "提到信访/上访", "petition"),
+    ("闹访", 0.5, "提到信访/上访", "petition"),
+    ("诉访", 0.45, "提到信访/上访", "petition"),
+    ("12345", 0.35, "提到市长热线/12345", "hotline"),
+    ("市长热线", 0.35, "提到市长热线/12345", "hotline"),
+    ("市民热线", 0.35, "提到市长热线/12345", "hotline"),
+    ("12328", 0.3, "提到政府服务热线", "hotline"),
+    ("12369", 0.3, "提到政府服务热线", "hotline"),
+    ("12333", 0.3, "提到政府服务热线", "hotline"),
+    ("12358", 0.3, "提到政府服务热线", "hotline"),
+    ("12320", 0.3, "提到政府服务热线", "hotline"),
+    ("315", 0.35, "提到315投诉", "consumer"),
+    ("12315", 0.35, "提到12315", "consumer"),
+    ("消协", 0.35, "提到消协", "consumer"),
+    ("消费者协会", 0.35, "提到消协", "consumer"),
+    ("起诉", 0.4, "提到起诉", "court"),
+    ("诉讼", 0.4, "提到起诉", "court"),
+    ("上诉", 0.4, "提到起诉", "court"),
+    ("诉诸法律", 0.4, "提到起诉", "court"),
+    ("诉之法律", 0.4, "提到起诉", "court"),
+    ("法院", 0.4, "提到法院", "court"),
+    ("律师", 0.4, "提到律师", "court"),
+    ("报警", 0.35, "提到报警", "court"),
+    ("媒体", 0.4, "提到媒体曝光", "media"),
+    ("自媒体", 0.4, "提到媒体曝光", "media"),
+    ("曝光", 0.4, "提到媒体曝光", "media"),
+    ("新闻媒体", 0.4, "提到媒体曝光", "media"),
+    ("电视台", 0.4, "提到媒体曝光", "media"),
+    ("报社", 0.4, "提到媒体曝光", "media"),
+    ("记者", 0.4, "提到找记者", "media"),
+    ("微博", 0.3, "提到在微博发布", "media"),
+    ("抖音", 0.3, "提到在抖音发布", "media"),
+    ("联名", 0.4, "提到集体行动", "collective"),
+    ("联名信", 0.4, "提到集体行动", "collective"),
+    ("集体上访", 0.5, "提到集体行动", "collective"),
+    ("群体上访", 0.5, "提到集体行动", "collective"),
+    ("集体投诉", 0.4, "提到集体行动", "collective"),
+    ("集体维权", 0.4, "提到集体行动", "collective"),
+    ("集体请求", 0.4, "提到集体行动", "collective"),
+    ("请愿", 0.4, "提到集体行动", "collective"),
+    ("投诉到底", 0.3, "表示要投诉到底", "persist"),
+)
 for _text, (_slug, _msgid) in MARKER_REASONS.items():
     reason_kind(f"risk.marker.{_slug}", _msgid, legacy=re.escape(_text))
 reason_kind("risk.regulator", gettext_lazy("Forwarded by the regulator"), legacy="由监管部门转来")
@@ -240,7 +444,8 @@ def risk_over_life(
     base_reasons: Sequence[Reason | str],
     life: Life,
     *,
-    markers: Sequence[tuple[str, float, str]] | None = None,
+    markers: Sequence[Marker] | None = None,
+    scorer: AngerScorer | _Default | None = DEFAULT,
 ) -> Risk:
     """The registration's risk (score and reasons, from the `registered` event) with what the
     complaint's life added, combined by the same noisy OR; the reasons strongest first, the
@@ -258,7 +463,7 @@ def risk_over_life(
         signals.append((REPEATED_BY_WEIGHT, reason("risk.repeated_by", n=life.repeated_by)))
     said = "\n".join(life.notes)
     signals += markers_found(said, markers)
-    anger = emotion(said).anger
+    anger = emotion(said, scorer).anger if said.strip() else 0.0
     if anger >= ANGER_REASON_MIN:
         signals.append((ANGER_WEIGHT * anger, reason("risk.agitated_since")))
     remaining = 1.0 - max(0.0, min(1.0, base_score))

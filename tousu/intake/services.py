@@ -43,7 +43,7 @@ from tousu.customers.services import customer_get_or_create
 from tousu.intake import risk as intake_risk
 from tousu.intake import rules as intake_rules
 from tousu.intake import selectors as intake_selectors
-from tousu.intake.models import IdempotencyKey
+from tousu.intake.models import EmotionModel, IdempotencyKey
 from tousu.intake.selectors import references_by_code
 from tousu.intake.signals import complaint_registered
 from tousu.notifications.choices import NotificationKind
@@ -576,3 +576,25 @@ def risks_rescore(*, now: dt.datetime | None = None) -> dict[str, int]:
                 )
             weighed += 1
     return {"weighed": weighed, "changed": changed}
+
+
+def emotion_model_train(*, texts: list[str], negative: list[bool], source: str) -> EmotionModel:
+    """Train an anger model (intake.emotion) and make it the active one, with its held-out
+    scores. Raises DomainError when the texts do not hold both kinds."""
+    from tousu.intake import emotion as intake_emotion
+
+    if len(texts) != len(negative) or len(set(negative)) < 2:
+        raise DomainError(_("Training needs both negative and other texts."))
+    trained = intake_emotion.train(texts, negative)
+    version = f"emotion-{clock.now():%Y%m%d%H%M%S%f}"
+    with transaction.atomic():
+        EmotionModel.objects.filter(active=True).update(active=False)
+        model = EmotionModel.objects.create(
+            version=version,
+            source=source[:255],
+            training_n=trained.training_n,
+            metrics=trained.metrics,
+            active=True,
+            blob=trained.model.dumps(),
+        )
+    return model

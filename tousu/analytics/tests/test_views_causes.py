@@ -142,3 +142,33 @@ def test_the_dashboard_links_to_it_with_its_period_and_slice(
     assert parse_qs(parts.query)["region"] == ["nanjing"]
     assert url.replace("&", "&amp;") in response.content.decode()
     assert Complaint.objects.count() == 6
+
+
+def test_filler_words_stay_out_of_the_top_words_and_topics_link_to_their_complaints(
+    register: Callable[..., Any], analyst: Any
+) -> None:
+    """A demo-like period: complaints written as customers write them, full of greetings and
+    filler, about broadband outages and unexplained charges."""
+    for text in (
+        "你好，我要投诉，就是家里宽带一直断网，麻烦尽快处理一下",
+        "您好，请问宽带断网什么时候能修好，谢谢",
+        "我要投诉，宽带断网三天了，就是没人来修",
+        "麻烦查一下，这个月话费莫名扣费20元，我要退款",
+        "你好，就是话费又莫名扣费了，怎么回事",
+        "请问为什么莫名扣费，我要求退还",
+    ):
+        register(content=text)
+    services.counts_rebuild()
+    response = login(analyst).get(URL)
+    terms = response.context["terms"]
+    top = [w["term"] for w in terms["top"]]
+    assert not set(top) & {"你好", "您好", "我要", "就是", "麻烦", "请问", "一下", "谢谢"}
+    assert {"断网", "扣费"} <= set(top[:6]), top
+    topics = {t["term"]: t for t in terms["topics"]}
+    assert len(topics) == 2
+    outage = next(t for t in terms["topics"] if "断网" in t["label"])
+    assert outage["docs"] == 3
+    html = response.content.decode()
+    assert outage["label"] in html
+    listed = {c.number for c in login(analyst).get(outage["url"]).context["rows"]}
+    assert set(outage["examples"]) <= listed

@@ -5,12 +5,15 @@ from __future__ import annotations
 import pytest
 from django.utils import translation
 
+import tousu.intake.risk as intake_risk
 from tousu.core.reasons import reason, reason_text, reasons_text
 from tousu.intake.risk import (
     ANGER_PER_CUE,
     CHANNEL_WEIGHTS,
+    DEFAULT_RISK_TERMS,
     Emotion,
     emotion,
+    markers_found,
     risk,
 )
 
@@ -25,6 +28,13 @@ MARKERS = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def no_anger_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These rules run without a database: anger from cue words, as with no model trained (the
+    model's part is tested in test_risk_terms.py)."""
+    monkeypatch.setattr(intake_risk, "_default_scorer", lambda: None)
+
+
 def test_plain_text_is_calm_and_low_risk() -> None:
     assert emotion(PLAIN) == Emotion(anger=0.0, urgency=0.0, cues=[])
     result = risk(PLAIN, "hotline", 0, False, markers=MARKERS)
@@ -35,7 +45,8 @@ def test_plain_text_is_calm_and_low_risk() -> None:
 def test_anger_and_urgency_cues() -> None:
     angry = emotion("你们就是骗子，坑人！！气死我了")
     assert angry.anger == 1.0
-    assert {"骗子", "坑人", "！！", "气死"} <= set(angry.cues)
+    assert {"骗子", "坑人", "！！", "气死我了"} <= set(angry.cues)
+    assert emotion("小区门口的垃圾站", None).cues == []  # a thing, not an insult
     assert angry.urgency == 0.0
     one = emotion("太过分了")
     assert one.anger == ANGER_PER_CUE
@@ -87,8 +98,8 @@ def test_history_repeat_anger_and_professional_add_reasons() -> None:
 
 
 def test_a_configured_marker_nobody_declared_keeps_its_text() -> None:
-    """A deployment's own marker (settings.TOUSU_RISK_MARKERS) has no code: its reason is the
-    text it was configured with, shown as it is in every language."""
+    """A deployment's own risk term (intake.RiskTerm) has no code: its reason is the text it
+    was configured with, shown as it is in every language."""
     result = risk(
         "我要去省政府门口拉横幅", "hotline", 0, False, markers=[("拉横幅", 0.5, "扬言拉横幅")]
     )
@@ -115,15 +126,72 @@ def test_score_in_range_and_monotonic_in_markers() -> None:
 
 def test_deterministic() -> None:
     text = "骗子公司，我要找律师起诉，马上退钱！！"
-    first = risk(text, "web", 3, True)
+    first = risk(text, "web", 3, True, markers=MARKERS)
     for _ in range(5):
-        assert risk(text, "web", 3, True) == first
+        assert risk(text, "web", 3, True, markers=MARKERS) == first
         assert emotion(text) == emotion(text)
 
 
-def test_default_markers_come_from_settings() -> None:
-    result = risk("我已经打了12300，还要找记者", "hotline", 0, False)
-    with translation.override("zh-hans"):
-        texts = [reason_text(r) for r in result.reasons]
-    assert "提到12300申诉热线" in texts
-    assert "提到找记者" in texts
+def test_a_term_inside_a_longer_word_is_not_a_mention() -> None:
+    assert not markers_found("这款平板的多媒体音量好小", MARKERS)
+    assert not markers_found("村集体土地被征收", [("集体上访", 0.5, "提到集体行动")])
+    assert markers_found("我要找媒体曝光", MARKERS)
+    assert markers_found("业主们准备集体上访", [("集体上访", 0.5, "提到集体行动")])
+
+
+def test_a_hotline_number_inside_a_telephone_number_is_not_a_mention() -> None:
+    hotline = [("12345", 0.35, "提到市长热线/12345")]
+    assert not markers_found("旅游咨询投诉电话0731-12345", hotline)
+    assert not markers_found("验证码是123456", hotline)
+    assert markers_found("已经打了12345市长热线", hotline)
+
+
+def test_a_negated_threat_is_not_a_mention() -> None:
+    assert not markers_found("只要今天退费，我不会去工信部", MARKERS)
+    assert not markers_found("我从没想过找律师", MARKERS)
+    # A bare 不 is a condition, not a negation; a negation in another clause covers nothing.
+    assert markers_found("再不解决我就去工信部", MARKERS)
+    assert markers_found("我不会善罢甘休，明天就去工信部", MARKERS)
+
+
+def test_a_cited_judgment_is_not_a_lawsuit_threat() -> None:
+    court = [("法院", 0.4, "提到法院"), ("起诉", 0.4, "提到起诉")]
+    assert not markers_found("根据(2019)湘01民终1234号判决，对方应当返还押金", court)
+    assert not markers_found("依照《最高人民法院关于审理合同纠纷的解释》第三条", court)
+    assert not markers_found("法院已经判决，对方拒不履行", court)
+    assert markers_found("不退钱我就向法院起诉", court)
+    assert markers_found("法院判决以后我还要再起诉他", court)
+
+
+def test_the_default_vocabulary_reads_petitions_hotlines_and_collective_action() -> None:
+    vocabulary = [(t, w, r) for t, w, r, _kind in DEFAULT_RISK_TERMS]
+    cases = {
+        "我已经去信访局反映过三次": "提到信访/上访",
+        "再不处理我们就上访": "提到信访/上访",
+        "打了市长热线也没人管": "提到市长热线/12345",
+        "小区业主已经联名写信": "提到集体行动",
+        "我已经向法院提起诉讼": "提到起诉",
+        "电视台的记者都来过了": "提到媒体曝光",
+        "通信管理局会管你们的": "提到向通管局申诉",
+    }
+    for text, expected in cases.items():
+        with translation.override("zh-hans"):
+            found = [reason_text(why) for _w, why in markers_found(text, vocabulary)]
+        assert expected in found, (text, found)
+    with translation.override("en"):
+        why = markers_found("再不处理我们就上访", vocabulary)[0][1]
+        assert reason_text(why) == "Mentions a petition to the authorities"
+
+
+def test_anger_words_count_when_the_model_reads_a_complaint() -> None:
+    def complaint(_text: str) -> float:
+        return 0.9
+
+    def praise(_text: str) -> float:
+        return 0.2
+
+    assert emotion("垃圾 骗子 气死了", complaint).anger == 1.0
+    said_of_a_thing = emotion("以前的手机现在基本成了垃圾，这台很好", praise)
+    assert said_of_a_thing.anger == 0.0
+    assert said_of_a_thing.cues == ["垃圾"]  # still shown to staff
+    assert emotion("以前的手机现在基本成了垃圾，这台很好", None).anger > 0  # no model: the words

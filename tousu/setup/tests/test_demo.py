@@ -235,6 +235,33 @@ def test_demo_creates_staff_and_complaints_with_verifiable_histories() -> None:
     assert DEMO_PASSWORD in out
     assert Client().login(username="supervisor_billing", password=DEMO_PASSWORD)
 
+    # The root-cause page's words are causes, not the filler the customers wrote (issue 18).
+    analyst = Client()
+    analyst.force_login(User.objects.get(username="analyst1"))
+    terms = analyst.get("/dashboard/causes/").context["terms"]
+    top = [w["term"] for w in terms["top"]]
+    assert len(top) == 20
+    assert not set(top) & FILLER, set(top) & FILLER
+    assert {"宽带", "断网"} <= set(top)
+    assert all(not set(t["label"].split(" · ")) & FILLER for t in terms["topics"])
+    assert any("宽带" in t["label"] for t in terms["topics"])
+
+
+# Words the demo's customers write that say nothing of a cause.
+FILLER = {
+    "你好",
+    "您好",
+    "我要",
+    "就是",
+    "麻烦",
+    "谢谢",
+    "请问",
+    "一下",
+    "根本",
+    "第一次",
+    "气死我了",
+}
+
 
 # Words that tie a text to one kind of complaint: a reply that uses one must be about it.
 TOPIC_WORDS = ("漫游", "宽带", "增值业务", "信号", "装机", "携号转网", "套餐", "骚扰")

@@ -1,0 +1,187 @@
+"""Benchmark: risk flags and emotion of the intake assessment on hand-labelled real texts
+(issue 18 item 4).
+
+Not a test. Reads the labelled sample (bench/risk_labels.csv: source, row id, labels; the rows
+are those of bench/risk_sample.py, drawn from the shared raw files, which stay outside the
+project) and prints precision and recall of
+
+- risk flags: any risk term mentioned (intake.risk.markers_found), with the default vocabulary
+  (intake.risk.DEFAULT_RISK_TERMS) as the product matches it now, and — for comparison — the
+  vocabulary and plain substring matching of before;
+- anger ("agitated": anger ≥ intake.risk.ANGER_REASON_MIN): from the cue words (substring, as
+  before, and on word boundaries), from the anger model alone (trained through the product's
+  code, intake.emotion.train, on the e-commerce reviews *without* the sample's rows; agitated
+  when its probability ≥ intake.risk.ANGER_CONFIRM), and as the product combines them (cue
+  words confirmed by the model);
+- urgency (cue words; the sample has few urgent texts, see bench/README.md).
+
+    .venv/bin/python bench/risk.py              # ~2 minutes: trains the anger model once
+    .venv/bin/python bench/risk.py --no-model   # cue words only
+    .venv/bin/python bench/risk.py --errors     # also list the rows the risk flag gets wrong
+"""
+
+from __future__ import annotations
+
+import os
+
+for _var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+    os.environ[_var] = "1"
+
+import argparse  # noqa: E402
+import csv  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+from collections.abc import Callable, Sequence  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tousu.config.settings")
+os.environ.setdefault("TOUSU_DATA_DIR", tempfile.mkdtemp(prefix="tousu-bench-risk-"))
+
+import django  # noqa: E402
+
+django.setup()
+
+from risk_sample import DATA, SHOP, sample  # noqa: E402
+
+from tousu.intake import emotion as intake_emotion  # noqa: E402
+from tousu.intake import risk as intake_risk  # noqa: E402
+
+# The vocabulary before issue 18 (settings.TOUSU_RISK_MARKERS then), matched as substrings.
+BEFORE_TERMS = [
+    "工信部",
+    "通管局",
+    "12300",
+    "315",
+    "媒体",
+    "曝光",
+    "记者",
+    "微博",
+    "抖音",
+    "律师",
+    "起诉",
+    "法院",
+    "报警",
+    "投诉到底",
+    "消协",
+    "12315",
+]
+
+
+def prf(pairs: Sequence[tuple[bool, bool]]) -> str:
+    tp = sum(1 for gold, flag in pairs if gold and flag)
+    fp = sum(1 for gold, flag in pairs if flag and not gold)
+    fn = sum(1 for gold, flag in pairs if gold and not flag)
+    precision = tp / (tp + fp) if tp + fp else float("nan")
+    recall = tp / (tp + fn) if tp + fn else float("nan")
+    return f"precision {precision:.2f}  recall {recall:.2f}  (tp {tp}, fp {fp}, fn {fn})"
+
+
+def report(
+    name: str, rows: list[tuple[str, dict[str, str], str]], key: str, flag: Callable
+) -> None:
+    for source in ("gov", "shop", "all"):
+        chosen = [(r, t) for s, r, t in rows if source in ("all", s)]
+        pairs = [(r[key] == "1", bool(flag(t))) for r, t in chosen]
+        print(f"  {name:<34} {source:<4} n={len(pairs):<4} {prf(pairs)}")
+
+
+def anger_model(held: set[int]) -> intake_emotion.AngerModel:
+    with open(DATA / SHOP, encoding="utf-8") as f:
+        reviews = [r for i, r in enumerate(csv.DictReader(f)) if i not in held and r["review"]]
+    started = time.perf_counter()
+    trained = intake_emotion.train(
+        [r["review"] for r in reviews], [r["label"] == "0" for r in reviews]
+    )
+    print(
+        f"anger model: {trained.training_n} reviews (the sample's excluded), "
+        f"{time.perf_counter() - started:.0f} s; held-out reviews {trained.metrics}"
+    )
+    return trained.model
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--no-model", action="store_true")
+    parser.add_argument("--errors", action="store_true")
+    args = parser.parse_args()
+    with open(HERE / "risk_labels.csv", encoding="utf-8") as f:
+        labels = {(r["source"], r["row"]): r for r in csv.DictReader(f)}
+    rows = [
+        (s, labels[(s, i)], " ".join(t.replace("_x000D_", " ").split())) for s, i, t in sample()
+    ]
+    ids = [i for s, i, _t in sample()]
+    markers = [(t, w, r) for t, w, r, _k in intake_risk.DEFAULT_RISK_TERMS]
+    print(
+        f"labelled sample: {len(rows)} texts, risk {sum(r['risk'] == '1' for _s, r, _t in rows)}, "
+        f"anger {sum(r['anger'] == '1' for _s, r, _t in rows)}, "
+        f"urgency {sum(r['urgency'] == '1' for _s, r, _t in rows)}"
+    )
+    print("risk flags")
+    report(
+        "before: substrings, old terms", rows, "risk", lambda t: any(w in t for w in BEFORE_TERMS)
+    )
+    report(
+        "now: words, negation, citations",
+        rows,
+        "risk",
+        lambda t: intake_risk.markers_found(t, markers),
+    )
+    started = time.perf_counter()
+    for _s, _r, t in rows:
+        intake_risk.markers_found(t, markers)
+    per = (time.perf_counter() - started) / len(rows) * 1000
+    print(f"  matching: {per:.2f} ms per text (mean, first call per text, one core)")
+    if args.errors:
+        for (s, r, t), i in zip(rows, ids, strict=True):
+            found = intake_risk.markers_found(t, markers)
+            if bool(found) != (r["risk"] == "1"):
+                print(f"    {'FP' if found else 'FN'} {s} {i} {found}")
+    agitated = intake_risk.ANGER_REASON_MIN
+    print(f"anger (flag: anger >= {agitated})")
+    before_cues = intake_risk.ANGER_CUES
+    report(
+        "before: cue substrings",
+        rows,
+        "anger",
+        lambda t: intake_risk.ANGER_PER_CUE * sum(c in t for c in before_cues) >= agitated,
+    )
+    report(
+        "cue words on word boundaries",
+        rows,
+        "anger",
+        lambda t: intake_risk.emotion(t, None).anger >= agitated,
+    )
+    if not args.no_model:
+        model = anger_model({int(i) for s, i, _t in sample() if s == "shop"})
+        report("the model alone", rows, "anger", lambda t: model(t) >= intake_risk.ANGER_CONFIRM)
+        report(
+            "now: words confirmed by the model",
+            rows,
+            "anger",
+            lambda t: intake_risk.emotion(t, model).anger >= agitated,
+        )
+        started = time.perf_counter()
+        for _s, _r, t in rows:
+            model(t)
+        print(f"  model: {(time.perf_counter() - started) / len(rows) * 1000:.2f} ms per text")
+    print("urgency (flag: urgency > 0)")
+    report(
+        "before: cue substrings",
+        rows,
+        "urgency",
+        lambda t: any(c in t for c in intake_risk.URGENCY_CUES),
+    )
+    report(
+        "now: cue words on word boundaries",
+        rows,
+        "urgency",
+        lambda t: intake_risk.emotion(t, None).urgency > 0,
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,83 @@
+"""The hand-labelled sample of bench/risk.py: which rows of the shared raw files it holds.
+
+Deterministic (seeded): 180 government-board messages (留言详情 of
+tipdm2020c-messages-with-replies.csv) and 130 e-commerce reviews
+(online-shopping-10cats-train.csv). A random sample would hold almost no escalation, so each
+source is stratified: about half the rows are drawn from those containing any of a broad list
+of candidate strings — true markers and the traps that fool substring matching (集体土地,
+多媒体, 垃圾 as a thing, a cited 判决) — and the rest at random. The labels (bench/risk_labels.csv)
+were written by reading each text in full before the matcher was tuned; they hold row ids and
+labels only, never the texts (the data may not be copied into the project).
+
+    python bench/risk_sample.py --print     # the texts to label, with their ids
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import random
+from pathlib import Path
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+GOV = "tipdm2020c-messages-with-replies.csv"
+SHOP = "online-shopping-10cats-train.csv"
+CANDIDATES = [
+    "12345",
+    "市长",
+    "热线",
+    "信访",
+    "上访",
+    "工信部",
+    "通管局",
+    "12300",
+    "法院",
+    "起诉",
+    "判决",
+    "律师",
+    "媒体",
+    "曝光",
+    "记者",
+    "集体",
+    "联名",
+    "举报",
+    "12315",
+    "315",
+    "消协",
+    "工商",
+    "投诉",
+    "报警",
+    "垃圾",
+    "微博",
+    "抖音",
+]
+SEED = 18
+
+
+def _pick(rows: list[tuple[str, str]], with_candidate: int, others: int) -> list[tuple[str, str]]:
+    rng = random.Random(SEED)
+    hit = [r for r in rows if any(c in r[1] for c in CANDIDATES)]
+    miss = [r for r in rows if not any(c in r[1] for c in CANDIDATES)]
+    chosen = rng.sample(hit, with_candidate) + rng.sample(miss, others)
+    return sorted(chosen, key=lambda r: r[0])
+
+
+def sample(data: Path = DATA) -> list[tuple[str, str, str]]:
+    """(source, row id, text) of the labelled sample."""
+    with open(data / GOV, encoding="utf-8") as f:
+        gov = [(r["留言编号"], r["留言详情"].strip()) for r in csv.DictReader(f)]
+    with open(data / SHOP, encoding="utf-8") as f:
+        shop = [(str(i), r["review"].strip()) for i, r in enumerate(csv.DictReader(f))]
+    out = [("gov", i, t) for i, t in _pick(gov, 110, 70)]
+    out += [("shop", i, t) for i, t in _pick(shop, 60, 70)]
+    return out
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--print", action="store_true")
+    parser.add_argument("--data", type=Path, default=DATA)
+    args = parser.parse_args()
+    for source, row, text in sample(args.data):
+        if args.print:
+            print(f"## {source} {row}\n{' '.join(text.split())}\n")

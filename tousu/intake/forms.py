@@ -15,16 +15,16 @@ from tousu.accounts.models import Region
 from tousu.classification.forms import category_choices
 from tousu.complaints.choices import Channel, Level
 from tousu.core.forms import LocalNameChoiceField, blank, textarea
-from tousu.sla.constants import (
-    AUTHORITY_FIRST_CONTACT,
-    AUTHORITY_NAME_MAX_CHARS,
-    AUTHORITY_REPLY,
-)
 from tousu.intake.services import (
     CONTENT_MAX_CHARS,
     DEMAND_MAX_CHARS,
     EXTERNAL_REF_MAX_CHARS,
     Registration,
+)
+from tousu.sla.constants import (
+    AUTHORITY_FIRST_CONTACT,
+    AUTHORITY_NAME_MAX_CHARS,
+    AUTHORITY_REPLY,
 )
 
 # The service's field names → the form's, so that its errors land next to the right field.

@@ -84,6 +84,8 @@ def reply_of(complaint: Complaint, texts: TextMask) -> Reply:
     clocks = complaint_clocks(complaint, clock.now())
     theirs = [c for c in clocks if c.authority is not None]
     authority = authority_name(theirs[0].authority if theirs else "")
+    # The reply's clock runs from the authority's receipt.
+    reply_clock = next((c for c in theirs if c.name == ClockName.AUTHORITY_REPLY), None)
     customer = complaint.customer
     name = customer.name if texts.reveal else mask_name(customer.name)
     phone = customer.phone if texts.reveal else mask_phone(customer.phone)
@@ -91,7 +93,7 @@ def reply_of(complaint: Complaint, texts: TextMask) -> Reply:
         (_("Referred by"), authority),
         (_("Authority's case number"), complaint.external_ref or "—"),
         (_("Our complaint number"), complaint.number),
-        (_("Received by the authority"), _when(theirs[0].start if theirs else None)),
+        (_("Received by the authority"), _when(reply_clock.start if reply_clock else None)),
         (_("Received by us"), _when(complaint.received_at)),
         (_("Complainant"), f"{name}　{phone}".strip()),
         (_("Complaint"), texts.text(complaint.content)),

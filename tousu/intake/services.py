@@ -539,7 +539,7 @@ def _register(data: _Clean, *, actor: User | None, actor_name: str | None) -> Co
         authority_clocks_create(
             complaint=complaint,
             authority=referral.authority,
-            started_at=referral.received_at,
+            authority_received_at=referral.received_at,
             first_contact_due=referral.first_contact_due,
             reply_due=referral.reply_due,
         )

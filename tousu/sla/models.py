@@ -189,7 +189,8 @@ class ComplaintClock(models.Model):
         blank=True,
         help_text=_("Who set the deadline, e.g. 工信部 or 广东省通信管理局."),
     )
-    started_at = models.DateTimeField(_("authority received at"))
+    # First contact counts from our receipt of the referral, the reply from the authority's.
+    started_at = models.DateTimeField(_("counts from"))
     due = models.DateTimeField(_("due"))
     remind_at = models.DateTimeField(_("remind at"))
     reminded_at = models.DateTimeField(null=True, blank=True)

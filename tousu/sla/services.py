@@ -427,27 +427,28 @@ def authority_clocks_create(
     *,
     complaint: Complaint,
     authority: str,
-    started_at: dt.datetime,
+    authority_received_at: dt.datetime,
     first_contact_due: dt.datetime,
     reply_due: dt.datetime,
 ) -> list[ComplaintClock]:
     """The authority's first-contact and reply clocks of a referral, beside the operator's
-    own. Precondition: inside the registration's transaction (its `registered` event names
-    them); the due times already decided (`rules.authority_dues`)."""
+    own: first contact counts from our receipt (nobody can call before the referral reaches
+    us), the reply from the authority's. Precondition: inside the registration's transaction
+    (its `registered` event names them); the due times decided (`rules.authority_dues`)."""
     drafts = [
-        (ClockName.AUTHORITY_FIRST_CONTACT, first_contact_due),
-        (ClockName.AUTHORITY_REPLY, reply_due),
+        (ClockName.AUTHORITY_FIRST_CONTACT, complaint.received_at, first_contact_due),
+        (ClockName.AUTHORITY_REPLY, authority_received_at, reply_due),
     ]
     return ComplaintClock.objects.bulk_create(
         ComplaintClock(
             complaint=complaint,
             name=name,
             authority=authority,
-            started_at=started_at,
+            started_at=started,
             due=due,
-            remind_at=rules.remind_at(started_at, due),
+            remind_at=rules.remind_at(started, due),
         )
-        for name, due in drafts
+        for name, started, due in drafts
     )
 
 

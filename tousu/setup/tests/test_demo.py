@@ -37,6 +37,7 @@ from tousu.setup.demo import (
     plan_all,
     status_counts,
 )
+from tousu.setup.demo_regulator import REFERRALS
 from tousu.setup.demo_texts import CATEGORY_NAMES
 
 pytestmark = pytest.mark.django_db
@@ -65,8 +66,9 @@ def test_demo_creates_staff_and_complaints_with_verifiable_histories() -> None:
     assert set(User.objects.values_list("role", flat=True)) == set(Role.values)
     # 40 complaints of history, the live outage's calls that the spike alert is about, the one
     # call after its incident was opened (proposed to it), and a customer on a care list who
-    # complained about the billing error anyway (issue 15).
-    assert Complaint.objects.count() == 40 + 17 + 1
+    # complained about the billing error anyway (issue 15), and two live regulator referrals
+    # (issue 17).
+    assert Complaint.objects.count() == 40 + 17 + 1 + len(REFERRALS)
     alert = Alert.objects.get()
     assert alert.ongoing
     assert ["region", str(Region.objects.get(code="suzhou").pk)] in alert.slice
@@ -93,7 +95,7 @@ def test_demo_creates_staff_and_complaints_with_verifiable_histories() -> None:
     assert statuses[Status.CLOSED] > 20
 
     checked, broken = timeline_verify()
-    assert (checked, broken) == (40 + 17 + 1, [])
+    assert (checked, broken) == (40 + 17 + 1 + len(REFERRALS), [])
 
     oldest = started - dt.timedelta(days=HISTORY_DAYS)
     for complaint in Complaint.objects.all():
@@ -141,7 +143,7 @@ def test_demo_creates_staff_and_complaints_with_verifiable_histories() -> None:
     from tousu.analytics.rules import rollup_for
 
     counted = MonthlyCount.objects.filter(rollup=rollup_for(set())).aggregate(n=Sum("registered"))
-    assert counted["n"] == 40 + 17 + 1
+    assert counted["n"] == 40 + 17 + 1 + len(REFERRALS)
 
     # Generated reasons are stored as codes, read in the reader's language (issue 13).
     routed = Complaint.objects.exclude(routing_reason=None)
@@ -276,7 +278,29 @@ def test_demo_outcomes_replies_and_notes_agree_with_clauses_and_timelines(
                 assert event.data["answers"]["is_true"] == expected, c.number
             seen.add(event.type)
 
-    assert timeline_verify() == (40 + 17 + 1, [])
+    assert timeline_verify() == (40 + 17 + 1 + len(REFERRALS), [])
+
+
+def test_demo_regulator_referrals_show_the_authority_s_clock_coming_first() -> None:
+    started = timezone.now()
+    demo("--complaints", "40")
+    from tousu.sla.selectors import complaint_clocks
+
+    late, fresh = (Complaint.objects.get(external_ref=r.external_ref) for r in REFERRALS)
+    clocks = {c.name: c for c in complaint_clocks(late, started)}
+    reply = clocks["authority_reply"]
+    assert reply.authority == "广东省通信管理局"
+    # Due within hours, before the operator's own limit: the amber clock on the page.
+    assert started < reply.due < clocks["resolution"].due
+    assert reply.state == "due_soon"
+    assert clocks["authority_first_contact"].state == "met"
+    fresh_clocks = {c.name: c for c in complaint_clocks(fresh, started)}
+    assert fresh_clocks["authority_first_contact"].state == "running"
+    assert fresh.channel == late.channel == "regulator"
+    # The history's referrals carry the ministry's default clocks too.
+    history = Complaint.objects.filter(channel="regulator").exclude(pk__in=[late.pk, fresh.pk])
+    for complaint in history:
+        assert complaint.clocks.count() == 2, complaint.number
 
 
 def test_demo_if_empty_adds_nothing_the_second_time() -> None:

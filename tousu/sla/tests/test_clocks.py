@@ -129,6 +129,7 @@ def test_a_referral_carries_both_sides_clocks(register: Any, agent: User) -> Non
     assert set(rows) == {"authority_first_contact", "authority_reply"}
     assert rows["authority_reply"].due == AUTHORITY_REPLY_DUE
     assert rows["authority_reply"].started_at == AUTHORITY_RECEIVED
+    assert rows["authority_first_contact"].started_at == RECEIVED
     assert rows["authority_first_contact"].due == RECEIVED + constants.AUTHORITY_FIRST_CONTACT
     assert {r.authority for r in rows.values()} == {"广东省通信管理局"}
     registered = complaint.events.get(type="registered")

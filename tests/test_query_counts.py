@@ -196,6 +196,14 @@ def world_build() -> World:
         customer_phone="13800138007",
         content="第三次投诉了！再不解决我就去工信部申诉，还要找媒体曝光你们乱扣费",
     )
+    # A regulator referral: the authority's clocks beside ours (issue 17).
+    w.complaints["referral"] = complaint_register_billing(
+        actor=u["agent"],
+        customer_phone="13800138011",
+        channel="regulator",
+        external_ref="粤通管申〔2026〕第1187号",
+        authority="广东省通信管理局",
+    )
     w.complaints["triage"] = complaint_register_billing(
         actor=u["agent"], customer_phone="13800138008", category="", content="我有一个问题想反映"
     )
@@ -814,6 +822,11 @@ PAGES: dict[str, list[Req]] = {
         Req(as_="handler"),
         # The callback form with its script from the approved wording.
         Req(as_="agent", params={"number": "complaint:closed"}, variant="callback"),
+        # A regulator referral: its authority's clocks read in one more query.
+        Req(as_="admin", params={"number": "complaint:referral"}, variant="referral"),
+    ],
+    "/complaints/<number>/authority-reply.pdf": [
+        Req(as_="admin", params={"number": "complaint:referral"})
     ],
     "/complaints/<number>/evidence/<pk>/": [Req(as_="handler", params={"pk": "id:evidence"})],
     "/complaints/<number>/<action>/": [

@@ -99,6 +99,12 @@ register(
     help="escalate overdue complaints up the ladder, each step exactly once",
 )
 register(
+    "sla.clock_scan",
+    "tousu.sla.jobs.clock_scan",
+    every=MINUTE,
+    help="remind and escalate the regulator's deadlines of referrals, once per clock",
+)
+register(
     "callbacks.chase",
     "tousu.callbacks.jobs.chase",
     every=MINUTE,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Annotated
+from typing import Annotated, Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -50,6 +50,23 @@ class CustomerIn(Strict):
     region: str = ""
 
 
+class AuthorityIn(Strict):
+    """A regulator referral's authority and its deadlines (issue 17); omitted deadlines take
+    the defaults: first contact 24 h after we received the referral, the reply 10 days after
+    the authority received the complaint."""
+
+    name: str = Field(default="", description="e.g. 工信部, 广东省通信管理局")
+    received_at: dt.datetime | None = Field(
+        default=None, description="when the authority received the complaint; ours when absent"
+    )
+    first_contact_due: dt.datetime | None = Field(
+        default=None, description="the authority's deadline to contact the customer"
+    )
+    reply_due: dt.datetime | None = Field(
+        default=None, description="the authority's deadline for the reply"
+    )
+
+
 class RegisterIn(Strict):
     channel: ChannelValue
     content: str
@@ -63,6 +80,11 @@ class RegisterIn(Strict):
     external_ref: str = ""
     category: str = ""
     level: LevelValue | None = None
+    authority: AuthorityIn | None = Field(
+        default=None,
+        description="channel regulator only: the authority and its deadlines; the complaint "
+        "then answers with their clocks beside the operator's",
+    )
 
 
 def _registration(payload: RegisterIn) -> Registration:
@@ -78,7 +100,19 @@ def _registration(payload: RegisterIn) -> Registration:
         external_ref=payload.external_ref,
         category=payload.category,
         level=payload.level or "",
+        **_authority(payload.authority),
     )
+
+
+def _authority(authority: AuthorityIn | None) -> dict[str, Any]:
+    if authority is None:
+        return {}
+    return {
+        "authority": authority.name,
+        "authority_received_at": authority.received_at,
+        "authority_first_contact_due": authority.first_contact_due,
+        "authority_reply_due": authority.reply_due,
+    }
 
 
 @router.post(

@@ -21,7 +21,10 @@ from tousu.core.clock import local
 from tousu.core.pii import TextMask, mask_name, mask_phone
 from tousu.core.reasons import reason_fields, reason_text
 from tousu.desk.selectors import SimilarComplaint
-from tousu.sla.choices import DueState
+from tousu.sla.choices import ClockName, ClockState, DueState
+from tousu.sla.models import ComplaintClock
+from tousu.sla.rules import Clock
+from tousu.sla.selectors import authority_clocks_of, complaint_clocks
 from tousu.sla.selectors import countdown as sla_countdown
 
 
@@ -52,6 +55,19 @@ class RiskOut(Schema):
 class EmotionOut(Schema):
     anger: float
     urgency: float
+
+
+class ClockOut(Schema):
+    """One clock of the complaint (issue 17): the operator's first response and reply, and on
+    a regulator referral the authority's first contact and reply beside them."""
+
+    name: Annotated[str, OneOf(ClockName)]
+    label: str
+    due: dt.datetime
+    state: Annotated[str, OneOf(ClockState)]
+    met_at: dt.datetime | None
+    # Who set it: null for the operator's own clocks.
+    authority: str | None
 
 
 class ComplaintOut(Schema):
@@ -85,6 +101,7 @@ class ComplaintOut(Schema):
     time_left_seconds: int | None
     due_state: Annotated[str, OneOf(DueState)] | None
     time_limit_policy: str
+    clocks: list[ClockOut]
     # The automatic assessment at registration (R2.4, R2.6); null when it was never made.
     risk: RiskOut | None
     emotion: EmotionOut | None
@@ -144,9 +161,27 @@ class ComplaintPage(Schema):
 CUSTOMER_FIELDS = "phone,name,account"
 
 
-def complaint_out(complaint: Complaint, *, texts: TextMask, now: dt.datetime) -> dict[str, Any]:
+def clock_out(c: Clock) -> dict[str, Any]:
+    return {
+        "name": c.name,
+        "label": str(ClockName(c.name).label),
+        "due": local(c.due),
+        "state": c.state,
+        "met_at": local(c.met_at) if c.met_at else None,
+        "authority": c.authority,
+    }
+
+
+def complaint_out(
+    complaint: Complaint,
+    *,
+    texts: TextMask,
+    now: dt.datetime,
+    authority_clocks: list[ComplaintClock] | None = None,
+) -> dict[str, Any]:
     """One complaint's API shape; `texts` decides for the customer's fields and the free text
-    alike (see `complaints_out`, which also logs what was shown)."""
+    alike (see `complaints_out`, which also logs what was shown). `authority_clocks`: its
+    regulator's clocks when read with others' (`sla.selectors.authority_clocks_of`)."""
     reveal = texts.reveal
     customer = complaint.customer
     category = complaint.category
@@ -191,6 +226,7 @@ def complaint_out(complaint: Complaint, *, texts: TextMask, now: dt.datetime) ->
         "time_left_seconds": countdown.seconds,
         "due_state": countdown.state,
         "time_limit_policy": complaint.time_limit_policy,
+        "clocks": [clock_out(c) for c in complaint_clocks(complaint, now, authority_clocks)],
         "risk": {
             "score": complaint.risk_score,
             "reasons": [reason_text(r) for r in complaint.risk_reasons or []],
@@ -223,7 +259,12 @@ def complaints_out(user: User, complaints: list[Complaint], via: str) -> list[di
     and the text when the content or demand it showed held some."""
     texts = text_mask_for(user)
     now = clock.now()
-    body = [complaint_out(c, texts=texts, now=now) for c in complaints]
+    # The regulator's clocks of the referrals among them, in one query (none without any).
+    theirs = authority_clocks_of(complaints)
+    body = [
+        complaint_out(c, texts=texts, now=now, authority_clocks=theirs.get(c.pk, []))
+        for c in complaints
+    ]
     if complaints and texts.reveal:
         pii_reveal_log(
             user=user,

@@ -3,7 +3,7 @@
 
 from django.urls import path
 
-from tousu.desk import customers, register, views
+from tousu.desk import authority_reply, customers, register, views
 from tousu.desk.actions import knowledge
 
 app_name = "desk"
@@ -25,6 +25,11 @@ urlpatterns = [
         "complaints/<str:number>/evidence/<int:pk>/",
         views.evidence_download,
         name="evidence",
+    ),
+    path(
+        "complaints/<str:number>/authority-reply.pdf",
+        authority_reply.authority_reply,
+        name="authority_reply",
     ),
     path("complaints/<str:number>/<slug:action>/", views.complaint_action, name="action"),
     path(

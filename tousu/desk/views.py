@@ -73,6 +73,7 @@ from tousu.routing.selectors import expert_team
 from tousu.routing.services import (
     complaint_categorise,
 )
+from tousu.sla.selectors import complaint_clocks
 
 
 def complaint_or_404(user: User, number: str) -> Complaint:
@@ -618,6 +619,10 @@ def render_detail(
         "consistency_flags": consistency_flags(complaint),
         "names": reference_names(timeline, user),
         "customer": complaint.customer,
+        # Issue 17: a regulator referral's deadlines beside ours (no query for other channels).
+        "authority_clocks": [
+            c for c in complaint_clocks(complaint, clock.now()) if c.authority is not None
+        ],
         # Issue 15: the customer's own risk of going above us, beside the complaint's.
         "customer_risk": customer_risk(complaint.customer),
         "can_reveal": permissions.can_view_pii(user),

@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from tousu.accounts.models import Region
@@ -21,6 +22,11 @@ from tousu.intake.services import (
     EXTERNAL_REF_MAX_CHARS,
     Registration,
 )
+from tousu.sla.constants import (
+    AUTHORITY_FIRST_CONTACT,
+    AUTHORITY_NAME_MAX_CHARS,
+    AUTHORITY_REPLY,
+)
 
 # The service's field names → the form's, so that its errors land next to the right field.
 REGISTRATION_FIELDS = {
@@ -28,6 +34,10 @@ REGISTRATION_FIELDS = {
     "customer.name": "customer_name",
     "customer.account": "customer_account",
     "customer.region": "region",
+    "authority.name": "authority",
+    "authority.received_at": "authority_received_at",
+    "authority.first_contact_due": "authority_first_contact_due",
+    "authority.reply_due": "authority_reply_due",
 }
 
 PHONE_ATTRS = {"type": "tel", "autocomplete": "off", "inputmode": "tel"}
@@ -87,8 +97,40 @@ class RegisterForm(forms.Form):
         choices=blank(_("Automatic")) + list(Level.choices),
     )
 
+    # A regulator referral's authority and its deadlines (issue 17); empty deadlines take the
+    # defaults (sla.constants.AUTHORITY_*).
+    authority = forms.CharField(
+        label=_("Regulator"),
+        required=False,
+        max_length=AUTHORITY_NAME_MAX_CHARS,
+        help_text=_("Who referred it, e.g. 工信部 or 广东省通信管理局."),
+    )
+    authority_received_at = forms.DateTimeField(
+        label=_("Regulator received it"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text=_("Empty: when we received it."),
+    )
+    authority_first_contact_due = forms.DateTimeField(
+        label=_("Regulator: first contact due"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    authority_reply_due = forms.DateTimeField(
+        label=_("Regulator: reply due"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # The defaults in the help, from the constants that decide them.
+        self.fields["authority_first_contact_due"].help_text = gettext(
+            "Empty: %(hours)s hours after we received it."
+        ) % {"hours": int(AUTHORITY_FIRST_CONTACT.total_seconds() // 3600)}
+        self.fields["authority_reply_due"].help_text = gettext(
+            "Empty: %(days)s days after the regulator received it."
+        ) % {"days": AUTHORITY_REPLY.days}
         self.fields["category"].choices = category_choices(_("Automatic"))  # type: ignore[attr-defined]
         # As the agent types the number, the customer and their earlier complaints appear.
         self.fields["customer_phone"].widget.attrs.update(
@@ -116,7 +158,15 @@ class RegisterForm(forms.Form):
             external_ref=data["external_ref"],
             category=data["category"],
             level=data["level"],
+            authority=data["authority"],
+            authority_received_at=data["authority_received_at"],
+            authority_first_contact_due=data["authority_first_contact_due"],
+            authority_reply_due=data["authority_reply_due"],
         )
+
+    def is_referral(self) -> bool:
+        """Show the regulator's fields: the channel chosen is a regulator referral."""
+        return (self.data.get("channel") or self.initial.get("channel")) == Channel.REGULATOR
 
 
 class PublicSubmitForm(forms.Form):

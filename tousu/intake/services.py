@@ -49,8 +49,10 @@ from tousu.intake.signals import complaint_registered
 from tousu.notifications.choices import NotificationKind
 from tousu.notifications.services import NotificationDraft, notify_many, webhook_emit
 from tousu.routing.services import dispatch_drafts, route_apply, route_decide
+from tousu.sla import constants as sla_constants
 from tousu.sla import rules as sla_rules
 from tousu.sla import selectors as sla_selectors
+from tousu.sla.services import authority_clocks_create
 
 CONTENT_MAX_CHARS = 10_000
 DEMAND_MAX_CHARS = 2_000
@@ -84,7 +86,84 @@ class Registration:
     # A customer the channel identified otherwise than by phone (a mail's sender known only by
     # their address): `customer_phone` is then ignored.
     customer: Customer | None = None
+    # A regulator referral's authority (工信部, 某省通信管理局), when it received the complaint
+    # and its deadlines; omitted deadlines take the defaults (sla.rules.authority_dues).
+    authority: str = ""
+    authority_received_at: dt.datetime | None = None
+    authority_first_contact_due: dt.datetime | None = None
+    authority_reply_due: dt.datetime | None = None
     extra_errors: dict[str, list[str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Referral:
+    """A regulator referral's authority and deadlines, decided (issue 17)."""
+
+    authority: str
+    received_at: dt.datetime
+    first_contact_due: dt.datetime
+    reply_due: dt.datetime
+
+    def event_data(self) -> dict[str, str]:
+        return {
+            "authority": self.authority,
+            "authority_received_at": self.received_at.isoformat(),
+            "authority_first_contact_due": self.first_contact_due.isoformat(),
+            "authority_reply_due": self.reply_due.isoformat(),
+        }
+
+
+AUTHORITY_FIELDS = (
+    ("authority_received_at", "authority.received_at"),
+    ("authority_first_contact_due", "authority.first_contact_due"),
+    ("authority_reply_due", "authority.reply_due"),
+)
+
+
+def _referral_check(
+    reg: Registration, received_at: dt.datetime, errors: FieldErrors
+) -> Referral | None:
+    """A regulator referral's authority and deadlines (the defaults where none are given);
+    None for other channels, which may not carry them."""
+    given = [name for name, _field in AUTHORITY_FIELDS if getattr(reg, name) is not None]
+    if reg.channel != Channel.REGULATOR:
+        if reg.authority or given:
+            errors.add("authority", _("Only a regulator referral has an authority's deadlines"))
+        return None
+    authority = clean_text(reg.authority or "")
+    if len(authority) > sla_constants.AUTHORITY_NAME_MAX_CHARS:
+        errors.add(
+            "authority.name",
+            _("The authority takes at most %(limit)s characters")
+            % {"limit": sla_constants.AUTHORITY_NAME_MAX_CHARS},
+        )
+    for name, path in AUTHORITY_FIELDS:
+        moment = getattr(reg, name)
+        if moment is not None and (moment.tzinfo is None or moment.utcoffset() is None):
+            errors.add(path, _("The time needs a time zone, e.g. 2026-11-20T09:30:00+08:00"))
+            return None
+    started = reg.authority_received_at
+    if started is not None:
+        if started > clock.now() + FUTURE_TOLERANCE:
+            errors.add("authority.received_at", _("The time received cannot be later than now"))
+        elif started < clock.earliest():
+            errors.add(
+                "authority.received_at",
+                _("The time received cannot be earlier than %(date)s")
+                % {"date": clock.earliest_day().isoformat()},
+            )
+    if received_at.tzinfo is None or received_at.utcoffset() is None:
+        return None  # reported on received_at
+    started, contact, reply = sla_rules.authority_dues(
+        received_at=received_at,
+        authority_received_at=started,
+        first_contact_due=reg.authority_first_contact_due,
+        reply_due=reg.authority_reply_due,
+    )
+    for due, path in ((contact, "authority.first_contact_due"), (reply, "authority.reply_due")):
+        if due <= started:
+            errors.add(path, _("The deadline must be after the authority received the complaint"))
+    return Referral(authority, started, contact, reply)
 
 
 @dataclass
@@ -100,6 +179,7 @@ class _Clean:
     external_ref: str
     category: Category | None
     level: str
+    referral: Referral | None = None
 
 
 def _story_check(reg: Registration, errors: FieldErrors) -> tuple[str, str]:
@@ -195,6 +275,7 @@ def _validate(reg: Registration) -> _Clean:
     if reg.region and region is None:
         errors.add("customer.region", _("Unknown region “%(code)s”") % {"code": reg.region})
     received_at = _received_check(reg, errors)
+    referral = _referral_check(reg, received_at, errors)
     if reg.category and category is None:
         errors.add("category", _("Unknown category “%(code)s”") % {"code": reg.category})
     if reg.level and reg.level not in Level.values:
@@ -217,6 +298,7 @@ def _validate(reg: Registration) -> _Clean:
         external_ref=external_ref,
         category=category,
         level=reg.level,
+        referral=referral,
     )
 
 
@@ -371,6 +453,7 @@ def _registration_events(
             "channel": data.channel,
             "level": complaint.level,
             "external_ref": data.external_ref,
+            **(data.referral.event_data() if data.referral else {}),
             "repeat_of": earlier.number if earlier else None,
             "risk": {"score": risk.score, "reasons": risk.reasons},
             "emotion": {"anger": emotion.anger, "urgency": emotion.urgency},
@@ -457,6 +540,15 @@ def _register(data: _Clean, *, actor: User | None, actor_name: str | None) -> Co
         actor_name=actor_name,
     )
     complaint = complaint_create(complaint=complaint, events=[*events, dispatched])
+    if data.referral is not None:  # the regulator's clocks beside ours (issue 17)
+        referral = data.referral
+        authority_clocks_create(
+            complaint=complaint,
+            authority=referral.authority,
+            authority_received_at=referral.received_at,
+            first_contact_due=referral.first_contact_due,
+            reply_due=referral.reply_due,
+        )
     notify_many([*notices, *_repeat_notice(complaint, assessment.repeat_of)])
     webhook_emit(event=EventType.REGISTERED, complaint=complaint, data={"channel": data.channel})
     # Robust: the complaint is registered whatever a listener does after (its error is logged).

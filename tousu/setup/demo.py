@@ -84,6 +84,7 @@ from tousu.routing.services import (
 from tousu.setup import demo_texts
 from tousu.setup.demo_import import import_demo_load
 from tousu.setup.demo_mail import mail_demo_load
+from tousu.setup.demo_regulator import regulator_demo_load
 from tousu.setup.demo_survey import survey_demo_load
 from tousu.setup.demo_texts import DemoComplaint, demo_complaint, demo_person, demo_reply
 from tousu.setup.demo_wave import MIN_HISTORY, wave_incidents, wave_load, wave_scan
@@ -1017,6 +1018,9 @@ class Player:
                 external_ref=external_ref,
                 category=self.plan.given_category,
                 level=self.plan.level,
+                # The history's referrals come from the ministry (their GXB numbers), on the
+                # default deadlines (issue 17).
+                authority="工业和信息化部" if channel == Channel.REGULATOR else "",
             ),
             actor=registrar,
             actor_name=None if registrar else "customer",
@@ -1478,6 +1482,10 @@ def demo_load(
         if complaints >= MIN_HISTORY:
             # Issue 17: a complaint registered by WeChat message, its conversation as messages.
             wechat_demo_load(now)
+        if complaints >= MIN_HISTORY:
+            # Issue 17: two live regulator referrals, the authority's clocks beside ours (with
+            # the wave: a small demo holds the complaints asked for, no more).
+            regulator_demo_load(now=now, agent=staff["agent1"])
         # Last, as the archive job runs after everything else has happened to them.
         archived = complaints_archive(now=now, days=DEMO_ARCHIVE_DAYS)
         # Issue 16: the weeks' inspections sampled and scored, two appeals, a calibration.

@@ -29,3 +29,29 @@ class DueState(models.TextChoices):
     WARN = "warn", _("Due soon")
     OVER = "over", _("Overdue")
     PAUSED = "paused", _("Paused")
+
+
+class ClockName(models.TextChoices):
+    """The clocks a complaint runs on: the operator's own two (on the complaint itself) and, for
+    a regulator referral (工信部/通管局申诉转办), the authority's, side by side (issue 17)."""
+
+    FIRST_RESPONSE = "first_response", _("First response")
+    RESOLUTION = "resolution", _("Reply due")
+    AUTHORITY_FIRST_CONTACT = "authority_first_contact", _("Regulator: first contact")
+    AUTHORITY_REPLY = "authority_reply", _("Regulator: reply")
+
+
+# The authority's clocks, the ones stored as `ComplaintClock` rows.
+AUTHORITY_CLOCKS = (ClockName.AUTHORITY_FIRST_CONTACT, ClockName.AUTHORITY_REPLY)
+
+
+class ClockState(models.TextChoices):
+    """Where a clock stands (API `clocks[].state`)."""
+
+    RUNNING = "running", _("Running")
+    DUE_SOON = "due_soon", _("Due soon")
+    OVERDUE = "overdue", _("Overdue")
+    MET = "met", _("Met")
+    PAUSED = "paused", _("Paused")
+    # Closed without the moment that meets it (merged as a duplicate): nothing left to count.
+    STOPPED = "stopped", _("Stopped")

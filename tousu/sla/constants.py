@@ -104,3 +104,19 @@ LADDER: tuple[StepDefault, ...] = (
     StepDefault(3, 24 * 60, "dept_head", ""),
     StepDefault(4, 48 * 60, "complaint_office", Level.MAJOR),
 )
+
+
+# ---- a regulator's deadlines on a referral (工信部/通管局申诉转办, issue 17) -----------------
+# The referral letter names its deadlines, and registration takes them as given. When it does
+# not, these defaults apply. They are an ASSUMPTION in the spirit of the 电信用户申诉处理办法
+# (MIIT order no. 35): the authority expects the operator to contact the customer within a day
+# of the transfer and to report the outcome back well inside its own 30-day limit; ten
+# calendar days from the authority's receipt is the common practice assumed here. Calendar
+# time: the authority's limits do not stop for weekends, nights or the operator's pauses.
+# A complaint office with other figures changes them here.
+AUTHORITY_FIRST_CONTACT = dt.timedelta(hours=24)  # from the operator's receipt of the referral
+AUTHORITY_REPLY = dt.timedelta(days=10)  # from the authority's receipt of the complaint
+# The reminder before an authority deadline: a quarter of the clock's limit before it, at most
+# a day (so a ten-day reply is reminded the day before, a two-hour contact half an hour before).
+AUTHORITY_REMINDER_LEAD_MAX = dt.timedelta(days=1)
+AUTHORITY_NAME_MAX_CHARS = 64

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable
+from typing import Any
 
 from django.db import transaction
 from django.db.models import QuerySet
@@ -22,14 +23,12 @@ from tousu.complaints.models import Complaint
 from tousu.complaints.rules import OPEN_STATUSES
 from tousu.core import clock
 from tousu.sla import constants, selectors, services
-from tousu.sla.models import EscalationStep
+from tousu.sla.models import ComplaintClock, EscalationStep
 
 logger = logging.getLogger(__name__)
 
 
-def _drain(
-    qs: QuerySet[Complaint], apply: Callable[[list[int]], int], name: str
-) -> tuple[int, int]:
+def _drain(qs: QuerySet[Any], apply: Callable[[list[int]], int], name: str) -> tuple[int, int]:
     """Run `apply(pks)` on the rows of `qs`, batch by batch, until no row is left (or only rows
     this run already tried). Returns (applied, failed)."""
     tried: set[int] = set()
@@ -154,3 +153,23 @@ def breach_scan() -> dict[str, int]:
         counts["failed"] += failed
         previous = step.order
     return counts
+
+
+def clock_scan() -> dict[str, int]:
+    """`sla.clock_scan`: the authority's clocks of regulator referrals (issue 17), beside the
+    operator's: the reminder before each deadline, then the escalation at its breach — each
+    once per clock, whichever clock of a complaint comes first, and never stopped by the
+    operator's pause (the regulator's deadline does not wait)."""
+    now = clock.now()
+    cache: services.Recipients = {}
+    reminded, failed = _drain(
+        ComplaintClock.objects.filter(services.clocks_due_for_reminder(now)).order_by("remind_at"),
+        lambda pks: services.clocks_remind(pks=pks, now=now, cache=cache),
+        "sla.clock_scan",
+    )
+    escalated, failed_too = _drain(
+        ComplaintClock.objects.filter(services.clocks_due_for_escalation(now)).order_by("due"),
+        lambda pks: services.clocks_escalate(pks=pks, now=now, cache=cache),
+        "sla.clock_scan",
+    )
+    return {"reminded": reminded, "escalated": escalated, "failed": failed + failed_too}

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tousu.complaints.choices import Channel, Level
 from tousu.sla import constants
-from tousu.sla.choices import Counting, DayKind, EscalationTarget
+from tousu.sla.choices import AUTHORITY_CLOCKS, Counting, DayKind, EscalationTarget
 
 
 def _weekend_days(value: str) -> set[int]:
@@ -165,3 +165,57 @@ class EscalationStep(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order}: +{self.after_minutes} min → {self.get_target_display()}"
+
+
+class ComplaintClock(models.Model):
+    """A deadline someone else set on a complaint, kept beside the operator's own two (which
+    stay on `Complaint`): a regulator's first contact and reply on a referral (工信部/通管局申诉
+    转办, issue 17). Written at registration; each has its reminder (at `remind_at`) and its
+    escalation at breach, once each (`reminded_at`, `escalated_at` are the claims, D6).
+
+    A clock is met by the complaint's own moments — first contact by `accepted_at`, the reply by
+    `resolved_at` (`rules.CLOCK_MET_BY`) — read, not copied, so no service of a higher app has
+    to remember to stop it."""
+
+    complaint = models.ForeignKey(
+        "complaints.Complaint", on_delete=models.CASCADE, related_name="clocks"
+    )
+    name = models.CharField(
+        _("clock"), max_length=32, choices=[(c.value, c.label) for c in AUTHORITY_CLOCKS]
+    )
+    authority = models.CharField(
+        _("authority"),
+        max_length=constants.AUTHORITY_NAME_MAX_CHARS,
+        blank=True,
+        help_text=_("Who set the deadline, e.g. 工信部 or 广东省通信管理局."),
+    )
+    # First contact counts from our receipt of the referral, the reply from the authority's.
+    started_at = models.DateTimeField(_("counts from"))
+    due = models.DateTimeField(_("due"))
+    remind_at = models.DateTimeField(_("remind at"))
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["complaint", "due"]
+        constraints = [
+            models.UniqueConstraint(fields=["complaint", "name"], name="complaint_clock_unique")
+        ]
+        indexes = [
+            # The scans ask for the clocks due for a reminder or an escalation.
+            models.Index(
+                fields=["remind_at"],
+                name="clock_remind_due",
+                condition=models.Q(reminded_at__isnull=True),
+            ),
+            models.Index(
+                fields=["due"],
+                name="clock_escalation_due",
+                condition=models.Q(escalated_at__isnull=True),
+            ),
+        ]
+        verbose_name = _("authority deadline")
+        verbose_name_plural = _("authority deadlines")
+
+    def __str__(self) -> str:
+        return f"{self.get_name_display()} {self.due:%Y-%m-%d %H:%M}"

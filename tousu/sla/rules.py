@@ -21,9 +21,9 @@ from zoneinfo import ZoneInfo
 from django.utils.translation import gettext_lazy
 
 from tousu.complaints.choices import Channel, Level
-from tousu.core.reasons import reason_kind, reason_text
+from tousu.core.reasons import choice, reason_kind, reason_text
 from tousu.sla import constants
-from tousu.sla.choices import Counting, DueState
+from tousu.sla.choices import ClockName, ClockState, Counting, DueState
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 UTC = dt.UTC
@@ -306,6 +306,92 @@ def time_left(
     return due - (paused_at if paused_at is not None else now)
 
 
+# ---- parallel clocks (issue 17) --------------------------------------------------------------
+
+# The complaint's moment that meets each clock: the operator's and the authority's first
+# contact are met when the handler accepts it; the reply, when it is resolved.
+CLOCK_MET_BY: dict[str, str] = {
+    ClockName.FIRST_RESPONSE: "accepted_at",
+    ClockName.RESOLUTION: "resolved_at",
+    ClockName.AUTHORITY_FIRST_CONTACT: "accepted_at",
+    ClockName.AUTHORITY_REPLY: "resolved_at",
+}
+
+_STATE_OF_DUE = {
+    DueState.OK: ClockState.RUNNING,
+    DueState.WARN: ClockState.DUE_SOON,
+    DueState.OVER: ClockState.OVERDUE,
+    DueState.PAUSED: ClockState.PAUSED,
+}
+
+
+@dataclass(frozen=True)
+class Clock:
+    """One clock of a complaint as plain data: the operator's or an authority's."""
+
+    name: str
+    due: dt.datetime
+    state: str
+    start: dt.datetime
+    met_at: dt.datetime | None = None
+    authority: str | None = None  # None: the operator's own clock
+
+    @property
+    def late(self) -> bool:
+        """Met, but after its due time."""
+        return self.met_at is not None and self.met_at > self.due
+
+
+def clock_state(
+    *,
+    start: dt.datetime,
+    due: dt.datetime,
+    met_at: dt.datetime | None,
+    is_open: bool,
+    now: dt.datetime,
+    warn_share: float = WARN_SHARE,
+    paused: bool = False,
+) -> str:
+    """running / due_soon / overdue on the one colour scale of `due_state`; `met` once the
+    moment that meets it happened (on time or late); `stopped` when the complaint ended without
+    it; `paused` while the operator's clock stands still (an authority's never does)."""
+    if met_at is not None:
+        return ClockState.MET
+    if not is_open:
+        return ClockState.STOPPED
+    return _STATE_OF_DUE[DueState(due_state(start, due, now, warn_share, paused=paused))]
+
+
+def authority_dues(
+    *,
+    received_at: dt.datetime,
+    authority_received_at: dt.datetime | None,
+    first_contact_due: dt.datetime | None,
+    reply_due: dt.datetime | None,
+) -> tuple[dt.datetime, dt.datetime, dt.datetime]:
+    """(authority received at, first contact due, reply due) of a referral: the deadlines the
+    referral gives, else the defaults (`constants.AUTHORITY_*`), in calendar time — first
+    contact from our receipt, the reply from the authority's. Without its own date the
+    authority received it when we did."""
+    started = authority_received_at or received_at
+    contact = first_contact_due or received_at + constants.AUTHORITY_FIRST_CONTACT
+    reply = reply_due or started + constants.AUTHORITY_REPLY
+    return started, contact, reply
+
+
+def remind_at(start: dt.datetime, due: dt.datetime) -> dt.datetime:
+    """When an authority clock's reminder goes out: a quarter of its limit before it, at most
+    `AUTHORITY_REMINDER_LEAD_MAX` (never before it started)."""
+    lead = min(max(due - start, ZERO) / 4, constants.AUTHORITY_REMINDER_LEAD_MAX)
+    return due - lead
+
+
+def earliest_breach(clocks: list[Clock]) -> Clock | None:
+    """Of the clocks still counting, the one that breaches first (the one to act on)."""
+    counting = [c for c in clocks if c.state not in (ClockState.MET, ClockState.STOPPED)]
+    return min(counting, key=lambda c: c.due, default=None)
+
+
 # ---- the reasons the clocks write, in the reader's language (tousu.core.reasons) --------------
 # Rows and notifications written before codes hold the Chinese text; `legacy` reads it back.
 reason_kind("sla.overdue", gettext_lazy("Past the time limit"), legacy="超时升级")
@@ -340,3 +426,23 @@ reason_kind(
     legacy=r"投诉单 (?P<number>\S+) 已重新打开：(?P<reason>.*)",
     reason=reason_text,
 )
+
+
+def authority_name(value: object) -> str:
+    """The authority as a reason names it; a referral registered without one, generically."""
+    return str(value) if value else str(gettext_lazy("the regulator"))
+
+
+reason_kind(
+    "notice.authority_reminder",
+    gettext_lazy("Complaint %(number)s: %(clock)s of %(authority)s is due at %(due)s"),
+    clock=choice(ClockName),
+    authority=authority_name,
+)
+reason_kind(
+    "notice.authority_overdue",
+    gettext_lazy("Complaint %(number)s is past %(clock)s of %(authority)s (due %(due)s)"),
+    clock=choice(ClockName),
+    authority=authority_name,
+)
+reason_kind("sla.authority_overdue", gettext_lazy("Past the regulator's deadline"))

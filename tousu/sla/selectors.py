@@ -18,11 +18,12 @@ from tousu.accounts.choices import Role
 from tousu.accounts.models import User
 from tousu.accounts.reference import DEFAULT_DEPARTMENT as COMPLAINT_OFFICE
 from tousu.classification.models import Category
+from tousu.complaints.choices import Channel
 from tousu.complaints.models import Complaint
 from tousu.complaints.rules import OPEN_STATUSES
 from tousu.sla import constants, rules
-from tousu.sla.choices import DayKind, EscalationTarget
-from tousu.sla.models import BusinessCalendar, EscalationStep, TimeLimitPolicy
+from tousu.sla.choices import ClockName, DayKind, EscalationTarget
+from tousu.sla.models import BusinessCalendar, ComplaintClock, EscalationStep, TimeLimitPolicy
 
 POLICY_CACHE_SECONDS = 60.0
 
@@ -180,3 +181,52 @@ def escalation_recipients(target: str, department_id: int | None) -> list[User]:
         return []
     role = Role.DEPT_HEAD if target == EscalationTarget.DEPT_HEAD else Role.SUPERVISOR
     return list(users.filter(role=role, department_id=department_id))
+
+
+# ---- parallel clocks (issue 17) --------------------------------------------------------------
+
+
+def authority_clocks_of(complaints: list[Complaint]) -> dict[int, list[ComplaintClock]]:
+    """The authority clocks of `complaints` by complaint pk, in one query — and none when no
+    complaint among them is a regulator referral (only those have such clocks)."""
+    pks = [c.pk for c in complaints if c.channel == Channel.REGULATOR]
+    found: dict[int, list[ComplaintClock]] = {pk: [] for pk in pks}
+    if pks:
+        for row in ComplaintClock.objects.filter(complaint_id__in=pks).order_by("due", "name"):
+            found[row.complaint_id].append(row)
+    return found
+
+
+def complaint_clocks(
+    complaint: Complaint, now: dt.datetime, authority: list[ComplaintClock] | None = None
+) -> list[rules.Clock]:
+    """Every clock of the complaint: the operator's first response and reply (from the
+    complaint; paused with it), then the authority's (`authority`, or read), soonest first.
+    No query for a complaint that is not a regulator referral."""
+    if authority is None:
+        authority = authority_clocks_of([complaint]).get(complaint.pk, [])
+    policy = (
+        policy_table().get(complaint.time_limit_policy) if complaint.time_limit_policy else None
+    )
+    share = policy.warn_share if policy else rules.WARN_SHARE
+    is_open = complaint.status in OPEN_STATUSES
+
+    def clock(name: str, start: dt.datetime, due: dt.datetime, who: str | None) -> rules.Clock:
+        met_at = getattr(complaint, rules.CLOCK_MET_BY[name])
+        state = rules.clock_state(
+            start=start,
+            due=due,
+            met_at=met_at,
+            is_open=is_open,
+            now=now,
+            warn_share=share,
+            paused=who is None and complaint.paused_at is not None,
+        )
+        return rules.Clock(name, due, state, start, met_at, who)
+
+    own = [
+        clock(ClockName.FIRST_RESPONSE, complaint.received_at, complaint.first_response_due, None),
+        clock(ClockName.RESOLUTION, complaint.received_at, complaint.resolution_due, None),
+    ]
+    theirs = [clock(c.name, c.started_at, c.due, c.authority) for c in authority]
+    return own + theirs

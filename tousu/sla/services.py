@@ -49,8 +49,14 @@ from tousu.notifications.services import (
     webhook_emit_many,
 )
 from tousu.sla import constants, rules, selectors
-from tousu.sla.choices import Counting, DayKind, EscalationTarget
-from tousu.sla.models import BusinessCalendar, CalendarDay, EscalationStep, TimeLimitPolicy
+from tousu.sla.choices import ClockName, Counting, DayKind, EscalationTarget
+from tousu.sla.models import (
+    BusinessCalendar,
+    CalendarDay,
+    ComplaintClock,
+    EscalationStep,
+    TimeLimitPolicy,
+)
 
 PAUSE_REASON_MAX_CHARS = 200
 
@@ -412,6 +418,171 @@ def complaint_ladder_climb(
         pks=[pk], step=step, previous=previous, now=now, cache={} if cache is None else cache
     )
     return climbed == 1
+
+
+# ---- the authority's clocks of a regulator referral (issue 17) --------------------------------
+
+
+def authority_clocks_create(
+    *,
+    complaint: Complaint,
+    authority: str,
+    authority_received_at: dt.datetime,
+    first_contact_due: dt.datetime,
+    reply_due: dt.datetime,
+) -> list[ComplaintClock]:
+    """The authority's first-contact and reply clocks of a referral, beside the operator's
+    own: first contact counts from our receipt (nobody can call before the referral reaches
+    us), the reply from the authority's. Precondition: inside the registration's transaction
+    (its `registered` event names them); the due times decided (`rules.authority_dues`)."""
+    drafts = [
+        (ClockName.AUTHORITY_FIRST_CONTACT, complaint.received_at, first_contact_due),
+        (ClockName.AUTHORITY_REPLY, authority_received_at, reply_due),
+    ]
+    return ComplaintClock.objects.bulk_create(
+        ComplaintClock(
+            complaint=complaint,
+            name=name,
+            authority=authority,
+            started_at=started,
+            due=due,
+            remind_at=rules.remind_at(started, due),
+        )
+        for name, started, due in drafts
+    )
+
+
+def _unmet() -> Q:
+    """A clock whose complaint has not yet had the moment that meets it (`CLOCK_MET_BY`)."""
+    q = Q()
+    for name in (ClockName.AUTHORITY_FIRST_CONTACT, ClockName.AUTHORITY_REPLY):
+        q |= Q(name=name, **{f"complaint__{rules.CLOCK_MET_BY[name]}__isnull": True})
+    return q
+
+
+def clocks_due_for_reminder(now: dt.datetime) -> Q:
+    return (
+        Q(reminded_at__isnull=True, remind_at__lte=now, due__gt=now)
+        & Q(complaint__status__in=OPEN_STATUSES)
+        & _unmet()
+    )
+
+
+def clocks_due_for_escalation(now: dt.datetime) -> Q:
+    return (
+        Q(escalated_at__isnull=True, due__lte=now)
+        & Q(complaint__status__in=OPEN_STATUSES)
+        & _unmet()
+    )
+
+
+def _clocks_claim(pks: Sequence[int], conditions: Q, **changes: object) -> list[ComplaintClock]:
+    """`_claim` for authority clocks: lock the clock rows still meeting `conditions` (skipping
+    those another worker holds), write `changes` (which take them out of `conditions`), then
+    lock their complaints, in pk order, for the timeline events. Returns the clocks with their
+    complaints (and handlers) loaded. Precondition: inside a transaction."""
+    rows = list(
+        ComplaintClock.objects.select_for_update(skip_locked=True, no_key=True, of=("self",))
+        .filter(conditions, pk__in=pks)
+        .order_by("pk")
+    )
+    if not rows:
+        return []
+    ComplaintClock.objects.filter(pk__in=[c.pk for c in rows]).update(**changes)
+    complaints = {
+        c.pk: c
+        for c in Complaint.objects.select_for_update(no_key=True, of=("self",))
+        .filter(pk__in={r.complaint_id for r in rows})
+        .select_related("handler")
+        .order_by("pk")
+    }
+    for row in rows:
+        for field, value in changes.items():
+            setattr(row, field, value)
+        row.complaint = complaints[row.complaint_id]
+    return rows
+
+
+def clocks_remind(*, pks: Sequence[int], now: dt.datetime, cache: Recipients) -> int:
+    """The reminder before an authority deadline, once per clock: claim `reminded_at`, tell
+    the handler (or the department's supervisors), write `reminder` naming the clock. Returns
+    how many were reminded. Precondition: inside a transaction."""
+    rows = _clocks_claim(pks, clocks_due_for_reminder(now), reminded_at=now)
+    notes, events = [], []
+    for clock_row in rows:
+        complaint = clock_row.complaint
+        users = _recipients(EscalationTarget.HANDLER, complaint, cache)
+        due = clock.local(clock_row.due)
+        text = reason(
+            "notice.authority_reminder",
+            number=complaint.number,
+            clock=clock_row.name,
+            authority=clock_row.authority,
+            due=f"{due:%m-%d %H:%M}",
+        )
+        notes.append(NotificationDraft(users, NotificationKind.REMINDER, text, complaint))
+        data = {
+            "clock": clock_row.name,
+            "authority": clock_row.authority,
+            "due_at": clock_row.due.isoformat(),
+            "notified": sorted(u.username for u in users),
+        }
+        events.append(EventDraft(complaint, EventType.REMINDER, data=data, at=now))
+    notify_many(notes)
+    events_record(events)
+    return len(rows)
+
+
+def _breach_recipients(complaint: Complaint, cache: Recipients) -> list[User]:
+    """Who hears of a missed authority deadline: the handler, the department's supervisors
+    and the complaint office, which answers to the regulator (each falling through as the
+    ladder does when nobody holds it)."""
+    found: dict[int, User] = {}
+    for target in (
+        EscalationTarget.HANDLER,
+        EscalationTarget.SUPERVISOR,
+        EscalationTarget.COMPLAINT_OFFICE,
+    ):
+        for user in _recipients(target, complaint, cache):
+            found.setdefault(user.pk, user)
+    return sorted(found.values(), key=lambda u: u.username)
+
+
+def clocks_escalate(*, pks: Sequence[int], now: dt.datetime, cache: Recipients) -> int:
+    """Escalation at the breach of an authority deadline, once per clock, whichever of the
+    complaint's clocks breaches first and independent of the operator's own ladder: claim
+    `escalated_at`, notify (`_breach_recipients`), write `escalated` naming the clock and emit
+    its webhook. Returns how many clocks were escalated. Precondition: inside a
+    transaction."""
+    rows = _clocks_claim(pks, clocks_due_for_escalation(now), escalated_at=now)
+    notes: list[NotificationDraft] = []
+    events: list[EventDraft] = []
+    hooks: list[tuple[Complaint, dict[str, Any]]] = []
+    for clock_row in rows:
+        complaint = clock_row.complaint
+        users = _breach_recipients(complaint, cache)
+        due = clock.local(clock_row.due)
+        text = reason(
+            "notice.authority_overdue",
+            number=complaint.number,
+            clock=clock_row.name,
+            authority=clock_row.authority,
+            due=f"{due:%m-%d %H:%M}",
+        )
+        notes.append(NotificationDraft(users, NotificationKind.ESCALATED, text, complaint))
+        data: dict[str, Any] = {
+            "clock": clock_row.name,
+            "authority": clock_row.authority,
+            "due_at": clock_row.due.isoformat(),
+            "reason": reason("sla.authority_overdue"),
+            "notified": [u.username for u in users],
+        }
+        events.append(EventDraft(complaint, EventType.ESCALATED, data=data, at=now))
+        hooks.append((complaint, data))
+    notify_many(notes)
+    events_record(events)
+    webhook_emit_many(event=EventType.ESCALATED, items=hooks)
+    return len(rows)
 
 
 # ---- default configuration ----------------------------------------------------------------------

@@ -49,8 +49,8 @@ from tousu.core.reasons import reason_text, reasons_text
 from tousu.core.templatetags.tousu_ui import duration, pii_text
 from tousu.quality.choices import AppealStatus
 from tousu.resolution.choices import HandlingStep, RemedyType
-from tousu.sla.choices import DueState, EscalationTarget
-from tousu.sla.rules import WARN_SHARE, due_state
+from tousu.sla.choices import ClockName, ClockState, DueState, EscalationTarget
+from tousu.sla.rules import WARN_SHARE, Clock, authority_name, due_state
 from tousu.sla.selectors import countdown
 
 register = template.Library()
@@ -177,6 +177,33 @@ def first_response(complaint: Complaint) -> SafeString:
     if not complaint.is_open or due_at is None:
         return format_html('<span class="muted">{}</span>', "—")
     return deadline_pill(due_at, complaint.received_at)
+
+
+@register.filter
+def clock_label(name: str) -> str:
+    return str(ClockName(name).label) if name in ClockName.values else name
+
+
+@register.simple_tag
+def authority_clock(c: Clock) -> SafeString:
+    """A regulator's clock (issue 17) on the scale of the others: met on time (quiet) or late
+    (red), nothing to count once the complaint ended without it, else the countdown pill —
+    which never pauses: the authority's deadline does not wait for ours."""
+    if c.met_at is not None:
+        at = local_time(c.met_at)
+        if c.late:
+            return format_html(
+                '<span class="due-over" title="{}">{}</span>',
+                _("Due %(time)s") % {"time": local_time(c.due)},
+                _("Answered %(time)s late (%(at)s)")
+                % {"time": duration(c.met_at - c.due), "at": at},
+            )
+        return format_html(
+            '<span class="muted">{}</span>', _("Answered on time (%(at)s)") % {"at": at}
+        )
+    if c.state == ClockState.STOPPED:
+        return format_html('<span class="muted">{}</span>', "—")
+    return deadline_pill(c.due, c.start)
 
 
 @register.simple_tag
@@ -362,6 +389,12 @@ EVENT_FIELDS: dict[str, tuple[Any, Formatter]] = {
     "due_at": (gettext_lazy("Due"), _time),
     "resolution_due": (gettext_lazy("Reply due"), _time),
     "ladder_step": (gettext_lazy("Escalation step"), _plain),
+    # A regulator referral's authority and its clocks (issue 17).
+    "clock": (gettext_lazy("Clock"), _choice(ClockName)),
+    "authority": (gettext_lazy("Regulator"), lambda value, names: authority_name(value)),
+    "authority_received_at": (gettext_lazy("Regulator received it"), _time),
+    "authority_first_contact_due": (gettext_lazy("Regulator: first contact due"), _time),
+    "authority_reply_due": (gettext_lazy("Regulator: reply due"), _time),
     "notified": (gettext_lazy("Notified"), _people),
     # The step's target had no holder today: the ladder fell through to this one.
     "notified_as": (

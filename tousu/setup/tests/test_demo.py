@@ -38,14 +38,15 @@ from tousu.setup.demo import (
     plan_all,
     status_counts,
 )
+from tousu.setup.demo_regulator import REFERRALS
 from tousu.setup.demo_texts import CATEGORY_NAMES
 
 pytestmark = pytest.mark.django_db
 
 # What `tousu demo --complaints 40` registers: the 40 complaints of history, the outage wave's
-# 16 calls and the late one, a care-list customer who called anyway (issue 15), three imported
-# regulator referrals, two mails and a WeChat message (issue 17).
-DEMO_40 = 40 + 17 + 1 + 3 + 2 + 1
+# 16 calls and the late one, a care-list customer who called anyway (issue 15), two live and
+# three imported regulator referrals, two mails and a WeChat message (issue 17).
+DEMO_40 = 40 + 17 + 1 + len(REFERRALS) + 3 + 2 + 1
 
 
 @pytest.fixture(autouse=True)
@@ -71,8 +72,8 @@ def test_demo_creates_staff_and_complaints_with_verifiable_histories() -> None:
     assert set(User.objects.values_list("role", flat=True)) == set(Role.values)
     # 40 complaints of history, the live outage's calls that the spike alert is about, the one
     # call after its incident was opened (proposed to it), and a customer on a care list who
-    # complained about the billing error anyway (issue 15); the three regulator referrals
-    # imported from this morning's list, two complaints that came in by mail, each with the
+    # complained about the billing error anyway (issue 15); two live regulator referrals, the
+    # three imported from this morning's list, two complaints that came in by mail, each with the
     # customer's reply, and one registered by WeChat message (issue 17).
     assert Complaint.objects.count() == DEMO_40
     by_mail = Complaint.objects.filter(channel="email", messages__direction="in").distinct()
@@ -349,6 +350,28 @@ def test_demo_import_lists_its_bad_rows() -> None:
     rows = list(sheet.iter_rows(values_only=True))
     assert [r[0] for r in rows[1:]] == [5, 6, 7]  # the duplicate, the short phone, no content
     assert [r[1] for r in rows[1:]] == ["申诉编号", "联系电话", "投诉内容"]
+
+
+def test_demo_regulator_referrals_show_the_authority_s_clock_coming_first() -> None:
+    started = timezone.now()
+    demo("--complaints", "40")
+    from tousu.sla.selectors import complaint_clocks
+
+    late, fresh = (Complaint.objects.get(external_ref=r.external_ref) for r in REFERRALS)
+    clocks = {c.name: c for c in complaint_clocks(late, started)}
+    reply = clocks["authority_reply"]
+    assert reply.authority == "广东省通信管理局"
+    # Due within hours, before the operator's own limit: the amber clock on the page.
+    assert started < reply.due < clocks["resolution"].due
+    assert reply.state == "due_soon"
+    assert clocks["authority_first_contact"].state == "met"
+    fresh_clocks = {c.name: c for c in complaint_clocks(fresh, started)}
+    assert fresh_clocks["authority_first_contact"].state == "running"
+    assert fresh.channel == late.channel == "regulator"
+    # The history's referrals carry the ministry's default clocks too.
+    history = Complaint.objects.filter(channel="regulator").exclude(pk__in=[late.pk, fresh.pk])
+    for complaint in history:
+        assert complaint.clocks.count() == 2, complaint.number
 
 
 def test_demo_if_empty_adds_nothing_the_second_time() -> None:

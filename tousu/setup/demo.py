@@ -82,6 +82,7 @@ from tousu.routing.services import (
     expert_team_form,
 )
 from tousu.setup import demo_texts
+from tousu.setup.demo_page import page_demo_load
 from tousu.setup.demo_survey import survey_demo_load
 from tousu.setup.demo_texts import DemoComplaint, demo_complaint, demo_person, demo_reply
 from tousu.setup.demo_wave import MIN_HISTORY, wave_incidents, wave_load, wave_scan
@@ -1460,6 +1461,8 @@ def demo_load(
                 jobs.run("callbacks.chase")
         with clock.frozen(now):
             jobs.run("callbacks.chase")
+        # Issue 17: a customer's note from their own page, a survey answered by its link.
+        page_demo_load(now)
         # Issue 14: the dissatisfied customers in repair cases, the older ones repaired.
         repair_demo_load(now=now, seed=seed)
         # Issue 15: the outage and a billing error as known faults, with their care lists,

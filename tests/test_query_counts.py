@@ -264,6 +264,10 @@ def world_build() -> World:
         customer=customer, actor=u["supervisor"], special_type="irritable", note="易怒，先安抚"
     )
     w.ids["customer"] = customer.pk
+    # The customer's own survey link of the closed complaint's callback (issue 17).
+    from tousu.messages.links import survey_token
+
+    w.ids["survey"] = survey_token(c["closed"].callbacks.get(status="pending").pk)
     w.ids["saved_view"] = saved_view_save(
         user=u["supervisor"], name="超时件", query="overdue=on"
     ).pk
@@ -744,6 +748,50 @@ WECHAT_TEXT = (
     "<MsgId>24500000000000001</MsgId></xml>"
 )
 
+
+def _page_code(number: str, phone: str) -> Callable[[World], dict[str, Any]]:
+    """The code form of the customer's page, with a code just sent (outside the count)."""
+
+    def body(w: World) -> dict[str, Any]:
+        from tousu.intake.services import page_code_send
+
+        return {
+            "step": "verify",
+            "number": w.number(number),
+            "phone": phone,
+            "code": _code_of(page_code_send(number=w.number(number), phone=phone, ip="t")),
+        }
+
+    return body
+
+
+def _code_of(message: Any) -> str:
+    found = re.search(r"(?<![0-9A-Z])\d{6}(?!\d)", message.text)
+    assert found is not None
+    return found.group()
+
+
+def _page_session(number: str, phone: str) -> Callable[[Client, World], None]:
+    """Open the customer's page of complaint `number` in this browser (code by SMS)."""
+
+    def sign_in(client: Client, w: World) -> None:
+        assert client.post("/public/mine/", _page_code(number, phone)(w)).status_code == 302
+
+    return sign_in
+
+
+MY_PAGE = _page_session("in_progress", "13800138001")
+MY_RESOLVED_PAGE = _page_session("resolved", "13800138001")
+SURVEY_ANSWER = {
+    "timeliness": "4",
+    "attitude": "5",
+    "solution": "5",
+    "simplicity": "4",
+    "overall": "5",
+    "comment": "处理得很快",
+}
+
+
 RESOLVE_FORM = _form(
     finding="true",
     cause="process_error",
@@ -906,6 +954,58 @@ PAGES: dict[str, list[Req]] = {
             None,
             data=_form(number=lambda w: w.number("public"), phone="13800138006"),
         ),
+    ],
+    # The customer's own page (issue 17): a code by SMS, then that one complaint.
+    "/public/mine/": [
+        Req(as_=None),
+        Req(
+            "POST",
+            None,
+            data=_form(step="send", number=lambda w: w.number("public"), phone="13800138006"),
+        ),
+        Req("POST", None, data=_page_code("public", "13800138006"), status=302, variant="code"),
+    ],
+    "/public/mine/logout/": [Req("POST", None, status=302)],
+    "/public/mine/<number>/": [
+        Req(as_=None, prepare=MY_PAGE),
+        Req(
+            as_=None,
+            params={"number": "complaint:resolved"},
+            prepare=MY_RESOLVED_PAGE,
+            variant="resolved",
+        ),
+    ],
+    "/public/mine/<number>/note/": [
+        Req(
+            "POST",
+            None,
+            data={"text": "扣费是11月5日，短信截图已保存", "key": "k1"},
+            status=302,
+            prepare=MY_PAGE,
+        )
+    ],
+    "/public/mine/<number>/accept/": [
+        Req(
+            "POST",
+            None,
+            params={"number": "complaint:resolved"},
+            status=302,
+            prepare=MY_RESOLVED_PAGE,
+        )
+    ],
+    "/public/mine/<number>/reopen/": [
+        Req(
+            "POST",
+            None,
+            params={"number": "complaint:resolved"},
+            data={"reason": "钱还没到账"},
+            status=302,
+            prepare=MY_RESOLVED_PAGE,
+        )
+    ],
+    "/public/survey/<token>/": [
+        Req(as_=None, params={"token": "id:survey"}),
+        Req("POST", None, params={"token": "id:survey"}, data=SURVEY_ANSWER),
     ],
     "/customers/<pk>/": [Req(params={"pk": "id:customer"})],
     # Issue 17: the import page, an upload (its job runs after commit, outside the count), a

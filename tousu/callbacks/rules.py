@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from tousu.callbacks.choices import AttemptOutcome, DaySlot
+from tousu.callbacks.choices import AttemptOutcome, CallbackResult, DaySlot
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -26,6 +26,17 @@ _EVENING_FROM = dt.time(18, 0)
 # How many days ahead a next try is looked for: three parts of the day give an untried part
 # within a day, so two days always find one.
 _LOOKAHEAD_DAYS = 3
+
+
+def result_for_overall(overall: int) -> str:
+    """The callback result a customer's own overall score 1–5 stands for, when they answer the
+    survey themselves and no agent hears them say it: 4–5 satisfied, 3 basically satisfied,
+    1–2 dissatisfied (the ranges the scores of an agent's callbacks fall in)."""
+    if overall >= 4:
+        return CallbackResult.SATISFIED
+    if overall == 3:
+        return CallbackResult.BASICALLY_SATISFIED
+    return CallbackResult.DISSATISFIED
 
 
 def slot_of(moment: dt.datetime) -> str:

@@ -129,7 +129,7 @@ def _attempt_add(
 def _task_done(
     task: CallbackTask,
     complaint: Complaint,
-    actor: User,
+    actor: User | None,
     *,
     result: str,
     data: dict[str, Any],
@@ -143,7 +143,13 @@ def _task_done(
     task.done_at = now
     task.next_attempt_at = None
     task.save()
-    event_record(complaint=complaint, type=EventType.CALLBACK, actor=actor, data=data)
+    event_record(
+        complaint=complaint,
+        type=EventType.CALLBACK,
+        actor=actor,
+        data=data,
+        actor_name=None if actor is not None else "customer",
+    )
     # The comment stays inside: the customer's own words may name people.
     hook = {k: v for k, v in data.items() if k not in ("comment", "note")}
     webhook_emit(event=EventType.CALLBACK, complaint=complaint, data=hook)
@@ -285,6 +291,54 @@ def complaint_callback_record(
                     complaint=complaint, type=EventType.REPAIR_FLAGGED, actor=actor, data={}
                 )
     assert complaint.status in (Status.CLOSED, Status.IN_PROGRESS)
+    return task
+
+
+def callback_answer_by_customer(
+    *, task: CallbackTask, scores: dict[str, int], overall: int, comment: str = ""
+) -> CallbackTask:
+    """The customer answers the callback survey themselves, through the link sent to them
+    (issue 17): their scores per factor, the overall score and a comment; the result follows
+    the overall score (`rules.result_for_overall`), and a dissatisfied customer's complaint is
+    reopened for the handler, as after a callback call. Once: a task already done (answered,
+    or called) or cancelled is refused. Precondition: the caller checked the link."""
+    with transaction.atomic():
+        complaint = complaint_lock(task.complaint)
+        rules.next_status("callback", complaint.status)
+        task = complaint.callbacks.select_for_update().get(pk=task.pk)
+        if task.status != CallbackStatus.PENDING:
+            raise ValidationFailed(_("This survey has already been answered"))
+        errors = FieldErrors()
+        clean_scores = _scores_clean(scores, errors)
+        if not _is_score(overall):
+            errors.add("overall", _("A whole number from 1 to 5"))
+        text = clean_text(comment or "")
+        if len(text) > COMMENT_MAX_CHARS:
+            errors.add("comment", too_long_message(COMMENT_MAX_CHARS))
+        errors.raise_if_any(_("The callback record has errors"))
+        result = callback_rules.result_for_overall(overall)
+        for key in SCORE_FACTORS:
+            setattr(task, key, clean_scores.get(key))
+        task.overall = overall
+        task.comment = text
+        data: dict[str, Any] = {
+            "result": result,
+            "scores": clean_scores,
+            "comment": text,
+            "overall": overall,
+            "by": "survey_link",
+        }
+        _task_done(task, complaint, None, result=result, data=data, now=clock.now())
+        if result == CallbackResult.DISSATISFIED:
+            complaint_reopen_apply(
+                complaint,
+                status=rules.next_status("callback", complaint.status, alternative=True),
+                actor=None,
+                actor_name="customer",
+                reason=reason("callback.dissatisfied", comment=text)
+                if text
+                else reason("callback.dissatisfied_silent"),
+            )
     return task
 
 

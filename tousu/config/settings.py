@@ -13,6 +13,8 @@ TOUSU_CHAIN_KEY      the key of the timeline and audit-log hash chains (default:
 TOUSU_ARCHIVE_DAYS   closed complaints are archived (read-only) after this many days (180)
 TOUSU_RETENTION_DAYS customers are anonymised this many days after their last complaint closed
                      (1095, three years; at least TOUSU_ARCHIVE_DAYS)
+TOUSU_PUBLIC_URL     the address customers reach the public pages at, for links sent to them
+                     (default http://localhost:8000)
 TOUSU_HTTPS          1 behind a reverse proxy terminating HTTPS: secure cookies, HSTS, redirect
 
 Every TOUSU_* variable is read through the env_* helpers below: a value that a setting cannot
@@ -462,6 +464,8 @@ LOGGING = {
 # 0 refuses every public request: a way to close the public pages. A login limit of 0 would
 # lock everyone out, so it takes at least 1.
 TOUSU_PUBLIC_RATE_LIMIT = env_int("TOUSU_PUBLIC_RATE_LIMIT", 20, minimum=0)  # per IP per hour
+# Where customers reach the public pages (the survey link in an SMS needs a full address).
+TOUSU_PUBLIC_URL = env_str("TOUSU_PUBLIC_URL", "http://localhost:8000")
 # Login lockout, one policy for every login form (/login/ and /admin/login/): a user name is
 # refused from every address after TOUSU_LOGIN_FAILURE_LIMIT failed logins, an address after
 # TOUSU_LOGIN_ADDRESS_FAILURE_LIMIT failures across user names (one password tried on many

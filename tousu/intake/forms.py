@@ -16,6 +16,7 @@ from tousu.classification.forms import category_choices
 from tousu.complaints.choices import Channel, Level
 from tousu.core.forms import LocalNameChoiceField, blank, textarea
 from tousu.intake.imports import IMPORT_MAX_BYTES, IMPORT_MAX_ROWS, IMPORT_TYPES
+from tousu.intake.rules import PAGE_NOTE_MAX_CHARS
 from tousu.intake.services import (
     CONTENT_MAX_CHARS,
     DEMAND_MAX_CHARS,
@@ -230,3 +231,86 @@ class ImportForm(forms.Form):
                 _("The file is larger than %(limit)s MB") % {"limit": IMPORT_MAX_BYTES // 1048576}
             )
         return upload
+
+
+# ---- the customer's own page (issue 17) ----------------------------------------------------
+
+
+class PageCodeForm(forms.Form):
+    """The second step of opening the page: the code sent by SMS (number and phone carried
+    over from the first step, posted, never in the address)."""
+
+    number = forms.CharField(max_length=24, widget=forms.HiddenInput)
+    phone = forms.CharField(max_length=32, widget=forms.HiddenInput)
+    code = forms.CharField(
+        label=_("Code from the SMS"),
+        max_length=12,
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "one-time-code",
+                "inputmode": "numeric",
+                "pattern": "[0-9]*",
+                "placeholder": "••••••",
+            }
+        ),
+    )
+
+
+class PageNoteForm(forms.Form):
+    text = forms.CharField(
+        label=_("More information"),
+        required=False,
+        widget=textarea(PAGE_NOTE_MAX_CHARS, rows=4),
+    )
+    # The form's own id: a double tap records the note once.
+    key = forms.CharField(max_length=64, widget=forms.HiddenInput)
+
+
+class PageReopenForm(forms.Form):
+    reason = forms.CharField(
+        label=_("What is still wrong"),
+        max_length=500,
+        widget=textarea(500, rows=3),
+    )
+
+
+SURVEY_SCORES = [(str(n), str(n)) for n in range(5, 0, -1)]
+
+
+class SurveyForm(forms.Form):
+    """The customer's own callback survey: each factor 1–5 (optional), overall 1–5, a comment."""
+
+    comment = forms.CharField(
+        label=_("Anything else you want to tell us"),
+        required=False,
+        widget=textarea(2_000, rows=3),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        labels = {
+            "timeliness": _("How quickly we handled it"),
+            "attitude": _("Our staff's attitude"),
+            "solution": _("The solution"),
+            "simplicity": _("How easy it was for you"),
+            "overall": _("Overall, how satisfied are you?"),
+        }
+        for key, label in labels.items():
+            self.fields[key] = forms.TypedChoiceField(
+                label=label,
+                choices=SURVEY_SCORES,
+                coerce=int,
+                required=key == "overall",
+                empty_value=None,
+                widget=forms.RadioSelect(attrs={"class": "score-choice"}),
+            )
+        self.order_fields([*labels, "comment"])
+
+    @property
+    def factor_fields(self) -> list[forms.BoundField]:
+        return [self[key] for key in ("timeliness", "attitude", "solution", "simplicity")]
+
+    def scores(self) -> dict[str, int]:
+        data = self.cleaned_data
+        keys = ("timeliness", "attitude", "solution", "simplicity")
+        return {key: data[key] for key in keys if data.get(key) is not None}

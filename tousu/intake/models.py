@@ -289,3 +289,29 @@ class EmotionModel(models.Model):
 
     def __str__(self) -> str:
         return self.version
+
+
+class PageCode(models.Model):
+    """A one-time code sent by SMS to the customer who asks to open their own complaint's page
+    (issue 17): stored as a keyed hash, never in clear (the SMS record hides it from staff
+    too), valid for a few minutes and a few tries, used once. A new code replaces the
+    earlier ones of the complaint."""
+
+    complaint = models.ForeignKey(
+        "complaints.Complaint", on_delete=models.CASCADE, related_name="+"
+    )
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    # Wrong codes typed so far; counted with a conditional UPDATE so that parallel guesses
+    # cannot exceed the limit.
+    attempts = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["complaint", "created_at"])]
+        verbose_name = _("page code")
+        verbose_name_plural = _("page codes")
+
+    def __str__(self) -> str:
+        return f"{self.complaint_id} {self.created_at:%Y-%m-%d %H:%M}"

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import unicodedata
+from typing import Any
 
 from django.utils.translation import gettext_lazy
 
-from tousu.complaints.choices import Level
+from tousu.complaints.choices import EventType, Level
 from tousu.complaints.rules import raise_level
 from tousu.core.reasons import reason_kind
 
@@ -92,3 +94,43 @@ reason_kind(
     ),
     legacy=r"客户就投诉单 (?P<earlier>\S+) 的问题再次投诉：(?P<number>\S+)",
 )
+
+
+# ---- the customer's own page (issue 17) ----------------------------------------------------
+
+# The one-time code: six digits, ten minutes, five tries. Five tries at a million codes is a
+# one-in-200,000 chance per code, and a number can ask for a few codes an hour only.
+PAGE_CODE_DIGITS = 6
+PAGE_CODE_TTL = dt.timedelta(minutes=10)
+PAGE_CODE_MAX_TRIES = 5
+# Codes a number (or a phone) may ask for per hour: a customer who mistypes asks twice, a
+# script that sends SMS to a stranger is stopped.
+PAGE_CODES_PER_HOUR = 5
+# The page's session: long enough to read and write a note, short on a shared phone.
+PAGE_SESSION_TTL = dt.timedelta(minutes=30)
+# Notes (with their attachments) a complaint's page takes per hour, and files per note.
+PAGE_NOTES_PER_HOUR = 10
+PAGE_NOTE_MAX_CHARS = 2_000
+PAGE_NOTE_MAX_FILES = 3
+
+# The timeline events the customer reads on their page, with what they say to them. The rest
+# (classification, transfers inside the company, notes, approvals, risk) is internal.
+CUSTOMER_STEPS: dict[str, Any] = {
+    EventType.REGISTERED: gettext_lazy("We received your complaint"),
+    EventType.DISPATCHED: gettext_lazy("Passed to the department that handles it"),
+    EventType.ACCEPTED: gettext_lazy("A member of staff is handling it"),
+    EventType.PROGRESS_REPLY: gettext_lazy("Progress update"),
+    EventType.RESOLVED: gettext_lazy("We replied with our solution"),
+    EventType.REOPENED: gettext_lazy("Taken up again"),
+    EventType.CLOSED: gettext_lazy("Closed"),
+    EventType.CUSTOMER_MESSAGE: gettext_lazy("You sent us more information"),
+    EventType.EVIDENCE_ADDED: gettext_lazy("A file was added"),
+}
+
+
+def customer_step_visible(event_type: str, actor_name: str) -> bool:
+    """Whether the customer sees a timeline event: a step meant for them; of files added, only
+    their own (staff evidence may show other people's data)."""
+    if event_type not in CUSTOMER_STEPS:
+        return False
+    return event_type != EventType.EVIDENCE_ADDED or actor_name == "customer"

@@ -219,3 +219,79 @@ def anger_scorer() -> Callable[[str], float] | None:
 
     model: AngerModel | None = _cached("anger", load)
     return model
+
+
+# ---- the customer's own page (issue 17) ----------------------------------------------------
+
+
+def page_complaint(pk: int) -> Complaint | None:
+    """The complaint a page session names, with what its page shows."""
+    return (
+        Complaint.objects.select_related("category", "category__parent", "customer")
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def customer_page(complaint: Complaint) -> dict[str, Any]:
+    """What the customer reads on their own page: the status, the due time, the steps meant
+    for them, the messages to and from them (never a one-time code, nor one we did not send),
+    the reply once given, and whether they may accept it or ask to reopen it."""
+    from tousu.intake.rules import CUSTOMER_STEPS, customer_step_visible
+    from tousu.messages.choices import MessageKind, MessageStatus
+    from tousu.messages.models import Message
+
+    events = list(
+        complaint.events.filter(type__in=list(CUSTOMER_STEPS)).values_list(
+            "at", "type", "actor_name", "data"
+        )
+    )
+    steps = [
+        {"at": local(at), "text": CUSTOMER_STEPS[kind], "detail": _step_detail(kind, data)}
+        for at, kind, actor, data in events
+        if customer_step_visible(kind, actor)
+    ]
+    messages = [
+        {"at": local(m.created_at), "incoming": m.direction == "in", "text": m.text}
+        for m in Message.objects.filter(complaint=complaint)
+        .exclude(kind=MessageKind.CODE)
+        .exclude(status__in=[MessageStatus.WITHHELD, MessageStatus.FAILED])
+        .only("created_at", "direction", "text")
+    ]
+    replied = complaint.status in (Status.RESOLVED, Status.CLOSED)
+    reopened = any(kind == "reopened" and actor == "customer" for _a, kind, actor, _d in events)
+    return {
+        "number": complaint.number,
+        "status": complaint.status,
+        "status_name": str(Status(complaint.status).label),
+        "received_at": local(complaint.received_at),
+        "reply_due": local(complaint.resolution_due),
+        "open": complaint.is_open,
+        "category": complaint.category.path_name if complaint.category else None,
+        "reply": complaint.reply if replied else None,
+        "closed_at": local(complaint.closed_at) if complaint.closed_at else None,
+        "steps": steps,
+        "messages": messages,
+        "can_answer": complaint.status == Status.RESOLVED,
+        "can_reopen": complaint.status == Status.RESOLVED and not reopened,
+        "takes_files": complaint.is_open or complaint.status == Status.RESOLVED,
+    }
+
+
+def _step_detail(kind: str, data: dict[str, Any]) -> str:
+    """The part of a step the customer reads beside it: a progress update's text, the name of
+    the file they sent."""
+    from tousu.complaints.choices import EventType
+
+    if kind == EventType.PROGRESS_REPLY:
+        return str(data.get("reply", ""))
+    if kind == EventType.EVIDENCE_ADDED:
+        return str(data.get("name", ""))
+    return ""
+
+
+def survey_task(task_id: int) -> Any:
+    """The callback task a survey link names, with its complaint; None when there is none."""
+    from tousu.callbacks.models import CallbackTask
+
+    return CallbackTask.objects.select_related("complaint").filter(pk=task_id).first()

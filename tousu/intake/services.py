@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
+import secrets
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -13,6 +15,8 @@ from django.utils.translation import gettext as _
 
 from tousu.accounts import permissions
 from tousu.accounts.models import Region, User
+from tousu.callbacks.models import CallbackTask
+from tousu.callbacks.services import callback_answer_by_customer
 from tousu.classification.models import Category
 from tousu.classification.selectors import CategoryDecision, category_decide
 from tousu.complaints.choices import Channel, EventType, Level
@@ -26,14 +30,17 @@ from tousu.complaints.services import (
     number_allocate,
 )
 from tousu.complaints.timeline import canonical
-from tousu.core import clock
+from tousu.core import clock, ratelimit
 from tousu.core.errors import (
     Conflict,
     DomainError,
     Duplicate,
     FieldErrors,
     NotAllowed,
+    NotFound,
+    RateLimited,
     ValidationFailed,
+    too_long_message,
 )
 from tousu.core.reasons import reason
 from tousu.core.text import clean_text, has_visible_text, normalise_phone
@@ -43,16 +50,22 @@ from tousu.customers.services import customer_get_or_create
 from tousu.intake import risk as intake_risk
 from tousu.intake import rules as intake_rules
 from tousu.intake import selectors as intake_selectors
-from tousu.intake.models import EmotionModel, IdempotencyKey
+from tousu.intake.models import EmotionModel, IdempotencyKey, PageCode
+from tousu.intake.rules import PAGE_NOTE_MAX_FILES
 from tousu.intake.selectors import references_by_code
 from tousu.intake.signals import complaint_registered
+from tousu.messages.choices import MessageChannel, MessageKind
+from tousu.messages.models import Message
+from tousu.messages.services import Incoming, Outgoing, message_queue, message_receive
 from tousu.notifications.choices import NotificationKind
 from tousu.notifications.services import NotificationDraft, notify_many, webhook_emit
+from tousu.resolution.rules import evidence_problem
+from tousu.resolution.services import complaint_accept_by_customer, evidence_add_by_customer
 from tousu.routing.services import dispatch_drafts, route_apply, route_decide
 from tousu.sla import constants as sla_constants
 from tousu.sla import rules as sla_rules
 from tousu.sla import selectors as sla_selectors
-from tousu.sla.services import authority_clocks_create
+from tousu.sla.services import authority_clocks_create, complaint_reopen
 
 CONTENT_MAX_CHARS = 10_000
 DEMAND_MAX_CHARS = 2_000
@@ -690,3 +703,199 @@ def emotion_model_train(*, texts: list[str], negative: list[bool], source: str) 
             blob=trained.model.dumps(),
         )
     return model
+
+
+# ---- the customer's own page (issue 17) ----------------------------------------------------
+# The customer proves they are the complaint's own with its number, their phone and a code
+# sent to that phone by SMS; then they read its progress, add to it, accept the reply or ask
+# to reopen it. These services are called only after that proof (the page's signed session).
+
+CODE_SCOPE = "page-code"
+
+
+def _own_complaint(number: str, phone: str) -> Complaint:
+    """The complaint `number` if `phone` is its customer's; NotFound otherwise, the same for a
+    number that does not exist, so that nobody learns which numbers exist or whose they are."""
+    normalised = normalise_phone(phone or "")
+    complaint = (
+        Complaint.objects.select_related("customer").filter(number=number.strip().upper()).first()
+    )
+    if complaint is None or normalised is None or complaint.customer.phone != normalised:
+        raise NotFound(_("No complaint with this number and phone number; please check both"))
+    return complaint
+
+
+def _code_hash(complaint_id: int, code: str) -> str:
+    # Keyed with the site's secret: the table alone does not let anyone try the million codes.
+    key = f"{settings.SECRET_KEY}:page-code:{complaint_id}".encode()
+    return hmac.new(key, code.encode(), hashlib.sha256).hexdigest()
+
+
+def _code_limit(number: str, phone: str, ip: str) -> None:
+    """RateLimited when this address, this number or this phone asked for too many codes."""
+    within = ratelimit.hit(
+        CODE_SCOPE + "-ip", ip, limit=settings.TOUSU_PUBLIC_RATE_LIMIT, window_seconds=3600
+    )
+    for scope, ident in (("-number", number.strip().upper()), ("-phone", phone.strip())):
+        within = (
+            ratelimit.hit(
+                CODE_SCOPE + scope,
+                ident,
+                limit=intake_rules.PAGE_CODES_PER_HOUR,
+                window_seconds=3600,
+            )
+            and within
+        )
+    if not within:
+        raise RateLimited(_("Too many codes asked for; please try again in an hour"))
+
+
+def page_code_send(*, number: str, phone: str, ip: str) -> Message:
+    """Send a one-time code by SMS to the customer of complaint `number`, who must be the owner
+    of `phone`; the earlier codes of the complaint stop working. Sent at once, quiet hours or
+    not: the customer is waiting for it. Rate-limited per address, number and phone."""
+    _code_limit(number, phone, ip)
+    complaint = _own_complaint(number, phone)
+    code = "".join(secrets.choice("0123456789") for _i in range(intake_rules.PAGE_CODE_DIGITS))
+    now = clock.now()
+    with transaction.atomic():
+        PageCode.objects.filter(
+            complaint=complaint, used_at__isnull=True, expires_at__gt=now
+        ).update(expires_at=now)
+        PageCode.objects.create(
+            complaint=complaint,
+            code_hash=_code_hash(complaint.pk, code),
+            created_at=now,
+            expires_at=now + intake_rules.PAGE_CODE_TTL,
+        )
+        minutes = int(intake_rules.PAGE_CODE_TTL.total_seconds() // 60)
+        text = _(
+            "Your code for complaint %(number)s is %(code)s, valid for %(minutes)s minutes. "
+            "Do not give it to anyone."
+        ) % {"number": complaint.number, "code": code, "minutes": minutes}
+        return message_queue(
+            complaint=complaint,
+            outgoing=Outgoing(kind=MessageKind.CODE, text=text, channel=MessageChannel.SMS),
+            actor=None,
+        )
+
+
+def page_code_verify(*, number: str, phone: str, code: str, ip: str) -> Complaint:
+    """The complaint whose latest code is `code`: the code is used up. ValidationFailed on the
+    `code` field when it is wrong, expired or tried too often; NotFound as `page_code_send`."""
+    if not ratelimit.hit(
+        CODE_SCOPE + "-verify", ip, limit=settings.TOUSU_PUBLIC_RATE_LIMIT, window_seconds=3600
+    ):
+        raise RateLimited(_("Too many requests; please try again later"))
+    complaint = _own_complaint(number, phone)
+    now = clock.now()
+    latest = (
+        PageCode.objects.filter(complaint=complaint, used_at__isnull=True)
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    if latest is None or latest.expires_at <= now:
+        raise _code_refused(_("The code has expired. Please ask for a new one."))
+    tried = PageCode.objects.filter(
+        pk=latest.pk, attempts__lt=intake_rules.PAGE_CODE_MAX_TRIES, used_at__isnull=True
+    ).update(attempts=F("attempts") + 1)
+    if not tried:
+        raise _code_refused(_("Too many wrong codes. Please ask for a new one."))
+    if not hmac.compare_digest(latest.code_hash, _code_hash(complaint.pk, code.strip())):
+        raise _code_refused(_("The code is not right. Please check the SMS and try again."))
+    used = PageCode.objects.filter(pk=latest.pk, used_at__isnull=True, expires_at__gt=now).update(
+        used_at=now
+    )
+    if not used:  # used by a parallel request a moment ago
+        raise _code_refused(_("The code has expired. Please ask for a new one."))
+    return complaint
+
+
+def _code_refused(message: str) -> ValidationFailed:
+    return ValidationFailed.for_field("code", message, message=message)
+
+
+@dataclass(frozen=True)
+class PageFile:
+    """A file the customer attaches on their page."""
+
+    name: str
+    # The whole file, or only its first bytes when `size` is already over the limit.
+    content: bytes
+    size: int
+
+
+def page_note_add(
+    *, complaint: Complaint, text: str, files: list[PageFile], key: str
+) -> tuple[Message, bool]:
+    """The customer adds information (and files) on their page: a customer message on the
+    complaint — the handler is told — and each file as the customer's evidence, under the
+    evidence checks of type and size. `key` is the form's own id: the same form posted twice
+    (a double tap, a reload) is recorded once. All files are checked before anything is
+    written, so a refused file leaves no half-sent note. Rate-limited per complaint."""
+    body = clean_text(text or "")
+    errors = FieldErrors()
+    if not body and not files:
+        errors.add("text", _("Please write something or attach a file"))
+    if len(body) > intake_rules.PAGE_NOTE_MAX_CHARS:
+        errors.add("text", too_long_message(intake_rules.PAGE_NOTE_MAX_CHARS))
+    if len(files) > intake_rules.PAGE_NOTE_MAX_FILES:
+        errors.add("files", _("At most %(n)s files at a time") % {"n": PAGE_NOTE_MAX_FILES})
+    for item in files:
+        problem = evidence_problem(item.name, item.size, item.content[:2048])
+        if problem:
+            errors.add("files", f"{item.name}: {problem}")
+    errors.raise_if_any(_("Please check what you sent"))
+    if not ratelimit.hit(
+        "page-note",
+        str(complaint.pk),
+        limit=intake_rules.PAGE_NOTES_PER_HOUR,
+        window_seconds=3600,
+    ):
+        raise RateLimited(_("You have sent a lot in the last hour; please try again later"))
+    if files:
+        names = "、".join(item.name for item in files)
+        attached = _("Attached: %(names)s") % {"names": names}
+        body = f"{body}\n{attached}".strip()
+    with transaction.atomic():
+        message, new = message_receive(
+            complaint=complaint,
+            incoming=Incoming(
+                channel=MessageChannel.PAGE,
+                text=body,
+                external_id=f"page:{complaint.pk}:{key}"[:255],
+                address=complaint.customer.phone,
+            ),
+        )
+        if new:
+            for item in files:
+                evidence_add_by_customer(complaint=complaint, name=item.name, content=item.content)
+    return message, new
+
+
+def _customer_reopened(complaint: Complaint) -> bool:
+    return complaint.events.filter(type=EventType.REOPENED, actor_name="customer").exists()
+
+
+def page_accept(*, complaint: Complaint) -> Complaint:
+    """The customer accepts the reply: the resolved complaint is closed as accepted. Once: a
+    closed complaint cannot be closed again (409)."""
+    return complaint_accept_by_customer(complaint=complaint)
+
+
+def page_reopen(*, complaint: Complaint, reason_text: str) -> Complaint:
+    """The customer is not satisfied with the reply and asks to reopen it, with their reason.
+    Once per complaint from the page: a second time, they talk to us (the hotline), so that a
+    complaint cannot be bounced back for ever."""
+    if _customer_reopened(complaint):
+        raise Conflict(_("You have already asked to reopen this complaint once; please call us."))
+    return complaint_reopen(
+        complaint=complaint, actor=None, reason=reason_text, actor_name="customer"
+    )
+
+
+def survey_answer(
+    *, task: CallbackTask, scores: dict[str, int], overall: int, comment: str
+) -> CallbackTask:
+    """The customer's own answer to the callback survey (the link sent to them)."""
+    return callback_answer_by_customer(task=task, scores=scores, overall=overall, comment=comment)

@@ -13,4 +13,12 @@ urlpatterns = [
     path("imports/<int:pk>/", views.import_detail, name="import_detail"),
     path("imports/<int:pk>/errors/", views.import_errors, name="import_errors"),
     path("public/wechat/", wechat_views.webhook, name="wechat"),
+    # The customer's own page (issue 17): a code by SMS, then the page of that one complaint.
+    path("public/mine/", views.page_login, name="page_login"),
+    path("public/mine/logout/", views.page_logout, name="page_logout"),
+    path("public/mine/<str:number>/", views.page_detail, name="page"),
+    path("public/mine/<str:number>/note/", views.page_note, name="page_note"),
+    path("public/mine/<str:number>/accept/", views.page_accept_view, name="page_accept"),
+    path("public/mine/<str:number>/reopen/", views.page_reopen_view, name="page_reopen"),
+    path("public/survey/<str:token>/", views.survey, name="survey"),
 ]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from tousu.core import clock
-from tousu.messages.choices import MessageChannel
+from tousu.messages.choices import MessageChannel, MessageKind
 
 # No SMS between 21:00 and 08:00 (local time) unless the complaint's level demands it: a
 # customer woken by an acknowledgement is a new complaint.
@@ -17,6 +17,18 @@ URGENT_LEVELS = frozenset({"major", "over_level"})
 # The channel a complaint came in by, as the channel to answer on when the customer has no
 # preference: a mail is answered by mail, a WeChat message on WeChat, the rest by SMS.
 ANSWER_ON = {"email": MessageChannel.EMAIL, "wechat": MessageChannel.WECHAT}
+
+
+def is_urgent(*, level: str, kind: str) -> bool:
+    """Sent in the quiet hours too: the complaint's level demands it, or the customer is
+    waiting for it — the one-time code of their own page, asked for a moment ago."""
+    return level in URGENT_LEVELS or kind == MessageKind.CODE
+
+
+def staff_text(*, kind: str, text: str) -> str:
+    """A message's text as staff may read it: a one-time code is the customer's key to their
+    page, so whoever lists messages to staff shows it hidden."""
+    return "••••••" if kind == MessageKind.CODE else text
 
 
 def in_quiet_hours(moment: dt.datetime) -> bool:

@@ -83,7 +83,7 @@ def _message_build(complaint: Complaint, outgoing: Outgoing, actor: User | None)
         subject=outgoing.subject,
         text=outgoing.text,
         key=outgoing.key,
-        urgent=complaint.level in rules.URGENT_LEVELS,
+        urgent=rules.is_urgent(level=complaint.level, kind=outgoing.kind),
         author=actor,
         created_at=now,
         status=MessageStatus.QUEUED,

@@ -198,8 +198,9 @@ class Evidence(models.Model):
     sha256 = models.CharField(max_length=64)
     description = models.CharField(max_length=200, blank=True)
     kind = models.CharField(_("kind"), max_length=16, choices=EvidenceKind.choices, blank=True)
+    # None: the customer sent it, from their own page.
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     uploaded_at = models.DateTimeField()
 

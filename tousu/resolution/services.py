@@ -781,35 +781,56 @@ def complaint_close(
     with transaction.atomic():
         complaint = complaint_lock(complaint)
         _require(permissions.can_close(actor, complaint))
-        complaint.status = rules.next_status("close", complaint.status)
-        if complaint.responsible_department_id is None:
-            raise ValidationFailed(_department_unconfirmed_message())
-        if responsible_staff is not None and not responsible_staff.is_active:
-            raise ValidationFailed.for_field("responsible_staff", _staff_inactive_message())
-        record, _created = HandlingRecord.objects.get_or_create(complaint=complaint)
-        if responsible_staff is not None:
-            record.responsible_staff = responsible_staff
-            record.save(update_fields=["responsible_staff"])
-        staff = record.responsible_staff
-        complaint.closed_at = clock.now()
-        complaint.customer_accepted = customer_accepted
-        complaint.save(update_fields=["status", "closed_at", "customer_accepted", "updated_at"])
-        department = complaint.responsible_department
-        event_record(
-            complaint=complaint,
-            type=EventType.CLOSED,
-            actor=actor,
-            data={
-                "customer_accepted": customer_accepted,
-                "responsible_department": department.code if department else None,
-                "responsible_staff": staff.username if staff else None,
-            },
-        )
-        callback_schedule(complaint=complaint)
-        webhook_emit(
-            event=EventType.CLOSED, complaint=complaint, data={"accepted": customer_accepted}
-        )
+        _close_apply(complaint, actor, customer_accepted, responsible_staff)
     return complaint
+
+
+def complaint_accept_by_customer(*, complaint: Complaint) -> Complaint:
+    """The customer accepts the reply on their own page (issue 17): the resolved complaint is
+    closed as accepted, on the timeline as the customer's, and the callback scheduled as
+    after any closing. Precondition: the caller has verified that the customer is the
+    complaint's own (the page's code)."""
+    with transaction.atomic():
+        complaint = complaint_lock(complaint)
+        _close_apply(complaint, None, True, None)
+    return complaint
+
+
+def _close_apply(
+    complaint: Complaint,
+    actor: User | None,
+    customer_accepted: bool | None,
+    responsible_staff: User | None,
+) -> None:
+    """Precondition: inside `transaction.atomic` with the complaint locked; `actor` None is
+    the customer."""
+    complaint.status = rules.next_status("close", complaint.status)
+    if complaint.responsible_department_id is None:
+        raise ValidationFailed(_department_unconfirmed_message())
+    if responsible_staff is not None and not responsible_staff.is_active:
+        raise ValidationFailed.for_field("responsible_staff", _staff_inactive_message())
+    record, _created = HandlingRecord.objects.get_or_create(complaint=complaint)
+    if responsible_staff is not None:
+        record.responsible_staff = responsible_staff
+        record.save(update_fields=["responsible_staff"])
+    staff = record.responsible_staff
+    complaint.closed_at = clock.now()
+    complaint.customer_accepted = customer_accepted
+    complaint.save(update_fields=["status", "closed_at", "customer_accepted", "updated_at"])
+    department = complaint.responsible_department
+    event_record(
+        complaint=complaint,
+        type=EventType.CLOSED,
+        actor=actor,
+        actor_name=None if actor is not None else "customer",
+        data={
+            "customer_accepted": customer_accepted,
+            "responsible_department": department.code if department else None,
+            "responsible_staff": staff.username if staff else None,
+        },
+    )
+    callback_schedule(complaint=complaint)
+    webhook_emit(event=EventType.CLOSED, complaint=complaint, data={"accepted": customer_accepted})
 
 
 def complaint_close_repeat(
@@ -926,6 +947,28 @@ def evidence_add(
 ) -> Evidence:
     """Attach evidence (R5.2), after checking its type, size and bytes; `kind` says what it
     shows, so that a clause's required evidence can be checked off (R6.1)."""
+    name = _evidence_check(name, content, kind)
+    with transaction.atomic():
+        complaint = complaint_lock(complaint)
+        if not (permissions.can_handle(actor, complaint) or permissions.can_note(actor, complaint)):
+            raise NotAllowed(_("Your role or data scope does not allow adding evidence"))
+        return _evidence_write(complaint, actor, name, content, description, kind)
+
+
+def evidence_add_by_customer(
+    *, complaint: Complaint, name: str, content: bytes, description: str = ""
+) -> Evidence:
+    """Evidence the customer sends from their own page (issue 17), under the same checks of
+    type, size and bytes as staff uploads; on the timeline as the customer's. Precondition:
+    the caller has verified that the customer is the complaint's own (the page's code)."""
+    name = _evidence_check(name, content, "")
+    with transaction.atomic():
+        complaint = complaint_lock(complaint)
+        return _evidence_write(complaint, None, name, content, description, "")
+
+
+def _evidence_check(name: str, content: bytes, kind: str) -> str:
+    """The file's cleaned name; ValidationFailed when the file or its kind is refused."""
     name = clean_text(name)[:200] or "file"
     problem = evidence_problem(name, len(content), content[:2048])
     if problem:
@@ -934,23 +977,21 @@ def evidence_add(
         raise ValidationFailed.for_field(
             "kind", one_of_message(EvidenceKind.values), message=_("Unknown kind of evidence")
         )
-    with transaction.atomic():
-        complaint = complaint_lock(complaint)
-        if not (permissions.can_handle(actor, complaint) or permissions.can_note(actor, complaint)):
-            raise NotAllowed(_("Your role or data scope does not allow adding evidence"))
-        if not complaint.is_open and complaint.status != Status.RESOLVED:
-            raise ValidationFailed(_("A closed complaint takes no more evidence; reopen it first"))
-        evidence = _evidence_write(
-            complaint, actor, name=name, content=content, description=description, kind=kind
-        )
-    return evidence
+    return name
 
 
 def _evidence_write(
-    complaint: Complaint, uploader: User, *, name: str, content: bytes, description: str, kind: str
+    complaint: Complaint,
+    actor: User | None,
+    name: str,
+    content: bytes,
+    description: str,
+    kind: str,
 ) -> Evidence:
-    """Store a checked file as evidence, with its `evidence_added` event. Precondition: the
-    complaint locked, inside the transaction."""
+    """Precondition: inside `transaction.atomic` with the complaint locked; `actor` None is
+    the customer."""
+    if not complaint.is_open and complaint.status != Status.RESOLVED:
+        raise ValidationFailed(_("A closed complaint takes no more evidence; reopen it first"))
     digest = hashlib.sha256(content).hexdigest()
     ext = name[name.rfind(".") :].lower()
     evidence = Evidence(
@@ -962,7 +1003,7 @@ def _evidence_write(
         sha256=digest,
         description=clean_text(description or "")[:200],
         kind=kind,
-        uploaded_by=uploader,
+        uploaded_by=actor,
         uploaded_at=clock.now(),
     )
     evidence.file.save(digest + ext, ContentFile(content), save=False)
@@ -970,7 +1011,8 @@ def _evidence_write(
     event_record(
         complaint=complaint,
         type=EventType.EVIDENCE_ADDED,
-        actor=uploader,
+        actor=actor,
+        actor_name=None if actor is not None else "customer",
         data={"name": name, "size": len(content), "sha256": digest, "kind": kind},
     )
     return evidence
@@ -988,9 +1030,9 @@ def evidence_receive(
     problem = evidence_problem(name, len(content), content[:2048])
     if problem:
         return problem
-    return _evidence_write(
-        complaint, uploader, name=name, content=content, description=description, kind=""
-    )
+    if not complaint.is_open and complaint.status != Status.RESOLVED:
+        return str(_("A closed complaint takes no more evidence; reopen it first"))
+    return _evidence_write(complaint, uploader, name, content, description, "")
 
 
 def standard_clauses_load() -> int:

@@ -84,6 +84,7 @@ from tousu.routing.services import (
 from tousu.setup import demo_texts
 from tousu.setup.demo_import import import_demo_load
 from tousu.setup.demo_mail import mail_demo_load
+from tousu.setup.demo_page import page_demo_load
 from tousu.setup.demo_regulator import regulator_demo_load
 from tousu.setup.demo_survey import survey_demo_load
 from tousu.setup.demo_texts import DemoComplaint, demo_complaint, demo_person, demo_reply
@@ -1468,6 +1469,8 @@ def demo_load(
                 jobs.run("callbacks.chase")
         with clock.frozen(now):
             jobs.run("callbacks.chase")
+        # Issue 17: a customer's note from their own page, a survey answered by its link.
+        page_demo_load(now)
         # Issue 14: the dissatisfied customers in repair cases, the older ones repaired.
         repair_demo_load(now=now, seed=seed)
         # Issue 15: the outage and a billing error as known faults, with their care lists,

@@ -631,8 +631,11 @@ def sla_defaults_load() -> dict[str, int]:
     return created
 
 
-def complaint_reopen(*, complaint: Complaint, actor: User | None, reason: str) -> Complaint:
-    """Back to the handler (R5.4): the customer is not satisfied with the result."""
+def complaint_reopen(
+    *, complaint: Complaint, actor: User | None, reason: str, actor_name: str | None = None
+) -> Complaint:
+    """Back to the handler (R5.4): the customer is not satisfied with the result. `actor`
+    None with `actor_name` "customer": the customer asked on their own page."""
     with transaction.atomic():
         complaint = complaint_lock(complaint)
         if actor is not None:
@@ -644,12 +647,19 @@ def complaint_reopen(*, complaint: Complaint, actor: User | None, reason: str) -
             raise InvalidTransition(
                 _("Closed as a duplicate: only an administrator may undo the merge")
             )
-        complaint_reopen_apply(complaint, status=status, actor=actor, reason=text)
+        complaint_reopen_apply(
+            complaint, status=status, actor=actor, reason=text, actor_name=actor_name
+        )
     return complaint
 
 
 def complaint_reopen_apply(
-    complaint: Complaint, *, status: str, actor: User | None, reason: Reason | str
+    complaint: Complaint,
+    *,
+    status: str,
+    actor: User | None,
+    reason: Reason | str,
+    actor_name: str | None = None,
 ) -> None:
     """Put a resolved or closed complaint back in handling, with its `reopened` event: it runs
     again (no pause), under a fresh resolution limit counted from now by its policy, and the
@@ -683,7 +693,13 @@ def complaint_reopen_apply(
         ]
     )
     data = {"reason": reason, "resolution_due": complaint.resolution_due.isoformat()}
-    event_record(complaint=complaint, type=EventType.REOPENED, actor=actor, data=data)
+    event_record(
+        complaint=complaint,
+        type=EventType.REOPENED,
+        actor=actor,
+        data=data,
+        actor_name=actor_name,
+    )
     _reopen_notify(complaint, actor=actor, why=reason)
     webhook_emit(event=EventType.REOPENED, complaint=complaint, data=data)
 

@@ -460,7 +460,13 @@ def test_demo_callbacks_in_every_state_and_a_survey(reference: None, settings: A
         assert all(a != b for a, b in itertools.pairwise(slots)), slots
         assert task.overall is None
         assert not task.reasons
-    reached = [t for t in done if t.result != "unreachable"]
+    # Issue 17: one customer answered the survey through the link sent to them (perhaps after
+    # a call that did not reach them).
+    (by_link,) = [t for t in done if t.done_by is None and t.result != "unreachable"]
+    assert (by_link.result, by_link.overall) == ("satisfied", 5)
+    assert not by_link.attempts.filter(outcome="reached").exists()  # nobody heard them
+    assert by_link.complaint.events.get(type="callback").actor_name == "customer"
+    reached = [t for t in done if t.result != "unreachable" and t.done_by is not None]
     assert any(t.attempt_count > 1 for t in reached), "nobody answered only a later call"
     ranges = {"satisfied": (4, 5), "basically_satisfied": (3, 4), "dissatisfied": (1, 2)}
     for task in reached:
@@ -510,3 +516,24 @@ def test_demo_wechat_conversation(reference: None) -> None:
         ("out", "progress", "wechat"),
     ]
     assert complaint.events.filter(type="customer_message").count() == 1
+
+
+def test_demo_customer_note_from_the_page_and_a_survey_by_link(reference: None) -> None:
+    """Issue 17: a customer added a note with a screenshot on their own page and the handler
+    was told; another answered the callback survey through the link."""
+    from tousu.messages.models import Message
+    from tousu.notifications.models import Notification
+    from tousu.resolution.models import Evidence
+
+    demo_load(complaints=150, seed=2026)
+    note = Message.objects.select_related("complaint__handler").get(channel="page")
+    assert note.direction == "in"
+    assert "详单" in note.text
+    assert "账单截图.png" in note.text
+    complaint = note.complaint
+    assert complaint is not None
+    assert complaint.status == "in_progress"
+    assert Notification.objects.filter(
+        user=complaint.handler, kind="customer_message", complaint=complaint
+    ).exists()
+    assert Evidence.objects.get(complaint=complaint, uploaded_by__isnull=True).size > 0

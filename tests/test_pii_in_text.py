@@ -431,8 +431,9 @@ FREE_TEXT = re.compile(
     r"\{\{\s*([\w.]+\.(?:content|demand|reply|pause_reason|special_note|comment|"
     r"description|original_name|outcome|summary|record\.text)|answer|n\.text)\b([^}]*)\}\}"
 )
-# Pages for the public show the complainant their own complaint.
-PUBLIC = ("intake/public_",)
+# Pages for the public show the complainant their own complaint (the status page, and the
+# customer's own page once their code proved who they are).
+PUBLIC = ("intake/public_", "intake/page.html")
 
 
 def test_every_template_shows_free_text_through_the_mask() -> None:

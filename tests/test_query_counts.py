@@ -359,6 +359,7 @@ def world_build() -> World:
     _care_build(w)
     _incident_build(w)
     _import_build(w)
+    _emotion_build()
     for name in c:
         c[name].refresh_from_db()
     return w
@@ -400,6 +401,16 @@ def _import_upload(_: World) -> dict[str, Any]:
 
     data = _import_csv([["2026-03-10 09:30", "热线", "孙八", "13500135000", "宽带断网"]])
     return {"file": SimpleUploadedFile("补录.csv", data), "default_channel": ""}
+
+
+def _emotion_build() -> None:
+    """Issue 18: a trained anger model, inactive (the registrations of the data set read no
+    model), for its read-only admin pages."""
+    from tousu.intake.models import EmotionModel
+
+    EmotionModel.objects.create(
+        version="emotion-test", source="fixture", training_n=0, active=False, blob=b""
+    )
 
 
 def _quality_build(w: World) -> None:

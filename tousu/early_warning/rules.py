@@ -422,7 +422,9 @@ def value_rank(tier: str) -> int:
 def customer_risk(
     facts: CustomerFacts, *, markers: Sequence[tuple[str, float, str]] | None = None
 ) -> intake_risk.Risk:
-    """The customer's escalation risk 0..1 with its reasons, strongest first."""
+    """The customer's escalation risk 0..1 with its reasons, strongest first; the escalation
+    words are `markers` (the admins' vocabulary, intake.selectors.risk_markers), the built-in
+    one when not given (a pure rule reads no table)."""
     signals: list[tuple[float, Reason | str]] = []
     outside = [c for c in facts.outside_channels if c in intake_risk.CHANNEL_WEIGHTS]
     if outside:
@@ -430,6 +432,8 @@ def customer_risk(
         channel = max(outside, key=lambda c: intake_risk.CHANNEL_WEIGHTS[c][0])
         weight = intake_risk.CHANNEL_WEIGHTS[channel][0]
         signals.append((weight, reason("customer_risk.outside", channel=channel)))
+    if markers is None:
+        markers = [(term, weight, why) for term, weight, why, _k in intake_risk.DEFAULT_RISK_TERMS]
     signals += intake_risk.markers_found("\n".join(facts.said), markers)
     if facts.complaints_90d > 1:
         weight = min(RECENT_WEIGHT_MAX, RECENT_WEIGHT_PER_COMPLAINT * (facts.complaints_90d - 1))

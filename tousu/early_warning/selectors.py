@@ -55,6 +55,7 @@ from tousu.early_warning.models import (
     Statement,
 )
 from tousu.intake.risk import CHANNEL_WEIGHTS, Risk
+from tousu.intake.selectors import risk_markers
 
 # Local time is UTC+8 all year (Asia/Shanghai); 1970-01-01 was a Thursday (weekday 3).
 _LOCAL_OFFSET_HOURS = 8
@@ -494,7 +495,7 @@ def customer_risk(customer: Customer, now: dt.datetime | None = None) -> Risk:
     """The customer-level risk (score 0..1 and reasons) of one customer, as of now: the 360°
     page's and the complaint page's."""
     now = now or clock.now()
-    return rules.customer_risk(customer_facts([customer], now)[customer.pk])
+    return rules.customer_risk(customer_facts([customer], now)[customer.pk], markers=risk_markers())
 
 
 def fault_customers_q(fault: Fault, prefix: str = "") -> Q:

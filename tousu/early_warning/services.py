@@ -63,6 +63,7 @@ from tousu.early_warning.models import (
     MediaLogEntry,
     Statement,
 )
+from tousu.intake.selectors import risk_markers
 from tousu.notifications.choices import NotificationKind
 from tousu.notifications.services import notify, webhook_emit_record
 from tousu.resolution.services import (
@@ -275,10 +276,11 @@ def care_list_build(*, fault: Fault, now: dt.datetime | None = None) -> dict[str
     complained = selectors.fault_complainants(fault)
     listed = set(CareItem.objects.filter(fault=fault).values_list("customer_id", flat=True))
     new: list[CareItem] = []
+    markers = risk_markers()
     for batch in selectors.affected_batches(fault, exclude=set(complained) | listed):
         facts = selectors.customer_facts(batch, now)
         for customer in batch:
-            risk = rules.customer_risk(facts[customer.pk])
+            risk = rules.customer_risk(facts[customer.pk], markers=markers)
             why = rules.care_reasons(
                 facts[customer.pk], risk, risk_min=settings.TOUSU_CARE_RISK_MIN
             )

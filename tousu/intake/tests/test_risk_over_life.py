@@ -21,6 +21,8 @@ from tousu.intake.services import risks_rescore
 BASE = (0.2, [reason("risk.repeat")])
 
 
+# The escalation words are the admins' vocabulary (a table, seeded with the defaults).
+@pytest.mark.django_db
 def test_each_event_of_its_life_adds_to_the_risk_with_its_reason() -> None:
     calm = risk_over_life(*BASE, Life())
     assert (calm.score, calm.reasons) == (0.2, [reason("risk.repeat")])
@@ -35,6 +37,8 @@ def test_each_event_of_its_life_adds_to_the_risk_with_its_reason() -> None:
     assert reason("risk.transferred", n=2) in risk_over_life(*BASE, Life(transfers=2)).reasons
 
 
+# The escalation words are the admins' vocabulary (a table, seeded with the defaults).
+@pytest.mark.django_db
 def test_what_the_customer_said_since_counts_like_at_registration() -> None:
     said = risk_over_life(0.0, [], Life(notes=("客户说再不解决就找媒体曝光",)))
     assert said.score >= 0.4

@@ -75,7 +75,8 @@ def test_demo_creates_staff_and_complaints_with_verifiable_histories() -> None:
     # complained about the billing error anyway (issue 15); two live regulator referrals, the
     # three imported from this morning's list, two complaints that came in by mail, each with the
     # customer's reply, and one registered by WeChat message (issue 17).
-    assert Complaint.objects.count() == DEMO_40
+    channels = Counter(Complaint.objects.values_list("channel", flat=True))
+    assert Complaint.objects.count() == DEMO_40, channels
     by_mail = Complaint.objects.filter(channel="email", messages__direction="in").distinct()
     assert by_mail.count() == 2
     assert {c.customer.email for c in by_mail} == {

@@ -290,7 +290,7 @@ def test_revealing_the_customer_on_the_360_page_logs_one_row_with_the_text(
     html = page(as_user(handler).post(reverse("customers:reveal", args=[customer])))
     whole(html)
     assert logged(handler) == [
-        (f"customer:{customer}", "phone,name,account,id_number,address,text", "page", 1)
+        (f"customer:{customer}", "phone,name,account,id_number,address,email,text", "page", 1)
     ]
 
 

@@ -910,6 +910,7 @@ PAGES: dict[str, list[Req]] = {
         _action("pause", "in_progress", "handler", {"reason": "等待客户提供账单"}),
         _action("resume", "in_progress_2", "handler"),
         _action("note", "in_progress", "handler", {"text": "已联系计费中心核查"}),
+        _action("message", "in_progress", "handler", {"text": "您好，工程师将于明天上午上门。"}),
         _action(
             "merge",
             "in_progress",
@@ -1033,6 +1034,14 @@ PAGES: dict[str, list[Req]] = {
             "POST",
             params={"pk": "id:customer"},
             data={"special_type": "talkative", "special_note": "说话多，耐心听"},
+            status=302,
+        )
+    ],
+    "/customers/<pk>/contact/": [
+        Req(
+            "POST",
+            params={"pk": "id:customer"},
+            data={"preferred_channel": "email", "email": "kh13800138000@139.com"},
             status=302,
         )
     ],
@@ -1274,6 +1283,14 @@ API: dict[str, Req] = {
         "high_risk", "supervisor", {"lead": "handler2", "members": ["outsider"]}
     ),
     "POST /api/v1/complaints/<number>/accept": _api("dispatched", "handler"),
+    "POST /api/v1/complaints/<number>/messages": _api(
+        "in_progress", "handler", {"text": "您好，工程师将于明天上午上门。"}, 201
+    ),
+    # Unsigned: refused before any query (the platform's signed receipts are tested in
+    # tousu/messages/tests/test_transports.py).
+    "POST /api/v1/messages/receipts/http": Req(
+        "POST", None, data={"id": "gw-1", "status": "delivered"}, status=403
+    ),
     "POST /api/v1/complaints/<number>/notes": _api(
         "in_progress", "handler", {"text": "已联系计费中心核查"}
     ),

@@ -127,6 +127,12 @@ def can_edit_customer_profile(user: User) -> bool:
     return user.is_active and user.role in CUSTOMER_PROFILE_ROLES
 
 
+def can_edit_customer_contact(user: User) -> bool:
+    """May record how the customer wants to be told (channel, e-mail, no messages): whoever
+    takes their calls and handles their complaints, since the customer says it to them."""
+    return user.is_active and user.role in REGISTER_ROLES
+
+
 def can_dispatch(user: User, complaint: Complaint) -> bool:
     """Managers dispatch anywhere in their scope; agents may correct the routing of what they
     registered until someone accepts it; handlers transfer or return (退单) what sits in their

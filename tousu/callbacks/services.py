@@ -77,7 +77,8 @@ def callback_schedule(*, complaint: Complaint) -> CallbackTask:
         complaint=complaint,
         type=EventType.CALLBACK_SCHEDULED,
         actor=None,
-        data={"due_at": task.due_at.isoformat()},
+        # The task, for the survey message's one-time link (messages.triggers).
+        data={"due_at": task.due_at.isoformat(), "task": task.pk},
     )
     return task
 

@@ -122,6 +122,22 @@ def complaint_facts(complaint: Complaint) -> str:
     )
 
 
+# Apps above complaints that act on some events in the same transaction (messages queues the
+# customer's reply when a complaint is resolved): complaints cannot import them, they register.
+EventListener = Callable[[ComplaintEvent], None]
+EVENT_LISTENERS: dict[str, list[EventListener]] = {}
+
+
+def event_listen(types: Iterable[str], listener: EventListener) -> None:
+    """Call `listener(event)` for every event of `types` recorded from now on, inside the
+    transaction that records it, after it is written. The event's complaint is the caller's
+    own (locked) object: a listener that records events of its own must use it, so that the
+    caller's chain head stays in step."""
+    for type_ in types:
+        if listener not in EVENT_LISTENERS.setdefault(type_, []):
+            EVENT_LISTENERS[type_].append(listener)
+
+
 def events_record(drafts: Sequence[EventDraft]) -> list[ComplaintEvent]:
     """Append events to their complaints' hash chains, in order, with one INSERT and one
     UPDATE of the chain heads however many complaints (the background scans write hundreds).
@@ -141,6 +157,9 @@ def events_record(drafts: Sequence[EventDraft]) -> list[ComplaintEvent]:
         )
     else:
         _chain_heads_save(heads)
+    for event in created:
+        for listener in EVENT_LISTENERS.get(event.type, ()):
+            listener(event)
     return created
 
 

@@ -246,6 +246,8 @@ def _register_routers() -> None:
     from tousu.early_warning.api import forecast_router, incidents_router
     from tousu.early_warning.api import router as alerts_router
     from tousu.intake.api import public_router
+    from tousu.messages.api import receipts_router
+    from tousu.messages.api import router as messages_router
     from tousu.quality.api import capa_router, documents_router, inspections_router
     from tousu.repair.api import reports_router as repair_reports_router
     from tousu.repair.api import router as repair_router
@@ -267,6 +269,8 @@ def _register_routers() -> None:
     api.add_router("/inspections", inspections_router)
     api.add_router("/capa", capa_router)
     api.add_router("/documents", documents_router)
+    api.add_router("/complaints", messages_router)  # /{number}/messages
+    api.add_router("/messages", receipts_router)  # /receipts/http, the SMS platform's
 
 
 _register_routers()

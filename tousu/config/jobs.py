@@ -81,6 +81,12 @@ register(
     help="read the complaints mailbox (IMAP): new mails registered, replies threaded",
 )
 register(
+    "messages.sms_receipts",
+    "tousu.messages.jobs.sms_receipts",
+    every=MINUTE,
+    help="record the SMS centre's delivery receipts (SMPP): delivered or failed",
+)
+register(
     "sla.remind",
     "tousu.sla.jobs.remind",
     every=MINUTE,

@@ -440,6 +440,35 @@ TOUSU_WECHAT_API_BASE = env_str("TOUSU_WECHAT_API_BASE", "https://api.weixin.qq.
 # follower's messages, so the limit is generous; it stops a flood, not a busy day.
 TOUSU_WECHAT_RATE_LIMIT = env_int("TOUSU_WECHAT_RATE_LIMIT", 1200, minimum=0)
 
+# Messages to customers (issue 17), one transport per channel. "file" (the default) writes each
+# message under DATA_DIR/outbox, like Django's file e-mail backend: the demo's messages show as
+# sent and nothing leaves the machine until a real transport is configured.
+TOUSU_SMS_TRANSPORT = env_str("TOUSU_SMS_TRANSPORT", "file", choices=("file", "smpp", "http"))
+TOUSU_CUSTOMER_EMAIL_TRANSPORT = env_str(
+    "TOUSU_CUSTOMER_EMAIL_TRANSPORT", "file", choices=("file", "smtp")
+)
+TOUSU_OUTBOX_DIR = Path(env_str("TOUSU_OUTBOX_DIR", str(DATA_DIR / "outbox")))
+# E-mail to customers goes through TOUSU_EMAIL_HOST/_PORT/_USER/_PASSWORD/_TLS, from this
+# address; replies go to the Reply-To (the mailbox that e-mail intake reads).
+TOUSU_CUSTOMER_EMAIL_FROM = env_str("TOUSU_CUSTOMER_EMAIL_FROM", "tousu@localhost")
+TOUSU_CUSTOMER_EMAIL_REPLY_TO = env_str("TOUSU_CUSTOMER_EMAIL_REPLY_TO")
+# SMPP 3.4 (the operator's SMS centre): where, who we bind as, the sender number.
+TOUSU_SMPP_HOST = env_str("TOUSU_SMPP_HOST", "127.0.0.1")
+TOUSU_SMPP_PORT = env_int("TOUSU_SMPP_PORT", 2775, minimum=1, maximum=65535)
+TOUSU_SMPP_SYSTEM_ID = env_str("TOUSU_SMPP_SYSTEM_ID")
+TOUSU_SMPP_PASSWORD = env_str("TOUSU_SMPP_PASSWORD")
+TOUSU_SMPP_SOURCE = env_str("TOUSU_SMPP_SOURCE", "10086")
+TOUSU_SMPP_TIMEOUT = env_float("TOUSU_SMPP_TIMEOUT", 10.0, minimum=0.1)
+# How long the receipts job listens for delivery receipts once none arrive (seconds).
+TOUSU_SMPP_RECEIPT_IDLE = env_float("TOUSU_SMPP_RECEIPT_IDLE", 5.0, minimum=0.05)
+# An SMS platform's HTTP API: POST JSON signed with HMAC-SHA256 of the secret.
+TOUSU_SMS_GATEWAY_URL = env_str("TOUSU_SMS_GATEWAY_URL")
+TOUSU_SMS_GATEWAY_KEY = env_str("TOUSU_SMS_GATEWAY_KEY")
+TOUSU_SMS_GATEWAY_SECRET = env_str("TOUSU_SMS_GATEWAY_SECRET")
+# Where customers reach the public pages: the status link in messages to them.
+TOUSU_PUBLIC_URL = env_str("TOUSU_PUBLIC_URL", "http://localhost:8000").rstrip("/")
+TOUSU_SMS_GATEWAY_TIMEOUT = env_float("TOUSU_SMS_GATEWAY_TIMEOUT", 10.0, minimum=0.1)
+
 # Background jobs (D5): on Celery workers when a broker is set (redis://127.0.0.1:6379/0),
 # otherwise in-process (see tousu/config/runner.py).
 TOUSU_BROKER_URL = env_str("TOUSU_BROKER_URL")

@@ -42,7 +42,7 @@ class CustomerAdmin(admin.ModelAdmin):
             pii_access_log(
                 user=request.user,
                 subject=f"customer:{object_id}",
-                fields="phone,name,account,id_number,address",
+                fields="phone,name,account,id_number,address,email",
                 via="admin",
             )
         return super().change_view(request, object_id, form_url, extra_context)

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
@@ -9,7 +11,7 @@ from tousu.accounts import permissions
 from tousu.accounts.models import Region, User
 from tousu.core.errors import Conflict, FieldErrors, NotAllowed
 from tousu.core.text import clean_text
-from tousu.customers.choices import SpecialType
+from tousu.customers.choices import ContactChannel, SpecialType
 from tousu.customers.models import Customer
 
 SPECIAL_NOTE_MAX_CHARS = 1_000
@@ -102,6 +104,38 @@ def customer_special_set(
         customer.special_type = special_type
         customer.special_note = note
         customer.save(update_fields=["special_type", "special_note", "updated_at"])
+    return customer
+
+
+def customer_contact_set(
+    *, customer: Customer, actor: User, preferred_channel: str, email: str, opt_out: bool
+) -> Customer:
+    """Record how the customer wants to be told about their complaints (issue 17): the
+    preferred channel (blank: the one the complaint came by), the e-mail address, and whether
+    they asked for no messages at all (messages then withholds everything but one-time codes)."""
+    if not permissions.can_edit_customer_contact(actor):
+        raise NotAllowed(_("Your role may not change a customer's contact preferences"))
+    if customer.anonymised_at is not None:  # the retention period ended (R12.2)
+        raise Conflict(_("This customer was anonymised; their profile is kept no more"))
+    email = (email or "").strip()
+    errors = FieldErrors()
+    if preferred_channel and preferred_channel not in ContactChannel.values:
+        errors.add("preferred_channel", _("Unknown channel “%(c)s”") % {"c": preferred_channel})
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            errors.add("email", _("Enter a valid e-mail address"))
+    if preferred_channel == ContactChannel.EMAIL and not email:
+        errors.add("email", _("Give the e-mail address the customer prefers to be told at"))
+    if preferred_channel == ContactChannel.WECHAT and not customer.wechat_openid:
+        errors.add("preferred_channel", _("The customer has not written to us on WeChat yet"))
+    errors.raise_if_any()
+    with transaction.atomic():
+        customer.preferred_channel = preferred_channel
+        customer.email = email
+        customer.contact_opt_out = opt_out
+        customer.save(update_fields=["preferred_channel", "email", "contact_opt_out", "updated_at"])
     return customer
 
 

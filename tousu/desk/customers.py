@@ -16,14 +16,15 @@ from tousu.accounts.services import pii_access_log
 from tousu.accounts.views import render_with_pii, staff
 from tousu.complaints.selectors import customer_get_for_user, customer_history
 from tousu.core.errors import DomainError, NotFound
+from tousu.core.pii import mask_text
 from tousu.core.web import is_htmx
-from tousu.customers.forms import SpecialForm
+from tousu.customers.forms import ContactForm, SpecialForm
 from tousu.customers.models import Customer
-from tousu.customers.services import customer_special_set
+from tousu.customers.services import customer_contact_set, customer_special_set
 from tousu.early_warning.selectors import customer_risk
 from tousu.repair.selectors import customer_cases
 
-REVEALED_FIELDS = "phone,name,account,id_number,address"
+REVEALED_FIELDS = "phone,name,account,id_number,address,email"
 
 
 def customer_or_404(pk: int, user: User) -> Customer:
@@ -51,6 +52,10 @@ def detail(request: HttpRequest, pk: int, revealed: bool = False) -> HttpRespons
         )
         if permissions.can_edit_customer_profile(user)
         else None,
+        "contact_form": contact_form(customer, revealed=revealed)
+        if permissions.can_edit_customer_contact(user)
+        else None,
+        "email_shown": customer.email if revealed else mask_text(customer.email),
         "next_url": reverse("customers:detail", args=[customer.pk]),
     }
     return render_with_pii(
@@ -84,6 +89,51 @@ def special(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, str(error))
     else:
         messages.success(request, _("Special-customer profile saved."))
+    return redirect("customers:detail", pk=customer.pk)
+
+
+def contact_form(customer: Customer, *, revealed: bool) -> ContactForm:
+    form = ContactForm(
+        initial={
+            "preferred_channel": customer.preferred_channel,
+            "email": customer.email if revealed else "",
+            "email_shown": revealed,
+            "contact_opt_out": customer.contact_opt_out,
+        }
+    )
+    if not revealed and customer.email:
+        form.fields["email"].widget.attrs["placeholder"] = mask_text(customer.email)
+    return form
+
+
+@require_POST
+def contact(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record how the customer wants to be told about their complaints (issue 17)."""
+    user = staff(request)
+    customer = customer_or_404(pk, user)
+    if not permissions.can_edit_customer_contact(user):
+        raise PermissionDenied
+    form = ContactForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("The contact preferences were not saved: check the input."))
+        return redirect("customers:detail", pk=customer.pk)
+    email = form.cleaned_data["email"]
+    if not email and not form.cleaned_data["email_shown"]:
+        email = customer.email  # the field was empty, the address masked: it is kept
+    try:
+        customer_contact_set(
+            customer=customer,
+            actor=user,
+            preferred_channel=form.cleaned_data["preferred_channel"],
+            email=email,
+            opt_out=form.cleaned_data["contact_opt_out"],
+        )
+    except DomainError as error:
+        # The page has no field to hang it on after the redirect: say which and why.
+        details = [e for errors in (error.fields or {}).values() for e in errors]
+        messages.error(request, " ".join(details) or str(error))
+    else:
+        messages.success(request, _("Contact preferences saved."))
     return redirect("customers:detail", pk=customer.pk)
 
 

@@ -43,4 +43,5 @@ customer_urlpatterns = [
     path("<int:pk>/", customers.detail, name="detail"),
     path("<int:pk>/reveal/", customers.reveal, name="reveal"),
     path("<int:pk>/special/", customers.special, name="special"),
+    path("<int:pk>/contact/", customers.contact, name="contact"),
 ]

@@ -56,6 +56,7 @@ from tousu.desk.templatetags.complaint_tags import COMPLAINT_KEYS, INVESTIGATION
 from tousu.desk.work import WAITING_KINDS, WORK_DEPTH_MAX, WorkKind, work_queue
 from tousu.early_warning.selectors import customer_risk
 from tousu.knowledge.selectors import Panel, letter_facts, suggestion_panel
+from tousu.messages.selectors import messages_for_page
 from tousu.notifications.services import notifications_mark_read
 from tousu.quality.selectors import complaint_inspections, unacknowledged_for
 from tousu.repair.selectors import complaint_cases
@@ -609,6 +610,7 @@ def render_detail(
         "failed": failed[0] if failed else "",
         "timeline": (timeline := list(selectors.complaint_timeline(complaint))),
         "callbacks": complaint_callbacks(complaint),
+        "customer_messages": messages_for_page(complaint),
         "repair_cases": complaint_cases(complaint.pk, user),
         "inspections": complaint_inspections(complaint.pk, user),
         "team": expert_team(complaint),

@@ -17,3 +17,9 @@ class IntakeConfig(AppConfig):
         for model in (RiskTerm, EmotionModel):
             post_save.connect(assessment_config_changed, sender=model, weak=False)
             post_delete.connect(assessment_config_changed, sender=model, weak=False)
+        from tousu.intake.wording import approved_message_wording
+        from tousu.messages.templates import provider_register
+
+        # The messages' texts from the approved wording (knowledge): messages may not import
+        # knowledge (siblings), intake sits above both.
+        provider_register(approved_message_wording)

@@ -172,6 +172,7 @@ def _register(record: InboundMail, mail: ParsedMail) -> None:
         customer_name=mail.sender_name[:64],
         customer=customer,
         received_at=record.received_at,
+        acknowledge=False,  # answered by mail below, limited per address and hour
     )
     try:
         with transaction.atomic():

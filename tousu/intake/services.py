@@ -54,6 +54,7 @@ from tousu.intake.models import EmotionModel, IdempotencyKey, PageCode
 from tousu.intake.rules import PAGE_NOTE_MAX_FILES
 from tousu.intake.selectors import references_by_code
 from tousu.intake.signals import complaint_registered
+from tousu.messages import triggers as message_triggers
 from tousu.messages.choices import MessageChannel, MessageKind
 from tousu.messages.models import Message
 from tousu.messages.services import Incoming, Outgoing, message_queue, message_receive
@@ -105,6 +106,9 @@ class Registration:
     authority_received_at: dt.datetime | None = None
     authority_first_contact_due: dt.datetime | None = None
     authority_reply_due: dt.datetime | None = None
+    # False when the channel acknowledges by itself (e-mail intake's reply, limited per
+    # address and hour; WeChat's passive reply): no second acknowledgement from the trigger.
+    acknowledge: bool = True
     extra_errors: dict[str, list[str]] = field(default_factory=dict)
 
 
@@ -193,6 +197,7 @@ class _Clean:
     category: Category | None
     level: str
     referral: Referral | None = None
+    acknowledge: bool = True
 
 
 def _story_check(reg: Registration, errors: FieldErrors) -> tuple[str, str]:
@@ -312,6 +317,7 @@ def _validate(reg: Registration) -> _Clean:
         category=category,
         level=reg.level,
         referral=referral,
+        acknowledge=reg.acknowledge,
     )
 
 
@@ -562,6 +568,10 @@ def _register(data: _Clean, *, actor: User | None, actor_name: str | None) -> Co
             first_contact_due=referral.first_contact_due,
             reply_due=referral.reply_due,
         )
+    # The customer is told it was received, in this transaction, sent after commit (unless
+    # the channel answers itself: a mail's own rate-limited reply, WeChat's passive reply).
+    if data.acknowledge:
+        message_triggers.acknowledge(complaint)
     notify_many([*notices, *_repeat_notice(complaint, assessment.repeat_of)])
     webhook_emit(event=EventType.REGISTERED, complaint=complaint, data={"channel": data.channel})
     # Robust: the complaint is registered whatever a listener does after (its error is logged).

@@ -16,6 +16,9 @@ class WordingTopic(models.TextChoices):
     PROMOTION = "promotion", _("Promotions")
     OUTAGE = "outage", _("Outages")
     POLICY = "policy", _("Policies")
+    # What Tousu itself tells the customer (issue 17): acknowledgement, progress, reply,
+    # callback survey; one article per kind, keyed MESSAGE_WORDING_KEY, with its SMS variant.
+    MESSAGES = "messages", _("Messages to customers")
 
 
 class VersionState(models.TextChoices):

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -410,3 +410,30 @@ def suggestion_panel(complaint: Complaint, user: User) -> Panel | None:
     ):
         return None
     return panel
+
+
+# The article that words the messages of one kind (messages.choices.MessageKind's value).
+MESSAGE_WORDING_KEY = "message-{kind}"
+
+
+def message_wording(kind: str, channel: str) -> tuple[str, str] | None:
+    """(title, text) of the approved wording of the messages of `kind`, in force today, said for
+    `channel` (its variant, else the version's text); None when there is none. The title is
+    the e-mail's subject. Read by the messages' template provider (intake registers it), in
+    the registration's transaction: one statement."""
+    day = today()
+    variant = WordingVariant.objects.filter(version=OuterRef("pk"), channel=channel)
+    row = (
+        WordingVersion.objects.filter(
+            article__key=MESSAGE_WORDING_KEY.format(kind=kind), effective_from__lte=day
+        )
+        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=day))
+        .annotate(variant=Subquery(variant.values("body")[:1]))
+        .order_by("-effective_from", "-number")
+        .values_list("article__title", "body", "variant")
+        .first()
+    )
+    if row is None:
+        return None
+    title, body, said = row
+    return title, said or body

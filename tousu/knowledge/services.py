@@ -33,6 +33,7 @@ from tousu.core.text import clean_text
 from tousu.knowledge import rules
 from tousu.knowledge.choices import CaseStatus, WordingTopic
 from tousu.knowledge.models import Case, WordingArticle, WordingVariant, WordingVersion
+from tousu.knowledge.selectors import MESSAGE_WORDING_KEY
 from tousu.resolution.models import HandlingRecord, StandardClause
 from tousu.resolution.selectors import complaint_suggestion
 
@@ -374,3 +375,68 @@ def wording_version_add(
         version = _wording_version_write(article, actor, data)
         wording_index(article)
     return version
+
+
+@dataclass(frozen=True)
+class MessageWording:
+    kind: str  # messages.choices.MessageKind's value
+    title: str  # the e-mail's subject
+    body: str  # e-mail and other channels
+    sms: str  # the SMS variant: one or two messages of 70 characters
+
+
+# What Tousu tells the customer by itself, approved once by quality and edited like any other
+# wording. Placeholders: {greeting} {number} {category} {due} {status_link} {reply}
+# {progress} {survey_link} (messages.templates fills them).
+MESSAGE_WORDING: tuple[MessageWording, ...] = (
+    MessageWording(
+        "acknowledgement",
+        "您的投诉已受理",
+        "{greeting}：\n\n您反映的问题（{category}）已登记受理，投诉编号 {number}。我们将在 "
+        "{due} 前给您答复，处理进展可随时查询：{status_link}\n\n如需补充情况，直接回复本邮件即可。",
+        "{greeting}，您的投诉{number}（{category}）已受理，我们将于{due}前答复。进展查询：{status_link}",
+    ),
+    MessageWording(
+        "progress",
+        "投诉处理进展",
+        "{greeting}：\n\n您的投诉 {number} 有新的进展：\n\n{progress}\n\n详情：{status_link}",
+        "{greeting}，您的投诉{number}有新进展：{progress}",
+    ),
+    MessageWording(
+        "reply",
+        "投诉处理结果",
+        "{greeting}：\n\n您的投诉 {number} 已处理完毕：\n\n{reply}\n\n"
+        "如对处理结果有疑问，请直接回复本邮件。详情：{status_link}",
+        "{greeting}，您的投诉{number}已处理：{reply}",
+    ),
+    MessageWording(
+        "callback_survey",
+        "满意度回访",
+        "{greeting}：\n\n我们将就投诉 {number} 的处理情况与您联系回访，"
+        "请您对处理过程和结果作出评价。{survey_link}",
+        "{greeting}，我们将就投诉{number}的处理情况回访您，感谢您的评价。{survey_link}",
+    ),
+)
+# In force for every complaint, also those imported from before the installation.
+MESSAGE_WORDING_SINCE = dt.date(2000, 1, 1)
+
+
+def message_wording_load() -> int:
+    """The approved wording of the messages to customers, for kinds that have none yet (an
+    article quality edited is kept). Returns how many were created."""
+    made = 0
+    for row in MESSAGE_WORDING:
+        key = MESSAGE_WORDING_KEY.format(kind=row.kind)
+        if WordingArticle.objects.filter(key=key).exists():
+            continue
+        with transaction.atomic():
+            article = WordingArticle.objects.create(
+                key=key, title=row.title, topic=WordingTopic.MESSAGES
+            )
+            version = WordingVersion.objects.create(
+                article=article, number=1, body=row.body, effective_from=MESSAGE_WORDING_SINCE
+            )
+            WordingVariant.objects.create(version=version, channel=Channel.SMS, body=row.sms)
+            wording_index(article)
+        made += 1
+    return made

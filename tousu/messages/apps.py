@@ -9,9 +9,18 @@ class MessagesConfig(AppConfig):
 
     def ready(self) -> None:
         # Declares the reasons this app writes, so that any page or job can render them.
-        from tousu.messages import services  # noqa: F401
+        from tousu.complaints.retention import model_texts_redactor, redactor_register
+        from tousu.messages import services, triggers  # noqa: F401
+        from tousu.messages.models import Message
         from tousu.messages.wechat import register_if_configured
 
+        triggers.listen()
+        # What was said to and by the customer is anonymised with them at the end of the
+        # retention period (R12.2), as notes and callbacks are.
+        redactor_register(
+            "customer_messages.message",
+            model_texts_redactor(Message, ["text", "subject", "address"]),
+        )
         # Only a configured account has a transport: without one, a WeChat message fails
         # with "no transport" on its record instead of calling WeChat with empty credentials.
         register_if_configured()

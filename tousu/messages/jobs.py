@@ -87,3 +87,19 @@ def _failed(message: Message, error: str, *, retry: bool) -> str:
     )
     logger.warning("message %s attempt %s failed: %s", message.pk, message.attempts, error)
     return "failed" if final else "retrying"
+
+
+def sms_receipts() -> dict[str, int]:
+    """Read the SMS centre's delivery receipts (SMPP only: an HTTP gateway POSTs its own)."""
+    from django.conf import settings
+
+    from tousu.messages import smpp
+
+    if settings.TOUSU_SMS_TRANSPORT != "smpp":
+        return {}
+    try:
+        return smpp.receipts_read()
+    except (OSError, smpp.smpplib.exceptions.ConnectionError, smpp.smpplib.exceptions.PDUError):
+        # The centre is down or refuses the bind: the receipts wait there for the next run.
+        logger.warning("SMPP receipts: cannot bind", exc_info=True)
+        return {"unreachable": 1}

@@ -49,26 +49,44 @@ def message_queue(*, complaint: Complaint, outgoing: Outgoing, actor: User | Non
         if existing is not None:
             return existing
     with transaction.atomic():
-        complaint = complaint_lock(complaint)
-        message = _message_build(complaint, outgoing, actor)
+        return message_queue_locked(
+            complaint=complaint_lock(complaint), outgoing=outgoing, actor=actor
+        )
+
+
+def message_queue_locked(
+    *, complaint: Complaint, outgoing: Outgoing, actor: User | None, fresh: bool = False
+) -> Message:
+    """`message_queue` for a caller inside the transaction that holds the complaint's lock,
+    with that very object (an event listener): its chain head moves on in the caller's
+    object too. `fresh`: the complaint was created in this transaction, so no message can
+    have its key yet (registration's queries are counted)."""
+    message = _message_build(complaint, outgoing, actor)
+    if fresh:
+        message.save()
+    else:
+        if outgoing.key:
+            existing = Message.objects.filter(key=outgoing.key).first()
+            if existing is not None:
+                return existing
         try:
             with transaction.atomic():
                 message.save()
         except IntegrityError:  # the same key queued concurrently: the first one stands
             return Message.objects.get(key=outgoing.key)
-        event_record(
-            complaint=complaint,
-            type=EventType.MESSAGE_OUT,
-            actor=actor,
-            data={
-                "message": message.pk,
-                "channel": message.channel,
-                "kind": message.kind,
-                "status": message.status,
-            },
-        )
-        if message.status == MessageStatus.QUEUED:
-            enqueue_on_commit("messages.send")
+    event_record(
+        complaint=complaint,
+        type=EventType.MESSAGE_OUT,
+        actor=actor,
+        data={
+            "message": message.pk,
+            "channel": message.channel,
+            "kind": message.kind,
+            "status": message.status,
+        },
+    )
+    if message.status == MessageStatus.QUEUED:
+        enqueue_on_commit("messages.send")
     return message
 
 
@@ -231,3 +249,22 @@ def messages_bounced(*, channel: str, provider_ids: list[str]) -> int:
         provider_id__in=provider_ids,
         status__in=[MessageStatus.SENT, MessageStatus.DELIVERED, MessageStatus.SENDING],
     ).update(status=MessageStatus.FAILED, error=reason_code("message.bounced"))
+
+
+# A free message is read on a phone: a few SMS at most.
+FREE_TEXT_MAX_CHARS = 500
+
+
+def message_free_send(*, complaint: Complaint, text: str, channel: str, actor: User) -> Message:
+    """A message written by staff (POST …/messages, the complaint page's form), queued like
+    any other: on the timeline, withheld for an opted-out customer, sent after commit."""
+    return message_queue(
+        complaint=complaint,
+        outgoing=Outgoing(
+            kind=MessageKind.FREE,
+            text=text,
+            subject=str(_("About your complaint")),
+            channel=channel,
+        ),
+        actor=actor,
+    )

@@ -84,6 +84,7 @@ from tousu.routing.services import (
 from tousu.setup import demo_texts
 from tousu.setup.demo_import import import_demo_load
 from tousu.setup.demo_mail import mail_demo_load
+from tousu.setup.demo_messages import contact_preferences_plan, messages_demo_load
 from tousu.setup.demo_page import page_demo_load
 from tousu.setup.demo_regulator import regulator_demo_load
 from tousu.setup.demo_survey import survey_demo_load
@@ -1442,6 +1443,7 @@ def demo_load(
             )
             plans += surge
             customers += surge_customers
+        contact_preferences_plan(customers)  # issue 17: e-mail preferred, one opted out
         Customer.objects.bulk_create(customers, ignore_conflicts=True)
         # Registration order is number order: TS<day>0001 is the first complaint of the day.
         plans.sort(key=lambda p: p.steps[0].at)
@@ -1489,6 +1491,10 @@ def demo_load(
             # Issue 17: two live regulator referrals, the authority's clocks beside ours (with
             # the wave: a small demo holds the complaints asked for, no more).
             regulator_demo_load(now=now, agent=staff["agent1"])
+        # Issue 17: the acknowledgements, replies and survey notices sent as the job sent them,
+        # at their times (those held for the night still queued); the SMS receipts. Before the
+        # commit, so that the job it starts finds them sent.
+        messages_demo_load(now)
         # Last, as the archive job runs after everything else has happened to them.
         archived = complaints_archive(now=now, days=DEMO_ARCHIVE_DAYS)
         # Issue 16: the weeks' inspections sampled and scored, two appeals, a calibration.
@@ -1517,6 +1523,9 @@ def demo_load(
     incidents = wave_incidents(now, staff["agent1"]) if wave else None
     if incidents and incidents.late_calls:
         jobs.run("analytics.fill")  # the late call in the count tables, as the minute job does
+    # The outage statement's progress messages, sent as the job sends them (unless the night
+    # holds them): the same claim as the job's, so whichever comes first sends each once.
+    messages_demo_load(now, one_refused=False)
     # The dashboard's backlog forecast learns from the closed history, as the daily job does.
     forecast = backlog_model_train(now=now)
     # The timeline heads sealed, as the job does every hour: the tamper evidence the

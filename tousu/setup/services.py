@@ -12,6 +12,7 @@ from tousu.accounts.models import Department, Region
 from tousu.accounts.reference import DEFAULT_DEPARTMENT, DEPARTMENTS, REGIONS
 from tousu.classification.models import Category
 from tousu.complaints.choices import Channel
+from tousu.knowledge.services import message_wording_load
 from tousu.quality.services import objectives_load, sheet_defaults_load
 from tousu.repair.services import playbooks_load
 from tousu.resolution.models import AuthorityLimit
@@ -113,4 +114,6 @@ def reference_data_load() -> dict[str, int]:
     created["inspection_defaults"] = sheet_defaults_load()
     # The complaint-handling objectives the management review measures against (S0).
     created["objectives"] = objectives_load()
+    # The approved wording of what Tousu tells customers by itself (issue 17), editable.
+    created["message_wording"] = message_wording_load()
     return created

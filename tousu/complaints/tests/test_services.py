@@ -78,6 +78,7 @@ def test_a_full_lifecycle_leaves_an_intact_chain(full_lifecycle: Complaint) -> N
         "registered",
         "classified",
         "dispatched",
+        "message_out",  # the acknowledgement, queued in the registration's transaction
         "dispatched",
         "accepted",
         "note",
@@ -86,10 +87,14 @@ def test_a_full_lifecycle_leaves_an_intact_chain(full_lifecycle: Complaint) -> N
         "approval_requested",
         "approved",
         "closed",
+        "message_out",  # the reply, once approved and closed (not while awaiting approval)
         "callback_scheduled",
+        "message_out",  # the notice of the satisfaction call
         "callback",
         "reopened",
     ]
+    kinds = full_lifecycle.messages.order_by("pk").values_list("kind", flat=True)
+    assert list(kinds) == ["acknowledgement", "reply", "callback_survey"]
     assert full_lifecycle.status == "in_progress"
     assert timeline_verify([full_lifecycle.number]) == (1, [])
     events = list(full_lifecycle.events.order_by("seq"))

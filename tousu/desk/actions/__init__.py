@@ -14,11 +14,19 @@ from tousu.complaints import rules
 from tousu.complaints.models import Complaint
 from tousu.complaints.services import archived_refusal
 from tousu.core.errors import DomainError, InvalidTransition, NotAllowed
-from tousu.desk.actions import callbacks, classification, complaints, resolution, routing, sla
+from tousu.desk.actions import (
+    callbacks,
+    classification,
+    complaints,
+    messages,
+    resolution,
+    routing,
+    sla,
+)
 from tousu.desk.actions.base import Action, ActionForm
 from tousu.resolution.choices import HandlingStep
 
-MODULES = (complaints, routing, sla, resolution, callbacks, classification)
+MODULES = (complaints, routing, sla, resolution, callbacks, classification, messages)
 # Their API endpoints, under /api/v1/complaints/{number}/… (categorising has none in API.md).
 ROUTERS = (complaints.router, routing.router, sla.router, resolution.router, callbacks.router)
 
@@ -39,6 +47,7 @@ ORDER = (
     "pause",
     "resume",
     "note",
+    "message",
     "team",
     "merge",
     "categorise",

@@ -397,18 +397,21 @@ def test_the_timeline_lists_every_event_oldest_first(
         "registered",
         "classified",
         "dispatched",
+        "message_out",  # the acknowledgement to the customer (issue 17)
         "accepted",
         "resolved",
+        "message_out",  # the reply
         "closed",
         "callback_scheduled",
+        "message_out",  # the callback-survey notice
     ]
     times = [dt.datetime.fromisoformat(i["at"]) for i in items]
     assert times == sorted(times)
     assert all(i["at"].endswith("+08:00") for i in items)
     assert set(items[0]) == {"at", "type", "actor", "data"}
     assert items[0]["actor"] == "system"
-    assert items[3]["actor"] == str(handler)
-    assert items[4]["data"]["total"] == "58.00"
+    assert items[4]["actor"] == str(handler)
+    assert items[5]["data"]["total"] == "58.00"
 
 
 # ---- lifecycle through the API ---------------------------------------------------------------
@@ -500,18 +503,22 @@ def test_the_whole_lifecycle_through_the_api(
         "registered",
         "classified",
         "dispatched",
+        "message_out",  # the acknowledgement
         "dispatched",
         "accepted",
         "note",
         "escalated",
-        "resolved",
+        "resolved",  # awaiting approval: no reply yet
         "approval_requested",
         "approved",
         "closed",
+        "message_out",  # the reply, once approved and closed
         "callback_scheduled",
+        "message_out",  # the callback-survey notice
         "callback",
         "reopened",
         "resolved",
+        "message_out",  # a new resolution, a new reply
         "reopened",
     ]
     assert timeline_verify([number]) == (1, [])
@@ -842,6 +849,12 @@ def test_the_docs_page_answers(api_as: Api, db: None) -> None:
 # Client generators name their methods after the operation ids: they are part of what clients
 # rely on, so moving an endpoint between modules must not change them.
 PUBLISHED_OPERATION_IDS = {
+    ("get", "/api/v1/complaints/{number}/messages"): "tousu_messages_api_complaint_messages",
+    (
+        "post",
+        "/api/v1/complaints/{number}/messages",
+    ): "tousu_messages_api_complaint_message_send",
+    ("post", "/api/v1/messages/receipts/http"): "tousu_messages_api_message_receipt_http",
     ("get", "/api/v1/me/work"): "tousu_desk_api_my_work",
     ("get", "/api/v1/callbacks"): "tousu_callbacks_api_callbacks",
     ("get", "/api/v1/complaints"): "tousu_complaints_api_complaint_list",

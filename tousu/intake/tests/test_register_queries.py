@@ -19,7 +19,11 @@ URL = "/api/v1/complaints"
 #   category-level-region 19/21 -> 16/17, to-a-handler 20/22 -> 18/19,
 #   category-to-a-handler 20/22 -> 18/19, known-to-a-handler 18/20 -> 18/19,
 #   all-at-once 22/24 -> 19/20.
-MAX_QUERIES = 20
+# Issue 17: the customer's acknowledgement is queued in the registration's transaction — its
+# message row, its timeline event and the chain head, 3 statements (no look-up of its key: a
+# complaint just created has no message yet): all-at-once 19/20 -> 22/23; its text in the
+# approved wording (knowledge), one statement: 23/24.
+MAX_QUERIES = 24
 KNOWN_PHONE = "13900139000"
 CATEGORY = "billing.unexplained_charge"
 
@@ -50,7 +54,7 @@ SCENARIOS: dict[str, tuple[dict[str, Any], bool]] = {
 
 @pytest.mark.parametrize("idempotency_key", [None, "retry-safe-1"])
 @pytest.mark.parametrize("scenario", list(SCENARIOS))
-def test_registering_through_the_api_costs_at_most_20_queries(
+def test_registering_through_the_api_costs_at_most_24_queries(
     api_as: Callable[[Any], Any],
     agent: User,
     make_user: Callable[..., User],

@@ -193,7 +193,8 @@ def test_without_keywords_there_is_no_category_and_the_complaint_office_takes_it
     assert complaint.category_source == ""
     assert complaint.department is not None
     assert complaint.department.code == "complaint_office"
-    assert events(complaint) == ["registered", "dispatched"]
+    # ...and the customer is told it was received (issue 17).
+    assert events(complaint) == ["registered", "dispatched", "message_out"]
 
 
 def test_a_regulator_referral_is_over_level_with_a_24_hour_limit(
@@ -232,8 +233,10 @@ def test_registration_dispatches_to_the_category_department_with_its_events(
     assert complaint.department.code == "broadband"
     assert complaint.handler is None
     assert complaint.registered_by == agent
-    assert events(complaint) == ["registered", "classified", "dispatched"]
-    registered, _, dispatched = complaint.events.order_by("seq")
+    # The acknowledgement to the customer last, in the same transaction (issue 17).
+    assert events(complaint) == ["registered", "classified", "dispatched", "message_out"]
+    registered, _, dispatched, acknowledged = complaint.events.order_by("seq")
+    assert acknowledged.data["kind"] == "acknowledgement"
     assert registered.actor == agent
     assert registered.data["channel"] == "hotline"
     assert dispatched.data["department"] == "broadband"

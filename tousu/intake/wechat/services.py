@@ -131,7 +131,10 @@ def _welcome() -> str:
 def _register(inbound: WeChatInbound, *, phone: str, content: str) -> Answer:
     """Register the complaint (channel wechat), bind the openid to the customer when they have
     none, and record the acknowledgement the passive reply carries."""
-    registration = Registration(channel=Channel.WECHAT, content=content, customer_phone=phone)
+    # The passive reply is the acknowledgement (recorded below): no second one by the trigger.
+    registration = Registration(
+        channel=Channel.WECHAT, content=content, customer_phone=phone, acknowledge=False
+    )
     try:
         complaint = complaint_register(registration=registration, actor=None, actor_name="customer")
     except DomainError as exc:

@@ -76,10 +76,12 @@ def test_queued_message_is_on_the_timeline_and_sent_once(
             "13800138000",
             "queued",
         )
-        assert ComplaintEvent.objects.filter(complaint=complaint, type="message_out").count() == 1
+        # The acknowledgement of the registration, and this one.
+        assert ComplaintEvent.objects.filter(complaint=complaint, type="message_out").count() == 2
         jobs.run("messages.send")
         jobs.run("messages.send")
-    assert [m.pk for m in sms.sent] == [message.pk]
+    assert [m.kind for m in sms.sent] == ["acknowledgement", "free"]
+    assert sms.sent[1].pk == message.pk
     message.refresh_from_db()
     assert (message.status, message.provider_id) == ("sent", f"id-{message.pk}")
 
@@ -100,6 +102,8 @@ def test_a_timeout_is_retried_and_a_refusal_is_final(
     register: Callable[..., Any], sms: Recorder
 ) -> None:
     complaint = register()
+    # Only this test's message meets the failures, not the registration's acknowledgement.
+    Message.objects.filter(complaint=complaint).delete()
     sms.fail = [SendFailed("gateway timed out"), SendFailed("number refused", retry=False)]
     at = dt.datetime(2026, 12, 8, 10, 0, tzinfo=SHANGHAI)
     with clock.frozen(at):

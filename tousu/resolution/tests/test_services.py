@@ -293,10 +293,17 @@ def test_close_schedules_a_callback_within_48_hours(complaint_in: Build, handler
     task = CallbackTask.objects.get(complaint=complaint)
     assert task.status == "pending"
     assert task.due_at == moment + dt.timedelta(hours=48)
-    assert [e.type for e in complaint.events.order_by("seq")][-2:] == [
+    # The reply went when it was resolved (once: closing does not send it again); the customer
+    # is told of the satisfaction call.
+    assert [e.type for e in complaint.events.order_by("seq")][-3:] == [
         "closed",
         "callback_scheduled",
+        "message_out",
     ]
+    assert complaint.messages.filter(kind="reply").count() == 1
+    assert list(complaint.messages.order_by("pk").values_list("kind", flat=True))[-1] == (
+        "callback_survey"
+    )
 
 
 def test_close_requires_a_responsible_department(complaint_in: Build, handler: User) -> None:

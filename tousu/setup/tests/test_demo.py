@@ -230,6 +230,27 @@ def test_demo_creates_staff_and_complaints_with_verifiable_histories() -> None:
             )
             assert not about.exists()
 
+    # Issue 17: every complaint acknowledged once; what was due sent (by e-mail for those who
+    # prefer it), SMS delivered, one refused by the centre with its error, nothing sent to
+    # the customer who opted out; each message on its complaint's timeline.
+    from tousu.messages.models import Message
+
+    acks = Message.objects.filter(kind="acknowledgement")
+    assert acks.count() == Complaint.objects.count()
+    message_statuses = set(Message.objects.values_list("status", flat=True))
+    assert {"sent", "delivered", "failed", "withheld"} <= message_statuses
+    assert "号码状态异常" in Message.objects.get(status="failed").error
+    assert Message.objects.filter(kind="reply", status__in=["sent", "delivered"]).exists()
+    by_email = Message.objects.filter(channel="email")
+    assert by_email.exists()
+    assert all(m.customer and m.customer.preferred_channel == "email" for m in by_email)
+    for withheld in Message.objects.filter(status="withheld"):
+        assert withheld.customer
+        assert withheld.customer.contact_opt_out
+        assert not withheld.sent_at
+    assert not Message.objects.filter(customer__contact_opt_out=True, sent_at__isnull=False)
+    assert ComplaintEvent.objects.filter(type="message_out").count() == Message.objects.count()
+
     # The logins table ends the output, and its password works.
     assert "Demo logins:" in out
     for row in DEMO_USERS:

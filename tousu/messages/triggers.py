@@ -1,0 +1,114 @@
+"""The messages Tousu sends by itself, each once (by key):
+
+- the acknowledgement on registration (`acknowledge`, called by intake in the registration's
+  transaction: intake may import messages);
+- the reply when a complaint is resolved with a reply, or closed (resolution cannot import
+  messages), the progress when an incident's statement goes out (PROGRESS_REPLY, written by
+  early_warning), the callback-survey notice when a callback is scheduled (callbacks): these
+  apps sit beside or above messages, so messages listens to their timeline events instead
+  (complaints.services.event_listen, registered in MessagesConfig.ready) and queues inside the
+  same transaction, with the caller's locked complaint object."""
+
+from __future__ import annotations
+
+from tousu.accounts.models import User
+from tousu.complaints.choices import EventType, Status
+from tousu.complaints.models import Complaint, ComplaintEvent
+from tousu.complaints.services import event_listen
+from tousu.messages import rules, templates
+from tousu.messages.choices import MessageChannel, MessageKind
+from tousu.messages.links import survey_url
+from tousu.messages.models import Message
+from tousu.messages.services import Outgoing, message_queue_locked
+
+
+def _channel(complaint: Complaint) -> str:
+    customer = complaint.customer
+    target = rules.channel_for(
+        preferred=customer.preferred_channel,
+        complaint_channel=complaint.channel,
+        phone=customer.phone if customer.anonymised_at is None else "",
+        email=customer.email,
+        openid=customer.wechat_openid,
+    )
+    return target[0] if target else MessageChannel.SMS
+
+
+def queue_templated(
+    complaint: Complaint,
+    *,
+    kind: str,
+    key: str,
+    actor: User | None = None,
+    fresh: bool = False,
+    **extra: str,
+) -> Message:
+    """Queue the message of `kind` in the approved wording for the customer's channel, once
+    per `key`. The complaint must be locked by the caller (this is its object)."""
+    channel = _channel(complaint)
+    wording = templates.render(complaint, kind, channel, **extra)
+    return message_queue_locked(
+        complaint=complaint,
+        outgoing=Outgoing(
+            kind=kind, text=wording.text, subject=wording.subject, channel=channel, key=key
+        ),
+        actor=actor,
+        fresh=fresh,
+    )
+
+
+def acknowledge(complaint: Complaint) -> Message:
+    """The acknowledgement of a complaint just registered (in its transaction)."""
+    return queue_templated(
+        complaint, kind=MessageKind.ACKNOWLEDGEMENT, key=f"ack:{complaint.number}", fresh=True
+    )
+
+
+def on_resolved_or_closed(event: ComplaintEvent) -> None:
+    complaint = event.complaint
+    # Resolved but awaiting approval: the reply is not final yet; it goes when closed.
+    if complaint.status not in (Status.RESOLVED, Status.CLOSED) or not complaint.reply.strip():
+        return
+    if complaint.resolved_at is None:
+        return
+    # One reply per resolution: the close after the resolve finds it queued; a reopened and
+    # resolved again complaint has a new resolution time, and a new reply.
+    queue_templated(
+        complaint,
+        kind=MessageKind.REPLY,
+        # To the microsecond: a reopen and a new resolution may fall within the same second.
+        key=f"reply:{complaint.number}:{complaint.resolved_at.timestamp():.6f}",
+        reply=complaint.reply.strip(),
+    )
+
+
+def on_progress(event: ComplaintEvent) -> None:
+    data = event.data or {}
+    progress = str(data.get("reply") or "").strip()
+    if not progress:
+        return
+    statement = f"{data.get('incident', '')}:{data.get('version', event.seq)}"
+    queue_templated(
+        event.complaint,
+        kind=MessageKind.PROGRESS,
+        key=f"progress:{event.complaint.number}:{statement}",
+        progress=progress,
+    )
+
+
+def on_callback_scheduled(event: ComplaintEvent) -> None:
+    data = event.data or {}
+    task = data.get("task")
+    queue_templated(
+        event.complaint,
+        kind=MessageKind.CALLBACK_SURVEY,
+        key=f"survey:{event.complaint.number}:{data.get('due_at', event.seq)}",
+        # The customer's own one-time link to score the handling (intake's survey page).
+        survey_link=survey_url(int(task)) if task else "",
+    )
+
+
+def listen() -> None:
+    event_listen([EventType.RESOLVED, EventType.CLOSED], on_resolved_or_closed)
+    event_listen([EventType.PROGRESS_REPLY], on_progress)
+    event_listen([EventType.CALLBACK_SCHEDULED], on_callback_scheduled)

@@ -13,7 +13,8 @@ real services.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
@@ -21,6 +22,7 @@ from django.conf import settings
 
 from tousu.accounts.models import Department, Region, User
 from tousu.classification.models import Category
+from tousu.complaints import services as complaint_services
 from tousu.complaints.choices import CategorySource, EventType, Status
 from tousu.complaints.models import Complaint, ComplaintSearch
 from tousu.complaints.rules import format_number
@@ -29,6 +31,12 @@ from tousu.complaints.services import EventDraft, events_record, number_allocate
 from tousu.core import clock
 from tousu.core.text import normalise_phone
 from tousu.customers.models import Customer
+from tousu.messages import templates
+from tousu.messages.choices import MessageKind
+from tousu.messages.links import survey_url
+from tousu.messages.models import Message
+from tousu.messages.services import Outgoing, message_build
+from tousu.messages.triggers import customer_channel
 
 BUILDER_STATUSES = (
     Status.REGISTERED,
@@ -200,6 +208,9 @@ class ComplaintBuilder:
                 "rule": rule,
             }
             drafts.append(EventDraft(c, EventType.DISPATCHED, at=at[0], data=data))
+        # Registration acknowledges the customer; the reply and the survey notice follow the
+        # resolution and the callback's scheduling (the messages triggers).
+        drafts.append(self._message(c, MessageKind.ACKNOWLEDGEMENT, f"ack:{c.number}", at[0]))
         if accepted:
             on_time = {"on_time": at[1] <= first_due}
             drafts.append(EventDraft(c, EventType.ACCEPTED, actor=handler, at=at[1], data=on_time))
@@ -213,6 +224,9 @@ class ComplaintBuilder:
                 "reply": c.reply,
             }
             drafts.append(EventDraft(c, EventType.RESOLVED, actor=handler, at=at[2], data=data))
+        if stands:
+            key = f"reply:{c.number}:{at[2].timestamp():.6f}"
+            drafts.append(self._message(c, MessageKind.REPLY, key, at[2], reply=c.reply))
         if outcome:
             remedy_rows = [
                 Remedy(complaint=c, type=t, amount=a, granted_by=handler, created_at=at[2])
@@ -242,10 +256,44 @@ class ComplaintBuilder:
                 due_at=at[3] + dt.timedelta(hours=settings.TOUSU_CALLBACK_DUE_HOURS),
                 created_at=at[3],
             )
-            data = {"due_at": task.due_at.isoformat()}
+            data = {"due_at": task.due_at.isoformat(), "task": task.pk}
             drafts.append(EventDraft(c, EventType.CALLBACK_SCHEDULED, at=at[3], data=data))
-        events_record(drafts)
+            key = f"survey:{c.number}:{data['due_at']}"
+            link = survey_url(task.pk)
+            drafts.append(
+                self._message(c, MessageKind.CALLBACK_SURVEY, key, at[3], survey_link=link)
+            )
+        # The messages' rows in one INSERT, then the timeline naming them.
+        sent = [(d, d.data or {}) for d in drafts if d.type == EventType.MESSAGE_OUT]
+        rows = Message.objects.bulk_create([data.pop("row") for _, data in sent])
+        for (draft, data), row in zip(sent, rows, strict=True):
+            draft.data = {"message": row.pk, **data}
+        with _listeners_paused():  # the messages they would queue are the ones above
+            events_record(drafts)
         return Complaint.objects.get(pk=c.pk)
+
+    def _message(
+        self, c: Complaint, kind: str, key: str, at: dt.datetime, **extra: str
+    ) -> EventDraft:
+        """A message as the messages triggers queue it, its row kept in the draft's data until
+        it is inserted (`row`); the approved wording looked up once per test."""
+        channel = customer_channel(c)
+        cache_key = ("wording", kind, channel)
+        if cache_key not in self._cache:
+            self._cache[cache_key] = templates.wording_for(kind, channel)
+        wording = templates.fill(self._cache[cache_key], c, **extra)
+        outgoing = Outgoing(
+            kind=kind, text=wording.text, subject=wording.subject, channel=channel, key=key
+        )
+        message = message_build(c, outgoing, None)
+        message.created_at = at
+        data = {
+            "row": message,
+            "channel": message.channel,
+            "kind": message.kind,
+            "status": message.status,
+        }
+        return EventDraft(c, EventType.MESSAGE_OUT, at=at, data=data)
 
     def _routed(
         self, category: Category | None, region: Region | None, channel: str, level: str
@@ -313,3 +361,14 @@ class ComplaintBuilder:
             due_at=at + dt.timedelta(hours=hours) if level else None,
             reasons=resolution_rules.authority_excess(by_type, {}, authority_limits(handler.role)),
         )
+
+
+@contextmanager
+def _listeners_paused() -> Iterator[None]:
+    """No event listener runs: the builder writes what they would have written itself."""
+    saved = dict(complaint_services.EVENT_LISTENERS)
+    complaint_services.EVENT_LISTENERS.clear()
+    try:
+        yield
+    finally:
+        complaint_services.EVENT_LISTENERS.update(saved)

@@ -29,6 +29,8 @@ from tousu.intake.services import Registration, complaint_register
 OUTAGE_REGION = "suzhou"
 BILLING_REGION = "nanjing"
 BILLING_ACCOUNTS = 24
+# Of them, customers with earlier complaints (listed for care whatever their value).
+BILLING_KNOWN = 3
 # The calls made so far: (outcome, note), highest risk first.
 OUTAGE_CALLS = (
     ("contacted", "已致电告知故障原因及预计恢复时间，客户表示理解"),
@@ -78,7 +80,7 @@ def care_demo_load(*, now: dt.datetime, seed: int, outage: bool) -> int:
             region=BILLING_REGION,
             started_at=billing_start,
             ended_at=billing_start + dt.timedelta(days=2, hours=18),
-            accounts=_billing_accounts(rng),
+            accounts=_billing_accounts(rng, before=billing_start),
             external_id=f"BIL-{billing_start:%Y%m}-003",
         )
     )
@@ -140,15 +142,22 @@ def _complains_anyway(item: CareItem, at: dt.datetime) -> None:
         )
 
 
-def _billing_accounts(rng: random.Random) -> list[str]:
-    """Accounts the billing error hit: some of 南京's customers, of every value tier."""
-    accounts = list(
-        Customer.objects.filter(region__code=BILLING_REGION)
-        .exclude(account="")
+def _billing_accounts(rng: random.Random, *, before: dt.datetime) -> list[str]:
+    """Accounts the billing error hit: some of 南京's customers, of every value tier — always
+    including a few who have complained before, so the care list has people on it to call
+    and one left who complains anyway, whatever the random draw."""
+    customers = Customer.objects.filter(region__code=BILLING_REGION).exclude(account="")
+    known = list(
+        customers.filter(complaints__received_at__lt=before)
+        .distinct()
         .order_by("pk")
-        .values_list("account", flat=True)
+        .values_list("account", flat=True)[:BILLING_KNOWN]
     )
-    return sorted(rng.sample(accounts, min(BILLING_ACCOUNTS, len(accounts))))
+    others = list(
+        customers.exclude(account__in=known).order_by("pk").values_list("account", flat=True)
+    )
+    drawn = rng.sample(others, min(BILLING_ACCOUNTS - len(known), len(others)))
+    return sorted(known + drawn)
 
 
 def _calls(fault: Fault, listed: dt.datetime, rng: random.Random, skip: CareItem | None) -> None:

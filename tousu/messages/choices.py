@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Direction(models.TextChoices):
@@ -39,4 +40,4 @@ class MessageStatus(models.TextChoices):
     # address for any channel.
     WITHHELD = "withheld", _("Withheld")
     # An inbound message, recorded.
-    RECEIVED = "received", _("Received")
+    RECEIVED = "received", pgettext_lazy("message status", "Received")

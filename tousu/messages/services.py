@@ -61,7 +61,7 @@ def message_queue_locked(
     with that very object (an event listener): its chain head moves on in the caller's
     object too. `fresh`: the complaint was created in this transaction, so no message can
     have its key yet (registration's queries are counted)."""
-    message = _message_build(complaint, outgoing, actor)
+    message = message_build(complaint, outgoing, actor)
     if fresh:
         message.save()
     else:
@@ -90,7 +90,9 @@ def message_queue_locked(
     return message
 
 
-def _message_build(complaint: Complaint, outgoing: Outgoing, actor: User | None) -> Message:
+def message_build(complaint: Complaint, outgoing: Outgoing, actor: User | None) -> Message:
+    """The unsaved row `message_queue` writes: channel and address chosen, withheld with its
+    reason, or queued for the time the quiet hours allow."""
     customer = complaint.customer
     now = clock.now()
     message = Message(

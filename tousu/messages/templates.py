@@ -110,7 +110,11 @@ def placeholders(complaint: Complaint, **extra: str) -> dict[str, str]:
 
 
 def render(complaint: Complaint, kind: str, channel: str, **extra: str) -> Wording:
-    wording = wording_for(kind, channel)
+    return fill(wording_for(kind, channel), complaint, **extra)
+
+
+def fill(wording: Wording, complaint: Complaint, **extra: str) -> Wording:
+    """The wording with the complaint's placeholders filled in."""
     values = placeholders(complaint, **extra)
     formatter = _Lenient()
     return Wording(

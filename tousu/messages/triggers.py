@@ -22,7 +22,8 @@ from tousu.messages.models import Message
 from tousu.messages.services import Outgoing, message_queue_locked
 
 
-def _channel(complaint: Complaint) -> str:
+def customer_channel(complaint: Complaint) -> str:
+    """The channel the customer is written to about this complaint."""
     customer = complaint.customer
     target = rules.channel_for(
         preferred=customer.preferred_channel,
@@ -45,7 +46,7 @@ def queue_templated(
 ) -> Message:
     """Queue the message of `kind` in the approved wording for the customer's channel, once
     per `key`. The complaint must be locked by the caller (this is its object)."""
-    channel = _channel(complaint)
+    channel = customer_channel(complaint)
     wording = templates.render(complaint, kind, channel, **extra)
     return message_queue_locked(
         complaint=complaint,

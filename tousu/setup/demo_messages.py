@@ -1,9 +1,9 @@
 """The demo's messages to the customers (issue 17): who prefers e-mail and who asked for no
 messages, set before their complaints are registered (so the acknowledgements go the way
 they asked), then every message due by now sent as the `messages.send` job would have sent it
-at its time — through a demo transport, never a real SMS centre or mailbox, whatever the
-settings say. Most SMS are then delivered (the centre's receipt), the latest few still only
-sent; one SMS is refused by the centre, with its error."""
+at its time — through a demo transport, never a real SMS centre, mailbox or official account,
+whatever the settings say. Most SMS are then delivered (the centre's receipt), the latest few
+still only sent; one SMS is refused by the centre, with its error."""
 
 from __future__ import annotations
 
@@ -57,7 +57,9 @@ class _DemoTransport:
 def _demo_transports(refuse: int | None) -> Iterator[None]:
     saved = dict(TRANSPORTS)
     demo = _DemoTransport(refuse)
-    TRANSPORTS.update({c: demo for c in (MessageChannel.SMS, MessageChannel.EMAIL)})
+    TRANSPORTS.update(
+        {c: demo for c in (MessageChannel.SMS, MessageChannel.EMAIL, MessageChannel.WECHAT)}
+    )
     try:
         yield
     finally:

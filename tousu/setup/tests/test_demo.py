@@ -241,15 +241,28 @@ def test_demo_creates_staff_and_complaints_with_verifiable_histories() -> None:
     assert {"sent", "delivered", "failed", "withheld"} <= message_statuses
     assert "号码状态异常" in Message.objects.get(status="failed").error
     assert Message.objects.filter(kind="reply", status__in=["sent", "delivered"]).exists()
-    by_email = Message.objects.filter(channel="email")
+    # By e-mail: to those who prefer it, and back to those who wrote by e-mail.
+    by_email = Message.objects.filter(channel="email", direction="out")
     assert by_email.exists()
-    assert all(m.customer and m.customer.preferred_channel == "email" for m in by_email)
+    assert all(
+        m.customer
+        and m.complaint
+        and "email" in (m.customer.preferred_channel, m.complaint.channel)
+        for m in by_email.select_related("customer", "complaint")
+    )
     for withheld in Message.objects.filter(status="withheld"):
         assert withheld.customer
         assert withheld.customer.contact_opt_out
         assert not withheld.sent_at
     assert not Message.objects.filter(customer__contact_opt_out=True, sent_at__isnull=False)
-    assert ComplaintEvent.objects.filter(type="message_out").count() == Message.objects.count()
+    events = ComplaintEvent.objects
+    assert (
+        events.filter(type="message_out").count() == Message.objects.filter(direction="out").count()
+    )
+    assert (
+        events.filter(type="customer_message").count()
+        == Message.objects.filter(direction="in").count()
+    )
 
     # The logins table ends the output, and its password works.
     assert "Demo logins:" in out

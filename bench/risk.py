@@ -46,7 +46,7 @@ import django  # noqa: E402
 
 django.setup()
 
-from risk_sample import DATA, SHOP, sample  # noqa: E402
+from risk_sample import DATA, SHOP, fresh, sample  # noqa: E402
 
 from tousu.intake import emotion as intake_emotion  # noqa: E402
 from tousu.intake import risk as intake_risk  # noqa: E402
@@ -167,6 +167,16 @@ def main() -> None:
         lambda t: intake_risk.markers_found(t, markers),
         halves=True,
     )
+    with open(HERE / "risk_labels_fresh.csv", encoding="utf-8") as f:
+        fresh_labels = {(r["source"], r["row"]): r for r in csv.DictReader(f)}
+    fresh_rows = [
+        (s, fresh_labels[(s, i)], " ".join(t.replace("_x000D_", " ").split()))
+        for s, i, t in fresh()
+    ]
+    pairs = [
+        (r["risk"] == "1", bool(intake_risk.markers_found(t, markers))) for _s, r, t in fresh_rows
+    ]
+    print(f"  {'fresh held-out sample (gov)':<34} {'new':<4} n={len(pairs):<4} {prf(pairs)}")
     started = time.perf_counter()
     for _s, _r, t in rows:
         intake_risk.markers_found(t, markers)

@@ -8,7 +8,16 @@ through intake.selectors.risk_markers) are matched as Chinese reads them, not as
   hotline number inside a telephone number (0731-12345) are not mentions;
 - not when negated in the same clause just before the term (我不会去工信部, 从未上访);
 - not inside a citation: a title in 《》 (《最高人民法院关于…的解释》), a case number
-  ((2019)湘01民终123号) or a clause that reports a ruling (判决, 裁定) without a suit.
+  ((2019)湘01民终123号) or a clause that reports a ruling or a finished case (判决, 撤销,
+  执行终结) without a suit of the writer's own; nor inside somebody else's words in quotation
+  marks, nor in advice given to the writer (您可以向法院起诉);
+- in the sense of escalation only: a police call reported (报警根本不管用) is no threat, nor a
+  photograph's 曝光, the news read in the media (据媒体报道), the media as a topic, somebody
+  else's lawyer, a court as a place, a regulator cited for its rules (工信部目录);
+- and in phrases a word list cannot hold (PHRASE_RULES): a group writing as one (我们全体业主…,
+  a group's signature) and a threat to go over the addressee's head (我将向省纪委举报).
+
+How well: bench/risk.py on hand-labelled messages and reviews (figures in bench/README.md).
 
 Emotion: anger is the probability that the text is a complaint, from a model trained on
 labelled reviews (intake.emotion, `tousu emotion train`), when one is active; without one, and
@@ -177,8 +186,44 @@ _MEDIA_TERMS = ("媒体", "新闻媒体", "自媒体", "电视台", "报社", "�
 _PHOTO = re.compile(
     r"照片|相片|相机|拍照|拍摄|拍了|镜头|成像|画面|像素|对焦|聚焦|白平衡|补偿|过度|过曝|欠曝"
 )
+_PASSIVE = re.compile(r"被[^，。！？；被]{0,6}$")
 _SOURCE_AFTER = re.compile(r"^[^，。！？；]{0,6}?(?:报道|报导|披露|批露|炒作|宣传|称)")
 _GOING_TO = re.compile(rf"{_INTENT}|找|联系|求助|请")
+# Terms that name an institution rather than an act: they are an escalation only where the
+# writer goes to it, not where it is the topic, a place or somebody else's.
+# - The media: "叫来媒体", "向新闻媒体反映", "通过媒体曝光", "欢迎媒体来报道", "引起了媒体的报道"
+#   — not "政府在媒体上公布的", "媒体失去了监督", "从媒体看到" nor "多次被媒体曝光" (somebody
+#   else exposed).
+_MEDIA_GOING_BEFORE = re.compile(
+    r"(?:找|向|到|上|叫|请|邀请|求助|联系|通过|送到|送给|告诉|给|让|欢迎|望|希望|呼吁|引起|引来|惊动)"
+    r"[^，。！？；]{0,8}$"
+)
+_MEDIA_ACTING_AFTER = re.compile(
+    r"^(?:朋友|记者)?(?:帮|来|曝光|采访|跟踪|见证|介入|关注|伸出|报道此事)"
+)
+_INSTITUTION_MEDIA = ("媒体", "新闻媒体", "自媒体")
+# - A lawyer: the writer's ("我咨询了律师", "请律师", "委托律师") — not the other side's law firm
+#   ("开发商联合某律师事务所", "银行有自己的律师顾问") nor a lawyer's profession.
+_LAWYER_SOUGHT = re.compile(
+    r"(?:(?:找|请|聘|聘请|委托|咨询|通过|求助|让)(?:了|过)?(?:个|一个|一位|专业|的)?|我的|我们的)$"
+)
+# - A court: where the writer takes a case ("向法院起诉", "上告法院", "法院不立案") — not a court
+#   as a place, an actor on another matter or a name ("知识产权法院旁", "证据上交法院").
+_COURT_GOING_BEFORE = re.compile(
+    r"(?:向|到|去|上告|告到|告上|诉至|诉到|起诉到|起诉至|诉诸|状告)[^，。！？；]{0,6}$"
+)
+_COURT_ACTING_AFTER = re.compile(r"^[^，。！？；]{0,6}?(?:起诉|诉讼|立案|上诉|打官司|告|开庭|受理)")
+# - A higher inspection team the addressee is asked to send ("请纪委派驻巡视组") is a request to
+#   the addressee, not the writer's appeal over its head.
+_SENT = re.compile(r"(?:派|派驻|派出|成立|组建|组织)\s*$")
+_INSPECTION = ("督察组", "巡视组")
+# - A regulator cited as the source of a rule or a list ("在工信部目录内", "按工信部规定") is a
+#   citation, like a law's title — unless the writer appeals to it ("向工信部投诉").
+_RULE_AFTER = re.compile(
+    r"^[^，。！？；]{0,8}?(?:目录|认证|标准|入网|许可|公告|备案|型号|核准|规定|文件|批准|颁布|发布)"
+)
+_APPEAL_BEFORE = re.compile(r"(?:向|到|去|找|投诉|申诉|举报|反映|打|拨)[^，。！？；]{0,4}$")
+_REGULATORS = ("工信部", "通管局", "通信管理局")
 # A number term is a mention only as a number of its own: not 0731-12345 nor 123456.
 _NUMBER_NEIGHBOUR = re.compile(r"[0-9０-９\-－a-zA-Z]")
 
@@ -278,13 +323,30 @@ def _other_sense(text: str, term: str, at: int) -> bool:
     before, after = _clause(text, at, at + len(term))
     if term in THREAT_ONLY and not _THREAT_BEFORE.search(before[-8:]):
         return True
-    if term == "曝光" and (before.endswith("被") or _PHOTO.search(before + after)):
+    if term == "曝光" and (_PASSIVE.search(before) or _PHOTO.search(before + after)):
         return True
     if term in _COURT_TERMS and _ADVICE.search(before):
         return True
     if term in _MEDIA_TERMS:
+        if _MEDIA_GOING_BEFORE.search(before):
+            return False
         source = "据" in before or _SOURCE_AFTER.match(after)
-        return bool(source) and not _GOING_TO.search(before[-8:])
+        if source and not _GOING_TO.search(before[-8:]):
+            return True
+    if term in _INSTITUTION_MEDIA:
+        return not (_MEDIA_ACTING_AFTER.match(after) and not _PASSIVE.search(before))
+    if term == "律师":
+        return not _LAWYER_SOUGHT.search(before)
+    if term == "法院":
+        return not (
+            _COURT_GOING_BEFORE.search(before)
+            or _COURT_ACTING_AFTER.match(after)
+            or _OWN_SUIT.search(before + after)
+        )
+    if term in _INSPECTION and _SENT.search(before):
+        return True
+    if term in _REGULATORS:
+        return bool(_RULE_AFTER.match(after)) and not _APPEAL_BEFORE.search(before)
     return False
 
 

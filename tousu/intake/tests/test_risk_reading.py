@@ -155,3 +155,75 @@ def test_a_phrase_rule_follows_its_reasons_terms_in_the_vocabulary() -> None:
 def test_a_reason_the_terms_gave_is_not_given_again_by_a_phrase() -> None:
     found = markers_found("我们全体业主已经联名写信", VOCABULARY)
     assert found == [(0.4, reason("risk.marker.collective"))]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "交通部门再三公开在媒体上强调要建快捷公交",
+        "IBM的公关有问题，媒体失去了该有的监督",
+        "我从媒体看到公交要调整线路",
+        "这家开发商多次被媒体曝光",
+    ],
+)
+def test_the_media_as_a_topic_or_somebody_elses_channel_is_not_a_threat(text: str) -> None:
+    assert codes(text) == set()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "业主们只好叫来电视和报纸等媒体",
+        "我们一直在向新闻媒体反映",
+        "再不行就通过媒体曝光",
+        "这件事曾引起了媒体的广泛报道",
+        "欢迎媒体朋友来现场采访",
+    ],
+)
+def test_the_media_the_writer_goes_to_is(text: str) -> None:
+    assert "risk.marker.media" in codes(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "开发商以公司破产为由联合某律师事务所恶意拖欠工资",
+        "银行也都会有自己的律师顾问",
+        "请出示原律师函及送达凭据",
+    ],
+)
+def test_somebody_elses_lawyer_is_not_the_writers(text: str) -> None:
+    assert codes(text) == set()
+
+
+@pytest.mark.parametrize(
+    "text", ["我咨询了律师，这事能起诉", "我已经请了律师", "我的律师会联系你们"]
+)
+def test_a_lawyer_the_writer_seeks_is_a_threat(text: str) -> None:
+    assert "risk.marker.lawyer" in codes(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["因房产纠纷案件的证据上交法院，只好请求救助", "我经常往返于市法院一带"],
+)
+def test_a_court_as_a_place_or_on_another_matter_is_not_a_threat(text: str) -> None:
+    assert codes(text) == set()
+
+
+@pytest.mark.parametrize(
+    "text", ["村民上告法院，法院不立案", "我们准备到法院去告他们", "只好起诉到法院"]
+)
+def test_a_court_the_writer_takes_the_case_to_is(text: str) -> None:
+    assert "risk.marker.court" in codes(text) or "risk.marker.sue" in codes(text)
+
+
+def test_an_inspection_team_the_addressee_is_asked_to_send_is_a_request() -> None:
+    assert codes("请纪委对街道办的违规操作派驻巡视组") == set()
+    assert codes("我已经向中央巡视组反映") == {"risk.marker.inspection"}
+
+
+def test_a_regulator_cited_for_its_rules_is_not_an_appeal() -> None:
+    assert codes("这辆车在国家工信部上牌目录内") == set()
+    assert codes("按工信部规定，你们要先告知用户") == set()
+    assert codes("再不退费我就向工信部投诉") == {"risk.marker.miit"}

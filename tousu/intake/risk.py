@@ -202,6 +202,9 @@ _MEDIA_ACTING_AFTER = re.compile(
     r"^(?:朋友|记者)?(?:帮|来|曝光|采访|跟踪|见证|介入|关注|伸出|报道此事)"
 )
 _INSTITUTION_MEDIA = ("媒体", "新闻媒体", "自媒体")
+# The media as a channel of publicity (通过媒体或者新闻宣传, 在媒体上公布) rather than of the
+# writer's complaint.
+_PUBLICITY_AFTER = re.compile(r"^[^，。！？；]{0,8}?(?:宣传|推广|公布|发布|广告)")
 # - A lawyer: the writer's ("我咨询了律师", "请律师", "委托律师") — not the other side's law firm
 #   ("开发商联合某律师事务所", "银行有自己的律师顾问") nor a lawyer's profession.
 _LAWYER_SOUGHT = re.compile(
@@ -224,8 +227,10 @@ _RULE_AFTER = re.compile(
 )
 _APPEAL_BEFORE = re.compile(r"(?:向|到|去|找|投诉|申诉|举报|反映|打|拨)[^，。！？；]{0,4}$")
 _REGULATORS = ("工信部", "通管局", "通信管理局")
-# A number term is a mention only as a number of its own: not 0731-12345 nor 123456.
-_NUMBER_NEIGHBOUR = re.compile(r"[0-9０-９\-－a-zA-Z]")
+# A number term is a mention only as a number of its own: not 0731-12345 nor 123456, nor a
+# figure in arithmetic (…=315).
+_NUMBER_NEIGHBOUR = re.compile(r"[0-9０-９\-－a-zA-Z=＝+＋×*/.．%％]")
+_LOCATIVE = "上里中内"
 
 # ---- phrases that a word list cannot hold --------------------------------------------------------
 
@@ -239,8 +244,11 @@ _NUMBER_NEIGHBOUR = re.compile(r"[0-9０-９\-－a-zA-Z]")
 #   部门反映" (a request to the addressee's own superiors, "请上级部门管一管", is no threat).
 _GROUP = (
     r"[\u4e00-\u9fff]{0,6}?(?:业主|村民|居民|职工|员工|师生|老师|教师|家长|住户|用户|商户"
-    r"|群众|市民|老兵|学生|社员|股东|工人|会员|受买人|购房户)"
+    r"|群众|市民|老兵|学生|社员|股东|工人|会员|受买人|购房户|车主|房主|百姓)"
 )
+# A whole group named as the complainant ("投诉人：某线全体车主"). A letter signed by a group
+# without 全体 ("鑫源和城业主", "广大受害业主", "报告人：某村村民") is not counted: the labels
+# (bench/README.md) read it as one resident writing, not as collective action.
 # What follows a group that signs or demands as one: a demand, a signature's date, the end.
 _GROUP_ACTS = (
     r"(?=\s*(?:[，,]?\s*(?:请求|要求|恳请|强烈|坚决|一致|呼吁|联名|签名|坚持|维权|反对|敬上|呈"
@@ -253,12 +261,14 @@ PHRASE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
             rf"我们(?:是)?[^，。！？；]{{0,12}}?全体{_GROUP}"
             rf"|全体{_GROUP}{_GROUP_ACTS}"
             r"|(?:业主|村民|居民|群众|家长|职工|住户|联合|集体|共同)们?的?签名(?!同意|确认|认可)"
+            rf"|(?:投诉人|举报人|反映人|报告人)[:：]\s*[^，。！？；]{{0,20}}?全体{_GROUP}"
         ),
     ),
     (
         "表示要向上级反映",
         re.compile(
-            r"(?<![不别])(?:将|会|要|准备|打算|继续|不懈|逐级|一步步|一直|只能|只好|必将|决定|逐一)"
+            r"(?<![不别])(?:将|会|要|准备|打算|继续|不懈|逐级|逐步|一步步|一直|只能|只好|只有|只得"
+            r"|必将|决定|逐一)"
             r"[^，。！？；]{0,12}?(?:向|到|去)[^，。！？；]{0,12}?"
             r"(?:上级|省委|省里|省级|省政府|市里|市级|中央|国家|纪委|北京|进京)"
             r"[^，。！？；]{0,16}?(?:投诉|举报|反映|上访|申诉|控告|维权)"
@@ -328,6 +338,8 @@ def _other_sense(text: str, term: str, at: int) -> bool:
     if term in _COURT_TERMS and _ADVICE.search(before):
         return True
     if term in _MEDIA_TERMS:
+        if _PUBLICITY_AFTER.match(after):
+            return True
         if _MEDIA_GOING_BEFORE.search(before):
             return False
         source = "据" in before or _SOURCE_AFTER.match(after)
@@ -357,7 +369,10 @@ def _stands_alone(text: str, term: str, at: int) -> bool:
         after = text[end] if end < len(text) else ""
         return not (_NUMBER_NEIGHBOUR.match(before) or _NUMBER_NEIGHBOUR.match(after))
     starts, ends = _boundaries(text)
-    return at in starts and end in ends
+    # The tokenizer sometimes keeps a locative with the word before it (微博上, 媒体上): the
+    # term still ends there as a word.
+    merged = end < len(text) and text[end] in _LOCATIVE and end + 1 in ends
+    return at in starts and (end in ends or merged)
 
 
 def _found(text: str, cues: Iterable[str], *, negation: bool = False) -> list[str]:
@@ -567,6 +582,8 @@ DEFAULT_RISK_TERMS: tuple[tuple[str, float, str, str], ...] = (
     ("12300", 0.5, "提到12300申诉热线", "regulator"),
     ("督察组", 0.4, "提到上级督察", "regulator"),
     ("巡视组", 0.4, "提到上级督察", "regulator"),
+    ("中央纪委", 0.4, "提到上级督察", "regulator"),
+    ("中纪委", 0.4, "提到上级督察", "regulator"),
     ("信访", 0.45, "提到信访/上访", "petition"),
     ("信访局", 0.45, "提到信访/上访", "petition"),
     ("信访办", 0.45, "提到信访/上访", "petition"),

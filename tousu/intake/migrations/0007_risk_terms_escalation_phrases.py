@@ -1,5 +1,5 @@
 """Risk terms added after the labelled sample's errors were read (issue 18 item 4, bench/risk.py):
-petitions that skip a level (越级上访, 逐级上访), a complaint taken over the addressee's head
+the central discipline commission (中央纪委, 中纪委), petitions that skip a level (越级上访, 逐级上访), a complaint taken over the addressee's head
 (越级投诉, 越级反映 — the reason that also switches on the phrase rule "我将向省纪委举报" in
 intake.risk.PHRASE_RULES) and group signatures (联合签名, 集体签名).
 
@@ -12,6 +12,8 @@ only the rows still exactly as this migration wrote them.
 from django.db import migrations
 
 TERMS = (
+    ("中央纪委", 0.4, "提到上级督察", "regulator"),
+    ("中纪委", 0.4, "提到上级督察", "regulator"),
     ("越级上访", 0.5, "提到信访/上访", "petition"),
     ("逐级上访", 0.5, "提到信访/上访", "petition"),
     ("越级投诉", 0.4, "表示要向上级反映", "regulator"),

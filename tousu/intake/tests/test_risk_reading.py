@@ -227,3 +227,32 @@ def test_a_regulator_cited_for_its_rules_is_not_an_appeal() -> None:
     assert codes("这辆车在国家工信部上牌目录内") == set()
     assert codes("按工信部规定，你们要先告知用户") == set()
     assert codes("再不退费我就向工信部投诉") == {"risk.marker.miit"}
+
+
+def test_a_number_term_in_arithmetic_is_not_a_hotline() -> None:
+    assert codes("三个路口的通行能力合计=315，其余方向不受影响") == set()
+    assert codes("我已经打了315投诉") == {"risk.marker.315"}
+
+
+def test_a_term_the_tokenizer_keeps_with_a_locative_is_still_a_word() -> None:
+    # jieba reads 微博上 as one word; the term still ends where 上 begins.
+    assert codes("微博上已经有很多考生反映了") == {"risk.marker.weibo"}
+    assert codes("这台电脑的多媒体上有问题") == set()
+
+
+def test_going_over_the_head_by_degrees_is_a_threat() -> None:
+    assert codes("你们再敷衍的话，只有逐步向上级投诉了") == {"risk.marker.higher_authority"}
+
+
+def test_a_whole_group_named_as_the_complainant_is_collective() -> None:
+    assert codes("投诉人：城西客运线全体车主 联系电话略") == {"risk.marker.collective"}
+    assert codes("投诉人：某镇某村村民张三") == set()
+
+
+def test_the_media_as_a_channel_of_publicity_is_not_a_threat() -> None:
+    assert codes("动物园年卡为啥不能通过媒体或者新闻宣传") == set()
+    assert "risk.marker.media" in codes("我们会通过媒体曝光此事")
+
+
+def test_the_central_discipline_commission_is_a_higher_inspection() -> None:
+    assert codes("请中央纪委下来明查暗访") == {"risk.marker.inspection"}

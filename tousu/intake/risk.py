@@ -8,7 +8,16 @@ through intake.selectors.risk_markers) are matched as Chinese reads them, not as
   hotline number inside a telephone number (0731-12345) are not mentions;
 - not when negated in the same clause just before the term (我不会去工信部, 从未上访);
 - not inside a citation: a title in 《》 (《最高人民法院关于…的解释》), a case number
-  ((2019)湘01民终123号) or a clause that reports a ruling (判决, 裁定) without a suit.
+  ((2019)湘01民终123号) or a clause that reports a ruling or a finished case (判决, 撤销,
+  执行终结) without a suit of the writer's own; nor inside somebody else's words in quotation
+  marks, nor in advice given to the writer (您可以向法院起诉);
+- in the sense of escalation only: a police call reported (报警根本不管用) is no threat, nor a
+  photograph's 曝光, the news read in the media (据媒体报道), the media as a topic, somebody
+  else's lawyer, a court as a place, a regulator cited for its rules (工信部目录);
+- and in phrases a word list cannot hold (PHRASE_RULES): a group writing as one (我们全体业主…,
+  a group's signature) and a threat to go over the addressee's head (我将向省纪委举报).
+
+How well: bench/risk.py on hand-labelled messages and reviews (figures in bench/README.md).
 
 Emotion: anger is the probability that the text is a complaint, from a model trained on
 labelled reviews (intake.emotion, `tousu emotion train`), when one is active; without one, and
@@ -128,15 +137,144 @@ _NEGATION = re.compile(
 )
 NEGATION_REACH = 12  # characters before the term that a negation covers
 # Citations: a title in 《》, a case number ((2019)湘01民终123号), and a clause that reports a
-# ruling (判决 / 裁定) without a suit of the writer's own.
+# court's decision or a finished case (判决, 裁定, 撤销, 驳回, 败诉, 执行终结 …) — the court as
+# the actor, a matter already settled — unless the writer in that clause appeals or means to
+# sue (上诉, 要起诉, 向法院起诉). A suit that is only reported (经法院诉讼、执行终结) is history.
 _TITLE = re.compile(r"《[^》]{0,80}》")
 _CASE_NUMBER = re.compile(r"[（(〔【\[]\s*\d{4}\s*[）)〕】\]][^，。；！？\s]{0,30}?号")
-_RULING = re.compile(r"判决|裁定|判处|判例")
-_OWN_SUIT = re.compile(r"起诉|诉讼|上诉|告他|告到|去告")
-# Words that hold a term but mention no escalation: a device's alarm, a lawyer's profession.
-NOT_MENTIONS = ("报警音", "报警器", "报警灯", "公职律师", "律师资格", "律师证", "媒体文件")
-# A number term is a mention only as a number of its own: not 0731-12345 nor 123456.
-_NUMBER_NEIGHBOUR = re.compile(r"[0-9０-９\-－a-zA-Z]")
+_RULING = re.compile(
+    r"判决|裁定|判处|判例|撤销|驳回|败诉|胜诉|执行终结|终审|结案|强制执行|法院\S{0,3}执行"
+)
+_INTENT = r"(?:要|会|将|就|再|去|准备|打算|决定|只能|只好|必须|马上|立即|立刻|一定)"
+_OWN_SUIT = re.compile(
+    rf"上诉|告他|告到|去告|{_INTENT}\s*(?:去|向法院|到法院)?\s*(?:起诉|提起诉讼|打官司)"
+    r"|(?:向|到|请求)法院"
+)
+# Advice or an option put to the writer (您可以向法院起诉, 建议通过诉讼解决) — usually the
+# addressee's reply quoted back — is not the writer's threat.
+_ADVICE = re.compile(r"建议|劝|可以|可通过|可向|可依法")
+_COURT_TERMS = ("起诉", "诉讼", "上诉", "诉诸法律", "诉之法律", "法院", "律师")
+# Quotation: what somebody else said or wrote, cited in “…” or 「…」 (an operator's taunt "你们
+# 有本事就去法院告", a reply copied in, a title such as “媒体艺术之都”). A term quoted alone
+# or as a name (“12345”, “12345热线”) is still the writer's mention.
+_QUOTE = re.compile(r"“([^”]{1,300})”|「([^」]{1,300})」|『([^』]{1,300})』")
+_QUOTED_NAME = re.compile(r"(?:服务|政务|投诉|举报)?(?:热线|电话|平台|信箱|热线电话)?")
+# Words that hold a term but mention no escalation: a device's alarm, a lawyer's profession,
+# media as a kind of file or a trade.
+NOT_MENTIONS = (
+    "报警音",
+    "报警器",
+    "报警灯",
+    "公职律师",
+    "律师资格",
+    "律师证",
+    "媒体文件",
+    "媒体中心",
+    "媒体播放",
+    "媒体人",
+    "媒体艺术",
+)
+# Terms that are an escalation only as a threat, not as a report of what happened: people call
+# the police about noise, a fight or a theft every day (报警根本不管用, 多次报警), which takes no
+# complaint anywhere; "我要报警", "再不退钱我就报警" is the threat.
+THREAT_ONLY = ("报警",)
+_THREAT_BEFORE = re.compile(rf"{_INTENT}\s*(?:选择|去|立即|马上)?\s*$")
+# Senses of a term that are not about escalation, read from its clause:
+# - 曝光 of a photograph (过分曝光的照片, 曝光补偿) or of somebody else (蒙牛被曝光);
+# - the media as a source of news (据媒体报道, 媒体炒作), unless the writer means to go to them.
+_MEDIA_TERMS = ("媒体", "新闻媒体", "自媒体", "电视台", "报社", "记者")
+_PHOTO = re.compile(
+    r"照片|相片|相机|拍照|拍摄|拍了|镜头|成像|画面|像素|对焦|聚焦|白平衡|补偿|过度|过曝|欠曝"
+)
+_PASSIVE = re.compile(r"被[^，。！？；被]{0,6}$")
+_SOURCE_AFTER = re.compile(r"^[^，。！？；]{0,6}?(?:报道|报导|披露|批露|炒作|宣传|称)")
+_GOING_TO = re.compile(rf"{_INTENT}|找|联系|求助|请")
+# Terms that name an institution rather than an act: they are an escalation only where the
+# writer goes to it, not where it is the topic, a place or somebody else's.
+# - The media: "叫来媒体", "向新闻媒体反映", "通过媒体曝光", "欢迎媒体来报道", "引起了媒体的报道"
+#   — not "政府在媒体上公布的", "媒体失去了监督", "从媒体看到" nor "多次被媒体曝光" (somebody
+#   else exposed).
+_MEDIA_GOING_BEFORE = re.compile(
+    r"(?:找|向|到|上|叫|请|邀请|求助|联系|通过|送到|送给|告诉|给|让|欢迎|望|希望|呼吁|引起|引来|惊动)"
+    r"[^，。！？；]{0,8}$"
+)
+_MEDIA_ACTING_AFTER = re.compile(
+    r"^(?:朋友|记者)?(?:帮|来|曝光|采访|跟踪|见证|介入|关注|伸出|报道此事)"
+)
+_INSTITUTION_MEDIA = ("媒体", "新闻媒体", "自媒体")
+# The media as a channel of publicity (通过媒体或者新闻宣传, 在媒体上公布) rather than of the
+# writer's complaint.
+_PUBLICITY_AFTER = re.compile(r"^[^，。！？；]{0,8}?(?:宣传|推广|公布|发布|广告)")
+# - A lawyer: the writer's ("我咨询了律师", "请律师", "委托律师") — not the other side's law firm
+#   ("开发商联合某律师事务所", "银行有自己的律师顾问") nor a lawyer's profession.
+_LAWYER_SOUGHT = re.compile(
+    r"(?:(?:找|请|聘|聘请|委托|咨询|通过|求助|让)(?:了|过)?(?:个|一个|一位|专业|的)?|我的|我们的)$"
+)
+# - A court: where the writer takes a case ("向法院起诉", "上告法院", "法院不立案") — not a court
+#   as a place, an actor on another matter or a name ("知识产权法院旁", "证据上交法院").
+_COURT_GOING_BEFORE = re.compile(
+    r"(?:向|到|去|上告|告到|告上|诉至|诉到|起诉到|起诉至|诉诸|状告)[^，。！？；]{0,6}$"
+)
+_COURT_ACTING_AFTER = re.compile(r"^[^，。！？；]{0,6}?(?:起诉|诉讼|立案|上诉|打官司|告|开庭|受理)")
+# - A higher inspection team the addressee is asked to send ("请纪委派驻巡视组") is a request to
+#   the addressee, not the writer's appeal over its head.
+_SENT = re.compile(r"(?:派|派驻|派出|成立|组建|组织)\s*$")
+_INSPECTION = ("督察组", "巡视组")
+# - A regulator cited as the source of a rule or a list ("在工信部目录内", "按工信部规定") is a
+#   citation, like a law's title — unless the writer appeals to it ("向工信部投诉").
+_RULE_AFTER = re.compile(
+    r"^[^，。！？；]{0,8}?(?:目录|认证|标准|入网|许可|公告|备案|型号|核准|规定|文件|批准|颁布|发布)"
+)
+_APPEAL_BEFORE = re.compile(r"(?:向|到|去|找|投诉|申诉|举报|反映|打|拨)[^，。！？；]{0,4}$")
+_REGULATORS = ("工信部", "通管局", "通信管理局")
+# A number term is a mention only as a number of its own: not 0731-12345 nor 123456, nor a
+# figure in arithmetic (…=315).
+_NUMBER_NEIGHBOUR = re.compile(r"[0-9０-９\-－a-zA-Z=＝+＋×*/.．%％]")
+_LOCATIVE = "上里中内"
+
+# ---- phrases that a word list cannot hold --------------------------------------------------------
+
+# Escalation said in a phrase rather than a word; each rule belongs to the reason of vocabulary
+# terms (RiskTerm.reason) and is on while an active term with that reason is, at the strongest
+# such term's weight — switching a kind of term off in the admin switches its phrases off too.
+# - A group that writes as one (a petition signed by a group, the label's "collective action"):
+#   "我们全体业主坚决反对", a signature "锦江村全体村民 2019年…", "附上业主签名", "联合签名". Not
+#   "全体业主的利益" nor "村民签字同意".
+# - A threat to go over the addressee's head: "如果不解决，我将向省纪委举报", "我会一步步向上级
+#   部门反映" (a request to the addressee's own superiors, "请上级部门管一管", is no threat).
+_GROUP = (
+    r"[\u4e00-\u9fff]{0,6}?(?:业主|村民|居民|职工|员工|师生|老师|教师|家长|住户|用户|商户"
+    r"|群众|市民|老兵|学生|社员|股东|工人|会员|受买人|购房户|车主|房主|百姓)"
+)
+# A whole group named as the complainant ("投诉人：某线全体车主"). A letter signed by a group
+# without 全体 ("鑫源和城业主", "广大受害业主", "报告人：某村村民") is not counted: the labels
+# (bench/README.md) read it as one resident writing, not as collective action.
+# What follows a group that signs or demands as one: a demand, a signature's date, the end.
+_GROUP_ACTS = (
+    r"(?=\s*(?:[，,]?\s*(?:请求|要求|恳请|强烈|坚决|一致|呼吁|联名|签名|坚持|维权|反对|敬上|呈"
+    r"|上|特此)|\d{4}\s*年|\d{4}[-./]|$))"
+)
+PHRASE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (
+        "提到集体行动",
+        re.compile(
+            rf"我们(?:是)?[^，。！？；]{{0,12}}?全体{_GROUP}"
+            rf"|全体{_GROUP}{_GROUP_ACTS}"
+            r"|(?:业主|村民|居民|群众|家长|职工|住户|联合|集体|共同)们?的?签名(?!同意|确认|认可)"
+            rf"|(?:投诉人|举报人|反映人|报告人)[:：]\s*[^，。！？；]{{0,20}}?全体{_GROUP}"
+        ),
+    ),
+    (
+        "表示要向上级反映",
+        re.compile(
+            r"(?<![不别])(?:将|会|要|准备|打算|继续|不懈|逐级|逐步|一步步|一直|只能|只好|只有|只得"
+            r"|必将|决定|逐一)"
+            r"[^，。！？；]{0,12}?(?:向|到|去)[^，。！？；]{0,12}?"
+            r"(?:上级|省委|省里|省级|省政府|市里|市级|中央|国家|纪委|北京|进京)"
+            r"[^，。！？；]{0,16}?(?:投诉|举报|反映|上访|申诉|控告|维权)"
+        ),
+    ),
+)
 
 
 @functools.lru_cache(maxsize=256)
@@ -166,12 +304,62 @@ def _citations(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _negated(text: str, at: int) -> bool:
-    clause_start = 0
+def _clause(text: str, at: int, end: int) -> tuple[str, str]:
+    """The parts of the clause around text[at:end]: before it and after it."""
+    start = 0
     for m in _CLAUSE_END.finditer(text, 0, at):
-        clause_start = m.end()
-    before = text[max(clause_start, at - NEGATION_REACH) : at]
-    return bool(_NEGATION.search(before))
+        start = m.end()
+    stop = _CLAUSE_END.search(text, end)
+    return text[start:at], text[end : stop.start() if stop else len(text)]
+
+
+def _negated(text: str, at: int) -> bool:
+    before, _after = _clause(text, at, at)
+    return bool(_NEGATION.search(before[-NEGATION_REACH:]))
+
+
+def _quoted(text: str, term: str, at: int) -> bool:
+    """Inside somebody else's words in quotation marks, not a name quoted by itself."""
+    for m in _QUOTE.finditer(text):
+        if m.start() < at and at + len(term) < m.end():
+            inner = next(g for g in m.groups() if g is not None).strip()
+            rest = inner.replace(term, "", 1) if inner.startswith(term) else inner
+            return not (inner.startswith(term) and _QUOTED_NAME.fullmatch(rest))
+    return False
+
+
+def _other_sense(text: str, term: str, at: int) -> bool:
+    """The term read in a sense that is not escalation (see THREAT_ONLY, _PHOTO, _SOURCE_AFTER)."""
+    before, after = _clause(text, at, at + len(term))
+    if term in THREAT_ONLY and not _THREAT_BEFORE.search(before[-8:]):
+        return True
+    if term == "曝光" and (_PASSIVE.search(before) or _PHOTO.search(before + after)):
+        return True
+    if term in _COURT_TERMS and _ADVICE.search(before):
+        return True
+    if term in _MEDIA_TERMS:
+        if _PUBLICITY_AFTER.match(after):
+            return True
+        if _MEDIA_GOING_BEFORE.search(before):
+            return False
+        source = "据" in before or _SOURCE_AFTER.match(after)
+        if source and not _GOING_TO.search(before[-8:]):
+            return True
+    if term in _INSTITUTION_MEDIA:
+        return not (_MEDIA_ACTING_AFTER.match(after) and not _PASSIVE.search(before))
+    if term == "律师":
+        return not _LAWYER_SOUGHT.search(before)
+    if term == "法院":
+        return not (
+            _COURT_GOING_BEFORE.search(before)
+            or _COURT_ACTING_AFTER.match(after)
+            or _OWN_SUIT.search(before + after)
+        )
+    if term in _INSPECTION and _SENT.search(before):
+        return True
+    if term in _REGULATORS:
+        return bool(_RULE_AFTER.match(after)) and not _APPEAL_BEFORE.search(before)
+    return False
 
 
 def _stands_alone(text: str, term: str, at: int) -> bool:
@@ -181,13 +369,17 @@ def _stands_alone(text: str, term: str, at: int) -> bool:
         after = text[end] if end < len(text) else ""
         return not (_NUMBER_NEIGHBOUR.match(before) or _NUMBER_NEIGHBOUR.match(after))
     starts, ends = _boundaries(text)
-    return at in starts and end in ends
+    # The tokenizer sometimes keeps a locative with the word before it (微博上, 媒体上): the
+    # term still ends there as a word.
+    merged = end < len(text) and text[end] in _LOCATIVE and end + 1 in ends
+    return at in starts and (end in ends or merged)
 
 
 def _found(text: str, cues: Iterable[str], *, negation: bool = False) -> list[str]:
     """The cues present in `text` as words of their own, longest first; a cue inside a longer
-    one found at the same place is not counted twice ("315" within "12315"). With `negation`,
-    a cue negated in its clause or inside a citation is not present."""
+    one found at the same place is not counted twice ("315" within "12315"). With `negation`
+    (risk terms), a cue is not present where it is negated in its clause, cited, quoted from
+    somebody else or used in another sense."""
     taken: list[tuple[int, int]] = _citations(text) if negation else []
     found = []
     for cue in sorted({c for c in cues if c}, key=lambda c: (-len(c), c)):
@@ -195,7 +387,16 @@ def _found(text: str, cues: Iterable[str], *, negation: bool = False) -> list[st
         while at >= 0:
             end = at + len(cue)
             free = not any(s < end and at < e for s, e in taken)
-            if free and _stands_alone(text, cue, at) and not (negation and _negated(text, at)):
+            if (
+                free
+                and _stands_alone(text, cue, at)
+                and not (
+                    negation
+                    and (
+                        _negated(text, at) or _quoted(text, cue, at) or _other_sense(text, cue, at)
+                    )
+                )
+            ):
                 found.append(cue)
                 taken.append((at, end))
                 break
@@ -220,7 +421,32 @@ def markers_found(
     the customer's in early warning."""
     table = _default_markers() if markers is None else markers
     weights = {word: (weight, reason_parse(why)) for word, weight, why in table}
-    return [weights[word] for word in _found(text, weights, negation=True)]
+    found = [weights[word] for word in _found(text, weights, negation=True)]
+    return found + _phrases_found(text, table, {str(why) for _w, why in found})
+
+
+def _phrases_found(
+    text: str, table: Sequence[Marker], already: set[str]
+) -> list[tuple[float, Reason | str]]:
+    """PHRASE_RULES found in `text`, each at the weight of its reason's strongest active term;
+    a reason the terms already gave is not given twice."""
+    strongest: dict[str, float] = {}
+    for _word, weight, why in table:
+        strongest[why] = max(weight, strongest.get(why, 0.0))
+    found: list[tuple[float, Reason | str]] = []
+    cited = None
+    for why, pattern in PHRASE_RULES:
+        parsed = reason_parse(why)
+        if why not in strongest or str(parsed) in already:
+            continue
+        for m in pattern.finditer(text):
+            cited = _citations(text) if cited is None else cited
+            inside = any(s <= m.start() < e for s, e in cited)
+            if not inside and not _negated(text, m.start()) and not _quoted(text, m[0], m.start()):
+                found.append((strongest[why], parsed))
+                already.add(str(parsed))
+                break
+    return found
 
 
 # How sure the anger model is that a text is a complaint, 0..1 (intake.emotion.AngerModel).
@@ -341,6 +567,10 @@ MARKER_REASONS = {
         gettext_noop("Mentions collective action (a joint or group petition)"),
     ),
     "提到上级督察": ("inspection", gettext_noop("Mentions a higher inspection team")),
+    "表示要向上级反映": (
+        "higher_authority",
+        gettext_noop("Threatens to take it to a higher authority"),
+    ),
 }
 
 # The vocabulary a new installation starts with (migration intake 0006 seeds intake.RiskTerm
@@ -352,12 +582,18 @@ DEFAULT_RISK_TERMS: tuple[tuple[str, float, str, str], ...] = (
     ("12300", 0.5, "提到12300申诉热线", "regulator"),
     ("督察组", 0.4, "提到上级督察", "regulator"),
     ("巡视组", 0.4, "提到上级督察", "regulator"),
+    ("中央纪委", 0.4, "提到上级督察", "regulator"),
+    ("中纪委", 0.4, "提到上级督察", "regulator"),
     ("信访", 0.45, "提到信访/上访", "petition"),
     ("信访局", 0.45, "提到信访/上访", "petition"),
     ("信访办", 0.45, "提到信访/上访", "petition"),
     ("上访", 0.5, "提到信访/上访", "petition"),
     ("闹访", 0.5, "提到信访/上访", "petition"),
     ("诉访", 0.45, "提到信访/上访", "petition"),
+    ("越级上访", 0.5, "提到信访/上访", "petition"),
+    ("逐级上访", 0.5, "提到信访/上访", "petition"),
+    ("越级投诉", 0.4, "表示要向上级反映", "regulator"),
+    ("越级反映", 0.4, "表示要向上级反映", "regulator"),
     ("12345", 0.35, "提到市长热线/12345", "hotline"),
     ("市长热线", 0.35, "提到市长热线/12345", "hotline"),
     ("市民热线", 0.35, "提到市长热线/12345", "hotline"),
@@ -389,6 +625,8 @@ DEFAULT_RISK_TERMS: tuple[tuple[str, float, str, str], ...] = (
     ("抖音", 0.3, "提到在抖音发布", "media"),
     ("联名", 0.4, "提到集体行动", "collective"),
     ("联名信", 0.4, "提到集体行动", "collective"),
+    ("联合签名", 0.4, "提到集体行动", "collective"),
+    ("集体签名", 0.4, "提到集体行动", "collective"),
     ("集体上访", 0.5, "提到集体行动", "collective"),
     ("群体上访", 0.5, "提到集体行动", "collective"),
     ("集体投诉", 0.4, "提到集体行动", "collective"),

@@ -109,12 +109,15 @@ def test_a_configured_marker_nobody_declared_keeps_its_text() -> None:
 
 
 def test_score_in_range_and_monotonic_in_markers() -> None:
-    texts = ["", "律师", "律师 工信部", "律师 工信部 媒体", "律师 工信部 媒体 曝光 315"]
+    # Each text adds one threat, written as people write it (a bare list of words is no
+    # threat: the terms are read in their sentence, test_risk_reading.py).
+    threats = ["我要找律师", "还要去工信部申诉", "再找媒体", "让你们曝光", "打315"]
+    texts = [""] + ["，".join(threats[: n + 1]) for n in range(len(threats))]
     scores = [risk(t, "hotline", 0, False, markers=MARKERS).score for t in texts]
     assert scores == sorted(scores)
     assert len(set(scores)) == len(scores)  # each added marker raises the score
     worst = risk(
-        "工信部 媒体 曝光 律师 12315 骗子 气死 坑人",
+        "我去工信部申诉，找媒体曝光，请律师，打12315，骗子，气死，坑人",
         "regulator",
         30,
         True,

@@ -306,11 +306,12 @@ def timed(call: Callable[[], Any], repeats: int = REPEATS) -> tuple[float, float
     return times[0], statistics.median(times[1:])
 
 
-def _search_page(user: Any, q: str) -> int:
-    """The first page of a search as the list shows it: 50 by relevance, and their count."""
+def _search_page(user: Any, q: str, *, exact_count: bool = False) -> int:
+    """The first page of a search as the list shows it (50 by relevance among the newest
+    matches, counted up to the ranked window), or with `exact_count` as the API answers it."""
     from tousu.complaints.selectors import ComplaintFilters, complaint_search
 
-    ranked = complaint_search(user, ComplaintFilters(q=q))
+    ranked = complaint_search(user, ComplaintFilters(q=q), exact_count=exact_count)
     assert ranked is not None, q  # words of the index, not a substring match
     return len(ranked[0:50]) + ranked.count()
 
@@ -365,11 +366,99 @@ def lists(now: dt.datetime, users: dict[str, Any]) -> None:
                 # Numbered pages by relevance, with their count, as the list shows a search.
                 "search 盗刷 (1 in 1,500)": lambda u=user: _search_page(u, "盗刷"),
                 "search 宽带 断网 (1 in 5)": lambda u=user: _search_page(u, "宽带 断网"),
+                "search 宽带 断网, exact count (API)": lambda u=user: _search_page(
+                    u, "宽带 断网", exact_count=True
+                ),
                 "similar complaints of one": lambda u=user, c=latest: similar_complaints(c, u),
             }
             for title, call in cases.items():
                 first, median = timed(call)
                 print(f"{scope + ': ' + title:<48} {first:>9.1f} {median:>10.1f}")
+
+
+def _ok(client: Any, url: str, **headers: str) -> None:
+    response = client.get(url, **headers)
+    assert response.status_code == 200, (url, response.status_code)
+
+
+def pages(now: dt.datetime, users: dict[str, Any]) -> None:
+    """Issue 19: the list as a browser and an API client get it (Django's test client:
+    middleware, auth, form, template or JSON), against a bare query of the same rows — the
+    same 50 complaints the user may see, every column, `values()` — timed interleaved, round
+    by round, so that a busy machine weighs on both alike. The API's page also counts what
+    the user may see (API.md promises `count`): beside it, the bare query plus a bare count."""
+    from tousu.core import clock
+
+    print(f"\n{'list through the client vs a bare query':<56} {'median ms':>10} {'bare ms':>8} "
+          f"{'ratio':>6}")  # fmt: skip
+    with clock.frozen(now):
+        for scope, user in users.items():
+            for title, (product, bare) in _page_cases(user).items():
+                ours: list[float] = []
+                theirs: list[float] = []
+                for _ in range(REPEATS + 1):
+                    for call, times in ((product, ours), (bare, theirs)):
+                        started = time.perf_counter()
+                        call()
+                        times.append((time.perf_counter() - started) * 1000)
+                mine, base = statistics.median(ours[1:]), statistics.median(theirs[1:])
+                name = f"{scope}: {title}"
+                print(f"{name:<56} {mine:>10.1f} {base:>8.1f} {mine / base:>6.1f}")
+
+
+def _page_cases(user: Any) -> dict[str, tuple[Callable[[], Any], Callable[[], Any]]]:
+    """(the product's page, the bare query it is compared with) by title, for `user`."""
+    from django.test import Client
+
+    from tousu.accounts.permissions import scope_q
+    from tousu.accounts.services import token_create
+    from tousu.complaints import selectors
+    from tousu.complaints.models import Complaint
+
+    size, deep = 50, 1_000
+    order = ("-received_at", "-pk")
+    visible = Complaint.objects.filter(scope_q(user))
+    row = selectors.complaint_list(user)[deep * size - 1 : deep * size].first()
+    assert row is not None
+    cursor = selectors.cursor_of(row)
+    client = Client()
+    client.force_login(user)
+    bearer = {"HTTP_AUTHORIZATION": f"Bearer {token_create(user=user)}"}
+    _ok(client, "/complaints/")  # templates and translations loaded: not the page's cost
+
+    def bare() -> list[dict[str, Any]]:
+        return list(visible.order_by(*order).values()[:size])
+
+    def bare_deep() -> list[dict[str, Any]]:
+        return list(
+            visible.filter(received_at__lt=row.received_at).order_by(*order).values()[:size]
+        )
+
+    def page(url: str, **headers: str) -> Callable[[], None]:
+        return lambda: _ok(client, url, **headers)
+
+    return {
+        "page 1, GET /complaints/": (page("/complaints/"), bare),
+        f"page {deep + 1:,} (cursor), GET /complaints/?after=": (
+            page(f"/complaints/?after={cursor}"),
+            bare_deep,
+        ),
+        "page 1, GET /api/v1/complaints": (page("/api/v1/complaints", **bearer), bare),
+        "  the same vs a bare query + a bare count": (
+            page("/api/v1/complaints", **bearer),
+            lambda: (bare(), visible.count()),
+        ),
+        "search 盗刷 (1 in 1,500), GET /complaints/?q=": (page("/complaints/?q=盗刷"), bare),
+        "search 宽带 断网 (1 in 5), GET /complaints/?q=": (page("/complaints/?q=宽带 断网"), bare),
+        "search 盗刷, GET /api/v1/complaints?q=": (
+            page("/api/v1/complaints?q=盗刷", **bearer),
+            bare,
+        ),
+        "search 宽带 断网, GET /api/v1/complaints?q=": (
+            page("/api/v1/complaints?q=宽带 断网", **bearer),
+            bare,
+        ),
+    }
 
 
 def last_quarter(now: dt.datetime) -> tuple[dt.datetime, dt.datetime, str]:
@@ -520,6 +609,7 @@ def main(argv: list[str] | None = None) -> int:
         load(args.n, now)
         users = viewers(now)
         lists(now, users)
+        pages(now, users)
         if args.lists_only:
             connection.close()
             return 0

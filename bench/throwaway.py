@@ -12,7 +12,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-BENCH_DB = "tousu_bench"
+# TOUSU_BENCH_DB names another one, so that two benchmarks can share a server.
+BENCH_DB = os.environ.get("TOUSU_BENCH_DB", "tousu_bench")
 
 
 @contextlib.contextmanager

@@ -168,6 +168,13 @@ class Complaint(models.Model):
                 name="complaint_archive_due",
             ),
             models.Index(fields=["handler", "status"]),
+            # Every column of a department supervisor's data scope (accounts.permissions
+            # .scope_q), so that counting what they may see reads this index, not the table:
+            # 0.5 s → 0.16 s on SQLite at a million complaints (issue 19, the API list's count).
+            models.Index(
+                fields=["department", "responsible_department", "handler", "registered_by"],
+                name="complaint_scope",
+            ),
             models.Index(fields=["received_at"]),
             models.Index(fields=["customer", "received_at"]),
             models.Index(fields=["external_ref"]),

@@ -3,8 +3,9 @@
 Each complaint has one `ComplaintSearch` row whose `terms` are the jieba search-mode words of its
 content and demand and their Chinese character bigrams, lower-cased, de-duplicated and
 space-separated (ASCII words and digits kept whole). The database indexes those terms: an FTS5
-table with triggers on SQLite, a GIN index over `to_tsvector('simple', terms)` on PostgreSQL
-(migration 0006; migration 0008 rewrote the rows when the bigrams were added). The same
+table with triggers on SQLite, a GIN index over a stored `to_tsvector('simple', terms)` column on
+PostgreSQL (migrations 0006 and 0027; migration 0008 rewrote the rows when the bigrams were
+added). The same
 tokeniser turns a query into terms, so a query word matches exactly the words the index holds.
 
 Terms are runs of letters and digits only: nothing in a term can be read as query syntax by FTS5
@@ -16,8 +17,12 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable
+from typing import Any
 
 import jieba
+from django.core.exceptions import EmptyResultSet
+from django.db.models import QuerySet
+from django.db.models.expressions import RawSQL
 
 from tousu.complaints.models import Complaint, ComplaintSearch
 
@@ -133,8 +138,8 @@ def match_sql(groups: list[list[str]], *, any_of: bool = False) -> tuple[str, li
 
     if connection.vendor == "postgresql":
         return (
-            "SELECT s.complaint_id FROM complaints_complaintsearch s WHERE "
-            "to_tsvector('simple'::regconfig, s.terms) @@ to_tsquery('simple'::regconfig, %s)",
+            "SELECT s.complaint_id FROM complaints_complaintsearch s "
+            "WHERE s.terms_tsv @@ to_tsquery('simple'::regconfig, %s)",
             [tsquery(groups, any_of=any_of)],
         )
     return (
@@ -165,10 +170,9 @@ def ranked_ids(
         lowest = max(0, (latest or 0) - newest)
     if connection.vendor == "postgresql":
         sql = (
-            "SELECT s.complaint_id, ts_rank(to_tsvector('simple'::regconfig, s.terms), "
-            "to_tsquery('simple'::regconfig, %s), 1) AS score "
-            "FROM complaints_complaintsearch s WHERE "
-            "to_tsvector('simple'::regconfig, s.terms) @@ to_tsquery('simple'::regconfig, %s) "
+            "SELECT s.complaint_id, ts_rank(s.terms_tsv, to_tsquery('simple'::regconfig, %s), 1) "
+            "AS score FROM complaints_complaintsearch s "
+            "WHERE s.terms_tsv @@ to_tsquery('simple'::regconfig, %s) "
             "AND s.complaint_id > %s ORDER BY score DESC, s.complaint_id DESC LIMIT %s OFFSET %s"
         )
         query = tsquery(groups, any_of=any_of)
@@ -180,6 +184,115 @@ def ranked_ids(
             "ORDER BY score DESC, rowid DESC LIMIT %s OFFSET %s"
         )
         params = [fts5_query(groups, any_of=any_of), lowest, limit, offset]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [(int(pk), float(score)) for pk, score in cursor.fetchall()]
+
+
+# How many of the newest matches a search ranks (TopMatches): a common word (one complaint in
+# five: 200,000 matches at a million) then costs what a rare one does, one index walk of at
+# most this many entries, instead of scoring and counting every match.
+RANK_WINDOW = 1000
+
+
+def _index_source() -> tuple[str, str, str, str]:
+    """(FROM clause, id column, match condition, score expression) of the database's
+    full-text index; the condition takes the query as its one parameter, and so does the
+    score on PostgreSQL (bm25 scores the row's match)."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        query = "to_tsquery('simple'::regconfig, %s)"
+        return (
+            "complaints_complaintsearch s",
+            "s.complaint_id",
+            f"s.terms_tsv @@ {query}",
+            # Normalisation 1 divides by 1 + log(length): a short complaint about the words
+            # outranks a long one that mentions them in passing (as bm25 does on SQLite).
+            f"ts_rank(s.terms_tsv, {query}, 1)",
+        )
+    return (
+        "complaint_search_fts",
+        "complaint_search_fts.rowid",
+        "complaint_search_fts MATCH %s",
+        "-bm25(complaint_search_fts)",
+    )
+
+
+def _query(groups: list[list[str]], *, any_of: bool) -> str:
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        return tsquery(groups, any_of=any_of)
+    return fts5_query(groups, any_of=any_of)
+
+
+def _condition(
+    groups: list[list[str]], visible: QuerySet[Complaint] | None, *, any_of: bool
+) -> tuple[str, list[Any]]:
+    """The WHERE condition over the index (see `newest_matches`) and its parameters."""
+    _source, id_column, match, _score = _index_source()
+    params: list[Any] = [_query(groups, any_of=any_of)]
+    if visible is None or not visible.query.where:
+        return match, params
+    entry = visible.filter(pk=RawSQL(id_column, [])).order_by().values("pk")  # noqa: S611
+    try:
+        visible_sql, visible_params = entry.query.sql_with_params()
+    except EmptyResultSet:  # a filter that selects nothing (an inactive user's scope)
+        return f"{match} AND 1 = 0", params
+    return f"{match} AND EXISTS ({visible_sql})", params + list(visible_params)
+
+
+def match_count(
+    groups: list[list[str]], *, visible: QuerySet[Complaint] | None = None, any_of: bool = False
+) -> int:
+    """How many complaints of `visible` match, counted over the index: with no condition to
+    check (an administrator, no filter) the index alone answers — 30 ms for a word in one
+    complaint of five at a million on SQLite, where the same count through the complaints
+    table took 0.6 s."""
+    from django.db import connection
+
+    source, _id_column, _match, _score = _index_source()
+    condition, params = _condition(groups, visible, any_of=any_of)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*) FROM {source} WHERE {condition}", params)  # noqa: S608
+        return int(cursor.fetchone()[0])
+
+
+def newest_matches(
+    groups: list[list[str]],
+    *,
+    visible: QuerySet[Complaint] | None = None,
+    any_of: bool = False,
+    limit: int,
+    offset: int = 0,
+    ranked: bool = False,
+) -> list[tuple[int, float]]:
+    """(complaint id, score) of the newest matches (highest id first) at positions
+    [offset, offset + limit), in one query that walks the index newest first and stops there:
+    it reads about `offset + limit` matches, however many there are. With `ranked`, the same
+    matches (offset 0) re-ordered best first (ties newest first); else their score is 0.
+
+    `visible`, the complaints the user may see that the list's filters select, is checked for
+    each entry inside the walk (a correlated EXISTS), so that the limit counts only what the
+    user may see: limiting first and filtering after would leave a supervisor's page short.
+    Without any condition (an administrator, no filter) the check is left out."""
+    from django.db import connection
+
+    source, id_column, _match, score = _index_source()
+    query = _query(groups, any_of=any_of)
+    params: list[Any] = []
+    columns = f"{id_column} AS id, {score if ranked else '0'} AS score"
+    if ranked:
+        params += [query] * score.count("%s")  # ts_rank reads the query; bm25 the match
+    condition, condition_params = _condition(groups, visible, any_of=any_of)
+    params += condition_params
+    # Fixed SQL and Django's compiled filter; every value is bound.
+    walk = f"SELECT {columns} FROM {source} WHERE {condition} "  # noqa: S608
+    walk += f"ORDER BY {id_column} DESC LIMIT %s OFFSET %s"
+    params += [limit, offset]
+    best_first = f"SELECT id, score FROM ({walk}) w ORDER BY score DESC, id DESC"  # noqa: S608
+    sql = best_first if ranked else walk
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return [(int(pk), float(score)) for pk, score in cursor.fetchall()]

@@ -7,6 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
 
 from tousu.core import clock
 from tousu.core.errors import DomainError, date_range_message
@@ -54,3 +56,52 @@ class LocalNameChoiceField(forms.ModelChoiceField):
 
     def label_from_instance(self, obj: Any) -> str:
         return local_name(obj)
+
+
+def _attrs_html(attrs: dict[str, Any]) -> SafeString:
+    """Django's `django/forms/widgets/attrs.html`: True as a bare name, False left out."""
+    parts = [
+        format_html(" {}", name) if value is True else format_html(' {}="{}"', name, value)
+        for name, value in attrs.items()
+        if value is not False and value is not None
+    ]
+    return mark_safe("".join(parts))  # noqa: S308 (each part built by format_html)
+
+
+class FastSelect(forms.Select):
+    """A select that writes its options in Python: the HTML of Django's `select.html` and
+    `select_option.html`, without rendering a template include per option. A list page with
+    filters over a hundred categories, departments and handlers spent a fifth of its time
+    (about 15 ms) rendering option templates (issue 19)."""
+
+    def render(
+        self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
+    ) -> SafeString:
+        widget = self.get_context(name, value, attrs)["widget"]
+        html = [format_html('<select name="{}"{}>', widget["name"], _attrs_html(widget["attrs"]))]
+        for group_name, options, _index in widget["optgroups"]:
+            if group_name:
+                html.append(format_html('\n  <optgroup label="{}">', group_name))
+            for option in options:
+                html.append(
+                    format_html(
+                        '\n  <option value="{}"{}>{}</option>',
+                        option["value"],
+                        _attrs_html(option["attrs"]),
+                        option["label"],
+                    )
+                )
+            if group_name:
+                html.append(mark_safe("\n  </optgroup>"))
+        html.append(mark_safe("\n</select>"))
+        return mark_safe("".join(html))  # noqa: S308 (each piece built by format_html)
+
+
+def fast_selects(form: forms.BaseForm) -> None:
+    """Make the form's plain selects FastSelects, keeping their attributes and choices."""
+    for field in form.fields.values():
+        widget = field.widget
+        if type(widget) is forms.Select:
+            fast = FastSelect(attrs=widget.attrs, choices=widget.choices)
+            fast.is_required = widget.is_required
+            field.widget = fast

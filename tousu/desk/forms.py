@@ -18,7 +18,7 @@ from tousu.complaints.selectors import SORT_DEFAULT, ComplaintFilters, get_compl
 from tousu.complaints.services import REASON_MAX_CHARS, SAVED_VIEW_NAME_MAX
 from tousu.core.api import parse_time_bound
 from tousu.core.errors import NotFound
-from tousu.core.forms import DayField, LocalNameChoiceField, blank
+from tousu.core.forms import DayField, LocalNameChoiceField, blank, fast_selects
 from tousu.core.templatetags.tousu_ui import local_name
 from tousu.core.text import normalise_phone
 from tousu.desk.bulk import BULK_ACTIONS, BULK_MAX, BulkRequest
@@ -99,6 +99,7 @@ class ComplaintFilterForm(forms.Form):
         fields["region"].choices = blank(any_value) + [  # type: ignore[attr-defined]
             (r.code, local_name(r)) for r in Region.objects.all()
         ]
+        fast_selects(self)  # on every list page: its options written without templates
 
     def clean_customer_phone(self) -> str:
         value = self.cleaned_data["customer_phone"].strip()
@@ -199,6 +200,7 @@ class BulkForm(forms.Form):
                 (person.username, str(person))
             )
         self.fields["handler"].choices = blank(_("Choose a handler")) + list(groups.items())  # type: ignore[attr-defined]
+        fast_selects(self)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

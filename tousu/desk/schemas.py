@@ -172,16 +172,46 @@ def clock_out(c: Clock) -> dict[str, Any]:
     }
 
 
+LINKS = ("repeat_of", "duplicate_of")
+
+
+def linked_numbers(complaints: list[Complaint]) -> dict[int, str]:
+    """The numbers of the complaints that `complaints` repeat or were merged into, where the
+    rows were read without them (complaints.selectors.list_rows): one query, none if none."""
+    wanted = {
+        getattr(c, f"{relation}_id")
+        for c in complaints
+        for relation in LINKS
+        if getattr(c, f"{relation}_id") and not getattr(Complaint, relation).is_cached(c)
+    }
+    if not wanted:
+        return {}
+    return dict(Complaint.objects.filter(pk__in=wanted).values_list("pk", "number"))
+
+
+def linked_number(complaint: Complaint, relation: str, numbers: dict[int, str]) -> str | None:
+    """The number of the complaint `complaint` repeats or was merged into (`relation`)."""
+    pk = getattr(complaint, f"{relation}_id")
+    if pk is None:
+        return None
+    if pk in numbers:
+        return numbers[pk]
+    linked: Complaint = getattr(complaint, relation)
+    return linked.number
+
+
 def complaint_out(
     complaint: Complaint,
     *,
     texts: TextMask,
     now: dt.datetime,
     authority_clocks: list[ComplaintClock] | None = None,
+    numbers: dict[int, str] | None = None,
 ) -> dict[str, Any]:
     """One complaint's API shape; `texts` decides for the customer's fields and the free text
     alike (see `complaints_out`, which also logs what was shown). `authority_clocks`: its
-    regulator's clocks when read with others' (`sla.selectors.authority_clocks_of`)."""
+    regulator's clocks when read with others' (`sla.selectors.authority_clocks_of`);
+    `numbers`: the linked complaints' numbers, read with others' (`linked_numbers`)."""
     reveal = texts.reveal
     customer = complaint.customer
     category = complaint.category
@@ -210,8 +240,8 @@ def complaint_out(
         "level": complaint.level,
         "department": {"code": department.code, "name": department.name} if department else None,
         "handler": complaint.handler.username if complaint.handler else None,
-        "repeat_of": complaint.repeat_of.number if complaint.repeat_of else None,
-        "duplicate_of": complaint.duplicate_of.number if complaint.duplicate_of else None,
+        "repeat_of": linked_number(complaint, "repeat_of", numbers or {}),
+        "duplicate_of": linked_number(complaint, "duplicate_of", numbers or {}),
         "region": complaint.region.code if complaint.region else None,
         "external_ref": complaint.external_ref,
         "received_at": local(complaint.received_at),
@@ -261,8 +291,11 @@ def complaints_out(user: User, complaints: list[Complaint], via: str) -> list[di
     now = clock.now()
     # The regulator's clocks of the referrals among them, in one query (none without any).
     theirs = authority_clocks_of(complaints)
+    numbers = linked_numbers(complaints)
     body = [
-        complaint_out(c, texts=texts, now=now, authority_clocks=theirs.get(c.pk, []))
+        complaint_out(
+            c, texts=texts, now=now, authority_clocks=theirs.get(c.pk, []), numbers=numbers
+        )
         for c in complaints
     ]
     if complaints and texts.reveal:

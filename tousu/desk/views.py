@@ -164,7 +164,10 @@ def complaint_list(request: HttpRequest) -> HttpResponse:
     if filters.q:
         # Search results come in order of relevance: few pages, numbered, each row with where
         # the words matched (its content, demand or a note).
-        page = page_of(request, selectors.complaint_search(user, filters) or qs)
+        # The page counts no further than the ranked window (issue 19): counting every match
+        # of a common word reads them all; it says "more than N" instead.
+        ranked = selectors.complaint_search(user, filters, exact_count=False)
+        page = page_of(request, ranked or qs)
         rows = list(page.object_list)
         notes = search.note_texts([c.pk for c in rows])
         for row in rows:
@@ -173,6 +176,7 @@ def complaint_list(request: HttpRequest) -> HttpResponse:
             page=page,
             rows=rows,
             count=page.paginator.count,
+            count_more=ranked is not None and ranked.more,
             highlight=search.highlight_terms(filters.q) or filters.q.split(),
         )
         return render_with_pii(

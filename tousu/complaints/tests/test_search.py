@@ -13,11 +13,11 @@ from django.test.utils import CaptureQueriesContext
 from tests.pages import as_user, page
 from tousu.accounts.models import User
 from tousu.callbacks.services import complaint_callback_record
+from tousu.complaints import search as search_module
 from tousu.complaints.models import Complaint, ComplaintSearch
 from tousu.complaints.search import query_groups, search_row, text_terms, text_words
 from tousu.complaints.selectors import (
     ComplaintFilters,
-    RankedMatches,
     complaint_list,
     complaint_search,
 )
@@ -133,23 +133,88 @@ def test_results_are_ranked(register: Register, handler: User) -> None:
     assert {c.pk for c in listed} == {short.pk, long.pk}
 
 
-def test_ranked_pages_skip_what_the_user_may_not_see_across_batches(
-    register: Register, handler: User, outsider: User, monkeypatch: pytest.MonkeyPatch
+def test_ranked_pages_hold_only_what_the_user_may_see(
+    register: Register, handler: User, admin_user: User, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Billing complaints (the handler's) and network ones (not theirs), all about broadband.
+    # Billing complaints (the handler's) and network ones (not theirs), all about broadband,
+    # the network ones the newest: a window taken before the scope would hold none of mine.
     mine = [register(content=f"宽带断网第{i}天") for i in range(5)]
     for i in range(6):
         register(category="network.coverage", content=f"宽带断网又{i}次")
-    monkeypatch.setattr(RankedMatches, "FIRST_BATCH", 2)  # many small batches
     ranked = complaint_search(handler, ComplaintFilters(q="宽带 断网"))
     assert ranked is not None
     everything = ranked[0:50]
     assert ranked.count() == len(everything) == 5
+    assert not ranked.more
     assert {c.pk for c in everything} == {c.pk for c in mine}
     assert [c.pk for c in ranked[1:3]] == [c.pk for c in everything[1:3]]
     assert ranked[5:10] == []
     scores = [c.search_score for c in everything]  # type: ignore[attr-defined]
     assert scores == sorted(scores, reverse=True)
+    # The others match too: the scope leaves them out, not the words.
+    seen_by_all = complaint_search(admin_user, ComplaintFilters(q="宽带 断网"))
+    assert seen_by_all is not None
+    assert seen_by_all.count() == 11
+
+
+def test_a_common_word_ranks_the_newest_window_then_lists_older_matches_newest_first(
+    register: Register, handler: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(search_module, "RANK_WINDOW", 3)
+    for i in range(8):  # without the word: it is not in every complaint, so it ranks
+        register(content=f"话费无故多扣了{i}元")
+    oldest = [register(content="宽带坏了"), register(content="宽带坏了两天")]
+    # The newest three: the short one about broadband ranks first among them.
+    long = register(content="营业厅的营业时间和办理业务需要的证件，顺便说一下宽带的事情")
+    short = register(content="宽带坏了，断网")
+    other = register(content="宽带网速慢，晚上看视频一直卡顿，白天还好")
+
+    ranked = complaint_search(handler, ComplaintFilters(q="宽带"))
+    assert ranked is not None
+    found = ranked[0:10]
+    assert found[0].pk == short.pk
+    assert {c.pk for c in found[:3]} == {long.pk, short.pk, other.pk}
+    assert [c.pk for c in found[3:]] == [oldest[1].pk, oldest[0].pk]  # past the window
+    assert [c.pk for c in ranked[2:4]] == [c.pk for c in found[2:4]]  # pages agree
+    assert ranked.more
+    assert ranked.count() == 5  # the API's count is exact
+
+    capped = complaint_search(handler, ComplaintFilters(q="宽带"), exact_count=False)
+    assert capped is not None
+    assert capped.count() == 3
+    assert capped.more
+    assert [c.pk for c in capped[0:3]] == [c.pk for c in found[:3]]
+
+
+def test_a_page_of_a_common_word_neither_counts_nor_ranks_every_match(
+    register: Register, handler: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(search_module, "RANK_WINDOW", 2)
+    for i in range(4):
+        register(content=f"宽带断网第{i}天")
+    ranked = complaint_search(handler, ComplaintFilters(q="宽带"), exact_count=False)
+    assert ranked is not None
+    with CaptureQueriesContext(connection) as queries:
+        assert len(ranked[0:50]) == 2
+        assert ranked.count() == 2
+    # The window (one walk of the index, LIMIT 3) and the rows: no COUNT, no other ranking.
+    assert len(queries.captured_queries) == 2
+    assert not any("COUNT(" in q["sql"].upper() for q in queries.captured_queries)
+
+
+def test_the_list_page_says_more_than_the_window(
+    register: Register, handler: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(search_module, "RANK_WINDOW", 2)
+    for i in range(3):
+        register(content=f"宽带断网第{i}天")
+    body = page(as_user(handler).get("/complaints/", {"q": "宽带"}))
+    assert "超过 2 条投诉" in body
+    assert body.count('href="/complaints/TS') == 2
+    monkeypatch.setattr(search_module, "RANK_WINDOW", 5)
+    body = page(as_user(handler).get("/complaints/", {"q": "宽带"}))
+    assert "超过" not in body
+    assert body.count('href="/complaints/TS') == 3
 
 
 def test_search_stays_within_the_users_scope(
@@ -297,3 +362,26 @@ def test_the_migration_indexes_notes_written_before_notes_were_searched(
     assert search(make_user("admin", "admin"), "道歉函") == ["宽带断网三天"]
     index._index_notes(apps, None)  # again: the same rows
     assert ComplaintSearch.objects.filter(complaint=noted).count() == 1
+
+
+def test_an_inactive_user_finds_nothing_and_no_error(
+    texts: dict[str, Complaint], handler: User, api_as: Any
+) -> None:
+    client = api_as(handler)
+    handler.is_active = False
+    handler.save(update_fields=["is_active"])
+    ranked = complaint_search(handler, ComplaintFilters(q="断网"))
+    assert ranked is not None
+    assert ranked.count() == 0
+    assert ranked[0:50] == []
+    assert client.get(URL, q="断网").status_code == 401
+
+
+def test_the_api_counts_every_match_past_the_window(
+    register: Register, handler: User, api_as: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(search_module, "RANK_WINDOW", 2)
+    numbers = [register(content=f"宽带断网第{i}天").number for i in range(5)]
+    body = api_as(handler).get(URL, q="宽带", page_size=2, page=3).json()
+    assert body["count"] == 5
+    assert [item["number"] for item in body["items"]] == [numbers[0]]  # the oldest, last

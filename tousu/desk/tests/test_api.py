@@ -344,12 +344,15 @@ def test_the_list_runs_a_constant_number_of_queries(
     django_assert_max_num_queries: Callable[..., Any],
 ) -> None:
     client = api_as(handler)
-    register()
+    first = register()
+    # A repeat from the start: the numbers of the complaints repeated are read once a page
+    # (issue 19: the list's rows no longer join them), the same one query for 2 rows or 25.
+    register(customer_phone="13900000099")
+    Complaint.objects.exclude(pk=first.pk).update(repeat_of=first)
     client.get(URL)  # the token's first use writes its last-use time once
     with CaptureQueriesContext(connection) as one:
-        assert len(client.get(URL).json()["items"]) == 1
-    first = Complaint.objects.get()
-    for i in range(24):
+        assert len(client.get(URL).json()["items"]) == 2
+    for i in range(23):
         register(customer_phone=f"139{i:08d}", region="nanjing", category=f"billing.{KINDS[i % 4]}")
     # every related row the items show, so that a lazy load per item would be counted
     Complaint.objects.exclude(pk=first.pk).update(repeat_of=first, handler=handler)

@@ -238,6 +238,7 @@ def load(n: int, now: dt.datetime) -> None:
     customer_of = dict(Complaint.objects.values_list("pk", "customer_id"))
     event_cols = ["complaint_id", "seq", "at", "type", "actor_name", "data", "prev_hash", "hash"]
     events, transfers, heads = [], [], []
+    remedy_rows: list[tuple[Any, ...]] = []
     department_ids = list(departments.values())
     for i in range(n):
         received = received_at[i]
@@ -260,6 +261,18 @@ def load(n: int, now: dt.datetime) -> None:
                 if kind == "transferred" and to is not None:
                     source = rng.choice([d for d in department_ids if d != to])
                     transfers.append((pk_of[i], source, to, "transfer", "不属本部门", dt_(at)))
+        closed = closed_at.get(i)
+        if closed is not None:
+            # The outcome's event records the remedies granted (the tamper-evidence check
+            # compares the remedy rows with it), then the close.
+            granted = []
+            if rng.random() < 0.3:
+                kind = pick(rng, REMEDIES, 1)[0]
+                amount = round(rng.uniform(5, 200), 2) if kind in ("refund", "bill_credit") else 0
+                granted.append({"type": kind, "amount": f"{amount:.2f}", "note": ""})
+                remedy_rows.append((pk_of[i], kind, amount, "", dt_(closed)))
+            chain.append(("resolved", closed, {"finding": "true", "remedies": granted}))
+            chain.append(("closed", closed, {}))
         prev = ""
         for seq, (kind, at, data) in enumerate(chain, start=1):
             digest = event_hash(
@@ -287,12 +300,8 @@ def load(n: int, now: dt.datetime) -> None:
         ["complaint_id", "from_department_id", "to_department_id", "kind", "reason", "at"],
         transfers,
     )
-    remedy_rows, callback_rows = [], []
+    callback_rows = []
     for i, closed in closed_at.items():
-        if rng.random() < 0.3:
-            kind = pick(rng, REMEDIES, 1)[0]
-            amount = round(rng.uniform(5, 200), 2) if kind in ("refund", "bill_credit") else 0
-            remedy_rows.append((pk_of[i], kind, amount, "", dt_(closed)))
         done = closed + dt.timedelta(hours=rng.uniform(2, 72))
         if done < now and rng.random() < 0.7:
             result = pick(rng, RESULTS, 1)[0]

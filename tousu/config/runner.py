@@ -42,10 +42,11 @@ def enqueue(job: Job) -> None:
 
         send(job.name)
         return
-    if _machine_pid is not None and _machine_pid != os.getpid():
-        # Forked from a process that took part in the election (a server that imported the
-        # WSGI module before forking): this process takes part on its own.
-        start_for_machine()
+    if _machine_pid is not None:
+        if _machine_pid != os.getpid():
+            # Forked from a process that took part in the election (a server that imported the
+            # WSGI module before forking): this process takes part on its own.
+            start_for_machine()
     elif _runner is not None and _runner.pid != os.getpid():
         # Started before a fork (a pre-forking WSGI server): threads do not survive a fork, so
         # this process starts its own on first use.

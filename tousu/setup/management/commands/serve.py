@@ -3,6 +3,12 @@
 Several processes (`--workers`, default one per core) on gunicorn with threaded workers where
 the platform can fork, since one Python process runs Python on one core at a time; one process
 on waitress, a production WSGI server in pure Python, on Windows and for `--workers 1`.
+
+SQLite is safe with several processes as settings.py configures it: WAL (readers in any process
+never block the writer nor it them), every transaction BEGIN IMMEDIATE (the write lock is taken
+up front, so two processes never deadlock upgrading a read to a write, which a busy timeout
+cannot undo) and a 20 s busy timeout (a writer waits for another's commit instead of failing).
+Writes still go one at a time: SQLite has one writer per database.
 """
 
 from __future__ import annotations

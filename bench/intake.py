@@ -37,6 +37,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 RUNNING = re.compile(r"Tousu is running on http://127\.0\.0\.1:(\d+)/")
+JOB_DONE = re.compile(r"job ([\w.]+)(?: failed|: )")  # tousu/config/runner.py run_logged
 TEXTS = (
     "上个月话费无故多扣了58元，客服说查不到原因，要求退还",
     "家里宽带晚上经常断线，报修三次都没有解决",
@@ -204,12 +205,19 @@ def wait_for_startup_jobs(timeout: float = 900) -> None:
     from tousu.config import jobs
 
     scheduled = {name for name, job in jobs.JOBS.items() if job.every}
+    done: set[str] = set()
+    read = 0
     started = time.perf_counter()
+    shown = started
     while time.perf_counter() - started < timeout:
-        done = {name for name in scheduled if any(f"job {name}" in x for x in SERVER_LOG)}
-        if done == scheduled:
+        lines, read = SERVER_LOG[read:], len(SERVER_LOG)
+        done |= {name for line in lines if (m := JOB_DONE.search(line)) for name in [m.group(1)]}
+        if scheduled <= done:
             print(f"  start-up jobs done after {time.perf_counter() - started:.0f} s", flush=True)
             return
+        if time.perf_counter() - shown > 60:
+            shown = time.perf_counter()
+            print(f"  start-up jobs still to run: {sorted(scheduled - done)}", flush=True)
         time.sleep(1)
     print(f"  start-up jobs still running after {timeout:.0f} s: {sorted(scheduled - done)}")
 

@@ -194,6 +194,11 @@ def gunicorn_app(fd: int, *, workers: int, threads: int) -> Any:
                 # gunicorn 27's control socket defaults to one path per user: two servers would
                 # fight over it, and nothing here uses it.
                 "control_socket_disable": True,
+                # Proxy headers are Django's to judge (TOUSU_HTTPS sets SECURE_PROXY_SSL_HEADER),
+                # as under waitress: gunicorn would otherwise trust X-Forwarded-Proto from any
+                # local process.
+                "forwarded_allow_ips": "",
+                "secure_scheme_headers": {},
                 "worker_exit": _worker_exit,
             }
             for key, value in options.items():

@@ -241,6 +241,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--n", type=int, default=20_000, help="complaints preloaded")
     parser.add_argument("--database-url", default="", help="a PostgreSQL server (default SQLite)")
+    parser.add_argument(
+        "--bench-db", default="tousu_bench_intake", help="PostgreSQL database created, dropped"
+    )
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--threads", type=int, default=8, help="threads per worker")
     parser.add_argument("--rounds", type=int, default=4)
@@ -252,7 +255,7 @@ def main(argv: list[str] | None = None) -> int:
     sys.path.insert(0, str(ROOT))
     from bench import throwaway
 
-    throwaway.BENCH_DB = "tousu_bench_intake"  # not the other benches' database
+    throwaway.BENCH_DB = args.bench_db  # not the other benches' database
     with throwaway.django_on_throwaway_database(args.database_url):
         token = prepare(args.n)
         process, port = serve(args.workers, args.threads)

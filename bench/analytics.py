@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import random
 import statistics
 import sys
@@ -128,12 +129,13 @@ def insert(model: Any, columns: Sequence[str], rows: Sequence[Sequence[Any]]) ->
 
 
 def load(n: int, now: dt.datetime) -> None:
-    from django.db import connection
+    from django.db import connection, transaction
 
     from tousu.accounts.models import Department, Region
     from tousu.callbacks.models import CallbackTask
     from tousu.classification.models import Category
     from tousu.complaints.models import Complaint, ComplaintEvent, ComplaintSearch
+    from tousu.complaints.timeline import FACTS_KEY, event_hash, facts_digest
     from tousu.customers.models import Customer
     from tousu.resolution.models import Remedy
     from tousu.routing.models import Transfer
@@ -205,7 +207,7 @@ def load(n: int, now: dt.datetime) -> None:
                 dt_(received), dt_(received + dt.timedelta(hours=2)),
                 dt_(received + dt.timedelta(hours=48)), dt_(accepted), dt_(closed), dt_(closed),
                 "true" if closed else "", "process_error" if closed else "", "", False, None, "",
-                "", 0, "[]", 1, "x", dt_(closed or received), False, 0,
+                "", 0, "[]", 0, "", dt_(closed or received), False, 0,
             )
         )  # fmt: skip
     started = time.perf_counter()
@@ -220,7 +222,6 @@ def load(n: int, now: dt.datetime) -> None:
         ["complaint_id", "terms", "words"],
         [(pk_of[i], terms, words) for i, (terms, words) in enumerate(search_rows(texts))],
     )
-    del texts
     print(f"  search index ({time.perf_counter() - started:.0f} s)", flush=True)
     # Repeats: 5 % point at an earlier complaint.
     with connection.cursor() as cursor:
@@ -228,32 +229,79 @@ def load(n: int, now: dt.datetime) -> None:
             f"UPDATE {Complaint._meta.db_table} SET repeat_of_id = %s WHERE id = %s",  # noqa: S608
             [(pk_of[i - 1], pk_of[i]) for i in range(1, n) if rng.random() < 0.05],
         )
+    # Timelines as the product writes them (tousu/complaints/services.py `_chained`): each
+    # complaint's chain starts with its registration, whose event seals the registration facts,
+    # every event hashed over the one before, and the complaint's head (event_seq, event_hash)
+    # on its last event. A chain that does not link makes the product's own jobs refuse the
+    # complaint: the breach scan appends to the chain and checks its head (issue 19).
+    phones = dict(Customer.objects.values_list("pk", "phone"))
+    customer_of = dict(Complaint.objects.values_list("pk", "customer_id"))
     event_cols = ["complaint_id", "seq", "at", "type", "actor_name", "data", "prev_hash", "hash"]
-    events, transfers = [], []
+    events, transfers, heads = [], [], []
+    remedy_rows: list[tuple[Any, ...]] = []
     department_ids = list(departments.values())
     for i in range(n):
-        seq = 1
+        received = received_at[i]
+        number = f"B{i:011d}"
+        facts = facts_digest(
+            channel=channels[i],
+            content="，".join(texts[i]),
+            demand="",
+            received_at=received,
+            phone=phones[customer_of[pk_of[i]]],
+        )
+        chain: list[tuple[str, dt.datetime, dict[str, Any]]] = [
+            ("registered", received, {"channel": channels[i], FACTS_KEY: facts})
+        ]
         for kind, p in (("transferred", 0.08), ("escalated", 0.03)):
             if rng.random() < p:
-                at = dt_(received_at[i] + dt.timedelta(hours=1))
-                events.append((pk_of[i], seq, at, kind, "bench", "{}", "", "x"))
-                seq += 1
+                at = received + dt.timedelta(hours=1)
+                chain.append((kind, at, {}))
                 to = leaves[cats[i]][1]
                 if kind == "transferred" and to is not None:
                     source = rng.choice([d for d in department_ids if d != to])
-                    transfers.append((pk_of[i], source, to, "transfer", "不属本部门", at))
+                    transfers.append((pk_of[i], source, to, "transfer", "不属本部门", dt_(at)))
+        closed = closed_at.get(i)
+        if closed is not None:
+            # The outcome's event records the remedies granted (the tamper-evidence check
+            # compares the remedy rows with it), then the close.
+            granted = []
+            if rng.random() < 0.3:
+                kind = pick(rng, REMEDIES, 1)[0]
+                amount = round(rng.uniform(5, 200), 2) if kind in ("refund", "bill_credit") else 0
+                granted.append({"type": kind, "amount": f"{amount:.2f}", "note": ""})
+                remedy_rows.append((pk_of[i], kind, amount, "", dt_(closed)))
+            chain.append(("resolved", closed, {"finding": "true", "remedies": granted}))
+            chain.append(("closed", closed, {}))
+        prev = ""
+        for seq, (kind, at, data) in enumerate(chain, start=1):
+            digest = event_hash(
+                number=number,
+                seq=seq,
+                at=at,
+                type=kind,
+                actor_name="bench",
+                data=data,
+                prev_hash=prev,
+            )
+            events.append((pk_of[i], seq, dt_(at), kind, "bench", json.dumps(data), prev, digest))
+            prev = digest
+        heads.append((len(chain), prev, pk_of[i]))
+    del texts, customer_of, phones
+    with transaction.atomic(), connection.cursor() as cursor:
+        table = ops.quote_name(Complaint._meta.db_table)
+        cursor.executemany(
+            f"UPDATE {table} SET event_seq = %s, event_hash = %s WHERE id = %s",  # noqa: S608
+            heads,
+        )
     insert(ComplaintEvent, event_cols, events)
     insert(
         Transfer,
         ["complaint_id", "from_department_id", "to_department_id", "kind", "reason", "at"],
         transfers,
     )
-    remedy_rows, callback_rows = [], []
+    callback_rows = []
     for i, closed in closed_at.items():
-        if rng.random() < 0.3:
-            kind = pick(rng, REMEDIES, 1)[0]
-            amount = round(rng.uniform(5, 200), 2) if kind in ("refund", "bill_credit") else 0
-            remedy_rows.append((pk_of[i], kind, amount, "", dt_(closed)))
         done = closed + dt.timedelta(hours=rng.uniform(2, 72))
         if done < now and rng.random() < 0.7:
             result = pick(rng, RESULTS, 1)[0]

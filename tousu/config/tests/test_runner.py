@@ -4,6 +4,7 @@ otherwise at once in the caller."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -123,3 +124,69 @@ def test_the_celery_app_follows_the_registry(settings: Any) -> None:
     assert entry["task"] == TASK
     assert entry["args"] == ("notifications.deliver",)
     assert TASK in app.tasks
+
+
+@pytest.fixture
+def data_dir(tmp_path: Any, settings: Any) -> Iterator[Any]:
+    settings.DATA_DIR = tmp_path
+    yield tmp_path
+    runner.stop(timeout=5)
+
+
+def test_one_process_of_a_data_directory_runs_the_jobs_and_the_others_hand_theirs_over(
+    test_jobs: None, data_dir: Any
+) -> None:
+    """What `tousu serve --workers N` relies on: the first process runs the runner, a second
+    (forked, as gunicorn's workers are) loses the election and hands its job to the first."""
+    assert runner.start_for_machine() is True
+    assert runner.start_for_machine() is True  # again in the same process: no second runner
+    read, write = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover - the child reports through the pipe and exits
+        report = "ok"
+        try:
+            if runner.start_for_machine():
+                report = "the child won the election too"
+            for _ in range(2):  # the second enqueue must not start a runner here either
+                jobs.enqueue("t.record")
+            if calls:
+                report = "the job ran in the child"
+            elif runner._runner is not None and runner._runner.pid == os.getpid():
+                report = "the child started a runner"
+        except BaseException as exc:
+            report = repr(exc)
+        os.write(write, report.encode())
+        os._exit(0)
+    os.close(write)
+    _, status = os.waitpid(child, 0)
+    assert os.read(read, 1000).decode() == "ok"
+    os.close(read)
+    assert status == 0
+    # Both hand-offs reached this process's runner; the second may have found the first still
+    # waiting (coalesced), so one or two runs.
+    wait_for(lambda: calls and runner._runner is not None and not runner._runner._pending)
+    assert set(calls) == {"record"}
+
+
+def test_a_process_that_lost_the_election_runs_the_job_itself_when_nobody_listens(
+    test_jobs: None, data_dir: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As after the elected process died and before a standby took over: no reader on the pipe.
+    monkeypatch.setattr(runner, "_machine_pid", os.getpid())
+    os.mkfifo(data_dir / runner.FIFO_NAME)
+    assert runner.hand_off("t.record") is False
+    jobs.enqueue("t.record")
+    assert calls == ["record"]
+
+
+def test_stopping_the_elected_runner_lets_another_process_take_over(
+    test_jobs: None, data_dir: Any
+) -> None:
+    import fcntl
+
+    assert runner.start_for_machine() is True
+    with open(data_dir / runner.LOCK_NAME, "a+b") as handle:
+        with pytest.raises(BlockingIOError):
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        runner.stop(timeout=5)
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)  # free now

@@ -6,9 +6,12 @@ server is a separate process and must not touch the suite's (or anyone's) databa
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import select
+import signal
+import socket
 import subprocess
 import sys
 import time
@@ -56,14 +59,17 @@ def read_line(process: subprocess.Popen, deadline: float) -> str:
     return ""
 
 
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[str]:
-    """A running `tousu serve` on an initialised database; yields its base URL."""
-    env = environment(tmp_path)
+@contextlib.contextmanager
+def running(
+    data_dir: Path, *args: str, env: dict[str, str] | None = None
+) -> Iterator[tuple[subprocess.Popen, str, list[str]]]:
+    """`tousu serve ARGS` on an initialised database in data_dir: yields the process, its base
+    URL and the lines it printed so far (read more with read_line)."""
+    env = env or environment(data_dir)
     init = tousu("init", env=env)
     assert init.returncode == 0, init.stderr
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tousu.cli", "serve", "--port", "0", "--threads", "2"],
+    process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+        [sys.executable, "-m", "tousu.cli", "serve", "--port", "0", *args],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -71,23 +77,31 @@ def server(tmp_path: Path) -> Iterator[str]:
     )
     try:
         deadline = time.monotonic() + STARTUP_SECONDS
-        seen = []
+        seen: list[str] = []
         while line := read_line(process, deadline):
             seen.append(line)
             if match := RUNNING.search(line):
-                yield match.group(1)
+                yield process, match.group(1), seen
                 break
         else:
             pytest.fail(f"tousu serve did not start: {''.join(seen)!r}")
     finally:
         process.terminate()
         try:
-            process.wait(timeout=10)
+            process.wait(timeout=30)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=10)
         if process.stdout is not None:
             process.stdout.close()
+
+
+# One process (waitress) and several (gunicorn, where the platform forks) must serve alike.
+@pytest.fixture(params=["1", "2"], ids=["waitress", "workers"])
+def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A running `tousu serve` on an initialised database; yields its base URL."""
+    with running(tmp_path, "--workers", request.param, "--threads", "2") as (_, url, _):
+        yield url
 
 
 def get(url: str) -> tuple[int, bytes]:
@@ -121,3 +135,83 @@ def test_serve_refuses_an_uninitialised_database(tmp_path: Path) -> None:
     result = tousu("serve", "--port", "0", env=environment(tmp_path), timeout=60)
     assert result.returncode == 1
     assert "run `tousu init` first" in result.stderr
+
+
+def children(pid: int) -> set[int]:
+    """The live child processes of pid (Linux /proc; empty elsewhere)."""
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid and fields[0] != "Z":
+            found.add(int(stat.parent.name))
+    return found
+
+
+def alive(pid: int) -> bool:
+    """Whether pid runs (a zombie waiting for init to reap it does not)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+# Scheduled once a day, so each runs exactly once right after the runner starts: a second run
+# within the test means a second runner.
+DAILY_JOBS = ("complaints.retention", "classification.retrain", "early_warning.forecast_train")
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="one process where there is no fork")
+def test_serve_with_workers_runs_the_jobs_in_one_process_and_stops_on_sigterm(
+    tmp_path: Path,
+) -> None:
+    import fcntl
+
+    env = environment(tmp_path) | {"TOUSU_LOG_LEVEL": "INFO"}
+    with running(tmp_path, "--workers", "3", "--threads", "2", env=env) as (process, url, seen):
+        status, _ = get(url + "login/")
+        assert status == 200
+        # Read the log (it also keeps the pipe from filling) until every daily job has run,
+        # and a little longer for a late second runner to show.
+        deadline = time.monotonic() + 90
+        settle: float | None = None
+        while time.monotonic() < (settle or deadline):
+            line = read_line(process, settle or deadline)
+            if not line:
+                break
+            seen.append(line)
+            if settle is None and all(any(f"job {j}:" in x for x in seen) for j in DAILY_JOBS):
+                settle = time.monotonic() + 5
+        log = "".join(seen)
+        for job in DAILY_JOBS:
+            assert log.count(f"job {job}:") == 1, log
+        # The election's lock is held (by a worker, not the master, which only forks).
+        with open(tmp_path / "jobs.lock", "a+b") as handle, pytest.raises(BlockingIOError):
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        workers = children(process.pid)
+        if Path("/proc").is_dir():
+            assert len(workers) == 3
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0
+        assert process.stdout is not None
+        assert "Stopped." in process.stdout.read()
+        assert not any(alive(pid) for pid in workers), "a worker outlived the server"
+        # Released with the processes: the next server can run the jobs.
+        with open(tmp_path / "jobs.lock", "a+b") as handle:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+
+def test_serve_refuses_a_port_in_use(tmp_path: Path) -> None:
+    env = environment(tmp_path)
+    assert tousu("init", env=env).returncode == 0
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        for workers in ("1", "2"):
+            result = tousu("serve", "--port", port, "--workers", workers, env=env, timeout=60)
+            assert result.returncode == 1, result.stdout
+            assert f"cannot listen on 127.0.0.1:{port}" in result.stderr

@@ -1,7 +1,21 @@
-"""`tousu serve`: the web application on waitress, a production WSGI server in pure Python
-(no compiler, works on Windows), with static files from WhiteNoise — so DEBUG stays off."""
+"""`tousu serve`: the web application, with static files from WhiteNoise — so DEBUG stays off.
 
+Several processes (`--workers`, default one per core) on gunicorn with threaded workers where
+the platform can fork, since one Python process runs Python on one core at a time; one process
+on waitress, a production WSGI server in pure Python, on Windows and for `--workers 1`.
+
+SQLite is safe with several processes as settings.py configures it: WAL (readers in any process
+never block the writer nor it them), every transaction BEGIN IMMEDIATE (the write lock is taken
+up front, so two processes never deadlock upgrading a read to a write, which a busy timeout
+cannot undo) and a 20 s busy timeout (a writer waits for another's commit instead of failing).
+Writes still go one at a time: SQLite has one writer per database.
+"""
+
+from __future__ import annotations
+
+import os
 import signal
+import socket
 import sys
 from types import FrameType
 from typing import Any
@@ -9,22 +23,36 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.core.servers.basehttp import get_internal_wsgi_application
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, connection, connections
 from django.db.migrations.executor import MigrationExecutor
 
 from tousu.config import runner
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
+# Seconds a stopping server gives requests in flight (and a running job) to finish.
+GRACE_SECONDS = 10
+
+
+def can_fork() -> bool:
+    return hasattr(os, "fork") and runner.machine_wide()
 
 
 class Command(BaseCommand):
-    help = "Serve Tousu over HTTP with waitress (default http://127.0.0.1:8000/)."
+    help = "Serve Tousu over HTTP (default http://127.0.0.1:8000/), one process per core."
     requires_system_checks = []  # checked below, after the friendlier database check
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
-        parser.add_argument("--threads", type=int, default=8, help="worker threads (default 8)")
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=os.cpu_count() or 1,
+            help="server processes (default: the number of cores; one on Windows)",
+        )
+        parser.add_argument(
+            "--threads", type=int, default=8, help="threads per process (default 8)"
+        )
 
     def handle(self, *args: Any, **opts: Any) -> None:
         self.database_ready()
@@ -32,7 +60,16 @@ class Command(BaseCommand):
         host, port = opts["host"], opts["port"]
         if opts["threads"] < 1:
             raise CommandError("--threads must be at least 1")
+        if opts["workers"] < 1:
+            raise CommandError("--workers must be at least 1")
+        if opts["workers"] > 1 and can_fork():
+            self.serve_gunicorn(host, port, workers=opts["workers"], threads=opts["threads"])
+        else:
+            if opts["workers"] > 1:
+                self.stdout.write("One server process on this platform (no fork).")
+            self.serve_waitress(host, port, threads=opts["threads"])
 
+    def serve_waitress(self, host: str, port: int, *, threads: int) -> None:
         from waitress.server import create_server  # type: ignore[import-untyped]
 
         try:
@@ -40,12 +77,46 @@ class Command(BaseCommand):
                 get_internal_wsgi_application(),
                 host=host.strip("[]"),
                 port=port,
-                threads=opts["threads"],
+                threads=threads,
                 ident="Tousu",
             )
         except OSError as exc:  # port taken, address not on this machine, no permission
             raise CommandError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
-        port = getattr(server, "effective_port", port)
+        self.announce(host, getattr(server, "effective_port", port))
+        if not settings.TOUSU_BROKER_URL:
+            runner.start_for_machine()
+        # SIGTERM (a service manager, `kill`) stops as cleanly as Ctrl+C: waitress closes its
+        # sockets and threads on SystemExit and KeyboardInterrupt.
+        signal.signal(signal.SIGTERM, _exit)
+        try:
+            server.run()
+        finally:
+            runner.stop(timeout=5)  # a job cut short is safe: jobs are idempotent (D6)
+        self.stdout.write("Stopped.")
+
+    def serve_gunicorn(self, host: str, port: int, *, workers: int, threads: int) -> None:
+        # The socket is bound here, before gunicorn starts, so a taken port is the same friendly
+        # CommandError as on waitress (gunicorn would retry five times, log and exit), and
+        # `--port 0` tells us the port it got.
+        listener = listen(host, port)
+        # The master only forks and watches: no database connection may cross the fork (a
+        # child closing an inherited PostgreSQL connection ends the parent's session).
+        connections.close_all()
+        self.announce(host, listener.getsockname()[1])
+        self.stdout.flush()
+        # gunicorn owns the socket from here on (and closes it when it stops).
+        app = gunicorn_app(listener.detach(), workers=workers, threads=threads)
+        master = os.getpid()
+        try:
+            app.run()
+        except SystemExit as exc:  # the arbiter, and each forked worker, leave by sys.exit
+            if os.getpid() != master:
+                raise  # a worker ending: it reports nothing of its own
+            if exc.code not in (None, 0):
+                raise CommandError("the server stopped with an error (see above)") from exc
+        self.stdout.write("Stopped.")
+
+    def announce(self, host: str, port: int) -> None:
         shown = f"[{host}]" if ":" in host and not host.startswith("[") else host
         self.stdout.write(f"Tousu is running on http://{shown}:{port}/ (Ctrl+C to stop)")
         if host not in LOOPBACK:
@@ -59,17 +130,8 @@ class Command(BaseCommand):
                 "run `tousu worker` and one `tousu beat`."
             )
         else:
-            runner.start()
-            self.stdout.write("Background jobs run in this process (no TOUSU_BROKER_URL).")
+            self.stdout.write("Background jobs run in this server (no TOUSU_BROKER_URL).")
         self.stdout.flush()
-        # SIGTERM (a service manager, `kill`) stops as cleanly as Ctrl+C: waitress closes its
-        # sockets and threads on SystemExit and KeyboardInterrupt.
-        signal.signal(signal.SIGTERM, _exit)
-        try:
-            server.run()
-        finally:
-            runner.stop(timeout=5)  # a job cut short is safe: jobs are idempotent (D6)
-        self.stdout.write("Stopped.")
 
     def database_ready(self) -> None:
         """Refuse to start on a database that is missing, unreachable or not migrated: every
@@ -84,6 +146,75 @@ class Command(BaseCommand):
                 f"the database is not set up ({len(pending)} migrations pending): "
                 "run `tousu init` first"
             )
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """A listening TCP socket on host:port, or a CommandError saying why not."""
+    bare = host.strip("[]")
+    try:
+        infos = socket.getaddrinfo(bare, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+        family, kind, proto, _, address = infos[0]
+        sock = socket.socket(family, kind, proto)
+    except OSError as exc:
+        raise CommandError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
+    try:
+        # As every server does: a restart can bind while the old sockets sit in TIME_WAIT.
+        # (It does not let two servers share a port: that needs SO_REUSEPORT.)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(2048)
+    except OSError as exc:
+        sock.close()
+        raise CommandError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
+    sock.set_inheritable(True)
+    return sock
+
+
+def gunicorn_app(fd: int, *, workers: int, threads: int) -> Any:
+    """gunicorn's application over an already bound socket, configured here rather than by a
+    gunicorn.conf.py or the command line (neither is read)."""
+    from gunicorn.app.base import BaseApplication
+
+    class Application(BaseApplication):
+        def load_config(self) -> None:
+            options: dict[str, Any] = {
+                "bind": [f"fd://{fd}"],
+                "workers": workers,
+                "worker_class": "gthread",
+                "threads": threads,
+                # The app is imported in each worker after the fork, never in the master: each
+                # worker opens its own database connections, and the job runner
+                # (tousu.config.wsgi) is elected among the workers, not forked.
+                "preload_app": False,
+                "graceful_timeout": GRACE_SECONDS,
+                "proc_name": "tousu",
+                "loglevel": "warning",
+                "accesslog": None,
+                "errorlog": "-",
+                # gunicorn 27's control socket defaults to one path per user: two servers would
+                # fight over it, and nothing here uses it.
+                "control_socket_disable": True,
+                # Proxy headers are Django's to judge (TOUSU_HTTPS sets SECURE_PROXY_SSL_HEADER),
+                # as under waitress: gunicorn would otherwise trust X-Forwarded-Proto from any
+                # local process.
+                "forwarded_allow_ips": "",
+                "secure_scheme_headers": {},
+                "worker_exit": _worker_exit,
+            }
+            for key, value in options.items():
+                if key in self.cfg.settings:  # an older gunicorn lacks the newer options
+                    self.cfg.set(key, value)
+
+        def load(self) -> Any:
+            return get_internal_wsgi_application()
+
+    return Application()
+
+
+def _worker_exit(server: Any, worker: Any) -> None:
+    # The worker that runs the jobs lets the one in progress finish (within the grace time);
+    # its lock goes with the process and another worker, if any stays, takes over.
+    runner.stop(timeout=GRACE_SECONDS / 2)
 
 
 def _exit(signum: int, frame: FrameType | None) -> None:

@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
+from django.apps import apps
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
@@ -30,8 +31,6 @@ T = TypeVar("T")
 _registry: list[RefCache[Any]] = []
 # Model label ("routing.RoutingRule") -> the copies built from it.
 _watching: dict[str, list[RefCache[Any]]] = {}
-_connected = False
-_connect_lock = threading.Lock()
 
 
 class RefCache(Generic[T]):
@@ -48,8 +47,9 @@ class RefCache(Generic[T]):
         self._generation = 0
         _registry.append(self)
         for label in models:
+            if label not in _watching:
+                _watch(label)
             _watching.setdefault(label, []).append(self)
-        _signals_connect()
 
     def get(self) -> T:
         with self._lock:
@@ -90,12 +90,15 @@ def _changed(sender: type[Any], **_kwargs: Any) -> None:
     transaction.on_commit(again)
 
 
-def _signals_connect() -> None:
-    # One receiver for every model (a dictionary look-up per save), connected once.
-    global _connected
-    with _connect_lock:
-        if _connected:
-            return
-        post_save.connect(_changed, weak=False, dispatch_uid="tousu.core.refcache")
-        post_delete.connect(_changed, weak=False, dispatch_uid="tousu.core.refcache")
-        _connected = True
+def _watch(label: str) -> None:
+    """Connect the receivers to the model of `label` once it is loaded. Per model, never for
+    every model: a model with a delete receiver loses Django's fast delete (one DELETE
+    becomes a SELECT and a DELETE), which only the watched reference tables should pay."""
+
+    def connect(model: type[Any]) -> None:
+        uid = f"tousu.core.refcache:{label}"
+        post_save.connect(_changed, sender=model, weak=False, dispatch_uid=uid)
+        post_delete.connect(_changed, sender=model, weak=False, dispatch_uid=uid)
+
+    app_label, model_name = label.split(".")
+    apps.lazy_model_operation(connect, (app_label, model_name.lower()))

@@ -58,6 +58,16 @@ def _fresh_cache() -> Any:
 
 
 @pytest.fixture(autouse=True)
+def _fresh_reference_copies() -> None:
+    """The per-process copies of reference tables (tousu.core.refcache) are dropped when a row
+    is saved; a test's rolled-back transaction sends no signal for the rows it undoes, so the
+    next test would read the rows of this one."""
+    from tousu.core.refcache import refcache_clear_all
+
+    refcache_clear_all()
+
+
+@pytest.fixture(autouse=True)
 def _default_language() -> Any:
     """A request in English (Accept-Language, the language cookie) leaves English active in the
     test's thread; services translate their messages, so the next test would read English

@@ -1788,3 +1788,95 @@ def test_the_lists_have_rows_to_show(world: World, db: None) -> None:
 def test_baseline_has_no_entries_for_pages_that_are_gone() -> None:
     stale = sorted(set(baseline_read()) - ALL_KEYS - {ABOUT_KEY})
     assert not stale, f"baseline entries for no page: {stale}; rewrite: {UPDATE_COMMAND}"
+
+
+# ---- issue 19: a registration in a handful of statements --------------------------------------
+
+# One registration through the API with an Idempotency-Key, on a warm process (the token used
+# before, the reference tables' copies loaded: tousu.core.refcache), of a new customer. What
+# every such registration costs, 11 statements: the token; the transaction's savepoint and its
+# release (outside a test BEGIN and COMMIT, of which only SQLite's BEGIN is counted); the
+# customer looked up and inserted; the day's sequence (with the acknowledgement's key); the
+# complaint; its search row; its four events in one INSERT; the acknowledgement; the key. Then
+# what the destination adds: a department working from a queue tells its handlers (+1, their
+# notices; who they are is in the process's copy); one that assigns automatically reads its
+# handlers with their load (+1) and, when one takes it, updates their profile and tells them
+# (+2); the webhook subscriptions to `registered` get their deliveries (+1 for them all).
+# 52 statements when issue 19 was filed; 20 to 24 just before this (an UPDATE of the chain head,
+# a second event INSERT, six reference tables, the answer read again).
+REGISTRATION_BUDGET = 12
+REGISTRATIONS = {
+    # (the department's assignment mode, webhook subscribers): the budget
+    "queue-no-webhooks": ("queue", False, 12),
+    "auto-without-handlers-no-webhooks": ("auto", False, 12),
+    "auto-to-a-handler-no-webhooks": ("auto", False, 14),
+    "auto-to-a-handler-with-a-webhook": ("auto", True, 15),
+}
+
+
+@pytest.mark.parametrize("path", list(REGISTRATIONS))
+def test_an_api_registration_with_a_key_costs_at_most_12_statements(
+    world: World, db: None, path: str
+) -> None:
+    from tousu.accounts.models import Department, User
+    from tousu.accounts.services import token_create
+    from tousu.complaints.models import Complaint
+    from tousu.complaints.selectors import timeline_verify
+    from tousu.messages.models import Message
+    from tousu.notifications.models import WebhookEndpoint
+
+    mode, webhooks, budget = REGISTRATIONS[path]
+    # The handler's profile and notice, and the webhook's delivery, are rows of their own.
+    assert budget <= REGISTRATION_BUDGET or path.startswith("auto-to-a-handler")
+    billing = Department.objects.get(code="billing")
+    billing.assignment_mode = mode
+    billing.save()  # saved, not updated: routing's copy of the departments is dropped
+    handlers = User.objects.filter(department=billing, role="handler", is_active=True)
+    if path == "auto-without-handlers-no-webhooks":
+        for handler in handlers:
+            handler.is_active = False
+            handler.save()
+    if not webhooks:
+        for endpoint in WebhookEndpoint.objects.filter(active=True):
+            endpoint.active = False
+            endpoint.save()
+    api = ApiClient(token_create(user=world.users["agent"]))
+    body = {
+        "channel": "hotline",
+        "content": "上个月话费无故多扣了58元，客服说查不到原因",
+        "customer": {"phone": "13912340019", "name": "王五"},
+        "demand": "退还多扣费用",
+    }
+    # As on a running server: a registration before (another customer's) has used the token
+    # and loaded the process's copies.
+    warm = {**body, "customer": {"phone": "13912340020", "name": "赵六"}}
+    assert api.post("/api/v1/complaints", warm, HTTP_IDEMPOTENCY_KEY="warm").status_code == 201
+    with CaptureQueriesContext(connection) as queries:
+        response = api.post("/api/v1/complaints", body, HTTP_IDEMPOTENCY_KEY="issue-19")
+    assert response.status_code == 201, response.content
+    statements = "\n".join(f"  {q['sql'][:200]}" for q in queries.captured_queries)
+    assert len(queries) <= budget, (
+        f"{len(queries)} statements for one registration ({path}), the budget is "
+        f"{budget}:\n{statements}"
+    )
+    # What the statements wrote is the whole registration: the chain verifies (its head on
+    # the row, the events linked), the acknowledgement is queued and on the timeline.
+    answer = response.json()
+    assert answer["department"]["code"] == "billing"
+    assert (answer["handler"] is not None) == path.startswith("auto-to-a-handler")
+    number = answer["number"]
+    complaint = Complaint.objects.get(number=number)
+    assert timeline_verify([number]) == (1, [])
+    events = list(complaint.events.order_by("seq").values_list("type", "data"))
+    assert [t for t, _ in events] == ["registered", "classified", "dispatched", "message_out"]
+    message = Message.objects.get(key=f"ack:{number}")
+    assert events[-1][1]["message"] == message.pk
+    assert complaint.event_seq == 4
+    # The answer, made from the registration's own objects, is the one a read gives.
+    read = api.get(f"/api/v1/complaints/{number}").json()
+    read["time_left_seconds"] = answer["time_left_seconds"]  # a moment later
+    assert {key: read[key] for key in answer} == answer
+    # A retry with the key answers the first result.
+    again = api.post("/api/v1/complaints", body, HTTP_IDEMPOTENCY_KEY="issue-19")
+    assert again.status_code == 200
+    assert again.json()["number"] == number

@@ -32,6 +32,7 @@ from tousu.classification.rules import (
 from tousu.complaints.choices import CategorySource, Status
 from tousu.complaints.models import Complaint
 from tousu.complaints.rules import OPEN_STATUSES
+from tousu.core.refcache import RefCache
 
 RECHECK_SECONDS = 60.0
 
@@ -111,6 +112,21 @@ class CategoryDecision:
         return None
 
 
+def _active_categories() -> dict[str, Category]:
+    rows = Category.objects.select_related("parent").filter(active=True)
+    return {c.code: c for c in rows}
+
+
+# Every registration names or predicts a category: the (small) active tree, per process.
+_categories = RefCache("active categories", _active_categories, models=("classification.Category",))
+
+
+def active_category(code: str) -> Category | None:
+    """The active category of that code, with its parent (from the per-process copy: a shared
+    instance, not to be changed); None when there is none."""
+    return _categories.get().get(code) if code else None
+
+
 def category_decide(*, given: Category | None, text: str) -> CategoryDecision:
     """The category of a complaint being registered: the one the channel gave, else the active
     classifier's prediction for `text` when it names an active category — unless the model is
@@ -121,9 +137,7 @@ def category_decide(*, given: Category | None, text: str) -> CategoryDecision:
     prediction = active_classifier().predict(text)
     if not prediction.label:
         return CategoryDecision(None)
-    category = (
-        Category.objects.select_related("parent").filter(code=prediction.label, active=True).first()
-    )
+    category = active_category(prediction.label)
     if category is None:
         return CategoryDecision(None)
     if needs_triage(prediction, settings.TOUSU_TRIAGE_CONFIDENCE):

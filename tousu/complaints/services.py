@@ -10,7 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F, OuterRef, Q, Subquery
+from django.db.models import F, Model, OuterRef, Q, Subquery
 from django.utils.translation import gettext as _
 
 from tousu.accounts import permissions
@@ -244,22 +244,51 @@ def number_allocate(day: dt.date) -> int:
     """The next daily sequence number, unique under concurrency: one upsert creates the day's
     row or increments it, holding its lock to the end of the transaction, and returns our own
     increment. Precondition: inside `transaction.atomic`."""
+    return number_and_ids_allocate(day)[0]
+
+
+def number_and_ids_allocate(
+    day: dt.date, reserve: Sequence[type[Model]] = ()
+) -> tuple[int, list[int] | None]:
+    """`number_allocate`, and in the same statement the primary key each row of the `reserve`
+    models (one row each) will take when it is inserted with it: a registration that must
+    name a row's key in an event before that row exists (the acknowledgement message in its
+    `message_out` event) thus writes each row once, and the complaint with the head of its
+    whole chain. None for the keys where the database cannot tell them in that statement
+    (SQLite before 3.35); the caller then inserts and records as before.
+
+    PostgreSQL: `nextval` of each table's identity sequence (gaps on rollback, as for any
+    insert). SQLite: the table's AUTOINCREMENT counter + 1 — safe because the upsert has taken
+    the database's one write lock, held to commit: no other connection inserts before us, and
+    an explicit key moves the counter on as an automatic one does.
+    Precondition: inside `transaction.atomic`; the reserved rows are inserted in it, with
+    `save(force_insert=True)`, before any other row of their tables."""
     if not connection.features.can_return_columns_from_insert:  # SQLite before 3.35
         DailySequence.objects.get_or_create(day=day)
         DailySequence.objects.filter(day=day).update(last=F("last") + 1)
-        return DailySequence.objects.filter(day=day).values_list("last", flat=True).get()
+        sequence = DailySequence.objects.filter(day=day).values_list("last", flat=True).get()
+        return sequence, (None if reserve else [])
     meta = DailySequence._meta
     columns = {f.name: f.column for f in meta.concrete_fields}
     table = connection.ops.quote_name(meta.db_table)
     day_, last = (connection.ops.quote_name(columns[name]) for name in ("day", "last"))
+    if connection.vendor == "postgresql":
+        next_key = "nextval(pg_get_serial_sequence(%s, %s))"
+        key_params: list[str] = [
+            p for model in reserve for p in (model._meta.db_table, model._meta.pk.column)
+        ]
+    else:
+        next_key = "COALESCE((SELECT seq FROM sqlite_sequence WHERE name = %s), 0) + 1"
+        key_params = [model._meta.db_table for model in reserve]
+    keys = "".join(", " + next_key for _model in reserve)
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} ({day_}, {last}) VALUES (%s, 1) ON CONFLICT ({day_}) "  # noqa: S608 (quoted model names; values bound)
-            f"DO UPDATE SET {last} = {table}.{last} + 1 RETURNING {last}",
-            [connection.ops.adapt_datefield_value(day)],
+            f"DO UPDATE SET {last} = {table}.{last} + 1 RETURNING {last}{keys}",
+            [connection.ops.adapt_datefield_value(day), *key_params],
         )
-        (sequence,) = cursor.fetchone()
-    return int(sequence)
+        sequence, *reserved = cursor.fetchone()
+    return int(sequence), [int(key) for key in reserved]
 
 
 def complaint_create(*, complaint: Complaint, events: Sequence[EventDraft]) -> Complaint:

@@ -20,6 +20,7 @@ from tousu.accounts import permissions
 from tousu.accounts.models import User
 from tousu.accounts.views import staff
 from tousu.complaints.choices import Channel, Level
+from tousu.complaints.models import Complaint
 from tousu.complaints.selectors import customer_history
 from tousu.core.api import OneOf, Strict, errors
 from tousu.core.errors import DomainError, Duplicate
@@ -29,7 +30,7 @@ from tousu.core.text import normalise_phone
 from tousu.customers.selectors import customer_by_phone
 from tousu.desk.actions.base import api_render
 from tousu.desk.api import router
-from tousu.desk.schemas import ComplaintOut
+from tousu.desk.schemas import ComplaintOut, complaints_out
 from tousu.intake.forms import REGISTRATION_FIELDS, RegisterForm
 from tousu.intake.services import Registration, complaint_register, complaint_register_idempotent
 
@@ -130,12 +131,22 @@ def register_api(request: HttpRequest, payload: RegisterIn) -> HttpStatus:
     registration = _registration(payload)
     if key is None:
         complaint = complaint_register(registration=registration, actor=user)
-        return HttpStatus(201, api_render(request, complaint))
+        return HttpStatus(201, _registered_out(user, complaint))
     body = json.loads(request.body or b"{}")
     complaint, created = complaint_register_idempotent(
         registration=registration, actor=user, key=key, body=body
     )
-    return HttpStatus(201 if created else 200, api_render(request, complaint))
+    if not created:  # the earlier registration's complaint, as it stands now
+        return HttpStatus(200, api_render(request, complaint))
+    return HttpStatus(201, _registered_out(user, complaint))
+
+
+def _registered_out(user: User, complaint: Complaint) -> dict[str, object]:
+    """The complaint just registered, as the registration left it: the service's own object,
+    with every row it shows (customer, category and parent, department, handler, region, the
+    complaint it repeats) already in hand — not read again (issue 19). Shown whether or not it
+    falls in the caller's scope, as `api_render` shows a complaint an action took out of it."""
+    return complaints_out(user, [complaint], "api")[0]
 
 
 # ---- the pages -----------------------------------------------------------------------------

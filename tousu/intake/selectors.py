@@ -8,40 +8,37 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from django.db.models import QuerySet, Subquery
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from tousu.accounts import permissions
 from tousu.accounts.choices import Role
 from tousu.accounts.models import Region, User
 from tousu.classification.models import Category
+from tousu.classification.selectors import active_category
 from tousu.complaints.choices import Status
 from tousu.complaints.models import Complaint
 from tousu.core.clock import local
 from tousu.core.errors import NotFound
+from tousu.core.refcache import RefCache
 from tousu.core.text import normalise_phone
 from tousu.intake.models import ImportRun
 
 
+def _regions() -> dict[str, Region]:
+    return {r.code: r for r in Region.objects.all()}
+
+
+# Registrations name regions by code: the (small) table, per process (tousu.core.refcache).
+_region_table = RefCache("regions", _regions, models=("accounts.Region",))
+
+
 def references_by_code(*, category: str, region: str) -> tuple[Category | None, Region | None]:
     """The active category (with its parent, which automatic assignment weighs) and the region
-    a registration names by code; None for a code not given or not found. Given both, they are
-    read in one query: the category's row carries the region's fields, each a scalar subquery
-    on the region's code. The region is read on its own only when the category is not found,
-    to tell whether it is missing too."""
-    categories = Category.objects.select_related("parent").filter(code=category, active=True)
-    regions = Region.objects.filter(code=region)
-    if not (category and region):
-        return (categories.first() if category else None), (regions.first() if region else None)
-    names = [f.attname for f in Region._meta.concrete_fields]
-    columns = {f"region_{name}": Subquery(regions.values(name)) for name in names}
-    found = categories.annotate(**columns).first()
-    if found is None:
-        return None, regions.first()
-    values = [getattr(found, column) for column in columns]
-    if getattr(found, f"region_{Region._meta.pk.attname}") is None:
-        return found, None
-    return found, Region.from_db(found._state.db, names, values)
+    a registration names by code; None for a code not given or not found. Both from the
+    per-process copies of their (small) tables: no query once they are loaded; shared
+    instances, not to be changed."""
+    return active_category(category), (_region_table.get().get(region) if region else None)
 
 
 def public_status(number: str, phone: str) -> dict[str, Any]:

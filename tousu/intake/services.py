@@ -27,7 +27,7 @@ from tousu.complaints.services import (
     complaint_create,
     complaint_lock,
     event_record,
-    number_allocate,
+    number_and_ids_allocate,
 )
 from tousu.complaints.timeline import canonical
 from tousu.core import clock, ratelimit
@@ -57,7 +57,13 @@ from tousu.intake.signals import complaint_registered
 from tousu.messages import triggers as message_triggers
 from tousu.messages.choices import MessageChannel, MessageKind
 from tousu.messages.models import Message
-from tousu.messages.services import Incoming, Outgoing, message_queue, message_receive
+from tousu.messages.services import (
+    Incoming,
+    Outgoing,
+    message_fresh_write,
+    message_queue,
+    message_receive,
+)
 from tousu.notifications.choices import NotificationKind
 from tousu.notifications.services import NotificationDraft, notify_many, webhook_emit
 from tousu.resolution.rules import evidence_problem
@@ -420,13 +426,13 @@ def _complaint_row(
     assessment: Assessment,
     due: tuple[dt.datetime, dt.datetime, str],
     actor: User | None,
+    number: str,
 ) -> Complaint:
     """The new complaint as decided, numbered, not yet written."""
     first_response_due, resolution_due, policy_code = due
-    day = clock.local_today()
     risk, emotion = assessment.risk, assessment.emotion
     return Complaint(
-        number=format_number(day.strftime("%Y%m%d"), number_allocate(day)),
+        number=number,
         channel=data.channel,
         content=data.content,
         demand=data.demand,
@@ -545,20 +551,44 @@ def _register(data: _Clean, *, actor: User | None, actor_name: str | None) -> Co
         channel=data.channel,
         received_at=data.received_at,
     )
+    # The acknowledgement's key is reserved with the number, in one statement: its
+    # `message_out` event then goes in with the complaint's others, and the complaint with
+    # the head of its whole chain — no second event INSERT, no UPDATE of the row (issue 19).
+    day = clock.local_today()
+    sequence, keys = number_and_ids_allocate(day, (Message,) if data.acknowledge else ())
     row = _complaint_row(
-        data, customer=customer, decision=decision, assessment=assessment, due=due, actor=actor
+        data,
+        customer=customer,
+        decision=decision,
+        assessment=assessment,
+        due=due,
+        actor=actor,
+        number=format_number(day.strftime("%Y%m%d"), sequence),
     )
     complaint = route_apply(row, route)
     dispatched, notices = dispatch_drafts(complaint, route)
-    events = _registration_events(
-        complaint,
-        data=data,
-        decision=decision,
-        assessment=assessment,
-        actor=actor,
-        actor_name=actor_name,
-    )
-    complaint = complaint_create(complaint=complaint, events=[*events, dispatched])
+    events = [
+        *_registration_events(
+            complaint,
+            data=data,
+            decision=decision,
+            assessment=assessment,
+            actor=actor,
+            actor_name=actor_name,
+        ),
+        dispatched,
+    ]
+    acknowledgement = None
+    if data.acknowledge and keys:
+        acknowledgement, message_out = message_triggers.acknowledgement_draft(complaint, keys[0])
+        events.append(message_out)
+    complaint = complaint_create(complaint=complaint, events=events)
+    # The customer is told it was received, in this transaction, sent after commit (unless
+    # the channel answers itself: a mail's own rate-limited reply, WeChat's passive reply).
+    if acknowledgement is not None:
+        message_fresh_write(acknowledgement)
+    elif data.acknowledge:  # no key reserved (SQLite before 3.35): written and recorded now
+        message_triggers.acknowledge(complaint)
     if data.referral is not None:  # the regulator's clocks beside ours (issue 17)
         referral = data.referral
         authority_clocks_create(
@@ -568,10 +598,6 @@ def _register(data: _Clean, *, actor: User | None, actor_name: str | None) -> Co
             first_contact_due=referral.first_contact_due,
             reply_due=referral.reply_due,
         )
-    # The customer is told it was received, in this transaction, sent after commit (unless
-    # the channel answers itself: a mail's own rate-limited reply, WeChat's passive reply).
-    if data.acknowledge:
-        message_triggers.acknowledge(complaint)
     notify_many([*notices, *_repeat_notice(complaint, assessment.repeat_of)])
     webhook_emit(event=EventType.REGISTERED, complaint=complaint, data={"channel": data.channel})
     # Robust: the complaint is registered whatever a listener does after (its error is logged).

@@ -21,6 +21,7 @@ from tousu.core import clock
 from tousu.core.clock import SHANGHAI
 from tousu.core.errors import FieldErrors, NotFound
 from tousu.core.pii import mask_name
+from tousu.core.refcache import RefCache
 from tousu.core.text import clean_text
 from tousu.knowledge import rules
 from tousu.knowledge.choices import CaseStatus, VersionState
@@ -416,12 +417,31 @@ def suggestion_panel(complaint: Complaint, user: User) -> Panel | None:
 MESSAGE_WORDING_KEY = "message-{kind}"
 
 
+# Every registration's acknowledgement is worded: the wordings found, by (kind, channel, day),
+# per process (tousu.core.refcache), dropped when an article, version or variant changes.
+_wordings: RefCache[dict[tuple[str, str, dt.date], tuple[str, str] | None]] = RefCache(
+    "message wordings",
+    dict,
+    models=("knowledge.WordingArticle", "knowledge.WordingVersion", "knowledge.WordingVariant"),
+)
+
+
 def message_wording(kind: str, channel: str) -> tuple[str, str] | None:
     """(title, text) of the approved wording of the messages of `kind`, in force today, said for
     `channel` (its variant, else the version's text); None when there is none. The title is
     the e-mail's subject. Read by the messages' template provider (intake registers it), in
-    the registration's transaction: one statement."""
+    the registration's transaction: one statement the first time in a process and a day, none
+    after (the per-process copy)."""
     day = today()
+    found = _wordings.get()
+    key = (kind, channel, day)
+    if key not in found:
+        # Two threads may both read it: the same row, the last one kept.
+        found[key] = _message_wording_read(kind, channel, day)
+    return found[key]
+
+
+def _message_wording_read(kind: str, channel: str, day: dt.date) -> tuple[str, str] | None:
     variant = WordingVariant.objects.filter(version=OuterRef("pk"), channel=channel)
     row = (
         WordingVersion.objects.filter(

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from tousu.accounts.models import User
 from tousu.complaints.choices import EventType
 from tousu.complaints.models import Complaint
-from tousu.complaints.services import complaint_lock, event_record
+from tousu.complaints.services import EventDraft, complaint_lock, event_record
 from tousu.core import clock
 from tousu.core.jobs import enqueue_on_commit
 from tousu.core.reasons import reason, reason_kind
@@ -75,19 +75,43 @@ def message_queue_locked(
         except IntegrityError:  # the same key queued concurrently: the first one stands
             return Message.objects.get(key=outgoing.key)
     event_record(
-        complaint=complaint,
-        type=EventType.MESSAGE_OUT,
-        actor=actor,
-        data={
-            "message": message.pk,
-            "channel": message.channel,
-            "kind": message.kind,
-            "status": message.status,
-        },
+        complaint=complaint, type=EventType.MESSAGE_OUT, actor=actor, data=_event_data(message)
     )
     if message.status == MessageStatus.QUEUED:
         enqueue_on_commit("messages.send")
     return message
+
+
+def _event_data(message: Message) -> dict[str, object]:
+    return {
+        "message": message.pk,
+        "channel": message.channel,
+        "kind": message.kind,
+        "status": message.status,
+    }
+
+
+def message_fresh_draft(
+    *, complaint: Complaint, outgoing: Outgoing, actor: User | None, pk: int
+) -> tuple[Message, EventDraft]:
+    """The message to the customer of a complaint being registered, not yet written, with its
+    `message_out` event: the registration chains the event with the complaint's first ones and
+    writes them in one INSERT (issue 19). `pk`: the key reserved for it in the registering
+    transaction (complaints.services.number_and_ids_allocate); no message can have its key
+    yet. Written by `message_fresh_write`, after the complaint."""
+    message = message_build(complaint, outgoing, actor)
+    message.pk = pk
+    return message, EventDraft(
+        complaint, EventType.MESSAGE_OUT, actor=actor, data=_event_data(message)
+    )
+
+
+def message_fresh_write(message: Message) -> None:
+    """Write a message of `message_fresh_draft` (its complaint written before), sent after
+    commit."""
+    message.save(force_insert=True)
+    if message.status == MessageStatus.QUEUED:
+        enqueue_on_commit("messages.send")
 
 
 def message_build(complaint: Complaint, outgoing: Outgoing, actor: User | None) -> Message:

@@ -14,12 +14,12 @@ from __future__ import annotations
 from tousu.accounts.models import User
 from tousu.complaints.choices import EventType, Status
 from tousu.complaints.models import Complaint, ComplaintEvent
-from tousu.complaints.services import event_listen
+from tousu.complaints.services import EventDraft, event_listen
 from tousu.messages import rules, templates
 from tousu.messages.choices import MessageChannel, MessageKind
 from tousu.messages.links import survey_url
 from tousu.messages.models import Message
-from tousu.messages.services import Outgoing, message_queue_locked
+from tousu.messages.services import Outgoing, message_fresh_draft, message_queue_locked
 
 
 def customer_channel(complaint: Complaint) -> str:
@@ -46,22 +46,37 @@ def queue_templated(
 ) -> Message:
     """Queue the message of `kind` in the approved wording for the customer's channel, once
     per `key`. The complaint must be locked by the caller (this is its object)."""
-    channel = customer_channel(complaint)
-    wording = templates.render(complaint, kind, channel, **extra)
     return message_queue_locked(
         complaint=complaint,
-        outgoing=Outgoing(
-            kind=kind, text=wording.text, subject=wording.subject, channel=channel, key=key
-        ),
+        outgoing=_templated(complaint, kind=kind, key=key, **extra),
         actor=actor,
         fresh=fresh,
     )
 
 
+def _templated(complaint: Complaint, *, kind: str, key: str, **extra: str) -> Outgoing:
+    channel = customer_channel(complaint)
+    wording = templates.render(complaint, kind, channel, **extra)
+    return Outgoing(kind=kind, text=wording.text, subject=wording.subject, channel=channel, key=key)
+
+
+def _acknowledgement(complaint: Complaint) -> Outgoing:
+    return _templated(complaint, kind=MessageKind.ACKNOWLEDGEMENT, key=f"ack:{complaint.number}")
+
+
 def acknowledge(complaint: Complaint) -> Message:
     """The acknowledgement of a complaint just registered (in its transaction)."""
-    return queue_templated(
-        complaint, kind=MessageKind.ACKNOWLEDGEMENT, key=f"ack:{complaint.number}", fresh=True
+    return message_queue_locked(
+        complaint=complaint, outgoing=_acknowledgement(complaint), actor=None, fresh=True
+    )
+
+
+def acknowledgement_draft(complaint: Complaint, pk: int) -> tuple[Message, EventDraft]:
+    """The acknowledgement of a complaint being registered, not yet written, with its
+    `message_out` event (messages.services.message_fresh_draft): the registration writes the
+    event with its own ones, the message after the complaint (`message_fresh_write`)."""
+    return message_fresh_draft(
+        complaint=complaint, outgoing=_acknowledgement(complaint), actor=None, pk=pk
     )
 
 

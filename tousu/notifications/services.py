@@ -13,6 +13,7 @@ from tousu.complaints.models import Complaint
 from tousu.core import clock
 from tousu.core.jobs import enqueue_on_commit
 from tousu.core.reasons import Reason, reason_fields, reason_office_text
+from tousu.core.refcache import RefCache
 from tousu.notifications.choices import DeliveryChannel
 from tousu.notifications.models import Delivery, Notification, WebhookEndpoint
 
@@ -92,12 +93,29 @@ def notify(
     return notify_many([NotificationDraft(users, kind, text, complaint)], email=email)
 
 
+def _active_endpoints() -> list[WebhookEndpoint]:
+    return list(WebhookEndpoint.objects.filter(active=True))
+
+
+# Every registration emits `registered`: the (few) active endpoints, per process
+# (tousu.core.refcache), dropped when an endpoint is saved or deleted.
+_endpoints = RefCache(
+    "webhook endpoints", _active_endpoints, models=("notifications.WebhookEndpoint",)
+)
+
+
+def webhook_endpoints_for(event: str) -> list[WebhookEndpoint]:
+    """The active endpoints that want `event` (shared instances, not to be changed)."""
+    return [e for e in _endpoints.get() if e.wants(event)]
+
+
 def webhook_emit_many(*, event: str, items: Sequence[tuple[Complaint, dict[str, Any]]]) -> int:
     """Queue `event` about each (complaint, data) for every active endpoint that wants it, with
-    one query for the endpoints and one INSERT; returns how many deliveries were queued."""
+    the endpoints from the per-process copy and one INSERT; returns how many deliveries were
+    queued."""
     if not items:
         return 0
-    endpoints = [e for e in WebhookEndpoint.objects.filter(active=True) if e.wants(event)]
+    endpoints = webhook_endpoints_for(event)
     now = clock.now()
     rows = [
         Delivery(
@@ -125,7 +143,7 @@ def webhook_emit_many(*, event: str, items: Sequence[tuple[Complaint, dict[str, 
 def webhook_emit_record(*, event: str, data: dict[str, Any]) -> int:
     """Queue `event` about a record that is not one complaint (an alert, an incident) for every
     active endpoint that wants it. Precondition: inside the transaction of the change."""
-    endpoints = [e for e in WebhookEndpoint.objects.filter(active=True) if e.wants(event)]
+    endpoints = webhook_endpoints_for(event)
     now = clock.now()
     payload = {"event": event, "at": now.isoformat(), "data": data}
     Delivery.objects.bulk_create(

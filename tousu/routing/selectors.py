@@ -20,6 +20,7 @@ from tousu.complaints.models import Complaint
 from tousu.complaints.rules import OPEN_STATUSES
 from tousu.core import clock
 from tousu.core.reasons import Reason, reason, reason_kind
+from tousu.core.refcache import RefCache
 from tousu.routing import rules
 from tousu.routing.choices import TransferKind
 from tousu.routing.models import ExpertTeam, HandlerProfile, RoutingRule, Transfer
@@ -53,14 +54,7 @@ def _reason(row: RoutingRule) -> Reason:
     return reason("routing.rule", rule=row.pk, criteria=criteria, department=row.department.name)
 
 
-def department_for(
-    category: Category | None,
-    region: Region | None = None,
-    channel: str = "",
-    level: str = "",
-) -> tuple[Department, Reason]:
-    """The responsible department and why: the most specific active rule that matches (one
-    query over the small rule table), else the complaint office."""
+def _rule_table() -> tuple[list[_Rule], Department | None]:
     rows = (
         RoutingRule.objects.filter(active=True, department__active=True)
         .select_related("category", "region", "department")
@@ -77,6 +71,33 @@ def department_for(
         )
         for row in rows
     ]
+    return candidates, Department.objects.filter(code=DEFAULT_DEPARTMENT).first()
+
+
+# Every registration is routed: the (small) rule table and the complaint office, per process
+# (tousu.core.refcache), dropped when a rule, or a department, category or region a rule
+# shows, changes.
+_rules = RefCache(
+    "routing rules",
+    _rule_table,
+    models=(
+        "routing.RoutingRule",
+        "accounts.Department",
+        "accounts.Region",
+        "classification.Category",
+    ),
+)
+
+
+def department_for(
+    category: Category | None,
+    region: Region | None = None,
+    channel: str = "",
+    level: str = "",
+) -> tuple[Department, Reason]:
+    """The responsible department and why: the most specific active rule that matches (from
+    the per-process copy of the small rule table), else the complaint office."""
+    candidates, default = _rules.get()
     best = rules.best_rule(
         candidates,
         category.code if category else "",
@@ -86,7 +107,8 @@ def department_for(
     )
     if best is not None:
         return best.row.department, _reason(best.row)
-    default = Department.objects.get(code=DEFAULT_DEPARTMENT)
+    if default is None:
+        raise Department.DoesNotExist(f"no department {DEFAULT_DEPARTMENT}")
     return default, reason("routing.default", department=default.name)
 
 
@@ -124,12 +146,25 @@ def route_for(
     return department, None, why
 
 
+def _handlers_by_department() -> dict[int, list[User]]:
+    found: dict[int, list[User]] = {}
+    users = User.objects.filter(role=Role.HANDLER, is_active=True, department__isnull=False)
+    for user in users.order_by("username"):
+        assert user.department_id is not None
+        found.setdefault(user.department_id, []).append(user)
+    return found
+
+
+# Every complaint left in a department's queue tells its handlers: who they are, per process
+# (tousu.core.refcache), dropped when a user is saved (a login saves its time: often, and
+# cheaply reloaded) or deleted.
+_handlers = RefCache("department handlers", _handlers_by_department, models=("accounts.User",))
+
+
 def department_handlers(department: Department) -> list[User]:
-    return list(
-        User.objects.filter(department=department, role=Role.HANDLER, is_active=True).order_by(
-            "username"
-        )
-    )
+    """The department's active handlers by username (from the per-process copy: shared
+    instances, not to be changed)."""
+    return list(_handlers.get().get(department.pk, []))
 
 
 def assignment_pool(department: Department, category: Category | None) -> list[User]:

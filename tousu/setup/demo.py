@@ -47,6 +47,7 @@ from tousu.complaints.services import complaint_note_add, complaints_archive
 from tousu.config import jobs
 from tousu.core import clock
 from tousu.core.clock import SHANGHAI
+from tousu.core.refcache import refcache_clear_all
 from tousu.customers.models import Customer
 from tousu.early_warning.demo import care_demo_load
 from tousu.early_warning.services import backlog_model_train
@@ -327,6 +328,7 @@ def demo_routing_ensure() -> None:
     Department.objects.filter(code__in=DEMO_QUEUE_DEPARTMENTS).update(
         assignment_mode=AssignmentMode.QUEUE
     )
+    refcache_clear_all()  # an UPDATE sends no signal: routing's copy shows the departments
 
 
 def customer_new(

@@ -1,6 +1,8 @@
 """Reads of the time-limit configuration, as the plain data `rules.py` works on.
 
-Writes (registration, escalation, pause) read policies and calendars fresh from the database.
+Writes (escalation, pause) read policies and calendars fresh from the database; registration,
+which every complaint goes through, reads the active policies and the calendars from
+per-process copies (tousu.core.refcache), dropped when a policy or calendar changes.
 The countdown on lists and in the API needs only each policy's warn share, for every row: it
 reads a per-process copy of the (small) policy table, reloaded when a policy is saved in this
 process and at the latest `POLICY_CACHE_SECONDS` after a change made in another one — so a
@@ -21,6 +23,7 @@ from tousu.classification.models import Category
 from tousu.complaints.choices import Channel
 from tousu.complaints.models import Complaint
 from tousu.complaints.rules import OPEN_STATUSES
+from tousu.core.refcache import RefCache
 from tousu.sla import constants, rules
 from tousu.sla.choices import ClockName, DayKind, EscalationTarget
 from tousu.sla.models import BusinessCalendar, ComplaintClock, EscalationStep, TimeLimitPolicy
@@ -97,10 +100,33 @@ def calendar_for(calendar_id: int | None) -> rules.Calendar:
     )
 
 
+# Registration's copies (tousu.core.refcache): the active policies, and each calendar asked for
+# (by id; None for the default) as it is first asked for.
+_policies = RefCache(
+    "active time-limit policies",
+    active_policies,
+    models=("sla.TimeLimitPolicy", "classification.Category"),
+)
+_calendars: RefCache[dict[int | None, rules.Calendar]] = RefCache(
+    "business calendars", dict, models=("sla.BusinessCalendar", "sla.CalendarDay")
+)
+
+
+def calendar_cached(calendar_id: int | None) -> rules.Calendar:
+    """`calendar_for`, from the per-process copy."""
+    calendars = _calendars.get()
+    found = calendars.get(calendar_id)
+    if found is None:
+        # Two threads may both read it: the same rows, the last one kept.
+        found = calendars[calendar_id] = calendar_for(calendar_id)
+    return found
+
+
 def policy_for(category: Category | None, level: str, channel: str) -> rules.Limit | None:
-    """The most specific active policy for a complaint (`rules.policy_choose`), or None."""
+    """The most specific active policy for a complaint (`rules.policy_choose`), or None; from
+    the per-process copy of the active policies."""
     return rules.policy_choose(
-        active_policies(),
+        _policies.get(),
         category=category.code if category else "",
         level=level,
         channel=channel,
@@ -116,7 +142,7 @@ def due_times_for(
     if policy is None:
         first, resolution = rules.deadlines(level, received_at)
         return first, resolution, ""
-    first, resolution = rules.due_times(policy, received_at, calendar_for(policy.calendar_id))
+    first, resolution = rules.due_times(policy, received_at, calendar_cached(policy.calendar_id))
     return first, resolution, policy.code
 
 

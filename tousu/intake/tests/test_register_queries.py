@@ -23,7 +23,21 @@ URL = "/api/v1/complaints"
 # message row, its timeline event and the chain head, 3 statements (no look-up of its key: a
 # complaint just created has no message yet): all-at-once 19/20 -> 22/23; its text in the
 # approved wording (knowledge), one statement: 23/24.
-MAX_QUERIES = 24
+# Issue 19: the reference tables (category, region, routing rules, time-limit policy, calendar,
+# approved wording, webhook endpoints, a queue's handlers) read from the process's copies, the
+# acknowledgement's `message_out` event written with the others and the complaint with the head
+# of its whole chain (no second event INSERT, no UPDATE), the answer made from the
+# registration's own objects (no read again). Without key / with key, on a warm process:
+QUERIES = {
+    "new": 11,  # 21 with a key before
+    "known": 11,  # 21
+    "new-with-account": 12,  # + the customer's history (an account may have complaints)
+    "category-level-region": 11,
+    "to-a-handler": 13,  # + the handler's profile and notice
+    "category-to-a-handler": 13,
+    "known-to-a-handler": 13,
+    "all-at-once": 14,  # 24 with a key before
+}
 KNOWN_PHONE = "13900139000"
 CATEGORY = "billing.unexplained_charge"
 
@@ -54,7 +68,7 @@ SCENARIOS: dict[str, tuple[dict[str, Any], bool]] = {
 
 @pytest.mark.parametrize("idempotency_key", [None, "retry-safe-1"])
 @pytest.mark.parametrize("scenario", list(SCENARIOS))
-def test_registering_through_the_api_costs_at_most_24_queries(
+def test_registering_through_the_api_costs_at_most_15_queries(
     api_as: Callable[[Any], Any],
     agent: User,
     make_user: Callable[..., User],
@@ -67,10 +81,14 @@ def test_registering_through_the_api_costs_at_most_24_queries(
     # known customer's earlier complaint is about something else (no repeat: the full path).
     earlier = {**body(KNOWN_PHONE), "content": "小区里手机信号很差", "demand": ""}
     assert client.post(URL, earlier).status_code == 201
+    # A registration of someone else's before, classified, in a region: the process's copies
+    # of the reference tables are loaded (tousu.core.refcache), as on a running server.
+    warm = {**body("13700137000", region="nanjing"), "content": "话费无故多扣"}
+    assert client.post(URL, warm).status_code == 201
     payload, with_handler = SCENARIOS[scenario]
     handler = make_user("billing_handler", "handler") if with_handler else None
     headers = {"HTTP_IDEMPOTENCY_KEY": idempotency_key} if idempotency_key else {}
-    with django_assert_max_num_queries(MAX_QUERIES):
+    with django_assert_max_num_queries(QUERIES[scenario] + (1 if idempotency_key else 0)):
         response = client.post(URL, payload, **headers)
     assert response.status_code == 201, response.content
     answer = response.json()

@@ -109,6 +109,47 @@ def nbsvm_scores(
     return out
 
 
+def tuned_offsets(scores: np.ndarray, y: np.ndarray, classes: np.ndarray) -> np.ndarray:
+    """Per-class offsets added to the scores before the argmax, chosen by coordinate ascent to
+    maximise macro-F1 on cross-validated scores of the training texts (never the scored ones)."""
+    truth = np.searchsorted(classes, y)
+    offsets = np.zeros(len(classes))
+    grid = np.arange(-0.5, 0.501, 0.05)
+
+    def macro(o: np.ndarray) -> float:
+        predicted = (scores + o).argmax(axis=1)
+        f1s = []
+        for k in range(len(classes)):
+            tp = np.sum((predicted == k) & (truth == k))
+            fp = np.sum((predicted == k) & (truth != k))
+            fn = np.sum((predicted != k) & (truth == k))
+            f1s.append(2 * tp / max(1, 2 * tp + fp + fn))
+        return float(np.mean(f1s))
+
+    best = macro(offsets)
+    for _ in range(2):
+        for k in range(len(classes)):
+            for step in grid:
+                trial = offsets.copy()
+                trial[k] = step
+                value = macro(trial)
+                if value > best + 1e-9:
+                    best, offsets = value, trial
+    return offsets
+
+
+def tuned_svm(x: sp.csr_matrix, y: np.ndarray, xt: sp.csr_matrix) -> np.ndarray:
+    """The SVM with per-class offsets tuned on its 3-fold cross-validated training scores."""
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
+    classes = np.unique(y)
+    folds = StratifiedKFold(n_splits=3, shuffle=True, random_state=0)
+    cv = cross_val_predict(svm(1.0), x, y, cv=folds, method="decision_function")
+    offsets = tuned_offsets(np.asarray(cv), y, classes)
+    print(f"    offsets: {np.round(offsets, 2).tolist()}", flush=True)
+    return svm(1.0).fit(x, y).decision_function(xt) + offsets
+
+
 def models(
     x: sp.csr_matrix, y: np.ndarray, xt: sp.csr_matrix, only: list[str] | None
 ) -> dict[str, np.ndarray]:
@@ -148,6 +189,7 @@ def models(
             .decision_function(xt)
         ),
     )
+    run("svm-c1-tuned", lambda: tuned_svm(x, y, xt))
     run("cnb-a0.3", lambda: ComplementNB(alpha=0.3).fit(x, y).predict_log_proba(xt))
     run("nbsvm-c1", lambda: nbsvm_scores(x, y, xt, classes, 1.0, 1.0))
     if "svm-c1" in out and "nbsvm-c1" in out:

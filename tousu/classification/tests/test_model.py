@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 from collections.abc import Callable, Iterator
 from io import StringIO
@@ -29,6 +30,7 @@ from tousu.classification.model import (
     clip,
     evaluate,
     jieba_tokens,
+    nb_svm,
     platt_fit,
 )
 from tousu.classification.models import Category, CategoryCorrection, TextModel
@@ -207,6 +209,62 @@ def test_platt_fit_recovers_a_known_sigmoid() -> None:
     a, b = platt_fit(scores, positive)
     assert a == pytest.approx(2.0, abs=0.15)
     assert b == pytest.approx(-1.0, abs=0.1)
+
+
+def test_nb_svm_weights_are_the_scaled_svm_folded_into_the_plain_features() -> None:
+    # The NB-SVM trains on features scaled by log-count ratios; its weights are stored for the
+    # plain features (w∘r), so that prediction is the same sparse dot product as before.
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.svm import LinearSVC
+
+    params = Params()
+    x = TfidfVectorizer(analyzer=lambda t: analyze(t, params), sublinear_tf=True).fit_transform(
+        TEXTS
+    )
+    y = np.array(LABELS)
+    classes = np.unique(y)
+    coef, intercept = nb_svm(x, y, classes, params)
+    assert coef.shape == (len(classes), x.shape[1])
+    k = list(classes).index("service.attitude")
+    present = (x > 0).astype(np.float64)
+    positive = y == "service.attitude"
+    p = 1.0 + np.asarray(present[positive].sum(axis=0)).ravel()
+    q = 1.0 + np.asarray(present[~positive].sum(axis=0)).ravel()
+    r = np.log((p / p.sum()) / (q / q.sum()))
+    scaled = LinearSVC(class_weight="balanced", random_state=0).fit(x.multiply(r).tocsr(), positive)
+    assert np.allclose(
+        x @ coef[k] + intercept[k], scaled.decision_function(x.multiply(r).tocsr()), atol=1e-9
+    )
+    # Trained on the class against the rest: its own texts score above the others'.
+    scores = x @ coef.T + intercept
+    assert (scores.argmax(axis=1) == np.searchsorted(classes, y)).all()
+
+
+def test_the_svm_and_the_nb_svm_are_averaged() -> None:
+    both = TfidfClassifier("both").fit(TEXTS, LABELS)
+    alone = TfidfClassifier("alone", Params(nbsvm=False)).fit(TEXTS, LABELS)
+    assert both.vocabulary == alone.vocabulary
+    assert not np.allclose(both.weights, alone.weights)  # the NB-SVM changed them
+    for text, label in zip(TEXTS, LABELS, strict=True):
+        assert both.predict(text).label == label
+
+
+def test_a_model_stored_before_the_nb_svm_still_loads() -> None:
+    # Stored models of the previous version have no `nbsvm` parameter; their weights are the
+    # SVM's alone and predict as they did (the parameter matters to training only).
+    alone = TfidfClassifier("v3", Params(nbsvm=False)).fit(TEXTS, LABELS)
+    blob = alone.dumps()
+    with np.load(io.BytesIO(blob[len(MAGIC) :]), allow_pickle=False) as data:
+        arrays = {name: data[name] for name in data.files}
+    meta = json.loads(arrays["meta"].tobytes())
+    del meta["params"]["nbsvm"], meta["params"]["nb_alpha"]
+    arrays["meta"] = np.frombuffer(json.dumps(meta, ensure_ascii=False).encode(), dtype=np.uint8)
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, **arrays)
+    old = TfidfClassifier.loads(MAGIC + buffer.getvalue(), "v3")
+    assert old.params.nbsvm is False
+    probes = ["手机在家里没有信号", "话费被多扣了", "客服态度恶劣"]
+    assert [old.predict(t) for t in probes] == [alone.predict(t) for t in probes]
 
 
 def legacy_blob() -> bytes:

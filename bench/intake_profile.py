@@ -1,0 +1,162 @@
+"""Benchmark: where one API registration's time goes in-process (issue 19, "regprof").
+
+Not a test. Builds (once) a SQLite database with N complaints from bench/analytics.py's loader,
+the classifier trained on them as the server's start-up retraining would, and an agent's API
+token, in --db-dir. Every run then copies that database to a temporary folder (so every run
+starts from the same data) and posts --count registrations to `POST /api/v1/complaints` through
+Django's test Client — the full WSGI handler and middleware, no network — each with its own
+Idempotency-Key and a different body (bench/intake.py's), alternating with the same bodies
+posted to bench/intake_server's bare two-insert endpoint (its tables made in the copy).
+Prints the median, p10 and p90 milliseconds per request of each after --warm unmeasured ones,
+and the ratio of the medians; with --profile, the cProfile listing of the product's measured
+requests by cumulative and by own time (--dump: the raw statistics to a file, for pstats).
+
+    .venv/bin/python bench/intake_profile.py --n 20000 --db-dir /tmp/tousu-regprof
+    .venv/bin/python bench/intake_profile.py --db-dir /tmp/tousu-regprof --profile
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import json
+import os
+import pstats
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _django(data_dir: Path) -> None:
+    os.environ["TOUSU_DATA_DIR"] = str(data_dir)
+    os.environ.pop("TOUSU_DATABASE_URL", None)
+    # The product's settings plus the bench's bare endpoint (bench/intake_server).
+    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.intake_server.settings"
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+
+
+def build(n: int, db_dir: Path) -> None:
+    """The loaded database with a trained, active classifier and an agent's token."""
+    import datetime as dt
+
+    from django.core.management import call_command
+
+    from bench import analytics
+    from tousu.accounts.models import User
+    from tousu.accounts.services import token_create, user_create
+    from tousu.config import jobs
+    from tousu.core import clock
+
+    call_command("migrate", verbosity=0)
+    now = clock.now().replace(microsecond=0)
+    started = time.perf_counter()
+    analytics.load(n, now - dt.timedelta(days=1))
+    print(f"loaded {n:,} complaints in {time.perf_counter() - started:.0f} s", flush=True)
+    started = time.perf_counter()
+    print("classifier retraining:", jobs.run("classification.retrain"), flush=True)
+    print(f"  in {time.perf_counter() - started:.0f} s", flush=True)
+    agent = user_create(
+        username="bench_agent", role="agent", password=uuid.uuid4().hex, department="billing"
+    )
+    (db_dir / "token").write_text(token_create(user=User.objects.get(pk=agent.pk)))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--n", type=int, default=20_000, help="complaints loaded (first run)")
+    default_dir = Path(tempfile.gettempdir()) / "tousu-regprof"
+    parser.add_argument("--db-dir", default=str(default_dir), help="the built database")
+    parser.add_argument("--count", type=int, default=200, help="registrations measured")
+    parser.add_argument("--warm", type=int, default=20, help="registrations not measured")
+    parser.add_argument("--profile", action="store_true", help="print cProfile listings")
+    parser.add_argument("--lines", type=int, default=45, help="lines per listing")
+    parser.add_argument("--dump", default="", help="write the raw profile here")
+    args = parser.parse_args(argv)
+
+    db_dir = Path(args.db_dir)
+    if not (db_dir / "token").exists():
+        db_dir.mkdir(parents=True, exist_ok=True)
+        _django(db_dir)
+        build(args.n, db_dir)
+        print(f"built {db_dir}; run again to measure")
+        return 0
+
+    with tempfile.TemporaryDirectory(prefix="tousu-regprof-") as tmp:
+        for name in os.listdir(db_dir):
+            if name.startswith("tousu.sqlite3") or name in ("chain_key", "secret_key", "token"):
+                shutil.copy(db_dir / name, Path(tmp) / name)
+        _django(Path(tmp))
+        from django.db import connection
+        from django.test import Client
+
+        from bench.intake import body
+        from bench.intake_server.models import BareEvent, BareTicket
+
+        with connection.schema_editor() as editor:
+            editor.create_model(BareTicket)
+            editor.create_model(BareEvent)
+        token = (Path(tmp) / "token").read_text().strip()
+        client = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+
+        def post(path: str, i: int) -> None:
+            response = client.post(
+                path,
+                data=body(i),
+                content_type="application/json",
+                HTTP_IDEMPOTENCY_KEY=f"prof-{uuid.uuid4()}",
+            )
+            if response.status_code != 201:
+                raise SystemExit(f"{path}: {response.status_code} {response.content[:300]!r}")
+
+        paths = {"product": "/api/v1/complaints", "bare": "/api/bench/bare"}
+        for i in range(args.warm):
+            for path in paths.values():
+                post(path, i)
+        profiler = cProfile.Profile() if args.profile else None
+        times: dict[str, list[float]] = {name: [] for name in paths}
+        for i in range(args.warm, args.warm + args.count):
+            for name, path in paths.items():
+                profiled = profiler is not None and name == "product"
+                started = time.perf_counter()
+                if profiled:
+                    profiler.enable()
+                post(path, i)
+                if profiled:
+                    profiler.disable()
+                times[name].append((time.perf_counter() - started) * 1000)
+        summary: dict[str, object] = {"count": args.count, "profiled": args.profile}
+        for name, values in times.items():
+            deciles = statistics.quantiles(values, n=10)
+            summary[name] = {
+                "median_ms": round(statistics.median(values), 2),
+                "p10_ms": round(deciles[0], 2),
+                "p90_ms": round(deciles[-1], 2),
+            }
+        ratio = statistics.median(times["product"]) / statistics.median(times["bare"])
+        summary["product/bare"] = round(ratio, 2)
+        print(json.dumps(summary))
+        if profiler is not None:
+            if args.dump:
+                profiler.dump_stats(args.dump)
+            for order in ("cumulative", "tottime"):
+                out = io.StringIO()
+                pstats.Stats(profiler, stream=out).sort_stats(order).print_stats(args.lines)
+                print(out.getvalue())
+        from django.db import connections
+
+        connections.close_all()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -420,9 +420,28 @@ def markers_found(
     intake.selectors.risk_markers), each as (weight, reason); for the complaint's risk here and
     the customer's in early warning."""
     table = _default_markers() if markers is None else markers
-    weights = {word: (weight, reason_parse(why)) for word, weight, why in table}
-    found = [weights[word] for word in _found(text, weights, negation=True)]
+    weights = {word: (weight, why) for word, weight, why in table}
+    found = [
+        (weight, _reason_copy(why))
+        for weight, why in (weights[word] for word in _found(text, weights, negation=True))
+    ]
     return found + _phrases_found(text, table, {str(why) for _w, why in found})
+
+
+@functools.lru_cache(maxsize=1024)
+def _reason_of(why: str) -> Reason | str:
+    """`reason_parse` of a risk term's reason text, once per text and process: parsing every
+    term's reason (a dozen legacy patterns each) on every registration was a tenth of its
+    Python time (issue 19). The reason kinds are all declared at import, before any text is
+    read. Shared: `_reason_copy` before it leaves."""
+    return reason_parse(why)
+
+
+def _reason_copy(why: str) -> Reason | str:
+    parsed = _reason_of(why)
+    if isinstance(parsed, dict):  # the caller may keep and change it; the cached one stays
+        return {**parsed, "params": dict(parsed.get("params", {}))}
+    return parsed
 
 
 def _phrases_found(
@@ -436,8 +455,10 @@ def _phrases_found(
     found: list[tuple[float, Reason | str]] = []
     cited = None
     for why, pattern in PHRASE_RULES:
-        parsed = reason_parse(why)
-        if why not in strongest or str(parsed) in already:
+        if why not in strongest:
+            continue
+        parsed = _reason_copy(why)
+        if str(parsed) in already:
             continue
         for m in pattern.finditer(text):
             cited = _citations(text) if cited is None else cited
@@ -499,18 +520,20 @@ def risk(
     professional: bool = False,
     markers: Sequence[Marker] | None = None,
     scorer: AngerScorer | _Default | None = DEFAULT,
+    feeling: Emotion | None = None,
 ) -> Risk:
     """The escalation risk of a complaint, 0..1, with its reasons in the order of their weight.
 
     `prior_count_30d` counts the customer's *earlier* complaints in the last PRIOR_WINDOW_DAYS
     (this one not included); `markers` defaults to the admins' risk terms and `scorer` to the
-    active emotion model (see `emotion`).
+    active emotion model (see `emotion`). `feeling`: `emotion(text, scorer)` when the caller
+    has it already (registration keeps it too: read once, not twice).
     """
     signals = markers_found(text, markers)
     if channel in CHANNEL_WEIGHTS:
         weight, code = CHANNEL_WEIGHTS[channel]
         signals.append((weight, reason(code)))
-    anger = emotion(text, scorer).anger
+    anger = (emotion(text, scorer) if feeling is None else feeling).anger
     if anger > 0:
         agitated = reason("risk.agitated") if anger >= ANGER_REASON_MIN else ""
         signals.append((ANGER_WEIGHT * anger, agitated))

@@ -402,12 +402,14 @@ def assess(*, data: _Clean, customer: Customer, new: bool, category: Category | 
         history = history_of(customer=customer, account=data.account, received_at=data.received_at)
     earlier = repeat_among(history.candidates, category=category, content=data.content)
     text = data.content + "\n" + data.demand
+    feeling = intake_risk.emotion(text)  # kept, and weighed in the risk: read once
     risk = intake_risk.risk(
         text,
         data.channel,
         history.prior,
         earlier is not None,
         professional=customer.special_type == SpecialType.PROFESSIONAL,
+        feeling=feeling,
     )
     level = intake_rules.registered_level(
         sla_rules.initial_level(data.channel, data.level or None),
@@ -415,7 +417,7 @@ def assess(*, data: _Clean, customer: Customer, new: bool, category: Category | 
         risk_score=risk.score,
         risk_high=settings.TOUSU_RISK_HIGH,
     )
-    return Assessment(earlier, intake_risk.emotion(text), risk, level)
+    return Assessment(earlier, feeling, risk, level)
 
 
 def _complaint_row(

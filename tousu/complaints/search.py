@@ -25,6 +25,7 @@ from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
 
 from tousu.complaints.models import Complaint, ComplaintSearch
+from tousu.core import segment
 
 jieba.setLogLevel(logging.WARNING)
 
@@ -76,7 +77,8 @@ def text_words(text: str) -> list[str]:
     """The words of a text: jieba search-mode words and whole ASCII words, de-duplicated in
     order of first appearance (what similar complaints are looked up by)."""
     lowered = text.lower()
-    words = _clean(jieba.lcut_for_search(lowered)) + _ASCII_WORD.findall(lowered)
+    # The precise cut is shared with intake's risk reading of the same text (core.segment).
+    words = _clean(segment.for_search(segment.words(lowered))) + _ASCII_WORD.findall(lowered)
     return list(dict.fromkeys(words))
 
 

@@ -36,16 +36,15 @@ which stays in [0, 1], never falls when a signal is added, and is dominated by t
 from __future__ import annotations
 
 import functools
-import logging
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
-import jieba
 from django.utils.translation import gettext_lazy, gettext_noop
 
 from tousu.complaints.choices import Channel
+from tousu.core import segment
 from tousu.core.reasons import Reason, reason, reason_kind, reason_parse
 
 # ---- emotion -----------------------------------------------------------------------------------
@@ -123,8 +122,6 @@ class Risk:
     # the text the deployment wrote for it.
     reasons: list[Reason | str] = field(default_factory=list)
 
-
-jieba.setLogLevel(logging.WARNING)
 
 # ---- reading a term where Chinese puts it -------------------------------------------------------
 
@@ -281,7 +278,7 @@ PHRASE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
 def _boundaries(text: str) -> tuple[frozenset[int], frozenset[int]]:
     """Where the tokenizer's words start and end."""
     starts, ends = set(), set()
-    for _word, start, end in jieba.tokenize(text):
+    for _word, start, end in segment.spans(text):  # the cut the search row shares
         starts.add(start)
         ends.add(end)
     return frozenset(starts), frozenset(ends)

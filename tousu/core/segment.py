@@ -24,6 +24,12 @@ jieba.setLogLevel(logging.WARNING)
 CACHE_TEXTS = 256
 
 
+def load() -> None:
+    """Load jieba's dictionary now (about a second), not in the first cut: a server does it
+    before it forks its workers, which then share it."""
+    jieba.initialize()
+
+
 @functools.lru_cache(maxsize=CACHE_TEXTS)
 def words(text: str) -> tuple[str, ...]:
     """jieba's precise-mode words of `text` (HMM on), in order; they join back to `text`."""
@@ -41,6 +47,7 @@ def spans(text: str) -> Iterator[tuple[str, int, int]]:
 def for_search(cut: Sequence[str]) -> list[str]:
     """The search-mode words of a precise cut: each word's dictionary 2- and 3-grams before
     the word itself, what `jieba.lcut_for_search` gives for the text of that cut."""
+    jieba.dt.check_initialized()  # FREQ is empty until the dictionary is loaded
     freq = jieba.dt.FREQ
     out: list[str] = []
     for word in cut:

@@ -31,3 +31,9 @@ def test_a_long_word_gives_its_dictionary_grams_first() -> None:
     found = segment.for_search(cut)
     assert found[-1] == "中华人民共和国"
     assert {"中华", "华人", "人民", "共和", "共和国"} <= set(found)
+
+
+def test_load_leaves_the_dictionary_loaded() -> None:
+    segment.load()
+    assert jieba.dt.initialized
+    assert jieba.dt.FREQ  # what for_search reads

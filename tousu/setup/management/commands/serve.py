@@ -27,6 +27,7 @@ from django.db import DatabaseError, connection, connections
 from django.db.migrations.executor import MigrationExecutor
 
 from tousu.config import runner
+from tousu.core import segment
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
 # Seconds a stopping server gives requests in flight (and a running job) to finish.
@@ -62,6 +63,9 @@ class Command(BaseCommand):
             raise CommandError("--threads must be at least 1")
         if opts["workers"] < 1:
             raise CommandError("--workers must be at least 1")
+        # jieba's dictionary (a second) is loaded on its first cut: here, once, before the
+        # workers fork and share it, not in each worker's first registration (issue 19).
+        segment.load()
         if opts["workers"] > 1 and can_fork():
             self.serve_gunicorn(host, port, workers=opts["workers"], threads=opts["threads"])
         else:

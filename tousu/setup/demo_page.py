@@ -87,11 +87,18 @@ def page_demo_load(now: dt.datetime) -> PageDemo:
         .order_by("-due_at")
     )
     answered = None
-    candidates = [t for t in pending[1:] if t.last < at]
-    if candidates:
+    # The latest due one is left for the callback team; a complaint whose last event (an
+    # overdue reminder, the survey notice) came within the last minutes is answered just
+    # after it, never before (so the answer does not depend on the time of day).
+    for pending_task in pending[1:]:
+        last: dt.datetime = pending_task.last  # type: ignore[attr-defined]  # annotated above
+        when = max(at, last + dt.timedelta(seconds=30))
+        if when >= now:
+            continue
         # As the customer does: the link from the SMS, read back, then the answer.
-        task = survey_task(survey_task_id(survey_token(candidates[0].pk)))
-        with clock.frozen(at):
+        task = survey_task(survey_task_id(survey_token(pending_task.pk)))
+        with clock.frozen(when):
             survey_answer(task=task, scores=SURVEY_SCORES, overall=5, comment=SURVEY_COMMENT)
         answered = task.complaint.number
+        break
     return PageDemo(note_on=note_on.number if note_on else None, survey_on=answered)

@@ -472,6 +472,7 @@ def test_demo_callbacks_in_every_state_and_a_survey(reference: None, settings: A
     parts of the day; and a small imported survey (R8.1, R8.3)."""
     from tousu.callbacks.models import CallbackAttempt, CallbackTask, SurveyResponse
     from tousu.callbacks.rules import slot_of
+    from tousu.messages.links import SURVEY_LINK_MAX_AGE
 
     demo_load(complaints=150, seed=2026)
     now = timezone.now()
@@ -497,10 +498,16 @@ def test_demo_callbacks_in_every_state_and_a_survey(reference: None, settings: A
         assert not task.reasons
     # Issue 17: one customer answered the survey through the link sent to them (perhaps after
     # a call that did not reach them).
-    (by_link,) = [t for t in done if t.done_by is None and t.result != "unreachable"]
-    assert (by_link.result, by_link.overall) == ("satisfied", 5)
-    assert not by_link.attempts.filter(outcome="reached").exists()  # nobody heard them
-    assert by_link.complaint.events.get(type="callback").actor_name == "customer"
+    # The page demo leaves the latest due callback to the team; a demo this small has, at some
+    # minutes of the day, no other callback scheduled in the link's lifetime to answer.
+    by_link = [t for t in done if t.done_by is None and t.result != "unreachable"]
+    fresh = now - SURVEY_LINK_MAX_AGE
+    open_then = [t for t in [*pending, *by_link] if t.created_at > fresh]
+    assert len(by_link) == (1 if len(open_then) >= 2 else 0), open_then
+    for task in by_link:
+        assert (task.result, task.overall) == ("satisfied", 5)
+        assert not task.attempts.filter(outcome="reached").exists()  # nobody heard them
+        assert task.complaint.events.get(type="callback").actor_name == "customer"
     reached = [t for t in done if t.result != "unreachable" and t.done_by is not None]
     assert any(t.attempt_count > 1 for t in reached), "nobody answered only a later call"
     ranges = {"satisfied": (4, 5), "basically_satisfied": (3, 4), "dissatisfied": (1, 2)}

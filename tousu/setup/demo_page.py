@@ -91,7 +91,7 @@ def page_demo_load(now: dt.datetime) -> PageDemo:
     # overdue reminder, the survey notice) came within the last minutes is answered just
     # after it, never before (so the answer does not depend on the time of day).
     for pending_task in pending[1:]:
-        last: dt.datetime = pending_task.last  # type: ignore[attr-defined]  # annotated above
+        last: dt.datetime = pending_task.last  # annotated above
         when = max(at, last + dt.timedelta(seconds=30))
         if when >= now:
             continue

@@ -315,10 +315,13 @@ def inspection_demo_load(*, now: dt.datetime, seed: int) -> int:
         .order_by("created_at", "pk")
     )
     latest = max((t.created_at for t in tasks), default=now)
+    left_open = False
     for task in tasks:
-        # The mandatory kinds are inspected first; random samples of the week wait.
+        # The mandatory kinds are inspected first; random samples of the week wait — the
+        # first of them always, so the queue is never empty whatever the draw.
         waits = task.created_at == latest and task.reason == SampleReason.RANDOM
-        if waits and rng.random() < LEFT_OPEN:
+        if waits and (not left_open or rng.random() < LEFT_OPEN):
+            left_open = True
             continue
         at = _score_at(task, now, rng)
         if at is not None:

@@ -15,11 +15,12 @@ from django.db.models import Max, Min
 
 from tousu.accounts.models import Region, User
 from tousu.complaints.choices import Status
-from tousu.complaints.models import Complaint
+from tousu.complaints.models import Complaint, ComplaintEvent
 from tousu.complaints.services import complaint_merge
 from tousu.core import clock
 from tousu.early_warning.choices import IncidentActionKind, IncidentLevel, MediaTone
 from tousu.early_warning.models import Alert, Incident
+from tousu.early_warning.selectors import alert_candidates
 from tousu.early_warning.services import (
     alert_scan,
     incident_action_apply,
@@ -35,8 +36,11 @@ from tousu.early_warning.services import (
 from tousu.intake.services import Registration, complaint_register
 
 WAVE_REGION = "suzhou"
-# Calls in the hour before the last whole hour, and in the last whole hour.
-WAVE_CALLS = (6, 10)
+# Calls in the hour before the last whole hour, and in the last whole hour: enough that the
+# city's outage stands out of the demo's busy last days by the hour and by the day (with 6 and
+# 10 the day's view of it was, on some days' history, only its usual share of all complaints:
+# the alert was then about all complaints and the incident missing).
+WAVE_CALLS = (8, 16)
 # With fewer complaints of history there is no usual level to rise above: no wave.
 MIN_HISTORY = 30
 PLACES = ("工业园区", "吴中区", "相城区", "姑苏区", "新区")
@@ -99,8 +103,9 @@ def _register(text: str, at: dt.datetime, agent: User, phone: str) -> Complaint:
 
 
 def wave_scan(now: dt.datetime) -> dict[str, int]:
-    """The hourly scan as of now, as the job would run it (the count tables are filled)."""
-    return alert_scan(now=now)
+    """The hourly scan as the job ran it at the top of this hour (the count tables are filled;
+    it reads the hours before, so it finds what a scan now would)."""
+    return alert_scan(now=now.replace(minute=0, second=0, microsecond=0))
 
 
 # ---- the outage as an incident (R10.4) ---------------------------------------------------------
@@ -133,7 +138,8 @@ def wave_incidents(now: dt.datetime, agent: User) -> WaveIncidents:
     if alert is not None:
         owner = User.objects.get(username="supervisor_cs")
         approver = User.objects.get(username="admin")
-        with clock.frozen(now):
+        opened, drafted, approved, logged, replied = _incident_steps(alert, now)
+        with clock.frozen(opened):
             live = incident_from_alert(
                 alert=alert, actor=owner, title="苏州部分区域宽带断网（光缆被挖断）",
                 level=IncidentLevel.MAJOR, owner=owner,
@@ -143,21 +149,26 @@ def wave_incidents(now: dt.datetime, agent: User) -> WaveIncidents:
             first_call = live.links.filter(
                 complaint__received_at__gte=now - dt.timedelta(hours=3)
             ).aggregate(first=Min("complaint__received_at"))["first"]
-            start = clock.local(first_call or alert.window_start).strftime("%H点")
-            eta = clock.local(now + dt.timedelta(hours=3)).strftime("%H点")
+        start = clock.local(first_call or alert.window_start).strftime("%H点")
+        eta = clock.local(now + dt.timedelta(hours=3)).strftime("%H点")
+        with clock.frozen(drafted):
             draft = statement_draft(
                 incident=live, actor=owner, text=STATEMENT.format(start=start, eta=eta)
             )
+        with clock.frozen(approved):
             statement_approve(statement=draft, actor=approver)
+        with clock.frozen(logged):
             media_log_add(
-                incident=live, actor=owner, outlet="微博", at=now - dt.timedelta(minutes=20),
+                incident=live, actor=owner, outlet="微博", at=opened - dt.timedelta(minutes=10),
                 summary="苏州工业园区多个小区网友发帖称宽带断网、光猫红灯，转发较多",
                 tone=MediaTone.NEGATIVE, reach=12_000,
             )  # fmt: skip
+        with clock.frozen(replied):
             action = incident_action_start(
                 incident=live, actor=owner, kind=IncidentActionKind.REPLY
             )
             incident_action_apply(action)  # what the job does (idempotent if it ran already)
+        with clock.frozen(now):
             late_call = complaint_register(
                 registration=Registration(
                     channel="hotline", content=LATE_CALL, demand="尽快恢复宽带",
@@ -170,6 +181,18 @@ def wave_incidents(now: dt.datetime, agent: User) -> WaveIncidents:
             incident_propose(complaint=late_call)
             late = 1
     return WaveIncidents(live=live, past=_past_incident(now), late_calls=late)
+
+
+def _incident_steps(alert: Alert, now: dt.datetime) -> list[dt.datetime]:
+    """When the owner opened the incident, drafted the statement, had it approved, logged the
+    media report and replied to every call: a few minutes apart after the alert, as an office
+    works, but never before the last event of a complaint it takes in (each timeline stays in
+    order) nor after now (the late call comes last)."""
+    numbers = alert_candidates(alert, list(INCIDENT_TERMS))
+    latest = ComplaintEvent.objects.filter(complaint__number__in=numbers).aggregate(at=Max("at"))
+    start = max(alert.detected_at, latest["at"] or alert.detected_at)
+    step = min((now - start) / 6, dt.timedelta(minutes=6))
+    return [start + step * k for k in range(1, 6)]
 
 
 def _wave_alert() -> Alert | None:

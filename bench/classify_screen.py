@@ -15,7 +15,15 @@ bigrams, `cNM` character N–M-grams of the clipped text (first 400 + last 100 c
 TF-IDF space (sublinear tf, min_df 2, L2). Models: LinearSVC (balanced), logistic regression,
 SGD (modified Huber), complement naive Bayes, NB-SVM (Wang & Manning's log-count ratio, one
 against the rest, an SVM on the scaled features) and the mean of the SVM's and the NB-SVM's
-scores (still one linear model: the product's prediction path would not change).
+scores (still one linear model: the product's prediction path would not change); variants of
+the NB-SVM (C 0.3, smoothing α 0.25, unbalanced) and of the mean (the NB-SVM's share 0.3 or 0.7);
+a one-hidden-layer network (`mlp-h64`, only when named: slow) added to the mean with a small
+weight. `--word-weights` scales the word block before the L2 norm; `--with-positives` trains on
+the positive e-commerce reviews too (data, not model). Every RESULT line is paired against the
+layout's `svm+nbsvm` (the product's model) on the same texts: `-lost/+won` texts.
+
+    .venv/bin/python bench/classify_screen.py --only shopping --seed 2 --layouts w+c13 \
+        --models svm-c1 nbsvm-c1 --word-weights 1 1.5 2 3
 """
 
 from __future__ import annotations
@@ -26,6 +34,7 @@ for _var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
     os.environ[_var] = "1"
 
 import argparse  # noqa: E402
+import csv  # noqa: E402
 import itertools  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
@@ -44,7 +53,7 @@ from sklearn.svm import LinearSVC  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from classify import RAW, SETS  # noqa: E402
+from classify import DATA, RAW, SETS  # noqa: E402
 
 from tousu.classification.model import (  # noqa: E402
     WORD_MARK,
@@ -92,7 +101,13 @@ def svm(c: float = 1.0) -> LinearSVC:
 
 
 def nbsvm_scores(
-    x: sp.csr_matrix, y: np.ndarray, xt: sp.csr_matrix, classes: np.ndarray, c: float, alpha: float
+    x: sp.csr_matrix,
+    y: np.ndarray,
+    xt: sp.csr_matrix,
+    classes: np.ndarray,
+    c: float,
+    alpha: float,
+    balanced: bool = True,
 ) -> np.ndarray:
     """One binary SVM per class on the features scaled by that class's log-count ratio."""
     binary = (x > 0).astype(np.float64)
@@ -102,7 +117,7 @@ def nbsvm_scores(
         p = alpha + np.asarray(binary[pos].sum(axis=0)).ravel()
         q = alpha + np.asarray(binary[~pos].sum(axis=0)).ravel()
         r = np.log((p / p.sum()) / (q / q.sum()))
-        model = LinearSVC(C=c, class_weight="balanced", random_state=0)
+        model = LinearSVC(C=c, class_weight="balanced" if balanced else None, random_state=0)
         model.fit(x.multiply(r).tocsr(), pos)
         # w·(r∘x) = (w∘r)·x: the scaled model is a linear model of the plain features.
         out[:, k] = xt @ (model.coef_.ravel() * r) + model.intercept_[0]
@@ -192,12 +207,73 @@ def models(
     run("svm-c1-tuned", lambda: tuned_svm(x, y, xt))
     run("cnb-a0.3", lambda: ComplementNB(alpha=0.3).fit(x, y).predict_log_proba(xt))
     run("nbsvm-c1", lambda: nbsvm_scores(x, y, xt, classes, 1.0, 1.0))
+    run("nbsvm-c0.3", lambda: nbsvm_scores(x, y, xt, classes, 0.3, 1.0))
+    run("nbsvm-c1-a0.25", lambda: nbsvm_scores(x, y, xt, classes, 1.0, 0.25))
+    run("nbsvm-c1-unbalanced", lambda: nbsvm_scores(x, y, xt, classes, 1.0, 1.0, balanced=False))
     if "svm-c1" in out and "nbsvm-c1" in out:
         out["svm+nbsvm"] = (out["svm-c1"] + out["nbsvm-c1"]) / 2
+        for share in (0.3, 0.7):  # the NB-SVM's share of the mean
+            out[f"svm+nbsvm-{share}"] = (1 - share) * out["svm-c1"] + share * out["nbsvm-c1"]
+    for nb in ("nbsvm-c0.3", "nbsvm-c1-a0.25"):
+        if "svm-c1" in out and nb in out:
+            out[f"svm+{nb}"] = (out["svm-c1"] + out[nb]) / 2
+    if "svm-c1-unbalanced" in out and "nbsvm-c1-unbalanced" in out:
+        out["svm+nbsvm-unbalanced"] = (out["svm-c1-unbalanced"] + out["nbsvm-c1-unbalanced"]) / 2
+    if only and "mlp-h64" in only:  # ~170 s CPU on shopping: only when named
+        run("mlp-h64", lambda: mlp_log_proba(x, y, xt))
+    if "svm+nbsvm" in out and "mlp-h64" in out:
+        for beta in (0.1, 0.2, 0.4):
+            out[f"svm+nbsvm+mlp{beta}"] = out["svm+nbsvm"] + beta * out["mlp-h64"]
     return out
 
 
-def screen(name: str, layouts: list[str], only: list[str] | None, final: bool, seed: int) -> None:
+def mlp_log_proba(x: sp.csr_matrix, y: np.ndarray, xt: sp.csr_matrix) -> np.ndarray:
+    """A one-hidden-layer network (64 ReLU units) on the same TF-IDF features, a fixed number of
+    Adam epochs (no early stopping: that would need a slice of the training part). Its log
+    probabilities, to be added to a linear model's scores with a small weight."""
+    from sklearn.neural_network import MLPClassifier
+
+    model = MLPClassifier(
+        hidden_layer_sizes=(64,), alpha=1e-4, batch_size=128, max_iter=6, random_state=0
+    )
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # stops at max_iter on purpose
+        model.fit(x, y)
+    return np.log(np.clip(model.predict_proba(xt), 1e-9, 1.0))
+
+
+def weigh_words(x: sp.csr_matrix, terms: np.ndarray, weight: float) -> sp.csr_matrix:
+    """The word features' block scaled by `weight` before the row's L2 norm (the same as their
+    idf times `weight` in the product's vectoriser: its prediction path would not change)."""
+    if weight == 1.0:
+        return x
+    scale = np.where(np.char.startswith(terms.astype(str), WORD_MARK), weight, 1.0)
+    x = (x @ sp.diags(scale.astype(np.float32))).tocsr()
+    norms = np.sqrt(np.asarray(x.multiply(x).sum(axis=1)).ravel())
+    return (sp.diags(1.0 / np.maximum(norms, 1e-12)) @ x).tocsr().astype(np.float32)
+
+
+def shopping_positives(negatives: list[str]) -> list[tuple[str, str]]:
+    """The positive reviews (`label` 1) of the e-commerce file with their product line, less any
+    whose normalised text is also a negative review's (none of them is ever scored: every
+    scored text is a negative review)."""
+    seen = {normalise(t) for t in negatives}
+    with open(DATA / "online-shopping-10cats-train.csv", encoding="utf-8", newline="") as f:
+        rows = [r for r in csv.DictReader(f) if r["label"] == "1" and r["review"]]
+    return [(r["review"], r["cat"]) for r in rows if normalise(r["review"]) not in seen]
+
+
+def screen(
+    name: str,
+    layouts: list[str],
+    only: list[str] | None,
+    final: bool,
+    seed: int,
+    word_weights: list[float],
+    positives: bool = False,
+) -> None:
     texts, labels = SETS[name]()
     train_texts, test_texts, train_labels, test_labels = train_test_split(
         texts, labels, test_size=0.2, stratify=labels, random_state=0
@@ -212,6 +288,13 @@ def screen(name: str, layouts: list[str], only: list[str] | None, final: bool, s
         )
         val_texts = [RAW[name](t) for t in val_texts]
         where = f"inner fifth of the four fifths (raw), split {seed}"
+    if positives and name == "shopping":  # more data, not a better model: the learning curve
+        extra = shopping_positives(texts)
+        fit_texts, fit_labels = (
+            list(fit_texts) + [t for t, _ in extra],
+            list(fit_labels) + [c for _, c in extra],
+        )
+        where += f", trained with {len(extra)} positive reviews too"
     start = time.process_time()
     fit_docs = [prepare(t) for t in fit_texts]
     val_docs = [prepare(t) for t in val_texts]
@@ -225,16 +308,30 @@ def screen(name: str, layouts: list[str], only: list[str] | None, final: bool, s
         vectorizer = TfidfVectorizer(
             analyzer=layout(lay), sublinear_tf=True, min_df=P.min_df, dtype=np.float32
         )
-        x = vectorizer.fit_transform(fit_docs).tocsr()
-        xt = vectorizer.transform(val_docs).tocsr()
-        print(f"  layout {lay}: {x.shape[1]} features", flush=True)
+        x0 = vectorizer.fit_transform(fit_docs).tocsr()
+        xt0 = vectorizer.transform(val_docs).tocsr()
+        terms = vectorizer.get_feature_names_out()
+        print(f"  layout {lay}: {x0.shape[1]} features", flush=True)
         classes = np.unique(y)
-        for model, scores in models(x, y, xt, only).items():
-            predicted = [str(classes[i]) for i in np.asarray(scores).argmax(axis=1)]
-            m = evaluate(list(val_labels), predicted)
+        truth = np.array(val_labels)
+        rows: list[tuple[str, np.ndarray]] = []
+        for weight in word_weights:
+            x, xt = weigh_words(x0, terms, weight), weigh_words(xt0, terms, weight)
+            tag = lay if weight == 1.0 else f"{lay} words×{weight:g}"
+            for model, scores in models(x, y, xt, only).items():
+                rows.append((f"{tag} {model}", classes[np.asarray(scores).argmax(axis=1)]))
+        # Paired against the product's model (the first weight's svm+nbsvm, else the first row):
+        # texts only the reference gets right / only this one does.
+        names = [row[0] for row in rows]
+        base = names.index(f"{lay} svm+nbsvm") if f"{lay} svm+nbsvm" in names else 0
+        reference = rows[base][1] == truth
+        for tag, predicted in rows:
+            m = evaluate(list(val_labels), [str(p) for p in predicted])
+            right = predicted == truth
+            lost, won = int(np.sum(reference & ~right)), int(np.sum(right & ~reference))
             print(
-                f"  RESULT {name} {lay} {model}: macro_f1={m.macro_f1:.4f} "
-                f"accuracy={m.accuracy:.4f} ({where})",
+                f"  RESULT {name} {tag}: macro_f1={m.macro_f1:.4f} accuracy={m.accuracy:.4f} "
+                f"paired -{lost}/+{won} ({where})",
                 flush=True,
             )
 
@@ -246,11 +343,27 @@ def main() -> None:
     parser.add_argument("--models", nargs="+", help="only these models (names as printed)")
     parser.add_argument("--final", action="store_true", help="score on the raw held-out fifth")
     parser.add_argument("--seed", type=int, default=1, help="the inner split's random_state")
+    parser.add_argument(
+        "--word-weights", type=float, nargs="+", default=[1.0], help="word block scale(s)"
+    )
+    parser.add_argument(
+        "--with-positives",
+        action="store_true",
+        help="shopping: train on the positive reviews too (never scored on them)",
+    )
     args = parser.parse_args()
     jieba.setLogLevel(60)
     jieba.initialize()
     for name in [args.only] if args.only else list(SETS):
-        screen(name, args.layouts, args.models, args.final, args.seed)
+        screen(
+            name,
+            args.layouts,
+            args.models,
+            args.final,
+            args.seed,
+            args.word_weights,
+            args.with_positives,
+        )
 
 
 if __name__ == "__main__":

@@ -122,6 +122,22 @@ def context(text: str, terms: Sequence[str], reach: int = 40) -> str:
     return " … ".join(text[s:e] for s, e in merged) or text[: 2 * reach]
 
 
+FRESH_SAMPLES = {"fresh": {}, "fresh2": {"second": True}, "fresh3": {"third": True}}
+
+
+def fresh_rows(name: str) -> list[tuple[str, str, str, bool]]:
+    """(source, row id, text, labelled risk) of a fresh sample (bench/risk_labels_<name>.csv)."""
+    with open(HERE / f"risk_labels_{name}.csv", encoding="utf-8") as f:
+        held = {(r["source"], r["row"]): r for r in csv.DictReader(f)}
+    return [
+        (s, i, norm(t), held[(s, i)]["risk"] == "1") for s, i, t in fresh(**FRESH_SAMPLES[name])
+    ]
+
+
+def fresh_pairs(name: str, markers: Sequence[tuple[str, float, str]]) -> list[tuple[bool, bool]]:
+    return [(g, bool(intake_risk.markers_found(t, markers))) for _s, _i, t, g in fresh_rows(name)]
+
+
 def anger_model(held: set[int]) -> intake_emotion.AngerModel:
     with open(DATA / SHOP, encoding="utf-8") as f:
         reviews = [r for i, r in enumerate(csv.DictReader(f)) if i not in held and r["review"]]
@@ -172,14 +188,10 @@ def main() -> None:
         halves=True,
     )
     # The held-out samples (bench/README.md): "fresh" was labelled before round 2 was scored
-    # on it and then tuned on in round 3; "fresh2" was labelled before round 3 and never tuned on.
-    for name, second in (("fresh", False), ("fresh2", True)):
-        with open(HERE / f"risk_labels_{name}.csv", encoding="utf-8") as f:
-            held = {(r["source"], r["row"]): r for r in csv.DictReader(f)}
-        pairs = [
-            (held[(s, i)]["risk"] == "1", bool(intake_risk.markers_found(norm(t), markers)))
-            for s, i, t in fresh(second=second)
-        ]
+    # on it and then tuned on in round 3; "fresh2" was labelled before round 3 and "fresh3"
+    # (lane risk3) before round 4, which was tuned on the errors of fresh2 and fresh3 by class.
+    for name in FRESH_SAMPLES:
+        pairs = fresh_pairs(name, markers)
         print(f"  {'now, ' + name + ' sample (gov)':<34} {'new':<4} n={len(pairs):<4} {prf(pairs)}")
     started = time.perf_counter()
     for _s, _r, t in rows:

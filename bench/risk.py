@@ -157,11 +157,11 @@ def main() -> None:
     parser.add_argument("--no-model", action="store_true")
     parser.add_argument(
         "--errors",
-        choices=["dev", "test", "all"],
+        choices=["dev", "test", "all", *FRESH_SAMPLES],
         nargs="?",
         const="dev",
         help="list the rows the risk flag gets wrong, with the passages around the terms "
-        "(default: the dev half only, the one the rules were tuned on)",
+        "(default: the dev half only, the one the rules were tuned on; or a fresh sample)",
     )
     args = parser.parse_args()
     with open(HERE / "risk_labels.csv", encoding="utf-8") as f:
@@ -198,8 +198,14 @@ def main() -> None:
         intake_risk.markers_found(t, markers)
     per = (time.perf_counter() - started) / len(rows) * 1000
     print(f"  matching: {per:.2f} ms per text (mean, first call per text, one core)")
-    if args.errors:
-        terms = [t for t, _w, _r in markers] + ["投诉", "举报", "热线", "政府", "部门"]
+    terms = [t for t, _w, _r in markers] + ["投诉", "举报", "热线", "政府", "部门"]
+    if args.errors in FRESH_SAMPLES:
+        for s, i, t, gold in fresh_rows(args.errors):
+            found = intake_risk.markers_found(t, markers)
+            if bool(found) != gold:
+                print(f"    {'FP' if found else 'FN'} {s} {i} {found}")
+                print(f"       {context(t, terms)}")
+    elif args.errors:
         for (s, r, t), i in zip(rows, ids, strict=True):
             if args.errors not in ("all", half(t)):
                 continue

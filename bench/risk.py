@@ -72,6 +72,27 @@ BEFORE_TERMS = [
 ]
 
 
+# The anger cue words before lane risk3 added the board's classes (intake.risk.ANGER_CUES then).
+BEFORE_ANGER_CUES = [
+    "气死",
+    "气死我了",
+    "气死人",
+    "太过分",
+    "忍无可忍",
+    "骗子",
+    "垃圾",
+    "欺诈",
+    "坑人",
+    "无耻",
+    "最后一次",
+    "受够了",
+    "恶心",
+    "流氓",
+    "!!",
+    "！！",
+]
+
+
 def norm(text: str) -> str:
     return " ".join(text.replace("_x000D_", " ").split())
 
@@ -215,27 +236,39 @@ def main() -> None:
                 print(f"       {context(t, terms)}")
     agitated = intake_risk.ANGER_REASON_MIN
     print(f"anger (flag: anger >= {agitated})")
-    before_cues = intake_risk.ANGER_CUES
     report(
         "before: cue substrings",
         rows,
         "anger",
-        lambda t: intake_risk.ANGER_PER_CUE * sum(c in t for c in before_cues) >= agitated,
+        lambda t: intake_risk.ANGER_PER_CUE * sum(c in t for c in BEFORE_ANGER_CUES) >= agitated,
     )
     report(
         "cue words on word boundaries",
         rows,
         "anger",
         lambda t: intake_risk.emotion(t, None).anger >= agitated,
+        halves=True,
     )
     if not args.no_model:
         model = anger_model({int(i) for s, i, _t in sample() if s == "shop"})
         report("the model alone", rows, "anger", lambda t: model(t) >= intake_risk.ANGER_CONFIRM)
         report(
+            "before: old words, confirmed at 0.7",
+            rows,
+            "anger",
+            lambda t: (
+                intake_risk.ANGER_PER_CUE * len(intake_risk._found(t, BEFORE_ANGER_CUES))
+                >= agitated
+                and model(t) >= 0.7  # ANGER_CONFIRM before lane risk3
+            ),
+            halves=True,
+        )
+        report(
             "now: words confirmed by the model",
             rows,
             "anger",
             lambda t: intake_risk.emotion(t, model).anger >= agitated,
+            halves=True,
         )
         started = time.perf_counter()
         for _s, _r, t in rows:

@@ -68,6 +68,29 @@ ANGER_CUES: tuple[str, ...] = (
     "流氓",
     "!!",
     "！！",
+    # Read on the dev half of the labelled sample (bench/README.md, lane risk3), by class:
+    # outrage named (气愤, 令人发指), accusations of the other side's character (黑心, 骗人,
+    # 不择手段) and rows of question or mixed marks (？？, ？！) that the formal letters to the
+    # board use where reviews write ！！.
+    "气愤",
+    "愤慨",
+    "愤怒",
+    "令人发指",
+    "岂有此理",
+    "无法无天",
+    "欺人太甚",
+    "黑心",
+    "骗人",
+    "太坑",
+    "下三滥",
+    "不择手段",
+    "死不悔改",
+    "嚣张跋扈",
+    "当傻子",
+    "??",
+    "？？",
+    "？！",
+    "！？",
 )
 URGENCY_CUES: tuple[str, ...] = (
     "马上",
@@ -542,9 +565,12 @@ DEFAULT: Final = _Default()
 # With a model, a cue word counts as anger only in a text the model reads as a complaint at
 # least this surely: it tells an insult from the same word used of a thing or in quotation.
 # Measured on the hand-labelled sample (bench/risk.py, bench/README.md): the model alone reads
-# negativity, not anger (precision 0.51); confirming the words raises their precision from 0.76
-# to 0.91.
-ANGER_CONFIRM = 0.7
+# negativity, not anger (precision 0.51). The model, trained on reviews, reads the formal
+# letters to the government board as hardly negative, so a high bar (0.7) threw away most of
+# their anger (recall 0.10 on them); 0.4 is the bar with the best F1 on the sample's dev half
+# (tried 0.0 … 0.7 by tenths), and on the test half it keeps precision near (0.82 -> 0.79)
+# while recall rises (0.46 -> 0.56, with the cue words added in the same round).
+ANGER_CONFIRM = 0.4
 
 
 def _default_scorer() -> AngerScorer | None:

@@ -14,8 +14,11 @@ through intake.selectors.risk_markers) are matched as Chinese reads them, not as
 - in the sense of escalation only: a police call reported (报警根本不管用) is no threat, nor a
   photograph's 曝光, the news read in the media (据媒体报道), the media as a topic, somebody
   else's lawyer, a court as a place, a regulator cited for its rules (工信部目录);
+- not a hotline called to ask a question (打12333咨询), nor a television station as a topic or
+  a place (网络电视台的视频); still a term jieba keeps with its document or office (请愿书, 信访室);
 - and in phrases a word list cannot hold (PHRASE_RULES): a group writing as one (我们全体业主…,
-  a group's signature) and a threat to go over the addressee's head (我将向省纪委举报).
+  a group's signature, a letter signed by three named people), a threat to go over the
+  addressee's head (我将向省纪委举报) and a vow to pursue it to the end (维权到底).
 
 How well: bench/risk.py on hand-labelled messages and reviews (figures in bench/README.md).
 

@@ -72,6 +72,27 @@ BEFORE_TERMS = [
 ]
 
 
+# The anger cue words before lane risk3 added the board's classes (intake.risk.ANGER_CUES then).
+BEFORE_ANGER_CUES = [
+    "气死",
+    "气死我了",
+    "气死人",
+    "太过分",
+    "忍无可忍",
+    "骗子",
+    "垃圾",
+    "欺诈",
+    "坑人",
+    "无耻",
+    "最后一次",
+    "受够了",
+    "恶心",
+    "流氓",
+    "!!",
+    "！！",
+]
+
+
 def norm(text: str) -> str:
     return " ".join(text.replace("_x000D_", " ").split())
 
@@ -122,6 +143,22 @@ def context(text: str, terms: Sequence[str], reach: int = 40) -> str:
     return " … ".join(text[s:e] for s, e in merged) or text[: 2 * reach]
 
 
+FRESH_SAMPLES = {"fresh": {}, "fresh2": {"second": True}, "fresh3": {"third": True}}
+
+
+def fresh_rows(name: str) -> list[tuple[str, str, str, bool]]:
+    """(source, row id, text, labelled risk) of a fresh sample (bench/risk_labels_<name>.csv)."""
+    with open(HERE / f"risk_labels_{name}.csv", encoding="utf-8") as f:
+        held = {(r["source"], r["row"]): r for r in csv.DictReader(f)}
+    return [
+        (s, i, norm(t), held[(s, i)]["risk"] == "1") for s, i, t in fresh(**FRESH_SAMPLES[name])
+    ]
+
+
+def fresh_pairs(name: str, markers: Sequence[tuple[str, float, str]]) -> list[tuple[bool, bool]]:
+    return [(g, bool(intake_risk.markers_found(t, markers))) for _s, _i, t, g in fresh_rows(name)]
+
+
 def anger_model(held: set[int]) -> intake_emotion.AngerModel:
     with open(DATA / SHOP, encoding="utf-8") as f:
         reviews = [r for i, r in enumerate(csv.DictReader(f)) if i not in held and r["review"]]
@@ -141,11 +178,11 @@ def main() -> None:
     parser.add_argument("--no-model", action="store_true")
     parser.add_argument(
         "--errors",
-        choices=["dev", "test", "all"],
+        choices=["dev", "test", "all", *FRESH_SAMPLES],
         nargs="?",
         const="dev",
         help="list the rows the risk flag gets wrong, with the passages around the terms "
-        "(default: the dev half only, the one the rules were tuned on)",
+        "(default: the dev half only, the one the rules were tuned on; or a fresh sample)",
     )
     args = parser.parse_args()
     with open(HERE / "risk_labels.csv", encoding="utf-8") as f:
@@ -172,22 +209,24 @@ def main() -> None:
         halves=True,
     )
     # The held-out samples (bench/README.md): "fresh" was labelled before round 2 was scored
-    # on it and then tuned on in round 3; "fresh2" was labelled before round 3 and never tuned on.
-    for name, second in (("fresh", False), ("fresh2", True)):
-        with open(HERE / f"risk_labels_{name}.csv", encoding="utf-8") as f:
-            held = {(r["source"], r["row"]): r for r in csv.DictReader(f)}
-        pairs = [
-            (held[(s, i)]["risk"] == "1", bool(intake_risk.markers_found(norm(t), markers)))
-            for s, i, t in fresh(second=second)
-        ]
+    # on it and then tuned on in round 3; "fresh2" was labelled before round 3 and "fresh3"
+    # (lane risk3) before round 4, which was tuned on the errors of fresh2 and fresh3 by class.
+    for name in FRESH_SAMPLES:
+        pairs = fresh_pairs(name, markers)
         print(f"  {'now, ' + name + ' sample (gov)':<34} {'new':<4} n={len(pairs):<4} {prf(pairs)}")
     started = time.perf_counter()
     for _s, _r, t in rows:
         intake_risk.markers_found(t, markers)
     per = (time.perf_counter() - started) / len(rows) * 1000
     print(f"  matching: {per:.2f} ms per text (mean, first call per text, one core)")
-    if args.errors:
-        terms = [t for t, _w, _r in markers] + ["投诉", "举报", "热线", "政府", "部门"]
+    terms = [t for t, _w, _r in markers] + ["投诉", "举报", "热线", "政府", "部门"]
+    if args.errors in FRESH_SAMPLES:
+        for s, i, t, gold in fresh_rows(args.errors):
+            found = intake_risk.markers_found(t, markers)
+            if bool(found) != gold:
+                print(f"    {'FP' if found else 'FN'} {s} {i} {found}")
+                print(f"       {context(t, terms)}")
+    elif args.errors:
         for (s, r, t), i in zip(rows, ids, strict=True):
             if args.errors not in ("all", half(t)):
                 continue
@@ -197,27 +236,39 @@ def main() -> None:
                 print(f"       {context(t, terms)}")
     agitated = intake_risk.ANGER_REASON_MIN
     print(f"anger (flag: anger >= {agitated})")
-    before_cues = intake_risk.ANGER_CUES
     report(
         "before: cue substrings",
         rows,
         "anger",
-        lambda t: intake_risk.ANGER_PER_CUE * sum(c in t for c in before_cues) >= agitated,
+        lambda t: intake_risk.ANGER_PER_CUE * sum(c in t for c in BEFORE_ANGER_CUES) >= agitated,
     )
     report(
         "cue words on word boundaries",
         rows,
         "anger",
         lambda t: intake_risk.emotion(t, None).anger >= agitated,
+        halves=True,
     )
     if not args.no_model:
         model = anger_model({int(i) for s, i, _t in sample() if s == "shop"})
         report("the model alone", rows, "anger", lambda t: model(t) >= intake_risk.ANGER_CONFIRM)
         report(
+            "before: old words, confirmed at 0.7",
+            rows,
+            "anger",
+            lambda t: (
+                intake_risk.ANGER_PER_CUE * len(intake_risk._found(t, BEFORE_ANGER_CUES))
+                >= agitated
+                and model(t) >= 0.7  # ANGER_CONFIRM before lane risk3
+            ),
+            halves=True,
+        )
+        report(
             "now: words confirmed by the model",
             rows,
             "anger",
             lambda t: intake_risk.emotion(t, model).anger >= agitated,
+            halves=True,
         )
         started = time.perf_counter()
         for _s, _r, t in rows:

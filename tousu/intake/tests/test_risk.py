@@ -198,3 +198,30 @@ def test_anger_words_count_when_the_model_reads_a_complaint() -> None:
     assert said_of_a_thing.anger == 0.0
     assert said_of_a_thing.cues == ["垃圾"]  # still shown to staff
     assert emotion("以前的手机现在基本成了垃圾，这台很好", None).anger > 0  # no model: the words
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "这种黑心驾校，收费这么高，岂有此理",
+        "学校不择手段逼学生补课，令人发指",
+        "政府到底还管不管？？物业把电都停了，我们非常气愤",
+    ],
+)
+def test_the_anger_of_formal_letters_is_read_from_outrage_accusations_and_marks(
+    text: str,
+) -> None:
+    """The classes the board's letters use (lane risk3): outrage named, the other side's
+    character accused, rows of question marks."""
+    assert emotion(text, None).anger >= intake_risk.ANGER_REASON_MIN
+
+
+def test_a_calm_letter_with_a_single_question_mark_has_no_anger() -> None:
+    assert emotion("请问小区门口的路什么时候修？谢谢领导", None).anger == 0.0
+
+
+def test_anger_words_count_when_the_model_is_fairly_sure_of_a_complaint() -> None:
+    # The bar (ANGER_CONFIRM) was lowered to 0.4: a formal letter the review-trained model reads
+    # as only fairly negative still confirms its anger words; a text read as praise does not.
+    assert emotion("黑心商家，岂有此理", lambda _t: 0.45).anger > 0
+    assert emotion("黑心商家，岂有此理", lambda _t: 0.3).anger == 0.0

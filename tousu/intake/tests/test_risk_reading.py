@@ -256,3 +256,116 @@ def test_the_media_as_a_channel_of_publicity_is_not_a_threat() -> None:
 
 def test_the_central_discipline_commission_is_a_higher_inspection() -> None:
     assert codes("请中央纪委下来明查暗访") == {"risk.marker.inspection"}
+
+
+# ---- round 4 (lane risk3): the classes of the errors on the second and third fresh samples ----
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "打电话到12333咨询养老保险怎么转移，一直占线",
+        "请问异地就医怎么报销？麻烦解答，12333热线老是打不进",
+    ],
+)
+def test_a_hotline_called_to_ask_a_question_is_not_an_escalation(text: str) -> None:
+    assert codes(text) == set()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我打12345投诉了三次都没人管",
+        "已经向12319举报过多次",
+        "拨打12345市民热线后，工作人员只询问了情况",
+    ],
+)
+def test_a_hotline_complained_to_is_still_one(text: str) -> None:
+    assert codes(text) & {"risk.marker.city_hotline", "risk.marker.service_hotline"}
+
+
+def test_the_government_complaint_hotlines_are_in_the_vocabulary() -> None:
+    assert codes("已向12365质量投诉热线反映") == {"risk.marker.service_hotline"}
+    assert codes("向12319城建热线投诉过") == {"risk.marker.service_hotline"}
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("我们已向县里递交了请愿书", "risk.marker.collective"),
+        ("到区纪委信访室反映过两次", "risk.marker.petition"),
+        ("为此我们准备了上访材料", "risk.marker.petition"),
+    ],
+)
+def test_a_term_kept_with_its_document_office_or_event_is_still_a_word(
+    text: str, code: str
+) -> None:
+    assert code in codes(text)
+
+
+def test_a_reply_calling_the_message_a_petition_item_is_not_a_petition() -> None:
+    # 信访件: what an office calls the very message it answers; 件 is no suffix of the term.
+    assert codes("收到您的信访件后，我局高度重视") == set()
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["希望电视台能够来采访一下", "此事电视台也多次报道过", "请省报等媒体能够跟踪报道"],
+)
+def test_the_media_asked_or_having_reported_after_an_adverb_or_a_modal(text: str) -> None:
+    assert "risk.marker.media" in codes(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "媒体报道明年要建新公园",
+        "本县网络电视台的视频放不出来",
+        "家住广播电视台附近，路灯太亮",
+        "最近上传的网络电视台节目总是卡",
+    ],
+)
+def test_a_television_station_as_a_topic_or_a_place_is_not_a_threat(text: str) -> None:
+    assert codes(text) == set()
+
+
+@pytest.mark.parametrize(
+    "text", ["这次改造对我们全体居民来说是好事", "为了我们全体员工的安全，请尽快整改"]
+)
+def test_the_group_as_the_object_or_beneficiary_is_not_acting(text: str) -> None:
+    assert codes(text) == set()
+
+
+def test_the_group_as_the_subject_still_acts() -> None:
+    assert codes("我们全体居民请求另选地址") == {"risk.marker.collective"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "以上情况属实。联名人：王大明、李小红、张建国",
+        "请求拆除围墙。签名：赵一平，钱二伟，孙三强 2019年5月1日",
+        "住户：王先生0000-00000000 李先生0000-00000000 赵女士0000-00000000",
+    ],
+)
+def test_a_letter_signed_by_several_named_people_is_collective(text: str) -> None:
+    assert codes(text) == {"risk.marker.collective"}
+
+
+@pytest.mark.parametrize(
+    "text", ["举报人：王大明，联系电话略", "投诉人：李小红，女，汉族", "举报人：王大明、李小红"]
+)
+def test_one_or_two_named_complainants_are_not(text: str) -> None:
+    assert codes(text) == set()
+
+
+@pytest.mark.parametrize(
+    "text", ["问题不解决，我们将维权到底", "我会一直反映到底，绝不妥协", "我们有信心追查到底"]
+)
+def test_a_vow_to_pursue_the_matter_to_the_end_is_a_threat(text: str) -> None:
+    assert codes(text) == {"risk.marker.all_the_way"}
+
+
+@pytest.mark.parametrize("text", ["请有关部门追查到底", "希望纪委一定追究到底", "我不会上访到底"])
+def test_asking_the_addressee_to_pursue_it_or_a_vow_taken_back_is_not(text: str) -> None:
+    assert codes(text) == set()

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest
+import json
+
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
+from ninja.responses import NinjaJSONEncoder
 
 from tousu.accounts.services import pii_reveal_log, text_mask_for
 from tousu.complaints import selectors
@@ -69,7 +72,7 @@ class ListQuery(Schema):
     response={200: ComplaintPage, **errors(422)},
     summary="List complaints",
 )
-def complaint_list(request: HttpRequest, query: Query[ListQuery]) -> dict[str, object]:
+def complaint_list(request: HttpRequest, query: Query[ListQuery]) -> HttpResponse:
     from tousu.core.text import normalise_phone
 
     phone = ""
@@ -116,7 +119,18 @@ def complaint_list(request: HttpRequest, query: Query[ListQuery]) -> dict[str, o
     listed = ranked if ranked is not None else selectors.complaint_list(user, filters)
     items, count = paginate(listed, query.page, query.page_size)
     body = complaints_out(user, items, "api")
-    return page_body(body, count, query.page, query.page_size)
+    return json_response(page_body(body, count, query.page, query.page_size))
+
+
+def json_response(body: dict[str, object]) -> HttpResponse:
+    """`body` as django-ninja answers it (its encoder and content type), without validating it
+    again against the response schema: ninja wraps every nested dict of a list's 50 rows in
+    a getter and validates it, a fifth of the API list's time (issue 19). `complaint_out` writes
+    the schema's shape itself (desk/tests/test_list_rows.py checks the two answers are the
+    same); the OpenAPI document still names the schema."""
+    return HttpResponse(
+        json.dumps(body, cls=NinjaJSONEncoder), content_type="application/json; charset=utf-8"
+    )
 
 
 @router.get(

@@ -21,6 +21,7 @@ from tousu.complaints.models import Complaint
 from tousu.complaints.selectors import complaint_list
 from tousu.core import clock
 from tousu.core.api import page_body
+from tousu.desk import api as desk_api
 from tousu.desk.schemas import ComplaintPage, complaints_out
 from tousu.resolution.selectors import with_approval_due
 
@@ -178,3 +179,27 @@ def test_the_api_list_is_what_its_schema_validation_gave(
         json.dumps(validated, cls=NinjaJSONEncoder)
     )
     assert len(response.json()["items"]) == len(assorted)
+
+
+def test_a_deep_api_page_by_keys_is_the_page_by_offset(
+    assorted: list[Complaint],
+    admin_user: Any,
+    api_as: Callable[[Any], Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    client = api_as(admin_user)
+
+    def pages() -> list[list[str]]:
+        return [
+            [
+                c["number"]
+                for c in client.get("/api/v1/complaints", page=n, page_size=2).json()["items"]
+            ]
+            for n in range(1, 6)
+        ]
+
+    by_offset = pages()
+    monkeypatch.setattr(desk_api, "KEYS_FIRST_OFFSET", 0)  # every page by its keys first
+    assert pages() == by_offset
+    assert [n for page in by_offset for n in page] == [c.number for c in complaint_list(admin_user)]
+    assert by_offset[-1] == []  # past the end: empty

@@ -3,6 +3,7 @@ active category."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django import forms
@@ -12,9 +13,19 @@ from tousu.classification.models import Category
 from tousu.core.forms import blank
 
 
-def category_choices(empty_label: Any) -> list[tuple[str, Any]]:
-    """The category tree as one select: parents, then their children indented under them."""
-    rows = Category.objects.filter(active=True).select_related("parent").order_by("sort", "code")
+def active_categories() -> list[Category]:
+    """The active categories, each with its parent, in the tree's order."""
+    return list(
+        Category.objects.filter(active=True).select_related("parent").order_by("sort", "code")
+    )
+
+
+def category_choices(
+    empty_label: Any, rows: Iterable[Category] | None = None
+) -> list[tuple[str, Any]]:
+    """The category tree as one select: parents, then their children indented under them.
+    `rows`: `active_categories()` when read already (a per-process copy)."""
+    rows = active_categories() if rows is None else rows
     return blank(empty_label) + [
         (c.code, ("\u3000" + c.local_name) if c.parent_id else c.local_name) for c in rows
     ]

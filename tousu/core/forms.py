@@ -97,11 +97,51 @@ class FastSelect(forms.Select):
         return mark_safe("".join(html))  # noqa: S308 (each piece built by format_html)
 
 
+class FastInput(forms.widgets.Input):
+    """An input written in Python: the HTML of Django's `input.html` (and `attrs.html`), for
+    the text, date and checkbox inputs of the list page's forms, each a template render
+    otherwise (issue 19)."""
+
+    def render(
+        self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
+    ) -> SafeString:
+        widget = self.get_context(name, value, attrs)["widget"]
+        html = format_html('<input type="{}" name="{}"', widget["type"], widget["name"])
+        if widget["value"] is not None:
+            html += format_html(' value="{}"', widget["value"])
+        return mark_safe(html + _attrs_html(widget["attrs"]) + ">")  # noqa: S308 (built above)
+
+
+class FastTextInput(FastInput, forms.TextInput):
+    pass
+
+
+class FastDateInput(FastInput, forms.DateInput):
+    pass
+
+
+class FastCheckboxInput(FastInput, forms.CheckboxInput):
+    pass
+
+
+# Plain widgets and their Python-written twins (the same state: only `render` differs).
+FAST_INPUTS: dict[type[forms.Widget], type[forms.Widget]] = {
+    forms.TextInput: FastTextInput,
+    forms.DateInput: FastDateInput,
+    forms.CheckboxInput: FastCheckboxInput,
+}
+
+
 def fast_selects(form: forms.BaseForm) -> None:
-    """Make the form's plain selects FastSelects, keeping their attributes and choices."""
+    """Make the form's plain selects FastSelects, keeping their attributes and choices, and
+    its plain text, date and checkbox inputs their FAST_INPUTS twins."""
     for field in form.fields.values():
         widget = field.widget
         if type(widget) is forms.Select:
             fast = FastSelect(attrs=widget.attrs, choices=widget.choices)
             fast.is_required = widget.is_required
             field.widget = fast
+        elif type(widget) in FAST_INPUTS:
+            # The form's own deep copy of the widget: the same attributes, format and check
+            # test, another class.
+            widget.__class__ = FAST_INPUTS[type(widget)]

@@ -1,0 +1,205 @@
+"""The list's rows written in Python (`complaint_rows`, issue 19) are the rows the template
+wrote before, cell for cell: the markup of `complaints/_table.html`'s old loop, kept below,
+rendered over the same complaints for the same reader, against the tag. And the API list,
+answered without django-ninja validating it again, is what that validation gave."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.template import Context, Template
+from django.utils import translation
+from ninja.responses import NinjaJSONEncoder
+
+from tousu.accounts.services import text_mask_for
+from tousu.complaints.models import Complaint
+from tousu.complaints.selectors import complaint_list
+from tousu.core import clock
+from tousu.core.api import page_body
+from tousu.desk import api as desk_api
+from tousu.desk.schemas import ComplaintPage, complaints_out
+from tousu.resolution.selectors import with_approval_due
+
+pytestmark = pytest.mark.django_db
+
+# The loop of complaints/_table.html before the rows were written in Python (verbatim).
+TEMPLATE_ROWS = """{% load i18n tousu_ui complaint_tags %}
+  {% for c in rows %}
+    <tr data-row>
+      {% if selectable %}<td class="select"><input type="checkbox" form="bulk" name="numbers" value="{{ c.number }}" aria-label="{{ c.number }}"></td>{% endif %}
+      <td class="number"><a class="nowrap" href="{% url 'desk:detail' c.number %}">{{ c.number }}</a>{% if c.repeat_of_id %} <span class="badge" title="{% translate 'Repeat complaint' %}">{% translate "Repeat" %}</span>{% endif %}{% if c.high_risk %} <span class="badge level-major" title="{{ c.risk_reasons|reasons }}">{% translate "High risk" %}</span>{% endif %}</td>
+      <td>{% due c %}</td>
+      <td>{% level_badge c %}</td>
+      <td>{% status_badge c %}</td>
+      <td class="category">{% if c.category %}{{ c.category.path_name }}{% else %}<span class="muted">{% translate "Not classified" %}</span>{% endif %}</td>
+      <td class="summary">{% if highlight %}{% search_snippet c highlight pii %}{% else %}{{ c.content|pii_text:pii|truncatechars:40 }}{% endif %}</td>
+      <td>{{ c.department|local_name|default:"—" }}<br><span class="muted">{{ c.handler|default:_("Unassigned") }}</span></td>
+      <td><span class="masked">{{ c.customer.phone|phone_masked }}</span></td>
+      <td class="nowrap"><span title="{{ c.received_at|date:"Y-m-d H:i" }}">{{ c.received_at|date:"m-d H:i" }}</span></td>
+    </tr>
+  {% empty %}
+    <tr><td colspan="{% if selectable %}10{% else %}9{% endif %}" class="empty">{{ empty_text }}</td></tr>
+  {% endfor %}
+"""  # noqa: E501 (the template's lines as they were)
+
+TAG_ROWS = "{% load complaint_tags %}{% complaint_rows rows selectable empty_text highlight %}"
+
+
+def rows_of(html: str) -> list[str]:
+    """The rows, each without the layout whitespace between tags that the template's
+    indentation added (a line break and its indent): what a browser ignores."""
+    flat = re.sub(r">\s*\n\s*<", "><", html.strip())
+    return re.findall(r"<tr[ >].*?</tr>", flat)
+
+
+def both(context: dict[str, Any]) -> tuple[list[str], list[str]]:
+    before = Template(TEMPLATE_ROWS).render(Context(context))
+    after = Template(TAG_ROWS).render(Context(context))
+    return rows_of(before), rows_of(after)
+
+
+@pytest.fixture
+def assorted(complaint_in: Callable[..., Any], make_user: Callable[..., Any]) -> list[Complaint]:
+    """Complaints that use every branch of a row."""
+    now = clock.now()
+    first = complaint_in(
+        "closed", content="话费被多扣了58元", received_at=now - dt.timedelta(days=3)
+    )
+    return [
+        first,
+        # Overdue, with the customer's number in its text (masked for an agent) and <b> in it.
+        complaint_in(
+            "in_progress",
+            content="客户13912345678说<b>经常</b>断网，已经三天了，一直没有人上门处理问题",
+            resolution_due=now - dt.timedelta(hours=5),
+        ),
+        # A repeat of the first, high risk with reasons.
+        complaint_in(
+            "dispatched", repeat_of=first, risk_score=95, risk_reasons=["regulator", "media"]
+        ),
+        # Unclassified, not yet dispatched: no department, no handler.
+        complaint_in("registered", category=None),
+        # Paused, with a reason holding a phone number.
+        complaint_in(
+            "in_progress",
+            paused_at=now - dt.timedelta(hours=1),
+            pause_reason="等待客户13800138000回电",
+        ),
+        complaint_in("awaiting_approval"),
+        complaint_in("closed", archived_at=now - dt.timedelta(days=1)),
+    ]
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+@pytest.mark.parametrize("reader", ["agent", "admin_user"])
+@pytest.mark.parametrize("selectable", [True, False])
+def test_the_rows_are_those_the_template_wrote(
+    assorted: list[Complaint],
+    request: pytest.FixtureRequest,
+    reader: str,
+    selectable: bool,
+    language: str,
+) -> None:
+    user = request.getfixturevalue(reader)
+    rows = list(with_approval_due(complaint_list(user)).order_by("-received_at", "-pk"))
+    assert len(rows) == len(assorted)
+    context = {
+        "rows": rows,
+        "pii": text_mask_for(user),
+        "selectable": selectable,
+        "empty_text": "No <complaint>",
+    }
+    with translation.override(language):
+        before, after = both(context)
+    assert len(before) == len(assorted)
+    assert after == before
+    html = "".join(after)
+    if reader == "agent":
+        assert "13912345678" not in html
+        assert "13800138000" not in html
+    assert "<b>" not in html  # the content's markup is escaped
+
+
+def test_search_rows_mark_the_words_as_before(assorted: list[Complaint], admin_user: Any) -> None:
+    rows = list(complaint_list(admin_user).order_by("-received_at", "-pk"))
+    context = {"rows": rows, "pii": text_mask_for(admin_user), "highlight": ["断网", "话费"]}
+    before, after = both(context)
+    assert after == before
+    assert "<mark>断网</mark>" in "".join(after)
+
+
+@pytest.mark.parametrize("selectable", [True, False])
+def test_no_rows_say_so_as_before(selectable: bool) -> None:
+    context = {"rows": [], "selectable": selectable, "empty_text": "No <complaint>"}
+    before, after = both(context)
+    assert after == before
+    assert "&lt;complaint&gt;" in after[0]
+
+
+def test_a_number_that_needs_quoting_is_linked_as_reverse_does(
+    assorted: list[Complaint], admin_user: Any
+) -> None:
+    Complaint.objects.filter(pk=assorted[0].pk).update(number="TS 2026?1")
+    rows = list(complaint_list(admin_user).order_by("-received_at", "-pk"))
+    before, after = both({"rows": rows, "pii": text_mask_for(admin_user)})
+    assert after == before
+    assert "TS%202026%3F1" in "".join(after)
+
+
+# ---- the API list answers without ninja's second validation (issue 19) -----------------------
+
+
+def canonical(text: str) -> str:
+    """JSON with its keys sorted: the same text for the same values of the same types (95 and
+    95.0 stay apart)."""
+    return json.dumps(json.loads(text), sort_keys=True, ensure_ascii=False)
+
+
+@pytest.mark.parametrize("reader", ["agent", "admin_user"])
+def test_the_api_list_is_what_its_schema_validation_gave(
+    assorted: list[Complaint],
+    request: pytest.FixtureRequest,
+    reader: str,
+    api_as: Callable[[Any], Any],
+) -> None:
+    user = request.getfixturevalue(reader)
+    Complaint.objects.filter(pk=assorted[1].pk).update(anger=0.75, urgency=None)
+    response = api_as(user).get("/api/v1/complaints", page_size=20)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json; charset=utf-8"
+    rows = list(complaint_list(user).order_by("-received_at", "-pk"))
+    body = page_body(complaints_out(user, rows, "api"), len(rows), 1, 20)
+    validated = ComplaintPage.model_validate(body).model_dump()
+    assert canonical(response.content.decode()) == canonical(
+        json.dumps(validated, cls=NinjaJSONEncoder)
+    )
+    assert len(response.json()["items"]) == len(assorted)
+
+
+def test_a_deep_api_page_by_keys_is_the_page_by_offset(
+    assorted: list[Complaint],
+    admin_user: Any,
+    api_as: Callable[[Any], Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    client = api_as(admin_user)
+
+    def pages() -> list[list[str]]:
+        return [
+            [
+                c["number"]
+                for c in client.get("/api/v1/complaints", page=n, page_size=2).json()["items"]
+            ]
+            for n in range(1, 6)
+        ]
+
+    by_offset = pages()
+    monkeypatch.setattr(desk_api, "KEYS_FIRST_OFFSET", 0)  # every page by its keys first
+    assert pages() == by_offset
+    assert [n for page in by_offset for n in page] == [c.number for c in complaint_list(admin_user)]
+    assert by_offset[-1] == []  # past the end: empty

@@ -427,11 +427,20 @@ def test_an_expert_team_member_finds_the_teams_complaint(
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's walk by scope")
+@pytest.mark.parametrize("common", [True, False])
 def test_the_walk_by_scope_finds_what_the_walk_checking_each_row_finds(
-    register: Register, handler: User, outsider: User, make_user: Callable[..., User]
+    register: Register,
+    handler: User,
+    outsider: User,
+    make_user: Callable[..., User],
+    monkeypatch: pytest.MonkeyPatch,
+    common: bool,
 ) -> None:
     from tousu.accounts.permissions import scope_alternatives
     from tousu.complaints.selectors import _filtered
+
+    # Common: a walk per alternative of the scope; rare: one scan of the GIN index.
+    monkeypatch.setattr(search_module, "COMMON_SHARE", 0.0 if common else 1.0)
 
     for i in range(6):
         register(content=f"宽带断网第{i}天", channel="web" if i % 2 else "hotline")

@@ -16,6 +16,9 @@ supervisor, and the quarterly report.
     .venv/bin/python bench/analytics.py --n 200000
     .venv/bin/python bench/analytics.py \\
         --database-url postgresql://postgres@127.0.0.1:5432/postgres
+    # load once and keep the database (TOUSU_BENCH_DB names it), then time searches only:
+    .venv/bin/python bench/analytics.py --lists-only --keep --database-url …
+    .venv/bin/python bench/analytics.py --search-only --keep --database-url …
 """
 
 from __future__ import annotations
@@ -366,9 +369,12 @@ def _search_page(user: Any, q: str, *, exact_count: bool = False) -> int:
 
 def viewers(now: dt.datetime) -> dict[str, Any]:
     """An administrator (sees everything) and the billing department's supervisor."""
-    from tousu.accounts.models import Department
+    from tousu.accounts.models import Department, User
     from tousu.accounts.services import user_create
 
+    kept = {u.username: u for u in User.objects.filter(username__in=["bench_admin", "bench_sup"])}
+    if len(kept) == 2:  # a kept database (--keep) has them from its first run
+        return {"all": kept["bench_admin"], "billing": kept["bench_sup"]}
     password = "bench-" + str(now.timestamp())  # nobody logs in to the throw-away database
     assert Department.objects.filter(code="billing").exists()
     return {
@@ -379,10 +385,10 @@ def viewers(now: dt.datetime) -> dict[str, Any]:
     }
 
 
-def lists(now: dt.datetime, users: dict[str, Any]) -> None:
+def lists(now: dt.datetime, users: dict[str, Any], *, search_only: bool = False) -> None:
     """Time the complaint list the way its page reads it: the first page, the page 1,000 pages
     deep (by its cursor, found untimed), and a filtered first page, for a user who sees
-    everything and for a department supervisor."""
+    everything and for a department supervisor (with `search_only`, its searches only)."""
     from tousu.accounts.models import User
     from tousu.complaints import selectors
     from tousu.complaints.models import Complaint
@@ -420,6 +426,8 @@ def lists(now: dt.datetime, users: dict[str, Any]) -> None:
                 "similar complaints of one": lambda u=user, c=latest: similar_complaints(c, u),
             }
             for title, call in cases.items():
+                if search_only and not title.startswith("search"):
+                    continue
                 first, median = timed(call)
                 print(f"{scope + ': ' + title:<48} {first:>9.1f} {median:>10.1f}")
 
@@ -640,23 +648,42 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--lists-only", action="store_true", help="time the complaint list pages only (no rebuild)"
     )
+    parser.add_argument(
+        "--search-only", action="store_true", help="time the searches of the list only"
+    )
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        help="keep the database afterwards, and reuse it (not loaded again) if kept before",
+    )
     args = parser.parse_args(argv)
 
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     from bench.throwaway import django_on_throwaway_database
 
-    with django_on_throwaway_database(args.database_url):
+    with django_on_throwaway_database(args.database_url, keep=args.keep):
         from django.db import connection
 
         from tousu.analytics import services
+        from tousu.complaints.models import Complaint
         from tousu.config import jobs
         from tousu.core import clock
 
-        now = clock.now().replace(microsecond=0)
-        print(f"loading {args.n:,} complaints over {DAYS} days …", flush=True)
-        load(args.n, now)
+        latest = Complaint.objects.order_by("-registered_at").values_list(
+            "registered_at", flat=True
+        )[:1]
+        if not latest:
+            now = clock.now().replace(microsecond=0)
+            print(f"loading {args.n:,} complaints over {DAYS} days …", flush=True)
+            load(args.n, now)
+        else:  # kept from an earlier run (--keep): its clock stood just after the newest
+            now = latest[0].replace(microsecond=0) + dt.timedelta(seconds=1)
+            print(f"reusing {Complaint.objects.count():,} complaints (--keep)", flush=True)
         users = viewers(now)
-        lists(now, users)
+        lists(now, users, search_only=args.search_only)
+        if args.search_only:
+            connection.close()
+            return 0
         pages(now, users)
         if args.lists_only:
             connection.close()

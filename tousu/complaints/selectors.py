@@ -13,7 +13,7 @@ from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
 from tousu.accounts.models import User
-from tousu.accounts.permissions import can_view, scope_q
+from tousu.accounts.permissions import can_view, scope_alternatives, scope_q
 from tousu.complaints import search
 from tousu.complaints.choices import LEVEL_RANK, ArchiveFilter, EventType
 from tousu.complaints.models import (
@@ -91,7 +91,20 @@ def list_rows() -> QuerySet[Complaint]:
 
 def complaint_list(user: User, filters: ComplaintFilters | None = None) -> QuerySet[Complaint]:
     f = filters or ComplaintFilters()
-    qs = list_rows().filter(scope_q(user))
+    qs = _filtered(list_rows().filter(scope_q(user)), f)
+    if f.q:
+        groups = search.query_groups(f.q)
+        if groups:  # the matches as a set, newest first; complaint_search ranks them
+            return _matching(qs, groups).order_by("-received_at", "-pk")
+        # No index terms (a single Chinese character, stop words only): every term must appear
+        # in the content or the demand, as a substring.
+        for term in f.q.split()[:8]:
+            qs = qs.filter(Q(content__icontains=term) | Q(demand__icontains=term))
+    return qs.order_by("-received_at", "-pk")
+
+
+def _filtered(qs: QuerySet[Complaint], f: ComplaintFilters) -> QuerySet[Complaint]:
+    """`qs` narrowed by the list's filters other than the search words."""
     if f.status:
         qs = qs.filter(status=f.status)
     if f.category:
@@ -128,15 +141,7 @@ def complaint_list(user: User, filters: ComplaintFilters | None = None) -> Query
         qs = qs.filter(closed_at__lt=f.closed_to)
     if f.customer_phone:
         qs = qs.filter(customer__phone=f.customer_phone)
-    if f.q:
-        groups = search.query_groups(f.q)
-        if groups:  # the matches as a set, newest first; complaint_search ranks them
-            return _matching(qs, groups).order_by("-received_at", "-pk")
-        # No index terms (a single Chinese character, stop words only): every term must appear
-        # in the content or the demand, as a substring.
-        for term in f.q.split()[:8]:
-            qs = qs.filter(Q(content__icontains=term) | Q(demand__icontains=term))
-    return qs.order_by("-received_at", "-pk")
+    return qs
 
 
 def _matching(
@@ -227,9 +232,17 @@ class TopMatches:
     numbers the window's pages."""
 
     def __init__(
-        self, base: QuerySet[Complaint], groups: list[list[str]], *, exact_count: bool = True
+        self,
+        base: QuerySet[Complaint],
+        groups: list[list[str]],
+        *,
+        exact_count: bool = True,
+        scoped: search.Scoped | None = None,
     ) -> None:
         self.base, self.groups, self.exact_count = base, groups, exact_count
+        # The same complaints as `base`, as the user's scope and the filters apart (None for
+        # a user who sees everything): PostgreSQL's walk goes by the scope's alternatives.
+        self.scoped = scoped
         self._window: list[tuple[int, float]] | None = None
         self._count: int | None = None
 
@@ -238,7 +251,11 @@ class TopMatches:
         """The newest matches of the window, best first; one query, read once."""
         if self._window is None:
             found = search.newest_matches(
-                self.groups, visible=self.base, limit=search.RANK_WINDOW + 1, ranked=True
+                self.groups,
+                visible=self.base,
+                scoped=self.scoped,
+                limit=search.RANK_WINDOW + 1,
+                ranked=True,
             )
             # One more than the window tells whether there are more; that one (the oldest)
             # is not ranked with the rest.
@@ -257,7 +274,7 @@ class TopMatches:
             if not self.more or not self.exact_count:
                 self._count = len(window)
             else:
-                self._count = search.match_count(self.groups, visible=self.base)
+                self._count = search.match_count(self.groups, visible=self.base, scoped=self.scoped)
         return self._count
 
     def __len__(self) -> int:
@@ -280,7 +297,11 @@ class TopMatches:
             # sequence is the window (what the page numbers).
             beyond = max(start, len(window))
             chosen += search.newest_matches(
-                self.groups, visible=self.base, offset=beyond, limit=stop - beyond
+                self.groups,
+                visible=self.base,
+                scoped=self.scoped,
+                offset=beyond,
+                limit=stop - beyond,
             )
         rows = self.base.in_bulk([pk for pk, _ in chosen])
         found = []
@@ -302,7 +323,11 @@ def complaint_search(
     if not groups:
         return None
     base = complaint_list(user, replace(filters, q=""))
-    return TopMatches(base, groups, exact_count=exact_count)
+    scope = scope_alternatives(user)
+    scoped = None
+    if scope is not None:
+        scoped = search.Scoped(scope, _filtered(Complaint.objects.all(), filters))
+    return TopMatches(base, groups, exact_count=exact_count, scoped=scoped)
 
 
 def saved_views(user: User) -> list[SavedView]:

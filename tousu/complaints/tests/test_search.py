@@ -385,3 +385,87 @@ def test_the_api_counts_every_match_past_the_window(
     body = api_as(handler).get(URL, q="宽带", page_size=2, page=3).json()
     assert body["count"] == 5
     assert [item["number"] for item in body["items"]] == [numbers[0]]  # the oldest, last
+
+
+def test_search_follows_a_complaint_whoever_moves_it(
+    register: Register, handler: User, outsider: User, admin_user: User, api_as: Any
+) -> None:
+    # On PostgreSQL the search rows carry the complaint's scope columns (migration 0029): a
+    # complaint moved by a service, by a bulk update, or handed to someone, is found by whom
+    # may see it now and by nobody else, on both databases alike.
+    from tousu.accounts.models import Department
+    from tousu.routing.services import complaint_dispatch
+
+    network = Department.objects.get(code="network")
+    dispatched, updated, handed = (register(content=f"宽带断网第{i}天") for i in range(3))
+    assert search(outsider, "宽带 断网") == []
+    complaint_dispatch(complaint=dispatched, actor=admin_user, department=network, reason="网络")
+    Complaint.objects.filter(pk=updated.pk).update(department=network, handler=None)
+    Complaint.objects.filter(pk=handed.pk).update(handler=outsider)
+    mine = {dispatched.content, updated.content, handed.content}
+    assert set(search(outsider, "宽带 断网")) == mine
+    assert api_as(outsider).get(URL, q="宽带 断网").json()["count"] == 3
+    assert set(search(handler, "宽带 断网")) == {handed.content}  # still billing's
+    # A rebuilt index takes the complaints' columns as they are.
+    search_module.search_reindex()
+    assert set(search(outsider, "宽带 断网")) == mine
+
+
+def test_an_expert_team_member_finds_the_teams_complaint(
+    register: Register, admin_user: User, outsider: User
+) -> None:
+    from tousu.core import clock
+    from tousu.routing.models import ExpertTeam, ExpertTeamMember
+
+    complaint = register(content="宽带断网一个月，向工信部申诉")
+    register(content="宽带断网两天")
+    team = ExpertTeam.objects.create(
+        complaint=complaint, lead=admin_user, formed_by=admin_user, formed_at=clock.now()
+    )
+    ExpertTeamMember.objects.create(team=team, user=outsider)
+    assert search(outsider, "宽带 断网") == [complaint.content]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's walk by scope")
+@pytest.mark.parametrize("common", [True, False])
+def test_the_walk_by_scope_finds_what_the_walk_checking_each_row_finds(
+    register: Register,
+    handler: User,
+    outsider: User,
+    make_user: Callable[..., User],
+    monkeypatch: pytest.MonkeyPatch,
+    common: bool,
+) -> None:
+    from tousu.accounts.permissions import scope_alternatives
+    from tousu.complaints.selectors import _filtered
+
+    # Common: a walk per alternative of the scope; rare: one scan of the GIN index.
+    monkeypatch.setattr(search_module, "COMMON_SHARE", 0.0 if common else 1.0)
+
+    for i in range(6):
+        register(content=f"宽带断网第{i}天", channel="web" if i % 2 else "hotline")
+        register(category="network.coverage", content=f"宽带断网又{i}次", region="suzhou")
+    Complaint.objects.filter(pk=Complaint.objects.order_by("pk")[0].pk).update(handler=outsider)
+    regional = make_user("regional", "supervisor", region="suzhou")
+    regional.data_scope = "region"
+    regional.save(update_fields=["data_scope"])
+    groups = query_groups("宽带 断网")
+    for user in (handler, outsider, regional):
+        for filters in (ComplaintFilters(), ComplaintFilters(channel="web")):
+            base = complaint_list(user, filters)
+            scope = scope_alternatives(user)
+            assert scope is not None
+            scoped = search_module.Scoped(scope, _filtered(Complaint.objects.all(), filters))
+            for offset, limit in ((0, 3), (2, 20)):
+                expected = search_module.newest_matches(
+                    groups, visible=base, ranked=True, offset=offset, limit=limit
+                )
+                with CaptureQueriesContext(connection) as queries:
+                    found = search_module.newest_matches(
+                        groups, visible=base, scoped=scoped, ranked=True, offset=offset, limit=limit
+                    )
+                assert " UNION " in queries.captured_queries[0]["sql"]
+                assert found == expected, (user.username, filters, offset)
+            assert search_module.match_count(
+                groups, visible=base, scoped=scoped
+            ) == search_module.match_count(groups, visible=base)

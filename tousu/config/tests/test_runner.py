@@ -37,6 +37,16 @@ def broken() -> None:
     raise RuntimeError("boom")
 
 
+connections_seen: list[Any] = []
+
+
+def connect() -> None:
+    from django.db import connection
+
+    connection.ensure_connection()
+    connections_seen.append(connection.connection)  # kept: no id() reused after a close
+
+
 def wait_for(condition: Any, seconds: float = 5) -> None:
     deadline = time.monotonic() + seconds
     while not condition():
@@ -96,6 +106,22 @@ def test_the_runner_runs_scheduled_jobs_at_their_period(test_jobs: None) -> None
     wait_for(lambda: calls.count("tick") >= 3)
     runner.stop()
     assert set(calls) == {"tick"}  # only jobs with a period run on their own
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_runner_keeps_its_database_connection_from_one_job_to_the_next(
+    test_jobs: None,
+) -> None:
+    """A job asked for after every registration must not open a new connection each time (on
+    PostgreSQL, a new server process: issue 19)."""
+    jobs.register("t.connect", f"{__name__}.connect", every=None, help="")
+    connections_seen.clear()
+    thread = runner.start(schedule=False)
+    for runs in (1, 2):
+        jobs.enqueue("t.connect")
+        wait_for(lambda runs=runs: thread.runs == runs)
+    assert len(connections_seen) == 2
+    assert connections_seen[0] is connections_seen[1]
 
 
 def test_with_a_broker_enqueue_sends_a_celery_task(

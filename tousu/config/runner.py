@@ -28,7 +28,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db import close_old_connections, connection
+from django.db import connection, connections
 
 if TYPE_CHECKING:
     from tousu.config.jobs import Job
@@ -110,12 +110,12 @@ class Runner(threading.Thread):
                 name = self._next(due)
                 if name is None:
                     return
-                close_old_connections()
+                _connections_checked(probe=True)
                 try:
                     run_logged(name)
                 finally:
                     self.runs += 1
-                    close_old_connections()
+                    _connections_checked()
         finally:
             connection.close()
 
@@ -139,6 +139,23 @@ class Runner(threading.Thread):
                 else:
                     self._wake.wait()
         return None
+
+
+def _connections_checked(*, probe: bool = False) -> None:
+    """Keep this thread's database connections open from one job to the next, closing one a
+    job left inside a transaction or one that no longer answers (`probe`: asked before each job,
+    as the server may have dropped an idle connection; otherwise only after an error). A job
+    asked for on every registration (`messages.send`) would otherwise open a new connection
+    each time, as Django's per-request `close_old_connections` does with CONN_MAX_AGE 0: on
+    PostgreSQL a new server process, which costs more than the job itself (issue 19)."""
+    for conn in connections.all(initialized_only=True):
+        if conn.connection is None:
+            continue
+        left_open = conn.in_atomic_block or not conn.get_autocommit()
+        if left_open or ((probe or conn.errors_occurred) and not conn.is_usable()):
+            conn.close()
+        else:
+            conn.errors_occurred = False
 
 
 _runner: Runner | None = None

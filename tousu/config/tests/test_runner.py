@@ -37,6 +37,12 @@ def broken() -> None:
     raise RuntimeError("boom")
 
 
+def connect() -> None:
+    from django.db import connection
+
+    connection.ensure_connection()
+
+
 def wait_for(condition: Any, seconds: float = 5) -> None:
     deadline = time.monotonic() + seconds
     while not condition():
@@ -96,6 +102,32 @@ def test_the_runner_runs_scheduled_jobs_at_their_period(test_jobs: None) -> None
     wait_for(lambda: calls.count("tick") >= 3)
     runner.stop()
     assert set(calls) == {"tick"}  # only jobs with a period run on their own
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_runner_keeps_its_database_connection_from_one_job_to_the_next(
+    test_jobs: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A job asked for after every registration must not open a new connection each time (on
+    PostgreSQL, a new server process: issue 19). Counted as the runner thread's closes: an
+    in-memory SQLite test database ignores a close, so the connection object would not tell."""
+    from django.db import connections
+
+    wrapper = type(connections["default"])
+    closes: list[str] = []
+    close = wrapper.close
+
+    def counted(self: Any) -> None:
+        closes.append(threading.current_thread().name)
+        close(self)
+
+    monkeypatch.setattr(wrapper, "close", counted)
+    jobs.register("t.connect", f"{__name__}.connect", every=None, help="")
+    thread = runner.start(schedule=False)
+    for runs in (1, 2, 3):
+        jobs.enqueue("t.connect")
+        wait_for(lambda runs=runs: thread.runs == runs)
+    assert "tousu-jobs" not in closes
 
 
 def test_with_a_broker_enqueue_sends_a_celery_task(

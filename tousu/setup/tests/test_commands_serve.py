@@ -159,6 +159,22 @@ def alive(pid: int) -> bool:
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
+def started_at(pid: int) -> int:
+    """When pid started, in clock ticks since boot (Linux /proc)."""
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19])
+
+
+def lock_holders(path: Path) -> set[int]:
+    """The processes holding a flock on path (Linux /proc/locks)."""
+    inode = path.stat().st_ino
+    holders = set()
+    for line in Path("/proc/locks").read_text().splitlines():
+        fields = line.split()
+        if fields[1] == "FLOCK" and int(fields[5].rsplit(":", 1)[1]) == inode:
+            holders.add(int(fields[4]))
+    return holders
+
+
 # Scheduled once a day, so each runs exactly once right after the runner starts: a second run
 # within the test means a second runner.
 DAILY_JOBS = ("complaints.retention", "classification.retrain", "early_warning.forecast_train")
@@ -188,12 +204,16 @@ def test_serve_with_workers_runs_the_jobs_in_one_process_and_stops_on_sigterm(
         log = "".join(seen)
         for job in DAILY_JOBS:
             assert log.count(f"job {job}:") == 1, log
-        # The election's lock is held (by a worker, not the master, which only forks).
+        # The election's lock is held (not by the master, which only forks).
         with open(tmp_path / "jobs.lock", "a+b") as handle, pytest.raises(BlockingIOError):
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         workers = children(process.pid)
         if Path("/proc").is_dir():
-            assert len(workers) == 3
+            # Three workers and the job runner's own process, forked before them: it holds
+            # the lock, so no worker runs a job beside its requests (issue 19).
+            assert len(workers) == 4
+            first = min(workers, key=started_at)
+            assert lock_holders(tmp_path / "jobs.lock") == {first}
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=30) == 0
         assert process.stdout is not None

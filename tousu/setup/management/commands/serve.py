@@ -13,10 +13,13 @@ Writes still go one at a time: SQLite has one writer per database.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import select
 import signal
 import socket
 import sys
+import threading
 from types import FrameType
 from typing import Any
 
@@ -108,6 +111,7 @@ class Command(BaseCommand):
         connections.close_all()
         self.announce(host, listener.getsockname()[1])
         self.stdout.flush()
+        jobs = None if settings.TOUSU_BROKER_URL else JobProcess.spawn(listener)
         # gunicorn owns the socket from here on (and closes it when it stops).
         app = gunicorn_app(listener.detach(), workers=workers, threads=threads)
         master = os.getpid()
@@ -118,6 +122,9 @@ class Command(BaseCommand):
                 raise  # a worker ending: it reports nothing of its own
             if exc.code not in (None, 0):
                 raise CommandError("the server stopped with an error (see above)") from exc
+        finally:
+            if jobs is not None and os.getpid() == master:
+                jobs.stop()  # after the workers: none takes the jobs over on the way out
         self.stdout.write("Stopped.")
 
     def announce(self, host: str, port: int) -> None:
@@ -150,6 +157,70 @@ class Command(BaseCommand):
                 f"the database is not set up ({len(pending)} migrations pending): "
                 "run `tousu init` first"
             )
+
+
+class JobProcess:
+    """The job runner's own process beside gunicorn's workers (issue 19): forked from the
+    master before the workers, it takes the data directory's job lock (tousu/config/runner.py)
+    and runs the scheduled jobs and those the workers hand it through DATA_DIR/jobs.fifo, and
+    serves no request — so a CPU-bound job (the count tables' fill, the classifier's retraining)
+    never shares a worker's interpreter with requests. The workers still take part in the
+    election (tousu.config.wsgi) as standbys: if this process dies, one of them takes the jobs
+    over, as before, and they stay once per data directory."""
+
+    def __init__(self, pid: int, alive_fd: int) -> None:
+        self.pid = pid
+        # The read end of a pipe whose write end only the child holds: at end-of-file the child
+        # has exited (gunicorn's master reaps every child, ours too, so waitpid cannot tell).
+        self.alive_fd = alive_fd
+
+    @classmethod
+    def spawn(cls, listener: socket.socket) -> JobProcess:
+        """Fork the runner's process and return once it holds the job lock (or stands by, when
+        another server of this data directory runs the jobs). Precondition: no database
+        connection is open (none may cross a fork)."""
+        read_fd, write_fd = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the child; the serve tests watch it from outside
+            os.close(read_fd)
+            listener.close()  # the workers' socket, not this process's
+            code = 1
+            try:
+                _run_jobs_until_stopped(os.getppid(), write_fd)
+                code = 0
+            finally:
+                sys.stdout.flush()
+                sys.stderr.flush()
+                os._exit(code)  # never back into the command: it is the master's
+        os.close(write_fd)
+        os.read(read_fd, 1)  # "ready", or end-of-file if it died starting
+        return cls(pid, read_fd)
+
+    def stop(self) -> None:
+        """SIGTERM, and wait (up to the grace time) until it has let its job finish and exited."""
+        ready, _, _ = select.select([self.alive_fd], [], [], 0)
+        if not ready or os.read(self.alive_fd, 1):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGTERM)
+            select.select([self.alive_fd], [], [], GRACE_SECONDS)
+        os.close(self.alive_fd)
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(self.pid, os.WNOHANG)
+
+
+def _run_jobs_until_stopped(parent: int, ready_fd: int) -> None:
+    stopping = threading.Event()
+    signal.signal(signal.SIGTERM, lambda signum, frame: stopping.set())
+    # Ctrl+C reaches the whole process group: the master stops the workers first, then this.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    runner.start_for_machine()
+    os.write(ready_fd, b"r")
+    # The master stops this process with SIGTERM; should the master die without doing so (kill
+    # -9), this process is re-parented and stops on its own, releasing the lock for the next
+    # server.
+    while not stopping.wait(1) and os.getppid() == parent:
+        pass
+    runner.stop(timeout=GRACE_SECONDS / 2)
 
 
 def listen(host: str, port: int) -> socket.socket:

@@ -188,6 +188,7 @@ def complaint_list(request: HttpRequest) -> HttpResponse:
         )
     after, before = request.GET.get("after", ""), request.GET.get("before", "")
     sort = form.order()
+    qs = selectors.list_page_rows(qs)
     try:
         keyset = selectors.complaint_keyset_page(
             qs, after=after, before=before, size=PAGE_SIZE, sort=sort

@@ -1515,14 +1515,15 @@ def demo_load(
     # check reads the count tables just filled.
     documents_demo_load(now)
     capa_demo_load(now)
-    # The risk of the open complaints weighed against what happened to them since registration
-    # (overdue, transferred, reopened, a dissatisfied callback …), as the minute job does.
-    with clock.frozen(now):
-        jobs.run("intake.risk_rescore")
     alerts = wave_scan(now)["raised"] if wave else 0
     # Issue 15: the outage's alert becomes an incident (its statement replied to every open
     # call, one late call proposed to it), and an older billing error closed with its review.
     incidents = wave_incidents(now, staff["agent1"]) if wave else None
+    # The risk of the open complaints weighed against what happened to them since registration
+    # (overdue, transferred, reopened, a dissatisfied callback …), as the minute job does: now,
+    # after the incident's steps of the last hour (its events at now would hold them all at now).
+    with clock.frozen(now):
+        jobs.run("intake.risk_rescore")
     if incidents and incidents.late_calls:
         jobs.run("analytics.fill")  # the late call in the count tables, as the minute job does
     # The outage statement's progress messages, sent as the job sends them (unless the night

@@ -16,11 +16,16 @@ pstats).
 
     .venv/bin/python bench/intake_profile.py --n 20000 --db-dir /tmp/tousu-regprof
     .venv/bin/python bench/intake_profile.py --db-dir /tmp/tousu-regprof --profile
+
+With --database-url (a PostgreSQL server), the database is built once as `tousu_regprof` on
+that server (its keys and token in --db-dir) and every run measures on a copy made from it as a
+template (`tousu_regprof_run`, dropped afterwards).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import cProfile
 import io
 import json
@@ -32,20 +37,51 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _django(data_dir: Path) -> None:
+def _django(data_dir: Path, database_url: str = "") -> None:
     os.environ["TOUSU_DATA_DIR"] = str(data_dir)
-    os.environ.pop("TOUSU_DATABASE_URL", None)
+    if database_url:
+        os.environ["TOUSU_DATABASE_URL"] = database_url
+    else:
+        os.environ.pop("TOUSU_DATABASE_URL", None)
     # The product's settings plus the bench's bare endpoint (bench/intake_server).
     os.environ["DJANGO_SETTINGS_MODULE"] = "bench.intake_server.settings"
     sys.path.insert(0, str(ROOT))
     import django
 
     django.setup()
+
+
+BUILT, RUN = "tousu_regprof", "tousu_regprof_run"
+
+
+@contextmanager
+def _postgres(server_url: str, name: str, template: str = "") -> Iterator[str]:
+    """The URL of database `name` on the server, made afresh (from `template` if given);
+    the measured copy is dropped afterwards, the built one kept."""
+    import psycopg
+
+    parts = urlsplit(server_url)
+    admin = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {name}" + (f" TEMPLATE {template}" if template else ""))
+    try:
+        yield urlunsplit(parts._replace(path=f"/{name}"))
+    finally:
+        if template:
+            from django.db import connections
+
+            connections.close_all()
+            with psycopg.connect(admin, autocommit=True) as conn:
+                conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 def build(n: int, db_dir: Path) -> None:
@@ -87,21 +123,33 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--inline-jobs", action="store_true", help="no job runner: jobs run in the request"
     )
+    parser.add_argument(
+        "--database-url", default="", help="a PostgreSQL server (default: SQLite in --db-dir)"
+    )
     args = parser.parse_args(argv)
 
     db_dir = Path(args.db_dir)
     if not (db_dir / "token").exists():
         db_dir.mkdir(parents=True, exist_ok=True)
-        _django(db_dir)
-        build(args.n, db_dir)
+        if args.database_url:
+            with _postgres(args.database_url, BUILT) as url:
+                _django(db_dir, url)
+                build(args.n, db_dir)
+        else:
+            _django(db_dir)
+            build(args.n, db_dir)
         print(f"built {db_dir}; run again to measure")
         return 0
 
-    with tempfile.TemporaryDirectory(prefix="tousu-regprof-") as tmp:
+    with contextlib.ExitStack() as stack:
+        tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="tousu-regprof-"))
         for name in os.listdir(db_dir):
             if name.startswith("tousu.sqlite3") or name in ("chain_key", "secret_key", "token"):
                 shutil.copy(db_dir / name, Path(tmp) / name)
-        _django(Path(tmp))
+        url = ""
+        if args.database_url:
+            url = stack.enter_context(_postgres(args.database_url, RUN, template=BUILT))
+        _django(Path(tmp), url)
         from django.db import connection
         from django.test import Client
 

@@ -7,8 +7,9 @@ handler of the network department, who must not see billing's complaints.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -65,6 +66,52 @@ def _fresh_reference_copies() -> None:
     from tousu.core.refcache import refcache_clear_all
 
     refcache_clear_all()
+
+
+@contextlib.contextmanager
+def _statements_counted(
+    num: int,
+    exact: bool = True,
+    connection: Any = None,
+    info: str | None = None,
+    *,
+    using: str | None = None,
+) -> Iterator[Any]:
+    """pytest-django's query-count check, whose failure always lists the statements (pytest-
+    django's shows them only under -v, which CI does not use): a count that fails once in a
+    CI run of a thousand tests, and never alone, must say which statement was one too many."""
+    from django.db import connection as default_connection
+    from django.db import connections
+    from django.test.utils import CaptureQueriesContext
+
+    __tracebackhide__ = True
+    if connection is not None and using is not None:
+        raise ValueError("give `connection` or `using`, not both")
+    conn = connection or (connections[using] if using else default_connection)
+    with CaptureQueriesContext(conn) as context:
+        yield context
+    done = len(context)
+    if done == num or (not exact and done < num):
+        return
+    expected = f"{num}" if exact else f"at most {num}"
+    statements = "\n".join(
+        f"{i:3}. {query['sql']}" for i, query in enumerate(context.captured_queries, 1)
+    )
+    pytest.fail(
+        f"Expected {expected} statements, {done} were done"
+        + (f"\n{info}" if info else "")
+        + f"\n{statements}"
+    )
+
+
+@pytest.fixture
+def django_assert_num_queries() -> Callable[..., Any]:
+    return _statements_counted
+
+
+@pytest.fixture
+def django_assert_max_num_queries() -> Callable[..., Any]:
+    return functools.partial(_statements_counted, exact=False)
 
 
 @pytest.fixture(autouse=True)

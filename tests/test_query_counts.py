@@ -51,10 +51,8 @@ from conftest import (
     persona_create,
 )
 from tests.pages import inline_code
-from tousu.core import clock
+from tousu.core import clock, refcache
 from tousu.core.middleware import csp_header_value
-from tousu.sla import selectors as sla_selectors
-from tousu.sla.selectors import policy_table
 
 BASELINE = Path(__file__).with_name("query_counts.json")
 UPDATE = os.environ.get("TOUSU_QUERY_BASELINE", "") == "update"
@@ -1738,12 +1736,10 @@ def test_query_count(case: Case, world: World, db: None, monkeypatch: pytest.Mon
         response_read(prepare(case, req, world)())
         transaction.set_rollback(True)
     send = prepare(case, req, world)
-    # The countdown's per-process policy table reloads at most once a minute
-    # (sla.selectors.POLICY_CACHE_SECONDS): fresh now, so that a slow run does not count
-    # the minute's reload against whichever request happens to fall on it — and kept fresh
-    # through the request, however slowly a loaded machine serves it.
-    policy_table()
-    monkeypatch.setattr(sla_selectors, "POLICY_CACHE_SECONDS", float("inf"))
+    # The per-process copies (tousu.core.refcache: the countdown's policy table among them),
+    # dropped before the test and loaded by the request above, are re-read at most once a
+    # minute: kept through the request, however slowly a loaded machine serves the two.
+    monkeypatch.setattr(refcache, "REFERENCE_CACHE_SECONDS", float("inf"))
     with CaptureQueriesContext(connection) as queries:
         response = send()
         response_read(response)

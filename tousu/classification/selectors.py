@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
-import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,45 +33,52 @@ from tousu.complaints.models import Complaint
 from tousu.complaints.rules import OPEN_STATUSES
 from tousu.core.refcache import RefCache
 
-RECHECK_SECONDS = 60.0
-
 logger = logging.getLogger(__name__)
 
-_lock = threading.Lock()
-_cache: dict[str, object] = {"checked": 0.0, "version": None, "classifier": None}
 _keywords = KeywordClassifier()
 
 
+def _active_version() -> str | None:
+    return TextModel.objects.filter(active=True).values_list("version", flat=True).first()
+
+
+# Which model is active: a per-process copy (tousu.core.refcache), re-read after a model is
+# saved in this process, at the latest a minute after one is activated in another, and dropped
+# with the other copies between tests. The model itself (its blob, unpickled) is loaded once
+# per version: re-reading which one is active costs a query, not a load.
+_active = RefCache("active text model", _active_version, models=("classification.TextModel",))
+_lock = threading.Lock()
+_loaded: tuple[str, Classifier] | None = None  # (version, what it loaded as), under _lock
+
+
 def active_classifier() -> Classifier:
-    """The active trained model, loaded once per version and process (which version is active
-    is re-read at most every 60 s); the keyword rules when no model is active, so that a fresh
-    install still classifies, and when the active model cannot be read (logged: registration
-    must not fail for it)."""
-    now = time.monotonic()
+    """The active trained model, loaded once per version and process; the keyword rules when
+    no model is active, so that a fresh install still classifies, and when the active model
+    cannot be read (logged once per version: registration must not fail for it)."""
+    global _loaded
+    version = _active.get()
+    if version is None:
+        return _keywords
     with _lock:
-        if _cache["classifier"] is not None and now - float(_cache["checked"]) < RECHECK_SECONDS:  # type: ignore[arg-type]
-            return _cache["classifier"]  # type: ignore[return-value]
-        version = TextModel.objects.filter(active=True).values_list("version", flat=True).first()
+        if _loaded is not None and _loaded[0] == version:
+            return _loaded[1]
+        blob = TextModel.objects.values_list("blob", flat=True).get(version=version)
         classifier: Classifier
-        if version is None:
+        try:
+            classifier = TfidfClassifier.loads(bytes(blob), version)
+        except ModelFormatError:
+            logger.exception("active text model %s unreadable; keyword rules instead", version)
             classifier = _keywords
-        elif version == _cache["version"] and _cache["classifier"] is not None:
-            classifier = _cache["classifier"]  # type: ignore[assignment]
-        else:
-            blob = TextModel.objects.values_list("blob", flat=True).get(version=version)
-            try:
-                classifier = TfidfClassifier.loads(bytes(blob), version)
-            except ModelFormatError:
-                logger.exception("active text model %s unreadable; keyword rules instead", version)
-                classifier = _keywords
-        _cache.update(checked=now, version=version, classifier=classifier)
+        _loaded = (version, classifier)
         return classifier
 
 
 def active_classifier_reset() -> None:
     """Forget the cached model (after activating one in this process, and in tests)."""
+    global _loaded
+    _active.clear()
     with _lock:
-        _cache.update(checked=0.0, version=None, classifier=None)
+        _loaded = None
 
 
 @dataclass(frozen=True)

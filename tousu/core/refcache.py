@@ -1,13 +1,18 @@
 """Per-process copies of small reference tables (categories, routing rules, time-limit policies
-and calendars, approved wording, webhook endpoints) that every registration reads (issue 19).
+and calendars, approved wording, webhook endpoints, risk terms, which models are active) that
+every registration or list reads (issue 19).
 
 A copy is dropped when a row of one of the models it is built from is saved or deleted in this
 process (post_save / post_delete, and again when that transaction commits, so that a copy
 refilled from the old rows by another thread between the save and the commit does not stay),
 and at the latest `REFERENCE_CACHE_SECONDS` after a change made in another process (another
-server worker, an admin command) — the same bound as the countdown's policy table
-(sla.selectors.POLICY_CACHE_SECONDS) and intake's risk terms. Changes that bypass the model
-signals (QuerySet.update, raw SQL) must call `refcache_clear_all()`.
+server worker, an admin command). Changes that bypass the model signals (QuerySet.update, raw
+SQL) must call `refcache_clear_all()`.
+
+Every per-process copy of database rows is a RefCache, none keeps a clock of its own: the
+tests drop all of them before each test (`refcache_clear_all`), and a copy left out would be
+re-read a minute after whichever earlier test loaded it — a statement more, counted against
+the budget of whatever test runs at that moment.
 
 The copies hold model instances shared by every request of the process: read them, never
 change them.

@@ -4,9 +4,8 @@ status page may show."""
 from __future__ import annotations
 
 import datetime as dt
-import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
@@ -22,7 +21,10 @@ from tousu.core.clock import local
 from tousu.core.errors import NotFound
 from tousu.core.refcache import RefCache
 from tousu.core.text import normalise_phone
-from tousu.intake.models import ImportRun
+from tousu.intake.models import EmotionModel, ImportRun, RiskTerm
+
+if TYPE_CHECKING:
+    from tousu.intake.emotion import AngerModel
 
 
 def _regions() -> dict[str, Region]:
@@ -167,55 +169,42 @@ def import_run_get_for_user(user: User, pk: int) -> ImportRun:
 
 # ---- the assessment's configuration: risk terms and the anger model ---------------------------
 
-# Read at most this often per process (every registration reads them); a change made in this
-# process (the admin) is seen at once (`assessment_config_changed`).
-CONFIG_CACHE_SECONDS = 60.0
-_config_cache: dict[str, tuple[float, Any]] = {}
+
+def _markers() -> list[tuple[str, float, str]]:
+    from tousu.intake.risk import DEFAULT_RISK_TERMS
+
+    rows = list(RiskTerm.objects.values_list("term", "weight", "reason", "active"))
+    if not rows:
+        return [(term, weight, why) for term, weight, why, _kind in DEFAULT_RISK_TERMS]
+    return [(term, weight, why) for term, weight, why, active in rows if active]
 
 
-def assessment_config_changed(**_kwargs: Any) -> None:
-    """Forget the cached risk terms and anger model (a RiskTerm or EmotionModel was saved)."""
-    _config_cache.clear()
+def _anger_model() -> AngerModel | None:
+    blob = EmotionModel.objects.filter(active=True).values_list("blob", flat=True).first()
+    if blob is None:
+        return None
+    from tousu.intake.emotion import AngerModel  # scikit-learn: only when there is a model
+
+    return AngerModel.loads(bytes(blob))
 
 
-def _cached(key: str, load: Any) -> Any:
-    now = time.monotonic()
-    hit = _config_cache.get(key)
-    if hit is not None and now - hit[0] < CONFIG_CACHE_SECONDS:
-        return hit[1]
-    value = load()
-    _config_cache[key] = (now, value)
-    return value
+# Every registration weighs its text with them: per-process copies (tousu.core.refcache), read
+# again at once after a term or model is saved in this process (the admin), at the latest a
+# minute after a change made in another.
+_risk_terms = RefCache("risk terms", _markers, models=("intake.RiskTerm",))
+_anger = RefCache("anger model", _anger_model, models=("intake.EmotionModel",))
 
 
 def risk_markers() -> list[tuple[str, float, str]]:
     """The active risk terms as (term, weight, reason text), for intake.risk. A table with no
     rows at all (a database emptied by hand or by a test flush, not one whose terms an admin
     switched off) reads as the default vocabulary."""
-    from tousu.intake.models import RiskTerm
-    from tousu.intake.risk import DEFAULT_RISK_TERMS
-
-    def load() -> list[tuple[str, float, str]]:
-        rows = list(RiskTerm.objects.values_list("term", "weight", "reason", "active"))
-        if not rows:
-            return [(term, weight, why) for term, weight, why, _kind in DEFAULT_RISK_TERMS]
-        return [(term, weight, why) for term, weight, why, active in rows if active]
-
-    markers: list[tuple[str, float, str]] = _cached("markers", load)
-    return markers
+    return _risk_terms.get()
 
 
 def anger_scorer() -> Callable[[str], float] | None:
     """The active anger model (intake.emotion.AngerModel), or None when none was trained."""
-    from tousu.intake.emotion import AngerModel
-    from tousu.intake.models import EmotionModel
-
-    def load() -> AngerModel | None:
-        blob = EmotionModel.objects.filter(active=True).values_list("blob", flat=True).first()
-        return AngerModel.loads(bytes(blob)) if blob is not None else None
-
-    model: AngerModel | None = _cached("anger", load)
-    return model
+    return _anger.get()
 
 
 # ---- the customer's own page (issue 17) ----------------------------------------------------

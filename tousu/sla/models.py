@@ -131,19 +131,6 @@ class TimeLimitPolicy(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def save(self, *args: object, **kwargs: object) -> None:
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
-        from tousu.sla.selectors import policy_cache_clear
-
-        policy_cache_clear()
-
-    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
-        from tousu.sla.selectors import policy_cache_clear
-
-        result = super().delete(*args, **kwargs)  # type: ignore[arg-type]
-        policy_cache_clear()
-        return result
-
 
 class EscalationStep(models.Model):
     """One rung of the escalation ladder (R4.2): `after_minutes` past the resolution limit

@@ -4,16 +4,13 @@ Writes (escalation, pause) read policies and calendars fresh from the database; 
 which every complaint goes through, reads the active policies and the calendars from
 per-process copies (tousu.core.refcache), dropped when a policy or calendar changes.
 The countdown on lists and in the API needs only each policy's warn share, for every row: it
-reads a per-process copy of the (small) policy table, reloaded when a policy is saved in this
-process and at the latest `POLICY_CACHE_SECONDS` after a change made in another one — so a
-page of 50 complaints costs no query for its countdowns.
+reads a per-process copy of the (small) policy table, another refcache copy — so a page of 50
+complaints costs no query for its countdowns.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import threading
-import time
 from typing import NamedTuple
 
 from tousu.accounts.choices import Role
@@ -27,17 +24,6 @@ from tousu.core.refcache import RefCache
 from tousu.sla import constants, rules
 from tousu.sla.choices import ClockName, DayKind, EscalationTarget
 from tousu.sla.models import BusinessCalendar, ComplaintClock, EscalationStep, TimeLimitPolicy
-
-POLICY_CACHE_SECONDS = 60.0
-
-_lock = threading.Lock()
-_table: tuple[float, dict[str, rules.Limit]] | None = None
-
-
-def policy_cache_clear() -> None:
-    global _table
-    with _lock:
-        _table = None
 
 
 def _limit(policy: TimeLimitPolicy) -> rules.Limit:
@@ -60,18 +46,21 @@ def active_policies() -> list[rules.Limit]:
     ]
 
 
+def _policy_table() -> dict[str, rules.Limit]:
+    return {p.code: _limit(p) for p in TimeLimitPolicy.objects.select_related("category")}
+
+
+# Every policy (active or not: complaints keep the code they were registered with) by code.
+_table = RefCache(
+    "time-limit policy table",
+    _policy_table,
+    models=("sla.TimeLimitPolicy", "classification.Category"),
+)
+
+
 def policy_table() -> dict[str, rules.Limit]:
-    """Every policy (active or not: complaints keep the code they were registered with) by
-    code, from the per-process copy."""
-    global _table
-    with _lock:
-        if _table is not None and time.monotonic() - _table[0] < POLICY_CACHE_SECONDS:
-            return _table[1]
-    policies = TimeLimitPolicy.objects.select_related("category")
-    table = {p.code: _limit(p) for p in policies}
-    with _lock:
-        _table = (time.monotonic(), table)
-    return table
+    """Every policy by code, from the per-process copy (the countdown's warn shares)."""
+    return _table.get()
 
 
 def calendar_for(calendar_id: int | None) -> rules.Calendar:

@@ -172,9 +172,15 @@ def repair_demo_load(*, now: dt.datetime, seed: int) -> int:
             # Not before the complaint's last event: its timeline stays in order of time (the
             # demo plays each complaint to its end before the repair programme runs).
             at = max(at, finding.complaint.events.latest("seq").at)
-        at += dt.timedelta(minutes=rng.randint(5, 90))
-        if at >= now:
-            continue
+        # Opened a little after the record, as the signal's listener or the identify job
+        # would. A record of the last minutes (a callback made, or its complaint touched since:
+        # the customer's page note, an overdue callback chased) gets its case between it and
+        # now, never after now nor none at all: skipped, its customer was in no case at the
+        # hours when such a record falls within the delay drawn.
+        delay = dt.timedelta(minutes=rng.randint(5, 90))
+        if at + delay >= now:
+            delay = max(now - at, dt.timedelta(0)) / 2
+        at += delay
         with clock.frozen(at):
             case = services.repair_case_find(finding=finding)
         if case is None or case.sources.count() > 1:

@@ -5,9 +5,11 @@ wait in their owners' queues, and the effect report has both groups."""
 from __future__ import annotations
 
 import datetime as dt
+import time
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from tousu.callbacks.models import CallbackTask
 from tousu.core import clock
@@ -21,7 +23,23 @@ def _fast_passwords(settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-def test_the_demo_repairs_its_dissatisfied_customers(reference: None) -> None:
+# When the demo is loaded: now, and a moment it failed at. Loaded at 05:17 on 7 December 2026
+# (Asia/Shanghai), the customer's survey answer by link (five minutes before now) fell on a
+# complaint reopened by a dissatisfied callback three days before: its newest event, that
+# answer, left the callback's case to open after now, so it was skipped.
+LOADED_AT = [None, dt.datetime(2026, 12, 7, 5, 17, tzinfo=clock.SHANGHAI)]
+
+
+@pytest.mark.parametrize("loaded_at", LOADED_AT, ids=["now", "2026-12-07T05:17"])
+def test_the_demo_repairs_its_dissatisfied_customers(
+    reference: None, loaded_at: dt.datetime | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if loaded_at is not None:
+        # The clock as it runs on from then: the demo reads it, unfrozen, for its now.
+        then, started = loaded_at.astimezone(dt.UTC), time.monotonic()
+        monkeypatch.setattr(
+            timezone, "now", lambda: then + dt.timedelta(seconds=time.monotonic() - started)
+        )
     demo_load(complaints=120, seed=2026)
     cases = list(RepairCase.objects.prefetch_related("actions", "sources"))
     assert cases
@@ -51,3 +69,37 @@ def test_the_demo_repairs_its_dissatisfied_customers(reference: None) -> None:
     effect = effect_report(year, clock.now() + dt.timedelta(days=1))
     assert effect.repaired_total > 0
     assert effect.comparison_total > 0
+
+
+@pytest.mark.parametrize("touched", [False, True], ids=["called-just-now", "touched-just-now"])
+def test_a_record_of_the_last_minutes_is_in_a_case_opened_before_now(
+    complaint_in: Any, agent: Any, handler: Any, touched: bool
+) -> None:
+    """The demo's repair cases open minutes after their record (5 to 90 drawn): a dissatisfied
+    callback made in the last minutes before the demo's now, or one whose complaint was touched
+    since (the customer's page note, an overdue callback chased), was skipped, and its customer
+    was in no case — the demo test failed at the hours when such a record fell within the
+    delay drawn. It is in a case opened between the record and now."""
+    from tousu.callbacks.services import complaint_callback_record
+    from tousu.complaints.services import complaint_note_add
+    from tousu.repair.demo import repair_demo_load
+
+    now = clock.now().replace(second=0, microsecond=0) + dt.timedelta(hours=1)
+    complaint = complaint_in("closed", received_at=now - dt.timedelta(days=3))
+    minutes_ago = now - dt.timedelta(minutes=3)
+    # Touched since: the callback two days ago reopened it, a note came minutes ago.
+    with clock.frozen(now - dt.timedelta(days=2) if touched else minutes_ago):
+        task = complaint_callback_record(
+            complaint=complaint,
+            actor=agent,
+            result="dissatisfied",
+            scores={"timeliness": 2, "attitude": 3, "solution": 1, "simplicity": 2},
+            comment="问题还是没解决",
+            dissatisfied_action="reopen" if touched else "repair",
+        )
+    if touched:
+        with clock.frozen(minutes_ago):
+            complaint_note_add(complaint=complaint, actor=handler, text="已再次联系客户")
+    repair_demo_load(now=now, seed=2026)
+    source = RepairCaseSource.objects.select_related("case").get(callback=task)
+    assert minutes_ago < source.case.opened_at < now

@@ -109,13 +109,15 @@ def care_demo_load(*, now: dt.datetime, seed: int, outage: bool) -> int:
 
 
 def _last_listed(fault: Fault) -> CareItem | None:
-    """The lowest-ranked customer of a list of at least two (one is left to call)."""
+    """The lowest-ranked customer of the list: the one nobody reached first. Of a list of one
+    (a small demo's history may leave a single customer of the region listable), that one —
+    the demo's complaint about the billing error comes whatever the hour it is loaded at."""
     items = list(
         CareItem.objects.filter(fault=fault)
         .select_related("customer", "customer__region")
         .order_by("-score", "-value_rank", "pk")
     )
-    return items[-1] if len(items) > 1 else None
+    return items[-1] if items else None
 
 
 def _complains_anyway(item: CareItem, at: dt.datetime) -> None:

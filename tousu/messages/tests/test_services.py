@@ -88,6 +88,9 @@ def test_queued_message_is_on_the_timeline_and_sent_once(
 
 def test_opted_out_customer_gets_nothing(register: Callable[..., Any], sms: Recorder) -> None:
     complaint = register()
+    # The registration's acknowledgement went before they opted out (sent at once in the day,
+    # held until 08:00 in the quiet hours): only what is queued after counts here.
+    Message.objects.filter(complaint=complaint).delete()
     complaint.customer.contact_opt_out = True
     complaint.customer.save()
     message = message_queue(
@@ -130,3 +133,31 @@ def test_a_customer_message_is_recorded_once_and_the_handler_told(
     assert Message.objects.filter(direction="in").count() == 1
     assert ComplaintEvent.objects.filter(complaint=complaint, type="customer_message").count() == 1
     assert Notification.objects.filter(user=complaint.handler, kind="customer_message").count() == 1
+
+
+def test_a_send_abandoned_mid_way_is_failed_by_its_sweep_never_sent_again(
+    register: Callable[..., Any], sms: Recorder
+) -> None:
+    complaint = register()
+    Message.objects.filter(complaint=complaint).delete()
+    at = dt.datetime(2026, 12, 8, 10, 0, tzinfo=SHANGHAI)
+    with clock.frozen(at):
+        message = message_queue(
+            complaint=complaint, outgoing=Outgoing(kind="free", text="您好"), actor=None
+        )
+    # A runner claimed it and was killed mid-send: `sending`, its lease running to 10:10.
+    Message.objects.filter(pk=message.pk).update(
+        status="sending", attempts=1, next_attempt_at=at + dt.timedelta(minutes=10)
+    )
+    with clock.frozen(at + dt.timedelta(minutes=5)):
+        assert jobs.run("messages.abandoned") == {"abandoned": 0}  # still leased
+    with clock.frozen(at + dt.timedelta(minutes=11)):
+        jobs.run("messages.send")  # sending does not touch it, nor send it
+        message.refresh_from_db()
+        assert message.status == "sending"
+        assert jobs.run("messages.abandoned") == {"abandoned": 1}
+        jobs.run("messages.send")
+    message.refresh_from_db()
+    assert (message.status, message.attempts) == ("failed", 1)
+    assert message.error == "interrupted while sending; not sent again"
+    assert sms.sent == []

@@ -5,10 +5,13 @@ job, recorded once per provider id."""
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.db import connection, connections, transaction
 
 from tousu.complaints.models import ComplaintEvent
 from tousu.config import jobs
@@ -161,3 +164,60 @@ def test_a_send_abandoned_mid_way_is_failed_by_its_sweep_never_sent_again(
     assert (message.status, message.attempts) == ("failed", 1)
     assert message.error == "interrupted while sending; not sent again"
     assert sms.sent == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_runner_claiming_at_the_same_time_as_another_gets_none_of_its_messages(
+    register: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two runners' claims meet on the same due messages: the second waits on the first's row
+    locks and, once the first has committed, finds them claimed — none is sent twice (D6)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite serialises writers: concurrent claims need PostgreSQL")
+    from tousu.config import runner
+    from tousu.messages.jobs import _claim_due
+
+    complaint = register()
+    Message.objects.filter(complaint=complaint).delete()  # its acknowledgement, sent already
+    monkeypatch.setattr(runner, "enqueue", lambda job: None)  # queued only, sent by no one
+    at = dt.datetime(2026, 12, 8, 10, 0, tzinfo=SHANGHAI)
+    with clock.frozen(at):
+        queued = sorted(
+            message_queue(
+                complaint=complaint, outgoing=Outgoing(kind="free", text=f"第{n}条"), actor=None
+            ).pk
+            for n in range(40)
+        )
+    first_claimed, second_started = threading.Event(), threading.Event()
+    claims: dict[str, list[int]] = {}
+    errors: list[BaseException] = []
+
+    def first() -> None:
+        try:
+            with transaction.atomic():
+                claims["first"] = _claim_due(at)
+                first_claimed.set()
+                second_started.wait(5)
+                time.sleep(0.3)  # the second's UPDATE is waiting on our row locks by now
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    def second() -> None:
+        try:
+            first_claimed.wait(5)
+            second_started.set()
+            claims["second"] = _claim_due(at)
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    assert claims == {"first": queued, "second": []}

@@ -38,6 +38,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 RUNNING = re.compile(r"Tousu is running on http://127\.0\.0\.1:(\d+)/")
 JOB_DONE = re.compile(r"job ([\w.]+)(?: failed|: )")  # tousu/config/runner.py run_logged
+JOB_TIME = re.compile(r"job ([\w.]+): .* \(([\d.]+) s\)$")
 TEXTS = (
     "上个月话费无故多扣了58元，客服说查不到原因，要求退还",
     "家里宽带晚上经常断线，报修三次都没有解决",
@@ -320,6 +321,7 @@ def main(argv: list[str] | None = None) -> int:
             errors: list[str] = []
             plan = [(name, c) for c in concurrencies for name in endpoints]
             database = _postgres_name()
+            log_from = len(SERVER_LOG)
             for round_ in range(args.rounds):
                 for name, c in plan if round_ % 2 == 0 else plan[::-1]:
                     before = cpu_by_part(process.pid, database)
@@ -334,6 +336,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{len(errors)} failed requests, e.g. {errors[:3]}")
             report(runs, concurrencies, args)
             report_cpu(runs, cpu)
+            report_jobs(SERVER_LOG[log_from:])
         finally:
             process.terminate()
             process.wait(timeout=60)
@@ -403,6 +406,20 @@ def report_cpu(
         total = sum(used.values())
         per_request, cores = total * 1000 / requests, total / elapsed
         print(f"{key[0]:>8} {key[1]:>3} {cells} {per_request:>6.2f} {cores:>6.2f}")
+
+
+def report_jobs(lines: list[str]) -> None:
+    """The jobs the runner ran while the clients posted (its log): how often, how long."""
+    runs: dict[str, list[float]] = {}
+    for line in lines:
+        if match := JOB_TIME.search(line.strip()):
+            runs.setdefault(match.group(1), []).append(float(match.group(2)))
+    if not runs:
+        return
+    print()
+    print("jobs run during the measurement (the runner's log): runs, seconds in all")
+    for name, seconds in sorted(runs.items(), key=lambda item: -sum(item[1])):
+        print(f"  {name:<32} {len(seconds):>6} {sum(seconds):>8.2f}")
 
 
 if __name__ == "__main__":

@@ -38,6 +38,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 RUNNING = re.compile(r"Tousu is running on http://127\.0\.0\.1:(\d+)/")
 JOB_DONE = re.compile(r"job ([\w.]+)(?: failed|: )")  # tousu/config/runner.py run_logged
+JOB_TIME = re.compile(r"job ([\w.]+): .* \(([\d.]+) s\)$")
 TEXTS = (
     "上个月话费无故多扣了58元，客服说查不到原因，要求退还",
     "家里宽带晚上经常断线，报修三次都没有解决",
@@ -190,6 +191,57 @@ def serve(workers: int, threads: int) -> tuple[subprocess.Popen, int]:
 
 
 SERVER_LOG: list[str] = []
+TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _stat(pid: int) -> tuple[int, float, int] | None:
+    """(parent pid, CPU seconds so far, start time in ticks) of a process, from /proc."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    # After the name: state, ppid, … utime (14th field of the line), stime, … starttime (22nd).
+    return int(fields[1]), (int(fields[11]) + int(fields[12])) / TICK, int(fields[19])
+
+
+def cpu_by_part(server_pid: int, database: str) -> dict[str, float]:
+    """CPU seconds used so far by each part of the system under test: the server's master, its
+    job runner (the first child it forks, before the workers), its workers, the PostgreSQL
+    backends connected to the bench's database, and this process (the clients). Linux only
+    (an empty dict elsewhere). Processes that exited take their CPU with them: the parts are
+    long-lived here (keep-alive, connections kept 60 s)."""
+    if not Path("/proc/self/stat").exists():
+        return {}
+    parts = {"server master": 0.0, "job runner": 0.0, "server workers": 0.0}
+    children: list[tuple[int, float]] = []
+    backends = 0.0
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        pid = int(entry.name)
+        stat = _stat(pid)
+        if stat is None:
+            continue
+        parent, cpu, started = stat
+        if pid == server_pid:
+            parts["server master"] = cpu
+        elif parent == server_pid:
+            children.append((started, cpu))
+        elif database:
+            try:
+                title = Path(f"/proc/{pid}/cmdline").read_bytes()
+            except OSError:
+                continue
+            if title.startswith(b"postgres: ") and f" {database} ".encode() in title:
+                backends += cpu
+    children.sort()
+    if children:
+        parts["job runner"] = children[0][1]
+        parts["server workers"] = sum(cpu for _, cpu in children[1:])
+    if database:
+        parts["postgres backends"] = backends
+    parts["bench clients"] = time.process_time()
+    return parts
 
 
 def drain(process: subprocess.Popen) -> None:
@@ -265,16 +317,26 @@ def main(argv: list[str] | None = None) -> int:
             warm(port, token, args.workers)
             endpoints = {"product": "/api/v1/complaints", "bare": "/api/bench/bare"}
             runs: dict[tuple[str, int], list[tuple[list[float], float]]] = {}
+            cpu: dict[tuple[str, int], dict[str, float]] = {}
             errors: list[str] = []
             plan = [(name, c) for c in concurrencies for name in endpoints]
+            database = _postgres_name()
+            log_from = len(SERVER_LOG)
             for round_ in range(args.rounds):
                 for name, c in plan if round_ % 2 == 0 else plan[::-1]:
+                    before = cpu_by_part(process.pid, database)
                     latencies, elapsed, errs = burst(port, endpoints[name], token, c, args.seconds)
+                    after = cpu_by_part(process.pid, database)
                     runs.setdefault((name, c), []).append((latencies, elapsed))
+                    used = cpu.setdefault((name, c), {})
+                    for part, seconds in after.items():
+                        used[part] = used.get(part, 0.0) + seconds - before.get(part, 0.0)
                     errors += errs
             if errors:
                 print(f"{len(errors)} failed requests, e.g. {errors[:3]}")
             report(runs, concurrencies, args)
+            report_cpu(runs, cpu)
+            report_jobs(SERVER_LOG[log_from:])
         finally:
             process.terminate()
             process.wait(timeout=60)
@@ -314,6 +376,50 @@ def report(
         f"{args.rounds} rounds × {args.seconds:g} s per endpoint and concurrency, "
         f"at {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC)"
     )
+
+
+def _postgres_name() -> str:
+    from django.db import connection
+
+    return str(connection.settings_dict["NAME"]) if connection.vendor == "postgresql" else ""
+
+
+def report_cpu(
+    runs: dict[tuple[str, int], list[tuple[list[float], float]]],
+    cpu: dict[tuple[str, int], dict[str, float]],
+) -> None:
+    """CPU milliseconds per request by part, and the cores busy on average: how much of the
+    two cores one client already keeps busy bounds what four can add (c4/c1)."""
+    if not any(cpu.values()):
+        return
+    parts = list(next(iter(cpu.values())))
+    print()
+    print("CPU ms per request by part (from /proc; other engineers' processes not counted):")
+    heads = " ".join(f"{p[:16]:>16}" for p in parts)
+    print(f"{'endpoint':>8} {'c':>3} {heads}    all  cores")
+    for key, used in sorted(cpu.items()):
+        requests = sum(len(lat) for lat, _ in runs[key])
+        elapsed = sum(e for _, e in runs[key])
+        if not requests:
+            continue
+        cells = " ".join(f"{used[p] * 1000 / requests:>16.2f}" for p in parts)
+        total = sum(used.values())
+        per_request, cores = total * 1000 / requests, total / elapsed
+        print(f"{key[0]:>8} {key[1]:>3} {cells} {per_request:>6.2f} {cores:>6.2f}")
+
+
+def report_jobs(lines: list[str]) -> None:
+    """The jobs the runner ran while the clients posted (its log): how often, how long."""
+    runs: dict[str, list[float]] = {}
+    for line in lines:
+        if match := JOB_TIME.search(line.strip()):
+            runs.setdefault(match.group(1), []).append(float(match.group(2)))
+    if not runs:
+        return
+    print()
+    print("jobs run during the measurement (the runner's log): runs, seconds in all")
+    for name, seconds in sorted(runs.items(), key=lambda item: -sum(item[1])):
+        print(f"  {name:<32} {len(seconds):>6} {sum(seconds):>8.2f}")
 
 
 if __name__ == "__main__":

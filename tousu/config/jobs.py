@@ -75,6 +75,12 @@ register(
     help="send queued messages to customers (SMS, e-mail, WeChat), once each, with retries",
 )
 register(
+    "messages.abandoned",
+    "tousu.messages.jobs.abandoned_fail",
+    every=5 * MINUTE,
+    help="give up messages left sending past their lease (never sent twice)",
+)
+register(
     "intake.mail_fetch",
     "tousu.intake.jobs.mail_fetch",
     every=MINUTE,

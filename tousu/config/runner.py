@@ -105,17 +105,19 @@ class Runner(threading.Thread):
         if self.schedule:
             now = time.monotonic()
             due = {job.name: now for job in jobs.JOBS.values() if job.every}
+        finished = 0.0  # when the last job ended (monotonic)
         try:
             while True:
                 name = self._next(due)
                 if name is None:
                     return
-                _connections_checked(probe=True)
+                _connections_checked(probe=time.monotonic() - finished > PROBE_AFTER_IDLE)
                 try:
                     run_logged(name)
                 finally:
                     self.runs += 1
                     _connections_checked()
+                    finished = time.monotonic()
         finally:
             connection.close()
 
@@ -141,10 +143,17 @@ class Runner(threading.Thread):
         return None
 
 
+# A connection idle longer than this is asked whether it still answers before the next job
+# (the server may have dropped it); one used a moment ago is not — a probe is a round trip, and
+# `messages.send` runs after every registration.
+PROBE_AFTER_IDLE = 5.0
+
+
 def _connections_checked(*, probe: bool = False) -> None:
     """Keep this thread's database connections open from one job to the next, closing one a
-    job left inside a transaction or one that no longer answers (`probe`: asked before each job,
-    as the server may have dropped an idle connection; otherwise only after an error). A job
+    job left inside a transaction or one that no longer answers (`probe`: asked before a job
+    that follows an idle spell, as the server may have dropped an idle connection; otherwise
+    only after an error). A job
     asked for on every registration (`messages.send`) would otherwise open a new connection
     each time, as Django's per-request `close_old_connections` does with CONN_MAX_AGE 0: on
     PostgreSQL a new server process, which costs more than the job itself (issue 19)."""

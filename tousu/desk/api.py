@@ -147,14 +147,17 @@ def complaint_page(
     return [rows[k] for k in keys if k in rows], count
 
 
-def json_response(body: dict[str, object]) -> HttpResponse:
+def json_response(body: dict[str, object], status: int = 200) -> HttpResponse:
     """`body` as django-ninja answers it (its encoder and content type), without validating it
     again against the response schema: ninja wraps every nested dict of a list's 50 rows in
     a getter and validates it, a fifth of the API list's time (issue 19). `complaint_out` writes
     the schema's shape itself (desk/tests/test_list_rows.py checks the two answers are the
-    same); the OpenAPI document still names the schema."""
+    same); the OpenAPI document still names the schema. Also the registration's answer: one
+    complaint, but on the path every registration takes."""
     return HttpResponse(
-        json.dumps(body, cls=NinjaJSONEncoder), content_type="application/json; charset=utf-8"
+        json.dumps(body, cls=NinjaJSONEncoder),
+        content_type="application/json; charset=utf-8",
+        status=status,
     )
 
 

@@ -29,7 +29,7 @@ from tousu.core.templatetags.tousu_ui import local_name
 from tousu.core.text import normalise_phone
 from tousu.customers.selectors import customer_by_phone
 from tousu.desk.actions.base import api_render
-from tousu.desk.api import router
+from tousu.desk.api import json_response, router
 from tousu.desk.schemas import ComplaintOut, complaints_out
 from tousu.intake.forms import REGISTRATION_FIELDS, RegisterForm
 from tousu.intake.services import Registration, complaint_register, complaint_register_idempotent
@@ -124,21 +124,21 @@ def _authority(authority: AuthorityIn | None) -> dict[str, Any]:
     description="Optional header Idempotency-Key: the same key and body return the first "
     "result (200); the same key with another body answers 409.",
 )
-def register_api(request: HttpRequest, payload: RegisterIn) -> HttpStatus:
+def register_api(request: HttpRequest, payload: RegisterIn) -> HttpStatus | HttpResponse:
     user = request.auth  # type: ignore[attr-defined]
     assert isinstance(user, User)
     key = request.headers.get("Idempotency-Key")
     registration = _registration(payload)
     if key is None:
         complaint = complaint_register(registration=registration, actor=user)
-        return HttpStatus(201, _registered_out(user, complaint))
+        return json_response(_registered_out(user, complaint), status=201)
     body = json.loads(request.body or b"{}")
     complaint, created = complaint_register_idempotent(
         registration=registration, actor=user, key=key, body=body
     )
     if not created:  # the earlier registration's complaint, as it stands now
         return HttpStatus(200, api_render(request, complaint))
-    return HttpStatus(201, _registered_out(user, complaint))
+    return json_response(_registered_out(user, complaint), status=201)
 
 
 def _registered_out(user: User, complaint: Complaint) -> dict[str, object]:

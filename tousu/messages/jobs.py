@@ -11,7 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from django.db.models import F
+from django.db import connection
+from django.db.models import F, QuerySet
 
 from tousu.core import clock
 from tousu.messages.choices import MessageStatus
@@ -29,50 +30,99 @@ MAX_PER_RUN = 2000
 
 
 def send() -> dict[str, int]:
-    """Send the due messages once each; schedule retries for the failures."""
-    counts = {"sent": 0, "retrying": 0, "failed": 0, "abandoned": abandoned_fail()}
+    """Send the due messages once each; schedule retries for the failures.
+
+    Asked for after every registration (its acknowledgement), so a run is cheap: the due
+    messages are claimed in one statement and read in one, each then sent and marked; a short
+    batch was the last one; the sweep of abandoned sends is a job of its own
+    (`messages.abandoned`)."""
+    counts = {"sent": 0, "retrying": 0, "failed": 0}
     handled = 0
     while handled < MAX_PER_RUN:
-        due = list(
-            Message.objects.filter(status=MessageStatus.QUEUED, next_attempt_at__lte=clock.now())
-            .order_by("next_attempt_at", "pk")
-            .values_list("pk", flat=True)[:BATCH]
-        )
-        if not due:
+        claimed = _claim_due(clock.now())
+        messages = Message.objects.in_bulk(claimed)
+        for pk in claimed:
+            counts[_deliver(messages[pk])] += 1
+        handled += len(claimed)
+        if len(claimed) < BATCH:
             break
-        for pk in due:
-            outcome = send_one(pk)
-            if outcome:
-                counts[outcome] += 1
-            handled += 1
     return counts
 
 
-def abandoned_fail() -> int:
-    """Messages left `sending` past their lease: failed, with the cause (not sent again)."""
-    return Message.objects.filter(
+def _claim_due(now: dt.datetime) -> list[int]:
+    """Claim up to BATCH due messages (queued → sending, the lease set) and return their keys,
+    oldest due first. One UPDATE … RETURNING: the status is checked again on the row it
+    updates, so of two runners at once each claims a message or neither (D6)."""
+    if not connection.features.can_return_columns_from_insert:  # SQLite before 3.35
+        due = _due(now).order_by("next_attempt_at", "pk").values_list("pk", flat=True)[:BATCH]
+        return [pk for pk in list(due) if _claim(pk, now)]
+    fields = {name: Message._meta.get_field(name) for name in ("status", "attempts")}
+    lease = Message._meta.get_field("next_attempt_at")
+    quote = connection.ops.quote_name
+    table, pk = quote(Message._meta.db_table), quote(Message._meta.pk.column)
+    status, attempts = (quote(field.column) for field in fields.values())
+    due_at = quote(lease.column)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET {status} = %s, {attempts} = {attempts} + 1, {due_at} = %s "  # noqa: S608 (quoted model names; values bound)
+            f"WHERE {pk} IN (SELECT {pk} FROM {table} WHERE {status} = %s AND {due_at} <= %s "
+            f"ORDER BY {due_at}, {pk} LIMIT %s) AND {status} = %s RETURNING {pk}",
+            [
+                MessageStatus.SENDING,
+                lease.get_db_prep_value(now + LEASE, connection),
+                MessageStatus.QUEUED,
+                lease.get_db_prep_value(now, connection),
+                BATCH,
+                MessageStatus.QUEUED,
+            ],
+        )
+        return sorted(pk for (pk,) in cursor.fetchall())
+
+
+def _due(now: dt.datetime) -> QuerySet[Message]:
+    return Message.objects.filter(status=MessageStatus.QUEUED, next_attempt_at__lte=now)
+
+
+def _claim(pk: int, now: dt.datetime) -> bool:
+    """Claim message `pk` alone (queued → sending): False when another runner did first, or
+    it is no longer due."""
+    return bool(
+        _due(now)
+        .filter(pk=pk)
+        .update(
+            status=MessageStatus.SENDING, attempts=F("attempts") + 1, next_attempt_at=now + LEASE
+        )
+    )
+
+
+def abandoned_fail() -> dict[str, int]:
+    """Messages left `sending` past their lease: failed, with the cause (not sent again). The
+    `messages.abandoned` job: a lease is LEASE long, so a sweep every few minutes finds them
+    soon enough, and sending need not look for them on every run."""
+    failed = Message.objects.filter(
         status=MessageStatus.SENDING, next_attempt_at__lte=clock.now()
     ).update(status=MessageStatus.FAILED, error="interrupted while sending; not sent again")
+    return {"abandoned": failed}
 
 
 def send_one(pk: int) -> str | None:
     """Claim message `pk` and send it: "sent", "retrying", "failed", or None when another
     runner claimed it first (or it is no longer due)."""
-    now = clock.now()
-    claimed = Message.objects.filter(
-        pk=pk, status=MessageStatus.QUEUED, next_attempt_at__lte=now
-    ).update(status=MessageStatus.SENDING, attempts=F("attempts") + 1, next_attempt_at=now + LEASE)
-    if not claimed:
+    if not _claim(pk, clock.now()):
         return None
-    message = Message.objects.get(pk=pk)
+    return _deliver(Message.objects.get(pk=pk))
+
+
+def _deliver(message: Message) -> str:
+    """Send a message claimed by this run and record the outcome."""
     try:
         provider_id = transport_for(message.channel).send(message)
     except SendFailed as exc:
         return _failed(message, str(exc), retry=exc.retry)
     except Exception as exc:  # a bug or an unexpected transport error: retry, keep the cause
-        logger.exception("message %s failed", pk)
+        logger.exception("message %s failed", message.pk)
         return _failed(message, f"{type(exc).__name__}: {exc}", retry=True)
-    Message.objects.filter(pk=pk, status=MessageStatus.SENDING).update(
+    Message.objects.filter(pk=message.pk, status=MessageStatus.SENDING).update(
         status=MessageStatus.SENT, sent_at=clock.now(), provider_id=provider_id[:255], error=""
     )
     return "sent"

@@ -22,7 +22,7 @@ from tousu.complaints.selectors import complaint_list, cursor_of, list_page_rows
 from tousu.core import clock
 from tousu.core.api import page_body
 from tousu.desk import api as desk_api
-from tousu.desk.schemas import ComplaintPage, complaints_out
+from tousu.desk.schemas import ComplaintOut, ComplaintPage, complaints_out
 from tousu.resolution.selectors import with_approval_due
 
 pytestmark = pytest.mark.django_db
@@ -231,3 +231,26 @@ def test_a_deep_api_page_by_keys_is_the_page_by_offset(
     assert pages() == by_offset
     assert [n for page in by_offset for n in page] == [c.number for c in complaint_list(admin_user)]
     assert by_offset[-1] == []  # past the end: empty
+
+
+@pytest.mark.parametrize("key", [None, "reg-1"])
+def test_the_registration_answer_is_what_its_schema_validation_gives(
+    agent: Any, api_as: Callable[[Any], Any], reference: None, key: str | None
+) -> None:
+    """The registration answers without ninja's second validation too (issue 19): its body is
+    the schema's own rendering of itself, value for value and type for type."""
+    body = {
+        "channel": "hotline",
+        "content": "宽带连续三天断网，报修后一直没人上门，要求尽快修好并赔偿",
+        "customer": {"phone": "13900139000", "name": "李四"},
+        "demand": "尽快修复",
+    }
+    headers = {"HTTP_IDEMPOTENCY_KEY": key} if key else {}
+    response = api_as(agent).post("/api/v1/complaints", body, **headers)
+    assert response.status_code == 201
+    assert response["Content-Type"] == "application/json; charset=utf-8"
+    validated = ComplaintOut.model_validate(response.json()).model_dump()
+    assert canonical(response.content.decode()) == canonical(
+        json.dumps(validated, cls=NinjaJSONEncoder)
+    )
+    assert response.json()["number"].startswith("TS")

@@ -5,10 +5,13 @@ job, recorded once per provider id."""
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.db import connection, connections, transaction
 
 from tousu.complaints.models import ComplaintEvent
 from tousu.config import jobs
@@ -88,6 +91,9 @@ def test_queued_message_is_on_the_timeline_and_sent_once(
 
 def test_opted_out_customer_gets_nothing(register: Callable[..., Any], sms: Recorder) -> None:
     complaint = register()
+    # The registration's acknowledgement went before they opted out (sent at once in the day,
+    # held until 08:00 in the quiet hours): only what is queued after counts here.
+    Message.objects.filter(complaint=complaint).delete()
     complaint.customer.contact_opt_out = True
     complaint.customer.save()
     message = message_queue(
@@ -130,3 +136,88 @@ def test_a_customer_message_is_recorded_once_and_the_handler_told(
     assert Message.objects.filter(direction="in").count() == 1
     assert ComplaintEvent.objects.filter(complaint=complaint, type="customer_message").count() == 1
     assert Notification.objects.filter(user=complaint.handler, kind="customer_message").count() == 1
+
+
+def test_a_send_abandoned_mid_way_is_failed_by_its_sweep_never_sent_again(
+    register: Callable[..., Any], sms: Recorder
+) -> None:
+    complaint = register()
+    Message.objects.filter(complaint=complaint).delete()
+    at = dt.datetime(2026, 12, 8, 10, 0, tzinfo=SHANGHAI)
+    with clock.frozen(at):
+        message = message_queue(
+            complaint=complaint, outgoing=Outgoing(kind="free", text="您好"), actor=None
+        )
+    # A runner claimed it and was killed mid-send: `sending`, its lease running to 10:10.
+    Message.objects.filter(pk=message.pk).update(
+        status="sending", attempts=1, next_attempt_at=at + dt.timedelta(minutes=10)
+    )
+    with clock.frozen(at + dt.timedelta(minutes=5)):
+        assert jobs.run("messages.abandoned") == {"abandoned": 0}  # still leased
+    with clock.frozen(at + dt.timedelta(minutes=11)):
+        jobs.run("messages.send")  # sending does not touch it, nor send it
+        message.refresh_from_db()
+        assert message.status == "sending"
+        assert jobs.run("messages.abandoned") == {"abandoned": 1}
+        jobs.run("messages.send")
+    message.refresh_from_db()
+    assert (message.status, message.attempts) == ("failed", 1)
+    assert message.error == "interrupted while sending; not sent again"
+    assert sms.sent == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_runner_claiming_at_the_same_time_as_another_gets_none_of_its_messages(
+    register: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two runners' claims meet on the same due messages: the second waits on the first's row
+    locks and, once the first has committed, finds them claimed — none is sent twice (D6)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite serialises writers: concurrent claims need PostgreSQL")
+    from tousu.config import runner
+    from tousu.messages.jobs import _claim_due
+
+    complaint = register()
+    Message.objects.filter(complaint=complaint).delete()  # its acknowledgement, sent already
+    monkeypatch.setattr(runner, "enqueue", lambda job: None)  # queued only, sent by no one
+    at = dt.datetime(2026, 12, 8, 10, 0, tzinfo=SHANGHAI)
+    with clock.frozen(at):
+        queued = sorted(
+            message_queue(
+                complaint=complaint, outgoing=Outgoing(kind="free", text=f"第{n}条"), actor=None
+            ).pk
+            for n in range(40)
+        )
+    first_claimed, second_started = threading.Event(), threading.Event()
+    claims: dict[str, list[int]] = {}
+    errors: list[BaseException] = []
+
+    def first() -> None:
+        try:
+            with transaction.atomic():
+                claims["first"] = _claim_due(at)
+                first_claimed.set()
+                second_started.wait(5)
+                time.sleep(0.3)  # the second's UPDATE is waiting on our row locks by now
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    def second() -> None:
+        try:
+            first_claimed.wait(5)
+            second_started.set()
+            claims["second"] = _claim_due(at)
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    assert claims == {"first": queued, "second": []}

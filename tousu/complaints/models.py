@@ -19,6 +19,11 @@ from tousu.complaints.choices import (
 from tousu.complaints.rules import OPEN_STATUSES
 
 
+def risk_is_high(score: float | None) -> bool:
+    """At or above the watch-list threshold (settings.TOUSU_RISK_HIGH)."""
+    return score is not None and score >= settings.TOUSU_RISK_HIGH
+
+
 class Complaint(models.Model):
     """A complaint (投诉/工单): one expression of dissatisfaction, from registration to callback.
 
@@ -205,7 +210,7 @@ class Complaint(models.Model):
     @property
     def high_risk(self) -> bool:
         """At or above the watch-list threshold (settings.TOUSU_RISK_HIGH)."""
-        return self.risk_score is not None and self.risk_score >= settings.TOUSU_RISK_HIGH
+        return risk_is_high(self.risk_score)
 
     @property
     def archived(self) -> bool:

@@ -45,6 +45,7 @@ from tousu.complaints.choices import (
 from tousu.complaints.models import Complaint, ComplaintEvent
 from tousu.complaints.retention import RETENTION_ACTOR
 from tousu.complaints.search import snippet
+from tousu.complaints.selectors import ListRow
 from tousu.complaints.services import ARCHIVE_ACTOR
 from tousu.core import clock, pii
 from tousu.core.pii import TextMask
@@ -81,7 +82,7 @@ _LEVEL_LABELS = dict(Level.choices)
 
 
 @register.simple_tag
-def status_badge(complaint: Complaint) -> SafeString:
+def status_badge(complaint: Complaint | ListRow) -> SafeString:
     label = _STATUS_LABELS.get(complaint.status, complaint.status)
     badge = format_html('<span class="badge status-{}">{}</span>', complaint.status, label)
     if complaint.archived_at is None:
@@ -143,7 +144,7 @@ def deadline_pill(
 
 
 @register.simple_tag(takes_context=True)
-def due(context: template.Context, complaint: Complaint) -> SafeString:
+def due(context: template.Context, complaint: Complaint | ListRow) -> SafeString:
     """The countdown to the resolution limit, coloured by `sla.selectors.countdown` (the
     scale of `deadline_pill`, at the share of the complaint's policy); a paused complaint
     shows the time it had left, and why (free text, as the page's `pii` shows it). While it
@@ -573,8 +574,8 @@ def _esc(value: Any) -> str:
     return html.escape(str(value))
 
 
-def _summary(c: Complaint, highlight: list[str] | None, texts: Any) -> str:
-    if highlight:
+def _summary(c: Complaint | ListRow, highlight: list[str] | None, texts: Any) -> str:
+    if highlight and isinstance(c, Complaint):  # search results: whole complaints, never ListRows
         return str(search_snippet(c, highlight, texts))
     text = pii_text(c.content, texts)
     # `truncatechars` normalises (NFC) and counts the characters that are not combining ones:
@@ -582,6 +583,12 @@ def _summary(c: Complaint, highlight: list[str] | None, texts: Any) -> str:
     normal = unicodedata.normalize("NFC", text)
     short = normal if len(normal) <= SUMMARY_CHARS else Truncator(text).chars(SUMMARY_CHARS)
     return html.escape(short)
+
+
+def _phone(c: Complaint | ListRow) -> str:
+    if isinstance(c, ListRow):  # the list page's rows carry the phone alone
+        return c.phone
+    return c.customer.phone if c.customer else ""
 
 
 class _RowWriter:
@@ -606,7 +613,7 @@ class _RowWriter:
         )
         self.unassigned = html.escape(_("Unassigned"))
 
-    def number(self, c: Complaint) -> str:
+    def number(self, c: Complaint | ListRow) -> str:
         number = html.escape(c.number)
         cell = f'<a class="nowrap" href="{html.escape(self.link(c.number))}">{number}</a>'
         if c.repeat_of_id:
@@ -616,13 +623,13 @@ class _RowWriter:
             cell += f' <span class="badge level-major" title="{reasons}">{self.high_risk}</span>'
         return cell
 
-    def status_badge(self, c: Complaint) -> str:
+    def status_badge(self, c: Complaint | ListRow) -> str:
         if c.archived_at is not None:  # the archive's badge and title: status_badge's own
             return str(status_badge(c))
         label = self.status.get(c.status) or html.escape(c.status)
         return f'<span class="badge status-{html.escape(c.status)}">{label}</span>'
 
-    def row(self, c: Complaint) -> str:
+    def row(self, c: Complaint | ListRow) -> str:
         number = html.escape(c.number)
         select = (
             '<td class="select"><input type="checkbox" form="bulk" name="numbers" '
@@ -633,7 +640,7 @@ class _RowWriter:
         level = self.level.get(c.level) or html.escape(c.level)
         category = html.escape(c.category.path_name) if c.category else self.not_classified
         handler = _esc(c.handler) if c.handler else self.unassigned
-        phone = html.escape(pii.mask_phone(c.customer.phone if c.customer else ""))
+        phone = html.escape(pii.mask_phone(_phone(c)))
         local = c.received_at.astimezone(self.zone)
         return (
             f'<tr data-row>{select}<td class="number">{self.number(c)}</td>'

@@ -180,7 +180,22 @@ class Complaint(models.Model):
                 fields=["department", "responsible_department", "handler", "registered_by"],
                 name="complaint_scope",
             ),
-            models.Index(fields=["received_at"]),
+            # The lists' order (newest first, `-received_at`, `-pk`) with every column of the
+            # data scope after it: a page deep in a scoped list by number (the API's
+            # `?page=1001`, an OFFSET of 50,000 rows) skips its rows in this index alone,
+            # instead of reading each skipped complaint to check its scope (1.4-2.9 s for a
+            # department supervisor at a million complaints on SQLite, issue 19).
+            models.Index(
+                fields=[
+                    "received_at",
+                    "id",
+                    "department",
+                    "responsible_department",
+                    "handler",
+                    "registered_by",
+                ],
+                name="complaint_received_scope",
+            ),
             models.Index(fields=["customer", "received_at"]),
             models.Index(fields=["external_ref"]),
             # The supervisors' watch list: open complaints at high risk, highest first.

@@ -177,6 +177,7 @@ def list_page_rows(qs: QuerySet[Complaint]) -> list[ListRow]:
     # classification is above the kernel: its model by the foreign key, not by an import.
     category_model: Any = Complaint._meta.get_field("category").related_model
     categories: dict[int, Any] = {}
+    parents: dict[int, Any] = {}
     departments: dict[int, Department] = {}
     handlers: dict[int, User] = {}
     rows = []
@@ -209,9 +210,14 @@ def list_page_rows(qs: QuerySet[Complaint]) -> list[ListRow]:
                     [category_id, category_name, category_name_en, parent_id],
                 )
                 if parent_id is not None:
-                    category.parent = category_model.from_db(
-                        None, ["id", "name", "name_en"], [parent_id, parent_name, parent_name_en]
-                    )
+                    parent = parents.get(parent_id)
+                    if parent is None:
+                        parent = parents[parent_id] = category_model.from_db(
+                            None,
+                            ["id", "name", "name_en"],
+                            [parent_id, parent_name, parent_name_en],
+                        )
+                    category.parent = parent
                 categories[category_id] = category
         department = None
         if department_id is not None:

@@ -98,6 +98,9 @@ def assorted(complaint_in: Callable[..., Any], make_user: Callable[..., Any]) ->
         ),
         complaint_in("awaiting_approval"),
         complaint_in("closed", archived_at=now - dt.timedelta(days=1)),
+        # Long, with a decomposed é (NFC composes it) and combining underlines that stay
+        # combining (truncatechars does not count them).
+        complaint_in("in_progress", content="Cafe\u0301 " + "ba\u0332d\u0332 line " * 8),
     ]
 
 

@@ -111,7 +111,8 @@ class ComplaintFilterForm(forms.Form):
         any_value = _("All")
         fields = self.fields
         fields["status"].choices = blank(any_value) + list(Status.choices)  # type: ignore[attr-defined]
-        categories, departments_active, regions = _filter_references.get()
+        self.references = _filter_references.get()
+        categories, departments_active, regions = self.references
         fields["category"].choices = category_choices(any_value, categories)  # type: ignore[attr-defined]
         fields["channel"].choices = blank(any_value) + list(Channel.choices)  # type: ignore[attr-defined]
         fields["level"].choices = blank(any_value) + list(Level.choices)  # type: ignore[attr-defined]
@@ -123,6 +124,15 @@ class ComplaintFilterForm(forms.Form):
             (r.code, local_name(r)) for r in regions
         ]
         fast_selects(self)  # on every list page: its options written without templates
+
+    def pristine_references(self) -> object | None:
+        """The reference rows its choices came from, when no filter was given (no field of
+        the form in its data, so nothing chosen and no error): its fields are then the same
+        HTML for every such request in a language while those rows are unchanged. None
+        otherwise."""
+        if any(name in self.data for name in self.fields):
+            return None
+        return self.references
 
     def clean_customer_phone(self) -> str:
         value = self.cleaned_data["customer_phone"].strip()

@@ -393,3 +393,34 @@ def test_the_bulk_form_offers_a_copy_dropped_by_a_change_not_by_a_login(
     handler2.refresh_from_db()
     handler2.save()
     assert handler2.username not in offered()
+
+
+def test_the_unfiltered_filter_fields_are_written_once_and_again_after_a_change(
+    supervisor: Any,
+) -> None:
+    """The list's filter fields without a filter are kept as HTML per language (issue 19);
+    a new category (a new copy of the reference rows) writes them again, a filtered list
+    shows its own choice, and the other language its own labels."""
+    from tousu.classification.models import Category
+
+    client = as_user(supervisor)
+    url = reverse("desk:list")
+
+    def filters(response: Any) -> str:
+        html = page(response)
+        start = html.index('<form method="get" class="filters"')
+        return html[start : html.index('<div class="actions">', start)]
+
+    first = filters(client.get(url))
+    assert filters(client.get(url)) == first
+    parent = Category.objects.filter(parent__isnull=True).first()
+    Category.objects.create(code="zz.new", name="新的类别", parent=parent)
+    again = filters(client.get(url))
+    assert "新的类别" in again
+    assert "新的类别" not in first
+    chosen = filters(client.get(url, {"status": "closed"}))
+    assert '<option value="closed" selected>' in chosen
+    assert '<option value="closed" selected>' not in filters(client.get(url))
+    english = filters(client.get(url, HTTP_ACCEPT_LANGUAGE="en"))
+    assert english != again
+    assert filters(client.get(url)) == again

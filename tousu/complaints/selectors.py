@@ -251,6 +251,58 @@ def list_page_rows(qs: QuerySet[Complaint]) -> list[ListRow]:
     return rows
 
 
+# What an API list's row shows (desk.schemas.complaint_out: the complaint's fields, its clocks
+# and countdown, the customer's phone, name and account, the region's, category's,
+# department's and handler's names). A whole row of the seven tables was 118 columns, many
+# of them dates converted one by one (the customer's and the handler's own dates among them).
+API_LIST_COLUMNS = (
+    "number",
+    "status",
+    "channel",
+    "content",
+    "demand",
+    "category_confidence",
+    "category_source",
+    "level",
+    "repeat_of_id",
+    "duplicate_of_id",
+    "external_ref",
+    "received_at",
+    "registered_at",
+    "first_response_due",
+    "resolution_due",
+    "accepted_at",
+    "resolved_at",
+    "closed_at",
+    "archived_at",
+    "time_limit_policy",
+    "paused_at",
+    "risk_score",
+    "risk_reasons",
+    "anger",
+    "urgency",
+    "customer__phone",
+    "customer__name",
+    "customer__account",
+    "region__code",
+    "category__code",
+    "category__name",
+    "category__name_en",
+    "category__parent__name",
+    "category__parent__name_en",
+    "department__code",
+    "department__name",
+    "handler__username",
+)
+
+
+def api_list_rows(qs: QuerySet[Complaint]) -> QuerySet[Complaint]:
+    """`qs` (of `list_rows`) reading only API_LIST_COLUMNS: what the API list answers
+    (issue 19). Any other field of these rows would cost a statement per row
+    (desk/tests/test_list_rows.py answers from them with the statements of whole rows)."""
+    return qs.only(*API_LIST_COLUMNS)
+
+
 def complaint_list(user: User, filters: ComplaintFilters | None = None) -> QuerySet[Complaint]:
     f = filters or ComplaintFilters()
     qs = _filtered(list_rows().filter(scope_q(user)), f)

@@ -20,6 +20,7 @@ from tousu.accounts.services import text_mask_for
 from tousu.complaints.models import Complaint
 from tousu.complaints.selectors import (
     ListRow,
+    api_list_rows,
     complaint_list,
     cursor_of,
     list_page_rows,
@@ -242,6 +243,31 @@ def test_the_api_list_is_what_its_schema_validation_gave(
         json.dumps(validated, cls=NinjaJSONEncoder)
     )
     assert len(response.json()["items"]) == len(assorted)
+
+
+@pytest.mark.parametrize("reader", ["agent", "admin_user"])
+def test_the_api_rows_read_only_their_columns_and_answer_the_same(
+    assorted: list[Complaint],
+    request: pytest.FixtureRequest,
+    reader: str,
+    django_assert_num_queries: Any,
+) -> None:
+    """The API list reads API_LIST_COLUMNS alone (api_list_rows): its answer is the one whole
+    rows give, with the same statements (a column left out would be read row by row)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    user = request.getfixturevalue(reader)
+    Complaint.objects.filter(pk=assorted[1].pk).update(
+        anger=0.75, urgency=0.5, external_ref="R-1", channel="regulator"
+    )
+    whole = list(complaint_list(user).order_by("-received_at", "-pk"))
+    narrow = list(api_list_rows(complaint_list(user)).order_by("-received_at", "-pk"))
+    with CaptureQueriesContext(connection) as statements:
+        expected = complaints_out(user, whole, "api")
+    with django_assert_num_queries(len(statements)):
+        answered = complaints_out(user, narrow, "api")
+    assert answered == expected
 
 
 def test_a_deep_api_page_by_keys_is_the_page_by_offset(

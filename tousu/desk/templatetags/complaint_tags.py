@@ -19,8 +19,8 @@ from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.text import Truncator
-from django.utils.translation import get_language, gettext_lazy, pgettext
+from django.utils.text import Truncator, add_truncation_text
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from tousu.accounts import permissions
@@ -596,6 +596,11 @@ def _phone(c: Complaint | ListRow) -> str:
     return c.customer.phone if c.customer else ""
 
 
+# The placeholder of Django's truncation text: given as the text, the translation comes back
+# as the template itself.
+TRUNCATED = "%(truncated_text)s"
+
+
 class _RowWriter:
     """What every row of one page shares: the reader's labels (translated once), the time
     zone, the link's pattern, the page's context (its `pii`)."""
@@ -617,8 +622,9 @@ class _RowWriter:
             html.escape(_("Not classified"))
         )
         self.unassigned = html.escape(_("Unassigned"))
-        # What `truncatechars` ends a cut text with, in the reader's language.
-        self.ellipsis = pgettext("String to return when truncating text", "%(truncated_text)s…")
+        # What `truncatechars` ends a cut text with, in the reader's language: Django's own
+        # translation ("%(truncated_text)s…", in Chinese "%(truncated_text)s..."), asked once.
+        self.ellipsis = add_truncation_text(TRUNCATED)
         # The rows of a page share few categories and departments: each name once a page.
         self.categories: dict[int, str] = {}
         self.departments: dict[int, str] = {}

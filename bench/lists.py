@@ -22,6 +22,14 @@ bare, product, bare…) so that drift on a shared machine falls on both; medians
     .venv/bin/python bench/lists.py --n 1000000 --db-dir /tmp/tousu-lists-1m   # builds once
     .venv/bin/python bench/lists.py --db-dir /tmp/tousu-lists-1m                # measures
     .venv/bin/python bench/lists.py --db-dir /tmp/tousu-lists-1m --profile      # + cProfile
+
+With --database-url (a PostgreSQL server), the database is built once as `tousu_lists` on that
+server (`TOUSU_BENCH_DB` names another, so that two benchmarks can share the server; VACUUM
+ANALYZE after loading, as autovacuum would have done by then) and kept; --db-dir then holds only
+its marker and the keys. Every later run measures on it in place, as on SQLite.
+
+    .venv/bin/python bench/lists.py --n 1000000 --db-dir /tmp/tousu-lists-pg-1m \
+        --database-url postgresql://postgres@127.0.0.1:5432/postgres
 """
 
 from __future__ import annotations
@@ -38,19 +46,39 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 SIZE, DEEP = 50, 1_000  # a page's rows; the deep page is page DEEP + 1, reached by its cursor
+# The kept PostgreSQL database's name on the server of --database-url.
+PG_NAME = os.environ.get("TOUSU_BENCH_DB", "tousu_lists")
 
 
-def _django(data_dir: Path) -> None:
+def _django(data_dir: Path, database_url: str = "") -> None:
     os.environ["TOUSU_DATA_DIR"] = str(data_dir)
-    os.environ.pop("TOUSU_DATABASE_URL", None)
+    if database_url:
+        os.environ["TOUSU_DATABASE_URL"] = database_url
+    else:
+        os.environ.pop("TOUSU_DATABASE_URL", None)
     os.environ["DJANGO_SETTINGS_MODULE"] = "bench.intake_server.settings"
     sys.path.insert(0, str(ROOT))
     import django
 
     django.setup()
+
+
+def _postgres(server_url: str, *, fresh: bool) -> str:
+    """The URL of the kept database PG_NAME on the server of `server_url`, made afresh (dropped
+    first) when `fresh`."""
+    parts = urlsplit(server_url)
+    if fresh:
+        import psycopg
+
+        admin = urlunsplit(parts._replace(path="/postgres"))
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {PG_NAME} WITH (FORCE)")
+            conn.execute(f"CREATE DATABASE {PG_NAME}")
+    return urlunsplit(parts._replace(path=f"/{PG_NAME}"))
 
 
 def build(n: int, db_dir: Path) -> None:
@@ -79,16 +107,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lines", type=int, default=40, help="lines per listing")
     parser.add_argument("--deep", type=int, default=DEEP, help="the deep page is this + 1")
     parser.add_argument("--only", default="", help="the cases whose name holds this text")
+    parser.add_argument(
+        "--database-url", default="", help="a PostgreSQL server (default: SQLite in --db-dir)"
+    )
     args = parser.parse_args(argv)
 
     db_dir = Path(args.db_dir)
-    if not (db_dir / "built").exists():
+    built = (db_dir / "built").exists()
+    url = _postgres(args.database_url, fresh=not built) if args.database_url else ""
+    if not built:
         db_dir.mkdir(parents=True, exist_ok=True)
-        _django(db_dir)
+        _django(db_dir, url)
         build(args.n, db_dir)
         print(f"built {db_dir}; run again to measure")
         return 0
-    _django(db_dir)
+    _django(db_dir, url)
     measure(args)
     return 0
 
@@ -103,8 +136,13 @@ def _cursor(user: Any, deep: int) -> str:
     return selectors.cursor_of(row)
 
 
-def cases(user: Any, deep_page: int) -> dict[str, tuple[Callable[[], Any], Callable[[], Any]]]:
-    """(the product's request, the bare endpoint's request of the same rows) by title."""
+Call = Callable[[], None]
+
+
+def cases(user: Any, deep_page: int) -> dict[str, tuple[Call, Call, Call | None]]:
+    """(the product's request, the bare endpoint's request of the same rows, and for the API
+    the bare endpoint's request of the same rows with the exact count of the user's scope —
+    what the API's contract adds) by title."""
     from django.test import Client
 
     from tousu.accounts.services import token_create
@@ -114,7 +152,7 @@ def cases(user: Any, deep_page: int) -> dict[str, tuple[Callable[[], Any], Calla
     client.force_login(user)
     bearer = {"HTTP_AUTHORIZATION": f"Bearer {token_create(user=user)}"}
 
-    def get(url: str, **headers: str) -> Callable[[], None]:
+    def get(url: str, **headers: str) -> Call:
         def call() -> None:
             response = client.get(url, **headers)
             assert response.status_code == 200, (url, response.status_code)
@@ -123,19 +161,22 @@ def cases(user: Any, deep_page: int) -> dict[str, tuple[Callable[[], Any], Calla
 
     deep = f"page {deep_page + 1:,}"
     return {
-        "page 1, GET /complaints/": (get("/complaints/"), get("/bench/bare-list")),
+        "page 1, GET /complaints/": (get("/complaints/"), get("/bench/bare-list"), None),
         f"{deep} (cursor), GET /complaints/?after=": (
             get(f"/complaints/?after={cursor}"),
             get(f"/bench/bare-list?after={cursor}"),
+            None,
         ),
         "page 1, GET /api/v1/complaints": (
             get("/api/v1/complaints", **bearer),
             get("/api/bench/bare-list", **bearer),
+            get("/api/bench/bare-list?count=1", **bearer),
         ),
         # The API pages by number (with its count), not by cursor: the same rows by offset.
         f"{deep} (offset), GET /api/v1/complaints?page=": (
             get(f"/api/v1/complaints?page={deep_page + 1}", **bearer),
             get(f"/api/bench/bare-list?after={cursor}", **bearer),
+            get(f"/api/bench/bare-list?after={cursor}&count=1", **bearer),
         ),
     }
 
@@ -149,27 +190,34 @@ def measure(args: Any) -> None:
         "administrator": User.objects.get(username="bench_admin"),
         "billing supervisor": User.objects.get(username="bench_sup"),
     }
-    print(f"{_complaints():,} complaints; {args.rounds} rounds, medians in ms")
-    print(f"{'case':<62} {'product':>8} {'bare':>7} {'ratio':>6}")
+    print(
+        f"{connection.vendor}, {_complaints():,} complaints; {args.rounds} rounds, medians in ms;"
+        " the API also against the bare endpoint with the same exact count (bare+count)"
+    )
+    print(f"{'case':<62} {'product':>8} {'bare':>7} {'ratio':>6} {'bare+count':>10} {'ratio':>6}")
     profiler = cProfile.Profile() if args.profile else None
     for who, user in users.items():
-        for title, (product, bare) in cases(user, args.deep).items():
+        for title, (product, bare, counted) in cases(user, args.deep).items():
             if args.only not in f"{who}: {title}":
                 continue
-            product()
-            bare()  # first requests: templates, translations, plans
-            ours: list[float] = []
-            theirs: list[float] = []
+            sides: list[tuple[Call, list[float]]] = [(product, []), (bare, [])]
+            if counted is not None:
+                sides.append((counted, []))
+            for call, _ in sides:
+                call()  # first requests: templates, translations, plans
             for round_ in range(args.rounds):
-                # Interleaved, the order swapped every other round.
-                pair = [(product, ours), (bare, theirs)]
-                for call, times in pair if round_ % 2 == 0 else pair[::-1]:
+                # Interleaved, the order reversed every other round.
+                for call, times in sides if round_ % 2 == 0 else sides[::-1]:
                     started = time.perf_counter()
                     call()
                     times.append((time.perf_counter() - started) * 1000)
-            mine, base = statistics.median(ours), statistics.median(theirs)
-            name = f"{who}: {title}"
-            print(f"{name:<62} {mine:>8.1f} {base:>7.1f} {mine / base:>6.2f}", flush=True)
+            mine, base, *with_count = (statistics.median(times) for _, times in sides)
+            line = (
+                f"{who}: {title:<{62 - len(who) - 2}} {mine:>8.1f} {base:>7.1f} {mine / base:>6.2f}"
+            )
+            if with_count:
+                line += f" {with_count[0]:>10.1f} {mine / with_count[0]:>6.2f}"
+            print(line, flush=True)
             if profiler is not None:
                 profiler.enable()
                 for _ in range(5):

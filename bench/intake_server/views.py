@@ -10,7 +10,11 @@ data scope `scope_q`, newest first, page 1 or the keyset page after `?after=`, t
 cursor), read with `values()` of the columns the list shows (the same joins), answered as JSON
 or as a plain <table> from a minimal template. No masking, no forms, no countdowns, no count:
 the floor for listing those rows on this server, through the same middleware and
-authentication (the bearer token for the JSON under /api/, the session for the page)."""
+authentication (the bearer token for the JSON under /api/, the session for the page).
+
+`?count=1` on the JSON adds the exact count of the user's scope, `"count": N`, as a plain
+`filter(scope_q(user)).count()`: the product's API promises that count (API.md), so a bare
+endpoint of the same contract pays it too (lists.py prints the product against both)."""
 
 import datetime as dt
 import json
@@ -64,10 +68,14 @@ def bare_register(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"id": ticket.pk}, status=201)
 
 
+def _scoped(user: User) -> QuerySet[Complaint]:
+    return Complaint.objects.filter(scope_q(user))
+
+
 def _rows(user: User, after: str) -> list[dict[str, Any]]:
     """The page's rows: newest first (received_at, then pk), after the cursor
     `<received_at timestamp>_<pk>` (the product's default order and cursor) when given."""
-    qs: QuerySet[Complaint] = Complaint.objects.filter(scope_q(user))
+    qs = _scoped(user)
     if after:
         stamp, pk = after.split("_")
         at = dt.datetime.fromtimestamp(float(stamp), tz=dt.UTC)
@@ -77,12 +85,15 @@ def _rows(user: User, after: str) -> list[dict[str, Any]]:
 
 
 def bare_list(request: HttpRequest) -> JsonResponse:
-    """`GET /api/bench/bare-list[?after=]` with the product's bearer token."""
+    """`GET /api/bench/bare-list[?after=][&count=1]` with the product's bearer token."""
     token = request.headers.get("Authorization", "").removeprefix("Bearer ")
     user = token_authenticate(token)
     if user is None:
         return JsonResponse({"error": "unauthenticated"}, status=401)
-    return JsonResponse({"items": _rows(user, request.GET.get("after", ""))})
+    body: dict[str, Any] = {"items": _rows(user, request.GET.get("after", ""))}
+    if request.GET.get("count") == "1":
+        body["count"] = _scoped(user).count()
+    return JsonResponse(body)
 
 
 def bare_list_page(request: HttpRequest) -> HttpResponse:

@@ -19,6 +19,11 @@ from tousu.complaints.choices import (
 from tousu.complaints.rules import OPEN_STATUSES
 
 
+def risk_is_high(score: float | None) -> bool:
+    """At or above the watch-list threshold (settings.TOUSU_RISK_HIGH)."""
+    return score is not None and score >= settings.TOUSU_RISK_HIGH
+
+
 class Complaint(models.Model):
     """A complaint (投诉/工单): one expression of dissatisfaction, from registration to callback.
 
@@ -175,7 +180,22 @@ class Complaint(models.Model):
                 fields=["department", "responsible_department", "handler", "registered_by"],
                 name="complaint_scope",
             ),
-            models.Index(fields=["received_at"]),
+            # The lists' order (newest first, `-received_at`, `-pk`) with every column of the
+            # data scope after it: a page deep in a scoped list by number (the API's
+            # `?page=1001`, an OFFSET of 50,000 rows) skips its rows in this index alone,
+            # instead of reading each skipped complaint to check its scope (1.4-2.9 s for a
+            # department supervisor at a million complaints on SQLite, issue 19).
+            models.Index(
+                fields=[
+                    "received_at",
+                    "id",
+                    "department",
+                    "responsible_department",
+                    "handler",
+                    "registered_by",
+                ],
+                name="complaint_received_scope",
+            ),
             models.Index(fields=["customer", "received_at"]),
             models.Index(fields=["external_ref"]),
             # The supervisors' watch list: open complaints at high risk, highest first.
@@ -205,7 +225,7 @@ class Complaint(models.Model):
     @property
     def high_risk(self) -> bool:
         """At or above the watch-list threshold (settings.TOUSU_RISK_HIGH)."""
-        return self.risk_score is not None and self.risk_score >= settings.TOUSU_RISK_HIGH
+        return risk_is_high(self.risk_score)
 
     @property
     def archived(self) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -12,7 +13,7 @@ from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
-from tousu.accounts.models import User
+from tousu.accounts.models import Department, User
 from tousu.accounts.permissions import can_view, scope_alternatives, scope_q
 from tousu.complaints import search
 from tousu.complaints.choices import LEVEL_RANK, ArchiveFilter, EventType
@@ -23,6 +24,7 @@ from tousu.complaints.models import (
     DailySequence,
     SavedView,
     SealedHead,
+    risk_is_high,
 )
 from tousu.complaints.rules import OPEN_STATUSES, time_left_bounds
 from tousu.core import clock
@@ -89,11 +91,51 @@ def list_rows() -> QuerySet[Complaint]:
     )
 
 
-# The columns the list page's rows show (desk's `complaint_rows`: number, badges, countdown,
-# category, summary, department, handler, masked phone, time) and its cursors read. A row
-# loaded whole read 109 columns of seven tables (the customer's 19, the handler's 16), many
-# of them dates converted one by one, for the 10 cells it shows (issue 19); now 33.
-LIST_PAGE_COLUMNS = (
+@dataclass(slots=True)
+class ListRow:
+    """A row of the list page (`list_page_rows`): the complaint's columns the page's table,
+    countdown and cursors read, under the Complaint's own names, with its category,
+    department and handler as model instances holding only their names (one instance each per
+    page, however many rows share it) and the customer's phone.
+
+    The rows of a page were 270 model instances (six a row, each `Model.__init__` and
+    `from_db`, its dates converted one by one), for the 10 cells a row shows: the largest
+    part of the page's own work after its template at a million complaints (issue 19)."""
+
+    pk: int
+    number: str
+    status: str
+    level: str
+    content: str
+    repeat_of_id: int | None
+    risk_score: float | None
+    risk_reasons: list[str]
+    received_at: dt.datetime
+    resolution_due: dt.datetime
+    paused_at: dt.datetime | None
+    pause_reason: str
+    time_limit_policy: str
+    archived_at: dt.datetime | None
+    approval_due: dt.datetime | None
+    phone: str
+    category: Any  # a classification.Category or None (an app above the kernel)
+    department: Department | None
+    handler: User | None
+    level_rank: int = 0  # read only in the order by level (sorted_by)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def high_risk(self) -> bool:
+        return risk_is_high(self.risk_score)
+
+
+# What list_page_rows reads, in the order of ListRow's fields up to the phone, then the
+# related rows' ids and names.
+_LIST_ROW_COLUMNS = (
+    "pk",
     "number",
     "status",
     "level",
@@ -107,28 +149,158 @@ LIST_PAGE_COLUMNS = (
     "pause_reason",
     "time_limit_policy",
     "archived_at",
+)
+_LIST_ROW_RELATED = (
     "customer__phone",
+    "category_id",
     "category__name",
     "category__name_en",
+    "category__parent_id",
     "category__parent__name",
     "category__parent__name_en",
+    "department_id",
     "department__name",
     "department__name_en",
+    "handler_id",
     "handler__username",
     "handler__display_name",
 )
 
 
-def list_page_rows(qs: QuerySet[Complaint]) -> QuerySet[Complaint]:
-    """`qs` (of `list_rows`) reading only what the list page's rows show: without the region
-    (the page does not show it; the API does) and with LIST_PAGE_COLUMNS alone. Any other
-    field of these rows would cost a statement per row: only the list page's table reads
-    them (test_list_rows renders them with no statement)."""
-    return (
-        qs.select_related(None)
-        .select_related("customer", "category__parent", "department", "handler")
-        .only(*LIST_PAGE_COLUMNS)
-    )
+def list_page_rows(qs: QuerySet[Complaint]) -> list[ListRow]:
+    """The rows of `qs` (complaints, ordered and sliced) as the list page shows them: one
+    `values_list` of their columns (ListRow), `approval_due` and `level_rank` when `qs`
+    annotates them. Every other field a page would read is not there: only the list page's
+    table, countdown and cursors read these (test_list_rows renders them with no statement
+    against the old template loop over whole complaints)."""
+    annotated = [n for n in ("approval_due", "level_rank") if n in qs.query.annotations]
+    # classification is above the kernel: its model by the foreign key, not by an import.
+    category_model: Any = Complaint._meta.get_field("category").related_model
+    categories: dict[int, Any] = {}
+    parents: dict[int, Any] = {}
+    departments: dict[int, Department] = {}
+    handlers: dict[int, User] = {}
+    rows = []
+    width = len(_LIST_ROW_COLUMNS)
+    for values in qs.values_list(*_LIST_ROW_COLUMNS, *_LIST_ROW_RELATED, *annotated):
+        own = dict(zip(_LIST_ROW_COLUMNS, values[:width], strict=True))
+        (
+            phone,
+            category_id,
+            category_name,
+            category_name_en,
+            parent_id,
+            parent_name,
+            parent_name_en,
+            department_id,
+            department_name,
+            department_name_en,
+            handler_id,
+            username,
+            display_name,
+        ) = values[width : width + len(_LIST_ROW_RELATED)]
+        extra = dict(zip(annotated, values[width + len(_LIST_ROW_RELATED) :], strict=True))
+        category = None
+        if category_id is not None:
+            category = categories.get(category_id)
+            if category is None:
+                category = category_model.from_db(
+                    None,
+                    ["id", "name", "name_en", "parent_id"],
+                    [category_id, category_name, category_name_en, parent_id],
+                )
+                if parent_id is not None:
+                    parent = parents.get(parent_id)
+                    if parent is None:
+                        parent = parents[parent_id] = category_model.from_db(
+                            None,
+                            ["id", "name", "name_en"],
+                            [parent_id, parent_name, parent_name_en],
+                        )
+                    category.parent = parent
+                categories[category_id] = category
+        department = None
+        if department_id is not None:
+            department = departments.get(department_id)
+            if department is None:
+                department = Department.from_db(
+                    None,
+                    ["id", "name", "name_en"],
+                    [department_id, department_name, department_name_en],
+                )
+                departments[department_id] = department
+        handler = None
+        if handler_id is not None:
+            handler = handlers.get(handler_id)
+            if handler is None:
+                handler = User.from_db(
+                    None, ["id", "username", "display_name"], [handler_id, username, display_name]
+                )
+                handlers[handler_id] = handler
+        rows.append(
+            ListRow(
+                **own,
+                approval_due=extra.get("approval_due"),
+                phone=phone or "",
+                category=category,
+                department=department,
+                handler=handler,
+                level_rank=extra.get("level_rank", 0),
+            )
+        )
+    return rows
+
+
+# What an API list's row shows (desk.schemas.complaint_out: the complaint's fields, its clocks
+# and countdown, the customer's phone, name and account, the region's, category's,
+# department's and handler's names). A whole row of the seven tables was 118 columns, many
+# of them dates converted one by one (the customer's and the handler's own dates among them).
+API_LIST_COLUMNS = (
+    "number",
+    "status",
+    "channel",
+    "content",
+    "demand",
+    "category_confidence",
+    "category_source",
+    "level",
+    "repeat_of_id",
+    "duplicate_of_id",
+    "external_ref",
+    "received_at",
+    "registered_at",
+    "first_response_due",
+    "resolution_due",
+    "accepted_at",
+    "resolved_at",
+    "closed_at",
+    "archived_at",
+    "time_limit_policy",
+    "paused_at",
+    "risk_score",
+    "risk_reasons",
+    "anger",
+    "urgency",
+    "customer__phone",
+    "customer__name",
+    "customer__account",
+    "region__code",
+    "category__code",
+    "category__name",
+    "category__name_en",
+    "category__parent__name",
+    "category__parent__name_en",
+    "department__code",
+    "department__name",
+    "handler__username",
+)
+
+
+def api_list_rows(qs: QuerySet[Complaint]) -> QuerySet[Complaint]:
+    """`qs` (of `list_rows`) reading only API_LIST_COLUMNS: what the API list answers
+    (issue 19). Any other field of these rows would cost a statement per row
+    (desk/tests/test_list_rows.py answers from them with the statements of whole rows)."""
+    return qs.only(*API_LIST_COLUMNS)
 
 
 def complaint_list(user: User, filters: ComplaintFilters | None = None) -> QuerySet[Complaint]:
@@ -686,7 +858,7 @@ class KeysetPage:
     carries no total: counting a filtered list of a million complaints reads every row the
     filter matches (bench/analytics.py), which is what the page must not do."""
 
-    rows: list[Complaint]
+    rows: list[Complaint | ListRow]
     next_cursor: str | None  # the page after (further down the order)
     previous_cursor: str | None  # the page before
 
@@ -710,7 +882,7 @@ def sorted_by(qs: QuerySet[Complaint], sort: str) -> QuerySet[Complaint]:
     return qs
 
 
-def cursor_of(complaint: Complaint, sort: str = SORT_DEFAULT) -> str:
+def cursor_of(complaint: Complaint | ListRow, sort: str = SORT_DEFAULT) -> str:
     parts = []
     for name, _descending in SORTS[sort]:
         value = getattr(complaint, name)
@@ -769,10 +941,12 @@ def complaint_keyset_page(
     before: str = "",
     size: int = 50,
     sort: str = SORT_DEFAULT,
+    read: Callable[[QuerySet[Complaint]], Sequence[Complaint | ListRow]] = list,
 ) -> KeysetPage:
     """The page of `qs` in the order `sort` (SORTS) after the cursor `after` or before the
     cursor `before`; the first page without either. Raises ValueError on a cursor that is not
-    one of ours for that order."""
+    one of ours for that order. `read` turns the page's query into its rows (the list page:
+    `list_page_rows`)."""
     spec = SORTS[sort]
     qs = sorted_by(qs, sort)
     key = cursor_parse(after or before, sort) if (after or before) else None
@@ -780,16 +954,16 @@ def complaint_keyset_page(
         raise ValueError("bad cursor")
     if key is not None and after:
         later = _beyond(qs, spec, key, forward=True).order_by(*_order(spec, forward=True))
-        rows = list(later[: size + 1])
+        rows = list(read(later[: size + 1]))
         more_after, more_before = len(rows) > size, True
         rows = rows[:size]
     elif key is not None:
         earlier = _beyond(qs, spec, key, forward=False).order_by(*_order(spec, forward=False))
-        rows = list(earlier[: size + 1])
+        rows = list(read(earlier[: size + 1]))
         more_before, more_after = len(rows) > size, True
         rows = rows[:size][::-1]
     else:
-        rows = list(qs.order_by(*_order(spec, forward=True))[: size + 1])
+        rows = list(read(qs.order_by(*_order(spec, forward=True))[: size + 1]))
         more_after, more_before = len(rows) > size, False
         rows = rows[:size]
     return KeysetPage(

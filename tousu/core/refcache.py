@@ -42,9 +42,20 @@ class RefCache(Generic[T]):
     """One per-process copy, built by `load()` on first use after a change (or after
     `REFERENCE_CACHE_SECONDS`). `models`: the labels of the models it is built from."""
 
-    def __init__(self, name: str, load: Callable[[], T], *, models: tuple[str, ...]) -> None:
+    def __init__(
+        self,
+        name: str,
+        load: Callable[[], T],
+        *,
+        models: tuple[str, ...],
+        fields: dict[str, frozenset[str]] | None = None,
+    ) -> None:
         self.name = name
         self._load = load
+        # Per model label, the fields the copy reads: a save of other fields alone (a
+        # login's `last_login`, `save(update_fields=…)`) leaves it. Models not named here:
+        # every save drops it.
+        self._fields = fields or {}
         self._lock = threading.Lock()
         self._value: tuple[float, T] | None = None
         # Bumped by every clear: a copy loaded while a clear happened is not kept (it may
@@ -68,6 +79,12 @@ class RefCache(Generic[T]):
                 self._value = (time.monotonic(), value)
         return value
 
+    def concerned(self, label: str, update_fields: frozenset[str] | None) -> bool:
+        """Whether a save of `update_fields` (None: the whole row) of a `label` row may
+        change the copy."""
+        read = self._fields.get(label)
+        return read is None or update_fields is None or not read.isdisjoint(update_fields)
+
     def clear(self) -> None:
         with self._lock:
             self._value = None
@@ -81,8 +98,9 @@ def refcache_clear_all() -> None:
         cache.clear()
 
 
-def _changed(sender: type[Any], **_kwargs: Any) -> None:
-    caches = _watching.get(sender._meta.label)
+def _changed(sender: type[Any], update_fields: frozenset[str] | None = None, **_: Any) -> None:
+    label = sender._meta.label
+    caches = [c for c in _watching.get(label, ()) if c.concerned(label, update_fields)]
     if not caches:
         return
     for cache in caches:

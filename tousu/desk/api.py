@@ -119,7 +119,11 @@ def complaint_list(request: HttpRequest, query: Query[ListQuery]) -> HttpRespons
     )
     user = api_user(request)
     ranked = selectors.complaint_search(user, filters) if filters.q else None
-    listed = ranked if ranked is not None else selectors.complaint_list(user, filters)
+    listed = (
+        ranked
+        if ranked is not None
+        else selectors.api_list_rows(selectors.complaint_list(user, filters))
+    )
     items, count = complaint_page(listed, query.page, query.page_size)
     body = complaints_out(user, items, "api")
     return json_response(page_body(body, count, query.page, query.page_size))

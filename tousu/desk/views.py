@@ -188,14 +188,14 @@ def complaint_list(request: HttpRequest) -> HttpResponse:
         )
     after, before = request.GET.get("after", ""), request.GET.get("before", "")
     sort = form.order()
-    qs = selectors.list_page_rows(qs)
+    read = selectors.list_page_rows  # the rows as the table shows them, not whole complaints
     try:
         keyset = selectors.complaint_keyset_page(
-            qs, after=after, before=before, size=PAGE_SIZE, sort=sort
+            qs, after=after, before=before, size=PAGE_SIZE, sort=sort, read=read
         )
     except ValueError:
         messages.error(request, _("That page link is not valid; here is the first page."))
-        keyset = selectors.complaint_keyset_page(qs, size=PAGE_SIZE, sort=sort)
+        keyset = selectors.complaint_keyset_page(qs, size=PAGE_SIZE, sort=sort, read=read)
     context.update(keyset=keyset, rows=keyset.rows)
     return render_with_pii(
         request, "complaints/list.html", context, subject=LIST_SUBJECT, count=len(keyset.rows)

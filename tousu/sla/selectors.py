@@ -20,6 +20,7 @@ from tousu.classification.models import Category
 from tousu.complaints.choices import Channel
 from tousu.complaints.models import Complaint
 from tousu.complaints.rules import OPEN_STATUSES
+from tousu.complaints.selectors import ListRow
 from tousu.core.refcache import RefCache
 from tousu.sla import constants, rules
 from tousu.sla.choices import ClockName, DayKind, EscalationTarget
@@ -152,7 +153,7 @@ class Countdown(NamedTuple):
     state: str | None  # ok | warn | over | paused; None when not open
 
 
-def countdown(complaint: Complaint, now: dt.datetime) -> Countdown:
+def countdown(complaint: Complaint | ListRow, now: dt.datetime) -> Countdown:
     """Time left to the resolution limit and its colour, at the warn share of the complaint's
     policy (R4.2). No query beyond the cached policy table."""
     if complaint.status not in OPEN_STATUSES:

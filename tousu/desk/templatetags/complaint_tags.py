@@ -13,14 +13,15 @@ from typing import Any
 from django import template
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import TextChoices
+from django.template.loader import get_template
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.text import Truncator
+from django.utils.text import Truncator, add_truncation_text
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from tousu.accounts import permissions
 from tousu.accounts.choices import Role
@@ -45,11 +46,13 @@ from tousu.complaints.choices import (
 from tousu.complaints.models import Complaint, ComplaintEvent
 from tousu.complaints.retention import RETENTION_ACTOR
 from tousu.complaints.search import snippet
+from tousu.complaints.selectors import ListRow
 from tousu.complaints.services import ARCHIVE_ACTOR
 from tousu.core import clock, pii
 from tousu.core.pii import TextMask
 from tousu.core.reasons import reason_text, reasons_text
 from tousu.core.templatetags.tousu_ui import duration, local_name, pii_text
+from tousu.desk.forms import ComplaintFilterForm
 from tousu.quality.choices import AppealStatus
 from tousu.resolution.choices import HandlingStep, RemedyType
 from tousu.sla.choices import ClockName, ClockState, DueState, EscalationTarget
@@ -81,7 +84,7 @@ _LEVEL_LABELS = dict(Level.choices)
 
 
 @register.simple_tag
-def status_badge(complaint: Complaint) -> SafeString:
+def status_badge(complaint: Complaint | ListRow) -> SafeString:
     label = _STATUS_LABELS.get(complaint.status, complaint.status)
     badge = format_html('<span class="badge status-{}">{}</span>', complaint.status, label)
     if complaint.archived_at is None:
@@ -143,7 +146,7 @@ def deadline_pill(
 
 
 @register.simple_tag(takes_context=True)
-def due(context: template.Context, complaint: Complaint) -> SafeString:
+def due(context: template.Context, complaint: Complaint | ListRow) -> SafeString:
     """The countdown to the resolution limit, coloured by `sla.selectors.countdown` (the
     scale of `deadline_pill`, at the share of the complaint's policy); a paused complaint
     shows the time it had left, and why (free text, as the page's `pii` shows it). While it
@@ -573,15 +576,29 @@ def _esc(value: Any) -> str:
     return html.escape(str(value))
 
 
-def _summary(c: Complaint, highlight: list[str] | None, texts: Any) -> str:
-    if highlight:
+def _summary(c: Complaint | ListRow, highlight: list[str] | None, texts: Any, ellipsis: str) -> str:
+    if highlight and isinstance(c, Complaint):  # search results: whole complaints, never ListRows
         return str(search_snippet(c, highlight, texts))
     text = pii_text(c.content, texts)
     # `truncatechars` normalises (NFC) and counts the characters that are not combining ones:
-    # a text no longer than the limit is the normalised text whatever it holds.
+    # a text no longer than the limit is the normalised text whatever it holds. Longer, it
+    # is cut as `truncatechars` cuts it, with the page's ellipsis (`ellipsis`, translated
+    # once a page: translating it again for every row was a third of the rows' time).
     normal = unicodedata.normalize("NFC", text)
-    short = normal if len(normal) <= SUMMARY_CHARS else Truncator(text).chars(SUMMARY_CHARS)
-    return html.escape(short)
+    if len(normal) <= SUMMARY_CHARS:
+        return html.escape(normal)
+    return html.escape(Truncator(text).chars(SUMMARY_CHARS, truncate=ellipsis))
+
+
+def _phone(c: Complaint | ListRow) -> str:
+    if isinstance(c, ListRow):  # the list page's rows carry the phone alone
+        return c.phone
+    return c.customer.phone if c.customer else ""
+
+
+# The placeholder of Django's truncation text: given as the text, the translation comes back
+# as the template itself.
+TRUNCATED = "%(truncated_text)s"
 
 
 class _RowWriter:
@@ -605,8 +622,32 @@ class _RowWriter:
             html.escape(_("Not classified"))
         )
         self.unassigned = html.escape(_("Unassigned"))
+        # What `truncatechars` ends a cut text with, in the reader's language: Django's own
+        # translation ("%(truncated_text)s…", in Chinese "%(truncated_text)s..."), asked once.
+        self.ellipsis = add_truncation_text(TRUNCATED)
+        # The rows of a page share few categories and departments: each name once a page.
+        self.categories: dict[int, str] = {}
+        self.departments: dict[int, str] = {}
 
-    def number(self, c: Complaint) -> str:
+    def category(self, c: Complaint | ListRow) -> str:
+        category = c.category
+        if category is None:
+            return self.not_classified
+        name = self.categories.get(category.pk)
+        if name is None:
+            name = self.categories[category.pk] = html.escape(category.path_name)
+        return name
+
+    def department(self, c: Complaint | ListRow) -> str:
+        department = c.department
+        if department is None:
+            return "—"
+        name = self.departments.get(department.pk)
+        if name is None:
+            name = self.departments[department.pk] = _esc(local_name(department) or "—")
+        return name
+
+    def number(self, c: Complaint | ListRow) -> str:
         number = html.escape(c.number)
         cell = f'<a class="nowrap" href="{html.escape(self.link(c.number))}">{number}</a>'
         if c.repeat_of_id:
@@ -616,13 +657,13 @@ class _RowWriter:
             cell += f' <span class="badge level-major" title="{reasons}">{self.high_risk}</span>'
         return cell
 
-    def status_badge(self, c: Complaint) -> str:
+    def status_badge(self, c: Complaint | ListRow) -> str:
         if c.archived_at is not None:  # the archive's badge and title: status_badge's own
             return str(status_badge(c))
         label = self.status.get(c.status) or html.escape(c.status)
         return f'<span class="badge status-{html.escape(c.status)}">{label}</span>'
 
-    def row(self, c: Complaint) -> str:
+    def row(self, c: Complaint | ListRow) -> str:
         number = html.escape(c.number)
         select = (
             '<td class="select"><input type="checkbox" form="bulk" name="numbers" '
@@ -631,18 +672,17 @@ class _RowWriter:
             else ""
         )
         level = self.level.get(c.level) or html.escape(c.level)
-        category = html.escape(c.category.path_name) if c.category else self.not_classified
         handler = _esc(c.handler) if c.handler else self.unassigned
-        phone = html.escape(pii.mask_phone(c.customer.phone if c.customer else ""))
+        phone = html.escape(pii.mask_phone(_phone(c)))
         local = c.received_at.astimezone(self.zone)
         return (
             f'<tr data-row>{select}<td class="number">{self.number(c)}</td>'
             f"<td>{due(self.context, c)}</td>"
             f'<td><span class="badge level-{html.escape(c.level)}">{level}</span></td>'
             f"<td>{self.status_badge(c)}</td>"
-            f'<td class="category">{category}</td>'
-            f'<td class="summary">{_summary(c, self.highlight, self.texts)}</td>'
-            f"<td>{_esc(local_name(c.department) or '—')}<br>"
+            f'<td class="category">{self.category(c)}</td>'
+            f'<td class="summary">{_summary(c, self.highlight, self.texts, self.ellipsis)}</td>'
+            f"<td>{self.department(c)}<br>"
             f'<span class="muted">{handler}</span></td>'
             f'<td><span class="masked">{phone}</span></td>'
             f'<td class="nowrap"><span title="{local:%Y-%m-%d %H:%M}">{local:%m-%d %H:%M}</span>'
@@ -667,3 +707,29 @@ def complaint_rows(
             '<tr><td colspan="{}" class="empty">{}</td></tr>', 10 if selectable else 9, empty_text
         )
     return mark_safe("\n".join(lines))  # noqa: S308 (every value escaped in _RowWriter)
+
+
+# ---- the list's filter fields ---------------------------------------------------------------
+
+# The unfiltered list's filter fields by language: (the reference rows they were written from,
+# the HTML). Rendering the form's 18 fields (labels, widgets, errors) through the template took
+# about a tenth of a list page (issue 19), for HTML that only the language and those rows change.
+_pristine_filters: dict[str, tuple[object, SafeString]] = {}
+
+
+@register.simple_tag
+def filter_fields(form: ComplaintFilterForm) -> SafeString:
+    """The list's filter fields (`complaints/_filter_fields.html`). Without a filter given
+    (`pristine_references`), the HTML written for the last such request in the language is
+    used again while the form's reference rows are the same (tousu.core.refcache's copy: a
+    new copy after a change writes them again)."""
+    references = form.pristine_references()
+    language = get_language() or ""
+    if references is not None:
+        kept = _pristine_filters.get(language)
+        if kept is not None and kept[0] is references:
+            return kept[1]
+    html = mark_safe(get_template("complaints/_filter_fields.html").render({"form": form}))  # noqa: S308 (a template's output)
+    if references is not None:
+        _pristine_filters[language] = (references, html)
+    return html

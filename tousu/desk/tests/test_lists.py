@@ -15,6 +15,7 @@ from tousu.complaints.choices import EventType
 from tousu.complaints.models import Complaint, SavedView
 from tousu.complaints.selectors import complaint_keyset_page, complaint_list
 from tousu.complaints.services import complaint_accept, complaint_note_add
+from tousu.core import clock
 
 pytestmark = pytest.mark.django_db
 
@@ -358,3 +359,68 @@ def test_the_timeline_links_a_named_complaint_only_for_a_reader_who_may_see_it(
     seen_by_network = timeline(as_user(outsider), duplicate.number)
     assert original.number in seen_by_network
     assert href not in seen_by_network
+
+
+def test_the_bulk_form_offers_a_copy_dropped_by_a_change_not_by_a_login(
+    supervisor: Any, handler: Any, handler2: Any, django_assert_num_queries: Any
+) -> None:
+    """The list page's bulk form offers its handlers and departments from a per-process copy
+    (issue 19): no statement once loaded, a login (which saves `last_login`) keeps it, a
+    handler who leaves is gone at once, and a post is checked against the database."""
+    from django.contrib.auth import get_user_model
+
+    from tousu.desk.forms import BulkForm
+
+    def offered() -> list[str]:
+        choices = BulkForm(user=supervisor).fields["handler"].choices  # type: ignore[attr-defined]
+        return [name for _group, options in choices[1:] for name, _label in options]
+
+    assert {handler.username, handler2.username} <= set(offered())
+    with django_assert_num_queries(0):
+        form = BulkForm(user=supervisor)
+        str(form["department"])
+        offered()
+    handler.last_login = clock.now()
+    handler.save(update_fields=["last_login"])
+    with django_assert_num_queries(0):
+        offered()
+    get_user_model().objects.filter(pk=handler2.pk).update(is_active=False)  # behind the signals
+    posted = BulkForm(
+        {"action": "assign", "handler": handler2.username, "numbers": ["X"]}, user=supervisor
+    )
+    assert not posted.is_valid()
+    assert "handler" in posted.errors
+    handler2.refresh_from_db()
+    handler2.save()
+    assert handler2.username not in offered()
+
+
+def test_the_unfiltered_filter_fields_are_written_once_and_again_after_a_change(
+    supervisor: Any,
+) -> None:
+    """The list's filter fields without a filter are kept as HTML per language (issue 19);
+    a new category (a new copy of the reference rows) writes them again, a filtered list
+    shows its own choice, and the other language its own labels."""
+    from tousu.classification.models import Category
+
+    client = as_user(supervisor)
+    url = reverse("desk:list")
+
+    def filters(response: Any) -> str:
+        html = page(response)
+        start = html.index('<form method="get" class="filters"')
+        return html[start : html.index('<div class="actions">', start)]
+
+    first = filters(client.get(url))
+    assert filters(client.get(url)) == first
+    parent = Category.objects.filter(parent__isnull=True).first()
+    Category.objects.create(code="zz.new", name="新的类别", parent=parent)
+    again = filters(client.get(url))
+    assert "新的类别" in again
+    assert "新的类别" not in first
+    chosen = filters(client.get(url, {"status": "closed"}))
+    assert '<option value="closed" selected>' in chosen
+    assert '<option value="closed" selected>' not in filters(client.get(url))
+    english = filters(client.get(url, HTTP_ACCEPT_LANGUAGE="en"))
+    assert english != again
+    assert filters(client.get(url)) == again

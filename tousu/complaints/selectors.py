@@ -167,6 +167,17 @@ _LIST_ROW_RELATED = (
 )
 
 
+def _one_each(made: dict[int, Any], model: Any, fields: list[str], values: list[Any]) -> Any:
+    """The instance of `model` with these values (the key first), made once per page and
+    shared by its rows; None for no key."""
+    if values[0] is None:
+        return None
+    found = made.get(values[0])
+    if found is None:
+        found = made[values[0]] = model.from_db(None, fields, values)
+    return found
+
+
 def list_page_rows(qs: QuerySet[Complaint]) -> list[ListRow]:
     """The rows of `qs` (complaints, ordered and sliced) as the list page shows them: one
     `values_list` of their columns (ListRow), `approval_due` and `level_rank` when `qs`
@@ -200,43 +211,29 @@ def list_page_rows(qs: QuerySet[Complaint]) -> list[ListRow]:
             display_name,
         ) = values[width : width + len(_LIST_ROW_RELATED)]
         extra = dict(zip(annotated, values[width + len(_LIST_ROW_RELATED) :], strict=True))
-        category = None
-        if category_id is not None:
-            category = categories.get(category_id)
-            if category is None:
-                category = category_model.from_db(
-                    None,
-                    ["id", "name", "name_en", "parent_id"],
-                    [category_id, category_name, category_name_en, parent_id],
-                )
-                if parent_id is not None:
-                    parent = parents.get(parent_id)
-                    if parent is None:
-                        parent = parents[parent_id] = category_model.from_db(
-                            None,
-                            ["id", "name", "name_en"],
-                            [parent_id, parent_name, parent_name_en],
-                        )
-                    category.parent = parent
-                categories[category_id] = category
-        department = None
-        if department_id is not None:
-            department = departments.get(department_id)
-            if department is None:
-                department = Department.from_db(
-                    None,
-                    ["id", "name", "name_en"],
-                    [department_id, department_name, department_name_en],
-                )
-                departments[department_id] = department
-        handler = None
-        if handler_id is not None:
-            handler = handlers.get(handler_id)
-            if handler is None:
-                handler = User.from_db(
-                    None, ["id", "username", "display_name"], [handler_id, username, display_name]
-                )
-                handlers[handler_id] = handler
+        parent = _one_each(
+            parents,
+            category_model,
+            ["id", "name", "name_en"],
+            [parent_id, parent_name, parent_name_en],
+        )
+        category = _one_each(
+            categories,
+            category_model,
+            ["id", "name", "name_en", "parent_id"],
+            [category_id, category_name, category_name_en, parent_id],
+        )
+        if category is not None and parent is not None:
+            category.parent = parent
+        department = _one_each(
+            departments,
+            Department,
+            ["id", "name", "name_en"],
+            [department_id, department_name, department_name_en],
+        )
+        handler = _one_each(
+            handlers, User, ["id", "username", "display_name"], [handler_id, username, display_name]
+        )
         rows.append(
             ListRow(
                 **own,

@@ -56,12 +56,13 @@ def _claim_due(now: dt.datetime) -> list[int]:
     if not connection.features.can_return_columns_from_insert:  # SQLite before 3.35
         due = _due(now).order_by("next_attempt_at", "pk").values_list("pk", flat=True)[:BATCH]
         return [pk for pk in list(due) if _claim(pk, now)]
-    fields = {name: Message._meta.get_field(name) for name in ("status", "attempts")}
+    columns = {field.name: field.column for field in Message._meta.concrete_fields}
     lease = Message._meta.get_field("next_attempt_at")
     quote = connection.ops.quote_name
-    table, pk = quote(Message._meta.db_table), quote(Message._meta.pk.column)
-    status, attempts = (quote(field.column) for field in fields.values())
-    due_at = quote(lease.column)
+    table, pk = quote(Message._meta.db_table), quote(columns["id"])
+    status, attempts, due_at = (
+        quote(columns[name]) for name in ("status", "attempts", "next_attempt_at")
+    )
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {table} SET {status} = %s, {attempts} = {attempts} + 1, {due_at} = %s "  # noqa: S608 (quoted model names; values bound)

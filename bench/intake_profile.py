@@ -37,9 +37,11 @@ import sys
 import tempfile
 import time
 import uuid
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -126,6 +128,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--database-url", default="", help="a PostgreSQL server (default: SQLite in --db-dir)"
     )
+    parser.add_argument(
+        "--statements", action="store_true", help="list the product's statements per request"
+    )
     args = parser.parse_args(argv)
 
     db_dir = Path(args.db_dir)
@@ -187,17 +192,30 @@ def main(argv: list[str] | None = None) -> int:
         # CPU time of the process (the runner's thread included): what the request costs
         # whatever else the shared machine runs meanwhile.
         cpu: dict[str, list[float]] = {name: [] for name in paths}
-        for i in range(args.warm, args.warm + args.count):
-            for name, path in paths.items():
-                profiled = profiler is not None and name == "product"
-                started, started_cpu = time.perf_counter(), time.process_time()
-                if profiled:
-                    profiler.enable()
-                post(path, i)
-                if profiled:
-                    profiler.disable()
-                times[name].append((time.perf_counter() - started) * 1000)
-                cpu[name].append((time.process_time() - started_cpu) * 1000)
+        # The statements of each request on this thread's connection (with --inline-jobs, its
+        # jobs' too; the runner's thread has a connection of its own), by their text.
+        statements: dict[str, Counter[str]] = {name: Counter() for name in paths}
+        current = [""]
+
+        def counted(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+            if current[0]:
+                statements[current[0]][" ".join(sql.split())[:110]] += 1
+            return execute(sql, params, many, context)
+
+        with connection.execute_wrapper(counted):
+            for i in range(args.warm, args.warm + args.count):
+                for name, path in paths.items():
+                    profiled = profiler is not None and name == "product"
+                    current[0] = name
+                    started, started_cpu = time.perf_counter(), time.process_time()
+                    if profiled:
+                        profiler.enable()
+                    post(path, i)
+                    if profiled:
+                        profiler.disable()
+                    times[name].append((time.perf_counter() - started) * 1000)
+                    cpu[name].append((time.process_time() - started_cpu) * 1000)
+                    current[0] = ""
         summary: dict[str, object] = {"count": args.count, "profiled": args.profile}
         for name, values in times.items():
             deciles = statistics.quantiles(values, n=10)
@@ -206,10 +224,15 @@ def main(argv: list[str] | None = None) -> int:
                 "p10_ms": round(deciles[0], 2),
                 "p90_ms": round(deciles[-1], 2),
                 "cpu_mean_ms": round(statistics.mean(cpu[name]), 2),
+                "statements": round(sum(statements[name].values()) / args.count, 2),
             }
         ratio = statistics.median(times["product"]) / statistics.median(times["bare"])
         summary["product/bare"] = round(ratio, 2)
         print(json.dumps(summary))
+        if args.statements:
+            print("\nthe product's statements per registration, by their text:")
+            for text, n in statements["product"].most_common():
+                print(f"  {n / args.count:5.2f}  {text}")
         if profiler is not None:
             if args.dump:
                 profiler.dump_stats(args.dump)

@@ -194,27 +194,31 @@ SERVER_LOG: list[str] = []
 TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 
-def _stat(pid: int) -> tuple[int, float, int] | None:
-    """(parent pid, CPU seconds so far, start time in ticks) of a process, from /proc."""
+def _stat(pid: int) -> tuple[int, float, int, float] | None:
+    """(parent pid, CPU seconds so far, start time in ticks, CPU seconds of its children that
+    exited and were reaped) of a process, from /proc."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except (OSError, IndexError):
         return None
-    # After the name: state, ppid, … utime (14th field of the line), stime, … starttime (22nd).
-    return int(fields[1]), (int(fields[11]) + int(fields[12])) / TICK, int(fields[19])
+    # After the name: state, ppid, … utime (14th field of the line), stime, cutime, cstime, …
+    # starttime (22nd).
+    own = (int(fields[11]) + int(fields[12])) / TICK
+    return int(fields[1]), own, int(fields[19]), (int(fields[13]) + int(fields[14])) / TICK
 
 
 def cpu_by_part(server_pid: int, database: str) -> dict[str, float]:
     """CPU seconds used so far by each part of the system under test: the server's master, its
     job runner (the first child it forks, before the workers), its workers, the PostgreSQL
-    backends connected to the bench's database, and this process (the clients). Linux only
-    (an empty dict elsewhere). Processes that exited take their CPU with them: the parts are
-    long-lived here (keep-alive, connections kept 60 s)."""
+    server when `database` names one (every postgres process, and the backends that exited
+    since it started: the postmaster reaps them, their time is its children's — connections
+    come and go within a run), and this process (the clients). Linux only (an empty dict
+    elsewhere). The PostgreSQL server's share counts whatever else uses it: run it alone."""
     if not Path("/proc/self/stat").exists():
         return {}
     parts = {"server master": 0.0, "job runner": 0.0, "server workers": 0.0}
     children: list[tuple[int, float]] = []
-    backends = 0.0
+    postgres: dict[int, tuple[int, float, float]] = {}  # pid: (parent, own, reaped children)
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit():
             continue
@@ -222,24 +226,28 @@ def cpu_by_part(server_pid: int, database: str) -> dict[str, float]:
         stat = _stat(pid)
         if stat is None:
             continue
-        parent, cpu, started = stat
+        parent, cpu, started, reaped = stat
         if pid == server_pid:
             parts["server master"] = cpu
         elif parent == server_pid:
             children.append((started, cpu))
         elif database:
             try:
-                title = Path(f"/proc/{pid}/cmdline").read_bytes()
+                name = Path(f"/proc/{pid}/comm").read_text().strip()
             except OSError:
                 continue
-            if title.startswith(b"postgres: ") and f" {database} ".encode() in title:
-                backends += cpu
+            if name == "postgres":
+                postgres[pid] = (parent, cpu, reaped)
     children.sort()
     if children:
         parts["job runner"] = children[0][1]
         parts["server workers"] = sum(cpu for _, cpu in children[1:])
     if database:
-        parts["postgres backends"] = backends
+        # The postmaster's own, its reaped children's, and its live children's.
+        parts["postgres server"] = sum(
+            own + (reaped if parent not in postgres else 0.0)
+            for parent, own, reaped in postgres.values()
+        )
     parts["bench clients"] = time.process_time()
     return parts
 

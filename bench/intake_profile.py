@@ -48,17 +48,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _django(data_dir: Path, database_url: str = "") -> None:
-    os.environ["TOUSU_DATA_DIR"] = str(data_dir)
-    if database_url:
-        os.environ["TOUSU_DATABASE_URL"] = database_url
-    else:
-        os.environ.pop("TOUSU_DATABASE_URL", None)
-    # The product's settings plus the bench's bare endpoint (bench/intake_server).
-    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.intake_server.settings"
     sys.path.insert(0, str(ROOT))
-    import django
+    from bench.throwaway import bench_server_django
 
-    django.setup()
+    bench_server_django(data_dir, database_url)
 
 
 BUILT, RUN = "tousu_regprof", "tousu_regprof_run"

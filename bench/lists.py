@@ -55,16 +55,10 @@ PG_NAME = os.environ.get("TOUSU_BENCH_DB", "tousu_lists")
 
 
 def _django(data_dir: Path, database_url: str = "") -> None:
-    os.environ["TOUSU_DATA_DIR"] = str(data_dir)
-    if database_url:
-        os.environ["TOUSU_DATABASE_URL"] = database_url
-    else:
-        os.environ.pop("TOUSU_DATABASE_URL", None)
-    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.intake_server.settings"
     sys.path.insert(0, str(ROOT))
-    import django
+    from bench.throwaway import bench_server_django
 
-    django.setup()
+    bench_server_django(data_dir, database_url)
 
 
 def _postgres(server_url: str, *, fresh: bool) -> str:

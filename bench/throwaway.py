@@ -74,3 +74,18 @@ def django_on_throwaway_database(database_url: str = "", *, keep: bool = False) 
         call_command("migrate", verbosity=0)
         print(f"database: {connection.vendor} {connection.settings_dict['NAME']}")
         yield
+
+
+def bench_server_django(data_dir: Path, database_url: str = "") -> None:
+    """Django set up, not migrated, with the product's settings plus the bench's bare endpoints
+    (bench/intake_server): on the SQLite file of `data_dir`, or on `database_url`."""
+    os.environ["TOUSU_DATA_DIR"] = str(data_dir)
+    if database_url:
+        os.environ["TOUSU_DATABASE_URL"] = database_url
+    else:
+        os.environ.pop("TOUSU_DATABASE_URL", None)
+    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.intake_server.settings"
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    import django
+
+    django.setup()

@@ -41,6 +41,7 @@ from tousu.core.errors import (
 )
 from tousu.core.keys import mac
 from tousu.core.reasons import Reason
+from tousu.core.rows import rows_insert
 from tousu.core.text import clean_text
 
 NOTE_MAX_CHARS = 5_000
@@ -262,7 +263,8 @@ def number_and_ids_allocate(
     the database's one write lock, held to commit: no other connection inserts before us, and
     an explicit key moves the counter on as an automatic one does.
     Precondition: inside `transaction.atomic`; the reserved rows are inserted in it, with
-    `save(force_insert=True)`, before any other row of their tables."""
+    `save(force_insert=True)` or `core.rows.rows_insert`, before any other row of their
+    tables."""
     if not connection.features.can_return_columns_from_insert:  # SQLite before 3.35
         DailySequence.objects.get_or_create(day=day)
         DailySequence.objects.filter(day=day).update(last=F("last") + 1)
@@ -291,23 +293,33 @@ def number_and_ids_allocate(
     return int(sequence), [int(key) for key in reserved]
 
 
-def complaint_create(*, complaint: Complaint, events: Sequence[EventDraft]) -> Complaint:
+def complaint_create(
+    *, complaint: Complaint, events: Sequence[EventDraft], rows: Sequence[Model] = ()
+) -> Complaint:
     """Write a new complaint, decided in full beforehand (number, category, level, route, due
     times), with its first timeline events. The events are chained first (as by
     `events_record`), so that the row goes in with the head of its chain: one INSERT for the
     complaint, one for its row of the search index (a new complaint has none for
-    `search_index` to look up and rewrite), one for the events, and no UPDATE.
+    `search_index` to look up and rewrite), one for the events, and no UPDATE. `rows`: other
+    new rows of the registration, inserted with them (its acknowledgement, its key).
+
+    With its key reserved (`number_and_ids_allocate`), the complaint goes in with the rest in
+    one round trip (`rows_insert`): the day's number lock, held from the number to the
+    commit, then waits for the database once, not once per table (issue 19).
 
     Precondition: inside the registering transaction; every draft is of `complaint`.
     """
     if any(draft.complaint is not complaint for draft in events):
         raise ValueError("complaint_create: every event must be of the complaint created")
     chained, _ = _chained(events)
-    complaint.save(force_insert=True)
-    ComplaintSearch.objects.create(
+    search = ComplaintSearch(
         complaint=complaint, **search_row(f"{complaint.content}\n{complaint.demand}")
     )
-    ComplaintEvent.objects.bulk_create(chained)
+    if complaint.pk is None:  # no key reserved (SQLite before 3.35): the database gives it
+        complaint.save(force_insert=True)
+        rows_insert([search, *chained, *rows])
+    else:
+        rows_insert([complaint, search, *chained, *rows])
     return complaint
 
 

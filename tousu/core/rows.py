@@ -11,11 +11,13 @@ later save could write back with blanks.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from django.db import connections
 from django.db.models import Model
+from django.db.models.sql import InsertQuery
 
 M = TypeVar("M", bound=Model)
 
@@ -65,3 +67,55 @@ class Columns:
                 value = convert(value, expression, conn)
             converted.append(value)
         return self.model.from_db(self.alias, self.attnames, converted)
+
+
+def rows_insert(rows: Sequence[Model], *, using: str = "default") -> None:
+    """INSERT new model instances, each model's rows with one INSERT, in the order their models
+    first appear; on PostgreSQL all of those INSERTs in one round trip (psycopg's pipeline
+    mode: each is sent without waiting for the one before to answer). Issue 19: a
+    registration's complaint, search row, events, message and key, written while it holds the
+    day's number lock, wait for the database once, not once per table.
+
+    Nothing is read back: a row whose key another row names must have it already (reserved with
+    `complaints.services.number_and_ids_allocate`); the others keep `pk` None, as after
+    `bulk_create` without returning. As `save()` does, fields fill themselves in (`auto_now`),
+    and a foreign key to an instance is taken from it. No `post_save` signals are sent.
+    A failing INSERT (a unique constraint) raises as `save()` would (Django's IntegrityError),
+    and the enclosing transaction must roll back, as after any failed statement."""
+    statements = [_insert_sql(model, group, using) for model, group in _by_model(rows)]
+    conn = connections[using]
+    pipelined = conn.vendor == "postgresql" and len(statements) > 1
+    # The pipeline ends (its results read, an error raised as the database's) before the
+    # cursor closes.
+    with (
+        conn.cursor() as cursor,
+        conn.wrap_database_errors,
+        conn.connection.pipeline() if pipelined else nullcontext(),
+    ):
+        for sql, params in statements:
+            cursor.execute(sql, params)
+    for obj in rows:
+        obj._state.adding, obj._state.db = False, using
+
+
+def _insert_sql(model: type[Model], group: list[Model], using: str) -> tuple[str, list[Any]]:
+    """The one INSERT of `group`, Django's own (as `bulk_create` compiles it, nothing
+    returned)."""
+    for obj in group:
+        obj._prepare_related_fields_for_save(operation_name="rows_insert")  # type: ignore[attr-defined]  # as bulk_create does
+    keyed = group[0].pk is not None
+    if any((obj.pk is not None) != keyed for obj in group):
+        raise ValueError(f"rows_insert: {model.__name__} rows with and without keys")
+    fields = [f for f in model._meta.concrete_fields if keyed or not f.primary_key]
+    query = InsertQuery(model)
+    query.insert_values(fields, group)
+    [(sql, params)] = query.get_compiler(using=using).as_sql()
+    return sql, list(params)
+
+
+def _by_model(rows: Sequence[Model]) -> list[tuple[type[Model], list[Model]]]:
+    """The rows grouped by model, each group where its model first appears."""
+    groups: dict[type[Model], list[Model]] = {}
+    for obj in rows:
+        groups.setdefault(type(obj), []).append(obj)
+    return list(groups.items())

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Q, Window
+from django.db.models import Count, F, Model, Q, Window
 from django.utils.translation import gettext as _
 
 from tousu.accounts import permissions
@@ -60,7 +60,7 @@ from tousu.messages.models import Message
 from tousu.messages.services import (
     Incoming,
     Outgoing,
-    message_fresh_write,
+    message_fresh_queue,
     message_queue,
     message_receive,
 )
@@ -530,9 +530,29 @@ def _refuse_duplicate(data: _Clean) -> None:
         raise Duplicate(message, existing=existing, fields={"external_ref": [message]})
 
 
-def _register(data: _Clean, *, actor: User | None, actor_name: str | None) -> Complaint:
+@dataclass(frozen=True)
+class _Key:
+    """An API client's Idempotency-Key, written with the complaint it registers."""
+
+    user: User
+    key: str
+    fingerprint: str
+
+    def row(self, complaint: Complaint) -> IdempotencyKey:
+        return IdempotencyKey(
+            user=self.user, key=self.key, body_hash=self.fingerprint, complaint=complaint
+        )
+
+
+def _register(
+    data: _Clean,
+    *,
+    actor: User | None,
+    actor_name: str | None,
+    idempotency: _Key | None = None,
+) -> Complaint:
     """Register validated data, each decision taken by its domain before the row is written
-    once. Precondition: inside `transaction.atomic`."""
+    once, with the client's key if given. Precondition: inside `transaction.atomic`."""
     customer, new = customer_get_or_create(
         phone=data.phone, name=data.name, account=data.account, region=data.region
     )
@@ -557,7 +577,8 @@ def _register(data: _Clean, *, actor: User | None, actor_name: str | None) -> Co
     # `message_out` event then goes in with the complaint's others, and the complaint with
     # the head of its whole chain — no second event INSERT, no UPDATE of the row (issue 19).
     day = clock.local_today()
-    sequence, keys = number_and_ids_allocate(day, (Message,) if data.acknowledge else ())
+    reserve = (Complaint, Message) if data.acknowledge else (Complaint,)
+    sequence, keys = number_and_ids_allocate(day, reserve)
     row = _complaint_row(
         data,
         customer=customer,
@@ -567,6 +588,8 @@ def _register(data: _Clean, *, actor: User | None, actor_name: str | None) -> Co
         actor=actor,
         number=format_number(day.strftime("%Y%m%d"), sequence),
     )
+    if keys:
+        row.pk = keys[0]
     complaint = route_apply(row, route)
     dispatched, notices = dispatch_drafts(complaint, route)
     events = [
@@ -580,16 +603,17 @@ def _register(data: _Clean, *, actor: User | None, actor_name: str | None) -> Co
         ),
         dispatched,
     ]
-    acknowledgement = None
-    if data.acknowledge and keys:
-        acknowledgement, message_out = message_triggers.acknowledgement_draft(complaint, keys[0])
-        events.append(message_out)
-    complaint = complaint_create(complaint=complaint, events=events)
     # The customer is told it was received, in this transaction, sent after commit (unless
     # the channel answers itself: a mail's own rate-limited reply, WeChat's passive reply).
-    if acknowledgement is not None:
-        message_fresh_write(acknowledgement)
-    elif data.acknowledge:  # no key reserved (SQLite before 3.35): written and recorded now
+    rows: list[Model] = []
+    if data.acknowledge and keys:
+        acknowledgement, message_out = message_triggers.acknowledgement_draft(complaint, keys[1])
+        events.append(message_out)
+        rows.append(message_fresh_queue(acknowledgement))
+    if idempotency is not None:
+        rows.append(idempotency.row(complaint))
+    complaint = complaint_create(complaint=complaint, events=events, rows=rows)
+    if data.acknowledge and not keys:  # none reserved (SQLite before 3.35): written now
         message_triggers.acknowledge(complaint)
     if data.referral is not None:  # the regulator's clocks beside ours (issue 17)
         referral = data.referral
@@ -665,9 +689,8 @@ def complaint_register_idempotent(
     try:
         data = _checked(registration, actor)
         with transaction.atomic():  # one transaction for the complaint and its key
-            complaint = _register(data, actor=actor, actor_name=None)
-            IdempotencyKey.objects.create(
-                user=actor, key=key, body_hash=fingerprint, complaint=complaint
+            complaint = _register(
+                data, actor=actor, actor_name=None, idempotency=_Key(actor, key, fingerprint)
             )
     except (DomainError, IntegrityError) as exc:
         # A key used before, by an earlier request or a concurrent one that won the race: its

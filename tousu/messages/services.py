@@ -98,7 +98,7 @@ def message_fresh_draft(
     `message_out` event: the registration chains the event with the complaint's first ones and
     writes them in one INSERT (issue 19). `pk`: the key reserved for it in the registering
     transaction (complaints.services.number_and_ids_allocate); no message can have its key
-    yet. Written by `message_fresh_write`, after the complaint."""
+    yet. Inserted with the complaint's rows (`message_fresh_queue`)."""
     message = message_build(complaint, outgoing, actor)
     message.pk = pk
     return message, EventDraft(
@@ -106,12 +106,12 @@ def message_fresh_draft(
     )
 
 
-def message_fresh_write(message: Message) -> None:
-    """Write a message of `message_fresh_draft` (its complaint written before), sent after
-    commit."""
-    message.save(force_insert=True)
+def message_fresh_queue(message: Message) -> Message:
+    """A message of `message_fresh_draft`, to be sent after commit; the caller inserts it with
+    its complaint's other new rows (`complaints.services.complaint_create`)."""
     if message.status == MessageStatus.QUEUED:
         enqueue_on_commit("messages.send")
+    return message
 
 
 def message_build(complaint: Complaint, outgoing: Outgoing, actor: User | None) -> Message:

@@ -74,7 +74,7 @@ def acknowledge(complaint: Complaint) -> Message:
 def acknowledgement_draft(complaint: Complaint, pk: int) -> tuple[Message, EventDraft]:
     """The acknowledgement of a complaint being registered, not yet written, with its
     `message_out` event (messages.services.message_fresh_draft): the registration writes the
-    event with its own ones, the message after the complaint (`message_fresh_write`)."""
+    event with its own ones, the message with the complaint's rows (`message_fresh_queue`)."""
     return message_fresh_draft(
         complaint=complaint, outgoing=_acknowledgement(complaint), actor=None, pk=pk
     )

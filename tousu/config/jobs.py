@@ -25,6 +25,9 @@ class Job:
     path: str  # "tousu.sla.jobs.breach_scan"
     every: dt.timedelta | None  # None: runs only when enqueued
     help: str
+    # Seconds an enqueued run waits in the in-process runner for more of its kind to join it
+    # (they are coalesced): one run then handles what a burst asked for.
+    gather: float = 0.0
 
     def function(self) -> Callable[[], Any]:
         module, _, attr = self.path.rpartition(".")
@@ -35,8 +38,10 @@ class Job:
 JOBS: dict[str, Job] = {}
 
 
-def register(name: str, path: str, every: dt.timedelta | None, help: str) -> None:
-    JOBS[name] = Job(name, path, every, help)
+def register(
+    name: str, path: str, every: dt.timedelta | None, help: str, gather: float = 0.0
+) -> None:
+    JOBS[name] = Job(name, path, every, help, gather)
 
 
 def get(name: str) -> Job:
@@ -73,6 +78,10 @@ register(
     "tousu.messages.jobs.send",
     every=MINUTE,
     help="send queued messages to customers (SMS, e-mail, WeChat), once each, with retries",
+    # Asked for by every registration (its acknowledgement): under a stream of them, one run
+    # a quarter of a second sends them all, instead of one run each (issue 19) — a delay the
+    # customer does not notice.
+    gather=0.25,
 )
 register(
     "messages.abandoned",

@@ -79,15 +79,19 @@ class Runner(threading.Thread):
         super().__init__(name="tousu-jobs", daemon=True)
         self.pid = os.getpid()
         self.schedule = schedule
-        self._pending: list[str] = []  # FIFO, each name at most once (coalesced)
+        # FIFO, each name at most once (coalesced), with when it may run (monotonic): at once,
+        # or after its job's `gather`.
+        self._pending: dict[str, float] = {}
         self._wake = threading.Condition()
         self._stopping = False
         self.runs = 0
 
     def submit(self, name: str) -> None:
+        from tousu.config import jobs
+
         with self._wake:
             if name not in self._pending:
-                self._pending.append(name)
+                self._pending[name] = time.monotonic() + jobs.JOBS[name].gather
             self._wake.notify()
 
     def stop(self, timeout: float = 30) -> None:
@@ -128,18 +132,19 @@ class Runner(threading.Thread):
 
         with self._wake:
             while not self._stopping:
-                if self._pending:
-                    return self._pending.pop(0)
                 now = time.monotonic()
+                ready = next((n for n, at in self._pending.items() if at <= now), None)
+                if ready is not None:
+                    del self._pending[ready]
+                    return ready
                 if due:
                     name = min(due, key=due.__getitem__)
                     if due[name] <= now:
                         every = jobs.JOBS[name].every or dt.timedelta(minutes=1)
                         due[name] = now + every.total_seconds()
                         return name
-                    self._wake.wait(due[name] - now)
-                else:
-                    self._wake.wait()
+                wake_at = min([*self._pending.values(), *due.values()], default=None)
+                self._wake.wait(None if wake_at is None else wake_at - now)
         return None
 
 

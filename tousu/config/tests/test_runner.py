@@ -96,6 +96,22 @@ def test_the_runner_thread_runs_jobs_one_at_a_time_and_coalesces_waiting_ones(
     assert calls[-1] == "record"
 
 
+def test_a_gathering_job_waits_for_more_asks_and_runs_once_for_them(test_jobs: None) -> None:
+    # Like `messages.send` after each registration: a burst of asks is one run.
+    jobs.register("t.gathered", f"{__name__}.tick", every=None, help="", gather=1.0)
+    thread = runner.start(schedule=False)
+    for _ in range(5):
+        jobs.enqueue("t.gathered")
+    jobs.enqueue("t.record")  # a job that gathers nothing is not held behind it
+    wait_for(lambda: thread.runs == 1)
+    assert calls == ["record"]
+    wait_for(lambda: thread.runs == 2)
+    assert calls == ["record", "tick"]
+    jobs.enqueue("t.gathered")  # a later ask is a later run
+    wait_for(lambda: thread.runs == 3)
+    assert calls == ["record", "tick", "tick"]
+
+
 def test_the_runner_runs_scheduled_jobs_at_their_period(test_jobs: None) -> None:
     jobs.register("t.tick", f"{__name__}.tick", every=dt.timedelta(seconds=0.05), help="")
     runner.start()

@@ -148,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.database_url:
             url = stack.enter_context(_postgres(args.database_url, RUN, template=BUILT))
         _django(Path(tmp), url)
-        from django.db import connection
+        from django.db import connection, transaction
         from django.test import Client
 
         from bench.intake import body
@@ -190,9 +190,21 @@ def main(argv: list[str] | None = None) -> int:
         statements: dict[str, Counter[str]] = {name: Counter() for name in paths}
         current = [""]
 
+        # The day's number lock: from the upsert of its DailySequence row to the end of the
+        # commit (when the first on-commit callback runs), wall and this thread's CPU.
+        window: dict[str, list[float]] = {"wall_ms": [], "cpu_ms": []}
+
         def counted(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
             if current[0]:
                 statements[current[0]][" ".join(sql.split())[:110]] += 1
+            if current[0] == "product" and "complaints_dailysequence" in sql:
+                taken = time.perf_counter(), time.thread_time()
+                transaction.on_commit(
+                    lambda: (
+                        window["wall_ms"].append((time.perf_counter() - taken[0]) * 1000),
+                        window["cpu_ms"].append((time.thread_time() - taken[1]) * 1000),
+                    )
+                )
             return execute(sql, params, many, context)
 
         with connection.execute_wrapper(counted):
@@ -221,6 +233,14 @@ def main(argv: list[str] | None = None) -> int:
             }
         ratio = statistics.median(times["product"]) / statistics.median(times["bare"])
         summary["product/bare"] = round(ratio, 2)
+        summary["number_lock"] = {
+            f"{name}_{stat}": round(f(values), 2)
+            for name, values in window.items()
+            for stat, f in (
+                ("median", statistics.median),
+                ("p90", lambda v: statistics.quantiles(v, n=10)[-1]),
+            )
+        }
         print(json.dumps(summary))
         if args.statements:
             print("\nthe product's statements per registration, by their text:")
@@ -233,6 +253,8 @@ def main(argv: list[str] | None = None) -> int:
                 out = io.StringIO()
                 pstats.Stats(profiler, stream=out).sort_stats(order).print_stats(args.lines)
                 print(out.getvalue())
+        if not args.inline_jobs:  # its last sends done before the copy is dropped
+            runner.stop()
         from django.db import connections
 
         connections.close_all()

@@ -82,7 +82,7 @@ def rows_insert(rows: Sequence[Model], *, using: str = "default") -> None:
     and a foreign key to an instance is taken from it. No `post_save` signals are sent.
     A failing INSERT (a unique constraint) raises as `save()` would (Django's IntegrityError),
     and the enclosing transaction must roll back, as after any failed statement."""
-    statements = [_insert_sql(model, group, using) for model, group in _by_model(rows)]
+    statements = [insert_sql(model, group, using) for model, group in _by_model(rows)]
     conn = connections[using]
     pipelined = conn.vendor == "postgresql" and len(statements) > 1
     # The pipeline ends (its results read, an error raised as the database's) before the
@@ -98,19 +98,54 @@ def rows_insert(rows: Sequence[Model], *, using: str = "default") -> None:
         obj._state.adding, obj._state.db = False, using
 
 
-def _insert_sql(model: type[Model], group: list[Model], using: str) -> tuple[str, list[Any]]:
-    """The one INSERT of `group`, Django's own (as `bulk_create` compiles it, nothing
-    returned)."""
+def insert_sql(model: type[Model], group: Sequence[Model], using: str) -> tuple[str, list[Any]]:
+    """The one INSERT of new rows `group` of `model`, nothing returned: the columns' list and
+    placeholders made once per process (`_Insert`), the values as Django's `save()` prepares
+    them. Django's own compiler (as `bulk_create` compiles it) where a column needs its own
+    placeholder or a value is an expression."""
     for obj in group:
         obj._prepare_related_fields_for_save(operation_name="rows_insert")  # type: ignore[attr-defined]  # as bulk_create does
     keyed = group[0].pk is not None
     if any((obj.pk is not None) != keyed for obj in group):
         raise ValueError(f"rows_insert: {model.__name__} rows with and without keys")
-    fields = [f for f in model._meta.concrete_fields if keyed or not f.primary_key]
-    query = InsertQuery(model)
-    query.insert_values(fields, group)
-    [(sql, params)] = query.get_compiler(using=using).as_sql()
-    return sql, list(params)
+    conn = connections[using]
+    insert = _Insert.of(model, keyed, using)
+    values = [f.pre_save(obj, True) for obj in group for f in insert.fields]
+    if insert.row is None or any(hasattr(v, "resolve_expression") for v in values):
+        query = InsertQuery(model)
+        query.insert_values(list(insert.fields), list(group))
+        [(sql, params)] = query.get_compiler(using=using).as_sql()
+        return sql, list(params)
+    fields = insert.fields * len(group)
+    params = [f.get_db_prep_save(v, conn) for f, v in zip(fields, values, strict=True)]
+    return insert.head + ", ".join([insert.row] * len(group)), params
+
+
+@dataclass(frozen=True)
+class _Insert:
+    """What every INSERT of a model's rows (with or without their keys) shares."""
+
+    fields: tuple[Any, ...]
+    head: str  # INSERT INTO "table" ("a", "b") VALUES
+    row: str | None  # (%s, %s); None when a column has a placeholder of its own
+
+    @classmethod
+    def of(cls, model: type[Model], keyed: bool, using: str) -> _Insert:
+        key = (model, keyed, using)
+        if (found := _INSERTS.get(key)) is None:
+            quote = connections[using].ops.quote_name
+            fields = tuple(f for f in model._meta.concrete_fields if keyed or not f.primary_key)
+            columns = ", ".join(quote(f.column) for f in fields)
+            own = any(hasattr(f, "get_placeholder") for f in fields)
+            found = _INSERTS[key] = cls(
+                fields=fields,
+                head=f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ",  # noqa: S608 (quoted model names; values bound)
+                row=None if own else "(" + ", ".join(["%s"] * len(fields)) + ")",
+            )
+        return found
+
+
+_INSERTS: dict[tuple[type[Model], bool, str], _Insert] = {}
 
 
 def _by_model(rows: Sequence[Model]) -> list[tuple[type[Model], list[Model]]]:

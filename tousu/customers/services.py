@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from tousu.accounts import permissions
 from tousu.accounts.models import Region, User
 from tousu.core.errors import Conflict, FieldErrors, NotAllowed
+from tousu.core.rows import insert_sql
 from tousu.core.text import clean_text
 from tousu.customers.choices import ContactChannel, SpecialType
 from tousu.customers.models import Customer
@@ -23,18 +24,11 @@ def _insert_unless_known(customer: Customer) -> bool:
     its INSERT, two more statements, to survive the duplicate that this one skips. Sets the pk
     and returns True when inserted."""
     meta = Customer._meta
-    fields = [f for f in meta.concrete_fields if not f.primary_key]
-    values = [f.get_db_prep_save(f.pre_save(customer, add=True), connection) for f in fields]
+    insert, values = insert_sql(Customer, [customer], connection.alias)
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(f.column) for f in fields)
-    placeholders = ", ".join(["%s"] * len(fields))
     phone, pk = quote(meta.get_field("phone").column), quote(meta.pk.column)
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({placeholders}) "  # noqa: S608 (quoted model names; values bound)
-            f"ON CONFLICT ({phone}) DO NOTHING RETURNING {pk}",
-            values,
-        )
+        cursor.execute(f"{insert} ON CONFLICT ({phone}) DO NOTHING RETURNING {pk}", values)
         row = cursor.fetchone()
     if row is None:
         return False

@@ -5,7 +5,7 @@ in the complaint's texts — and log it when it is (D10)."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -15,6 +15,7 @@ from ninja import Field, Schema
 from tousu.accounts.models import User
 from tousu.accounts.services import pii_reveal_log, text_mask_for
 from tousu.complaints.models import Complaint, ComplaintEvent
+from tousu.complaints.selectors import ApiRow
 from tousu.core import clock
 from tousu.core.api import OneOf
 from tousu.core.clock import local
@@ -175,21 +176,25 @@ def clock_out(c: Clock) -> dict[str, Any]:
 LINKS = ("repeat_of", "duplicate_of")
 
 
-def linked_numbers(complaints: list[Complaint]) -> dict[int, str]:
+def linked_numbers(complaints: Sequence[Complaint | ApiRow]) -> dict[int, str]:
     """The numbers of the complaints that `complaints` repeat or were merged into, where the
-    rows were read without them (complaints.selectors.list_rows): one query, none if none."""
+    rows were read without them (complaints.selectors.list_rows, and always for `ApiRow`s):
+    one query, none if none."""
     wanted = {
         getattr(c, f"{relation}_id")
         for c in complaints
         for relation in LINKS
-        if getattr(c, f"{relation}_id") and not getattr(Complaint, relation).is_cached(c)
+        if getattr(c, f"{relation}_id")
+        and not (isinstance(c, Complaint) and getattr(Complaint, relation).is_cached(c))
     }
     if not wanted:
         return {}
     return dict(Complaint.objects.filter(pk__in=wanted).values_list("pk", "number"))
 
 
-def linked_number(complaint: Complaint, relation: str, numbers: dict[int, str]) -> str | None:
+def linked_number(
+    complaint: Complaint | ApiRow, relation: str, numbers: dict[int, str]
+) -> str | None:
     """The number of the complaint `complaint` repeats or was merged into (`relation`)."""
     pk = getattr(complaint, f"{relation}_id")
     if pk is None:
@@ -201,7 +206,7 @@ def linked_number(complaint: Complaint, relation: str, numbers: dict[int, str]) 
 
 
 def complaint_out(
-    complaint: Complaint,
+    complaint: Complaint | ApiRow,
     *,
     texts: TextMask,
     now: dt.datetime,
@@ -283,7 +288,9 @@ def similar_out(similar: SimilarComplaint) -> dict[str, Any]:
     }
 
 
-def complaints_out(user: User, complaints: list[Complaint], via: str) -> list[dict[str, Any]]:
+def complaints_out(
+    user: User, complaints: Sequence[Complaint | ApiRow], via: str
+) -> list[dict[str, Any]]:
     """The complaints as an API answer shows them to `user`, and the answer's one access-log
     row when it showed personal data: the customer's fields whenever the role may see them,
     and the text when the content or demand it showed held some."""

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Sequence
+from typing import Any
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
@@ -152,6 +155,18 @@ def complaint_page(
     return [rows[k] for k in keys if k in rows], count
 
 
+class TimesFirstEncoder(NinjaJSONEncoder):
+    """django-ninja's encoder, asked about times first: a page of 50 complaints holds about
+    450 of them, and each went through ninja's checks for pydantic models, URLs, IP addresses
+    and enums (an abstract class's `isinstance` among them) before Django's encoder wrote it —
+    the same text, a third of the encoding's time (issue 19)."""
+
+    def default(self, o: Any) -> Any:
+        if type(o) is dt.datetime:
+            return DjangoJSONEncoder.default(self, o)
+        return super().default(o)
+
+
 def json_response(body: dict[str, object], status: int = 200) -> HttpResponse:
     """`body` as django-ninja answers it (its encoder and content type), without validating it
     again against the response schema: ninja wraps every nested dict of a list's 50 rows in
@@ -160,7 +175,7 @@ def json_response(body: dict[str, object], status: int = 200) -> HttpResponse:
     same); the OpenAPI document still names the schema. Also the registration's answer: one
     complaint, but on the path every registration takes."""
     return HttpResponse(
-        json.dumps(body, cls=NinjaJSONEncoder),
+        json.dumps(body, cls=TimesFirstEncoder),
         content_type="application/json; charset=utf-8",
         status=status,
     )

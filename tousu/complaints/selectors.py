@@ -13,7 +13,7 @@ from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
-from tousu.accounts.models import Department, Region, User
+from tousu.accounts.models import Department, User
 from tousu.accounts.permissions import can_view, scope_alternatives, scope_q
 from tousu.complaints import search
 from tousu.complaints.choices import LEVEL_RANK, ArchiveFilter, EventType
@@ -256,13 +256,27 @@ class RowCustomer(NamedTuple):
     account: str
 
 
+class RowRegion(NamedTuple):
+    code: str
+
+
+class RowDepartment(NamedTuple):
+    code: str
+    name: str
+
+
+class RowHandler(NamedTuple):
+    username: str
+
+
 @dataclass(slots=True)
 class ApiRow:
     """A row of the API list (`api_list_rows`): the complaint's columns its API shape reads
-    (desk.schemas.complaint_out, its clocks and countdown), under the Complaint's own names,
-    with the customer's fields, and the region, category, department and handler as model
-    instances holding only what the shape shows (one instance each per page, however many
-    rows share it).
+    (desk.schemas.complaint_out, its clocks and countdown), under the Complaint's own names;
+    the numbers of the complaints it repeats or was merged into; and its customer, region,
+    department and handler as what the shape shows of them, its category as a model instance
+    holding only its names (one per page, however many rows share it: its path name is in
+    the reader's language).
 
     As model instances the rows of a page were 350 (seven a row, each `Model.__init__` and
     `from_db`): the largest part of the API list's own work on SQLite at a million
@@ -294,19 +308,21 @@ class ApiRow:
     risk_reasons: list[str]
     anger: float | None
     urgency: float | None
+    repeat_of_number: str | None
+    duplicate_of_number: str | None
     customer: RowCustomer
-    region: Region | None
+    region: RowRegion | None
     category: Any  # a classification.Category or None (an app above the kernel)
-    department: Department | None
-    handler: User | None
+    department: RowDepartment | None
+    handler: RowHandler | None
 
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
 
 
-# What api_list_rows reads: ApiRow's own fields, then the customer's fields and the related
-# rows' keys and what the API shows of them.
+# What api_list_rows reads: ApiRow's fields up to the customer, then what it shows of the
+# customer and the related rows.
 API_ROW_COLUMNS = (
     "pk",
     "number",
@@ -334,12 +350,14 @@ API_ROW_COLUMNS = (
     "risk_reasons",
     "anger",
     "urgency",
+    # Their numbers alone: a join by key each, instead of a statement for the page's.
+    "repeat_of__number",
+    "duplicate_of__number",
 )
 _API_ROW_RELATED = (
     "customer__phone",
     "customer__name",
     "customer__account",
-    "region_id",
     "region__code",
     "category_id",
     "category__code",
@@ -348,24 +366,19 @@ _API_ROW_RELATED = (
     "category__parent_id",
     "category__parent__name",
     "category__parent__name_en",
-    "department_id",
     "department__code",
     "department__name",
-    "handler_id",
     "handler__username",
 )
+_API_ROW_FIELDS = tuple(name.replace("__", "_") for name in API_ROW_COLUMNS)
 
 
 def api_list_rows(qs: QuerySet[Complaint]) -> list[ApiRow]:
     """The rows of `qs` (complaints, ordered and sliced) as the API list answers them: one
     `values_list` of their columns (ApiRow). desk/tests/test_list_rows.py checks that their
-    answer is the one whole complaints give, with no statement more."""
+    answer is the one whole complaints give, with fewer statements."""
     category_model: Any = Complaint._meta.get_field("category").related_model
-    regions: dict[int, Region] = {}
     categories: dict[int, Any] = {}
-    parents: dict[int, Any] = {}
-    departments: dict[int, Department] = {}
-    handlers: dict[int, User] = {}
     rows = []
     width = len(API_ROW_COLUMNS)
     for values in qs.values_list(*API_ROW_COLUMNS, *_API_ROW_RELATED):
@@ -373,7 +386,6 @@ def api_list_rows(qs: QuerySet[Complaint]) -> list[ApiRow]:
             phone,
             name,
             account,
-            region_id,
             region_code,
             category_id,
             category_code,
@@ -382,38 +394,31 @@ def api_list_rows(qs: QuerySet[Complaint]) -> list[ApiRow]:
             parent_id,
             parent_name,
             parent_name_en,
-            department_id,
             department_code,
             department_name,
-            handler_id,
             username,
         ) = values[width:]
-        category = _one_each(
-            categories,
-            category_model,
-            ["id", "code", "name", "name_en", "parent_id"],
-            [category_id, category_code, category_name, category_name_en, parent_id],
-        )
-        if category is not None and parent_id is not None:
-            category.parent = _one_each(
-                parents,
-                category_model,
-                ["id", "name", "name_en"],
-                [parent_id, parent_name, parent_name_en],
+        category = categories.get(category_id) if category_id is not None else None
+        if category is None and category_id is not None:
+            category = categories[category_id] = category_model.from_db(
+                None,
+                ["id", "code", "name", "name_en", "parent_id"],
+                [category_id, category_code, category_name, category_name_en, parent_id],
             )
+            if parent_id is not None:
+                category.parent = category_model.from_db(
+                    None, ["id", "name", "name_en"], [parent_id, parent_name, parent_name_en]
+                )
         rows.append(
             ApiRow(
-                **dict(zip(API_ROW_COLUMNS, values[:width], strict=True)),
+                **dict(zip(_API_ROW_FIELDS, values[:width], strict=True)),
                 customer=RowCustomer(phone, name, account),
-                region=_one_each(regions, Region, ["id", "code"], [region_id, region_code]),
+                region=RowRegion(region_code) if region_code is not None else None,
                 category=category,
-                department=_one_each(
-                    departments,
-                    Department,
-                    ["id", "code", "name"],
-                    [department_id, department_code, department_name],
-                ),
-                handler=_one_each(handlers, User, ["id", "username"], [handler_id, username]),
+                department=RowDepartment(department_code, department_name)
+                if department_code is not None
+                else None,
+                handler=RowHandler(username) if username is not None else None,
             )
         )
     return rows

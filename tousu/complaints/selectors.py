@@ -273,10 +273,12 @@ class RowHandler(NamedTuple):
 class ApiRow:
     """A row of the API list (`api_list_rows`): the complaint's columns its API shape reads
     (desk.schemas.complaint_out, its clocks and countdown), under the Complaint's own names;
-    the numbers of the complaints it repeats or was merged into; and its customer, region,
-    department and handler as what the shape shows of them, its category as a model instance
-    holding only its names (one per page, however many rows share it: its path name is in
-    the reader's language).
+    its customer, region, department and handler as what the shape shows of them, its
+    category as a model instance holding only its names (one per page, however many rows
+    share it: its path name is in the reader's language). The numbers of the complaints it
+    repeats or was merged into are read for the page (desk.schemas.linked_numbers): joining
+    them here made two joins more, and PostgreSQL's planning of the statement, already 8 ms
+    with its seven tables, took 22-30 ms with nine.
 
     As model instances the rows of a page were 350 (seven a row, each `Model.__init__` and
     `from_db`): the largest part of the API list's own work on SQLite at a million
@@ -308,8 +310,6 @@ class ApiRow:
     risk_reasons: list[str]
     anger: float | None
     urgency: float | None
-    repeat_of_number: str | None
-    duplicate_of_number: str | None
     customer: RowCustomer
     region: RowRegion | None
     category: Any  # a classification.Category or None (an app above the kernel)
@@ -350,9 +350,6 @@ API_ROW_COLUMNS = (
     "risk_reasons",
     "anger",
     "urgency",
-    # Their numbers alone: a join by key each, instead of a statement for the page's.
-    "repeat_of__number",
-    "duplicate_of__number",
 )
 _API_ROW_RELATED = (
     "customer__phone",
@@ -370,13 +367,12 @@ _API_ROW_RELATED = (
     "department__name",
     "handler__username",
 )
-_API_ROW_FIELDS = tuple(name.replace("__", "_") for name in API_ROW_COLUMNS)
 
 
 def api_list_rows(qs: QuerySet[Complaint]) -> list[ApiRow]:
     """The rows of `qs` (complaints, ordered and sliced) as the API list answers them: one
     `values_list` of their columns (ApiRow). desk/tests/test_list_rows.py checks that their
-    answer is the one whole complaints give, with fewer statements."""
+    answer is the one whole complaints give, with the same statements."""
     category_model: Any = Complaint._meta.get_field("category").related_model
     categories: dict[int, Any] = {}
     rows = []
@@ -411,7 +407,7 @@ def api_list_rows(qs: QuerySet[Complaint]) -> list[ApiRow]:
                 )
         rows.append(
             ApiRow(
-                **dict(zip(_API_ROW_FIELDS, values[:width], strict=True)),
+                **dict(zip(API_ROW_COLUMNS, values[:width], strict=True)),
                 customer=RowCustomer(phone, name, account),
                 region=RowRegion(region_code) if region_code is not None else None,
                 category=category,

@@ -181,15 +181,14 @@ LINKS = ("repeat_of", "duplicate_of")
 
 def linked_numbers(complaints: Sequence[Complaint | ApiRow]) -> dict[int, str]:
     """The numbers of the complaints that `complaints` repeat or were merged into, where the
-    rows were read without them (complaints.selectors.list_rows; `ApiRow`s carry them): one
-    query, none if none."""
+    rows were read without them (complaints.selectors.list_rows, and always for `ApiRow`s):
+    one query, none if none."""
     wanted = {
         getattr(c, f"{relation}_id")
         for c in complaints
         for relation in LINKS
-        if isinstance(c, Complaint)
-        and getattr(c, f"{relation}_id")
-        and not getattr(Complaint, relation).is_cached(c)
+        if getattr(c, f"{relation}_id")
+        and not (isinstance(c, Complaint) and getattr(Complaint, relation).is_cached(c))
     }
     if not wanted:
         return {}
@@ -203,9 +202,6 @@ def linked_number(
     pk = getattr(complaint, f"{relation}_id")
     if pk is None:
         return None
-    if isinstance(complaint, ApiRow):
-        number: str = getattr(complaint, f"{relation}_number")
-        return number
     if pk in numbers:
         return numbers[pk]
     linked: Complaint = getattr(complaint, relation)

@@ -323,7 +323,7 @@ class ApiRow:
 
 # What api_list_rows reads: ApiRow's fields up to the customer, then what it shows of the
 # customer and the related rows.
-API_ROW_COLUMNS = (
+_API_ROW_COLUMNS = (
     "pk",
     "number",
     "status",
@@ -376,8 +376,8 @@ def api_list_rows(qs: QuerySet[Complaint]) -> list[ApiRow]:
     category_model: Any = Complaint._meta.get_field("category").related_model
     categories: dict[int, Any] = {}
     rows = []
-    width = len(API_ROW_COLUMNS)
-    for values in qs.values_list(*API_ROW_COLUMNS, *_API_ROW_RELATED):
+    width = len(_API_ROW_COLUMNS)
+    for values in qs.values_list(*_API_ROW_COLUMNS, *_API_ROW_RELATED):
         (
             phone,
             name,
@@ -394,20 +394,22 @@ def api_list_rows(qs: QuerySet[Complaint]) -> list[ApiRow]:
             department_name,
             username,
         ) = values[width:]
-        category = categories.get(category_id) if category_id is not None else None
-        if category is None and category_id is not None:
-            category = categories[category_id] = category_model.from_db(
-                None,
-                ["id", "code", "name", "name_en", "parent_id"],
-                [category_id, category_code, category_name, category_name_en, parent_id],
-            )
-            if parent_id is not None:
-                category.parent = category_model.from_db(
-                    None, ["id", "name", "name_en"], [parent_id, parent_name, parent_name_en]
+        category = None
+        if category_id is not None:
+            category = categories.get(category_id)
+            if category is None:  # the first row of the page in it: made with its parent
+                category = categories[category_id] = category_model.from_db(
+                    None,
+                    ["id", "code", "name", "name_en", "parent_id"],
+                    [category_id, category_code, category_name, category_name_en, parent_id],
                 )
+                if parent_id is not None:
+                    category.parent = category_model.from_db(
+                        None, ["id", "name", "name_en"], [parent_id, parent_name, parent_name_en]
+                    )
         rows.append(
             ApiRow(
-                **dict(zip(API_ROW_COLUMNS, values[:width], strict=True)),
+                **dict(zip(_API_ROW_COLUMNS, values[:width], strict=True)),
                 customer=RowCustomer(phone, name, account),
                 region=RowRegion(region_code) if region_code is not None else None,
                 category=category,

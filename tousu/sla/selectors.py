@@ -11,6 +11,7 @@ complaints costs no query for its countdowns.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import NamedTuple
 
 from tousu.accounts.choices import Role
@@ -20,7 +21,7 @@ from tousu.classification.models import Category
 from tousu.complaints.choices import Channel
 from tousu.complaints.models import Complaint
 from tousu.complaints.rules import OPEN_STATUSES
-from tousu.complaints.selectors import ListRow
+from tousu.complaints.selectors import ApiRow, ListRow
 from tousu.core.refcache import RefCache
 from tousu.sla import constants, rules
 from tousu.sla.choices import ClockName, DayKind, EscalationTarget
@@ -153,7 +154,7 @@ class Countdown(NamedTuple):
     state: str | None  # ok | warn | over | paused; None when not open
 
 
-def countdown(complaint: Complaint | ListRow, now: dt.datetime) -> Countdown:
+def countdown(complaint: Complaint | ListRow | ApiRow, now: dt.datetime) -> Countdown:
     """Time left to the resolution limit and its colour, at the warn share of the complaint's
     policy (R4.2). No query beyond the cached policy table."""
     if complaint.status not in OPEN_STATUSES:
@@ -202,7 +203,9 @@ def escalation_recipients(target: str, department_id: int | None) -> list[User]:
 # ---- parallel clocks (issue 17) --------------------------------------------------------------
 
 
-def authority_clocks_of(complaints: list[Complaint]) -> dict[int, list[ComplaintClock]]:
+def authority_clocks_of(
+    complaints: Sequence[Complaint | ApiRow],
+) -> dict[int, list[ComplaintClock]]:
     """The authority clocks of `complaints` by complaint pk, in one query — and none when no
     complaint among them is a regulator referral (only those have such clocks)."""
     pks = [c.pk for c in complaints if c.channel == Channel.REGULATOR]
@@ -214,7 +217,9 @@ def authority_clocks_of(complaints: list[Complaint]) -> dict[int, list[Complaint
 
 
 def complaint_clocks(
-    complaint: Complaint, now: dt.datetime, authority: list[ComplaintClock] | None = None
+    complaint: Complaint | ApiRow,
+    now: dt.datetime,
+    authority: list[ComplaintClock] | None = None,
 ) -> list[rules.Clock]:
     """Every clock of the complaint: the operator's first response and reply (from the
     complaint; paused with it), then the authority's (`authority`, or read), soonest first.

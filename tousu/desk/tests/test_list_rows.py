@@ -247,30 +247,106 @@ def test_the_api_list_is_what_its_schema_validation_gave(
     assert len(response.json()["items"]) == len(assorted)
 
 
+@pytest.fixture
+def every_part(
+    assorted: list[Complaint], complaint_in: Callable[..., Any], make_user: Callable[..., Any]
+) -> list[Complaint]:
+    """`assorted`, and complaints with every optional part of the API's shape set: a region
+    and a customer's account, a category without a parent, a regulator referral with its
+    authority's clocks (one met), a repeat of and a duplicate of another (closed), risk and
+    emotion (urgency unknown on one)."""
+    from tousu.customers.models import Customer
+    from tousu.sla.services import authority_clocks_create
+
+    now = clock.now()
+    first = assorted[0]
+    Customer.objects.filter(pk=first.customer_id).update(account="ACC-0042", name="李四")
+    referral = complaint_in(
+        "in_progress",
+        channel="regulator",
+        external_ref="GXB-2026-0001",
+        region="nanjing",
+        handler=make_user("office", "handler", department="complaint_office"),
+        repeat_of=first,
+        risk_score=0.9,
+        risk_reasons=["regulator"],
+        anger=0.75,
+        urgency=0.5,
+    )
+    authority_clocks_create(
+        complaint=referral,
+        authority="工信部",
+        authority_received_at=referral.received_at - dt.timedelta(days=1),
+        first_contact_due=referral.received_at + dt.timedelta(days=1),
+        reply_due=referral.received_at + dt.timedelta(days=15),
+    )
+    merged = complaint_in(
+        "closed",
+        category="billing",
+        duplicate_of=first,
+        region="nanjing",
+        anger=0.25,
+        urgency=None,
+        archived_at=now - dt.timedelta(hours=2),
+    )
+    return [*assorted, referral, merged]
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
 @pytest.mark.parametrize("reader", ["agent", "admin_user"])
-def test_the_api_rows_read_only_their_columns_and_answer_the_same(
-    assorted: list[Complaint],
+def test_the_api_rows_answer_what_whole_complaints_answer(
+    every_part: list[Complaint],
     request: pytest.FixtureRequest,
     reader: str,
+    language: str,
     django_assert_num_queries: Any,
 ) -> None:
-    """The API list reads API_LIST_COLUMNS alone (api_list_rows): its answer is the one whole
-    rows give, with the same statements (a column left out would be read row by row)."""
+    """The API list's rows (`api_list_rows`, values without model instances) give the answer
+    whole complaints give, byte for byte, masked (agent) and revealed (administrator), with
+    the same statements (a field they lacked would be read row by row, or fail)."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     user = request.getfixturevalue(reader)
-    Complaint.objects.filter(pk=assorted[1].pk).update(
-        anger=0.75, urgency=0.5, external_ref="R-1", channel="regulator"
-    )
-    whole = list(complaint_list(user).order_by("-received_at", "-pk"))
-    narrow = list(api_list_rows(complaint_list(user)).order_by("-received_at", "-pk"))
-    complaints_out(user, whole, "api")  # the per-process copies (time-limit policies) loaded
-    with CaptureQueriesContext(connection) as statements:
-        expected = complaints_out(user, whole, "api")
-    with django_assert_num_queries(len(statements)):
-        answered = complaints_out(user, narrow, "api")
+    whole = list(complaint_list(user).order_by("-pk"))
+    rows = api_list_rows(complaint_list(user).order_by("-pk"))
+    assert [r.pk for r in rows] == [c.pk for c in whole] == sorted(c.pk for c in every_part)[::-1]
+    with translation.override(language), clock.frozen(clock.now()):
+        complaints_out(user, whole, "api")  # the per-process copies (time-limit policies) loaded
+        with CaptureQueriesContext(connection) as statements:
+            expected = complaints_out(user, whole, "api")
+        with django_assert_num_queries(len(statements)):
+            answered = complaints_out(user, rows, "api")
+    assert json.dumps(answered, cls=NinjaJSONEncoder) == json.dumps(expected, cls=NinjaJSONEncoder)
     assert answered == expected
+    # Every optional part was there to compare.
+    referral, merged = answered[1], answered[0]
+    assert referral["region"] == "nanjing"
+    assert referral["handler"] == "office"
+    assert referral["repeat_of"] == every_part[0].number
+    assert [c["authority"] for c in referral["clocks"]].count("工信部") == 2
+    assert referral["risk"] is not None
+    assert referral["emotion"] == {"anger": 0.75, "urgency": 0.5}
+    assert merged["duplicate_of"] == every_part[0].number
+    assert merged["archived_at"] is not None
+    assert merged["emotion"] == {"anger": 0.25, "urgency": 0.0}
+    assert merged["category"]["name"] == ("Tariffs and billing" if language == "en" else "资费计费")
+    assert " > " in answered[-1]["category"]["name"]
+    assert any(a["department"] is None for a in answered)
+    account = answered[-1]["customer"]["account"]
+    assert account == ("ACC-0042" if reader == "admin_user" else None)
+
+
+def test_the_api_answers_from_rows_what_it_answered_from_whole_complaints(
+    every_part: list[Complaint], admin_user: Any, api_as: Callable[[Any], Any]
+) -> None:
+    """`GET /api/v1/complaints` answers, byte for byte, the page built from whole complaints."""
+    whole = list(complaint_list(admin_user).order_by("-received_at", "-pk"))
+    with clock.frozen(clock.now()):
+        response = api_as(admin_user).get("/api/v1/complaints", page_size=20)
+        body = page_body(complaints_out(admin_user, whole, "api"), len(whole), 1, 20)
+    assert response.status_code == 200
+    assert response.content == json.dumps(body, cls=NinjaJSONEncoder).encode()
 
 
 def test_a_deep_api_page_by_keys_is_the_page_by_offset(

@@ -375,6 +375,7 @@ def api_list_rows(qs: QuerySet[Complaint]) -> list[ApiRow]:
     answer is the one whole complaints give, with the same statements."""
     category_model: Any = Complaint._meta.get_field("category").related_model
     categories: dict[int, Any] = {}
+    parents: dict[int, Any] = {}
     rows = []
     width = len(_API_ROW_COLUMNS)
     for values in qs.values_list(*_API_ROW_COLUMNS, *_API_ROW_RELATED):
@@ -394,19 +395,20 @@ def api_list_rows(qs: QuerySet[Complaint]) -> list[ApiRow]:
             department_name,
             username,
         ) = values[width:]
-        category = None
-        if category_id is not None:
-            category = categories.get(category_id)
-            if category is None:  # the first row of the page in it: made with its parent
-                category = categories[category_id] = category_model.from_db(
-                    None,
-                    ["id", "code", "name", "name_en", "parent_id"],
-                    [category_id, category_code, category_name, category_name_en, parent_id],
-                )
-                if parent_id is not None:
-                    category.parent = category_model.from_db(
-                        None, ["id", "name", "name_en"], [parent_id, parent_name, parent_name_en]
-                    )
+        parent = _one_each(
+            parents,
+            category_model,
+            ["id", "name", "name_en"],
+            [parent_id, parent_name, parent_name_en],
+        )
+        category = _one_each(
+            categories,
+            category_model,
+            ["id", "code", "name", "name_en", "parent_id"],
+            [category_id, category_code, category_name, category_name_en, parent_id],
+        )
+        if category is not None and parent is not None:
+            category.parent = parent
         rows.append(
             ApiRow(
                 **dict(zip(_API_ROW_COLUMNS, values[:width], strict=True)),

@@ -4,12 +4,14 @@ complaints of a spike, and the alerts."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import combinations
 from typing import Any
 
+from django.db import connection, connections
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
@@ -30,6 +32,7 @@ from tousu.complaints.models import Complaint, ComplaintEvent
 from tousu.complaints.rules import OPEN_STATUSES
 from tousu.core import clock
 from tousu.core.errors import NotFound
+from tousu.core.rows import Columns
 from tousu.customers.models import Customer
 from tousu.early_warning import forecast, rules
 from tousu.early_warning.choices import (
@@ -637,12 +640,25 @@ def incident_text(complaint: Complaint) -> str:
 
 
 def open_incidents() -> list[Incident]:
-    """The incidents that take proposals: open ones with terms (a handful; one indexed query)."""
-    return [
-        i
-        for i in Incident.objects.filter(status=IncidentStatus.OPEN).only("pk", "slice", "terms")
-        if i.terms
-    ]
+    """The incidents that take proposals: open ones with terms (a handful; one indexed query,
+    after every registration: its SQL written once per process, issue 19)."""
+    sql, incidents = _open_incidents_query(connection.alias)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [IncidentStatus.OPEN])
+        found = [incidents.instance(row) for row in cursor.fetchall()]
+    return [i for i in found if i.terms]
+
+
+@functools.lru_cache(maxsize=4)
+def _open_incidents_query(alias: str) -> tuple[str, Columns]:
+    quote = connections[alias].ops.quote_name
+    meta = Incident._meta
+    incidents = Columns.of(Incident, "i", alias)
+    sql = (
+        f"SELECT {incidents.sql} FROM {quote(meta.db_table)} i "  # noqa: S608 (quoted model names; values bound)
+        f"WHERE i.{quote(meta.get_field('status').column)} = %s"
+    )
+    return sql, incidents
 
 
 def alert_candidates(alert: Alert, terms: list[str]) -> list[str]:

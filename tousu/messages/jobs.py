@@ -9,9 +9,10 @@ that was killed mid-send may well have sent it."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 
-from django.db import connection
+from django.db import connection, connections
 from django.db.models import F, QuerySet
 
 from tousu.core import clock
@@ -123,10 +124,30 @@ def _deliver(message: Message) -> str:
     except Exception as exc:  # a bug or an unexpected transport error: retry, keep the cause
         logger.exception("message %s failed", message.pk)
         return _failed(message, f"{type(exc).__name__}: {exc}", retry=True)
-    Message.objects.filter(pk=message.pk, status=MessageStatus.SENDING).update(
-        status=MessageStatus.SENT, sent_at=clock.now(), provider_id=provider_id[:255], error=""
-    )
+    sent_at = Message._meta.get_field("sent_at").get_db_prep_value(clock.now(), connection)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _mark_sent_sql(connection.alias),
+            [MessageStatus.SENT, sent_at, provider_id[:255], message.pk, MessageStatus.SENDING],
+        )
     return "sent"
+
+
+@functools.lru_cache(maxsize=4)
+def _mark_sent_sql(alias: str) -> str:
+    """The UPDATE that marks one message sent, written once per process: every message sent
+    runs it, and the ORM's building of it cost more than the database's work (issue 19).
+    Parameters: SENT, the time, the provider's id, the key, SENDING."""
+    quote = connections[alias].ops.quote_name
+    meta = Message._meta
+    status, sent_at, provider_id, error, pk = (
+        quote(meta.get_field(name).column)
+        for name in ("status", "sent_at", "provider_id", "error", "id")
+    )
+    return (
+        f"UPDATE {quote(meta.db_table)} SET {status} = %s, {sent_at} = %s, "  # noqa: S608 (quoted model names; values bound)
+        f"{provider_id} = %s, {error} = '' WHERE {pk} = %s AND {status} = %s"
+    )
 
 
 def _failed(message: Message, error: str, *, retry: bool) -> str:

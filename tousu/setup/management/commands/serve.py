@@ -14,6 +14,7 @@ Writes still go one at a time: SQLite has one writer per database.
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import select
 import signal
@@ -111,6 +112,10 @@ class Command(BaseCommand):
         connections.close_all()
         self.announce(host, listener.getsockname()[1])
         self.stdout.flush()
+        # What the master made (jieba's dictionary, Django's apps) is shared with the children
+        # page by page until written: frozen, their collector never writes to it (Python's
+        # gc.freeze advice for fork without exec).
+        gc.freeze()
         jobs = None if settings.TOUSU_BROKER_URL else JobProcess.spawn(listener)
         # gunicorn owns the socket from here on (and closes it when it stops).
         app = gunicorn_app(listener.detach(), workers=workers, threads=threads)

@@ -242,6 +242,8 @@ def cpu_by_part(server_pid: int, database: str) -> dict[str, float]:
     if children:
         parts["job runner"] = children[0][1]
         parts["server workers"] = sum(cpu for _, cpu in children[1:])
+        for number, (_, cpu) in enumerate(children[1:], 1):  # in the order they started
+            parts[f"worker {number}"] = cpu
     if database:
         # The postmaster's own, its reaped children's, and its live children's.
         parts["postgres server"] = sum(
@@ -340,6 +342,7 @@ def main(argv: list[str] | None = None) -> int:
                     for part, seconds in after.items():
                         used[part] = used.get(part, 0.0) + seconds - before.get(part, 0.0)
                     errors += errs
+                    print(burst_line(name, c, len(latencies) / elapsed, before, after), flush=True)
             if errors:
                 print(f"{len(errors)} failed requests, e.g. {errors[:3]}")
             report(runs, concurrencies, args)
@@ -349,6 +352,18 @@ def main(argv: list[str] | None = None) -> int:
             process.terminate()
             process.wait(timeout=60)
     return 0
+
+
+def burst_line(
+    name: str, c: int, rate: float, before: dict[str, float], after: dict[str, float]
+) -> str:
+    """One burst: its rate and each worker's share of the workers' CPU. Every client keeps
+    its connection, and a connection stays with the worker that accepted it: when three of
+    four land on one worker, that worker's one interpreter is the limit."""
+    used = {p: after[p] - before.get(p, 0.0) for p in after if p.startswith("worker ")}
+    total = sum(used.values()) or 1.0
+    split = "/".join(f"{100 * used[p] / total:.0f}" for p in sorted(used))
+    return f"  burst {name:>7} c={c}: {rate:7.1f} req/s, workers' CPU split % {split}"
 
 
 def report(
@@ -400,7 +415,7 @@ def report_cpu(
     two cores one client already keeps busy bounds what four can add (c4/c1)."""
     if not any(cpu.values()):
         return
-    parts = list(next(iter(cpu.values())))
+    parts = [p for p in next(iter(cpu.values())) if not p.startswith("worker ")]
     print()
     print("CPU ms per request by part (from /proc; other engineers' processes not counted):")
     heads = " ".join(f"{p[:16]:>16}" for p in parts)
@@ -411,7 +426,7 @@ def report_cpu(
         if not requests:
             continue
         cells = " ".join(f"{used[p] * 1000 / requests:>16.2f}" for p in parts)
-        total = sum(used.values())
+        total = sum(used[p] for p in parts)
         per_request, cores = total * 1000 / requests, total / elapsed
         print(f"{key[0]:>8} {key[1]:>3} {cells} {per_request:>6.2f} {cores:>6.2f}")
 

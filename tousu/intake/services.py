@@ -428,13 +428,11 @@ def _complaint_row(
     assessment: Assessment,
     due: tuple[dt.datetime, dt.datetime, str],
     actor: User | None,
-    number: str,
 ) -> Complaint:
-    """The new complaint as decided, numbered, not yet written."""
+    """The new complaint as decided, not yet numbered nor written."""
     first_response_due, resolution_due, policy_code = due
     risk, emotion = assessment.risk, assessment.emotion
     return Complaint(
-        number=number,
         channel=data.channel,
         content=data.content,
         demand=data.demand,
@@ -573,24 +571,23 @@ def _register(
         channel=data.channel,
         received_at=data.received_at,
     )
+    complaint = route_apply(
+        _complaint_row(
+            data, customer=customer, decision=decision, assessment=assessment, due=due, actor=actor
+        ),
+        route,
+    )
+    # From the number to the commit, the day's number lock is held and registrations queue
+    # on it: only what needs the number or the keys is done after it (issue 19).
     # The acknowledgement's key is reserved with the number, in one statement: its
     # `message_out` event then goes in with the complaint's others, and the complaint with
-    # the head of its whole chain — no second event INSERT, no UPDATE of the row (issue 19).
+    # the head of its whole chain — no second event INSERT, no UPDATE of the row.
     day = clock.local_today()
     reserve = (Complaint, Message) if data.acknowledge else (Complaint,)
     sequence, keys = number_and_ids_allocate(day, reserve)
-    row = _complaint_row(
-        data,
-        customer=customer,
-        decision=decision,
-        assessment=assessment,
-        due=due,
-        actor=actor,
-        number=format_number(day.strftime("%Y%m%d"), sequence),
-    )
+    complaint.number = format_number(day.strftime("%Y%m%d"), sequence)
     if keys:
-        row.pk = keys[0]
-    complaint = route_apply(row, route)
+        complaint.pk = keys[0]
     dispatched, notices = dispatch_drafts(complaint, route)
     events = [
         *_registration_events(

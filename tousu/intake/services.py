@@ -609,6 +609,7 @@ def _register(
         rows.append(message_fresh_queue(acknowledgement))
     if idempotency is not None:
         rows.append(idempotency.row(complaint))
+    _risk_weighed_at_registration(complaint, events)
     complaint = complaint_create(complaint=complaint, events=events, rows=rows)
     if data.acknowledge and not keys:  # none reserved (SQLite before 3.35): written now
         message_triggers.acknowledge(complaint)
@@ -628,6 +629,18 @@ def _register(
         lambda: complaint_registered.send_robust(sender=Complaint, complaint=complaint)
     )
     return complaint
+
+
+def _risk_weighed_at_registration(complaint: Complaint, events: list[EventDraft]) -> None:
+    """Mark the new complaint's risk weighed as of its registration's events (numbered 1 to
+    n): `risks_rescore` would find nothing since to change it (an empty `Life` leaves the
+    registration's risk as it is) and need not weigh it again until something happens to it
+    or its limit passes — not once per new complaint, in the background, after every
+    registration (issue 19). One registered already past its limit stays unweighed, for the
+    job to add that."""
+    if complaint.resolution_due is not None and complaint.resolution_due > complaint.registered_at:
+        complaint.risk_scored_at = complaint.registered_at
+        complaint.risk_scored_seq = len(events)
 
 
 def complaint_register(

@@ -67,6 +67,29 @@ def test_a_complaint_past_its_limit_is_weighed_again_once(
 
 
 @pytestmark_db
+def test_a_new_complaint_is_not_weighed_again_until_something_happens(
+    register: Callable[..., Any], supervisor: Any
+) -> None:
+    complaint = register(received_at=clock.now() - dt.timedelta(hours=1))
+    # Weighed at registration, with everything there was to know: nothing for the job.
+    assert risks_rescore() == {"weighed": 0, "changed": 0}
+    complaint_note_add(complaint=complaint, actor=supervisor, text="客户来电询问进度")
+    assert risks_rescore() == {"weighed": 1, "changed": 0}
+    assert risks_rescore() == {"weighed": 0, "changed": 0}
+
+
+@pytestmark_db
+def test_a_complaint_registered_past_its_limit_is_weighed_with_it(
+    register: Callable[..., Any],
+) -> None:
+    complaint = register(received_at=clock.now() - dt.timedelta(days=60))
+    assert complaint.resolution_due < clock.now()
+    assert risks_rescore() == {"weighed": 1, "changed": 1}
+    complaint.refresh_from_db()
+    assert reason("risk.overdue") in complaint.risk_reasons
+
+
+@pytestmark_db
 def test_an_angry_note_raises_the_risk_and_the_page_says_why(
     register: Callable[..., Any], supervisor: Any, client: Client
 ) -> None:

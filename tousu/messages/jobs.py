@@ -140,9 +140,9 @@ def _mark_sent_sql(alias: str) -> str:
     Parameters: SENT, the time, the provider's id, the key, SENDING."""
     quote = connections[alias].ops.quote_name
     meta = Message._meta
+    columns = {field.name: field.column for field in meta.concrete_fields}
     status, sent_at, provider_id, error, pk = (
-        quote(meta.get_field(name).column)
-        for name in ("status", "sent_at", "provider_id", "error", "id")
+        quote(columns[name]) for name in ("status", "sent_at", "provider_id", "error", "id")
     )
     return (
         f"UPDATE {quote(meta.db_table)} SET {status} = %s, {sent_at} = %s, "  # noqa: S608 (quoted model names; values bound)

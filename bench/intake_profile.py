@@ -16,6 +16,7 @@ pstats).
 
     .venv/bin/python bench/intake_profile.py --n 20000 --db-dir /tmp/tousu-regprof
     .venv/bin/python bench/intake_profile.py --db-dir /tmp/tousu-regprof --profile
+    .venv/bin/python bench/intake_profile.py --db-dir /tmp/tousu-regprof --jobs  # + the jobs' CPU
 
 With --database-url (a PostgreSQL server), the database is built once as `tousu_regprof` on
 that server (its keys and token in --db-dir) and every run measures on a copy made from it as a
@@ -55,6 +56,10 @@ def _django(data_dir: Path, database_url: str = "") -> None:
 
 
 BUILT, RUN = "tousu_regprof", "tousu_regprof_run"
+# The scheduled jobs (every minute under `tousu serve`) that every registration gives work to,
+# beside the acknowledgement's sending that it asks for itself: they run in the job runner's
+# process, on the same cores as the requests.
+LATER_JOBS = ("analytics.fill", "intake.risk_rescore")
 
 
 @contextmanager
@@ -124,6 +129,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--statements", action="store_true", help="list the product's statements per request"
     )
+    parser.add_argument(
+        "--jobs",
+        action="store_true",
+        help="then run the scheduled jobs a registration gives work to, CPU per registration",
+    )
     args = parser.parse_args(argv)
 
     db_dir = Path(args.db_dir)
@@ -153,6 +163,7 @@ def main(argv: list[str] | None = None) -> int:
 
         from bench.intake import body
         from bench.intake_server.models import BareEvent, BareTicket
+        from tousu.config import jobs
 
         with connection.schema_editor() as editor:
             editor.create_model(BareTicket)
@@ -177,6 +188,9 @@ def main(argv: list[str] | None = None) -> int:
                 raise SystemExit(f"{path}: {response.status_code} {response.content[:300]!r}")
 
         paths = {"product": "/api/v1/complaints", "bare": "/api/bench/bare"}
+        if args.jobs:  # what the loaded data left them is not the registrations' work
+            for job in LATER_JOBS:
+                jobs.run(job)
         for i in range(args.warm):
             for path in paths.values():
                 post(path, i)
@@ -255,6 +269,15 @@ def main(argv: list[str] | None = None) -> int:
                 print(out.getvalue())
         if not args.inline_jobs:  # its last sends done before the copy is dropped
             runner.stop()
+        if args.jobs:
+            registered = args.warm + args.count
+            print(f"\nscheduled jobs after {registered} registrations, per registration:")
+            for job in LATER_JOBS:
+                started, started_cpu = time.perf_counter(), time.process_time()
+                result = jobs.run(job)
+                cpu_ms = (time.process_time() - started_cpu) * 1000 / registered
+                wall_ms = (time.perf_counter() - started) * 1000 / registered
+                print(f"  {job:<22} CPU {cpu_ms:6.2f} ms, wall {wall_ms:6.2f} ms  {result}")
         from django.db import connections
 
         connections.close_all()

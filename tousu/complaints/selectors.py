@@ -399,6 +399,7 @@ def api_list_rows(qs: QuerySet[Complaint]) -> list[ApiRow]:
     statement = ValuesByKeys.of(Complaint, _API_ROW_NAMES, ordering, qs.db, _API_ROW_LINKS)
     category_model: Any = Complaint._meta.get_field("category").related_model
     categories: dict[int, Any] = {}
+    parents: dict[int, Any] = {}
     rows = []
     width = len(_API_ROW_COLUMNS)
     for values in statement.rows(qs.values("pk")):
@@ -420,19 +421,20 @@ def api_list_rows(qs: QuerySet[Complaint]) -> list[ApiRow]:
             repeat_of_number,
             duplicate_of_number,
         ) = values[width:]
-        category = None
-        if category_id is not None:
-            category = categories.get(category_id)
-            if category is None:  # the first row of the page in it: made with its parent
-                category = categories[category_id] = category_model.from_db(
-                    None,
-                    ["id", "code", "name", "name_en", "parent_id"],
-                    [category_id, category_code, category_name, category_name_en, parent_id],
-                )
-                if parent_id is not None:
-                    category.parent = category_model.from_db(
-                        None, ["id", "name", "name_en"], [parent_id, parent_name, parent_name_en]
-                    )
+        parent = _one_each(
+            parents,
+            category_model,
+            ["id", "name", "name_en"],
+            [parent_id, parent_name, parent_name_en],
+        )
+        category = _one_each(
+            categories,
+            category_model,
+            ["id", "code", "name", "name_en", "parent_id"],
+            [category_id, category_code, category_name, category_name_en, parent_id],
+        )
+        if category is not None and parent is not None:
+            category.parent = parent
         # ApiRow's fields in order: the complaint's own columns (checked where
         # _API_ROW_COLUMNS is), then customer, region, category, department, handler and
         # the two linked numbers.

@@ -190,7 +190,8 @@ class ValuesByKeys:
 
     head: str  # the statement up to its keys' subquery
     tail: str  # after it: the order
-    converters: tuple[tuple[int, Callable[[Any], Any]], ...]  # (column, its conversion)
+    # (column, its conversion of a value read on a connection)
+    converters: tuple[tuple[int, Callable[[Any, Any], Any]], ...]
     alias: str
 
     @classmethod
@@ -228,13 +229,14 @@ class ValuesByKeys:
     def rows(self, keys: QuerySet[Any]) -> list[list[Any]]:
         """The rows whose keys `keys` (a query of one column, the primary key) gives."""
         keys_sql, params = keys.query.sql_with_params()
-        with connections[self.alias].cursor() as cursor:
+        conn = connections[self.alias]  # this thread's
+        with conn.cursor() as cursor:
             cursor.execute(self.head + keys_sql + self.tail, params)
             found = cursor.fetchall()
         rows = []
         for values in map(list, found):
             for position, convert in self.converters:
-                values[position] = convert(values[position])
+                values[position] = convert(values[position], conn)
             rows.append(values)
         return rows
 
@@ -242,28 +244,29 @@ class ValuesByKeys:
 _VALUES_BY_KEYS: dict[tuple[Any, ...], ValuesByKeys] = {}
 
 
-def _conversion(conn: Any, convs: Sequence[Any], expression: Any) -> Callable[[Any], Any]:
-    """One column's conversion: Django's converters in turn, or the shortcut for SQLite's
-    datetimes (see ValuesByKeys)."""
+def _conversion(conn: Any, convs: Sequence[Any], expression: Any) -> Callable[[Any, Any], Any]:
+    """One column's conversion: Django's converters in turn (given the connection the value
+    was read on, as `values_list` gives them), or the shortcut for SQLite's datetimes (see
+    ValuesByKeys)."""
     internal = expression.output_field.get_internal_type()
     if conn.vendor == "sqlite" and internal == "DateTimeField" and conn.timezone is not None:
         return _aware_in(conn.timezone)
 
-    def convert(value: Any) -> Any:
+    def convert(value: Any, read_on: Any) -> Any:
         for converter in convs:
-            value = converter(value, expression, conn)
+            value = converter(value, expression, read_on)
         return value
 
     return convert
 
 
-def _aware_in(zone: dt.tzinfo) -> Callable[[Any], dt.datetime | None]:
+def _aware_in(zone: dt.tzinfo) -> Callable[[Any, Any], dt.datetime | None]:
     """What Django's SQLite converter does to a stored datetime (naive, in the connection's
     time zone `zone`): parsed if still text, made aware. `combine` rather than
     `replace(tzinfo=…)`: the same datetime, but `replace` parses its keywords, three times
     as slow (CPython 3.11), for ~450 times on a page of the API list."""
 
-    def aware(value: Any) -> dt.datetime | None:
+    def aware(value: Any, read_on: Any) -> dt.datetime | None:
         if value is None:
             return None
         if not isinstance(value, dt.datetime):

@@ -36,7 +36,7 @@ from tousu.core.pii import (
     mask_phone,
     mask_text,
 )
-from tousu.core.rows import Columns
+from tousu.core.rows import Columns, rows_insert
 
 
 def user_create(
@@ -152,7 +152,9 @@ def _token_query(alias: str) -> tuple[str, Columns, Columns, Columns]:
 
 
 def pii_access_log(*, user: User, subject: str, fields: str, via: str, count: int = 1) -> None:
-    PiiAccess.objects.create(user=user, subject=subject, fields=fields, via=via, count=count)
+    # `rows_insert`, not `objects.create`: its INSERT is written once per process; a list page
+    # or API list that shows personal data writes this row on every request (issue 19).
+    rows_insert([PiiAccess(user=user, subject=subject, fields=fields, via=via, count=count)])
 
 
 def login_lockout_record(

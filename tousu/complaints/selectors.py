@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from typing import Any, NamedTuple
 
 from django.conf import settings
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
@@ -30,6 +30,7 @@ from tousu.complaints.rules import OPEN_STATUSES, time_left_bounds
 from tousu.core import clock
 from tousu.core.errors import NotFound
 from tousu.core.keys import link_problem
+from tousu.core.rows import ValuesByKeys
 from tousu.customers import selectors as customers_selectors
 from tousu.customers.models import Customer
 
@@ -275,10 +276,10 @@ class ApiRow:
     (desk.schemas.complaint_out, its clocks and countdown), under the Complaint's own names;
     its customer, region, department and handler as what the shape shows of them, its
     category as a model instance holding only its names (one per page, however many rows
-    share it: its path name is in the reader's language). The numbers of the complaints it
-    repeats or was merged into are read for the page (desk.schemas.linked_numbers): joining
-    them here made two joins more, and PostgreSQL's planning of the statement, already 8 ms
-    with its seven tables, took 22-30 ms with nine.
+    share it: its path name is in the reader's language); the numbers of the complaints it
+    repeats or was merged into, each read by a subquery of the row's statement (as joins,
+    PostgreSQL's planning of the statement, already 8 ms with its seven tables, took
+    22-30 ms with nine; a query for the page's numbers was one statement more).
 
     As model instances the rows of a page were 350 (seven a row, each `Model.__init__` and
     `from_db`): the largest part of the API list's own work on SQLite at a million
@@ -315,6 +316,8 @@ class ApiRow:
     category: Any  # a classification.Category or None (an app above the kernel)
     department: RowDepartment | None
     handler: RowHandler | None
+    repeat_of_number: str | None
+    duplicate_of_number: str | None
 
     @property
     def is_open(self) -> bool:
@@ -367,18 +370,39 @@ _API_ROW_RELATED = (
     "department__name",
     "handler__username",
 )
+_API_ROW_NAMES = (*_API_ROW_COLUMNS, *_API_ROW_RELATED)
+# The linked complaints' numbers, last: scalar subqueries (see ApiRow).
+_API_ROW_LINKS = {
+    f"{relation}_number": Subquery(
+        Complaint.objects.filter(pk=OuterRef(f"{relation}_id")).values("number")
+    )
+    for relation in ("repeat_of", "duplicate_of")
+}
+# api_list_rows makes an ApiRow of its fields in this order.
+assert tuple(f.name for f in fields(ApiRow)) == (
+    *_API_ROW_COLUMNS,
+    *("customer", "region", "category", "department", "handler"),
+    *_API_ROW_LINKS,
+)
 
 
 def api_list_rows(qs: QuerySet[Complaint]) -> list[ApiRow]:
-    """The rows of `qs` (complaints, ordered and sliced) as the API list answers them: one
-    `values_list` of their columns (ApiRow). desk/tests/test_list_rows.py checks that their
-    answer is the one whole complaints give, with the same statements."""
+    """The rows of `qs` (complaints, ordered by fields and sliced) as the API list answers
+    them: one statement of their columns (ApiRow), made once per process (`ValuesByKeys`),
+    for the keys that `qs` selects — its filters, order and slice compiled as a query of the
+    key alone. A deep page's OFFSET thus skips the order's index entries, not the joined rows.
+    desk/tests/test_list_rows.py checks that their answer is the one whole complaints give,
+    with the same statements."""
+    ordering = [str(o) for o in qs.query.order_by] or list(Complaint._meta.ordering or [])
+    assert qs.query.standard_ordering, "api_list_rows: a reversed order"
+    assert all(isinstance(o, str) for o in qs.query.order_by), "api_list_rows: ordered by fields"
+    statement = ValuesByKeys.of(Complaint, _API_ROW_NAMES, ordering, qs.db, _API_ROW_LINKS)
     category_model: Any = Complaint._meta.get_field("category").related_model
     categories: dict[int, Any] = {}
     parents: dict[int, Any] = {}
     rows = []
     width = len(_API_ROW_COLUMNS)
-    for values in qs.values_list(*_API_ROW_COLUMNS, *_API_ROW_RELATED):
+    for values in statement.rows(qs.values("pk")):
         (
             phone,
             name,
@@ -394,6 +418,8 @@ def api_list_rows(qs: QuerySet[Complaint]) -> list[ApiRow]:
             department_code,
             department_name,
             username,
+            repeat_of_number,
+            duplicate_of_number,
         ) = values[width:]
         parent = _one_each(
             parents,
@@ -409,18 +435,22 @@ def api_list_rows(qs: QuerySet[Complaint]) -> list[ApiRow]:
         )
         if category is not None and parent is not None:
             category.parent = parent
-        rows.append(
-            ApiRow(
-                **dict(zip(_API_ROW_COLUMNS, values[:width], strict=True)),
-                customer=RowCustomer(phone, name, account),
-                region=RowRegion(region_code) if region_code is not None else None,
-                category=category,
-                department=RowDepartment(department_code, department_name)
-                if department_code is not None
-                else None,
-                handler=RowHandler(username) if username is not None else None,
-            )
-        )
+        # ApiRow's fields in order: the complaint's own columns (checked where
+        # _API_ROW_COLUMNS is), then customer, region, category, department, handler and
+        # the two linked numbers.
+        in_order = [
+            *values[:width],
+            RowCustomer(phone, name, account),
+            RowRegion(region_code) if region_code is not None else None,
+            category,
+            RowDepartment(department_code, department_name)
+            if department_code is not None
+            else None,
+            RowHandler(username) if username is not None else None,
+            repeat_of_number,
+            duplicate_of_number,
+        ]
+        rows.append(ApiRow(*in_order))
     return rows
 
 

@@ -129,17 +129,13 @@ def complaint_list(request: HttpRequest, query: Query[ListQuery]) -> HttpRespons
     return json_response(page_body(body, count, query.page, query.page_size))
 
 
-# Past this many rows, a page reads its keys first (see complaint_page).
-KEYS_FIRST_OFFSET = 1_000
-
-
 def complaint_page(
     listed: QuerySet[Complaint] | Pageable[Complaint], page: int, page_size: int
 ) -> tuple[Sequence[Complaint | selectors.ApiRow], int]:
     """`paginate`, but a list (not a search's ranked matches, which stay complaints) reads its
-    page as `ApiRow`s (`selectors.api_list_rows`), and a deep page skips its offset over the
-    order's index alone, then reads its rows by key: skipping 50,000 rows with their five
-    joins took 2-6 s at a million complaints (issue 19), the keys alone a fraction."""
+    page as `ApiRow`s (`selectors.api_list_rows`), whose statement skips a deep page's offset
+    over the order's index alone: skipping 50,000 rows with their five joins took 2-6 s at a
+    million complaints (issue 19), the keys alone a fraction."""
     if not isinstance(listed, QuerySet):
         return paginate(listed, page, page_size)
     page_check(page, page_size)
@@ -148,11 +144,7 @@ def complaint_page(
     # A page past the end is empty without asking the database (as `paginate`).
     if start >= count:
         return [], count
-    if start < KEYS_FIRST_OFFSET:
-        return selectors.api_list_rows(listed[start : start + page_size]), count
-    keys = list(listed.values_list("pk", flat=True)[start : start + page_size])
-    rows = {c.pk: c for c in selectors.api_list_rows(listed.filter(pk__in=keys))}
-    return [rows[k] for k in keys if k in rows], count
+    return selectors.api_list_rows(listed[start : start + page_size]), count
 
 
 class TimesFirstEncoder(NinjaJSONEncoder):

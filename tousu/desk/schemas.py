@@ -181,14 +181,14 @@ LINKS = ("repeat_of", "duplicate_of")
 
 def linked_numbers(complaints: Sequence[Complaint | ApiRow]) -> dict[int, str]:
     """The numbers of the complaints that `complaints` repeat or were merged into, where the
-    rows were read without them (complaints.selectors.list_rows, and always for `ApiRow`s):
+    rows were read without them (complaints.selectors.list_rows; `ApiRow`s carry theirs):
     one query, none if none."""
     wanted = {
         getattr(c, f"{relation}_id")
         for c in complaints
+        if isinstance(c, Complaint)
         for relation in LINKS
-        if getattr(c, f"{relation}_id")
-        and not (isinstance(c, Complaint) and getattr(Complaint, relation).is_cached(c))
+        if getattr(c, f"{relation}_id") and not getattr(Complaint, relation).is_cached(c)
     }
     if not wanted:
         return {}
@@ -199,6 +199,9 @@ def linked_number(
     complaint: Complaint | ApiRow, relation: str, numbers: dict[int, str]
 ) -> str | None:
     """The number of the complaint `complaint` repeats or was merged into (`relation`)."""
+    if isinstance(complaint, ApiRow):
+        number: str | None = getattr(complaint, f"{relation}_number")
+        return number
     pk = getattr(complaint, f"{relation}_id")
     if pk is None:
         return None

@@ -179,6 +179,25 @@ def _one_each(made: dict[int, Any], model: Any, fields: list[str], values: list[
     return found
 
 
+def _category_of(
+    made: tuple[dict[int, Any], dict[int, Any]],
+    fields: list[str],
+    values: list[Any],
+    parent_values: list[Any],
+) -> Any:
+    """The category of a row (`fields` and `values`, the key first and `parent_id` last) with
+    its parent (key, name, name_en), each made once per page (`made`: the categories and the
+    parents met so far); None for no category."""
+    # classification is above the kernel: its model by the foreign key, not by an import.
+    model: Any = Complaint._meta.get_field("category").related_model
+    categories, parents = made
+    parent = _one_each(parents, model, ["id", "name", "name_en"], parent_values)
+    category = _one_each(categories, model, fields, values)
+    if category is not None and parent is not None:
+        category.parent = parent
+    return category
+
+
 def list_page_rows(qs: QuerySet[Complaint]) -> list[ListRow]:
     """The rows of `qs` (complaints, ordered and sliced) as the list page shows them: one
     `values_list` of their columns (ListRow), `approval_due` and `level_rank` when `qs`
@@ -186,10 +205,7 @@ def list_page_rows(qs: QuerySet[Complaint]) -> list[ListRow]:
     table, countdown and cursors read these (test_list_rows renders them with no statement
     against the old template loop over whole complaints)."""
     annotated = [n for n in ("approval_due", "level_rank") if n in qs.query.annotations]
-    # classification is above the kernel: its model by the foreign key, not by an import.
-    category_model: Any = Complaint._meta.get_field("category").related_model
-    categories: dict[int, Any] = {}
-    parents: dict[int, Any] = {}
+    made: tuple[dict[int, Any], dict[int, Any]] = ({}, {})  # categories, parents
     departments: dict[int, Department] = {}
     handlers: dict[int, User] = {}
     rows = []
@@ -212,20 +228,12 @@ def list_page_rows(qs: QuerySet[Complaint]) -> list[ListRow]:
             display_name,
         ) = values[width : width + len(_LIST_ROW_RELATED)]
         extra = dict(zip(annotated, values[width + len(_LIST_ROW_RELATED) :], strict=True))
-        parent = _one_each(
-            parents,
-            category_model,
-            ["id", "name", "name_en"],
-            [parent_id, parent_name, parent_name_en],
-        )
-        category = _one_each(
-            categories,
-            category_model,
+        category = _category_of(
+            made,
             ["id", "name", "name_en", "parent_id"],
             [category_id, category_name, category_name_en, parent_id],
+            [parent_id, parent_name, parent_name_en],
         )
-        if category is not None and parent is not None:
-            category.parent = parent
         department = _one_each(
             departments,
             Department,
@@ -397,9 +405,7 @@ def api_list_rows(qs: QuerySet[Complaint]) -> list[ApiRow]:
     assert qs.query.standard_ordering, "api_list_rows: a reversed order"
     assert all(isinstance(o, str) for o in qs.query.order_by), "api_list_rows: ordered by fields"
     statement = ValuesByKeys.of(Complaint, _API_ROW_NAMES, ordering, qs.db, _API_ROW_LINKS)
-    category_model: Any = Complaint._meta.get_field("category").related_model
-    categories: dict[int, Any] = {}
-    parents: dict[int, Any] = {}
+    made: tuple[dict[int, Any], dict[int, Any]] = ({}, {})  # categories, parents
     rows = []
     width = len(_API_ROW_COLUMNS)
     for values in statement.rows(qs.values("pk")):
@@ -421,20 +427,12 @@ def api_list_rows(qs: QuerySet[Complaint]) -> list[ApiRow]:
             repeat_of_number,
             duplicate_of_number,
         ) = values[width:]
-        parent = _one_each(
-            parents,
-            category_model,
-            ["id", "name", "name_en"],
-            [parent_id, parent_name, parent_name_en],
-        )
-        category = _one_each(
-            categories,
-            category_model,
+        category = _category_of(
+            made,
             ["id", "code", "name", "name_en", "parent_id"],
             [category_id, category_code, category_name, category_name_en, parent_id],
+            [parent_id, parent_name, parent_name_en],
         )
-        if category is not None and parent is not None:
-            category.parent = parent
         # ApiRow's fields in order: the complaint's own columns (checked where
         # _API_ROW_COLUMNS is), then customer, region, category, department, handler and
         # the two linked numbers.

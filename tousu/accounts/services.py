@@ -36,7 +36,7 @@ from tousu.core.pii import (
     mask_phone,
     mask_text,
 )
-from tousu.core.rows import Columns, rows_insert
+from tousu.core.rows import Columns, prepared_cursor, rows_insert
 
 
 def user_create(
@@ -108,7 +108,7 @@ def token_authenticate(token: str) -> User | None:
     Read from the database on every call, never from a copy: a token revoked (or a user
     deactivated) in another process stops working at its next request."""
     sql, tokens, users, departments = _token_query(connection.alias)
-    with connection.cursor() as cursor:
+    with prepared_cursor(connection) as cursor:
         cursor.execute(sql, [ApiToken.digest_of(token), False, True])
         row = cursor.fetchone()
     if row is None:

@@ -41,7 +41,7 @@ from tousu.core.errors import (
 )
 from tousu.core.keys import mac
 from tousu.core.reasons import Reason
-from tousu.core.rows import rows_insert
+from tousu.core.rows import prepared_cursor, rows_insert
 from tousu.core.text import clean_text
 
 NOTE_MAX_CHARS = 5_000
@@ -283,7 +283,7 @@ def number_and_ids_allocate(
         next_key = "COALESCE((SELECT seq FROM sqlite_sequence WHERE name = %s), 0) + 1"
         key_params = [model._meta.db_table for model in reserve]
     keys = "".join(", " + next_key for _model in reserve)
-    with connection.cursor() as cursor:
+    with prepared_cursor(connection) as cursor:
         cursor.execute(
             f"INSERT INTO {table} ({day_}, {last}) VALUES (%s, 1) ON CONFLICT ({day_}) "  # noqa: S608 (quoted model names; values bound)
             f"DO UPDATE SET {last} = {table}.{last} + 1 RETURNING {last}{keys}",

@@ -294,6 +294,12 @@ TEMPLATES = [
 _database_url = env_str("TOUSU_DATABASE_URL")
 if _database_url:
     DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=60)}
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # Prepared statements on, but only where asked for (`core.rows.prepared_cursor`, the
+        # registration's INSERTs): Django's cursors bind on the client and never prepare, and
+        # no statement is prepared for being run often. Django's default (None) turns them off
+        # altogether, for connection poolers in transaction mode; run one in session mode.
+        DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 2**31 - 1
 else:
     DATABASES = {
         "default": {

@@ -7,6 +7,10 @@ booleans and datetimes, time zones), then `Model.from_db`.
 Only for whole rows of concrete fields (`Columns.of`), never for a partial instance that a
 later save could write back with blanks.
 
+On PostgreSQL these statements, the same text on every call, are prepared once per connection
+(`prepared_cursor`): their parsing and planning were a third of the database's work in a
+registration.
+
 `ValuesByKeys`: the ORM's own `values_list` statement of many columns over several tables,
 written once per process, for rows chosen by a cheap query of their keys (the API list).
 """
@@ -14,6 +18,7 @@ written once per process, for rows chosen by a cheap query of their keys (the AP
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
@@ -94,7 +99,7 @@ def rows_insert(rows: Sequence[Model], *, using: str = "default") -> None:
     # The pipeline ends (its results read, an error raised as the database's) before the
     # cursor closes.
     with (
-        conn.cursor() as cursor,
+        prepared_cursor(conn) as cursor,
         conn.wrap_database_errors,
         conn.connection.pipeline() if pipelined else nullcontext(),
     ):
@@ -102,6 +107,62 @@ def rows_insert(rows: Sequence[Model], *, using: str = "default") -> None:
             cursor.execute(sql, params)
     for obj in rows:
         obj._state.adding, obj._state.db = False, using
+
+
+def prepared_cursor(conn: Any) -> Any:
+    """A cursor of `conn` whose statements PostgreSQL parses and plans once per connection
+    (issue 19): the registration's INSERTs of 40-60 columns each, written once per process,
+    were parsed and planned again on every registration, inside the day's number lock. The
+    values are bound by the server (psycopg's `Cursor`), not quoted into the text: the text
+    is then the same on every call, which is what a prepared statement needs. Elsewhere (and
+    on SQLite) the connection's own cursor.
+
+    Django's wrapper is kept around it, so its execute wrappers (the query-count tests, the
+    benches' statement counts) and its error translation see these statements as any other.
+    Django leaves prepared statements off for connection poolers in transaction mode; this
+    one is on only for the statements made here, and a pooler in front of Tousu would need
+    session mode."""
+    if conn.vendor != "postgresql":
+        return conn.cursor()
+    conn.ensure_connection()
+    # Django's own wrapping of a cursor it made (`cursor()` does the same with the connection's
+    # cursor class, which is fixed when the connection opens).
+    return conn._prepare_cursor(_preparing_cursor_class()(conn.connection))
+
+
+@functools.cache
+def _preparing_cursor_class() -> type:
+    """Django's server-binding psycopg cursor, preparing every statement (psycopg keeps the
+    connection's last 100 and their names)."""
+    from django.db.backends.postgresql.base import (  # type: ignore[attr-defined]  # psycopg 3 only
+        ServerBindingCursor,
+    )
+
+    class PreparingCursor(ServerBindingCursor):
+        def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Any:
+            kwargs.setdefault("prepare", True)
+            done = super().execute(query, params, **kwargs)
+            # psycopg leaves no text of a prepared statement run where Django's debug
+            # wrapper (DEBUG's connection.queries, the query-count tests) reads it.
+            self._query = _Executed(self.connection, query, params)
+            return done
+
+    return PreparingCursor
+
+
+class _Executed:
+    """The last statement of a `PreparingCursor` as Django's debug wrapper reads it
+    (`cursor._query.query`): its text with the values in, as a client-binding cursor sends
+    it, made only if read."""
+
+    def __init__(self, conn: Any, sql: str, params: Any) -> None:
+        self._conn, self._sql, self._params = conn, sql, params
+
+    @property
+    def query(self) -> bytes:
+        from psycopg import ClientCursor
+
+        return ClientCursor(self._conn).mogrify(self._sql, self._params).encode()
 
 
 def insert_sql(model: type[Model], group: Sequence[Model], using: str) -> tuple[str, list[Any]]:

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from tousu.accounts import permissions
 from tousu.accounts.models import Region, User
 from tousu.core.errors import Conflict, FieldErrors, NotAllowed
-from tousu.core.rows import Columns, insert_sql
+from tousu.core.rows import Columns, insert_sql, prepared_cursor
 from tousu.core.text import clean_text
 from tousu.customers.choices import ContactChannel, SpecialType
 from tousu.customers.models import Customer
@@ -28,7 +28,7 @@ def _insert_unless_known(customer: Customer) -> bool:
     insert, values = insert_sql(Customer, [customer], connection.alias)
     quote = connection.ops.quote_name
     phone, pk = quote(meta.get_field("phone").column), quote(meta.pk.column)
-    with connection.cursor() as cursor:
+    with prepared_cursor(connection) as cursor:
         cursor.execute(f"{insert} ON CONFLICT ({phone}) DO NOTHING RETURNING {pk}", values)
         row = cursor.fetchone()
     if row is None:
@@ -41,7 +41,7 @@ def _insert_unless_known(customer: Customer) -> bool:
 def _customer_by_phone(phone: str) -> Customer | None:
     """The customer with this phone, their region with them; None if unknown."""
     sql, customers, regions = _customer_query(connection.alias)
-    with connection.cursor() as cursor:
+    with prepared_cursor(connection) as cursor:
         cursor.execute(sql, [phone])
         row = cursor.fetchone()
     if row is None:

@@ -32,7 +32,7 @@ from tousu.complaints.models import Complaint, ComplaintEvent
 from tousu.complaints.rules import OPEN_STATUSES
 from tousu.core import clock
 from tousu.core.errors import NotFound
-from tousu.core.rows import Columns
+from tousu.core.rows import Columns, prepared_cursor
 from tousu.customers.models import Customer
 from tousu.early_warning import forecast, rules
 from tousu.early_warning.choices import (
@@ -643,7 +643,7 @@ def open_incidents() -> list[Incident]:
     """The incidents that take proposals: open ones with terms (a handful; one indexed query,
     after every registration: its SQL written once per process, issue 19)."""
     sql, incidents = _open_incidents_query(connection.alias)
-    with connection.cursor() as cursor:
+    with prepared_cursor(connection) as cursor:
         cursor.execute(sql, [IncidentStatus.OPEN])
         found = [incidents.instance(row) for row in cursor.fetchall()]
     return [i for i in found if i.terms]

@@ -16,6 +16,7 @@ from django.db import connection, connections
 from django.db.models import F, QuerySet
 
 from tousu.core import clock
+from tousu.core.rows import prepared_cursor
 from tousu.messages.choices import MessageStatus
 from tousu.messages.models import Message
 from tousu.messages.transports import SendFailed, transport_for
@@ -64,7 +65,7 @@ def _claim_due(now: dt.datetime) -> list[int]:
     status, attempts, due_at = (
         quote(columns[name]) for name in ("status", "attempts", "next_attempt_at")
     )
-    with connection.cursor() as cursor:
+    with prepared_cursor(connection) as cursor:
         cursor.execute(
             f"UPDATE {table} SET {status} = %s, {attempts} = {attempts} + 1, {due_at} = %s "  # noqa: S608 (quoted model names; values bound)
             f"WHERE {pk} IN (SELECT {pk} FROM {table} WHERE {status} = %s AND {due_at} <= %s "
@@ -125,7 +126,7 @@ def _deliver(message: Message) -> str:
         logger.exception("message %s failed", message.pk)
         return _failed(message, f"{type(exc).__name__}: {exc}", retry=True)
     sent_at = Message._meta.get_field("sent_at").get_db_prep_value(clock.now(), connection)
-    with connection.cursor() as cursor:
+    with prepared_cursor(connection) as cursor:
         cursor.execute(
             _mark_sent_sql(connection.alias),
             [MessageStatus.SENT, sent_at, provider_id[:255], message.pk, MessageStatus.SENDING],

@@ -22,7 +22,7 @@ from tousu.complaints.rules import OPEN_STATUSES
 from tousu.core import clock
 from tousu.core.reasons import Reason, reason, reason_kind
 from tousu.core.refcache import RefCache
-from tousu.core.rows import Columns
+from tousu.core.rows import Columns, prepared_cursor
 from tousu.routing import rules
 from tousu.routing.choices import TransferKind
 from tousu.routing.models import ExpertTeam, HandlerProfile, RoutingRule, Transfer
@@ -184,7 +184,7 @@ def assignment_pool(department: Department, category: Category | None) -> list[U
         skills.append(category.parent_id)
     sql, users, profiles = _pool_query(connection.alias, len(skills))
     params: list[Any] = [*OPEN_STATUSES, *skills, department.pk, Role.HANDLER, True]
-    with connection.cursor() as cursor:
+    with prepared_cursor(connection) as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     to_user = HandlerProfile._meta.get_field("user")

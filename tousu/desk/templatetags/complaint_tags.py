@@ -16,7 +16,6 @@ from django.db.models import TextChoices
 from django.template.loader import get_template
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateformat import format as date_format
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator, add_truncation_text
@@ -61,8 +60,6 @@ from tousu.sla.selectors import countdown
 
 register = template.Library()
 
-TIME_FORMAT = "Y-m-d H:i"
-
 # The names the services write for events without a member of staff.
 ACTOR_NAMES = {
     "system": gettext_lazy("System"),
@@ -74,7 +71,10 @@ ACTOR_NAMES = {
 
 
 def local_time(moment: dt.datetime) -> str:
-    return date_format(timezone.localtime(moment), TIME_FORMAT)
+    """The moment in the reader's time zone, as Django's date format "Y-m-d H:i" writes it.
+    By strftime: a list page writes it in every open row's countdown, and Django's formatter
+    took 19 µs a call against 4 (issue 19)."""
+    return f"{timezone.localtime(moment):%Y-%m-%d %H:%M}"
 
 
 # The labels by value: `get_status_display()` rebuilds a dict of the field's choices on every

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser import PASSWORD, log_in
+from tests.browser import PASSWORD, log_in, problems_watch
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -92,3 +92,53 @@ def test_bulk_transfer_of_three_reports_each_result_and_the_keyboard_works(
     assert page.locator("details.action-resolve").get_attribute("open") is not None
     assert page.evaluate("document.activeElement.closest('details.action-resolve') !== null")
     assert page_problems == []
+
+
+def test_on_a_phone_the_list_opens_on_its_rows_and_the_filters_unfold(
+    chromium_browser: Any, browser_page: Any, live_server: Any
+) -> None:
+    from tests.factories import ComplaintBuilder
+    from tousu.accounts.services import user_create
+    from tousu.setup.services import reference_data_load
+
+    reference_data_load()
+    handler = user_create(
+        username="handler", role="handler", password=PASSWORD, department="billing"
+    )
+    user_create(username="zhang", role="supervisor", password=PASSWORD, department="billing")
+    build = ComplaintBuilder(lambda: handler)
+    first, second = (build("dispatched", customer_phone=f"1370000001{i}") for i in range(2))
+    base = live_server.url
+
+    # At 1366×768 the filters are there without a click.
+    log_in(browser_page, base, "zhang")
+    browser_page.goto(f"{base}/complaints/")
+    assert browser_page.locator("input[name=q]").is_visible()
+    assert not browser_page.get_by_text("筛选与搜索").is_visible()
+
+    phone = chromium_browser.new_context(
+        locale="zh-CN", timezone_id="Asia/Shanghai", viewport={"width": 375, "height": 812}
+    )
+    try:
+        page = phone.new_page()
+        problems = problems_watch(page)
+        log_in(page, base, "zhang")
+        page.goto(f"{base}/complaints/")
+        # The rows come first: the filters are folded and the first row is on the first screen.
+        assert not page.locator("input[name=q]").is_visible()
+        row = page.locator("tr[data-row]").first.bounding_box()
+        assert row is not None
+        assert row["y"] + row["height"] <= 812
+        assert page.evaluate("document.documentElement.scrollWidth") <= 375
+        # One tap unfolds them; filtered, the list keeps them open over its answer.
+        page.get_by_text("筛选与搜索").click()
+        page.fill("input[name=customer_phone]", "13700000011")
+        page.press("input[name=customer_phone]", "Enter")
+        page.wait_for_url("**customer_phone=13700000011**")
+        assert page.locator(".filters input[name=customer_phone]").is_visible()
+        numbers = page.locator("tr[data-row] td.number").all_inner_texts()
+        assert [n.strip() for n in numbers] == [second.number]
+        assert first.number not in page.inner_text("main")
+        assert problems == []
+    finally:
+        phone.close()

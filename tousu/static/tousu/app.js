@@ -215,6 +215,17 @@
   document.addEventListener("DOMContentLoaded", function () { enhance(document); });
   document.addEventListener("htmx:afterSettle", function () { enhance(document); });
 
+  // A list's filters take a phone's whole first screen: there they start folded (their summary
+  // opens them) unless some are set, and unfold again if the window becomes wide.
+  var narrow = window.matchMedia("(max-width: 767.98px)");
+  function foldFilters() {
+    document.querySelectorAll("details[data-fold-narrow]").forEach(function (fold) {
+      fold.open = !narrow.matches;
+    });
+  }
+  document.addEventListener("DOMContentLoaded", foldFilters);
+  narrow.addEventListener("change", foldFilters);
+
   // Keyboard shortcuts (issue 13), listed by "?": j/k the next/previous row of a list or the
   // queue, Enter opens it, "/" the search field, "a" accept, "r" the resolve form. Not while
   // typing in a field, nor with a modifier (the browser's own shortcuts stay).
@@ -244,7 +255,10 @@
     k: function () { moveRow(-1); },
     "/": function () {
       var search = document.querySelector("input[type=search]");
-      if (search) { search.focus(); search.select(); }
+      if (!search) return;
+      var fold = search.closest("details");
+      if (fold) fold.open = true;
+      search.focus(); search.select();
     },
     a: function () {
       var accept = document.querySelector("form.action-accept [type=submit]");

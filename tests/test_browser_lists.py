@@ -18,13 +18,12 @@ from tests.browser import PASSWORD, log_in, problems_watch
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_bulk_transfer_of_three_reports_each_result_and_the_keyboard_works(
-    browser_page: Any, live_server: Any, page_problems: list[str]
-) -> None:
+@pytest.fixture
+def build() -> Any:
+    """The billing desk of both tests: reference data, a handler and the supervisor "zhang";
+    returns the builder of the handler's complaints."""
     from tests.factories import ComplaintBuilder
-    from tousu.accounts.models import Department
     from tousu.accounts.services import user_create
-    from tousu.complaints.models import Complaint
     from tousu.setup.services import reference_data_load
 
     reference_data_load()
@@ -32,7 +31,15 @@ def test_bulk_transfer_of_three_reports_each_result_and_the_keyboard_works(
         username="handler", role="handler", password=PASSWORD, department="billing"
     )
     user_create(username="zhang", role="supervisor", password=PASSWORD, department="billing")
-    build = ComplaintBuilder(lambda: handler)
+    return ComplaintBuilder(lambda: handler)
+
+
+def test_bulk_transfer_of_three_reports_each_result_and_the_keyboard_works(
+    browser_page: Any, live_server: Any, page_problems: list[str], build: Any
+) -> None:
+    from tousu.accounts.models import Department
+    from tousu.complaints.models import Complaint
+
     moving = [build("dispatched", customer_phone=f"1370000000{i}") for i in range(2)]
     closed = build("closed", customer_phone="13700000009")
     network = Department.objects.get(code="network")
@@ -95,18 +102,8 @@ def test_bulk_transfer_of_three_reports_each_result_and_the_keyboard_works(
 
 
 def test_on_a_phone_the_list_opens_on_its_rows_and_the_filters_unfold(
-    chromium_browser: Any, browser_page: Any, live_server: Any
+    chromium_browser: Any, browser_page: Any, live_server: Any, build: Any
 ) -> None:
-    from tests.factories import ComplaintBuilder
-    from tousu.accounts.services import user_create
-    from tousu.setup.services import reference_data_load
-
-    reference_data_load()
-    handler = user_create(
-        username="handler", role="handler", password=PASSWORD, department="billing"
-    )
-    user_create(username="zhang", role="supervisor", password=PASSWORD, department="billing")
-    build = ComplaintBuilder(lambda: handler)
     first, second = (build("dispatched", customer_phone=f"1370000001{i}") for i in range(2))
     base = live_server.url
 

@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -44,13 +45,7 @@ def _customer_by_phone(phone: str) -> Customer | None:
     with prepared_cursor(connection) as cursor:
         cursor.execute(sql, [phone])
         row = cursor.fetchone()
-    if row is None:
-        return None
-    customer: Customer = customers.instance(row[: len(customers)])
-    Customer._meta.get_field("region").set_cached_value(
-        customer, regions.instance(row[len(customers) :])
-    )
-    return customer
+    return None if row is None else _with_region(row, customers, regions)
 
 
 @functools.lru_cache(maxsize=4)
@@ -80,13 +75,67 @@ def _customer_find_or_insert(
         return customers.get_or_create(
             phone=phone, defaults={"name": name, "account": account, "region": region}
         )
-    found = _customer_by_phone(phone)
-    if found is not None:
-        return found, False
     customer = Customer(phone=phone, name=name, account=account, region=region)
-    if _insert_unless_known(customer):
-        return customer, True
+    if connection.vendor == "postgresql":
+        found = _insert_or_find(customer)
+        if found is not None:
+            return found
+    else:
+        if (known := _customer_by_phone(phone)) is not None:
+            return known, False
+        if _insert_unless_known(customer):
+            return customer, True
     return customers.get(phone=phone), False
+
+
+def _insert_or_find(customer: Customer) -> tuple[Customer, bool] | None:
+    """PostgreSQL: `customer` inserted unless their phone is known, else the known one with
+    their region, in one statement and one round trip (a SELECT, then an INSERT for a new
+    customer, were two: issue 19), and whether it was inserted. The statement's SELECT sees
+    the table as it was when the statement began: the row it inserts comes from the CTE
+    alone, a known one from the table alone. None when a concurrent registration inserted the
+    phone after that: neither part has it, and the caller reads it afresh.
+
+    A known phone still draws a key from the sequence before its conflict is found: customers'
+    keys then leave gaps, as after any rolled-back insert."""
+    insert, values = insert_sql(Customer, [customer], connection.alias)
+    sql, customers, regions = _insert_or_find_query(connection.alias)
+    with prepared_cursor(connection) as cursor:
+        cursor.execute(sql.format(insert=insert), [*values, customer.phone])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    return _with_region(row[1:], customers, regions), row[0]
+
+
+@functools.lru_cache(maxsize=4)
+def _insert_or_find_query(alias: str) -> tuple[str, Columns, Columns]:
+    """`_insert_or_find`'s SQL around the customer's INSERT (`{insert}`), written once per
+    process. Parameters: the INSERT's values, then the phone."""
+    quote = connections[alias].ops.quote_name
+    customer, region = Customer._meta, Region._meta
+    customers, regions = Columns.of(Customer, "c", alias), Columns.of(Region, "r", alias)
+    phone = quote(customer.get_field("phone").column)
+    joined = (
+        f"LEFT JOIN {quote(region.db_table)} r "
+        f"ON r.{quote(region.pk.column)} = c.{quote(customer.get_field('region').column)}"
+    )
+    sql = (
+        f"WITH inserted AS ({{insert}} ON CONFLICT ({phone}) DO NOTHING RETURNING *) "  # noqa: S608 (quoted model names; values bound)
+        f"SELECT TRUE, {customers.sql}, {regions.sql} FROM inserted c {joined} "
+        f"UNION ALL SELECT FALSE, {customers.sql}, {regions.sql} "
+        f"FROM {quote(customer.db_table)} c {joined} WHERE c.{phone} = %s"
+    )
+    return sql, customers, regions
+
+
+def _with_region(row: Sequence[Any], customers: Columns, regions: Columns) -> Customer:
+    """The customer of a row of their columns then their region's, the region set on them."""
+    customer: Customer = customers.instance(row[: len(customers)])
+    Customer._meta.get_field("region").set_cached_value(
+        customer, regions.instance(row[len(customers) :])
+    )
+    return customer
 
 
 def customer_get_or_create(

@@ -4,7 +4,7 @@ same transaction (D8); callers hold no locks of their own."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -294,7 +294,11 @@ def number_and_ids_allocate(
 
 
 def complaint_create(
-    *, complaint: Complaint, events: Sequence[EventDraft], rows: Sequence[Model] = ()
+    *,
+    complaint: Complaint,
+    events: Sequence[EventDraft],
+    rows: Sequence[Model] = (),
+    search: Mapping[str, str] | None = None,
 ) -> Complaint:
     """Write a new complaint, decided in full beforehand (number, category, level, route, due
     times), with its first timeline events. The events are chained first (as by
@@ -302,6 +306,8 @@ def complaint_create(
     complaint, one for its row of the search index (a new complaint has none for
     `search_index` to look up and rewrite), one for the events, and no UPDATE. `rows`: other
     new rows of the registration, inserted with them (its acknowledgement, its key).
+    `search`: its search index columns (`search_row` of its content and demand), when the
+    caller made them before taking the number: the words' segmentation need not hold the lock.
 
     With its key reserved (`number_and_ids_allocate`), the complaint goes in with the rest in
     one round trip (`rows_insert`): the day's number lock, held from the number to the
@@ -312,14 +318,14 @@ def complaint_create(
     if any(draft.complaint is not complaint for draft in events):
         raise ValueError("complaint_create: every event must be of the complaint created")
     chained, _ = _chained(events)
-    search = ComplaintSearch(
-        complaint=complaint, **search_row(f"{complaint.content}\n{complaint.demand}")
-    )
+    if search is None:
+        search = search_row(f"{complaint.content}\n{complaint.demand}")
+    row = ComplaintSearch(complaint=complaint, **search)
     if complaint.pk is None:  # no key reserved (SQLite before 3.35): the database gives it
         complaint.save(force_insert=True)
-        rows_insert([search, *chained, *rows])
+        rows_insert([row, *chained, *rows])
     else:
-        rows_insert([complaint, search, *chained, *rows])
+        rows_insert([complaint, row, *chained, *rows])
     return complaint
 
 

@@ -22,6 +22,7 @@ from tousu.classification.selectors import CategoryDecision, category_decide
 from tousu.complaints.choices import Channel, EventType, Level
 from tousu.complaints.models import Complaint
 from tousu.complaints.rules import OPEN_STATUSES, format_number
+from tousu.complaints.search import search_row
 from tousu.complaints.services import (
     EventDraft,
     complaint_create,
@@ -582,6 +583,7 @@ def _register(
     # The acknowledgement's key is reserved with the number, in one statement: its
     # `message_out` event then goes in with the complaint's others, and the complaint with
     # the head of its whole chain — no second event INSERT, no UPDATE of the row.
+    search = search_row(text)  # the words' segmentation, before the lock
     day = clock.local_today()
     reserve = (Complaint, Message) if data.acknowledge else (Complaint,)
     sequence, keys = number_and_ids_allocate(day, reserve)
@@ -610,7 +612,7 @@ def _register(
     if idempotency is not None:
         rows.append(idempotency.row(complaint))
     _risk_weighed_at_registration(complaint, events)
-    complaint = complaint_create(complaint=complaint, events=events, rows=rows)
+    complaint = complaint_create(complaint=complaint, events=events, rows=rows, search=search)
     if data.acknowledge and not keys:  # none reserved (SQLite before 3.35): written now
         message_triggers.acknowledge(complaint)
     if data.referral is not None:  # the regulator's clocks beside ours (issue 17)

@@ -387,18 +387,30 @@ def report(
             f"{name:>8} {c:>3} {len(latencies):>9,} {rate[name, c]:>8.1f} {p50:>8.1f} {p95:>8.1f}"
         )
     print()
-    for c in concurrencies:
-        print(f"product/bare at c={c}: {rate['product', c] / rate['bare', c]:.2f}")
+    print("ratios of the pooled rates; then of each round's own bursts (seconds apart), median")
+    print("and range: the machine's speed drifts over minutes, a round's ratio less so")
+    pairs = [(f"product/bare at c={c}", ("product", c), ("bare", c)) for c in concurrencies]
     if len(concurrencies) > 1:
         low, high = concurrencies[0], concurrencies[-1]
-        for name in ("product", "bare"):
-            ratio = rate[name, high] / rate[name, low]
-            print(f"{name} c{high}/c{low}: {ratio:.2f}")
+        pairs += [(f"{n} c{high}/c{low}", (n, high), (n, low)) for n in ("product", "bare")]
+    for label, top, bottom in pairs:
+        per_round = [a / b for a, b in zip(_rates(runs, *top), _rates(runs, *bottom), strict=True)]
+        print(
+            f"{label}: {rate[top] / rate[bottom]:.2f}   by round: median "
+            f"{statistics.median(per_round):.2f}, {min(per_round):.2f}-{max(per_round):.2f}"
+        )
     print(
         f"(n={args.n:,}, workers={args.workers}, threads={args.threads}, "
         f"{args.rounds} rounds × {args.seconds:g} s per endpoint and concurrency, "
         f"at {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC)"
     )
+
+
+def _rates(
+    runs: dict[tuple[str, int], list[tuple[list[float], float]]], name: str, c: int
+) -> list[float]:
+    """Requests per second of each round's burst of one endpoint at one concurrency."""
+    return [len(latencies) / elapsed for latencies, elapsed in runs.get((name, c), [])]
 
 
 def _postgres_name() -> str:

@@ -54,13 +54,21 @@ def _customer_query(alias: str) -> tuple[str, Columns, Columns]:
     the ORM's building of it cost more than the database's reading (issue 19). Parameter:
     the phone."""
     quote = connections[alias].ops.quote_name
+    phone = quote(Customer._meta.get_field("phone").column)
+    sql, customers, regions = _with_region_select(alias, quote(Customer._meta.db_table))
+    return f"{sql} WHERE c.{phone} = %s", customers, regions
+
+
+def _with_region_select(alias: str, table: str, marker: str = "") -> tuple[str, Columns, Columns]:
+    """SELECT of the customers' columns, their region's, then `marker` (a constant column, if
+    any) from `table` (a table or a CTE's name) as c."""
+    quote = connections[alias].ops.quote_name
     customer, region = Customer._meta, Region._meta
     customers, regions = Columns.of(Customer, "c", alias), Columns.of(Region, "r", alias)
     sql = (
-        f"SELECT {customers.sql}, {regions.sql} "  # noqa: S608 (quoted model names; values bound)
-        f"FROM {quote(customer.db_table)} c LEFT JOIN {quote(region.db_table)} r "
-        f"ON r.{quote(region.pk.column)} = c.{quote(customer.get_field('region').column)} "
-        f"WHERE c.{quote(customer.get_field('phone').column)} = %s"
+        f"SELECT {customers.sql}, {regions.sql}{marker} "  # noqa: S608 (quoted model names; values bound)
+        f"FROM {table} c LEFT JOIN {quote(region.db_table)} r "
+        f"ON r.{quote(region.pk.column)} = c.{quote(customer.get_field('region').column)}"
     )
     return sql, customers, regions
 
@@ -105,26 +113,21 @@ def _insert_or_find(customer: Customer) -> tuple[Customer, bool] | None:
         row = cursor.fetchone()
     if row is None:
         return None
-    return _with_region(row[1:], customers, regions), row[0]
+    return _with_region(row[:-1], customers, regions), row[-1]
 
 
 @functools.lru_cache(maxsize=4)
 def _insert_or_find_query(alias: str) -> tuple[str, Columns, Columns]:
     """`_insert_or_find`'s SQL around the customer's INSERT (`{insert}`), written once per
-    process. Parameters: the INSERT's values, then the phone."""
+    process; its last column says whether the row is the one inserted. Parameters: the
+    INSERT's values, then the phone."""
     quote = connections[alias].ops.quote_name
-    customer, region = Customer._meta, Region._meta
-    customers, regions = Columns.of(Customer, "c", alias), Columns.of(Region, "r", alias)
-    phone = quote(customer.get_field("phone").column)
-    joined = (
-        f"LEFT JOIN {quote(region.db_table)} r "
-        f"ON r.{quote(region.pk.column)} = c.{quote(customer.get_field('region').column)}"
-    )
+    phone = quote(Customer._meta.get_field("phone").column)
+    inserted, customers, regions = _with_region_select(alias, "inserted", ", TRUE")
+    known, _, _ = _with_region_select(alias, quote(Customer._meta.db_table), ", FALSE")
     sql = (
-        f"WITH inserted AS ({{insert}} ON CONFLICT ({phone}) DO NOTHING RETURNING *) "  # noqa: S608 (quoted model names; values bound)
-        f"SELECT TRUE, {customers.sql}, {regions.sql} FROM inserted c {joined} "
-        f"UNION ALL SELECT FALSE, {customers.sql}, {regions.sql} "
-        f"FROM {quote(customer.db_table)} c {joined} WHERE c.{phone} = %s"
+        f"WITH inserted AS ({{insert}} ON CONFLICT ({phone}) DO NOTHING RETURNING *) "
+        f"{inserted} UNION ALL {known} WHERE c.{phone} = %s"
     )
     return sql, customers, regions
 

@@ -112,6 +112,8 @@ def test_on_a_phone_the_list_opens_on_its_rows_and_the_filters_unfold(
     browser_page.goto(f"{base}/complaints/")
     assert browser_page.locator("input[name=q]").is_visible()
     assert not browser_page.get_by_text("筛选与搜索").is_visible()
+    assert browser_page.locator(".save-view input[name=name]").is_visible()
+    assert not browser_page.get_by_text("视图、导出与批量操作").is_visible()
 
     phone = chromium_browser.new_context(
         locale="zh-CN", timezone_id="Asia/Shanghai", viewport={"width": 375, "height": 812}
@@ -121,12 +123,23 @@ def test_on_a_phone_the_list_opens_on_its_rows_and_the_filters_unfold(
         problems = problems_watch(page)
         log_in(page, base, "zhang")
         page.goto(f"{base}/complaints/")
-        # The rows come first: the filters are folded and the first row is on the first screen.
+        # The rows come first: the filters, the saved views, the export and the bulk actions
+        # are folded (their two buttons on one line) and the rows start in the first half of
+        # the first screen.
         assert not page.locator("input[name=q]").is_visible()
+        assert not page.locator(".save-view input[name=name]").is_visible()
+        filters, tools = (
+            page.get_by_text(name).bounding_box() for name in ("筛选与搜索", "视图、导出与批量操作")
+        )
+        assert filters is not None
+        assert tools is not None
+        assert tools["y"] == filters["y"]
         row = page.locator("tr[data-row]").first.bounding_box()
         assert row is not None
-        assert row["y"] + row["height"] <= 812
+        assert row["y"] + row["height"] <= 812 / 2
         assert page.evaluate("document.documentElement.scrollWidth") <= 375
+        page.get_by_text("视图、导出与批量操作").click()
+        assert page.locator(".save-view input[name=name]").is_visible()
         # One tap unfolds them; filtered, the list keeps them open over its answer.
         page.get_by_text("筛选与搜索").click()
         page.fill("input[name=customer_phone]", "13700000011")

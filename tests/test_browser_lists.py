@@ -138,6 +138,13 @@ def test_on_a_phone_the_list_opens_on_its_rows_and_the_filters_unfold(
         assert row is not None
         assert row["y"] + row["height"] <= 812 / 2
         assert page.evaluate("document.documentElement.scrollWidth") <= 375
+        # Each row reads as a card, its summary and department in view without a swipe.
+        for cell in ("td.summary", "td.summary + td"):
+            box = page.locator(f"tr[data-row] {cell}").first.bounding_box()
+            assert box is not None
+            assert box["x"] >= 0
+            assert box["x"] + box["width"] <= 375
+            assert box["y"] + box["height"] <= 812 / 2
         page.get_by_text("视图、导出与批量操作").click()
         assert page.locator(".save-view input[name=name]").is_visible()
         # One tap unfolds them; filtered, the list keeps them open over its answer.

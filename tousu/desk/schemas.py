@@ -24,6 +24,7 @@ from tousu.core.clock import local
 from tousu.core.pii import TextMask, mask_name, mask_phone
 from tousu.core.reasons import reason_fields, reason_text
 from tousu.desk.selectors import SimilarComplaint
+from tousu.desk.work import WorkKind
 from tousu.sla.choices import ClockName, ClockState, DueState
 from tousu.sla.models import ComplaintClock
 from tousu.sla.rules import Clock
@@ -379,32 +380,66 @@ class WorkCallbackOut(Schema):
     )
 
 
+# API.md's kinds of work item. The queue's own reasons (`WorkKind`: to dispatch, accept, handle,
+# close, …) are finer; the API gives them as `action`.
+API_KINDS: dict[str, str] = {
+    WorkKind.DISPATCH: "complaint",
+    WorkKind.ACCEPT: "complaint",
+    WorkKind.HANDLE: "complaint",
+    WorkKind.CLOSE: "complaint",
+    WorkKind.OVERDUE: "complaint",
+    WorkKind.AWAITING_CUSTOMER: "complaint",
+    WorkKind.APPROVE: "approval",
+    WorkKind.AWAITING_APPROVAL: "approval",
+    WorkKind.CALLBACK: "callback",
+    WorkKind.TRIAGE: "triage",
+    WorkKind.WATCH: "watch",
+    WorkKind.REPAIR: "repair",
+    WorkKind.CARE: "care",
+    WorkKind.INCIDENT: "incident",
+    WorkKind.INSPECTION: "inspection",
+    WorkKind.CAPA: "capa",
+}
+
+
 class WorkItemOut(Schema):
     kind: str = Field(
-        description="dispatch, accept, handle, close, approve, callback, triage, overdue, watch; "
-        "repair, care, incident, inspection, capa; "
-        "waiting for others: awaiting_approval, awaiting_customer"
+        description="complaint, approval, callback, triage, watch, repair, inspection, capa, "
+        "incident or care"
     )
-    kind_label: str
+    action: str = Field(
+        description="what is to be done: dispatch, accept, handle, close, approve, callback, "
+        "triage, overdue, watch, repair, care, incident, inspection, capa; or, waiting for "
+        "others, awaiting_approval, awaiting_customer"
+    )
+    action_label: str
     number: str | None = Field(description="the complaint's; a repair case may have none")
     id: int | None = Field(
         None,
-        description="the repair case's (kind repair), the care item's (care), the "
-        "inspection's (inspection) or the corrective action's (capa)",
+        description="the repair case's (kind repair), the care item's (care), the incident's "
+        "(incident), the inspection's (inspection) or the corrective action's (capa)",
+    )
+    title: str = Field(
+        description="what the item is about: the start of the complaint's content (masked "
+        "unless the role may see personal data), the repair or fault, the inspection's reason, "
+        "the incident's or corrective action's number and title"
     )
     status: str
     level: str | None
-    summary: str = Field(description="the start of the content, masked unless the role may see")
     department: str | None
     handler: str | None
-    due_at: dt.datetime | None
-    due: str = Field(
-        description="which limit due_at is: first_response, resolution, approval, callback, "
-        "repair, care; inspection (score by), appeal (appeal by), appeal_decision (appealed on); "
-        "capa_action, capa_verify"
+    due: dt.datetime | None = Field(description="when the item is due (see due_limit)")
+    due_limit: str = Field(
+        description="which limit `due` is: first_response, resolution, approval, callback, "
+        "repair, care, incident; inspection (score by), appeal (appeal by), appeal_decision "
+        "(appealed on); capa_action, capa_verify"
     )
     overdue: bool
     high_risk: bool
+    waiting_for_others: bool = Field(
+        description="true for what waits on others (an approval asked, the customer's answer): "
+        "the items of `?waiting=true`"
+    )
     approval: WorkApprovalOut | None = None
     callback: WorkCallbackOut | None = None
     links: dict[str, str]
@@ -415,190 +450,160 @@ class WorkPageOut(Schema):
     count: int
     page: int
     page_size: int
-    counts: dict[str, int] = Field(description="items per kind in the whole queue")
+    counts: dict[str, int] = Field(description="items per action in the whole queue")
 
 
-SUMMARY_CHARS = 80
+TITLE_CHARS = 80
 
 
 def work_items_out(items: list[Any], texts: TextMask) -> list[dict[str, Any]]:
-    """The queue's items as the API shows them (`texts` masks their summaries, masked before
+    """The queue's items as the API shows them (`texts` masks their titles, masked before
     they are cut so that no half of a number escapes the mask)."""
-    out = []
-    for item in items:
-        if item.repair is not None:
-            out.append(repair_item_out(item, texts))
-            continue
-        if item.care is not None:
-            out.append(care_item_out(item, texts))
-            continue
-        if item.incident is not None:
-            out.append(incident_item_out(item))
-            continue
-        if item.inspection is not None:
-            out.append(inspection_item_out(item))
-            continue
-        if item.capa is not None:
-            out.append(capa_item_out(item))
-            continue
-        c = item.complaint
-        assert c is not None
-        approval = item.approval
-        task = item.callback
-        out.append(
+    return [_work_item_out(item, texts) for item in items]
+
+
+def _work_item_out(item: Any, texts: TextMask) -> dict[str, Any]:
+    if item.repair is not None:
+        about = _repair_item(item, texts)
+    elif item.care is not None:
+        about = _care_item(item, texts)
+    elif item.incident is not None:
+        about = _incident_item(item)
+    elif item.inspection is not None:
+        about = _inspection_item(item)
+    elif item.capa is not None:
+        about = _capa_item(item)
+    else:
+        about = _complaint_item(item, texts)
+    return {
+        "kind": API_KINDS[item.kind],
+        "action": item.kind,
+        "action_label": item.kind_label,
+        "due": local(item.due_at) if item.due_at else None,
+        "due_limit": item.due_kind,
+        "overdue": item.overdue,
+        "waiting_for_others": item.waiting,
+        "high_risk": False,
+        "approval": None,
+        "callback": None,
+        "id": None,
+        **about,
+    }
+
+
+def _complaint_item(item: Any, texts: TextMask) -> dict[str, Any]:
+    c = item.complaint
+    assert c is not None
+    approval = item.approval
+    task = item.callback
+    return {
+        "number": c.number,
+        "title": texts.text(c.content)[:TITLE_CHARS],
+        "status": c.status,
+        "level": c.level,
+        "department": c.department.code if c.department else None,
+        "handler": c.handler.username if c.handler else None,
+        "high_risk": c.high_risk,
+        "approval": (
+            {"amount": str(approval.amount), "level": approval.level} if approval else None
+        ),
+        "callback": (
             {
-                "kind": item.kind,
-                "kind_label": item.kind_label,
-                "number": c.number,
-                "status": c.status,
-                "level": c.level,
-                "summary": texts.text(c.content)[:SUMMARY_CHARS],
-                "department": c.department.code if c.department else None,
-                "handler": c.handler.username if c.handler else None,
-                "due_at": local(item.due_at) if item.due_at else None,
-                "due": item.due_kind,
-                "overdue": item.overdue,
-                "high_risk": c.high_risk,
-                "approval": (
-                    {"amount": str(approval.amount), "level": approval.level} if approval else None
-                ),
-                "callback": (
-                    {
-                        "attempts": task.attempt_count,
-                        "next_attempt_at": local(task.next_attempt_at)
-                        if task.next_attempt_at
-                        else None,
-                    }
-                    if task
-                    else None
-                ),
-                "links": {"self": f"/api/v1/complaints/{c.number}"},
+                "attempts": task.attempt_count,
+                "next_attempt_at": local(task.next_attempt_at) if task.next_attempt_at else None,
             }
-        )
-    return out
+            if task
+            else None
+        ),
+        "links": {"self": f"/api/v1/complaints/{c.number}"},
+    }
 
 
-def incident_item_out(item: Any) -> dict[str, Any]:
+def _incident_item(item: Any) -> dict[str, Any]:
     """An incident in the queue (its owner's, or a draft statement's approver's)."""
     incident = item.incident
     return {
-        "kind": item.kind,
-        "kind_label": item.kind_label,
         "number": None,
         "id": incident.pk,
-        "title": f"{incident.number} {incident.title}",
+        "title": f"{incident.number} {incident.title}"[:TITLE_CHARS],
         "status": incident.status,
         "level": incident.level,
-        "summary": incident.title[:SUMMARY_CHARS],
         "department": None,
         "handler": incident.owner.username,
-        "due_at": None,
-        "due": item.due_kind,
-        "overdue": False,
-        "high_risk": False,
-        "approval": None,
         "links": {"self": f"/api/v1/incidents/{incident.pk}"},
     }
 
 
-def repair_item_out(item: Any, texts: TextMask) -> dict[str, Any]:
+def _repair_item(item: Any, texts: TextMask) -> dict[str, Any]:
     """A repair case in the queue: its complaint's number when it has one, its id, and what
-    kind of repair it is as the summary."""
+    kind of repair it is as the title."""
     case = item.repair
     complaint = case.complaint
-    summary = f"{case.get_type_display()} · {case.get_source_display()}"
+    title = f"{case.get_type_display()} · {case.get_source_display()}"
     return {
-        "kind": item.kind,
-        "kind_label": item.kind_label,
         "number": complaint.number if complaint else None,
         "id": case.pk,
+        "title": texts.text(title)[:TITLE_CHARS],
         "status": case.status,
         "level": None,
-        "summary": texts.text(summary)[:SUMMARY_CHARS],
         "department": case.department.code,
         "handler": case.owner.username if case.owner else None,
-        "due_at": local(item.due_at) if item.due_at else None,
-        "due": item.due_kind,
-        "overdue": item.overdue,
-        "high_risk": False,
-        "approval": None,
         "links": {"self": f"/api/v1/repair/cases/{case.pk}"},
     }
 
 
-def care_item_out(item: Any, texts: TextMask) -> dict[str, Any]:
+def _care_item(item: Any, texts: TextMask) -> dict[str, Any]:
     """A customer to call about a known fault: the care item's id, the fault's title as the
-    summary, and a link to the fault's care list (issue 15)."""
+    title, and a link to the fault's care list (issue 15)."""
     care = item.care
-    summary = f"{care.fault.get_kind_display()} · {care.fault.title}"
+    title = f"{care.fault.get_kind_display()} · {care.fault.title}"
     return {
-        "kind": item.kind,
-        "kind_label": item.kind_label,
         "number": None,
         "id": care.pk,
+        "title": texts.text(title)[:TITLE_CHARS],
         "status": care.status,
         "level": None,
-        "summary": texts.text(summary)[:SUMMARY_CHARS],
         "department": care.department.code,
         "handler": None,
-        "due_at": local(item.due_at) if item.due_at else None,
-        "due": item.due_kind,
-        "overdue": item.overdue,
         "high_risk": care.high_risk,
-        "approval": None,
         "links": {
             "self": reverse("early_warning:fault", args=[care.fault_id]) + f"#care-{care.pk}"
         },
     }
 
 
-def inspection_item_out(item: Any) -> dict[str, Any]:
+def _inspection_item(item: Any) -> dict[str, Any]:
     """An inspection in the queue: its complaint's number, its id, why it was sampled and,
-    once scored, the score as the summary (no personal data)."""
+    once scored, the score as the title (no personal data)."""
     inspection = item.inspection
-    complaint = inspection.complaint
-    summary = inspection.get_reason_display()
+    title = inspection.get_reason_display()
     if inspection.total is not None:
-        summary += f" · {inspection.total}"
+        title += f" · {inspection.total}"
     return {
-        "kind": item.kind,
-        "kind_label": item.kind_label,
-        "number": complaint.number,
+        "number": inspection.complaint.number,
         "id": inspection.pk,
+        "title": title[:TITLE_CHARS],
         "status": inspection.status,
         "level": None,
-        "summary": summary[:SUMMARY_CHARS],
         "department": inspection.department.code if inspection.department else None,
         "handler": inspection.handler.username if inspection.handler else None,
-        "due_at": local(item.due_at) if item.due_at else None,
-        "due": item.due_kind,
-        "overdue": item.overdue,
-        "high_risk": False,
-        "approval": None,
         "links": {"self": f"/api/v1/inspections/{inspection.pk}"},
     }
 
 
-def capa_item_out(item: Any) -> dict[str, Any]:
-    """A corrective action in the queue: an action of it to do (its title the summary) or its
-    effect to check."""
+def _capa_item(item: Any) -> dict[str, Any]:
+    """A corrective action in the queue: an action of it to do (its title in the title) or
+    its effect to check."""
     capa = item.capa
     action = item.capa_action
-    summary = f"CA{capa.pk} {capa.title}" + (f" · {action.title}" if action else "")
+    title = f"CA{capa.pk} {capa.title}" + (f" · {action.title}" if action else "")
     return {
-        "kind": item.kind,
-        "kind_label": item.kind_label,
         "number": None,
         "id": capa.pk,
+        "title": title[:TITLE_CHARS],
         "status": capa.status,
         "level": None,
-        "summary": summary[:SUMMARY_CHARS],
         "department": None,
         "handler": None,
-        "due_at": local(item.due_at) if item.due_at else None,
-        "due": item.due_kind,
-        "overdue": item.overdue,
-        "high_risk": False,
-        "approval": None,
         "links": {"self": f"/api/v1/capa/{capa.pk}"},
     }

@@ -193,15 +193,39 @@ def test_the_api_gives_the_queue_with_masked_summaries(
     assert body["counts"] == {"handle": 1}
     (item,) = body["items"]
     assert item["number"] == mine.number
-    assert item["kind"] == "handle"
-    assert item["due"] == "resolution"
-    assert item["due_at"].endswith("+08:00")
-    assert "13912345678" in item["summary"]  # a handler may see personal data
+    assert (item["kind"], item["action"], item["action_label"]) == ("complaint", "handle", "处理中")
+    assert item["due_limit"] == "resolution"
+    assert item["due"].endswith("+08:00")
+    assert item["waiting_for_others"] is False
+    assert item["links"] == {"self": f"/api/v1/complaints/{mine.number}"}
+    assert "13912345678" in item["title"]  # a handler may see personal data
     triage = complaint_in(Status.DISPATCHED, category=None, content="请回电13912345678")
     (item,) = api_as(agent).get("/api/v1/me/work").json()["items"]
     assert item["number"] == triage.number
-    assert item["kind"] == "triage"
-    assert "13912345678" not in item["summary"]
+    assert item["kind"] == item["action"] == "triage"
+    assert "13912345678" not in item["title"]
+    assert "139****5678" in item["title"]
+
+
+def test_the_api_flags_what_waits_on_others(
+    complaint_in: Builder, handler: Any, supervisor: Any, api_as: Any
+) -> None:
+    """API.md's kinds and flag: the handler's complaint awaiting approval is, for the handler,
+    an approval waiting on others (only with `?waiting=true`); for the supervisor, an approval
+    to give."""
+    waiting = complaint_in(Status.AWAITING_APPROVAL, handler=handler)
+    assert api_as(handler).get("/api/v1/me/work").json()["items"] == []
+    (item,) = api_as(handler).get("/api/v1/me/work", waiting="true").json()["items"]
+    assert (item["number"], item["kind"], item["action"]) == (
+        waiting.number,
+        "approval",
+        "awaiting_approval",
+    )
+    assert item["waiting_for_others"] is True
+    (item,) = api_as(supervisor).get("/api/v1/me/work").json()["items"]
+    assert (item["number"], item["kind"], item["action"]) == (waiting.number, "approval", "approve")
+    assert item["waiting_for_others"] is False
+    assert item["due_limit"] == "approval"
 
 
 def test_the_api_refuses_pages_out_of_range(handler: Any, api_as: Any) -> None:

@@ -412,7 +412,7 @@ def test_the_api_work_queue_shows_care_items(
     assert len(care) == len(listed)
     assert care[0]["id"] == listed[0].pk
     assert care[0]["links"]["self"] == f"/care/faults/{listed[0].fault_id}/#care-{listed[0].pk}"
-    assert "园区光缆中断" in care[0]["summary"]
+    assert "园区光缆中断" in care[0]["title"]
 
 
 # ---- pages ---------------------------------------------------------------------------------------

@@ -151,16 +151,17 @@ def test_the_work_queue_holds_the_inspection_for_its_inspector_then_the_handler(
         return [i for i in body["items"] if i["kind"] == "inspection"]
 
     [mine] = items(quality)
-    assert (mine["id"], mine["number"], mine["due"]) == (
+    assert (mine["id"], mine["number"], mine["due_limit"]) == (
         task.pk,
         task.complaint.number,
         "inspection",
     )
+    assert mine["due"].endswith("+08:00")
     assert items(handler) == []
     api_as(quality).post(f"/api/v1/inspections/{task.pk}/score", {"scores": FULL})
     assert items(quality) == []
     [theirs] = items(handler)
-    assert (theirs["id"], theirs["due"], theirs["links"]["self"]) == (
+    assert (theirs["id"], theirs["due_limit"], theirs["links"]["self"]) == (
         task.pk,
         "appeal",
         f"/api/v1/inspections/{task.pk}",

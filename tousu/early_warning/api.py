@@ -73,11 +73,13 @@ forecast_router = Router(tags=["forecast"])
     summary="Backlog forecast: expected resolution-limit breaches in the next 24 hours",
 )
 def backlog_forecast(request: HttpRequest) -> dict[str, Any]:
-    """Per department, of the open complaints in your data scope: open, overdue now, due
+    """Of the open complaints in your data scope: per department, open, overdue now, due
     within 24 hours, and the expected breaches among those (the sum of each one's probability
     of being settled after its limit, by the newest model; null while no model has been
-    trained). `model` says when the model was trained, on how many rows, and its Brier score
-    on the newest 20 % of its history."""
+    trained); and `complaints`, those due within 24 hours with their `breach_probability`,
+    most likely first (at most 200 of `complaints_count`; null probabilities, soonest due
+    first, without a model). `model` says when the model was trained, on how many rows, and
+    its Brier score on the newest 20 % of its history."""
     user = request.auth  # type: ignore[attr-defined]
     if not permissions.can_view_dashboard(user):
         raise NotAllowed(_("Your role may not view the backlog forecast."))
@@ -103,7 +105,25 @@ def backlog_forecast(request: HttpRequest) -> dict[str, Any]:
         }
         for row in result["departments"]
     ]
-    return {"as_of": _time(result["as_of"]), "model": model, "departments": departments}
+    complaints = [
+        {
+            "number": c["number"],
+            "department": c["department"],
+            "resolution_due": _time(c["resolution_due"]),
+            "breach_probability": None
+            if c["breach_probability"] is None
+            else round(c["breach_probability"], 4),
+            "links": {"self": f"/api/v1/complaints/{c['number']}"},
+        }
+        for c in result["at_risk"]
+    ]
+    return {
+        "as_of": _time(result["as_of"]),
+        "model": model,
+        "departments": departments,
+        "complaints": complaints,
+        "complaints_count": result["at_risk_count"],
+    }
 
 
 # ---- incidents (R10.4) ---------------------------------------------------------------------------

@@ -340,10 +340,16 @@ def latest_backlog_model() -> BacklogModel | None:
     return BacklogModel.objects.first()
 
 
+# The complaints at risk the forecast names, most likely first (their number is given too).
+AT_RISK_MAX = 200
+
+
 def backlog_forecast(user: User, now: dt.datetime | None = None) -> dict[str, Any]:
-    """Per department, of the open complaints `user` may see: how many are open, overdue now,
+    """Of the open complaints `user` may see: per department, how many are open, overdue now,
     due within HORIZON, and the expected breaches among those (the sum of their P(breach) by
-    the newest model; None without a model). Three queries: model, complaints, handler loads."""
+    the newest model; None without a model); and those due within HORIZON, each with its
+    P(breach), most likely first (`at_risk`, at most AT_RISK_MAX, of `at_risk_count`; soonest
+    due first without a model). Three queries: model, complaints, handler loads."""
     now = now or clock.now()
     stored = latest_backlog_model()
     model = forecast.Model.from_json(stored.coefficients) if stored else None
@@ -360,9 +366,10 @@ def backlog_forecast(user: User, now: dt.datetime | None = None) -> dict[str, An
             "level",
             "category__code",
             "handler_id",
+            "number",
         )
     )
-    handlers = {row[-1] for row in open_rows if row[-1] is not None}
+    handlers = {row[8] for row in open_rows if row[8] is not None}
     loads = (
         dict(
             Complaint.objects.filter(status__in=OPEN_STATUSES, handler_id__in=handlers)
@@ -375,7 +382,9 @@ def backlog_forecast(user: User, now: dt.datetime | None = None) -> dict[str, An
     )
     english = (get_language() or "").startswith("en")
     by_department: dict[str, dict[str, Any]] = {}
-    for code, name, name_en, registered, due, accepted, level, category, handler in open_rows:
+    at_risk: list[dict[str, Any]] = []
+    for values in open_rows:
+        code, name, name_en, registered, due, accepted, level, category, handler, number = values
         key = code or ""
         row = by_department.setdefault(
             key,
@@ -395,9 +404,10 @@ def backlog_forecast(user: User, now: dt.datetime | None = None) -> dict[str, An
         if due - now > HORIZON:
             continue
         row["due_24h"] += 1
+        probability = None
         if model is not None:
             limit = (due - registered).total_seconds()
-            row["expected_breaches_24h"] += model.probability(
+            probability = model.probability(
                 forecast.features(
                     elapsed_fraction=(now - registered).total_seconds() / limit if limit else 1,
                     hours_left=(due - now).total_seconds() / 3600,
@@ -407,14 +417,26 @@ def backlog_forecast(user: User, now: dt.datetime | None = None) -> dict[str, An
                     load=loads.get(handler, 0) if handler else 0,
                 )
             )
+            row["expected_breaches_24h"] += probability
+        at_risk.append(
+            {
+                "number": number,
+                "department": key,
+                "resolution_due": due,
+                "breach_probability": probability,
+            }
+        )
     departments = sorted(
         by_department.values(),
         key=lambda r: (-(r["expected_breaches_24h"] or 0), -r["due_24h"], r["department"]),
     )
+    at_risk.sort(key=lambda c: (-(c["breach_probability"] or 0), c["resolution_due"], c["number"]))
     return {
         "model": stored,
         "as_of": now,
         "departments": departments,
+        "at_risk": at_risk[:AT_RISK_MAX],
+        "at_risk_count": len(at_risk),
     }
 
 

@@ -123,6 +123,37 @@ def test_without_a_model_the_api_says_so_and_still_counts(
     assert body["model"] is None
     assert body["departments"][0]["expected_breaches_24h"] is None
     assert body["departments"][0]["due_24h"] == 4
+    # The complaints due within 24 hours are still named, soonest due first.
+    assert [c["number"] for c in body["complaints"]] == [
+        "TSF000001000",
+        "TSF000001002",
+        "TSF000001001",
+        "TSF000001003",
+    ]
+    assert {c["breach_probability"] for c in body["complaints"]} == {None}
+
+
+def test_the_api_names_the_complaints_likely_to_breach(
+    backlog: dict[str, Any], api_as: Callable[[Any], Any], analyst: Any
+) -> None:
+    """API.md: "open complaints with breach_probability": the four due within 24 hours (not
+    the overdue one, nor the one due in three days), the two major ones first, their
+    probabilities adding up to the department's expected breaches."""
+    jobs.forecast_train()
+    body = api_as(analyst).get("/api/v1/forecast/backlog").json()
+    complaints = body["complaints"]
+    assert body["complaints_count"] == 4
+    assert {c["number"] for c in complaints[:2]} == {"TSF000001000", "TSF000001001"}  # major
+    assert {c["number"] for c in complaints[2:]} == {"TSF000001002", "TSF000001003"}
+    probabilities = [c["breach_probability"] for c in complaints]
+    assert probabilities == sorted(probabilities, reverse=True)
+    assert all(0 < p < 1 for p in probabilities)
+    expected = body["departments"][0]["expected_breaches_24h"]
+    assert sum(probabilities) == pytest.approx(expected, abs=0.01)
+    first = complaints[0]
+    assert first["department"] == "billing"
+    assert first["resolution_due"].endswith("+08:00")
+    assert first["links"]["self"] == f"/api/v1/complaints/{first['number']}"
 
 
 def test_the_api_shows_the_forecast_to_analysts_only(
@@ -154,3 +185,8 @@ def test_the_dashboard_shows_the_forecast_table(
     page = client.get("/dashboard/").content.decode()
     assert 'data-department="billing"' in page
     assert "尚未训练" not in page
+    # The complaints most likely to breach, the major ones first, each a link to its page.
+    listed = page.split('data-list="at-risk"')[1].split("</ul>")[0]
+    assert listed.index("TSF000001000") < listed.index("TSF000001002")
+    assert listed.index("TSF000001001") < listed.index("TSF000001003")
+    assert 'href="/complaints/TSF000001000/"' in listed

@@ -95,6 +95,11 @@ def page_check(page: int, page_size: int, depth_max: int | None = None) -> None:
 def paginate(qs: Pageable[M], page: int, page_size: int) -> tuple[list[M], int]:
     """One page and the total count. Out-of-range sizes are an error, never silently changed."""
     page_check(page, page_size)
+    if page == 1:  # a first page that is not full is the whole list: no count to ask for
+        first = list(qs[:page_size])
+        if len(first) < page_size:
+            return first, len(first)
+        return first, qs.count()
     count = qs.count()
     start = (page - 1) * page_size
     # A page past the end is empty without asking the database: an offset beyond 64 bits

@@ -14,7 +14,16 @@ from tousu.accounts import permissions
 from tousu.accounts.models import Department, User
 from tousu.accounts.views import api_user
 from tousu.core import clock
-from tousu.core.api import TIME_BOUND_DESCRIPTION, OneOf, Strict, errors, parse_period
+from tousu.core.api import (
+    PAGE_SIZE_DEFAULT,
+    TIME_BOUND_DESCRIPTION,
+    OneOf,
+    Strict,
+    errors,
+    page_body,
+    paginate,
+    parse_period,
+)
 from tousu.core.errors import NotAllowed, NotFound, ValidationFailed
 from tousu.core.reasons import reason_text
 from tousu.early_warning import selectors, services
@@ -23,7 +32,6 @@ from tousu.early_warning.models import Alert, Incident, IncidentAction, Incident
 from tousu.resolution.services import RemedyInput
 
 router = Router(tags=["alerts"])
-MAX_ALERTS = 500
 
 
 def _time(value: Any) -> str | None:
@@ -41,17 +49,20 @@ def alerts_list(
     from_: str = Query("", alias="from", description=TIME_BOUND_DESCRIPTION),
     to: str = Query("", description=TIME_BOUND_DESCRIPTION),
     kind: Annotated[str, OneOf(AlertKind.values)] | None = None,
+    page: int = 1,
+    page_size: int = PAGE_SIZE_DEFAULT,
 ) -> dict[str, Any]:
-    """The alerts detected in [from, to] (at most MAX_ALERTS, newest first): the slice by
-    codes and by name, the window, observed and expected complaints, whether it goes on, its
-    rising terms and sample complaint numbers. For those who may see the dashboard."""
+    """The alerts detected in [from, to], newest first, a page at a time: the slice by codes
+    and by name, the window, observed and expected complaints, whether it goes on, its rising
+    terms and sample complaint numbers. For those who may see the dashboard."""
     user = request.auth  # type: ignore[attr-defined]
     if not permissions.can_view_dashboard(user):
         raise NotAllowed(_("Your role may not view the alerts."))
     start, end = parse_period(from_, to)
-    rows = selectors.alert_rows(
-        selectors.alerts(start=start, end=end, kind=kind or "")[:MAX_ALERTS]
+    found, count = paginate(
+        selectors.alerts(start=start, end=end, kind=kind or ""), page, page_size
     )
+    rows = selectors.alert_rows(found)
     items = [
         {
             **{k: v for k, v in row.items() if k != "alert"},
@@ -60,7 +71,7 @@ def alerts_list(
         }
         for row in rows
     ]
-    return {"from": from_, "to": to, "items": items, "count": len(items)}
+    return {"from": from_, "to": to, **page_body(items, count, page, page_size)}
 
 
 forecast_router = Router(tags=["forecast"])

@@ -19,7 +19,7 @@ from tousu.accounts import permissions
 from tousu.accounts.services import pii_reveal_log, text_mask_for
 from tousu.accounts.views import api_user
 from tousu.complaints.selectors import get_complaint_for_user
-from tousu.core.api import OneOf, Strict, errors
+from tousu.core.api import PAGE_SIZE_DEFAULT, OneOf, Strict, errors, page_body, paginate
 from tousu.core.errors import NotAllowed, ValidationFailed, required_message
 from tousu.messages import gateway, receipts, selectors
 from tousu.messages.choices import MessageChannel
@@ -52,6 +52,9 @@ class MessageOut(Schema):
 
 class MessageList(Schema):
     items: list[MessageOut]
+    count: int
+    page: int
+    page_size: int
 
 
 class MessageIn(Strict):
@@ -64,14 +67,17 @@ class MessageIn(Strict):
 
 @router.get(
     "/{number}/messages",
-    response={200: MessageList},
-    summary="The messages to and from the complaint's customer",
+    response={200: MessageList, **errors(422)},
+    summary="The messages to and from the complaint's customer, oldest first",
 )
-def complaint_messages(request: HttpRequest, number: str) -> dict[str, object]:
+def complaint_messages(
+    request: HttpRequest, number: str, page: int = 1, page_size: int = PAGE_SIZE_DEFAULT
+) -> dict[str, object]:
     user = api_user(request)
     complaint = get_complaint_for_user(user, number)
     texts = text_mask_for(user)
-    items = [selectors.message_out(m, texts) for m in selectors.messages_of(complaint)]
+    found, count = paginate(selectors.messages_of(complaint), page, page_size)
+    items = [selectors.message_out(m, texts) for m in found]
     pii_reveal_log(
         user=user,
         texts=texts,
@@ -79,7 +85,7 @@ def complaint_messages(request: HttpRequest, number: str) -> dict[str, object]:
         via="api",
         fields="address" if texts.reveal and any(i["address"] for i in items) else "",
     )
-    return {"items": items}
+    return page_body(items, count, page, page_size)
 
 
 @router.post(

@@ -74,6 +74,24 @@ def test_the_api_lists_alerts_by_code_and_name(
     assert live["detected_at"].endswith("+08:00")
     assert body["items"][1]["label"] == "全部投诉"
     assert body["items"][1]["ongoing"] is False
+    assert (body["page"], body["page_size"]) == (1, 50)
+
+
+def test_the_api_pages_alerts_as_every_list(
+    api_as: Callable[[Any], Any], analyst: Any, alerts: list[Alert]
+) -> None:
+    """API.md's list convention: ?page=&page_size= (at most 200), the count of them all."""
+    today = clock.local_today()
+    period = f"from={today - dt.timedelta(days=7)}&to={today}"
+    pages = [
+        api_as(analyst).get(f"/api/v1/alerts?{period}&page={n}&page_size=1").json()
+        for n in (1, 2, 3)
+    ]
+    assert [p["count"] for p in pages] == [2, 2, 2]
+    assert [[i["id"] for i in p["items"]] for p in pages] == [[alerts[0].pk], [alerts[1].pk], []]
+    too_many = api_as(analyst).get(f"/api/v1/alerts?{period}&page_size=201")
+    assert too_many.status_code == 422
+    assert "page_size" in too_many.json()["error"]["fields"]
 
 
 def test_the_api_refuses_bad_periods_and_other_roles(

@@ -66,3 +66,8 @@ def test_the_api_lists_messages_masked_and_sends_a_free_one(
     assert Message.objects.filter(complaint=complaint, kind="free").count() == 1
     refused = api_as(handler).post(url, {"text": "x", "channel": "pigeon"})
     assert refused.status_code == 422
+    # API.md's list convention: a page at a time, with the count of them all.
+    first, second = (api_as(handler).get(url, page=n, page_size=1).json() for n in (1, 2))
+    assert (first["count"], first["page"], first["page_size"]) == (2, 1, 1)
+    assert [i["kind"] for i in first["items"] + second["items"]] == ["acknowledgement", "free"]
+    assert api_as(handler).get(url, page_size=500).status_code == 422

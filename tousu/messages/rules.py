@@ -4,6 +4,7 @@ leave (quiet hours)."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from tousu.core import clock
 from tousu.messages.choices import MessageChannel, MessageKind
@@ -64,3 +65,13 @@ def channel_for(
         if address:
             return str(channel), address
     return None
+
+
+# A reply written for the customer opens with its own greeting (尊敬的唐小明客户，您好：), and the
+# message carrying it opens with the message's ({greeting}，您的投诉…已处理：): once is enough.
+_OPENING = re.compile(r"^\s*(?:尊敬的[^\n：:，,。]{0,30}(?:[，,]\s*您好)?|您好)[：:，,！!]?\s*")
+
+
+def without_greeting(reply: str) -> str:
+    """The reply without the greeting it opens with, if any."""
+    return _OPENING.sub("", reply, count=1)

@@ -10,6 +10,7 @@ customer's masked name), {due} (the promised reply time), {category}, {status_li
 
 from __future__ import annotations
 
+import re
 import string
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -113,11 +114,19 @@ def render(complaint: Complaint, kind: str, channel: str, **extra: str) -> Wordi
     return fill(wording_for(kind, channel), complaint, **extra)
 
 
+# What an empty placeholder leaves in brackets: "您的投诉TS…（）已受理" of a complaint not
+# classified yet.
+_EMPTY_BRACKETS = re.compile(r"\s*(?:（\s*）|\(\s*\))")
+
+
 def fill(wording: Wording, complaint: Complaint, **extra: str) -> Wording:
-    """The wording with the complaint's placeholders filled in."""
+    """The wording with the complaint's placeholders filled in (without the brackets of one
+    left empty)."""
     values = placeholders(complaint, **extra)
     formatter = _Lenient()
     return Wording(
-        formatter.format(wording.subject, **values).strip(),
-        formatter.format(wording.text, **values).strip(),
+        *(
+            _EMPTY_BRACKETS.sub("", formatter.format(text, **values)).strip()
+            for text in (wording.subject, wording.text)
+        )
     )

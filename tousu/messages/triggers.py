@@ -94,7 +94,7 @@ def on_resolved_or_closed(event: ComplaintEvent) -> None:
         kind=MessageKind.REPLY,
         # To the microsecond: a reopen and a new resolution may fall within the same second.
         key=f"reply:{complaint.number}:{complaint.resolved_at.timestamp():.6f}",
-        reply=complaint.reply.strip(),
+        reply=rules.without_greeting(complaint.reply.strip()),
     )
 
 

@@ -34,6 +34,18 @@ def test_registration_queues_one_acknowledgement_in_chinese(register: Callable[.
     assert ack.next_attempt_at == NOON
 
 
+def test_an_unclassified_complaint_is_acknowledged_without_empty_brackets(
+    register: Callable[..., Any],
+) -> None:
+    complaint = register(category="", content="我想问一下这个事情怎么办")
+    assert complaint.category is None
+    ack = Message.objects.get(complaint=complaint)
+    assert f"您的投诉{complaint.number}已受理" in ack.text
+    assert "（）" not in ack.text
+    classified = Message.objects.get(complaint=register(customer_phone="13700137000"))
+    assert "（不明扣费）已受理" in classified.text
+
+
 def test_an_acknowledgement_at_night_waits_for_eight(register: Callable[..., Any]) -> None:
     with clock.frozen(dt.datetime(2026, 12, 8, 22, 30, tzinfo=SHANGHAI)):
         complaint = register()
@@ -46,6 +58,23 @@ def test_the_reply_goes_once_when_resolved_and_closed(lifecycle: Callable[..., A
     replies = Message.objects.filter(complaint=complaint, kind="reply")
     assert replies.count() == 1
     assert complaint.reply.strip() in replies.get().text
+
+
+@pytest.mark.parametrize(
+    ("reply", "sent"),
+    [
+        ("尊敬的张三客户，您好：\n已为您退还58元。", "已为您退还58元。"),
+        ("尊敬的客户：已为您退还58元。", "已为您退还58元。"),
+        ("您好，已为您退还58元。", "已为您退还58元。"),
+        ("已为您退还58元，尊敬的客户您好。", "已为您退还58元，尊敬的客户您好。"),
+    ],
+)
+def test_the_reply_message_greets_the_customer_once(reply: str, sent: str) -> None:
+    """The message opens with its own greeting (尊敬的张*，您的投诉…已处理：); the greeting the
+    handler's reply opens with is not said twice. Only an opening greeting is dropped."""
+    from tousu.messages.rules import without_greeting
+
+    assert without_greeting(reply) == sent
 
 
 def test_the_api_lists_messages_masked_and_sends_a_free_one(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, fields, replace
 from typing import Any, NamedTuple
 
@@ -743,6 +743,19 @@ def watch_list(user: User) -> QuerySet[Complaint]:
         .filter(status__in=OPEN_STATUSES, risk_score__gte=settings.TOUSU_RISK_HIGH)
         .order_by("-risk_score", "resolution_due", "pk")
     )
+
+
+def numbers_visible(user: User, numbers: Iterable[str]) -> set[str]:
+    """Of `numbers`, those of complaints `user` may open. A page that names complaints across
+    departments (an alert's examples, an incident's children, a notice about a complaint
+    since transferred) links only these, instead of links that answer 404. One query; none
+    for no numbers or for a reader who sees every complaint (`numbers` are read from rows
+    that name complaints)."""
+    wanted = set(numbers)
+    if not wanted or scope_alternatives(user) is None:
+        return wanted
+    found = Complaint.objects.filter(scope_q(user), number__in=wanted).values_list("number")
+    return {number for (number,) in found}
 
 
 def get_complaint_for_user(user: User, number: str) -> Complaint:

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 from tousu.accounts import permissions
 from tousu.accounts.models import User
 from tousu.accounts.views import render_with_pii, staff
+from tousu.complaints.selectors import numbers_visible
 from tousu.core import clock
 from tousu.core.errors import DomainError, NotFound
 from tousu.core.web import page_of
@@ -65,6 +66,11 @@ def _list_url(row: dict[str, Any], **extra: str) -> str:
     return f"{reverse('desk:list')}?{urlencode(query)}"
 
 
+def examples_visible(user: User, rows: list[dict[str, Any]]) -> dict[str, set[str]]:
+    """The alerts' sample complaints `user` may open (the others are named, not linked)."""
+    return {"visible": numbers_visible(user, (n for row in rows for n in row["examples"]))}
+
+
 def with_links(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for row in rows:
         row["list_url"] = _list_url(row)
@@ -74,17 +80,15 @@ def with_links(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 @require_GET
 def alert_list(request: HttpRequest) -> HttpResponse:
-    _viewer(request)
+    user = _viewer(request)
     since = clock.now() - dt.timedelta(days=PERIOD_DAYS)
     ongoing = with_links(selectors.alert_rows(selectors.alerts().filter(ended_at__isnull=True)))
     ended = with_links(
         selectors.alert_rows(selectors.alerts(start=since).filter(ended_at__isnull=False)[:200])
     )
-    return render(
-        request,
-        "early_warning/alerts.html",
-        {"ongoing": ongoing, "ended": ended, "days": PERIOD_DAYS},
-    )
+    context = {"ongoing": ongoing, "ended": ended, "days": PERIOD_DAYS}
+    context |= examples_visible(user, ongoing + ended)
+    return render(request, "early_warning/alerts.html", context)
 
 
 @require_POST
@@ -307,7 +311,12 @@ def incident_new(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "early_warning/incident_new.html",
-        {"form": form, "alert": alert, "candidates": candidates},
+        {
+            "form": form,
+            "alert": alert,
+            "candidates": candidates,
+            "visible": numbers_visible(user, candidates),
+        },
         status=422 if form.is_bound else 200,
     )
 
@@ -343,6 +352,14 @@ def _detail(
         ),
         "review_form": bound.get("review_form") or forms_.ReviewForm(),
         "failed": bound.get("failed", ""),
+        "visible": numbers_visible(
+            user,
+            [
+                *(c.number for c in view.children),
+                *(p.complaint.number for p in view.proposals),
+                *(r.complaint.number for a in view.actions for r in a.skipped_results),  # type: ignore[attr-defined]
+            ],
+        ),
     }
     return render(request, "early_warning/incident.html", context, status=status)
 

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from tousu.accounts.views import render_with_pii, staff
+from tousu.complaints.selectors import numbers_visible
 from tousu.notifications.selectors import notifications_for_user, unread_count
 from tousu.notifications.services import notifications_mark_read
 
@@ -21,10 +22,12 @@ def notification_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(notifications_for_user(user), PAGE_SIZE).get_page(request.GET.get("page"))
     # Notifications name complaints and people; one that quotes a customer is masked like any
     # complaint's text.
+    # A complaint since moved out of the user's scope is named, not linked to a 404.
+    visible = numbers_visible(user, (n.complaint.number for n in page if n.complaint))
     return render_with_pii(
         request,
         "notifications/list.html",
-        {"page": page},
+        {"page": page, "visible": visible},
         subject="notifications:list",
         count=len(page.object_list),
     )

@@ -9,6 +9,8 @@ from typing import Any
 
 from django import template
 from django.core.paginator import Page
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -85,3 +87,15 @@ register.filter("duration", duration)
 def page_range(page: Page[Any]) -> list[int | str]:
     """Page numbers around the current page, with … for the rest (1 … 4 5 6 7 8 … 20)."""
     return list(page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1))
+
+
+@register.simple_tag
+def complaint_ref(number: str, visible: Any) -> str:
+    """A complaint's number, a link to its page when the reader may open it (`number in
+    visible`, the view's `complaints.selectors.numbers_visible`), else the number alone with
+    why: a link to a page that answers 404 is a dead end."""
+    if number in visible:
+        return format_html('<a href="{}">{}</a>', reverse("desk:detail", args=[number]), number)
+    return format_html(
+        '<span class="muted" title="{}">{}</span>', _("Outside your data scope"), number
+    )

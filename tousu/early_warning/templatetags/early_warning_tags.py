@@ -11,7 +11,7 @@ from django.conf import settings
 from tousu.accounts import permissions
 from tousu.accounts.models import User
 from tousu.early_warning import selectors
-from tousu.early_warning.views import with_links
+from tousu.early_warning.views import examples_visible, with_links
 
 register = template.Library()
 PANEL_ALERTS = 5
@@ -24,7 +24,12 @@ def alerts_panel(user: User) -> dict[str, Any]:
         return {"shown": False}
     ongoing = list(selectors.alerts().filter(ended_at__isnull=True)[: PANEL_ALERTS + 1])
     rows = with_links(selectors.alert_rows(ongoing[:PANEL_ALERTS]))
-    return {"shown": True, "rows": rows, "more": len(ongoing) > PANEL_ALERTS}
+    return {
+        "shown": True,
+        "rows": rows,
+        "more": len(ongoing) > PANEL_ALERTS,
+        **examples_visible(user, rows),
+    }
 
 
 @register.inclusion_tag("early_warning/_forecast_panel.html")

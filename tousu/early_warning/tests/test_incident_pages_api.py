@@ -280,3 +280,27 @@ def test_a_media_time_it_cannot_use_is_a_form_error(supervisor: User, at: str) -
     assert response.status_code == 422
     assert "at" in response.context["media_form"].errors
     assert not incident.media.exists()
+
+
+def test_the_page_links_only_the_complaints_its_reader_may_open(
+    complaint_in: Build, supervisor: User, admin_user: User
+) -> None:
+    """An incident spans departments; a billing supervisor sees every child, but only the
+    billing ones link to a page they may open (the others answered 404)."""
+    ours = complaint_in("in_progress", content="话费多扣了")
+    theirs = complaint_in(
+        "dispatched", category="network.coverage", department="network", content="没有信号"
+    )
+    incident = services.incident_open(
+        actor=admin_user, title="计费与信号", level="general", owner=admin_user, terms=["多扣"],
+        numbers=[ours.number, theirs.number],
+    )  # fmt: skip
+    shown = page(as_user(supervisor).get(reverse("early_warning:incident", args=[incident.pk])))
+    assert f'<a href="/complaints/{ours.number}/">{ours.number}</a>' in shown
+    assert f'<span class="muted" title="不在您的数据范围内">{theirs.number}</span>' in shown
+    assert f'href="/complaints/{theirs.number}/"' not in shown
+    assert as_user(supervisor).get(f"/complaints/{theirs.number}/").status_code == 404
+    everything = page(
+        as_user(admin_user).get(reverse("early_warning:incident", args=[incident.pk]))
+    )
+    assert f'href="/complaints/{theirs.number}/"' in everything

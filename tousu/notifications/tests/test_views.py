@@ -37,7 +37,19 @@ def test_list_shows_own_notifications_newest_first_unread_highlighted(
     assert "别人的通知" not in text
     html = response.content.decode()
     assert html.count('class="unread"') == 1
-    assert f'href="/complaints/{complaint.number}/"' in html or complaint.number in html
+    assert f'href="/complaints/{complaint.number}/"' in html
+
+
+def test_a_complaint_moved_out_of_scope_is_named_not_linked(
+    handler: Any, complaint_in: Callable[..., Any]
+) -> None:
+    """The handler was told of a complaint since transferred to another department: the
+    notice stays, its number without a link to a page that would answer 404."""
+    moved = complaint_in("dispatched", category="network.coverage", department="network")
+    notify(users=[handler], kind="assigned", text="已分派给你", complaint=moved, email=False)
+    html = as_user(handler).get("/notifications/").content.decode()
+    assert f'<span class="muted" title="不在您的数据范围内">{moved.number}</span>' in html
+    assert f'href="/complaints/{moved.number}/"' not in html
 
 
 def test_badge_counts_unread_in_one_query(handler: Any) -> None:

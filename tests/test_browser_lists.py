@@ -159,3 +159,36 @@ def test_on_a_phone_the_list_opens_on_its_rows_and_the_filters_unfold(
         assert problems == []
     finally:
         phone.close()
+
+
+def test_on_a_phone_the_triage_queue_classifies_without_a_sideways_swipe(
+    chromium_browser: Any, live_server: Any, build: Any
+) -> None:
+    """The triage queue at 375 px: each complaint a card, its category picker and button in
+    view (the page was 1,400 px wide: a visually hidden label escaped the table's scroll)."""
+    from tousu.accounts.services import user_create
+    from tousu.complaints.models import Complaint
+
+    unsure = build("dispatched", category=None, content="这个月的费用不太对，请帮我查一下")
+    user_create(username="agent", role="agent", password=PASSWORD, department="customer_service")
+    phone = chromium_browser.new_context(
+        locale="zh-CN", timezone_id="Asia/Shanghai", viewport={"width": 375, "height": 812}
+    )
+    try:
+        page = phone.new_page()
+        problems = problems_watch(page)
+        log_in(page, live_server.url, "agent")
+        page.goto(f"{live_server.url}/triage/")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 375
+        for control in ("select[name=category]", "form.action-inline button"):
+            box = page.locator(control).first.bounding_box()
+            assert box is not None
+            assert box["x"] >= 0
+            assert box["x"] + box["width"] <= 375
+        page.select_option("select[name=category]", value="billing.unexplained_charge")
+        page.click("form.action-inline button")
+        page.wait_for_load_state()
+        assert Complaint.objects.get(pk=unsure.pk).category.code == "billing.unexplained_charge"
+        assert problems == []
+    finally:
+        phone.close()

@@ -32,7 +32,6 @@ from django.views.decorators.http import require_POST
 
 from tousu.accounts import permissions
 from tousu.accounts.models import Department, User
-from tousu.accounts.permissions import scope_q
 from tousu.accounts.views import render_with_pii, staff
 from tousu.callbacks.selectors import complaint_callbacks, pending_callback
 from tousu.classification.models import Category
@@ -460,18 +459,14 @@ def reference_names(
             usernames.update(map(str, value if isinstance(value, list) else [value]))
         numbers.update(str(data[key]) for key in COMPLAINT_KEYS if data.get(key))
     people = User.objects.filter(username__in=sorted(usernames)) if usernames else []
-    visible = (
-        Complaint.objects.filter(scope_q(user), number__in=sorted(numbers)).values_list(
-            "number", flat=True
-        )
-        if numbers and user is not None
-        else []
-    )
     return {
         "department": {d.code: local_name(d) for d in Department.objects.all()},
         "category": {c.code: c.path_name for c in Category.objects.select_related("parent")},
         "user": {u.username: str(u) for u in people},
-        "complaint": {n: reverse("desk:detail", args=[n]) for n in visible},
+        "complaint": {
+            n: reverse("desk:detail", args=[n])
+            for n in (selectors.numbers_visible(user, numbers) if user else ())
+        },
     }
 
 

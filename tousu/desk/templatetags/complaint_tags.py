@@ -50,7 +50,7 @@ from tousu.complaints.services import ARCHIVE_ACTOR
 from tousu.core import clock, pii
 from tousu.core.pii import TextMask
 from tousu.core.reasons import reason_text, reasons_text
-from tousu.core.templatetags.tousu_ui import duration, local_name, pii_text
+from tousu.core.templatetags.tousu_ui import complaint_ref, duration, local_name, pii_text
 from tousu.desk.forms import ComplaintFilterForm
 from tousu.quality.choices import AppealStatus
 from tousu.resolution.choices import HandlingStep, RemedyType
@@ -424,12 +424,21 @@ EVENT_FIELDS: dict[str, tuple[Any, Formatter]] = {
 }
 
 
+# A re-categorisation's "from" is the category before (classification.services), not a level.
+CLASSIFIED_FIELDS: dict[str, tuple[Any, Formatter]] = {
+    **EVENT_FIELDS,
+    "from": (gettext_lazy("From category"), _named("category")),
+}
 # An approval's "level" is the approver's role (resolution.services), not the complaint's level.
 APPROVAL_EVENTS = {EventType.APPROVAL_REQUESTED, EventType.APPROVED, EventType.REJECTED}
 APPROVAL_FIELDS: dict[str, tuple[Any, Formatter]] = {
     **{key: field for key, field in EVENT_FIELDS.items() if key != "level"},
     "level": (gettext_lazy("Approver"), _choice(Role)),
     "escalated_from": (gettext_lazy("Passed on from"), _choice(Role)),
+}
+FIELDS_OF_TYPE = {
+    **dict.fromkeys(APPROVAL_EVENTS, APPROVAL_FIELDS),
+    EventType.CLASSIFIED: CLASSIFIED_FIELDS,
 }
 
 
@@ -443,13 +452,13 @@ def event_details(
     numbers of other complaints, linked (safe HTML) where `names` has their page."""
     data = event.data or {}
     out: list[tuple[str, str]] = []
-    fields = APPROVAL_FIELDS if event.type in APPROVAL_EVENTS else EVENT_FIELDS
+    fields = FIELDS_OF_TYPE.get(event.type, EVENT_FIELDS)
     for key, (label, fmt) in fields.items():
         value = data.get(key)
         if value in (None, "", [], {}):
             continue
-        if key in COMPLAINT_KEYS:
-            out.append((str(label), complaint_ref(str(value), names or {})))
+        if key in COMPLAINT_KEYS:  # linked where the reader may open it
+            out.append((str(label), complaint_ref(str(value), (names or {}).get("complaint", {}))))
             continue
         out.append((str(label), pii_text(fmt(value, names or {}), texts)))
     return out
@@ -457,16 +466,6 @@ def event_details(
 
 # Event data naming another complaint by number: a link to its page for a reader who may see it.
 COMPLAINT_KEYS = ("repeat_of", "repeated_by", "duplicate_of", "duplicate")
-
-
-def complaint_ref(number: str, names: Names) -> SafeString:
-    """Another complaint's number, linked to its page when it is among `names["complaint"]`
-    (desk.views.reference_names: those the reader may see), else as plain text — which tells
-    nothing the event does not: the number is no personal data."""
-    url = names.get("complaint", {}).get(number)
-    if url:
-        return format_html('<a href="{}">{}</a>', url, number)
-    return format_html("{}", number)
 
 
 # ---- navigation and the customer's history ----------------------------------------------------

@@ -63,13 +63,13 @@ from tousu.complaints.timeline import (
     json_safe,
     redacted_digest,
 )
-from tousu.core import clock
+from tousu.core import actors, clock
 from tousu.core.anonymise import anonymise
 from tousu.core.errors import Conflict, NotAllowed
 from tousu.customers.models import Customer
 
 ANONYMOUS_PHONE_PREFIX = "anon-"
-RETENTION_ACTOR = "retention"  # the job's name on the timeline and in the audit log
+RETENTION_ACTOR = actors.RETENTION  # the job's name on the timeline and in the audit log
 # The complaint's own texts rewritten; the customer's fields cleared.
 COMPLAINT_TEXTS = ("content", "demand", "reply", "pause_reason")
 CUSTOMER_FIELDS = (

@@ -30,7 +30,7 @@ from tousu.complaints.models import (
 )
 from tousu.complaints.search import search_note_add, search_row
 from tousu.complaints.timeline import FACTS_KEY, event_hash, facts_digest, json_safe
-from tousu.core import clock
+from tousu.core import actors, clock
 from tousu.core.errors import (
     Conflict,
     NotAllowed,
@@ -613,7 +613,7 @@ def list_export_record(
 # ---- archive (归档, R5.4, R12.2) -------------------------------------------------------------
 
 ARCHIVE_BATCH = 500  # complaints archived per transaction
-ARCHIVE_ACTOR = "archive"  # the job's name on the timeline
+ARCHIVE_ACTOR = actors.ARCHIVE  # the job's name on the timeline
 
 
 def _archived_data(complaint: Complaint, now: dt.datetime) -> dict[str, Any]:

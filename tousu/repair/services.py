@@ -17,7 +17,7 @@ from tousu.callbacks.models import CallbackTask, SurveyResponse
 from tousu.complaints.choices import EventType
 from tousu.complaints.models import Complaint
 from tousu.complaints.services import Archived, complaint_lock, event_record
-from tousu.core import clock
+from tousu.core import actors, clock
 from tousu.core.errors import (
     FieldErrors,
     InvalidTransition,
@@ -130,7 +130,7 @@ def _complaint_event(
         type=type,
         actor=actor,
         data=data,
-        actor_name=None if actor else "repair",
+        actor_name=None if actor else actors.REPAIR,
     )
 
 

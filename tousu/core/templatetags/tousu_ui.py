@@ -14,7 +14,7 @@ from django.utils.html import format_html
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from tousu.core import pii
+from tousu.core import actors, pii
 from tousu.core.reasons import reason_text, reasons_text
 
 register = template.Library()
@@ -99,3 +99,11 @@ def complaint_ref(number: str, visible: Any) -> str:
     return format_html(
         '<span class="muted" title="{}">{}</span>', _("Outside your data scope"), number
     )
+
+
+@register.filter
+def actor_label(event: Any) -> str:
+    """Who acted in an event (a complaint's, an inspection's): by name, or the job's name in
+    the reader's language."""
+    actor = event.actor if getattr(event, "actor_id", None) is not None else None
+    return actors.actor_display(actor, event.actor_name)

@@ -43,10 +43,8 @@ from tousu.complaints.choices import (
     Status,
 )
 from tousu.complaints.models import Complaint, ComplaintEvent
-from tousu.complaints.retention import RETENTION_ACTOR
 from tousu.complaints.search import snippet
 from tousu.complaints.selectors import ListRow
-from tousu.complaints.services import ARCHIVE_ACTOR
 from tousu.core import clock, pii
 from tousu.core.pii import TextMask
 from tousu.core.reasons import reason_text, reasons_text
@@ -59,15 +57,6 @@ from tousu.sla.rules import WARN_SHARE, Clock, authority_name, due_state
 from tousu.sla.selectors import countdown
 
 register = template.Library()
-
-# The names the services write for events without a member of staff.
-ACTOR_NAMES = {
-    "system": gettext_lazy("System"),
-    "customer": gettext_lazy("Customer"),
-    # The records jobs (R12.2).
-    ARCHIVE_ACTOR: gettext_lazy("Archive job"),
-    RETENTION_ACTOR: gettext_lazy("Retention job"),
-}
 
 
 def local_time(moment: dt.datetime) -> str:
@@ -230,15 +219,6 @@ def category_label(complaint: Complaint) -> SafeString:
     if not source:
         return format_html("{}", complaint.category.path_name)
     return format_html('{} <span class="muted">({})</span>', complaint.category.path_name, source)
-
-
-@register.filter
-def actor_label(event: ComplaintEvent) -> str:
-    """Who acted, by the name people know them by (the timeline's events come with their
-    actor); the stored username only when the account is gone."""
-    if event.actor_id is not None and event.actor is not None:
-        return str(event.actor)
-    return str(ACTOR_NAMES.get(event.actor_name, event.actor_name))
 
 
 # ---- timeline events in words ---------------------------------------------------------------
@@ -436,7 +416,7 @@ APPROVAL_FIELDS: dict[str, tuple[Any, Formatter]] = {
     "level": (gettext_lazy("Approver"), _choice(Role)),
     "escalated_from": (gettext_lazy("Passed on from"), _choice(Role)),
 }
-FIELDS_OF_TYPE = {
+FIELDS_OF_TYPE: dict[str, dict[str, tuple[Any, Formatter]]] = {
     **dict.fromkeys(APPROVAL_EVENTS, APPROVAL_FIELDS),
     EventType.CLASSIFIED: CLASSIFIED_FIELDS,
 }

@@ -285,6 +285,8 @@ def test_case_pages_and_curation(closed: Any, quality: Any, handler: Any, clause
     text = page(as_user(handler).get(url))
     assert "多扣58元的处理" in text
     assert "13800138000" not in text
+    assert "<li>退款 ¥58.00</li>" in text  # the remedy by its name, not its code
+    assert "refund" not in text
     assert 'name="title"' not in text  # no curation form for the front line
     assert as_user(handler).post(url, {"title": "x"}).status_code == 403
     assert "多扣58元的处理" in page(as_user(handler).get(reverse("knowledge:cases"), {"q": "多扣"}))

@@ -142,6 +142,17 @@ def approval_chain(amount: Decimal, steps: Sequence[tuple[str, Decimal | None]])
     return []
 
 
+def approval_due(now: dt.datetime, hours: int, reply_due: dt.datetime | None) -> dt.datetime:
+    """When an approver must decide: the step's hours from `now`, but no later than the
+    complaint's reply is due, while that is still ahead — a major complaint to answer in two
+    hours cannot wait a day for its remedy's approval (the step then passes on at the reply's
+    limit)."""
+    step_end = now + dt.timedelta(hours=hours)
+    if reply_due is not None and now < reply_due < step_end:
+        return reply_due
+    return step_end
+
+
 def month_start(moment: dt.datetime, tz: dt.tzinfo) -> dt.datetime:
     """The start of the calendar month of `moment` in `tz` (aware)."""
     local = moment.astimezone(tz)

@@ -380,7 +380,7 @@ def _approval_request(
 ) -> Approval:
     """Ask the first approver of the chain for the remedies beyond the actor's authority."""
     total = outcome.total
-    level, due_at = _approval_step(total, now)
+    level, due_at = _approval_step(total, now, complaint.resolution_due)
     approval = Approval.objects.create(
         complaint=complaint,
         amount=total,
@@ -476,10 +476,11 @@ def complaint_resolve(
 
 
 def _approval_step(
-    amount: Decimal, now: dt.datetime, after: str = ""
+    amount: Decimal, now: dt.datetime, reply_due: dt.datetime | None, after: str = ""
 ) -> tuple[str, dt.datetime | None]:
     """The approver role asked for `amount` (the one after `after` when a step timed out) and
-    by when; ("", None) when the chain has no such step (any covering manager may decide)."""
+    by when (`resolution_rules.approval_due`: not after the reply is due); ("", None) when
+    the chain has no such step (any covering manager may decide)."""
     steps = approval_steps()
     chain = resolution_rules.approval_chain(amount, [(role, limit) for role, limit, _ in steps])
     if after:
@@ -487,7 +488,7 @@ def _approval_step(
     if not chain:
         return "", None
     hours = next((h for role, _, h in steps if role == chain[0]), None) or DEFAULT_APPROVAL_HOURS
-    return chain[0], now + dt.timedelta(hours=hours)
+    return chain[0], resolution_rules.approval_due(now, hours, reply_due)
 
 
 def approvals_escalate_overdue() -> int:
@@ -502,7 +503,9 @@ def approvals_escalate_overdue() -> int:
     for pk, complaint_id, amount, level, due_at in list(overdue):
         with transaction.atomic():
             complaint = complaint_lock(Complaint.objects.get(pk=complaint_id))
-            next_level, next_due = _approval_step(amount, now, after=level)
+            next_level, next_due = _approval_step(
+                amount, now, complaint.resolution_due, after=level
+            )
             claimed = Approval.objects.filter(
                 pk=pk, level=level, due_at=due_at, decided_at__isnull=True
             ).update(level=next_level, due_at=next_due)

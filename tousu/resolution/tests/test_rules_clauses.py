@@ -244,3 +244,12 @@ def test_a_total_far_from_other_channels_is_an_outlier() -> None:
     assert rules.peer_outlier(D(200), stores, "store", "store_ops") is None
     # Too little also counts: the customer got less than elsewhere.
     assert rules.peer_outlier(D(0), [Peer("store", "x", D(100))] * 5, "web", "y") is not None
+
+
+def test_an_approval_is_due_by_the_step_or_the_reply_whichever_is_sooner() -> None:
+    now = dt.datetime(2026, 12, 7, 9, 0, tzinfo=dt.UTC)
+    hours = dt.timedelta(hours=1)
+    assert rules.approval_due(now, 24, None) == now + 24 * hours
+    assert rules.approval_due(now, 24, now + 2 * hours) == now + 2 * hours
+    assert rules.approval_due(now, 24, now + 30 * hours) == now + 24 * hours
+    assert rules.approval_due(now, 24, now - hours) == now + 24 * hours  # the reply is late already

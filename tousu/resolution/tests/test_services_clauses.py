@@ -184,7 +184,8 @@ def test_the_approval_chain_asks_by_amount_and_passes_on_when_late(
 ) -> None:
     start = clock.now()
     with clock.frozen(start):
-        complaint = complaint_in("in_progress")
+        # Its reply due in ten days: the steps' own hours apply (see the test after).
+        complaint = complaint_in("in_progress", resolution_due=start + dt.timedelta(days=10))
         resolve(complaint, handler, ("refund", "3000"))
     approval = Approval.objects.get(complaint=complaint)
     assert approval.level == "dept_head"
@@ -400,3 +401,24 @@ def test_the_resolve_form_records_the_facts(
     record = HandlingRecord.objects.get(complaint=complaint)
     assert record.disputed_amount == D("58.00")
     assert fresh(complaint).status == "resolved"
+
+
+def test_an_approval_is_due_no_later_than_the_reply(
+    complaint_in: Build, handler: User, supervisor: User
+) -> None:
+    """A major complaint whose reply is due in two hours: its supervisor's approval is due
+    then too, not in the step's 24 hours; past it, the step passes on with its own hours."""
+    start = clock.now()
+    with clock.frozen(start):
+        complaint = complaint_in(
+            "in_progress", level="major", resolution_due=start + dt.timedelta(hours=2)
+        )
+        resolve(complaint, handler, ("refund", "258"))
+    approval = Approval.objects.get(complaint=complaint)
+    assert approval.level == "supervisor"
+    assert approval.due_at == start + dt.timedelta(hours=2)
+    with clock.frozen(start + dt.timedelta(hours=2, minutes=1)):
+        assert approvals_escalate_overdue() == 1
+    approval.refresh_from_db()
+    assert approval.level == "dept_head"
+    assert approval.due_at == start + dt.timedelta(hours=2, minutes=1) + dt.timedelta(hours=48)

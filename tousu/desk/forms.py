@@ -150,6 +150,11 @@ class ComplaintFilterForm(forms.Form):
     def filters(self) -> ComplaintFilters:
         """The filters from the fields that are valid; call after `is_valid()`."""
         data = self.cleaned_data
+        phone, q = data.get("customer_phone", ""), data.get("q", "").strip()
+        if not phone and (typed := normalise_phone(q)):
+            # A phone number typed in the search box finds the customer's complaints (the
+            # index holds words, and a number in a text is masked or written many ways).
+            phone, q = typed, ""
         return ComplaintFilters(
             status=data.get("status", ""),
             category=data.get("category", ""),
@@ -166,8 +171,8 @@ class ComplaintFilterForm(forms.Form):
             received_to=local_date_bound(data.get("received_to"), "received_to", end=True),
             closed_from=local_date_bound(data.get("closed_from"), "closed_from"),
             closed_to=local_date_bound(data.get("closed_to"), "closed_to", end=True),
-            customer_phone=data.get("customer_phone", ""),
-            q=data.get("q", "").strip(),
+            customer_phone=phone,
+            q=q,
         )
 
 

@@ -236,6 +236,18 @@ def test_search_finds_notes_and_marks_the_words_escaped_and_masked(
     assert "13912345678" not in html
 
 
+def test_a_phone_number_in_the_search_box_finds_the_customers_complaints(
+    complaint_in: Callable[..., Any], supervisor: Any
+) -> None:
+    """Typed as people write it (spaces, +86), in the search box rather than the customer's
+    phone field: their complaints, not an empty list."""
+    theirs = complaint_in("dispatched", customer_phone="13912345678", content="话费多扣")
+    complaint_in("dispatched", customer_phone="13700000005", content="话费多扣")
+    for typed in ("13912345678", "+86 139 1234 5678"):
+        response = as_user(supervisor).get("/complaints/", {"q": typed})
+        assert [c.number for c in response.context["rows"]] == [theirs.number], typed
+
+
 def test_reindex_keeps_the_notes(lifecycle: Callable[..., Any], handler: Any, agent: Any) -> None:
     from tousu.complaints.search import search_reindex
 

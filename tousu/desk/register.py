@@ -25,6 +25,7 @@ from tousu.complaints.selectors import customer_history
 from tousu.core.api import OneOf, Strict, errors
 from tousu.core.errors import DomainError, Duplicate
 from tousu.core.forms import apply_domain_error
+from tousu.core.pii import mask_name
 from tousu.core.templatetags.tousu_ui import local_name
 from tousu.core.text import normalise_phone
 from tousu.customers.selectors import customer_by_phone
@@ -180,9 +181,32 @@ def register_page(request: HttpRequest) -> HttpResponse:
                     # (just registered by the user: nobody else can have acted on it yet).
                     message += " " + _("You may resolve it on the spot, within your authority.")
                 messages.success(request, message)
+                if note := _known_customer_note(form.cleaned_data, complaint):
+                    messages.warning(request, note)
                 return redirect("desk:detail", number=complaint.number)
     context = {"form": form, "duplicate": duplicate}
     return render(request, "intake/register.html", context, status=status)
+
+
+def _known_customer_note(typed: dict[str, Any], complaint: Complaint) -> str:
+    """What the agent typed that the registration did not use: the phone is a customer's
+    already, under another name or region, and the complaint went to that customer (their
+    details are changed on the customer's page, not by a registration). Empty otherwise."""
+    customer = complaint.customer
+    name = (typed.get("customer_name") or "").strip()
+    region = typed.get("region")
+    other_name = bool(name and customer.name and name != customer.name)
+    other_region = bool(region and customer.region_id and region.pk != customer.region_id)
+    if not (other_name or other_region):
+        return ""
+    return _(
+        "This phone number is already the customer %(name)s's (%(region)s): the complaint was "
+        "filed under that customer, and the name or region you typed was not used. If they "
+        "have changed, update the customer's page."
+    ) % {
+        "name": mask_name(customer.name) if customer.name else "—",
+        "region": local_name(customer.region) if customer.region_id else "—",
+    }
 
 
 def customer_lookup(request: HttpRequest) -> HttpResponse:

@@ -49,6 +49,28 @@ def test_register_form_creates_and_redirects(agent: Any) -> None:
     assert complaint.received_at.isoformat() == "2026-01-05T01:30:00+00:00"  # Shanghai time
 
 
+def test_registering_a_known_number_under_another_name_says_so(agent: Any) -> None:
+    """The phone is 刘洋's in 苏州 already: the complaint goes to 刘洋, and the agent is told
+    that the name and region typed were not used (they were dropped without a word)."""
+    from tousu.accounts.models import Region
+    from tousu.customers.models import Customer
+
+    Customer.objects.create(
+        phone="13912345678", name="刘洋", region=Region.objects.get(code="suzhou")
+    )
+    response = as_user(agent).post(reverse("desk:register"), REGISTER, follow=True)
+    complaint = Complaint.objects.get()
+    assert complaint.customer.name == "刘洋"
+    shown = page(response)
+    assert "此电话号码已是客户 刘*（苏州）的号码" in shown
+    assert "刘洋" not in shown  # masked for an agent
+    again = as_user(agent).post(
+        reverse("desk:register"), {**REGISTER, "customer_name": "刘洋", "region": "suzhou"},
+        follow=True,
+    )  # fmt: skip
+    assert "此电话号码已是客户" not in page(again)
+
+
 def test_register_form_shows_service_errors_and_saves_nothing(agent: Any) -> None:
     response = as_user(agent).post(
         reverse("desk:register"), {**REGISTER, "customer_phone": "12345"}

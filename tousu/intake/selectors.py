@@ -69,12 +69,18 @@ def public_status(number: str, phone: str) -> dict[str, Any]:
 
 
 def progress_replies(complaint: Complaint) -> list[dict[str, Any]]:
-    """What we told the customer while the complaint was open (an incident's statement, R10.4),
-    oldest first."""
+    """What we told the customer while the complaint was open (an incident's statement, R10.4)
+    and the notes written for them (`internal` false), oldest first."""
+    from django.db.models import Q
+
     from tousu.complaints.choices import EventType
 
-    rows = complaint.events.filter(type=EventType.PROGRESS_REPLY).values_list("at", "data")
-    return [{"at": local(at), "text": str(data.get("reply", ""))} for at, data in rows]
+    told = Q(type=EventType.PROGRESS_REPLY) | Q(type=EventType.NOTE, data__internal=False)
+    rows = complaint.events.filter(told).order_by("seq").values_list("at", "data")
+    return [
+        {"at": local(at), "text": str(data.get("reply") or data.get("text") or "")}
+        for at, data in rows
+    ]
 
 
 # ---- the complaints whose risk is to be weighed again (R10.2) ----------------------------------

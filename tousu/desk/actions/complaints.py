@@ -42,6 +42,9 @@ class AcceptForm(ActionForm):
 
 class NoteForm(ActionForm):
     text = forms.CharField(label=_("Note"), widget=textarea(NOTE_MAX_CHARS))
+    for_customer = forms.BooleanField(
+        label=_("Show it to the customer too (on their status page)"), required=False
+    )
 
 
 class ReopenForm(ActionForm):
@@ -169,7 +172,10 @@ def _accept(c: Complaint, u: User, f: AcceptForm) -> str:
 
 
 def _note(c: Complaint, u: User, f: NoteForm) -> str:
-    services.complaint_note_add(complaint=c, actor=u, text=f.cleaned_data["text"])
+    data = f.cleaned_data
+    services.complaint_note_add(
+        complaint=c, actor=u, text=data["text"], internal=not data["for_customer"]
+    )
     return gettext("Note added.")
 
 

@@ -398,6 +398,12 @@ EVENT_FIELDS: dict[str, tuple[Any, Formatter]] = {
     "reply": (gettext_lazy("Reply"), _plain),
     "comment": (gettext_lazy("Comment"), _plain),
     "text": (gettext_lazy("Text"), _plain),
+    # A note written for the customer too (shown on their status page); staff-only ones say
+    # nothing.
+    "internal": (
+        gettext_lazy("Shown to the customer"),
+        lambda value, names: "" if value else _yes_no(True, names),
+    ),
     # The archive and the retention period (R12.2).
     "days": (gettext_lazy("Days since closing"), _plain),
     "fields": (gettext_lazy("Texts anonymised"), _complaint_fields),
@@ -440,7 +446,9 @@ def event_details(
         if key in COMPLAINT_KEYS:  # linked where the reader may open it
             out.append((str(label), complaint_ref(str(value), (names or {}).get("complaint", {}))))
             continue
-        out.append((str(label), pii_text(fmt(value, names or {}), texts)))
+        text = fmt(value, names or {})
+        if text:
+            out.append((str(label), pii_text(text, texts)))
     return out
 
 

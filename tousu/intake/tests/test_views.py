@@ -181,6 +181,37 @@ def test_public_status_lookup(client: Client, register: Callable[..., Any]) -> N
     assert "已派单" not in page(wrong)
 
 
+def test_a_note_for_the_customer_reaches_their_status_page_and_an_internal_one_does_not(
+    client: Client, register: Callable[..., Any], handler: Any, api_as: Callable[[Any], Any]
+) -> None:
+    """API.md's notes `{"text", "internal"}`: internal (the default) stays with staff; a note
+    with internal false is shown to the customer, on the page and the public API, and the
+    timeline says so. The complaint page's note form has the same choice."""
+    complaint = register()
+    staff_api = api_as(handler)
+    url = f"/api/v1/complaints/{complaint.number}/notes"
+    assert staff_api.post(url, {"text": "客户脾气急，注意措辞"}).status_code == 200
+    assert staff_api.post(url, {"text": "工程师明天上午上门", "internal": False}).status_code == 200
+    as_user(handler).post(
+        reverse("desk:action", args=[complaint.number, "note"]),
+        {"text": "已联系计费中心核查", "for_customer": "on"},
+    )
+    shown = page(
+        client.post(
+            reverse("intake:public_status"), {"number": complaint.number, "phone": "13800138000"}
+        )
+    )
+    assert "工程师明天上午上门" in shown
+    assert "已联系计费中心核查" in shown
+    assert "注意措辞" not in shown
+    body = client.get(
+        f"/api/v1/public/complaints/{complaint.number}", {"phone": "13800138000"}
+    ).json()
+    assert [u["text"] for u in body["updates"]] == ["工程师明天上午上门", "已联系计费中心核查"]
+    timeline = page(as_user(handler).get(reverse("desk:detail", args=[complaint.number])))
+    assert timeline.count('<span class="muted">客户可见</span>是') == 2
+
+
 def test_public_pages_are_rate_limited(client: Client, reference: None, settings: Any) -> None:
     settings.TOUSU_PUBLIC_RATE_LIMIT = 2
     url = reverse("intake:public_submit")

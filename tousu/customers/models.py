@@ -57,4 +57,4 @@ class Customer(TimeStampedModel):
 
     @property
     def handling_tips(self) -> str:
-        return HANDLING_TIPS.get(self.special_type, "")
+        return str(HANDLING_TIPS.get(self.special_type, ""))

@@ -145,6 +145,11 @@ def test_complaint_page_shows_risk_and_special_tips(
     text = page(as_user(handler).get(reverse("customers:detail", args=[complaint.customer_id])))
     assert "先让客户把话说完" in text
     assert reverse("customers:special", args=[complaint.customer_id]) not in text  # no form
+    english = as_user(handler)
+    english.cookies["django_language"] = "en"
+    text = page(english.get(reverse("desk:detail", args=[complaint.number])))
+    assert "Let the customer finish" in text  # the tips in the reader's language
+    assert "先让客户把话说完" not in text
 
 
 def test_supervisor_edits_special_profile_agent_is_refused(

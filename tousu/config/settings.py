@@ -471,7 +471,8 @@ TOUSU_SMPP_RECEIPT_IDLE = env_float("TOUSU_SMPP_RECEIPT_IDLE", 5.0, minimum=0.05
 TOUSU_SMS_GATEWAY_URL = env_str("TOUSU_SMS_GATEWAY_URL")
 TOUSU_SMS_GATEWAY_KEY = env_str("TOUSU_SMS_GATEWAY_KEY")
 TOUSU_SMS_GATEWAY_SECRET = env_str("TOUSU_SMS_GATEWAY_SECRET")
-# Where customers reach the public pages: the status link in messages to them.
+# Where customers reach the public pages: the status and survey links in messages to them
+# (an SMS needs a full address). Unset, `tousu serve` makes it the address it serves.
 TOUSU_PUBLIC_URL = env_str("TOUSU_PUBLIC_URL", "http://localhost:8000").rstrip("/")
 TOUSU_SMS_GATEWAY_TIMEOUT = env_float("TOUSU_SMS_GATEWAY_TIMEOUT", 10.0, minimum=0.1)
 
@@ -499,8 +500,6 @@ LOGGING = {
 # 0 refuses every public request: a way to close the public pages. A login limit of 0 would
 # lock everyone out, so it takes at least 1.
 TOUSU_PUBLIC_RATE_LIMIT = env_int("TOUSU_PUBLIC_RATE_LIMIT", 20, minimum=0)  # per IP per hour
-# Where customers reach the public pages (the survey link in an SMS needs a full address).
-TOUSU_PUBLIC_URL = env_str("TOUSU_PUBLIC_URL", "http://localhost:8000")
 # Login lockout, one policy for every login form (/login/ and /admin/login/): a user name is
 # refused from every address after TOUSU_LOGIN_FAILURE_LIMIT failed logins, an address after
 # TOUSU_LOGIN_ADDRESS_FAILURE_LIMIT failures across user names (one password tried on many

@@ -18,6 +18,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from typing import Any
 from pathlib import Path
 
 import pytest
@@ -235,3 +236,31 @@ def test_serve_refuses_a_port_in_use(tmp_path: Path) -> None:
             result = tousu("serve", "--port", port, "--workers", workers, env=env, timeout=60)
             assert result.returncode == 1, result.stdout
             assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("host", "port", "url"),
+    [
+        ("127.0.0.1", 8001, "http://127.0.0.1:8001"),
+        ("0.0.0.0", 8000, "http://localhost:8000"),  # noqa: S104 (a name, not bound)
+        ("::", 8000, "http://localhost:8000"),
+        ("::1", 8002, "http://[::1]:8002"),
+        ("tousu.example.cn", 80, "http://tousu.example.cn:80"),
+    ],
+)
+def test_the_links_to_customers_point_where_the_server_answers(
+    host: str, port: int, url: str, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`make run PORT=8001` sent customers links to localhost:8000. Unset, TOUSU_PUBLIC_URL is
+    the address served (the port it got); set, it is kept."""
+    from io import StringIO
+
+    from tousu.setup.management.commands.serve import Command
+
+    monkeypatch.delenv("TOUSU_PUBLIC_URL", raising=False)
+    Command(stdout=StringIO()).announce(host, port)
+    assert settings.TOUSU_PUBLIC_URL == url
+    monkeypatch.setenv("TOUSU_PUBLIC_URL", "https://tousu.example.cn")
+    settings.TOUSU_PUBLIC_URL = "https://tousu.example.cn"
+    Command(stdout=StringIO()).announce(host, port)
+    assert settings.TOUSU_PUBLIC_URL == "https://tousu.example.cn"

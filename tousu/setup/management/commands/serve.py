@@ -133,6 +133,12 @@ class Command(BaseCommand):
         self.stdout.write("Stopped.")
 
     def announce(self, host: str, port: int) -> None:
+        """Say where it serves (`port` the one it got), before any worker or job runner
+        starts."""
+        if not os.environ.get("TOUSU_PUBLIC_URL"):
+            # The links in messages to customers point where this server answers (its workers
+            # and job runner, forked from here, inherit it); one behind a proxy sets it.
+            settings.TOUSU_PUBLIC_URL = served_url(host, port)
         shown = f"[{host}]" if ":" in host and not host.startswith("[") else host
         self.stdout.write(f"Tousu is running on http://{shown}:{port}/ (Ctrl+C to stop)")
         if host not in LOOPBACK:
@@ -299,3 +305,14 @@ def _worker_exit(server: Any, worker: Any) -> None:
 
 def _exit(signum: int, frame: FrameType | None) -> None:
     sys.exit(0)
+
+
+def served_url(host: str, port: int) -> str:
+    """The address a browser on this machine reaches the server at: every address (0.0.0.0,
+    ::) by localhost."""
+    name = host.strip("[]")
+    if name in ("", "0.0.0.0", "::"):  # noqa: S104 (a name compared, not bound)
+        name = "localhost"
+    elif ":" in name:  # an IPv6 address
+        name = f"[{name}]"
+    return f"http://{name}:{port}"

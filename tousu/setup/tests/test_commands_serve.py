@@ -18,8 +18,8 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -259,7 +259,7 @@ def test_the_links_to_customers_point_where_the_server_answers(
 
     monkeypatch.delenv("TOUSU_PUBLIC_URL", raising=False)
     Command(stdout=StringIO()).announce(host, port)
-    assert settings.TOUSU_PUBLIC_URL == url
+    assert url == settings.TOUSU_PUBLIC_URL
     monkeypatch.setenv("TOUSU_PUBLIC_URL", "https://tousu.example.cn")
     settings.TOUSU_PUBLIC_URL = "https://tousu.example.cn"
     Command(stdout=StringIO()).announce(host, port)

@@ -9,6 +9,7 @@ from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 
+from tousu.accounts.admin import AuditedAdmin
 from tousu.accounts.models import User
 from tousu.accounts.services import pii_access_log
 from tousu.core.pii import mask_name, mask_phone
@@ -16,7 +17,11 @@ from tousu.customers.models import Customer
 
 
 @admin.register(Customer)
-class CustomerAdmin(admin.ModelAdmin):
+class CustomerAdmin(AuditedAdmin):
+    """Every change made here is on the audit log (R12.2), the customer's name masked in it as
+    the log masks the other personal fields."""
+
+    audit_masks = {"name": mask_name}
     list_display = ("masked_phone", "masked_name", "region", "plan", "value_tier", "created_at")
     list_filter = ("region", "value_tier")
     list_select_related = ("region",)

@@ -10,7 +10,9 @@ from django.db import connection, connections, transaction
 from django.utils.translation import gettext as _
 
 from tousu.accounts import permissions
+from tousu.accounts.choices import AuditAction
 from tousu.accounts.models import Region, User
+from tousu.accounts.services import audit_changes, audit_record
 from tousu.core.errors import Conflict, FieldErrors, NotAllowed
 from tousu.core.rows import Columns, insert_sql, prepared_cursor
 from tousu.core.text import clean_text
@@ -179,10 +181,7 @@ def customer_special_set(
             _("The note takes at most %(limit)s characters") % {"limit": SPECIAL_NOTE_MAX_CHARS},
         )
     errors.raise_if_any()
-    with transaction.atomic():
-        customer.special_type = special_type
-        customer.special_note = note
-        customer.save(update_fields=["special_type", "special_note", "updated_at"])
+    _changed_and_audited(customer, actor, special_type=special_type, special_note=note)
     return customer
 
 
@@ -210,12 +209,25 @@ def customer_contact_set(
     if preferred_channel == ContactChannel.WECHAT and not customer.wechat_openid:
         errors.add("preferred_channel", _("The customer has not written to us on WeChat yet"))
     errors.raise_if_any()
-    with transaction.atomic():
-        customer.preferred_channel = preferred_channel
-        customer.email = email
-        customer.contact_opt_out = opt_out
-        customer.save(update_fields=["preferred_channel", "email", "contact_opt_out", "updated_at"])
+    _changed_and_audited(
+        customer, actor, preferred_channel=preferred_channel, email=email, contact_opt_out=opt_out
+    )
     return customer
+
+
+def _changed_and_audited(customer: Customer, actor: User, **values: Any) -> None:
+    """Save the customer's `values` and, in the same transaction, an audit entry of what
+    changed (R12.2: every change to a customer's profile is on the record, masked as the log
+    keeps personal data). Nothing is written when nothing changed."""
+    before = {name: getattr(customer, name) for name in values}
+    changes = audit_changes(before, values)
+    if not changes:
+        return
+    with transaction.atomic():
+        for name, value in values.items():
+            setattr(customer, name, value)
+        customer.save(update_fields=[*values, "updated_at"])
+        audit_record(actor=actor, action=AuditAction.CHANGE, obj=customer, changes=changes)
 
 
 def customers_ensure(

@@ -3,6 +3,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from tousu.accounts.admin import AuditedAdmin
 from tousu.knowledge.models import (
     Case,
     ReplyTemplate,
@@ -14,7 +15,7 @@ from tousu.knowledge.services import search_terms, wording_index
 
 
 @admin.register(Case)
-class CaseAdmin(admin.ModelAdmin):
+class CaseAdmin(AuditedAdmin):
     list_display = ("title", "category", "status", "for_training", "created_at")
     list_filter = ("status", "for_training", "category")
     search_fields = ("title", "=complaint__number")
@@ -38,7 +39,7 @@ class WordingVersionInline(admin.StackedInline):
 
 
 @admin.register(WordingArticle)
-class WordingArticleAdmin(admin.ModelAdmin):
+class WordingArticleAdmin(AuditedAdmin):
     list_display = ("title", "key", "topic", "category")
     list_filter = ("topic",)
     search_fields = ("title", "key")
@@ -56,7 +57,7 @@ class WordingVariantInline(admin.TabularInline):
 
 
 @admin.register(WordingVersion)
-class WordingVersionAdmin(admin.ModelAdmin):
+class WordingVersionAdmin(AuditedAdmin):
     list_display = ("article", "number", "effective_from", "valid_until", "change_note")
     list_filter = ("article__topic",)
     list_select_related = ("article",)
@@ -68,7 +69,7 @@ class WordingVersionAdmin(admin.ModelAdmin):
 
 
 @admin.register(ReplyTemplate)
-class ReplyTemplateAdmin(admin.ModelAdmin):
+class ReplyTemplateAdmin(AuditedAdmin):
     list_display = ("name", "category", "active", "sort")
     list_filter = ("active",)
     search_fields = ("name", "body")

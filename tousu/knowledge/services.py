@@ -7,13 +7,16 @@ import datetime as dt
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from tousu.accounts import permissions
+from tousu.accounts.choices import AuditAction
 from tousu.accounts.models import User
+from tousu.accounts.services import audit_changes, audit_record
 from tousu.classification.models import Category
 from tousu.complaints.choices import Channel, Status
 from tousu.complaints.models import Complaint
@@ -186,6 +189,7 @@ def case_update(
     summary = _clean_summary(summary)
     with transaction.atomic():
         case = Case.objects.select_for_update().get(pk=case.pk)
+        before = _curated(case)
         complaint = case.complaint
         if complaint is not None:
             title, summary = _anonymise(complaint, title), _anonymise(complaint, summary)
@@ -202,7 +206,22 @@ def case_update(
         _index(case)
         case.save()
         case.clauses.set(clauses)
+        # Who published, unpublished or rewrote a case the front line reads (R12.2).
+        if changes := audit_changes(before, _curated(case)):
+            audit_record(actor=actor, action=AuditAction.CHANGE, obj=case, changes=changes)
     return case
+
+
+def _curated(case: Case) -> dict[str, Any]:
+    """What a curator changes in a case, as its audit entry compares it."""
+    return {
+        "title": case.title,
+        "summary": case.summary,
+        "tags": case.tags,
+        "for_training": case.for_training,
+        "status": case.status,
+        "clauses": sorted(c.code for c in case.clauses.all()),
+    }
 
 
 # ---- approved wording ---------------------------------------------------------------------

@@ -152,6 +152,60 @@ def test_a_user_role_changed_in_the_admin_is_on_the_log_without_the_password(
     )
 
 
+def test_a_customer_changed_in_the_admin_is_on_the_log_masked(
+    admin_client: Client, admin_user: User
+) -> None:
+    from tousu.customers.models import Customer
+
+    customer = Customer.objects.create(phone="13800138000", name="张三")
+    path = f"/admin/customers/customer/{customer.pk}/change/"
+    assert admin_change(admin_client, path, name="张三丰", value_tier="五星").status_code == 302
+    entry = last_entry()
+    assert (entry.action, entry.object_type, entry.actor) == (
+        "change",
+        "customers.customer",
+        admin_user,
+    )
+    assert entry.changes["name"] == ["张*", "张**"]  # the name masked, as every personal field
+    assert entry.changes["value_tier"] == ["", "五星"]
+    assert "张三" not in str(entry.changes)
+    assert audit_verify().broken == []
+
+
+def test_a_customers_profile_and_contact_set_by_staff_are_on_the_log(
+    supervisor: User, admin_user: User
+) -> None:
+    from tousu.customers.models import Customer
+    from tousu.customers.services import customer_contact_set, customer_special_set
+
+    customer = Customer.objects.create(phone="13800138000", name="张三")
+    customer_special_set(
+        customer=customer, actor=supervisor, special_type="irritable", note="晚上来电"
+    )
+    entry = last_entry()
+    assert (entry.actor, entry.object_type, entry.object_id) == (
+        supervisor,
+        "customers.customer",
+        str(customer.pk),
+    )
+    assert entry.changes == {"special_note": ["", "晚上来电"], "special_type": ["", "irritable"]}
+    customer_contact_set(
+        customer=customer,
+        actor=admin_user,
+        preferred_channel="email",
+        email="zs@qq.com",
+        opt_out=False,
+    )
+    entry = last_entry()
+    assert entry.changes["preferred_channel"] == ["", "email"]
+    assert "zs@qq.com" not in str(entry.changes)  # the address masked
+    before = AuditEntry.objects.count()
+    customer_special_set(
+        customer=customer, actor=supervisor, special_type="irritable", note="晚上来电"
+    )
+    assert AuditEntry.objects.count() == before  # nothing changed, nothing logged
+
+
 def test_the_log_is_read_only_in_the_admin(admin_client: Client) -> None:
     entry = audit_record(actor=None, action="change", object_type="x", object_repr="y")
     assert admin_client.get(f"/admin/accounts/auditentry/{entry.pk}/change/").status_code == 200

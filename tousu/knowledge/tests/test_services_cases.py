@@ -281,6 +281,12 @@ def test_case_pages_and_curation(closed: Any, quality: Any, handler: Any, clause
     assert case.status == "published"
     assert case.for_training
     assert case.tag_list == ["退费", "计费"]
+    # Who published it, and what they changed, is on the audit log (R12.2).
+    from tousu.accounts.models import AuditEntry
+
+    entry = AuditEntry.objects.filter(object_type="knowledge.case").get()
+    assert (entry.actor, entry.object_id) == (quality, str(case.pk))
+    assert entry.changes["status"] == ["draft", "published"]
 
     text = page(as_user(handler).get(url))
     assert "多扣58元的处理" in text

@@ -629,7 +629,8 @@ def demo_complaint(
         raise ValueError(f"no demo templates for category {category!r}")
     channel = _weighted(rng, CHANNEL_WEIGHTS)
     slots = _slots(rng)
-    body = render(rng, rng.choice(TEMPLATES[category]), slots)
+    template = rng.choice(TEMPLATES[category])
+    body = render(rng, template, slots)
     content = rng.choice(_OPENERS) + body
     if high_risk:
         content += rng.choice(_HIGH_RISK_ENDINGS)
@@ -639,8 +640,24 @@ def demo_complaint(
     # Some people type on a phone keyboard left in half-width mode.
     if channel in ("app", "wechat", "sms", "web") and rng.random() < 0.25:
         content = content.translate(_HALF_WIDTH)
-    demand = render(rng, rng.choice(DEMANDS[category]), slots)
+    demand = _demand(rng, category, template, slots)
     return DemoComplaint(category=category, content=content, demand=demand, channel=channel)
+
+
+_AMOUNT_SLOTS = ("amount", "amount_small", "amount_big")
+
+
+def _demand(rng: random.Random, category: str, template: str, slots: dict[str, str]) -> str:
+    """A demand that fits the text: it names only what the text said (an amount, a gift, a
+    service) and the same amount the text named — not "补发200元话费" for a 10-yuan rebate,
+    nor 80-odd yuan back of a 560-yuan charge."""
+    said = set(_SLOT.findall(template))
+    amount = next((slots[name] for name in _AMOUNT_SLOTS if name in said), None)
+    if amount is not None:
+        said.add("amount")
+    fitting = [d for d in DEMANDS[category] if set(_SLOT.findall(d)) <= said]
+    chosen = rng.choice(fitting or DEMANDS[category])
+    return render(rng, chosen, {**slots, "amount": amount or slots["amount"]})
 
 
 # ---------------------------------------------------------------------------------------------

@@ -120,3 +120,22 @@ def test_the_reply_states_the_outcome_it_belongs_to():
     assert "漫游计费" in explained
     assert "已向您逐项解释计费依据" in explained
     assert "元" not in explained  # nothing granted, no amount claimed
+
+
+def test_a_demand_names_only_what_its_text_said() -> None:
+    """The demand's amount is the text's own, and it asks for no gift or service the text did
+    not mention (the demo showed "补发200元话费" for a 10-yuan rebate)."""
+    import re
+
+    from tousu.setup.demo_texts import _AMOUNTS, _BIG_AMOUNTS, _SMALL_AMOUNTS
+
+    amounts = [*_AMOUNTS, *_SMALL_AMOUNTS, *_BIG_AMOUNTS]
+    rng = random.Random(7)
+    for _ in range(3000):
+        item = demo_complaint(rng)
+        named = [a for a in amounts if a in item.demand]
+        for amount in named:
+            assert amount in item.content, (item.content, item.demand)
+        gift = re.search(r"补发(.+)$", item.demand)
+        if gift:
+            assert gift.group(1) in item.content, (item.content, item.demand)

@@ -51,11 +51,11 @@ def content_field() -> forms.CharField:
     )
 
 
-def demand_field() -> forms.CharField:
+def demand_field(help_text: Any = None) -> forms.CharField:
     return forms.CharField(
         label=_("Demand"),
         required=False,
-        help_text=_("What the customer wants us to do."),
+        help_text=help_text or _("What the customer wants us to do."),
         widget=textarea(DEMAND_MAX_CHARS, rows=2),
     )
 
@@ -176,7 +176,7 @@ class PublicSubmitForm(forms.Form):
     phone = forms.CharField(label=_("Your phone number"), widget=forms.TextInput(attrs=PHONE_ATTRS))
     name = forms.CharField(label=_("Your name"), required=False)
     content = content_field()
-    demand = demand_field()
+    demand = demand_field(_("What you would like us to do."))  # the customer is reading
 
     def registration(self) -> Registration:
         data = self.cleaned_data

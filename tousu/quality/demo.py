@@ -52,6 +52,12 @@ def _late_hours(c: Complaint) -> float:
     return (c.resolved_at - c.resolution_due).total_seconds() / 3600
 
 
+def _first_response_late_minutes(c: Complaint) -> float:
+    if c.accepted_at is None or c.accepted_at <= c.first_response_due:
+        return 0.0
+    return (c.accepted_at - c.first_response_due).total_seconds() / 60
+
+
 def judge(c: Complaint, rng: random.Random) -> Judgement:
     """Points and comments from what the complaint's record shows."""
     points = {
@@ -67,6 +73,10 @@ def judge(c: Complaint, rng: random.Random) -> Judgement:
     if late:
         points["timeliness"] = 2 if late > 24 else 3
         notes["timeliness"] = f"答复超出时限约{late:.0f}小时"
+    elif first := _first_response_late_minutes(c):
+        # A late first response costs a point too (R4.1): "答复及时" would not be true.
+        points["timeliness"] = 4
+        notes["timeliness"] = f"首次响应超时约{max(first, 1):.0f}分钟"
     reasons: set[str] = set()
     for task in c.callbacks.all():
         if task.result == CallbackResult.DISSATISFIED:

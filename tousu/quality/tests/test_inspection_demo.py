@@ -46,11 +46,11 @@ def test_the_demo_inspects_its_complaints(reference: None) -> None:
             )
             assert points["standard"] == (0 if over else 2), task.pk
             assert task.fatal == over
-        late = (
-            task.complaint.resolved_at
-            and task.complaint.resolved_at > task.complaint.resolution_due
-        )
-        assert (points["timeliness"] < 5) == bool(late)
+        c = task.complaint
+        late = c.resolved_at and c.resolved_at > c.resolution_due
+        first_late = c.accepted_at and c.accepted_at > c.first_response_due
+        assert (points["timeliness"] < 5) == bool(late or first_late)
+        assert (points["timeliness"] == 4) == bool(first_late and not late)
         said = {r for t in task.complaint.callbacks.all() for r in (t.reasons or [])}
         if "attitude" in said:
             assert (points["attitude"], task.fatal) == (0, True)
@@ -64,3 +64,22 @@ def test_the_demo_inspects_its_complaints(reference: None) -> None:
     report = calibration_agreement(round_)
     assert report.scored == report.tasks == 6
     assert report.total_alpha is not None
+
+
+def test_the_demo_inspector_marks_a_late_first_response(complaint_in: Any) -> None:
+    """A reply on time after a first response 12 minutes late is not "答复及时": a point off
+    timeliness, with the minutes said."""
+    import datetime as dt
+    import random
+
+    from tousu.quality.demo import judge
+
+    closed = complaint_in("closed")
+    late = closed.first_response_due + dt.timedelta(minutes=12)
+    type(closed).objects.filter(pk=closed.pk).update(accepted_at=late)
+    closed.refresh_from_db()
+    j = judge(closed, random.Random(1))
+    assert j.points["timeliness"] == 4
+    assert j.notes["timeliness"] == "首次响应超时约12分钟"
+    on_time = complaint_in("closed", customer_phone="13700000001")
+    assert judge(on_time, random.Random(1)).points["timeliness"] == 5

@@ -438,6 +438,7 @@ MESSAGE_WORDING: tuple[MessageWording, ...] = (
 )
 # In force for every complaint, also those imported from before the installation.
 MESSAGE_WORDING_SINCE = dt.date(2000, 1, 1)
+MESSAGE_WORDING_NOTE = "系统内置口径，自安装起生效，安装前导入的投诉同样适用"
 
 
 def message_wording_load() -> int:
@@ -453,7 +454,12 @@ def message_wording_load() -> int:
                 key=key, title=row.title, topic=WordingTopic.MESSAGES
             )
             version = WordingVersion.objects.create(
-                article=article, number=1, body=row.body, effective_from=MESSAGE_WORDING_SINCE
+                article=article,
+                number=1,
+                body=row.body,
+                effective_from=MESSAGE_WORDING_SINCE,
+                # What the documents page shows beside its date (data, as the bodies are).
+                change_note=MESSAGE_WORDING_NOTE,
             )
             WordingVariant.objects.create(version=version, channel=Channel.SMS, body=row.sms)
             wording_index(article)

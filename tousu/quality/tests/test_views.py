@@ -115,6 +115,19 @@ def test_the_register_and_acknowledging_a_document(quality: Any, handler: Any) -
     assert "quality" in managers
 
 
+def test_the_built_in_wordings_say_why_they_date_from_2000(handler: Any) -> None:
+    """The messages' own wording is in force for complaints imported from before the
+    installation, hence its early date: the register says so beside it."""
+    from tousu.knowledge.services import message_wording_load
+
+    message_wording_load()
+    register = login(handler).get("/quality/documents/").content.decode()
+    dated = [r for r in register.split("<tr") if "data-wording=" in r and "2000-01-01" in r]
+    assert dated
+    for row in dated:
+        assert "系统内置口径，自安装起生效，安装前导入的投诉同样适用" in row
+
+
 def test_the_list_pages_cost_the_same_whatever_their_rows(
     open_capa: Callable[..., CorrectiveAction],
     quality: Any,

@@ -104,7 +104,7 @@ def care_demo_load(*, now: dt.datetime, seed: int, outage: bool) -> int:
                 # On the billing list, the last customer is the one who will complain anyway
                 # (nobody reached them first); the calls go to the others, highest risk first.
                 anyway = _last_listed(fault) if fault.kind == FaultKind.BILLING else None
-                _calls(fault, imported, rng, skip=anyway)
+                _calls(fault, imported, now, rng, skip=anyway)
                 if anyway is not None:
                     _complains_anyway(anyway, imported + dt.timedelta(hours=20))
     # The job, as of now: who of the listed complained since.
@@ -166,7 +166,18 @@ def _billing_accounts(rng: random.Random, *, before: dt.datetime) -> list[str]:
     return sorted(known + drawn)
 
 
-def _calls(fault: Fault, listed: dt.datetime, rng: random.Random, skip: CareItem | None) -> None:
+def _office_hours(moment: dt.datetime) -> dt.datetime:
+    """The moment, or 09:00 of the next day when it falls outside 09:00-18:00 (Shanghai)."""
+    local = clock.local(moment)
+    if 9 <= local.hour < 18:
+        return moment
+    day = local.date() + dt.timedelta(days=1 if local.hour >= 18 else 0)
+    return dt.datetime.combine(day, dt.time(9), tzinfo=clock.SHANGHAI)
+
+
+def _calls(
+    fault: Fault, listed: dt.datetime, now: dt.datetime, rng: random.Random, skip: CareItem | None
+) -> None:
     """The owning department's first calls after the list was built, highest risk first,
     minutes apart; `skip` is nobody's call."""
     callers = list(
@@ -178,7 +189,11 @@ def _calls(fault: Fault, listed: dt.datetime, rng: random.Random, skip: CareItem
     items = CareItem.objects.filter(fault=fault, status=CareStatus.OPEN)
     if skip is not None:
         items = items.exclude(pk=skip.pk)
-    at = listed
+    # A billing error waits for office hours (nobody calls about a bill at midnight); an
+    # outage is called about while it lasts.
+    at = listed if fault.kind == FaultKind.NETWORK else _office_hours(listed)
+    if at >= now - dt.timedelta(minutes=30):  # not yet: the calls are the morning's
+        return
     chosen = items.order_by("-score", "-value_rank", "pk")[: len(calls)]
     for item, (outcome, note) in zip(chosen, calls, strict=False):
         at += dt.timedelta(minutes=rng.randint(4, 8))

@@ -23,6 +23,7 @@ from tousu.complaints.choices import EventType, Status
 from tousu.complaints.models import Complaint, ComplaintEvent
 from tousu.complaints.rules import OPEN_STATUSES
 from tousu.complaints.selectors import timeline_verify
+from tousu.core import clock
 from tousu.core.reasons import KINDS
 from tousu.early_warning.models import Alert
 from tousu.notifications.models import Notification
@@ -212,6 +213,11 @@ def test_demo_creates_staff_and_complaints_with_verifiable_histories() -> None:
     assert "care list" in out
     anyway = [i for i in items if i.status == "complained"]
     assert len(anyway) == 1
+    # Nobody is called about a bill outside office hours (the billing error's list is built
+    # the day after it began, whatever the hour the demo is loaded).
+    for item in items:
+        if item.fault.kind == "billing" and item.handled_at and item.status != "complained":
+            assert 9 <= clock.local(item.handled_at).hour < 18, item.handled_at
     assert anyway[0].complaint is not None
     assert anyway[0].fault.kind == "billing"
     contacted = [i for i in items if i.handled_at is not None]

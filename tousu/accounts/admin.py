@@ -86,13 +86,19 @@ class AuditedAdmin(admin.ModelAdmin):
     # A model's own personal fields the log's masks do not know by name: {field: mask}.
     audit_masks: ClassVar[dict[str, Callable[[str], str]]] = {}
 
-    def _audit_save(
-        self, request: HttpRequest, obj: Any, before: dict[str, Any], change: bool
-    ) -> None:
-        changes = audit_changes(before, audit_snapshot(obj))
+    def _changes(self, before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
+        """`audit_changes`, with this model's own personal fields masked (`audit_masks`) on
+        every path: a change, an inline row, a deletion."""
+        changes = audit_changes(before, after)
         for name, mask in self.audit_masks.items():
             if name in changes:
                 changes[name] = [mask(v) if isinstance(v, str) and v else v for v in changes[name]]
+        return changes
+
+    def _audit_save(
+        self, request: HttpRequest, obj: Any, before: dict[str, Any], change: bool
+    ) -> None:
+        changes = self._changes(before, audit_snapshot(obj))
         if change and not changes:
             return  # saved unchanged: nothing happened
         action = AuditAction.CHANGE if change else AuditAction.CREATE
@@ -101,11 +107,11 @@ class AuditedAdmin(admin.ModelAdmin):
     def _audit_formset(self, request: HttpRequest, formset: BaseFormSet[Any]) -> None:
         actor = _user(request)
         for obj in getattr(formset, "new_objects", []):
-            changes = audit_changes({}, audit_snapshot(obj))
+            changes = self._changes({}, audit_snapshot(obj))
             audit_record(actor=actor, action=AuditAction.CREATE, obj=obj, changes=changes)
         for obj, fields in getattr(formset, "changed_objects", []):
             after = audit_snapshot(obj)
-            changes = {k: v for k, v in audit_changes({}, after).items() if k in fields}
+            changes = {k: v for k, v in self._changes({}, after).items() if k in fields}
             audit_record(actor=actor, action=AuditAction.CHANGE, obj=obj, changes=changes)
         for obj in getattr(formset, "deleted_objects", []):
             audit_record(actor=actor, action=AuditAction.DELETE, obj=obj)
@@ -113,7 +119,7 @@ class AuditedAdmin(admin.ModelAdmin):
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
         before, pk = audit_snapshot(obj), obj.pk
         super().delete_model(request, obj)
-        changes = audit_changes(before, {})
+        changes = self._changes(before, {})
         audit_record(
             actor=_user(request),
             action=AuditAction.DELETE,

@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from tousu.accounts import permissions
@@ -71,8 +71,6 @@ def public_status(number: str, phone: str) -> dict[str, Any]:
 def progress_replies(complaint: Complaint) -> list[dict[str, Any]]:
     """What we told the customer while the complaint was open (an incident's statement, R10.4)
     and the notes written for them (`internal` false), oldest first."""
-    from django.db.models import Q
-
     from tousu.complaints.choices import EventType
 
     told = Q(type=EventType.PROGRESS_REPLY) | Q(type=EventType.NOTE, data__internal=False)

@@ -169,6 +169,13 @@ def test_a_customer_changed_in_the_admin_is_on_the_log_masked(
     assert entry.changes["name"] == ["张*", "张**"]  # the name masked, as every personal field
     assert entry.changes["value_tier"] == ["", "五星"]
     assert "张三" not in str(entry.changes)
+    response = admin_client.post(
+        f"/admin/customers/customer/{customer.pk}/delete/", {"post": "yes"}
+    )
+    assert response.status_code == 302
+    deleted = last_entry()
+    assert (deleted.action, deleted.changes["name"]) == ("delete", ["张**", None])
+    assert "张三" not in str(deleted.changes)  # masked on a deletion too
     assert audit_verify().broken == []
 
 

@@ -84,6 +84,7 @@ from tousu.routing.services import (
 )
 from tousu.setup import demo_texts
 from tousu.setup.demo_import import import_demo_load
+from tousu.setup.demo_limits import LimitScans
 from tousu.setup.demo_mail import mail_demo_load
 from tousu.setup.demo_messages import contact_preferences_plan, messages_demo_load
 from tousu.setup.demo_page import page_demo_load
@@ -252,11 +253,11 @@ FAILED_CALLS: tuple[tuple[str, str], ...] = (
     (AttemptOutcome.SWITCHED_OFF, "客户关机"),
 )
 # Of the callbacks reached, this share needed a failed call first; of those that were to be
-# satisfied and due in the last three weeks, this share was never called back after one failed
+# satisfied and due in the last ten days, this share was never called back after one failed
 # call (overdue, chased at their due time).
 FAILED_FIRST_SHARE = 0.25
-MISSED_CALLBACK_SHARE = 0.4
-MISSED_CALLBACK_RECENT = dt.timedelta(days=21)
+MISSED_CALLBACK_SHARE = 0.25
+MISSED_CALLBACK_RECENT = dt.timedelta(days=10)
 # The investigation record's answers, as the finding the handler then records.
 INVESTIGATION_ANSWERS: dict[str, tuple[str, str]] = {
     Finding.TRUE: ("属实", "合理"),
@@ -982,10 +983,16 @@ class Player:
     refs: set[str] = field(default_factory=set)
     # The demo's now: nothing happens after it (calls of a callback are planned as they go).
     horizon: dt.datetime = FAR_FUTURE
+    # The minute job's time-limit scans between the steps (None: not run).
+    limits: LimitScans | None = None
 
     def run(self) -> Complaint:
         complaint = None
+        since = self.plan.steps[0].at
         for step in self.plan.steps:
+            if complaint is not None and self.limits is not None:
+                self.limits.replay(complaint, since=since, until=step.at)
+            since = step.at
             with clock.frozen(step.at):
                 if complaint is None:
                     complaint = self.register()
@@ -1453,8 +1460,9 @@ def demo_load(
         departures: list[str] = []
         refs: set[str] = set()
         bar = tqdm(plans, desc="demo", unit=" complaints", disable=not progress, leave=False)
+        limits = LimitScans.load()
         for plan in bar:
-            complaint = Player(plan, random.Random(plan.seed), staff, refs, now).run()
+            complaint = Player(plan, random.Random(plan.seed), staff, refs, now, limits).run()
             statuses[complaint.status] = statuses.get(complaint.status, 0) + 1
             if _departs(plan):
                 departures.append(complaint.number)
@@ -1519,13 +1527,17 @@ def demo_load(
     # Issue 15: the outage's alert becomes an incident (its statement replied to every open
     # call, one late call proposed to it), and an older billing error closed with its review.
     incidents = wave_incidents(now, staff["agent1"]) if wave else None
+    # The time limits of the complaints still open, kept up to now as the minute job kept
+    # them (their reminders, first-response alerts and escalations at their minutes), then
+    # counted as the fill job counts them.
+    limits.replay_open(now)
+    with clock.frozen(now):
+        jobs.run("analytics.fill")
     # The risk of the open complaints weighed against what happened to them since registration
     # (overdue, transferred, reopened, a dissatisfied callback …), as the minute job does: now,
     # after the incident's steps of the last hour (its events at now would hold them all at now).
     with clock.frozen(now):
         jobs.run("intake.risk_rescore")
-    if incidents and incidents.late_calls:
-        jobs.run("analytics.fill")  # the late call in the count tables, as the minute job does
     # The outage statement's progress messages, sent as the job sends them (unless the night
     # holds them): the same claim as the job's, so whichever comes first sends each once.
     messages_demo_load(now, one_refused=False)

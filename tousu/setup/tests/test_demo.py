@@ -23,6 +23,7 @@ from tousu.complaints.choices import EventType, Status
 from tousu.complaints.models import Complaint, ComplaintEvent
 from tousu.complaints.rules import OPEN_STATUSES
 from tousu.complaints.selectors import timeline_verify
+from tousu.config import jobs
 from tousu.core import clock
 from tousu.core.reasons import KINDS
 from tousu.early_warning.models import Alert
@@ -129,6 +130,20 @@ def test_demo_creates_staff_and_complaints_with_verifiable_histories() -> None:
 
     types = set(ComplaintEvent.objects.values_list("type", flat=True))
     assert {EventType.ACCEPTED, EventType.RESOLVED, EventType.CLOSED, EventType.CALLBACK} <= types
+
+    # The time limits were kept as the minute job keeps them, each at its minute, not all at
+    # the server's first start: the demo leaves its scans nothing to do, and every
+    # first-response alert came within two minutes of its limit (or of the step it waited for).
+    with clock.frozen(started - dt.timedelta(minutes=1)):
+        assert jobs.run("sla.remind")["reminded"] == 0
+        assert jobs.run("sla.first_response_scan")["alerted"] == 0
+        assert jobs.run("sla.breach_scan")["escalated"] == 0
+    alerts = ComplaintEvent.objects.filter(type=EventType.FIRST_RESPONSE_OVERDUE)
+    assert alerts.exists()
+    for event in alerts:
+        before = event.complaint.events.filter(seq=event.seq - 1).values_list("at", flat=True)
+        waited = max(dt.datetime.fromisoformat(event.data["due_at"]), before.get())
+        assert dt.timedelta(0) < event.at - waited <= dt.timedelta(minutes=2), event.complaint
 
     # The oldest closed complaints are archived, as the job does (R5.4), and say so last.
     cutoff = started - dt.timedelta(days=DEMO_ARCHIVE_DAYS)

@@ -53,6 +53,29 @@ def choice(choices: type[TextChoices]) -> Format:
     return fmt
 
 
+def each_language(text: Callable[[], Any]) -> dict[str, str]:
+    """A parameter written in every language the site speaks, for `in_language` to read in the
+    reader's: a name the database holds in each (a category's, a department's), which a stored
+    reason cannot look up again when it is read."""
+    out: dict[str, str] = {}
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            out[code] = str(text())
+    return out
+
+
+def in_language(value: Any) -> str:
+    """A parameter stored by `each_language`, in the active language (else the site's own); one
+    stored as plain text (before `each_language`) as it was written."""
+    if not isinstance(value, dict):
+        return "" if value is None else str(value)
+    active = translation.get_language() or settings.LANGUAGE_CODE
+    for code in (active, active.split("-")[0], settings.LANGUAGE_CODE):
+        if value.get(code):
+            return str(value[code])
+    return next((str(v) for v in value.values() if v), "")
+
+
 def message(value: Any) -> str:
     """A parameter that is itself an English msgid (e.g. a configured risk marker's reason)."""
     return gettext(str(value)) if value else ""

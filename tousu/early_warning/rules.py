@@ -52,7 +52,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy
 
 from tousu.complaints.choices import Channel, Status
-from tousu.core.reasons import Reason, choice, reason, reason_kind
+from tousu.core.reasons import Reason, choice, in_language, reason, reason_kind
 from tousu.customers.choices import SpecialType
 from tousu.intake import risk as intake_risk
 
@@ -359,6 +359,7 @@ def rising_words(
 reason_kind(
     "notice.alert",
     gettext_lazy("Complaint spike: %(slice)s, %(observed)s against %(expected)s usual"),
+    slice=in_language,
 )
 
 

@@ -32,7 +32,7 @@ from tousu.core.errors import (
     too_long_message,
 )
 from tousu.core.jobs import enqueue_on_commit
-from tousu.core.reasons import reason
+from tousu.core.reasons import each_language, reason
 from tousu.core.text import clean_text
 from tousu.early_warning import forecast, rules, selectors
 from tousu.early_warning.choices import (
@@ -131,7 +131,12 @@ def alert_raise(finding: rules.Finding, *, now: dt.datetime) -> Alert | None:
             users = User.objects.filter(is_active=True, role__in=settings.TOUSU_ALERT_ROLES)
             text = reason(
                 "notice.alert",
-                slice=label,
+                # Named in each language: the reader's is not known until the notice is read.
+                slice=each_language(
+                    lambda: selectors.slice_text(
+                        finding.slice, selectors.slice_labels([finding.slice])
+                    )
+                ),
                 observed=window.observed,
                 expected=f"{window.expected:.1f}"
                 if window.expected >= 1

@@ -20,7 +20,7 @@ from tousu.complaints.choices import Channel, Level
 from tousu.complaints.models import Complaint
 from tousu.complaints.rules import OPEN_STATUSES
 from tousu.core import clock
-from tousu.core.reasons import Reason, reason, reason_kind
+from tousu.core.reasons import Reason, in_language, reason, reason_kind
 from tousu.core.refcache import RefCache
 from tousu.core.rows import Columns, prepared_cursor
 from tousu.routing import rules
@@ -413,6 +413,7 @@ reason_kind(
     "notice.dispatched",
     gettext_lazy("Complaint %(number)s is in the queue of %(department)s, waiting to be taken"),
     legacy=r"投诉单 (?P<number>\S+) 已派至(?P<department>.+)，待领取",
+    department=in_language,
 )
 reason_kind(
     "notice.team",

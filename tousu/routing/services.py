@@ -26,7 +26,8 @@ from tousu.complaints.services import (
 )
 from tousu.core import clock
 from tousu.core.errors import FieldErrors, InvalidTransition, ValidationFailed
-from tousu.core.reasons import Reason, reason, reason_office_text
+from tousu.core.reasons import Reason, each_language, reason, reason_office_text
+from tousu.core.templatetags.tousu_ui import local_name
 from tousu.notifications.choices import NotificationKind
 from tousu.notifications.services import (
     NotificationDraft,
@@ -178,7 +179,8 @@ def _route_notices(
         handlers = route.handlers
         if handlers is None:
             handlers = selectors.department_handlers(department)
-        text = reason("notice.dispatched", number=complaint.number, department=department.name)
+        name = each_language(lambda: local_name(department))
+        text = reason("notice.dispatched", number=complaint.number, department=name)
         users = [u for u in handlers if u != actor]
         return [NotificationDraft(users, NotificationKind.DISPATCHED, text, complaint)]
     return []

@@ -94,3 +94,17 @@ def test_old_routing_rule_text_reads_in_english_with_its_criteria_as_written() -
     }
     with translation.override("en"):
         assert reason_text(converted).startswith("Rule #12: ")
+
+
+def test_a_name_stored_in_each_language_reads_in_the_readers() -> None:
+    from tousu.core.reasons import each_language, in_language
+
+    names = {"zh-hans": "计费中心", "en": "Billing centre"}
+    stored = each_language(lambda: names[translation.get_language()])
+    assert stored == names
+    with translation.override("en"):
+        assert in_language(stored) == "Billing centre"
+        assert in_language("计费中心") == "计费中心"  # stored as text before: as written
+        assert in_language({"zh-hans": "计费中心"}) == "计费中心"  # no English: the site's own
+    with translation.override("zh-hans"):
+        assert in_language(stored) == "计费中心"

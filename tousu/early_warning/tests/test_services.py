@@ -5,13 +5,16 @@ the slice is back to normal."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.utils import translation
 
 from tousu.analytics import jobs as analytics_jobs
 from tousu.core import clock
+from tousu.core.reasons import reason_text
 from tousu.early_warning import jobs
 from tousu.early_warning.models import Alert
 from tousu.early_warning.services import alert_acknowledge, alert_scan
@@ -87,6 +90,17 @@ def test_a_wave_raises_one_alert_with_its_cause_and_tells_people(
     told = set(Notification.objects.filter(kind="alert").values_list("user__username", flat=True))
     assert {supervisor.username, analyst.username} <= told
     assert handler.username not in told
+    # The notice names the slice in each reader's language, not the scan's.
+    notice = Notification.objects.filter(kind="alert").first()
+    assert notice is not None
+    with translation.override("en"):
+        english = reason_text(notice.notice)
+    with translation.override("zh-hans"):
+        chinese = reason_text(notice.notice)
+    assert english.startswith("Complaint spike: ")
+    assert not re.search("[\u4e00-\u9fff]", english)
+    assert "宽带" in chinese
+    assert "宽带" in notice.text
     hook = Delivery.objects.get(event="alert")
     assert hook.payload["data"]["id"] == alert.pk
     assert "断网" in hook.payload["data"]["terms"]

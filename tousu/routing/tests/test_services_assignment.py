@@ -7,11 +7,13 @@ import itertools
 from collections.abc import Callable
 
 import pytest
+from django.utils import translation
 
 from tousu.accounts.models import Department, User
 from tousu.classification.models import Category
 from tousu.complaints.models import Complaint
 from tousu.core import clock
+from tousu.core.reasons import reason_text
 from tousu.notifications.models import Notification
 from tousu.routing.models import HandlerProfile
 
@@ -127,6 +129,13 @@ def test_queue_mode_leaves_it_unassigned_and_tells_the_department(
     assert complaint.status == "dispatched"
     told = Notification.objects.filter(complaint=complaint, kind="dispatched")
     assert sorted(n.user.username for n in told) == ["h_a", "h_b", "h_c"]
+    # The queue is named in each reader's language.
+    with translation.override("en"):
+        assert reason_text(told[0].notice).endswith(
+            "in the queue of Billing centre, waiting to be taken"
+        )
+    with translation.override("zh-hans"):
+        assert "计费" in reason_text(told[0].notice)
 
 
 def test_a_transfer_is_assigned_in_the_new_department(

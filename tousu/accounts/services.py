@@ -3,7 +3,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.contrib.auth.password_validation import validate_password
@@ -193,11 +193,12 @@ def login_lockout_record(
 TEXT_FIELD = "text"
 
 
-def text_mask_for(user: User) -> TextMask:
+def text_mask_for(user: User, names: Iterable[str] = ()) -> TextMask:
     """Free text as one response shows it to `user`: whole if the role may see personal data,
-    masked otherwise (D10). Log what it revealed with `pii_reveal_log` once the response is
+    masked otherwise (D10), with `names` (the customer's the response is about) masked where
+    the text writes them. Log what it revealed with `pii_reveal_log` once the response is
     made."""
-    return TextMask(reveal=can_view_pii(user))
+    return TextMask(reveal=can_view_pii(user), names=names)
 
 
 def pii_reveal_log(

@@ -3,6 +3,7 @@ of staff, and pages that show free text (personal data in it masked or logged, D
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.auth import views as auth_views
@@ -40,13 +41,15 @@ def render_with_pii(
     fields: str = "",
     count: int = 1,
     status: int = 200,
+    names: Iterable[str] = (),
 ) -> HttpResponse:
     """`render` for a page that shows free text: the template shows every such text through
     `|pii_text:pii`, which masks the personal data in it for roles that may not see it. For
     those that may, the page then logs one reveal (`pii_reveal_log`): of the structured
-    `fields` it revealed, if any, and of the text when what it showed held personal data."""
+    `fields` it revealed, if any, and of the text when what it showed held personal data.
+    `names`: the customer's the page is about, masked where its texts write them."""
     user = staff(request)
-    texts = text_mask_for(user)
+    texts = text_mask_for(user, names)
     response = render(request, template, {**context, "pii": texts}, status=status)
     pii_reveal_log(user=user, texts=texts, subject=subject, via="page", fields=fields, count=count)
     return response

@@ -359,7 +359,7 @@ def events_out(
 ) -> list[dict[str, Any]]:
     """The complaint's events as an API answer shows them to `user`, logged once when their
     text showed personal data."""
-    texts = text_mask_for(user)
+    texts = text_mask_for(user, [complaint.customer.name])
     items = [event_out(e, texts) for e in events]
     pii_reveal_log(user=user, texts=texts, subject=complaint.number, via=via)
     return items

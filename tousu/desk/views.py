@@ -657,7 +657,13 @@ def render_detail(
         fields = "name" if letter["customer"] else ""
     template = "complaints/_workspace.html" if context["partial"] else "complaints/detail.html"
     return render_with_pii(
-        request, template, context, subject=complaint.number, fields=fields, status=status
+        request,
+        template,
+        context,
+        subject=complaint.number,
+        fields=fields,
+        status=status,
+        names=[complaint.customer.name],
     )
 
 

@@ -75,7 +75,7 @@ def complaint_messages(
 ) -> dict[str, object]:
     user = api_user(request)
     complaint = get_complaint_for_user(user, number)
-    texts = text_mask_for(user)
+    texts = text_mask_for(user, [complaint.customer.name])
     found, count = paginate(selectors.messages_of(complaint), page, page_size)
     items = [selectors.message_out(m, texts) for m in found]
     pii_reveal_log(

@@ -5,7 +5,7 @@ The approved wording (统一口径) lives in the knowledge app, which messages m
 are siblings): a higher app registers a provider (`provider_register`, intake's AppConfig) that
 finds the approved text for a kind and channel. Without one, or when no wording is approved,
 the built-in texts below are used. Placeholders, filled by `render`: {number}, {greeting} (the
-customer's masked name), {due} (the promised reply time), {category}, {status_link},
+customer's name), {due} (the promised reply time), {category}, {status_link},
 {reply}, {progress}, {survey_link}."""
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ from django.utils.translation import gettext as _
 
 from tousu.complaints.models import Complaint
 from tousu.core import clock
-from tousu.core.pii import mask_name
 from tousu.messages.choices import MessageChannel, MessageKind
 
 
@@ -95,8 +94,9 @@ class _Lenient(string.Formatter):
 
 
 def placeholders(complaint: Complaint, **extra: str) -> dict[str, str]:
-    customer = complaint.customer
-    name = mask_name(customer.name) if customer.name else ""
+    # The customer's real name: a letter greets its reader (WORKSPACE 8); staff screens mask
+    # it where they show the message (core.pii.TextMask's names).
+    name = complaint.customer.name
     due = complaint.resolution_due
     category = complaint.category.name if complaint.category is not None else ""
     return {

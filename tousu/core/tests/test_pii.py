@@ -383,3 +383,18 @@ def test_a_text_mask_that_may_reveal_notes_only_real_personal_data() -> None:
     assert texts.revealed is False
     assert texts.data(["电话13812345678"]) == ["电话13812345678"]
     assert texts.revealed is True
+
+
+def test_a_text_mask_masks_the_customers_name_where_the_text_writes_it() -> None:
+    from tousu.core.pii import TextMask
+
+    letter = "尊敬的欧阳明客户，您好：欧阳明先生反映的问题已处理。联系电话13812345678"
+    masked = TextMask(reveal=False, names=["欧阳", "欧阳明", "王"])
+    assert (
+        masked.text(letter) == "尊敬的欧**客户，您好：欧**先生反映的问题已处理。联系电话138****5678"
+    )
+    # A reader who may see personal data sees the numbers; the name, as the customer panel
+    # shows it, only by the panel's reveal: no reveal is logged for it.
+    reader = TextMask(reveal=True, names=["欧阳明"])
+    assert reader.text("欧阳明先生来电") == "欧**先生来电"
+    assert not reader.revealed

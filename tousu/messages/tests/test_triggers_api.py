@@ -70,7 +70,7 @@ def test_the_reply_goes_once_when_resolved_and_closed(lifecycle: Callable[..., A
     ],
 )
 def test_the_reply_message_greets_the_customer_once(reply: str, sent: str) -> None:
-    """The message opens with its own greeting (尊敬的张*，您的投诉…已处理：); the greeting the
+    """The message opens with its own greeting (尊敬的张三，您的投诉…已处理：); the greeting the
     handler's reply opens with is not said twice. Only an opening greeting is dropped."""
     from tousu.messages.rules import without_greeting
 

@@ -33,7 +33,7 @@ def test_the_sms_says_the_approved_short_variant_with_the_facts_filled_in(
         complaint = register()
     message = ack(complaint)
     assert message.channel == "sms"
-    assert message.text.startswith("尊敬的张*，您的投诉")
+    assert message.text.startswith("尊敬的张三，您的投诉")  # the real name: a letter (WORKSPACE 8)
     assert f"您的投诉{complaint.number}（" in message.text
     assert "{" not in message.text
     assert "12-" in message.text  # the promised reply time, local
@@ -69,7 +69,8 @@ def test_a_new_version_is_what_the_next_customer_reads(
     )
     with clock.frozen(NOON):
         complaint = register()
-    assert ack(complaint).text == f"【受理】尊敬的张*，投诉{complaint.number}已受理，谢谢您的耐心。"
+    expected = f"【受理】尊敬的张三，投诉{complaint.number}已受理，谢谢您的耐心。"
+    assert ack(complaint).text == expected
 
 
 def test_without_approved_wording_the_built_in_text_is_used(

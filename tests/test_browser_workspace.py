@@ -63,6 +63,7 @@ def test_handler_resolves_over_authority_and_the_supervisor_approves_from_their_
     form.locator("[data-remedy-add]").click()
     form.locator("select[name=remedy_2_type]").select_option("bill_credit")
     form.locator("input[name=remedy_2_amount]").fill("100")
+    form.locator("input[name=remedy_2_note]").fill("下月账单抵扣")
     authority = form.locator("[data-authority]").inner_text()
     assert "¥250.00" in authority
     assert "超出授权，将提交 张三 审批" in authority
@@ -73,7 +74,7 @@ def test_handler_resolves_over_authority_and_the_supervisor_approves_from_their_
         number=complaint.number,
         customer="唐小明",
         category="",
-        remedies="退款 150.00 元、话费抵扣 100.00 元",
+        remedies="退款 150.00 元、话费抵扣 100.00 元（下月账单抵扣）",
         amount="250.00",
         received="",
         resolved="",

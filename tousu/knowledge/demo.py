@@ -147,8 +147,8 @@ TEMPLATES = (
     (
         "通用答复（含致谢）",
         "",
-        "{greeting}\n您于{received}反映的{category}问题（单号 {number}）我们已经核实处理。"
-        "处理结果：{remedies}。{thanks}",
+        "{greeting}\n您于{received}反映的{category}问题（单号 {number}），经核实，您反映的情况"
+        "{finding}。处理结果：{remedies}。{thanks}",
     ),
     (
         "不明扣费退款答复",

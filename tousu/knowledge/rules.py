@@ -272,6 +272,13 @@ def unknown_placeholders(body: str) -> list[str]:
     return sorted({m for m in _PLACEHOLDER.findall(body) if m not in PLACEHOLDERS})
 
 
-def remedies_text(items: Sequence[tuple[str, str]]) -> str:
-    """Remedies as the customer reads them: (label, amount or "") → "退款 58.00 元、道歉"."""
-    return "、".join(f"{label} {amount} 元" if amount else label for label, amount in items)
+def remedies_text(items: Sequence[tuple[str, str, str]]) -> str:
+    """Remedies as the customer reads them, each with what the handler noted of it: (label,
+    amount or "", note or "") → "退款 58.00 元、解释说明（告知 12321 举报渠道）" — the labels
+    alone tell the customer nothing of what was done. "无" when there are none, so that a
+    template's "处理结果：{remedies}。" still reads (`static/tousu/app.js` mirrors this)."""
+    parts = []
+    for label, amount, note in items:
+        part = f"{label} {amount} 元" if amount else label
+        parts.append(f"{part}（{note}）" if note else part)
+    return "、".join(parts) or "无"

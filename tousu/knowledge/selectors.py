@@ -301,19 +301,24 @@ def reply_facts(complaint: Complaint, suggestion: Suggestion | None) -> rules.Re
     recorded those the standard suggests. The reply goes to the customer in Chinese whatever
     language the handler's screen is in."""
     with translation.override("zh-hans"):
-        granted = [(str(RemedyType(r.type).label), r.amount) for r in complaint.remedies.all()]
+        granted = [
+            (str(RemedyType(r.type).label), r.amount, r.note) for r in complaint.remedies.all()
+        ]
         if not granted and suggestion is not None:
             granted = [
-                (str(RemedyType(r.type).label), r.amount or Decimal(0)) for r in suggestion.remedies
+                (str(RemedyType(r.type).label), r.amount or Decimal(0), "")
+                for r in suggestion.remedies
             ]
         category = complaint.category.name if complaint.category_id and complaint.category else ""
         finding = complaint.get_finding_display() if complaint.finding else ""
-    total = sum((amount for _, amount in granted), Decimal(0))
+    total = sum((amount for _, amount, _note in granted), Decimal(0))
     return rules.ReplyFacts(
         number=complaint.number,
         customer=mask_name(complaint.customer.name),
         category=category,
-        remedies=rules.remedies_text([(label, f"{a:.2f}" if a else "") for label, a in granted]),
+        remedies=rules.remedies_text(
+            [(label, f"{a:.2f}" if a else "", note) for label, a, note in granted]
+        ),
         amount=f"{total:.2f}",
         received=_local_date(complaint.received_at),
         resolved=_local_date(complaint.resolved_at or clock.now()),

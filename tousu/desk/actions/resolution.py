@@ -158,7 +158,13 @@ class ResolveForm(ActionForm):
             self.fields[f"remedy_{i}_note"] = forms.CharField(
                 label=_("Remedy note"),
                 required=False,
-                widget=forms.TextInput(attrs={"maxlength": "200", "aria-label": _("Remedy note")}),
+                widget=forms.TextInput(
+                    attrs={
+                        "maxlength": "200",
+                        "aria-label": _("Remedy note"),
+                        "data-remedy-note": "",
+                    }
+                ),
             )
 
     def clean_responsible_staff(self) -> User | None:

@@ -310,8 +310,11 @@ def test_reply_fill_without_a_name() -> None:
 
 
 def test_remedies_text() -> None:
-    assert rules.remedies_text([("退款", "58.00"), ("道歉", "")]) == "退款 58.00 元、道歉"
-    assert rules.remedies_text([]) == ""
+    assert rules.remedies_text([("退款", "58.00", ""), ("道歉", "", "")]) == "退款 58.00 元、道歉"
+    # What was done, as the handler noted it: the label alone says nothing.
+    explained = rules.remedies_text([("解释说明", "", "告知 12321 举报渠道")])
+    assert explained == "解释说明（告知 12321 举报渠道）"
+    assert rules.remedies_text([]) == "无"  # "处理结果：无。", not "处理结果：。"
 
 
 # ---- what changed ---------------------------------------------------------------------------

@@ -50,7 +50,10 @@
     form.querySelectorAll("[data-remedy-row]").forEach(function (row) {
       var type = row.querySelector("[data-remedy-type]");
       var amount = row.querySelector("[data-remedy-amount]");
-      if (type && type.value) out.push({ type: type.value, cents: amount ? fen(amount.value) : 0 });
+      var note = row.querySelector("[data-remedy-note]");
+      if (type && type.value) {
+        out.push({ type: type.value, cents: amount ? fen(amount.value) : 0, note: note ? note.value.trim() : "" });
+      }
     });
     return out;
   }
@@ -69,7 +72,8 @@
     var parts = remediesOf(form).map(function (r) {
       total += r.cents;
       var label = labels[r.type] || r.type;
-      return r.cents ? label + " " + yuan(r.cents) + " 元" : label;
+      var part = r.cents ? label + " " + yuan(r.cents) + " 元" : label;
+      return r.note ? part + "（" + r.note + "）" : part;
     });
     var finding = form.querySelector("[name=finding]");
     return {
@@ -77,7 +81,7 @@
       number: letter.number,
       customer: letter.customer,
       category: letter.category,
-      remedies: parts.join("、"),
+      remedies: parts.join("、") || "无",
       amount: yuan(total),
       received: letter.received,
       resolved: letter.resolved,

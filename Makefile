@@ -24,9 +24,13 @@ $(DEV_STAMP): $(STAMP)
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
+# The demo's messages link to the public pages where this run serves them (as `tousu serve`
+# makes TOUSU_PUBLIC_URL when it is not set), not to the default port.
+SERVED_NAME := $(if $(filter 0.0.0.0 ::,$(HOST)),localhost,$(HOST))
+
 run: $(STAMP)
 	$(BIN)/tousu init
-	$(BIN)/tousu demo --if-empty
+	TOUSU_PUBLIC_URL="$${TOUSU_PUBLIC_URL:-http://$(SERVED_NAME):$(PORT)}" $(BIN)/tousu demo --if-empty
 	$(BIN)/tousu serve --host $(HOST) --port $(PORT)
 
 test: $(DEV_STAMP)

@@ -90,7 +90,13 @@ from tousu.setup.demo_messages import contact_preferences_plan, messages_demo_lo
 from tousu.setup.demo_page import page_demo_load
 from tousu.setup.demo_regulator import regulator_demo_load
 from tousu.setup.demo_survey import survey_demo_load
-from tousu.setup.demo_texts import DemoComplaint, demo_complaint, demo_person, demo_reply
+from tousu.setup.demo_texts import (
+    DURATION_DAYS,
+    DemoComplaint,
+    demo_complaint,
+    demo_person,
+    demo_reply,
+)
 from tousu.setup.demo_wave import MIN_HISTORY, wave_incidents, wave_load, wave_scan
 from tousu.setup.demo_wechat import wechat_demo_load
 from tousu.setup.reference import CATEGORIES
@@ -265,16 +271,6 @@ INVESTIGATION_ANSWERS: dict[str, tuple[str, str]] = {
     Finding.NOT_TRUE: ("不属实", "不合理"),
 }
 # Days of outage or delay as customers put them (demo_texts._DURATIONS).
-DURATION_DAYS: dict[str, int] = {
-    "三天": 3,
-    "一个多星期": 8,
-    "两个月": 60,
-    "半个多月": 16,
-    "好几天": 4,
-    "一个多月": 35,
-    "五六天": 5,
-    "十来天": 10,
-}
 # Complaints whose clause computes a remedy from the days of outage or delay.
 OUTAGE_CATEGORIES = ("network.broadband_outage", "business.broadband_install")
 # Texts that state a large disputed amount (demo_texts._BIG_AMOUNTS): an outcome that follows
@@ -642,7 +638,11 @@ def _resolution_plan(
         remedies = _depart(remedies, departure)
     granted = [(r.type, Decimal(str(r.amount)).quantize(Decimal("0.01")), r.note) for r in remedies]
     reply = demo_reply(
-        category=text.category, finding=finding, remedies=granted, again=again is not None
+        category=text.category,
+        finding=finding,
+        remedies=granted,
+        again=again is not None,
+        content=text.content,
     )
     return Resolution(
         finding=finding,
@@ -1286,11 +1286,13 @@ def _departure_targets(finals: list[str]) -> list[int]:
     return [int((j + 0.5) * closed / k) + 1 for j in range(k)]
 
 
-def _over_authority_text(rng: random.Random, limit: Decimal, high_risk: bool) -> DemoComplaint:
+def _over_authority_text(
+    rng: random.Random, limit: Decimal, high_risk: bool, received: dt.date
+) -> DemoComplaint:
     """A billing complaint that states a disputed amount above `limit`: refunded as the clause
     says, it needs approval."""
     for _ in range(500):
-        text = demo_complaint(rng, rng.choice(BIG_DISPUTES), high_risk=high_risk)
+        text = demo_complaint(rng, rng.choice(BIG_DISPUTES), high_risk=high_risk, received=received)
         stated = _AMOUNT.search(text.content)
         if stated and Decimal(stated.group(1)) > limit:
             return text
@@ -1346,6 +1348,7 @@ def plan_all(
     plans = []
     for received, final, reopened in slots:
         recent = [c for c in recent if received - last[c.phone][0] < dt.timedelta(days=60)]
+        day = received.astimezone(SHANGHAI).date()
         # A few open complaints about to blow up, for the watch list and the queues (R2.4).
         high_risk = final != Status.CLOSED and not reopened and rng.random() < HIGH_RISK_SHARE
         same = False
@@ -1353,13 +1356,13 @@ def plan_all(
             customer = rng.choice(recent)
             same = rng.random() < 0.6  # most come back about the same problem
             category = last[customer.phone][1] if same else None
-            text = demo_complaint(rng, category, high_risk=high_risk)
+            text = demo_complaint(rng, category, high_risk=high_risk, received=day)
         else:
             customer = customer_new(rng, taken, now.date(), regions)
             customers.append(customer)
-            text = demo_complaint(rng, high_risk=high_risk)
+            text = demo_complaint(rng, high_risk=high_risk, received=day)
         if final == Status.AWAITING_APPROVAL and handler_limit is not None:
-            text = _over_authority_text(rng, handler_limit, high_risk)
+            text = _over_authority_text(rng, handler_limit, high_risk, day)
             same = same and text.category == last[customer.phone][1]
         departure = ""
         if final == Status.CLOSED:
@@ -1584,7 +1587,7 @@ def surge_plans(
         received = received_time(rng, now, low, high, 0.0)
         customer = customer_new(rng, taken, now.date(), regions)
         customers.append(customer)
-        text = demo_complaint(rng, SURGE.category)
+        text = demo_complaint(rng, SURGE.category, received=received.astimezone(SHANGHAI).date())
         level = sla_rules.initial_level(text.channel, None)
         story = Story(
             day=received.astimezone(SHANGHAI).date(),

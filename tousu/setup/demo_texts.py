@@ -9,6 +9,7 @@ values and adds the odd greeting, complaint or threat to escalate. Everything is
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 import re
 from dataclasses import dataclass
@@ -116,7 +117,19 @@ _VAS = (
     "阅读包月",
     "彩信天气预报",
 )
-_DURATIONS = ("三天", "一个多星期", "两个月", "半个多月", "好几天", "一个多月", "五六天", "十来天")
+# How long the customer says it has been, and the days it means: the outage or delay a
+# per-day remedy is worked out from, and how far back a date the text names lies.
+DURATION_DAYS: dict[str, int] = {
+    "三天": 3,
+    "一个多星期": 8,
+    "两个月": 60,
+    "半个多月": 16,
+    "好几天": 4,
+    "一个多月": 35,
+    "五六天": 5,
+    "十来天": 10,
+}
+_DURATIONS = tuple(DURATION_DAYS)
 _HOURS = ("两个小时", "四十多分钟", "半个多小时", "一个多小时")
 _STORES = (
     "新街口营业厅",
@@ -138,25 +151,32 @@ _STAFF = ("一个女客服", "接电话的男客服", "那个客服", "一个年
 _RELATIVES = ("我妈", "我爸", "家里老人", "我外婆", "我爷爷")
 
 
-def _date(rng: random.Random) -> str:
-    day_suffix = rng.choice(("日", "号", "号"))
-    return f"{rng.randint(1, 12)}月{rng.randint(1, 28)}{day_suffix}"
+def _day_text(day: dt.date, suffix: str) -> str:
+    return f"{day.month}月{day.day}{suffix}"
 
 
-def _slots(rng: random.Random) -> dict[str, str]:
-    """Draw every slot once, in a fixed order, so one seed gives one text."""
-    month = rng.choice(("上个月", "这个月", f"{rng.randint(1, 12)}月份"))
+def _slots(rng: random.Random, received: dt.date | None = None) -> dict[str, str]:
+    """Draw every slot once, in a fixed order, so one seed gives one text. With the day the
+    complaint is `received`, the dates it names lie before it: the day something started is
+    as long ago as the text says it has been ("6月24号…现在过去半个多月了" on 12-06 was not),
+    any other a few days back, and "N月份" is this month or the one before."""
+    numbered = rng.randint(1, 12)
+    month = rng.choice(("上个月", "这个月", f"{numbered}月份"))
     region = rng.choice(REGIONS).name
-    return {
-        "amount": rng.choice(_AMOUNTS),
-        "amount_small": rng.choice(_SMALL_AMOUNTS),
-        "amount_big": rng.choice(_BIG_AMOUNTS),
-        "date": _date(rng),
+    amounts = rng.choice(_AMOUNTS), rng.choice(_SMALL_AMOUNTS), rng.choice(_BIG_AMOUNTS)
+    suffix = rng.choice(("日", "号", "号"))
+    month_drawn, day_drawn = rng.randint(1, 12), rng.randint(1, 28)
+    duration = ""
+    slots = {
+        "amount": amounts[0],
+        "amount_small": amounts[1],
+        "amount_big": amounts[2],
+        "date": f"{month_drawn}月{day_drawn}{suffix}",
         "month": month,
         "place": rng.choice(_PLACES),
         "plan": rng.choice(_PLANS),
         "vas": rng.choice(_VAS),
-        "duration": rng.choice(_DURATIONS),
+        "duration": (duration := rng.choice(_DURATIONS)),
         "hours": rng.choice(_HOURS),
         "store": rng.choice(_STORES),
         "brand": rng.choice(_BRANDS),
@@ -171,6 +191,13 @@ def _slots(rng: random.Random) -> dict[str, str]:
         "city": region,
         "village": f"{region}{rng.choice(('乡下', '农村'))}",
     }
+    if received is not None:
+        started = received - dt.timedelta(days=DURATION_DAYS[duration])
+        slots["date"] = _day_text(started, suffix)
+        if month.endswith("月份"):
+            earlier = received.replace(day=1) - dt.timedelta(days=day_drawn % 2)
+            slots["month"] = f"{earlier.month}月份"
+    return slots
 
 
 # ---------------------------------------------------------------------------------------------
@@ -619,16 +646,21 @@ def _weighted(rng: random.Random, weights: dict[str, float]) -> str:
 
 
 def demo_complaint(
-    rng: random.Random, category: str | None = None, *, high_risk: bool = False
+    rng: random.Random,
+    category: str | None = None,
+    *,
+    high_risk: bool = False,
+    received: dt.date | None = None,
 ) -> DemoComplaint:
     """One complaint: a leaf category (weighted unless given), its text, demand and channel;
-    `high_risk`: one that threatens to go to the regulator and the press, angrily."""
+    `high_risk`: one that threatens to go to the regulator and the press, angrily; `received`:
+    the day it is received, which the dates in its text lie before."""
     if category is None:
         category = _weighted(rng, {c: CATEGORY_WEIGHTS.get(c, 1.0) for c in LEAF_CATEGORIES})
     if category not in TEMPLATES:
         raise ValueError(f"no demo templates for category {category!r}")
     channel = _weighted(rng, CHANNEL_WEIGHTS)
-    slots = _slots(rng)
+    slots = _slots(rng, received)
     template = rng.choice(TEMPLATES[category])
     body = render(rng, template, slots)
     content = rng.choice(_OPENERS) + body
@@ -762,6 +794,19 @@ FINDING_SENTENCES: dict[str, str] = {
     "partly_true": "经核实，您反映的情况部分属实。",
     "not_true": "经核实，相关收费和业务处理符合规定，我们已向您说明具体原因。",
 }
+# What "not true" found, by parent category where the charges are not what was complained of.
+NOT_TRUE_SENTENCES: dict[str, str] = {
+    "network": "经核实，您所在区域的网络运行正常，未发现故障记录，我们已向您说明具体情况。",
+    "service": "经核实，工作人员的服务符合规范，我们已向您说明核实情况。",
+    "device": "经检测，设备未发现质量问题，我们已向您说明检测结果。",
+    "security": "经核实，未发现相关号码涉及我方业务或系统问题，我们已向您说明核实情况。",
+}
+# Where the customer met the staff they complain of, the check is not a call recording.
+_MET_IN_PERSON: tuple[tuple[str, str], ...] = (
+    ("营业厅", "调取了营业厅监控并与当班人员核实"),
+    ("店员", "调取了营业厅监控并与当班人员核实"),
+    ("师傅", "联系了装维单位并与上门人员核实"),
+)
 _MONEY_WORDS: dict[str, str] = {
     "refund": "退还费用",
     "bill_credit": "赠送话费",
@@ -788,17 +833,25 @@ def demo_reply(
     finding: str,
     remedies: list[tuple[str, Decimal, str]],
     again: bool = False,
+    content: str = "",
 ) -> str:
     """The reply to the customer, composed from the outcome itself: the complaint's category,
     the finding, each remedy granted with its amount and the total. `again`: the second
-    outcome after a dissatisfied callback."""
+    outcome after a dissatisfied callback; `content`: what the customer said, for how the
+    facts were checked (a store's camera, not a call recording, for a shop assistant)."""
     parent = category.split(".")[0]
     name = CATEGORY_NAMES[category]
     parts = ["您好，"]
     if again:
         parts.append("回访中您对首次处理结果不满意，我们已重新核实。")
-    parts.append(f"关于您反映的{name}问题，我们{CHECKED[parent]}。")
-    parts.append(FINDING_SENTENCES[finding])
+    checked = CHECKED[parent]
+    if parent == "service":
+        checked = next((how for word, how in _MET_IN_PERSON if word in content), checked)
+    parts.append(f"关于您反映的{name}问题，我们{checked}。")
+    if finding == "not_true":
+        parts.append(NOT_TRUE_SENTENCES.get(parent, FINDING_SENTENCES[finding]))
+    else:
+        parts.append(FINDING_SENTENCES[finding])
     money = [(t, a) for t, a, _ in remedies if a > 0]
     if money:
         items = "、".join(f"{_MONEY_WORDS.get(t, '补偿')} {yuan(a)} 元" for t, a in money)

@@ -122,6 +122,26 @@ def test_the_reply_states_the_outcome_it_belongs_to():
     assert "元" not in explained  # nothing granted, no amount claimed
 
 
+def test_the_reply_checks_and_finds_what_the_complaint_was_about() -> None:
+    """A broadband outage found not true is about the network, not charges; a shop assistant
+    is checked on the store's camera, not on a call recording."""
+    outage = demo_reply(
+        category="network.broadband_outage",
+        finding="not_true",
+        remedies=[("explanation", Decimal("0"), "说明核实情况")],
+    )
+    assert "网络运行正常" in outage
+    assert "收费" not in outage
+    store = demo_reply(
+        category="service.attitude",
+        finding="true",
+        remedies=[("apology", Decimal("0"), "口头致歉")],
+        content="我妈去营业厅问点事情，被店员大声呵斥",
+    )
+    assert "营业厅监控" in store
+    assert "录音" not in store
+
+
 def test_a_demand_names_only_what_its_text_said() -> None:
     """The demand's amount is the text's own, and it asks for no gift or service the text did
     not mention (the demo showed "补发200元话费" for a 10-yuan rebate)."""

@@ -19,6 +19,8 @@ SLOT_STARTS: dict[str, dt.time] = {
     DaySlot.AFTERNOON: dt.time(14, 0),
     DaySlot.EVENING: dt.time(18, 30),
 }
+# The last calls of the day: nobody is called later, so no callback falls due later either.
+CALLS_END = dt.time(21, 0)
 # Where one part of the day ends and the next begins, for a call made at any time: a call at
 # 13:00 was an after-lunch (afternoon) call, one at 18:00 an evening call.
 _AFTERNOON_FROM = dt.time(13, 0)
@@ -47,6 +49,25 @@ def slot_of(moment: dt.datetime) -> str:
     if local < _EVENING_FROM:
         return DaySlot.AFTERNOON
     return DaySlot.EVENING
+
+
+def callback_due(closed: dt.datetime, hours: int) -> dt.datetime:
+    """When the callback of a complaint closed at `closed` is due: `hours` later, but never
+    at night (a complaint closed at 01:43 was due at 01:43 two days on, when nobody calls and
+    the chase would wake no one): one that would fall outside the calling day (the morning's
+    start to CALLS_END) is due at the end of the calling day before — sooner, so that the
+    promise of a call within `hours` holds — or, when that is not after the close, at the
+    start of the next one."""
+    due = closed + dt.timedelta(hours=hours)
+    local = due.astimezone(SHANGHAI)
+    start = SLOT_STARTS[DaySlot.MORNING]
+    if start <= local.time() < CALLS_END:
+        return due
+    day = local.date() if local.time() >= CALLS_END else local.date() - dt.timedelta(days=1)
+    sooner = dt.datetime.combine(day, CALLS_END, tzinfo=SHANGHAI)
+    if sooner > closed:
+        return sooner
+    return dt.datetime.combine(day + dt.timedelta(days=1), start, tzinfo=SHANGHAI)
 
 
 def is_failed(outcome: str) -> bool:

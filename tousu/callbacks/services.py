@@ -70,7 +70,7 @@ def callback_schedule(*, complaint: Complaint) -> CallbackTask:
     )
     task = CallbackTask.objects.create(
         complaint=complaint,
-        due_at=now + dt.timedelta(hours=settings.TOUSU_CALLBACK_DUE_HOURS),
+        due_at=callback_rules.callback_due(now, settings.TOUSU_CALLBACK_DUE_HOURS),
         created_at=now,
     )
     event_record(

@@ -87,3 +87,17 @@ def test_score_cells(text: str, score: int | None) -> None:
 def test_bad_score_cells(text: str) -> None:
     with pytest.raises(ValueError, match=r"."):
         score_parse(text)
+
+
+def test_a_callback_is_never_due_at_night() -> None:
+    from tousu.callbacks.rules import SHANGHAI, callback_due
+
+    def at(day: int, hour: int, minute: int = 0) -> dt.datetime:
+        return dt.datetime(2026, 12, day, hour, minute, tzinfo=SHANGHAI)
+
+    assert callback_due(at(7, 10), 48) == at(9, 10)  # in calling hours: as promised
+    # Closed at 01:43: due by the end of the calling day before 01:43 two days on, not then.
+    assert callback_due(at(7, 1, 43), 48) == at(8, 21)
+    assert callback_due(at(7, 22, 30), 48) == at(9, 21)
+    # Too short a limit to end a calling day sooner: the next morning's first calls.
+    assert callback_due(at(7, 22, 30), 2) == at(8, 9)

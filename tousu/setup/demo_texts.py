@@ -619,16 +619,19 @@ def _weighted(rng: random.Random, weights: dict[str, float]) -> str:
 
 
 def demo_complaint(
-    rng: random.Random, category: str | None = None, *, high_risk: bool = False
+    rng: random.Random, category: str | None = None, *, high_risk: bool = False, plan: str = ""
 ) -> DemoComplaint:
     """One complaint: a leaf category (weighted unless given), its text, demand and channel;
-    `high_risk`: one that threatens to go to the regulator and the press, angrily."""
+    `high_risk`: one that threatens to go to the regulator and the press, angrily; `plan`: the
+    customer's, named where the text names a plan (else one drawn)."""
     if category is None:
         category = _weighted(rng, {c: CATEGORY_WEIGHTS.get(c, 1.0) for c in LEAF_CATEGORIES})
     if category not in TEMPLATES:
         raise ValueError(f"no demo templates for category {category!r}")
     channel = _weighted(rng, CHANNEL_WEIGHTS)
-    slots = _slots(rng)
+    slots = _slots(rng)  # drawn whole all the same: one seed, one stream
+    if plan:
+        slots["plan"] = plan
     template = rng.choice(TEMPLATES[category])
     body = render(rng, template, slots)
     content = rng.choice(_OPENERS) + body

@@ -306,6 +306,7 @@ class ApiRow:
     repeat_of_id: int | None
     duplicate_of_id: int | None
     external_ref: str
+    product: str
     received_at: dt.datetime
     registered_at: dt.datetime
     first_response_due: dt.datetime
@@ -348,6 +349,7 @@ _API_ROW_COLUMNS = (
     "repeat_of_id",
     "duplicate_of_id",
     "external_ref",
+    "product",
     "received_at",
     "registered_at",
     "first_response_due",

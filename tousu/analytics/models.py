@@ -28,6 +28,8 @@ class CountColumns(models.Model):
     region = models.PositiveIntegerField(default=0)
     department = models.PositiveIntegerField(default=0)
     level = models.CharField(max_length=16)
+    # Complaint.product, a snapshot of the plan; "" = unknown, "*" = all (a roll-up).
+    product = models.CharField(max_length=64, default="")
 
     # One column per measure (see rules.MEASURES), summed by the KPI queries.
     for _measure in MEASURES:
@@ -45,7 +47,8 @@ class Counts(CountColumns):
     dimensions in one string, so that the fill job finds the rows of a batch with one indexed
     `IN` however periods and dimensions mix."""
 
-    key = models.CharField(max_length=96, unique=True)
+    # Up to ~150 characters: the period, the roll-up and the dimensions, the product last (64).
+    key = models.CharField(max_length=192, unique=True)
     rollup = models.PositiveSmallIntegerField(default=0)  # rules.ROLLUPS
 
     class Meta:

@@ -3,7 +3,7 @@ counts, and how figures are read from summed counts. No database here.
 
 A complaint contributes to up to three kinds of hourly slot, each at the time its measures
 happened, all under the complaint's *current* dimensions (category, channel, region,
-department, level):
+department, level) and its product (the customer's plan when it was registered, a snapshot):
 
 - registration, at `received_at`: registered; repeats (`repeat_of` set); escalated (the
   timeline holds an `escalated` event); first response settled (accepted, or alerted as
@@ -57,9 +57,10 @@ CALLBACK_MEASURES = (
 # Every column of the count tables that is summed, in a fixed order.
 MEASURES: tuple[str, ...] = REGISTRATION_MEASURES + CLOSING_MEASURES + CALLBACK_MEASURES
 
-# (category id, channel, region id, department id, level); 0 stands for "none" so that the
-# unique key of a count row has no NULL in it (NULLs are never equal in a unique index).
-Dims = tuple[int, str, int, int, str]
+# (category id, channel, region id, department id, level, product); 0 (or "" for the product)
+# stands for "none" so that the unique key of a count row has no NULL in it (NULLs are never
+# equal in a unique index).
+Dims = tuple[int, str, int, int, str, str]
 # An hour as whole hours since the epoch (UTC); Asia/Shanghai is UTC+8 all year, so UTC hours
 # and local hours have the same boundaries.
 Hour = int
@@ -67,7 +68,9 @@ Contributions = dict[Hour, dict[str, int]]
 
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
-DIMENSIONS = ("category", "channel", "region", "department", "level")
+# The product is in the cube only (no roll-up of its own): early warning reads it there, per
+# hour, to find spikes of one plan's complaints (R10.1); no dashboard slices by it yet.
+DIMENSIONS = ("category", "channel", "region", "department", "level", "product")
 # Roll-ups kept beside the full cube (rollup 0), so that the common questions read a few rows
 # per period instead of every combination in use: totals; one dimension's mix or filter; and
 # a mix within one department or region — what a department supervisor's or a region
@@ -97,7 +100,7 @@ def rollups_kept(*, hourly: bool) -> tuple[int, ...]:
     return HOURLY_ROLLUPS if hourly else tuple(ROLLUPS)
 
 
-ALL = {"category": 0, "channel": "*", "region": 0, "department": 0, "level": "*"}
+ALL = {"category": 0, "channel": "*", "region": 0, "department": 0, "level": "*", "product": "*"}
 
 
 # Measures whose meaning changed since they were first counted, with the release's reason: a
@@ -297,7 +300,7 @@ SatisfactionCube = tuple[str, str, int, int, int, str, int]
 def callback_observations(facts: ComplaintFacts) -> list[Observation]:
     """The satisfaction observations of a complaint's scored callbacks, each on the
     Asia/Shanghai day it was done, under the complaint's current dimensions."""
-    category, channel, region, department, _level = facts.dims
+    category, channel, region, department, _level, _product = facts.dims
     out: list[Observation] = []
     for callback in facts.callbacks:
         found = drivers.observation(callback.scores, callback.overall)
@@ -375,11 +378,14 @@ def encode(dims: Dims, parts: Contributions) -> dict[str, object]:
 def decode(data: Mapping[str, object]) -> tuple[Dims, Contributions]:
     d = cast("list[Any]", data["d"])
     s = cast("dict[str, dict[str, int]]", data["s"])
-    dims: Dims = (int(d[0]), str(d[1]), int(d[2]), int(d[3]), str(d[4]))
+    # Kept before the product was counted: none. (A release that adds a dimension changes the
+    # layout, and the rebuild replaces these; the fill job may still read one before that.)
+    product = str(d[5]) if len(d) > 5 else ""
+    dims: Dims = (int(d[0]), str(d[1]), int(d[2]), int(d[3]), str(d[4]), product)
     return dims, {int(h): dict(m) for h, m in s.items()}
 
 
-Key = tuple[Hour, int, str, int, int, str]
+Key = tuple[Hour, int, str, int, int, str, str]
 
 
 def deltas(

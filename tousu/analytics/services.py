@@ -69,6 +69,7 @@ def facts_read(ids: Sequence[int]) -> dict[int, rules.ComplaintFacts]:
         "region_id",
         "department_id",
         "level",
+        "product",
         "received_at",
         "first_response_due",
         "resolution_due",
@@ -102,10 +103,10 @@ def facts_read(ids: Sequence[int]) -> dict[int, rules.ComplaintFacts]:
             )
         )
     out: dict[int, rules.ComplaintFacts] = {}
-    for pk, cat, channel, region, dept, level, received, fr_due, due, *rest in rows:
+    for pk, cat, channel, region, dept, level, product, received, fr_due, due, *rest in rows:
         accepted, alerted, resolved, closed, repeat_of, first_contact, resp, resp_staff = rest
         out[pk] = rules.ComplaintFacts(
-            dims=(cat or 0, channel, region or 0, dept or 0, level),
+            dims=(cat or 0, channel, region or 0, dept or 0, level, product),
             received_at=received,
             first_response_due=fr_due,
             resolution_due=due,
@@ -277,7 +278,7 @@ def responsible_rows(facts: dict[int, rules.ComplaintFacts]) -> dict[int, tuple[
         if found is None:
             continue
         month, measures = found
-        category, channel, region, department, _level = item.dims
+        category, channel, region, department, _level, _product = item.dims
         dims = (
             item.responsible_department,
             item.responsible_staff,
@@ -736,8 +737,10 @@ def _rebuild_sum() -> None:
                 q(n) if n in kept else _sql_literal(cast("int | str", rules.ALL[n]))
                 for n in DIMENSIONS
             ]
+            # Wide enough for the product (64 characters, Complaint.product): a narrower cast
+            # would cut it on PostgreSQL, and the key would no longer be `counts_apply`'s.
             key = " || '|' || ".join(
-                f"CAST({part} AS VARCHAR(24))" for part in [period_label, str(rollup), *dims]
+                f"CAST({part} AS VARCHAR(64))" for part in [period_label, str(rollup), *dims]
             )
             columns = ["key", "rollup", *period, *DIMENSIONS, *rules.MEASURES]
             values = [

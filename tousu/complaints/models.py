@@ -44,6 +44,11 @@ class Complaint(models.Model):
     region = models.ForeignKey(
         "accounts.Region", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # The product (the customer's plan/tariff, 套餐) the complaint was about, as it stood when
+    # the complaint was registered: a snapshot, not a link, so that a later change of plan does
+    # not move the complaint to another product in the counts and spike alerts (R10.1).
+    # Blank when the customer's plan was unknown. Same length as Customer.plan.
+    product = models.CharField(_("product"), max_length=64, blank=True)
     external_ref = models.CharField(_("external reference"), max_length=64, blank=True)
 
     category = models.ForeignKey(

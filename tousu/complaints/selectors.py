@@ -46,6 +46,7 @@ class ComplaintFilters:
     department: str = ""
     handler: str = ""  # username
     region: str = ""
+    product: str = ""  # the plan's name as registered (Complaint.product), exactly
     responsible_department: str = ""  # a code: the department confirmed responsible
     overdue: bool = False
     time_left: str = ""  # a TimeLeft bucket: open complaints only
@@ -305,6 +306,7 @@ class ApiRow:
     repeat_of_id: int | None
     duplicate_of_id: int | None
     external_ref: str
+    product: str
     received_at: dt.datetime
     registered_at: dt.datetime
     first_response_due: dt.datetime
@@ -347,6 +349,7 @@ _API_ROW_COLUMNS = (
     "repeat_of_id",
     "duplicate_of_id",
     "external_ref",
+    "product",
     "received_at",
     "registered_at",
     "first_response_due",
@@ -484,6 +487,8 @@ def _filtered(qs: QuerySet[Complaint], f: ComplaintFilters) -> QuerySet[Complain
         qs = qs.filter(handler__username=f.handler)
     if f.region:
         qs = qs.filter(region__code=f.region)
+    if f.product:
+        qs = qs.filter(product=f.product)
     if f.responsible_department:
         qs = qs.filter(responsible_department__code=f.responsible_department)
     if f.overdue:

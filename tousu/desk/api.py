@@ -58,6 +58,7 @@ class ListQuery(Schema):
     department: str = ""
     handler: str = ""
     region: str = ""
+    product: str = Field("", description="the product (plan) as registered, its exact name")
     responsible_department: str = ""
     overdue: bool = False
     time_left: str = ""
@@ -101,6 +102,7 @@ def complaint_list(request: HttpRequest, query: Query[ListQuery]) -> HttpRespons
         department=query.department,
         handler=query.handler,
         region=query.region,
+        product=query.product.strip(),
         responsible_department=query.responsible_department,
         overdue=query.overdue,
         time_left=query.time_left,

@@ -9,6 +9,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from tousu.accounts.models import Department, Region, User
 from tousu.classification.forms import (
@@ -68,6 +69,11 @@ class ComplaintFilterForm(forms.Form):
     level = forms.ChoiceField(label=_("Level"), required=False)
     department = forms.ChoiceField(label=_("Department"), required=False)
     region = forms.ChoiceField(label=_("Region"), required=False)
+    # Free text, matched exactly: products are the CRM's plan names, not reference data here.
+    # An alert on a product links to its complaints with it.
+    product = forms.CharField(
+        label=pgettext_lazy("product", "Product"), required=False, max_length=64
+    )
     responsible_department = forms.ChoiceField(label=_("Responsible department"), required=False)
     received_from = DayField(
         label=_("Received from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
@@ -162,6 +168,7 @@ class ComplaintFilterForm(forms.Form):
             level=data.get("level", ""),
             department=data.get("department", ""),
             region=data.get("region", ""),
+            product=data.get("product", "").strip(),
             responsible_department=data.get("responsible_department", ""),
             overdue=data.get("overdue", False),
             time_left=data.get("time_left", ""),

@@ -90,6 +90,9 @@ class ComplaintOut(Schema):
     duplicate_of: str | None
     region: str | None
     external_ref: str
+    # The product (the customer's plan) as it stood when the complaint was registered; "" when
+    # unknown.
+    product: str
     received_at: dt.datetime
     registered_at: dt.datetime
     first_response_due: dt.datetime
@@ -283,6 +286,7 @@ def complaint_out(complaint: Complaint | ApiRow, shared: Shared) -> dict[str, An
         "duplicate_of": linked_number(complaint, "duplicate_of", shared.numbers),
         "region": complaint.region.code if complaint.region else None,
         "external_ref": complaint.external_ref,
+        "product": complaint.product,
         "received_at": local(complaint.received_at),
         "registered_at": local(complaint.registered_at),
         "first_response_due": local(complaint.first_response_due),

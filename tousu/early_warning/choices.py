@@ -12,8 +12,10 @@ class AlertWindow(models.TextChoices):
     DAY = "day", _("Latest 24 hours")
 
 
-# The dimensions a spike is looked for in, alone and in pairs (R10.1).
-SLICE_DIMENSIONS = ("category", "region", "channel")
+# The dimensions a spike is looked for in, alone and in pairs (R10.1). The product is the
+# customer's plan as it stood when the complaint was registered (Complaint.product); its value is
+# the plan's name as the CRM gives it, there being no product table to number it.
+SLICE_DIMENSIONS = ("category", "region", "channel", "product")
 
 
 # ---- proactive care from known faults (issue 15 item 3, S3 先于客户发现问题) ---------------------

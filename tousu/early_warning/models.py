@@ -30,7 +30,8 @@ class Alert(models.Model):
     # The slice as sorted [dimension, value] pairs, e.g. [["category", "12"], ["region", "3"]];
     # `slice_key` is the same in one string, for the one-ongoing-alert-per-slice constraint.
     slice = models.JSONField(_("slice"))
-    slice_key = models.CharField(max_length=96)
+    # Room for a pair with a product (its name, up to 64 characters).
+    slice_key = models.CharField(max_length=160)
     window = models.CharField(_("window"), max_length=8, choices=AlertWindow.choices)
     observed = models.PositiveIntegerField(_("observed"))
     expected = models.FloatField(_("expected"))

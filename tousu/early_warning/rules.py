@@ -1,9 +1,9 @@
 """Spike detection (R10.1): pure arithmetic over hourly counts, no database.
 
-The question each scan asks of a slice (a category, region or channel, or a pair of them) is
-"did the latest hour, or the latest 24 hours, bring many more complaints than this slice brings
-at this time of the week?" — and the answer must be both significant (not chance) and material
-(enough extra complaints to be worth a person's attention).
+The question each scan asks of a slice (a category, region, channel or product, or a pair of
+them) is "did the latest hour, or the latest 24 hours, bring many more complaints than this
+slice brings at this time of the week?" — and the answer must be both significant (not chance)
+and material (enough extra complaints to be worth a person's attention).
 
 Expected counts. A slice is usually too sparse to have a seasonal shape of its own, so its
 expectation is its own robust level times the shape of all complaints:
@@ -517,9 +517,9 @@ def incident_terms_matched(
     slice_: Iterable[Iterable[str]], terms: Iterable[str], values: dict[str, str], text: str
 ) -> list[str]:
     """The incident's terms that a complaint with these slice `values` ({"category": id,
-    "region": id, "channel": code}) and this text uses — empty when it is outside the slice,
-    or uses none of them (an incident without terms proposes nothing: its slice alone would
-    take in every complaint of a city)."""
+    "region": id, "channel": code, "product": plan name}) and this text uses — empty when it is
+    outside the slice, or uses none of them (an incident without terms proposes nothing: its
+    slice alone would take in every complaint of a city)."""
     for dimension, value in slice_:
         if values.get(str(dimension), "") != str(value):
             return []

@@ -115,10 +115,15 @@ def series(first: int, last: int) -> Series:
     )
     total: dict[int, int] = defaultdict(int)
     by_slice: dict[rules.Slice, dict[int, int]] = defaultdict(lambda: defaultdict(int))
-    for hour, category, region, channel, n in rows:
+    for hour, category, region, channel, product, n in rows:
         number = hour_number(hour)
         total[number] += n
-        values = {"category": str(category), "region": str(region), "channel": channel}
+        values = {
+            "category": str(category),
+            "region": str(region),
+            "channel": channel,
+            "product": product,
+        }
         for s in slices_of(values):
             by_slice[s][number] += n
     return Series(first, last, dict(total), dict(by_slice))
@@ -163,7 +168,12 @@ def findings(now: dt.datetime) -> list[rules.Finding]:
 def _slice_filter(
     qs: QuerySet[Complaint], slice_: Iterable[tuple[str, str]]
 ) -> QuerySet[Complaint]:
-    lookups = {"category": "category_id", "region": "region_id", "channel": "channel"}
+    lookups = {
+        "category": "category_id",
+        "region": "region_id",
+        "channel": "channel",
+        "product": "product",
+    }
     return qs.filter(**{lookups[d]: v for d, v in slice_})
 
 
@@ -231,6 +241,10 @@ def slice_names(slices: Iterable[Any]) -> tuple[dict[str, str], dict[str, str]]:
                 codes[f"{dim}:{pk}"] = code
     for code in wanted["channel"]:
         labels[f"channel:{code}"] = str(Channel(code).label) if code in Channel.values else code
+    # A product is its plan's name, in the CRM's words whatever the language; said to be a
+    # product, since a name such as 大流量卡39元 alone reads like anything.
+    for name in wanted["product"]:
+        labels[f"product:{name}"] = pgettext("slice", "Product: %(name)s") % {"name": name}
     return labels, codes
 
 
@@ -654,6 +668,7 @@ def incident_values(complaint: Complaint) -> dict[str, str]:
         "category": str(complaint.category_id or ""),
         "region": str(complaint.region_id or ""),
         "channel": complaint.channel,
+        "product": complaint.product,
     }
 
 

@@ -79,6 +79,9 @@ FIELD_ALIASES: dict[str, tuple[str, ...]] = {
     "demand": ("诉求", "客户诉求", "要求", "demand"),
     "category": ("类别", "投诉类别", "分类", "category"),
     "level": ("级别", "投诉级别", "等级", "level"),
+    # The customer's plan as it was when they complained (R10.1): an old complaint's product,
+    # which the customer's plan today may no longer be.
+    "product": ("产品", "套餐", "资费套餐", "业务套餐", "product", "plan"),
     "external_ref": (
         "外部编号",
         "工单号",
@@ -447,6 +450,7 @@ def registration_from_row(
         external_ref=text("external_ref"),
         category=lookup(text("category"), lookups.categories) if text("category") else "",
         level=lookup(text("level"), _LEVELS) if text("level") else "",
+        product=text("product"),
         extra_errors=errors,
     )
 

@@ -80,6 +80,7 @@ DEMAND_MAX_CHARS = 2_000
 NAME_MAX_CHARS = 64
 ACCOUNT_MAX_CHARS = 32  # Customer.account
 EXTERNAL_REF_MAX_CHARS = 64  # Complaint.external_ref
+PRODUCT_MAX_CHARS = 64  # Complaint.product, Customer.plan
 IDEMPOTENCY_KEY_MAX_CHARS = 128  # IdempotencyKey.key
 # Clocks of other systems drift; a received time a few minutes ahead is not "the future".
 FUTURE_TOLERANCE = dt.timedelta(minutes=5)
@@ -104,6 +105,9 @@ class Registration:
     external_ref: str = ""
     category: str = ""  # code; given → no automatic classification
     level: str = ""
+    # The product (plan/tariff) the complaint is about, when the channel knows it as it was at
+    # the time (an import of old complaints); blank → the customer's plan at registration.
+    product: str = ""
     # A customer the channel identified otherwise than by phone (a mail's sender known only by
     # their address): `customer_phone` is then ignored.
     customer: Customer | None = None
@@ -203,6 +207,7 @@ class _Clean:
     external_ref: str
     category: Category | None
     level: str
+    product: str = ""
     referral: Referral | None = None
     acknowledge: bool = True
 
@@ -296,6 +301,12 @@ def _validate(reg: Registration) -> _Clean:
             _("The external reference takes at most %(limit)s characters")
             % {"limit": EXTERNAL_REF_MAX_CHARS},
         )
+    product = clean_text(reg.product or "")
+    if len(product) > PRODUCT_MAX_CHARS:
+        errors.add(
+            "product",
+            _("The product takes at most %(limit)s characters") % {"limit": PRODUCT_MAX_CHARS},
+        )
     category, region = references_by_code(category=reg.category, region=reg.region)
     if reg.region and region is None:
         errors.add("customer.region", _("Unknown region “%(code)s”") % {"code": reg.region})
@@ -323,6 +334,7 @@ def _validate(reg: Registration) -> _Clean:
         external_ref=external_ref,
         category=category,
         level=reg.level,
+        product=product,
         referral=referral,
         acknowledge=reg.acknowledge,
     )
@@ -439,6 +451,9 @@ def _complaint_row(
         demand=data.demand,
         customer=customer,
         region=data.region or customer.region,
+        # The product as it is now (a snapshot, see Complaint.product): from the customer row
+        # already loaded, so registration reads nothing more for it.
+        product=data.product or customer.plan,
         external_ref=data.external_ref,
         category=decision.category,
         category_confidence=decision.confidence,
@@ -479,6 +494,7 @@ def _registration_events(
             "channel": data.channel,
             "level": complaint.level,
             "external_ref": data.external_ref,
+            **({"product": complaint.product} if complaint.product else {}),
             **(data.referral.event_data() if data.referral else {}),
             "repeat_of": earlier.number if earlier else None,
             "risk": {"score": risk.score, "reasons": risk.reasons},

@@ -88,6 +88,12 @@ from tousu.setup.demo_limits import LimitScans
 from tousu.setup.demo_mail import mail_demo_load
 from tousu.setup.demo_messages import contact_preferences_plan, messages_demo_load
 from tousu.setup.demo_page import page_demo_load
+from tousu.setup.demo_product import (
+    PRODUCT,
+    PRODUCT_WAVE_MIN_COMPLAINTS,
+    product_wave_scan,
+    wave_texts,
+)
 from tousu.setup.demo_regulator import regulator_demo_load
 from tousu.setup.demo_survey import survey_demo_load
 from tousu.setup.demo_texts import (
@@ -203,6 +209,10 @@ PLANS = (
     "5G全家享套餐239元",
     "老年关怀卡18元",
 )
+# The complaints only a customer with broadband at home makes, and the plan such a customer of
+# the demo has when the plan drawn for them has none.
+BROADBAND_CATEGORIES = ("network.broadband_outage", "business.broadband_install", "device.router")
+BROADBAND_PLAN = "融合套餐169元（含千兆宽带）"
 VALUE_TIERS = (("五星", 3), ("四星", 10), ("三星", 25), ("二星", 32), ("一星", 30))
 AREA_CODES = {
     "nanjing": "025",
@@ -1287,12 +1297,14 @@ def _departure_targets(finals: list[str]) -> list[int]:
 
 
 def _over_authority_text(
-    rng: random.Random, limit: Decimal, high_risk: bool, received: dt.date
+    rng: random.Random, limit: Decimal, high_risk: bool, received: dt.date, plan: str = ""
 ) -> DemoComplaint:
     """A billing complaint that states a disputed amount above `limit`: refunded as the clause
     says, it needs approval."""
     for _ in range(500):
-        text = demo_complaint(rng, rng.choice(BIG_DISPUTES), high_risk=high_risk, received=received)
+        text = demo_complaint(
+            rng, rng.choice(BIG_DISPUTES), high_risk=high_risk, received=received, plan=plan
+        )
         stated = _AMOUNT.search(text.content)
         if stated and Decimal(stated.group(1)) > limit:
             return text
@@ -1356,14 +1368,21 @@ def plan_all(
             customer = rng.choice(recent)
             same = rng.random() < 0.6  # most come back about the same problem
             category = last[customer.phone][1] if same else None
-            text = demo_complaint(rng, category, high_risk=high_risk, received=day)
+            text = demo_complaint(
+                rng, category, high_risk=high_risk, received=day, plan=customer.plan
+            )
         else:
             customer = customer_new(rng, taken, now.date(), regions)
             customers.append(customer)
-            text = demo_complaint(rng, high_risk=high_risk, received=day)
+            text = demo_complaint(rng, high_risk=high_risk, received=day, plan=customer.plan)
         if final == Status.AWAITING_APPROVAL and handler_limit is not None:
-            text = _over_authority_text(rng, handler_limit, high_risk, day)
+            text = _over_authority_text(rng, handler_limit, high_risk, day, customer.plan)
             same = same and text.category == last[customer.phone][1]
+        if text.category in BROADBAND_CATEGORIES and "宽带" not in customer.plan:
+            # A broadband complaint comes from a customer with broadband: their plan is the
+            # bundle (their texts of that kind name no plan, so none needs writing again; the
+            # customer is not saved yet, so every complaint of theirs is registered with it).
+            customer.plan = BROADBAND_PLAN
         departure = ""
         if final == Status.CLOSED:
             closed_seen += 1
@@ -1455,6 +1474,19 @@ def demo_load(
             )
             plans += surge
             customers += surge_customers
+        if complaints >= PRODUCT_WAVE_MIN_COMPLAINTS:
+            # R10.1: a past spike of one plan's complaints, from every city and channel.
+            product, product_customers = product_wave_plans(
+                random.Random(seed + 101),
+                now,
+                staff.limits[Role.HANDLER],
+                regions,
+                clauses=plan_clauses(),
+                agent_limit=staff.limits[Role.AGENT],
+                planned=customers,
+            )
+            plans += product
+            customers += product_customers
         contact_preferences_plan(customers)  # issue 17: e-mail preferred, one opted out
         Customer.objects.bulk_create(customers, ignore_conflicts=True)
         # Registration order is number order: TS<day>0001 is the first complaint of the day.
@@ -1526,7 +1558,10 @@ def demo_load(
     # check reads the count tables just filled.
     documents_demo_load(now)
     capa_demo_load(now)
-    alerts = wave_scan(now)["raised"] if wave else 0
+    # The product's spike, raised on its evening and ended the next (before the scan of now,
+    # as the hourly job ran them in that order).
+    alerts = product_wave_scan(now)["raised"] if complaints >= PRODUCT_WAVE_MIN_COMPLAINTS else 0
+    alerts += wave_scan(now)["raised"] if wave else 0
     # Issue 15: the outage's alert becomes an incident (its statement replied to every open
     # call, one late call proposed to it), and an older billing error closed with its review.
     incidents = wave_incidents(now, staff["agent1"]) if wave else None
@@ -1587,7 +1622,55 @@ def surge_plans(
         received = received_time(rng, now, low, high, 0.0)
         customer = customer_new(rng, taken, now.date(), regions)
         customers.append(customer)
-        text = demo_complaint(rng, SURGE.category, received=received.astimezone(SHANGHAI).date())
+        text = demo_complaint(
+            rng, SURGE.category, received=received.astimezone(SHANGHAI).date(), plan=customer.plan
+        )
+        level = sla_rules.initial_level(text.channel, None)
+        story = Story(
+            day=received.astimezone(SHANGHAI).date(),
+            tier=customer.value_tier,
+            clauses=clauses,
+            agent_limit=agent_limit,
+        )
+        steps = plan_steps(
+            rng, text=text, final=Status.CLOSED, level=level, reopened=False,
+            handler_limit=handler_limit, story=story,
+        )  # fmt: skip
+        received, timed = schedule(rng, received, steps, horizon)
+        plans.append(
+            ComplaintPlan(
+                text=text,
+                final=Status.CLOSED,
+                received_at=received,
+                customer=customer,
+                given_category="",
+                level="",
+                steps=timed,
+                seed=rng.getrandbits(32),
+            )
+        )
+    return plans, customers
+
+
+def product_wave_plans(
+    rng: random.Random,
+    now: dt.datetime,
+    handler_limit: Decimal | None,
+    regions: dict[str, Region],
+    *,
+    clauses: Sequence[PlanClause] = (),
+    agent_limit: Decimal | None = Decimal(0),
+    planned: Sequence[Customer] = (),
+) -> tuple[list[ComplaintPlan], list[Customer]]:
+    """Plans for the product's spike (`demo_product`): each call from a new customer on the
+    plan, wherever they live, closed like the history."""
+    horizon = now - dt.timedelta(minutes=2)
+    taken = set(Customer.objects.values_list("phone", flat=True)) | {c.phone for c in planned}
+    plans, customers = [], []
+    for received, text in wave_texts(rng, now):
+        customer = customer_new(rng, taken, now.date(), regions)
+        customer.plan = PRODUCT
+        customers.append(customer)
         level = sla_rules.initial_level(text.channel, None)
         story = Story(
             day=received.astimezone(SHANGHAI).date(),

@@ -651,16 +651,20 @@ def demo_complaint(
     *,
     high_risk: bool = False,
     received: dt.date | None = None,
+    plan: str = "",
 ) -> DemoComplaint:
     """One complaint: a leaf category (weighted unless given), its text, demand and channel;
     `high_risk`: one that threatens to go to the regulator and the press, angrily; `received`:
-    the day it is received, which the dates in its text lie before."""
+    the day it is received, which the dates in its text lie before; `plan`: the customer's,
+    named where the text names a plan (else one drawn)."""
     if category is None:
         category = _weighted(rng, {c: CATEGORY_WEIGHTS.get(c, 1.0) for c in LEAF_CATEGORIES})
     if category not in TEMPLATES:
         raise ValueError(f"no demo templates for category {category!r}")
     channel = _weighted(rng, CHANNEL_WEIGHTS)
-    slots = _slots(rng, received)
+    slots = _slots(rng, received)  # drawn whole all the same: one seed, one stream
+    if plan:
+        slots["plan"] = plan
     template = rng.choice(TEMPLATES[category])
     body = render(rng, template, slots)
     content = rng.choice(_OPENERS) + body

@@ -18,6 +18,7 @@ from tousu.complaints.choices import Status
 from tousu.complaints.models import Complaint, ComplaintEvent
 from tousu.complaints.services import complaint_merge
 from tousu.core import clock
+from tousu.customers.models import Customer
 from tousu.early_warning.choices import IncidentActionKind, IncidentLevel, MediaTone
 from tousu.early_warning.models import Alert, Incident
 from tousu.early_warning.selectors import alert_candidates
@@ -51,6 +52,9 @@ TEXTS = (
     "{place}宽带断网两个多小时了，在家办公没法开视频会议，什么时候能恢复？",
     "{place}光猫红灯闪，宽带和IPTV都用不了，报修后没人联系",
 )
+# The callers have broadband at home, on one of these plans in turn (as the CRM knows them):
+# the outage is the city's, not a plan's, and no plan holds most of its calls.
+BROADBAND_PLANS = ("融合套餐169元（含千兆宽带）", "家庭宽带300M套餐88元", "家庭宽带1000M套餐128元")
 # The first caller calls again in the last call of the wave: the same matter, a duplicate.
 CALLED_AGAIN = "{place}宽带还是断网，我之前已经打过电话报修了，到现在没恢复也没人回电，再催一下"
 MERGE_REASON = "同一客户就同一次宽带断网再次来电，并入首次来电的投诉一并处理"
@@ -77,6 +81,7 @@ def wave_load(rng: random.Random, now: dt.datetime, agents: list[User], merger: 
             elif i == len(times) - 1:
                 place, phone = first_place, first_phone
                 text = CALLED_AGAIN.format(place=place)
+            _subscriber(phone, BROADBAND_PLANS[i % len(BROADBAND_PLANS)])
             # Registered as the call ends, as the rest of the demo is: at its own time.
             with clock.frozen(at + dt.timedelta(minutes=1)):
                 registered.append(_register(text, at, agents[i % len(agents)], phone))
@@ -85,6 +90,14 @@ def wave_load(rng: random.Random, now: dt.datetime, agents: list[User], merger: 
                 complaint=registered[-1], actor=merger, into=registered[0], reason=MERGE_REASON
             )
     return len(times)
+
+
+def _subscriber(phone: str, plan: str) -> None:
+    """The caller as the CRM knows them before they call: in the city, on a broadband plan
+    (kept as they are when the number is a customer already)."""
+    Customer.objects.get_or_create(
+        phone=phone, defaults={"plan": plan, "region": Region.objects.get(code=WAVE_REGION)}
+    )
 
 
 def _register(text: str, at: dt.datetime, agent: User, phone: str) -> Complaint:
@@ -168,6 +181,7 @@ def wave_incidents(now: dt.datetime, agent: User) -> WaveIncidents:
                 incident=live, actor=owner, kind=IncidentActionKind.REPLY
             )
             incident_action_apply(action)  # what the job does (idempotent if it ran already)
+        _subscriber("13912345678", BROADBAND_PLANS[0])
         with clock.frozen(now):
             late_call = complaint_register(
                 registration=Registration(

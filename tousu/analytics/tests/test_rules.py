@@ -12,7 +12,7 @@ from tousu.analytics.constants import HANDLING_EDGES_HOURS
 from tousu.core.clock import SHANGHAI
 
 T0 = dt.datetime(2026, 11, 11, 0, 30, tzinfo=SHANGHAI)
-DIMS: rules.Dims = (3, "hotline", 1, 2, "ordinary")
+DIMS: rules.Dims = (3, "hotline", 1, 2, "ordinary", "5G畅享套餐129元")
 
 
 def facts(**kw: object) -> rules.ComplaintFacts:
@@ -102,7 +102,7 @@ def test_a_new_meaning_of_a_measure_changes_the_layout() -> None:
 
 def test_encode_decode_and_deltas() -> None:
     old = rules.encode(DIMS, rules.contributions(facts()))
-    moved = (3, "web", 1, 2, "ordinary")
+    moved = (3, "web", 1, 2, "ordinary", "5G畅享套餐129元")
     new = rules.encode(moved, rules.contributions(facts(dims=moved)))
     assert rules.decode(old) == (DIMS, rules.contributions(facts()))
     hour = rules.hour_of(T0)

@@ -231,3 +231,24 @@ def test_counts_kept_in_an_older_layout_are_rebuilt_by_the_next_run(
     assert FillCursor.objects.get(name=constants.FILL_CURSOR).layout == rules.LAYOUT
     assert_counts_match()
     assert "rebuilt" not in jobs.run("analytics.fill")  # once
+
+
+def test_the_product_is_a_dimension_of_the_cube_kept_whole_by_the_job_and_the_rebuild(
+    register: Callable[..., Complaint],
+) -> None:
+    """The product (the plan's name, up to 64 characters, in Chinese) is in the cube's rows and
+    keys; the rebuild's keys, made by SQL, equal the job's, made in Python — nothing cut."""
+    longest = "融合套餐" + "含千兆宽带与两张副卡" * 6  # 64 characters
+    assert len(longest) == 64
+    register(product=longest)
+    register(customer_phone="13900139000", product="5G畅享套餐129元")
+    register(customer_phone="13700137000")  # no plan known
+    jobs.run("analytics.fill")
+    by_the_job = every_row()
+    cube = {row["product"] for row in HourlyCount.objects.filter(rollup=0).values("product")}
+    assert cube == {longest, "5G畅享套餐129元", ""}
+    rolled = set(HourlyCount.objects.exclude(rollup=0).values_list("product", flat=True))
+    assert rolled == {"*"}
+    services.counts_rebuild(batch=1)
+    assert every_row() == by_the_job
+    assert_counts_match()

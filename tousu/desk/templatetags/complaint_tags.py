@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator, add_truncation_text
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import get_language, gettext_lazy, pgettext_lazy
 from django.utils.translation import gettext as _
 
 from tousu.accounts import permissions
@@ -392,6 +392,7 @@ EVENT_FIELDS: dict[str, tuple[Any, Formatter]] = {
         _choice(EscalationTarget),
     ),
     "external_ref": (gettext_lazy("External reference"), _plain),
+    "product": (pgettext_lazy("product", "Product"), _plain),
     "reason": (gettext_lazy("Reason"), _reason),
     "reasons": (gettext_lazy("Reasons"), lambda value, names: reasons_text(value)),
     "note": (gettext_lazy("Note"), _plain),

@@ -7,10 +7,12 @@ the messages, and what cannot be registered is recorded and goes no further."""
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 
 from tests.pages import as_user, page
@@ -248,3 +250,32 @@ def test_the_complaint_page_shows_the_sms_complaint_and_reply_masked(
     assert "← 短信" in text
     assert "139****9000" in text
     assert PHONE not in text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_binding_at_once_register_each_sms_once(reference: None, smsc: Smsc) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip(f"needs concurrent transactions; {connection.vendor} serialises writes")
+    smsc.sms_from(PHONE, STORY)
+    smsc.sms_from("13700137000", LONG_STORY, ref=9)
+    smsc.sms_from("13600136000", "宽带每天晚上都断网，已经一个星期了")
+    start = threading.Barrier(2)
+
+    def worker() -> None:
+        try:
+            start.wait()
+            read()
+        finally:
+            connection.close()
+
+    # The centre hands every SMS not yet acknowledged to each receiver that binds: both
+    # workers get them all, record them at once and act at once.
+    workers = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in workers:
+        thread.start()
+    for thread in workers:
+        thread.join(timeout=120)
+
+    assert Complaint.objects.count() == 3
+    assert InboundSms.objects.count() == 3
+    assert SmsPart.objects.count() == 5

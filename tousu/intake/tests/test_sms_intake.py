@@ -279,3 +279,16 @@ def test_two_workers_binding_at_once_register_each_sms_once(reference: None, sms
     assert Complaint.objects.count() == 3
     assert InboundSms.objects.count() == 3
     assert SmsPart.objects.count() == 5
+
+
+def test_the_sms_are_listed_for_review_with_the_sender_masked(
+    reference: None, smsc: Smsc, admin_user: Any
+) -> None:
+    smsc.sms_from(PHONE, STORY)
+    smsc.sms_from("13700137000", "", ref=3)
+    read()
+    text = page(as_user(admin_user).get("/admin/intake/inboundsms/"))
+    assert "139****9000" in text
+    assert PHONE not in text
+    assert "短信没有内容" in text  # why the empty one was held
+    assert "已受理为投诉" in text  # what became of the other

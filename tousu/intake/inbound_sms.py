@@ -84,7 +84,12 @@ def sms_intake() -> dict[str, int]:
         ):
             counts["waiting"] = counts.get("waiting", 0) + 1
             continue
-        record = sms_act(first=first)
+        try:
+            record = sms_act(first=first)
+        except Exception:  # a bug: this SMS waits for the fix, the others go on
+            logger.exception("SMS intake: the SMS of part %s could not be acted on", first.pk)
+            counts["failed"] = counts.get("failed", 0) + 1
+            continue
         if record is not None:
             counts[record.outcome] = counts.get(record.outcome, 0) + 1
     return counts
@@ -194,10 +199,13 @@ def _answered(record: InboundSms, customer: Customer | None, text: str) -> Compl
     number = sms_rules.number_in(text)
     if number:
         named = Complaint.objects.select_related("customer").filter(number=number).first()
-        if named is not None and customer is not None and named.customer_id == customer.pk:
+        mine = named is not None and customer is not None and named.customer_id == customer.pk
+        if named is not None and mine and named.archived_at is None:
             return named
-        if named is not None:
+        if named is not None and not mine:
             record.problem = reason("sms.other_customer", number=number)
+        # An archived complaint of theirs is read-only: the SMS is a complaint again (linked
+        # to it as a repeat by the registration when it is the same issue).
     if customer is None:
         return None
     since = clock.now() - sms_rules.THREAD_WINDOW

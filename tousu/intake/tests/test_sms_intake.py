@@ -292,3 +292,14 @@ def test_the_sms_are_listed_for_review_with_the_sender_masked(
     assert PHONE not in text
     assert "短信没有内容" in text  # why the empty one was held
     assert "已受理为投诉" in text  # what became of the other
+
+
+def test_an_sms_naming_an_archived_complaint_registers_a_new_one(
+    register: Callable[..., Any], smsc: Smsc
+) -> None:
+    old = register()
+    Complaint.objects.filter(pk=old.pk).update(archived_at=NOON - dt.timedelta(days=200))
+    smsc.sms_from("13800138000", f"{old.number}的问题又出现了，这个月又多扣了58元")
+    assert read()["registered"] == 1
+    assert not Message.objects.filter(complaint=old, direction="in").exists()
+    assert Complaint.objects.filter(customer__phone="13800138000").count() == 2

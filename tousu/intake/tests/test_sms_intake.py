@@ -303,3 +303,24 @@ def test_an_sms_naming_an_archived_complaint_registers_a_new_one(
     assert read()["registered"] == 1
     assert not Message.objects.filter(complaint=old, direction="in").exists()
     assert Complaint.objects.filter(customer__phone="13800138000").count() == 2
+
+
+def test_an_sms_that_cannot_be_recorded_is_refused_and_taken_at_the_next_bind(
+    reference: None, smsc: Smsc, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.db import OperationalError
+
+    from tousu.messages import smpp
+
+    def database_down(**_: Any) -> None:
+        raise OperationalError("database is locked")
+
+    smsc.sms_from(PHONE, STORY)
+    with monkeypatch.context() as patched:
+        patched.setattr(smpp, "sms_part_record", database_down)
+        assert read()["deferred"] == 1
+    # Refused with a temporary error: the centre keeps it and hands it over again.
+    assert len(smsc.mo) == 1
+    assert not SmsPart.objects.exists()
+    assert read(NOON + dt.timedelta(minutes=1))["registered"] == 1
+    assert smsc.mo == []

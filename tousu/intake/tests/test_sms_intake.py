@@ -324,3 +324,16 @@ def test_an_sms_that_cannot_be_recorded_is_refused_and_taken_at_the_next_bind(
     assert not SmsPart.objects.exists()
     assert read(NOON + dt.timedelta(minutes=1))["registered"] == 1
     assert smsc.mo == []
+
+
+def test_the_sms_record_is_anonymised_with_the_customer(reference: None, smsc: Smsc) -> None:
+    from tousu.complaints.retention import Redaction, redactors
+
+    smsc.sms_from("86" + PHONE, f"我的号码{PHONE}这两天一直没有信号")
+    read()
+    complaint = Complaint.objects.get()
+    redact = redactors()["intake.inboundsms"]
+    assert redact(Redaction.of(complaint.customer), complaint.customer, [complaint.pk]) == 2
+    record = InboundSms.objects.get()
+    assert PHONE not in record.text + record.sender
+    assert "没有信号" in record.text

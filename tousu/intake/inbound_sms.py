@@ -270,4 +270,4 @@ def _unsubscribe(record: InboundSms, customer: Customer | None) -> None:
     if customer is None:
         record.problem = reason("sms.unknown_customer")
         return
-    customer_opt_out(customer=customer, via="customer (SMS)")
+    customer_opt_out(customer=customer, via="customer")

@@ -16,6 +16,7 @@ from django.db import connection
 from django.urls import reverse
 
 from tests.pages import as_user, page
+from tousu.accounts.models import AuditEntry
 from tousu.complaints.models import Complaint
 from tousu.config import jobs
 from tousu.core import clock
@@ -25,6 +26,7 @@ from tousu.intake.inbound_sms import sms_act
 from tousu.intake.models import InboundSms
 from tousu.messages.jobs import sms_deliveries
 from tousu.messages.models import Message, SmsPart
+from tousu.messages.services import message_free_send
 from tousu.messages.tests.smsc import Mo, Smsc, mo_parts
 from tousu.notifications.models import Notification
 
@@ -184,7 +186,7 @@ def test_a_reply_soon_after_our_sms_is_threaded_and_a_week_later_is_a_new_compla
 
 
 def test_td_stops_the_messages_and_registers_nothing(
-    register: Callable[..., Any], smsc: Smsc
+    register: Callable[..., Any], smsc: Smsc, handler: Any
 ) -> None:
     complaint = register()
     smsc.sms_from("13800138000", "ＴＤ")
@@ -195,6 +197,13 @@ def test_td_stops_the_messages_and_registers_nothing(
     assert not Message.objects.filter(direction="in").exists()
     complaint.customer.refresh_from_db()
     assert complaint.customer.contact_opt_out is True
+    # On the audit log, the customer's own doing.
+    entry = AuditEntry.objects.get(object_id=str(complaint.customer.pk), actor_name="customer")
+    assert "contact_opt_out" in str(entry.changes)
+    # From now on nothing is sent to them: a message about the complaint is withheld.
+    with clock.frozen(NOON):
+        withheld = message_free_send(complaint=complaint, text="您好", channel="", actor=handler)
+    assert withheld.status == "withheld"
     assert not Customer.objects.filter(phone=PHONE).exists()
     unknown = InboundSms.objects.get(sender=PHONE)
     assert problem_of(unknown) == "sms.unknown_customer"

@@ -6,7 +6,8 @@ register by is recorded and goes no further.
 
 A reply is an SMS that names one of the sender's own complaints (TS…), or comes from a customer
 with an open complaint to whom we sent an SMS within `sms_rules.THREAD_WINDOW` — about that
-complaint. Never onto another customer's complaint: a number of someone else's is ignored.
+complaint — or who registered an open complaint by SMS within it. Never onto another
+customer's complaint: a number of someone else's is ignored.
 
 The messages app records what the SMS centre hands over (messages.SmsPart, one row a part of a
 long SMS); this module assembles the parts once all are there — or, past
@@ -209,7 +210,7 @@ def _answered(record: InboundSms, customer: Customer | None, text: str) -> Compl
     if customer is None:
         return None
     since = clock.now() - sms_rules.THREAD_WINDOW
-    recent = (
+    written_to = (
         Message.objects.filter(
             direction=Direction.OUT,
             channel=MessageChannel.SMS,
@@ -223,9 +224,17 @@ def _answered(record: InboundSms, customer: Customer | None, text: str) -> Compl
         .values_list("complaint_id", flat=True)
         .first()
     )
-    return (
-        Complaint.objects.select_related("customer").filter(pk=recent).first() if recent else None
+    # Or the complaint they texted us lately: registered at night, its acknowledgement waits
+    # for the morning (quiet hours), and the customer's second SMS at 23:05 is about it too.
+    texted = (
+        Complaint.objects.filter(customer=customer, channel=Channel.SMS, registered_at__gte=since)
+        .exclude(status=Status.CLOSED)
+        .order_by("-registered_at", "-pk")
+        .values_list("pk", flat=True)
+        .first()
     )
+    pk = written_to or texted
+    return Complaint.objects.select_related("customer").filter(pk=pk).first() if pk else None
 
 
 def _thread(record: InboundSms, complaint: Complaint, phone: str, text: str) -> None:

@@ -17,9 +17,10 @@ from tousu.messages.sms_rules import sms_decode
 # what arrived: parts come seconds apart, and a part lost by the network never comes; the
 # customer's complaint must not wait for it longer than the first response would.
 PARTS_WAIT = dt.timedelta(minutes=30)
-# An SMS from a customer with an open complaint to whom we sent an SMS within this time is a
-# reply about that complaint (our acknowledgement or progress said "reply to this SMS"): a
-# week covers the answer to a progress message; after it, a text is a new complaint.
+# An SMS from a customer with an open complaint to whom we sent an SMS within this time (or who
+# texted it to us within it) is about that complaint: they answer what our acknowledgement or
+# progress told them. A week covers the answer to a progress message; after it, a text is a
+# new complaint (linked to the earlier as a repeat when it is the same issue).
 THREAD_WINDOW = dt.timedelta(days=7)
 # "TD" and "退订" alone: the convention, in China, for "no more SMS from you".
 UNSUBSCRIBE = frozenset({"TD", "退订"})

@@ -185,6 +185,21 @@ def test_a_reply_soon_after_our_sms_is_threaded_and_a_week_later_is_a_new_compla
     assert Complaint.objects.filter(customer__phone="13800138000").count() == 2
 
 
+def test_a_second_sms_at_night_is_threaded_onto_the_complaint_the_first_registered(
+    reference: None, smsc: Smsc
+) -> None:
+    night = dt.datetime(2026, 12, 8, 23, 0, tzinfo=SHANGHAI)
+    smsc.sms_from(PHONE, STORY)
+    read(night)
+    with clock.frozen(night):
+        jobs.run("messages.send")
+    assert smsc.submitted == []  # the acknowledgement waits for 08:00
+    smsc.sms_from(PHONE, "补充：我住在吴中区东吴北路88号，家里和单位都没有信号")
+    assert read(night + dt.timedelta(minutes=5))["threaded"] == 1
+    complaint = Complaint.objects.get()
+    assert "东吴北路" in Message.objects.get(complaint=complaint, direction="in").text
+
+
 def test_td_stops_the_messages_and_registers_nothing(
     register: Callable[..., Any], smsc: Smsc, handler: Any
 ) -> None:

@@ -382,3 +382,25 @@ def smtp_relay(dovecot: Any) -> Any:
 
     with smtp_relay_running(dovecot) as relay:
         yield relay
+
+
+# ---- an SMS centre speaking SMPP 3.4 (tousu/messages/tests/smsc.py) -------------------------
+
+
+@pytest.fixture
+def smsc(settings: Any) -> Iterator[Any]:
+    """The SMS centre on 127.0.0.1, Tousu's SMS transport pointed at it: what was submitted,
+    receipts and the customers' SMS (`smsc.sms_from`) handed to the next receiver bind."""
+    from tousu.messages.tests import smsc as smsc_module
+
+    centre = smsc_module.Smsc()
+    server = smsc_module.start(centre)
+    settings.TOUSU_SMS_TRANSPORT = "smpp"
+    settings.TOUSU_SMPP_HOST, settings.TOUSU_SMPP_PORT = "127.0.0.1", server.port
+    settings.TOUSU_SMPP_SYSTEM_ID, settings.TOUSU_SMPP_PASSWORD = "tousu", "secret"
+    settings.TOUSU_SMPP_SOURCE = "10010"
+    settings.TOUSU_SMPP_RECEIPT_IDLE = 0.3
+    settings.TOUSU_SMPP_TIMEOUT = 5.0
+    yield centre
+    server.shutdown()
+    server.server_close()

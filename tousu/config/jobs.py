@@ -96,10 +96,11 @@ register(
     help="read the complaints mailbox (IMAP): new mails registered, replies threaded",
 )
 register(
-    "messages.sms_receipts",
-    "tousu.messages.jobs.sms_receipts",
+    "intake.sms_read",
+    "tousu.intake.jobs.sms_read",
     every=MINUTE,
-    help="record the SMS centre's delivery receipts (SMPP): delivered or failed",
+    help="read the SMS centre (SMPP): delivery receipts recorded; customers' SMS registered, "
+    "threaded or recorded, long ones once all their parts are there",
 )
 register(
     "sla.remind",

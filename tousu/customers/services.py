@@ -215,6 +215,26 @@ def customer_contact_set(
     return customer
 
 
+def customer_opt_out(*, customer: Customer, via: str) -> bool:
+    """The customer asked, themselves, for no more messages (an SMS "TD"/"退订"): the same
+    flag staff set on their request (`customer_contact_set`), on the audit log with the
+    channel `via` as its author. True when it changed; asking again changes nothing."""
+    if customer.contact_opt_out or customer.anonymised_at is not None:
+        return False
+    changes = audit_changes({"contact_opt_out": False}, {"contact_opt_out": True})
+    with transaction.atomic():
+        customer.contact_opt_out = True
+        customer.save(update_fields=["contact_opt_out", "updated_at"])
+        audit_record(
+            actor=None,
+            actor_name=via,
+            action=AuditAction.CHANGE,
+            obj=customer,
+            changes=changes,
+        )
+    return True
+
+
 def _changed_and_audited(customer: Customer, actor: User, **values: Any) -> None:
     """Save the customer's `values` and, in the same transaction, an audit entry of what
     changed (R12.2: every change to a customer's profile is on the record, masked as the log

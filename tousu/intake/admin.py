@@ -13,9 +13,9 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from tousu.accounts.admin import AuditedAdmin
-from tousu.core.pii import mask_name
+from tousu.core.pii import mask_name, mask_phone
 from tousu.core.reasons import reasons_text
-from tousu.intake.models import EmotionModel, InboundMail, RiskTerm
+from tousu.intake.models import EmotionModel, InboundMail, InboundSms, RiskTerm
 
 
 def mask_address(address: str) -> str:
@@ -46,6 +46,33 @@ class InboundMailAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: InboundMail | None = None) -> bool:
+        return False
+
+
+@admin.register(InboundSms)
+class InboundSmsAdmin(admin.ModelAdmin):
+    """The customers' SMS to the complaint number and what became of each (registered,
+    threaded, unsubscribe, held), read only; the sender masked (D10), the text shown as the
+    complaint's content is — to staff who may see the complaint."""
+
+    list_display = ("received_at", "masked_sender", "outcome", "complaint", "why")
+    list_filter = ("outcome",)
+    list_select_related = ("complaint",)
+    exclude = ("sender",)
+    readonly_fields = ("masked_sender", "why")
+
+    @admin.display(description=_("sender"))
+    def masked_sender(self, obj: InboundSms) -> str:
+        return mask_phone(obj.sender)
+
+    @admin.display(description=_("reason"))
+    def why(self, obj: InboundSms) -> str:
+        return reasons_text([obj.problem] if obj.problem else [])
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: InboundSms | None = None) -> bool:
         return False
 
 

@@ -8,10 +8,15 @@ class IntakeConfig(AppConfig):
 
     def ready(self) -> None:
         # Declares the reasons this app writes, so that any page or job can render them.
-        from tousu.intake import risk, rules  # noqa: F401
+        from tousu.complaints.retention import model_texts_redactor, redactor_register
+        from tousu.intake import inbound_sms, risk, rules  # noqa: F401
+        from tousu.intake.models import InboundSms
         from tousu.intake.wording import approved_message_wording
         from tousu.messages.templates import provider_register
 
         # The messages' texts from the approved wording (knowledge): messages may not import
         # knowledge (siblings), intake sits above both.
         provider_register(approved_message_wording)
+        # An SMS's text and sender are the customer's words and phone: anonymised with them at
+        # the end of the retention period (R12.2), as the messages threaded from it are.
+        redactor_register("intake.inboundsms", model_texts_redactor(InboundSms, ["text", "sender"]))

@@ -25,3 +25,13 @@ def mail_fetch() -> dict[str, int]:
     if not settings.TOUSU_MAIL_IMAP_HOST:
         return {"configured": 0}
     return mailbox_read()
+
+
+def sms_read() -> dict[str, int]:
+    """Take what the SMS centre holds (delivery receipts and the customers' SMS, one receiver
+    bind) and act on the SMS complete or waited for: registered, threaded or recorded."""
+    from tousu.intake.inbound_sms import sms_intake
+    from tousu.messages.jobs import sms_deliveries
+
+    counts = sms_deliveries()
+    return {**counts, **sms_intake()}

@@ -169,6 +169,41 @@ class MailboxCursor(models.Model):
         return f"{self.folder} {self.uidvalidity}:{self.last_uid}"
 
 
+class InboundSms(models.Model):
+    """An SMS from a customer, acted on once: a whole one, or a long one assembled from its
+    parts (messages.SmsPart) — written in the transaction that claims the parts and registers
+    a complaint, threads the text onto the customer's complaint, or records an unsubscribe, so
+    that two workers never act on one SMS twice. What became of it is kept for review, with
+    why nothing was registered (no text, no phone) or what is to know (parts that never came)."""
+
+    class Outcome(models.TextChoices):
+        REGISTERED = "registered", _("Complaint registered")
+        THREADED = "threaded", _("Added to the complaint")
+        UNSUBSCRIBED = "unsubscribed", _("Unsubscribe (TD) recorded")
+        INVALID = "invalid", _("Held: cannot be registered")
+
+    sender = models.CharField(_("sender"), max_length=32)  # personal data: masked on pages
+    text = models.TextField(_("text"), blank=True)
+    parts = models.JSONField(_("parts"), default=list)  # the SmsPart keys, in order
+    parts_expected = models.PositiveSmallIntegerField(_("parts expected"), default=1)
+    outcome = models.CharField(_("outcome"), max_length=12, choices=Outcome.choices)
+    complaint = models.ForeignKey(
+        "complaints.Complaint", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    problem = models.JSONField(null=True, blank=True)  # a reason (core.reasons)
+    received_at = models.DateTimeField(_("received at"))  # its first part's arrival
+    acted_at = models.DateTimeField(_("acted on at"))
+
+    class Meta:
+        ordering = ["-received_at", "-pk"]
+        indexes = [models.Index(fields=["sender", "received_at"])]
+        verbose_name = _("inbound SMS")
+        verbose_name_plural = _("inbound SMS")
+
+    def __str__(self) -> str:
+        return f"{self.pk} {self.outcome}"
+
+
 class WeChatNonce(models.Model):
     """A signed WeChat request seen (its timestamp and nonce): the same pair again is a replay,
     refused. Kept a little longer than the window in which a timestamp is accepted at all."""

@@ -162,8 +162,9 @@ def _failed(message: Message, error: str, *, retry: bool) -> str:
     return "failed" if final else "retrying"
 
 
-def sms_receipts() -> dict[str, int]:
-    """Read the SMS centre's delivery receipts (SMPP only: an HTTP gateway POSTs its own)."""
+def sms_deliveries() -> dict[str, int]:
+    """Take the SMS centre's delivery receipts and the customers' SMS (SMPP only: an HTTP
+    gateway POSTs its receipts). Run by the `intake.sms_read` job, which then acts on the SMS."""
     from django.conf import settings
 
     from tousu.messages import smpp
@@ -171,8 +172,8 @@ def sms_receipts() -> dict[str, int]:
     if settings.TOUSU_SMS_TRANSPORT != "smpp":
         return {}
     try:
-        return smpp.receipts_read()
+        return smpp.deliveries_read()
     except (OSError, smpp.smpplib.exceptions.ConnectionError, smpp.smpplib.exceptions.PDUError):
-        # The centre is down or refuses the bind: the receipts wait there for the next run.
-        logger.warning("SMPP receipts: cannot bind", exc_info=True)
+        # The centre is down or refuses the bind: what it holds waits there for the next run.
+        logger.warning("SMPP receiver: cannot bind", exc_info=True)
         return {"unreachable": 1}

@@ -69,3 +69,42 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.direction} {self.channel} {self.kind} {self.status}"
+
+
+class SmsPart(models.Model):
+    """One SMS from a customer (mobile-originated) as the SMS centre handed it over, or one
+    part of a long one: recorded once, in the transaction that precedes its acknowledgement to
+    the centre (which resends until acknowledged), so nothing is lost and a resend is known by
+    its `dedupe_key`. The intake assembles the parts of a long SMS and acts on it, claiming its
+    parts (`taken_at`) in the transaction that registers or threads it."""
+
+    # As the centre wrote them: personal data, masked on every page.
+    sender = models.CharField(_("sender"), max_length=32)
+    recipient = models.CharField(_("recipient"), max_length=32, blank=True)
+    data_coding = models.PositiveSmallIntegerField()
+    # This part's user data without its header: decoded once every part is there (a character
+    # may straddle two parts).
+    payload = models.BinaryField()
+    # A long SMS's reference, number of parts and this part's place; None, 1, 1 for a whole one.
+    ref = models.PositiveIntegerField(null=True, blank=True)
+    total = models.PositiveSmallIntegerField(default=1)
+    seq = models.PositiveSmallIntegerField(default=1)
+    # The PDU's content hashed (sms_rules.SmsPartIn.key); cleared when the same content comes
+    # again past the resend window (a customer who writes the same words a day later).
+    dedupe_key = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    received_at = models.DateTimeField(_("received at"))
+    taken_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["received_at", "pk"]
+        # The intake reads the parts not yet acted on, oldest first: a few among many.
+        indexes = [
+            models.Index(
+                fields=["received_at"], condition=Q(taken_at__isnull=True), name="sms_part_waiting"
+            )
+        ]
+        verbose_name = _("SMS part received")
+        verbose_name_plural = _("SMS parts received")
+
+    def __str__(self) -> str:
+        return f"{self.pk} {self.seq}/{self.total}"

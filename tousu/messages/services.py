@@ -4,6 +4,7 @@ inbound ones are recorded once per provider id and tell the handler."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
@@ -18,7 +19,8 @@ from tousu.core.jobs import enqueue_on_commit
 from tousu.core.reasons import reason, reason_kind
 from tousu.messages import rules
 from tousu.messages.choices import Direction, MessageKind, MessageStatus
-from tousu.messages.models import Message
+from tousu.messages.models import Message, SmsPart
+from tousu.messages.sms_rules import SmsPartIn
 from tousu.notifications.choices import NotificationKind
 from tousu.notifications.services import notify
 
@@ -294,3 +296,40 @@ def message_free_send(*, complaint: Complaint, text: str, channel: str, actor: U
         ),
         actor=actor,
     )
+
+
+# The same SMS from the same phone within this time is the centre's resend of one it handed
+# over before (its acknowledgement was lost: the connection dropped after the record was
+# committed), recorded once. A resend comes on the next receiver bind, a minute later — or
+# hours later if the job stopped meanwhile; the same words twice in a day add nothing to a
+# complaint. Past it, the same words are a new SMS.
+SMS_RESEND_WINDOW = dt.timedelta(hours=24)
+
+
+def sms_part_record(*, part: SmsPartIn) -> SmsPart | None:
+    """Record an SMS (or one part of a long one) from a customer, once: the row, or None when
+    it is a resend of one recorded within SMS_RESEND_WINDOW. Its own transaction, so that the
+    caller acknowledges it to the centre only once it is committed; a second worker with the
+    same SMS waits on the unique key, then finds it recorded."""
+    now = clock.now()
+    with transaction.atomic():
+        earlier = SmsPart.objects.select_for_update().filter(dedupe_key=part.key).first()
+        if earlier is not None:
+            if earlier.received_at > now - SMS_RESEND_WINDOW:
+                return None
+            SmsPart.objects.filter(pk=earlier.pk).update(dedupe_key=None)
+        try:
+            with transaction.atomic():
+                return SmsPart.objects.create(
+                    sender=part.sender[:32],
+                    recipient=part.recipient[:32],
+                    data_coding=part.data_coding,
+                    payload=part.payload,
+                    ref=part.ref,
+                    total=part.total,
+                    seq=part.seq,
+                    dedupe_key=part.key,
+                    received_at=now,
+                )
+        except IntegrityError:  # recorded by another worker meanwhile
+            return None

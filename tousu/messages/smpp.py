@@ -2,8 +2,8 @@
 
 A message is sent on its own bind (transmitter): submit_sm in UCS-2, which Chinese needs, split
 into concatenated parts (UDH) past 70 characters; the centre's message_id of the first part is
-the provider id. Delivery receipts come back as deliver_sm on a receiver bind, read by the
-`messages.sms_receipts` job for a short window."""
+the provider id. Delivery receipts and the customers' own SMS come back as deliver_sm on a
+receiver bind, read by the `intake.sms_read` job for a short window."""
 
 from __future__ import annotations
 
@@ -15,7 +15,9 @@ import smpplib.consts
 import smpplib.exceptions
 import smpplib.gsm
 from django.conf import settings
+from django.db import DatabaseError
 
+from tousu.messages import sms_rules
 from tousu.messages.models import Message
 from tousu.messages.receipts import (
     DELIVERED_STATES,
@@ -23,6 +25,7 @@ from tousu.messages.receipts import (
     receipt_record,
     smpp_receipt_parse,
 )
+from tousu.messages.services import sms_part_record
 from tousu.messages.transports import SendFailed
 
 logger = logging.getLogger("tousu.messages")
@@ -38,6 +41,9 @@ PERMANENT = frozenset(
     }
 )
 ESM_RECEIPT = 0x04  # esm_class bit: this deliver_sm is a delivery receipt
+# esm_class bits 2-5, the message type: none set is a customer's SMS (mobile-originated);
+# a receipt, an SME acknowledgement or an intermediate notification sets one.
+ESM_MESSAGE_TYPE = 0x3C
 
 
 def parts_of(text: str) -> tuple[list[bytes], int]:
@@ -127,14 +133,26 @@ def _close(client: smpplib.client.Client) -> None:
     client.disconnect()
 
 
-def receipts_read() -> dict[str, int]:
-    """Bind as a receiver and record the delivery receipts the centre hands over, until none has
-    come for TOUSU_SMPP_RECEIPT_IDLE seconds. Safe twice: a receipt changes a message once."""
-    counts = {"delivered": 0, "failed": 0, "ignored": 0}
+def deliveries_read() -> dict[str, int]:
+    """Bind as a receiver and take what the centre hands over, until nothing has come for
+    TOUSU_SMPP_RECEIPT_IDLE seconds: delivery receipts (recorded on their messages) and SMS
+    from customers (recorded as parts for the intake, `sms_part_record`). One bind for both:
+    the centre gives any deliver_sm to whichever receiver binds. Each is acknowledged after
+    its record is committed; one that could not be recorded is refused with a temporary error,
+    and the centre hands it over again later. Safe twice: a receipt changes a message once,
+    and an SMS handed over again is recorded once."""
+    counts = {"delivered": 0, "failed": 0, "ignored": 0, "received": 0, "resent": 0}
 
     def on_deliver(pdu: Any, **_: Any) -> int:
-        outcome = _receipt_handle(pdu)
-        counts[outcome] += 1
+        if int(pdu.esm_class or 0) & ESM_MESSAGE_TYPE:
+            counts[_receipt_handle(pdu)] += 1
+            return int(smpplib.consts.SMPP_ESME_ROK)
+        try:
+            counts["received" if _mo_record(pdu) else "resent"] += 1
+        except DatabaseError:
+            logger.exception("SMPP: an SMS from a customer could not be recorded")
+            counts["deferred"] = counts.get("deferred", 0) + 1
+            return int(smpplib.consts.SMPP_ESME_RX_T_APPN)
         return int(smpplib.consts.SMPP_ESME_ROK)
 
     client = _client()
@@ -153,9 +171,26 @@ def receipts_read() -> dict[str, int]:
     return counts
 
 
+def _mo_record(pdu: Any) -> bool:
+    """Record a customer's SMS (mobile-originated: no message type in esm_class); False when
+    the centre handed it over before."""
+    data = pdu.short_message or getattr(pdu, "message_payload", None) or b""
+    sar_fields = ("sar_msg_ref_num", "sar_total_segments", "sar_segment_seqnum")
+    sar = tuple(getattr(pdu, name, None) for name in sar_fields)
+    part = sms_rules.part_read(
+        sender=_text(pdu.source_addr),
+        recipient=_text(pdu.destination_addr),
+        esm_class=int(pdu.esm_class or 0),
+        data_coding=int(pdu.data_coding or 0),
+        short_message=data if isinstance(data, bytes) else str(data).encode("utf-8"),
+        sar=None if None in sar else (int(sar[0]), int(sar[1]), int(sar[2])),  # type: ignore[arg-type]
+    )
+    return sms_part_record(part=part) is not None
+
+
 def _receipt_handle(pdu: Any) -> str:
     if not int(pdu.esm_class or 0) & ESM_RECEIPT:
-        return "ignored"  # a mobile-originated SMS: not handled here
+        return "ignored"  # an SME acknowledgement or intermediate notification: nothing to do
     parsed = smpp_receipt_parse(_text(pdu.short_message))
     if parsed is None:
         return "ignored"

@@ -95,6 +95,7 @@ from tousu.setup.demo_product import (
     wave_texts,
 )
 from tousu.setup.demo_regulator import regulator_demo_load
+from tousu.setup.demo_sms import sms_demo_load
 from tousu.setup.demo_survey import survey_demo_load
 from tousu.setup.demo_texts import (
     DURATION_DAYS,
@@ -1532,6 +1533,8 @@ def demo_load(
         if complaints >= MIN_HISTORY:
             # Issue 17: a complaint registered by WeChat message, its conversation as messages.
             wechat_demo_load(now)
+            # A long complaint texted to the complaint number, and the customer's SMS reply.
+            sms_demo_load(now)
         if complaints >= MIN_HISTORY:
             # Issue 17: two live regulator referrals, the authority's clocks beside ours (with
             # the wave: a small demo holds the complaints asked for, no more).

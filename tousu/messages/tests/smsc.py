@@ -3,8 +3,11 @@
 Written from the specification with its own struct packing (not smpplib's), so that the
 transport is tested against an independent peer: bind_transmitter / _receiver / _transceiver
 (checked credentials), submit_sm → submit_sm_resp with a message id (or a refusal for the
-numbers in `refuse`), enquire_link, unbind, and delivery receipts ("id:… stat:DELIVRD") sent as
-deliver_sm (esm_class 0x04) to the next receiver or transceiver bind, kept until acknowledged."""
+numbers in `refuse`), enquire_link, unbind, delivery receipts ("id:… stat:DELIVRD") sent as
+deliver_sm (esm_class 0x04) to the next receiver or transceiver bind, and customers' SMS
+(mobile-originated, `sms_from`): deliver_sm with esm_class 0 — or 0x40 and a UDH for each part
+of a long one — handed to every receiver bind until one acknowledges it (deliver_sm_resp ROK),
+as a centre does."""
 
 from __future__ import annotations
 
@@ -60,6 +63,44 @@ class Submitted:
 
 
 @dataclass
+class Mo:
+    """A customer's SMS, or one part of a long one, as the centre hands it over."""
+
+    source: str
+    destination: str
+    esm_class: int
+    data_coding: int
+    short_message: bytes
+
+
+def mo_parts(
+    source: str,
+    text: str,
+    *,
+    destination: str = "10000",
+    ref: int = 0x2A,
+    iei: int = 0x00,
+    coding: int = 8,
+) -> list[Mo]:
+    """`text` as a phone sends it: UCS-2 (coding 8) or ASCII (coding 0); past 70 (160)
+    characters in parts of 67 (153) behind a UDH, concatenation element IEI 0x00 (8-bit
+    reference) or 0x08 (16-bit)."""
+    single, size = (70, 67) if coding == 8 else (160, 153)
+    encode = (lambda t: t.encode("utf-16-be")) if coding == 8 else (lambda t: t.encode("ascii"))
+    if len(text) <= single:
+        return [Mo(source, destination, 0, coding, encode(text))]
+    chunks = [text[i : i + size] for i in range(0, len(text), size)]
+    parts = []
+    for n, chunk in enumerate(chunks, 1):
+        if iei == 0x00:
+            udh = bytes([5, 0x00, 3, ref & 0xFF, len(chunks), n])
+        else:
+            udh = bytes([6, 0x08, 4, (ref >> 8) & 0xFF, ref & 0xFF, len(chunks), n])
+        parts.append(Mo(source, destination, 0x40, coding, udh + encode(chunk)))
+    return parts
+
+
+@dataclass
 class Smsc:
     system_id: str = "tousu"
     password: str = "secret"
@@ -69,6 +110,9 @@ class Smsc:
     submitted: list[Submitted] = field(default_factory=list)
     pending: list[Submitted] = field(default_factory=list)
     binds: list[tuple[int, str]] = field(default_factory=list)
+    # Customers' SMS not yet acknowledged by a receiver, and those acknowledged.
+    mo: list[Mo] = field(default_factory=list)
+    mo_acknowledged: list[Mo] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     ids: Any = field(default_factory=lambda: itertools.count(1001))
 
@@ -88,6 +132,23 @@ class Smsc:
                 whole.append(data.decode("utf-16-be" if sub.data_coding == 8 else "latin-1"))
         return whole
 
+    def sms_from(self, source: str, text: str, **how: Any) -> list[Mo]:
+        """A customer's SMS to hand over at the next receiver bind (its parts: `mo_parts`)."""
+        parts = mo_parts(source, text, **how)
+        self.queue(parts)
+        return parts
+
+    def queue(self, parts: list[Mo]) -> None:
+        with self.lock:
+            self.mo.extend(parts)
+
+    def mo_again(self) -> None:
+        """Hand the acknowledged SMS over once more: a centre that missed the acknowledgement
+        (the connection dropped after the receiver recorded it) resends."""
+        with self.lock:
+            self.mo.extend(self.mo_acknowledged)
+            self.mo_acknowledged = []
+
     def receipts_again(self) -> None:
         """Hand every receipt over once more (a centre that repeats them)."""
         with self.lock:
@@ -105,9 +166,11 @@ class Handler(socketserver.BaseRequestHandler):
             header = self._recv(16)
             if header is None:
                 return
-            length, command, _status, sequence = struct.unpack(">IIII", header)
+            length, command, status, sequence = struct.unpack(">IIII", header)
             body = self._recv(length - 16) or b""
-            if not self._answer(smsc, command, sequence, body):
+            if command == DELIVER_SM | RESP:
+                self._acknowledged(smsc, sequence, status)
+            elif not self._answer(smsc, command, sequence, body):
                 return
 
     def _answer(self, smsc: Smsc, command: int, sequence: int, body: bytes) -> bool:
@@ -123,6 +186,7 @@ class Handler(socketserver.BaseRequestHandler):
             smsc.binds.append((command, system_id))
             if command != BIND_TRANSMITTER:
                 self._deliver_receipts(smsc)
+                self._deliver_mo(smsc)
         elif command == SUBMIT_SM:
             self._submit(smsc, sequence, body)
         elif command == ENQUIRE_LINK:
@@ -130,8 +194,6 @@ class Handler(socketserver.BaseRequestHandler):
         elif command == UNBIND:
             send(pdu(UNBIND | RESP, sequence))
             return False
-        elif command == DELIVER_SM | RESP:
-            pass  # acknowledged; the receipt was taken off `pending` when sent
         else:
             send(pdu(GENERIC_NACK, sequence, status=0x03))
         return True
@@ -190,6 +252,36 @@ class Handler(socketserver.BaseRequestHandler):
                 + text
             )
             self.request.sendall(pdu(DELIVER_SM, next(self.sequence), body))
+
+    def _deliver_mo(self, smsc: Smsc) -> None:
+        """Every SMS not yet acknowledged, each kept until its deliver_sm_resp says ROK."""
+        self.awaiting: dict[int, Mo] = {}
+        with smsc.lock:
+            waiting = list(smsc.mo)
+        for mo in waiting:
+            body = (
+                cstr("")
+                + bytes([1, 1])
+                + cstr(mo.source)
+                + bytes([0, 0])
+                + cstr(mo.destination)
+                + bytes([mo.esm_class, 0, 0])
+                + cstr("")
+                + cstr("")
+                + bytes([0, 0, mo.data_coding, 0, len(mo.short_message)])
+                + mo.short_message
+            )
+            sequence = next(self.sequence)
+            self.awaiting[sequence] = mo
+            self.request.sendall(pdu(DELIVER_SM, sequence, body))
+
+    def _acknowledged(self, smsc: Smsc, sequence: int, status: int) -> None:
+        mo = getattr(self, "awaiting", {}).pop(sequence, None)
+        if mo is None or status != ROK:
+            return  # a receipt's answer, or a refusal: an SMS refused stays for the next bind
+        with smsc.lock:
+            smsc.mo = [m for m in smsc.mo if m is not mo]
+            smsc.mo_acknowledged.append(mo)
 
     def _recv(self, n: int) -> bytes | None:
         chunks = b""

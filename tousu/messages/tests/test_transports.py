@@ -134,21 +134,6 @@ def test_an_address_the_server_refuses_fails_without_retrying(
 # --- SMPP ---------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def smsc(settings: Any) -> Iterator[smsc_module.Smsc]:
-    centre = smsc_module.Smsc()
-    server = smsc_module.start(centre)
-    settings.TOUSU_SMS_TRANSPORT = "smpp"
-    settings.TOUSU_SMPP_HOST, settings.TOUSU_SMPP_PORT = "127.0.0.1", server.port
-    settings.TOUSU_SMPP_SYSTEM_ID, settings.TOUSU_SMPP_PASSWORD = "tousu", "secret"
-    settings.TOUSU_SMPP_SOURCE = "10010"
-    settings.TOUSU_SMPP_RECEIPT_IDLE = 0.3
-    settings.TOUSU_SMPP_TIMEOUT = 5.0
-    yield centre
-    server.shutdown()
-    server.server_close()
-
-
 def test_an_sms_leaves_once_in_ucs2_and_its_receipt_marks_it_delivered(
     register: Callable[..., Any], smsc: smsc_module.Smsc
 ) -> None:
@@ -163,13 +148,13 @@ def test_an_sms_leaves_once_in_ucs2_and_its_receipt_marks_it_delivered(
     message.refresh_from_db()
     assert (message.status, message.provider_id) == ("sent", sub.message_id)
 
-    assert jobs.run("messages.sms_receipts")["delivered"] == 1
+    assert jobs.run("intake.sms_read")["delivered"] == 1
     message.refresh_from_db()
     assert message.status == "delivered"
     assert message.delivered_at is not None
     # The centre repeats its receipt; the job runs again: nothing changes twice.
     smsc.receipts_again()
-    assert jobs.run("messages.sms_receipts")["delivered"] == 0
+    assert jobs.run("intake.sms_read")["delivered"] == 0
     assert smsc.binds[-1][0] == smsc_module.BIND_RECEIVER
 
 
@@ -215,7 +200,7 @@ def test_an_undeliverable_receipt_fails_the_message(
     with clock.frozen(NOON):
         message = _queue(complaint, "您好")
         jobs.run("messages.send")
-    assert jobs.run("messages.sms_receipts")["failed"] == 1
+    assert jobs.run("intake.sms_read")["failed"] == 1
     message.refresh_from_db()
     assert (message.status, message.error) == ("failed", "SMS centre: UNDELIV")
 

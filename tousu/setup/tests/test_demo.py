@@ -47,8 +47,8 @@ pytestmark = pytest.mark.django_db
 
 # What `tousu demo --complaints 40` registers: the 40 complaints of history, the outage wave's
 # 24 calls and the late one, a care-list customer who called anyway (issue 15), two live and
-# three imported regulator referrals, two mails and a WeChat message (issue 17).
-DEMO_40 = 40 + 25 + 1 + len(REFERRALS) + 3 + 2 + 1
+# three imported regulator referrals, two mails and a WeChat message (issue 17), and an SMS.
+DEMO_40 = 40 + 25 + 1 + len(REFERRALS) + 3 + 2 + 1 + 1
 
 
 @pytest.fixture(autouse=True)
@@ -76,7 +76,7 @@ def test_demo_creates_staff_and_complaints_with_verifiable_histories() -> None:
     # call after its incident was opened (proposed to it), and a customer on a care list who
     # complained about the billing error anyway (issue 15); two live regulator referrals, the
     # three imported from this morning's list, two complaints that came in by mail, each with the
-    # customer's reply, and one registered by WeChat message (issue 17).
+    # customer's reply, and one registered by WeChat message (issue 17); one texted by SMS.
     channels = Counter(Complaint.objects.values_list("channel", flat=True))
     assert Complaint.objects.count() == DEMO_40, channels
     # Registered by mail and answered by mail (the page note may fall on an e-mail complaint).
@@ -586,6 +586,34 @@ def test_demo_wechat_conversation(reference: None) -> None:
         ("out", "progress", "wechat"),
     ]
     assert complaint.events.filter(type="customer_message").count() == 1
+
+
+def test_demo_complaint_by_sms(reference: None) -> None:
+    """A long complaint texted in three parts registered as one complaint (channel sms, the
+    whole text), acknowledged by SMS, and the customer's reply naming its number threaded onto
+    it as their message."""
+    from tousu.intake.models import InboundSms
+    from tousu.messages.models import Message, SmsPart
+    from tousu.setup.demo import demo_routing_ensure, demo_users_ensure
+    from tousu.setup.demo_sms import STORY, sms_demo_load
+
+    demo_users_ensure()
+    demo_routing_ensure()
+    complaint = sms_demo_load(timezone.now())
+    assert complaint is not None
+    assert (complaint.channel, complaint.content) == ("sms", STORY)
+    assert SmsPart.objects.filter(total=3).count() == 3
+    conversation = [
+        (m.direction, m.kind, m.channel) for m in Message.objects.filter(complaint=complaint)
+    ]
+    assert conversation == [("out", "acknowledgement", "sms"), ("in", "customer_message", "sms")]
+    reply = Message.objects.get(complaint=complaint, direction="in")
+    assert complaint.number in reply.text
+    assert "A0231" in reply.text
+    assert list(InboundSms.objects.values_list("outcome", flat=True)) == [
+        "threaded",
+        "registered",
+    ]
 
 
 def test_demo_customer_note_from_the_page_and_a_survey_by_link(reference: None) -> None:

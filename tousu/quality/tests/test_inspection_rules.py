@@ -106,3 +106,34 @@ def test_perfect_agreement_and_none_without_variation() -> None:
     assert rules.krippendorff_alpha_interval([[4]]) is None
     assert rules.mean_absolute_difference([[80, 90, 85], [70, 70]]) == pytest.approx(20 / 4)
     assert rules.mean_absolute_difference([[1]]) is None
+
+
+# ---- whose handling is scored ------------------------------------------------------------------
+
+ASSIGNED, AGENT, FIRST, SECOND, SUPERVISOR = 1, 2, 3, 4, 5
+
+
+def test_the_one_who_resolved_is_scored_not_the_handler_dispatch_named() -> None:
+    events = [("registered", AGENT), ("dispatched", None), ("resolved", AGENT), ("closed", AGENT)]
+    assert rules.inspected_handler(events, ASSIGNED) == AGENT
+
+
+def test_after_a_reopen_the_author_of_the_outcome_that_stands() -> None:
+    events = [
+        ("accepted", FIRST),
+        ("resolved", FIRST),
+        ("closed", FIRST),
+        ("reopened", None),
+        ("transferred", SUPERVISOR),  # passes it on: not handling it
+        ("accepted", SECOND),
+        ("resolved", SECOND),
+        ("closed", SUPERVISOR),  # closing after the reply judges nothing of the outcome
+    ]
+    assert rules.inspected_handler(events, SECOND) == SECOND
+
+
+def test_without_a_resolution_the_last_who_worked_it_then_the_assigned_handler() -> None:
+    transferred = [("accepted", FIRST), ("transferred", FIRST), ("handling_step", SECOND)]
+    assert rules.inspected_handler(transferred, ASSIGNED) == SECOND
+    assert rules.inspected_handler([("registered", AGENT), ("note", AGENT)], ASSIGNED) == ASSIGNED
+    assert rules.inspected_handler([], None) is None

@@ -45,7 +45,7 @@ from tousu.quality.models import (
     ObjectiveDirection,
     ObjectiveKpi,
 )
-from tousu.resolution.models import AuthorityLimit, HandlingRecord, StandardClause
+from tousu.resolution.models import AuthorityLimit, HandlingRecord
 
 PRESENT = "有证据"
 GAP = "缺口"
@@ -409,7 +409,10 @@ def audit_checks(period: Period) -> list[Check]:
     regions = Region.objects.count()
     limits = AuthorityLimit.objects.count()
     objectives = Objective.objects.filter(active=True).count()
-    clauses = StandardClause.objects.count()
+    # Clauses as the register of controlled documents lists them: one per code, the version in
+    # force on the period's last day (a revised clause is one clause, not two; an expired or
+    # withdrawn one is none).
+    clauses = len(selectors.clauses_in_force(period.last))
     staff = User.objects.filter(is_active=True).count()
     investigated = HandlingRecord.objects.filter(
         complaint__closed_at__gte=period.start, complaint__closed_at__lt=period.end
@@ -458,7 +461,11 @@ def audit_checks(period: Period) -> list[Check]:
             objectives > 0,
         ),
         Check(
-            "6.3", "活动（处理标准）", f"{clauses} 条处理标准条款", "知识库 › 处理标准", clauses > 0
+            "6.3",
+            "活动（处理标准）",
+            f"现行有效的处理标准条款 {clauses} 条（按条款编号计，截至 {period.last:%Y-%m-%d}）",
+            "质量管理 › 受控文件",
+            clauses > 0,
         ),
         Check("6.4", "资源", f"{staff} 名在岗人员账号", "系统管理 › 用户", staff > 0),
         Check(

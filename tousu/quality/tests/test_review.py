@@ -237,3 +237,28 @@ def test_corrective_actions_documents_and_their_clauses(
     assert not checks["8.1"].present  # no seal of the timelines yet
     assert checks["8.7"].present
     assert "2 项" in checks["8.7"].evidence
+
+
+@pytest.mark.django_db
+def test_the_checklist_counts_the_clauses_the_register_lists(reference: None) -> None:
+    """6.3 counts the standard clauses as the register of controlled documents lists them —
+    one per code, the version in force — not every version ever written: a revised clause
+    is one clause, an expired or withdrawn one none."""
+    from tousu.quality import selectors
+    from tousu.resolution.models import StandardClause
+
+    last = dt.date(2026, 9, 30)
+    StandardClause.objects.all().delete()
+    fields = {"title": "t", "text": "t", "effective_from": dt.date(2025, 1, 1)}
+    StandardClause.objects.create(code="A", version=1, effective_to=dt.date(2025, 6, 30), **fields)
+    StandardClause.objects.create(code="A", version=2, **fields)
+    StandardClause.objects.create(code="B", version=1, **fields)
+    StandardClause.objects.create(code="C", version=1, active=False, **fields)
+    StandardClause.objects.create(code="D", version=1, effective_to=dt.date(2026, 1, 31), **fields)
+
+    in_register = selectors.clauses_in_force(last)
+    checks = {c.clause: c for c in review.audit_checks(report_review.Period(last, last))}
+
+    assert [r.code for r in in_register] == ["A", "B"]
+    assert "现行有效的处理标准条款 2 条" in checks["6.3"].evidence
+    assert checks["6.3"].present

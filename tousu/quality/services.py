@@ -244,7 +244,15 @@ def _task(
 
 
 def _inspectable(complaint: Complaint, errors: FieldErrors, field: str = "complaint") -> None:
-    if complaint.status not in INSPECTABLE_STATUSES:
+    if complaint.duplicate_of_id is not None:
+        # Closed as a duplicate (merged): no outcome of its own to judge — its original, which
+        # was handled instead, is the one to inspect.
+        errors.add(
+            field,
+            _("%(number)s was closed as a duplicate: inspect the complaint it was merged into")
+            % {"number": complaint.number},
+        )
+    elif complaint.status not in INSPECTABLE_STATUSES:
         errors.add(
             field, _("%(number)s is not resolved or closed yet") % {"number": complaint.number}
         )
@@ -306,7 +314,10 @@ def _period_bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.dateti
 
 def _closed_in(start: dt.date, end: dt.date) -> Q:
     low, high = _period_bounds(start, end)
-    return Q(status=Status.CLOSED, closed_at__gte=low, closed_at__lt=high)
+    # Not those closed as duplicates (merged): they have no handling of their own to judge.
+    return Q(
+        status=Status.CLOSED, closed_at__gte=low, closed_at__lt=high, duplicate_of__isnull=True
+    )
 
 
 def mandatory_kinds(ids: Sequence[int], kinds: Iterable[str]) -> dict[int, str]:

@@ -63,6 +63,8 @@ def test_the_demo_inspects_its_complaints(reference: None) -> None:
         assert task.handler_id == resolved.actor_id, task.complaint.number
         assert task.handler is not None
         assert task.department_id == task.handler.department_id
+    # Nothing closed as a duplicate is sampled or calibrated: it was handled as its original.
+    assert not Inspection.objects.filter(complaint__duplicate_of__isnull=False).exists()
     appeals = InspectionAppeal.objects.all()
     assert sampled.filter(reason="out_of_standard", status="scored").exists()
     assert sorted(appeals.values_list("status", flat=True)) == ["pending", "upheld"]

@@ -474,3 +474,33 @@ def test_the_plan_draws_each_handlers_share_from_what_they_handled(
     with clock.frozen(clock.now() + dt.timedelta(days=7)):
         services.plan_sample(plan=plan)
     assert Inspection.objects.get(plan=plan).handler == agent
+
+
+def test_a_complaint_closed_as_a_duplicate_is_never_inspected(
+    closed_last_week: Callable[..., Any],
+    quality: Any,
+    quality2: Any,
+    admin_user: Any,
+    last_week: tuple[dt.date, dt.datetime],
+) -> None:
+    """Merged into its original minutes after it came in, it has no handling of its own to
+    judge: no plan draws it (not even of a mandatory kind), no task by hand, no calibration."""
+    from tousu.complaints.models import Complaint
+
+    start, _moment = last_week
+    original = closed_last_week()
+    duplicate = closed_last_week(level="over_level")
+    Complaint.objects.filter(pk=duplicate.pk).update(duplicate_of=original)
+    duplicate.refresh_from_db()
+    plan = SamplingPlan.objects.create(name="t", share=Decimal("1"), minimum=1, seed=1)
+
+    assert services.plan_draw(plan, start).picked == {original.pk: "random"}
+    with pytest.raises(ValidationFailed) as refused:
+        services.inspection_create(actor=quality, complaint=duplicate)
+    assert duplicate.number in str(refused.value.fields)
+    with pytest.raises(ValidationFailed):
+        services.calibration_create(
+            actor=admin_user, name="校准", complaints=[original, duplicate],
+            inspectors=[quality, quality2],
+        )  # fmt: skip
+    assert not Inspection.objects.exists()

@@ -262,3 +262,32 @@ def test_the_checklist_counts_the_clauses_the_register_lists(reference: None) ->
     assert [r.code for r in in_register] == ["A", "B"]
     assert "现行有效的处理标准条款 2 条" in checks["6.3"].evidence
     assert checks["6.3"].present
+
+
+@pytest.mark.django_db
+def test_a_clause_whose_evidence_misses_its_objective_is_a_nonconformity(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """7.4 with first responses on time 59.5% against a 95% objective is recorded as the
+    auditor would — evidence held, target missed — and counted as a finding, not a pass."""
+    Objective.objects.all().delete()
+    Objective.objects.create(kpi="first_response_on_time_rate", direction="at_least",
+                             target=Decimal("0.950"))  # fmt: skip
+    Objective.objects.create(kpi="on_time_rate", direction="at_least", target=Decimal("0.900"))
+    current = {
+        "volume": 100, "closed": 90, "first_response_on_time_rate": 0.595,
+        "on_time_rate": 0.93, "repeat_rate": 0.02, "satisfaction_rate": 0.9,
+    }  # fmt: skip
+    body = {"current": current, "mix": {"channel": [], "category": []}}
+    monkeypatch.setattr(review, "_figures", lambda period: body)
+    first = last = dt.date(2026, 9, 30)
+
+    checks = {c.clause: c for c in review.audit_checks(report_review.Period(first, last))}
+
+    assert checks["7.4"].evidence == "首次响应及时率 59.5%（目标 ≥ 95.0%，未达成）"
+    assert checks["7.4"].row()[4] == "有证据·未达标"
+    assert checks["7.7"].row()[4] == "有证据"  # 93% against 90%: met
+    assert "（目标 ≥ 90.0%，达成）" in checks["7.7"].evidence
+    assert checks["7.9"].row()[4] == "有证据"  # no objective for the repeat rate here
+    summary = review.audit_section(first, last).paragraphs[0]
+    assert "1 条证据表明未达目标（7.4），记为不符合项" in summary

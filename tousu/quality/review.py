@@ -572,7 +572,9 @@ def audit_checks(period: Period) -> list[Check]:
                 if seal
                 else "：尚无封存记录（封存任务未运行）"
             ),
-            "tousu timeline_verify",
+            # Where an office reader looks, in words: the seals have no page, and the check of
+            # the chains is a command the system administrator runs, not a place in the UI.
+            "投诉详情 › 时间轴；封存与完整性校验由系统管理员执行",
             seal is not None,
         ),
         Check(

@@ -235,6 +235,9 @@ def test_corrective_actions_documents_and_their_clauses(
     assert "QP-01 v1" in checks["5.3"].evidence
     assert checks["5.2"].present  # the policy management approved
     assert not checks["8.1"].present  # no seal of the timelines yet
+    # Every "where to look" is a place an office reader can go, never a shell command.
+    assert all("tousu " not in c.where and "_" not in c.where for c in checks.values())
+    assert checks["8.1"].where.startswith("投诉详情 › 时间轴")
     assert checks["8.7"].present
     assert "2 项" in checks["8.7"].evidence
 

@@ -156,7 +156,7 @@ def calibration_rows(period: Period) -> list[list[Cell]]:
                 len(agreement.inspectors),
                 f"{agreement.scored}/{agreement.tasks}",
                 None if agreement.total_mad is None else round(agreement.total_mad, 2),
-                None if agreement.total_alpha is None else round(agreement.total_alpha, 2),
+                None if agreement.total_alpha is None else rules.alpha_shown(agreement.total_alpha),
             ]
         )
     return rows
@@ -180,6 +180,12 @@ def inspections_section(first: dt.date, last: dt.date) -> Section:
         f"维持原判 {appeals[AppealStatus.REJECTED]:,} 件，"
         f"改判 {appeals[AppealStatus.UPHELD]:,} 件，待裁定 {appeals[AppealStatus.PENDING]:,} 件。"
         f"校准 {len(calibration)} 轮。"
+        + (
+            "校准一致性用 Krippendorff α（等距）衡量质检员之间的分差相对于分数本身差异的大小，"
+            "两位小数向下取：仅在完全一致时为 1.00；所有评分相同时无差异可比，α 无定义，记为“—”。"
+            if calibration
+            else ""
+        )
     )
     return Section(
         "质检结果",

@@ -177,10 +177,13 @@ def krippendorff_alpha_interval(units: Iterable[Sequence[float]]) -> float | Non
     `units`: per unit, the values the raters gave it (missing ones left out). Units with
     fewer than two values are not pairable and do not count. Observed disagreement: the
     squared differences within units, each unit weighted 1/(m−1); expected: the squared
-    differences between all pairable values. None when nothing varies (alpha undefined)."""
+    differences between all pairable values. None when nothing varies (alpha undefined): every
+    value the same, whether or not the raters agree — decided on the values themselves, so
+    that float rounding in the expected disagreement of equal decimals (82.3 throughout)
+    cannot turn "undefined" into a perfect 1."""
     pairable = [list(values) for values in units if len(values) >= 2]
     n = sum(len(values) for values in pairable)
-    if n < 2:
+    if n < 2 or len({v for values in pairable for v in values}) < 2:
         return None
     observed = 0.0
     for values in pairable:
@@ -195,6 +198,15 @@ def krippendorff_alpha_interval(units: Iterable[Sequence[float]]) -> float | Non
     if expected == 0:
         return None
     return 1 - observed / expected
+
+
+def alpha_shown(alpha: float) -> float:
+    """Alpha to two decimals, rounded down: 1.00 is shown only for full agreement (no
+    observed disagreement). Rounded half up, 0.9995 — two inspectors 2 points apart on
+    totals that range from 0 to 100 — read "1.00" beside a mean difference of 2.00."""
+    if alpha >= 1:
+        return 1.0
+    return math.floor(round(alpha * 100, 6)) / 100
 
 
 ALPHA = 0.05

@@ -130,6 +130,11 @@ def test_calibration_round_by_page_and_its_agreement(
     report = page(client.get(reverse("quality:calibration", args=[round_.pk])))
     assert 'data-figure="alpha"' in report
     assert complaints[0].number in report
+    # Every inspector gave timeliness 5: nothing varies, alpha undefined — a dash, and the
+    # page says what the dash means.
+    timeliness = report.split('data-item="timeliness"')[1].split("</tr>")[0]
+    assert timeliness.endswith('<td class="num">—</td>')
+    assert 'data-note="alpha"' in report
 
 
 def test_the_scores_page_and_the_dashboard_panel(

@@ -141,6 +141,17 @@ def appeal_of(inspection: Inspection) -> Any:
         return None
 
 
+def appeal_deciders(inspection: Inspection) -> QuerySet[User]:
+    """The inspectors who may decide an appeal of the inspection: every active one but the one
+    who scored it (`permissions.can_decide_appeal`; administrators may too, and are not
+    listed: they are not the quality team the appeal waits on)."""
+    return (
+        User.objects.filter(is_active=True, role=Role.QUALITY)
+        .exclude(pk=inspection.inspector_id)
+        .order_by("username")
+    )
+
+
 def may_appeal(user: User, inspection: Inspection) -> bool:
     """Whether the user may appeal the score now (theirs, scored, not appealed, in time)."""
     return (

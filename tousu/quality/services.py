@@ -679,11 +679,8 @@ def inspection_appeal(*, inspection: Inspection, actor: User, reason_text: str) 
             points_before=_points_of(inspection),
         )
         _event(inspection, EventType.INSPECTION_APPEALED, actor, {"reason": text})
-        deciders = User.objects.filter(is_active=True, role=Role.QUALITY).exclude(
-            pk=inspection.inspector_id
-        )
         _notify(
-            deciders,
+            selectors.appeal_deciders(inspection),
             inspection,
             reason("notice.inspection_appealed", number=inspection.complaint.number),
         )

@@ -67,6 +67,18 @@ def test_the_handler_sees_the_score_and_appeals_then_another_inspector_decides(
     sent = client.post(reverse("quality:appeal", args=[task.pk]), {"reason": "系统故障导致超时"})
     assert sent.status_code == 302
 
+    # Pending: every reader is told who decides; the one who scored gets no form, another does.
+    url = reverse("quality:inspection", args=[task.pk])
+    for reader in (handler, quality):
+        pending = page(as_user(reader).get(url))
+        note = pending.split('data-note="deciders">')[1].split("</p>")[0]
+        assert "quality2" in note, reader
+        assert "quality" in note.split("quality2")[0]  # names the one who scored, who may not
+        assert 'data-panel="decide"' not in pending
+    theirs = page(as_user(quality2).get(url))
+    assert 'data-panel="decide"' in theirs
+    assert 'data-note="deciders"' not in theirs
+
     decider = as_user(quality2)
     assert f'data-inspection="{task.pk}"' in page(decider.get(reverse("desk:queue")))
     decided = decider.post(

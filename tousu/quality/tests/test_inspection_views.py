@@ -160,3 +160,19 @@ def test_the_scores_page_and_the_dashboard_panel(
     assert refused.status_code == 200
     dashboard = page(as_user(supervisor).get(reverse("analytics:dashboard")))
     assert 'data-panel="quality-scores"' in dashboard
+
+
+def test_the_scores_period_inputs_hold_iso_dates(supervisor: Any) -> None:
+    """A date input reads only YYYY-MM-DD: in the Chinese locale the default period rendered
+    as 2026/11/09, so the inputs showed empty (mm/dd/yyyy) and the browser warned."""
+    import re
+
+    today = clock.local_today()
+    html = page(as_user(supervisor).get(reverse("quality:scores"), HTTP_ACCEPT_LANGUAGE="zh-CN"))
+    inputs = re.findall(r"<input[^>]*type=\"date\"[^>]*>", html)
+    values = [re.search(r'value="([^"]*)"', tag) for tag in inputs]
+    assert len(inputs) == 2
+    assert [v.group(1) if v else None for v in values] == [
+        (today - dt.timedelta(days=29)).isoformat(),
+        today.isoformat(),
+    ]

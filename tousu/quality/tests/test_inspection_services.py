@@ -504,3 +504,32 @@ def test_a_complaint_closed_as_a_duplicate_is_never_inspected(
             inspectors=[quality, quality2],
         )  # fmt: skip
     assert not Inspection.objects.exists()
+
+
+def test_inspections_made_before_the_rule_are_repointed_unless_appealed(
+    register: Callable[..., Any], agent: Any, handler: Any, quality: Any
+) -> None:
+    """The data migration: an inspection that named the handler dispatch assigned moves to the
+    agent who resolved it (their department too); an appealed one keeps its name."""
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("tousu.quality.migrations.0004_inspected_handler")
+    old, appealed = (
+        services.inspection_create(
+            actor=quality, complaint=_settled_at_first_contact(register, agent), inspector=quality
+        )
+        for _ in range(2)
+    )
+    Inspection.objects.update(handler=handler, department=handler.department)  # as made before
+    services.inspection_score(inspection=appealed, actor=quality, points=FULL)
+    appealed.refresh_from_db()
+    services.inspection_appeal(inspection=appealed, actor=handler, reason_text="不是我处理的")
+
+    migration.repoint(apps, None)
+
+    old.refresh_from_db()
+    appealed.refresh_from_db()
+    assert (old.handler, old.department) == (agent, agent.department)
+    assert appealed.handler == handler

@@ -270,7 +270,13 @@ def _calibrate(now: dt.datetime, rng: random.Random) -> None:
     sheet = services.sheet_current()
     items = [rules.ItemRule(i.code, i.weight, i.max_points, i.fatal) for i in sheet.items.all()]
     recent = (
-        Complaint.objects.filter(status="closed", handler__isnull=False, inspections__isnull=True)
+        # Not one closed as a duplicate: merged into another, it has no handling to judge.
+        Complaint.objects.filter(
+            status="closed",
+            handler__isnull=False,
+            duplicate_of__isnull=True,
+            inspections__isnull=True,
+        )
         .prefetch_related("callbacks", "consistency_flags")
         .order_by("-closed_at")[:40]
     )

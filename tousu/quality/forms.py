@@ -14,7 +14,7 @@ from tousu.quality.models.capa import VERIFY_AFTER_DAYS_DEFAULT
 # Corrective action
 
 
-def _day_input() -> forms.DateInput:
+def day_input() -> forms.DateInput:
     # ISO: a date input reads no other format (the Chinese locale's would show it empty).
     return forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 
@@ -45,14 +45,14 @@ class CapaForm(forms.Form):
     )
     root_cause = forms.CharField(label=_("Root cause"), widget=forms.Textarea(attrs={"rows": 3}))
     owner = _staff()
-    due_on = forms.DateField(label=_("Due"), widget=_day_input())
+    due_on = forms.DateField(label=_("Due"), widget=day_input())
     verify_after_days = forms.IntegerField(
         label=_("Days to watch the effect"), initial=VERIFY_AFTER_DAYS_DEFAULT, min_value=7,
         max_value=180,
     )  # fmt: skip
     action_title = forms.CharField(label=_("First action"), max_length=200)
     action_owner = _staff()
-    action_due_on = forms.DateField(label=_("Action due"), widget=_day_input())
+    action_due_on = forms.DateField(label=_("Action due"), widget=day_input())
 
     def __init__(self, *args: object, numbers: list[str] | None = None, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
@@ -65,4 +65,4 @@ class CapaForm(forms.Form):
 class ActionForm(forms.Form):
     title = forms.CharField(label=pgettext_lazy("capa", "Action"), max_length=200)
     owner = _staff()
-    due_on = forms.DateField(label=_("Due"), widget=_day_input())
+    due_on = forms.DateField(label=_("Due"), widget=day_input())

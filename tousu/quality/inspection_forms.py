@@ -15,6 +15,7 @@ from tousu.accounts.choices import Role
 from tousu.accounts.models import User
 from tousu.core.forms import DayField, blank
 from tousu.quality.choices import InspectionStatus, SampleReason
+from tousu.quality.forms import day_input
 from tousu.quality.models import ScoringItem
 from tousu.quality.selectors import InspectionFilters
 
@@ -151,12 +152,10 @@ class PeriodForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.today = today
         self.fields = {
-            "from": DayField(
-                label=_("From date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-            ),
-            "to": DayField(
-                label=_("To date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-            ),
+            # ISO dates (day_input): a bare DateInput renders the locale's 2026/11/09, which a
+            # date input cannot read — it showed empty and the browser warned.
+            "from": DayField(label=_("From date"), required=False, widget=day_input()),
+            "to": DayField(label=_("To date"), required=False, widget=day_input()),
         }
 
     def clean(self) -> dict[str, Any]:

@@ -45,10 +45,13 @@ from tousu.quality.models import (
     ObjectiveDirection,
     ObjectiveKpi,
 )
-from tousu.resolution.models import AuthorityLimit, HandlingRecord, StandardClause
+from tousu.resolution.models import AuthorityLimit, HandlingRecord
 
 PRESENT = "有证据"
 GAP = "缺口"
+# Evidence is held, and it shows the clause's objective missed: a nonconformity, recorded as an
+# internal auditor would, not passed as "evidence present".
+NONCONFORMING = "有证据·未达标"
 KPI_NAMES: dict[str, str] = {
     ObjectiveKpi.ON_TIME: "按时结案率",
     ObjectiveKpi.FIRST_RESPONSE: "首次响应及时率",
@@ -153,7 +156,7 @@ def calibration_rows(period: Period) -> list[list[Cell]]:
                 len(agreement.inspectors),
                 f"{agreement.scored}/{agreement.tasks}",
                 None if agreement.total_mad is None else round(agreement.total_mad, 2),
-                None if agreement.total_alpha is None else round(agreement.total_alpha, 2),
+                None if agreement.total_alpha is None else rules.alpha_shown(agreement.total_alpha),
             ]
         )
     return rows
@@ -177,6 +180,12 @@ def inspections_section(first: dt.date, last: dt.date) -> Section:
         f"维持原判 {appeals[AppealStatus.REJECTED]:,} 件，"
         f"改判 {appeals[AppealStatus.UPHELD]:,} 件，待裁定 {appeals[AppealStatus.PENDING]:,} 件。"
         f"校准 {len(calibration)} 轮。"
+        + (
+            "校准一致性用 Krippendorff α（等距）衡量质检员之间的分差相对于分数本身差异的大小，"
+            "两位小数向下取：仅在完全一致时为 1.00；所有评分相同时无差异可比，α 无定义，记为“—”。"
+            if calibration
+            else ""
+        )
     )
     return Section(
         "质检结果",
@@ -350,15 +359,17 @@ class Check:
     evidence: str
     where: str
     present: bool
+    # Whether the figure the evidence names met its objective (None: the clause has none).
+    met: bool | None = None
+
+    @property
+    def status(self) -> str:
+        if not self.present:
+            return GAP
+        return NONCONFORMING if self.met is False else PRESENT
 
     def row(self) -> list[Cell]:
-        return [
-            self.clause,
-            self.title,
-            self.evidence,
-            self.where,
-            PRESENT if self.present else GAP,
-        ]
+        return [self.clause, self.title, self.evidence, self.where, self.status]
 
 
 def _classified_share(body: dict[str, Any]) -> float | None:
@@ -369,6 +380,21 @@ def _classified_share(body: dict[str, Any]) -> float | None:
 
 def rate(value: float | None) -> str:
     return show(pct(value))
+
+
+def _kpi_evidence(name: str, kpi: str, value: float | None, targets: dict[str, Any]) -> str:
+    """`name value`, with the objective and whether it was met when the KPI has one."""
+    text = f"{name} {rate(value)}"
+    target = targets.get(kpi)
+    if target is None or target["met"] is None:
+        return text
+    bound = ("≥ " if target["at_least"] else "≤ ") + rate(target["target"])
+    return f"{text}（目标 {bound}，{_met_text(target['met'])}）"
+
+
+def _kpi_met(kpi: str, targets: dict[str, Any]) -> bool | None:
+    target = targets.get(kpi)
+    return None if target is None else target["met"]
 
 
 def documents_in_force(day: dt.date) -> dict[str, list[str]]:
@@ -404,12 +430,17 @@ def audit_checks(period: Period) -> list[Check]:
     body = _figures(period)
     cur = body["current"]
     volume, closed = cur["volume"], cur["closed"]
+    # The objectives of section 一: a clause whose figure has one is judged against it.
+    targets = {row["kpi"]: row for row in objective_rows(cur)}
     channels = [e for e in body["mix"]["channel"] if e["volume"]]
     departments = Department.objects.filter(active=True).count()
     regions = Region.objects.count()
     limits = AuthorityLimit.objects.count()
     objectives = Objective.objects.filter(active=True).count()
-    clauses = StandardClause.objects.count()
+    # Clauses as the register of controlled documents lists them: one per code, the version in
+    # force on the period's last day (a revised clause is one clause, not two; an expired or
+    # withdrawn one is none).
+    clauses = len(selectors.clauses_in_force(period.last))
     staff = User.objects.filter(is_active=True).count()
     investigated = HandlingRecord.objects.filter(
         complaint__closed_at__gte=period.start, complaint__closed_at__lt=period.end
@@ -458,7 +489,11 @@ def audit_checks(period: Period) -> list[Check]:
             objectives > 0,
         ),
         Check(
-            "6.3", "活动（处理标准）", f"{clauses} 条处理标准条款", "知识库 › 处理标准", clauses > 0
+            "6.3",
+            "活动（处理标准）",
+            f"现行有效的处理标准条款 {clauses} 条（按条款编号计，截至 {period.last:%Y-%m-%d}）",
+            "质量管理 › 受控文件",
+            clauses > 0,
         ),
         Check("6.4", "资源", f"{staff} 名在岗人员账号", "系统管理 › 用户", staff > 0),
         Check(
@@ -485,9 +520,15 @@ def audit_checks(period: Period) -> list[Check]:
         Check(
             "7.4",
             "告知受理",
-            f"首次响应及时率 {rate(cur['first_response_on_time_rate'])}",
+            _kpi_evidence(
+                "首次响应及时率",
+                ObjectiveKpi.FIRST_RESPONSE,
+                cur["first_response_on_time_rate"],
+                targets,
+            ),
             "统计分析 › 指标",
             cur["first_response_on_time_rate"] is not None,
+            _kpi_met(ObjectiveKpi.FIRST_RESPONSE, targets),
         ),
         Check(
             "7.5",
@@ -506,9 +547,11 @@ def audit_checks(period: Period) -> list[Check]:
         Check(
             "7.7",
             "答复",
-            f"本期结案 {closed:,} 件，按时结案率 {rate(cur['on_time_rate'])}",
+            f"本期结案 {closed:,} 件，"
+            + _kpi_evidence("按时结案率", ObjectiveKpi.ON_TIME, cur["on_time_rate"], targets),
             "统计分析 › 指标",
             closed > 0,
+            _kpi_met(ObjectiveKpi.ON_TIME, targets),
         ),
         Check(
             "7.8",
@@ -520,9 +563,11 @@ def audit_checks(period: Period) -> list[Check]:
         Check(
             "7.9",
             "结案",
-            f"结案 {closed:,} 件；重复投诉率 {rate(cur['repeat_rate'])}",
+            f"结案 {closed:,} 件；"
+            + _kpi_evidence("重复投诉率", ObjectiveKpi.REPEAT, cur["repeat_rate"], targets),
             "统计分析 › 指标",
             closed > 0,
+            _kpi_met(ObjectiveKpi.REPEAT, targets),
         ),
         Check(
             "8.1",
@@ -533,7 +578,9 @@ def audit_checks(period: Period) -> list[Check]:
                 if seal
                 else "：尚无封存记录（封存任务未运行）"
             ),
-            "tousu timeline_verify",
+            # Where an office reader looks, in words: the seals have no page, and the check of
+            # the chains is a command the system administrator runs, not a place in the UI.
+            "投诉详情 › 时间轴；封存与完整性校验由系统管理员执行",
             seal is not None,
         ),
         Check(
@@ -546,9 +593,11 @@ def audit_checks(period: Period) -> list[Check]:
         Check(
             "8.3",
             "投诉处理过程满意度",
-            f"完成回访 {callbacks:,} 次，满意率 {rate(cur['satisfaction_rate'])}",
+            f"完成回访 {callbacks:,} 次，"
+            + _kpi_evidence("满意率", ObjectiveKpi.SATISFACTION, cur["satisfaction_rate"], targets),
             "回访、统计分析",
             callbacks > 0,
+            _kpi_met(ObjectiveKpi.SATISFACTION, targets),
         ),
         Check("8.4", "监视", f"本期质检 {scored:,} 件", "质检 › 质检任务", scored > 0),
         Check(
@@ -577,11 +626,17 @@ def audit_checks(period: Period) -> list[Check]:
 
 def audit_section(first: dt.date, last: dt.date) -> Section:
     checks = audit_checks(Period(first, last))
-    gaps = [c.clause for c in checks if not c.present]
+    gaps = [c.clause for c in checks if c.status == GAP]
+    missed = [c.clause for c in checks if c.status == NONCONFORMING]
+    findings = []
+    if missed:
+        findings.append(f"{len(missed)} 条证据表明未达目标（{'、'.join(missed)}），记为不符合项")
+    if gaps:
+        findings.append(f"{len(gaps)} 条为缺口（{'、'.join(gaps)}）")
     text = (
         f"依据 ISO 10002:2018 第 5–8 章逐条列出本期系统中的证据：{len(checks)} 条中 "
-        f"{len(checks) - len(gaps)} 条有证据"
-        + (f"，{len(gaps)} 条为缺口（{'、'.join(gaps)}），需在评审中确定措施。" if gaps else "。")
+        f"{len(checks) - len(gaps) - len(missed)} 条有证据且无不符合"
+        + (f"；{'，'.join(findings)}，需在评审中确定措施。" if findings else "。")
     )
     return Section(
         "内部审核",

@@ -29,6 +29,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy
 
+from tousu.complaints.choices import EventType
 from tousu.core.reasons import Reason, reason, reason_kind
 from tousu.sla.rules import Calendar
 
@@ -71,6 +72,38 @@ def score_total(items: Sequence[ItemRule], points: Mapping[str, int]) -> Total:
     )
     total = (TOTAL_POINTS * earned / Decimal(weights)).quantize(ONE_DECIMAL, ROUND_HALF_UP)
     return Total(total, False)
+
+
+# ---- who is inspected ----------------------------------------------------------------------------
+
+# Timeline events in which a person works the complaint themselves (not a system step, not
+# a hand-over: a transfer's actor passes the work on, the next one to act takes it up).
+HANDLING_EVENTS = frozenset(
+    {EventType.ACCEPTED, EventType.HANDLING_STEP, EventType.EVIDENCE_ADDED, EventType.RESOLVED}
+)
+
+
+def inspected_handler(events: Iterable[tuple[str, int | None]], assigned: int | None) -> int | None:
+    """Whose handling an inspection scores (the 处理人 charged with the score), from the
+    complaint's timeline: `events` are (type, actor id) in timeline order.
+
+    The person who recorded the outcome that stands — the actor of the last `resolved` event —
+    because the inspection judges that outcome (finding, remedy, reply): the handler assigned
+    by dispatch may never have touched a complaint that the registering agent settled at
+    first contact, or a supervisor resolved; a re-resolution after a reopen replaces the
+    earlier outcome and its author. Without a resolution on the timeline, the last person who
+    worked it (accepted it, recorded a step or evidence): after a transfer, the handler who
+    took it up, not the one who passed it on. Only when nobody acted on the timeline (a
+    complaint imported with its history elsewhere) the handler it was assigned to, the only
+    name the record holds."""
+    resolver = worker = None
+    for kind, actor in events:
+        if actor is None or kind not in HANDLING_EVENTS:
+            continue
+        worker = actor
+        if kind == EventType.RESOLVED:
+            resolver = actor
+    return resolver or worker or assigned
 
 
 def period_of(day: dt.date, period_days: int) -> tuple[dt.date, dt.date]:
@@ -144,10 +177,13 @@ def krippendorff_alpha_interval(units: Iterable[Sequence[float]]) -> float | Non
     `units`: per unit, the values the raters gave it (missing ones left out). Units with
     fewer than two values are not pairable and do not count. Observed disagreement: the
     squared differences within units, each unit weighted 1/(m−1); expected: the squared
-    differences between all pairable values. None when nothing varies (alpha undefined)."""
+    differences between all pairable values. None when nothing varies (alpha undefined): every
+    value the same, whether or not the raters agree — decided on the values themselves, so
+    that float rounding in the expected disagreement of equal decimals (82.3 throughout)
+    cannot turn "undefined" into a perfect 1."""
     pairable = [list(values) for values in units if len(values) >= 2]
     n = sum(len(values) for values in pairable)
-    if n < 2:
+    if n < 2 or len({v for values in pairable for v in values}) < 2:
         return None
     observed = 0.0
     for values in pairable:
@@ -162,6 +198,15 @@ def krippendorff_alpha_interval(units: Iterable[Sequence[float]]) -> float | Non
     if expected == 0:
         return None
     return 1 - observed / expected
+
+
+def alpha_shown(alpha: float) -> float:
+    """Alpha to two decimals, rounded down: 1.00 is shown only for full agreement (no
+    observed disagreement). Rounded half up, 0.9995 — two inspectors 2 points apart on
+    totals that range from 0 to 100 — read "1.00" beside a mean difference of 2.00."""
+    if alpha >= 1:
+        return 1.0
+    return math.floor(round(alpha * 100, 6)) / 100
 
 
 ALPHA = 0.05

@@ -7,6 +7,7 @@ with the standard clauses and approved wording read from their own versioned tab
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -32,7 +33,7 @@ from tousu.accounts.choices import Role
 from tousu.accounts.models import Department, User
 from tousu.analytics.selectors import KpiFilters, daily_volume
 from tousu.classification.models import Category
-from tousu.complaints.models import Complaint
+from tousu.complaints.models import Complaint, ComplaintEvent
 from tousu.complaints.selectors import ComplaintFilters, complaint_list, complaint_rows
 from tousu.core import clock
 from tousu.core.clock import SHANGHAI
@@ -140,6 +141,17 @@ def appeal_of(inspection: Inspection) -> Any:
         return None
 
 
+def appeal_deciders(inspection: Inspection) -> QuerySet[User]:
+    """The inspectors who may decide an appeal of the inspection: every active one but the one
+    who scored it (`permissions.can_decide_appeal`; administrators may too, and are not
+    listed: they are not the quality team the appeal waits on)."""
+    return (
+        User.objects.filter(is_active=True, role=Role.QUALITY)
+        .exclude(pk=inspection.inspector_id)
+        .order_by("username")
+    )
+
+
 def may_appeal(user: User, inspection: Inspection) -> bool:
     """Whether the user may appeal the score now (theirs, scored, not appealed, in time)."""
     return (
@@ -197,6 +209,50 @@ def inspection_work(user: User) -> QuerySet[Inspection]:
         output_field=DateTimeField(),
     )
     return Inspection.objects.filter(wanted).annotate(due=due)
+
+
+# ---- whose handling is inspected ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Handled:
+    """Whose handling of a complaint an inspection scores, and their department."""
+
+    handler_id: int | None
+    department_id: int | None
+
+
+def inspected_handlers(ids: Iterable[int]) -> dict[int, Handled]:
+    """Per complaint of `ids`: the person an inspection of it scores (`rules.inspected_handler`,
+    from its timeline) and the department they work in (the complaint's when they have none,
+    or nobody handled it). Three queries, whatever the number of complaints."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    events: dict[int, list[tuple[str, int | None]]] = {}
+    rows = (
+        ComplaintEvent.objects.filter(complaint__in=wanted, type__in=rules.HANDLING_EVENTS)
+        .order_by("complaint_id", "seq")
+        .values_list("complaint_id", "type", "actor_id")
+    )
+    for complaint_id, kind, actor_id in rows:
+        events.setdefault(complaint_id, []).append((kind, actor_id))
+    assigned = Complaint.objects.filter(pk__in=wanted).values_list(
+        "pk", "handler_id", "department_id"
+    )
+    who = {
+        pk: (rules.inspected_handler(events.get(pk, ()), handler_id), department_id)
+        for pk, handler_id, department_id in assigned
+    }
+    people = {h for h, _d in who.values() if h is not None}
+    departments = dict(User.objects.filter(pk__in=people).values_list("pk", "department_id"))
+    return {
+        pk: Handled(
+            handler_id,
+            (departments.get(handler_id) if handler_id else None) or department_id,
+        )
+        for pk, (handler_id, department_id) in who.items()
+    }
 
 
 # ---- quality scores per handler and department -------------------------------------------------

@@ -215,6 +215,7 @@ def inspector_loads(plan: SamplingPlan | None = None) -> dict[int, int]:
 def _task(
     complaint: Complaint,
     *,
+    handled: selectors.Handled,
     sheet: ScoringSheet,
     reason: str,
     inspector_id: int,
@@ -232,8 +233,10 @@ def _task(
         period_start=period_start,
         calibration=calibration,
         inspector_id=inspector_id,
-        handler_id=complaint.handler_id,
-        department_id=complaint.department_id,
+        # The person whose outcome is judged, not the handler dispatch assigned (who may never
+        # have acted on it): rules.inspected_handler.
+        handler_id=handled.handler_id,
+        department_id=handled.department_id,
         created_at=now,
         created_by=actor,
         due_at=now + dt.timedelta(days=settings.TOUSU_INSPECTION_DUE_DAYS),
@@ -241,7 +244,15 @@ def _task(
 
 
 def _inspectable(complaint: Complaint, errors: FieldErrors, field: str = "complaint") -> None:
-    if complaint.status not in INSPECTABLE_STATUSES:
+    if complaint.duplicate_of_id is not None:
+        # Closed as a duplicate (merged): no outcome of its own to judge — its original, which
+        # was handled instead, is the one to inspect.
+        errors.add(
+            field,
+            _("%(number)s was closed as a duplicate: inspect the complaint it was merged into")
+            % {"number": complaint.number},
+        )
+    elif complaint.status not in INSPECTABLE_STATUSES:
         errors.add(
             field, _("%(number)s is not resolved or closed yet") % {"number": complaint.number}
         )
@@ -274,6 +285,7 @@ def inspection_create(
             inspector_id = inspector.pk
         task = _task(
             complaint,
+            handled=selectors.inspected_handlers([complaint.pk])[complaint.pk],
             sheet=sheet_current(),
             reason=SampleReason.MANUAL,
             inspector_id=inspector_id,
@@ -302,7 +314,10 @@ def _period_bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.dateti
 
 def _closed_in(start: dt.date, end: dt.date) -> Q:
     low, high = _period_bounds(start, end)
-    return Q(status=Status.CLOSED, closed_at__gte=low, closed_at__lt=high, handler__isnull=False)
+    # Not those closed as duplicates (merged): they have no handling of their own to judge.
+    return Q(
+        status=Status.CLOSED, closed_at__gte=low, closed_at__lt=high, duplicate_of__isnull=True
+    )
 
 
 def mandatory_kinds(ids: Sequence[int], kinds: Iterable[str]) -> dict[int, str]:
@@ -336,9 +351,11 @@ def plan_draw(plan: SamplingPlan, period_start: dt.date) -> Draw:
     `minimum`) of their other complaints closed then, drawn from the plan's seed, the period
     and the handler. The same seed and the same data give the same sample."""
     end = period_start + dt.timedelta(days=plan.period_days)
-    rows = list(
-        Complaint.objects.filter(_closed_in(period_start, end)).values_list("pk", "handler_id")
-    )
+    ids = list(Complaint.objects.filter(_closed_in(period_start, end)).values_list("pk", flat=True))
+    # Each handler's share is of the complaints they handled (the ones they would be scored
+    # for), not of those dispatch assigned them; nobody handled: nothing to inspect.
+    handled = selectors.inspected_handlers(ids)
+    rows = [(pk, h.handler_id) for pk, h in handled.items() if h.handler_id is not None]
     picked = mandatory_kinds([pk for pk, _h in rows], plan.mandatory())
     by_handler: dict[int, list[int]] = {}
     for pk, handler_id in rows:
@@ -370,9 +387,11 @@ def _tasks_create(
         return 0
     sheet = sheet_current(plan.sheet_code)
     complaints = Complaint.objects.in_bulk(fresh)
+    handled = selectors.inspected_handlers(fresh)
     Inspection.objects.bulk_create(
         _task(
             complaints[pk],
+            handled=handled[pk],
             sheet=sheet,
             reason=picked[pk],
             inspector_id=inspector_id,
@@ -459,9 +478,11 @@ def calibration_create(
         round_ = CalibrationRound.objects.create(
             name=title, sheet=sheet, created_by=actor, created_at=now
         )
+        handled = selectors.inspected_handlers(c.pk for c in complaints)
         Inspection.objects.bulk_create(
             _task(
                 c,
+                handled=handled[c.pk],
                 sheet=sheet,
                 reason=SampleReason.CALIBRATION,
                 inspector_id=pk,
@@ -658,11 +679,8 @@ def inspection_appeal(*, inspection: Inspection, actor: User, reason_text: str) 
             points_before=_points_of(inspection),
         )
         _event(inspection, EventType.INSPECTION_APPEALED, actor, {"reason": text})
-        deciders = User.objects.filter(is_active=True, role=Role.QUALITY).exclude(
-            pk=inspection.inspector_id
-        )
         _notify(
-            deciders,
+            selectors.appeal_deciders(inspection),
             inspection,
             reason("notice.inspection_appealed", number=inspection.complaint.number),
         )

@@ -120,6 +120,12 @@ def _detail(
         "may_score": may_score,
         "may_appeal": selectors.may_appeal(user, inspection),
         "may_decide": may_decide,
+        # Who the pending appeal waits on, for every reader (the one who scored may not decide).
+        "deciders": (
+            list(selectors.appeal_deciders(inspection))
+            if appeal is not None and appeal.status == AppealStatus.PENDING and not may_decide
+            else []
+        ),
         "score_form": score_form or ScoreForm(items=items, english=english),
         "appeal_form": appeal_form or AppealForm(),
         "decide_form": decide_form or DecideForm(items=items, english=english, initial=current),

@@ -170,11 +170,21 @@ def _effect_section(start: dt.datetime, end: dt.datetime, number: str, when: str
         ["90 天内重复投诉率", _rate_text(rep["repeat_rate_90d"]),
          _rate_text(cmp_["repeat_rate_90d"]), _rate_text(diff["repeat_rate_90d"])],
     ]  # fmt: skip
+    # The intervals are promised only where some are shown: with too few customers measured
+    # none can be computed, and the text must not point at brackets that are not there.
+    cells = [
+        group[key] for group in (rep, cmp_, diff) for key in ("after", "change", "repeat_rate_90d")
+    ]
+    intervals = any(cell["value"] is not None and cell["interval"] for cell in cells)
     text = (
         f"{when}完成修复 {rep['total']:,} 名不满意客户，其中 {rep['n']:,} 名有可比对照：对照组为"
         f"同类型、同星级、同地区尚未修复的不满意客户 {cmp_['n']:,} 名（按修复组结构加权，"
         f"{out['strata']} 个分层）。"
-        "括号内为 95% 置信区间；差值区间不含 0 时，可认为修复效果显著。"
+        + (
+            "括号内为 95% 置信区间；差值区间不含 0 时，可认为修复效果显著。"
+            if intervals
+            else "可比客户过少，未能计算 95% 置信区间，差值尚不能判断修复效果是否显著。"
+        )
     )
     return Section(
         "客户修复",

@@ -179,7 +179,8 @@ class Inspection(models.Model):
     inspector = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="inspections_assigned"
     )
-    # Who is inspected: the complaint's last handler, and the department that handled it.
+    # Who is inspected: the person who resolved the complaint (rules.inspected_handler: not
+    # the handler dispatch named, who may never have acted on it), and their department.
     handler = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,

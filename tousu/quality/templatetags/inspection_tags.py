@@ -9,6 +9,7 @@ from django.utils.translation import get_language
 
 from tousu.accounts import permissions
 from tousu.accounts.models import User
+from tousu.quality import rules
 
 register = template.Library()
 
@@ -42,6 +43,13 @@ def item_title(item: Any) -> str:
 def agreement(value: float | None) -> str:
     """An agreement figure with two decimals, or a dash when it cannot be computed."""
     return "—" if value is None else f"{value:.2f}"
+
+
+@register.filter
+def alpha(value: float | None) -> str:
+    """Krippendorff's alpha as shown (`rules.alpha_shown`: rounded down, 1.00 only for full
+    agreement), or a dash when it is undefined: nothing varies."""
+    return "—" if value is None else f"{rules.alpha_shown(value):.2f}"
 
 
 @register.filter

@@ -54,6 +54,17 @@ def test_the_demo_inspects_its_complaints(reference: None) -> None:
         said = {r for t in task.complaint.callbacks.all() for r in (t.reasons or [])}
         if "attitude" in said:
             assert (points["attitude"], task.fatal) == (0, True)
+    # The person scored is the one who resolved the complaint (its timeline's last resolution),
+    # never a handler dispatch named who did not act on it (one an agent settled at first
+    # contact): their department too.
+    for task in Inspection.objects.select_related("complaint", "handler"):
+        resolved = task.complaint.events.filter(type="resolved").order_by("-seq").first()
+        assert resolved is not None, task.complaint.number
+        assert task.handler_id == resolved.actor_id, task.complaint.number
+        assert task.handler is not None
+        assert task.department_id == task.handler.department_id
+    # Nothing closed as a duplicate is sampled or calibrated: it was handled as its original.
+    assert not Inspection.objects.filter(complaint__duplicate_of__isnull=False).exists()
     appeals = InspectionAppeal.objects.all()
     assert sampled.filter(reason="out_of_standard", status="scored").exists()
     assert sorted(appeals.values_list("status", flat=True)) == ["pending", "upheld"]

@@ -104,5 +104,55 @@ def test_perfect_agreement_and_none_without_variation() -> None:
     assert rules.krippendorff_alpha_interval([[1, 1], [3, 3], [5, 5]]) == 1.0
     assert rules.krippendorff_alpha_interval([[4, 4], [4, 4]]) is None
     assert rules.krippendorff_alpha_interval([[4]]) is None
+
+
+def test_alpha_is_undefined_exactly_when_nothing_varies_and_one_only_without_disagreement() -> None:
+    """One rule for "—" and 1.00: no variance in the data → undefined (even for decimals whose
+    float sums do not cancel exactly); variance and no disagreement → 1; any disagreement
+    shows below 1.00, however large the spread of the totals."""
+    assert rules.krippendorff_alpha_interval([[82.3, 82.3], [82.3, 82.3], [82.3, 82.3]]) is None
+    assert rules.krippendorff_alpha_interval([[0, 0], [5, 5], [5, 5]]) == 1.0
+    totals = [[0.0, 0.0], [98.0, 96.0], [100.0, 98.0]]  # 1.33 points apart on average
+    alpha = rules.krippendorff_alpha_interval(totals)
+    assert alpha is not None
+    assert round(alpha, 2) == 1.0  # what the report used to show
+    assert rules.alpha_shown(alpha) == 0.99
+    assert rules.alpha_shown(1.0) == 1.0
+    assert rules.alpha_shown(0.29) == 0.29  # no float drift below the shown digit
+    # One inspector a point stricter on every complaint: barely better than chance.
+    wording = rules.krippendorff_alpha_interval([[5, 4], [4, 3], [5, 4]])
+    assert wording is not None
+    assert rules.alpha_shown(wording) == 0.11
     assert rules.mean_absolute_difference([[80, 90, 85], [70, 70]]) == pytest.approx(20 / 4)
     assert rules.mean_absolute_difference([[1]]) is None
+
+
+# ---- whose handling is scored ------------------------------------------------------------------
+
+ASSIGNED, AGENT, FIRST, SECOND, SUPERVISOR = 1, 2, 3, 4, 5
+
+
+def test_the_one_who_resolved_is_scored_not_the_handler_dispatch_named() -> None:
+    events = [("registered", AGENT), ("dispatched", None), ("resolved", AGENT), ("closed", AGENT)]
+    assert rules.inspected_handler(events, ASSIGNED) == AGENT
+
+
+def test_after_a_reopen_the_author_of_the_outcome_that_stands() -> None:
+    events = [
+        ("accepted", FIRST),
+        ("resolved", FIRST),
+        ("closed", FIRST),
+        ("reopened", None),
+        ("transferred", SUPERVISOR),  # passes it on: not handling it
+        ("accepted", SECOND),
+        ("resolved", SECOND),
+        ("closed", SUPERVISOR),  # closing after the reply judges nothing of the outcome
+    ]
+    assert rules.inspected_handler(events, SECOND) == SECOND
+
+
+def test_without_a_resolution_the_last_who_worked_it_then_the_assigned_handler() -> None:
+    transferred = [("accepted", FIRST), ("transferred", FIRST), ("handling_step", SECOND)]
+    assert rules.inspected_handler(transferred, ASSIGNED) == SECOND
+    assert rules.inspected_handler([("registered", AGENT), ("note", AGENT)], ASSIGNED) == ASSIGNED
+    assert rules.inspected_handler([], None) is None

@@ -18,7 +18,7 @@ from tousu.complaints.services import complaint_lock, event_record
 from tousu.core import clock
 from tousu.core.errors import InvalidTransition, NotAllowed, ValidationFailed
 from tousu.notifications.models import Notification
-from tousu.quality import selectors, services
+from tousu.quality import rules, selectors, services
 from tousu.quality.models import Inspection, InspectionScore, SamplingPlan, SamplingRun
 from tousu.quality.tests.conftest import FULL
 from tousu.resolution.models import ConsistencyFlag
@@ -411,3 +411,125 @@ def test_a_score_keeps_the_sheet_version_it_used(
     assert (new.total, new.fatal) == (Decimal("0.0"), True)
     # An inspection of the old version is still scored on the old items.
     assert [s.item.sheet_id for s in old.scores.select_related("item")] == [v1.pk] * 6
+
+
+# ---- whose handling is scored -------------------------------------------------------------------
+
+
+def _settled_at_first_contact(register: Callable[..., Any], agent: Any) -> Any:
+    """A complaint dispatched to the billing handler at registration but resolved and closed
+    by the registering agent at first contact: the handler never acted on it."""
+    from tousu.accounts.models import Department
+    from tousu.resolution.services import RemedyInput, complaint_close, complaint_resolve
+
+    complaint = register(actor=agent)
+    complaint = complaint_resolve(
+        complaint=complaint,
+        actor=agent,
+        finding="not_true",
+        cause="customer_misunderstanding",
+        responsible_department=Department.objects.get(code="billing"),
+        remedies=[RemedyInput("explanation", Decimal(0))],
+        reply="已向您逐项解释计费依据。",
+    )
+    return complaint_close(complaint=complaint, actor=agent, customer_accepted=True)
+
+
+def test_a_fatal_score_is_charged_to_whoever_resolved_not_the_handler_dispatch_named(
+    register: Callable[..., Any], agent: Any, handler: Any, quality: Any, supervisor: Any
+) -> None:
+    complaint = _settled_at_first_contact(register, agent)
+    assert complaint.handler == handler  # named by dispatch, never acted on it
+    assert not complaint.events.filter(actor=handler).exists()
+
+    task = services.inspection_create(actor=quality, complaint=complaint, inspector=quality)
+    assert (task.handler, task.department) == (agent, agent.department)
+    services.inspection_score(
+        inspection=task, actor=quality, points={**FULL, "attitude": 0}, comment="态度恶劣"
+    )
+
+    # The 0 is the agent's: in their scores, told to them, theirs to appeal; none of it the
+    # handler's, nor their department's ranking.
+    assert [t.total for t in selectors.my_scores(agent)] == [Decimal("0.0")]
+    assert list(selectors.my_scores(handler)) == []
+    assert Notification.objects.filter(user=agent, kind="inspection").exists()
+    assert not Notification.objects.filter(user=handler, kind="inspection").exists()
+    today = clock.local_today()
+    assert "handler" not in {r.label for r in selectors.scores_by_handler(quality, today, today)}
+    assert selectors.scores_by_department(supervisor, today, today) == []  # billing's
+    with pytest.raises(NotAllowed):
+        services.inspection_appeal(inspection=task, actor=handler, reason_text="不是我处理的")
+
+
+def test_the_plan_draws_each_handlers_share_from_what_they_handled(
+    register: Callable[..., Any], agent: Any, handler: Any, quality: Any
+) -> None:
+    complaint = _settled_at_first_contact(register, agent)
+    start = rules.period_of(clock.local(complaint.closed_at).date(), 7)[0]
+    plan = SamplingPlan.objects.create(name="t", share=Decimal("0.1"), minimum=1, seed=3)
+
+    draw = services.plan_draw(plan, start)
+
+    assert draw.picked == {complaint.pk: "random"}  # the agent's minimum of one
+    with clock.frozen(clock.now() + dt.timedelta(days=7)):
+        services.plan_sample(plan=plan)
+    assert Inspection.objects.get(plan=plan).handler == agent
+
+
+def test_a_complaint_closed_as_a_duplicate_is_never_inspected(
+    closed_last_week: Callable[..., Any],
+    quality: Any,
+    quality2: Any,
+    admin_user: Any,
+    last_week: tuple[dt.date, dt.datetime],
+) -> None:
+    """Merged into its original minutes after it came in, it has no handling of its own to
+    judge: no plan draws it (not even of a mandatory kind), no task by hand, no calibration."""
+    from tousu.complaints.models import Complaint
+
+    start, _moment = last_week
+    original = closed_last_week()
+    duplicate = closed_last_week(level="over_level")
+    Complaint.objects.filter(pk=duplicate.pk).update(duplicate_of=original)
+    duplicate.refresh_from_db()
+    plan = SamplingPlan.objects.create(name="t", share=Decimal("1"), minimum=1, seed=1)
+
+    assert services.plan_draw(plan, start).picked == {original.pk: "random"}
+    with pytest.raises(ValidationFailed) as refused:
+        services.inspection_create(actor=quality, complaint=duplicate)
+    assert duplicate.number in str(refused.value.fields)
+    with pytest.raises(ValidationFailed):
+        services.calibration_create(
+            actor=admin_user, name="校准", complaints=[original, duplicate],
+            inspectors=[quality, quality2],
+        )  # fmt: skip
+    assert not Inspection.objects.exists()
+
+
+def test_inspections_made_before_the_rule_are_repointed_unless_appealed(
+    register: Callable[..., Any], agent: Any, handler: Any, quality: Any
+) -> None:
+    """The data migration: an inspection that named the handler dispatch assigned moves to the
+    agent who resolved it (their department too); an appealed one keeps its name."""
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("tousu.quality.migrations.0004_inspected_handler")
+    old, appealed = (
+        services.inspection_create(
+            actor=quality, complaint=_settled_at_first_contact(register, agent), inspector=quality
+        )
+        for _ in range(2)
+    )
+    Inspection.objects.update(handler=handler, department=handler.department)  # as made before
+    services.inspection_score(inspection=appealed, actor=quality, points=FULL)
+    appealed.refresh_from_db()
+    services.inspection_appeal(inspection=appealed, actor=handler, reason_text="不是我处理的")
+
+    migration.repoint(apps, None)
+
+    old.refresh_from_db()
+    appealed.refresh_from_db()
+    assert (old.handler, old.department) == (agent, agent.department)
+    assert appealed.handler == handler

@@ -67,6 +67,18 @@ def test_the_handler_sees_the_score_and_appeals_then_another_inspector_decides(
     sent = client.post(reverse("quality:appeal", args=[task.pk]), {"reason": "系统故障导致超时"})
     assert sent.status_code == 302
 
+    # Pending: every reader is told who decides; the one who scored gets no form, another does.
+    url = reverse("quality:inspection", args=[task.pk])
+    for reader in (handler, quality):
+        pending = page(as_user(reader).get(url))
+        note = pending.split('data-note="deciders">')[1].split("</p>")[0]
+        assert "quality2" in note, reader
+        assert "quality" in note.split("quality2")[0]  # names the one who scored, who may not
+        assert 'data-panel="decide"' not in pending
+    theirs = page(as_user(quality2).get(url))
+    assert 'data-panel="decide"' in theirs
+    assert 'data-note="deciders"' not in theirs
+
     decider = as_user(quality2)
     assert f'data-inspection="{task.pk}"' in page(decider.get(reverse("desk:queue")))
     decided = decider.post(
@@ -130,6 +142,11 @@ def test_calibration_round_by_page_and_its_agreement(
     report = page(client.get(reverse("quality:calibration", args=[round_.pk])))
     assert 'data-figure="alpha"' in report
     assert complaints[0].number in report
+    # Every inspector gave timeliness 5: nothing varies, alpha undefined — a dash, and the
+    # page says what the dash means.
+    timeliness = report.split('data-item="timeliness"')[1].split("</tr>")[0]
+    assert timeliness.endswith('<td class="num">—</td>')
+    assert 'data-note="alpha"' in report
 
 
 def test_the_scores_page_and_the_dashboard_panel(
@@ -143,3 +160,19 @@ def test_the_scores_page_and_the_dashboard_panel(
     assert refused.status_code == 200
     dashboard = page(as_user(supervisor).get(reverse("analytics:dashboard")))
     assert 'data-panel="quality-scores"' in dashboard
+
+
+def test_the_scores_period_inputs_hold_iso_dates(supervisor: Any) -> None:
+    """A date input reads only YYYY-MM-DD: in the Chinese locale the default period rendered
+    as 2026/11/09, so the inputs showed empty (mm/dd/yyyy) and the browser warned."""
+    import re
+
+    today = clock.local_today()
+    html = page(as_user(supervisor).get(reverse("quality:scores"), HTTP_ACCEPT_LANGUAGE="zh-CN"))
+    inputs = re.findall(r"<input[^>]*type=\"date\"[^>]*>", html)
+    values = [re.search(r'value="([^"]*)"', tag) for tag in inputs]
+    assert len(inputs) == 2
+    assert [v.group(1) if v else None for v in values] == [
+        (today - dt.timedelta(days=29)).isoformat(),
+        today.isoformat(),
+    ]

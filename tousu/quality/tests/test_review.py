@@ -235,5 +235,62 @@ def test_corrective_actions_documents_and_their_clauses(
     assert "QP-01 v1" in checks["5.3"].evidence
     assert checks["5.2"].present  # the policy management approved
     assert not checks["8.1"].present  # no seal of the timelines yet
+    # Every "where to look" is a place an office reader can go, never a shell command.
+    assert all("tousu " not in c.where and "_" not in c.where for c in checks.values())
+    assert checks["8.1"].where.startswith("投诉详情 › 时间轴")
     assert checks["8.7"].present
     assert "2 项" in checks["8.7"].evidence
+
+
+@pytest.mark.django_db
+def test_the_checklist_counts_the_clauses_the_register_lists(reference: None) -> None:
+    """6.3 counts the standard clauses as the register of controlled documents lists them —
+    one per code, the version in force — not every version ever written: a revised clause
+    is one clause, an expired or withdrawn one none."""
+    from tousu.quality import selectors
+    from tousu.resolution.models import StandardClause
+
+    last = dt.date(2026, 9, 30)
+    StandardClause.objects.all().delete()
+    fields = {"title": "t", "text": "t", "effective_from": dt.date(2025, 1, 1)}
+    StandardClause.objects.create(code="A", version=1, effective_to=dt.date(2025, 6, 30), **fields)
+    StandardClause.objects.create(code="A", version=2, **fields)
+    StandardClause.objects.create(code="B", version=1, **fields)
+    StandardClause.objects.create(code="C", version=1, active=False, **fields)
+    StandardClause.objects.create(code="D", version=1, effective_to=dt.date(2026, 1, 31), **fields)
+
+    in_register = selectors.clauses_in_force(last)
+    checks = {c.clause: c for c in review.audit_checks(report_review.Period(last, last))}
+
+    assert [r.code for r in in_register] == ["A", "B"]
+    assert "现行有效的处理标准条款 2 条" in checks["6.3"].evidence
+    assert checks["6.3"].present
+
+
+@pytest.mark.django_db
+def test_a_clause_whose_evidence_misses_its_objective_is_a_nonconformity(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """7.4 with first responses on time 59.5% against a 95% objective is recorded as the
+    auditor would — evidence held, target missed — and counted as a finding, not a pass."""
+    Objective.objects.all().delete()
+    Objective.objects.create(kpi="first_response_on_time_rate", direction="at_least",
+                             target=Decimal("0.950"))  # fmt: skip
+    Objective.objects.create(kpi="on_time_rate", direction="at_least", target=Decimal("0.900"))
+    current = {
+        "volume": 100, "closed": 90, "first_response_on_time_rate": 0.595,
+        "on_time_rate": 0.93, "repeat_rate": 0.02, "satisfaction_rate": 0.9,
+    }  # fmt: skip
+    body = {"current": current, "mix": {"channel": [], "category": []}}
+    monkeypatch.setattr(review, "_figures", lambda period: body)
+    first = last = dt.date(2026, 9, 30)
+
+    checks = {c.clause: c for c in review.audit_checks(report_review.Period(first, last))}
+
+    assert checks["7.4"].evidence == "首次响应及时率 59.5%（目标 ≥ 95.0%，未达成）"
+    assert checks["7.4"].row()[4] == "有证据·未达标"
+    assert checks["7.7"].row()[4] == "有证据"  # 93% against 90%: met
+    assert "（目标 ≥ 90.0%，达成）" in checks["7.7"].evidence
+    assert checks["7.9"].row()[4] == "有证据"  # no objective for the repeat rate here
+    summary = review.audit_section(first, last).paragraphs[0]
+    assert "1 条证据表明未达目标（7.4），记为不符合项" in summary

@@ -635,3 +635,18 @@ def test_demo_customer_note_from_the_page_and_a_survey_by_link(reference: None) 
         user=complaint.handler, kind="customer_message", complaint=complaint
     ).exists()
     assert Evidence.objects.get(complaint=complaint, uploaded_by__isnull=True).size > 0
+
+
+def test_the_readme_lists_every_demo_account() -> None:
+    """The README's table of demo accounts is the list `tousu demo` creates (quality2, who
+    decides quality1's appeals, was missing)."""
+    from pathlib import Path
+
+    readme = Path(__file__).resolve().parents[3] / "README.md"
+    rows = {
+        tuple(cell.strip() for cell in line.strip("|").split("|"))
+        for line in readme.read_text(encoding="utf-8").splitlines()
+        if line.startswith("| ") and line.count("|") == 4
+    }
+    listed = {r for r in rows if r[0] not in ("username", "---")}
+    assert {(u.username, u.role, u.department) for u in DEMO_USERS} <= listed

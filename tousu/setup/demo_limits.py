@@ -91,8 +91,9 @@ class LimitScans:
             if not due:
                 return
             moment, name, apply = min(due, key=lambda m: m[0])
-            at = max(moment, since) + JOB_LAG
-            if at >= until:
+            # Due while a step was being taken: the next run, once the step is done.
+            at = max(moment + JOB_LAG, since)
+            if at > until:
                 return
             with clock.frozen(at), transaction.atomic():
                 if not apply(complaint.pk, at, self.cache):

@@ -607,9 +607,8 @@ def _peer_flag(
     outlier = resolution_rules.peer_outlier(total, peers, complaint.channel, dept_code)
     if outlier is None:
         return None
-    mean, who = outlier
-    why = resolution_rules.outlier_reason(mean, total, _peer_name(who))
-    return _Flag(FlagKind.OUTLIER, why, amount=total, reference=mean)
+    why = resolution_rules.outlier_reason(outlier, total, _peer_name(outlier.who))
+    return _Flag(FlagKind.OUTLIER, why, amount=total, reference=outlier.mean)
 
 
 def _peer_amounts(

@@ -520,8 +520,26 @@ def peer_excess_reason(remedy: str, amount: Decimal, middle: Decimal, peers: int
 
 
 def not_prescribed_reason(remedy: str, amount: Decimal, clause: str) -> Reason:
-    """ "话费赠送 30 元不在标准条款 BILL-01 规定的补救措施中"."""
+    """ "话费赠送 30 元不在标准条款 BILL-01 规定的补救措施中"; without an amount (an apology, a
+    repair) "道歉不在标准条款 SEC-01 规定的补救措施中"."""
+    if not amount:
+        return reason("consistency.not_prescribed_action", remedy=remedy, clause=clause)
     return reason("consistency.not_prescribed", remedy=remedy, amount=amount, clause=clause)
+
+
+def left_out_reason(remedy: str, clause: str) -> Reason:
+    """ "维修是标准条款 SEC-01 规定的补救措施，本单未给予"."""
+    return reason("consistency.left_out", remedy=remedy, clause=clause)
+
+
+def not_true_reason(amount: Decimal, clause: str) -> Reason:
+    """ "核实不属实，却给予补偿 160 元；标准条款 NET-02 未规定不属实时的补偿"."""
+    return reason("consistency.not_true_compensated", amount=amount, clause=clause)
+
+
+# A remedy the outcome may add to any clause's without departing from it: every reply explains
+# (R5.4), so recording the explanation is not a remedy beyond the standard. Only with no amount.
+ALWAYS_ALLOWED = frozenset({"explanation"})
 
 
 # ---- amounts stated in a complaint's text ----------------------------------------------------
@@ -660,6 +678,24 @@ reason_kind(
     ),
     legacy=rf"(?P<remedy>\S+) {_AMOUNT} 元不在标准条款 (?P<clause>\S+) 规定的补救措施中",
     remedy=choice(RemedyType),
+    amount=yuan,
+)
+reason_kind(
+    "consistency.not_prescribed_action",
+    gettext_lazy("%(remedy)s is not among the remedies of standard clause %(clause)s"),
+    remedy=choice(RemedyType),
+)
+reason_kind(
+    "consistency.left_out",
+    gettext_lazy("%(remedy)s is prescribed by standard clause %(clause)s but was not given"),
+    remedy=choice(RemedyType),
+)
+reason_kind(
+    "consistency.not_true_compensated",
+    gettext_lazy(
+        "Found not true, yet %(amount)s yuan of compensation was granted; standard clause "
+        "%(clause)s prescribes none for a complaint found not true"
+    ),
     amount=yuan,
 )
 reason_kind(

@@ -203,12 +203,62 @@ class ApiTokenAdmin(AuditedAdmin):
         return False
 
 
+# How the personal-data log's stored codes read (the rows keep the codes: they are searched
+# and filtered by them). An unknown code reads as stored.
+PII_FIELDS = {
+    "name": _("Customer name"),
+    "phone": _("Phone"),
+    "account": _("Account"),
+    "id_number": _("ID number"),
+    "address": _("Address"),
+    "email": _("E-mail"),
+    "content": _("Content"),
+    "demand": _("Demand"),
+}
+PII_VIA = {
+    "page": _("Page"),
+    "api": _("API"),
+    "export": _("Export"),
+    "admin": _("Administration"),
+}
+PII_SUBJECTS = {
+    "complaints:list": _("Complaint list"),
+    "complaints:export": _("Complaint list export"),
+}
+
+
+def pii_subject_text(subject: str) -> str:
+    """ "customer:12" → "客户 #12", "complaints:list" → "投诉列表"; a complaint number as it is."""
+    if subject in PII_SUBJECTS:
+        return str(PII_SUBJECTS[subject])
+    kind, _sep, ref = subject.partition(":")
+    if kind == "customer" and ref:
+        return str(_("Customer #%(id)s") % {"id": ref})
+    return subject
+
+
 @admin.register(PiiAccess)
 class PiiAccessAdmin(ReadOnlyAdmin):
-    list_display = ("at", "user", "subject", "fields", "via", "count")
+    """Who saw which personal data (D10, R14.1), in words: the stored codes translated."""
+
+    list_display = ("at", "user", "subject_text", "fields_text", "via_text", "count")
     list_filter = ("via",)
     search_fields = ("user__username", "subject")
+    list_select_related = ("user",)
     date_hierarchy = "at"
+
+    @admin.display(description=_("whose data"), ordering="subject")
+    def subject_text(self, obj: PiiAccess) -> str:
+        return pii_subject_text(obj.subject)
+
+    @admin.display(description=_("personal data"))
+    def fields_text(self, obj: PiiAccess) -> str:
+        codes = [c for c in obj.fields.split(",") if c]
+        return "、".join(str(PII_FIELDS.get(c, c)) for c in codes)
+
+    @admin.display(description=_("through"), ordering="via")
+    def via_text(self, obj: PiiAccess) -> str:
+        return str(PII_VIA.get(obj.via, obj.via))
 
 
 @admin.register(LoginLockout)

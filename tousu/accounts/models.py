@@ -112,12 +112,15 @@ class ApiToken(models.Model):
 class PiiAccess(models.Model):
     """Who saw which personal data, when and through what (D10, R14.1)."""
 
-    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
-    subject = models.CharField(max_length=64)  # e.g. "customer:12" or "complaints:list"
-    fields = models.CharField(max_length=128)
-    via = models.CharField(max_length=16)  # page, api, export
-    count = models.PositiveIntegerField(default=1)
+    user = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="+", verbose_name=_("user")
+    )
+    at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+    # e.g. "customer:12", "complaints:list" or a complaint's number
+    subject = models.CharField(_("whose data"), max_length=64)
+    fields = models.CharField(_("personal data"), max_length=128)  # field names, comma-separated
+    via = models.CharField(_("through"), max_length=16)  # page, api, export, admin
+    count = models.PositiveIntegerField(_("records"), default=1)
 
     class Meta:
         ordering = ["-at"]

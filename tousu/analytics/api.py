@@ -72,23 +72,25 @@ def stats_responsible(
     channel: str | None = None,
     category: str | None = None,
 ) -> dict[str, Any]:
-    """The dashboard's table by responsible department (R6.4, issue 13): complaints closed in
-    the whole Asia/Shanghai months that [from, to] touches (`months`: the first and last), per
-    responsible department (`department`, a code; null = not confirmed) and staff member
-    (`staff`, a name; null = not named): `closed`, `fcr` (resolved at first contact),
-    `fcr_rate`, `compensation_total` in yuan. The filters slice by handling department,
-    region, channel and category, as `/stats/kpis` does."""
+    """The dashboard's table by responsible department (R6.4, issue 13): complaints closed on
+    the Asia/Shanghai days that [from, to] touches (`days`: the first and last; `months`: the
+    months those fall in, kept for earlier clients), per responsible department
+    (`department`, a code; null = not confirmed) and staff member (`staff`, a name; null = not
+    named): `closed`, `fcr` (resolved at first contact), `fcr_rate`, `compensation_total` in
+    yuan. The filters slice by handling department, region, channel and category, as
+    `/stats/kpis` does."""
     user = request.auth  # type: ignore[attr-defined]
     if not permissions.can_view_dashboard(user):
         raise NotAllowed(_("Your role may not view the statistics."))
     start, end = parse_period(from_, to)
     filters = KpiFilters(department=department, region=region, channel=channel, category=category)
     body = responsible_for_user(user, start, end, filters)
-    first, last = body["months"]
+    first, last = body["days"]
     return {
         "from": from_,
         "to": to,
-        "months": [first.isoformat(), last.isoformat()],
+        "days": [first.isoformat(), last.isoformat()],
+        "months": [first.replace(day=1).isoformat(), last.replace(day=1).isoformat()],
         "rows": body["rows"],
     }
 

@@ -182,13 +182,15 @@ class FillCursor(models.Model):
 
 
 class ResponsibleColumns(models.Model):
-    """A row of the counts by responsible department (R6.4): the Asia/Shanghai month of
-    closing, the responsible department and staff member (0 = none), the handling dimensions
-    the dashboard's slice and data scope filter on, and rules.RESPONSIBLE_MEASURES. Ids are
-    plain integers, as in CountColumns."""
+    """A row of the counts by responsible department (R6.4): the Asia/Shanghai day (and its
+    month) of closing, the responsible department and staff member (0 = none), the handling
+    dimensions the dashboard's slice and data scope filter on, and rules.RESPONSIBLE_MEASURES.
+    Ids are plain integers, as in CountColumns. Kept by day, so that the table counts the
+    same days as the KPI cards beside it (a month would count days outside the period)."""
 
     key = models.CharField(max_length=128)
     month = models.DateField()  # the first day of the month
+    day = models.DateField()  # the Asia/Shanghai day of closing
     responsible_department = models.PositiveIntegerField(default=0)
     responsible_staff = models.PositiveIntegerField(default=0)
     category = models.PositiveIntegerField(default=0)
@@ -204,23 +206,23 @@ class ResponsibleColumns(models.Model):
 
 
 class ResponsibleCount(ResponsibleColumns):
-    """Counts per month by responsible department and staff, filled with the other count
-    tables by `analytics.fill` and the rebuild. `key` is the month and dimensions in one
+    """Counts per day by responsible department and staff, filled with the other count
+    tables by `analytics.fill` and the rebuild. `key` is the day and dimensions in one
     string, as in Counts."""
 
     class Meta:
         verbose_name = _("count by responsible department")
         verbose_name_plural = _("counts by responsible department")
         constraints = [models.UniqueConstraint(fields=["key"], name="responsiblecount_key")]
-        indexes = [models.Index(fields=["month"])]
+        indexes = [models.Index(fields=["month"]), models.Index(fields=["day"])]
 
     def __str__(self) -> str:
         return self.key
 
 
 class ResponsibleFact(ResponsibleColumns):
-    """What one closed complaint currently adds to ResponsibleCount (one row: it closed in
-    one month), so that a change can be taken out of the row it was in, as ComplaintFact."""
+    """What one closed complaint currently adds to ResponsibleCount (one row: it closed on
+    one day), so that a change can be taken out of the row it was in, as ComplaintFact."""
 
     complaint_id = models.BigIntegerField(primary_key=True)
 

@@ -170,8 +170,8 @@ def responsible(quarter: Quarter) -> dict[str, Any]:
     names = {code: name for _pk, code, name in known}
 
     def rows(q: Quarter) -> list[dict[str, Any]]:
-        months = q.month_starts()
-        return list(by_responsible(months[0], months[-1], KpiFilters(), codes)["rows"])
+        first, last = q.month_starts()[0], q.following().month_starts()[0] - dt.timedelta(days=1)
+        return list(by_responsible(first, last, KpiFilters(), codes)["rows"])
 
     current, previous = rows(quarter), rows(quarter.previous())
     by_department: dict[str | None, dict[str, Any]] = {}

@@ -110,9 +110,12 @@ REDEFINED = {"fcr": "resolved by its registering agent at first contact (issue 1
 
 
 # The measures counted by responsible department and staff (R6.4, issue 13), per Asia/Shanghai
-# month of closing. In the layout too: a release that adds this table counts everything again,
+# day of closing. In the layout too: a release that adds this table counts everything again,
 # which is what fills it for the complaints closed before.
 RESPONSIBLE_MEASURES = ("closed", "fcr", "compensation_fen")
+# The grain of those counts, in the layout: they were kept by month, which made the dashboard's
+# table count whole months beside cards that count the period's days; a day fills it again.
+RESPONSIBLE_GRAIN = "day"
 
 
 # The satisfaction observations (R8.3, drivers.py) are counted per day, source and slice, with
@@ -155,6 +158,7 @@ def _layout() -> str:
             MEASURES,
             sorted(REDEFINED.items()),
             RESPONSIBLE_MEASURES,
+            RESPONSIBLE_GRAIN,
             drivers.FACTORS,
             drivers.MOMENT_COLUMNS,
             sorted(SATISFACTION_ROLLUPS.items()),
@@ -277,14 +281,14 @@ def contributions(facts: ComplaintFacts) -> Contributions:
 
 def responsible_contribution(facts: ComplaintFacts) -> tuple[dt.date, dict[str, int]] | None:
     """What a closed complaint adds to the counts by responsible department: the Asia/Shanghai
-    month it closed in and the closing measures of RESPONSIBLE_MEASURES, counted exactly as in
-    `contributions`. None while it is not closed."""
+    day it closed on and the closing measures of RESPONSIBLE_MEASURES, counted exactly as in
+    `contributions` (so on the same day as the cards count it). None while it is not
+    closed."""
     if facts.closed_at is None:
         return None
     at = hour_of(facts.closed_at)
     closing = contributions(facts).get(at, {})
-    month = local_day(at).replace(day=1)
-    return month, {m: closing.get(m, 0) for m in RESPONSIBLE_MEASURES}
+    return local_day(at), {m: closing.get(m, 0) for m in RESPONSIBLE_MEASURES}
 
 
 # Satisfaction observations -------------------------------------------------------------------

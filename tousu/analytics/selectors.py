@@ -508,15 +508,14 @@ def dashboard_for_user(
 def by_responsible(
     first: dt.date, last: dt.date, scoped: KpiFilters, codes: Mapping[int, str]
 ) -> dict[str, Any]:
-    """The complaints closed in the whole Asia/Shanghai months that `first`…`last` touch, by
-    responsible department (by code, None = not confirmed) and staff member (None = not
-    named), within the slice and scope `scoped` (the handling department's and region's, as
-    everywhere on the dashboard): closed, first-contact resolutions and their rate,
-    compensation in yuan. Counts are kept by month (ResponsibleCount), hence whole months;
-    `months` gives them. Two queries: the counts and the staff members' names."""
-    months = (first.replace(day=1), last.replace(day=1))
+    """The complaints closed on the Asia/Shanghai days `first`…`last` (both included) — the
+    dashboard's period, as its cards count it —, by responsible department (by code, None =
+    not confirmed) and staff member (None = not named), within the slice and scope `scoped`
+    (the handling department's and region's, as everywhere on the dashboard): closed,
+    first-contact resolutions and their rate, compensation in yuan. `days` gives the period.
+    Two queries: the counts and the staff members' names."""
     rows = list(
-        ResponsibleCount.objects.filter(_where(scoped), month__range=months)
+        ResponsibleCount.objects.filter(_where(scoped), day__range=(first, last))
         .values("responsible_department", "responsible_staff")
         .annotate(**{f"sum_{m}": Sum(m) for m in rules.RESPONSIBLE_MEASURES})
         .order_by("responsible_department", "-sum_closed", "responsible_staff")
@@ -524,7 +523,7 @@ def by_responsible(
     staff_ids = {r["responsible_staff"] for r in rows if r["responsible_staff"]}
     people = {u.pk: str(u) for u in User.objects.filter(pk__in=staff_ids)} if staff_ids else {}
     return {
-        "months": months,
+        "days": (first, last),
         "rows": [
             {
                 "department": codes.get(r["responsible_department"]),
@@ -542,8 +541,8 @@ def by_responsible(
 def responsible_for_user(
     user: User, start: dt.datetime, end: dt.datetime, filters: KpiFilters | None = None
 ) -> dict[str, Any]:
-    """`by_responsible` within what `user` may see, for the Asia/Shanghai months that the
-    times [start, end) touch (the counts are kept by month). Three queries."""
+    """`by_responsible` within what `user` may see, for the Asia/Shanghai days that the
+    times [start, end) touch (the counts are kept by day). Three queries."""
     first = start.astimezone(SHANGHAI).date()
     last = (end - dt.timedelta(microseconds=1)).astimezone(SHANGHAI).date()
     codes = dict(Department.objects.values_list("pk", "code"))

@@ -267,17 +267,17 @@ RESPONSIBLE_DIMS = (
     "region",
     "department",
 )
-RESPONSIBLE_COLUMNS = ("key", "month", *RESPONSIBLE_DIMS, *rules.RESPONSIBLE_MEASURES)
+RESPONSIBLE_COLUMNS = ("key", "month", "day", *RESPONSIBLE_DIMS, *rules.RESPONSIBLE_MEASURES)
 
 
 def responsible_rows(facts: dict[int, rules.ComplaintFacts]) -> dict[int, tuple[Any, ...]]:
-    """Per closed complaint of `facts`, its row of RESPONSIBLE_COLUMNS: one month, one key."""
+    """Per closed complaint of `facts`, its row of RESPONSIBLE_COLUMNS: one day, one key."""
     out: dict[int, tuple[Any, ...]] = {}
     for pk, item in facts.items():
         found = rules.responsible_contribution(item)
         if found is None:
             continue
-        month, measures = found
+        day, measures = found
         category, channel, region, department, _level, _product = item.dims
         dims = (
             item.responsible_department,
@@ -287,8 +287,9 @@ def responsible_rows(facts: dict[int, rules.ComplaintFacts]) -> dict[int, tuple[
             region,
             department,
         )
-        key = "|".join([month.isoformat()[:7], *(str(d) for d in dims)])
-        out[pk] = (key, month, *dims, *(measures[m] for m in rules.RESPONSIBLE_MEASURES))
+        key = "|".join([day.isoformat(), *(str(d) for d in dims)])
+        month = day.replace(day=1)
+        out[pk] = (key, month, day, *dims, *(measures[m] for m in rules.RESPONSIBLE_MEASURES))
     return out
 
 
@@ -380,7 +381,7 @@ def _responsible_swap() -> None:
     ResponsibleCount.objects.all().delete()
     facts = ", ".join(q(c) for c in ["complaint_id", *RESPONSIBLE_COLUMNS])
     columns = ", ".join(q(c) for c in RESPONSIBLE_COLUMNS)
-    grouped = ", ".join(q(c) for c in ("key", "month", *RESPONSIBLE_DIMS))
+    grouped = ", ".join(q(c) for c in ("key", "month", "day", *RESPONSIBLE_DIMS))
     sums = ", ".join(f"SUM({q(m)})" for m in rules.RESPONSIBLE_MEASURES)
     scratch = q(RebuildResponsibleFact._meta.db_table)
     with connection.cursor() as cursor:

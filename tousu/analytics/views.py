@@ -240,13 +240,13 @@ def _league(data: dict[str, Any], names: dict[str, str], drill: Drill) -> list[d
 
 def _responsible(data: dict[str, Any], names: dict[str, str], drill: Drill) -> dict[str, Any]:
     """The table by responsible department, names in the reader's language; a confirmed
-    department opens the complaints its row counts: closed in the months, within the slice,
+    department opens the complaints its row counts: closed in the period, within the slice,
     that department confirmed responsible."""
-    first, last = data["months"]
+    first, last = data["days"]
     closed = {
         "status": Status.CLOSED,
         "closed_from": first.isoformat(),
-        "closed_to": (_next_month(last) - dt.timedelta(days=1)).isoformat(),
+        "closed_to": last.isoformat(),
     }
     rows = [
         {
@@ -261,11 +261,7 @@ def _responsible(data: dict[str, Any], names: dict[str, str], drill: Drill) -> d
         }
         for row in data["rows"]
     ]
-    return {"months": data["months"], "rows": rows}
-
-
-def _next_month(day: dt.date) -> dt.date:
-    return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return {"days": data["days"], "rows": rows}
 
 
 def _trend(trend: list[dict[str, Any]], drill: Drill) -> dict[str, Any]:

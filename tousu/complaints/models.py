@@ -313,8 +313,10 @@ class ExportLog(models.Model):
     """One export of a complaint list (issue 6): who took which rows out, when, in what form,
     and whether personal data left unmasked. Written before the first row is sent."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    at = models.DateTimeField(db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("user")
+    )
+    at = models.DateTimeField(_("time"), db_index=True)
     format = models.CharField(_("format"), max_length=8)
     filters = models.JSONField(_("filters"), default=dict)
     rows = models.PositiveIntegerField(_("rows"))

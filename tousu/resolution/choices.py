@@ -66,3 +66,5 @@ class FlagKind(models.TextChoices):
     OUT_OF_RANGE = "out_of_range", _("Outside the clause's range")
     TYPE_NOT_PRESCRIBED = "type_not_prescribed", _("Remedy not prescribed by the clause")
     OUTLIER = "outlier", _("Far from the same situation elsewhere")
+    LEFT_OUT = "left_out", _("Prescribed remedy left out")
+    NOT_TRUE_COMPENSATED = "not_true_compensated", _("Compensation on a complaint found not true")

@@ -417,12 +417,31 @@ class Peer:
     amount: Decimal
 
 
+# What the others of `peer_outlier` share with the complaint, which the flag's sentence names:
+# all in its department (other channels), all in its channel (other departments), or neither.
+OTHER_CHANNELS, OTHER_DEPARTMENTS, ELSEWHERE = "other_channels", "other_departments", "elsewhere"
+
+
+@dataclass(frozen=True)
+class Outlier:
+    """A total far from the same clause's outcomes elsewhere: their `mean`, how many they are
+    (`peers`, never the complaint itself), and who they are — `who` a channel code or a
+    department code when they all come from one other, else "" and `scope` (OTHER_CHANNELS,
+    OTHER_DEPARTMENTS, ELSEWHERE) says what the sentence may call them."""
+
+    mean: Decimal
+    peers: int
+    who: str = ""
+    scope: str = ELSEWHERE
+
+
 def peer_outlier(
     amount: Decimal, peers: Sequence[Peer], channel: str, department: str
-) -> tuple[Decimal, str] | None:
+) -> Outlier | None:
     """Compare a total with the outcomes of other channels and departments for the same
-    clause: (their mean, who they are) when this one is far from it, else None. Outcomes of
-    the same channel *and* department are not "elsewhere" and are left out."""
+    clause: an Outlier when this one is far from their mean, else None. Outcomes of the same
+    channel *and* department are not "elsewhere" and are left out; `peers` must not hold the
+    complaint itself (its own amount would pull the mean towards it)."""
     others = [p for p in peers if p.channel != channel or p.department != department]
     if len(others) < OUTLIER_MIN_PEERS:
         return None
@@ -433,20 +452,29 @@ def peer_outlier(
     channels = {p.channel for p in others}
     departments = {p.department for p in others}
     if len(channels) == 1 and channel not in channels:
-        who = next(iter(channels))
-    elif len(departments) == 1 and department not in departments:
-        who = next(iter(departments))
-    else:
-        who = ""
-    return mean, who
+        return Outlier(mean, len(others), who=next(iter(channels)))
+    if len(departments) == 1 and department not in departments:
+        return Outlier(mean, len(others), who=next(iter(departments)))
+    # "Other channels and departments" only when they are: the others of this department
+    # are its other channels, the others of this channel its other departments.
+    if departments == {department}:
+        return Outlier(mean, len(others), scope=OTHER_CHANNELS)
+    if channels == {channel}:
+        return Outlier(mean, len(others), scope=OTHER_DEPARTMENTS)
+    return Outlier(mean, len(others))
 
 
-def outlier_reason(mean: Decimal, amount: Decimal, who: str) -> Reason:
+def outlier_reason(outlier: Outlier, amount: Decimal, who: str = "") -> Reason:
     """ "同类情形门店平均补偿 20 元，本单 200 元": `who` is a channel code or a department's
-    name (empty: the others together)."""
-    if not who:
-        return reason("consistency.outlier_elsewhere", mean=mean, amount=amount)
-    return reason("consistency.outlier", where=who, mean=mean, amount=amount)
+    name (the outlier's `who`, read); without one, the sentence says which others and how
+    many: "同类情形本部门其他渠道 35 单平均补偿 1.43 元，本单 50 元"."""
+    if who:
+        return reason("consistency.outlier", where=who, mean=outlier.mean, amount=amount)
+    code = {
+        OTHER_CHANNELS: "consistency.outlier_other_channels",
+        OTHER_DEPARTMENTS: "consistency.outlier_other_departments",
+    }.get(outlier.scope, "consistency.outlier_others")
+    return reason(code, peers=outlier.peers, mean=outlier.mean, amount=amount)
 
 
 def far_above(amount: Decimal, reference: Decimal) -> bool:
@@ -492,8 +520,26 @@ def peer_excess_reason(remedy: str, amount: Decimal, middle: Decimal, peers: int
 
 
 def not_prescribed_reason(remedy: str, amount: Decimal, clause: str) -> Reason:
-    """ "话费赠送 30 元不在标准条款 BILL-01 规定的补救措施中"."""
+    """ "话费赠送 30 元不在标准条款 BILL-01 规定的补救措施中"; without an amount (an apology, a
+    repair) "道歉不在标准条款 SEC-01 规定的补救措施中"."""
+    if not amount:
+        return reason("consistency.not_prescribed_action", remedy=remedy, clause=clause)
     return reason("consistency.not_prescribed", remedy=remedy, amount=amount, clause=clause)
+
+
+def left_out_reason(remedy: str, clause: str) -> Reason:
+    """ "维修是标准条款 SEC-01 规定的补救措施，本单未给予"."""
+    return reason("consistency.left_out", remedy=remedy, clause=clause)
+
+
+def not_true_reason(amount: Decimal, clause: str) -> Reason:
+    """ "核实不属实，却给予补偿 160 元；标准条款 NET-02 未规定不属实时的补偿"."""
+    return reason("consistency.not_true_compensated", amount=amount, clause=clause)
+
+
+# A remedy the outcome may add to any clause's without departing from it: every reply explains
+# (R5.4), so recording the explanation is not a remedy beyond the standard. Only with no amount.
+ALWAYS_ALLOWED = frozenset({"explanation"})
 
 
 # ---- amounts stated in a complaint's text ----------------------------------------------------
@@ -635,12 +681,59 @@ reason_kind(
     amount=yuan,
 )
 reason_kind(
+    "consistency.not_prescribed_action",
+    gettext_lazy("%(remedy)s is not among the remedies of standard clause %(clause)s"),
+    remedy=choice(RemedyType),
+)
+reason_kind(
+    "consistency.left_out",
+    gettext_lazy("%(remedy)s is prescribed by standard clause %(clause)s but was not given"),
+    remedy=choice(RemedyType),
+)
+reason_kind(
+    "consistency.not_true_compensated",
+    gettext_lazy(
+        "Found not true, yet %(amount)s yuan of compensation was granted; standard clause "
+        "%(clause)s prescribes none for a complaint found not true"
+    ),
+    amount=yuan,
+)
+reason_kind(
     "consistency.outlier_elsewhere",
     gettext_lazy(
         "The same situation got %(mean)s yuan on average in other channels and departments; "
         "this one %(amount)s yuan"
     ),
     legacy=r"同类情形其他渠道和部门平均补偿 (?P<mean>[\d.]+) 元，本单 (?P<amount>[\d.]+) 元",
+    mean=yuan,
+    amount=yuan,
+)
+# The flags raised since the sentence says which others and how many (the one above stays for
+# the flags stored before).
+reason_kind(
+    "consistency.outlier_others",
+    gettext_lazy(
+        "The same situation got %(mean)s yuan on average in %(peers)s complaints of other "
+        "channels and departments; this one %(amount)s yuan"
+    ),
+    mean=yuan,
+    amount=yuan,
+)
+reason_kind(
+    "consistency.outlier_other_channels",
+    gettext_lazy(
+        "The same situation got %(mean)s yuan on average in %(peers)s complaints of this "
+        "department's other channels; this one %(amount)s yuan"
+    ),
+    mean=yuan,
+    amount=yuan,
+)
+reason_kind(
+    "consistency.outlier_other_departments",
+    gettext_lazy(
+        "The same situation got %(mean)s yuan on average in %(peers)s complaints of this "
+        "channel's other departments; this one %(amount)s yuan"
+    ),
     mean=yuan,
     amount=yuan,
 )

@@ -564,7 +564,9 @@ def _range_flags(prescribed: list[RemedySuggestion], granted: dict[str, Decimal]
 def _unprescribed_flags(
     clause: StandardClause, prescribed: list[RemedySuggestion], granted: dict[str, Decimal]
 ) -> list[_Flag]:
-    """Each remedy granted that the clause does not prescribe."""
+    """Each remedy granted that the clause does not prescribe, with an amount or without (an
+    apology the clause does not call for is a departure too); an explanation without an
+    amount is always allowed (resolution_rules.ALWAYS_ALLOWED)."""
     types = {p.type for p in prescribed}
     return [
         _Flag(
@@ -574,8 +576,37 @@ def _unprescribed_flags(
             amount,
         )
         for type_, amount in granted.items()
-        if type_ not in types and amount > 0
+        if type_ not in types and (amount > 0 or type_ not in resolution_rules.ALWAYS_ALLOWED)
     ]
+
+
+def _left_out_flags(
+    clause: StandardClause, prescribed: list[RemedySuggestion], granted: dict[str, Decimal]
+) -> list[_Flag]:
+    """Each remedy without an amount (an apology, an explanation, a repair) that the clause
+    prescribes and the outcome left out. A remedy with an amount left out is 0 yuan, which
+    its range judges (allowed when the range starts at 0, "below" when not)."""
+    left_out = dict.fromkeys(
+        p.type for p in prescribed if p.basis == RemedyBasis.NONE and p.type not in granted
+    )
+    return [
+        _Flag(FlagKind.LEFT_OUT, resolution_rules.left_out_reason(type_, clause.code), type_)
+        for type_ in left_out
+    ]
+
+
+def _finding_flags(
+    complaint: Complaint, clause: StandardClause, granted: dict[str, Decimal]
+) -> list[_Flag]:
+    """Compensation on a complaint found not true under a clause that does not provide for
+    that finding: its remedies presume the complaint is right (NET-02: "因我方原因"), so the
+    amounts may sit within its range and still depart from it."""
+    total = sum(granted.values(), Decimal(0))
+    provided = Finding.NOT_TRUE in (clause.findings or ())
+    if complaint.finding != Finding.NOT_TRUE or total <= 0 or provided:
+        return []
+    why = resolution_rules.not_true_reason(total, clause.code)
+    return [_Flag(FlagKind.NOT_TRUE_COMPENSATED, why, amount=total, reference=Decimal(0))]
 
 
 def _peer_name(who: str) -> str:
@@ -607,9 +638,8 @@ def _peer_flag(
     outlier = resolution_rules.peer_outlier(total, peers, complaint.channel, dept_code)
     if outlier is None:
         return None
-    mean, who = outlier
-    why = resolution_rules.outlier_reason(mean, total, _peer_name(who))
-    return _Flag(FlagKind.OUTLIER, why, amount=total, reference=mean)
+    why = resolution_rules.outlier_reason(outlier, total, _peer_name(outlier.who))
+    return _Flag(FlagKind.OUTLIER, why, amount=total, reference=outlier.mean)
 
 
 def _peer_amounts(
@@ -680,7 +710,12 @@ def consistency_check(*, complaint: Complaint, record: HandlingRecord) -> list[C
     now = clock.now()
     granted = _granted(complaint)
     prescribed = remedy_suggestions(clause, record)
-    found = _range_flags(prescribed, granted) + _unprescribed_flags(clause, prescribed, granted)
+    found = [
+        *_finding_flags(complaint, clause, granted),
+        *_range_flags(prescribed, granted),
+        *_unprescribed_flags(clause, prescribed, granted),
+        *_left_out_flags(clause, prescribed, granted),
+    ]
     if record.disputed_amount is None:
         flagged = {f.remedy_type for f in found}
         found += [

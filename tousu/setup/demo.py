@@ -630,6 +630,10 @@ def _resolution_plan(
     else:
         cause = rng.choice(ours)
     disputed, outage = _facts(rng, text)
+    if finding == Finding.NOT_TRUE:
+        # No outage or delay of ours was found, so no days of one: a clause that counts them
+        # (NET-02, INST-02) compensates a fault of ours and would not be the standard here.
+        outage = None
     situation = Situation(
         category_code=text.category,
         day=day,

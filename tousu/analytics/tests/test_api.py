@@ -222,13 +222,14 @@ def closed_by_billing(lifecycle: Callable[..., Complaint]) -> Complaint:
     return closed
 
 
-def test_responsible_departments_figures_for_the_months_of_the_period(
+def test_responsible_departments_figures_for_the_days_of_the_period(
     api_as: Api, analyst: User, closed_by_billing: Complaint
 ) -> None:
     response = api_as(analyst).get(RESPONSIBLE, **{"from": "2026-11-11", "to": "2026-11-20"})
     assert response.status_code == 200, response.content
     body = response.json()
-    assert body["months"] == ["2026-11-01", "2026-11-01"]
+    assert body["days"] == ["2026-11-11", "2026-11-20"]
+    assert body["months"] == ["2026-11-01", "2026-11-01"]  # kept for earlier clients
     assert body["rows"] == [
         {
             "department": "billing",
@@ -239,9 +240,12 @@ def test_responsible_departments_figures_for_the_months_of_the_period(
             "compensation_total": 58.0,
         }
     ]
-    # Another month, or a slice by another handling department, counts nothing.
+    # Another month, days of the same month outside the period, or a slice by another
+    # handling department, count nothing.
     october = api_as(analyst).get(RESPONSIBLE, **{"from": "2026-10-01", "to": "2026-10-31"})
     assert october.json()["rows"] == []
+    later = api_as(analyst).get(RESPONSIBLE, **{"from": "2026-11-21", "to": "2026-11-30"})
+    assert later.json()["rows"] == []
     network = api_as(analyst).get(
         RESPONSIBLE, **{"from": "2026-11-01", "to": "2026-11-30"}, department="network"
     )

@@ -3,7 +3,6 @@ other count tables, moved when a complaint changes, and equal to a rebuild from 
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -13,11 +12,12 @@ from tousu.analytics.models import ResponsibleCount, ResponsibleFact
 from tousu.analytics.tests.conftest import change
 from tousu.complaints.models import Complaint
 from tousu.config import jobs
+from tousu.core import clock
 from tousu.resolution.models import HandlingRecord
 from tousu.sla.services import complaint_reopen
 
 FIELDS = (
-    "month",
+    "day",
     "responsible_department",
     "responsible_staff",
     "department",
@@ -51,9 +51,9 @@ def test_a_closed_complaint_counts_under_its_responsible_department_not_its_hand
     jobs.run("analytics.fill")
     closed = Complaint.objects.get(pk=complaint.pk).closed_at
     assert closed is not None
-    month = dt.date(closed.year, closed.month, 1)
+    day = clock.local(closed).date()
     # The lifecycle grants a 58 yuan refund.
-    assert table() == {(month, network.pk, handler2.pk, complaint.department_id, 1, 1, 5800)}
+    assert table() == {(day, network.pk, handler2.pk, complaint.department_id, 1, 1, 5800)}
 
 
 def test_a_change_of_blame_or_a_reopening_moves_the_counts(

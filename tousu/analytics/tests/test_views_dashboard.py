@@ -23,8 +23,10 @@ from django.test.utils import CaptureQueriesContext
 from conftest import PASSWORD
 from tousu.accounts.models import Department, Region
 from tousu.analytics import services
+from tousu.analytics.tests.conftest import change
 from tousu.complaints.models import Complaint
 from tousu.core import clock
+from tousu.core.clock import SHANGHAI
 from tousu.resolution.models import HandlingRecord
 from tousu.routing.services import complaint_dispatch
 
@@ -288,12 +290,12 @@ def test_table_by_responsible_department(
     assert names["network"] in html.split('data-table="responsible"', 1)[1]
     # The row opens the complaints it counts: closed in its months, network responsible.
     assert url.replace("&", "&amp;") in html.split('data-table="responsible"', 1)[1]
-    first, last = response.context["responsible"]["months"]
+    first, last = response.context["responsible"]["days"]
     params = query(url)
     assert params["responsible_department"] == ["network"]
     assert params["status"] == ["closed"]
     assert params["closed_from"] == [first.isoformat()]
-    assert params["closed_to"][0] >= last.isoformat()
+    assert params["closed_to"] == [last.isoformat()]
     assert "received_from" not in params
     listed = login(analyst).get(url).context["rows"]
     assert [c.number for c in listed] == [closed.number]
@@ -303,6 +305,37 @@ def test_table_by_responsible_department(
     # Scoped by handling department like the rest: billing handled it, network did not.
     assert len(login(supervisor).get(URL).context["responsible"]["rows"]) == 1
     assert login(analyst).get(URL, {"department": "network"}).context["responsible"]["rows"] == []
+
+
+def test_the_table_by_responsible_department_counts_the_period_of_the_cards(
+    lifecycle: Callable[..., Any], analyst: Any
+) -> None:
+    """One page, one period: the cards said 已结案 67, 一次解决率 0.0 %, 补偿 2,579.8 while
+    the table beside them counted the whole months around the period (77, 5.6 %, 2,619.8).
+    A complaint closed earlier in the month, resolved at first contact, is outside both."""
+    with clock.frozen(dt.datetime(2026, 11, 3, 10, tzinfo=SHANGHAI)):
+        earlier = lifecycle("closed")
+        change(earlier.pk, first_contact=True)
+    with clock.frozen(dt.datetime(2026, 11, 20, 10, tzinfo=SHANGHAI)):
+        lifecycle("closed")
+    services.counts_rebuild()
+    response = login(analyst).get(URL, {"from": "2026-11-11", "to": "2026-11-30"})
+    cards = response.context["kpis"]["current"]
+    rows = response.context["responsible"]["rows"]
+    assert cards["closed"] == sum(r["closed"] for r in rows) == 1
+    assert cards["compensation_total"] == sum(r["compensation_total"] for r in rows) == 58.0
+    assert cards["first_contact_resolution_rate"] == 0.0
+    assert [r["fcr"] for r in rows] == [0]
+    assert response.context["responsible"]["days"] == (dt.date(2026, 11, 11), dt.date(2026, 11, 30))
+    html = response.content.decode().split('data-table="responsible"', 1)[1]
+    assert "2026-11-11" in html
+    assert "2026-11-30" in html
+    # The earlier month's days count it, in the cards and the table alike.
+    whole = login(analyst).get(URL, {"from": "2026-11-01", "to": "2026-11-30"}).context
+    rows = whole["responsible"]["rows"]
+    assert whole["kpis"]["current"]["closed"] == sum(r["closed"] for r in rows) == 2
+    assert whole["kpis"]["current"]["first_contact_resolution_rate"] == 0.5
+    assert sum(r["fcr"] for r in rows) == 1
 
 
 def test_table_by_responsible_department_in_chinese(book: Any, analyst: Any) -> None:

@@ -230,11 +230,9 @@ def test_range_problems() -> None:
 
 def test_a_total_far_from_other_channels_is_an_outlier() -> None:
     stores = [Peer("store", "store_ops", D(20))] * 5
-    assert rules.peer_outlier(D(200), stores, "hotline", "customer_service") == (
-        D("20.00"),
-        "store",
-    )
-    assert zh([rules.outlier_reason(D(20), D(200), "store")]) == [
+    outlier = rules.peer_outlier(D(200), stores, "hotline", "customer_service")
+    assert outlier == rules.Outlier(D("20.00"), 5, who="store")
+    assert zh([rules.outlier_reason(outlier, D(200), "store")]) == [
         "同类情形营业厅平均补偿 20 元，本单 200 元"
     ]
     # Close to the others, or too few of them: nothing to say.
@@ -244,6 +242,38 @@ def test_a_total_far_from_other_channels_is_an_outlier() -> None:
     assert rules.peer_outlier(D(200), stores, "store", "store_ops") is None
     # Too little also counts: the customer got less than elsewhere.
     assert rules.peer_outlier(D(0), [Peer("store", "x", D(100))] * 5, "web", "y") is not None
+
+
+def test_the_outlier_sentence_names_the_others_it_averaged() -> None:
+    """ "同类情形其他渠道和部门平均补偿 2.27 元，本单 50 元" was said of a regulator referral
+    whose peers were all the network department's own outcomes in other channels (one of them
+    another 50 yuan goodwill credit): the sentence says which others, and how many."""
+    network = [Peer(c, "network", D(0)) for c in ("hotline", "store", "app")] * 7
+    network.append(Peer("hotline", "network", D(50)))
+    outlier = rules.peer_outlier(D(50), network, "regulator", "network")
+    assert outlier == rules.Outlier(D("2.27"), 22, scope=rules.OTHER_CHANNELS)
+    assert zh([rules.outlier_reason(outlier, D(50))]) == [
+        "同类情形本部门其他渠道 22 单平均补偿 2.27 元，本单 50 元"
+    ]
+    with translation.override("en"):
+        assert reason_text(rules.outlier_reason(outlier, D(50))) == (
+            "The same situation got 2.27 yuan on average in 22 complaints of this department's "
+            "other channels; this one 50 yuan"
+        )
+    # The same channel's other departments, and a mix of both.
+    hotline = [Peer("hotline", d, D(0)) for d in ("billing", "store_ops")] * 3
+    outlier = rules.peer_outlier(D(50), hotline, "hotline", "network")
+    assert outlier == rules.Outlier(D(0), 6, scope=rules.OTHER_DEPARTMENTS)
+    assert zh([rules.outlier_reason(outlier, D(50))]) == [
+        "同类情形本渠道其他部门 6 单平均补偿 0 元，本单 50 元"
+    ]
+    # Network's own hotline outcome is not "elsewhere"; its store and app ones are.
+    mixed = [*hotline, *network[:3]]
+    outlier = rules.peer_outlier(D(50), mixed, "hotline", "network")
+    assert outlier == rules.Outlier(D(0), 8, scope=rules.ELSEWHERE)
+    assert zh([rules.outlier_reason(outlier, D(50))]) == [
+        "同类情形其他渠道和部门 8 单平均补偿 0 元，本单 50 元"
+    ]
 
 
 def test_an_approval_is_due_by_the_step_or_the_reply_whichever_is_sooner() -> None:

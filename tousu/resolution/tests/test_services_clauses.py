@@ -99,7 +99,7 @@ def test_resolving_keeps_the_clause_version_and_computes_the_remedy(
     clauses: int, complaint_in: Build, handler: User
 ) -> None:
     complaint = complaint_in("in_progress")
-    resolve(complaint, handler, ("refund", "58"), disputed_amount=D("58"))
+    resolve(complaint, handler, ("refund", "58"), ("apology", "0"), disputed_amount=D("58"))
     record = HandlingRecord.objects.get(complaint=complaint)
     assert (record.clause.code, record.clause.version) == ("BILL-01", 2)  # type: ignore[union-attr]
     assert record.disputed_amount == D("58.00")
@@ -218,7 +218,88 @@ def test_an_outcome_outside_the_clause_is_flagged(
     assert [(f.kind, reason_text(f.reason)) for f in flags] == [
         ("out_of_range", "退款 100 元，高于标准条款的 58 元"),
         ("type_not_prescribed", "赠送礼品 20 元不在标准条款 BILL-01 规定的补救措施中"),
+        ("left_out", "道歉是标准条款 BILL-01 规定的补救措施，本单未给予"),
     ]
+
+
+def flagged(complaint: Complaint) -> list[tuple[str, str]]:
+    return [(f.kind, reason_text(f.reason)) for f in consistency_flags(fresh(complaint))]
+
+
+def test_compensation_on_a_complaint_found_not_true_is_flagged(
+    clauses: int, complaint_in: Build, handler: User
+) -> None:
+    """NET-02 compensates an outage "因我方原因": its 160 yuan for 16 days and its apology sit
+    within the clause, yet the finding says the complaint was not true ("标记 0 单")."""
+    complaint = complaint_in(
+        "in_progress",
+        category="network.broadband_outage",
+        content="宽带断了半个多月",
+        department="billing",
+    )
+    outcome = (("bill_credit", "160"), ("apology", "0"))
+    resolve(complaint, handler, *outcome, finding="not_true", outage_days=D("16"))
+    assert HandlingRecord.objects.get(complaint=complaint).clause.code == "NET-02"  # type: ignore[union-attr]
+    assert flagged(complaint) == [
+        (
+            "not_true_compensated",
+            "核实不属实，却给予补偿 160 元；标准条款 NET-02 未规定不属实时的补偿",
+        )
+    ]
+    # Found true, the same outcome is the clause's own.
+    other = complaint_in(
+        "in_progress",
+        category="network.broadband_outage",
+        content="宽带断了半个多月",
+        customer_phone="13700009998",
+        department="billing",
+    )
+    resolve(other, handler, *outcome, finding="true", outage_days=D("16"))
+    assert flagged(other) == []
+
+
+def test_remedies_left_out_or_added_without_an_amount_are_flagged(
+    clauses: int, complaint_in: Build, handler: User
+) -> None:
+    """SEC-01 prescribes call blocking and the 12321 reporting channel: an outcome of an
+    apology alone left out both and added what the clause does not call for ("标记 0 单")."""
+    complaint = complaint_in(
+        "in_progress", category="security.harassment", content="骚扰电话不断", department="billing"
+    )
+    resolve(complaint, handler, ("apology", "0"), cause="third_party")
+    assert HandlingRecord.objects.get(complaint=complaint).clause.code == "SEC-01"  # type: ignore[union-attr]
+    assert flagged(complaint) == [
+        ("type_not_prescribed", "道歉不在标准条款 SEC-01 规定的补救措施中"),
+        ("left_out", "维修是标准条款 SEC-01 规定的补救措施，本单未给予"),
+        ("left_out", "解释说明是标准条款 SEC-01 规定的补救措施，本单未给予"),
+    ]
+    # The clause's own outcome, with an explanation beyond it (every reply explains): none.
+    other = complaint_in(
+        "in_progress",
+        category="security.harassment",
+        content="骚扰电话不断",
+        customer_phone="13700009997",
+        department="billing",
+    )
+    resolve(other, handler, ("repair", "0"), ("explanation", "0"), cause="third_party")
+    assert flagged(other) == []
+
+
+def test_an_amount_within_the_clause_range_is_a_legitimate_variant(
+    clauses: int, complaint_in: Build, handler: User
+) -> None:
+    """SVC-01 allows 10–30 yuan: its ends are not departures, and neither is a remedy with
+    an amount left out when the range starts at 0 (it is then 0 yuan, within the range)."""
+    for i, amount in enumerate(("10", "30")):
+        complaint = complaint_in(
+            "in_progress",
+            category="service.attitude",
+            content="营业员态度恶劣",
+            customer_phone=f"137000099{i:02d}",
+            department="billing",
+        )
+        resolve(complaint, handler, ("apology", "0"), ("bill_credit", amount), cause="attitude")
+        assert flagged(complaint) == []
 
 
 @pytest.fixture

@@ -302,6 +302,17 @@ def world_build() -> World:
         problem={"code": "mail.sender_mismatch", "params": {}},
         received_at=NOW,
     )
+    # An SMS from a customer held for review (R1.1): empty, nothing registered.
+    from tousu.intake.models import InboundSms
+
+    InboundSms.objects.create(
+        sender="8613800138000",
+        text="",
+        outcome=InboundSms.Outcome.INVALID,
+        problem={"code": "sms.no_text", "params": {}},
+        received_at=NOW,
+        acted_at=NOW,
+    )
     guess = {"username": "mallory", "ip_address": "10.1.1.1", "user_agent": "Mozilla/5.0"}
     AccessAttempt.objects.create(
         **guess, http_accept="text/html", path_info="/login/", failures_since_start=5

@@ -12,6 +12,7 @@ import datetime as dt
 import random
 
 from tousu.complaints.choices import Channel
+from tousu.core import clock
 from tousu.core.clock import SHANGHAI
 from tousu.early_warning.services import alert_scan
 from tousu.setup.demo_texts import DemoComplaint
@@ -100,6 +101,9 @@ def product_wave_scan(now: dt.datetime) -> dict[str, int]:
     (it ends it), as the job ran them; the count tables are filled, and a scan reads only the
     hours before it."""
     evening = dt.datetime.combine(wave_day(now), dt.time(LAST_HOUR + 1), tzinfo=SHANGHAI)
-    raised = alert_scan(now=evening)
-    ended = alert_scan(now=evening + dt.timedelta(days=1))
+    # At their hours: the alert's notices are of that evening, not of the demo's build.
+    with clock.frozen(evening):
+        raised = alert_scan(now=evening)
+    with clock.frozen(evening + dt.timedelta(days=1)):
+        ended = alert_scan(now=evening + dt.timedelta(days=1))
     return {"raised": raised["raised"], "ended": ended["ended"]}

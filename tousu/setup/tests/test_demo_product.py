@@ -66,3 +66,13 @@ def test_demo_complaints_carry_their_customer_s_plan_and_one_plan_s_spike_is_ale
     assert wave.values("region").distinct().count() > 1
     assert wave.values("channel").distinct().count() > 1
     assert clock.local(alert.detected_at).date() == wave_day(clock.now())
+    # Its notices are of the evening it was raised, not of the demo's build.
+    from tousu.notifications.models import Notification
+
+    told = [
+        n
+        for n in Notification.objects.filter(kind="alert")
+        if PRODUCT in str(n.message["params"]["slice"])
+    ]
+    assert told
+    assert {n.created_at for n in told} == {alert.detected_at}

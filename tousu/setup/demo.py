@@ -1632,31 +1632,56 @@ def surge_plans(
         text = demo_complaint(
             rng, SURGE.category, received=received.astimezone(SHANGHAI).date(), plan=customer.plan
         )
-        level = sla_rules.initial_level(text.channel, None)
-        story = Story(
-            day=received.astimezone(SHANGHAI).date(),
-            tier=customer.value_tier,
-            clauses=clauses,
-            agent_limit=agent_limit,
-        )
-        steps = plan_steps(
-            rng, text=text, final=Status.CLOSED, level=level, reopened=False,
-            handler_limit=handler_limit, story=story,
-        )  # fmt: skip
-        received, timed = schedule(rng, received, steps, horizon)
         plans.append(
-            ComplaintPlan(
-                text=text,
-                final=Status.CLOSED,
-                received_at=received,
-                customer=customer,
-                given_category="",
-                level="",
-                steps=timed,
-                seed=rng.getrandbits(32),
+            _closed_plan(
+                rng,
+                text,
+                customer,
+                received,
+                horizon,
+                handler_limit=handler_limit,
+                clauses=clauses,
+                agent_limit=agent_limit,
             )
         )
     return plans, customers
+
+
+def _closed_plan(
+    rng: random.Random,
+    text: DemoComplaint,
+    customer: Customer,
+    received: dt.datetime,
+    horizon: dt.datetime,
+    *,
+    handler_limit: Decimal | None,
+    clauses: Sequence[PlanClause],
+    agent_limit: Decimal | None,
+) -> ComplaintPlan:
+    """The plan of a complaint of a wave (the surge, the product's spike): registered at
+    `received` and closed like the history, its steps before `horizon`."""
+    level = sla_rules.initial_level(text.channel, None)
+    story = Story(
+        day=received.astimezone(SHANGHAI).date(),
+        tier=customer.value_tier,
+        clauses=clauses,
+        agent_limit=agent_limit,
+    )
+    steps = plan_steps(
+        rng, text=text, final=Status.CLOSED, level=level, reopened=False,
+        handler_limit=handler_limit, story=story,
+    )  # fmt: skip
+    received, timed = schedule(rng, received, steps, horizon)
+    return ComplaintPlan(
+        text=text,
+        final=Status.CLOSED,
+        received_at=received,
+        customer=customer,
+        given_category="",
+        level="",
+        steps=timed,
+        seed=rng.getrandbits(32),
+    )
 
 
 def product_wave_plans(
@@ -1678,28 +1703,16 @@ def product_wave_plans(
         customer = customer_new(rng, taken, now.date(), regions)
         customer.plan = PRODUCT
         customers.append(customer)
-        level = sla_rules.initial_level(text.channel, None)
-        story = Story(
-            day=received.astimezone(SHANGHAI).date(),
-            tier=customer.value_tier,
-            clauses=clauses,
-            agent_limit=agent_limit,
-        )
-        steps = plan_steps(
-            rng, text=text, final=Status.CLOSED, level=level, reopened=False,
-            handler_limit=handler_limit, story=story,
-        )  # fmt: skip
-        received, timed = schedule(rng, received, steps, horizon)
         plans.append(
-            ComplaintPlan(
-                text=text,
-                final=Status.CLOSED,
-                received_at=received,
-                customer=customer,
-                given_category="",
-                level="",
-                steps=timed,
-                seed=rng.getrandbits(32),
+            _closed_plan(
+                rng,
+                text,
+                customer,
+                received,
+                horizon,
+                handler_limit=handler_limit,
+                clauses=clauses,
+                agent_limit=agent_limit,
             )
         )
     return plans, customers

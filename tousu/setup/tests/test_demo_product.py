@@ -72,7 +72,7 @@ def test_demo_complaints_carry_their_customer_s_plan_and_one_plan_s_spike_is_ale
     told = [
         n
         for n in Notification.objects.filter(kind="alert")
-        if PRODUCT in str(n.message["params"]["slice"])
+        if PRODUCT in str((n.message or {}).get("params", {}).get("slice"))
     ]
     assert told
     assert {n.created_at for n in told} == {alert.detected_at}

@@ -38,6 +38,7 @@ from tousu.complaints.selectors import ComplaintFilters, complaint_list, complai
 from tousu.core import clock
 from tousu.core.clock import SHANGHAI
 from tousu.core.errors import NotFound
+from tousu.core.templatetags.tousu_ui import local_name, name_in_language
 from tousu.knowledge.models import WordingVersion
 from tousu.quality import rules
 from tousu.quality.choices import (
@@ -318,7 +319,7 @@ def department_rows(scored: QuerySet[Inspection]) -> list[ScoreRow]:
     out = [
         ScoreRow(
             key=r["department"],
-            label=names[r["department"]].name if r["department"] in names else "—",
+            label=local_name(names[r["department"]]) if r["department"] in names else "—",
             department=names[r["department"]].code if r["department"] in names else "",
             n=r["n"],
             mean=_mean(r["mean"]),
@@ -337,12 +338,13 @@ def scores_by_handler(user: User, first: dt.date, last: dt.date) -> list[ScoreRo
         "handler__username",
         "handler__display_name",
         "department__name",
+        "department__name_en",
     )
     out = [
         ScoreRow(
             key=r["handler"],
             label=r["handler__display_name"] or r["handler__username"] or "—",
-            department=r["department__name"] or "",
+            department=name_in_language(r["department__name"] or "", r["department__name_en"]),
             n=r["n"],
             mean=_mean(r["mean"]),
             fatal=r["fatal_n"],

@@ -18,6 +18,7 @@ from tousu.core import clock
 from tousu.core.clock import SHANGHAI
 from tousu.core.errors import NotFound
 from tousu.core.reasons import Reason
+from tousu.core.templatetags.tousu_ui import name_in_language
 from tousu.resolution import rules
 from tousu.resolution.choices import EvidenceKind, RemedyBasis, RemedyType
 from tousu.resolution.models import (
@@ -446,6 +447,7 @@ def consistency_report(user: User, start: dt.datetime, end: dt.datetime) -> Cons
         "channel",
         "responsible_department__code",
         "responsible_department__name",
+        "responsible_department__name_en",
         "amount",
         "resolved_at",
     )
@@ -457,7 +459,7 @@ def consistency_report(user: User, start: dt.datetime, end: dt.datetime) -> Cons
     clauses: dict[str, ClauseReport] = {}
     groups: dict[tuple[str, str, str], ClauseGroup] = {}
     trend: dict[dt.date, list[int]] = {}
-    for pk, code, title, version, channel, dept, dept_name, amount, resolved in rows:
+    for pk, code, title, version, channel, dept, dept_name, dept_en, amount, resolved in rows:
         report = clauses.setdefault(code, ClauseReport(code, title, [], 0, 0, [], []))
         if version not in report.versions:
             report.versions.append(version)
@@ -467,7 +469,8 @@ def consistency_report(user: User, start: dt.datetime, end: dt.datetime) -> Cons
         group = groups.get(key)
         if group is None:
             label = str(Channel(channel).label) if channel in Channel.values else channel
-            group = groups[key] = ClauseGroup(channel, label, dept or "", dept_name or "")
+            name = name_in_language(dept_name or "", dept_en or "")
+            group = groups[key] = ClauseGroup(channel, label, dept or "", name)
             report.groups.append(group)
         group.outcomes += 1
         group.total += amount

@@ -56,6 +56,14 @@ def money(value: Any) -> str:
         return str(value)
 
 
+def name_in_language(name: str, name_en: str) -> str:
+    """A reference row's name read as two columns (a grouped query's), in the reader's
+    language: the English one for an English reader when the row has it."""
+    if name_en and (get_language() or "").startswith("en"):
+        return name_en
+    return name
+
+
 @register.filter
 def local_name(obj: Any) -> str:
     """A reference row's name in the reader's language: rows keep a Chinese `name` and an

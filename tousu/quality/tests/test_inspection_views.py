@@ -160,6 +160,13 @@ def test_the_scores_page_and_the_dashboard_panel(
     assert refused.status_code == 200
     dashboard = page(as_user(supervisor).get(reverse("analytics:dashboard")))
     assert 'data-panel="quality-scores"' in dashboard
+    # The departments by name in the reader's language (the page read the Chinese column).
+    department = Inspection.objects.get(pk=task.pk).department
+    assert department is not None
+    assert department.name_en
+    english = page(as_user(supervisor).get(reverse("quality:scores"), HTTP_ACCEPT_LANGUAGE="en"))
+    assert department.name_en in english
+    assert department.name not in english
 
 
 def test_the_scores_period_inputs_hold_iso_dates(supervisor: Any) -> None:

@@ -10,7 +10,9 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 
+from tests.pages import as_user, page
 from tousu.accounts.models import Department, User
 from tousu.complaints.models import Complaint
 from tousu.complaints.services import complaint_accept
@@ -408,6 +410,13 @@ def test_the_consistency_report_api(
     assert outliers["outlier"]["number"] == planted.number
     assert outliers["outlier"]["reason"] == "同类情形营业厅平均补偿 20 元，本单 200 元"
     assert sum(w["flagged"] for w in body["trend"]) == 1
+    # The page names each group's department in the reader's language.
+    store = Department.objects.get(code="store_ops")
+    english = page(
+        as_user(quality).get(reverse("resolution:consistency"), period(), HTTP_ACCEPT_LANGUAGE="en")
+    )
+    assert store.name_en in english
+    assert store.name not in english
 
 
 @pytest.mark.parametrize(

@@ -20,6 +20,7 @@ from typing import NamedTuple
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 from tqdm import tqdm
 
@@ -1202,9 +1203,14 @@ class Player:
 
 
 def _forgotten_due_times(now: dt.datetime) -> list[dt.datetime]:
-    """The due times of the callbacks still pending past them, oldest first."""
+    """When the chase found each callback still pending past its due time, oldest first: the
+    minute after it, or, when a call was still made after it (the due time falls before the 48
+    hours run out when they end at night), once that call was made — the timeline stays in
+    time order."""
     pending = CallbackTask.objects.filter(status=CallbackStatus.PENDING, due_at__lt=now)
-    return sorted(set(pending.values_list("due_at", flat=True)))
+    last_event = Max("complaint__events__at")
+    rows = pending.annotate(last=last_event).values_list("due_at", "last")
+    return sorted({max(due + dt.timedelta(minutes=1), last or due) for due, last in rows})
 
 
 def _reasons(result: str, comment: str, category: str) -> list[str]:
@@ -1457,13 +1463,14 @@ def demo_load(
         standard_clauses_load()  # before the complaints, so their outcomes meet a standard
         staff = Staff()
         regions = {r.code: r for r in Region.objects.all()}
+        clauses = plan_clauses()
         plans, customers = plan_all(
             rng,
             complaints,
             now,
             staff.limits[Role.HANDLER],
             regions,
-            clauses=plan_clauses(),
+            clauses=clauses,
             agent_limit=staff.limits[Role.AGENT],
         )
         if complaints >= SURGE_MIN_COMPLAINTS:
@@ -1473,7 +1480,7 @@ def demo_load(
                 now,
                 staff.limits[Role.HANDLER],
                 regions,
-                clauses=plan_clauses(),
+                clauses=clauses,
                 agent_limit=staff.limits[Role.AGENT],
                 planned=customers,
             )
@@ -1486,7 +1493,7 @@ def demo_load(
                 now,
                 staff.limits[Role.HANDLER],
                 regions,
-                clauses=plan_clauses(),
+                clauses=clauses,
                 agent_limit=staff.limits[Role.AGENT],
                 planned=customers,
             )
@@ -1516,8 +1523,8 @@ def demo_load(
         survey_demo_load(now)
         # The chase, as the job ran it every minute: at each forgotten callback's due time
         # (so each is escalated then, not today), and now.
-        for due in _forgotten_due_times(now):
-            with clock.frozen(due + dt.timedelta(minutes=1)):
+        for moment in _forgotten_due_times(now):
+            with clock.frozen(moment):
                 jobs.run("callbacks.chase")
         with clock.frozen(now):
             jobs.run("callbacks.chase")

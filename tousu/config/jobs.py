@@ -163,6 +163,12 @@ register(
     help="anonymise customers whose last complaint closed TOUSU_RETENTION_DAYS ago (audited)",
 )
 register(
+    "intake.retention",
+    "tousu.intake.jobs.retention",
+    every=dt.timedelta(days=1),
+    help="delete held SMS, mails and WeChat messages of no complaint after TOUSU_RETENTION_DAYS",
+)
+register(
     "resolution.integrity_verify",
     "tousu.resolution.jobs.integrity_verify",
     every=dt.timedelta(days=1),

@@ -35,3 +35,11 @@ def sms_read() -> dict[str, int]:
 
     counts = sms_deliveries()
     return {**counts, **sms_intake()}
+
+
+def retention() -> dict[str, int]:
+    """Delete the records of messages that became part of no complaint once the retention
+    period has passed (intake.retention); idempotent."""
+    from tousu.intake.retention import inbound_records_expire
+
+    return inbound_records_expire()

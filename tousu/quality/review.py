@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, Q
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 
@@ -128,13 +129,13 @@ def objectives_section(first: dt.date, last: dt.date) -> Section:
     text = (
         _("%(volume)s complaints received in the period, %(closed)s closed.") % counts
         + (
-            _("Of %(n)s objectives, %(met)s met; missed: %(missed)s.")
+            _(" Of %(n)s objectives, %(met)s met; missed: %(missed)s.")
             if missed
-            else _("Of %(n)s objectives, %(met)s met.")
+            else _(" Of %(n)s objectives, %(met)s met.")
         )
         % goals
         + _(
-            "The targets are the complaint-handling objectives held in the system "
+            " The targets are the complaint-handling objectives held in the system "
             "(adjustable in the administration)."
         )
     )
@@ -222,7 +223,7 @@ def inspections_section(first: dt.date, last: dt.date) -> Section:
         "rounds."
     ) % figures + (
         _(
-            "Calibration agreement is Krippendorff's α (interval): the inspectors' differences "
+            " Calibration agreement is Krippendorff's α (interval): the inspectors' differences "
             "against the spread of the scores themselves, rounded down to two decimals: 1.00 "
             "only when they agree exactly; when every score is the same there is nothing to "
             "compare, α is undefined and shown as “—”."
@@ -513,6 +514,7 @@ def _document_check(
             "name": name,
             "codes": _list(found),
         }
+        evidence = capfirst(evidence)  # "Complaint-handling manual … in force"
         return Check(clause, title, evidence, where, True)
     evidence = _("No %(name)s in force (controlled documents)") % {"name": name}
     return Check(clause, title, evidence, where, False)
@@ -824,7 +826,7 @@ def audit_section(first: dt.date, last: dt.date) -> Section:
                 [_("Clause"), _("Requirement"), _("Evidence in the system"), _("Where to look"),
                  _("Status")],
                 [c.row() for c in checks],
-                widths=(0.07, 0.17, 0.44, 0.22, 0.10),
+                widths=(0.08, 0.19, 0.42, 0.21, 0.10),
             )
         ],
     )  # fmt: skip

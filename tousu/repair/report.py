@@ -204,12 +204,12 @@ def _effect_section(start: dt.datetime, end: dt.datetime, title: str, repaired: 
         % {"n": f"{rep['n']:,}", "comparison": f"{cmp_['n']:,}", "strata": out["strata"]}
         + (
             _(
-                "In brackets the 95% confidence interval; where the difference's interval "
+                " In brackets the 95% confidence interval; where the difference's interval "
                 "does not include 0, the repair has an effect beyond chance."
             )
             if intervals
             else _(
-                "Too few comparable customers to compute a 95% confidence interval: the "
+                " Too few comparable customers to compute a 95% confidence interval: the "
                 "difference cannot yet tell whether the repair has an effect."
             )
         )

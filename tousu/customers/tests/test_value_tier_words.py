@@ -49,3 +49,17 @@ def test_a_tier_the_crm_names_otherwise_reads_as_stored(
     Customer.objects.filter(pk=complaint.customer_id).update(value_tier="钻石卡")
     path: Any = reverse("customers:detail", args=[complaint.customer_id])
     assert "钻石卡" in _page(client, supervisor, path, "en")
+
+
+def test_the_high_value_risk_reason_names_the_tier_in_the_readers_language() -> None:
+    from django.utils import translation
+
+    import tousu.early_warning.rules  # noqa: F401  (declares the reason)
+    from tousu.core.reasons import reason, reason_text
+
+    stored = reason("customer_risk.high_value", tier="五星")
+    assert stored["params"] == {"tier": "五星"}
+    with translation.override("en"):
+        assert reason_text(stored) == "High-value customer (5-star)"
+    with translation.override("zh-hans"):
+        assert "五星" in reason_text(stored)

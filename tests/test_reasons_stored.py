@@ -134,3 +134,40 @@ def test_notices_stored_as_text_before_codes_still_read_in_english(
     assert f"Complaint {complaint.number} is due at 12-06 17:00: please handle it in time" in (
         english
     )
+
+
+def test_routing_reason_names_the_department_and_category_in_the_readers_language(
+    register: Callable[..., Complaint],
+    agent: User,
+    admin_user: User,
+    client: Client,
+    api_as: Callable[[Any], Any],
+) -> None:
+    complaint = register(actor=agent)
+    assert complaint.routing_reason["code"] == "routing.rule"
+    rule = complaint.routing_reason["params"]["rule"]
+    category = complaint.category
+    assert category is not None
+    path = f"/complaints/{complaint.number}/"
+
+    english = page(client, admin_user, path, "en")
+    assert f"Rule #{rule}: category «" in english
+    assert "→ Billing centre" in english
+    assert "→ 计费中心" not in english
+    assert "«资费计费»" not in english
+    assert f"«{category.name}»" not in english
+
+    chinese = page(client, admin_user, path, "zh-hans")
+    assert "→ 计费中心" in chinese
+    assert "→ Billing centre" not in chinese
+
+    # The API's timeline reads the parameters as text, in the caller's language.
+    api = api_as(admin_user)
+    url = f"/api/v1/complaints/{complaint.number}/timeline"
+    for language, department in (("en", "Billing centre"), ("zh-hans", "计费中心")):
+        events = api_get(api, url, language)["items"]
+        dispatched = next(e for e in events if e["type"] == "dispatched")["data"]
+        assert dispatched["rule"].endswith(f"→ {department}")
+        params = dispatched["reason_codes"][0]["params"]
+        assert params["department"] == department
+        assert all(isinstance(value, str) for _field, value in params["criteria"])

@@ -283,8 +283,9 @@ def quarterly_report(quarter: str, fmt: Format) -> bytes:
     """The report of `quarter` ("2026Q3") as xlsx or pdf bytes. Raises ReportError."""
     if fmt not in FORMATS:
         raise ReportError(_("Unknown format %(format)s; use xlsx or pdf") % {"format": repr(fmt)})
-    doc = _document(parse_quarter(quarter))
-    return _render(doc, fmt)
+    quarter_ = parse_quarter(quarter)
+    with translation.override(REPORT_LANGUAGE):  # the report is Chinese, its file's words too
+        return _render(_document(quarter_), fmt)
 
 
 def _document(quarter: Quarter) -> Any:
@@ -304,7 +305,8 @@ def quarterly_report_write(quarter: str, directory: str | os.PathLike[str]) -> l
     ReportError."""
     q = parse_quarter(quarter)
     folder = writable_folder(directory)
-    return files_write(_document(q), folder, q.label)
+    with translation.override(REPORT_LANGUAGE):
+        return files_write(_document(q), folder, q.label)
 
 
 def writable_folder(directory: str | os.PathLike[str]) -> Path:

@@ -1,7 +1,8 @@
 """The quarterly report as a PDF (reportlab), Chinese set in WenQuanYi Micro Hei, embedded
-(subset) in the file so it reads the same on any machine. The font comes from the PyPI package
-`paperang-p2-fonts-cjk` (a project dependency); without it the report stops with a message
-naming the package rather than printing empty boxes."""
+(subset) in the file so it reads the same on any machine; the font has Latin letters too, so an
+English document (the management-review pack for an English reader) is set in it as well. The
+font comes from the PyPI package `paperang-p2-fonts-cjk` (a project dependency); without it the
+report stops with a message naming the package rather than printing empty boxes."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import importlib.resources
 import io
 from functools import cache
 
+from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 from reportlab.graphics.charts.barcharts import VerticalBarChart
 from reportlab.graphics.charts.legends import Legend
@@ -52,7 +54,9 @@ def font() -> str:
 
 def _styles() -> dict[str, ParagraphStyle]:
     name = font()
-    base = ParagraphStyle("body", fontName=name, fontSize=10, leading=16, wordWrap="CJK")
+    # Chinese breaks between any two characters; English only between words.
+    wrap = None if (get_language() or "").startswith("en") else "CJK"
+    base = ParagraphStyle("body", fontName=name, fontSize=10, leading=16, wordWrap=wrap)
     return {
         "title": ParagraphStyle("title", base, fontSize=20, leading=28, alignment=1),
         "subtitle": ParagraphStyle("subtitle", base, fontSize=10, alignment=1, spaceAfter=6 * mm),
@@ -102,15 +106,18 @@ def render(doc: Document) -> bytes:
         for table in section.tables:
             story.append(Paragraph(table.title, styles["h2"]))
             if not table.rows:
-                story.append(Paragraph("（无数据）", styles["cell"]))
+                story.append(Paragraph(_("(no data)"), styles["cell"]))
                 continue
             story.append(_table(table, styles["cell"], pdf.width))
             if table.chart:
                 story += [Spacer(1, 2 * mm), _chart(table)]
 
+    page = pgettext("pdf footer", "%(title)s · page %(page)s")
+
     def footer(canvas: Canvas, _doc: object) -> None:
         canvas.setFont(FONT, 8)
-        canvas.drawCentredString(A4[0] / 2, 10 * mm, f"{doc.title}　第 {canvas.getPageNumber()} 页")
+        text = page % {"title": doc.title, "page": canvas.getPageNumber()}
+        canvas.drawCentredString(A4[0] / 2, 10 * mm, text)
 
     pdf.build(story, onFirstPage=footer, onLaterPages=footer)
     return out.getvalue()

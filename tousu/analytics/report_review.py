@@ -7,8 +7,9 @@ add theirs through `extensions.review_section_register`, each at its place in th
 10 KPIs against objectives · 20 inspections · 30 corrective actions · 40 satisfaction ·
 45 repair effect · 50 documents · 60 internal-audit checklist.
 
-Entry points: `review_report(first, last, fmt) -> bytes` (the dashboard's download) and
-`review_report_write(first, last, directory)` (`tousu report review`).
+Entry points: `review_report(first, last, fmt, language) -> bytes` (the dashboard's download,
+in the language of whoever asks) and `review_report_write(first, last, directory)` (`tousu
+report review`, in the office's Chinese). Every word of the pack is translatable.
 """
 
 from __future__ import annotations
@@ -17,9 +18,11 @@ import datetime as dt
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 
 from tousu.analytics.extensions import review_sections
 from tousu.analytics.report import (
@@ -32,8 +35,6 @@ from tousu.analytics.report import (
     writable_folder,
 )
 from tousu.analytics.report_text import (
-    RESULT_NAMES,
-    SCORE_NAMES,
     Cell,
     Document,
     Section,
@@ -47,7 +48,20 @@ from tousu.core.clock import SHANGHAI
 # A pack covers at most this many days (two years): the count tables answer any length, but a
 # typo in a year should not quietly produce a decade's review.
 MAX_DAYS = 732
-TITLE = "投诉管理评审报告"
+TITLE = gettext_lazy("Complaint management review")
+# The callbacks' results and the scored factors, as the pack names them.
+RESULT_NAMES: dict[str, Any] = {
+    "satisfied": pgettext_lazy("callback result", "Satisfied"),
+    "basically_satisfied": pgettext_lazy("callback result", "Basically satisfied"),
+    "dissatisfied": pgettext_lazy("callback result", "Dissatisfied"),
+    "unreachable": pgettext_lazy("callback result", "Unreachable"),
+}
+SCORE_NAMES: dict[str, Any] = {
+    "timeliness": pgettext_lazy("scored factor", "Timeliness"),
+    "attitude": pgettext_lazy("scored factor", "Attitude"),
+    "solution": pgettext_lazy("scored factor", "Solution"),
+    "simplicity": pgettext_lazy("scored factor", "Simplicity"),
+}
 
 
 @dataclass(frozen=True)
@@ -97,21 +111,26 @@ def parse_period(first: str | dt.date, last: str | dt.date) -> Period:
 
 
 def review_document(period: Period) -> Document:
-    with translation.override(REPORT_LANGUAGE):
-        sections = review_sections(period.first, period.last)
+    """The pack's text in the active language."""
     return Document(
         quarter=period.stem,
-        title=TITLE,
-        subtitle=f"评审期间：{period.first:%Y-%m-%d} 至 {period.last:%Y-%m-%d}",
-        sections=sections,
+        title=str(TITLE),
+        subtitle=_("Review period: %(first)s to %(last)s")
+        % {"first": f"{period.first:%Y-%m-%d}", "last": f"{period.last:%Y-%m-%d}"},
+        sections=review_sections(period.first, period.last),
     )
 
 
-def review_report(first: str | dt.date, last: str | dt.date, fmt: Format) -> bytes:
-    """The pack of [first, last] as xlsx or pdf bytes. Raises ReportError."""
+def review_report(
+    first: str | dt.date, last: str | dt.date, fmt: Format, language: str = REPORT_LANGUAGE
+) -> bytes:
+    """The pack of [first, last] as xlsx or pdf bytes, written in `language` (the office's
+    Chinese unless the reader's is given). Raises ReportError."""
     if fmt not in FORMATS:
         raise ReportError(_("Unknown format %(format)s; use xlsx or pdf") % {"format": repr(fmt)})
-    return _render(review_document(parse_period(first, last)), fmt)
+    period = parse_period(first, last)
+    with translation.override(language):
+        return _render(review_document(period), fmt)
 
 
 def review_report_write(
@@ -121,7 +140,8 @@ def review_report_write(
     wrong. Raises ReportError."""
     period = parse_period(first, last)
     folder = writable_folder(directory)
-    return files_write(review_document(period), folder, period.stem)
+    with translation.override(REPORT_LANGUAGE):
+        return files_write(review_document(period), folder, period.stem)
 
 
 # ---- analytics' own section: satisfaction (d) ---------------------------------------------------
@@ -134,25 +154,36 @@ def satisfaction_section(first: dt.date, last: dt.date) -> Section:
     body = kpis(period.start, period.end, mixes=False)
     cur, prev = body["current"], body["previous"]
     results: list[list[Cell]] = [
-        [RESULT_NAMES.get(str(r), str(r)), cur["callback_results"].get(r, 0),
+        [str(RESULT_NAMES.get(str(r), r)), cur["callback_results"].get(r, 0),
          prev["callback_results"].get(r, 0)]
         for r in cur["callback_results"]
     ]  # fmt: skip
     scores: list[list[Cell]] = [
-        [SCORE_NAMES.get(f, f), cur["mean_scores"].get(f), prev["mean_scores"].get(f)]
+        [str(SCORE_NAMES[f]), cur["mean_scores"].get(f), prev["mean_scores"].get(f)]
         for f in SCORE_NAMES
     ]
-    text = (
-        f"本期回访 {cur['callbacks']:,} 次，满意率（满意与基本满意占接通回访的比例）"
-        f"{show(pct(cur['satisfaction_rate']))}，上一同长期间为 "
-        f"{show(pct(prev['satisfaction_rate']))}。"
-    )
+    text = _(
+        "%(callbacks)s callbacks in the period; satisfaction rate (satisfied and basically "
+        "satisfied among the callbacks that reached the customer) %(rate)s, %(previous)s in "
+        "the previous period of the same length."
+    ) % {
+        "callbacks": f"{cur['callbacks']:,}",
+        "rate": show(pct(cur["satisfaction_rate"])),
+        "previous": show(pct(prev["satisfaction_rate"])),
+    }
+    this, before = _("This period"), _("Previous period")
     return Section(
-        "顾客满意",
-        "四、顾客满意",
+        pgettext("review sheet", "Satisfaction"),
+        _("4. Customer satisfaction"),
         [text],
         [
-            Table("回访结果（次）", ["结果", "本期", "上期"], results),
-            Table("各项平均分（1–5 分）", ["评价项", "本期", "上期"], scores),
+            Table(
+                _("Callback results (count)"),
+                [pgettext("review table", "Result"), this, before],
+                results,
+            ),
+            Table(
+                _("Mean scores (1–5)"), [pgettext("review table", "Factor"), this, before], scores
+            ),
         ],
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 
+from django.utils.translation import pgettext
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, PieChart, Reference
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -32,7 +33,10 @@ def render(doc: Document) -> bytes:
 def _section(sheet: Worksheet, section: Section, doc: Document) -> None:
     sheet["A1"] = section.title
     sheet["A1"].font = TITLE
-    sheet["A2"] = f"{doc.title}　{doc.subtitle}"
+    sheet["A2"] = pgettext("report heading", "%(title)s · %(subtitle)s") % {
+        "title": doc.title,
+        "subtitle": doc.subtitle,
+    }
     row = 4
     for paragraph in section.paragraphs:
         sheet.cell(row=row, column=1, value=paragraph).alignment = WRAP
@@ -83,7 +87,7 @@ def _chart(sheet: Worksheet, table: Table, head: int, last: int) -> None:
             Reference(sheet, min_col=2, max_col=width, min_row=head, max_row=last),
             titles_from_data=True,
         )
-        chart.y_axis.title = "件"
+        chart.y_axis.title = pgettext("chart axis", "complaints")
     chart.set_categories(labels)
     chart.title = table.title
     chart.height, chart.width = 8, 14

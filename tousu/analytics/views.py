@@ -13,10 +13,12 @@ import math
 from typing import Any
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
@@ -390,8 +392,8 @@ def _bad_request(message: str) -> HttpResponse:
 @require_GET
 def review_report_download(request: HttpRequest) -> HttpResponse:
     """`?from=2026-07-01&to=2026-09-30&format=xlsx|pdf`: the management-review pack of the
-    dashboard's period. It holds counts, rates and department names only, no personal data:
-    there is nothing to mask and no export to log."""
+    dashboard's period, in the reader's language. It holds counts, rates and department names
+    only, no personal data: there is nothing to mask and no export to log."""
     from tousu.analytics.report import ReportError
     from tousu.analytics.report_review import parse_period, review_report
 
@@ -403,7 +405,9 @@ def review_report_download(request: HttpRequest) -> HttpResponse:
         return _bad_request(_("Unknown report format: choose xlsx or pdf."))
     try:
         period = parse_period(request.GET.get("from", ""), request.GET.get("to", ""))
-        body = review_report(period.first, period.last, fmt)  # type: ignore[arg-type]
+        # In the reader's language: an English reader gets an English pack.
+        language = translation.get_language() or settings.LANGUAGE_CODE
+        body = review_report(period.first, period.last, fmt, language)  # type: ignore[arg-type]
     except ReportError as exc:
         return _bad_request(str(exc))
     response = HttpResponse(body, content_type=REPORT_TYPES[fmt])

@@ -182,12 +182,29 @@ def reason_office_text(value: Any) -> str:
 
 def reason_code(value: Any) -> Reason | None:
     """The structured form of a stored reason, a text from before codes read back as its
-    reason; None for free text (nothing structured to tell)."""
+    reason; None for free text (nothing structured to tell). Names stored in each language
+    are given as text in the active one: a parameter is text to receivers."""
     if isinstance(value, str):
         value = reason_parse(value)
     if isinstance(value, dict) and value.get("code") in KINDS:
-        return {"code": value["code"], "params": dict(value.get("params") or {})}
+        params = {k: _param_text(v) for k, v in (value.get("params") or {}).items()}
+        return {"code": value["code"], "params": params}
     return None
+
+
+def _language_names(value: Any) -> bool:
+    codes = {code for code, _name in settings.LANGUAGES}
+    return isinstance(value, dict) and bool(value) and set(value) <= codes
+
+
+def _param_text(value: Any) -> Any:
+    """A parameter as receivers read it: a name stored in each language (`each_language`) as
+    text in the active language, inside lists too; anything else as stored."""
+    if _language_names(value):
+        return in_language(value)
+    if isinstance(value, list):
+        return [_param_text(v) for v in value]
+    return value
 
 
 def reason_convert(value: Any) -> Any:
@@ -222,3 +239,10 @@ def reason_fields(
     if codes:
         out["reason_codes"] = codes
     return out
+
+
+def reason_office_fields(data: Mapping[str, Any]) -> dict[str, Any]:
+    """`reason_fields` in the installation's language: what webhooks send, the reasons as
+    text and the names in their codes' parameters alike (Chinese by default)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return reason_fields(data, reason_office_text)

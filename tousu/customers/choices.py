@@ -4,6 +4,7 @@ from typing import Any
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class SpecialType(models.TextChoices):
@@ -75,3 +76,23 @@ class ContactChannel(models.TextChoices):
     SMS = "sms", _("SMS")
     EMAIL = "email", _("E-mail")
     WECHAT = "wechat", _("WeChat")
+
+
+# The value tiers the CRM sends (settings.TOUSU_VALUE_TIERS, its own Chinese names), as people
+# read them in each language. The stored value stays the CRM's; a tier not listed here reads
+# as the CRM wrote it.
+VALUE_TIER_LABELS: dict[str, Any] = {
+    "五星": pgettext_lazy("value tier", "5-star"),
+    "四星": pgettext_lazy("value tier", "4-star"),
+    "三星": pgettext_lazy("value tier", "3-star"),
+    "二星": pgettext_lazy("value tier", "2-star"),
+    "一星": pgettext_lazy("value tier", "1-star"),
+}
+
+
+def value_tier_label(tier: str | None) -> str:
+    """A customer's value tier in the reader's language (a known CRM tier), else as stored."""
+    if not tier:
+        return ""
+    label = VALUE_TIER_LABELS.get(tier)
+    return str(label) if label is not None else tier

@@ -42,7 +42,7 @@ from tousu.complaints.models import Complaint, ComplaintEvent
 from tousu.core import clock
 from tousu.core.errors import DomainError, NotFound
 from tousu.core.forms import apply_domain_error
-from tousu.core.templatetags.tousu_ui import local_name
+from tousu.core.templatetags.tousu_ui import listed, local_name
 from tousu.core.web import PAGE_SIZE, is_htmx, page_of
 from tousu.desk import export
 from tousu.desk.actions import ACTIONS, action_form, available_actions, refusal, step_key
@@ -559,7 +559,7 @@ def authority_note(authority: AuthorityView, form: ActionForm) -> tuple[Decimal,
     if step is None:
         return total, True, str(authority_data(authority)["text"]["nobody"])
     if step.names:
-        names = "、".join(step.names)
+        names = listed(step.names)
         return (
             total,
             True,

@@ -16,6 +16,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from tousu.core.templatetags.tousu_ui import listed
 from tousu.early_warning.choices import FaultKind
 from tousu.intake.importer import (
     Lookups,
@@ -137,7 +138,7 @@ def fault_from_row(
     accounts = [a for a in _ACCOUNT_SPLIT.split(text("accounts")) if a]
     bad = [a for a in accounts if not _ACCOUNT.match(a)]
     if bad:
-        error("accounts", _("Not an account number: %(values)s") % {"values": "、".join(bad[:5])})
+        error("accounts", _("Not an account number: %(values)s") % {"values": listed(bad[:5])})
     if not region and not accounts:
         error("region", _("Give the region or the affected accounts"))
     external_id = text("external_id")

@@ -53,7 +53,7 @@ from django.utils.translation import gettext_lazy
 
 from tousu.complaints.choices import Channel, Status
 from tousu.core.reasons import Reason, choice, in_language, reason, reason_kind
-from tousu.customers.choices import SpecialType
+from tousu.customers.choices import SpecialType, value_tier_label
 from tousu.intake import risk as intake_risk
 
 HOURS_PER_WEEK = 168
@@ -506,7 +506,11 @@ reason_kind(
     gettext_lazy("Special customer: %(type)s"),
     type=choice(SpecialType),
 )
-reason_kind("customer_risk.high_value", gettext_lazy("High-value customer (%(tier)s)"))
+reason_kind(
+    "customer_risk.high_value",
+    gettext_lazy("High-value customer (%(tier)s)"),
+    tier=value_tier_label,
+)
 reason_kind("care.earlier", gettext_lazy("%(n)s earlier complaints in %(days)s days"))
 
 

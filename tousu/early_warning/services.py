@@ -33,6 +33,7 @@ from tousu.core.errors import (
 )
 from tousu.core.jobs import enqueue_on_commit
 from tousu.core.reasons import each_language, reason
+from tousu.core.templatetags.tousu_ui import listed
 from tousu.core.text import clean_text
 from tousu.early_warning import forecast, rules, selectors
 from tousu.early_warning.choices import (
@@ -441,7 +442,7 @@ def _complaints_by_number(numbers: list[str]) -> list[Complaint]:
     found = {c.number: c for c in Complaint.objects.filter(number__in=wanted)}
     unknown = [n for n in wanted if n not in found]
     if unknown:
-        text = gettext("Unknown complaint numbers: %(numbers)s") % {"numbers": "、".join(unknown)}
+        text = gettext("Unknown complaint numbers: %(numbers)s") % {"numbers": listed(unknown)}
         raise ValidationFailed.for_field("numbers", text, message=text)
     return [found[n] for n in wanted]
 
@@ -461,7 +462,7 @@ def _children_add(incident: Incident, actor: User, complaints: list[Complaint]) 
     elsewhere = sorted(n for n, i in taken.items() if i != incident.pk)
     if elsewhere:
         raise Conflict(
-            gettext("Already in another incident: %(numbers)s") % {"numbers": "、".join(elsewhere)}
+            gettext("Already in another incident: %(numbers)s") % {"numbers": listed(elsewhere)}
         )
     new = [c for c in complaints if c.number not in taken]
     if not new:

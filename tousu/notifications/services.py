@@ -12,7 +12,7 @@ from tousu.accounts.models import User
 from tousu.complaints.models import Complaint
 from tousu.core import clock
 from tousu.core.jobs import enqueue_on_commit
-from tousu.core.reasons import Reason, reason_fields, reason_office_text
+from tousu.core.reasons import Reason, reason_office_fields, reason_office_text
 from tousu.core.refcache import RefCache
 from tousu.notifications.choices import DeliveryChannel
 from tousu.notifications.models import Delivery, Notification, WebhookEndpoint
@@ -126,7 +126,7 @@ def webhook_emit_many(*, event: str, items: Sequence[tuple[Complaint, dict[str, 
                 "event": event,
                 "complaint": complaint.number,
                 "at": now.isoformat(),
-                "data": reason_fields(data, reason_office_text),
+                "data": reason_office_fields(data),
             },
             next_attempt_at=now,
             created_at=now,

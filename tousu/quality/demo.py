@@ -294,7 +294,7 @@ def _calibrate(now: dt.datetime, rng: random.Random) -> None:
     with clock.frozen(start):
         round_ = services.calibration_create(
             actor=admin,
-            name=f"{clock.local(now):%Y年%m月}质检校准",
+            name="",  # called after its month, in each reader's language
             complaints=picked,
             inspectors=people,
         )

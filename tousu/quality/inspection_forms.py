@@ -129,7 +129,12 @@ class InspectionFilterForm(forms.Form):
 
 
 class CalibrationForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=80)
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=80,
+        required=False,
+        help_text=_("Empty: named after its month, in each reader's language"),
+    )
     complaints = forms.CharField(
         label=_("Complaint numbers"),
         help_text=_("Resolved or closed complaints, separated by spaces or new lines"),

@@ -9,7 +9,8 @@ registered into analytics.extensions by QualityConfig.ready (analytics may not i
 60 七、内部审核检查表 — the ISO 10002:2018 clauses with the evidence the system holds.
 
 Every figure is a count or a grouped aggregate over an indexed period: the cost does not grow
-with the number of complaints per row. The pack is in Chinese, like the quarterly report.
+with the number of complaints per row. The words are translatable: the pack is written in the
+language of whoever asks for it (`report_review`), Chinese from the command line.
 """
 
 from __future__ import annotations
@@ -19,6 +20,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, Q
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 
 from tousu.accounts.models import Department, Region, User
 from tousu.analytics.report_review import Period
@@ -47,18 +51,23 @@ from tousu.quality.models import (
 )
 from tousu.resolution.models import AuthorityLimit, HandlingRecord
 
-PRESENT = "有证据"
-GAP = "缺口"
+PRESENT = "present"
+GAP = "gap"
 # Evidence is held, and it shows the clause's objective missed: a nonconformity, recorded as an
 # internal auditor would, not passed as "evidence present".
-NONCONFORMING = "有证据·未达标"
-KPI_NAMES: dict[str, str] = {
-    ObjectiveKpi.ON_TIME: "按时结案率",
-    ObjectiveKpi.FIRST_RESPONSE: "首次响应及时率",
-    ObjectiveKpi.SATISFACTION: "回访满意率",
-    ObjectiveKpi.FIRST_CONTACT: "一次解决率",
-    ObjectiveKpi.REPEAT: "重复投诉率",
-    ObjectiveKpi.ESCALATION: "越级投诉率",
+NONCONFORMING = "nonconforming"
+STATUS_NAMES: dict[str, Any] = {
+    PRESENT: pgettext_lazy("audit check", "Evidence held"),
+    GAP: pgettext_lazy("audit check", "Gap"),
+    NONCONFORMING: pgettext_lazy("audit check", "Evidence held · objective missed"),
+}
+KPI_NAMES: dict[str, Any] = {
+    ObjectiveKpi.ON_TIME: gettext_lazy("Closed on time"),
+    ObjectiveKpi.FIRST_RESPONSE: gettext_lazy("First response on time"),
+    ObjectiveKpi.SATISFACTION: gettext_lazy("Satisfied at callback"),
+    ObjectiveKpi.FIRST_CONTACT: pgettext_lazy("objective", "Resolved at first contact"),
+    ObjectiveKpi.REPEAT: gettext_lazy("Repeat complaint rate"),
+    ObjectiveKpi.ESCALATION: gettext_lazy("Over-level complaint rate"),
 }
 
 
@@ -80,7 +89,7 @@ def objective_rows(current: dict[str, Any]) -> list[dict[str, Any]]:
         rows.append(
             {
                 "kpi": objective.kpi,
-                "name": KPI_NAMES.get(objective.kpi, objective.kpi),
+                "name": str(KPI_NAMES.get(objective.kpi, objective.kpi)),
                 "value": value,
                 "target": float(objective.target),
                 "at_least": objective.direction == ObjectiveDirection.AT_LEAST,
@@ -91,7 +100,9 @@ def objective_rows(current: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _met_text(met: bool | None) -> str:
-    return "无数据" if met is None else ("达成" if met else "未达成")
+    if met is None:
+        return pgettext("objective", "No data")
+    return pgettext("objective", "Met") if met else pgettext("objective", "Missed")
 
 
 def objectives_section(first: dt.date, last: dt.date) -> Section:
@@ -99,7 +110,7 @@ def objectives_section(first: dt.date, last: dt.date) -> Section:
     cur, prev = body["current"], body["previous"]
     rows = objective_rows(cur)
     table: list[list[Cell]] = [
-        ["投诉量（件）", cur["volume"], prev["volume"], "—", "—"],
+        [_("Complaints received"), cur["volume"], prev["volume"], "—", "—"],
     ]
     for row in rows:
         table.append(
@@ -113,18 +124,39 @@ def objectives_section(first: dt.date, last: dt.date) -> Section:
         )
     met = sum(1 for r in rows if r["met"])
     missed = [r["name"] for r in rows if r["met"] is False]
+    counts = {"volume": f"{cur['volume']:,}", "closed": f"{cur['closed']:,}"}
+    goals = {"n": len(rows), "met": met, "missed": _list(missed)}
     text = (
-        f"本期受理投诉 {cur['volume']:,} 件，结案 {cur['closed']:,} 件。"
-        f"{len(rows)} 项管理目标中达成 {met} 项"
-        + (f"，未达成：{'、'.join(missed)}。" if missed else "。")
-        + "目标值取自系统中的“投诉管理目标”（可在管理后台调整）。"
+        _("%(volume)s complaints received in the period, %(closed)s closed.") % counts
+        + (
+            _(" Of %(n)s objectives, %(met)s met; missed: %(missed)s.")
+            if missed
+            else _(" Of %(n)s objectives, %(met)s met.")
+        )
+        % goals
+        + _(
+            " The targets are the complaint-handling objectives held in the system "
+            "(adjustable in the administration)."
+        )
     )
     return Section(
-        "目标达成",
-        "一、投诉管理目标达成情况",
+        pgettext("review sheet", "Objectives"),
+        _("1. Complaint-handling objectives"),
         [text],
-        [Table("关键指标与目标", ["指标", "本期", "上期", "目标", "结论"], table)],
-    )
+        [
+            Table(
+                _("Key figures and objectives"),
+                [_("Figure"), _("This period"), _("Previous period"), _("Target"),
+                 _("Conclusion")],
+                table,
+            )
+        ],
+    )  # fmt: skip
+
+
+def _list(items: list[str]) -> str:
+    """Names listed as the reader's language lists them (、 in Chinese)."""
+    return pgettext("between listed names", ", ").join(items)
 
 
 # ---- 二、inspections ----------------------------------------------------------------------------
@@ -152,7 +184,7 @@ def calibration_rows(period: Period) -> list[list[Cell]]:
         agreement = selectors.calibration_agreement(round_)
         rows.append(
             [
-                round_.name,
+                round_.title,
                 len(agreement.inspectors),
                 f"{agreement.scored}/{agreement.tasks}",
                 None if agreement.total_mad is None else round(agreement.total_mad, 2),
@@ -173,53 +205,75 @@ def inspections_section(first: dt.date, last: dt.date) -> Section:
     appeals = appeal_counts(period)
     calibration = calibration_rows(period)
     mean = None if overall.mean is None else float(overall.mean)
-    text = (
-        f"本期完成质检 {overall.n:,} 件，平均分 {show(mean)}，"
-        f"致命项不合格 {overall.fatal:,} 件（{show(pct(overall.fatal_rate))}）。"
-        f"本期提出申诉 {sum(appeals.values()):,} 件："
-        f"维持原判 {appeals[AppealStatus.REJECTED]:,} 件，"
-        f"改判 {appeals[AppealStatus.UPHELD]:,} 件，待裁定 {appeals[AppealStatus.PENDING]:,} 件。"
-        f"校准 {len(calibration)} 轮。"
-        + (
-            "校准一致性用 Krippendorff α（等距）衡量质检员之间的分差相对于分数本身差异的大小，"
-            "两位小数向下取：仅在完全一致时为 1.00；所有评分相同时无差异可比，α 无定义，记为“—”。"
-            if calibration
-            else ""
+    figures = {
+        "n": f"{overall.n:,}",
+        "mean": show(mean),
+        "fatal": f"{overall.fatal:,}",
+        "rate": show(pct(overall.fatal_rate)),
+        "appeals": f"{sum(appeals.values()):,}",
+        "rejected": f"{appeals[AppealStatus.REJECTED]:,}",
+        "upheld": f"{appeals[AppealStatus.UPHELD]:,}",
+        "pending": f"{appeals[AppealStatus.PENDING]:,}",
+        "rounds": len(calibration),
+    }
+    text = _(
+        "%(n)s complaints inspected in the period, mean score %(mean)s, %(fatal)s failed on a "
+        "fatal item (%(rate)s). %(appeals)s appeals lodged in the period: %(rejected)s "
+        "rejected, %(upheld)s upheld, %(pending)s awaiting a decision. %(rounds)s calibration "
+        "rounds."
+    ) % figures + (
+        _(
+            " Calibration agreement is Krippendorff's α (interval): the inspectors' differences "
+            "against the spread of the scores themselves, rounded down to two decimals: 1.00 "
+            "only when they agree exactly; when every score is the same there is nothing to "
+            "compare, α is undefined and shown as “—”."
         )
+        if calibration
+        else ""
     )
     return Section(
-        "质检结果",
-        "二、质检结果",
+        pgettext("review sheet", "Inspections"),
+        _("2. Quality inspection"),
         [text],
         [
-            Table("各部门质检得分", ["部门", "质检件数", "平均分", "致命项率"], departments),
             Table(
-                "申诉处理",
-                ["结果", "件数"],
+                _("Inspection scores by department"),
+                [_("Department"), _("Inspected"), _("Mean score"), _("Fatal-item rate")],
+                departments,
+            ),
+            Table(
+                _("Appeals"),
+                [pgettext("review table", "Result"), pgettext("review table", "Count")],
                 [
-                    ["改判（申诉成立）", appeals[AppealStatus.UPHELD]],
-                    ["维持原判", appeals[AppealStatus.REJECTED]],
-                    ["待裁定", appeals[AppealStatus.PENDING]],
+                    [_("Changed (appeal upheld)"), appeals[AppealStatus.UPHELD]],
+                    [_("Score kept"), appeals[AppealStatus.REJECTED]],
+                    [_("Awaiting a decision"), appeals[AppealStatus.PENDING]],
                 ],
             ),
             Table(
-                "校准一致性",
-                ["校准轮次", "质检员数", "已评/任务", "平均分差", "Krippendorff α"],
+                _("Calibration agreement"),
+                [_("Calibration round"), _("Inspectors"), _("Scored / tasks"),
+                 _("Mean difference"), "Krippendorff α"],
                 calibration,
             ),
         ],
-    )
+    )  # fmt: skip
 
 
 # ---- 三、corrective actions ---------------------------------------------------------------------
 
-CAPA_STATUS_NAMES: dict[str, str] = {
-    CapaStatus.OPEN: "进行中",
-    CapaStatus.ACTIONS_DONE: "措施已完成，效果观察中",
-    CapaStatus.CLOSED_EFFECTIVE: "关闭：有效",
-    CapaStatus.CLOSED_NOT_EFFECTIVE: "关闭：无效",
+CAPA_STATUS_NAMES: dict[str, Any] = {
+    CapaStatus.OPEN: pgettext_lazy("corrective action", "In progress"),
+    CapaStatus.ACTIONS_DONE: pgettext_lazy(
+        "corrective action", "Actions done, effect under observation"
+    ),
+    CapaStatus.CLOSED_EFFECTIVE: pgettext_lazy("corrective action", "Closed: effective"),
+    CapaStatus.CLOSED_NOT_EFFECTIVE: pgettext_lazy("corrective action", "Closed: not effective"),
 }
-UNIT_NAMES = {"complaints_per_day": "件投诉/天", "flags_per_closed": "次标记/件结案"}
+UNIT_NAMES: dict[str, Any] = {
+    "complaints_per_day": gettext_lazy("complaints/day"),
+    "flags_per_closed": gettext_lazy("flags/closed complaint"),
+}
 
 
 def capa_in_review(period: Period) -> list[CorrectiveAction]:
@@ -245,7 +299,8 @@ def capa_row(capa: CorrectiveAction, last: dt.date) -> list[Cell]:
     ratio = result.get("ratio") if measured else None
     return [
         f"CA{capa.pk} {capa.title}",
-        CAPA_STATUS_NAMES.get(capa.status, capa.status) + ("（逾期）" if overdue else ""),
+        str(CAPA_STATUS_NAMES.get(capa.status, capa.status))
+        + (pgettext("corrective action", " (overdue)") if overdue else ""),
         f"{capa.due_on:%Y-%m-%d}",
         _rate_cell(result.get("rate_before"), unit) if measured else "—",
         _rate_cell(result.get("rate_after"), unit) if measured else "—",
@@ -270,28 +325,41 @@ def capa_section(first: dt.date, last: dt.date) -> Section:
         if in_period(c.verified_at) and c.status == CapaStatus.CLOSED_NOT_EFFECTIVE
     )
     overdue = sum(1 for c in actions if c.active and c.due_on < last)
-    text = (
-        f"本期新开纠正和预防措施 {opened} 项；经效果验证关闭 {effective + not_effective} 项，"
-        f"其中有效 {effective} 项、无效 {not_effective} 项；到期未完成 {overdue} 项。"
-        "效果验证比较措施前后同长期间内相关投诉（或标准条款一致性标记）的发生率，数据取自计数表。"
-    )
+    text = _(
+        "%(opened)s corrective and preventive actions opened in the period; %(verified)s "
+        "closed after verification, %(effective)s effective and %(not_effective)s not "
+        "effective; %(overdue)s past their due date. Verification compares the rate of the "
+        "related complaints (or standard-clause consistency flags) over equal periods before "
+        "and after the action, from the count tables."
+    ) % {
+        "opened": opened,
+        "verified": effective + not_effective,
+        "effective": effective,
+        "not_effective": not_effective,
+        "overdue": overdue,
+    }
     return Section(
-        "纠正预防措施",
-        "三、纠正和预防措施及其效果",
+        pgettext("review sheet", "Corrective actions"),
+        _("3. Corrective and preventive actions and their effect"),
         [text],
         [
             Table(
-                "措施及其效果",
-                ["措施", "状态", "完成期限", "措施前", "措施后", "后/前"],
+                _("Actions and their effect"),
+                [pgettext("review table", "Action"), _("Status"),
+                 pgettext("review table", "Due"), _("Before"), _("After"), _("After / before")],
                 [capa_row(c, last) for c in actions],
             )
         ],
-    )
+    )  # fmt: skip
 
 
 # ---- 六、documents ------------------------------------------------------------------------------
 
-REVIEW_NAMES = {"overdue": "已超期", "due": "即将到期", "": "—"}
+REVIEW_NAMES: dict[str, Any] = {
+    "overdue": pgettext_lazy("document review", "Overdue"),
+    "due": pgettext_lazy("document review", "Due soon"),
+    "": "—",
+}
 
 
 def acknowledgement_rows() -> list[list[Cell]]:
@@ -326,27 +394,42 @@ def documents_section(first: dt.date, last: dt.date) -> Section:
             f"{v.document.code} {v.document.title}",
             v.number,
             f"{v.review_by:%Y-%m-%d}",
-            REVIEW_NAMES[rules.review_state(v.review_by, last)],
+            str(REVIEW_NAMES[rules.review_state(v.review_by, last)]),
         ]
         for v in due
     ]
     coverage = acknowledgement_rows()
     readers = sum(int(r[2] or 0) for r in coverage)
     acknowledged = sum(int(r[3] or 0) for r in coverage)
-    text = (
-        f"受控文件 {len(coverage)} 份现行有效，截至 {last:%Y-%m-%d} 待评审 {len(due)} 份；"
-        f"应阅知 {readers:,} 人次，已确认 {acknowledged:,} 人次"
-        f"（{show(pct(acknowledged / readers if readers else None))}）。"
-    )
+    text = _(
+        "%(documents)s controlled documents in force, %(due)s due for review by %(day)s; "
+        "%(readers)s acknowledgements expected, %(acknowledged)s given (%(share)s)."
+    ) % {
+        "documents": len(coverage),
+        "due": len(due),
+        "day": f"{last:%Y-%m-%d}",
+        "readers": f"{readers:,}",
+        "acknowledged": f"{acknowledged:,}",
+        "share": show(pct(acknowledged / readers if readers else None)),
+    }
     return Section(
-        "受控文件",
-        "六、受控文件评审与阅知",
+        pgettext("review sheet", "Documents"),
+        _("6. Controlled documents: review and acknowledgement"),
         [text],
         [
-            Table("待评审文件", ["文件", "版本", "评审期限", "状态"], review_rows),
-            Table("阅知覆盖", ["文件", "现行版本", "应阅知", "已确认", "覆盖率"], coverage),
+            Table(
+                _("Documents due for review"),
+                [_("Document"), _("Version"), _("Review by"), _("Status")],
+                review_rows,
+            ),
+            Table(
+                _("Acknowledgement coverage"),
+                [_("Document"), _("Version in force"), _("Expected"), _("Acknowledged"),
+                 _("Coverage")],
+                coverage,
+            ),
         ],
-    )
+    )  # fmt: skip
 
 
 # ---- 七、the internal-audit checklist -----------------------------------------------------------
@@ -369,7 +452,7 @@ class Check:
         return NONCONFORMING if self.met is False else PRESENT
 
     def row(self) -> list[Cell]:
-        return [self.clause, self.title, self.evidence, self.where, self.status]
+        return [self.clause, self.title, self.evidence, self.where, str(STATUS_NAMES[self.status])]
 
 
 def _classified_share(body: dict[str, Any]) -> float | None:
@@ -389,7 +472,11 @@ def _kpi_evidence(name: str, kpi: str, value: float | None, targets: dict[str, A
     if target is None or target["met"] is None:
         return text
     bound = ("≥ " if target["at_least"] else "≤ ") + rate(target["target"])
-    return f"{text}（目标 {bound}，{_met_text(target['met'])}）"
+    return _("%(figure)s (target %(bound)s, %(met)s)") % {
+        "figure": text,
+        "bound": bound,
+        "met": _met_text(target["met"]),
+    }
 
 
 def _kpi_met(kpi: str, targets: dict[str, Any]) -> bool | None:
@@ -411,7 +498,9 @@ def documents_in_force(day: dt.date) -> dict[str, list[str]]:
 
 
 def _in_force_text(docs: dict[str, list[str]], kind: str) -> str:
-    return f"；受控文件 {'、'.join(docs[kind])}" if docs.get(kind) else ""
+    if not docs.get(kind):
+        return ""
+    return _("; controlled documents %(codes)s") % {"codes": _list(docs[kind])}
 
 
 def _document_check(
@@ -419,10 +508,16 @@ def _document_check(
 ) -> Check:
     """Present when a document of one of `kinds` is in force (approved, with its approver)."""
     found = [code for kind in kinds for code in docs.get(kind, [])]
+    where = _("Quality › Controlled documents")
     if found:
-        return Check(clause, title, f"{name}现行有效（经批准）：{'、'.join(found)}",
-                     "质量管理 › 受控文件", True)  # fmt: skip
-    return Check(clause, title, f"无现行有效的{name}（受控文件）", "质量管理 › 受控文件", False)
+        evidence = _("%(name)s in force (approved): %(codes)s") % {
+            "name": name,
+            "codes": _list(found),
+        }
+        evidence = capfirst(evidence)  # "Complaint-handling manual … in force"
+        return Check(clause, title, evidence, where, True)
+    evidence = _("No %(name)s in force (controlled documents)") % {"name": name}
+    return Check(clause, title, evidence, where, False)
 
 
 def audit_checks(period: Period) -> list[Check]:
@@ -455,170 +550,244 @@ def audit_checks(period: Period) -> list[Check]:
     rounds = selectors.calibration_rounds().filter(
         created_at__gte=period.start, created_at__lt=period.end
     )
+    n = {
+        "volume": f"{volume:,}",
+        "closed": f"{closed:,}",
+        "scored": f"{scored:,}",
+        "callbacks": f"{callbacks:,}",
+    }
     return [
         Check(
             "5.1",
-            "组织环境",
-            f"{departments} 个处理部门、{regions} 个地区；受理渠道 {len(channels)} 个",
-            "系统管理 › 部门、地区",
+            _("Context of the organisation"),
+            _("%(departments)s handling departments, %(regions)s regions; %(channels)s channels")
+            % {"departments": departments, "regions": regions, "channels": len(channels)},
+            _("Administration › Departments, regions"),
             departments > 0,
         ),
         # Management's commitment is written down in the manual or the policy it approves.
         _document_check(
             "5.2",
-            "领导作用和承诺",
+            _("Leadership and commitment"),
             docs,
             (DocumentKind.MANUAL, DocumentKind.POLICY),
-            "投诉管理手册或方针",
+            _("complaint-handling manual or policy"),
         ),
-        _document_check("5.3", "投诉处理方针", docs, (DocumentKind.POLICY,), "投诉处理方针"),
+        _document_check(
+            "5.3",
+            _("Complaints-handling policy"),
+            docs,
+            (DocumentKind.POLICY,),
+            _("complaints-handling policy"),
+        ),
         Check(
             "5.4",
-            "职责和权限",
-            f"{limits} 条授权额度规则；{staff} 名在岗人员均有角色与数据范围"
+            _("Responsibility and authority"),
+            _(
+                "%(limits)s authority-limit rules; all %(staff)s active staff have a role and a "
+                "data scope"
+            )
+            % {"limits": limits, "staff": staff}
             + _in_force_text(docs, DocumentKind.RESPONSIBILITIES),
-            "系统管理 › 授权额度、用户",
+            _("Administration › Authority limits, users"),
             limits > 0,
         ),
         Check(
             "6.2",
-            "目标",
-            f"{objectives} 项投诉管理目标，达成情况见第一节"
+            pgettext("audit clause", "Objectives"),
+            _("%(objectives)s complaint-handling objectives, their achievement in section 1")
+            % {"objectives": objectives}
             + _in_force_text(docs, DocumentKind.OBJECTIVES),
-            "管理后台 › 投诉管理目标",
+            _("Administration › Complaint-handling objectives"),
             objectives > 0,
         ),
         Check(
             "6.3",
-            "活动（处理标准）",
-            f"现行有效的处理标准条款 {clauses} 条（按条款编号计，截至 {period.last:%Y-%m-%d}）",
-            "质量管理 › 受控文件",
+            _("Activities (handling standards)"),
+            _("%(clauses)s handling-standard clauses in force (counted by code, as of %(day)s)")
+            % {"clauses": clauses, "day": f"{period.last:%Y-%m-%d}"},
+            _("Quality › Controlled documents"),
             clauses > 0,
         ),
-        Check("6.4", "资源", f"{staff} 名在岗人员账号", "系统管理 › 用户", staff > 0),
+        Check(
+            "6.4",
+            _("Resources"),
+            _("%(staff)s active staff accounts") % {"staff": staff},
+            _("Administration › Users"),
+            staff > 0,
+        ),
         Check(
             "7.1",
-            "沟通（受理渠道）",
-            "受理渠道：" + ("、".join(str(e["name"] or e["key"]) for e in channels) or "无"),
-            "统计分析 › 渠道分布",
+            _("Communication (channels)"),
+            _("Channels: %(channels)s")
+            % {
+                "channels": _list([str(e["name"] or e["key"]) for e in channels])
+                or pgettext("channels", "none")
+            },
+            _("Analytics › Channel mix"),
             bool(channels),
         ),
         Check(
             "7.2",
-            "投诉受理",
-            f"本期登记投诉 {volume:,} 件，每件均有唯一编号并记入时间轴",
-            "投诉列表、投诉时间轴",
+            _("Receipt of complaint"),
+            _(
+                "%(volume)s complaints registered in the period, each with a unique number and "
+                "on the timeline"
+            )
+            % n,
+            _("Complaint list, complaint timeline"),
             volume > 0,
         ),
         Check(
             "7.3",
-            "投诉跟踪",
-            f"本期 {volume:,} 件投诉各有时间轴，记录每一步处理、转派与答复",
-            "投诉详情 › 时间轴",
+            _("Tracking of complaint"),
+            _(
+                "%(volume)s complaints in the period, each with a timeline recording every "
+                "step, transfer and reply"
+            )
+            % n,
+            _("Complaint page › Timeline"),
             volume > 0,
         ),
         Check(
             "7.4",
-            "告知受理",
+            _("Acknowledgement of complaint"),
             _kpi_evidence(
-                "首次响应及时率",
+                _("First response on time"),
                 ObjectiveKpi.FIRST_RESPONSE,
                 cur["first_response_on_time_rate"],
                 targets,
             ),
-            "统计分析 › 指标",
+            _("Analytics › Figures"),
             cur["first_response_on_time_rate"] is not None,
             _kpi_met(ObjectiveKpi.FIRST_RESPONSE, targets),
         ),
         Check(
             "7.5",
-            "初步评估",
-            f"已分类投诉占比 {rate(_classified_share(body))}",
-            "统计分析 › 类别分布",
+            _("Initial assessment of complaint"),
+            _("Share of complaints classified %(share)s")
+            % {"share": rate(_classified_share(body))},
+            _("Analytics › Category mix"),
             bool(volume),
         ),
         Check(
             "7.6",
-            "调查",
-            f"本期结案投诉中 {investigated:,} 件有处理记录（调查步骤、证据）",
-            "投诉详情 › 处理记录",
+            _("Investigation of complaints"),
+            _(
+                "%(investigated)s complaints closed in the period have a handling record "
+                "(investigation steps, evidence)"
+            )
+            % {"investigated": f"{investigated:,}"},
+            _("Complaint page › Handling record"),
             investigated > 0,
         ),
         Check(
             "7.7",
-            "答复",
-            f"本期结案 {closed:,} 件，"
-            + _kpi_evidence("按时结案率", ObjectiveKpi.ON_TIME, cur["on_time_rate"], targets),
-            "统计分析 › 指标",
+            _("Response to complaint"),
+            _("%(closed)s closed in the period, ") % n
+            + _kpi_evidence(
+                _("Closed on time"), ObjectiveKpi.ON_TIME, cur["on_time_rate"], targets
+            ),
+            _("Analytics › Figures"),
             closed > 0,
             _kpi_met(ObjectiveKpi.ON_TIME, targets),
         ),
         Check(
             "7.8",
-            "告知处理决定",
-            f"本期结案 {closed:,} 件的答复与补偿记入时间轴；回访 {callbacks:,} 次",
-            "投诉时间轴、回访",
+            _("Communicating the decision"),
+            _(
+                "The replies and remedies of the %(closed)s complaints closed in the period are "
+                "on the timeline; %(callbacks)s callbacks"
+            )
+            % n,
+            _("Complaint timeline, callbacks"),
             closed > 0,
         ),
         Check(
             "7.9",
-            "结案",
-            f"结案 {closed:,} 件；"
-            + _kpi_evidence("重复投诉率", ObjectiveKpi.REPEAT, cur["repeat_rate"], targets),
-            "统计分析 › 指标",
+            _("Closing the complaint"),
+            _("%(closed)s closed; ") % n
+            + _kpi_evidence(
+                _("Repeat complaint rate"), ObjectiveKpi.REPEAT, cur["repeat_rate"], targets
+            ),
+            _("Analytics › Figures"),
             closed > 0,
             _kpi_met(ObjectiveKpi.REPEAT, targets),
         ),
         Check(
             "8.1",
-            "信息收集（记录）",
-            "时间轴为哈希链，定期封存以防篡改"
+            _("Collection of information (records)"),
+            _("The timelines are hash chains, sealed regularly against tampering")
             + (
-                f"：最近封存 {clock.local(seal.at):%Y-%m-%d %H:%M}，{seal.chains:,} 条链"
+                _(": last sealed %(at)s, %(chains)s chains")
+                % {"at": f"{clock.local(seal.at):%Y-%m-%d %H:%M}", "chains": f"{seal.chains:,}"}
                 if seal
-                else "：尚无封存记录（封存任务未运行）"
+                else _(": no seal yet (the sealing job has not run)")
             ),
             # Where an office reader looks, in words: the seals have no page, and the check of
             # the chains is a command the system administrator runs, not a place in the UI.
-            "投诉详情 › 时间轴；封存与完整性校验由系统管理员执行",
+            _(
+                "Complaint page › Timeline; sealing and the integrity check are run by the "
+                "system administrator"
+            ),
             seal is not None,
         ),
         Check(
             "8.2",
-            "分析和评价",
-            f"计数表汇总本期 {volume:,} 件投诉的指标与分布；季度报告",
-            "统计分析 › 仪表盘、季度报告",
+            _("Analysis and evaluation of complaints"),
+            _(
+                "The count tables sum up the figures and mixes of the %(volume)s complaints of "
+                "the period; quarterly report"
+            )
+            % n,
+            _("Analytics › Dashboard, quarterly report"),
             volume > 0,
         ),
         Check(
             "8.3",
-            "投诉处理过程满意度",
-            f"完成回访 {callbacks:,} 次，"
-            + _kpi_evidence("满意率", ObjectiveKpi.SATISFACTION, cur["satisfaction_rate"], targets),
-            "回访、统计分析",
+            _("Satisfaction with the complaints-handling process"),
+            _("%(callbacks)s callbacks made, ") % n
+            + _kpi_evidence(
+                pgettext("audit evidence", "Satisfaction rate"),
+                ObjectiveKpi.SATISFACTION,
+                cur["satisfaction_rate"],
+                targets,
+            ),
+            _("Callbacks, analytics"),
             callbacks > 0,
             _kpi_met(ObjectiveKpi.SATISFACTION, targets),
         ),
-        Check("8.4", "监视", f"本期质检 {scored:,} 件", "质检 › 质检任务", scored > 0),
+        Check(
+            "8.4",
+            _("Monitoring of the complaints-handling process"),
+            _("%(scored)s inspected in the period") % n,
+            _("Inspection › Inspection tasks"),
+            scored > 0,
+        ),
         Check(
             "8.5",
-            "内部审核",
-            f"本检查表；质检 {scored:,} 件，校准 {rounds.count()} 轮",
-            "质检 › 校准",
+            _("Auditing of the complaints-handling process"),
+            _("This checklist; %(scored)s inspected, %(rounds)s calibration rounds")
+            % {**n, "rounds": rounds.count()},
+            _("Inspection › Calibration"),
             scored > 0,
         ),
         Check(
             "8.6",
-            "管理评审",
-            "本评审报告（Excel 与 PDF）由系统数据生成",
-            "仪表盘 › 管理评审报告",
+            _("Management review of the complaints-handling process"),
+            _("This review report (Excel and PDF), generated from the system's data"),
+            _("Dashboard › Management-review report"),
             True,
         ),
         Check(
             "8.7",
-            "持续改进",
-            f"纠正和预防措施 {len(capas)} 项（新开、验证或进行中），详见第三节",
-            "质量管理 › 纠正预防措施",
+            _("Continual improvement"),
+            _(
+                "%(capas)s corrective and preventive actions (opened, verified or in "
+                "progress), see section 3"
+            )
+            % {"capas": len(capas)},
+            _("Quality › Corrective actions"),
             bool(capas),
         ),
     ]
@@ -630,24 +799,34 @@ def audit_section(first: dt.date, last: dt.date) -> Section:
     missed = [c.clause for c in checks if c.status == NONCONFORMING]
     findings = []
     if missed:
-        findings.append(f"{len(missed)} 条证据表明未达目标（{'、'.join(missed)}），记为不符合项")
+        findings.append(
+            _("%(n)s show an objective missed (%(clauses)s), recorded as nonconformities")
+            % {"n": len(missed), "clauses": _list(missed)}
+        )
     if gaps:
-        findings.append(f"{len(gaps)} 条为缺口（{'、'.join(gaps)}）")
-    text = (
-        f"依据 ISO 10002:2018 第 5–8 章逐条列出本期系统中的证据：{len(checks)} 条中 "
-        f"{len(checks) - len(gaps) - len(missed)} 条有证据且无不符合"
-        + (f"；{'，'.join(findings)}，需在评审中确定措施。" if findings else "。")
+        findings.append(
+            _("%(n)s are gaps (%(clauses)s)") % {"n": len(gaps), "clauses": _list(gaps)}
+        )
+    text = _(
+        "The evidence the system holds for the period, clause by clause of ISO 10002:2018 "
+        "chapters 5–8: of %(checks)s, %(clean)s with evidence and no nonconformity"
+    ) % {"checks": len(checks), "clean": len(checks) - len(gaps) - len(missed)} + (
+        _("; %(findings)s, to be acted on in the review.")
+        % {"findings": pgettext("between findings", ", ").join(findings)}
+        if findings
+        else pgettext("end of sentence", ".")
     )
     return Section(
-        "内部审核",
-        "七、内部审核检查表（ISO 10002:2018）",
+        pgettext("review sheet", "Internal audit"),
+        _("7. Internal-audit checklist (ISO 10002:2018)"),
         [text],
         [
             Table(
-                "条款与证据",
-                ["条款", "要求", "系统中的证据", "查看位置", "状态"],
+                _("Clauses and evidence"),
+                [_("Clause"), _("Requirement"), _("Evidence in the system"), _("Where to look"),
+                 _("Status")],
                 [c.row() for c in checks],
-                widths=(0.07, 0.17, 0.44, 0.22, 0.10),
+                widths=(0.08, 0.19, 0.42, 0.21, 0.10),
             )
         ],
-    )
+    )  # fmt: skip

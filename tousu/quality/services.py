@@ -453,14 +453,13 @@ def calibration_create(
     *, actor: User, name: str, complaints: Sequence[Complaint], inspectors: Sequence[User]
 ) -> CalibrationRound:
     """A calibration round: each inspector gets a task for each of the complaints, on the
-    current sheet. Its scores are about the inspectors: nobody is notified, nothing appealed."""
+    current sheet; `name` may be empty (the round reads as its month in each language). Its
+    scores are about the inspectors: nobody is notified, nothing appealed."""
     if not permissions.can_inspect(actor):
         raise NotAllowed(_("Your role may not start a calibration round"))
     errors = FieldErrors()
-    title = clean_text(name or "")
-    if not title:
-        errors.add("name", required_message())
-    elif len(title) > 80:
+    title = clean_text(name or "")  # empty: the round is called after its month (`title`)
+    if len(title) > 80:
         errors.add("name", too_long_message(80))
     if not complaints:
         errors.add("complaints", required_message())

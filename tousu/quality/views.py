@@ -36,6 +36,7 @@ from tousu.complaints.models import Complaint
 from tousu.complaints.selectors import complaint_timeline
 from tousu.core import clock
 from tousu.core.errors import DomainError, NotFound
+from tousu.core.templatetags.tousu_ui import listed
 from tousu.core.web import page_of
 from tousu.quality import selectors, services
 from tousu.quality.choices import AppealStatus, CapaSource, CapaStatus, InspectionStatus
@@ -258,7 +259,7 @@ def calibration_list(request: HttpRequest) -> HttpResponse:
             }
             missing = [n for n in numbers if n not in found]
             if missing:
-                form.add_error("complaints", _("No such complaint: %s") % "、".join(missing))
+                form.add_error("complaints", _("No such complaint: %s") % listed(missing))
             else:
                 try:
                     round_ = services.calibration_create(

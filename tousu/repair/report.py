@@ -12,6 +12,8 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from tousu.accounts import permissions
 from tousu.accounts.choices import DataScope
@@ -136,7 +138,11 @@ def _mean_text(e: dict[str, Any]) -> str:
     interval = e["interval"]
     if not interval:
         return f"{e['value']:.2f}"
-    return f"{e['value']:.2f}（{interval[0]:.2f}～{interval[1]:.2f}）"
+    return f"{e['value']:.2f}" + _interval(f"{interval[0]:.2f}", f"{interval[1]:.2f}")
+
+
+def _interval(low: str, high: str) -> str:
+    return pgettext("confidence interval", " (%(low)s–%(high)s)") % {"low": low, "high": high}
 
 
 def _rate_text(e: dict[str, Any]) -> str:
@@ -144,30 +150,42 @@ def _rate_text(e: dict[str, Any]) -> str:
         return "—"
     interval = e["interval"]
     text = f"{e['value'] * 100:.1f}%"
-    return text + (f"（{interval[0] * 100:.1f}%～{interval[1] * 100:.1f}%）" if interval else "")
+    if not interval:
+        return text
+    return text + _interval(f"{interval[0] * 100:.1f}%", f"{interval[1] * 100:.1f}%")
 
 
 def quarterly_section(quarter: Quarter) -> Section:
-    """九、不满意客户修复效果: the report is in Chinese, as the rest of it (report_text)."""
-    return _effect_section(quarter.start, quarter.end, "九", "本季度")
+    """九、不满意客户修复效果: in the report's language (Chinese, as the rest of it)."""
+    return _effect_section(
+        quarter.start,
+        quarter.end,
+        _("9. Effect of dissatisfied-customer repair"),
+        _("%(total)s dissatisfied customers repaired in the quarter"),
+    )
 
 
 def review_section(first: dt.date, last: dt.date) -> Section:
-    """五、不满意客户修复效果 of the management-review pack (R12.3)."""
-    return _effect_section(_day_start(first), _day_start(last + dt.timedelta(days=1)), "五", "本期")
+    """五、不满意客户修复效果 of the management-review pack (R12.3), in the pack's language."""
+    return _effect_section(
+        _day_start(first),
+        _day_start(last + dt.timedelta(days=1)),
+        _("5. Effect of dissatisfied-customer repair"),
+        _("%(total)s dissatisfied customers repaired in the period"),
+    )
 
 
-def _effect_section(start: dt.datetime, end: dt.datetime, number: str, when: str) -> Section:
+def _effect_section(start: dt.datetime, end: dt.datetime, title: str, repaired: str) -> Section:
     from tousu.analytics.report_text import Section, Table
 
     out = effect_out(effect_report(start, end))
     rep, cmp_, diff = out["repaired"], out["comparison"], out["difference"]
     rows: list[list[Any]] = [
-        ["修复后满意度（1–5 分）", _mean_text(rep["after"]), _mean_text(cmp_["after"]),
-         _mean_text(diff["after"])],
-        ["满意度变化（后减前）", _mean_text(rep["change"]), _mean_text(cmp_["change"]),
-         _mean_text(diff["change"])],
-        ["90 天内重复投诉率", _rate_text(rep["repeat_rate_90d"]),
+        [_("Satisfaction after repair (1–5)"), _mean_text(rep["after"]),
+         _mean_text(cmp_["after"]), _mean_text(diff["after"])],
+        [_("Change in satisfaction (after − before)"), _mean_text(rep["change"]),
+         _mean_text(cmp_["change"]), _mean_text(diff["change"])],
+        [_("Repeat complaints within 90 days"), _rate_text(rep["repeat_rate_90d"]),
          _rate_text(cmp_["repeat_rate_90d"]), _rate_text(diff["repeat_rate_90d"])],
     ]  # fmt: skip
     # The intervals are promised only where some are shown: with too few customers measured
@@ -177,18 +195,34 @@ def _effect_section(start: dt.datetime, end: dt.datetime, number: str, when: str
     ]
     intervals = any(cell["value"] is not None and cell["interval"] for cell in cells)
     text = (
-        f"{when}完成修复 {rep['total']:,} 名不满意客户，其中 {rep['n']:,} 名有可比对照：对照组为"
-        f"同类型、同星级、同地区尚未修复的不满意客户 {cmp_['n']:,} 名（按修复组结构加权，"
-        f"{out['strata']} 个分层）。"
+        repaired % {"total": f"{rep['total']:,}"}
+        + _(
+            ", %(n)s of them with a comparison: %(comparison)s dissatisfied customers of the "
+            "same type, value tier and region not yet repaired (weighted to the repaired "
+            "group's mix, %(strata)s strata)."
+        )
+        % {"n": f"{rep['n']:,}", "comparison": f"{cmp_['n']:,}", "strata": out["strata"]}
         + (
-            "括号内为 95% 置信区间；差值区间不含 0 时，可认为修复效果显著。"
+            _(
+                " In brackets the 95% confidence interval; where the difference's interval "
+                "does not include 0, the repair has an effect beyond chance."
+            )
             if intervals
-            else "可比客户过少，未能计算 95% 置信区间，差值尚不能判断修复效果是否显著。"
+            else _(
+                " Too few comparable customers to compute a 95% confidence interval: the "
+                "difference cannot yet tell whether the repair has an effect."
+            )
         )
     )
     return Section(
-        "客户修复",
-        f"{number}、不满意客户修复效果",
+        pgettext("review sheet", "Repair"),
+        title,
         [text],
-        [Table("修复组与对照组对比", ["指标", "修复组", "对照组", "差值"], rows)],
+        [
+            Table(
+                _("Repaired against comparison group"),
+                [_("Figure"), _("Repaired"), _("Comparison"), _("Difference")],
+                rows,
+            )
+        ],
     )

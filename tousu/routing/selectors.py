@@ -20,9 +20,10 @@ from tousu.complaints.choices import Channel, Level
 from tousu.complaints.models import Complaint
 from tousu.complaints.rules import OPEN_STATUSES
 from tousu.core import clock
-from tousu.core.reasons import Reason, in_language, reason, reason_kind
+from tousu.core.reasons import Reason, each_language, in_language, reason, reason_kind
 from tousu.core.refcache import RefCache
 from tousu.core.rows import Columns, prepared_cursor
+from tousu.core.templatetags.tousu_ui import local_name
 from tousu.routing import rules
 from tousu.routing.choices import TransferKind
 from tousu.routing.models import ExpertTeam, HandlerProfile, RoutingRule, Transfer
@@ -42,18 +43,25 @@ class _Rule:
 
 def _reason(row: RoutingRule) -> Reason:
     """Rule #12: category «资费计费» + channel «regulator» → 投诉管理办公室, as a reason: the
-    criteria as (field, value) pairs, a channel or level by its code, a category or region by
-    its name (names are the operator's data, the same in every language)."""
-    criteria: list[list[str]] = []
+    criteria as (field, value) pairs, a channel or level by its code, a category, region or
+    department by its name in each language (`each_language`: the reason is read in the
+    reader's, and the row may be renamed later)."""
+    criteria: list[list[Any]] = []
     if row.category is not None:
-        criteria.append(["category", row.category.name])
+        criteria.append(["category", _names(row.category)])
     if row.region is not None:
-        criteria.append(["region", row.region.name])
+        criteria.append(["region", _names(row.region)])
     if row.channel:
         criteria.append(["channel", row.channel])
     if row.level:
         criteria.append(["level", row.level])
-    return reason("routing.rule", rule=row.pk, criteria=criteria, department=row.department.name)
+    department = _names(row.department)
+    return reason("routing.rule", rule=row.pk, criteria=criteria, department=department)
+
+
+def _names(row: Category | Region | Department) -> dict[str, str]:
+    """A reference row's name in every language, for a stored reason."""
+    return each_language(lambda: local_name(row))
 
 
 def _rule_table() -> tuple[list[_Rule], Department | None]:
@@ -111,7 +119,7 @@ def department_for(
         return best.row.department, _reason(best.row)
     if default is None:
         raise Department.DoesNotExist(f"no department {DEFAULT_DEPARTMENT}")
-    return default, reason("routing.default", department=default.name)
+    return default, reason("routing.default", department=_names(default))
 
 
 def repeat_route(earlier: Complaint) -> tuple[Department, User | None, Reason] | None:
@@ -350,6 +358,8 @@ def _criteria(value: Any) -> str:
         choices = CRITERIA_LABELS.get(field)
         if choices is not None and item in choices.values:
             item = choices(item).label
+        else:
+            item = in_language(item)  # a name stored in each language, or as written
         parts.append(str(CRITERIA.get(field, "%(value)s")) % {"value": item})
     return " + ".join(parts) if parts else gettext("any complaint")
 
@@ -359,11 +369,13 @@ reason_kind(
     gettext_lazy("Rule #%(rule)s: %(criteria)s → %(department)s"),
     legacy=r"规则#(?P<rule>\d+)：(?P<criteria>.*?) ?→ (?P<department>.+)",
     criteria=_criteria,
+    department=in_language,
 )
 reason_kind(
     "routing.default",
     gettext_lazy("No routing rule matched → %(department)s"),
     legacy=r"未匹配派单规则 → (?P<department>.+)",
+    department=in_language,
 )
 reason_kind(
     "routing.repeat_handler",

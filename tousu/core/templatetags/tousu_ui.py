@@ -11,7 +11,7 @@ from django import template
 from django.core.paginator import Page
 from django.urls import reverse
 from django.utils.html import format_html
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 
 from tousu.core import actors, pii
@@ -42,6 +42,12 @@ def pii_text(value: Any, texts: Any = None) -> str:
 
 register.filter("reason", reason_text)
 register.filter("reasons", reasons_text)
+
+
+@register.filter
+def listed(items: Any) -> str:
+    """Names listed as the reader's language lists them: 甲、乙 in Chinese, "a, b" in English."""
+    return pgettext("between listed names", ", ").join(str(i) for i in items or [])
 
 
 @register.filter

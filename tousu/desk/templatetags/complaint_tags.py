@@ -48,7 +48,13 @@ from tousu.complaints.selectors import ListRow
 from tousu.core import clock, pii
 from tousu.core.pii import TextMask
 from tousu.core.reasons import reason_text, reasons_text
-from tousu.core.templatetags.tousu_ui import complaint_ref, duration, local_name, pii_text
+from tousu.core.templatetags.tousu_ui import (
+    complaint_ref,
+    duration,
+    listed,
+    local_name,
+    pii_text,
+)
 from tousu.desk.forms import ComplaintFilterForm
 from tousu.quality.choices import AppealStatus
 from tousu.resolution.choices import HandlingStep, RemedyType
@@ -245,7 +251,7 @@ def _people(value: Any, names: Names) -> str:
     """One username or a list of them, each by the person's name (`names["user"]`)."""
     people = names.get("user", {})
     usernames = value if isinstance(value, list) else [value]
-    return "、".join(people.get(str(u), str(u)) for u in usernames)
+    return listed(people.get(str(u), str(u)) for u in usernames)
 
 
 def _reason(value: Any, names: Names) -> str:
@@ -267,7 +273,7 @@ def _complaint_fields(value: Any, names: Names) -> str:
             labels.append(str(name))
         else:
             labels.append(str(getattr(field, "verbose_name", name)))
-    return "、".join(labels)
+    return listed(labels)
 
 
 def _yes_no(value: Any, names: Names) -> str:
@@ -371,7 +377,7 @@ EVENT_FIELDS: dict[str, tuple[Any, Formatter]] = {
     "appeal": (gettext_lazy("Appeal"), _choice(AppealStatus)),
     "dissatisfaction": (
         gettext_lazy("Reasons for dissatisfaction"),
-        lambda value, names: "、".join(_choice(DissatisfactionReason)(v, names) for v in value),
+        lambda value, names: listed(_choice(DissatisfactionReason)(v, names) for v in value),
     ),
     "attempt": (gettext_lazy("Call"), _choice(AttemptOutcome)),
     "attempts": (gettext_lazy("Calls so far"), _plain),

@@ -304,3 +304,22 @@ def test_the_page_links_only_the_complaints_its_reader_may_open(
         as_user(admin_user).get(reverse("early_warning:incident", args=[incident.pk]))
     )
     assert f'href="/complaints/{theirs.number}/"' in everything
+
+
+def test_the_incident_page_lists_its_terms_as_the_readers_language_lists(
+    complaint_in: Build, supervisor: User
+) -> None:
+    from django.conf import settings
+
+    services.incident_open(
+        actor=supervisor, title="计费故障", level="general", terms=["多扣", "乱扣"],
+        numbers=[c.number for c in _children(complaint_in, 1)],
+    )  # fmt: skip
+    url = reverse("early_warning:incident", args=[Incident.objects.get().pk])
+    client = as_user(supervisor)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = page(client.get(url))
+    assert "多扣, 乱扣" in english
+    assert "多扣、乱扣" not in english
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    assert "多扣、乱扣" in page(client.get(url))

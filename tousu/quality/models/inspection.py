@@ -8,8 +8,10 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from tousu.core import clock
 from tousu.quality.choices import AppealStatus, InspectionStatus, SampleReason
 
 
@@ -138,9 +140,11 @@ class SamplingRun(models.Model):
 
 
 class CalibrationRound(models.Model):
-    """Several inspectors score the same complaints (校准) so that their agreement is known."""
+    """Several inspectors score the same complaints (校准) so that their agreement is known.
+    A round started without a name is called after its month in the reader's language
+    (`title`)."""
 
-    name = models.CharField(_("name"), max_length=80)
+    name = models.CharField(_("name"), max_length=80, blank=True)
     sheet = models.ForeignKey(ScoringSheet, on_delete=models.PROTECT, related_name="+")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -153,7 +157,18 @@ class CalibrationRound(models.Model):
         verbose_name_plural = _("calibration rounds")
 
     def __str__(self) -> str:
-        return self.name
+        return self.title
+
+    @property
+    def title(self) -> str:
+        """The name it was given, else "Calibration 2026-12" in the reader's language."""
+        if self.name:
+            return self.name
+        month = clock.local(self.created_at)
+        return gettext("Calibration %(year)d-%(month)02d") % {
+            "year": month.year,
+            "month": month.month,
+        }
 
 
 class Inspection(models.Model):

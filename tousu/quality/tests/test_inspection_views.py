@@ -183,3 +183,35 @@ def test_the_scores_period_inputs_hold_iso_dates(supervisor: Any) -> None:
         (today - dt.timedelta(days=29)).isoformat(),
         today.isoformat(),
     ]
+
+
+def test_a_round_started_without_a_name_reads_as_its_month_in_the_readers_language(
+    closed_last_week: Callable[..., Any], quality: Any, quality2: Any
+) -> None:
+    from django.conf import settings
+
+    complaints = [closed_last_week(), closed_last_week()]
+    client = as_user(quality)
+    made = client.post(
+        reverse("quality:calibrations"),
+        {
+            "name": "",
+            "complaints": "\n".join(c.number for c in complaints),
+            "inspectors": [quality.pk, quality2.pk],
+        },
+    )
+    assert made.status_code == 302
+    round_ = CalibrationRound.objects.get()
+    assert round_.name == ""  # nothing stored in one language
+    month = clock.local(round_.created_at)
+    for language, title in (
+        ("en", f"Calibration {month:%Y-%m}"),
+        ("zh-hans", f"{month.year}年{month.month:02d}月质检校准"),
+    ):
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+        listed = page(client.get(reverse("quality:calibrations")))
+        detail = page(client.get(reverse("quality:calibration", args=[round_.pk])))
+        assert title in listed, language
+        assert title in detail, language
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    assert "质检校准" not in page(client.get(reverse("quality:calibrations")))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
@@ -294,3 +295,45 @@ def test_a_clause_whose_evidence_misses_its_objective_is_a_nonconformity(
     assert checks["7.9"].row()[4] == "有证据"  # no objective for the repeat rate here
     summary = review.audit_section(first, last).paragraphs[0]
     assert "1 条证据表明未达目标（7.4），记为不符合项" in summary
+
+
+CJK = re.compile(r"[\u3400-\u9fff\u3000-\u303f\uff00-\uffef]")
+
+
+def test_the_pack_is_written_in_the_language_of_whoever_downloads_it(
+    reviewed_week: tuple[dt.date, dt.date], client: Any, make_user: Callable[..., Any]
+) -> None:
+    """An English reader's pack has English headings, labels and sentences (its names too);
+    a Chinese reader's reads as it always has."""
+    from django.conf import settings
+
+    first, last = reviewed_week
+    client.force_login(make_user("r-en", "analyst"))
+    url = reverse("analytics:review")
+    query = {"from": str(first), "to": str(last)}
+
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    pdf = client.get(url, {**query, "format": "pdf"})
+    assert pdf.status_code == 200
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
+    assert "Complaint management review" in text
+    assert "1. Complaint-handling objectives" in text
+    assert "7. Internal-audit checklist (ISO 10002:2018)" in text
+    assert "Billing centre" in text
+    assert not CJK.findall(text), sorted(set(CJK.findall(text)))
+    book = load_workbook(io.BytesIO(client.get(url, {**query, "format": "xlsx"}).content))
+    assert book.sheetnames == [
+        "Objectives", "Inspections", "Corrective actions", "Satisfaction", "Repair",
+        "Documents", "Internal audit",
+    ]  # fmt: skip
+    assert " closed. Of " in str(book["Objectives"]["A4"].value)  # sentences apart
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows(values_only=True):
+            assert not any(CJK.search(str(v)) for v in row if v is not None), row
+
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    pdf = client.get(url, {**query, "format": "pdf"})
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
+    for heading in SECTIONS:
+        assert heading in text
+    assert "Complaint management review" not in text

@@ -99,8 +99,11 @@ def test_the_reason_names_every_criterion_in_the_readers_language(reference: Non
         "code": "routing.rule",
         "params": {
             "rule": rule.pk,
-            "criteria": [["category", "资费计费"], ["channel", "regulator"]],
-            "department": "投诉管理办公室",
+            "criteria": [
+                ["category", {"zh-hans": "资费计费", "en": "Tariffs and billing"}],
+                ["channel", "regulator"],
+            ],
+            "department": {"zh-hans": "投诉管理办公室", "en": "Complaint office"},
         },
     }
     with translation.override("zh-hans"):
@@ -109,8 +112,13 @@ def test_the_reason_names_every_criterion_in_the_readers_language(reference: Non
         )
     with translation.override("en"):
         assert reason_text(reason) == (
-            f"Rule #{rule.pk}: category «资费计费» + channel «Regulator referral» → 投诉管理办公室"
+            f"Rule #{rule.pk}: category «Tariffs and billing» + channel «Regulator referral» "
+            "→ Complaint office"
         )
+    # A reason stored before names were kept in each language reads as it was written.
+    before = {**reason, "params": {**reason["params"], "department": "投诉管理办公室"}}
+    with translation.override("en"):
+        assert reason_text(before).endswith("→ 投诉管理办公室")
 
 
 def test_no_rule_goes_to_the_complaint_office(reference: None) -> None:

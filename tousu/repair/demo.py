@@ -1,9 +1,11 @@
 """Demo repair cases for `tousu demo` (issue 14): the demo's dissatisfied and unreachable
-callbacks, reopened and repeat complaints become repair cases, opened when they happened; the
-older ones are worked through their plan by the owner department's handlers and closed with
-the customer's new satisfaction (or cancelled: the customer would not take part), the recent
-ones wait in the owners' queues. Customers not repaired are surveyed a month later, so that
-the effect report has a comparison group. Idempotent (the identification is)."""
+callbacks, reopened and repeat complaints become repair cases, opened when they happened. The
+owner department's supervisor gives each to one of its handlers within hours (a case found
+since waits unassigned in the department's queue); the older ones are worked through their
+plan by their owner and closed with the customer's new satisfaction (or cancelled: the customer
+would not take part), the recent ones wait in the owners' queues. Customers not repaired are
+surveyed a month later, so that the effect report has a comparison group. Idempotent (the
+identification is)."""
 
 from __future__ import annotations
 
@@ -71,6 +73,49 @@ def _handler(department_id: int, rng: random.Random) -> User | None:
     return rng.choice(users) if users else User.objects.filter(role=Role.ADMIN).first()
 
 
+def _assigner(department_id: int) -> User | None:
+    """Who gives the department's new cases their owner: its supervisor, else its head, else
+    (a department with no manager in the demo) the administrator."""
+    for role in (Role.SUPERVISOR, Role.DEPT_HEAD, Role.ADMIN):
+        users = User.objects.filter(role=role, is_active=True).order_by("username")
+        if role != Role.ADMIN:
+            users = users.filter(department=department_id)
+        if (user := users.first()) is not None:
+            return user
+    return None
+
+
+# A new case waits this long before its supervisor assigns it (in office hours when it can).
+ASSIGN_AFTER_MINUTES = (20, 240)
+# The newest cases of the last days are left unassigned, waiting in their department's queue
+# (so that the demo shows what a supervisor does with them): this many at most.
+FRESH_LEFT = 2
+FRESH_WITHIN = dt.timedelta(days=2)
+
+
+def _assign(case: RepairCase, now: dt.datetime, rng: random.Random) -> dt.datetime | None:
+    """The supervisor gives the case to a handler of the owner department within hours: in
+    office hours (the next morning for one found at night), or, for one found out of hours
+    whose morning has not come, by the supervisor on the evening shift. After the complaint's
+    last event, so that its timeline stays in order of time. Returns when it was assigned."""
+    owner = _handler(case.department_id, rng)
+    by = _assigner(case.department_id)
+    if owner is None or by is None or owner.department_id != case.department_id:
+        return None
+    planned = case.opened_at + dt.timedelta(minutes=rng.randint(*ASSIGN_AFTER_MINUTES))
+    at = _office_hours(planned)
+    if at >= now:
+        at = min(planned, case.opened_at + (now - case.opened_at) / 2)
+    if case.complaint is not None:
+        at = max(at, case.complaint.events.latest("seq").at + dt.timedelta(minutes=1))
+    if at >= now:
+        return None
+    with clock.frozen(at):
+        services.repair_case_assign(case=case, actor=by, owner=owner)
+    case.owner = owner
+    return at
+
+
 OFFICE_OPENS, OFFICE_CLOSES = 9, 18
 
 
@@ -86,12 +131,13 @@ def _office_hours(moment: dt.datetime) -> dt.datetime:
     return (opens + dt.timedelta(minutes=spread)).astimezone(moment.tzinfo)
 
 
-def _work(case: RepairCase, now: dt.datetime, rng: random.Random) -> None:
-    """Play the plan: each step done on its day, then closed (or cancelled)."""
-    owner = _handler(case.department_id, rng)
+def _work(case: RepairCase, now: dt.datetime, rng: random.Random, assigned: dt.datetime) -> None:
+    """Play the plan by the case's owner from its assignment: each step done on its day, then
+    closed (or cancelled)."""
+    owner = case.owner
     if owner is None:
         return
-    at = case.opened_at
+    at = assigned
     cancel = rng.random() < CANCEL_SHARE
     for action in case.actions.all():
         at = _office_hours(max(at, action.due_at - dt.timedelta(hours=rng.uniform(2, 30))))
@@ -123,11 +169,11 @@ def _work(case: RepairCase, now: dt.datetime, rng: random.Random) -> None:
             )
 
 
-def _start(case: RepairCase, now: dt.datetime, rng: random.Random) -> None:
-    """A recent case whose first step is done: in progress in its owner's queue."""
+def _start(case: RepairCase, now: dt.datetime, rng: random.Random, assigned: dt.datetime) -> None:
+    """A recent case whose first step is done by its owner: in progress in their queue."""
     first = case.actions.first()
-    owner = _handler(case.department_id, rng)
-    at = _office_hours(case.opened_at + dt.timedelta(hours=rng.uniform(1, 20)))
+    owner = case.owner
+    at = _office_hours(max(assigned, case.opened_at + dt.timedelta(hours=rng.uniform(1, 20))))
     if first and owner and at < now:
         with clock.frozen(at):
             services.repair_action_record(
@@ -165,6 +211,7 @@ def _survey_the_unrepaired(now: dt.datetime, rng: random.Random) -> None:
 def repair_demo_load(*, now: dt.datetime, seed: int) -> int:
     """Cases from the demo's records; returns how many cases there are."""
     rng = random.Random(seed)
+    young: list[RepairCase] = []
     # In the order they happened: a case is worked as soon as it is opened (its steps dated
     # after), so that a later record finds the customer repaired, or still in the case.
     for at, finding in _findings(now):
@@ -185,10 +232,21 @@ def repair_demo_load(*, now: dt.datetime, seed: int) -> int:
             case = services.repair_case_find(finding=finding)
         if case is None or case.sources.count() > 1:
             continue
-        if case.opened_at < now - WORKED_AFTER:
-            _work(case, now, rng)
-        elif rng.random() < 0.5:
-            _start(case, now, rng)
+        if case.opened_at >= now - WORKED_AFTER:
+            young.append(case)
+        elif (assigned := _assign(case, now, rng)) is not None:
+            _work(case, now, rng, assigned)
+    # The recent cases, once all are open: the newest few wait unassigned; the others are
+    # assigned, and half of those started by their owner.
+    young.sort(key=lambda c: (c.opened_at, c.pk))
+    fresh = [c.pk for c in young if c.opened_at >= now - FRESH_WITHIN]
+    waiting = set(fresh[-FRESH_LEFT:])
+    for case in young:
+        if case.pk in waiting:
+            continue
+        assigned = _assign(case, now, rng)
+        if assigned is not None and rng.random() < 0.5:
+            _start(case, now, rng, assigned)
     _survey_the_unrepaired(now, rng)
     with clock.frozen(now):
         jobs.facts()

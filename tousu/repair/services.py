@@ -336,7 +336,7 @@ def repair_case_assign(*, case: RepairCase, actor: User, owner: User | None) -> 
     customer gets the event, the audit log the change, in the same transaction; the new owner
     is notified (in-app now, by e-mail after commit). A closed case is not assigned (409)."""
     with transaction.atomic():
-        case = RepairCase.objects.select_for_update().select_related("owner").get(pk=case.pk)
+        case = RepairCase.objects.select_for_update().get(pk=case.pk)
         _require_active(case)
         taking = owner is not None and owner.pk == actor.pk
         if not (

@@ -20,8 +20,8 @@ from tousu.complaints.choices import EventType
 from tousu.complaints.models import Complaint, ComplaintEvent
 from tousu.core import clock
 from tousu.repair import jobs, services
-from tousu.repair.choices import RepairSource
-from tousu.repair.models import RepairCase
+from tousu.repair.choices import ACTIVE_STATUSES, RepairSource
+from tousu.repair.models import RepairCase, RepairCaseSource
 
 # Coded reasons for the demo's dissatisfied callbacks, by the complaint's top category: what
 # customers of those complaints say (the callback form codes them from now on).
@@ -65,6 +65,12 @@ def _findings(now: dt.datetime) -> list[tuple[dt.datetime, services.Finding]]:
         found.append(
             (c.received_at, services.finding_of_complaint(c, RepairSource.REPEAT, c.received_at))
         )
+    # Survey answers (imported, or by link), found on the day the customer gave them: the
+    # demo imports its whole survey file at once, now, which would open all their cases at
+    # this moment, none of them yet seen by a supervisor.
+    for survey in SurveyResponse.objects.select_related("customer"):
+        if (f := services.finding_of_survey(survey)) is not None:
+            found.append((survey.surveyed_at, f))
     return sorted(found, key=lambda x: (x[0], x[1].key))
 
 
@@ -208,13 +214,15 @@ def _survey_the_unrepaired(now: dt.datetime, rng: random.Random) -> None:
     )
 
 
-def repair_demo_load(*, now: dt.datetime, seed: int) -> int:
-    """Cases from the demo's records; returns how many cases there are."""
-    rng = random.Random(seed)
-    young: list[RepairCase] = []
+def _find_and_work(now: dt.datetime, rng: random.Random) -> None:
+    """Every record not yet in a case found at its time; an older case assigned and worked
+    at once, a recent one left for `_assign_recent`."""
     # In the order they happened: a case is worked as soon as it is opened (its steps dated
     # after), so that a later record finds the customer repaired, or still in the case.
+    known = set(RepairCaseSource.objects.values_list("key", flat=True))
     for at, finding in _findings(now):
+        if finding.key in known:
+            continue
         if finding.complaint is not None:
             # Not before the complaint's last event: its timeline stays in order of time (the
             # demo plays each complaint to its end before the repair programme runs).
@@ -232,22 +240,49 @@ def repair_demo_load(*, now: dt.datetime, seed: int) -> int:
             case = services.repair_case_find(finding=finding)
         if case is None or case.sources.count() > 1:
             continue
-        if case.opened_at >= now - WORKED_AFTER:
-            young.append(case)
-        elif (assigned := _assign(case, now, rng)) is not None:
+        if case.opened_at < now - WORKED_AFTER and (assigned := _assign(case, now, rng)):
             _work(case, now, rng, assigned)
-    # The recent cases, once all are open: the newest few wait unassigned; the others are
-    # assigned, and half of those started by their owner.
-    young.sort(key=lambda c: (c.opened_at, c.pk))
-    fresh = [c.pk for c in young if c.opened_at >= now - FRESH_WITHIN]
-    waiting = set(fresh[-FRESH_LEFT:])
-    for case in young:
-        if case.pk in waiting:
+
+
+def _assign_recent(now: dt.datetime, rng: random.Random) -> None:
+    """The cases nobody owns yet, once all are open: the newest few of the last days wait
+    unassigned in their department's queue; the others are assigned, and half of the recent
+    ones started by their owner."""
+    waiting = list(
+        RepairCase.objects.filter(owner__isnull=True, status__in=ACTIVE_STATUSES)
+        .select_related("complaint")
+        .order_by("opened_at", "pk")
+    )
+    fresh = [c.pk for c in waiting if c.opened_at >= now - FRESH_WITHIN]
+    left = set(fresh[-FRESH_LEFT:])
+    for case in waiting:
+        if case.pk in left:
             continue
         assigned = _assign(case, now, rng)
         if assigned is not None and rng.random() < 0.5:
             _start(case, now, rng, assigned)
+
+
+def repair_demo_load(*, now: dt.datetime, seed: int) -> int:
+    """Cases from the demo's records; returns how many cases there are. The recent ones are
+    assigned by `repair_demo_finish`, after the records of the demo's later parts."""
+    rng = random.Random(seed)
+    _find_and_work(now, rng)
     _survey_the_unrepaired(now, rng)
+    with clock.frozen(now):
+        jobs.facts()
+    return RepairCase.objects.count()
+
+
+def repair_demo_finish(*, now: dt.datetime, seed: int) -> int:
+    """Last of the demo: the records that came after `repair_demo_load` (surveys of the
+    unrepaired, complaints by mail, WeChat, SMS or import that repeat an earlier one) found at
+    their times as the identify job would have (else it finds them when the server starts, all
+    at that moment, unassigned); then the cases nobody owns assigned. Returns how many cases
+    there are."""
+    rng = random.Random(seed + 14)
+    _find_and_work(now, rng)
+    _assign_recent(now, rng)
     with clock.frozen(now):
         jobs.facts()
     return RepairCase.objects.count()

@@ -67,7 +67,9 @@ def test_the_demo_repairs_its_dissatisfied_customers(
     # administrator) to one of its people, after the case opened and before its first step,
     # on the timeline; at most a couple of fresh ones wait unassigned for the feature to show.
     unassigned = [c for c in cases if c.owner_id is None and c.status in ("open", "in_progress")]
-    assert len(unassigned) <= 2, [(c.pk, c.opened_at) for c in unassigned]
+    assert len(unassigned) <= 2, [
+        (c.pk, c.opened_at, [s.key for s in c.sources.all()]) for c in unassigned
+    ]
     assigned = ComplaintEvent.objects.filter(type="repair_assigned").select_related("actor")
     assert assigned
     by_case = {e.data["case"]: e for e in assigned}

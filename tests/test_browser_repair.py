@@ -58,7 +58,7 @@ def test_a_dissatisfied_callback_puts_the_customer_in_the_owners_queue(
     assert "待修复" in row.inner_text()
     row.locator(f"a[href='/repair/{case.pk}/']").click()
     page.wait_for_selector(".repair-plan")
-    assert "资费适配评估" in page.locator(".repair-plan").inner_text()
+    assert "核查账单与计费" in page.locator(".repair-plan").inner_text()
     close = page.locator("form.repair-close")
     assert inside(close.locator("button[type=submit]").bounding_box(), 1366, 768)
 
@@ -69,7 +69,7 @@ def test_a_dissatisfied_callback_puts_the_customer_in_the_owners_queue(
 
     close = page.locator("form.repair-close")
     close.locator("input[name=satisfaction_after][value='4']").check()
-    close.locator("textarea[name=outcome]").fill("已为客户调整为更合适的套餐")
+    close.locator("textarea[name=outcome]").fill("已核实账单并退还多收的费用")
     close.locator("button[type=submit]").click()
     page.wait_for_selector(".badge.repair-closed")
     case.refresh_from_db()

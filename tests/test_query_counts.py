@@ -1201,6 +1201,23 @@ PAGES: dict[str, list[Req]] = {
     "/repair/<pk>/close/": [
         Req("POST", "handler", {"pk": "id:repair_case"}, {"satisfaction_after": "4"}, status=302)
     ],
+    "/repair/<pk>/assign/": [
+        Req(
+            "POST",
+            "supervisor",
+            {"pk": "id:repair_case"},
+            lambda w: {"owner": w.users["handler"].pk},
+            status=302,
+        ),
+        Req(
+            "POST",
+            "supervisor",
+            {"pk": "id:repair_case"},
+            lambda w: {"owner": w.users["handler"].pk},
+            variant="in place",
+            headers={"HX-Request": "true"},
+        ),
+    ],
     "/quality/capa/": [Req(as_="quality")],
     "/quality/capa/new/": [
         Req(

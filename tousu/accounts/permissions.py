@@ -481,6 +481,46 @@ def can_act_repair(user: User, case: object) -> bool:
     return user.department_id in departments
 
 
+# Who gives a repair case its owner, or another one: the supervisors and the head of the case's
+# owner department (the department answers for the repair), and administrators.
+REPAIR_ASSIGN_ROLES = {Role.SUPERVISOR, Role.DEPT_HEAD}
+# Who may own a repair case: the back office of its owner department.
+REPAIR_OWNER_ROLES = {Role.HANDLER, Role.SUPERVISOR, Role.DEPT_HEAD}
+
+
+def can_assign_repair(user: User, case: object) -> bool:
+    """May assign (or reassign) the owner of the case."""
+    if not user.is_active:
+        return False
+    if user.role == Role.ADMIN:
+        return True
+    return user.role in REPAIR_ASSIGN_ROLES and user.department_id == getattr(
+        case, "department_id", None
+    )
+
+
+def can_take_repair(user: User, case: object) -> bool:
+    """A handler of the owner department takes a case nobody owns yet (as doing its first step
+    does)."""
+    return (
+        user.is_active
+        and user.role == Role.HANDLER
+        and getattr(case, "owner_id", None) is None
+        and user.department_id is not None
+        and user.department_id == getattr(case, "department_id", None)
+    )
+
+
+def may_own_repair(user: User, case: object) -> bool:
+    """May be the owner of the case: active back office of its owner department."""
+    return (
+        user.is_active
+        and user.role in REPAIR_OWNER_ROLES
+        and user.department_id is not None
+        and user.department_id == getattr(case, "department_id", None)
+    )
+
+
 # ---- proactive care from known faults (issue 15 item 3, S3 先于客户发现问题) --------------------
 
 # Who sees the known faults and their care lists (within their scope): the back office that

@@ -111,6 +111,7 @@ class EventType(models.TextChoices):
     CALLBACK_OVERDUE = "callback_overdue", _("Callback overdue")
     REPAIR_FLAGGED = "repair_flagged", _("Handed to repair programme")
     REPAIR_OPENED = "repair_opened", _("Repair case opened")
+    REPAIR_ASSIGNED = "repair_assigned", _("Repair case assigned")
     REPAIR_CLOSED = "repair_closed", _("Repair case closed")
     INSPECTED = "inspected", _("Quality inspection scored")
     INSPECTION_APPEALED = "inspection_appealed", _("Inspection score appealed")

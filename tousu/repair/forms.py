@@ -5,8 +5,10 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from tousu.accounts.models import User
 from tousu.repair.choices import ContactOutcome, RepairSource, RepairStatus, RepairType
-from tousu.repair.selectors import CaseFilters
+from tousu.repair.models import RepairCase
+from tousu.repair.selectors import CaseFilters, case_owners
 
 _ANY = [("", _("Any"))]
 
@@ -22,6 +24,9 @@ class CaseFilterForm(forms.Form):
         label=_("Source"), required=False, choices=_ANY + RepairSource.choices
     )
     mine = forms.BooleanField(label=_("Mine"), required=False)
+    unassigned = forms.BooleanField(label=_("Unassigned"), required=False)
+    # The owner department (a code), from the link to a department's unassigned cases.
+    department = forms.SlugField(required=False, widget=forms.HiddenInput)
 
     def filters(self) -> CaseFilters:
         self.is_valid()  # invalid fields are left out; the valid ones still filter
@@ -33,6 +38,8 @@ class CaseFilterForm(forms.Form):
             type=data.get("type", ""),
             source=data.get("source", ""),
             mine=bool(data.get("mine")),
+            unassigned=bool(data.get("unassigned")),
+            department=data.get("department", ""),
         )
 
 
@@ -58,3 +65,28 @@ class CloseForm(forms.Form):
     outcome = forms.CharField(
         label=_("Outcome"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+
+class OwnerChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj: User) -> str:
+        return f"{obj} ({obj.get_role_display()})"
+
+
+class AssignForm(forms.Form):
+    """The owner of a case, among the back office of its owner department."""
+
+    owner = OwnerChoice(
+        label=_("Owner"),
+        queryset=User.objects.none(),
+        empty_label=_("Choose…"),
+        error_messages={
+            "required": _("Choose who owns the case"),
+            "invalid_choice": _("The owner must be of the case's department"),
+        },
+    )
+
+    def __init__(self, case: RepairCase, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        field = self.fields["owner"]
+        assert isinstance(field, OwnerChoice)
+        field.queryset = case_owners(case)

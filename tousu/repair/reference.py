@@ -38,13 +38,27 @@ PLAYBOOKS: tuple[PlaybookRow, ...] = (
             FOLLOW_UP,
         ),
     ),
+    # A customer who disputes a charge or a tariff is repaired by the bill being explained and
+    # checked, and what was charged wrongly refunded (or a goodwill credit): never a sale — a
+    # package offered to someone angry about a charge reads as the operator profiting again.
     PlaybookRow(
         RepairType.TARIFF,
         "billing",
         15,
         (
             StepRow("contact", "联系客户，了解资费诉求", "Call to hear the tariff concern", 1),
-            StepRow("tariff_fit", "资费适配评估，推荐合适套餐", "Tariff fit review and offer", 3),
+            StepRow(
+                "bill_check",
+                "核查账单与计费，逐项解释费用",
+                "Check the bill; explain each charge",
+                2,
+            ),
+            StepRow(
+                "refund",
+                "错收多收的费用退还，或给予补偿",
+                "Refund what was charged wrongly, or a goodwill credit",
+                4,
+            ),
             FOLLOW_UP,
         ),
     ),
@@ -78,9 +92,15 @@ PLAYBOOKS: tuple[PlaybookRow, ...] = (
                 "usage_explain", "解释流量使用与计费明细", "Explain the data usage and charges", 1
             ),
             StepRow(
+                "usage_check",
+                "核查流量计费，错收的退还",
+                "Check the data charges; refund what was wrong",
+                3,
+            ),
+            StepRow(
                 "usage_alert",
-                "开通流量提醒，推荐合适流量包",
-                "Set data alerts; offer a data pack",
+                "开通流量提醒，避免再次超额",
+                "Set data alerts so it does not recur",
                 3,
             ),
             FOLLOW_UP,

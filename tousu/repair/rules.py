@@ -16,6 +16,9 @@ Typing rule table (first match wins; S2's five kinds):
 A specific reason the customer gave beats the category the complaint was filed under: a
 billing complaint whose customer says on the callback that the network is still poor is
 repaired by the network department.
+
+Either billing type is a customer disputing what they were charged: their playbooks
+(reference.py) explain and check the charges and refund what was wrong, and sell nothing.
 """
 
 from __future__ import annotations
@@ -25,6 +28,9 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext_lazy
+
+from tousu.core.reasons import reason_kind
 from tousu.repair.choices import RepairSource, RepairType
 
 # A callback or survey overall score at or below this is a dissatisfied customer (1–5 scale).
@@ -34,6 +40,12 @@ WEAK_FACTOR = 1
 # The days after the index time in which a repeat complaint counts (R9.2).
 REPEAT_WINDOW_DAYS = 90
 Z95 = 1.959964
+
+# The notice to the member of staff a case is assigned to (notifications, read in their language).
+reason_kind(
+    "notice.repair_assigned",
+    gettext_lazy("Repair case %(case)s is assigned to you by %(by)s"),
+)
 
 REASON_TYPES: tuple[tuple[str, str], ...] = (
     ("data_usage", RepairType.DATA_USAGE),

@@ -23,6 +23,7 @@ class CaseFilters:
     source: str = ""
     department: str = ""  # code
     mine: bool = False
+    unassigned: bool = False
 
 
 def case_rows() -> QuerySet[RepairCase]:
@@ -45,11 +46,22 @@ def case_list(user: User, filters: CaseFilters | None = None) -> QuerySet[Repair
         qs = qs.filter(department__code=f.department)
     if f.mine:
         qs = qs.filter(owner=user)
+    if f.unassigned:
+        qs = qs.filter(owner__isnull=True)
     return (
         qs.order_by("closed_at", "due_at", "-pk")
         if f.status == "active"
         else qs.order_by("-opened_at", "-pk")
     )
+
+
+def case_owners(case: RepairCase) -> QuerySet[User]:
+    """Who may own the case: the active back office of its owner department, by name."""
+    return User.objects.filter(
+        is_active=True,
+        department=case.department_id,
+        role__in=permissions.REPAIR_OWNER_ROLES,
+    ).order_by("username")
 
 
 def get_case_for_user(user: User, pk: int) -> RepairCase:

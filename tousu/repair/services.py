@@ -12,7 +12,9 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from tousu.accounts import permissions
+from tousu.accounts.choices import AuditAction
 from tousu.accounts.models import Department, User
+from tousu.accounts.services import audit_record
 from tousu.callbacks.models import CallbackTask, SurveyResponse
 from tousu.complaints.choices import EventType
 from tousu.complaints.models import Complaint
@@ -25,8 +27,11 @@ from tousu.core.errors import (
     one_of_message,
     too_long_message,
 )
+from tousu.core.reasons import reason
 from tousu.core.text import clean_text
 from tousu.customers.models import Customer
+from tousu.notifications.choices import NotificationKind
+from tousu.notifications.services import notify
 from tousu.repair import rules
 from tousu.repair.choices import (
     ACTIVE_STATUSES,
@@ -322,6 +327,55 @@ def _take(case: RepairCase, actor: User) -> None:
         fields.append("owner")
     if fields:
         case.save(update_fields=fields)
+
+
+def repair_case_assign(*, case: RepairCase, actor: User, owner: User | None) -> RepairCase:
+    """Give the case its owner, or another one: a supervisor or the head of its owner
+    department (an administrator), or a handler of that department taking a case nobody owns.
+    The owner is of the back office of the owner department. The complaint that found the
+    customer gets the event, the audit log the change, in the same transaction; the new owner
+    is notified (in-app now, by e-mail after commit). A closed case is not assigned (409)."""
+    with transaction.atomic():
+        case = RepairCase.objects.select_for_update().get(pk=case.pk)
+        _require_active(case)
+        taking = owner is not None and owner.pk == actor.pk
+        if not (
+            permissions.can_assign_repair(actor, case)
+            or (taking and permissions.can_take_repair(actor, case))
+        ):
+            raise NotAllowed(_("You may not assign this repair case"))
+        errors = FieldErrors()
+        if owner is None:
+            errors.add("owner", _("Choose who owns the case"))
+        elif not permissions.may_own_repair(owner, case):
+            errors.add("owner", _("The owner must be of the case's department"))
+        elif owner.pk == case.owner_id:
+            errors.add("owner", _("This is the case's owner already"))
+        errors.raise_if_any(_("The repair case cannot be assigned"))
+        assert owner is not None
+        before = case.owner
+        case.owner = owner
+        case.save(update_fields=["owner"])
+        audit_record(
+            actor=actor,
+            action=AuditAction.CHANGE,
+            obj=case,
+            changes={"owner": [before.get_username() if before else None, owner.get_username()]},
+        )
+        _complaint_event(
+            case.complaint,
+            EventType.REPAIR_ASSIGNED,
+            actor,
+            {"case": case.pk, "handler": owner.get_username()},
+        )
+        if owner.pk != actor.pk:
+            notify(
+                users=[owner],
+                kind=NotificationKind.ASSIGNED,
+                text=reason("notice.repair_assigned", case=str(case), by=str(actor)),
+                complaint=case.complaint,
+            )
+    return case
 
 
 def repair_action_record(

@@ -9,4 +9,5 @@ urlpatterns = [
     path("<int:pk>/", views.case_detail, name="case"),
     path("<int:pk>/action/", views.case_action, name="action"),
     path("<int:pk>/close/", views.case_close, name="close"),
+    path("<int:pk>/assign/", views.case_assign, name="assign"),
 ]

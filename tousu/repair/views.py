@@ -15,9 +15,10 @@ from tousu.accounts import permissions
 from tousu.accounts.models import User
 from tousu.accounts.views import staff
 from tousu.core.errors import DomainError, NotFound
-from tousu.core.web import page_of
+from tousu.core.forms import apply_domain_error
+from tousu.core.web import is_htmx, page_of
 from tousu.repair import selectors, services
-from tousu.repair.forms import ActionForm, CaseFilterForm, CloseForm
+from tousu.repair.forms import ActionForm, AssignForm, CaseFilterForm, CloseForm
 from tousu.repair.models import RepairCase
 
 
@@ -32,7 +33,17 @@ def case_list(request: HttpRequest) -> HttpResponse:
     user = _viewer(request)
     form = CaseFilterForm(request.GET)
     page = page_of(request, selectors.case_list(user, form.filters()))
-    return render(request, "repair/case_list.html", {"form": form, "page": page})
+    # A supervisor's way to the cases of their department that nobody owns yet.
+    unassigned_of = (
+        user.department
+        if user.department_id and user.role in permissions.REPAIR_ASSIGN_ROLES
+        else None
+    )
+    return render(
+        request,
+        "repair/case_list.html",
+        {"form": form, "page": page, "unassigned_of": unassigned_of},
+    )
 
 
 def _case(user: User, pk: int) -> RepairCase:
@@ -49,6 +60,7 @@ def _detail(
     *,
     action_form: ActionForm | None = None,
     close_form: CloseForm | None = None,
+    assign_form: AssignForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
     may_act = case.active and permissions.can_act_repair(user, case)
@@ -60,9 +72,20 @@ def _detail(
             "may_act": may_act,
             "action_form": action_form or ActionForm(),
             "close_form": close_form or CloseForm(),
+            **_assign_context(user, case, assign_form),
         },
         status=status,
     )
+
+
+def _assign_context(user: User, case: RepairCase, form: AssignForm | None) -> dict[str, object]:
+    may_assign = case.active and permissions.can_assign_repair(user, case)
+    may_take = case.active and not may_assign and permissions.can_take_repair(user, case)
+    return {
+        "may_assign": may_assign,
+        "may_take": may_take,
+        "assign_form": form or (AssignForm(case) if may_assign else None),
+    }
 
 
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -109,3 +132,35 @@ def case_close(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("The repair case is closed."))
             return redirect("repair:case", pk=case.pk)
     return _detail(request, user, _case(user, pk), close_form=form, status=422)
+
+
+@require_POST
+def case_assign(request: HttpRequest, pk: int) -> HttpResponse:
+    """Assign the case's owner (a supervisor), or take it (a handler). In place with HTMX: the
+    owner card is sent back (the owner's line of the page with it); else the page."""
+    user = _viewer(request)
+    case = _case(user, pk)
+    form = AssignForm(case, request.POST)
+    if not form.is_valid():
+        return _assigned(request, user, pk, form, 422)
+    owner = form.cleaned_data["owner"]
+    try:
+        services.repair_case_assign(case=case, actor=user, owner=owner)
+    except DomainError as exc:
+        apply_domain_error(form, exc)
+        return _assigned(request, user, pk, form, exc.status)
+    messages.success(request, _("The case is assigned to %(owner)s.") % {"owner": owner})
+    return _assigned(request, user, pk, None, 200)
+
+
+def _assigned(
+    request: HttpRequest, user: User, pk: int, form: AssignForm | None, status: int
+) -> HttpResponse:
+    """The answer to an assignment: done (`form` None) or refused with the form's errors."""
+    case = _case(user, pk)
+    if is_htmx(request):
+        context = {"case": case, "partial": True, **_assign_context(user, case, form)}
+        return render(request, "repair/_assign.html", context, status=status)
+    if form is None:
+        return redirect("repair:case", pk=case.pk)
+    return _detail(request, user, case, assign_form=form, status=status)

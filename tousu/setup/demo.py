@@ -57,7 +57,7 @@ from tousu.knowledge.demo import knowledge_demo_load
 from tousu.quality.demo import inspection_demo_load
 from tousu.quality.demo_capa import SURGE, SURGE_MIN_COMPLAINTS, capa_demo_load
 from tousu.quality.demo_documents import documents_demo_load
-from tousu.repair.demo import repair_demo_load
+from tousu.repair.demo import repair_demo_finish, repair_demo_load
 from tousu.resolution.choices import HandlingStep, RemedyBasis, RemedyType
 from tousu.resolution.models import ClauseRemedy, StandardClause
 from tousu.resolution.rules import (
@@ -1558,6 +1558,10 @@ def demo_load(
         archived = complaints_archive(now=now, days=DEMO_ARCHIVE_DAYS)
         # Issue 16: the weeks' inspections sampled and scored, two appeals, a calibration.
         inspection_demo_load(now=now, seed=seed)
+        # Issue 14: the records of the parts above found at their times (surveys of the
+        # unrepaired, complaints repeating an earlier one), and the cases assigned by their
+        # department's supervisors, the newest two left in the queue.
+        repair_demo_finish(now=now, seed=seed)
     # Complaints registered from now on are classified by a model trained on the closed ones:
     # the learning loop's first run, as its daily job does it (trained on the older ones,
     # activated because it beats the keyword rules on the newest); the classifier page shows

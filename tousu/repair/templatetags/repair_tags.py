@@ -2,6 +2,7 @@ from django import template
 
 from tousu.accounts import permissions
 from tousu.accounts.models import User
+from tousu.core import clock
 
 register = template.Library()
 
@@ -20,3 +21,12 @@ def step_title(action: object) -> str:
     if english and (get_language() or "").startswith("en"):
         return str(english)
     return str(getattr(action, "title", ""))
+
+
+@register.filter
+def overdue(item: object) -> bool:
+    """A step of the plan (or a case) not done (closed) and past its due time."""
+    if getattr(item, "done_at", None) is not None or getattr(item, "closed_at", None):
+        return False
+    due = getattr(item, "due_at", None)
+    return due is not None and due < clock.now()

@@ -31,7 +31,7 @@ def test_the_list_shows_the_case_masked_to_an_agent_and_whole_to_the_handler(
     assert (item["type"], item["source"], item["status"]) == ("tariff", "callback", "open")
     assert item["department"]["code"] == "billing"
     assert item["owner"] is None
-    assert [a["step"] for a in item["actions"]] == ["contact", "tariff_fit", "follow_up"]
+    assert [a["step"] for a in item["actions"]] == ["contact", "bill_check", "refund", "follow_up"]
     assert case.complaint is not None
     assert item["complaint"] == case.complaint.number
     whole = api_as(handler).get("/api/v1/repair/cases").json()["items"][0]

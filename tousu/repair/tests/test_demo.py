@@ -12,6 +12,7 @@ import pytest
 from django.utils import timezone
 
 from tousu.callbacks.models import CallbackTask
+from tousu.complaints.models import ComplaintEvent
 from tousu.core import clock
 from tousu.repair.models import RepairCase, RepairCaseSource
 from tousu.repair.report import effect_report
@@ -41,7 +42,7 @@ def test_the_demo_repairs_its_dissatisfied_customers(
             timezone, "now", lambda: then + dt.timedelta(seconds=time.monotonic() - started)
         )
     demo_load(complaints=120, seed=2026)
-    cases = list(RepairCase.objects.prefetch_related("actions", "sources"))
+    cases = list(RepairCase.objects.select_related("owner").prefetch_related("actions", "sources"))
     assert cases
     linked = set(RepairCaseSource.objects.values_list("callback_id", flat=True))
     for task in CallbackTask.objects.filter(result="dissatisfied"):
@@ -54,7 +55,7 @@ def test_the_demo_repairs_its_dissatisfied_customers(
         if case.type == "network":
             assert {"network_fix", "network_test"} <= steps
         if case.type == "tariff":
-            assert "tariff_fit" in steps
+            assert {"bill_check", "refund"} <= steps
         if case.status == "closed":
             assert case.satisfaction_after is not None
             assert case.closed_at is not None
@@ -62,6 +63,30 @@ def test_the_demo_repairs_its_dissatisfied_customers(
             closed = case.closed_at
             assert all(a.done_at and a.done_at <= closed for a in case.actions.all())
         assert case.opened_at <= clock.now()
+    # Cases are assigned as the department would: by its supervisor (its head, else the
+    # administrator) to one of its people, after the case opened and before its first step,
+    # on the timeline; at most a couple of fresh ones wait unassigned for the feature to show.
+    unassigned = [c for c in cases if c.owner_id is None and c.status in ("open", "in_progress")]
+    assert len(unassigned) <= 2, [
+        (c.pk, c.opened_at, [s.key for s in c.sources.all()]) for c in unassigned
+    ]
+    assigned = ComplaintEvent.objects.filter(type="repair_assigned").select_related("actor")
+    assert assigned
+    by_case = {e.data["case"]: e for e in assigned}
+    for case in cases:
+        if case.owner_id is None or case.complaint_id is None or case.pk not in by_case:
+            continue
+        event, owner = by_case[case.pk], case.owner
+        by = event.actor
+        assert owner is not None
+        assert by is not None
+        assert owner.department_id == case.department_id, case.pk
+        assert by.role in ("supervisor", "dept_head", "admin"), case.pk
+        assert by.role == "admin" or by.department_id == case.department_id
+        assert case.opened_at < event.at <= clock.now(), case.pk
+        done = [a.done_at for a in case.actions.all() if a.done_at]
+        assert all(event.at <= at for at in done), case.pk
+    assert len(by_case) >= len(cases) // 2
     statuses = {c.status for c in cases}
     assert "closed" in statuses
     assert statuses & {"open", "in_progress"}

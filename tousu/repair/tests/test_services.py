@@ -39,7 +39,7 @@ def test_every_dissatisfied_callback_opens_a_case_with_its_plan(
     assert case.department.code == "billing"
     assert case.complaint == task.complaint
     assert case.callback == task
-    assert [a.step for a in case.actions.all()] == ["contact", "tariff_fit", "follow_up"]
+    assert [a.step for a in case.actions.all()] == ["contact", "bill_check", "refund", "follow_up"]
     assert all(a.department.code == "billing" and a.done_at is None for a in case.actions.all())
     assert case.satisfaction_before == 2  # the mean of the callback's factor scores
     events = list(task.complaint.events.values_list("type", flat=True))

@@ -34,7 +34,7 @@ def test_the_list_and_the_case_page_masked(case: RepairCase, handler: Any) -> No
     assert "138****8000" in page
     assert "13800138000" not in page
     detail = client.get(f"/repair/{case.pk}/").content.decode()
-    assert "资费适配评估" in detail  # the plan's step
+    assert "核查账单与计费" in detail  # the plan's step
     assert "13800138000" not in detail
     assert f'action="/repair/{case.pk}/close/"' in detail
 
@@ -120,3 +120,31 @@ def test_the_quarterly_report_has_the_repair_section(case: RepairCase, handler: 
     section = doc.sections[-1]
     assert section.title == "九、不满意客户修复效果"
     assert "完成修复 1 名" in section.paragraphs[0]
+
+
+def test_a_step_past_its_due_time_reads_overdue_in_words(case: RepairCase, handler: Any) -> None:
+    """Not grey: a step past due and not done is marked overdue (red, and 已逾期 in words), on
+    the case page and the list's due time; a done step or one not yet due is not."""
+    import datetime as dt
+
+    from tousu.core import clock
+
+    past = clock.now() - dt.timedelta(hours=3)
+    case.actions.filter(step__in=["contact", "bill_check"]).update(due_at=past)
+    client = login(handler)
+    client.post(f"/repair/{case.pk}/action/", {"step": "bill_check", "note": "已核查"})
+    page = client.get(f"/repair/{case.pk}/").content.decode()
+
+    def step(code: str) -> str:
+        return (
+            page.split(f'data-step="{code}"')[0].rsplit("<li", 1)[1]
+            + page.split(f'data-step="{code}"')[1].split("</li>")[0]
+        )
+
+    assert 'class="overdue"' in step("contact")
+    assert "已逾期" in step("contact")
+    assert "已逾期" not in step("bill_check")  # done, late or not
+    assert "已逾期" not in step("refund")  # not due yet
+    RepairCase.objects.filter(pk=case.pk).update(due_at=past)
+    row = client.get("/repair/").content.decode().split(f'data-case="{case.pk}"')[1]
+    assert "已逾期" in row.split("</tr>")[0]

@@ -57,6 +57,7 @@ from tousu.core.templatetags.tousu_ui import (
 )
 from tousu.desk.forms import ComplaintFilterForm
 from tousu.quality.choices import AppealStatus
+from tousu.repair.choices import RepairSource, RepairType
 from tousu.resolution.choices import HandlingStep, RemedyType
 from tousu.sla.choices import ClockName, ClockState, DueState, EscalationTarget
 from tousu.sla.rules import WARN_SHARE, Clock, authority_name, due_state
@@ -429,8 +430,19 @@ APPROVAL_FIELDS: dict[str, tuple[Any, Formatter]] = {
     "level": (gettext_lazy("Approver"), _choice(Role)),
     "escalated_from": (gettext_lazy("Passed on from"), _choice(Role)),
 }
+# A repair case's events (repair.services): its "source" is what found the dissatisfied
+# customer, not who set the category; its "type" the kind of repair.
+REPAIR_EVENTS = {EventType.REPAIR_OPENED, EventType.REPAIR_ASSIGNED, EventType.REPAIR_CLOSED}
+REPAIR_FIELDS: dict[str, tuple[Any, Formatter]] = {
+    "case": (gettext_lazy("Repair case"), lambda value, names: f"R{value}"),
+    "type": (gettext_lazy("Repair type"), _choice(RepairType)),
+    "source": (gettext_lazy("Found by"), _choice(RepairSource)),
+    **{key: field for key, field in EVENT_FIELDS.items() if key != "source"},
+    "satisfaction_after": (gettext_lazy("Satisfaction after"), _plain),
+}
 FIELDS_OF_TYPE: dict[str, dict[str, tuple[Any, Formatter]]] = {
     **dict.fromkeys(APPROVAL_EVENTS, APPROVAL_FIELDS),
+    **dict.fromkeys(REPAIR_EVENTS, REPAIR_FIELDS),
     EventType.CLASSIFIED: CLASSIFIED_FIELDS,
 }
 

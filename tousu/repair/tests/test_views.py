@@ -96,6 +96,18 @@ def test_the_complaint_and_the_customer_link_to_the_case(case: RepairCase, handl
     assert f'href="/repair/{case.pk}/"' in page
 
 
+def test_the_complaint_timeline_says_what_found_the_customer_and_the_repair_type(
+    dissatisfied: Make, handler: Any
+) -> None:
+    task = dissatisfied(result="unreachable")
+    page = login(handler).get(f"/complaints/{task.complaint.number}/").content.decode()
+    opened = page[page.index("已建立修复工单") :]
+    assert "识别来源" in opened
+    assert "回访未接通" in opened
+    assert "分类来源" not in opened[:400]  # it read 分类来源 unreachable
+    assert "unreachable" not in opened[:400]
+
+
 def test_the_queue_page_shows_the_repair_item(case: RepairCase, handler: Any) -> None:
     page = login(handler).get("/").content.decode()
     assert f'data-repair="{case.pk}"' in page

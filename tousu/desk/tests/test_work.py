@@ -9,6 +9,8 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from tousu.complaints.choices import Status
 from tousu.core import clock
@@ -338,6 +340,19 @@ def test_an_overdue_callback_stays_in_the_supervisors_queue(
     assert item.overdue
     assert item.callback is not None
     assert item.callback.last_caller == "王晓燕"  # type: ignore[attr-defined]
+    # As many statements for three overdue callbacks, called or not, as for one.
+    with CaptureQueriesContext(connection) as one:
+        work_queue(supervisor)
+    extra = []
+    for _ in range(2):
+        extra.append(more := complaint_in(Status.CLOSED))
+        more.callbacks.update(due_at=clock.now() - dt.timedelta(hours=1))
+        callback_attempt_record(complaint=more, actor=agent, outcome="busy")
+    with CaptureQueriesContext(connection) as three:
+        assert len(work_queue(supervisor).items) == 3
+    assert len(three.captured_queries) == len(one.captured_queries)
+    for more in extra:
+        more.callbacks.update(status="cancelled")
 
     client.force_login(supervisor)
     html = client.get("/").content.decode()

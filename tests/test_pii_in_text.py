@@ -23,7 +23,7 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from conftest import ApiClient
+from conftest import ApiClient, reply_release
 from tests.pages import as_user, page
 from tousu.accounts.models import PiiAccess, User
 from tousu.complaints.models import Complaint
@@ -129,6 +129,7 @@ def written(
         remedies=[RemedyInput("refund", Decimal("58"), note=TEXT)],
         reply=f"已退还58元。{TEXT}",
     )
+    reply_release(c)
     c = complaint_close(complaint=c, actor=handler, customer_accepted=True)
     complaint_callback_record(
         complaint=c, actor=agent, result="satisfied", scores=None, comment=TEXT

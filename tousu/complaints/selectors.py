@@ -1171,3 +1171,24 @@ def customer_history(customer: Customer, user: User, limit: int | None = None) -
         .prefetch_related("callbacks", "remedies")
     )
     return list(qs[:limit] if limit is not None else qs)
+
+
+# ---- when the customer has the reply --------------------------------------------------------
+
+# When the reply of a complaint's latest resolution reaches the customer, if it is held back:
+# answered by the app that sends it (messages registers its lookup in AppConfig.ready(); the
+# kernel and the apps beside messages cannot import it). A lookup returns the moment the reply
+# goes out, or None when none is held (sent, going out now, or no message at all).
+_REPLY_HELD: dict[str, Callable[[Complaint], dt.datetime | None]] = {}
+
+
+def reply_held_register(name: str, lookup: Callable[[Complaint], dt.datetime | None]) -> None:
+    """Called from an app's AppConfig.ready()."""
+    _REPLY_HELD[name] = lookup
+
+
+def reply_held_until(complaint: Complaint) -> dt.datetime | None:
+    """When the reply of the complaint's latest resolution goes out to the customer, if it is
+    held for later (an SMS in the quiet hours waits for the morning); None when it is not."""
+    moments = [m for lookup in _REPLY_HELD.values() if (m := lookup(complaint)) is not None]
+    return max(moments) if moments else None

@@ -396,6 +396,7 @@ API_KINDS: dict[str, str] = {
     WorkKind.APPROVE: "approval",
     WorkKind.AWAITING_APPROVAL: "approval",
     WorkKind.CALLBACK: "callback",
+    WorkKind.CALLBACK_OVERDUE: "callback",
     WorkKind.TRIAGE: "triage",
     WorkKind.WATCH: "watch",
     WorkKind.REPAIR: "repair",
@@ -413,7 +414,8 @@ class WorkItemOut(Schema):
     )
     action: str = Field(
         description="what is to be done: dispatch, accept, handle, close, approve, callback, "
-        "triage, overdue, watch, repair, care, incident, inspection, capa; or, waiting for "
+        "callback_overdue (a supervisor's: a callback past its due time), triage, overdue, "
+        "watch, repair, care, incident, inspection, capa; or, waiting for "
         "others, awaiting_approval, awaiting_customer"
     )
     action_label: str

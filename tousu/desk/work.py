@@ -32,7 +32,12 @@ from tousu.accounts.choices import Role
 from tousu.accounts.models import User
 from tousu.callbacks.choices import CallbackStatus
 from tousu.callbacks.models import CallbackTask
-from tousu.callbacks.selectors import in_callback_team
+from tousu.callbacks.selectors import (
+    callbacks_overseen_by,
+    in_callback_team,
+    overdue_callbacks,
+    with_last_call,
+)
 from tousu.classification.selectors import triage_queue
 from tousu.complaints.choices import Status
 from tousu.complaints.models import Complaint
@@ -63,6 +68,7 @@ class WorkKind(models.TextChoices):
     CLOSE = "close", _("To close")
     APPROVE = "approve", _("To approve")
     CALLBACK = "callback", _("To call back")
+    CALLBACK_OVERDUE = "callback_overdue", _("Callback overdue")
     TRIAGE = "triage", _("To classify")
     OVERDUE = "overdue", _("Overdue")
     WATCH = "watch", _("High risk")
@@ -271,7 +277,7 @@ def _callbacks(user: User) -> Source:
         qs = CallbackTask.objects.filter(status=CallbackStatus.PENDING).filter(
             permissions.scope_q(user, "complaint__")
         )
-    qs = _ordered(qs, F("due_at")).select_related(
+    qs = with_last_call(_ordered(qs, F("due_at"))).select_related(
         *(f"complaint__{name}" for name in _COMPLAINT_RELATED)
     )
 
@@ -279,6 +285,29 @@ def _callbacks(user: User) -> Source:
         return WorkItem(WorkKind.CALLBACK, t.complaint, t.due_at, "callback", callback=t)
 
     return Source("callbacks", qs, item)
+
+
+def _overdue_callbacks(user: User) -> Source:
+    """For managers, as `_overdue` for complaints: the callbacks past their due time of their
+    department's complaints, and for those told of overdue callbacks (the callback team's
+    supervisors, `callbacks_overseen_by`) and administrators every one in their scope — the
+    longest overdue first, with the calls so far and who called last. The notice tells once;
+    the queue keeps the callback until someone records it. Not for a member of the team, whose
+    callbacks source holds it already."""
+    if in_callback_team(user) or user.role not in permissions.MANAGER_ROLES:
+        qs = CallbackTask.objects.none()
+    else:
+        qs = overdue_callbacks(clock.now()).filter(permissions.scope_q(user, "complaint__"))
+        if user.role != Role.ADMIN and not callbacks_overseen_by(user):
+            qs = qs.filter(complaint__department=user.department_id)
+    qs = with_last_call(_ordered(qs, F("due_at"))).select_related(
+        *(f"complaint__{name}" for name in _COMPLAINT_RELATED)
+    )
+
+    def item(t: CallbackTask) -> WorkItem:
+        return WorkItem(WorkKind.CALLBACK_OVERDUE, t.complaint, t.due_at, "callback", callback=t)
+
+    return Source("overdue_callbacks", qs, item)
 
 
 def _repair(user: User) -> Source:
@@ -460,6 +489,7 @@ def _sources(user: User) -> tuple[list[Source], Source]:
         _moves(user),
         approvals,
         _callbacks(user),
+        _overdue_callbacks(user),
         _repair(user),
         _care(user),
         _incidents(user),
@@ -476,6 +506,7 @@ def _sources(user: User) -> tuple[list[Source], Source]:
 SOURCE_KINDS = {
     "approvals": WorkKind.APPROVE,
     "callbacks": WorkKind.CALLBACK,
+    "overdue_callbacks": WorkKind.CALLBACK_OVERDUE,
     "repair": WorkKind.REPAIR,
     "care": WorkKind.CARE,
     "incidents": WorkKind.INCIDENT,

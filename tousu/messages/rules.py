@@ -47,6 +47,13 @@ def send_not_before(moment: dt.datetime, *, channel: str, urgent: bool) -> dt.da
     return dt.datetime.combine(day, QUIET_END, tzinfo=local.tzinfo)
 
 
+def reply_key(number: str, resolved_at: dt.datetime) -> str:
+    """The key of the reply message of one resolution: one reply per resolution, and a
+    reopened and resolved again complaint has a new one. To the microsecond: a reopen and a
+    new resolution may fall within the same second."""
+    return f"reply:{number}:{resolved_at.timestamp():.6f}"
+
+
 def channel_for(
     *, preferred: str, complaint_channel: str, phone: str, email: str, openid: str
 ) -> tuple[str, str] | None:

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.db.models import QuerySet
 
 from tousu.accounts.services import TextMask
 from tousu.complaints.models import Complaint
+from tousu.core import clock
 from tousu.core.pii import mask_phone, mask_text
 from tousu.core.reasons import KINDS, reason_text
-from tousu.messages.choices import MessageChannel, MessageKind
+from tousu.messages import rules
+from tousu.messages.choices import MessageChannel, MessageKind, MessageStatus
 from tousu.messages.models import Message
 
 # What a one-time code shows in place of its text, to everyone.
@@ -72,3 +75,20 @@ def messages_for_page(complaint: Complaint) -> list[dict[str, Any]]:
         }
         for m in messages_of(complaint).select_related("author")
     ]
+
+
+def reply_held_until(complaint: Complaint) -> dt.datetime | None:
+    """When the reply message of the complaint's latest resolution leaves, if it is queued for
+    later (an SMS in the quiet hours, a retry after a failure); None when it went out, goes
+    out now, was withheld or failed, or there is none. One query, by the message's key."""
+    if complaint.resolved_at is None:
+        return None
+    return (
+        Message.objects.filter(
+            key=rules.reply_key(complaint.number, complaint.resolved_at),
+            status=MessageStatus.QUEUED,
+            next_attempt_at__gt=clock.now(),
+        )
+        .values_list("next_attempt_at", flat=True)
+        .first()
+    )

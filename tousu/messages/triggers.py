@@ -92,8 +92,7 @@ def on_resolved_or_closed(event: ComplaintEvent) -> None:
     queue_templated(
         complaint,
         kind=MessageKind.REPLY,
-        # To the microsecond: a reopen and a new resolution may fall within the same second.
-        key=f"reply:{complaint.number}:{complaint.resolved_at.timestamp():.6f}",
+        key=rules.reply_key(complaint.number, complaint.resolved_at),
         reply=rules.without_greeting(complaint.reply.strip()),
     )
 

@@ -807,3 +807,27 @@ reason_kind(
         r"请运行 `tousu timeline_verify` 查看完整清单。"
     ),
 )
+
+
+# ---- closing as accepted ----------------------------------------------------------------------
+
+
+def accepted_close_waits(
+    *,
+    customer_accepted: bool | None,
+    reply_held_until: dt.datetime | None,
+    first_contact: bool,
+    now: dt.datetime,
+) -> bool:
+    """Whether a close as "customer accepted" must wait for the reply to reach the customer:
+    nobody accepts a reply they have not received, and a reply held for later (an SMS in the
+    quiet hours leaves at 08:00) has not reached them — unless they heard it on the call (a
+    first-contact resolution: the agent told them, and heard them accept). A reply that went
+    out, is going out now, or was not sent at all (withheld, failed: the handler told them
+    otherwise) does not hold the close; nor does a close as not accepted."""
+    return (
+        customer_accepted is True
+        and not first_contact
+        and reply_held_until is not None
+        and reply_held_until > now
+    )

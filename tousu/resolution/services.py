@@ -23,6 +23,7 @@ from tousu.callbacks.services import callback_schedule
 from tousu.complaints import rules
 from tousu.complaints.choices import Cause, Channel, EventType, Finding, Status
 from tousu.complaints.models import Complaint
+from tousu.complaints.selectors import reply_held_until
 from tousu.complaints.services import (
     _require,
     complaint_close_duplicate,
@@ -32,6 +33,7 @@ from tousu.complaints.services import (
 )
 from tousu.core import clock
 from tousu.core.errors import (
+    Conflict,
     FieldErrors,
     NotAllowed,
     ValidationFailed,
@@ -819,8 +821,35 @@ def complaint_close(
     with transaction.atomic():
         complaint = complaint_lock(complaint)
         _require(permissions.can_close(actor, complaint))
+        rules.next_status("close", complaint.status)
+        _accepted_close_check(complaint, customer_accepted)
         _close_apply(complaint, actor, customer_accepted, responsible_staff)
     return complaint
+
+
+def reply_held_message(held: dt.datetime) -> str:
+    """Why a complaint cannot be closed as accepted yet: the page says it beside the choice,
+    the service when it refuses."""
+    return _(
+        "The customer has not received the reply yet: it goes out at %(time)s. Close as "
+        "accepted after that, or now as not accepted."
+    ) % {"time": f"{clock.local(held):%m-%d %H:%M}"}
+
+
+def _accepted_close_check(complaint: Complaint, customer_accepted: bool | None) -> None:
+    """Refuse (409) to close as accepted while the reply is held back from the customer
+    (`resolution_rules.accepted_close_waits`)."""
+    if customer_accepted is not True or complaint.first_contact:
+        return  # asks nothing of the outbox
+    held = reply_held_until(complaint)
+    if held is not None and resolution_rules.accepted_close_waits(
+        customer_accepted=customer_accepted,
+        reply_held_until=held,
+        first_contact=complaint.first_contact,
+        now=clock.now(),
+    ):
+        message = reply_held_message(held)
+        raise Conflict(message, fields={"customer_accepted": [message]})
 
 
 def complaint_accept_by_customer(*, complaint: Complaint) -> Complaint:

@@ -54,6 +54,8 @@ from tousu.early_warning.demo import care_demo_load
 from tousu.early_warning.services import backlog_model_train
 from tousu.intake.services import Registration, complaint_register
 from tousu.knowledge.demo import knowledge_demo_load
+from tousu.messages.choices import MessageChannel
+from tousu.messages.rules import send_not_before
 from tousu.quality.demo import inspection_demo_load
 from tousu.quality.demo_capa import SURGE, SURGE_MIN_COMPLAINTS, capa_demo_load
 from tousu.quality.demo_documents import documents_demo_load
@@ -920,6 +922,7 @@ def schedule(
         if kind not in ("register", "first_contact"):
             at = _working(rng, at)
         timed.append(Step(kind, at, optional, data))
+    _closes_after_the_reply(timed)
     required = [s for s in timed if not s.optional]
     overrun = required[-1].at - horizon if required else dt.timedelta(0)
     slack = _hours(rng, 0.1, 3)
@@ -928,12 +931,38 @@ def schedule(
         received_at -= shift
         for s in timed:
             s.at -= shift
+        # Moved earlier, a close may now come before its reply leaves: it waits again, and
+        # the story moves back by whole days (which keep every time of day) until it fits.
+        _closes_after_the_reply(timed)
+        while required and required[-1].at > horizon:
+            received_at -= dt.timedelta(days=1)
+            for s in timed:
+                s.at -= dt.timedelta(days=1)
     kept: list[Step] = []
     for s in timed:
         if s.at > horizon:
             break
         kept.append(s)
     return received_at, kept
+
+
+def _closes_after_the_reply(timed: list[Step]) -> None:
+    """A close as accepted comes after the customer has the reply: one written in the quiet
+    hours goes by SMS at 08:00 (messages.rules), so the close, and every step after it, waits
+    for that (resolution's rule `accepted_close_waits`). A reply told on the call (first
+    contact) does not wait."""
+    replied: dt.datetime | None = None
+    for i, s in enumerate(timed):
+        if s.kind in ("resolve", "approve"):
+            replied = s.at
+        elif s.kind == "first_contact":
+            replied = None
+        elif s.kind == "close" and s.data.get("accepted") and replied is not None:
+            out = send_not_before(replied, channel=MessageChannel.SMS, urgent=False)
+            if out > s.at:
+                wait = out - s.at
+                for later in timed[i:]:
+                    later.at += wait
 
 
 # ---------------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from conftest import reply_release
 from tousu.accounts.models import User
 from tousu.callbacks.models import CallbackTask
 from tousu.callbacks.services import complaint_callback_record
@@ -168,6 +169,7 @@ def test_closing_again_after_a_reopen_leaves_one_pending_callback(
         remedies=[RemedyInput("refund", Decimal("58"))],
         reply="已再次核实并退款",
     )
+    reply_release(complaint)
     complaint_close(complaint=complaint, actor=handler, customer_accepted=True)
     tasks = CallbackTask.objects.filter(complaint=complaint)
     assert sorted(tasks.values_list("status", flat=True)) == ["cancelled", "pending"]

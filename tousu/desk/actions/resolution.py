@@ -17,8 +17,9 @@ from tousu.accounts import permissions
 from tousu.accounts.models import Department, User
 from tousu.complaints.choices import Cause, Finding, Status
 from tousu.complaints.models import Complaint
-from tousu.complaints.selectors import earlier_open
+from tousu.complaints.selectors import earlier_open, reply_held_until
 from tousu.complaints.services import REASON_MAX_CHARS
+from tousu.core import clock
 from tousu.core.api import OneOf, Strict
 from tousu.core.errors import ValidationFailed
 from tousu.core.forms import LocalNameChoiceField, blank, textarea
@@ -45,7 +46,12 @@ from tousu.resolution.choices import (
     HandlingStep,
     RemedyType,
 )
-from tousu.resolution.rules import EVIDENCE_MAX_BYTES, EVIDENCE_TYPES, evidence_problem
+from tousu.resolution.rules import (
+    EVIDENCE_MAX_BYTES,
+    EVIDENCE_TYPES,
+    accepted_close_waits,
+    evidence_problem,
+)
 from tousu.resolution.selectors import (
     authority_limit,
     pending_approval,
@@ -244,6 +250,20 @@ class ApproveForm(ActionForm):
     )
 
 
+class _RadioSomeDisabled(forms.RadioSelect):
+    """Radio buttons of which some choices are shown but cannot be chosen."""
+
+    def __init__(self, disabled: set[str], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.disabled = disabled
+
+    def create_option(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        option: dict[str, Any] = super().create_option(*args, **kwargs)
+        if str(option["value"]) in self.disabled:
+            option["attrs"]["disabled"] = True
+        return option
+
+
 class CloseForm(ActionForm):
     customer_accepted = forms.TypedChoiceField(
         label=_("Did the customer accept the outcome?"),
@@ -254,6 +274,20 @@ class CloseForm(ActionForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # The reply held until the morning: the customer cannot have accepted it yet, so
+        # "yes" is shown but not offered, with when the reply goes out (the service refuses
+        # it too: resolution_rules.accepted_close_waits).
+        self.reply_held: str = ""
+        if not self.complaint.first_contact:
+            held = reply_held_until(self.complaint)
+            if held is not None and accepted_close_waits(
+                customer_accepted=True, reply_held_until=held, first_contact=False, now=clock.now()
+            ):
+                self.reply_held = resolution.reply_held_message(held)
+                accepted = self.fields["customer_accepted"]
+                assert isinstance(accepted, forms.ChoiceField)
+                accepted.widget = _RadioSomeDisabled({"1"})
+                accepted.choices = YES_NO  # given to the new widget
         # A repeat answers the earlier complaint too: offer to close that one with it, or to
         # link the two and leave it open when it asks for more than this reply gave.
         self.earlier = earlier_open(self.complaint)

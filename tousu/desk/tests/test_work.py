@@ -9,6 +9,8 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from tousu.complaints.choices import Status
 from tousu.core import clock
@@ -297,3 +299,76 @@ def test_a_callback_item_shows_its_calls_so_far(
     (mine,) = [i for i in body["items"] if i["kind"] == "callback"]
     assert mine["callback"]["attempts"] == 1
     assert mine["callback"]["next_attempt_at"] is not None
+
+
+def test_an_overdue_callback_stays_in_the_supervisors_queue(
+    complaint_in: Builder,
+    agent: Any,
+    supervisor: Any,
+    make_user: Builder,
+    api_as: Any,
+    client: Any,
+) -> None:
+    """A callback past its due time is in the queue of the supervisor of the complaint's
+    department and of the callback team's supervisor, whom the chase tells (within what each
+    may see), with how overdue it is and who called last, until someone records it; not in
+    another department's supervisor's queue, nor before it is due."""
+    from tousu.callbacks import jobs
+    from tousu.callbacks.services import callback_attempt_record, complaint_callback_record
+    from tousu.notifications.models import Notification
+
+    agent.display_name = "王晓燕"
+    agent.save(update_fields=["display_name"])
+    supervisor_cs = make_user("supervisor_cs", "supervisor", department="customer_service")
+    supervisor_cs.data_scope = "all"  # the callback team's calls are about every department's
+    supervisor_cs.save(update_fields=["data_scope"])
+    network = make_user("supervisor_net", "supervisor", department="network")
+    due_soon = complaint_in(Status.CLOSED)
+    overdue = complaint_in(Status.CLOSED)
+    overdue.callbacks.update(due_at=clock.now() - dt.timedelta(hours=5))
+    due_soon.callbacks.update(due_at=clock.now() + dt.timedelta(hours=5))
+    callback_attempt_record(complaint=overdue, actor=agent, outcome="no_answer")
+
+    assert jobs.chase()["escalated"] == 1
+    told = Notification.objects.filter(complaint=overdue).values_list("user__username", flat=True)
+    assert list(told) == ["supervisor_cs"]
+    for manager in (supervisor, supervisor_cs):
+        assert kinds(manager) == [(WorkKind.CALLBACK_OVERDUE, overdue.number)]
+        assert work_queue(manager).counts == {WorkKind.CALLBACK_OVERDUE: 1}
+    assert kinds(network) == []
+    (item,) = work_queue(supervisor).items
+    assert item.overdue
+    assert item.callback is not None
+    assert item.callback.last_caller == "王晓燕"  # type: ignore[attr-defined]
+    # As many statements for three overdue callbacks, called or not, as for one.
+    with CaptureQueriesContext(connection) as one:
+        work_queue(supervisor)
+    extra = []
+    for _ in range(2):
+        extra.append(more := complaint_in(Status.CLOSED))
+        more.callbacks.update(due_at=clock.now() - dt.timedelta(hours=1))
+        callback_attempt_record(complaint=more, actor=agent, outcome="busy")
+    with CaptureQueriesContext(connection) as three:
+        assert len(work_queue(supervisor).items) == 3
+    assert len(three.captured_queries) == len(one.captured_queries)
+    for more in extra:
+        more.callbacks.update(status="cancelled")
+
+    client.force_login(supervisor)
+    html = client.get("/").content.decode()
+    assert "回访超时" in html
+    assert 'class="due-over"' in html  # how overdue: 超时 5 小时
+    assert "最近一次回访：王晓燕" in html  # who called last
+    assert f'href="/complaints/{overdue.number}/#actions"' in html  # where to call from
+    body = api_as(supervisor).get("/api/v1/me/work").json()
+    (api_item,) = body["items"]
+    assert (api_item["kind"], api_item["action"], api_item["number"]) == (
+        "callback",
+        "callback_overdue",
+        overdue.number,
+    )
+    assert api_item["overdue"] is True
+
+    complaint_callback_record(complaint=overdue, actor=supervisor, result="satisfied", scores={})
+    assert kinds(supervisor) == []
+    assert kinds(supervisor_cs) == []

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
+from conftest import reply_release
 from tests.pages import as_user, page
 from tousu.core.errors import Conflict, NotAllowed, ValidationFailed
 from tousu.knowledge import selectors, services
@@ -102,6 +103,7 @@ def test_the_summary_given_or_the_handlers_steps(
         remedies=[RemedyInput("refund", 58)],
         reply="已退还。",
     )
+    reply_release(complaint)
     complaint = complaint_close(complaint=complaint, actor=handler, customer_accepted=True)
     case = services.case_create(complaint=complaint, actor=quality)
     assert case.summary == "某某先生同意退款，电话[电话]"

@@ -12,6 +12,7 @@ from decimal import Decimal
 import pytest
 from django.apps import apps as django_apps
 
+from conftest import reply_release
 from tousu.accounts.models import Department, User
 from tousu.callbacks.services import complaint_callback_record
 from tousu.complaints.models import (
@@ -74,6 +75,7 @@ def handled(register: Register, handler: User, supervisor: User, agent: User) ->
     c = complaint_approve(complaint=c, actor=supervisor, approved=False, note="金额过高")
     c = resolve(c, handler, "58", "200")
     c = complaint_approve(complaint=c, actor=supervisor, approved=True, note="同意")
+    reply_release(c)
     c = complaint_close(complaint=c, actor=handler, customer_accepted=True)
     complaint_callback_record(
         complaint=c, actor=agent, result="dissatisfied", scores={"solution": 2}, comment="慢"
@@ -81,6 +83,7 @@ def handled(register: Register, handler: User, supervisor: User, agent: User) ->
     c = resolve(fresh(c), handler, "80")
     c = complaint_reopen(complaint=c, actor=supervisor, reason="客户再次来电")
     c = resolve(c, handler, "30")
+    reply_release(c)
     c = complaint_close(complaint=c, actor=handler, customer_accepted=True)
     return fresh(c)
 

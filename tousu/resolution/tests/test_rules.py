@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import translation
@@ -98,3 +100,26 @@ def test_a_text_file_with_binary_content_is_refused() -> None:
 )
 def test_needs_approval(total: Decimal, limit: Decimal | None, needed: bool) -> None:
     assert needs_approval(total, limit) is needed
+
+
+# ---- closing as accepted waits for the reply --------------------------------------------------
+
+
+def test_closing_as_accepted_waits_for_a_reply_held_until_the_morning() -> None:
+    from tousu.resolution.rules import accepted_close_waits
+
+    shanghai = ZoneInfo("Asia/Shanghai")
+    night = dt.datetime(2026, 12, 1, 23, 0, tzinfo=shanghai)
+    morning = dt.datetime(2026, 12, 2, 8, 0, tzinfo=shanghai)
+
+    def waits(accepted: bool | None, held: dt.datetime | None, first: bool = False) -> bool:
+        return accepted_close_waits(
+            customer_accepted=accepted, reply_held_until=held, first_contact=first, now=night
+        )
+
+    assert waits(True, morning)  # the SMS leaves at 08:00: nobody has accepted it yet
+    assert not waits(True, None)  # sent, or nothing held
+    assert not waits(True, night - dt.timedelta(minutes=1))  # due already: going out now
+    assert not waits(False, morning)  # not accepted: nothing to wait for
+    assert not waits(None, morning)  # nobody asked (an incident closing its complaints)
+    assert not waits(True, morning, first=True)  # told on the call, and accepted there

@@ -4,6 +4,7 @@ callback schedule (R8.1), evidence and handling steps (R5)."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -15,7 +16,7 @@ from tousu.callbacks.models import CallbackTask
 from tousu.callbacks.rules import callback_due
 from tousu.complaints.models import Complaint
 from tousu.core import clock
-from tousu.core.errors import InvalidTransition, NotAllowed, ValidationFailed
+from tousu.core.errors import Conflict, InvalidTransition, NotAllowed, ValidationFailed
 from tousu.core.reasons import reasons_text
 from tousu.resolution.models import Approval, AuthorityLimit, Evidence, Remedy
 from tousu.resolution.services import (
@@ -403,3 +404,77 @@ def test_no_evidence_on_a_closed_complaint(complaint_in: Build, handler: User) -
     with pytest.raises(ValidationFailed):
         evidence_add(complaint=complaint, actor=handler, name="a.txt", content=b"text")
     assert not Evidence.objects.exists()
+
+
+# ---- closing as accepted waits for the reply (quiet hours) ------------------------------------
+
+NIGHT = dt.datetime(2026, 12, 1, 22, 30, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+MORNING = dt.datetime(2026, 12, 2, 8, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+
+
+def resolved_at_night(complaint_in: Build, handler: User) -> Complaint:
+    """Resolved at 22:30 through the real service: its reply SMS is held until 08:00."""
+    with clock.frozen(NIGHT):
+        complaint = complaint_in("in_progress")
+        resolve(complaint, handler)
+    reply = complaint.messages.get(kind="reply")
+    assert (reply.status, reply.next_attempt_at) == ("queued", MORNING)
+    return fresh(complaint)
+
+
+def test_no_close_as_accepted_before_the_held_reply_goes_out(
+    complaint_in: Build, handler: User
+) -> None:
+    complaint = resolved_at_night(complaint_in, handler)
+    with clock.frozen(NIGHT + dt.timedelta(minutes=30)), pytest.raises(Conflict) as refused:
+        complaint_close(complaint=complaint, actor=handler, customer_accepted=True)
+    assert "12-02 08:00" in refused.value.message  # says when the reply goes out
+    assert refused.value.fields == {"customer_accepted": [refused.value.message]}
+    after = fresh(complaint)
+    assert (after.status, after.closed_at) == ("resolved", None)
+    assert not CallbackTask.objects.filter(complaint=complaint).exists()
+    # The customer has it from 08:00: then they may accept it.
+    with clock.frozen(MORNING + dt.timedelta(minutes=5)):
+        complaint_close(complaint=complaint, actor=handler, customer_accepted=True)
+    assert fresh(complaint).customer_accepted is True
+
+
+def test_a_close_as_not_accepted_does_not_wait_for_the_reply(
+    complaint_in: Build, handler: User
+) -> None:
+    complaint = resolved_at_night(complaint_in, handler)
+    with clock.frozen(NIGHT + dt.timedelta(minutes=30)):
+        complaint_close(complaint=complaint, actor=handler, customer_accepted=False)
+    assert fresh(complaint).status == "closed"
+
+
+def test_the_api_answers_409_with_when_the_reply_goes_out(
+    complaint_in: Build, handler: User, api_as: Any
+) -> None:
+    complaint = resolved_at_night(complaint_in, handler)
+    with clock.frozen(NIGHT + dt.timedelta(minutes=30)):
+        response = api_as(handler).post(
+            f"/api/v1/complaints/{complaint.number}/close", {"customer_accepted": True}
+        )
+    assert response.status_code == 409
+    error = response.json()["error"]
+    assert error["code"] == "conflict"
+    assert "12-02 08:00" in error["message"]
+    assert fresh(complaint).status == "resolved"
+
+
+def test_the_close_form_says_the_reply_is_held_and_offers_no_yes(
+    complaint_in: Build, handler: User, client: Any
+) -> None:
+    complaint = resolved_at_night(complaint_in, handler)
+    client.force_login(handler)
+    with clock.frozen(NIGHT + dt.timedelta(minutes=30)):
+        html = client.get(f"/complaints/{complaint.number}/").content.decode()
+    assert 'class="reply-held"' in html
+    assert "客户尚未收到答复" in html
+    assert "12-02 08:00" in html
+    assert re.search(r'<input type="radio" name="customer_accepted" value="1"[^>]*disabled', html)
+    assert not re.search(r'value="0"[^>]*disabled', html)
+    with clock.frozen(MORNING + dt.timedelta(minutes=5)):
+        html = client.get(f"/complaints/{complaint.number}/").content.decode()
+    assert 'class="reply-held"' not in html

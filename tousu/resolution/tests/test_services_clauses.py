@@ -12,6 +12,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from conftest import reply_release
 from tests.pages import as_user, page
 from tousu.accounts.models import Department, User
 from tousu.complaints.models import Complaint
@@ -342,6 +343,7 @@ def test_an_outcome_far_from_other_channels_is_flagged(planted: Complaint) -> No
 def test_a_re_resolution_replaces_the_flags(planted: Complaint, admin_user: User) -> None:
     from tousu.sla.services import complaint_reopen
 
+    reply_release(planted)
     complaint_close(complaint=planted, actor=admin_user, customer_accepted=True)
     complaint_reopen(complaint=fresh(planted), actor=admin_user, reason="客户不满意")
     resolve(

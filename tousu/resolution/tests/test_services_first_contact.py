@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from conftest import reply_release
 from tousu.accounts import permissions
 from tousu.accounts.models import Department, User
 from tousu.complaints.models import Complaint
@@ -182,6 +183,7 @@ def test_responsible_staff_is_recorded_at_resolve(
     resolve(complaint, handler, "10", responsible_staff=clerk)
     assert HandlingRecord.objects.get(complaint=complaint).responsible_staff == clerk
     assert first_contact_event(fresh(complaint))["responsible_staff"] == str(clerk)
+    reply_release(complaint)
     complaint_close(complaint=complaint, actor=handler, customer_accepted=True)
     closed = fresh(complaint).events.get(type="closed")
     assert closed.data["responsible_staff"] == "clerk"
@@ -196,3 +198,18 @@ def test_responsible_staff_must_be_of_the_responsible_department(
         resolve(complaint, handler, "10", responsible_staff=elsewhere)
     assert "responsible_staff" in info.value.fields
     assert fresh(complaint).status == "in_progress"
+
+
+def test_an_outcome_told_on_the_call_may_be_closed_as_accepted_at_night(
+    register: Register, agent: User
+) -> None:
+    """The agent told the customer on the call and heard them accept: the reply SMS held
+    until the morning does not hold the close."""
+    night = dt.datetime(2026, 12, 1, 22, 30, tzinfo=clock.SHANGHAI)
+    with clock.frozen(night):
+        complaint = resolve(register(actor=agent), agent, "20")
+        held = complaint.messages.get(kind="reply").next_attempt_at
+        assert held is not None
+        assert held > night  # the SMS waits for the morning
+        complaint_close(complaint=complaint, actor=agent, customer_accepted=True)
+    assert fresh(complaint).status == "closed"

@@ -650,3 +650,31 @@ def test_the_readme_lists_every_demo_account() -> None:
     }
     listed = {r for r in rows if r[0] not in ("username", "---")}
     assert {(u.username, u.role, u.department) for u in DEMO_USERS} <= listed
+
+
+def test_a_demo_close_as_accepted_waits_for_a_reply_written_in_the_quiet_hours() -> None:
+    """Played through the services, a close as accepted before its reply SMS leaves (08:00)
+    is refused: the plan closes after it, and the callback follows; a reply told on the call
+    (first contact) does not wait."""
+    from tousu.core.clock import SHANGHAI
+    from tousu.setup.demo import Step, _closes_after_the_reply
+
+    evening = dt.datetime(2026, 12, 1, 21, 30, tzinfo=SHANGHAI)
+    morning = dt.datetime(2026, 12, 2, 8, 0, tzinfo=SHANGHAI)
+    steps = [
+        Step("resolve", evening),
+        Step("close", evening + dt.timedelta(minutes=40), data={"accepted": True}),
+        Step("callback", evening + dt.timedelta(hours=12)),
+    ]
+    _closes_after_the_reply(steps)
+    assert [s.at for s in steps] == [
+        evening,
+        morning,
+        morning + dt.timedelta(hours=12) - dt.timedelta(minutes=40),
+    ]
+    told = [
+        Step("first_contact", evening),
+        Step("close", evening + dt.timedelta(minutes=40), data={"accepted": True}),
+    ]
+    _closes_after_the_reply(told)
+    assert told[1].at == evening + dt.timedelta(minutes=40)

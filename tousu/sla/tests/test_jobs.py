@@ -12,6 +12,7 @@ import pytest
 from django.db import connection, connections
 from django.utils import translation
 
+from conftest import reply_release
 from tousu.accounts.models import User
 from tousu.complaints.models import Complaint
 from tousu.config import jobs
@@ -341,6 +342,7 @@ def test_a_reopened_complaint_gets_a_fresh_limit_and_climbs_the_ladder_again(
         if how == "reopen":
             complaint_reopen(complaint=fresh(complaint), actor=agent, reason="客户说钱还没到账")
         else:
+            reply_release(complaint)
             closed = complaint_close(
                 complaint=fresh(complaint), actor=handler, customer_accepted=True
             )

@@ -12,7 +12,7 @@ from django.db import connection, connections, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tousu.accounts.choices import AuditAction, Role
+from tousu.accounts.choices import AuditAction, DataScope, Role
 from tousu.accounts.models import (
     AUDIT_HEAD,
     ApiToken,
@@ -48,8 +48,16 @@ def user_create(
     region: str = "",
     display_name: str = "",
     check_password: bool = True,
+    data_scope: str = "",
 ) -> User:
+    """A staff account; `data_scope` blank: the role's default (DEFAULT_SCOPE)."""
     errors = FieldErrors()
+    if data_scope and data_scope not in DataScope.values:
+        errors.add(
+            "data_scope",
+            _("unknown data scope %(scope)s; one of %(values)s")
+            % {"scope": repr(data_scope), "values": ", ".join(DataScope.values)},
+        )
     if role not in Role.values:
         errors.add(
             "role",
@@ -82,6 +90,7 @@ def user_create(
             department=dept,
             region=reg,
             display_name=display_name,
+            data_scope=data_scope,
             is_staff=role == Role.ADMIN,
             is_superuser=role == Role.ADMIN,
         )

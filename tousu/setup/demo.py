@@ -24,7 +24,7 @@ from django.db.models import Max
 from django.utils import timezone
 from tqdm import tqdm
 
-from tousu.accounts.choices import AssignmentMode, Role
+from tousu.accounts.choices import AssignmentMode, DataScope, Role
 from tousu.accounts.models import Department, Region, User
 from tousu.accounts.permissions import MANAGER_ROLES
 from tousu.accounts.reference import REGIONS
@@ -129,6 +129,7 @@ class DemoUser(NamedTuple):
     role: str
     department: str
     name: str
+    data_scope: str = ""  # blank: the role's default
 
 
 # The brief's personas plus one handler for each department that categories route to, so that
@@ -147,7 +148,9 @@ DEMO_USERS: tuple[DemoUser, ...] = (
     DemoUser("handler_security", Role.HANDLER, "security", "冯涛"),
     DemoUser("handler_office", Role.HANDLER, "complaint_office", "何静"),
     DemoUser("supervisor_billing", Role.SUPERVISOR, "billing", "黄志强"),
-    DemoUser("supervisor_cs", Role.SUPERVISOR, "customer_service", "林秀英"),
+    # The front line's and callback team's supervisor: her agents call back every department's
+    # customers, and the overdue callbacks she is told of are theirs, so she sees what they see.
+    DemoUser("supervisor_cs", Role.SUPERVISOR, "customer_service", "林秀英", DataScope.ALL),
     DemoUser("head_billing", Role.DEPT_HEAD, "billing", "马国强"),
     DemoUser("quality1", Role.QUALITY, "complaint_office", "高雪"),
     DemoUser("quality2", Role.QUALITY, "complaint_office", "钱思远"),
@@ -323,6 +326,7 @@ def demo_users_ensure() -> list[tuple[DemoUser, bool]]:
                 department=row.department,
                 display_name=row.name,
                 check_password=False,
+                data_scope=row.data_scope,
             )
         out.append((row, created))
     return out

@@ -511,6 +511,16 @@ def test_demo_callbacks_in_every_state_and_a_survey(reference: None, settings: A
         # The chase ran: each overdue one told the supervisors once.
         assert task.escalated_at is not None
         assert task.complaint.events.filter(type="callback_overdue").count() == 1
+    # The team's supervisor, told of them, opens each from her notices and her queue.
+    from tousu.accounts.permissions import can_view
+    from tousu.desk.work import work_queue
+
+    lead = User.objects.get(username="supervisor_cs")
+    told = Notification.objects.filter(user=lead, kind="overdue", complaint__isnull=False)
+    assert told.exists()
+    assert all(n.complaint and can_view(lead, n.complaint) for n in told)
+    queued = [i for i in work_queue(lead, size=500).items if i.kind == "callback_overdue"]
+    assert len(queued) == len(overdue)
     done = [t for t in tasks if t.status == "done"]
     unreachable = [t for t in done if t.result == "unreachable"]
     assert unreachable, "no unreachable callback"

@@ -832,7 +832,7 @@ def reply_held_message(held: dt.datetime) -> str:
     the service when it refuses."""
     return _(
         "The customer has not received the reply yet: it goes out at %(time)s. Close as "
-        "accepted after that, or now as not accepted."
+        "accepted once they have it and have said they accept it."
     ) % {"time": f"{clock.local(held):%m-%d %H:%M}"}
 
 

@@ -83,7 +83,10 @@ def test_reasons_render_in_the_readers_language() -> None:
         text = [reason_text(r) for r in risk.reasons]
     with translation.override("en"):
         english = [reason_text(r) for r in risk.reasons]
-    assert english == ["Complained through Regulator referral before", "High-value customer (四星)"]
+    assert english == [
+        "Complained through Regulator referral before",
+        "High-value customer (4-star)",
+    ]
     assert text[0] != english[0]
 
 

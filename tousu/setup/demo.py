@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import math
 import random
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -65,6 +64,7 @@ from tousu.resolution.rules import (
     Situation,
     category_covers,
     clause_pick,
+    disputed_amount_stated,
     remedy_compute,
 )
 from tousu.resolution.selectors import authority_limit, clause_terms
@@ -298,7 +298,6 @@ FIRST_CONTACT_CHANNELS = (Channel.HOTLINE, Channel.STORE)
 # something to show: one per DEPARTURE_EVERY complaints, at most MAX_DEPARTURES.
 DEPARTURE_EVERY = 75
 MAX_DEPARTURES = 5
-_AMOUNT = re.compile(r"(\d+(?:\.\d+)?)多?[元块]")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -498,9 +497,12 @@ def _facts(rng: random.Random, text: DemoComplaint) -> tuple[Decimal | None, Dec
     """The amount in dispute and the days of outage or delay, as the handler establishes
     them: from the customer's own words when stated, else from the bill or the fault ticket."""
     disputed = outage = None
-    stated = _AMOUNT.search(text.content)
-    if stated:
-        disputed = Decimal(stated.group(1))
+    # The sum the customer disputes, not their plan's price (畅享套餐59元，多扣了20块 → 20).
+    stated = disputed_amount_stated(text.content, as_written=True)
+    if text.category.startswith("security."):
+        stated = None  # money lost to fraud is the police's to recover, not an amount we owe
+    if stated is not None:
+        disputed = stated
     elif text.category.startswith(("billing.", "marketing.")):
         disputed = Decimal(rng.randint(2, 12) * 5)
     if text.category in OUTAGE_CATEGORIES:
@@ -740,8 +742,8 @@ def _escalation_reason(rng: random.Random, text: DemoComplaint, story: Story) ->
         fitting.append(ESCALATION_REPEAT)
     if story.tier in HIGH_TIERS:
         fitting.append(ESCALATION_TIER)
-    stated = _AMOUNT.search(text.content)
-    if stated and Decimal(stated.group(1)) >= 300:
+    stated = disputed_amount_stated(text.content, as_written=True)
+    if stated is not None and stated >= 300:
         fitting.append(ESCALATION_AMOUNT)
     return rng.choice(fitting)
 
@@ -1316,8 +1318,8 @@ def _over_authority_text(
         text = demo_complaint(
             rng, rng.choice(BIG_DISPUTES), high_risk=high_risk, received=received, plan=plan
         )
-        stated = _AMOUNT.search(text.content)
-        if stated and Decimal(stated.group(1)) > limit:
+        stated = disputed_amount_stated(text.content, as_written=True)
+        if stated is not None and stated > limit:
             return text
     raise RuntimeError(f"no demo text disputes more than {limit} yuan")
 

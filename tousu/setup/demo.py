@@ -628,6 +628,8 @@ def _resolution_plan(
         "device": (Cause.PRODUCT_DEFECT,),
         "security": (Cause.THIRD_PARTY, Cause.PROCESS_ERROR),
     }[parent]
+    if text.category == "security.fraud":
+        ours = (Cause.THIRD_PARTY,)  # the fraudster's doing, whatever the number
     if finding == Finding.NOT_TRUE:
         cause = rng.choice((Cause.CUSTOMER_MISUNDERSTANDING, Cause.THIRD_PARTY))
     else:

@@ -99,6 +99,7 @@ from tousu.setup.demo_regulator import regulator_demo_load
 from tousu.setup.demo_sms import sms_demo_load
 from tousu.setup.demo_survey import survey_demo_load
 from tousu.setup.demo_texts import (
+    BROADBAND_PLAN,
     DURATION_DAYS,
     DemoComplaint,
     demo_complaint,
@@ -211,10 +212,9 @@ PLANS = (
     "5G全家享套餐239元",
     "老年关怀卡18元",
 )
-# The complaints only a customer with broadband at home makes, and the plan such a customer of
-# the demo has when the plan drawn for them has none.
+# The complaints only a customer with broadband at home makes; a customer of the demo has
+# demo_texts.BROADBAND_PLAN when the plan drawn for them has none.
 BROADBAND_CATEGORIES = ("network.broadband_outage", "business.broadband_install", "device.router")
-BROADBAND_PLAN = "融合套餐169元（含千兆宽带）"
 VALUE_TIERS = (("五星", 3), ("四星", 10), ("三星", 25), ("二星", 32), ("一星", 30))
 AREA_CODES = {
     "nanjing": "025",

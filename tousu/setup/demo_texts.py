@@ -145,11 +145,22 @@ _STORES = (
 _BRANDS = ("华为Mate60", "iPhone 15", "小米14", "OPPO Reno11", "vivo X100", "荣耀90", "千元机")
 _COUNTRIES = ("日本", "泰国", "香港", "澳门", "新加坡", "韩国", "马来西亚", "欧洲")
 _DATA = ("20G", "30G", "40G", "60G", "100G")
-_SPEEDS = ("300M", "500M", "1000M", "200M")
+_SPEEDS = ("300M", "500M", "1000M", "200M")  # a broadband speed when no plan is given
+# The bundle the demo puts a customer on who complains of broadband without having it at home
+# (setup.demo): the speed their texts name is its speed.
+BROADBAND_PLAN = "融合套餐169元（含千兆宽带）"
+_PLAN_SPEED = re.compile(r"千兆|百兆|\d+\s*[MmGg](?:bps)?(?=宽带|光纤|）|\)|套餐|$)")
 _TIMES = ("三次", "四五次", "好几次", "七八次", "不下十次")
 _GIFTS = ("200元话费", "一台路由器", "视频会员年卡", "5G流量包", "一箱食用油", "蓝牙耳机")
 _STAFF = ("一个女客服", "接电话的男客服", "那个客服", "一个年轻的客服")
 _RELATIVES = ("我妈", "我爸", "家里老人", "我外婆", "我爷爷")
+
+
+def plan_speed(plan: str) -> str:
+    """The broadband speed a plan's name holds, as a customer says it ("融合套餐169元（含千兆
+    宽带）" → "千兆", "家庭宽带300M套餐88元" → "300M"); "" for a plan without broadband."""
+    found = _PLAN_SPEED.search(plan)
+    return found.group(0).replace(" ", "").upper() if found and "宽带" in plan else ""
 
 
 def _day_text(day: dt.date, suffix: str) -> str:
@@ -672,7 +683,9 @@ def demo_complaint(
     """One complaint: a leaf category (weighted unless given), its text, demand and channel;
     `high_risk`: one that threatens to go to the regulator and the press, angrily; `received`:
     the day it is received, which the dates in its text lie before; `plan`: the customer's,
-    named where the text names a plan (else one drawn)."""
+    named where the text names a plan (else one drawn), and its broadband speed where the text
+    names one (`BROADBAND_PLAN`'s for a customer whose plan has no broadband: the demo puts
+    the customer on it when they complain of broadband)."""
     if category is None:
         category = _weighted(rng, {c: CATEGORY_WEIGHTS.get(c, 1.0) for c in LEAF_CATEGORIES})
     if category not in TEMPLATES:
@@ -681,6 +694,7 @@ def demo_complaint(
     slots = _slots(rng, received)  # drawn whole all the same: one seed, one stream
     if plan:
         slots["plan"] = plan
+        slots["speed"] = plan_speed(plan) or plan_speed(BROADBAND_PLAN)
     template = rng.choice(TEMPLATES[category])
     body = render(rng, template, slots)
     content = rng.choice(_OPENERS) + body

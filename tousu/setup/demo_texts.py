@@ -837,6 +837,7 @@ NOT_TRUE_SENTENCES: dict[str, str] = {
 }
 # What a finding found where a category's facts are not a fault of ours, by leaf category.
 LEAF_FINDING_SENTENCES: dict[str, str] = {
+    "security.harassment": "经核实，您反映的骚扰号码已按规定提交核查处置。",
     "security.fraud": "经核实，您反映的涉诈号码已按规定报送核查处置。",
 }
 # What the reply still tells the customer after the remedies, by leaf category: the police, not

@@ -205,3 +205,14 @@ def test_the_reply_to_a_fraud_complaint_sends_the_customer_to_the_police() -> No
     assert "已为您开通来电拦截和防诈骗提醒服务" in reply
     assert "公安机关" in reply
     assert "我们的工作没有做好" not in reply  # the fraudster's doing, not ours
+
+
+def test_the_reply_to_a_nuisance_call_complaint_does_not_blame_us() -> None:
+    reply = demo_reply(
+        category="security.harassment",
+        finding="true",
+        remedies=[("repair", Decimal("0"), "开通骚扰电话拦截")],
+    )
+    assert "骚扰号码已按规定提交核查处置" in reply
+    assert "我们的工作没有做好" not in reply
+    assert "公安机关" not in reply

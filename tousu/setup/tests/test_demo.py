@@ -93,9 +93,13 @@ def test_demo_creates_staff_and_complaints_with_verifiable_histories() -> None:
         "chenjing.sz@example.com",
         "liuyang1988@example.net",
     }
-    alert = Alert.objects.get()
+    # The outage's alert, found as the demo finds it (demo_wave._wave_alert). At some hours of
+    # loading, the day's history lifts another view of the same day too (all complaints, or
+    # the broadband bundle that every demo customer with broadband at home is on): a second
+    # alert, which the demo leaves alone.
+    suzhou = ["region", str(Region.objects.get(code="suzhou").pk)]
+    [alert] = [a for a in Alert.objects.all() if suzhou in a.slice]
     assert alert.ongoing
-    assert ["region", str(Region.objects.get(code="suzhou").pk)] in alert.slice
     assert "断网" in [t["term"] for t in alert.terms]
     assert "spike alert" in out
     # The alert became an incident: its calls as children, the approved statement replied to

@@ -120,6 +120,28 @@ ARTICLES = (
         ),
         clause="VAS-01",
     ),
+    # What every channel tells a customer cheated by phone (SEC-02): the police and the bank
+    # first, then what we do.
+    DemoArticle(
+        "anti-fraud-advice",
+        "电信网络诈骗处置口径",
+        WordingTopic.POLICY,
+        "security.fraud",
+        (
+            DemoVersion(
+                "如您已被骗或已向对方转账，请立即拨打 110 报警，也可拨打 96110 反诈专线咨询；"
+                "请尽快联系开户银行申请紧急止付、冻结涉案账户，并保留转账凭证、通话记录和短信"
+                "截图。我们会协助您向 12321 举报涉诈号码，核验来电号码，并为您开通来电拦截和"
+                "防诈骗提醒服务。我公司工作人员不会以任何理由索要验证码或要求转账。",
+                starts=-180,
+                variants={
+                    Channel.SMS: "如已被骗请立即拨打110报警，可拨96110反诈专线咨询，"
+                    "并联系银行紧急止付。我公司不会索要验证码或要求转账。",
+                },
+            ),
+        ),
+        clause="SEC-02",
+    ),
     # The callback agents' script (desk.selectors.CALLBACK_WORDING_KEY): one wording, so that
     # every agent asks the same questions in the same order (S2 统一口径).
     DemoArticle(

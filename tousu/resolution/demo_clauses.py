@@ -229,4 +229,31 @@ DEMO_CLAUSES: tuple[dict[str, Any], ...] = (
             _none(RemedyType.EXPLANATION.value, "告知 12321 举报渠道"),
         ],
     },
+    # Telecom fraud is a crime: the police (110) and the anti-fraud centre (96110) act on it,
+    # the bank stops the payment; the operator advises, reports, checks the number and shields
+    # the line. Call blocking has no remedy type of its own (API.md fixes the types): it is
+    # recorded as "repair", a fix to the customer's service, as SEC-01 records it.
+    {
+        "code": "SEC-02",
+        "title": "电信网络诈骗：报警止付指引与防诈服务",
+        "text": (
+            "客户反映遭遇电信网络诈骗的，首先提示客户立即拨打 110 报警，可拨打 96110 "
+            "反诈专线咨询；已转账汇款的，提示客户立即联系开户银行申请紧急止付、冻结涉案账户，"
+            "并保留转账凭证、通话记录和短信截图。协助客户向 12321 举报涉诈号码；核验来电号码"
+            "是否为我公司号码（冒充客服的，告知我公司唯一官方客服号码），涉诈号码属本网的，"
+            "按规定核查实名登记并报送关停处置。为客户开通来电拦截和防诈骗提醒服务"
+            "（补救措施中记为“维修”类）。被骗款项由公安机关依法追缴，不予金钱补偿。"
+        ),
+        "category": "security.fraud",
+        "effective_from": _START,
+        "required_evidence": [EvidenceKind.SCREENSHOT.value],
+        "remedies": [
+            _none(
+                RemedyType.EXPLANATION.value,
+                "提示立即拨打 110 报警、96110 反诈专线咨询，联系开户银行紧急止付冻结，"
+                "告知 12321 举报渠道",
+            ),
+            _none(RemedyType.REPAIR.value, "开通来电拦截和防诈骗提醒服务"),
+        ],
+    },
 )

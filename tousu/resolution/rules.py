@@ -592,9 +592,14 @@ def _upper_bound(value: Decimal) -> Decimal:
     return value + step
 
 
-def stated_amounts(text: str) -> list[Decimal]:
-    """The sums of money a text states, in yuan, in the order written; "N多" counts as the
-    most it can mean."""
+@dataclass(frozen=True)
+class _Sum:
+    most: Decimal  # "N多" as the most it can mean
+    written: Decimal  # the number as written: 300 of 300多元
+    match: re.Match[str]
+
+
+def _stated(text: str) -> list[_Sum]:
     out = []
     for match in _STATED.finditer(text or ""):
         number = match["number"]
@@ -605,19 +610,83 @@ def stated_amounts(text: str) -> list[Decimal]:
             if parsed is None or (match["kuai"] and len(number) == 1 and not match["qian"]):
                 continue
             value = Decimal(parsed)
+        written = value
         if match["before"] or match["after"]:
             value = _upper_bound(value)
         if value > 0:
-            out.append(value)
+            out.append(_Sum(value, written, match))
     return out
 
 
-def disputed_amount_stated(text: str) -> Decimal | None:
-    """The most a customer's text can be disputing: the largest sum it states (None when it
-    states none). An upper bound, not the fact: a remedy computed from it is the most the
-    clause could prescribe, whichever of the sums is the one in dispute."""
-    amounts = stated_amounts(text)
-    return max(amounts) if amounts else None
+def stated_amounts(text: str) -> list[Decimal]:
+    """The sums of money a text states, in yuan, in the order written; "N多" counts as the
+    most it can mean."""
+    return [found.most for found in _stated(text)]
+
+
+# What ties a sum to the dispute: the words just before it in the same clause of the sentence
+# (多扣了58元, 收了我300多元, 余额少了五十块, 被骗了1200元, 要求退还19.9元, 每个月只返4块多).
+_DISPUTE_WORDS = (
+    "扣",
+    "收了",
+    "收我",
+    "多收",
+    "乱收",
+    "收取",
+    "多了",
+    "少了",
+    "多出",
+    "退",
+    "赔",
+    "补偿",
+    "返",
+    "骗",
+    "损失",
+    "交",
+    "花",
+    "产生",
+    "转了",
+    "转账",
+)
+# What names a sum as a plan's price: the plan just before it (畅享套餐59元, 月租129元, 大流量卡39
+# 元, 资费是88元) or a price's wording just after it (129元/月, 88元一个月, 58元一天的漫游包,
+# 199元的套餐).
+_PRICE_BEFORE = re.compile(r"(?:套餐|月租|月费|卡|资费|包月)(?:是|为|:|：|只要|才|仅)?\s*$")
+_PRICE_AFTER = re.compile(r"^\s*(?:/|每|一个?)\s*(?:月|天|日)|^\s*(?:的)?(?:套餐|月租|包月)")
+_CLAUSE_END = re.compile(r"[，,。.！!？?；;、\n]")
+_NEAR = 8  # characters before a sum that are read for a dispute word
+
+
+def _before(text: str, start: int) -> str:
+    """The words just before `start` within the same clause of the sentence."""
+    left = text[max(0, start - _NEAR) : start]
+    parts = _CLAUSE_END.split(left)
+    return parts[-1]
+
+
+def disputed_amount_stated(text: str, *, as_written: bool = False) -> Decimal | None:
+    """The sum a customer's text disputes, as far as its words tell (None when it states
+    none). A plan's price (畅享套餐59元, 129元/月) is not in dispute: in "我办的5G畅享套餐
+    129元，这个月多扣了58元" the disputed amount is 58. Of the sums tied to a dispute word
+    (多扣, 收了, 退, 赔, 少返, 被骗 …) the largest; with none tied, the largest sum that is not
+    a price; a text that states only prices disputes no amount it states. An upper bound, not
+    the fact: a remedy computed from it is the most the clause could prescribe, whichever of
+    the tied sums is the one in dispute. `as_written`: that sum's number as written (300 of
+    300多元), not the most it can mean (400)."""
+    tied, plain = [], []
+    for found in _stated(text):
+        before = _before(text, found.match.start())
+        after = text[found.match.end() : found.match.end() + 6]
+        if _PRICE_BEFORE.search(before):
+            continue  # named as the plan's price, whatever is said further back
+        if any(word in before for word in _DISPUTE_WORDS):
+            tied.append(found)
+        elif not _PRICE_AFTER.search(after):
+            plain.append(found)
+    if not (tied or plain):
+        return None
+    largest = max(tied or plain, key=lambda f: f.most)
+    return largest.written if as_written else largest.most
 
 
 def covers(limit: Decimal | None, amount: Decimal) -> bool:

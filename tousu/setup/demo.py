@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import math
 import random
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -67,6 +66,7 @@ from tousu.resolution.rules import (
     Situation,
     category_covers,
     clause_pick,
+    disputed_amount_stated,
     remedy_compute,
 )
 from tousu.resolution.selectors import authority_limit, clause_terms
@@ -101,6 +101,7 @@ from tousu.setup.demo_regulator import regulator_demo_load
 from tousu.setup.demo_sms import sms_demo_load
 from tousu.setup.demo_survey import survey_demo_load
 from tousu.setup.demo_texts import (
+    BROADBAND_PLAN,
     DURATION_DAYS,
     DemoComplaint,
     demo_complaint,
@@ -216,10 +217,9 @@ PLANS = (
     "5G全家享套餐239元",
     "老年关怀卡18元",
 )
-# The complaints only a customer with broadband at home makes, and the plan such a customer of
-# the demo has when the plan drawn for them has none.
+# The complaints only a customer with broadband at home makes; a customer of the demo has
+# demo_texts.BROADBAND_PLAN when the plan drawn for them has none.
 BROADBAND_CATEGORIES = ("network.broadband_outage", "business.broadband_install", "device.router")
-BROADBAND_PLAN = "融合套餐169元（含千兆宽带）"
 VALUE_TIERS = (("五星", 3), ("四星", 10), ("三星", 25), ("二星", 32), ("一星", 30))
 AREA_CODES = {
     "nanjing": "025",
@@ -303,7 +303,6 @@ FIRST_CONTACT_CHANNELS = (Channel.HOTLINE, Channel.STORE)
 # something to show: one per DEPARTURE_EVERY complaints, at most MAX_DEPARTURES.
 DEPARTURE_EVERY = 75
 MAX_DEPARTURES = 5
-_AMOUNT = re.compile(r"(\d+(?:\.\d+)?)多?[元块]")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -504,9 +503,12 @@ def _facts(rng: random.Random, text: DemoComplaint) -> tuple[Decimal | None, Dec
     """The amount in dispute and the days of outage or delay, as the handler establishes
     them: from the customer's own words when stated, else from the bill or the fault ticket."""
     disputed = outage = None
-    stated = _AMOUNT.search(text.content)
-    if stated:
-        disputed = Decimal(stated.group(1))
+    # The sum the customer disputes, not their plan's price (畅享套餐59元，多扣了20块 → 20).
+    stated = disputed_amount_stated(text.content, as_written=True)
+    if text.category.startswith("security."):
+        stated = None  # money lost to fraud is the police's to recover, not an amount we owe
+    if stated is not None:
+        disputed = stated
     elif text.category.startswith(("billing.", "marketing.")):
         disputed = Decimal(rng.randint(2, 12) * 5)
     if text.category in OUTAGE_CATEGORIES:
@@ -632,6 +634,8 @@ def _resolution_plan(
         "device": (Cause.PRODUCT_DEFECT,),
         "security": (Cause.THIRD_PARTY, Cause.PROCESS_ERROR),
     }[parent]
+    if text.category == "security.fraud":
+        ours = (Cause.THIRD_PARTY,)  # the fraudster's doing, whatever the number
     if finding == Finding.NOT_TRUE:
         cause = rng.choice((Cause.CUSTOMER_MISUNDERSTANDING, Cause.THIRD_PARTY))
     else:
@@ -746,8 +750,8 @@ def _escalation_reason(rng: random.Random, text: DemoComplaint, story: Story) ->
         fitting.append(ESCALATION_REPEAT)
     if story.tier in HIGH_TIERS:
         fitting.append(ESCALATION_TIER)
-    stated = _AMOUNT.search(text.content)
-    if stated and Decimal(stated.group(1)) >= 300:
+    stated = disputed_amount_stated(text.content, as_written=True)
+    if stated is not None and stated >= 300:
         fitting.append(ESCALATION_AMOUNT)
     return rng.choice(fitting)
 
@@ -1349,8 +1353,8 @@ def _over_authority_text(
         text = demo_complaint(
             rng, rng.choice(BIG_DISPUTES), high_risk=high_risk, received=received, plan=plan
         )
-        stated = _AMOUNT.search(text.content)
-        if stated and Decimal(stated.group(1)) > limit:
+        stated = disputed_amount_stated(text.content, as_written=True)
+        if stated is not None and stated > limit:
             return text
     raise RuntimeError(f"no demo text disputes more than {limit} yuan")
 

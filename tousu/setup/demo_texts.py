@@ -58,7 +58,10 @@ CATEGORY_WEIGHTS: dict[str, float] = {
     "business.real_name": 2,
     "device.handset": 3,
     "device.router": 2,
-    "security.harassment": 1.5,
+    # Together the weight nuisance calls had before fraud was split off: the other categories
+    # keep their share, and a seed its demo.
+    "security.harassment": 1.0,
+    "security.fraud": 0.5,
     "security.privacy": 0.5,
 }
 
@@ -144,11 +147,22 @@ _STORES = (
 _BRANDS = ("华为Mate60", "iPhone 15", "小米14", "OPPO Reno11", "vivo X100", "荣耀90", "千元机")
 _COUNTRIES = ("日本", "泰国", "香港", "澳门", "新加坡", "韩国", "马来西亚", "欧洲")
 _DATA = ("20G", "30G", "40G", "60G", "100G")
-_SPEEDS = ("300M", "500M", "1000M", "200M")
+_SPEEDS = ("300M", "500M", "1000M", "200M")  # a broadband speed when no plan is given
+# The bundle the demo puts a customer on who complains of broadband without having it at home
+# (setup.demo): the speed their texts name is its speed.
+BROADBAND_PLAN = "融合套餐169元（含千兆宽带）"
+_PLAN_SPEED = re.compile(r"千兆|百兆|\d+\s*[MmGg](?:bps)?(?=宽带|光纤|）|\)|套餐|$)")
 _TIMES = ("三次", "四五次", "好几次", "七八次", "不下十次")
 _GIFTS = ("200元话费", "一台路由器", "视频会员年卡", "5G流量包", "一箱食用油", "蓝牙耳机")
 _STAFF = ("一个女客服", "接电话的男客服", "那个客服", "一个年轻的客服")
 _RELATIVES = ("我妈", "我爸", "家里老人", "我外婆", "我爷爷")
+
+
+def plan_speed(plan: str) -> str:
+    """The broadband speed a plan's name holds, as a customer says it ("融合套餐169元（含千兆
+    宽带）" → "千兆", "家庭宽带300M套餐88元" → "300M"); "" for a plan without broadband."""
+    found = _PLAN_SPEED.search(plan)
+    return found.group(0).replace(" ", "").upper() if found and "宽带" in plan else ""
 
 
 def _day_text(day: dt.date, suffix: str) -> str:
@@ -448,14 +462,24 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
     "security.harassment": (
         "我最近每天都能接到十几个推销电话，贷款的、卖房的、健身卡的都有，标记了也没用，"
         "他们换着号码打，你们能不能管一管？",
-        "{date}接到一个冒充客服的电话，说我的套餐要升级，让我报验证码，差点被骗，"
-        "这种诈骗电话为什么能打进来？",
         "一直收到垃圾短信，什么赌博网站、刷单兼职，还有带链接的，回复退订了也没用，"
         "每天好几条，严重影响生活。",
         "半夜总有陌生号码打骚扰电话，一接就挂，回拨是空号，已经连续{duration}了，"
         "晚上根本睡不好觉，请帮忙查一下来源并拦截。",
+        "最近老是接到95开头的营销电话，推荐贷款、信用卡的，我明确说了不需要，"
+        "还是每天换着号码打，上班时间一直被打扰，能不能帮我拦截掉？",
+    ),
+    "security.fraud": (
+        "{date}接到一个冒充客服的电话，说我的套餐要升级，让我报验证码，差点被骗，"
+        "这种诈骗电话为什么能打进来？",
         "{relative}接到诈骗电话被骗了{amount_big}，对方用的是你们的号段，一查是个虚拟号，"
         "你们对这种号码就不审核吗？",
+        "{date}有人打电话冒充快递客服，说我的快递丢了要理赔，让我下载APP开屏幕共享，"
+        "结果银行卡被转走了{amount_big}，这个号码是你们公司的，请协助查处。",
+        "收到一条短信说话费积分要清零，点链接兑换时填了银行卡和验证码，"
+        "卡里马上被转走{amount_big}，才知道是诈骗短信，发短信的号码看着像你们的客服号。",
+        "接到一个自称公安的电话，说我的手机号涉嫌洗钱，要我把钱转到安全账户，"
+        "我转了{amount_big}以后对方就联系不上了，才知道是电信诈骗，请你们查一下这个号码。",
     ),
     "security.privacy": (
         "我刚在{store}办完宽带，第二天就有装修公司、卖净水器的打电话来，"
@@ -582,8 +606,13 @@ DEMANDS: dict[str, tuple[str, ...]] = {
     ),
     "security.harassment": (
         "拦截骚扰电话",
-        "查处诈骗号码并协助追回损失",
+        "查明来源，停止骚扰",
         "停止骚扰，给我开通防骚扰服务",
+    ),
+    "security.fraud": (
+        "查处诈骗号码并协助追回损失",
+        "停掉诈骗号码，给我开通防诈骗提醒",
+        "查清这个号码的来源，给我一个说法",
     ),
     "security.privacy": (
         "查明信息泄露原因并追责",
@@ -656,7 +685,9 @@ def demo_complaint(
     """One complaint: a leaf category (weighted unless given), its text, demand and channel;
     `high_risk`: one that threatens to go to the regulator and the press, angrily; `received`:
     the day it is received, which the dates in its text lie before; `plan`: the customer's,
-    named where the text names a plan (else one drawn)."""
+    named where the text names a plan (else one drawn), and its broadband speed where the text
+    names one (`BROADBAND_PLAN`'s for a customer whose plan has no broadband: the demo puts
+    the customer on it when they complain of broadband)."""
     if category is None:
         category = _weighted(rng, {c: CATEGORY_WEIGHTS.get(c, 1.0) for c in LEAF_CATEGORIES})
     if category not in TEMPLATES:
@@ -665,6 +696,7 @@ def demo_complaint(
     slots = _slots(rng, received)  # drawn whole all the same: one seed, one stream
     if plan:
         slots["plan"] = plan
+        slots["speed"] = plan_speed(plan) or plan_speed(BROADBAND_PLAN)
     template = rng.choice(TEMPLATES[category])
     body = render(rng, template, slots)
     content = rng.choice(_OPENERS) + body
@@ -805,6 +837,16 @@ NOT_TRUE_SENTENCES: dict[str, str] = {
     "device": "经检测，设备未发现质量问题，我们已向您说明检测结果。",
     "security": "经核实，未发现相关号码涉及我方业务或系统问题，我们已向您说明核实情况。",
 }
+# What a finding found where a category's facts are not a fault of ours, by leaf category.
+LEAF_FINDING_SENTENCES: dict[str, str] = {
+    "security.harassment": "经核实，您反映的骚扰号码已按规定提交核查处置。",
+    "security.fraud": "经核实，您反映的涉诈号码已按规定报送核查处置。",
+}
+# What the reply still tells the customer after the remedies, by leaf category: the police, not
+# the operator, recover money lost to fraud (SEC-02).
+LEAF_ADVICE: dict[str, str] = {
+    "security.fraud": "如有资金损失，请以公安机关立案追缴为准，并保留好转账凭证和通话记录。",
+}
 # Where the customer met the staff they complain of, the check is not a call recording.
 _MET_IN_PERSON: tuple[tuple[str, str], ...] = (
     ("营业厅", "调取了营业厅监控并与当班人员核实"),
@@ -855,7 +897,7 @@ def demo_reply(
     if finding == "not_true":
         parts.append(NOT_TRUE_SENTENCES.get(parent, FINDING_SENTENCES[finding]))
     else:
-        parts.append(FINDING_SENTENCES[finding])
+        parts.append(LEAF_FINDING_SENTENCES.get(category, FINDING_SENTENCES[finding]))
     money = [(t, a) for t, a, _ in remedies if a > 0]
     if money:
         items = "、".join(f"{_MONEY_WORDS.get(t, '补偿')} {yuan(a)} 元" for t, a in money)
@@ -865,6 +907,8 @@ def demo_reply(
     for type_, amount, note in remedies:
         if amount == 0 and type_ in _ACTION_WORDS and note:
             parts.append(_ACTION_WORDS[type_].format(note=note))
+    if category in LEAF_ADVICE:
+        parts.append(LEAF_ADVICE[category])
     if any(t == "apology" for t, _, _ in remedies):
         parts.append("给您带来的不便，我们诚恳致歉。")
     parts.append("感谢您的理解与支持。")

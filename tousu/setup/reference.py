@@ -49,6 +49,7 @@ CATEGORIES: tuple[CategoryRow, ...] = (
     CategoryRow("device.handset", "手机终端故障", "Handset fault", "terminal"),
     CategoryRow("device.router", "光猫路由器", "Modem and router", "broadband"),
     CategoryRow("security", "信息安全", "Information security", "security"),
-    CategoryRow("security.harassment", "骚扰诈骗", "Harassment and fraud calls", "security"),
+    CategoryRow("security.harassment", "骚扰电话短信", "Nuisance calls and spam", "security"),
+    CategoryRow("security.fraud", "电信网络诈骗", "Telecom fraud", "security"),
     CategoryRow("security.privacy", "个人信息泄露", "Personal data leak", "security"),
 )

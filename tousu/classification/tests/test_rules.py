@@ -36,6 +36,8 @@ def test_unrelated_text_has_no_label_and_zero_confidence(text: str) -> None:
         ("营业厅店员服务态度恶劣，不耐烦还翻白眼", "service.attitude"),
         ("出国漫游费太贵了，国际漫游一天扣了几百", "billing.roaming"),
         ("每天都接到骚扰电话和垃圾短信，还有诈骗", "security.harassment"),
+        ("接到冒充客服的电话让我报验证码，转账以后才发现被骗了", "security.fraud"),
+        ("有人冒充快递客服让我开屏幕共享，银行卡被转走了两千块", "security.fraud"),
     ],
 )
 def test_typical_complaints_get_their_category(text: str, label: str) -> None:

@@ -285,7 +285,7 @@ def test_demo_wording_states_the_amounts_of_the_clause_it_restates() -> None:
 
     figures = re.compile(r"\d+(?:\.\d+)?")
     restating = [a for a in ARTICLES if a.clause]
-    assert {a.clause for a in restating} == {"NET-02", "VAS-01"}
+    assert {a.clause for a in restating} == {"NET-02", "VAS-01", "SEC-02"}
     for article in restating:
         clause = next(c for c in DEMO_CLAUSES if c["code"] == article.clause)
         assert category_covers(clause["category"], article.category), article.key
@@ -294,3 +294,28 @@ def test_demo_wording_states_the_amounts_of_the_clause_it_restates() -> None:
             for text in (version.body, *version.variants.values()):
                 assert figures.findall(text), (article.key, text)
                 assert set(figures.findall(text)) <= allowed, (article.key, text)
+
+
+def test_a_fraud_complaint_is_given_the_anti_fraud_wording(
+    complaint_in: Callable[..., Any], quality: Any, reference: None
+) -> None:
+    """Every channel tells a customer cheated by phone the same: 110, 96110, the bank (SEC-02)."""
+    from tousu.knowledge.demo import knowledge_demo_load
+
+    knowledge_demo_load()
+    complaint = complaint_in("dispatched", category="security.fraud", content="接到诈骗电话被骗了")
+    [row] = selectors.wording_for_complaint(complaint)
+    assert "110" in row.text
+    assert "96110" in row.text
+    assert "紧急止付" in row.text
+    sms = complaint_in(
+        "dispatched",
+        category="security.fraud",
+        channel="sms",
+        content="被骗了",
+        customer_phone="13700001234",
+    )
+    assert [r.text for r in selectors.wording_for_complaint(sms)] == [
+        "如已被骗请立即拨打110报警，可拨96110反诈专线咨询，并联系银行紧急止付。"
+        "我公司不会索要验证码或要求转账。"
+    ]

@@ -288,6 +288,46 @@ def test_remedies_left_out_or_added_without_an_amount_are_flagged(
     assert flagged(other) == []
 
 
+FRAUD = "接到冒充客服的电话，让我报验证码又让我转账，我转了2000元才发现被骗了"
+
+
+def test_a_fraud_complaint_is_classified_as_fraud_and_shown_police_advice(
+    clauses: int, register: Callable[..., Complaint]
+) -> None:
+    """A customer defrauded by phone is told to call the police (110) and the anti-fraud line
+    (96110) and to have the bank stop the payment (SEC-02), not only how to block calls."""
+    complaint = register(content=FRAUD, category="")
+    assert complaint.category is not None
+    assert complaint.category.code == "security.fraud"
+    suggestion = complaint_suggestion(complaint)
+    assert suggestion is not None
+    clause = suggestion.clause
+    assert clause.code == "SEC-02"
+    for advice in ("110", "96110", "止付", "12321", "拦截", "核验来电号码"):
+        assert advice in clause.text, advice
+    assert [(r.type, r.basis) for r in suggestion.remedies] == [
+        ("explanation", "none"),
+        ("repair", "none"),
+    ]
+    notes = [r.note for r in clause.remedies.all()]
+    for advice in ("110", "96110", "止付"):
+        assert advice in notes[0], advice
+    assert "来电拦截" in notes[1]
+    # Money lost to fraud is for the police to recover: nothing to compute from it.
+    assert all(r.amount is None and r.max_amount is None for r in suggestion.remedies)
+
+
+def test_harassment_keeps_its_call_blocking_clause(
+    clauses: int, register: Callable[..., Complaint]
+) -> None:
+    complaint = register(content="每天都接到推销电话和垃圾短信，标记了也没用", category="")
+    assert complaint.category is not None
+    assert complaint.category.code == "security.harassment"
+    suggestion = complaint_suggestion(complaint)
+    assert suggestion is not None
+    assert suggestion.clause.code == "SEC-01"
+
+
 def test_an_amount_within_the_clause_range_is_a_legitimate_variant(
     clauses: int, complaint_in: Build, handler: User
 ) -> None:

@@ -59,6 +59,17 @@ def test_a_refund_of_the_sum_stated_is_not_flagged(
     assert resolve(complaint, admin_user, "20") == []
 
 
+def test_the_plans_price_in_the_text_is_not_the_sum_in_dispute(
+    clauses: int, complaint_in: Build, admin_user: User
+) -> None:
+    """Refunding the plan's monthly price (129) for a 58-yuan overcharge is far above what the
+    clause gives for the sum the customer disputes."""
+    complaint = complaint_in("in_progress", content="我办的5G畅享套餐129元，这个月多扣了58元")
+    assert resolve(complaint, admin_user, "129") == [
+        ("out_of_range", "退款 129 元，远高于按投诉所述金额 58 元计算的 58 元（未录入争议金额）")
+    ]
+
+
 def test_the_amount_entered_is_the_fact_the_text_is_not(
     clauses: int, complaint_in: Build, admin_user: User
 ) -> None:

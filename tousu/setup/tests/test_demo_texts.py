@@ -159,3 +159,60 @@ def test_a_demand_names_only_what_its_text_said() -> None:
         gift = re.search(r"补发(.+)$", item.demand)
         if gift:
             assert gift.group(1) in item.content, (item.content, item.demand)
+
+
+SPEED = re.compile(r"\d+M(?!bps)|千兆")
+
+
+def test_a_broadband_speed_named_is_the_customers_plans() -> None:
+    """A customer on a 300M plan says 300M; one whose plan has no broadband is put on the
+    bundle when they complain of broadband, and names its speed (千兆)."""
+    from tousu.setup.demo_texts import BROADBAND_PLAN, plan_speed
+
+    assert plan_speed("家庭宽带300M套餐88元") == "300M"
+    assert plan_speed(BROADBAND_PLAN) == "千兆"
+    assert plan_speed("5G畅享套餐129元") == ""
+    rng = random.Random(11)
+    for plan, speed in (("家庭宽带300M套餐88元", "300M"), ("5G畅享套餐129元", "千兆")):
+        named = set()
+        for code in ("network.broadband_outage", "business.broadband_install"):
+            for _ in range(60):
+                named |= set(SPEED.findall(demo_complaint(rng, code, plan=plan).content))
+        assert named == {speed}, plan
+
+
+def test_fraud_and_nuisance_calls_are_told_apart() -> None:
+    """A fraud complaint is about being cheated (SEC-02, police advice); a nuisance call or
+    spam message one is not (SEC-01, call blocking)."""
+    rng = random.Random(12)
+    for template in TEMPLATES["security.fraud"]:
+        assert any(word in render(rng, template) for word in ("骗", "冒充")), template
+    for template in TEMPLATES["security.harassment"]:
+        assert "骗" not in render(rng, template), template
+
+
+def test_the_reply_to_a_fraud_complaint_sends_the_customer_to_the_police() -> None:
+    reply = demo_reply(
+        category="security.fraud",
+        finding="true",
+        remedies=[
+            ("explanation", Decimal("0"), "提示立即拨打 110 报警、96110 反诈专线咨询"),
+            ("repair", Decimal("0"), "开通来电拦截和防诈骗提醒服务"),
+        ],
+    )
+    assert "电信网络诈骗" in reply
+    assert "已向您提示立即拨打 110 报警、96110 反诈专线咨询" in reply
+    assert "已为您开通来电拦截和防诈骗提醒服务" in reply
+    assert "公安机关" in reply
+    assert "我们的工作没有做好" not in reply  # the fraudster's doing, not ours
+
+
+def test_the_reply_to_a_nuisance_call_complaint_does_not_blame_us() -> None:
+    reply = demo_reply(
+        category="security.harassment",
+        finding="true",
+        remedies=[("repair", Decimal("0"), "开通骚扰电话拦截")],
+    )
+    assert "骚扰号码已按规定提交核查处置" in reply
+    assert "我们的工作没有做好" not in reply
+    assert "公安机关" not in reply

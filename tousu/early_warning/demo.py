@@ -8,6 +8,7 @@ the first calls of the owning departments recorded. Through the real services, a
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import random
 
 from tousu.accounts.choices import Role
@@ -53,7 +54,7 @@ BILLING_CALLS = (
 
 
 def care_demo_load(*, now: dt.datetime, seed: int, outage: bool) -> int:
-    """The faults (the outage only when the demo has its wave), their lists and first calls;
+    """The faults (the outage only when the demo has its wave), their lists and the calls made;
     returns how many customers are on the lists."""
     rng = random.Random(seed + 15)
     faults: list[FaultInput] = []
@@ -178,8 +179,10 @@ def _office_hours(moment: dt.datetime) -> dt.datetime:
 def _calls(
     fault: Fault, listed: dt.datetime, now: dt.datetime, rng: random.Random, skip: CareItem | None
 ) -> None:
-    """The owning department's first calls after the list was built, highest risk first,
-    minutes apart; `skip` is nobody's call."""
+    """The owning department's calls after the list was built, highest risk first, minutes
+    apart; `skip` is nobody's call. An outage still being repaired has had its first calls
+    (the rest of the list is the department's queue); a billing error known for days has been
+    called through in office hours, as far as the demo's now allows."""
     callers = list(
         User.objects.filter(department=fault.department_id, is_active=True).order_by("username")
     )
@@ -194,7 +197,15 @@ def _calls(
     at = listed if fault.kind == FaultKind.NETWORK else _office_hours(listed)
     if at >= now - dt.timedelta(minutes=30):  # not yet: the calls are the morning's
         return
-    chosen = items.order_by("-score", "-value_rank", "pk")[: len(calls)]
-    for item, (outcome, note) in zip(chosen, calls, strict=False):
+    ranked = items.order_by("-score", "-value_rank", "pk")
+    if fault.kind == FaultKind.NETWORK:
+        chosen = list(zip(ranked[: len(calls)], calls, strict=False))
+    else:
+        chosen = list(zip(ranked, itertools.cycle(calls), strict=False))
+    for item, (outcome, note) in chosen:
         at += dt.timedelta(minutes=rng.randint(4, 8))
+        if fault.kind == FaultKind.BILLING:
+            at = _office_hours(at)
+        if at > now - dt.timedelta(minutes=5):
+            break  # the rest are still to call
         care_item_record(item=item, actor=rng.choice(callers), outcome=outcome, note=note, now=at)

@@ -575,3 +575,29 @@ def _department(code: str) -> int:
     from tousu.accounts.models import Department
 
     return Department.objects.get(code=code).pk
+
+
+def test_the_demo_calls_a_billing_error_known_for_days_through_in_office_hours(
+    handler: Any, agent: Any
+) -> None:
+    """The demo's billing error began four days ago and was listed the next day: its list has
+    been called through since (it was left with all but three customers days overdue)."""
+    from tousu.early_warning.demo import BILLING_CALLS, care_demo_load
+
+    for n in range(12):
+        Customer.objects.create(
+            phone=f"1390000{n:04d}",
+            account=f"NJ{n:06d}",
+            region_id=_region("nanjing"),
+            value_tier=("五星", "四星")[n % 2],
+        )
+    now = clock.now()
+    care_demo_load(now=now, seed=7, outage=False)
+
+    billing = list(CareItem.objects.filter(fault__kind="billing"))
+    assert len(billing) > len(BILLING_CALLS) + 1  # more than the first calls
+    assert not [i for i in billing if i.status == CareStatus.OPEN and i.due_at < now]
+    for item in billing:
+        if item.handled_at is not None and item.status != CareStatus.COMPLAINED:
+            assert 9 <= clock.local(item.handled_at).hour < 18
+            assert item.handled_at <= now

@@ -246,6 +246,12 @@ def test_demo_creates_staff_and_complaints_with_verifiable_histories() -> None:
     assert anyway[0].fault.kind == "billing"
     contacted = [i for i in items if i.handled_at is not None]
     assert contacted
+    # The billing error, known for days, has been called through: nobody on its list is left
+    # past the time to call them (the billing queue showed the whole list days overdue).
+    forgotten = [
+        i for i in items if i.fault.kind == "billing" and i.status == "open" and i.due_at < started
+    ]
+    assert not forgotten, [clock.local(i.due_at) for i in forgotten]
     assert any("客户表示理解" in i.note for i in contacted)
     for item in items:
         assert all(is_code(r) for r in item.reasons)

@@ -4,6 +4,8 @@ from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from tousu.core.refcache import RefCache
+
 
 class Category(models.Model):
     """A node of the configurable multi-level complaint category tree (R2.1).
@@ -31,15 +33,35 @@ class Category(models.Model):
 
     @property
     def local_name(self) -> str:
-        lang = get_language() or ""
-        return self.name_en if lang.startswith("en") and self.name_en else self.name
+        return _in_language(self.name, self.name_en)
 
     @property
     def path_name(self) -> str:
-        """`资费计费 > 不明扣费`: the name users read, with its parent for context."""
-        if self.parent_id and self.parent is not None:
-            return f"{self.parent.local_name} > {self.local_name}"
-        return self.local_name
+        """`资费计费 > 不明扣费`: the name users read, with its parent for context. The parent's
+        name comes from the row when it was read with it (select_related), else from the
+        process's copy of the names: a select or list of categories read one parent per
+        option otherwise (an admin form with a category field: 25 statements)."""
+        if not self.parent_id:
+            return self.local_name
+        if Category.parent.is_cached(self):
+            parent = self.parent.local_name if self.parent is not None else ""
+        else:
+            name, name_en = _category_names.get().get(self.parent_id, ("", ""))
+            parent = _in_language(name, name_en)
+        return f"{parent} > {self.local_name}" if parent else self.local_name
+
+
+def _in_language(name: str, name_en: str) -> str:
+    lang = get_language() or ""
+    return name_en if lang.startswith("en") and name_en else name
+
+
+def _names() -> dict[int, tuple[str, str]]:
+    rows = Category.objects.values_list("pk", "name", "name_en")
+    return {pk: (name, name_en) for pk, name, name_en in rows}
+
+
+_category_names = RefCache("category names", _names, models=("classification.Category",))
 
 
 class TextModel(models.Model):

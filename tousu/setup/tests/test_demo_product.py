@@ -13,7 +13,7 @@ from tousu.complaints.models import Complaint
 from tousu.core import clock
 from tousu.early_warning.models import Alert
 from tousu.setup.demo import BROADBAND_CATEGORIES, PLANS, demo_load
-from tousu.setup.demo_product import CALLS, PRODUCT, wave_day
+from tousu.setup.demo_product import CALLS, LAST_HOUR, PRODUCT, wave_day
 from tousu.setup.demo_texts import demo_complaint
 from tousu.setup.demo_wave import BROADBAND_PLANS
 
@@ -52,7 +52,11 @@ def test_demo_complaints_carry_their_customer_s_plan_and_one_plan_s_spike_is_ale
     alert = Alert.objects.get(slice=[["product", PRODUCT]])
     assert alert.window == "day"
     assert alert.observed >= CALLS
-    assert alert.ended_at is not None  # the next evening's scan found the day back to normal
+    # An evening's scan after the wave found the day back to normal (the next one, unless the
+    # history holds more of the plan's complaints that day).
+    assert alert.ended_at is not None
+    assert clock.local(alert.ended_at).hour == LAST_HOUR + 1
+    assert alert.ended_at > alert.detected_at
     terms = [t["term"] for t in alert.terms]
     assert "流量" in terms
     examples = Complaint.objects.filter(number__in=alert.examples)

@@ -121,3 +121,13 @@ def test_admin_configuration_pages(
     # Opening a customer's record shows personal data, and is logged.
     client.get(reverse("admin:customers_customer_change", args=[complaint.customer_id]))
     assert PiiAccess.objects.filter(via="admin").count() == 1
+
+
+def test_the_admin_pages_carry_the_products_icon(admin_user: Any) -> None:
+    """Without it the browser asks for /favicon.ico and the console shows a 404."""
+    client = Client()
+    client.force_login(admin_user)
+    for path in ("/admin/", "/admin/routing/routingrule/add/"):
+        html = client.get(path).content.decode()
+        assert '<link rel="icon" type="image/svg+xml" href="/static/tousu/favicon.svg' in html
+        assert "<title>" in html  # the admin's own head is kept

@@ -1510,10 +1510,18 @@ def demo_load(
             clauses=clauses,
             agent_limit=staff.limits[Role.AGENT],
         )
-        if complaints >= SURGE_MIN_COMPLAINTS:
-            # Issue 16: the surge of complaints a corrective action later brought down.
-            surge, surge_customers = surge_plans(
-                random.Random(seed + 16),
+        # Issue 16: the surge of complaints a corrective action later brought down; R10.1: a
+        # past spike of one plan's complaints, from every city and channel. Each its own
+        # random stream, planned after (and apart from) the customers already planned.
+        waves = (
+            (SURGE_MIN_COMPLAINTS, surge_plans, 16),
+            (PRODUCT_WAVE_MIN_COMPLAINTS, product_wave_plans, 101),
+        )
+        for minimum, planner, stream in waves:
+            if complaints < minimum:
+                continue
+            more, more_customers = planner(
+                random.Random(seed + stream),
                 now,
                 staff.limits[Role.HANDLER],
                 regions,
@@ -1521,21 +1529,8 @@ def demo_load(
                 agent_limit=staff.limits[Role.AGENT],
                 planned=customers,
             )
-            plans += surge
-            customers += surge_customers
-        if complaints >= PRODUCT_WAVE_MIN_COMPLAINTS:
-            # R10.1: a past spike of one plan's complaints, from every city and channel.
-            product, product_customers = product_wave_plans(
-                random.Random(seed + 101),
-                now,
-                staff.limits[Role.HANDLER],
-                regions,
-                clauses=clauses,
-                agent_limit=staff.limits[Role.AGENT],
-                planned=customers,
-            )
-            plans += product
-            customers += product_customers
+            plans += more
+            customers += more_customers
         contact_preferences_plan(customers)  # issue 17: e-mail preferred, one opted out
         Customer.objects.bulk_create(customers, ignore_conflicts=True)
         # Registration order is number order: TS<day>0001 is the first complaint of the day.

@@ -41,7 +41,7 @@ from tousu.callbacks.models import CallbackTask
 from tousu.callbacks.services import callback_attempt_record, complaint_callback_record
 from tousu.classification.models import Category, TextModel
 from tousu.classification.services import text_model_refresh
-from tousu.complaints.choices import LEVEL_RANK, Cause, Channel, Finding, Level, Status
+from tousu.complaints.choices import LEVEL_RANK, Cause, Channel, EventType, Finding, Level, Status
 from tousu.complaints.models import Complaint
 from tousu.complaints.services import complaint_note_add, complaints_archive
 from tousu.config import jobs
@@ -831,10 +831,12 @@ def plan_steps(
         record = _investigation(text, resolution.finding)
         out.append(("investigate", _hours(rng, 0.5, 6), False, record))
     for n in range(rng.choice((0, 1, 1, 2))):
-        note = demo_texts.demo_note(rng, text.category, text.demand)
+        note: dict[str, object] = {"text": demo_texts.demo_note(rng, text.category, text.demand)}
         if escalated and n == 0 and rng.random() < 0.5:
-            note = demo_texts.ESCALATED_NOTE
-        out.append(("note", _hours(rng, 0.5, 8), False, {"text": note}))
+            # Told only if the escalation happened: a complaint whose assessment already put it
+            # at the top level at registration has nowhere to go and keeps the ordinary note.
+            note = {"text": demo_texts.ESCALATED_NOTE, "unescalated": note["text"]}
+        out.append(("note", _hours(rng, 0.5, 8), False, note))
     if final == Status.IN_PROGRESS and not reopened:
         return out
     late = rng.random() < 0.08
@@ -1138,7 +1140,10 @@ class Player:
         return c
 
     def note(self, c: Complaint, step: Step) -> Complaint:
-        return complaint_note_add(complaint=c, actor=_handler(c), text=str(step.data["text"]))
+        text = step.data["text"]
+        if "unescalated" in step.data and not c.events.filter(type=EventType.ESCALATED).exists():
+            text = step.data["unescalated"]
+        return complaint_note_add(complaint=c, actor=_handler(c), text=str(text))
 
     def resolve(self, c: Complaint, step: Step) -> Complaint:
         return self._resolve(c, step, _handler(c))

@@ -1332,6 +1332,7 @@ def team_gather(staff: Staff) -> ExpertTeam | None:
 
 # The share of open complaints written as about to blow up (demo_texts._HIGH_RISK_ENDINGS).
 HIGH_RISK_SHARE = 0.07
+FRAUD_SHOWN_WITHIN = dt.timedelta(days=10)  # the fraud complaint every full demo shows
 
 
 def _threatens(content: str) -> bool:
@@ -1411,6 +1412,7 @@ def plan_all(
     last: dict[str, tuple[dt.datetime, str]] = {}  # phone → (last received, category)
     recent: list[Customer] = []
     plans = []
+    fraud_shown = count < MIN_HISTORY  # a small demo holds what was drawn, no more
     for received, final, reopened in slots:
         recent = [c for c in recent if received - last[c.phone][0] < dt.timedelta(days=60)]
         day = received.astimezone(SHANGHAI).date()
@@ -1428,9 +1430,18 @@ def plan_all(
             customer = customer_new(rng, taken, now.date(), regions)
             customers.append(customer)
             text = demo_complaint(rng, high_risk=high_risk, received=day, plan=customer.plan)
+            if not fraud_shown and final == Status.CLOSED and now - received < FRAUD_SHOWN_WITHIN:
+                # Fraud is rare (its weight drew none in one default demo of three): the first
+                # new customer's closed complaint of the last days is about it if none of those
+                # days' was, so that SEC-02 is on show among the recent complaints. Its own
+                # stream keeps everyone else's draws.
+                side = random.Random(int(received.timestamp()))
+                text = demo_complaint(side, "security.fraud", received=day, plan=customer.plan)
         if final == Status.AWAITING_APPROVAL and handler_limit is not None:
             text = _over_authority_text(rng, handler_limit, high_risk, day, customer.plan)
             same = same and text.category == last[customer.phone][1]
+        recent_fraud = text.category == "security.fraud" and now - received < FRAUD_SHOWN_WITHIN
+        fraud_shown = fraud_shown or recent_fraud
         if text.category in BROADBAND_CATEGORIES and "宽带" not in customer.plan:
             # A broadband complaint comes from a customer with broadband: their plan is the
             # bundle (their texts of that kind name no plan, so none needs writing again; the

@@ -491,6 +491,20 @@ def test_the_same_seed_plans_the_same_complaints(reference: None) -> None:
     assert plans(7) != plans(8)
 
 
+def test_a_full_demo_always_shows_a_closed_fraud_complaint(reference: None) -> None:
+    """Fraud is rare in the draw; a full demo still shows one complaint answered by SEC-02,
+    recent enough to be seen, and the other complaints are the ones the seed drew."""
+    now = timezone.now().replace(second=0, microsecond=0)
+    regions = {r.code: r for r in Region.objects.all()}
+    for seed in range(4):
+        planned, _ = plan_all(random.Random(seed), 300, now, None, regions)
+        fraud = [p for p in planned if p.text.category == "security.fraud"]
+        assert any(
+            p.final == Status.CLOSED and now - p.received_at < dt.timedelta(days=12) for p in fraud
+        ), (seed, [(p.final, p.received_at) for p in fraud])
+        assert len(fraud) <= 4, seed
+
+
 def test_broadband_texts_name_the_speed_of_the_customers_plan(reference: None) -> None:
     """The speed a broadband complaint names is the plan the customer is registered with
     (Complaint.product), not one drawn at random."""

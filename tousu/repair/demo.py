@@ -3,7 +3,8 @@ callbacks, reopened and repeat complaints become repair cases, opened when they 
 owner department's supervisor gives each to one of its handlers within hours (a case found
 since waits unassigned in the department's queue); the older ones are worked through their
 plan by their owner and closed with the customer's new satisfaction (or cancelled: the customer
-would not take part), the recent ones wait in the owners' queues. Customers not repaired are
+would not take part), the recent ones worked as far as their steps have fallen due (a few
+behind), in their owners' queues. Customers not repaired are
 surveyed a month later, so that the effect report has a comparison group. Idempotent (the
 identification is)."""
 
@@ -244,10 +245,15 @@ def _find_and_work(now: dt.datetime, rng: random.Random) -> None:
             _work(case, now, rng, assigned)
 
 
+# Of the recent cases assigned, the share whose owner fell behind (only the first step done,
+# the others late: red in the queue); the others are worked step by step as they fall due.
+LAGGING_SHARE = 0.2
+
+
 def _assign_recent(now: dt.datetime, rng: random.Random) -> None:
     """The cases nobody owns yet, once all are open: the newest few of the last days wait
-    unassigned in their department's queue; the others are assigned, and half of the recent
-    ones started by their owner."""
+    unassigned in their department's queue; the others are assigned and worked by their
+    owner as far as their plan's due dates have come (a few fall behind)."""
     waiting = list(
         RepairCase.objects.filter(owner__isnull=True, status__in=ACTIVE_STATUSES)
         .select_related("complaint")
@@ -259,8 +265,12 @@ def _assign_recent(now: dt.datetime, rng: random.Random) -> None:
         if case.pk in left:
             continue
         assigned = _assign(case, now, rng)
-        if assigned is not None and rng.random() < 0.5:
+        if assigned is None:
+            continue
+        if rng.random() < LAGGING_SHARE:
             _start(case, now, rng, assigned)
+        else:
+            _work(case, now, rng, assigned)
 
 
 def repair_demo_load(*, now: dt.datetime, seed: int) -> int:

@@ -42,6 +42,7 @@ def test_the_demo_repairs_its_dissatisfied_customers(
             timezone, "now", lambda: then + dt.timedelta(seconds=time.monotonic() - started)
         )
     demo_load(complaints=120, seed=2026)
+    now = clock.now()
     cases = list(RepairCase.objects.select_related("owner").prefetch_related("actions", "sources"))
     assert cases
     linked = set(RepairCaseSource.objects.values_list("callback_id", flat=True))
@@ -87,6 +88,10 @@ def test_the_demo_repairs_its_dissatisfied_customers(
         done = [a.done_at for a in case.actions.all() if a.done_at]
         assert all(event.at <= at for at in done), case.pk
     assert len(by_case) >= len(cases) // 2
+    # Owners keep up with most of their cases as the steps fall due; a few fall behind.
+    active = [c for c in cases if c.owner_id and c.status in ("open", "in_progress")]
+    late = [c for c in active if any(a.done_at is None and a.due_at < now for a in c.actions.all())]
+    assert len(late) <= max(1, len(active) // 3), (len(late), len(active))
     statuses = {c.status for c in cases}
     assert "closed" in statuses
     assert statuses & {"open", "in_progress"}

@@ -493,7 +493,7 @@ def test_the_same_seed_plans_the_same_complaints(reference: None) -> None:
 
 def test_a_full_demo_always_shows_a_closed_fraud_complaint(reference: None) -> None:
     """Fraud is rare in the draw; a full demo still shows one complaint answered by SEC-02,
-    recent enough to be seen, and the other complaints are the ones the seed drew."""
+    recent enough to be seen among the newest."""
     now = timezone.now().replace(second=0, microsecond=0)
     regions = {r.code: r for r in Region.objects.all()}
     for seed in range(4):
@@ -502,7 +502,6 @@ def test_a_full_demo_always_shows_a_closed_fraud_complaint(reference: None) -> N
         assert any(
             p.final == Status.CLOSED and now - p.received_at < dt.timedelta(days=12) for p in fraud
         ), (seed, [(p.final, p.received_at) for p in fraud])
-        assert len(fraud) <= 4, seed
 
 
 def test_broadband_texts_name_the_speed_of_the_customers_plan(reference: None) -> None:

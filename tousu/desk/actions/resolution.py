@@ -78,7 +78,8 @@ RemedyTypeValue = Annotated[str, OneOf(RemedyType)]
 
 
 class ResolveForm(ActionForm):
-    finding = forms.ChoiceField(label=_("Finding"), choices=Finding.choices)
+    # No verdict by default: a preselected 属实 is recorded by whoever did not look.
+    finding = forms.ChoiceField(label=_("Finding"), choices=blank("") + list(Finding.choices))
     cause = forms.ChoiceField(label=_("Cause"), choices=blank("") + list(Cause.choices))
     responsible_department = LocalNameChoiceField(
         label=_("Responsible department"), queryset=Department.objects.filter(active=True)

@@ -281,3 +281,22 @@ def test_the_approval_deadline_on_the_page_and_in_the_list(
     row = row[: row.index("</tr>")]
     assert '<span class="due-label">审批</span>' in row
     assert f"截止 {due}" in row
+
+
+def test_the_resolve_form_has_no_finding_until_the_handler_chooses_one(
+    complaint_in: Any,
+) -> None:
+    """A verdict is never recorded by default: the finding starts blank, and a resolve posted
+    without one is refused with the field's error."""
+    from tousu.desk.actions.resolution import ResolveForm
+
+    complaint = complaint_in("in_progress")
+    form = ResolveForm(complaint=complaint)
+    assert form["finding"].value() in ("", None)
+    assert form.fields["finding"].choices[0][0] == ""
+    posted = ResolveForm(
+        {"finding": "", "reply": "经核实……", "responsible_department": complaint.department_id},
+        complaint=complaint,
+    )
+    assert not posted.is_valid()
+    assert "finding" in posted.errors

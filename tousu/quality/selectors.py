@@ -40,6 +40,7 @@ from tousu.core.clock import SHANGHAI
 from tousu.core.errors import NotFound
 from tousu.core.templatetags.tousu_ui import local_name, name_in_language
 from tousu.knowledge.models import WordingVersion
+from tousu.knowledge.services import MESSAGE_WORDING_SINCE
 from tousu.quality import rules
 from tousu.quality.choices import (
     CAPA_ACTIVE,
@@ -817,7 +818,12 @@ def wording_in_force(day: dt.date | None = None) -> list[RegisterRow]:
                 title=v.article.title,
                 version=v.number,
                 effective_from=v.effective_from,
-                extra={"change_note": v.change_note},
+                extra={
+                    "change_note": v.change_note,
+                    # The built-in wording is in force for every complaint, also those
+                    # imported from before: its date is a sentinel, not a day anyone chose.
+                    "since_installation": v.effective_from == MESSAGE_WORDING_SINCE,
+                },
             )
     return list(rows.values())
 

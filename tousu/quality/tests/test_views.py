@@ -115,16 +115,18 @@ def test_the_register_and_acknowledging_a_document(quality: Any, handler: Any) -
     assert "quality" in managers
 
 
-def test_the_built_in_wordings_say_why_they_date_from_2000(handler: Any) -> None:
+def test_the_built_in_wordings_read_in_force_since_installation(handler: Any) -> None:
     """The messages' own wording is in force for complaints imported from before the
-    installation, hence its early date: the register says so beside it."""
+    installation: the register reads 自安装起 with the note why, not its sentinel date."""
     from tousu.knowledge.services import message_wording_load
 
     message_wording_load()
     register = login(handler).get("/quality/documents/").content.decode()
-    dated = [r for r in register.split("<tr") if "data-wording=" in r and "2000-01-01" in r]
-    assert dated
-    for row in dated:
+    rows = [r for r in register.split("<tr") if "data-wording=" in r]
+    assert rows
+    assert "2000-01-01" not in register
+    for row in rows:
+        assert "<td class=\"nowrap\">自安装起</td>" in row
         assert "系统内置口径，自安装起生效，安装前导入的投诉同样适用" in row
 
 

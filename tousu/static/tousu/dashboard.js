@@ -6,9 +6,12 @@
   var data = JSON.parse(document.getElementById("dashboard-data").textContent);
   var L = data.labels;
   var charts = [];
-  function draw(name, option) {
+  function draw(name, option, rows) {
     var el = document.querySelector('[data-chart="' + name + '"]');
     if (!el || typeof echarts === "undefined") return;
+    // A bar chart of many rows grows to give each its name (set through the CSSOM, which the
+    // Content-Security-Policy allows) rather than ECharts leaving every other one unnamed.
+    if (rows) el.style.height = Math.max(el.clientHeight, rows * 22 + 48) + "px";
     var chart = echarts.init(el);
     // Tooltips drawn on the canvas: ECharts' HTML tooltips are markup with style attributes,
     // which the Content-Security-Policy ("style-src 'self'") refuses.
@@ -31,7 +34,8 @@
       legend: withPrevious ? {data: [L.current, L.previous]} : undefined,
       tooltip: {trigger: "axis"},
       xAxis: {type: "value", minInterval: 1},
-      yAxis: {type: "category", inverse: true, data: items.map(function (i) { return i.name; })},
+      yAxis: {type: "category", inverse: true, axisLabel: {interval: 0},
+              data: items.map(function (i) { return i.name; })},
       series: series
     };
   }
@@ -48,7 +52,7 @@
        lineStyle: {type: "dashed"}, cursor: "pointer"}
     ]
   });
-  draw("category", bars(data.category, false));
+  draw("category", bars(data.category, false), data.category.length);
   draw("channel", {
     tooltip: {trigger: "item"},
     series: [{type: "pie", radius: ["35%", "65%"], name: L.complaints, data: data.channel}]
@@ -58,7 +62,8 @@
   byRegion.series[0].label = {show: true, position: "right", formatter: function (p) {
     return p.data.per_10k == null ? "" : L.per_10k + " " + p.data.per_10k.toFixed(2);
   }};
-  draw("region", byRegion);
+  byRegion.grid.right = 96;  // room for the 万投比 label right of the longest bar
+  draw("region", byRegion, data.region.length * (1 + 0.6));
   draw("backlog", {
     grid: {left: 8, right: 16, top: 8, bottom: 8, containLabel: true},
     tooltip: {trigger: "axis"},

@@ -126,7 +126,7 @@ def test_the_built_in_wordings_read_in_force_since_installation(handler: Any) ->
     assert rows
     assert "2000-01-01" not in register
     for row in rows:
-        assert "<td class=\"nowrap\">自安装起</td>" in row
+        assert '<td class="nowrap">自安装起</td>' in row
         assert "系统内置口径，自安装起生效，安装前导入的投诉同样适用" in row
 
 

@@ -86,6 +86,7 @@ from tousu.routing.services import (
     expert_team_form,
 )
 from tousu.setup import demo_texts
+from tousu.setup.demo_evidence import demo_evidence_attach
 from tousu.setup.demo_import import import_demo_load
 from tousu.setup.demo_limits import LimitScans
 from tousu.setup.demo_mail import mail_demo_load
@@ -287,6 +288,8 @@ INVESTIGATION_ANSWERS: dict[str, tuple[str, str]] = {
     Finding.PARTLY_TRUE: ("部分属实", "部分合理"),
     Finding.NOT_TRUE: ("不属实", "不合理"),
 }
+# Complaints of harm done by someone else (fraud), where the operator's part is to help.
+THIRD_PARTY_CATEGORIES = ("security.fraud",)
 # Days of outage or delay as customers put them (demo_texts._DURATIONS).
 # Complaints whose clause computes a remedy from the days of outage or delay.
 OUTAGE_CATEGORIES = ("network.broadband_outage", "business.broadband_install")
@@ -385,6 +388,7 @@ class Resolution:
     disputed_amount: Decimal | None = None
     outage_days: Decimal | None = None
     departure: str = ""  # a deliberate departure from the clause (`_depart`)
+    evidence: tuple[str, ...] = ()  # the kinds the clause requires, attached before resolving
 
     @property
     def total(self) -> Decimal:
@@ -484,13 +488,14 @@ class PlanClause:
     terms: ClauseTerms
     code: str
     remedies: tuple[ClauseRemedy, ...]
+    evidence: tuple[str, ...] = ()  # the kinds of evidence it requires
 
 
 def plan_clauses() -> list[PlanClause]:
     """The active standard clauses, read once for the whole run."""
     clauses = StandardClause.objects.filter(active=True).select_related("category")
     return [
-        PlanClause(clause_terms(c), c.code, tuple(c.remedies.all()))
+        PlanClause(clause_terms(c), c.code, tuple(c.remedies.all()), tuple(c.required_evidence))
         for c in clauses.prefetch_related("remedies")
     ]
 
@@ -679,6 +684,7 @@ def _resolution_plan(
         disputed_amount=disputed,
         outage_days=outage,
         departure=departure,
+        evidence=clause.evidence if clause else (),
     )
 
 
@@ -758,6 +764,9 @@ def _escalation_reason(rng: random.Random, text: DemoComplaint, story: Story) ->
 
 def _investigation(text: DemoComplaint, finding: str) -> dict[str, object]:
     is_true, reasonable = INVESTIGATION_ANSWERS[finding]
+    if text.category in THIRD_PARTY_CATEGORIES:
+        # Tracing a fraudster's number is a reasonable ask whoever is at fault.
+        reasonable = "合理"
     return {
         # "调取了您的计费详单…" as the handler records it: "已调取客户的计费详单…".
         "text": "已"
@@ -1125,9 +1134,13 @@ class Player:
 
     def investigate(self, c: Complaint, step: Step) -> Complaint:
         actor = _handler(c)
-        handling_step_record(
-            complaint=c, actor=actor, step=HandlingStep.CALM, text="已致电客户致歉并安抚情绪"
+        # Nobody here cheated the customer of a fraud: calmed and warned, not apologised to.
+        calm = (
+            "已致电客户安抚情绪，并提示防范诈骗的要点"
+            if self.plan.text.category in THIRD_PARTY_CATEGORIES
+            else "已致电客户致歉并安抚情绪"
         )
+        handling_step_record(complaint=c, actor=actor, step=HandlingStep.CALM, text=calm)
         answers = step.data["answers"]
         assert isinstance(answers, dict)
         handling_step_record(
@@ -1158,6 +1171,7 @@ class Player:
     def _resolve(self, c: Complaint, step: Step, actor: User) -> Complaint:
         resolution = step.data["resolution"]
         assert isinstance(resolution, Resolution)
+        demo_evidence_attach(c, actor, list(resolution.evidence), resolution.disputed_amount)
         return complaint_resolve(
             complaint=c,
             actor=actor,

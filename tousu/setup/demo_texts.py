@@ -847,6 +847,11 @@ LEAF_FINDING_SENTENCES: dict[str, str] = {
 LEAF_ADVICE: dict[str, str] = {
     "security.fraud": "如有资金损失，请以公安机关立案追缴为准，并保留好转账凭证和通话记录。",
 }
+# The sum a fraud's victim says they lost: "转了1200元", "被骗走3000元".
+_LOSS = re.compile(
+    r"(?:转|骗|汇|付|损失)[^，。！？\d]{0,6}?"
+    r"((?:\d+(?:\.\d+)?|[一二两三四五六七八九十百千万]+)多?[元块])"
+)
 # Where the customer met the staff they complain of, the check is not a call recording.
 _MET_IN_PERSON: tuple[tuple[str, str], ...] = (
     ("营业厅", "调取了营业厅监控并与当班人员核实"),
@@ -908,7 +913,14 @@ def demo_reply(
         if amount == 0 and type_ in _ACTION_WORDS and note:
             parts.append(_ACTION_WORDS[type_].format(note=note))
     if category in LEAF_ADVICE:
-        parts.append(LEAF_ADVICE[category])
+        lost = _LOSS.search(content) if category == "security.fraud" else None
+        parts.append(
+            # A loss the customer stated is named back to them, not "if you lost money".
+            f"您被骗的{lost.group(1)}，请向公安机关报案，以立案追缴为准，"
+            "并保留好转账凭证和通话记录。"
+            if lost
+            else LEAF_ADVICE[category]
+        )
     if any(t == "apology" for t, _, _ in remedies):
         parts.append("给您带来的不便，我们诚恳致歉。")
     parts.append("感谢您的理解与支持。")

@@ -354,6 +354,17 @@ def test_demo_outcomes_replies_and_notes_agree_with_clauses_and_timelines(
     assert 1 <= len(result.departures) <= 5
     assert flagged == set(result.departures)
     assert HandlingRecord.objects.filter(clause__isnull=False).count() >= 10
+    # Resolved with the evidence their clause requires (R6.1), not with it "still missing".
+    from tousu.resolution.selectors import missing_evidence
+
+    followed = HandlingRecord.objects.filter(clause__isnull=False).select_related(
+        "clause", "complaint"
+    )
+    for record in followed:
+        assert record.clause is not None
+        if record.complaint.status in (Status.RESOLVED, Status.CLOSED):
+            missing = missing_evidence(record.clause, record.complaint)
+            assert missing == [], (record.complaint.number, missing)
 
     replied = Complaint.objects.exclude(reply="").select_related("category")
     assert replied.count() >= 20

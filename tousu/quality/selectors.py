@@ -683,10 +683,25 @@ def clause_flag_counts(user: User) -> list[dict[str, Any]]:
         ConsistencyFlag.objects.filter(clause__isnull=False)
         .filter(permissions.scope_q(user, "complaint__"))
         .values("clause__code")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("pk"), complaints=Count("complaint", distinct=True))
         .order_by("-n", "clause__code")
     )
-    return [{"code": r["clause__code"], "flags": r["n"]} for r in rows]
+    # A clause already under a corrective action links to it rather than offer a second one.
+    active = dict(
+        CorrectiveAction.objects.filter(status__in=CAPA_ACTIVE)
+        .exclude(clause_code="")
+        .order_by("-pk")
+        .values_list("clause_code", "pk")
+    )
+    return [
+        {
+            "code": r["clause__code"],
+            "flags": r["n"],
+            "complaints": r["complaints"],
+            "capa": active.get(r["clause__code"]),
+        }
+        for r in rows
+    ]
 
 
 # Controlled documents

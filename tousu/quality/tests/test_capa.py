@@ -249,3 +249,43 @@ def test_two_workers_escalate_once(
     assert sum(r["escalated"] for r in results) == 1
     assert Notification.objects.filter(user=handler).count() == 1
     assert CapaAction.objects.get().escalated_at is not None
+
+
+def test_the_clause_list_counts_complaints_and_links_the_clause_s_open_action(
+    quality: Any, handler: Any, register: Callable[..., Any]
+) -> None:
+    """The CAPA list's clauses with flags: how many flags on how many complaints (two flags of
+    one complaint are one complaint), and a clause already under an open corrective action
+    links to it instead of offering a second one."""
+    from tousu.quality.selectors import clause_flag_counts
+    from tousu.quality.tests.test_views import login
+
+    billing = Category.objects.get(code="billing")
+    clauses = [
+        StandardClause.objects.create(
+            code=code, title=code, text="…", category=billing, effective_from=dt.date(2026, 1, 1)
+        )
+        for code in ("BILL-01", "BILL-02")
+    ]
+    complaint = register()
+    ConsistencyFlag.objects.bulk_create(
+        ConsistencyFlag(
+            complaint=complaint, clause=clause, kind=kind, reason={}, created_at=clock.now()
+        )
+        for clause in clauses
+        for kind in ("type_not_prescribed", "amount_below")
+    )
+    with clock.frozen(OPENED):
+        capa = services.capa_open(
+            actor=quality, title="退费标准执行不一", source="clause", clause_code="BILL-01",
+            root_cause="一线对条款理解不一", owner=handler, due_on=dt.date(2026, 9, 20),
+            actions=[services.ActionDraft("条款培训", handler, dt.date(2026, 9, 3))],
+        )  # fmt: skip
+    rows = {r["code"]: r for r in clause_flag_counts(quality)}
+    assert rows["BILL-01"] == {"code": "BILL-01", "flags": 2, "complaints": 1, "capa": capa.pk}
+    assert rows["BILL-02"]["capa"] is None
+    page = login(quality).get("/quality/capa/").content.decode()
+    bill01 = page.split('data-clause="BILL-01"')[1].split("</li>")[0]
+    assert f"/quality/capa/{capa.pk}/" in bill01
+    assert "source=clause" not in bill01
+    assert "source=clause&amp;clause=BILL-02" in page

@@ -11,6 +11,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from tousu.accounts.choices import DataScope
 from tousu.accounts.models import Department, Region, User
 from tousu.classification.forms import (
     active_categories,
@@ -267,6 +268,10 @@ class BulkForm(forms.Form):
             self.fields["department"].choices = [("", self.fields["department"].empty_label)] + [  # type: ignore[attr-defined]
                 (d.pk, local_name(d)) for d in departments
             ]
+        if user.effective_scope == DataScope.DEPARTMENT and user.department_id:
+            # A complaint goes only to a handler of its own department, and a manager of one
+            # department sees its complaints: offer that department's people, not everyone's.
+            handlers = [h for h in handlers if h.department_id == user.department_id]
         groups: dict[str, list[tuple[str, str]]] = {}
         for person in handlers:
             groups.setdefault(local_name(person.department), []).append(

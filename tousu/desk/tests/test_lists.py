@@ -119,7 +119,11 @@ def test_bulk_transfer_reports_each_complaint(
 
 
 def test_bulk_assign_checks_each_handler_fits(
-    lifecycle: Callable[..., Any], supervisor: Any, handler2: Any, outsider: Any
+    lifecycle: Callable[..., Any],
+    supervisor: Any,
+    handler2: Any,
+    outsider: Any,
+    admin_user: Any,
 ) -> None:
     one = lifecycle("dispatched")
     response = bulk(supervisor, [one.number], action="assign", handler=handler2.username)
@@ -127,7 +131,12 @@ def test_bulk_assign_checks_each_handler_fits(
     assert fresh(one).handler == handler2
     other = lifecycle("dispatched", customer_phone="13700000003")
     before = other.handler_id
+    # Not offered to the billing supervisor: refused as a choice not on the list.
     response = bulk(supervisor, [other.number], action="assign", handler=outsider.username)
+    assert response.status_code == 302  # back to the list, with "Nothing was done: …"
+    assert fresh(other).handler_id == before
+    # Offered to whoever sees every department: refused for the complaint it does not fit.
+    response = bulk(admin_user, [other.number], action="assign", handler=outsider.username)
     [result] = response.context["results"]
     assert not result.done
     assert outsider.username in result.message
@@ -405,6 +414,23 @@ def test_the_bulk_form_offers_a_copy_dropped_by_a_change_not_by_a_login(
     handler2.refresh_from_db()
     handler2.save()
     assert handler2.username not in offered()
+
+
+def test_the_bulk_form_offers_a_department_manager_his_own_handlers(
+    supervisor: Any, handler: Any, outsider: Any, admin_user: Any
+) -> None:
+    """A complaint is assigned only to a handler of its department: a manager who sees his
+    department's complaints is offered its handlers, not the network handler whose assignment
+    would be refused after 执行; one who sees every complaint is offered every department's."""
+    from tousu.desk.forms import BulkForm
+
+    def offered(user: Any) -> set[str]:
+        choices = BulkForm(user=user).fields["handler"].choices  # type: ignore[attr-defined]
+        return {name for _group, options in choices[1:] for name, _label in options}
+
+    assert handler.username in offered(supervisor)
+    assert outsider.username not in offered(supervisor)
+    assert {handler.username, outsider.username} <= offered(admin_user)
 
 
 def test_the_unfiltered_filter_fields_are_written_once_and_again_after_a_change(

@@ -484,8 +484,8 @@ def _promise_check(outcome: _Outcome, record: HandlingRecord) -> None:
     """Refuse an outcome whose reply promises money that no remedy records
     (`resolution_rules.unrecorded_money_promise`), on the remedies."""
     clause = record.clause
-    if clause is None:
-        return
+    if clause is None or outcome.total > 0 or not resolution_rules.money_promised(outcome.reply):
+        return  # consistent whatever the clause prescribes: its remedies need not be read
     promise = resolution_rules.unrecorded_money_promise(
         reply=outcome.reply,
         prescribed=[r.basis for r in clause.remedies.all()],

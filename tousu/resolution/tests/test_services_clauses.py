@@ -609,3 +609,22 @@ def test_the_api_refuses_a_promise_of_money_with_no_remedy(
     assert response.status_code == 422, response.content
     assert "VAS-01" in response.json()["error"]["message"]
     assert fresh(complaint).status == "in_progress"
+
+
+def test_the_resolve_form_says_why_a_promise_of_money_is_refused(
+    clauses: int, complaint_in: Build, handler: User
+) -> None:
+    complaint = complaint_in("in_progress", category="billing.value_added")
+    response = login(handler).post(
+        f"/complaints/{complaint.number}/resolve/",
+        {
+            "finding": "true",
+            "cause": "process_error",
+            "responsible_department": dept("billing").pk,
+            "disputed_amount": "15",
+            "reply": DOUBLE_REFUND,
+        },
+        follow=True,
+    )
+    assert "答复向客户承诺了款项（“返还”）" in page(response)
+    assert fresh(complaint).status == "in_progress"

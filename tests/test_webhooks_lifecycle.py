@@ -11,7 +11,9 @@ from typing import Any
 
 import pytest
 
+from conftest import reply_release
 from tousu.accounts.models import User
+from tousu.complaints.models import Complaint
 from tousu.notifications.models import Delivery, WebhookEndpoint
 from tousu.notifications.tests.receiver import Receiver, webhook_receiver
 
@@ -81,6 +83,7 @@ def test_every_lifecycle_event_reaches_the_receiver_signed(
     }
     act(as_handler, "resolve", resolution)  # over the handler's authority
     act(as_supervisor, "approve", {"approved": True, "note": "同意"})
+    reply_release(Complaint.objects.get(number=number))  # gone out, as by day
     act(as_handler, "close", {"customer_accepted": True})
     scores = {"timeliness": 2, "attitude": 4, "solution": 2, "simplicity": 3}
     act(as_agent, "callback", {"result": "dissatisfied", "scores": scores, "comment": "退款太慢"})

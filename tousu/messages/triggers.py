@@ -2,10 +2,11 @@
 
 - the acknowledgement on registration (`acknowledge`, called by intake in the registration's
   transaction: intake may import messages);
-- the reply when a complaint is resolved with a reply, or closed (resolution cannot import
-  messages), the progress when an incident's statement goes out (PROGRESS_REPLY, written by
-  early_warning), the callback-survey notice when a callback is scheduled (callbacks): these
-  apps sit beside or above messages, so messages listens to their timeline events instead
+- the reply when a complaint is resolved with a reply (by its handler, or by the approval of
+  an outcome that awaited it), or closed (resolution cannot import messages), the progress
+  when an incident's statement goes out (PROGRESS_REPLY, written by early_warning), the
+  callback-survey notice when a callback is scheduled (callbacks): these apps sit beside or
+  above messages, so messages listens to their timeline events instead
   (complaints.services.event_listen, registered in MessagesConfig.ready) and queues inside the
   same transaction, with the caller's locked complaint object."""
 
@@ -82,7 +83,8 @@ def acknowledgement_draft(complaint: Complaint, pk: int) -> tuple[Message, Event
 
 def on_resolved_or_closed(event: ComplaintEvent) -> None:
     complaint = event.complaint
-    # Resolved but awaiting approval: the reply is not final yet; it goes when closed.
+    # An outcome awaiting approval is not final: its reply goes when the approval grants it
+    # (the `approved` event, which resolves the complaint); a rejection sends nothing.
     if complaint.status not in (Status.RESOLVED, Status.CLOSED) or not complaint.reply.strip():
         return
     if complaint.resolved_at is None:
@@ -124,6 +126,6 @@ def on_callback_scheduled(event: ComplaintEvent) -> None:
 
 
 def listen() -> None:
-    event_listen([EventType.RESOLVED, EventType.CLOSED], on_resolved_or_closed)
+    event_listen([EventType.RESOLVED, EventType.APPROVED, EventType.CLOSED], on_resolved_or_closed)
     event_listen([EventType.PROGRESS_REPLY], on_progress)
     event_listen([EventType.CALLBACK_SCHEDULED], on_callback_scheduled)

@@ -542,6 +542,36 @@ def not_true_reason(amount: Decimal, clause: str) -> Reason:
 ALWAYS_ALLOWED = frozenset({"explanation"})
 
 
+# ---- a reply that promises money --------------------------------------------------------------
+
+# What a reply says when it gives the customer money: a refund, a credit, compensation. A bare
+# amount is not a promise (a reply explains the charge it is about: "彩铃功能费15元"); nor is a
+# denial ("不予退费", "无法补偿").
+_MONEY_WORDS = "退款|退费|退还|返还|退回|赔偿|补偿|赔付|赠送|充值|减免"
+_MONEY_DENIED = re.compile(rf"(?:不予|不能|无法|不会|无需|无须|不再|不|无|未)(?:{_MONEY_WORDS})")
+_MONEY_PROMISED = re.compile(_MONEY_WORDS)
+
+
+def money_promised(reply: str) -> str | None:
+    """The words of the reply that promise the customer money, or None when it promises
+    none."""
+    found = _MONEY_PROMISED.search(_MONEY_DENIED.sub("", reply))
+    return found.group(0) if found else None
+
+
+def unrecorded_money_promise(
+    *, reply: str, prescribed: Iterable[str], money_total: Decimal
+) -> str | None:
+    """The words by which a reply promises money that the outcome does not grant: the
+    applicable clause prescribes a remedy with money (`prescribed`: the bases of its remedies)
+    and the reply says a refund or compensation, yet no remedy with an amount is recorded.
+    The customer would be told of money nobody pays (the consistency check sees it only after
+    the reply went out). None when the outcome is consistent with its reply."""
+    if money_total > 0 or all(basis == RemedyBasis.NONE for basis in prescribed):
+        return None
+    return money_promised(reply)
+
+
 # ---- amounts stated in a complaint's text ----------------------------------------------------
 
 _CN_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7}

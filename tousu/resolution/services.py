@@ -466,6 +466,9 @@ def complaint_resolve(
             now=now,
             first_contact=first_contact,
         )
+        # The clause is the one the outcome's own facts select, known once they are written:
+        # a refusal here undoes the write with the transaction, and the reply never leaves.
+        _promise_check(outcome, record)
         # A re-resolution replaces the outcome, and with it the flags on the old one.
         complaint.consistency_flags.all().delete()
         if authority.over:
@@ -475,6 +478,27 @@ def complaint_resolve(
         else:
             consistency_check(complaint=complaint, record=record)
     return complaint
+
+
+def _promise_check(outcome: _Outcome, record: HandlingRecord) -> None:
+    """Refuse an outcome whose reply promises money that no remedy records
+    (`resolution_rules.unrecorded_money_promise`), on the remedies."""
+    clause = record.clause
+    if clause is None or outcome.total > 0 or not resolution_rules.money_promised(outcome.reply):
+        return  # consistent whatever the clause prescribes: its remedies need not be read
+    promise = resolution_rules.unrecorded_money_promise(
+        reply=outcome.reply,
+        prescribed=[r.basis for r in clause.remedies.all()],
+        money_total=outcome.total,
+    )
+    if promise is None:
+        return
+    message = _(
+        "The reply promises the customer money (“%(words)s”) but no remedy with an amount is "
+        "recorded: enter the remedy that standard clause %(clause)s prescribes, or change "
+        "the reply."
+    ) % {"words": promise, "clause": clause.code}
+    raise ValidationFailed.for_field("remedies", message, message=message)
 
 
 def _approval_step(

@@ -11,6 +11,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
+from conftest import reply_release
 from tousu.accounts.models import Department, User
 from tousu.callbacks.services import complaint_callback_record
 from tousu.complaints.models import Complaint, ComplaintEvent
@@ -66,6 +67,7 @@ def full_lifecycle(register: Register, agent: User, handler: User, supervisor: U
         reply="已退还多扣费用并赠送话费",
     )
     c = complaint_approve(complaint=c, actor=supervisor, approved=True, note="同意")
+    reply_release(c)
     c = complaint_close(complaint=c, actor=handler, customer_accepted=True)
     complaint_callback_record(
         complaint=c, actor=agent, result="dissatisfied", scores={"solution": 2}, comment="太慢"
@@ -86,8 +88,8 @@ def test_a_full_lifecycle_leaves_an_intact_chain(full_lifecycle: Complaint) -> N
         "resolved",
         "approval_requested",
         "approved",
+        "message_out",  # the reply, once approved (not while awaiting approval)
         "closed",
-        "message_out",  # the reply, once approved and closed (not while awaiting approval)
         "callback_scheduled",
         "message_out",  # the notice of the satisfaction call
         "callback",

@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
+from conftest import reply_release
 from tests.pages import as_user, page
 from tousu.callbacks.models import CallbackTask
 from tousu.complaints.models import Complaint, ComplaintEvent
@@ -298,6 +299,7 @@ def test_whole_lifecycle_through_the_page(
     )
     manager.post(action_url(complaint, "approve"), {"approved": "1", "note": ""})
     assert fresh(complaint).status == "resolved"
+    reply_release(complaint)  # the reply queued at the approval has gone out, as by day
 
     worker.post(action_url(complaint, "close"), {"customer_accepted": "1"})
     closed = fresh(complaint)

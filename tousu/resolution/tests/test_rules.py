@@ -123,3 +123,32 @@ def test_closing_as_accepted_waits_for_a_reply_held_until_the_morning() -> None:
     assert not waits(False, morning)  # not accepted: nothing to wait for
     assert not waits(None, morning)  # nobody asked (an incident closing its complaints)
     assert not waits(True, morning, first=True)  # told on the call, and accepted there
+
+
+# ---- a reply that promises money --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("reply", "basis", "total", "words"),
+    [
+        ("我们将双倍返还已扣费用（最高 1000 元）", "disputed_amount", "0", "返还"),
+        ("已为您退款，三个工作日内到账", "fixed", "0", "退款"),
+        ("我们将双倍返还已扣费用", "disputed_amount", "30", None),  # recorded: consistent
+        ("我们将双倍返还已扣费用", "none", "0", None),  # the clause gives no money
+        ("彩铃功能费15元系本人订购，不予退费", "fixed", "0", None),  # an amount; a denial
+        ("经核实无法补偿，敬请谅解", "fixed", "0", None),
+    ],
+)
+def test_a_reply_promising_money_that_no_remedy_records(
+    reply: str, basis: str, total: str, words: str | None
+) -> None:
+    from tousu.resolution.rules import unrecorded_money_promise
+
+    found = unrecorded_money_promise(reply=reply, prescribed=[basis], money_total=Decimal(total))
+    assert found == words
+
+
+def test_no_clause_no_promise_to_check() -> None:
+    from tousu.resolution.rules import unrecorded_money_promise
+
+    assert unrecorded_money_promise(reply="已退款", prescribed=[], money_total=Decimal(0)) is None

@@ -198,7 +198,8 @@ def test_a_supervisor_approves_within_their_limit(
     assert approval.approved is True
     assert approval.decided_by == supervisor
     assert approval.note == "同意"
-    assert complaint.events.latest("seq").type == "approved"
+    # The approved outcome stands: its reply goes to the customer now.
+    assert [e.type for e in complaint.events.order_by("seq")][-2:] == ["approved", "message_out"]
 
 
 def test_a_handler_cannot_approve(complaint_in: Build, handler: User, handler2: User) -> None:
@@ -478,3 +479,62 @@ def test_the_close_form_says_the_reply_is_held_and_offers_no_yes(
     with clock.frozen(MORNING + dt.timedelta(minutes=5)):
         html = client.get(f"/complaints/{complaint.number}/").content.decode()
     assert 'class="reply-held"' not in html
+
+
+# ---- the reply of an outcome that waited for approval -----------------------------------------
+
+
+def approved_at(moment: dt.datetime, complaint_in: Build, handler: User, approver: User) -> Any:
+    """A 258 yuan outcome, over the handler's authority, resolved an hour before `moment` and
+    approved at `moment` through the real services."""
+    with clock.frozen(moment - dt.timedelta(hours=1)):
+        complaint = awaiting(complaint_in, handler, "258")
+    assert not complaint.messages.filter(kind="reply").exists()  # not final yet
+    with clock.frozen(moment):
+        complaint_approve(complaint=complaint, actor=approver, approved=True, note="同意")
+    return fresh(complaint)
+
+
+def test_the_approval_sends_the_reply_and_the_close_does_not_send_it_again(
+    complaint_in: Build, handler: User, supervisor: User
+) -> None:
+    noon = NIGHT.replace(hour=12, minute=0)
+    complaint = approved_at(noon, complaint_in, handler, supervisor)
+    reply = complaint.messages.get(kind="reply")
+    assert (reply.status, reply.next_attempt_at) == ("queued", noon)  # goes out now
+    assert "已核实并退还多扣费用" in reply.text
+    with clock.frozen(noon + dt.timedelta(minutes=30)):
+        complaint_close(complaint=complaint, actor=handler, customer_accepted=True)
+    assert complaint.messages.filter(kind="reply").count() == 1
+
+
+def test_an_approval_at_night_holds_the_close_as_accepted_until_the_reply_goes(
+    complaint_in: Build, handler: User, supervisor: User, client: Any
+) -> None:
+    complaint = approved_at(NIGHT, complaint_in, handler, supervisor)
+    reply = complaint.messages.get(kind="reply")
+    assert (reply.status, reply.next_attempt_at) == ("queued", MORNING)
+    client.force_login(handler)
+    with clock.frozen(NIGHT + dt.timedelta(minutes=30)):
+        html = client.get(f"/complaints/{complaint.number}/").content.decode()
+        with pytest.raises(Conflict) as refused:
+            complaint_close(complaint=complaint, actor=handler, customer_accepted=True)
+    assert "客户尚未收到答复" in html
+    assert "12-02 08:00" in html
+    assert re.search(r'<input type="radio" name="customer_accepted" value="1"[^>]*disabled', html)
+    assert "12-02 08:00" in refused.value.message
+    assert (fresh(complaint).status, complaint.messages.filter(kind="reply").count()) == (
+        "resolved",
+        1,
+    )
+    with clock.frozen(MORNING + dt.timedelta(minutes=5)):
+        complaint_close(complaint=complaint, actor=handler, customer_accepted=True)
+    assert fresh(complaint).customer_accepted is True
+
+
+def test_a_rejected_approval_sends_the_customer_nothing(
+    complaint_in: Build, handler: User, supervisor: User
+) -> None:
+    complaint = awaiting(complaint_in, handler, "258")
+    complaint_approve(complaint=complaint, actor=supervisor, approved=False, note="金额过高")
+    assert not complaint.messages.filter(kind="reply").exists()

@@ -18,6 +18,7 @@ from tousu.accounts.models import Department, User
 from tousu.complaints.models import Complaint
 from tousu.complaints.services import complaint_accept
 from tousu.core import clock
+from tousu.core.errors import ValidationFailed
 from tousu.core.reasons import reason_text, reasons_text
 from tousu.resolution.choices import EvidenceKind
 from tousu.resolution.models import (
@@ -142,8 +143,6 @@ def test_no_clause_no_suggestion(complaint_in: Build) -> None:
 
 
 def test_invalid_facts_are_refused(complaint_in: Build, handler: User) -> None:
-    from tousu.core.errors import ValidationFailed
-
     complaint = complaint_in("in_progress")
     with pytest.raises(ValidationFailed) as info:
         resolve(complaint, handler, ("refund", "1"), disputed_amount=D("-1"), outage_days=D("1e9"))
@@ -206,7 +205,7 @@ def test_the_approval_chain_asks_by_amount_and_passes_on_when_late(
     assert event.data["level"] == "admin"
     # A covering approver may still decide; the decision is on the timeline with its level.
     complaint_approve(complaint=complaint, actor=dept_head, approved=True, note="同意")
-    assert fresh(complaint).events.latest("seq").data["level"] == "admin"
+    assert fresh(complaint).events.filter(type="approved").get().data["level"] == "admin"
 
 
 # ---- consistency ------------------------------------------------------------------------------
@@ -554,3 +553,78 @@ def test_an_approval_is_due_no_later_than_the_reply(
     approval.refresh_from_db()
     assert approval.level == "dept_head"
     assert approval.due_at == start + dt.timedelta(hours=2, minutes=1) + dt.timedelta(hours=48)
+
+
+# ---- a reply that promises money nobody records ------------------------------------------------
+
+DOUBLE_REFUND = (
+    "经核实为未经客户本人二次确认即扣费的增值业务，我们将立即退订，"
+    "并双倍返还已扣费用（最高 1000 元）。退款将在三个工作日内返还至您的话费账户。"
+)
+
+
+def test_a_reply_promising_a_refund_with_no_remedy_recorded_is_refused(
+    clauses: int, complaint_in: Build, handler: User
+) -> None:
+    complaint = complaint_in("in_progress", category="billing.value_added")
+    with pytest.raises(ValidationFailed) as refused:
+        resolve(complaint, handler, reply=DOUBLE_REFUND, disputed_amount=D("15"))
+    assert "返还" in refused.value.message
+    assert "VAS-01" in refused.value.message
+    assert list(refused.value.fields) == ["remedies"]
+    after = fresh(complaint)  # nothing changed, nothing sent
+    assert (after.status, after.reply, after.resolved_at) == ("in_progress", "", None)
+    assert not after.messages.filter(kind="reply").exists()
+    assert not after.remedies.exists()
+    assert not after.events.filter(type="resolved").exists()
+    # With the refund the clause prescribes, the same reply stands.
+    resolve(complaint, handler, ("refund", "30"), reply=DOUBLE_REFUND, disputed_amount=D("15"))
+    assert fresh(complaint).status == "resolved"
+
+
+def test_a_reply_that_promises_no_money_needs_no_remedy(
+    clauses: int, complaint_in: Build, handler: User
+) -> None:
+    complaint = complaint_in("in_progress", category="billing.value_added")
+    reply = "经核实，该彩铃功能费15元系您本人订购，不予退费，已为您取消该业务。"
+    resolve(complaint, handler, reply=reply, disputed_amount=D("15"))
+    assert fresh(complaint).status == "resolved"
+
+
+def test_the_api_refuses_a_promise_of_money_with_no_remedy(
+    clauses: int, complaint_in: Build, handler: User, api_as: Any
+) -> None:
+    complaint = complaint_in("in_progress", category="billing.value_added")
+    response = api_as(handler).post(
+        f"/api/v1/complaints/{complaint.number}/resolve",
+        {
+            "finding": "true",
+            "cause": "process_error",
+            "responsible_department": "billing",
+            "remedies": [],
+            "reply": DOUBLE_REFUND,
+            "disputed_amount": 15,
+        },
+    )
+    assert response.status_code == 422, response.content
+    assert "VAS-01" in response.json()["error"]["message"]
+    assert fresh(complaint).status == "in_progress"
+
+
+def test_the_resolve_form_says_why_a_promise_of_money_is_refused(
+    clauses: int, complaint_in: Build, handler: User
+) -> None:
+    complaint = complaint_in("in_progress", category="billing.value_added")
+    response = login(handler).post(
+        f"/complaints/{complaint.number}/resolve/",
+        {
+            "finding": "true",
+            "cause": "process_error",
+            "responsible_department": dept("billing").pk,
+            "disputed_amount": "15",
+            "reply": DOUBLE_REFUND,
+        },
+        follow=True,
+    )
+    assert "答复向客户承诺了款项（“返还”）" in page(response)
+    assert fresh(complaint).status == "in_progress"

@@ -84,12 +84,13 @@ forecast_router = Router(tags=["forecast"])
     summary="Backlog forecast: expected resolution-limit breaches in the next 24 hours",
 )
 def backlog_forecast(request: HttpRequest) -> dict[str, Any]:
-    """Of the open complaints in your data scope: per department, open, overdue now, due
-    within 24 hours, and the expected breaches among those (the sum of each one's probability
-    of being settled after its limit, by the newest model; null while no model has been
-    trained); and `complaints`, those due within 24 hours with their `breach_probability`,
-    most likely first (at most 200 of `complaints_count`; null probabilities, soonest due
-    first, without a model). `model` says when the model was trained, on how many rows, and
+    """Of the open complaints in your data scope: per department, open, overdue now (past
+    the reply limit, or not accepted within the first-response limit), due within 24 hours,
+    and the expected breaches among those (the sum of each one's probability of being
+    settled after its limit, by the newest model; null while no model has been trained);
+    and `complaints`, those due within 24 hours with their `breach_probability`, most
+    likely first (at most 200 of `complaints_count`; null probabilities, soonest due first,
+    without a model). `model` says when the model was trained, on how many rows, and
     its Brier score on the newest 20 % of its history."""
     user = request.auth  # type: ignore[attr-defined]
     if not permissions.can_view_dashboard(user):

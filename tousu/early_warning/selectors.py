@@ -359,7 +359,8 @@ AT_RISK_MAX = 200
 
 
 def backlog_forecast(user: User, now: dt.datetime | None = None) -> dict[str, Any]:
-    """Of the open complaints `user` may see: per department, how many are open, overdue now,
+    """Of the open complaints `user` may see: per department, how many are open, overdue now
+    (past the resolution limit, or nobody accepted them within the first-response limit),
     due within HORIZON, and the expected breaches among those (the sum of their P(breach) by
     the newest model; None without a model); and those due within HORIZON, each with its
     P(breach), most likely first (`at_risk`, at most AT_RISK_MAX, of `at_risk_count`; soonest
@@ -381,6 +382,7 @@ def backlog_forecast(user: User, now: dt.datetime | None = None) -> dict[str, An
             "category__code",
             "handler_id",
             "number",
+            "first_response_due",
         )
     )
     handlers = {row[8] for row in open_rows if row[8] is not None}
@@ -398,7 +400,8 @@ def backlog_forecast(user: User, now: dt.datetime | None = None) -> dict[str, An
     by_department: dict[str, dict[str, Any]] = {}
     at_risk: list[dict[str, Any]] = []
     for values in open_rows:
-        code, name, name_en, registered, due, accepted, level, category, handler, number = values
+        (code, name, name_en, registered, due, accepted, level, category, handler, number,
+         first_due) = values  # fmt: skip
         key = code or ""
         row = by_department.setdefault(
             key,
@@ -415,6 +418,9 @@ def backlog_forecast(user: User, now: dt.datetime | None = None) -> dict[str, An
         if due <= now:
             row["overdue"] += 1
             continue
+        # Late already, though its reply may still be on time: it stays in the forecast.
+        if accepted is None and first_due <= now:
+            row["overdue"] += 1
         if due - now > HORIZON:
             continue
         row["due_24h"] += 1

@@ -190,3 +190,30 @@ def test_the_dashboard_shows_the_forecast_table(
     assert listed.index("TSF000001000") < listed.index("TSF000001002")
     assert listed.index("TSF000001001") < listed.index("TSF000001003")
     assert 'href="/complaints/TSF000001000/"' in listed
+
+
+def test_a_complaint_nobody_accepted_in_time_counts_as_overdue_now(
+    backlog: dict[str, Any], analyst: Any
+) -> None:
+    """The "overdue now" column counts the complaints nobody accepted within the first-
+    response limit as well as those past their reply limit; one whose reply is due within
+    24 hours is still forecast. Accepted late, it is overdue no more."""
+    now = backlog["now"]
+    customer = Customer.objects.get(phone="13800139999")
+    billing = Department.objects.get(code="billing")
+    late = _complaint(
+        2000,
+        customer,
+        billing,
+        status="dispatched",
+        level="ordinary",
+        registered_at=now - dt.timedelta(hours=21),
+        resolution_due=now + dt.timedelta(hours=10),
+    )
+    late.save()
+    (row,) = selectors.backlog_forecast(analyst)["departments"]
+    assert (row["open"], row["overdue"], row["due_24h"]) == (7, 2, 5)
+    assert "TSF000002000" in [c["number"] for c in selectors.backlog_forecast(analyst)["at_risk"]]
+    Complaint.objects.filter(pk=late.pk).update(status="in_progress", accepted_at=now)
+    (row,) = selectors.backlog_forecast(analyst)["departments"]
+    assert (row["open"], row["overdue"], row["due_24h"]) == (7, 1, 5)

@@ -871,7 +871,8 @@ PAGES: dict[str, list[Req]] = {
     ],
     "/logout/": [Req("POST", status=302)],
     "/i18n/setlang/": [Req("POST", data={"language": "en", "next": "/"}, status=302)],
-    "/": [Req(as_="handler")],
+    # The supervisor's queue holds their department's late complaints besides their own moves.
+    "/": [Req(as_="handler"), Req(variant="supervisor")],
     "/complaints/": [Req(), Req(data={"q": "话费"}, variant="search")],
     # A bulk transfer of two complaints (each its own service call: the count grows with
     # them, by design: every complaint is checked and moved as from its own page).

@@ -392,6 +392,7 @@ API_KINDS: dict[str, str] = {
     WorkKind.HANDLE: "complaint",
     WorkKind.CLOSE: "complaint",
     WorkKind.OVERDUE: "complaint",
+    WorkKind.FIRST_RESPONSE_OVERDUE: "complaint",
     WorkKind.AWAITING_CUSTOMER: "complaint",
     WorkKind.APPROVE: "approval",
     WorkKind.AWAITING_APPROVAL: "approval",
@@ -415,8 +416,9 @@ class WorkItemOut(Schema):
     action: str = Field(
         description="what is to be done: dispatch, accept, handle, close, approve, callback, "
         "callback_overdue (a supervisor's: a callback past its due time), triage, overdue, "
-        "watch, repair, care, incident, inspection, capa; or, waiting for "
-        "others, awaiting_approval, awaiting_customer"
+        "first_response_overdue (a supervisor's: a complaint nobody accepted in time), "
+        "watch, repair, care, incident, inspection, capa; or, waiting for others, "
+        "awaiting_approval, awaiting_customer"
     )
     action_label: str
     number: str | None = Field(description="the complaint's; a repair case may have none")

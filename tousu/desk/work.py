@@ -71,6 +71,7 @@ class WorkKind(models.TextChoices):
     CALLBACK_OVERDUE = "callback_overdue", _("Callback overdue")
     TRIAGE = "triage", _("To classify")
     OVERDUE = "overdue", _("Overdue")
+    FIRST_RESPONSE_OVERDUE = "first_response_overdue", _("First response overdue")
     WATCH = "watch", _("High risk")
     AWAITING_APPROVAL = "awaiting_approval", _("Waiting for approval")
     AWAITING_CUSTOMER = "awaiting_customer", _("Waiting for the customer")
@@ -158,11 +159,13 @@ class WorkPage:
 
 # ---- complaints whose move is the user's ---------------------------------------------------
 
+# A complaint whose running clock is the first response: nobody has accepted it yet.
+_AWAITS_FIRST_RESPONSE = Q(
+    accepted_at__isnull=True, status__in=[Status.REGISTERED, Status.DISPATCHED]
+)
+
 _DUE = Case(
-    When(
-        Q(accepted_at__isnull=True, status__in=[Status.REGISTERED, Status.DISPATCHED]),
-        then=F("first_response_due"),
-    ),
+    When(_AWAITS_FIRST_RESPONSE, then=F("first_response_due")),
     When(status=Status.RESOLVED, then=Value(None)),
     default=F("resolution_due"),
     output_field=models.DateTimeField(),
@@ -426,23 +429,36 @@ def _triage(user: User, before: Iterable[QuerySet[Any, Any]]) -> Source:
     return Source("triage", _ordered(qs, F("first_response_due")), _item_of(WorkKind.TRIAGE))
 
 
-def _overdue(user: User, before: Iterable[QuerySet[Any, Any]]) -> Source:
-    """For managers: their department's complaints past the reply limit (the ladder has
-    told them); an admin's, every one in scope."""
+def _managed(user: User) -> QuerySet[Complaint]:
+    """For managers, the open complaints they answer for whose clock runs: their
+    department's within their scope; an admin's, every one in scope. None for others."""
     if user.role not in permissions.MANAGER_ROLES or (
         user.role != Role.ADMIN and not user.department_id
     ):
-        qs = Complaint.objects.none()
-    else:
-        qs = complaint_rows().filter(
-            permissions.scope_q(user),
-            status__in=OPEN_STATUSES,
-            paused_at__isnull=True,
-            resolution_due__lt=clock.now(),
-        )
-        if user.role != Role.ADMIN:
-            qs = qs.filter(department=user.department_id)
+        return Complaint.objects.none()
+    qs = complaint_rows().filter(
+        permissions.scope_q(user), status__in=OPEN_STATUSES, paused_at__isnull=True
+    )
+    if user.role != Role.ADMIN:
+        qs = qs.filter(department=user.department_id)
+    return qs
+
+
+def _overdue(user: User, before: Iterable[QuerySet[Any, Any]]) -> Source:
+    """For managers: the complaints they answer for past the reply limit (the ladder has
+    told them)."""
+    qs = _managed(user).filter(resolution_due__lt=clock.now())
     return Source("overdue", _ordered(_exclude(qs, before)), _item_of(WorkKind.OVERDUE))
+
+
+def _first_response_overdue(user: User, before: Iterable[QuerySet[Any, Any]]) -> Source:
+    """For managers: the complaints they answer for that nobody accepted within the first-
+    response limit, whoever holds them (the alert, `sla.first_response_scan`, tells once;
+    the queue keeps them until someone accepts), the longest overdue first."""
+    qs = _managed(user).filter(_AWAITS_FIRST_RESPONSE, first_response_due__lt=clock.now())
+    qs = _ordered(_exclude(qs, before), F("first_response_due"))
+    item = _item_of(WorkKind.FIRST_RESPONSE_OVERDUE, "first_response")
+    return Source("first_response_overdue", qs, item)
 
 
 def _watch(user: User, before: Iterable[QuerySet[Any, Any]]) -> Source:
@@ -466,9 +482,9 @@ def _exclude(qs: QuerySet[Complaint], before: Iterable[QuerySet[Any, Any]]) -> Q
     return qs
 
 
-def _item_of(kind: str) -> Callable[[Complaint], WorkItem]:
+def _item_of(kind: str, due_kind: str = "resolution") -> Callable[[Complaint], WorkItem]:
     def item(c: Complaint) -> WorkItem:
-        return WorkItem(kind, c, getattr(c, "due", None), "resolution")
+        return WorkItem(kind, c, getattr(c, "due", None), due_kind)
 
     return item
 
@@ -484,7 +500,9 @@ def _sources(user: User) -> tuple[list[Source], Source]:
     approving = approvals_for(user).values("complaint")
     triage = _triage(user, [mine, approving])
     overdue = _overdue(user, [mine, approving, triage.qs])
-    watch = _watch(user, [mine, approving, triage.qs, overdue.qs])
+    # Past the reply limit too: that is the graver lateness, shown as overdue.
+    late_first = _first_response_overdue(user, [mine, approving, triage.qs, overdue.qs])
+    watch = _watch(user, [mine, approving, triage.qs, overdue.qs, late_first.qs])
     moves = [
         _moves(user),
         approvals,
@@ -498,6 +516,7 @@ def _sources(user: User) -> tuple[list[Source], Source]:
         _capa_verify(user),
         triage,
         overdue,
+        late_first,
         watch,
     ]
     return moves, _waiting(user)
@@ -515,6 +534,7 @@ SOURCE_KINDS = {
     "capa_verify": WorkKind.CAPA,
     "triage": WorkKind.TRIAGE,
     "overdue": WorkKind.OVERDUE,
+    "first_response_overdue": WorkKind.FIRST_RESPONSE_OVERDUE,
     "watch": WorkKind.WATCH,
 }
 

@@ -13,6 +13,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from tousu.complaints.choices import Status
+from tousu.complaints.models import Complaint
 from tousu.core import clock
 from tousu.desk.work import WorkKind, work_queue
 
@@ -372,3 +373,86 @@ def test_an_overdue_callback_stays_in_the_supervisors_queue(
     complaint_callback_record(complaint=overdue, actor=supervisor, result="satisfied", scores={})
     assert kinds(supervisor) == []
     assert kinds(supervisor_cs) == []
+
+
+def test_a_complaint_nobody_accepted_in_time_stays_in_the_supervisors_queue(
+    complaint_in: Builder,
+    handler: Any,
+    supervisor: Any,
+    admin_user: Any,
+    make_user: Builder,
+    api_as: Any,
+    client: Any,
+) -> None:
+    """A complaint dispatched to a handler who has not accepted it past its first-response
+    limit is in the queue of the supervisor of its department (and an admin's), with how long
+    it is overdue and who holds it, until someone accepts it; not before it is late, not in
+    another department's supervisor's queue; the longest overdue first, with the other late
+    items."""
+    network = make_user("supervisor_net", "supervisor", department="network")
+    now = clock.now()
+    late = complaint_in(
+        Status.DISPATCHED, handler=handler, first_response_due=now - dt.timedelta(hours=21)
+    )
+    later = complaint_in(
+        Status.DISPATCHED, handler=handler, first_response_due=now - dt.timedelta(hours=2)
+    )
+    in_time = complaint_in(
+        Status.DISPATCHED, handler=handler, first_response_due=now + dt.timedelta(hours=1)
+    )
+    reply_late = complaint_in(
+        Status.IN_PROGRESS, handler=handler, resolution_due=now - dt.timedelta(hours=5)
+    )
+
+    assert kinds(supervisor) == [
+        (WorkKind.FIRST_RESPONSE_OVERDUE, late.number),
+        (WorkKind.OVERDUE, reply_late.number),
+        (WorkKind.FIRST_RESPONSE_OVERDUE, later.number),
+    ]
+    assert in_time.number not in [n for _, n in kinds(supervisor)]
+    assert work_queue(supervisor).counts == {
+        WorkKind.FIRST_RESPONSE_OVERDUE: 2,
+        WorkKind.OVERDUE: 1,
+    }
+    assert (WorkKind.FIRST_RESPONSE_OVERDUE, late.number) in kinds(admin_user)
+    assert kinds(network) == []
+    item = work_queue(supervisor).items[0]
+    assert item.overdue
+    assert item.due_at == late.first_response_due
+    assert item.due_kind == "first_response"
+
+    # As many statements for three such complaints as for two.
+    with CaptureQueriesContext(connection) as two:
+        work_queue(supervisor)
+    third = complaint_in(
+        Status.DISPATCHED, handler=handler, first_response_due=now - dt.timedelta(hours=3)
+    )
+    with CaptureQueriesContext(connection) as three:
+        assert len(work_queue(supervisor).items) == 4
+    assert len(three.captured_queries) == len(two.captured_queries)
+    Complaint.objects.filter(pk=third.pk).update(status=Status.IN_PROGRESS, accepted_at=now)
+
+    client.force_login(supervisor)
+    html = client.get("/").content.decode()
+    assert "首次响应超时" in html
+    assert "超时 21小时" in html  # how long overdue
+    assert "首次响应时限" in html
+    assert f'href="/complaints/{late.number}/"' in html
+    assert str(handler) in html  # who holds it
+    body = api_as(supervisor).get("/api/v1/me/work").json()
+    first = body["items"][0]
+    assert (first["kind"], first["action"], first["number"]) == (
+        "complaint",
+        "first_response_overdue",
+        late.number,
+    )
+    assert (first["due_limit"], first["overdue"], first["handler"]) == (
+        "first_response",
+        True,
+        "handler",
+    )
+
+    Complaint.objects.filter(pk__in=[late.pk, later.pk]).update(
+        status=Status.IN_PROGRESS, accepted_at=now
+    )
+    assert kinds(supervisor) == [(WorkKind.OVERDUE, reply_late.number)]
